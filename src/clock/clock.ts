@@ -1,0 +1,94 @@
+import { performance } from 'node:perf_hooks';
+
+/**
+ * Simulated time. Rate norms and calendar windows run on it; latency is always wall time.
+ * At speed 60 one simulated hour passes in one wall minute.
+ */
+export interface Clock {
+  /** Simulated now, epoch milliseconds. */
+  now(): number;
+  /** Simulated milliseconds per wall millisecond. */
+  readonly speed: number;
+  /** Wall milliseconds that a simulated duration takes. */
+  toWallMs(simMs: number): number;
+  /** Simulated milliseconds that pass in a wall duration. */
+  toSimMs(wallMs: number): number;
+}
+
+export interface SimClockOptions {
+  /** Simulated instant at creation, epoch ms (default: the wall clock's now). */
+  readonly start?: number;
+  /** Default 1. */
+  readonly speed?: number;
+  /** Wall time source in ms, monotonic; injectable for tests. */
+  readonly wallNow?: () => number;
+}
+
+function checkSpeed(speed: number): number {
+  if (!Number.isFinite(speed) || speed <= 0) {
+    throw new RangeError(`clock speed must be a finite number > 0, got ${String(speed)}`);
+  }
+  return speed;
+}
+
+abstract class BaseClock implements Clock {
+  constructor(readonly speed: number) {}
+  abstract now(): number;
+  toWallMs(simMs: number): number {
+    return simMs / this.speed;
+  }
+  toSimMs(wallMs: number): number {
+    return wallMs * this.speed;
+  }
+}
+
+/** A clock that runs `speed` times faster than the wall clock from `start`. */
+export class SimClock extends BaseClock {
+  readonly start: number;
+  readonly #wallNow: () => number;
+  readonly #wallStart: number;
+
+  constructor(options: SimClockOptions = {}) {
+    super(checkSpeed(options.speed ?? 1));
+    this.start = options.start ?? Date.now();
+    if (!Number.isFinite(this.start)) throw new RangeError('clock start must be a valid instant');
+    this.#wallNow = options.wallNow ?? (() => performance.now());
+    this.#wallStart = this.#wallNow();
+  }
+
+  now(): number {
+    return this.start + (this.#wallNow() - this.#wallStart) * this.speed;
+  }
+}
+
+/** A clock that moves only when told to; for tests. `speed` still converts durations. */
+export class ManualClock extends BaseClock {
+  #now: number;
+
+  constructor(start: number | Date | string = Date.UTC(2026, 0, 1), speed = 1) {
+    super(checkSpeed(speed));
+    this.#now = typeof start === 'number' ? start : new Date(start).getTime();
+    if (!Number.isFinite(this.#now)) throw new RangeError('clock start must be a valid instant');
+  }
+
+  now(): number {
+    return this.#now;
+  }
+
+  advance(simMs: number): number {
+    if (!(simMs >= 0)) throw new RangeError('a clock only moves forward');
+    this.#now += simMs;
+    return this.#now;
+  }
+
+  set(instant: number | Date | string): void {
+    const t = typeof instant === 'number' ? instant : new Date(instant).getTime();
+    if (!(t >= this.#now)) throw new RangeError('a clock only moves forward');
+    this.#now = t;
+  }
+}
+
+export const SECOND = 1000;
+export const MINUTE = 60 * SECOND;
+export const HOUR = 60 * MINUTE;
+export const DAY = 24 * HOUR;

@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import { BATCH_BYTES, MESSAGES_PER_DAY, MESSAGES_PER_HOUR, MESSAGES_PARKED_PER_SECOND, NOTIFICATIONS_PER_DAY, NOTIFICATIONS_PER_HOUR, BERICHTTYPE_CHARS, OIN_DIGITS } from '../norms/index.ts';
+import { DEFAULT_AFNEMERS } from './afnemers.ts';
+
+const instant = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  const t = typeof v === 'number' ? v : Date.parse(v);
+  if (!Number.isFinite(t)) {
+    ctx.addIssue({ code: 'custom', message: `must be an ISO 8601 instant or epoch ms, got '${String(v)}'` });
+    return z.NEVER;
+  }
+  return t;
+});
+
+const oin = z.string().regex(new RegExp(`^\\d{${OIN_DIGITS.max}}$`), `must be a ${OIN_DIGITS.max}-digit OIN`);
+
+export const mockConfigSchema = z.strictObject({
+  host: z.string().min(1).default('127.0.0.1'),
+  port: z.number().int().min(0).max(65_535).default(8080),
+  /** SQLite file; absent: a fresh temp file. */
+  db: z.string().min(1).optional(),
+  /** Seeds the population and every random draw, so two runs with the same seed decide the same. */
+  seed: z.number().int().default(1),
+  clock: z.strictObject({
+    start: instant.optional(),
+    speed: z.number().positive().max(1_000_000).default(1),
+  }).default({ speed: 1 }),
+  population: z.strictObject({
+    /** Share of valid BSNs with an active Berichtenbox. */
+    activeShare: z.number().min(0).max(1).default(0.9),
+    /** Share of active boxes that want a given afnemer's letters. */
+    subscribedShare: z.number().min(0).max(1).default(0.95),
+  }).default({ activeShare: 0.9, subscribedShare: 0.95 }),
+  afnemers: z.array(z.strictObject({
+    oin,
+    naam: z.string().min(1),
+    berichtTypes: z.array(z.string().min(BERICHTTYPE_CHARS.min ?? 1).max(BERICHTTYPE_CHARS.max)).min(1),
+  })).min(1).default(() => DEFAULT_AFNEMERS.map((a) => ({ ...a, berichtTypes: [...a.berichtTypes] }))),
+  /** Capacity, per the norms by default; override to ask "what if". Counts per window of sim time. */
+  capacity: z.strictObject({
+    messagesPerHour: z.number().int().positive().default(MESSAGES_PER_HOUR.limit),
+    messagesPerDay: z.number().int().positive().default(MESSAGES_PER_DAY.limit),
+    parkedPerSecond: z.number().positive().default(MESSAGES_PARKED_PER_SECOND.limit),
+    notificationsPerHour: z.number().int().positive().default(NOTIFICATIONS_PER_HOUR.limit),
+    notificationsPerDay: z.number().int().positive().default(NOTIFICATIONS_PER_DAY.limit),
+  }).prefault({}),
+  intake: z.strictObject({
+    /** Sim ms from parking to processed (verwerkingsbericht ready). */
+    processingDelayMs: z.number().min(0).default(2000),
+    bodyLimitBytes: z.number().int().positive().max(BATCH_BYTES.max).default(BATCH_BYTES.max),
+    /** Keep attachment bytes (for the presentation API); false keeps metadata only. */
+    storeAttachmentContent: z.boolean().default(true),
+    /** How far AanmaakDatum may lie in the future (clock skew), sim ms. */
+    futureSkewMs: z.number().min(0).default(5 * 60_000),
+  }).prefault({}),
+  faults: z.strictObject({
+    /** Share of letters answered TechnischProbleem (seeded draw per BerichtID and attempt). */
+    technischProbleemRate: z.number().min(0).max(1).default(0),
+  }).prefault({}),
+  auth: z.strictObject({
+    /** HMAC key for session tokens; absent: random per start. */
+    secret: z.string().min(16).optional(),
+    /** Session lifetime in sim ms. */
+    sessionTtlMs: z.number().int().positive().default(15 * 60_000),
+    /** Enables POST /dev/token (test tokens without DigiD). */
+    devTokens: z.boolean().default(true),
+  }).prefault({}),
+  /** Background worker period in wall ms (parking/processing/notification bookkeeping). */
+  workerIntervalMs: z.number().int().min(5).max(60_000).default(100),
+  logger: z.union([z.boolean(), z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace'])]).default(false),
+});
+
+export type MockConfigInput = z.input<typeof mockConfigSchema>;
+export type MockConfig = Readonly<z.output<typeof mockConfigSchema>>;
+
+export class ConfigError extends Error {
+  constructor(readonly issues: readonly string[]) {
+    super(`invalid mock config:\n  ${issues.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object') {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}
+
+/** Validates once and freezes; every error names its path and rule. */
+export function loadMockConfig(input: MockConfigInput = {}): MockConfig {
+  const parsed = mockConfigSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`));
+  }
+  const cfg = parsed.data;
+  const seen = new Set<string>();
+  for (const a of cfg.afnemers) {
+    if (seen.has(a.oin)) throw new ConfigError([`afnemers: OIN ${a.oin} is listed twice`]);
+    seen.add(a.oin);
+  }
+  return deepFreeze(cfg);
+}

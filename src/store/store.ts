@@ -1,0 +1,231 @@
+import type { LetterOutcome, VerwerkResponse } from '../berichten/types.ts';
+import type { VerwerkingsCode } from '../berichten/codes.ts';
+
+/**
+ * The mock's durable state behind one interface. SQLite (better-sqlite3, WAL, synchronous FULL)
+ * is the embedded default; a PostgreSQL implementation can follow the same contract.
+ *
+ * Rules every implementation keeps:
+ * - `deliver` is one transaction: admission check, duplicate check, letters, results, counters
+ *   and the parking state commit together or not at all. It resolves only after the commit, so
+ *   an acknowledged letter survives a crash (RPO 0).
+ * - All instants are simulated epoch milliseconds from the mock's clock; the store never reads a clock.
+ * - The pure planners passed in (parking, notifications) are called inside the transaction with the
+ *   persisted state, so several mock instances sharing one database stay consistent.
+ */
+export interface Store {
+  /** Admit (or refuse) a batch delivery and commit it. */
+  deliver(input: DeliveryInput): Promise<DeliveryResult>;
+  /** Latest delivery of a BatchID (undefined: never delivered). */
+  getDelivery(batchId: string, afnemerOin: string): Promise<DeliveryView | undefined>;
+
+  /**
+   * Process every delivery whose letters are parked and whose processing time has come (≤ now),
+   * oldest first: mark it processed, publish its verwerkingsbericht, enqueue a notification per
+   * Verwerkt letter (FIFO, times from `planNotification`), count processed/rejected per afnemer per day.
+   * Returns how many deliveries were processed.
+   */
+  processDue(now: number, planNotification: NotificationPlanner, dayKeyOf: (t: number) => string): Promise<number>;
+
+  /** Verwerkingsberichten of an afnemer not yet acknowledged and still within the re-offer window. */
+  listVerwerkingsberichten(q: VerwerkingsberichtQuery): Promise<VerwerkingsberichtPage>;
+  /** Acknowledge; returns the ids that were pending and are now acknowledged. */
+  acknowledgeVerwerkingsberichten(afnemerOin: string, ids: readonly number[], now: number): Promise<number[]>;
+
+  // Presentation (the burger's inbox). A burger only ever sees letters with their own BSN that
+  // are processed (processedAt ≤ now), published (publicatieDatum ≤ now) and not deleted.
+  listLetters(q: LetterQuery): Promise<LetterPage>;
+  getLetter(bsn: string, berichtId: string, now: number): Promise<LetterView | undefined>;
+  /** true when the letter exists for this burger (and is now marked read). */
+  markRead(bsn: string, berichtId: string, now: number): Promise<boolean>;
+  /** true when the letter existed for this burger and is now deleted. */
+  deleteLetter(bsn: string, berichtId: string, now: number): Promise<boolean>;
+  /** The attachment's bytes (undefined: no such letter/attachment for this burger, or content not stored). */
+  getBijlage(bsn: string, berichtId: string, volgorde: number, now: number): Promise<BijlageContent | undefined>;
+
+  /** Leveranciersportaal: per afnemer per day offered, processed, rejected by code. */
+  portal(q: PortalQuery): Promise<PortalRow[]>;
+
+  /** Server-side figures the load generator cannot see. */
+  intakeStats(now: number): Promise<IntakeStats>;
+  notificationStats(now: number): Promise<NotificationStats>;
+
+  /** Counts for tests and reconciliation. */
+  countLetters(): Promise<number>;
+  /** Closes the database; pending work is committed or rolled back first. */
+  close(): Promise<void>;
+}
+
+export interface DeliveryInput {
+  readonly batchId: string;
+  readonly afnemerOin: string;
+  readonly format: 'xml' | 'json';
+  readonly receivedAt: number;
+  readonly aanmaakDatum: number | undefined;
+  /** Validation outcomes, one per letter in batch order; Verwerkt ones carry `letter`. */
+  readonly outcomes: readonly LetterOutcome[];
+  /** Global intake capacity; the whole batch is refused when it would not fit. */
+  readonly admission: Admission;
+  /** Sim ms between two parked letters (1000 / parkedPerSecond). */
+  readonly parkIntervalMs: number;
+  /** Sim ms from a letter's parking to its processing. */
+  readonly processingDelayMs: number;
+  /** Seeded fault draw: should this letter (in this attempt) fail with TechnischProbleem? */
+  readonly technischProbleem: (berichtId: string, attempt: number) => boolean;
+  readonly storeAttachmentContent: boolean;
+  /** Portal day of this delivery ('YYYY-MM-DD', Amsterdam). */
+  readonly dayKey: string;
+}
+
+export interface Admission {
+  readonly hourKey: string;
+  readonly hourLimit: number;
+  readonly dayKey: string;
+  readonly dayLimit: number;
+}
+
+export type DeliveryResult =
+  | {
+      readonly admitted: true;
+      readonly deliveryId: number;
+      /** 1 for the first delivery of this BatchID, 2 for the first redelivery, … */
+      readonly attempt: number;
+      /** Final outcomes (duplicates and technical faults applied), batch order. */
+      readonly outcomes: readonly LetterOutcome[];
+      readonly parkStart: number;
+      readonly parkEnd: number;
+      /** When the verwerkingsbericht will be ready. */
+      readonly processAt: number;
+    }
+  | {
+      readonly admitted: false;
+      readonly window: 'hour' | 'day';
+      /** Letters already admitted in that window. */
+      readonly used: number;
+      readonly limit: number;
+    };
+
+export interface DeliveryView {
+  readonly deliveryId: number;
+  readonly batchId: string;
+  readonly afnemerOin: string;
+  readonly attempt: number;
+  readonly receivedAt: number;
+  readonly letters: number;
+  readonly counts: Readonly<Partial<Record<VerwerkingsCode, number>>>;
+  readonly parkStart: number;
+  readonly parkEnd: number;
+  readonly processAt: number;
+  /** undefined until processed. */
+  readonly processedAt: number | undefined;
+  readonly verwerkingsberichtId: number | undefined;
+}
+
+/** FIFO notification scheduling: given the persisted state and an enqueue time, when is it sent. */
+export type NotificationPlanner = (state: NotificationState, enqueuedAt: number) => { notifyAt: number; state: NotificationState };
+
+export interface NotificationState {
+  /** Earliest time the next notification can go out (spacing within the hourly rate). */
+  readonly nextFreeAt: number;
+  readonly hourStart: number;
+  readonly hourCount: number;
+  readonly dayStart: number;
+  readonly dayCount: number;
+}
+
+export interface VerwerkingsberichtQuery {
+  readonly afnemerOin: string;
+  readonly now: number;
+  /** Only ids greater than this (a cursor from the previous page). */
+  readonly after?: number;
+  readonly limit: number;
+  /** Re-offer window in sim ms after the first offering (6 days per the norm). */
+  readonly reofferMs: number;
+}
+
+export interface VerwerkingsberichtPage {
+  readonly items: readonly VerwerkingsberichtItem[];
+  /** Pass as `after` for the next page; undefined when this page is the last. */
+  readonly nextCursor: number | undefined;
+}
+
+export interface VerwerkingsberichtItem {
+  readonly id: number;
+  readonly deliveryId: number;
+  readonly attempt: number;
+  readonly firstOfferedAt: number;
+  readonly response: VerwerkResponse;
+}
+
+export interface LetterQuery {
+  readonly bsn: string;
+  readonly now: number;
+  readonly offset: number;
+  readonly limit: number;
+  readonly gelezen?: boolean;
+  readonly afnemerOin?: string;
+}
+
+export interface LetterPage {
+  readonly total: number;
+  readonly items: readonly LetterView[];
+}
+
+export interface LetterView {
+  readonly berichtId: string;
+  readonly afnemerOin: string;
+  readonly berichtType: string;
+  readonly onderwerp: string;
+  readonly berichtTekst: string;
+  readonly referentie: string | undefined;
+  readonly publicatieDatum: number | undefined;
+  readonly eindDatumHandelingsTermijn: number | undefined;
+  readonly processedAt: number;
+  readonly readAt: number | undefined;
+  readonly bijlagen: readonly { volgorde: number; omschrijving: string; bytes: number; sha256: string }[];
+}
+
+export interface BijlageContent {
+  readonly omschrijving: string;
+  readonly content: Buffer;
+}
+
+export interface PortalQuery {
+  readonly afnemerOin?: string;
+  /** Inclusive 'YYYY-MM-DD' bounds. */
+  readonly fromDay?: string;
+  readonly toDay?: string;
+}
+
+export interface PortalRow {
+  readonly afnemerOin: string;
+  readonly day: string;
+  readonly offered: number;
+  readonly processed: number;
+  readonly rejected: Readonly<Partial<Record<VerwerkingsCode, number>>>;
+}
+
+export interface IntakeStats {
+  /** Letters admitted and not yet parked at `now`. */
+  readonly backlog: number;
+  /** When the last admitted letter will be parked (the delay a new letter faces is parkedUntil − now). */
+  readonly parkedUntil: number;
+  readonly deliveries: number;
+  readonly deliveriesPending: number;
+  readonly lettersAdmitted: number;
+  /** Largest received→processed delay among processed deliveries, sim ms (the 24 h norm). */
+  readonly maxProcessingDelayMs: number;
+  /** Largest received→parked delay of the last letter of a delivery, sim ms. */
+  readonly maxParkingDelayMs: number;
+}
+
+export interface NotificationStats {
+  readonly enqueued: number;
+  /** Enqueued with notifyAt > now. */
+  readonly backlog: number;
+  readonly sent: number;
+  /** Largest enqueued→notifyAt delay among those sent by now, sim ms. */
+  readonly maxDelayMs: number;
+  /** Per notification day ('YYYY-MM-DD' of notifyAt), how many were carried over from an earlier day. */
+  readonly carriedOverByDay: Readonly<Record<string, number>>;
+}
