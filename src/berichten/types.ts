@@ -10,6 +10,9 @@ export interface RawBatch {
   /** BatchInformatie children (BatchID, AanmaakDatum, BerichtLeverancierID), when the header is present. */
   readonly header: RawFields | undefined;
   readonly letters: readonly RawLetter[];
+  /** Structure problems outside the letters (unknown or repeated element under Berichten or in
+   * BatchInformatie, a header field that is not text…); the batch then fails as BATCH_HEADER_INVALID. */
+  readonly batchErrors?: readonly string[];
 }
 
 export type RawFields = Readonly<Record<string, string | undefined>>;
@@ -81,4 +84,43 @@ export interface VerwerkResponse {
   readonly datumOntvangen: number;
   readonly datumVerwerkt: number;
   readonly letters: readonly { berichtId: string; berichtType: string; code: VerwerkingsCode; stadium: Stadium; toelichting: string }[];
+}
+
+/**
+ * A well-formed batch to send, with the real element names (for clients: tests, benchmarks, the bulk
+ * delivery client). Every value is the text as it will be sent, so a client can also send values
+ * that fail validation. `renderBerichtenXml` / `berichtenJson` serialise it.
+ */
+export interface BatchInput {
+  readonly BatchInformatie: {
+    readonly BatchID: string;
+    readonly AanmaakDatum: string;
+    readonly BerichtLeverancierID: string;
+  };
+  readonly Bericht: readonly BerichtInput[];
+}
+
+export interface BerichtInput {
+  readonly BerichtInformatie: {
+    /** Repeated from the header as Logius' example does; omitted when absent. */
+    readonly BatchID?: string;
+    readonly BerichtID: string;
+    readonly BerichtType: string;
+    readonly PublicatieDatum?: string;
+    readonly EindDatumHandelingsTermijn?: string;
+    readonly Onderwerp: string;
+    readonly BerichtTekst: string;
+    readonly Referentie?: string;
+    readonly GebruikerID: string;
+    readonly SoortGebruiker: string;
+  };
+  readonly Bijlagen?: readonly BijlageInput[];
+}
+
+export interface BijlageInput {
+  /** base64 */
+  readonly Inhoud: string;
+  readonly BijlageType: string;
+  readonly Omschrijving: string;
+  readonly Volgorde: string;
 }

@@ -50,6 +50,9 @@ export interface Store {
   intakeStats(now: number): Promise<IntakeStats>;
   notificationStats(now: number): Promise<NotificationStats>;
 
+  /** Letters admitted in the given global hour and day windows (the limiter's state). */
+  windowCounts(hourKey: string, dayKey: string): Promise<{ hour: number; day: number }>;
+
   /** Counts for tests and reconciliation. */
   countLetters(): Promise<number>;
   /** Closes the database; pending work is committed or rolled back first. */

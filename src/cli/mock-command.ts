@@ -1,0 +1,103 @@
+import { readFileSync } from 'node:fs';
+import { InvalidArgumentError, type Command } from 'commander';
+import { buildMock } from '../mock/app.ts';
+import { ConfigError, loadMockConfig, type MockConfigInput } from '../mock/config.ts';
+
+function int(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n)) throw new InvalidArgumentError(`${name} must be an integer, got '${v}'`);
+    return n;
+  };
+}
+
+function positive(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number > 0, got '${v}'`);
+    return n;
+  };
+}
+
+interface MockOptions { port?: number; host?: string; db?: string; speed?: number; start?: string; config?: string; seed?: number; log?: string }
+
+export function mockCommand(program: Command): void {
+  program.command('mock')
+    .description('Start the Berichtenbox mock (embedded SQLite store) and keep it running until Ctrl-C')
+    .option('-p, --port <port>', 'TCP port (0 = any free port)', int('--port'))
+    .option('-H, --host <host>', 'address to listen on (loopback by default)')
+    .option('--db <file>', 'SQLite file (default: a fresh temp file)')
+    .option('--speed <factor>', 'sim clock speed: 60 runs a simulated hour in a wall minute', positive('--speed'))
+    .option('--start <instant>', 'sim clock start, ISO 8601 (default: now)')
+    .option('--seed <n>', 'seed for the population and every random draw', int('--seed'))
+    .option('-c, --config <file.json>', 'mock config file (JSON); flags override it')
+    .option('--log <level>', 'log requests at this level (info, debug, …)')
+    .addHelpText('after', `
+Examples:
+  $ bbsim mock                                  # 127.0.0.1:8080, sim clock = wall clock
+  $ bbsim mock --port 0 --speed 60              # any free port, one sim hour per wall minute
+  $ bbsim mock --db ./mock.db --start 2027-03-01T19:00:00+01:00
+  $ bbsim mock --config mock.json --port 9000`)
+    .action(async (opts: MockOptions) => {
+      let input: MockConfigInput = {};
+      if (opts.config !== undefined) {
+        try {
+          input = JSON.parse(readFileSync(opts.config, 'utf8')) as MockConfigInput;
+        } catch (err) {
+          console.error(`bbsim: cannot read config ${opts.config}: ${(err as Error).message}`);
+          process.exit(2);
+        }
+      }
+      const merged: MockConfigInput = {
+        ...input,
+        ...(opts.port !== undefined ? { port: opts.port } : {}),
+        ...(opts.host !== undefined ? { host: opts.host } : {}),
+        ...(opts.db !== undefined ? { db: opts.db } : {}),
+        ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+        ...(opts.log !== undefined ? { logger: opts.log as MockConfigInput['logger'] } : {}),
+        clock: {
+          ...input.clock,
+          ...(opts.speed !== undefined ? { speed: opts.speed } : {}),
+          ...(opts.start !== undefined ? { start: opts.start } : {}),
+        },
+      };
+      let config;
+      try {
+        config = loadMockConfig(merged);
+      } catch (err) {
+        if (err instanceof ConfigError) {
+          console.error(`bbsim: ${err.message}`);
+          process.exit(2);
+        }
+        throw err;
+      }
+      const app = await buildMock(config);
+      let address: string;
+      try {
+        address = await app.listen({ port: config.port, host: config.host });
+      } catch (err) {
+        console.error(`bbsim: cannot listen on ${config.host}:${config.port}: ${(err as Error).message} (try --port 0 for any free port)`);
+        await app.close();
+        process.exit(2);
+      }
+      const db = 'path' in app.bbsim.store ? String((app.bbsim.store as { path: unknown }).path) : '(custom store)';
+      const oin = config.afnemers[0]?.oin ?? '';
+      console.log(`bbsim mock listening on ${address}
+  store:  SQLite ${db}
+  clock:  sim ${new Date(app.bbsim.clock.now()).toISOString()}, speed ${config.clock.speed}
+  try:
+    curl ${address}/health
+    curl ${address}/status
+    curl ${address}/berichtenbox/portaal
+    curl ${address}/openapi.json
+    curl -X POST ${address}/berichtenbox/afleveren -H 'content-type: application/xml' -H 'x-afnemer-oin: ${oin}' --data-binary @batch.xml
+  Ctrl-C stops it.`);
+      const stop = async (signal: string): Promise<void> => {
+        console.log(`bbsim mock: ${signal}, closing`);
+        await app.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', () => void stop('SIGINT'));
+      process.once('SIGTERM', () => void stop('SIGTERM'));
+    });
+}

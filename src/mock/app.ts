@@ -1,0 +1,97 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import { SimClock, type Clock } from '../clock/index.ts';
+import { createPopulation } from '../population/index.ts';
+import { openSqliteStore } from '../store/sqlite-store.ts';
+import type { Store } from '../store/store.ts';
+import { loadMockConfig, type MockConfig, type MockConfigInput } from './config.ts';
+import type { KnownAfnemer, MockContext } from './context.ts';
+import { createMockMetrics } from './metrics.ts';
+import { createNotificationPlanner } from './notification-planner.ts';
+import { installProblemHandlers } from './problems.ts';
+import { createSessionTokens } from './session-token.ts';
+import { dayKey } from '../clock/index.ts';
+import { intakePlugin } from './plugins/intake.ts';
+import { presentationPlugin } from './plugins/presentation.ts';
+import { portaalPlugin } from './plugins/portaal.ts';
+import { devTokenPlugin } from './plugins/dev-token.ts';
+import { observabilityPlugin } from './plugins/observability.ts';
+
+export interface MockDependencies {
+  /** Default: a SimClock from the config's start and speed. Tests pass a ManualClock. */
+  readonly clock?: Clock;
+  /** Default: SQLite at config.db (a temp file when absent). */
+  readonly store?: Store;
+}
+
+function isLoaded(c: MockConfig | MockConfigInput): c is MockConfig {
+  return Object.isFrozen(c);
+}
+
+/**
+ * Builds the mock as a Fastify app without listening (call `listen` yourself, or use `inject`).
+ * The config is validated once here and frozen; closing the app stops the worker and closes the store.
+ */
+export async function buildMock(configInput: MockConfig | MockConfigInput = {}, deps: MockDependencies = {}): Promise<FastifyInstance> {
+  const config = isLoaded(configInput) ? configInput : loadMockConfig(configInput);
+  const clock = deps.clock ?? new SimClock({ speed: config.clock.speed, ...(config.clock.start !== undefined ? { start: config.clock.start } : {}) });
+  const store = deps.store ?? openSqliteStore(config.db !== undefined ? { path: config.db } : {});
+  const population = createPopulation({ seed: config.seed, activeShare: config.population.activeShare, subscribedShare: config.population.subscribedShare });
+  const planNotification = createNotificationPlanner({ perHour: config.capacity.notificationsPerHour, perDay: config.capacity.notificationsPerDay });
+  const afnemers = new Map<string, KnownAfnemer>(config.afnemers.map((a) => [a.oin, { oin: a.oin, naam: a.naam, berichtTypes: new Set(a.berichtTypes) }]));
+
+  // One processing pass at a time: overlapping passes would only contend for the same rows.
+  let running: Promise<number> | undefined;
+  const processDue = (): Promise<number> => {
+    running ??= store.processDue(clock.now(), planNotification, dayKey).finally(() => { running = undefined; });
+    return running;
+  };
+
+  const ctx: MockContext = {
+    config, clock, store, population, afnemers, processDue,
+    tokens: createSessionTokens(config.auth.secret),
+    metrics: createMockMetrics(),
+  };
+
+  const app = Fastify({
+    logger: config.logger === false ? false : { level: config.logger === true ? 'info' : config.logger },
+    bodyLimit: config.intake.bodyLimitBytes,
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
+  });
+  app.decorate('bbsim', ctx);
+  // Only XML and JSON are spoken here; plain text would otherwise be accepted by default.
+  app.removeContentTypeParser('text/plain');
+  installProblemHandlers(app);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'bbsim mock: MijnOverheid Berichtenbox', version: '0.1.0', description: 'A load-testing mock of the Berichtenbox services with capacity derived from the SNO norms.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    ctx.metrics.requests.inc({ route, method: request.method, status: String(reply.statusCode) });
+    ctx.metrics.latency.observe({ route }, reply.elapsedTime / 1000);
+  });
+
+  await app.register(intakePlugin);
+  await app.register(presentationPlugin);
+  await app.register(portaalPlugin);
+  await app.register(devTokenPlugin);
+  await app.register(observabilityPlugin);
+
+  const worker = setInterval(() => {
+    processDue().catch((err: unknown) => app.log.error({ err }, 'processing pass failed'));
+  }, config.workerIntervalMs);
+  worker.unref();
+
+  app.addHook('onClose', async () => {
+    clearInterval(worker);
+    await running?.catch(() => undefined);
+    await store.close();
+  });
+  return app;
+}

@@ -1,0 +1,31 @@
+import type { Clock } from '../clock/index.ts';
+import type { Population } from '../population/index.ts';
+import type { Store } from '../store/store.ts';
+import type { MockConfig } from './config.ts';
+import type { MockMetrics } from './metrics.ts';
+import type { SessionTokens } from './session-token.ts';
+
+export interface KnownAfnemer {
+  readonly oin: string;
+  readonly naam: string;
+  readonly berichtTypes: ReadonlySet<string>;
+}
+
+/** What every plugin of the mock shares; decorated on the Fastify instance as `bbsim`. */
+export interface MockContext {
+  readonly config: MockConfig;
+  readonly clock: Clock;
+  readonly store: Store;
+  readonly population: Population;
+  readonly tokens: SessionTokens;
+  readonly metrics: MockMetrics;
+  readonly afnemers: ReadonlyMap<string, KnownAfnemer>;
+  /** Runs the processing step now (the background worker calls it too); returns deliveries processed. */
+  processDue(): Promise<number>;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    bbsim: MockContext;
+  }
+}

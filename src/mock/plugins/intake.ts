@@ -1,0 +1,173 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ProblemError } from '../../errors/catalogue.ts';
+import { dayKey, hourKey, nextDayStart, nextHourStart } from '../../clock/index.ts';
+import {
+  parseBerichtenJson, parseBerichtenXml, validateBatch, renderVerwerkResponseXml, verwerkResponseJson,
+  BerichtenParseError, UnsafeXmlError, type RawBatch,
+} from '../../berichten/index.ts';
+import { VERWERKINGSBERICHT_REOFFER } from '../../norms/index.ts';
+import { requireAfnemer } from '../afnemer-auth.ts';
+import { technischProbleemDraw } from '../faults.ts';
+import { prefersXml, sendXml } from '../negotiate.ts';
+import type { VerwerkingsberichtItem } from '../../store/store.ts';
+
+const XML_TYPES = ['application/xml', 'text/xml'];
+
+const RECEIPT_SCHEMA = {
+  description: 'The batch is committed (durably) and admitted; its verwerkingsbericht follows when it is processed',
+  type: 'object',
+  properties: {
+    BatchID: { type: 'string' }, status: { type: 'string' }, attempt: { type: 'integer' }, letters: { type: 'integer' },
+    receivedAt: { type: 'string' }, expectedParkedAt: { type: 'string' }, expectedProcessedAt: { type: 'string' },
+    parkingDelaySeconds: { type: 'number' }, batchUrl: { type: 'string' },
+  },
+} as const;
+const iso = (t: number): string => new Date(t).toISOString();
+
+export async function intakePlugin(app: FastifyInstance): Promise<void> {
+  const ctx = app.bbsim;
+  const { config, clock, store, metrics } = ctx;
+  const drawFault = technischProbleemDraw(config.seed, config.faults.technischProbleemRate);
+  const parkIntervalMs = 1000 / config.capacity.parkedPerSecond;
+
+  // XML bodies are parsed in the handler, where parse errors become precise problems.
+  app.addContentTypeParser(XML_TYPES, { parseAs: 'string', bodyLimit: config.intake.bodyLimitBytes }, (_req, body, done) => done(null, body));
+
+  /** Refuse unknown afnemers before reading a possibly huge body. */
+  const identify = async (request: FastifyRequest): Promise<void> => {
+    requireAfnemer(ctx, request);
+  };
+
+  app.post('/berichtenbox/afleveren', {
+    onRequest: identify,
+    bodyLimit: config.intake.bodyLimitBytes,
+    schema: {
+      summary: 'Deliver a batch of 1-1000 letters (Berichten XML or the same as JSON)',
+      tags: ['intake'],
+      headers: { type: 'object', properties: { 'x-afnemer-oin': { type: 'string', description: "The afnemer's 20-digit OIN (stands for the OIN in the CPA)" } }, required: ['x-afnemer-oin'] },
+      response: { 202: RECEIPT_SCHEMA },
+    },
+  }, async (request, reply) => {
+    const afnemer = requireAfnemer(ctx, request);
+    const now = clock.now();
+    const raw = parseBody(request);
+    const validation = validateBatch(raw, { now, headerOin: afnemer.oin, berichtTypes: afnemer.berichtTypes, population: ctx.population, futureSkewMs: config.intake.futureSkewMs });
+    if (!validation.ok) {
+      metrics.batches.inc({ outcome: 'rejected' });
+      throw new ProblemError(validation.problem, validation.detail, {
+        field: validation.field, rule: validation.rule, ...(validation.serviceCode ? { serviceCode: validation.serviceCode } : {}),
+      });
+    }
+    const result = await store.deliver({
+      batchId: validation.header.batchId,
+      afnemerOin: afnemer.oin,
+      format: raw.format,
+      receivedAt: now,
+      aanmaakDatum: validation.header.aanmaakDatum,
+      outcomes: validation.outcomes,
+      admission: { hourKey: hourKey(now), hourLimit: config.capacity.messagesPerHour, dayKey: dayKey(now), dayLimit: config.capacity.messagesPerDay },
+      parkIntervalMs,
+      processingDelayMs: config.intake.processingDelayMs,
+      technischProbleem: drawFault,
+      storeAttachmentContent: config.intake.storeAttachmentContent,
+      dayKey: dayKey(now),
+    });
+    if (!result.admitted) {
+      metrics.batches.inc({ outcome: `refused_${result.window}` });
+      const reopens = result.window === 'hour' ? nextHourStart(now) : nextDayStart(now);
+      const retryAfter = Math.max(1, Math.ceil(clock.toWallMs(reopens - now) / 1000));
+      throw new ProblemError(result.window === 'hour' ? 'CAPACITY_HOUR' : 'CAPACITY_DAY',
+        `intake capacity of ${result.limit} letters per ${result.window} reached (${result.used} admitted); the batch of ${validation.outcomes.length} was refused whole, nothing was stored — offer it again after ${iso(reopens)} (sim time)`,
+        { retryAfter, serviceCode: 'TechnischProbleem', extra: { window: result.window, used: result.used, limit: result.limit, reopensAt: iso(reopens) } });
+    }
+    metrics.batches.inc({ outcome: 'admitted' });
+    for (const o of result.outcomes) metrics.letters.inc({ code: o.code });
+    const receipt = {
+      BatchID: validation.header.batchId,
+      status: 'geaccepteerd',
+      attempt: result.attempt,
+      letters: result.outcomes.length,
+      receivedAt: iso(now),
+      expectedParkedAt: iso(result.parkEnd),
+      expectedProcessedAt: iso(result.processAt),
+      parkingDelaySeconds: Math.round(result.parkEnd - now) / 1000,
+      batchUrl: `/berichtenbox/batches/${validation.header.batchId}`,
+    };
+    return reply.code(202).send(receipt);
+  });
+
+  app.get<{ Params: { batchId: string } }>('/berichtenbox/batches/:batchId', {
+    onRequest: identify,
+    schema: { summary: 'State of the latest delivery of a batch', tags: ['intake'], params: { type: 'object', properties: { batchId: { type: 'string' } }, required: ['batchId'] } },
+  }, async (request) => {
+    const afnemer = requireAfnemer(ctx, request);
+    const d = await store.getDelivery(request.params.batchId.toLowerCase(), afnemer.oin);
+    if (!d) throw new ProblemError('NOT_FOUND', `no batch ${request.params.batchId} delivered by ${afnemer.oin}`, { field: 'batchId' });
+    const processed = d.processedAt !== undefined;
+    return {
+      BatchID: d.batchId, attempt: d.attempt, letters: d.letters, receivedAt: iso(d.receivedAt),
+      state: processed ? 'verwerkt' : clock.now() < d.parkEnd ? 'wordt-geparkeerd' : 'wordt-verwerkt',
+      parkedUntil: iso(d.parkEnd), expectedProcessedAt: iso(d.processAt),
+      processedAt: processed ? iso(d.processedAt) : null,
+      // Like the real service, the codes are known to the afnemer only once the batch is processed.
+      counts: processed ? d.counts : null,
+      verwerkingsberichtId: d.verwerkingsberichtId ?? null,
+    };
+  });
+
+  app.get<{ Querystring: { after?: number; limit?: number } }>('/berichtenbox/verwerkingsberichten', {
+    onRequest: identify,
+    schema: {
+      summary: 'Pending verwerkingsberichten (BerichtVerwerkResponse) of the afnemer, re-offered until acknowledged, for 6 days',
+      tags: ['intake'],
+      querystring: { type: 'object', properties: { after: { type: 'integer', minimum: 0 }, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } }, additionalProperties: false },
+    },
+  }, async (request, reply) => {
+    const afnemer = requireAfnemer(ctx, request);
+    await ctx.processDue();
+    const page = await store.listVerwerkingsberichten({
+      afnemerOin: afnemer.oin, now: clock.now(), limit: request.query.limit ?? 100, reofferMs: VERWERKINGSBERICHT_REOFFER.limit * 1000,
+      ...(request.query.after !== undefined ? { after: request.query.after } : {}),
+    });
+    if (prefersXml(request)) {
+      const inner = page.items.map((i) => `<Verwerkingsbericht id="${i.id}" attempt="${i.attempt}">${stripXmlDecl(renderVerwerkResponseXml(i.response))}</Verwerkingsbericht>`).join('');
+      const next = page.nextCursor !== undefined ? ` next="${page.nextCursor}"` : '';
+      return sendXml(reply, `<?xml version="1.0" encoding="UTF-8"?><Verwerkingsberichten${next}>${inner}</Verwerkingsberichten>`);
+    }
+    return { items: page.items.map(itemJson), nextCursor: page.nextCursor ?? null };
+  });
+
+  app.post<{ Body: { ids: number[] } }>('/berichtenbox/verwerkingsberichten/ack', {
+    onRequest: identify,
+    schema: {
+      summary: 'Acknowledge verwerkingsberichten so they are no longer offered',
+      tags: ['intake'],
+      body: { type: 'object', properties: { ids: { type: 'array', items: { type: 'integer', minimum: 1 }, minItems: 1, maxItems: 10_000 } }, required: ['ids'], additionalProperties: false },
+    },
+  }, async (request) => {
+    const afnemer = requireAfnemer(ctx, request);
+    const acknowledged = await store.acknowledgeVerwerkingsberichten(afnemer.oin, request.body.ids, clock.now());
+    return { acknowledged };
+  });
+}
+
+function itemJson(i: VerwerkingsberichtItem): object {
+  return { id: i.id, attempt: i.attempt, firstOfferedAt: iso(i.firstOfferedAt), ...verwerkResponseJson(i.response) };
+}
+
+function stripXmlDecl(xml: string): string {
+  return xml.replace(/^<\?xml[^?]*\?>\s*/, '');
+}
+
+function parseBody(request: FastifyRequest): RawBatch {
+  const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  try {
+    if (XML_TYPES.includes(type)) return parseBerichtenXml(request.body as string);
+    return parseBerichtenJson(request.body);
+  } catch (err) {
+    if (err instanceof UnsafeXmlError) throw new ProblemError('UNSAFE_XML', err.message, { rule: 'no DOCTYPE or ENTITY', serviceCode: 'XmlValidatieTegenXsdValtNegatiefUit' });
+    if (err instanceof BerichtenParseError) throw new ProblemError('MALFORMED_BODY', err.message, { rule: type.includes('xml') ? 'well-formed Berichten XML' : 'Berichten JSON', serviceCode: 'XmlValidatieTegenXsdValtNegatiefUit' });
+    throw err;
+  }
+}
+

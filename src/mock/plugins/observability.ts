@@ -1,0 +1,56 @@
+import type { FastifyInstance } from 'fastify';
+import { dayKey, hourKey } from '../../clock/index.ts';
+
+/** /metrics (Prometheus), /health, /ready, /status (server-side figures), /openapi.json. */
+export async function observabilityPlugin(app: FastifyInstance): Promise<void> {
+  const ctx = app.bbsim;
+  const { metrics, store, clock, config } = ctx;
+
+  const status = async (): Promise<Record<string, unknown>> => {
+    const now = clock.now();
+    const [intake, notifications, windows] = await Promise.all([store.intakeStats(now), store.notificationStats(now), store.windowCounts(hourKey(now), dayKey(now))]);
+    return {
+      now: new Date(now).toISOString(),
+      speed: clock.speed,
+      intake: {
+        ...intake,
+        parkedUntil: new Date(intake.parkedUntil).toISOString(),
+        parkingDelaySeconds: Math.round(Math.max(0, intake.parkedUntil - now)) / 1000,
+        admittedThisHour: windows.hour, hourLimit: config.capacity.messagesPerHour,
+        admittedToday: windows.day, dayLimit: config.capacity.messagesPerDay,
+      },
+      notifications,
+    };
+  };
+
+  app.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['ops'] } }, async (_request, reply) => {
+    const now = clock.now();
+    const [intake, notifications, windows] = await Promise.all([store.intakeStats(now), store.notificationStats(now), store.windowCounts(hourKey(now), dayKey(now))]);
+    metrics.intakeBacklog.set(intake.backlog);
+    metrics.parkingDelay.set(Math.max(0, intake.parkedUntil - now) / 1000);
+    metrics.notificationBacklog.set(notifications.backlog);
+    metrics.limiterUsed.set({ window: 'hour' }, windows.hour);
+    metrics.limiterUsed.set({ window: 'day' }, windows.day);
+    metrics.limiterLimit.set({ window: 'hour' }, config.capacity.messagesPerHour);
+    metrics.limiterLimit.set({ window: 'day' }, config.capacity.messagesPerDay);
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  app.get('/status', { schema: { summary: 'Server-side figures: intake backlog and parking delay, notification backlog, limiter state', tags: ['ops'] } }, async () => {
+    await ctx.processDue();
+    return status();
+  });
+
+  app.get('/health', { schema: { summary: 'Liveness', tags: ['ops'] } }, async () => ({ status: 'ok' }));
+
+  app.get('/ready', { schema: { summary: 'Readiness: the store answers', tags: ['ops'] } }, async (_request, reply) => {
+    try {
+      await store.countLetters();
+      return { status: 'ready' };
+    } catch {
+      return reply.code(503).send({ status: 'not-ready' });
+    }
+  });
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+}

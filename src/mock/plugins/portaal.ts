@@ -1,0 +1,59 @@
+import type { FastifyInstance } from 'fastify';
+import { VERWERKINGS_CODES } from '../../berichten/index.ts';
+import type { PortalRow } from '../../store/store.ts';
+
+interface PortalQuerystring { afnemer?: string; van?: string; tot?: string }
+
+const querystring = {
+  type: 'object', additionalProperties: false,
+  properties: {
+    afnemer: { type: 'string', pattern: '^\\d{20}$', description: 'OIN of one afnemer' },
+    van: { type: 'string', format: 'date', description: 'first day (YYYY-MM-DD, inclusive)' },
+    tot: { type: 'string', format: 'date', description: 'last day (YYYY-MM-DD, inclusive)' },
+  },
+} as const;
+
+const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** Leveranciersportaal: per afnemer per day offered, processed and rejected by code (SNO MijnOverheid 4.3). */
+export async function portaalPlugin(app: FastifyInstance): Promise<void> {
+  const { store, afnemers } = app.bbsim;
+  const load = async (q: PortalQuerystring): Promise<PortalRow[]> => {
+    await app.bbsim.processDue();
+    return store.portal({
+      ...(q.afnemer !== undefined ? { afnemerOin: q.afnemer } : {}),
+      ...(q.van !== undefined ? { fromDay: q.van } : {}),
+      ...(q.tot !== undefined ? { toDay: q.tot } : {}),
+    });
+  };
+
+  app.get<{ Querystring: PortalQuerystring }>('/berichtenbox/portaal.json', {
+    schema: { summary: 'Leveranciersportaal as JSON', tags: ['portaal'], querystring },
+  }, async (request) => {
+    const rows = await load(request.query);
+    return { rows: rows.map((r) => ({ ...r, naam: afnemers.get(r.afnemerOin)?.naam ?? null })) };
+  });
+
+  app.get<{ Querystring: PortalQuerystring }>('/berichtenbox/portaal', {
+    schema: { summary: 'Leveranciersportaal (HTML)', tags: ['portaal'], querystring },
+  }, async (request, reply) => {
+    const rows = await load(request.query);
+    const codes = VERWERKINGS_CODES.filter((c) => c !== 'Verwerkt');
+    const body = rows.map((r) => `<tr><td>${escapeHtml(r.day)}</td><td>${escapeHtml(afnemers.get(r.afnemerOin)?.naam ?? '')}</td><td><code>${r.afnemerOin}</code></td>`
+      + `<td class="n">${r.offered}</td><td class="n">${r.processed}</td>`
+      + codes.map((c) => `<td class="n">${r.rejected[c] ?? 0}</td>`).join('') + '</tr>').join('\n');
+    const html = `<!doctype html>
+<html lang="nl"><head><meta charset="utf-8"><title>Leveranciersportaal — bbsim</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body{font:14px system-ui,sans-serif;margin:2rem}table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:.3rem .5rem}td.n{text-align:right}th{background:#eef;font-weight:600;writing-mode:horizontal-tb}</style>
+</head><body>
+<h1>Leveranciersportaal</h1>
+<p>Per afnemer per dag: aangeboden, verwerkt en afgewezen berichten (per VerwerkingsCode). Dagen in Europe/Amsterdam, op de gesimuleerde klok.</p>
+<table id="portaal"><thead><tr><th>Dag</th><th>Afnemer</th><th>OIN</th><th>Aangeboden</th><th>Verwerkt</th>${codes.map((c) => `<th>${c}</th>`).join('')}</tr></thead>
+<tbody>
+${body || `<tr><td colspan="${5 + codes.length}">Nog geen berichten.</td></tr>`}
+</tbody></table>
+</body></html>`;
+    return reply.type('text/html; charset=utf-8').send(html);
+  });
+}

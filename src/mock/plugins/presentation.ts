@@ -1,0 +1,101 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ProblemError } from '../../errors/catalogue.ts';
+import type { LetterView } from '../../store/store.ts';
+import type { MockContext } from '../context.ts';
+
+const iso = (t: number | undefined): string | null => (t === undefined ? null : new Date(t).toISOString());
+
+/** The burger behind a request: a Bearer session token signed by the mock (DigiD or the dev endpoint). */
+function requireBurger(ctx: MockContext, request: FastifyRequest): string {
+  const header = request.headers.authorization ?? '';
+  const m = /^Bearer\s+(\S+)$/i.exec(header);
+  if (!m?.[1]) throw new ProblemError('UNAUTHENTICATED', 'send Authorization: Bearer <session token> (from DigiD, or POST /dev/token in tests)', { field: 'Authorization', rule: 'Bearer token' });
+  const claims = ctx.tokens.verify(m[1], ctx.clock.now());
+  if (claims === 'expired') throw new ProblemError('TOKEN_EXPIRED', 'the session expired; log in again', { field: 'Authorization' });
+  if (claims === 'invalid') throw new ProblemError('UNAUTHENTICATED', 'the session token is not valid for this mock', { field: 'Authorization', rule: 'signed by this mock' });
+  return claims.bsn;
+}
+
+function letterJson(l: LetterView, withText: boolean): object {
+  return {
+    id: l.berichtId,
+    afzender: l.afnemerOin,
+    berichtType: l.berichtType,
+    onderwerp: l.onderwerp,
+    ...(withText ? { berichtTekst: l.berichtTekst } : {}),
+    referentie: l.referentie ?? null,
+    publicatieDatum: iso(l.publicatieDatum),
+    eindDatumHandelingsTermijn: iso(l.eindDatumHandelingsTermijn),
+    ontvangen: iso(l.processedAt),
+    gelezen: l.readAt !== undefined,
+    bijlagen: l.bijlagen.map((b) => ({ volgorde: b.volgorde, omschrijving: b.omschrijving, bytes: b.bytes, sha256: b.sha256, href: `/api/v1/berichten/${l.berichtId}/bijlagen/${b.volgorde}` })),
+  };
+}
+
+const idParams = { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 64 } }, required: ['id'] } as const;
+const notVisible = (id: string): ProblemError => new ProblemError('NOT_FOUND', `no letter ${id} in your Berichtenbox`, { field: 'id' });
+
+/** The burger's inbox (presentation REST). Norm: p99.9 ≤ 200 ms. Another burger's letter is simply not found. */
+export async function presentationPlugin(app: FastifyInstance): Promise<void> {
+  const ctx = app.bbsim;
+  const { store, clock } = ctx;
+  const security = [{ bearer: [] }];
+
+  app.get<{ Querystring: { page: number; pageSize: number; gelezen?: boolean; afzender?: string } }>('/api/v1/berichten', {
+    schema: {
+      summary: "List the burger's letters, newest first", tags: ['presentatie'], security,
+      querystring: {
+        type: 'object', additionalProperties: false,
+        properties: {
+          page: { type: 'integer', minimum: 1, default: 1 }, pageSize: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
+          gelezen: { type: 'boolean' }, afzender: { type: 'string', pattern: '^\\d{20}$' },
+        },
+      },
+    },
+  }, async (request) => {
+    const bsn = requireBurger(ctx, request);
+    const { page, pageSize, gelezen, afzender } = request.query;
+    const result = await store.listLetters({
+      bsn, now: clock.now(), offset: (page - 1) * pageSize, limit: pageSize,
+      ...(gelezen !== undefined ? { gelezen } : {}), ...(afzender !== undefined ? { afnemerOin: afzender } : {}),
+    });
+    return { page, pageSize, total: result.total, berichten: result.items.map((l) => letterJson(l, false)) };
+  });
+
+  app.get<{ Params: { id: string } }>('/api/v1/berichten/:id', {
+    schema: { summary: 'Read one letter', tags: ['presentatie'], security, params: idParams },
+  }, async (request) => {
+    const bsn = requireBurger(ctx, request);
+    const letter = await store.getLetter(bsn, request.params.id.toLowerCase(), clock.now());
+    if (!letter) throw notVisible(request.params.id);
+    return letterJson(letter, true);
+  });
+
+  app.put<{ Params: { id: string } }>('/api/v1/berichten/:id/gelezen', {
+    schema: { summary: 'Mark a letter read (idempotent)', tags: ['presentatie'], security, params: idParams },
+  }, async (request, reply) => {
+    const bsn = requireBurger(ctx, request);
+    if (!(await store.markRead(bsn, request.params.id.toLowerCase(), clock.now()))) throw notVisible(request.params.id);
+    return reply.code(204).send();
+  });
+
+  app.delete<{ Params: { id: string } }>('/api/v1/berichten/:id', {
+    schema: { summary: 'Delete a letter from the inbox', tags: ['presentatie'], security, params: idParams },
+  }, async (request, reply) => {
+    const bsn = requireBurger(ctx, request);
+    if (!(await store.deleteLetter(bsn, request.params.id.toLowerCase(), clock.now()))) throw notVisible(request.params.id);
+    return reply.code(204).send();
+  });
+
+  app.get<{ Params: { id: string; n: number } }>('/api/v1/berichten/:id/bijlagen/:n', {
+    schema: {
+      summary: 'Download an attachment (PDF)', tags: ['presentatie'], security,
+      params: { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 64 }, n: { type: 'integer', minimum: 1 } }, required: ['id', 'n'] },
+    },
+  }, async (request, reply) => {
+    const bsn = requireBurger(ctx, request);
+    const b = await store.getBijlage(bsn, request.params.id.toLowerCase(), request.params.n, clock.now());
+    if (!b) throw new ProblemError('NOT_FOUND', `no attachment ${request.params.n} of letter ${request.params.id} in your Berichtenbox`, { field: 'n' });
+    return reply.type('application/pdf').header('content-disposition', `inline; filename="bijlage-${request.params.n}.pdf"`).send(b.content);
+  });
+}

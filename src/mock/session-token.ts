@@ -1,0 +1,52 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/**
+ * Burger session tokens: `base64url(payload).base64url(HMAC-SHA256)`, signed by the mock.
+ * The DigiD mock issues them; for now the dev endpoint does. Expiry is on the sim clock.
+ */
+export interface SessionClaims {
+  readonly bsn: string;
+  /** Sim epoch ms. */
+  readonly exp: number;
+  /** Level of assurance, when issued by DigiD. */
+  readonly loa?: string;
+}
+
+export interface SessionTokens {
+  issue(claims: SessionClaims): string;
+  /** The claims, or a reason string when the token is not valid at `now`. */
+  verify(token: string, now: number): SessionClaims | 'invalid' | 'expired';
+}
+
+export function createSessionTokens(secret: string | undefined): SessionTokens {
+  const key = secret ?? randomBytes(32).toString('hex');
+  const sign = (payload: string): Buffer => createHmac('sha256', key).update(payload).digest();
+  return {
+    issue(claims) {
+      const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
+      return `${payload}.${sign(payload).toString('base64url')}`;
+    },
+    verify(token, now) {
+      const dot = token.indexOf('.');
+      if (dot <= 0) return 'invalid';
+      const payload = token.slice(0, dot);
+      const given = Buffer.from(token.slice(dot + 1), 'base64url');
+      const expected = sign(payload);
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'invalid';
+      let claims: unknown;
+      try {
+        claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+      } catch {
+        return 'invalid';
+      }
+      if (!isClaims(claims)) return 'invalid';
+      return claims.exp < now ? 'expired' : claims;
+    },
+  };
+}
+
+function isClaims(v: unknown): v is SessionClaims {
+  if (typeof v !== 'object' || v === null) return false;
+  const o = v as Record<string, unknown>;
+  return typeof o['bsn'] === 'string' && typeof o['exp'] === 'number';
+}

@@ -1,0 +1,2 @@
+export * from './bsn.ts';
+export * from './population.ts';

@@ -1,0 +1,5 @@
+export type * from './store.ts';
+export { openSqliteStore, SqliteStore } from './sqlite-store.ts';
+export type { SqliteStoreOptions, WindowCounts } from './sqlite-store.ts';
+export { MIGRATIONS, SCHEMA_VERSION, migrate } from './migrations.ts';
+export type { Migration } from './migrations.ts';

@@ -1,0 +1,169 @@
+import type Database from 'better-sqlite3';
+
+/** One schema step; its version is its position in MIGRATIONS plus one. */
+export interface Migration {
+  readonly name: string;
+  readonly sql: string;
+}
+
+/**
+ * The schema history, oldest first. Never edit a step that has shipped: append a new one, because
+ * databases already at that version will not run it again.
+ *
+ * Instants are simulated epoch ms. Those derived from the parking rate or the notification spacing
+ * can be fractional; SQLite keeps such values as REAL in the INTEGER columns, losslessly.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    name: 'initial schema',
+    sql: `
+      -- One row per POST of a batch (every attempt of a BatchID).
+      CREATE TABLE deliveries (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        batch_id      TEXT    NOT NULL,
+        afnemer_oin   TEXT    NOT NULL,
+        attempt       INTEGER NOT NULL,
+        format        TEXT    NOT NULL CHECK (format IN ('xml', 'json')),
+        received_at   INTEGER NOT NULL,
+        aanmaak_datum INTEGER,
+        letters       INTEGER NOT NULL,
+        -- JSON {code: n} of the final codes, so processing and status need not re-read every result.
+        counts        TEXT    NOT NULL,
+        park_start    INTEGER NOT NULL,
+        park_end      INTEGER NOT NULL,
+        park_interval REAL    NOT NULL,
+        process_at    INTEGER NOT NULL,
+        processed_at  INTEGER,
+        UNIQUE (afnemer_oin, batch_id, attempt)
+      );
+      CREATE INDEX deliveries_pending ON deliveries (process_at) WHERE processed_at IS NULL;
+      CREATE INDEX deliveries_park_end ON deliveries (park_end);
+
+      -- Only letters whose final code is Verwerkt: the burger's inbox and the duplicate check.
+      CREATE TABLE letters (
+        bericht_id       TEXT    PRIMARY KEY,
+        delivery_id      INTEGER NOT NULL REFERENCES deliveries (id),
+        seq              INTEGER NOT NULL,
+        afnemer_oin      TEXT    NOT NULL,
+        bsn              TEXT    NOT NULL,
+        bericht_type     TEXT    NOT NULL,
+        onderwerp        TEXT    NOT NULL,
+        tekst            TEXT    NOT NULL,
+        referentie       TEXT,
+        publicatie_datum INTEGER,
+        eind_datum       INTEGER,
+        parked_at        INTEGER NOT NULL,
+        processed_at     INTEGER NOT NULL,
+        read_at          INTEGER,
+        deleted_at       INTEGER
+      );
+      CREATE INDEX letters_inbox ON letters (bsn, processed_at);
+      CREATE INDEX letters_delivery ON letters (delivery_id, seq);
+
+      CREATE TABLE bijlagen (
+        bericht_id   TEXT    NOT NULL REFERENCES letters (bericht_id),
+        volgorde     INTEGER NOT NULL,
+        omschrijving TEXT    NOT NULL,
+        bytes        INTEGER NOT NULL,
+        sha256       TEXT    NOT NULL,
+        content      BLOB,
+        PRIMARY KEY (bericht_id, volgorde)
+      );
+
+      -- One row per letter of every delivery: the body of its verwerkingsbericht.
+      CREATE TABLE results (
+        delivery_id  INTEGER NOT NULL REFERENCES deliveries (id),
+        seq          INTEGER NOT NULL,
+        bericht_id   TEXT    NOT NULL,
+        bericht_type TEXT    NOT NULL,
+        code         TEXT    NOT NULL,
+        toelichting  TEXT    NOT NULL,
+        PRIMARY KEY (delivery_id, seq)
+      ) WITHOUT ROWID;
+
+      -- The id is the afnemer's paging cursor, hence AUTOINCREMENT (never reused).
+      CREATE TABLE verwerkingsberichten (
+        id               INTEGER PRIMARY KEY AUTOINCREMENT,
+        delivery_id      INTEGER NOT NULL UNIQUE REFERENCES deliveries (id),
+        afnemer_oin      TEXT    NOT NULL,
+        created_at       INTEGER NOT NULL,
+        first_offered_at INTEGER,
+        acknowledged_at  INTEGER
+      );
+      CREATE INDEX verwerkingsberichten_pending ON verwerkingsberichten (afnemer_oin, id) WHERE acknowledged_at IS NULL;
+
+      -- Day keys are computed when enqueuing (the store has no calendar of its own).
+      CREATE TABLE notifications (
+        id           INTEGER PRIMARY KEY,
+        bericht_id   TEXT    NOT NULL,
+        bsn          TEXT    NOT NULL,
+        afnemer_oin  TEXT    NOT NULL,
+        enqueued_at  INTEGER NOT NULL,
+        notify_at    INTEGER NOT NULL,
+        enqueued_day TEXT    NOT NULL,
+        notify_day   TEXT    NOT NULL
+      );
+      CREATE INDEX notifications_notify_at ON notifications (notify_at);
+
+      -- afnemer_oin '' is the global counter.
+      CREATE TABLE counters (
+        kind        TEXT    NOT NULL,
+        bucket      TEXT    NOT NULL,
+        afnemer_oin TEXT    NOT NULL DEFAULT '',
+        name        TEXT    NOT NULL,
+        count       INTEGER NOT NULL,
+        PRIMARY KEY (kind, bucket, afnemer_oin, name)
+      ) WITHOUT ROWID;
+
+      -- Planner state and cached summaries, JSON values.
+      CREATE TABLE state (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      ) WITHOUT ROWID;
+
+      -- Running totals, so the status figures never scan the (large) history.
+      CREATE TABLE totals (
+        id                     INTEGER PRIMARY KEY CHECK (id = 1),
+        deliveries             INTEGER NOT NULL DEFAULT 0,
+        deliveries_pending     INTEGER NOT NULL DEFAULT 0,
+        letters_admitted       INTEGER NOT NULL DEFAULT 0,
+        max_processing_delay   REAL    NOT NULL DEFAULT 0,
+        max_parking_delay      REAL    NOT NULL DEFAULT 0,
+        notifications_enqueued INTEGER NOT NULL DEFAULT 0
+      );
+      INSERT INTO totals (id) VALUES (1);
+    `,
+  },
+];
+
+/** The schema version this code writes. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/**
+ * Brings the database to the newest version: each missing step runs in its own transaction together
+ * with its `user_version` bump, so a failed step leaves the previous version intact.
+ * Refuses a database written by a newer bbsim rather than guess at its schema.
+ */
+export function migrate(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): { from: number; to: number } {
+  const from = userVersion(db);
+  if (from > migrations.length) {
+    throw new Error(
+      `database ${db.name} has schema version ${from}, but this bbsim knows only up to version ${migrations.length}; ` +
+        'use a newer bbsim or another database file',
+    );
+  }
+  for (let version = from + 1; version <= migrations.length; version++) {
+    const step = migrations[version - 1]!;
+    db.transaction(() => {
+      // Re-check under the write lock: another process may have migrated meanwhile.
+      if (userVersion(db) >= version) return;
+      db.exec(step.sql);
+      db.pragma(`user_version = ${version}`);
+    }).immediate();
+  }
+  return { from, to: Math.max(from, migrations.length) };
+}
+
+export function userVersion(db: Database.Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}

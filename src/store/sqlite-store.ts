@@ -1,0 +1,577 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { stadiumOf } from '../berichten/codes.ts';
+import type { VerwerkingsCode } from '../berichten/codes.ts';
+import type { LetterOutcome, VerwerkResponse } from '../berichten/types.ts';
+import { migrate } from './migrations.ts';
+import type {
+  BijlageContent, DeliveryInput, DeliveryResult, DeliveryView, IntakeStats, LetterPage, LetterQuery, LetterView,
+  NotificationPlanner, NotificationState, NotificationStats, PortalQuery, PortalRow, Store, VerwerkingsberichtItem,
+  VerwerkingsberichtPage, VerwerkingsberichtQuery,
+} from './store.ts';
+
+export interface SqliteStoreOptions {
+  /** Database file; absent: a fresh file in the OS temp directory (left there after close, for inspection). */
+  readonly path?: string;
+}
+
+/** Admitted letters in this intake window, for the status page and metrics. */
+export interface WindowCounts {
+  readonly hour: number;
+  readonly day: number;
+}
+
+export function openSqliteStore(options: SqliteStoreOptions = {}): SqliteStore {
+  return new SqliteStore(options.path ?? join(tmpdir(), `bbsim-${randomBytes(6).toString('hex')}.db`));
+}
+
+const INITIAL_NOTIFICATION_STATE: NotificationState = { nextFreeAt: 0, hourStart: 0, hourCount: 0, dayStart: 0, dayCount: 0 };
+
+/** Deliveries fetched per processing round, and the letters after which a round commits. */
+const DUE_FETCH = 500;
+const LETTERS_PER_PROCESSING_TX = 20_000;
+
+/**
+ * What is known about the notifications with notifyAt ≤ upTo (those "sent" by then). Kept in the
+ * state table and extended incrementally, so notificationStats never rescans the whole history.
+ * Late inserts with notifyAt ≤ upTo are folded in by processDue, in the same transaction.
+ */
+interface SentSummary {
+  upTo: number | null;
+  sent: number;
+  maxDelayMs: number;
+  carried: Record<string, number>;
+}
+
+type Counts = Partial<Record<VerwerkingsCode, number>>;
+type Statements = ReturnType<typeof prepareStatements>;
+
+interface ProcessRound {
+  readonly processed: number;
+  /** More deliveries may be due (the round stopped at its size bound). */
+  readonly more: boolean;
+}
+
+interface DeliveryRow {
+  id: number;
+  batch_id: string;
+  afnemer_oin: string;
+  attempt: number;
+  received_at: number;
+  letters: number;
+  counts: string;
+  park_start: number;
+  park_end: number;
+  process_at: number;
+  processed_at: number | null;
+  vb_id: number | null;
+}
+
+interface DueRow {
+  id: number;
+  afnemer_oin: string;
+  received_at: number;
+  process_at: number;
+  letters: number;
+  counts: string;
+}
+
+interface LetterRow {
+  bericht_id: string;
+  afnemer_oin: string;
+  bericht_type: string;
+  onderwerp: string;
+  tekst: string;
+  referentie: string | null;
+  publicatie_datum: number | null;
+  eind_datum: number | null;
+  processed_at: number;
+  read_at: number | null;
+}
+
+interface BijlageRow {
+  volgorde: number;
+  omschrijving: string;
+  bytes: number;
+  sha256: string;
+}
+
+interface VbRow {
+  id: number;
+  delivery_id: number;
+  first_offered_at: number | null;
+  attempt: number;
+  batch_id: string;
+  received_at: number;
+  processed_at: number;
+}
+
+interface ResultRow {
+  bericht_id: string;
+  bericht_type: string;
+  code: VerwerkingsCode;
+  toelichting: string;
+}
+
+interface TotalsRow {
+  deliveries: number;
+  deliveries_pending: number;
+  letters_admitted: number;
+  max_processing_delay: number;
+  max_parking_delay: number;
+  notifications_enqueued: number;
+}
+
+const LETTER_COLUMNS = 'bericht_id, afnemer_oin, bericht_type, onderwerp, tekst, referentie, publicatie_datum, eind_datum, processed_at, read_at';
+// The burger's visibility rule, shared by every presentation query (@bsn, @now).
+const VISIBLE = 'bsn = @bsn AND processed_at <= @now AND deleted_at IS NULL AND (publicatie_datum IS NULL OR publicatie_datum <= @now)';
+const INBOX_FILTER = `${VISIBLE} AND (@gelezen IS NULL OR (read_at IS NOT NULL) = @gelezen) AND (@afnemer IS NULL OR afnemer_oin = @afnemer)`;
+
+/**
+ * The Store on one SQLite file (better-sqlite3: synchronous, so every method does its work inside
+ * one transaction and returns an already settled promise). Write transactions take the write lock
+ * up front (BEGIN IMMEDIATE) so that a second process sharing the file waits instead of failing
+ * on a lock upgrade.
+ */
+export class SqliteStore implements Store {
+  readonly path: string;
+  private readonly db: Database.Database;
+  private readonly s: Statements;
+  private readonly deliverTx: Database.Transaction<(input: DeliveryInput) => DeliveryResult>;
+  private readonly processTx: Database.Transaction<(now: number, plan: NotificationPlanner, dayKeyOf: (t: number) => string) => ProcessRound>;
+  private readonly listVbTx: Database.Transaction<(q: VerwerkingsberichtQuery) => VerwerkingsberichtPage>;
+  private readonly ackTx: Database.Transaction<(afnemerOin: string, ids: readonly number[], now: number) => number[]>;
+  private readonly listLettersTx: Database.Transaction<(q: LetterQuery) => LetterPage>;
+  private readonly notificationStatsTx: Database.Transaction<(now: number) => NotificationStats>;
+
+  constructor(path: string) {
+    this.path = path;
+    const db = new Database(path);
+    try {
+      db.pragma('journal_mode = WAL');
+      // FULL: a commit is on disk before deliver resolves (RPO 0). In WAL mode that is one fsync per transaction.
+      db.pragma('synchronous = FULL');
+      db.pragma('foreign_keys = ON');
+      db.pragma('busy_timeout = 10000');
+      // A larger page cache keeps the random-GUID indexes in memory during bulk intake.
+      db.pragma('cache_size = -65536');
+      migrate(db);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    this.db = db;
+    this.s = prepareStatements(db);
+    this.deliverTx = db.transaction((input: DeliveryInput) => this.deliverSync(input));
+    this.processTx = db.transaction((now: number, plan: NotificationPlanner, dayKeyOf: (t: number) => string) =>
+      this.processRound(now, plan, dayKeyOf));
+    this.listVbTx = db.transaction((q: VerwerkingsberichtQuery) => this.listVbSync(q));
+    this.ackTx = db.transaction((afnemerOin: string, ids: readonly number[], now: number) => {
+      const done: number[] = [];
+      for (const id of ids) {
+        if (this.s.acknowledge.run(now, id, afnemerOin, now).changes > 0) done.push(id);
+      }
+      return done;
+    });
+    this.listLettersTx = db.transaction((q: LetterQuery) => this.listLettersSync(q));
+    this.notificationStatsTx = db.transaction((now: number) => this.notificationStatsSync(now));
+  }
+
+  // ----- intake -----
+
+  async deliver(input: DeliveryInput): Promise<DeliveryResult> {
+    return this.deliverTx.immediate(input);
+  }
+
+  private deliverSync(input: DeliveryInput): DeliveryResult {
+    const s = this.s;
+    const n = input.outcomes.length;
+    const a = input.admission;
+
+    // Admission first: a refused batch writes nothing at all.
+    const hourUsed = this.counter('intake-hour', a.hourKey, '', 'admitted');
+    if (hourUsed + n > a.hourLimit) return { admitted: false, window: 'hour', used: hourUsed, limit: a.hourLimit };
+    const dayUsed = this.counter('intake-day', a.dayKey, '', 'admitted');
+    if (dayUsed + n > a.dayLimit) return { admitted: false, window: 'day', used: dayUsed, limit: a.dayLimit };
+
+    const attempt = 1 + (s.countAttempts.get(input.afnemerOin, input.batchId) as number);
+
+    // Final codes, in batch order: duplicates (stored before, or earlier in this batch), then the fault draw.
+    const outcomes: LetterOutcome[] = new Array<LetterOutcome>(n);
+    const storedHere = new Set<string>();
+    const counts: Counts = {};
+    for (let i = 0; i < n; i++) {
+      const o = input.outcomes[i]!;
+      let final: LetterOutcome = o;
+      if (o.code === 'Verwerkt') {
+        if (o.letter === undefined) throw new Error(`outcome seq ${o.seq} (${o.berichtId}) is Verwerkt but carries no letter`);
+        const id = o.letter.berichtId;
+        if (storedHere.has(id)) {
+          final = bare(o, 'BerichtBestaatAl', `BerichtID ${id} occurs earlier in this batch`);
+        } else if (s.letterExists.get(id) !== undefined) {
+          final = bare(o, 'BerichtBestaatAl', `BerichtID ${id} is already stored`);
+        } else if (input.technischProbleem(id, attempt)) {
+          final = bare(o, 'TechnischProbleem', 'simulated technical fault; offer again with the same IDs');
+        } else {
+          storedHere.add(id);
+        }
+      } else if (o.letter !== undefined) {
+        final = bare(o, o.code, o.toelichting);
+      }
+      outcomes[i] = final;
+      counts[final.code] = (counts[final.code] ?? 0) + 1;
+    }
+
+    // Parking: letters are parked one interval apart, after whatever is still waiting.
+    const interval = input.parkIntervalMs;
+    const parkStart = Math.max(input.receivedAt, this.numberState('parkedUntil', 0));
+    const parkEnd = parkStart + n * interval;
+    const processAt = parkEnd + input.processingDelayMs;
+
+    const deliveryId = Number(s.insertDelivery.run(
+      input.batchId, input.afnemerOin, attempt, input.format, input.receivedAt, input.aanmaakDatum ?? null, n,
+      JSON.stringify(counts), parkStart, parkEnd, interval, processAt,
+    ).lastInsertRowid);
+
+    for (let i = 0; i < n; i++) {
+      const o = outcomes[i]!;
+      s.insertResult.run(deliveryId, o.seq, o.letter?.berichtId ?? o.berichtId, o.berichtType, o.code, o.toelichting);
+      const l = o.letter;
+      if (o.code !== 'Verwerkt' || l === undefined) continue;
+      const parkedAt = parkStart + (i + 1) * interval;
+      s.insertLetter.run(
+        l.berichtId, deliveryId, o.seq, input.afnemerOin, l.bsn, l.berichtType, l.onderwerp, l.berichtTekst,
+        l.referentie ?? null, l.publicatieDatum ?? null, l.eindDatumHandelingsTermijn ?? null,
+        parkedAt, parkedAt + input.processingDelayMs,
+      );
+      for (const b of l.bijlagen) {
+        s.insertBijlage.run(
+          l.berichtId, b.volgorde, b.omschrijving, b.content.length, createHash('sha256').update(b.content).digest('hex'),
+          input.storeAttachmentContent ? b.content : null,
+        );
+      }
+    }
+
+    s.addCounter.run('intake-hour', a.hourKey, '', 'admitted', n);
+    s.addCounter.run('intake-day', a.dayKey, '', 'admitted', n);
+    s.addCounter.run('portal', input.dayKey, input.afnemerOin, 'offered', n);
+    s.totalsDelivered.run(n, parkEnd - input.receivedAt);
+    s.setState.run('parkedUntil', JSON.stringify(parkEnd));
+
+    return { admitted: true, deliveryId, attempt, outcomes, parkStart, parkEnd, processAt };
+  }
+
+  async getDelivery(batchId: string, afnemerOin: string): Promise<DeliveryView | undefined> {
+    const r = this.s.latestDelivery.get(afnemerOin, batchId) as DeliveryRow | undefined;
+    if (r === undefined) return undefined;
+    return {
+      deliveryId: r.id, batchId: r.batch_id, afnemerOin: r.afnemer_oin, attempt: r.attempt, receivedAt: r.received_at,
+      letters: r.letters, counts: JSON.parse(r.counts) as Counts, parkStart: r.park_start, parkEnd: r.park_end,
+      processAt: r.process_at, processedAt: r.processed_at ?? undefined, verwerkingsberichtId: r.vb_id ?? undefined,
+    };
+  }
+
+  /** Letters admitted in the given intake hour and day windows (global). */
+  async windowCounts(hourKey: string, dayKey: string): Promise<WindowCounts> {
+    return { hour: this.counter('intake-hour', hourKey, '', 'admitted'), day: this.counter('intake-day', dayKey, '', 'admitted') };
+  }
+
+  // ----- processing -----
+
+  async processDue(now: number, planNotification: NotificationPlanner, dayKeyOf: (t: number) => string): Promise<number> {
+    // Rounds of bounded size: atomic per delivery, one fsync per round rather than per delivery,
+    // and a long catch-up does not hold the write lock in one piece.
+    let total = 0;
+    for (;;) {
+      const { processed, more } = this.processTx.immediate(now, planNotification, dayKeyOf);
+      total += processed;
+      if (!more) return total;
+    }
+  }
+
+  private processRound(now: number, plan: NotificationPlanner, dayKeyOf: (t: number) => string): ProcessRound {
+    const s = this.s;
+    const due = s.selectDue.all(now, DUE_FETCH) as DueRow[];
+    if (due.length === 0) return { processed: 0, more: false };
+
+    let state = this.jsonState<NotificationState>('notificationState', INITIAL_NOTIFICATION_STATE);
+    const sent = this.sentSummary();
+    let sentChanged = false;
+    let processed = 0;
+    let letters = 0;
+    let enqueued = 0;
+    let maxDelay = 0;
+
+    for (const d of due) {
+      s.markProcessed.run(d.id);
+      s.insertVerwerkingsbericht.run(d.id, d.afnemer_oin, d.process_at);
+      for (const row of s.lettersOfDelivery.all(d.id) as [string, string, string, number][]) {
+        const [berichtId, bsn, afnemerOin, enqueuedAt] = row;
+        const planned = plan(state, enqueuedAt);
+        state = planned.state;
+        const notifyAt = planned.notifyAt;
+        const enqueuedDay = dayKeyOf(enqueuedAt);
+        const notifyDay = dayKeyOf(notifyAt);
+        s.insertNotification.run(berichtId, bsn, afnemerOin, enqueuedAt, notifyAt, enqueuedDay, notifyDay);
+        if (sent.upTo !== null && notifyAt <= sent.upTo) {
+          foldSent(sent, enqueuedAt, notifyAt, enqueuedDay, notifyDay);
+          sentChanged = true;
+        }
+        enqueued++;
+      }
+      const day = dayKeyOf(d.process_at);
+      const counts = JSON.parse(d.counts) as Counts;
+      for (const [code, count] of Object.entries(counts)) {
+        s.addCounter.run('portal', day, d.afnemer_oin, code === 'Verwerkt' ? 'processed' : code, count);
+      }
+      maxDelay = Math.max(maxDelay, d.process_at - d.received_at);
+      processed++;
+      letters += d.letters;
+      if (letters >= LETTERS_PER_PROCESSING_TX) break;
+    }
+
+    s.setState.run('notificationState', JSON.stringify(state));
+    if (sentChanged) s.setState.run('notificationSent', JSON.stringify(sent));
+    s.totalsProcessed.run(processed, maxDelay, enqueued);
+    return { processed, more: processed < due.length || due.length === DUE_FETCH };
+  }
+
+  // ----- verwerkingsberichten -----
+
+  async listVerwerkingsberichten(q: VerwerkingsberichtQuery): Promise<VerwerkingsberichtPage> {
+    return this.listVbTx.immediate(q);
+  }
+
+  private listVbSync(q: VerwerkingsberichtQuery): VerwerkingsberichtPage {
+    const s = this.s;
+    const limit = Math.max(0, Math.floor(q.limit));
+    const rows = s.pendingVb.all(q.afnemerOin, q.after ?? 0, q.now, q.now, q.reofferMs, limit + 1) as VbRow[];
+    const page = rows.slice(0, limit);
+    const items: VerwerkingsberichtItem[] = page.map((r) => {
+      if (r.first_offered_at === null) s.markOffered.run(q.now, r.id);
+      const response: VerwerkResponse = {
+        berichtLeverancierCode: q.afnemerOin,
+        batchId: r.batch_id,
+        datumOntvangen: r.received_at,
+        datumVerwerkt: r.processed_at,
+        letters: (s.resultsOfDelivery.all(r.delivery_id) as ResultRow[]).map((x) => ({
+          berichtId: x.bericht_id, berichtType: x.bericht_type, code: x.code, stadium: stadiumOf(x.code), toelichting: x.toelichting,
+        })),
+      };
+      return { id: r.id, deliveryId: r.delivery_id, attempt: r.attempt, firstOfferedAt: r.first_offered_at ?? q.now, response };
+    });
+    const last = page.at(-1);
+    return { items, nextCursor: rows.length > limit && last !== undefined ? last.id : undefined };
+  }
+
+  async acknowledgeVerwerkingsberichten(afnemerOin: string, ids: readonly number[], now: number): Promise<number[]> {
+    return this.ackTx.immediate(afnemerOin, ids, now);
+  }
+
+  // ----- presentation -----
+
+  async listLetters(q: LetterQuery): Promise<LetterPage> {
+    // One read transaction, so the total and the page agree.
+    return this.listLettersTx.deferred(q);
+  }
+
+  private listLettersSync(q: LetterQuery): LetterPage {
+    const filter = { bsn: q.bsn, now: q.now, gelezen: q.gelezen === undefined ? null : q.gelezen ? 1 : 0, afnemer: q.afnemerOin ?? null };
+    const total = this.s.countInbox.get(filter) as number;
+    const rows = this.s.listInbox.all({ ...filter, limit: Math.max(0, Math.floor(q.limit)), offset: Math.max(0, Math.floor(q.offset)) }) as LetterRow[];
+    return { total, items: rows.map((r) => this.letterView(r)) };
+  }
+
+  async getLetter(bsn: string, berichtId: string, now: number): Promise<LetterView | undefined> {
+    const r = this.s.getVisible.get({ bsn, id: berichtId, now }) as LetterRow | undefined;
+    return r === undefined ? undefined : this.letterView(r);
+  }
+
+  async markRead(bsn: string, berichtId: string, now: number): Promise<boolean> {
+    return this.s.markRead.run({ bsn, id: berichtId, now }).changes > 0;
+  }
+
+  async deleteLetter(bsn: string, berichtId: string, now: number): Promise<boolean> {
+    return this.s.deleteLetter.run({ bsn, id: berichtId, now }).changes > 0;
+  }
+
+  async getBijlage(bsn: string, berichtId: string, volgorde: number, now: number): Promise<BijlageContent | undefined> {
+    const r = this.s.getBijlage.get({ bsn, id: berichtId, now, volgorde }) as { omschrijving: string; content: Buffer | null } | undefined;
+    if (r === undefined || r.content === null) return undefined;
+    return { omschrijving: r.omschrijving, content: r.content };
+  }
+
+  private letterView(r: LetterRow): LetterView {
+    return {
+      berichtId: r.bericht_id, afnemerOin: r.afnemer_oin, berichtType: r.bericht_type, onderwerp: r.onderwerp, berichtTekst: r.tekst,
+      referentie: r.referentie ?? undefined, publicatieDatum: r.publicatie_datum ?? undefined, eindDatumHandelingsTermijn: r.eind_datum ?? undefined,
+      processedAt: r.processed_at, readAt: r.read_at ?? undefined,
+      bijlagen: this.s.bijlagenOf.all(r.bericht_id) as BijlageRow[],
+    };
+  }
+
+  // ----- portal and figures -----
+
+  async portal(q: PortalQuery): Promise<PortalRow[]> {
+    const rows = this.s.portalCounters.all({ afnemer: q.afnemerOin ?? null, from: q.fromDay ?? null, to: q.toDay ?? null }) as
+      { bucket: string; afnemer_oin: string; name: string; count: number }[];
+    const out: { afnemerOin: string; day: string; offered: number; processed: number; rejected: Counts }[] = [];
+    let cur: (typeof out)[number] | undefined;
+    // Rows arrive ordered by day, afnemer: group consecutive ones.
+    for (const r of rows) {
+      if (cur === undefined || cur.day !== r.bucket || cur.afnemerOin !== r.afnemer_oin) {
+        cur = { afnemerOin: r.afnemer_oin, day: r.bucket, offered: 0, processed: 0, rejected: {} };
+        out.push(cur);
+      }
+      if (r.name === 'offered') cur.offered = r.count;
+      else if (r.name === 'processed') cur.processed = r.count;
+      else cur.rejected[r.name as VerwerkingsCode] = r.count;
+    }
+    return out;
+  }
+
+  async intakeStats(now: number): Promise<IntakeStats> {
+    const t = this.s.totals.get() as TotalsRow;
+    return {
+      backlog: this.s.intakeBacklog.get(now, now) as number,
+      parkedUntil: this.numberState('parkedUntil', 0),
+      deliveries: t.deliveries,
+      deliveriesPending: t.deliveries_pending,
+      lettersAdmitted: t.letters_admitted,
+      maxProcessingDelayMs: t.max_processing_delay,
+      maxParkingDelayMs: t.max_parking_delay,
+    };
+  }
+
+  async notificationStats(now: number): Promise<NotificationStats> {
+    return this.notificationStatsTx.immediate(now);
+  }
+
+  private notificationStatsSync(now: number): NotificationStats {
+    const enqueued = (this.s.totals.get() as TotalsRow).notifications_enqueued;
+    let sent = this.sentSummary();
+    if (sent.upTo === null || now >= sent.upTo) {
+      // Extend the summary over (upTo, now] and keep it for the next call.
+      const rows = this.s.notificationsBetween.all(sent.upTo ?? -Number.MAX_VALUE, now) as [number, number, string, string][];
+      for (const [enqueuedAt, notifyAt, enqueuedDay, notifyDay] of rows) foldSent(sent, enqueuedAt, notifyAt, enqueuedDay, notifyDay);
+      if (rows.length > 0) {
+        sent.upTo = now;
+        this.s.setState.run('notificationSent', JSON.stringify(sent));
+      }
+    } else {
+      // Asked about an earlier moment than the summary: count from scratch, keep nothing.
+      sent = { upTo: now, sent: 0, maxDelayMs: 0, carried: {} };
+      for (const [enqueuedAt, notifyAt, enqueuedDay, notifyDay] of this.s.notificationsBetween.all(-Number.MAX_VALUE, now) as [number, number, string, string][]) {
+        foldSent(sent, enqueuedAt, notifyAt, enqueuedDay, notifyDay);
+      }
+    }
+    return { enqueued, backlog: enqueued - sent.sent, sent: sent.sent, maxDelayMs: sent.maxDelayMs, carriedOverByDay: { ...sent.carried } };
+  }
+
+  async countLetters(): Promise<number> {
+    return this.s.countLetters.get() as number;
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  // ----- helpers -----
+
+  private counter(kind: string, bucket: string, afnemerOin: string, name: string): number {
+    return (this.s.getCounter.get(kind, bucket, afnemerOin, name) as number | undefined) ?? 0;
+  }
+
+  private jsonState<T>(key: string, fallback: T): T {
+    const v = this.s.getState.get(key) as string | undefined;
+    return v === undefined ? fallback : (JSON.parse(v) as T);
+  }
+
+  private numberState(key: string, fallback: number): number {
+    return this.jsonState<number>(key, fallback);
+  }
+
+  private sentSummary(): SentSummary {
+    return this.jsonState<SentSummary>('notificationSent', { upTo: null, sent: 0, maxDelayMs: 0, carried: {} });
+  }
+}
+
+/** A non-Verwerkt outcome without its letter (the letter is not stored, so it must not travel on). */
+function bare(o: LetterOutcome, code: VerwerkingsCode, toelichting: string): LetterOutcome {
+  return { seq: o.seq, berichtId: o.berichtId, berichtType: o.berichtType, code, toelichting };
+}
+
+function foldSent(sent: SentSummary, enqueuedAt: number, notifyAt: number, enqueuedDay: string, notifyDay: string): void {
+  sent.sent++;
+  sent.maxDelayMs = Math.max(sent.maxDelayMs, notifyAt - enqueuedAt);
+  if (enqueuedDay < notifyDay) sent.carried[notifyDay] = (sent.carried[notifyDay] ?? 0) + 1;
+}
+
+function prepareStatements(db: Database.Database) {
+  const p = (sql: string) => db.prepare(sql);
+  return {
+    getCounter: p('SELECT count FROM counters WHERE kind = ? AND bucket = ? AND afnemer_oin = ? AND name = ?').pluck(),
+    addCounter: p(`INSERT INTO counters (kind, bucket, afnemer_oin, name, count) VALUES (?, ?, ?, ?, ?)
+                   ON CONFLICT (kind, bucket, afnemer_oin, name) DO UPDATE SET count = count + excluded.count`),
+    getState: p('SELECT value FROM state WHERE key = ?').pluck(),
+    setState: p('INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+    totals: p('SELECT * FROM totals WHERE id = 1'),
+    totalsDelivered: p(`UPDATE totals SET deliveries = deliveries + 1, deliveries_pending = deliveries_pending + 1,
+                        letters_admitted = letters_admitted + ?, max_parking_delay = max(max_parking_delay, ?) WHERE id = 1`),
+    totalsProcessed: p(`UPDATE totals SET deliveries_pending = deliveries_pending - ?, max_processing_delay = max(max_processing_delay, ?),
+                        notifications_enqueued = notifications_enqueued + ? WHERE id = 1`),
+
+    countAttempts: p('SELECT count(*) FROM deliveries WHERE afnemer_oin = ? AND batch_id = ?').pluck(),
+    letterExists: p('SELECT 1 FROM letters WHERE bericht_id = ?').pluck(),
+    insertDelivery: p(`INSERT INTO deliveries (batch_id, afnemer_oin, attempt, format, received_at, aanmaak_datum, letters, counts,
+                       park_start, park_end, park_interval, process_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    insertResult: p('INSERT INTO results (delivery_id, seq, bericht_id, bericht_type, code, toelichting) VALUES (?, ?, ?, ?, ?, ?)'),
+    insertLetter: p(`INSERT INTO letters (bericht_id, delivery_id, seq, afnemer_oin, bsn, bericht_type, onderwerp, tekst, referentie,
+                     publicatie_datum, eind_datum, parked_at, processed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    insertBijlage: p('INSERT INTO bijlagen (bericht_id, volgorde, omschrijving, bytes, sha256, content) VALUES (?, ?, ?, ?, ?, ?)'),
+    latestDelivery: p(`SELECT d.*, v.id AS vb_id FROM deliveries d LEFT JOIN verwerkingsberichten v ON v.delivery_id = d.id
+                       WHERE d.afnemer_oin = ? AND d.batch_id = ? ORDER BY d.attempt DESC LIMIT 1`),
+
+    selectDue: p(`SELECT id, afnemer_oin, received_at, process_at, letters, counts FROM deliveries
+                  WHERE processed_at IS NULL AND process_at <= ? ORDER BY id LIMIT ?`),
+    markProcessed: p('UPDATE deliveries SET processed_at = process_at WHERE id = ?'),
+    insertVerwerkingsbericht: p('INSERT INTO verwerkingsberichten (delivery_id, afnemer_oin, created_at) VALUES (?, ?, ?)'),
+    lettersOfDelivery: p('SELECT bericht_id, bsn, afnemer_oin, processed_at FROM letters WHERE delivery_id = ? ORDER BY seq').raw(),
+    insertNotification: p(`INSERT INTO notifications (bericht_id, bsn, afnemer_oin, enqueued_at, notify_at, enqueued_day, notify_day)
+                           VALUES (?, ?, ?, ?, ?, ?, ?)`),
+
+    pendingVb: p(`SELECT v.id, v.delivery_id, v.first_offered_at, d.attempt, d.batch_id, d.received_at, d.processed_at
+                  FROM verwerkingsberichten v JOIN deliveries d ON d.id = v.delivery_id
+                  WHERE v.afnemer_oin = ? AND v.acknowledged_at IS NULL AND v.id > ? AND v.created_at <= ?
+                    AND (v.first_offered_at IS NULL OR ? <= v.first_offered_at + ?)
+                  ORDER BY v.id LIMIT ?`),
+    markOffered: p('UPDATE verwerkingsberichten SET first_offered_at = ? WHERE id = ? AND first_offered_at IS NULL'),
+    resultsOfDelivery: p('SELECT bericht_id, bericht_type, code, toelichting FROM results WHERE delivery_id = ? ORDER BY seq'),
+    acknowledge: p(`UPDATE verwerkingsberichten SET acknowledged_at = ?
+                    WHERE id = ? AND afnemer_oin = ? AND acknowledged_at IS NULL AND created_at <= ?`),
+
+    countInbox: p(`SELECT count(*) FROM letters WHERE ${INBOX_FILTER}`).pluck(),
+    listInbox: p(`SELECT ${LETTER_COLUMNS} FROM letters WHERE ${INBOX_FILTER}
+                  ORDER BY processed_at DESC, bericht_id LIMIT @limit OFFSET @offset`),
+    getVisible: p(`SELECT ${LETTER_COLUMNS} FROM letters WHERE bericht_id = @id AND ${VISIBLE}`),
+    markRead: p(`UPDATE letters SET read_at = coalesce(read_at, @now) WHERE bericht_id = @id AND ${VISIBLE}`),
+    deleteLetter: p(`UPDATE letters SET deleted_at = @now WHERE bericht_id = @id AND ${VISIBLE}`),
+    getBijlage: p(`SELECT b.omschrijving, b.content FROM bijlagen b
+                   WHERE b.bericht_id = @id AND b.volgorde = @volgorde
+                     AND EXISTS (SELECT 1 FROM letters WHERE bericht_id = @id AND ${VISIBLE})`),
+    bijlagenOf: p('SELECT volgorde, omschrijving, bytes, sha256 FROM bijlagen WHERE bericht_id = ? ORDER BY volgorde'),
+
+    portalCounters: p(`SELECT bucket, afnemer_oin, name, count FROM counters
+                       WHERE kind = 'portal' AND (@afnemer IS NULL OR afnemer_oin = @afnemer)
+                         AND (@from IS NULL OR bucket >= @from) AND (@to IS NULL OR bucket <= @to)
+                       ORDER BY bucket, afnemer_oin, name`),
+    // Letters not yet parked at now: letter i (1-based) is parked at park_start + i * park_interval.
+    intakeBacklog: p(`SELECT coalesce(sum(CASE WHEN park_interval <= 0 THEN letters
+                        ELSE letters - min(letters, max(0, CAST((? - park_start) / park_interval AS INTEGER))) END), 0)
+                      FROM deliveries WHERE park_end > ?`).pluck(),
+    notificationsBetween: p('SELECT enqueued_at, notify_at, enqueued_day, notify_day FROM notifications WHERE notify_at > ? AND notify_at <= ?').raw(),
+    countLetters: p('SELECT count(*) FROM letters').pluck(),
+  };
+}
