@@ -40,7 +40,7 @@ describe('BSN elfproef', () => {
   it('bsnCheckDigit completes a prefix or reports the impossible remainder 10', () => {
     expect(bsnCheckDigit('12345678')).toBe(2);
     expect(bsnCheckDigit('11122233')).toBe(3);
-    // 9·1 + 8·0 + … + 2·1 = 11 → remainder 0; 9·1 + 2·0 = 9 with … find one with remainder 10:
+    // Some 8-digit prefixes admit no check digit (remainder 10); find one.
     let impossible: string | undefined;
     for (let p = 10_000_000; p < 10_000_100 && !impossible; p++) if (bsnCheckDigit(String(p)) === undefined) impossible = String(p);
     expect(impossible).toBeDefined();
