@@ -63,10 +63,15 @@ const XML_NS = 'http://www.w3.org/XML/1998/namespace';
 const XMLNS_NS = 'http://www.w3.org/2000/xmlns/';
 /** Our documents nest 5 deep; anything far deeper is an attack or garbage. */
 const MAX_DEPTH = 64;
+/** Bounds on attributes per element and namespace bindings in scope, so that the linear look-ups
+ * below cannot be made quadratic by a hostile document. Real clients use a handful. */
+const MAX_ATTRIBUTES = 128;
+const MAX_BINDINGS = 128;
 
 // XML 1.0 (5th ed.) name characters, without ':' (NCName) so that QNames can be checked.
 const NC_START = 'A-Z_a-z\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u02FF\\u0370-\\u037D\\u037F-\\u1FFF\\u200C-\\u200D\\u2070-\\u218F\\u2C00-\\u2FEF\\u3001-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFFD\\u{10000}-\\u{EFFFF}';
-const NC_CHAR = `${NC_START}\\-.0-9\\u00B7\\u0300-\\u036F\\u203F-\\u2040`;
+// Combining marks (U+0300–U+036F) first: after another character they would read as one combined character.
+const NC_CHAR = `\\u0300-\\u036F${NC_START}\\-.0-9\\u00B7\\u203F-\\u2040`;
 const QNAME = new RegExp(`^[${NC_START}][${NC_CHAR}]*(?::[${NC_START}][${NC_CHAR}]*)?$`, 'u');
 const PI_TARGET = new RegExp(`^[${NC_START}:][${NC_CHAR}:]*$`, 'u');
 /** Characters outside XML 1.0's Char production (C0 controls other than TAB/LF/CR, U+FFFE/U+FFFF, lone surrogates). */
@@ -287,6 +292,7 @@ export function scanXml(xml: string): XmlElement {
       if (value.includes('&')) value = decodeReferences(xml, value, q + 1);
       attrNames ??= [];
       if (attrNames.includes(aName)) malformed(xml, p, `attribute '${aName}' is repeated`);
+      if (attrNames.length >= MAX_ATTRIBUTES) malformed(xml, p, `more than ${MAX_ATTRIBUTES} attributes on <${qname}>`);
       attrNames.push(aName);
       if (aName === 'xmlns') {
         if (value === XML_NS || value === XMLNS_NS) malformed(xml, p, `'${value}' cannot be the default namespace`);
@@ -303,6 +309,7 @@ export function scanXml(xml: string): XmlElement {
       }
       p = vEnd + 1;
     }
+    if (bPrefix.length > MAX_BINDINGS) malformed(xml, i, `more than ${MAX_BINDINGS} namespace declarations in scope`);
     if (prefixedAttrs) for (const a of prefixedAttrs) lookup(a.slice(0, a.indexOf(':')), i);
     const colon = qname.indexOf(':');
     const el: XmlElement = {

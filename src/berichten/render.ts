@@ -105,10 +105,11 @@ export function verwerkResponseJson(r: VerwerkResponse): VerwerkResponseJson {
 // ---------------------------------------------------------------------------------------------
 
 const INFO_ORDER = [
-  'BatchID', 'BerichtID', 'BerichtType', 'PublicatieDatum', 'EindDatumHandelingsTermijn', 'Onderwerp', 'BerichtTekst',
+  'BatchID', 'AanmaakDatum', 'BerichtLeverancierID', 'BerichtID', 'BerichtType', 'PublicatieDatum', 'EindDatumHandelingsTermijn', 'Onderwerp', 'BerichtTekst',
   'Referentie', 'GebruikerID', 'SoortGebruiker',
 ] as const;
 const BIJLAGE_ORDER = ['Inhoud', 'BijlageType', 'Omschrijving', 'Volgorde'] as const;
+const BASE64_CHARS = /^[A-Za-z0-9+/=]*$/;
 
 function el(prefix: string, name: string, text: string): string {
   return `<${prefix}${name}>${escapeXml(text)}</${prefix}${name}>`;
@@ -127,8 +128,10 @@ function renderBericht(b: BerichtInput, parts: string[]): void {
     for (const bijlage of b.Bijlagen) {
       parts.push('<ber:Bijlage>');
       for (const name of BIJLAGE_ORDER) {
-        // base64 needs no escaping; skip the scan over large content
-        parts.push(name === 'Inhoud' && /^[A-Za-z0-9+/=]*$/.test(bijlage.Inhoud) ? `<ber:Inhoud>${bijlage.Inhoud}</ber:Inhoud>` : el('ber:', name, bijlage[name]));
+        const v: string | undefined = bijlage[name];
+        if (v === undefined) continue; // tolerated so that tests can send a Bijlage lacking a field
+        // base64 needs no escaping: skip the escape scans over large content
+        parts.push(name === 'Inhoud' && BASE64_CHARS.test(v) ? `<ber:Inhoud>${v}</ber:Inhoud>` : el('ber:', name, v));
       }
       parts.push('</ber:Bijlage>');
     }
@@ -181,7 +184,16 @@ export function berichtenJson(batch: BatchInput): BerichtenJson {
         if (!b.Bijlagen || b.Bijlagen.length === 0) return { BerichtInformatie: info };
         return {
           BerichtInformatie: info,
-          Bijlagen: { Bijlage: b.Bijlagen.map((x) => ({ Inhoud: x.Inhoud, BijlageType: x.BijlageType, Omschrijving: x.Omschrijving, Volgorde: x.Volgorde })) },
+          Bijlagen: {
+            Bijlage: b.Bijlagen.map((x) => {
+              const out: Record<string, string> = {};
+              for (const name of BIJLAGE_ORDER) {
+                const v: string | undefined = x[name];
+                if (v !== undefined) out[name] = v;
+              }
+              return out;
+            }),
+          },
         };
       }),
     },

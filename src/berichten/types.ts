@@ -104,6 +104,9 @@ export interface BerichtInput {
   readonly BerichtInformatie: {
     /** Repeated from the header as Logius' example does; omitted when absent. */
     readonly BatchID?: string;
+    /** Repeated from the header, as some sources describe it; omitted when absent. */
+    readonly AanmaakDatum?: string;
+    readonly BerichtLeverancierID?: string;
     readonly BerichtID: string;
     readonly BerichtType: string;
     readonly PublicatieDatum?: string;

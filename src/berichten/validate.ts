@@ -227,6 +227,8 @@ function checkSchema(l: RawLetter, header: BatchHeader): Failure | Checked {
     if (v === undefined) {
       return fail(XSD, `Bijlage[${k}].Volgorde`, b.Volgorde === undefined ? 'required element is missing' : `${quote(b.Volgorde)} is not a positive integer`, 'xs:positiveInteger');
     }
+    // Volgorde identifies the attachment within its letter (the store and the inbox address it so).
+    if (volgorde.includes(v)) return fail(XSD, `Bijlage[${k}].Volgorde`, `${v} is used by an earlier Bijlage of this letter`, 'unique within the letter');
     volgorde.push(v);
   }
   let attachmentBytes = 0;
@@ -304,6 +306,30 @@ function resolveHeader(raw: RawBatch, ctx: ValidationContext): HeaderResult {
   };
 }
 
+/** Steps d–h for a letter that passed the schema (b and c are the same for every letter of the batch). */
+function laterChecks(l: RawLetter, checked: Checked, header: BatchHeader, ctx: ValidationContext, duplicate: boolean): Failure | undefined {
+  const berichtType = l.fields['BerichtType'] ?? '';
+  const maxAheadMs = PUBLICATIEDATUM_MAX_AHEAD_DAYS.max * DAY;
+  if (checked.publicatieDatum !== undefined && checked.publicatieDatum - header.aanmaakDatum > maxAheadMs) {
+    return fail('PublicatieDatumLigtTeVerInDeToekomst', 'BerichtInformatie.PublicatieDatum',
+      `${new Date(checked.publicatieDatum).toISOString()} is more than ${PUBLICATIEDATUM_MAX_AHEAD_DAYS.max} days after AanmaakDatum ${new Date(header.aanmaakDatum).toISOString()}`,
+      `at most ${PUBLICATIEDATUM_MAX_AHEAD_DAYS.max} days after AanmaakDatum`);
+  }
+  if (!ctx.berichtTypes.has(berichtType)) {
+    return fail('BerichtTypeNietOndersteund', 'BerichtInformatie.BerichtType', `${quote(berichtType)} is not configured and active for this afnemer`, 'configured BerichtType');
+  }
+  if (duplicate) {
+    return fail('BerichtBestaatAl', 'BerichtInformatie.BerichtID', `${quote(l.fields['BerichtID'] ?? '')} occurs earlier in this batch`, 'unique BerichtID');
+  }
+  if (checked.attachmentBytes > MAX_ATTACHMENT_BYTES.limit) {
+    return fail('BijlageTeGroot', 'Bijlagen', `attachments total ${checked.attachmentBytes} bytes`, `at most ${MAX_ATTACHMENT_BYTES.limit} bytes together (decoded)`);
+  }
+  if (!ctx.population.wantsLettersFrom(l.fields['GebruikerID'] ?? '', ctx.headerOin)) {
+    return fail('NietActiefOfGeabonneerd', 'BerichtInformatie.GebruikerID', "the burger has no active Berichtenbox or does not want this afnemer's letters", 'active and subscribed');
+  }
+  return undefined;
+}
+
 export function validateBatch(raw: RawBatch, ctx: ValidationContext): BatchValidation {
   const n = raw.letters.length;
   const min = BATCH_LETTERS.min ?? 1;
@@ -321,7 +347,6 @@ export function validateBatch(raw: RawBatch, ctx: ValidationContext): BatchValid
   const { header } = resolved;
 
   const maxAgeMs = AANMAAKDATUM_MAX_AGE_DAYS.max * DAY;
-  const maxAheadMs = PUBLICATIEDATUM_MAX_AHEAD_DAYS.max * DAY;
   const oinFailure = header.berichtLeverancierId === ctx.headerOin ? undefined
     : fail('OinInCPAKomtNietOvereenMetOinInBericht', 'BatchInformatie.BerichtLeverancierID',
       `${quote(header.berichtLeverancierId)} is not the afnemer's OIN ${quote(ctx.headerOin)}`, 'equal to the OIN in the CPA');
@@ -341,26 +366,10 @@ export function validateBatch(raw: RawBatch, ctx: ValidationContext): BatchValid
     if (key !== undefined) seen.add(key);
 
     const checked = checkSchema(l, header);
-    let failure: Failure | undefined;
-    if ('code' in checked) failure = checked;
-    else if (oinFailure) failure = oinFailure;
-    else if (ageFailure) failure = ageFailure;
-    else if (checked.publicatieDatum !== undefined && checked.publicatieDatum - header.aanmaakDatum > maxAheadMs) {
-      failure = fail('PublicatieDatumLigtTeVerInDeToekomst', 'BerichtInformatie.PublicatieDatum',
-        `${new Date(checked.publicatieDatum).toISOString()} is more than ${PUBLICATIEDATUM_MAX_AHEAD_DAYS.max} days after AanmaakDatum ${new Date(header.aanmaakDatum).toISOString()}`,
-        `at most ${PUBLICATIEDATUM_MAX_AHEAD_DAYS.max} days after AanmaakDatum`);
-    } else if (!ctx.berichtTypes.has(berichtType)) {
-      failure = fail('BerichtTypeNietOndersteund', 'BerichtInformatie.BerichtType', `${quote(berichtType)} is not configured and active for this afnemer`, 'configured BerichtType');
-    } else if (duplicate) {
-      failure = fail('BerichtBestaatAl', 'BerichtInformatie.BerichtID', `${quote(berichtId)} occurs earlier in this batch`, 'unique BerichtID');
-    } else if (checked.attachmentBytes > MAX_ATTACHMENT_BYTES.limit) {
-      failure = fail('BijlageTeGroot', 'Bijlagen', `attachments total ${checked.attachmentBytes} bytes`, `at most ${MAX_ATTACHMENT_BYTES.limit} bytes together (decoded)`);
-    } else if (!ctx.population.wantsLettersFrom(l.fields['GebruikerID'] ?? '', ctx.headerOin)) {
-      failure = fail('NietActiefOfGeabonneerd', 'BerichtInformatie.GebruikerID', "the burger has no active Berichtenbox or does not want this afnemer's letters", 'active and subscribed');
-    }
+    const failure: Failure | undefined = 'code' in checked ? checked
+      : oinFailure ?? ageFailure ?? laterChecks(l, checked, header, ctx, duplicate);
     if (failure || 'code' in checked) {
-      const { code, toelichting } = failure ?? { code: XSD, toelichting: '' };
-      outcomes.push({ seq: l.seq, berichtId, berichtType, code, toelichting });
+      outcomes.push({ seq: l.seq, berichtId, berichtType, code: failure?.code ?? XSD, toelichting: failure?.toelichting ?? '' });
       continue;
     }
     const letter: ValidLetter = {
