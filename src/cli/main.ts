@@ -1,18 +1,24 @@
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { mockCommand } from './mock-command.ts';
+import { exampleBatchCommand } from './example-batch-command.ts';
 
 const program = new Command();
 program
   .name('bbsim')
   .description('Load and capacity simulator for MijnOverheid Berichtenbox and DigiD: a norm-aware mock, scenarios, verdicts.')
   .version('0.1.0')
-  .showHelpAfterError('(run with --help for usage and examples)');
+  .showHelpAfterError('(run with --help for usage and examples)')
+  // Usage errors exit with 2 (a distinct code from a failed run); inherited by the subcommands.
+  .exitOverride();
 
 mockCommand(program);
+exampleBatchCommand(program);
 
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  if (err instanceof CommanderError || err instanceof InvalidArgumentError) process.exit(2);
+  if (err instanceof CommanderError) {
+    process.exit(err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? 0 : 2);
+  }
   throw err;
 }

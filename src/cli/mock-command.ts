@@ -90,7 +90,9 @@ Examples:
     curl ${address}/status
     curl ${address}/berichtenbox/portaal
     curl ${address}/openapi.json
+    node bin/bbsim.js example-batch --letters 100 > batch.xml
     curl -X POST ${address}/berichtenbox/afleveren -H 'content-type: application/xml' -H 'x-afnemer-oin: ${oin}' --data-binary @batch.xml
+    curl ${address}/berichtenbox/verwerkingsberichten -H 'x-afnemer-oin: ${oin}'
   Ctrl-C stops it.`);
       const stop = async (signal: string): Promise<void> => {
         console.log(`bbsim mock: ${signal}, closing`);

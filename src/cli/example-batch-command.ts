@@ -1,0 +1,61 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { generateBatch, renderBerichtenXml, berichtenJson } from '../berichten/index.ts';
+import { createPopulation } from '../population/index.ts';
+import { loadMockConfig } from '../mock/config.ts';
+import { BATCH_LETTERS, MAX_SHARE_WITH_ATTACHMENT } from '../norms/index.ts';
+
+interface Options { letters: number; format: string; afnemer?: string; berichtType?: string; seed: number; attachments: number; notSubscribed: number }
+
+function intIn(name: string, min: number, max: number) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}, got '${v}'`);
+    return n;
+  };
+}
+
+function share(name: string, max: number) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!(n >= 0 && n <= max)) throw new InvalidArgumentError(`${name} must be a share from 0 to ${max}, got '${v}'`);
+    return n;
+  };
+}
+
+/** Prints a fresh, valid Berichten batch (dated now) for the default mock population. */
+export function exampleBatchCommand(program: Command): void {
+  program.command('example-batch')
+    .description('Print a valid Berichten batch (XML or JSON) to deliver to the mock, addressed to its default population')
+    .option('-n, --letters <n>', `letters in the batch (${BATCH_LETTERS.min}-${BATCH_LETTERS.max})`, intIn('--letters', BATCH_LETTERS.min ?? 1, BATCH_LETTERS.max), 10)
+    .option('-f, --format <xml|json>', 'output format', 'xml')
+    .option('--afnemer <oin>', 'sender OIN (default: the first afnemer of the default config)')
+    .option('--bericht-type <type>', "BerichtType (default: the afnemer's first)")
+    .option('--attachments <share>', `share of letters with a PDF attachment (0-${MAX_SHARE_WITH_ATTACHMENT.limit / 100})`, share('--attachments', MAX_SHARE_WITH_ATTACHMENT.limit / 100), 0)
+    .option('--not-subscribed <share>', 'share of letters to burgers without a box for this afnemer (coded NietActiefOfGeabonneerd)', share('--not-subscribed', 1), 0)
+    .option('--seed <n>', 'seed (different seeds give different BatchIDs and BerichtIDs)', intIn('--seed', 0, 2 ** 31 - 1), Date.now() % 2 ** 31)
+    .addHelpText('after', `
+Examples:
+  $ bbsim example-batch --letters 100 > batch.xml
+  $ bbsim example-batch --format json --attachments 0.5 > batch.json
+  $ curl -X POST localhost:8080/berichtenbox/afleveren -H 'content-type: application/xml' \\
+         -H 'x-afnemer-oin: 00000001003214345000' --data-binary @batch.xml`)
+    .action((opts: Options) => {
+      if (opts.format !== 'xml' && opts.format !== 'json') {
+        console.error(`bbsim: --format must be xml or json, got '${opts.format}'`);
+        process.exit(2);
+      }
+      // The default config: the same population and afnemers as `bbsim mock` without --config/--seed.
+      const config = loadMockConfig({});
+      const afnemer = opts.afnemer !== undefined ? config.afnemers.find((a) => a.oin === opts.afnemer) : config.afnemers[0];
+      if (!afnemer) {
+        console.error(`bbsim: --afnemer ${opts.afnemer ?? ''} is not an afnemer of the default config; known: ${config.afnemers.map((a) => a.oin).join(', ')}`);
+        process.exit(2);
+      }
+      const population = createPopulation({ seed: config.seed, ...config.population });
+      const batch = generateBatch({
+        seed: opts.seed, afnemerOin: afnemer.oin, berichtType: opts.berichtType ?? afnemer.berichtTypes[0] ?? 'BRIEF', letters: opts.letters,
+        now: Date.now(), population, attachmentShare: opts.attachments, recipientShare: 1 - opts.notSubscribed,
+      });
+      process.stdout.write(opts.format === 'xml' ? renderBerichtenXml(batch) : `${JSON.stringify(berichtenJson(batch), null, 2)}\n`);
+    });
+}
