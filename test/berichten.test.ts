@@ -1,3 +1,4 @@
+import { createPrng } from '../src/random/index.ts';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { XMLValidator } from 'fast-xml-parser';
@@ -6,7 +7,7 @@ import {
   parseBerichtenXml, parseBerichtenJson, scanXml, BerichtenParseError, UnsafeXmlError,
   validateBatch, parseDateTime, decodeBase64, isGuid,
   renderBerichtenXml, berichtenJson, renderVerwerkResponseXml, verwerkResponseJson, escapeXml,
-  generateBatch, minimalPdf, MIN_PDF_BYTES, createPrng, guidFrom,
+  generateBatch, minimalPdf, MIN_PDF_BYTES, guidFrom,
   type BatchInput, type BerichtInput, type BijlageInput, type RawBatch, type ValidationContext, type BatchValidation,
   type LetterOutcome, type VerwerkingsCode, type VerwerkResponse, type XmlElement,
 } from '../src/berichten/index.ts';

@@ -1,7 +1,8 @@
+import { hash2, hash32 } from '../src/random/index.ts';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
-  BSN_INDEX_COUNT, bsnCheckDigit, bsnCode, bsnFromIndex, bsnNumberFromIndex, createPopulation, formatBsn, hash2, hash32,
+  BSN_INDEX_COUNT, bsnCheckDigit, bsnCode, bsnFromIndex, bsnNumberFromIndex, createPopulation, formatBsn,
   isNineDigits, isValidBsn,
 } from '../src/population/index.ts';
 

@@ -5,7 +5,7 @@
  */
 import { MAX_SHARE_WITH_ATTACHMENT } from '../norms/index.ts';
 import type { Population } from '../population/index.ts';
-import { hash2 } from '../population/index.ts';
+import { createPrng } from '../random/index.ts';
 import type { BatchInput, BerichtInput, BijlageInput } from './types.ts';
 
 export interface GenerateOptions {
@@ -43,26 +43,6 @@ export const DEFAULT_ATTACHMENT_BYTES = 100_000;
 // PRNG and GUIDs (no crypto: fast and reproducible)
 // ---------------------------------------------------------------------------------------------
 
-/** sfc32, seeded through murmur3; returns uint32 values. */
-export function createPrng(seed: number): () => number {
-  const lo = Math.trunc(seed) >>> 0;
-  const hi = Math.floor(Math.trunc(seed) / 0x1_0000_0000) >>> 0;
-  let a = hash2(lo, hi, 0x9e3779b9) | 0;
-  let b = hash2(lo, hi, 0x243f6a88) | 0;
-  let c = hash2(lo, hi, 0xb7e15162) | 0;
-  let d = 1;
-  const next = (): number => {
-    const t = (((a + b) | 0) + d) | 0;
-    d = (d + 1) | 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) | 0;
-    c = (c << 21) | (c >>> 11);
-    c = (c + t) | 0;
-    return t >>> 0;
-  };
-  for (let i = 0; i < 12; i++) next(); // discard the warm-up outputs
-  return next;
-}
 
 function hex8(x: number): string {
   return x.toString(16).padStart(8, '0');

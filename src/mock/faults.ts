@@ -1,4 +1,4 @@
-import { hash32 } from '../population/index.ts';
+import { hash32 } from '../random/index.ts';
 
 /**
  * Seeded fault draw for TechnischProbleem: a pure function of (seed, BerichtID, attempt), so two

@@ -4,6 +4,7 @@
  * mock, the load generator and the tests agree on the same people without sharing a table, and a
  * lookup costs two 32-bit hashes (it runs once per letter).
  */
+import { hash2, hash32 } from '../random/index.ts';
 import { BSN_INDEX_COUNT, bsnCode, bsnNumberFromIndex, formatBsn } from './bsn.ts';
 
 export interface PopulationOptions {
@@ -45,41 +46,9 @@ export interface Population {
 // Hashing: murmur3-32 over 32-bit words (fast in V8 with Math.imul, good avalanche).
 // ---------------------------------------------------------------------------------------------
 
-function murmurRound(h: number, k: number): number {
-  k = Math.imul(k, 0xcc9e2d51);
-  k = (k << 15) | (k >>> 17);
-  k = Math.imul(k, 0x1b873593);
-  h ^= k;
-  h = (h << 13) | (h >>> 19);
-  return (Math.imul(h, 5) + 0xe6546b64) | 0;
-}
 
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
 
-/** murmur3-32 of two 32-bit words under a seed; unsigned result. */
-export function hash2(a: number, b: number, seed: number): number {
-  let h = seed | 0;
-  h = murmurRound(h, a);
-  h = murmurRound(h, b);
-  return fmix32(h ^ 8);
-}
 
-/** FNV-1a of a string under a 32-bit seed, finished with murmur3's mixer; unsigned result (OIN salts, fault draws). */
-export function hash32(s: string, seed: number): number {
-  let h = (0x811c9dc5 ^ seed) >>> 0;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return fmix32(h);
-}
 
 /** Folds any safe integer (or other number) into 32 bits. */
 function seed32(seed: number): number {

@@ -1,0 +1,6 @@
+export * from './service-time.ts';
+export * from './window-limiter.ts';
+export * from './server-model.ts';
+export * from './minute-stats.ts';
+export * from './service-metrics.ts';
+export * from './capacity-model.ts';

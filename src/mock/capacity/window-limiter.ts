@@ -1,0 +1,87 @@
+import { MINUTE, hourStart, nextHourStart, dayStart, nextDayStart, dailyWindowAt, nextDailyWindowStart } from '../../clock/index.ts';
+
+/** A window a count is kept in, on the sim clock (Europe/Amsterdam calendar). */
+export type LimitWindow = 'minute' | 'hour' | 'day' | { readonly night: { readonly from: string; readonly to: string } };
+
+export interface WindowLimit {
+  readonly window: LimitWindow;
+  readonly limit: number;
+  /** For messages: which norm this limit is. */
+  readonly normId?: string;
+}
+
+export interface Bucket {
+  /** Identifies the window instance (same key: same count). */
+  readonly key: number;
+  /** When the next window instance opens. */
+  readonly reopensAt: number;
+}
+
+/** The bucket of `t` in `window`; undefined for a night window when `t` is outside the night. */
+export function bucketOf(window: LimitWindow, t: number): Bucket | undefined {
+  if (window === 'minute') {
+    const key = Math.floor(t / MINUTE) * MINUTE; // Amsterdam offsets are whole hours
+    return { key, reopensAt: key + MINUTE };
+  }
+  if (window === 'hour') return { key: hourStart(t), reopensAt: nextHourStart(t) };
+  if (window === 'day') return { key: dayStart(t), reopensAt: nextDayStart(t) };
+  const w = dailyWindowAt(t, window.night.from, window.night.to);
+  if (!w) return undefined;
+  return { key: w.start, reopensAt: nextDailyWindowStart(w.end, window.night.from, window.night.to) };
+}
+
+export function windowName(window: LimitWindow): string {
+  return typeof window === 'string' ? window : `night ${window.night.from}-${window.night.to}`;
+}
+
+export type Admission =
+  | { readonly admitted: true }
+  | { readonly admitted: false; readonly limit: WindowLimit; readonly used: number; readonly reopensAt: number };
+
+/**
+ * Admission limits per window, counted in memory on the sim clock. The whole request (n units)
+ * is admitted or refused; a refusal says which limit and when its window reopens (for Retry-After).
+ */
+export class WindowLimiter {
+  readonly limits: readonly WindowLimit[];
+  readonly #counts: { key: number; count: number }[];
+
+  constructor(limits: readonly WindowLimit[]) {
+    for (const l of limits) {
+      if (!(l.limit >= 0)) throw new RangeError(`limit for window ${windowName(l.window)} must be >= 0, got ${l.limit}`);
+    }
+    this.limits = limits;
+    this.#counts = limits.map(() => ({ key: Number.NaN, count: 0 }));
+  }
+
+  /** Admits n units at t if every window has room, counting them; otherwise counts nothing. */
+  tryAdmit(t: number, n = 1): Admission {
+    const buckets = this.limits.map((l) => bucketOf(l.window, t));
+    for (const [i, l] of this.limits.entries()) {
+      const b = buckets[i];
+      if (!b) continue; // a night limit outside the night does not apply
+      const c = this.#counts[i]!;
+      const used = c.key === b.key ? c.count : 0;
+      if (used + n > l.limit) return { admitted: false, limit: l, used, reopensAt: b.reopensAt };
+    }
+    for (const [i, b] of buckets.entries()) {
+      if (!b) continue;
+      const c = this.#counts[i]!;
+      if (c.key !== b.key) {
+        c.key = b.key;
+        c.count = 0;
+      }
+      c.count += n;
+    }
+    return { admitted: true };
+  }
+
+  /** Units admitted in the current window of each limit at t. */
+  used(t: number): number[] {
+    return this.limits.map((l, i) => {
+      const b = bucketOf(l.window, t);
+      const c = this.#counts[i]!;
+      return b && c.key === b.key ? c.count : 0;
+    });
+  }
+}
