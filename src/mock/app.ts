@@ -16,6 +16,11 @@ import { presentationPlugin } from './plugins/presentation.ts';
 import { portaalPlugin } from './plugins/portaal.ts';
 import { devTokenPlugin } from './plugins/dev-token.ts';
 import { observabilityPlugin } from './plugins/observability.ts';
+import { digidPlugin } from './digid/plugin.ts';
+import { machtigenPlugin } from './machtigen/plugin.ts';
+import { validatieservicePlugin } from './validatieservice/plugin.ts';
+import { abonnementservicePlugin } from './abonnementservice/plugin.ts';
+import { createServiceMetrics } from './capacity/index.ts';
 
 export interface MockDependencies {
   /** Default: a SimClock from the config's start and speed. Tests pass a ManualClock. */
@@ -47,10 +52,12 @@ export async function buildMock(configInput: MockConfig | MockConfigInput = {}, 
     return running;
   };
 
+  const metrics = createMockMetrics();
   const ctx: MockContext = {
     config, clock, store, population, afnemers, processDue,
     tokens: createSessionTokens(config.auth.secret),
-    metrics: createMockMetrics(),
+    metrics,
+    serviceMetrics: createServiceMetrics(metrics.registry),
   };
 
   const app = Fastify({
@@ -81,6 +88,10 @@ export async function buildMock(configInput: MockConfig | MockConfigInput = {}, 
   await app.register(presentationPlugin);
   await app.register(portaalPlugin);
   await app.register(devTokenPlugin);
+  await app.register(digidPlugin);
+  await app.register(machtigenPlugin);
+  await app.register(validatieservicePlugin);
+  await app.register(abonnementservicePlugin);
   await app.register(observabilityPlugin);
 
   const worker = setInterval(() => {

@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { BATCH_BYTES, MESSAGES_PER_DAY, MESSAGES_PER_HOUR, MESSAGES_PARKED_PER_SECOND, NOTIFICATIONS_PER_DAY, NOTIFICATIONS_PER_HOUR, BERICHTTYPE_CHARS, OIN_DIGITS } from '../norms/index.ts';
 import { DEFAULT_AFNEMERS } from './afnemers.ts';
+import { digidConfigSchema } from './digid/config.ts';
+import { machtigenConfigSchema } from './machtigen/config.ts';
+import { validatieserviceConfigSchema } from './validatieservice/config.ts';
+import { abonnementserviceConfigSchema } from './abonnementservice/config.ts';
 
 const instant = z.union([z.string(), z.number()]).transform((v, ctx) => {
   const t = typeof v === 'number' ? v : Date.parse(v);
@@ -64,6 +68,10 @@ export const mockConfigSchema = z.strictObject({
     /** Enables POST /dev/token (test tokens without DigiD). */
     devTokens: z.boolean().default(true),
   }).prefault({}),
+  digid: digidConfigSchema,
+  machtigen: machtigenConfigSchema,
+  validatieservice: validatieserviceConfigSchema,
+  abonnementservice: abonnementserviceConfigSchema,
   /** Background worker period in wall ms (parking/processing/notification bookkeeping). */
   workerIntervalMs: z.number().int().min(5).max(60_000).default(100),
   logger: z.union([z.boolean(), z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace'])]).default(false),

@@ -4,6 +4,7 @@ import type { Store } from '../store/store.ts';
 import type { MockConfig } from './config.ts';
 import type { MockMetrics } from './metrics.ts';
 import type { SessionTokens } from './session-token.ts';
+import type { ServiceMetrics } from './capacity/index.ts';
 
 export interface KnownAfnemer {
   readonly oin: string;
@@ -19,6 +20,8 @@ export interface MockContext {
   readonly population: Population;
   readonly tokens: SessionTokens;
   readonly metrics: MockMetrics;
+  /** Per-service capacity metrics (admitted, refused, queue, latency), in the same registry. */
+  readonly serviceMetrics: ServiceMetrics;
   readonly afnemers: ReadonlyMap<string, KnownAfnemer>;
   /** Runs the processing step now (the background worker calls it too); returns deliveries processed. */
   processDue(): Promise<number>;

@@ -1,0 +1,4 @@
+import { z } from 'zod';
+
+/** Config of the abonnementservice mock (filled in by its own work). */
+export const abonnementserviceConfigSchema = z.strictObject({}).prefault({});
