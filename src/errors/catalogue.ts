@@ -37,6 +37,11 @@ export const PROBLEMS = Object.freeze({
   TOKEN_EXPIRED: def('BBSIM_TOKEN_EXPIRED', 401, 'Session token expired'),
   DEV_TOKENS_DISABLED: def('BBSIM_DEV_TOKENS_DISABLED', 403, 'The dev token endpoint is disabled in this configuration'),
   INVALID_BSN: def('BBSIM_INVALID_BSN', 400, 'BSN fails the elfproef'),
+  // Availability: maintenance windows and injected faults (sim clock)
+  MAINTENANCE: def('BBSIM_MAINTENANCE', 503, 'Planned maintenance window'),
+  OUTAGE: def('BBSIM_OUTAGE', 503, 'Unplanned outage (injected)'),
+  INJECTED_FAULT: def('BBSIM_INJECTED_FAULT', 503, 'Injected fault'),
+  CAPACITY: def('BBSIM_CAPACITY', 503, 'Service capacity reached'),
   // Everything else
   UNAVAILABLE: def('BBSIM_UNAVAILABLE', 503, 'Service unavailable'),
   INTERNAL: def('BBSIM_INTERNAL', 500, 'Internal error (a bug in bbsim: please report it)'),

@@ -9,6 +9,7 @@ import type { KnownAfnemer, MockContext } from './context.ts';
 import { createMockMetrics } from './metrics.ts';
 import { createNotificationPlanner } from './notification-planner.ts';
 import { installProblemHandlers } from './problems.ts';
+import { installAvailability } from './availability.ts';
 import { createSessionTokens } from './session-token.ts';
 import { dayKey } from '../clock/index.ts';
 import { intakePlugin } from './plugins/intake.ts';
@@ -83,6 +84,9 @@ export async function buildMock(configInput: MockConfig | MockConfigInput = {}, 
     ctx.metrics.requests.inc({ route, method: request.method, status: String(reply.statusCode) });
     ctx.metrics.latency.observe({ route }, reply.elapsedTime / 1000);
   });
+
+  installAvailability(app);
+  if (config.faults.connectionLimit !== undefined) app.server.maxConnections = config.faults.connectionLimit;
 
   await app.register(intakePlugin);
   await app.register(presentationPlugin);

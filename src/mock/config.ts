@@ -15,6 +15,21 @@ const instant = z.union([z.string(), z.number()]).transform((v, ctx) => {
   return t;
 });
 
+const SERVICE_NAMES = ['digid', 'digid-machtigen', 'berichtenbox-intake', 'presentatie', 'validatieservice', 'abonnementservice'] as const;
+
+const interval = z.strictObject({ from: instant, to: instant }).refine((w) => w.to > w.from, { message: "'to' must be after 'from'", path: ['to'] });
+
+/** Fault injection for one service, on the sim clock, seeded. */
+const serviceFaultSchema = z.strictObject({
+  /** Unplanned outages: 503 with Retry-After until the window ends (counts against availability). */
+  outages: z.array(interval).default([]),
+  /** Share of requests answered with `errorStatus` (seeded draw). */
+  errorRate: z.number().min(0).max(1).default(0),
+  errorStatus: z.union([z.literal(500), z.literal(502), z.literal(503), z.literal(504)]).default(503),
+  /** Extra wall-clock latency added to every request inside a window. */
+  latencySpikes: z.array(z.strictObject({ from: instant, to: instant, extraMs: z.number().min(0).max(120_000) })).default([]),
+});
+
 const oin = z.string().regex(new RegExp(`^\\d{${OIN_DIGITS.max}}$`), `must be a ${OIN_DIGITS.max}-digit OIN`);
 
 export const mockConfigSchema = z.strictObject({
@@ -59,6 +74,16 @@ export const mockConfigSchema = z.strictObject({
   faults: z.strictObject({
     /** Share of letters answered TechnischProbleem (seeded draw per BerichtID and attempt). */
     technischProbleemRate: z.number().min(0).max(1).default(0),
+    /** Per simulated service (digid, digid-machtigen, berichtenbox-intake, presentatie, validatieservice, abonnementservice). */
+    services: z.partialRecord(z.enum(SERVICE_NAMES), serviceFaultSchema).default({}),
+    /** Most TCP connections the mock holds at once; more are dropped (the DigiD March 2023 failure mode). */
+    connectionLimit: z.number().int().positive().optional(),
+  }).prefault({}),
+  maintenance: z.strictObject({
+    /** Apply the SNO maintenance windows on the sim clock. */
+    enabled: z.boolean().default(true),
+    /** Per maintenance rule id (see src/norms/calendar-rules.ts): 'down' (503 until the window ends) or 'no-downtime'. */
+    overrides: z.record(z.string(), z.enum(['down', 'no-downtime'])).default({}),
   }).prefault({}),
   auth: z.strictObject({
     /** HMAC key for session tokens; absent: random per start. */
