@@ -78,10 +78,12 @@ function pdfSkeleton(streamLength: number, gap: number): { head: string; tail: s
   }
   offsets.push(head.length);
   head += `4 0 obj\n<< /Length ${streamLength} >>\nstream\n`;
-  let tail = `\nendstream\nendobj\n${'\n'.repeat(gap)}`;
+  let tail = '\nendstream\nendobj\n';
   const xrefAt = head.length + streamLength + tail.length;
   tail += `xref\n0 5\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
-  tail += `trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n${xrefAt}\n%%EOF\n`;
+  // The gap sits inside the trailer dictionary, after the xref: it absorbs the size without moving
+  // any offset (a gap before the xref could not fill the jump when startxref gains a digit).
+  tail += `trailer\n<< /Size 5 /Root 1 0 R${' '.repeat(gap)} >>\nstartxref\n${xrefAt}\n%%EOF\n`;
   return { head, tail };
 }
 
@@ -100,7 +102,7 @@ const PAD = 'bbsim synthetic attachment padding 0123456789 ABCDEFGHIJKLMNOPQRSTU
 export function minimalPdf(size: number): Buffer {
   if (!Number.isInteger(size) || size < MIN_PDF_BYTES) throw new RangeError(`a PDF needs at least ${MIN_PDF_BYTES} bytes, asked for ${size}`);
   // The stream length and the xref offset appear as decimals, so search the few nearby lengths (and
-  // a gap of blank lines, which PDF allows between objects) for an exact fit.
+  // a gap of spaces in the trailer dictionary) for an exact fit.
   const estimate = size - MIN_PDF_BYTES;
   for (let n = estimate; n >= Math.max(0, estimate - 16); n--) {
     for (let gap = 0; gap < 8; gap++) {
@@ -111,7 +113,7 @@ export function minimalPdf(size: number): Buffer {
       }
     }
   }
-  throw new Error(`could not lay out a PDF of ${size} bytes`); // unreachable: gap covers every remainder
+  throw new Error(`could not lay out a PDF of ${size} bytes`); // unreachable: the gap covers every remainder
 }
 
 const pdfCache = new Map<number, string>();

@@ -19,6 +19,7 @@ function isObject(v: unknown): v is Obj {
 }
 
 function kind(v: unknown): string {
+  if (v === undefined) return 'nothing (an empty body)';
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
   return typeof v === 'object' ? 'an object' : `a ${typeof v}`;

@@ -237,7 +237,8 @@ export class SqliteStore implements Store {
 
     for (let i = 0; i < n; i++) {
       const o = outcomes[i]!;
-      s.insertResult.run(deliveryId, o.seq, o.letter?.berichtId ?? o.berichtId, o.berichtType, o.code, o.toelichting);
+      // The verwerkingsbericht echoes the BerichtID as the afnemer sent it, whatever its code.
+      s.insertResult.run(deliveryId, o.seq, o.berichtId, o.berichtType, o.code, o.toelichting);
       const l = o.letter;
       if (o.code !== 'Verwerkt' || l === undefined) continue;
       const parkedAt = parkStart + (i + 1) * interval;

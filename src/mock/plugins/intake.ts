@@ -23,6 +23,8 @@ const RECEIPT_SCHEMA = {
   },
 } as const;
 const iso = (t: number): string => new Date(t).toISOString();
+/** Promised instants round up to the millisecond, so the promise is never early. */
+const isoCeil = (t: number): string => new Date(Math.ceil(t)).toISOString();
 
 export async function intakePlugin(app: FastifyInstance): Promise<void> {
   const ctx = app.bbsim;
@@ -88,8 +90,8 @@ export async function intakePlugin(app: FastifyInstance): Promise<void> {
       attempt: result.attempt,
       letters: result.outcomes.length,
       receivedAt: iso(now),
-      expectedParkedAt: iso(result.parkEnd),
-      expectedProcessedAt: iso(result.processAt),
+      expectedParkedAt: isoCeil(result.parkEnd),
+      expectedProcessedAt: isoCeil(result.processAt),
       parkingDelaySeconds: Math.round(result.parkEnd - now) / 1000,
       batchUrl: `/berichtenbox/batches/${validation.header.batchId}`,
     };
@@ -107,7 +109,7 @@ export async function intakePlugin(app: FastifyInstance): Promise<void> {
     return {
       BatchID: d.batchId, attempt: d.attempt, letters: d.letters, receivedAt: iso(d.receivedAt),
       state: processed ? 'verwerkt' : clock.now() < d.parkEnd ? 'wordt-geparkeerd' : 'wordt-verwerkt',
-      parkedUntil: iso(d.parkEnd), expectedProcessedAt: iso(d.processAt),
+      parkedUntil: isoCeil(d.parkEnd), expectedProcessedAt: isoCeil(d.processAt),
       processedAt: processed ? iso(d.processedAt) : null,
       // Like the real service, the codes are known to the afnemer only once the batch is processed.
       counts: processed ? d.counts : null,
