@@ -15,7 +15,7 @@ function fromFastify(err: FastifyError): { def: ProblemDefinition; detail: strin
       return { def: PROBLEMS.BODY_TOO_LARGE, detail: err.message, details: { rule: 'body size limit' } };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return { def: PROBLEMS.UNSUPPORTED_MEDIA_TYPE, detail: `${err.message}; send application/xml (or text/xml) or application/json`, details: { field: 'Content-Type' } };
+      return { def: PROBLEMS.UNSUPPORTED_MEDIA_TYPE, detail: `${err.message}; /openapi.json lists the content types each route accepts (the intake takes application/xml, text/xml or application/json)`, details: { field: 'Content-Type' } };
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return { def: PROBLEMS.MALFORMED_BODY, detail: err.message, details: { rule: 'JSON' } };

@@ -15,7 +15,11 @@ export const SERVICE_PREFIXES: readonly (readonly [prefix: string, service: Serv
   ['/api/v1', 'presentatie'],
 ];
 
+/** Operational endpoints of a service (its stats, test users, metadata) stay up in maintenance and faults. */
+const OPS_ENDPOINT = /\/(stats|test-users|metadata)(\?|$)/;
+
 export function serviceOfPath(path: string): Service | undefined {
+  if (OPS_ENDPOINT.test(path)) return undefined;
   for (const [prefix, service] of SERVICE_PREFIXES) {
     if (path === prefix || path.startsWith(`${prefix}/`) || path.startsWith(`${prefix}?`) || path.startsWith(`${prefix}.`)) return service;
   }

@@ -1,5 +1,399 @@
-import type { FastifyInstance } from 'fastify';
+/**
+ * The DigiD mock: SAML-2-shaped authentication with the artifact binding, plus one compact JSON call
+ * that performs a whole authentication (for load). See README.md in this folder for the flow, the
+ * test users and the choices made.
+ *
+ * Capacity: ONE CapacityModel for every authentication of both flows: at most `digid.perMinute`
+ * (SNO: 10,000) per sim minute for all afnemers together (over it 503 + Retry-After), then a server
+ * with `concurrency` workers, a FIFO queue of `maxQueue` and a drawn processing time (wall ms).
+ * One authentication is the step that decides the outcome: the login POST (credentials or cancel),
+ * an AuthnRequest refused outright (RequestDenied), or one POST /digid/authenticate.
+ */
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { Counter } from 'prom-client';
+import { ProblemError } from '../../errors/catalogue.ts';
+import { DIGID_AUTHENTICATIONS_PER_MINUTE, DIGID_PROCESSING_TIME } from '../../norms/index.ts';
+import { isValidBsn } from '../../population/index.ts';
+import { CapacityModel, meanServiceTime, type Handled, type ServiceTime } from '../capacity/index.ts';
+import type { MockContext } from '../context.ts';
+import { ExpiringMap } from './expiring-map.ts';
+import { CLASS_REF, LEVELS, rank, type Level } from './levels.ts';
+import { loginPage } from './login-page.ts';
+import {
+  BSN_SECTOR, STATUSES, STATUS_URI, artifactResponseEnvelope, decodeAuthnRequest, metadataXml, newArtifact, parseArtifactResolve,
+  responseXml, type AuthnRequestInfo, type AuthnStatus, type Outcome,
+} from './saml.ts';
+import { testUsers, userLevel } from './users.ts';
 
-export async function digidPlugin(_app: FastifyInstance): Promise<void> {
-  // Routes of the digid mock come here.
+const SERVICE = 'digid';
+const FORM_TYPE = 'application/x-www-form-urlencoded';
+const SOAP_TYPES = ['text/xml', 'application/soap+xml', 'application/xml'];
+/** SAML bindings §3.4.3 / §3.6.3: RelayState MUST NOT exceed 80 bytes. */
+const RELAY_STATE_MAX = 80;
+const FORM_BODY_LIMIT = 16 * 1024;
+const SOAP_BODY_LIMIT = 64 * 1024;
+
+/** Enough workers for `perMinute` at the mean processing time, twice over (Little's law), at least 16. */
+export function defaultConcurrency(perMinute: number, serviceTime: ServiceTime): number {
+  return Math.max(16, Math.ceil((perMinute / 60) * (meanServiceTime(serviceTime) / 1000) * 2));
+}
+
+/** What `perMinute` brings in during the processing-time norm (4 s), at least 100. */
+export function defaultMaxQueue(perMinute: number): number {
+  return Math.max(100, Math.ceil((perMinute / 60) * (DIGID_PROCESSING_TIME.limit / 1000)));
+}
+
+interface PendingRequest {
+  readonly info: AuthnRequestInfo;
+  readonly relayState: string | undefined;
+}
+
+interface StoredArtifact {
+  readonly outcome: Outcome;
+}
+
+/** One authentication as DigiD sees it, from either flow. */
+interface Attempt {
+  readonly username: string | undefined;
+  /** Undefined in the JSON call means "the right password" (load scripts need not know it). */
+  readonly password: string | undefined;
+  readonly cancel: boolean;
+  readonly level: Level;
+  /** Set when the request itself is refused (RequestDenied). */
+  readonly denied: string | undefined;
+}
+
+interface Decision {
+  readonly status: AuthnStatus;
+  readonly message: string;
+  /** Sim ms at which DigiD decided. */
+  readonly at: number;
+  readonly success?: { readonly bsn: string; readonly level: Level; readonly token: string; readonly sessionExpiresAt: number };
+}
+
+interface Served {
+  readonly decision: Decision;
+  readonly serviceMs: number;
+  readonly latencyMs: number;
+}
+
+const iso = (t: number): string => new Date(t).toISOString();
+
+function parseForm(body: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of new URLSearchParams(body)) if (!Object.hasOwn(out, k)) out[k] = v;
+  return out;
+}
+
+function redirectUrl(acsUrl: string, artifact: string, relayState: string | undefined): string {
+  const url = new URL(acsUrl);
+  url.searchParams.append('SAMLart', artifact);
+  if (relayState !== undefined) url.searchParams.append('RelayState', relayState);
+  return url.href;
+}
+
+export async function digidPlugin(app: FastifyInstance): Promise<void> {
+  const ctx: MockContext = app.bbsim;
+  const { config, clock, tokens, population } = ctx;
+  const cfg = config.digid;
+  const sessionTtlMs = cfg.sessionTtlMs ?? config.auth.sessionTtlMs;
+  const concurrency = cfg.concurrency ?? defaultConcurrency(cfg.perMinute, cfg.serviceTime);
+  const maxQueue = cfg.maxQueue ?? defaultMaxQueue(cfg.perMinute);
+
+  const model = new CapacityModel({
+    service: SERVICE,
+    limits: [{ window: 'minute', limit: cfg.perMinute, normId: DIGID_AUTHENTICATIONS_PER_MINUTE.id }],
+    concurrency, maxQueue, serviceTime: cfg.serviceTime, seed: config.seed, clock, metrics: ctx.serviceMetrics,
+  });
+  const now = (): number => clock.now();
+  const pending = new ExpiringMap<PendingRequest>(cfg.requestTtlMs, cfg.maxPendingRequests, now);
+  const artifacts = new ExpiringMap<StoredArtifact>(cfg.artifactTtlMs, cfg.maxArtifacts, now);
+
+  const byStatus: Record<AuthnStatus, number> = { Success: 0, AuthnFailed: 0, NoAuthnContext: 0, RequestDenied: 0 };
+  const successByLevel: Record<Level, number> = { Basis: 0, Midden: 0, Substantieel: 0, Hoog: 0 };
+  const refused = { limit: 0, saturated: 0, closed: 0 };
+  const resolves = { resolved: 0, denied: 0 };
+  const authCounter = new Counter({
+    name: 'bbsim_digid_authentications_total', help: 'DigiD authentications by SAML status (both flows)',
+    labelNames: ['status'], registers: [ctx.metrics.registry],
+  });
+
+  app.addHook('onClose', async () => {
+    model.close();
+    pending.clear();
+    artifacts.clear();
+  });
+
+  if (!app.hasContentTypeParser(FORM_TYPE)) {
+    app.addContentTypeParser(FORM_TYPE, { parseAs: 'string', bodyLimit: FORM_BODY_LIMIT }, (_req, body, done) => done(null, parseForm(String(body))));
+  }
+  for (const t of SOAP_TYPES) {
+    if (!app.hasContentTypeParser(t)) app.addContentTypeParser(t, { parseAs: 'string', bodyLimit: SOAP_BODY_LIMIT }, (_req, body, done) => done(null, body));
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // The authentication itself (shared by both flows)
+  // ------------------------------------------------------------------------------------------
+
+  const decide = (a: Attempt): Decision => {
+    const at = now();
+    if (a.denied !== undefined) return { status: 'RequestDenied', message: a.denied, at };
+    if (a.cancel) return { status: 'AuthnFailed', message: 'the burger cancelled the login', at };
+    const username = a.username ?? '';
+    const highest = userLevel(username, config.seed, cfg.levelShares);
+    if (highest === undefined) return { status: 'AuthnFailed', message: 'unknown username or wrong password', at };
+    if (a.password !== undefined && a.password !== cfg.testPassword) return { status: 'AuthnFailed', message: 'unknown username or wrong password', at };
+    if (rank(highest) < rank(a.level)) {
+      return { status: 'NoAuthnContext', message: `level ${a.level} was requested; this account reaches ${highest} at most`, at };
+    }
+    const sessionExpiresAt = at + sessionTtlMs;
+    const token = tokens.issue({ bsn: username, exp: sessionExpiresAt, loa: a.level });
+    return { status: 'Success', message: 'authenticated', at, success: { bsn: username, level: a.level, token, sessionExpiresAt } };
+  };
+
+  const refusal = (r: Exclude<Handled<Decision>, { ok: true }>): ProblemError => {
+    refused[r.reason] += 1;
+    if (r.reason === 'limit') {
+      return new ProblemError('CAPACITY', r.detail, {
+        retryAfter: r.retryAfterS, rule: `${r.limit} authentications per ${r.window} (${DIGID_AUTHENTICATIONS_PER_MINUTE.id})`,
+        extra: { window: r.window, used: r.used, limit: r.limit },
+      });
+    }
+    if (r.reason === 'saturated') return new ProblemError('CAPACITY', r.detail, { retryAfter: r.retryAfterS, rule: `concurrency ${concurrency}, queue ${maxQueue}` });
+    return new ProblemError('UNAVAILABLE', r.detail, { retryAfter: r.retryAfterS });
+  };
+
+  /** Runs one authentication through the capacity model; a refusal throws a 503 ProblemError. */
+  const authenticate = async (a: Attempt): Promise<Served> => {
+    const r = await model.handle(() => decide(a));
+    if (!r.ok) throw refusal(r);
+    byStatus[r.value.status] += 1;
+    if (r.value.success) successByLevel[r.value.success.level] += 1;
+    authCounter.inc({ status: r.value.status });
+    return { decision: r.value, serviceMs: r.serviceMs, latencyMs: r.latencyMs };
+  };
+
+  /** Keeps the outcome for its artifact and redirects the browser to the afnemer's ACS. */
+  const answerWithArtifact = (reply: FastifyReply, code: 302 | 303, req: PendingRequest, d: Decision): FastifyReply => {
+    const s = d.success;
+    const outcome: Outcome = {
+      status: d.status, message: d.message, at: d.at,
+      inResponseTo: req.info.id, destination: req.info.acsUrl,
+      ...(req.info.issuer !== undefined ? { audience: req.info.issuer } : {}),
+      ...(s ? { success: { ...s, notOnOrAfter: d.at + cfg.artifactTtlMs } } : {}),
+    };
+    const artifact = newArtifact(cfg.entityId);
+    artifacts.set(artifact, { outcome });
+    return reply.header('cache-control', 'no-store').redirect(redirectUrl(req.info.acsUrl, artifact, req.relayState), code);
+  };
+
+  // ------------------------------------------------------------------------------------------
+  // SAML artifact flow
+  // ------------------------------------------------------------------------------------------
+
+  app.get<{ Querystring: { SAMLRequest: string; RelayState?: string; SigAlg?: string; Signature?: string } }>('/digid/saml/idp/request_authentication', {
+    schema: {
+      summary: 'Start a DigiD login (SAML HTTP-Redirect binding): shows the login page, or redirects RequestDenied at once',
+      description: 'SAMLRequest is the AuthnRequest XML, raw-DEFLATEd, base64, URL-encoded. Read: ID, AssertionConsumerServiceURL, Issuer, '
+        + 'RequestedAuthnContext (Comparison minimum/exact; the lowest AuthnContextClassRef is the minimum level). SigAlg/Signature are accepted and not checked. '
+        + 'Undecodable input: 400 problem+json (there is nowhere to send an answer).',
+      tags: ['digid'],
+      querystring: {
+        type: 'object', required: ['SAMLRequest'],
+        properties: {
+          SAMLRequest: { type: 'string', minLength: 1, maxLength: 16_384 },
+          RelayState: { type: 'string', maxLength: RELAY_STATE_MAX },
+          SigAlg: { type: 'string', maxLength: 256 },
+          Signature: { type: 'string', maxLength: 4096 },
+        },
+      },
+      produces: ['text/html'],
+    },
+  }, async (request, reply) => {
+    const info = decodeAuthnRequest(request.query.SAMLRequest);
+    const req: PendingRequest = { info, relayState: request.query.RelayState };
+    if (info.denied !== undefined) {
+      // Refused outright: DigiD decides without a login, still one authentication.
+      const served = await authenticate({ username: undefined, password: undefined, cancel: false, level: info.level, denied: info.denied });
+      return answerWithArtifact(reply, 302, req, served.decision);
+    }
+    const handle = randomBytes(18).toString('base64url');
+    pending.set(handle, req);
+    return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(loginPage({
+      handle, issuer: info.issuer ?? '', level: info.level,
+      note: `Testgebruikers (bbsim): gebruikersnaam = een geldig BSN, wachtwoord = digid.testPassword (standaard 'bbsim'). Zie GET /digid/test-users.`,
+    }));
+  });
+
+  app.post<{ Body: { request: string; username?: string; password?: string; action?: 'login' | 'cancel' } }>('/digid/saml/idp/login', {
+    schema: {
+      summary: 'Submit the DigiD login form: redirects (303) to the AssertionConsumerServiceURL with SAMLart and RelayState',
+      description: 'action=cancel → AuthnFailed. Wrong username/password → AuthnFailed; account level below the requested minimum → NoAuthnContext. '
+        + 'The request handle is single use. Over capacity: 503 problem+json with Retry-After (the handle stays usable).',
+      tags: ['digid'], consumes: [FORM_TYPE],
+      body: {
+        type: 'object', required: ['request'],
+        properties: {
+          request: { type: 'string', minLength: 1, maxLength: 64 },
+          username: { type: 'string', maxLength: 64 },
+          password: { type: 'string', maxLength: 256 },
+          action: { type: 'string', enum: ['login', 'cancel'] },
+        },
+      },
+    },
+  }, async (request, reply) => {
+    const { request: handle, username, password, action } = request.body;
+    const req = pending.take(handle);
+    if (!req) {
+      throw new ProblemError('INVALID_REQUEST', 'unknown, expired or already used login request: start again from the afnemer (a login page is valid for digid.requestTtlMs and for one attempt)', {
+        field: 'request', rule: 'a live request handle from the login page', serviceCode: 'RequestDenied',
+      });
+    }
+    let served: Served;
+    try {
+      served = await authenticate({ username: username ?? '', password: password ?? '', cancel: action === 'cancel', level: req.info.level, denied: undefined });
+    } catch (err) {
+      pending.set(handle, req); // refused for capacity: the burger may try again
+      throw err;
+    }
+    return answerWithArtifact(reply, 303, req, served.decision);
+  });
+
+  app.post<{ Body: string }>('/digid/saml/idp/resolve_artifact', {
+    schema: {
+      summary: 'Resolve a SAMLart (SOAP ArtifactResolve → ArtifactResponse holding the samlp:Response)',
+      description: 'An artifact resolves once. An unknown, expired or already resolved artifact, or one issued for another afnemer (ArtifactResolve Issuer '
+        + '≠ AuthnRequest Issuer), gives an ArtifactResponse (status Success) holding a Response with status Requester/RequestDenied.',
+      tags: ['digid'], consumes: SOAP_TYPES, produces: ['text/xml'],
+      body: { type: 'string' },
+    },
+  }, async (request, reply) => {
+    if (typeof request.body !== 'string' || request.body === '') {
+      throw new ProblemError('INVALID_REQUEST', 'send a SOAP ArtifactResolve as text/xml', { field: 'Content-Type', rule: 'SOAP 1.1 text/xml' });
+    }
+    const req = parseArtifactResolve(request.body);
+    const t = now();
+    const stored = artifacts.get(req.artifact);
+    let outcome: Outcome;
+    if (stored && req.issuer !== undefined && stored.outcome.audience !== undefined && req.issuer !== stored.outcome.audience) {
+      outcome = { status: 'RequestDenied', message: 'this artifact was issued for another afnemer (Issuer differs from the AuthnRequest\'s)', at: t };
+    } else if (stored) {
+      artifacts.delete(req.artifact); // single use
+      outcome = stored.outcome;
+    } else {
+      outcome = { status: 'RequestDenied', message: 'unknown, expired or already resolved artifact', at: t };
+    }
+    resolves[outcome === stored?.outcome ? 'resolved' : 'denied'] += 1;
+    const xml = artifactResponseEnvelope(req, responseXml(outcome, cfg.entityId), cfg.entityId, t);
+    const type = req.soapNs.includes('2003/05') ? 'application/soap+xml; charset=utf-8' : 'text/xml; charset=utf-8';
+    return reply.type(type).header('cache-control', 'no-store').send(xml);
+  });
+
+  app.get('/digid/saml/idp/metadata', {
+    schema: { summary: 'IdP metadata (unsigned): the SingleSignOnService and ArtifactResolutionService endpoints', tags: ['digid'], produces: ['application/samlmetadata+xml'] },
+  }, async (request, reply) => {
+    const base = `${request.protocol}://${request.host}`;
+    return reply.type('application/samlmetadata+xml; charset=utf-8').send(metadataXml(cfg.entityId, base));
+  });
+
+  // ------------------------------------------------------------------------------------------
+  // One-call authentication (for load)
+  // ------------------------------------------------------------------------------------------
+
+  app.post<{ Body: { bsn?: string; username?: string; password?: string; level?: Level; afnemer?: string; cancel?: boolean } }>('/digid/authenticate', {
+    schema: {
+      summary: 'Perform one whole DigiD authentication in one call (for load); counts like a full SAML login',
+      description: 'Every decided authentication answers 200 with `status` Success, AuthnFailed, NoAuthnContext or RequestDenied (like a SAML Response); '
+        + 'Success carries a session token for /api/v1/berichten. password absent = the right test password; level absent = Basis; '
+        + 'afnemer (OIN) must be a connected afnemer when given (else RequestDenied). Over capacity: 503 problem+json with Retry-After.',
+      tags: ['digid'],
+      body: {
+        type: 'object', additionalProperties: false,
+        properties: {
+          bsn: { type: 'string', pattern: '^\\d{9}$' },
+          username: { type: 'string', minLength: 1, maxLength: 64 },
+          password: { type: 'string', maxLength: 256 },
+          level: { type: 'string', enum: [...LEVELS] },
+          afnemer: { type: 'string', pattern: '^\\d{20}$' },
+          cancel: { type: 'boolean' },
+        },
+      },
+    },
+  }, async (request) => {
+    const b = request.body;
+    if (b.bsn === undefined && b.username === undefined) throw new ProblemError('INVALID_REQUEST', 'give bsn or username (a test user\'s username is its BSN)', { field: 'bsn', rule: 'bsn or username' });
+    if (b.bsn !== undefined && b.username !== undefined && b.bsn !== b.username) {
+      throw new ProblemError('INVALID_REQUEST', 'bsn and username differ; give one of them', { field: 'username', rule: 'bsn or username' });
+    }
+    if (b.bsn !== undefined && !isValidBsn(b.bsn)) throw new ProblemError('INVALID_BSN', `BSN ${b.bsn} fails the elfproef`, { field: 'bsn', rule: 'elfproef' });
+    const level = b.level ?? 'Basis';
+    const denied = b.afnemer !== undefined && !ctx.afnemers.has(b.afnemer) ? `afnemer ${b.afnemer} is not connected to DigiD (not in the mock's afnemers)` : undefined;
+    const served = await authenticate({ username: b.bsn ?? b.username, password: b.password, cancel: b.cancel === true, level, denied });
+    const d = served.decision;
+    const timing = { processingMs: Math.round(served.latencyMs * 1000) / 1000, serviceMs: served.serviceMs };
+    if (!d.success) return { status: d.status, statusCode: STATUS_URI(d.status), message: d.message, ...timing };
+    return {
+      status: d.status, statusCode: STATUS_URI(d.status), bsn: d.success.bsn, level: d.success.level, authnContextClassRef: CLASS_REF[d.success.level],
+      nameId: `${BSN_SECTOR}:${d.success.bsn}`, token: d.success.token, expiresAt: iso(d.success.sessionExpiresAt),
+      ...(b.afnemer !== undefined ? { afnemer: b.afnemer } : {}), ...timing,
+    };
+  });
+
+  // ------------------------------------------------------------------------------------------
+  // Test users and statistics
+  // ------------------------------------------------------------------------------------------
+
+  app.get<{ Querystring: { level?: Level; n: number; offset: number } }>('/digid/test-users', {
+    schema: {
+      summary: 'Deterministic test users (username = BSN of a population member) whose highest level of assurance is `level`',
+      description: 'Every valid BSN is an account with password digid.testPassword; its highest level is a seeded hash of the BSN split by digid.levelShares. '
+        + 'A user can log in at its highest level and every level below it.',
+      tags: ['digid'],
+      querystring: {
+        type: 'object', additionalProperties: false,
+        properties: {
+          level: { type: 'string', enum: [...LEVELS] },
+          n: { type: 'integer', minimum: 1, maximum: 1000, default: 10 },
+          offset: { type: 'integer', minimum: 0, maximum: 100_000, default: 0 },
+        },
+      },
+    },
+  }, async (request) => {
+    const { level, n, offset } = request.query;
+    const page = testUsers(population, config.seed, cfg.levelShares, { ...(level !== undefined ? { level } : {}), n, offset });
+    return {
+      password: cfg.testPassword, level: level ?? null, levelShares: cfg.levelShares, complete: page.complete,
+      users: page.users.map((u) => ({ username: u.username, bsn: u.bsn, level: u.level, index: u.index })),
+    };
+  });
+
+  app.get('/digid/stats', {
+    schema: { summary: 'DigiD authentications, refusals and processing time against the norms (for the verdict)', tags: ['digid'] },
+  }, async () => {
+    const t = now();
+    const summary = model.minutes.summary(DIGID_PROCESSING_TIME.limit);
+    const used = model.limiter.used(t)[0] ?? 0;
+    const total = STATUSES.reduce((a, s) => a + byStatus[s], 0);
+    return {
+      service: SERVICE,
+      authentications: { ...byStatus, total },
+      successByLevel,
+      refused: { ...refused, total: refused.limit + refused.saturated + refused.closed },
+      averageMs: summary.meanMs,
+      minutes: summary.minutes,
+      withinNormPercent: summary.withinPercent,
+      processingNorm: {
+        id: DIGID_PROCESSING_TIME.id, limitMs: DIGID_PROCESSING_TIME.limit, attainmentPercent: DIGID_PROCESSING_TIME.attainment ?? null,
+        holds: DIGID_PROCESSING_TIME.attainment === undefined ? null : summary.withinPercent >= DIGID_PROCESSING_TIME.attainment,
+      },
+      limit: cfg.perMinute,
+      used,
+      remaining: Math.max(0, cfg.perMinute - used),
+      capacityNorm: { id: DIGID_AUTHENTICATIONS_PER_MINUTE.id, limit: DIGID_AUTHENTICATIONS_PER_MINUTE.limit },
+      server: { concurrency, maxQueue, busy: model.server.busy, queued: model.server.queued },
+      pendingRequests: pending.size,
+      artifacts: { live: artifacts.size, ...resolves },
+    };
+  });
 }
