@@ -124,3 +124,16 @@ describe('availability by the SNO formula', () => {
     expect(intake).toMatchObject({ plannedMaintenanceHours: 0, unavailableHours: 0, availabilityPercent: 100, holds: true });
   });
 });
+
+describe('faults on the SOAP Validatieservice', () => {
+  it('answer a SOAP fault, not problem+json', async () => {
+    const t = fromLocal(2026, 11, 17, 12, 0);
+    mock = await startTestMock({ faults: { services: { validatieservice: { outages: [{ from: t, to: t + 60_000 }] } } } }, t);
+    const r = await mock.app.inject({ method: 'POST', url: '/validatieservice', headers: { 'content-type': 'text/xml' }, payload: '<x/>' });
+    expect(r.statusCode).toBe(503);
+    expect(r.headers['content-type']).toMatch(/text\/xml/);
+    expect(r.body).toMatch(/<faultcode>s:Server<\/faultcode>/);
+    expect(r.body).toMatch(/DependentServiceFault/);
+    expect(r.headers['retry-after']).toBe('60');
+  });
+});

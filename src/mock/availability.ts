@@ -8,6 +8,9 @@ import {
 import { createPrng, hash32, uniform } from '../random/index.ts';
 import type { MockConfig } from './config.ts';
 import { sendProblem } from './problems.ts';
+import { renderFault, SOAP_CONTENT_TYPE } from './validatieservice/soap.ts';
+import type { FastifyReply } from 'fastify';
+import type { ProblemDefinition, ProblemDetails } from '../errors/catalogue.ts';
 import { SIMULATED_SERVICES, serviceOfPath, servicesOfRule } from './service-routes.ts';
 
 const HOUR_MS = 3_600_000;
@@ -100,6 +103,18 @@ export function installAvailability(app: FastifyInstance): void {
   const sleeping = new Map<NodeJS.Timeout, () => void>();
   const retryAfter = (simMs: number): number => Math.max(1, Math.ceil(clock.toWallMs(simMs) / 1000));
 
+  /** problem+json, except on the SOAP endpoint, whose clients expect a SOAP fault. */
+  const refuse = (reply: FastifyReply, def: ProblemDefinition, detail: string, details: ProblemDetails): FastifyReply => {
+    if (reply.request.url.split('?')[0] === '/validatieservice') {
+      if (details.retryAfter !== undefined) reply.header('retry-after', String(details.retryAfter));
+      return reply.code(def.status).type(SOAP_CONTENT_TYPE).send(renderFault({
+        status: def.status, faultcode: 'Server', detailKind: 'DependentServiceFault', code: def.code, message: detail,
+        ...(details.retryAfter !== undefined ? { retryAfter: details.retryAfter } : {}),
+      }));
+    }
+    return sendProblem(reply, def, detail, details);
+  };
+
   app.addHook('onRequest', async (request, reply) => {
     const service = serviceOfPath(request.url);
     if (!service) return;
@@ -107,7 +122,7 @@ export function installAvailability(app: FastifyInstance): void {
     const maintenance = activeWindow(rules.get(service) ?? [], now);
     if (maintenance) {
       serviceMetrics.refused.inc({ service, reason: 'maintenance' });
-      return sendProblem(reply, PROBLEMS.MAINTENANCE, `${maintenance.rule.title}: ${service} is down until ${new Date(maintenance.window.end).toISOString()} (sim time)`, {
+      return refuse(reply, PROBLEMS.MAINTENANCE, `${maintenance.rule.title}: ${service} is down until ${new Date(maintenance.window.end).toISOString()} (sim time)`, {
         retryAfter: retryAfter(maintenance.window.end - now), extra: { window: maintenance.rule.id, until: new Date(maintenance.window.end).toISOString() },
       });
     }
@@ -116,7 +131,7 @@ export function installAvailability(app: FastifyInstance): void {
     const outage = faults.outages.find((o) => now >= o.from && now < o.to);
     if (outage) {
       serviceMetrics.refused.inc({ service, reason: 'outage' });
-      return sendProblem(reply, PROBLEMS.OUTAGE, `${service} is out (injected outage) until ${new Date(outage.to).toISOString()} (sim time)`, { retryAfter: retryAfter(outage.to - now) });
+      return refuse(reply, PROBLEMS.OUTAGE, `${service} is out (injected outage) until ${new Date(outage.to).toISOString()} (sim time)`, { retryAfter: retryAfter(outage.to - now) });
     }
     const extraMs = faults.latencySpikes.filter((s) => now >= s.from && now < s.to).reduce((a, s) => a + s.extraMs, 0);
     if (extraMs > 0) {
@@ -127,7 +142,7 @@ export function installAvailability(app: FastifyInstance): void {
     }
     if (faults.errorRate > 0 && uniform(draws.get(service)!) < faults.errorRate) {
       serviceMetrics.refused.inc({ service, reason: 'fault' });
-      return sendProblem(reply, { ...PROBLEMS.INJECTED_FAULT, status: faults.errorStatus }, `${service}: injected fault (errorRate ${faults.errorRate})`, { serviceCode: 'TechnischProbleem', ...(faults.errorStatus === 503 ? { retryAfter: 1 } : {}) });
+      return refuse(reply, { ...PROBLEMS.INJECTED_FAULT, status: faults.errorStatus }, `${service}: injected fault (errorRate ${faults.errorRate})`, { serviceCode: 'TechnischProbleem', ...(faults.errorStatus === 503 ? { retryAfter: 1 } : {}) });
     }
     return undefined;
   });
