@@ -45,11 +45,12 @@ export async function portaalPlugin(app: FastifyInstance): Promise<void> {
     const html = `<!doctype html>
 <html lang="nl"><head><meta charset="utf-8"><title>Leveranciersportaal — bbsim</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<style>body{font:14px system-ui,sans-serif;margin:2rem}table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:.3rem .5rem}td.n{text-align:right}th{background:#eef;font-weight:600;writing-mode:horizontal-tb}</style>
+<link rel="icon" href="data:,">
+<style>body{font:14px system-ui,sans-serif;margin:2rem}table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:.3rem .5rem}td.n{text-align:right}th{background:#eef;font-weight:600;font-size:12px;max-width:7.5rem;vertical-align:bottom}td:first-child{white-space:nowrap}</style>
 </head><body>
 <h1>Leveranciersportaal</h1>
 <p>Per afnemer per dag: aangeboden, verwerkt en afgewezen berichten (per VerwerkingsCode). Dagen in Europe/Amsterdam, op de gesimuleerde klok.</p>
-<table id="portaal"><thead><tr><th>Dag</th><th>Afnemer</th><th>OIN</th><th>Aangeboden</th><th>Verwerkt</th>${codes.map((c) => `<th>${c}</th>`).join('')}</tr></thead>
+<table id="portaal"><thead><tr><th>Dag</th><th>Afnemer</th><th>OIN</th><th>Aangeboden</th><th>Verwerkt</th>${codes.map((c) => `<th title="${c}">${c.replace(/(?<=[a-z])(?=[A-Z])/g, '<wbr>')}</th>`).join('')}</tr></thead>
 <tbody>
 ${body || `<tr><td colspan="${5 + codes.length}">Nog geen berichten.</td></tr>`}
 </tbody></table>
