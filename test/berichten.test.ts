@@ -928,9 +928,9 @@ describe('generateBatch', () => {
 
   it('addresses letters to recipients unless told otherwise', () => {
     const all = generateBatch(base);
-    expect(all.Bericht.every((l) => pop.wantsLettersFrom(l.BerichtInformatie.GebruikerID, OIN))).toBe(true);
+    expect(all.Bericht.every((l) => pop.wantsLettersFrom(l.BerichtInformatie.GebruikerID, OIN, base.now))).toBe(true);
     const mixed = generateBatch({ ...base, letters: 1000, recipientShare: 0.7 });
-    const share = mixed.Bericht.filter((l) => pop.wantsLettersFrom(l.BerichtInformatie.GebruikerID, OIN)).length / 1000;
+    const share = mixed.Bericht.filter((l) => pop.wantsLettersFrom(l.BerichtInformatie.GebruikerID, OIN, base.now)).length / 1000;
     expect(Math.abs(share - 0.7)).toBeLessThan(0.06);
     const none = generateBatch({ ...base, letters: 20, recipientShare: 0 });
     expect(new Set(codes(viaXml(none)))).toEqual(new Set(['NietActiefOfGeabonneerd']));

@@ -106,7 +106,7 @@ describe('validatieservice: SOAP ValidateAbonnementen', () => {
     mock = await startTestMock({ validatieservice: INSTANT });
     const keys = [...POPULATION.recipients(OIN, 40), ...POPULATION.nonRecipients(OIN, 40)];
     const res = await postSoap(mock.app, validateEnvelope({ oin: UWV.oin, type: 'WW', keys }));
-    expect(soapAnswers(res.body).map((a) => a.isBerichtSturen)).toEqual(keys.map((k) => POPULATION.wantsLettersFrom(k, UWV.oin)));
+    expect(soapAnswers(res.body).map((a) => a.isBerichtSturen)).toEqual(keys.map((k) => POPULATION.wantsLettersFrom(k, UWV.oin, mock!.clock.now())));
   });
 });
 

@@ -2,8 +2,8 @@ import { hash2, hash32 } from '../src/random/index.ts';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
-  BSN_INDEX_COUNT, bsnCheckDigit, bsnCode, bsnFromIndex, bsnNumberFromIndex, createPopulation, formatBsn,
-  isNineDigits, isValidBsn,
+  BSN_INDEX_COUNT, DEFAULT_MUTATION_CYCLE_DAYS, DEFAULT_MUTATION_RATE_PER_DAY, DEFAULT_POPULATION_SIZE, bsnCheckDigit, bsnCode,
+  bsnFromIndex, bsnNumberFromIndex, createPopulation, formatBsn, isNineDigits, isValidBsn,
 } from '../src/population/index.ts';
 
 const OIN_A = '00000001003214345000';
@@ -208,6 +208,208 @@ describe('createPopulation', () => {
     const perCallUs = ((performance.now() - t0) * 1000) / 200_000;
     expect(hits).toBeGreaterThan(0);
     // ~0.06 µs measured; 20,000 letters/s needs < 50 µs. A wide margin keeps this stable on slow CI.
+    expect(perCallUs).toBeLessThan(5);
+  });
+});
+
+describe('population members (bounded size)', () => {
+  const pop = createPopulation({ seed: 42, activeShare: 0.9, subscribedShare: 0.95 });
+  const small = createPopulation({ seed: 9, activeShare: 0.9, subscribedShare: 0.95, size: 1000 });
+
+  it('has DEFAULT_POPULATION_SIZE members by default and validates the size', () => {
+    expect(pop.size).toBe(DEFAULT_POPULATION_SIZE);
+    expect(small.size).toBe(1000);
+    expect(() => small.bsn(1000)).toThrow(RangeError);
+    expect(isValidBsn(small.bsn(999))).toBe(true);
+    for (const size of [0, -1, 1.5, BSN_INDEX_COUNT + 1, Number.NaN]) {
+      expect(() => createPopulation({ seed: 1, activeShare: 0.5, subscribedShare: 0.5, size }), String(size)).toThrow(/size/);
+    }
+    const full = createPopulation({ seed: 42, activeShare: 0.9, subscribedShare: 0.95, size: BSN_INDEX_COUNT });
+    expect(full.bsn(12_345)).toBe(pop.bsn(12_345)); // the size cuts the same permutation
+    expect(isValidBsn(full.bsn(BSN_INDEX_COUNT - 1))).toBe(true);
+  });
+
+  it('indexOf inverts bsn(i) and isMember agrees with enumeration', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: pop.size - 1 }), (i) => pop.indexOf(pop.bsn(i)) === i), { numRuns: 3000 });
+    const full = createPopulation({ seed: 7, activeShare: 0.9, subscribedShare: 0.95, size: BSN_INDEX_COUNT });
+    fc.assert(fc.property(fc.integer({ min: 0, max: BSN_INDEX_COUNT - 1 }), (i) => full.indexOf(full.bsn(i)) === i), { numRuns: 3000 });
+    const members = new Set(Array.from({ length: small.size }, (_, i) => small.bsn(i)));
+    let found = 0;
+    for (let j = 0; j < 200_000; j++) {
+      const b = bsnFromIndex(j);
+      const inSet = members.has(b);
+      if (small.isMember(b) !== inSet) throw new Error(`isMember(${b}) disagrees with enumeration`);
+      if (inSet) found++;
+    }
+    // 1000 members spread over ≈ 9e7 BSNs: a handful fall in the first 200,000 indices, usually none.
+    expect(found).toBeLessThan(20);
+    for (const b of members) expect(small.isMember(b)).toBe(true);
+    for (const bad of ['123456789', '000000000', '12345678', 'abcdefghi', '']) {
+      expect(small.isMember(bad)).toBe(false);
+      expect(small.indexOf(bad)).toBe(-1);
+    }
+  });
+
+  it('a valid BSN that is not a member has no active box and wants no letters', () => {
+    let nonMembers = 0;
+    for (let j = 0; j < 50_000 && nonMembers < 2000; j++) {
+      const b = bsnFromIndex(j * 1789);
+      if (small.isMember(b)) continue;
+      nonMembers++;
+      expect(small.hasActiveBox(b)).toBe(false);
+      expect(small.wantsLettersFrom(b, OIN_A)).toBe(false);
+      expect(small.wantsLettersFrom(b, OIN_A, Date.UTC(2026, 5, 1))).toBe(false);
+    }
+    expect(nonMembers).toBe(2000);
+    // BSNs outside the index space (prefix 0000000, or the unused 10th completion) are never members.
+    for (let n = 1; n < 100; n++) {
+      const b = formatBsn(n);
+      if (isValidBsn(b)) expect(small.isMember(b)).toBe(false);
+    }
+  });
+
+  it('paging and scanning stay inside the members', () => {
+    const r = small.recipients(OIN_A, 100);
+    for (const b of r) expect(small.isMember(b)).toBe(true);
+    expect(() => small.recipients(OIN_A, 1000)).toThrow(/exhausted/);
+    expect(small.isMember(small.firstRecipientFrom(OIN_A, 123_456))).toBe(true);
+    expect(small.isMember(small.firstNonRecipientFrom(OIN_A, small.size - 1))).toBe(true);
+  });
+});
+
+describe('population mutations over sim time', () => {
+  const DAY_MS = 86_400_000;
+  const T = Date.UTC(2026, 10, 17, 9, 0, 0);
+  const pop = createPopulation({ seed: 42, activeShare: 0.9, subscribedShare: 0.95 });
+
+  it('exposes the effective rate and cycle; caps the rate so shares stay exact', () => {
+    expect(pop.mutationRatePerDay).toBe(DEFAULT_MUTATION_RATE_PER_DAY);
+    expect(pop.mutationCycleDays).toBe(DEFAULT_MUTATION_CYCLE_DAYS);
+    const all = createPopulation({ seed: 1, activeShare: 1, subscribedShare: 1, mutationRatePerDay: 0.5 });
+    expect(all.mutationRatePerDay).toBe(0);
+    expect(all.mutationsBetween(OIN_A, 0, T)).toEqual([]);
+    for (let i = 0; i < 500; i++) expect(all.wantsLettersFrom(all.bsn(i), OIN_A, T + i * DAY_MS)).toBe(true);
+    const capped = createPopulation({ seed: 1, activeShare: 0.9, subscribedShare: 0.95, mutationRatePerDay: 1, mutationCycleDays: 10 });
+    expect(capped.mutationRatePerDay).toBeCloseTo((4 * 0.05) / 10, 12);
+    expect(() => createPopulation({ seed: 1, activeShare: 0.9, subscribedShare: 0.9, mutationRatePerDay: -0.1 })).toThrow(/mutationRatePerDay/);
+    expect(() => createPopulation({ seed: 1, activeShare: 0.9, subscribedShare: 0.9, mutationCycleDays: 0 })).toThrow(/mutationCycleDays/);
+  });
+
+  it('without a time, wantsLettersFrom is the base state; with one, only a small share differs', () => {
+    const n = 100_000;
+    for (const t of [T, T + 3 * DAY_MS, T + 200 * DAY_MS, Date.UTC(2031, 0, 1)]) {
+      let wantsBase = 0, wantsAt = 0, differ = 0;
+      for (let i = 0; i < n; i++) {
+        const b = pop.bsn(i);
+        const base = pop.wantsLettersFrom(b, OIN_A);
+        const at = pop.wantsLettersFrom(b, OIN_A, t);
+        if (base) wantsBase++;
+        if (at) wantsAt++;
+        if (base !== at) differ++;
+        if (at && !pop.hasActiveBox(b)) throw new Error(`${b} wants letters at ${t} without an active box`);
+      }
+      // The share of recipients is the configured one at every instant (balanced toggling) …
+      expect(Math.abs(wantsAt / n - 0.855)).toBeLessThan(0.01);
+      expect(Math.abs(wantsAt - wantsBase) / n).toBeLessThan(0.003);
+      // … and about activeShare · rate · cycle / 4 (= 0.63 %) of the pairs differ from their base state.
+      expect(differ / n).toBeGreaterThan(0.004);
+      expect(differ / n).toBeLessThan(0.009);
+    }
+  });
+
+  it('is deterministic per seed and OIN', () => {
+    const again = createPopulation({ seed: 42, activeShare: 0.9, subscribedShare: 0.95 });
+    const other = createPopulation({ seed: 43, activeShare: 0.9, subscribedShare: 0.95 });
+    const m = pop.mutationsBetween(OIN_A, T, T + 7 * DAY_MS);
+    expect(m.length).toBeGreaterThan(0);
+    expect(again.mutationsBetween(OIN_A, T, T + 7 * DAY_MS)).toEqual(m);
+    expect(pop.mutationsBetween(OIN_A, T, T + 7 * DAY_MS)).toEqual(m); // cached pass gives the same
+    expect(other.mutationsBetween(OIN_A, T, T + 7 * DAY_MS)).not.toEqual(m);
+    const b = new Set(pop.mutationsBetween(OIN_B, T, T + 7 * DAY_MS).map((x) => x.bsn));
+    const overlap = m.filter((x) => b.has(x.bsn)).length;
+    expect(overlap).toBeLessThan(m.length / 10); // independent per afnemer
+  });
+
+  it('changes about activeShare · rate of the pairs per day', () => {
+    // 200,000 members · 0.9 active · 0.1 % per day = 180 per day; a pair changes at most once per 14 days.
+    const days = 10;
+    const m = pop.mutationsBetween(OIN_A, T, T + days * DAY_MS);
+    const expected = pop.size * 0.9 * DEFAULT_MUTATION_RATE_PER_DAY * days;
+    expect(Math.abs(m.length - expected) / expected).toBeLessThan(0.1);
+    // Both directions happen, in balance.
+    const on = m.filter((x) => x.active).length;
+    expect(on / m.length).toBeGreaterThan(0.4);
+    expect(on / m.length).toBeLessThan(0.6);
+    // Per day the counts add up (intervals are half-open: (since, until]).
+    let sum = 0;
+    for (let d = 0; d < days; d++) sum += pop.mutationsBetween(OIN_A, T + d * DAY_MS, T + (d + 1) * DAY_MS).length;
+    expect(sum).toBe(m.length);
+    expect(pop.mutationsBetween(OIN_A, T, T)).toEqual([]);
+  });
+
+  it('agrees with wantsLettersFrom at every instant', () => {
+    const p = createPopulation({ seed: 5, activeShare: 0.8, subscribedShare: 0.7, size: 20_000, mutationRatePerDay: 0.01, mutationCycleDays: 10 });
+    fc.assert(fc.property(
+      fc.integer({ min: 0, max: 60 * DAY_MS }), fc.integer({ min: 1, max: 30 * DAY_MS }),
+      (offset, span) => {
+        const since = T + offset;
+        const until = since + span;
+        const changed = new Map(p.mutationsBetween(OIN_B, since, until).map((x) => [x.bsn, x]));
+        for (let i = 0; i < p.size; i++) {
+          const b = p.bsn(i);
+          const before = p.wantsLettersFrom(b, OIN_B, since);
+          const after = p.wantsLettersFrom(b, OIN_B, until);
+          const c = changed.get(b);
+          if (!c) {
+            if (before !== after) return false; // a change not reported
+            continue;
+          }
+          if (c.active !== after) return false; // wrong state reported
+          if (!(c.at > since && c.at <= until)) return false;
+          if (p.wantsLettersFrom(b, OIN_B, c.at) !== after) return false;
+          if (p.wantsLettersFrom(b, OIN_B, c.at - 1) === after) return false; // it did change at `at`
+          if (!p.hasActiveBox(b)) return false;
+        }
+        return true;
+      },
+    ), { numRuns: 12 });
+  });
+
+  it('allRecipients enumerates exactly the members that want the letters at t', () => {
+    const p = createPopulation({ seed: 11, activeShare: 0.9, subscribedShare: 0.95, size: 30_000 });
+    for (const t of [undefined, T, T + 5 * DAY_MS]) {
+      const all = p.allRecipients(OIN_A, t);
+      const expected: string[] = [];
+      for (let i = 0; i < p.size; i++) if (p.wantsLettersFrom(p.bsn(i), OIN_A, t)) expected.push(p.bsn(i));
+      expect(all).toEqual(expected);
+    }
+    expect(p.allRecipients(OIN_A).slice(0, 50)).toEqual(p.recipients(OIN_A, 50));
+    const none = createPopulation({ seed: 1, activeShare: 0, subscribedShare: 1, size: 100 });
+    expect(none.allRecipients(OIN_A, T)).toEqual([]);
+  });
+
+  it('firstRecipientFrom / firstNonRecipientFrom honour the time', () => {
+    for (const i of [0, 999, 150_000]) {
+      const t = T + i;
+      expect(pop.wantsLettersFrom(pop.firstRecipientFrom(OIN_A, i, t), OIN_A, t)).toBe(true);
+      expect(pop.wantsLettersFrom(pop.firstNonRecipientFrom(OIN_A, i, t), OIN_A, t)).toBe(false);
+    }
+  });
+
+  it('rejects bad instants', () => {
+    expect(() => pop.mutationsBetween(OIN_A, T, T - 1)).toThrow(/before/);
+    expect(() => pop.mutationsBetween(OIN_A, Number.NaN, T)).toThrow(/since/);
+    expect(() => pop.mutationsBetween(OIN_A, T, Number.POSITIVE_INFINITY)).toThrow(/until/);
+    expect(() => pop.allRecipients(OIN_A, Number.NaN)).toThrow(/at/);
+  });
+
+  it('time-aware and membership lookups stay fast enough for the per-letter hot path', () => {
+    const bsns = Array.from({ length: 20_000 }, (_, i) => (i % 2 === 0 ? pop.bsn(i) : bsnFromIndex(i * 4447)));
+    const t0 = performance.now();
+    let hits = 0;
+    for (let r = 0; r < 10; r++) for (const b of bsns) if (pop.wantsLettersFrom(b, OIN_A, T + r)) hits++;
+    const perCallUs = ((performance.now() - t0) * 1000) / 200_000;
+    expect(hits).toBeGreaterThan(0);
     expect(perCallUs).toBeLessThan(5);
   });
 });

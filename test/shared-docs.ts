@@ -23,7 +23,7 @@ export function normalise(s: string): string {
 
 /** '150.000' → 150000, '99,5' → 99.5, '99.5' → 99.5, '500kb' → 500, '2e' → 2. */
 export function dutchNumber(figure: string): number {
-  const words: Record<string, number> = { tweede: 2, derde: 3, vierde: 4 };
+  const words: Record<string, number> = { tweede: 2, derde: 3, vierde: 4, million: 1_000_000 };
   const w = words[figure.toLowerCase()];
   if (w !== undefined) return w;
   const digits = figure.replace(/[^\d.,]/g, '');

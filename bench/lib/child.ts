@@ -13,6 +13,8 @@ export interface ChildServer {
   output(): string;
   /** True once the child has exited. */
   exited(): boolean;
+  /** True when the child exited without being asked to (stop). */
+  crashed(): boolean;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves when the child is gone. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -24,6 +26,8 @@ export interface StartOptions {
   readonly cwd: string;
   /** Wall ms to wait for the banner. */
   readonly timeoutMs?: number;
+  /** Extra environment variables. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 const live = new Set<ChildProcess>();
@@ -51,13 +55,14 @@ const BANNER = /listening on (http:\/\/127\.0\.0\.1:\d+)/;
 export async function startChild(opts: StartOptions): Promise<ChildServer> {
   hookExit();
   const timeoutMs = opts.timeoutMs ?? 30_000;
-  const child = spawn(process.execPath, [...opts.nodeArgs], { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } });
+  const child = spawn(process.execPath, [...opts.nodeArgs], { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
   live.add(child);
   let tail = '';
   const keep = (s: string): void => {
     tail = (tail + s).slice(-TAIL_BYTES);
   };
   let exitInfo: string | undefined;
+  let stopping = false;
   const exitedP = new Promise<void>((resolve) => {
     child.once('exit', (code, signal) => {
       exitInfo = signal !== null ? `signal ${signal}` : `code ${String(code)}`;
@@ -103,7 +108,9 @@ export async function startChild(opts: StartOptions): Promise<ChildServer> {
     pid: child.pid ?? -1,
     output: () => tail,
     exited: () => exitInfo !== undefined,
+    crashed: () => exitInfo !== undefined && !stopping,
     async stop(graceMs = 15_000): Promise<void> {
+      stopping = true;
       if (exitInfo !== undefined) return;
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);

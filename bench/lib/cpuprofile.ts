@@ -70,7 +70,18 @@ function category(where: string, name: string): string {
   return 'other';
 }
 
-export function summariseProfile(file: string, root: string, top = 25): ProfileSummary {
+/** A window of the process-wide monotonic clock in µs (process.hrtime, which V8's profile timestamps also use on Linux). */
+export interface ProfileWindow {
+  readonly fromUs: number;
+  readonly toUs: number;
+}
+
+/** Microseconds on the monotonic clock that profile timestamps use. */
+export function monotonicUs(): number {
+  return Number(process.hrtime.bigint() / 1000n);
+}
+
+export function summariseProfile(file: string, root: string, top = 25, window?: ProfileWindow): ProfileSummary {
   const p = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map<number, ProfileNode>();
   const parent = new Map<number, number>();
@@ -84,10 +95,14 @@ export function summariseProfile(file: string, root: string, top = 25): ProfileS
   const categories: Record<string, number> = {};
   let sampled = 0;
   let idle = 0;
+  let at = p.startTime;
   for (let i = 0; i < p.samples.length; i++) {
     const id = p.samples[i];
-    const dt = (p.timeDeltas[i + 1] ?? p.timeDeltas[i] ?? 0) / 1000; // µs → ms; a delta belongs to the sample it ends
+    at += p.timeDeltas[i] ?? 0;
+    // The time until the next sample is this sample's.
+    const dt = (p.timeDeltas[i + 1] ?? p.timeDeltas[i] ?? 0) / 1000;
     if (id === undefined) continue;
+    if (window && (at < window.fromUs || at > window.toUs)) continue;
     const n = byId.get(id);
     if (!n) continue;
     sampled += dt;
@@ -123,12 +138,13 @@ export function summariseProfile(file: string, root: string, top = 25): ProfileS
     .sort((a, b) => b[1] - a[1])
     .slice(0, top)
     .map(([where, ms]) => ({ where, selfMs: ms, selfShare: ms / busy }));
-  return { file, wallMs: (p.endTime - p.startTime) / 1000, sampledMs: sampled, idleShare: idle / Math.max(1e-9, sampled), functions, files, categories };
+  const wallMs = window ? (Math.min(window.toUs, p.endTime) - Math.max(window.fromUs, p.startTime)) / 1000 : (p.endTime - p.startTime) / 1000;
+  return { file, wallMs, sampledMs: sampled, idleShare: idle / Math.max(1e-9, sampled), functions, files, categories };
 }
 
 /** Inclusive time of the src/ functions (where the mock's own code spends, callees included). */
-export function srcInclusive(file: string, root: string, top = 15): HotSpot[] {
-  const s = summariseProfile(file, root, 100_000);
+export function srcInclusive(file: string, root: string, top = 15, window?: ProfileWindow): HotSpot[] {
+  const s = summariseProfile(file, root, 100_000, window);
   return s.functions.filter((f) => f.where.startsWith('src/')).sort((a, b) => b.totalMs - a.totalMs).slice(0, top);
 }
 

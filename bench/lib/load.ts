@@ -81,6 +81,8 @@ export interface ClosedLoopResult {
   readonly stoppedBy: 'time' | 'count';
   /** Per-request service time (from send to full response). */
   readonly latency: LatencySummary;
+  /** Per second of the run (by completion): ok responses and their units, to see a rate that drifts. */
+  readonly timeline: readonly { readonly second: number; readonly ok: number; readonly units: number }[];
 }
 
 const SAMPLE_LIMIT = 5;
@@ -105,6 +107,7 @@ export async function closedLoop(o: ClosedLoopOptions): Promise<ClosedLoopResult
   const deadline = start + o.durationMs;
   let lastDone = start;
   let stoppedBy: 'time' | 'count' = 'count';
+  const timeline: { second: number; ok: number; units: number }[] = [];
 
   const worker = async (): Promise<void> => {
     for (;;) {
@@ -128,6 +131,13 @@ export async function closedLoop(o: ClosedLoopOptions): Promise<ClosedLoopResult
         if (v.ok) {
           ok++;
           okUnits += v.units ?? 1;
+          const second = Math.floor((t1 - start) / 1000);
+          while (timeline.length <= second) timeline.push({ second: timeline.length, ok: 0, units: 0 });
+          const b = timeline[second];
+          if (b) {
+            b.ok++;
+            b.units += v.units ?? 1;
+          }
           okBytes += v.bytes ?? (typeof r.body === 'string' ? Buffer.byteLength(r.body) : (r.body?.length ?? 0));
         } else if (samples.length < SAMPLE_LIMIT) {
           samples.push(v.note ?? `${res.statusCode} ${text.slice(0, 300)}`);
@@ -141,7 +151,7 @@ export async function closedLoop(o: ClosedLoopOptions): Promise<ClosedLoopResult
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, o.concurrency) }, () => worker()));
-  return { requests, ok, okUnits, okBytes, errors, statuses, samples, wallMs: lastDone - start, stoppedBy, latency: hist.summary() };
+  return { requests, ok, okUnits, okBytes, errors, statuses, samples, wallMs: lastDone - start, stoppedBy, latency: hist.summary(), timeline };
 }
 
 export interface OpenLoopOptions {
@@ -155,6 +165,12 @@ export interface OpenLoopOptions {
   /** Wall ms to wait for stragglers after the last intended send; those still out count as timeouts. */
   readonly drainMs?: number;
   readonly timeoutMs?: number;
+  /**
+   * 'timer' (default) sleeps between sends with setTimeout (about 1 ms of granularity, which shows
+   * as send lag and is counted in the latency); 'spin' polls with setImmediate when a send is near
+   * (precise, but takes a whole core, which on a small machine the server may need).
+   */
+  readonly pacing?: 'timer' | 'spin';
 }
 
 export interface OpenLoopResult {
@@ -175,6 +191,8 @@ export interface OpenLoopResult {
   /** How late this process got round to sending (scheduler lag); large values mean the client, not the server, was busy. */
   readonly sendLag: LatencySummary;
   readonly wallMs: number;
+  /** Per second of the run (by intended send time): requests and their worst latency, to see whether slow ones cluster. */
+  readonly timeline: readonly { readonly second: number; readonly count: number; readonly maxMs: number }[];
 }
 
 export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
@@ -195,6 +213,16 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   const outstanding = new Map<number, number>(); // i → intended time
   let lastDone = 0;
   const t0 = performance.now() + 5;
+  const spin = o.pacing === 'spin';
+  const seconds = Math.ceil(o.durationMs / 1000) + 1;
+  const timeline = Array.from({ length: seconds }, (_, second) => ({ second, count: 0, maxMs: 0 }));
+  const mark = (intended: number, latencyMs: number): void => {
+    const b = timeline[Math.min(seconds - 1, Math.max(0, Math.floor((intended - t0) / 1000)))];
+    if (b) {
+      b.count++;
+      b.maxMs = Math.max(b.maxMs, latencyMs);
+    }
+  };
 
   const fire = (i: number, intended: number): void => {
     const r = o.make(i);
@@ -212,6 +240,7 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
         const done = performance.now();
         lastDone = Math.max(lastDone, done);
         latency.recordMs(done - intended);
+        mark(intended, done - intended);
         service.recordMs(done - sent);
         completed++;
         statuses[String(status)] = (statuses[String(status)] ?? 0) + 1;
@@ -223,6 +252,7 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
         const done = performance.now();
         lastDone = Math.max(lastDone, done);
         latency.recordMs(done - intended);
+        mark(intended, done - intended);
         errors++;
         statuses['error'] = (statuses['error'] ?? 0) + 1;
         if (samples.length < SAMPLE_LIMIT) samples.push(`error: ${(err as Error).message}`);
@@ -247,8 +277,8 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
         return;
       }
       const wait = t0 + i * interval - performance.now();
-      if (wait > 2) setTimeout(tick, wait - 1.5);
-      else setImmediate(tick);
+      if (spin && wait <= 2) setImmediate(tick);
+      else setTimeout(tick, spin ? wait - 1.5 : Math.max(0, wait));
     };
     tick();
   });
@@ -264,6 +294,7 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   for (const intended of outstanding.values()) {
     // Still out: at least this late. Recorded so that the tail cannot look better than it was.
     latency.recordMs(now - intended);
+    mark(intended, now - intended);
     timeouts++;
   }
   outstanding.clear();
@@ -272,6 +303,6 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   return {
     rate: o.rate, intended: n, completed, ok, errors, timeouts, statuses, samples,
     achievedRate: wallMs > 0 ? (completed / wallMs) * 1000 : 0,
-    latency: latency.summary(), service: service.summary(), sendLag: lag.summary(), wallMs,
+    latency: latency.summary(), service: service.summary(), sendLag: lag.summary(), wallMs, timeline,
   };
 }

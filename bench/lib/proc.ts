@@ -50,3 +50,72 @@ export function meterSelf(): { stop(wallMs: number): number } {
     },
   };
 }
+
+interface SystemTicks { busy: number; iowait: number; steal: number; total: number }
+
+function systemTicks(): SystemTicks | undefined {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+    const v = line.trim().split(/\s+/).slice(1).map(Number);
+    const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = v;
+    return { busy: user + nice + system + irq + softirq + steal, iowait, steal, total: user + nice + system + idle + iowait + irq + softirq + steal };
+  } catch {
+    return undefined;
+  }
+}
+
+export interface SystemCpu {
+  /** Busy cores on average (all processes, the kernel included); the machine has `cores`. */
+  readonly busyCores: number;
+  /** Cores idle while some task waited for disk I/O (fsync shows here). */
+  readonly iowaitCores: number;
+  /** Cores taken by the hypervisor. */
+  readonly stealCores: number;
+  readonly cores: number;
+}
+
+/** Machine-wide CPU over a window, from /proc/stat; undefined elsewhere. */
+export function meterSystem(cores: number): { stop(): SystemCpu | undefined } {
+  const a = systemTicks();
+  return {
+    stop() {
+      const b = systemTicks();
+      if (!a || !b || b.total <= a.total) return undefined;
+      const share = (x: number): number => (x / (b.total - a.total)) * cores;
+      return { busyCores: share(b.busy - a.busy), iowaitCores: share(b.iowait - a.iowait), stealCores: share(b.steal - a.steal), cores };
+    },
+  };
+}
+
+export interface ProcessIo {
+  /** Bytes passed to write()/pwrite() and friends (the WAL, checkpoints, sockets included). */
+  readonly wchar: number;
+  /** Bytes this process caused to be sent to the storage layer. */
+  readonly writeBytes: number;
+  /** write-like system calls. */
+  readonly syscw: number;
+}
+
+function processIo(pid: number): ProcessIo | undefined {
+  try {
+    const kv = new Map(readFileSync(`/proc/${pid}/io`, 'utf8').trim().split('\n').map((l) => {
+      const [k = '', v = ''] = l.split(':');
+      return [k.trim(), Number(v.trim())] as const;
+    }));
+    return { wchar: kv.get('wchar') ?? Number.NaN, writeBytes: kv.get('write_bytes') ?? Number.NaN, syscw: kv.get('syscw') ?? Number.NaN };
+  } catch {
+    return undefined;
+  }
+}
+
+/** I/O of a process over a window, from /proc/<pid>/io; undefined elsewhere. */
+export function meterIo(pid: number): { stop(): ProcessIo | undefined } {
+  const a = processIo(pid);
+  return {
+    stop() {
+      const b = processIo(pid);
+      if (!a || !b) return undefined;
+      return { wchar: b.wchar - a.wchar, writeBytes: b.writeBytes - a.writeBytes, syscw: b.syscw - a.syscw };
+    },
+  };
+}

@@ -193,7 +193,7 @@ export function generateBatch(opts: GenerateOptions): BatchInput {
   for (let k = 0; k < opts.letters; k++) {
     const berichtId = guidFrom(next);
     const index = next() % pop.size;
-    const bsn = unit() < recipientShare ? pop.firstRecipientFrom(opts.afnemerOin, index) : pop.firstNonRecipientFrom(opts.afnemerOin, index);
+    const bsn = unit() < recipientShare ? pop.firstRecipientFrom(opts.afnemerOin, index, opts.now) : pop.firstNonRecipientFrom(opts.afnemerOin, index, opts.now);
     const onderwerp = SUBJECTS[next() % SUBJECTS.length] ?? 'Bericht';
     let bijlagen: BijlageInput[] | undefined;
     if (attachmentShare > 0 && unit() < attachmentShare) {

@@ -324,7 +324,7 @@ function laterChecks(l: RawLetter, checked: Checked, header: BatchHeader, ctx: V
   if (checked.attachmentBytes > MAX_ATTACHMENT_BYTES.limit) {
     return fail('BijlageTeGroot', 'Bijlagen', `attachments total ${checked.attachmentBytes} bytes`, `at most ${MAX_ATTACHMENT_BYTES.limit} bytes together (decoded)`);
   }
-  if (!ctx.population.wantsLettersFrom(l.fields['GebruikerID'] ?? '', ctx.headerOin)) {
+  if (!ctx.population.wantsLettersFrom(l.fields['GebruikerID'] ?? '', ctx.headerOin, ctx.now)) {
     return fail('NietActiefOfGeabonneerd', 'BerichtInformatie.GebruikerID', "the burger has no active Berichtenbox or does not want this afnemer's letters", 'active and subscribed');
   }
   return undefined;

@@ -37,6 +37,11 @@ export const PROBLEMS = Object.freeze({
   TOKEN_EXPIRED: def('BBSIM_TOKEN_EXPIRED', 401, 'Session token expired'),
   DEV_TOKENS_DISABLED: def('BBSIM_DEV_TOKENS_DISABLED', 403, 'The dev token endpoint is disabled in this configuration'),
   INVALID_BSN: def('BBSIM_INVALID_BSN', 400, 'BSN fails the elfproef'),
+  // Abonnementservice
+  SUBSCRIPTION_NIGHT_QUOTA: def('BBSIM_SUBSCRIPTION_NIGHT_QUOTA', 429, 'Night quota of the Abonnementservice reached'),
+  SUBSCRIPTION_OUTSIDE_NIGHT: def('BBSIM_SUBSCRIPTION_OUTSIDE_NIGHT', 429, 'The Abonnementservice takes requests in its night window only'),
+  SUBSCRIPTION_BACKLOG_FULL: def('BBSIM_SUBSCRIPTION_BACKLOG_FULL', 429, 'The Abonnementservice backlog is full'),
+  SUBSCRIPTION_DUPLICATE_VERZOEK: def('BBSIM_SUBSCRIPTION_DUPLICATE_VERZOEK', 409, 'VerzoekId already used for a different request'),
   // Availability: maintenance windows and injected faults (sim clock)
   MAINTENANCE: def('BBSIM_MAINTENANCE', 503, 'Planned maintenance window'),
   OUTAGE: def('BBSIM_OUTAGE', 503, 'Unplanned outage (injected)'),

@@ -42,7 +42,7 @@ export async function buildMock(configInput: MockConfig | MockConfigInput = {}, 
   const config = isLoaded(configInput) ? configInput : loadMockConfig(configInput);
   const clock = deps.clock ?? new SimClock({ speed: config.clock.speed, ...(config.clock.start !== undefined ? { start: config.clock.start } : {}) });
   const store = deps.store ?? openSqliteStore(config.db !== undefined ? { path: config.db } : {});
-  const population = createPopulation({ seed: config.seed, activeShare: config.population.activeShare, subscribedShare: config.population.subscribedShare });
+  const population = createPopulation({ seed: config.seed, ...config.population });
   const planNotification = createNotificationPlanner({ perHour: config.capacity.notificationsPerHour, perDay: config.capacity.notificationsPerDay });
   const afnemers = new Map<string, KnownAfnemer>(config.afnemers.map((a) => [a.oin, { oin: a.oin, naam: a.naam, berichtTypes: new Set(a.berichtTypes) }]));
 

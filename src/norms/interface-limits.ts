@@ -40,7 +40,10 @@ export const OIN_DIGITS = limit({ id: 'intake.oin', title: 'OIN digits', min: 20
 export const VALIDATION_KLANTEN = limit({ id: 'validatieservice.klanten', title: 'Klant elements per ValidateAbonnementen query', min: 1, max: 250, unit: 'count',
   citation: { doc: INTERFACES, section: 'Validatieservice', quote: 'and 1–250 `Klant` elements', figure: '250' } });
 
+export const SUBSCRIPTION_BSNS = limit({ id: 'abonnementservice.bsns', title: 'BSNs in one BSN-lijst request', min: 1, max: 1_000_000, unit: 'count',
+  citation: { doc: INTERFACES, section: 'Abonnementservice', quote: 'a BSN list of up to a million', figure: 'million' } });
+
 export const INTERFACE_LIMITS: readonly InterfaceLimit[] = Object.freeze([
   BATCH_LETTERS, BATCH_BYTES, AANMAAKDATUM_MAX_AGE_DAYS, PUBLICATIEDATUM_MAX_AHEAD_DAYS, BERICHTTYPE_CHARS, ONDERWERP_CHARS,
-  BERICHTTEKST_CHARS, REFERENTIE_CHARS, BIJLAGEN_PER_LETTER, OMSCHRIJVING_CHARS, LEVERANCIER_ID_CHARS, OIN_DIGITS, VALIDATION_KLANTEN,
+  BERICHTTEKST_CHARS, REFERENTIE_CHARS, BIJLAGEN_PER_LETTER, OMSCHRIJVING_CHARS, LEVERANCIER_ID_CHARS, OIN_DIGITS, VALIDATION_KLANTEN, SUBSCRIPTION_BSNS,
 ]);

@@ -3,17 +3,66 @@
  * Berichtenbox and whether it wants a given afnemer's letters are seeded hashes of the BSN, so the
  * mock, the load generator and the tests agree on the same people without sharing a table, and a
  * lookup costs two 32-bit hashes (it runs once per letter).
+ *
+ * Members. The population has `size` members, `bsn(0) … bsn(size-1)`: a seeded permutation of the
+ * valid BSNs, cut off at `size`. A valid BSN outside it is not a member and has no active box (so no
+ * letters, no subscription): the Abonnementservice can enumerate "everyone" and the intake, the
+ * Validatieservice and the Abonnementservice still agree on every BSN. Membership is cheap: the
+ * permutation is invertible (see `makePermutation`), so `isMember` is an inverse permutation, not a
+ * search.
+ *
+ * Mutations over sim time. Whether a member has an active box does not change. Its preference for an
+ * afnemer ("wants this afnemer's letters") does: a share of the (member, afnemer) pairs toggles
+ * periodically, so the state of a pair at sim instant t is
+ *
+ *     wants(t) = member ∧ active ∧ (base XOR flipped(t))
+ *
+ * where `base` is the state any caller that passes no time sees. The participating pairs and their
+ * phase come from the SAME hash that decides `base` (its residual bits), so a time-aware lookup costs
+ * no extra hash. A participating pair with phase m (sim ms) is flipped during [m + 2kD, m + (2k+1)D)
+ * for every integer k, with D = cycle/2: one change every D, on a fixed seeded schedule with no start
+ * or end (any sim date has mutations). Participation is balanced between the two base states
+ * (share q_s of the subscribed, q_u of the not-subscribed pairs with s·q_s = (1−s)·q_u), so at every
+ * instant the expected share of subscribed pairs is exactly `subscribedShare`, and at most
+ * rate·cycle/4 of the pairs differ from their base state at any instant. The expected share of pairs
+ * whose preference changes per sim day is `mutationRatePerDay` (for members with an active box each
+ * change is a change of state); it is capped at 4·min(s, 1−s)/cycleDays, so 0 when subscribedShare is
+ * 0 or 1 (shares stay exact).
  */
 import { hash2, hash32 } from '../random/index.ts';
 import { BSN_INDEX_COUNT, bsnCode, bsnNumberFromIndex, formatBsn } from './bsn.ts';
 
+/** Default number of members: big enough for the load generators (≥ 100,000 recipients per afnemer at the default shares), small enough to enumerate in tens of milliseconds. */
+export const DEFAULT_POPULATION_SIZE = 200_000;
+/** Default share of (member, afnemer) preferences that change per sim day (0.1 %). */
+export const DEFAULT_MUTATION_RATE_PER_DAY = 0.001;
+/** Default period of a toggling preference, in sim days (on for half of it, off for the other half). */
+export const DEFAULT_MUTATION_CYCLE_DAYS = 28;
+
+const DAY_MS = 86_400_000;
+
 export interface PopulationOptions {
   /** Any integer; the same seed gives the same population. */
   readonly seed: number;
-  /** Share (0..1) of valid BSNs with an active Berichtenbox. */
+  /** Share (0..1) of members with an active Berichtenbox. */
   readonly activeShare: number;
   /** Share (0..1) of active boxes that want a given afnemer's letters (drawn independently per afnemer). */
   readonly subscribedShare: number;
+  /** Number of members, 1..BSN_INDEX_COUNT (default DEFAULT_POPULATION_SIZE). Enumerations are O(size). */
+  readonly size?: number;
+  /** Expected share (0..1) of (member, afnemer) preferences that change per sim day (default 0.1 %); capped, see the module comment. */
+  readonly mutationRatePerDay?: number;
+  /** Period of a toggling preference in sim days (> 0, default 28). */
+  readonly mutationCycleDays?: number;
+}
+
+/** A member whose state for an afnemer changed in an interval. */
+export interface PreferenceMutation {
+  readonly bsn: string;
+  /** Its state at the end of the interval: true = active box and wants the afnemer's letters. */
+  readonly active: boolean;
+  /** Sim instant (epoch ms) of its last change in the interval. */
+  readonly at: number;
 }
 
 export interface Population {
@@ -22,33 +71,47 @@ export interface Population {
   readonly subscribedShare: number;
   /** Number of members; `bsn(i)` is defined for 0 ≤ i < size. */
   readonly size: number;
-  /** Valid BSN with an active box. An invalid BSN has none. */
+  /** The effective mutation rate (the requested one, capped; see the module comment). */
+  readonly mutationRatePerDay: number;
+  readonly mutationCycleDays: number;
+  /** A valid BSN among bsn(0..size-1). O(1). */
+  isMember(bsn: string): boolean;
+  /** The member index of a BSN (`bsn(indexOf(b)) === b`), or -1 when it is not a member. O(1). */
+  indexOf(bsn: string): number;
+  /** Member with an active box (does not change over time). Not a member → false. */
   hasActiveBox(bsn: string): boolean;
-  /** Active box AND subscribed to this afnemer (OIN). An invalid BSN → false. */
-  wantsLettersFrom(bsn: string, oin: string): boolean;
+  /**
+   * Member with an active box AND wanting this afnemer's (OIN's) letters: at sim instant `at` (epoch
+   * ms) when given, else in the base state. Not a member (or an invalid BSN) → false. Costs two
+   * hashes either way.
+   */
+  wantsLettersFrom(bsn: string, oin: string, at?: number): boolean;
   /** The i-th member: a seeded permutation of the valid BSNs (distinct i → distinct BSN). */
   bsn(i: number): string;
   /**
-   * n members that want `oin`'s letters, in population order, skipping the first `offset` such
-   * members; so `recipients(oin, n, k*n)` pages through them without overlap. Sequential paging is
+   * n members that want `oin`'s letters (base state), in population order, skipping the first `offset`
+   * such members; so `recipients(oin, n, k*n)` pages through them without overlap. Sequential paging is
    * amortised O(n) (positions are checkpointed).
    */
   recipients(oin: string, n: number, offset?: number): string[];
   /** Like `recipients` but members that do NOT want `oin`'s letters (no active box or not subscribed). */
   nonRecipients(oin: string, n: number, offset?: number): string[];
-  /** The first member at or after population index `index` (wrapping) that wants `oin`'s letters; O(1) expected. */
-  firstRecipientFrom(oin: string, index: number): string;
-  /** The first member at or after population index `index` (wrapping) that does not want `oin`'s letters. */
-  firstNonRecipientFrom(oin: string, index: number): string;
+  /** Every member that wants `oin`'s letters at `at` (base state when absent), in population order. O(size). */
+  allRecipients(oin: string, at?: number): string[];
+  /** The first member at or after index `index` (mod size, wrapping) that wants `oin`'s letters (at `at` when given); O(1) expected. */
+  firstRecipientFrom(oin: string, index: number, at?: number): string;
+  /** The first member at or after index `index` (mod size, wrapping) that does not want `oin`'s letters. */
+  firstNonRecipientFrom(oin: string, index: number, at?: number): string;
+  /**
+   * Members whose state for `oin` changed in (since, until] (sim epoch ms), in population order, each
+   * with its state at `until` and the instant of its last change. A member that changed twice is listed
+   * with its (unchanged) state. Members without an active box never change. O(changing pairs) after a
+   * first O(size) pass per OIN.
+   */
+  mutationsBetween(oin: string, since: number, until: number): PreferenceMutation[];
 }
 
 // ---------------------------------------------------------------------------------------------
-// Hashing: murmur3-32 over 32-bit words (fast in V8 with Math.imul, good avalanche).
-// ---------------------------------------------------------------------------------------------
-
-
-
-
 
 /** Folds any safe integer (or other number) into 32 bits. */
 function seed32(seed: number): number {
@@ -62,6 +125,30 @@ function seed32(seed: number): number {
 const TWO32 = 0x1_0000_0000;
 const SALT_ACTIVE = 0x41435456; // 'ACTV'
 const SALT_PERMUTE = 0x5045524d; // 'PERM'
+const SALT_SUBSCRIBE = 0x53554253; // 'SUBS'
+
+// ---------------------------------------------------------------------------------------------
+// BSN index space (see bsn.ts): index = (prefix − 1)·9 + k, k = rank of d8 among the valid completions.
+// ---------------------------------------------------------------------------------------------
+
+const COMPLETIONS_PER_PREFIX = 9;
+
+/** The index i with bsnNumberFromIndex(i) === code, or -1 when the BSN is outside the index space. `code` must pass the elfproef. */
+function indexOfCode(code: number): number {
+  const prefix = Math.floor(code / 100);
+  if (prefix < 1) return -1;
+  const d8 = Math.floor(code / 10) % 10;
+  let s7 = 0;
+  let p = prefix;
+  for (let w = 3; w <= 9; w++) {
+    s7 += w * (p % 10);
+    p = Math.floor(p / 10);
+  }
+  let k = 0;
+  for (let d = 0; d < d8; d++) if ((s7 + 2 * d) % 11 !== 10) k++;
+  if (k >= COMPLETIONS_PER_PREFIX) return -1; // the 10th valid completion is not used
+  return (prefix - 1) * COMPLETIONS_PER_PREFIX + k;
+}
 
 // ---------------------------------------------------------------------------------------------
 // A seeded bijection on 0..BSN_INDEX_COUNT-1: invertible mixing on 27 bits, cycle-walking into range.
@@ -71,25 +158,67 @@ const PERM_BITS = 27; // 2^27 = 134,217,728 ≥ BSN_INDEX_COUNT (≈ 9.0e7), so 
 const PERM_MASK = (1 << PERM_BITS) - 1;
 if (BSN_INDEX_COUNT > PERM_MASK + 1) throw new Error('permutation domain too small for the BSN index space');
 
-function makePermutation(seed: number): (i: number) => number {
+const MULTIPLIERS = [0x2c1b3c6d, 0x297a2d39, 0x1f123bb5, 0x5f356495] as const;
+const SHIFTS = [13, 11, 14, 12] as const;
+
+/** The inverse of an odd number modulo 2^32 (Newton's iteration; also the inverse modulo 2^27). */
+function inverseOdd(a: number): number {
+  let x = a;
+  for (let i = 0; i < 5; i++) x = Math.imul(x, 2 - Math.imul(a, x));
+  return x;
+}
+
+/** Inverse of x ^= x >>> s on PERM_BITS bits. */
+function unXorShift(y: number, s: number): number {
+  let x = y;
+  for (let k = s; k < PERM_BITS; k += s) x = y ^ (x >>> s);
+  return x;
+}
+
+interface Permutation {
+  readonly forward: (i: number) => number;
+  readonly inverse: (j: number) => number;
+}
+
+function makePermutation(seed: number): Permutation {
   const keys = [0, 1, 2, 3].map((r) => hash2(seed, r, SALT_PERMUTE) & PERM_MASK);
   const [k0 = 0, k1 = 0, k2 = 0, k3 = 0] = keys;
+  const [m0, m1, m2, m3] = MULTIPLIERS;
+  const [s0, s1, s2, s3] = SHIFTS;
+  const i0 = inverseOdd(m0);
+  const i1 = inverseOdd(m1);
+  const i2 = inverseOdd(m2);
+  const i3 = inverseOdd(m3);
   // Each step (xor key, multiply by odd mod 2^27, xorshift right) is invertible on 27 bits.
   const step = (x: number): number => {
-    x = (Math.imul(x ^ k0, 0x2c1b3c6d) & PERM_MASK);
-    x ^= x >>> 13;
-    x = (Math.imul(x ^ k1, 0x297a2d39) & PERM_MASK);
-    x ^= x >>> 11;
-    x = (Math.imul(x ^ k2, 0x1f123bb5) & PERM_MASK);
-    x ^= x >>> 14;
-    x = (Math.imul(x ^ k3, 0x5f356495) & PERM_MASK);
-    x ^= x >>> 12;
+    x = (Math.imul(x ^ k0, m0) & PERM_MASK);
+    x ^= x >>> s0;
+    x = (Math.imul(x ^ k1, m1) & PERM_MASK);
+    x ^= x >>> s1;
+    x = (Math.imul(x ^ k2, m2) & PERM_MASK);
+    x ^= x >>> s2;
+    x = (Math.imul(x ^ k3, m3) & PERM_MASK);
+    x ^= x >>> s3;
     return x;
   };
-  return (i: number): number => {
-    let x = step(i);
-    while (x >= BSN_INDEX_COUNT) x = step(x); // cycle-walking keeps it a bijection on the range
-    return x;
+  const unstep = (y: number): number => {
+    y = (Math.imul(unXorShift(y, s3), i3) & PERM_MASK) ^ k3;
+    y = (Math.imul(unXorShift(y, s2), i2) & PERM_MASK) ^ k2;
+    y = (Math.imul(unXorShift(y, s1), i1) & PERM_MASK) ^ k1;
+    y = (Math.imul(unXorShift(y, s0), i0) & PERM_MASK) ^ k0;
+    return y;
+  };
+  return {
+    forward: (i: number): number => {
+      let x = step(i);
+      while (x >= BSN_INDEX_COUNT) x = step(x); // cycle-walking keeps it a bijection on the range
+      return x;
+    },
+    inverse: (j: number): number => {
+      let x = unstep(j);
+      while (x >= BSN_INDEX_COUNT) x = unstep(x); // walks the same cycle backwards
+      return x;
+    },
   };
 }
 
@@ -105,6 +234,11 @@ function checkCount(name: string, v: number): number {
   return v;
 }
 
+function checkInstant(name: string, v: number): number {
+  if (!Number.isFinite(v)) throw new RangeError(`${name} must be a finite sim instant (epoch ms), got ${v}`);
+  return v;
+}
+
 /** Positions of every CHUNK-th match, so paging with an offset need not rescan from 0. */
 const CHUNK = 1024;
 
@@ -113,17 +247,45 @@ interface Cursor {
   readonly checkpoints: number[];
 }
 
+/** The pairs of one afnemer whose state changes over time: members with an active box whose preference toggles. */
+interface Togglers {
+  readonly index: Int32Array;
+  /** Phase m (sim ms): flipped during [m + 2kD, m + (2k+1)D). */
+  readonly phase: Float64Array;
+  /** 1 when the base state is "wants the letters". */
+  readonly base: Uint8Array;
+}
+
+/** Most OINs whose togglers are kept (they are rebuilt when evicted). */
+const MAX_TOGGLER_CACHE = 64;
+
 export function createPopulation(opts: PopulationOptions): Population {
   const activeShare = checkShare('activeShare', opts.activeShare);
   const subscribedShare = checkShare('subscribedShare', opts.subscribedShare);
+  const size = opts.size ?? DEFAULT_POPULATION_SIZE;
+  if (!Number.isInteger(size) || size < 1 || size > BSN_INDEX_COUNT) {
+    throw new RangeError(`population size must be an integer in 1..${BSN_INDEX_COUNT}, got ${size}`);
+  }
+  const requestedRate = checkShare('mutationRatePerDay', opts.mutationRatePerDay ?? DEFAULT_MUTATION_RATE_PER_DAY);
+  const cycleDays = opts.mutationCycleDays ?? DEFAULT_MUTATION_CYCLE_DAYS;
+  if (!Number.isFinite(cycleDays) || cycleDays <= 0) throw new RangeError(`population mutationCycleDays must be a number > 0, got ${cycleDays}`);
+  const mutationRatePerDay = Math.min(requestedRate, (4 * Math.min(subscribedShare, 1 - subscribedShare)) / cycleDays);
+  const cycleMs = cycleDays * DAY_MS;
+  const halfCycleMs = cycleMs / 2;
+
   const s = seed32(opts.seed);
   const activeSeed = hash2(s, SALT_ACTIVE, 0);
+  const subscribeSeed = activeSeed ^ SALT_SUBSCRIBE;
   // A hash h (uniform on 0..2^32-1) "hits" a share when h < share·2^32; share 1 always hits, 0 never.
   const activeThreshold = activeShare * TWO32;
   const subscribedThreshold = subscribedShare * TWO32;
-  const permute = makePermutation(s);
+  // Toggling pairs: h < P (base subscribed) or S ≤ h < S + P (base not subscribed), with
+  // P = rate·cycleDays/4 · 2^32, so that s·q_s = (1−s)·q_u = P/2^32 (see the module comment).
+  const toggleWidth = ((mutationRatePerDay * cycleDays) / 4) * TWO32;
+  const perm = makePermutation(s);
   const oinSalts = new Map<string, number>();
   const cursors = new Map<string, Cursor>();
+  const togglerCache = new Map<string, Togglers>();
 
   const oinSalt = (oin: string): number => {
     let salt = oinSalts.get(oin);
@@ -135,23 +297,63 @@ export function createPopulation(opts: PopulationOptions): Population {
   };
 
   const activeCode = (code: number): boolean => hash2(code, 0, activeSeed) < activeThreshold;
-  const wantsCode = (code: number, salt: number): boolean =>
-    activeCode(code) && hash2(code, salt, activeSeed ^ 0x53554253) < subscribedThreshold;
+  const pairHash = (code: number, salt: number): number => hash2(code, salt, subscribeSeed);
 
-  const codeAt = (i: number): number => bsnNumberFromIndex(permute(i));
+  /** The phase of a toggling pair, or -1 when the pair's preference never changes. */
+  const phaseOf = (h: number): number => {
+    if (toggleWidth <= 0) return -1;
+    let v: number;
+    if (h < subscribedThreshold) {
+      if (h >= toggleWidth) return -1;
+      v = h;
+    } else {
+      v = h - subscribedThreshold;
+      if (v >= toggleWidth) return -1;
+    }
+    return Math.floor((v / toggleWidth) * cycleMs);
+  };
+
+  /** Whether a toggling pair with phase m is flipped at t. */
+  const flippedAt = (m: number, t: number): boolean => Math.floor((t - m) / halfCycleMs) % 2 === 0;
+
+  /** Preference of a pair: base, or at `at` when given. */
+  const subscribedAt = (h: number, at: number | undefined): boolean => {
+    const base = h < subscribedThreshold;
+    if (at === undefined) return base;
+    const m = phaseOf(h);
+    return m < 0 ? base : base !== flippedAt(m, at);
+  };
+
+  const wantsCode = (code: number, salt: number, at?: number): boolean =>
+    activeCode(code) && subscribedAt(pairHash(code, salt), at);
+
+  const codeAt = (i: number): number => bsnNumberFromIndex(perm.forward(i));
+
+  /** Member index of a BSN number (elfproef passed), or -1. */
+  const memberIndexOfCode = (code: number): number => {
+    const j = indexOfCode(code);
+    if (j < 0) return -1;
+    const i = perm.inverse(j);
+    return i < size ? i : -1;
+  };
+
+  const memberCode = (b: string): number => {
+    const code = bsnCode(b);
+    return code >= 0 && memberIndexOfCode(code) >= 0 ? code : -1;
+  };
 
   const bsn = (i: number): string => {
-    if (!Number.isInteger(i) || i < 0 || i >= BSN_INDEX_COUNT) {
-      throw new RangeError(`population index must be an integer in 0..${BSN_INDEX_COUNT - 1}, got ${i}`);
+    if (!Number.isInteger(i) || i < 0 || i >= size) {
+      throw new RangeError(`population index must be an integer in 0..${size - 1}, got ${i}`);
     }
     return formatBsn(codeAt(i));
   };
 
   const assertPossible = (oin: string, want: boolean): void => {
-    if (want && (activeThreshold === 0 || subscribedThreshold === 0)) {
+    if (want && (activeThreshold === 0 || (subscribedThreshold === 0 && toggleWidth === 0))) {
       throw new RangeError(`population has no recipients for ${oin} (activeShare ${activeShare}, subscribedShare ${subscribedShare})`);
     }
-    if (!want && activeThreshold >= TWO32 && subscribedThreshold >= TWO32) {
+    if (!want && activeThreshold >= TWO32 && subscribedThreshold >= TWO32 && toggleWidth === 0) {
       throw new RangeError(`population has no non-recipients for ${oin} (activeShare and subscribedShare are both 1)`);
     }
   };
@@ -176,7 +378,7 @@ export function createPopulation(opts: PopulationOptions): Population {
     let i = k >= 0 ? (cps[k] ?? 0) : 0;
     const end = offset + n;
     for (; ordinal < end; i++) {
-      if (i >= BSN_INDEX_COUNT) throw new RangeError(`population exhausted: fewer than ${end} ${want ? 'recipients' : 'non-recipients'} for ${oin}`);
+      if (i >= size) throw new RangeError(`population exhausted: fewer than ${end} ${want ? 'recipients' : 'non-recipients'} for ${oin} among ${size} members`);
       const code = codeAt(i);
       if (wantsCode(code, salt) !== want) continue;
       if (ordinal % CHUNK === 0 && ordinal / CHUNK === cps.length) cps.push(i);
@@ -186,36 +388,101 @@ export function createPopulation(opts: PopulationOptions): Population {
     return out;
   };
 
-  const firstFrom = (oin: string, want: boolean, index: number): string => {
+  const firstFrom = (oin: string, want: boolean, index: number, at: number | undefined): string => {
     checkCount('index', index);
+    if (at !== undefined) checkInstant('at', at);
     assertPossible(oin, want);
     const salt = oinSalt(oin);
-    let i = index % BSN_INDEX_COUNT;
-    for (let tried = 0; tried < BSN_INDEX_COUNT; tried++) {
+    let i = index % size;
+    for (let tried = 0; tried < size; tried++) {
       const code = codeAt(i);
-      if (wantsCode(code, salt) === want) return formatBsn(code);
-      i = i + 1 === BSN_INDEX_COUNT ? 0 : i + 1;
+      if (wantsCode(code, salt, at) === want) return formatBsn(code);
+      i = i + 1 === size ? 0 : i + 1;
     }
-    throw new RangeError(`population has no ${want ? 'recipients' : 'non-recipients'} for ${oin}`);
+    throw new RangeError(`population has no ${want ? 'recipients' : 'non-recipients'} for ${oin}${at !== undefined ? ` at ${new Date(at).toISOString()}` : ''}`);
+  };
+
+  const togglersOf = (oin: string): Togglers => {
+    const hit = togglerCache.get(oin);
+    if (hit) return hit;
+    const salt = oinSalt(oin);
+    const index: number[] = [];
+    const phase: number[] = [];
+    const base: number[] = [];
+    if (toggleWidth > 0 && activeThreshold > 0) {
+      for (let i = 0; i < size; i++) {
+        const code = codeAt(i);
+        if (!activeCode(code)) continue;
+        const h = pairHash(code, salt);
+        const m = phaseOf(h);
+        if (m < 0) continue;
+        index.push(i);
+        phase.push(m);
+        base.push(h < subscribedThreshold ? 1 : 0);
+      }
+    }
+    const t: Togglers = { index: Int32Array.from(index), phase: Float64Array.from(phase), base: Uint8Array.from(base) };
+    if (togglerCache.size >= MAX_TOGGLER_CACHE) togglerCache.clear();
+    togglerCache.set(oin, t);
+    return t;
+  };
+
+  const mutationsBetween = (oin: string, since: number, until: number): PreferenceMutation[] => {
+    checkInstant('since', since);
+    checkInstant('until', until);
+    if (until < since) throw new RangeError(`until (${until}) must not be before since (${since})`);
+    const out: PreferenceMutation[] = [];
+    if (until === since) return out;
+    const t = togglersOf(oin);
+    for (let k = 0; k < t.index.length; k++) {
+      const m = t.phase[k] ?? 0;
+      // Changes happen at m + j·D for every integer j; one lies in (since, until] iff the counts differ.
+      const jUntil = Math.floor((until - m) / halfCycleMs);
+      if (jUntil === Math.floor((since - m) / halfCycleMs)) continue;
+      const flipped = jUntil % 2 === 0;
+      out.push({ bsn: formatBsn(codeAt(t.index[k] ?? 0)), active: (t.base[k] === 1) !== flipped, at: m + jUntil * halfCycleMs });
+    }
+    return out;
+  };
+
+  const allRecipients = (oin: string, at?: number): string[] => {
+    if (at !== undefined) checkInstant('at', at);
+    const salt = oinSalt(oin);
+    const out: string[] = [];
+    if (activeThreshold === 0) return out;
+    for (let i = 0; i < size; i++) {
+      const code = codeAt(i);
+      if (wantsCode(code, salt, at)) out.push(formatBsn(code));
+    }
+    return out;
   };
 
   return Object.freeze({
     seed: opts.seed,
     activeShare,
     subscribedShare,
-    size: BSN_INDEX_COUNT,
-    hasActiveBox(b: string): boolean {
+    size,
+    mutationRatePerDay,
+    mutationCycleDays: cycleDays,
+    isMember: (b: string): boolean => memberCode(b) >= 0,
+    indexOf(b: string): number {
       const code = bsnCode(b);
+      return code >= 0 ? memberIndexOfCode(code) : -1;
+    },
+    hasActiveBox(b: string): boolean {
+      const code = memberCode(b);
       return code >= 0 && activeCode(code);
     },
-    wantsLettersFrom(b: string, oin: string): boolean {
-      const code = bsnCode(b);
-      return code >= 0 && wantsCode(code, oinSalt(oin));
+    wantsLettersFrom(b: string, oin: string, at?: number): boolean {
+      const code = memberCode(b);
+      return code >= 0 && wantsCode(code, oinSalt(oin), at);
     },
     bsn,
     recipients: (oin: string, n: number, offset = 0): string[] => page(oin, true, n, offset),
     nonRecipients: (oin: string, n: number, offset = 0): string[] => page(oin, false, n, offset),
-    firstRecipientFrom: (oin: string, index: number): string => firstFrom(oin, true, index),
-    firstNonRecipientFrom: (oin: string, index: number): string => firstFrom(oin, false, index),
+    allRecipients,
+    firstRecipientFrom: (oin: string, index: number, at?: number): string => firstFrom(oin, true, index, at),
+    firstNonRecipientFrom: (oin: string, index: number, at?: number): string => firstFrom(oin, false, index, at),
+    mutationsBetween,
   });
 }

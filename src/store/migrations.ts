@@ -54,6 +54,7 @@ export const MIGRATIONS: readonly Migration[] = [
         eind_datum       INTEGER,
         parked_at        INTEGER NOT NULL,
         processed_at     INTEGER NOT NULL,
+        bijlagen         INTEGER NOT NULL DEFAULT 0,
         read_at          INTEGER,
         deleted_at       INTEGER
       );

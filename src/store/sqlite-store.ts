@@ -6,6 +6,7 @@ import { stadiumOf } from '../berichten/codes.ts';
 import type { VerwerkingsCode } from '../berichten/codes.ts';
 import type { LetterOutcome, VerwerkResponse } from '../berichten/types.ts';
 import { migrate } from './migrations.ts';
+import { startCheckpointer, type Checkpointer } from './checkpointer.ts';
 import type {
   BijlageContent, DeliveryInput, DeliveryResult, DeliveryView, IntakeStats, LetterPage, LetterQuery, LetterView,
   NotificationPlanner, NotificationState, NotificationStats, PortalQuery, PortalRow, Store, VerwerkingsberichtItem,
@@ -31,7 +32,11 @@ const INITIAL_NOTIFICATION_STATE: NotificationState = { nextFreeAt: 0, hourStart
 
 /** Deliveries fetched per processing round, and the letters after which a round commits. */
 const DUE_FETCH = 500;
-const LETTERS_PER_PROCESSING_TX = 20_000;
+// Small rounds with a yield between them: a catch-up must not stall the event loop for long.
+const LETTERS_PER_PROCESSING_TX = 1_000;
+/** In-line checkpoint threshold (pages of 4 KiB): the safety net behind the background checkpointer. */
+const WAL_AUTOCHECKPOINT_PAGES = 20_000;
+const CHECKPOINT_INTERVAL_MS = 250;
 
 /**
  * What is known about the notifications with notifyAt ≤ upTo (those "sent" by then). Kept in the
@@ -80,6 +85,8 @@ interface DueRow {
 
 interface LetterRow {
   bericht_id: string;
+  /** How many attachments the letter has. */
+  bijlagen: number;
   afnemer_oin: string;
   bericht_type: string;
   onderwerp: string;
@@ -124,7 +131,7 @@ interface TotalsRow {
   notifications_enqueued: number;
 }
 
-const LETTER_COLUMNS = 'bericht_id, afnemer_oin, bericht_type, onderwerp, tekst, referentie, publicatie_datum, eind_datum, processed_at, read_at';
+const LETTER_COLUMNS = 'bericht_id, afnemer_oin, bericht_type, onderwerp, tekst, referentie, publicatie_datum, eind_datum, processed_at, read_at, bijlagen';
 // The burger's visibility rule, shared by every presentation query (@bsn, @now).
 const VISIBLE = 'bsn = @bsn AND processed_at <= @now AND deleted_at IS NULL AND (publicatie_datum IS NULL OR publicatie_datum <= @now)';
 const INBOX_FILTER = `${VISIBLE} AND (@gelezen IS NULL OR (read_at IS NOT NULL) = @gelezen) AND (@afnemer IS NULL OR afnemer_oin = @afnemer)`;
@@ -138,6 +145,9 @@ const INBOX_FILTER = `${VISIBLE} AND (@gelezen IS NULL OR (read_at IS NOT NULL) 
 export class SqliteStore implements Store {
   readonly path: string;
   private readonly db: Database.Database;
+  private readonly checkpointer: Checkpointer;
+  private readonly pendingDeliveries: { input: DeliveryInput; resolve: (r: DeliveryResult) => void; reject: (e: unknown) => void }[] = [];
+  private readonly groupTx: Database.Transaction<(work: () => void) => void>;
   private readonly s: Statements;
   private readonly deliverTx: Database.Transaction<(input: DeliveryInput) => DeliveryResult>;
   private readonly processTx: Database.Transaction<(now: number, plan: NotificationPlanner, dayKeyOf: (t: number) => string) => ProcessRound>;
@@ -157,14 +167,20 @@ export class SqliteStore implements Store {
       db.pragma('busy_timeout = 10000');
       // A larger page cache keeps the random-GUID indexes in memory during bulk intake.
       db.pragma('cache_size = -65536');
+      // Random-key indexes dirty many pages per commit; checkpointing every 4 MB (the default)
+      // rewrote each of them after nearly every commit. A background checkpointer keeps up instead;
+      // this threshold is only the safety net (measured: 16k → 27k letters/s at 300k letters).
+      db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
       migrate(db);
     } catch (err) {
       db.close();
       throw err;
     }
     this.db = db;
+    this.checkpointer = startCheckpointer(path, CHECKPOINT_INTERVAL_MS);
     this.s = prepareStatements(db);
     this.deliverTx = db.transaction((input: DeliveryInput) => this.deliverSync(input));
+    this.groupTx = db.transaction((work: () => void) => work());
     this.processTx = db.transaction((now: number, plan: NotificationPlanner, dayKeyOf: (t: number) => string) =>
       this.processRound(now, plan, dayKeyOf));
     this.listVbTx = db.transaction((q: VerwerkingsberichtQuery) => this.listVbSync(q));
@@ -181,8 +197,44 @@ export class SqliteStore implements Store {
 
   // ----- intake -----
 
+  /**
+   * Group commit: deliveries that arrive in the same event-loop turn share one transaction (each in
+   * its own savepoint, so one failing delivery does not take the others down) and one fsync. Each
+   * promise resolves only after the shared commit.
+   */
   async deliver(input: DeliveryInput): Promise<DeliveryResult> {
-    return this.deliverTx.immediate(input);
+    return new Promise<DeliveryResult>((resolve, reject) => {
+      this.pendingDeliveries.push({ input, resolve, reject });
+      if (this.pendingDeliveries.length === 1) setImmediate(() => this.flushDeliveries());
+    });
+  }
+
+  private flushDeliveries(): void {
+    const group = this.pendingDeliveries.splice(0);
+    if (group.length === 0 || !this.db.open) {
+      for (const p of group) p.reject(new Error('store is closed'));
+      return;
+    }
+    const settled: ({ ok: true; result: DeliveryResult } | { ok: false; error: unknown })[] = [];
+    try {
+      this.groupTx.immediate(() => {
+        for (const p of group) {
+          try {
+            settled.push({ ok: true, result: this.deliverTx(p.input) });
+          } catch (error) {
+            settled.push({ ok: false, error });
+          }
+        }
+      });
+    } catch (error) {
+      for (const p of group) p.reject(error);
+      return;
+    }
+    group.forEach((p, i) => {
+      const s = settled[i]!;
+      if (s.ok) p.resolve(s.result);
+      else p.reject(s.error);
+    });
   }
 
   private deliverSync(input: DeliveryInput): DeliveryResult {
@@ -245,7 +297,7 @@ export class SqliteStore implements Store {
       s.insertLetter.run(
         l.berichtId, deliveryId, o.seq, input.afnemerOin, l.bsn, l.berichtType, l.onderwerp, l.berichtTekst,
         l.referentie ?? null, l.publicatieDatum ?? null, l.eindDatumHandelingsTermijn ?? null,
-        parkedAt, parkedAt + input.processingDelayMs,
+        parkedAt, parkedAt + input.processingDelayMs, l.bijlagen.length,
       );
       for (const b of l.bijlagen) {
         s.insertBijlage.run(
@@ -289,6 +341,7 @@ export class SqliteStore implements Store {
       const { processed, more } = this.processTx.immediate(now, planNotification, dayKeyOf);
       total += processed;
       if (!more) return total;
+      await new Promise((resolve) => setImmediate(resolve));
     }
   }
 
@@ -409,7 +462,8 @@ export class SqliteStore implements Store {
       berichtId: r.bericht_id, afnemerOin: r.afnemer_oin, berichtType: r.bericht_type, onderwerp: r.onderwerp, berichtTekst: r.tekst,
       referentie: r.referentie ?? undefined, publicatieDatum: r.publicatie_datum ?? undefined, eindDatumHandelingsTermijn: r.eind_datum ?? undefined,
       processedAt: r.processed_at, readAt: r.read_at ?? undefined,
-      bijlagen: this.s.bijlagenOf.all(r.bericht_id) as BijlageRow[],
+      // Most letters have no attachment: skip the lookup for them (the inbox list is on the p99.9 path).
+      bijlagen: r.bijlagen === 0 ? [] : (this.s.bijlagenOf.all(r.bericht_id) as BijlageRow[]),
     };
   }
 
@@ -476,6 +530,8 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    if (this.db.open) this.flushDeliveries();
+    await this.checkpointer.stop();
     if (this.db.open) this.db.close();
   }
 
@@ -530,7 +586,7 @@ function prepareStatements(db: Database.Database) {
                        park_start, park_end, park_interval, process_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     insertResult: p('INSERT INTO results (delivery_id, seq, bericht_id, bericht_type, code, toelichting) VALUES (?, ?, ?, ?, ?, ?)'),
     insertLetter: p(`INSERT INTO letters (bericht_id, delivery_id, seq, afnemer_oin, bsn, bericht_type, onderwerp, tekst, referentie,
-                     publicatie_datum, eind_datum, parked_at, processed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+                     publicatie_datum, eind_datum, parked_at, processed_at, bijlagen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     insertBijlage: p('INSERT INTO bijlagen (bericht_id, volgorde, omschrijving, bytes, sha256, content) VALUES (?, ?, ?, ?, ?, ?)'),
     latestDelivery: p(`SELECT d.*, v.id AS vb_id FROM deliveries d LEFT JOIN verwerkingsberichten v ON v.delivery_id = d.id
                        WHERE d.afnemer_oin = ? AND d.batch_id = ? ORDER BY d.attempt DESC LIMIT 1`),
@@ -555,7 +611,7 @@ function prepareStatements(db: Database.Database) {
 
     countInbox: p(`SELECT count(*) FROM letters WHERE ${INBOX_FILTER}`).pluck(),
     listInbox: p(`SELECT ${LETTER_COLUMNS} FROM letters WHERE ${INBOX_FILTER}
-                  ORDER BY processed_at DESC, bericht_id LIMIT @limit OFFSET @offset`),
+                  ORDER BY processed_at DESC, rowid DESC LIMIT @limit OFFSET @offset`),
     getVisible: p(`SELECT ${LETTER_COLUMNS} FROM letters WHERE bericht_id = @id AND ${VISIBLE}`),
     markRead: p(`UPDATE letters SET read_at = coalesce(read_at, @now) WHERE bericht_id = @id AND ${VISIBLE}`),
     deleteLetter: p(`UPDATE letters SET deleted_at = @now WHERE bericht_id = @id AND ${VISIBLE}`),

@@ -1,9 +1,11 @@
 import { generateBatch, renderBerichtenXml, berichtenJson, type BatchInput, type GenerateOptions } from '../../src/berichten/index.ts';
 import { createPopulation, type Population } from '../../src/population/index.ts';
 import { BELASTINGDIENST, T0 } from './mock.ts';
+import { loadMockConfig } from '../../src/mock/config.ts';
 
-/** The population of a default-config mock (seed 1, default shares). */
-export const POPULATION: Population = createPopulation({ seed: 1, activeShare: 0.9, subscribedShare: 0.95 });
+/** The population of a default-config mock. */
+const DEFAULTS = loadMockConfig({});
+export const POPULATION: Population = createPopulation({ seed: DEFAULTS.seed, ...DEFAULTS.population });
 
 export type Mutable<T> = T extends readonly (infer U)[] ? Mutable<U>[] : T extends object ? { -readonly [K in keyof T]: Mutable<T[K]> } : T;
 

@@ -1075,7 +1075,7 @@ export function predict(spec: BatchSpec, rendered: Rendered, state: ModelState, 
     else if (!types.has(type)) code = 'BerichtTypeNietOndersteund';
     else if (duplicate) code = 'BerichtBestaatAl';
     else if (attachmentBytes(l) > 500_000) code = 'BijlageTeGroot';
-    else if (!ctx.population.wantsLettersFrom(visible(k, 'GebruikerID') ?? '', oin)) code = 'NietActiefOfGeabonneerd';
+    else if (!ctx.population.wantsLettersFrom(visible(k, 'GebruikerID') ?? '', oin, ctx.now)) code = 'NietActiefOfGeabonneerd';
     else if (state.stored.has(lower!) || storedHere.has(lower!)) code = 'BerichtBestaatAl';
     else if (ctx.technischProbleem(lower!, attempt)) code = 'TechnischProbleem';
     else {

@@ -71,7 +71,7 @@ export async function validatieservicePlugin(app: FastifyInstance): Promise<void
 
   /** Admits and serves one query; counts it. */
   const serve = async (query: Query, via: 'soap' | 'json'): Promise<Handled<Answer>> => {
-    const handled = await model.handle(() => answerQuery(query, population), 1);
+    const handled = await model.handle(() => answerQuery(query, population, app.bbsim.clock.now()), 1);
     if (!handled.ok) {
       stats.refused[handled.reason] += 1;
       return handled;

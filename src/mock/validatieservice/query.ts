@@ -151,12 +151,12 @@ export function checkQuery(raw: RawQuery, names: FieldNames, ctx: CheckContext):
   return { ok: true, query: { afnemer, berichtTypeCode: type, keys } };
 }
 
-/** The answer per Klant, in the order asked (duplicates answered each time). */
-export function answerQuery(q: Query, population: Population): Answer {
+/** The answer per Klant at sim time `now`, in the order asked (duplicates answered each time). */
+export function answerQuery(q: Query, population: Population, now: number): Answer {
   const supported = q.afnemer.berichtTypes.has(q.berichtTypeCode);
   return {
     berichtTypeOndersteund: supported,
-    resultaten: q.keys.map((key) => ({ key, isBerichtSturen: supported && population.wantsLettersFrom(key, q.afnemer.oin) })),
+    resultaten: q.keys.map((key) => ({ key, isBerichtSturen: supported && population.wantsLettersFrom(key, q.afnemer.oin, now) })),
   };
 }
 
