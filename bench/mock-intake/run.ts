@@ -28,6 +28,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import { createPopulation } from '../../src/population/index.ts';
+import { loadMockConfig } from '../../src/mock/config.ts';
 import { instantiate, makeTemplate, stampInstant, type Body, type BodyFormat, type BodyTemplate } from '../lib/bodies.ts';
 import { startChild, type ChildServer } from '../lib/child.ts';
 import { formatProfile, monotonicUs, srcInclusive, summariseProfile, type HotSpot, type ProfileSummary, type ProfileWindow } from '../lib/cpuprofile.ts';
@@ -64,9 +65,16 @@ const ONLY = new Set((onlyArg >= 0 ? (argv[onlyArg + 1] ?? '') : 'intake,attachm
 /** The test afnemer of the mock's default config; its BerichtTypes are TEST and BRIEF. */
 const OIN = '00000009999999990000';
 const BERICHT_TYPE = 'TEST';
-/** The population of the mock's default config (the mock is started with --seed 1). */
+/**
+ * The population of the mock's default config (the mock is started with --seed 1), without
+ * subscription mutations: at sim speed 100,000 a sim day passes every 0.9 wall s, so pre-generated
+ * letters would meet toggled subscriptions and be coded NietActiefOfGeabonneerd (correctly).
+ */
 const SEED = 1;
-const population = createPopulation({ seed: SEED, activeShare: 0.9, subscribedShare: 0.95 });
+const POPULATION_CONFIG = { ...loadMockConfig({}).population, mutationRatePerDay: 0 };
+const population = createPopulation({ seed: SEED, ...POPULATION_CONFIG });
+const MOCK_CONFIG_FILE = join(tmpdir(), `bbsim-bench-mock-${process.pid}.json`);
+writeFileSync(MOCK_CONFIG_FILE, JSON.stringify({ population: POPULATION_CONFIG }));
 
 /** Sim speed for intake: 150,000 letters/h and 45/s parking, scaled by it, are far above what one core takes. */
 const INTAKE_SPEED = 100_000;
@@ -155,7 +163,7 @@ function assertAlive(s: Served): void {
 
 async function startMock(label: string, speed: number, db: string, start?: number): Promise<Served> {
   return startServed(`mock(${label})`, `mock-${label}`, [
-    'bin/bbsim.js', 'mock', '--port', '0', '--db', db, '--speed', String(speed), '--seed', String(SEED),
+    'bin/bbsim.js', 'mock', '--port', '0', '--db', db, '--speed', String(speed), '--seed', String(SEED), '--config', MOCK_CONFIG_FILE,
     ...(start !== undefined ? ['--start', new Date(start).toISOString()] : []),
   ], CPU_PROF);
 }
