@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ProblemError } from '../../errors/catalogue.ts';
-import { dayKey, hourKey, nextDayStart, nextHourStart } from '../../clock/index.ts';
+import { dayKey, hourKey } from '../../clock/index.ts';
+import { bucketOf } from '../capacity/index.ts';
 import {
   parseBerichtenJson, parseBerichtenXml, validateBatch, renderVerwerkResponseXml, verwerkResponseJson,
   BerichtenParseError, UnsafeXmlError, type RawBatch,
@@ -76,7 +77,8 @@ export async function intakePlugin(app: FastifyInstance): Promise<void> {
     });
     if (!result.admitted) {
       metrics.batches.inc({ outcome: `refused_${result.window}` });
-      const reopens = result.window === 'hour' ? nextHourStart(now) : nextDayStart(now);
+      // Counted durably in the store (shared by instances, kept over a crash); the windows are the capacity model's.
+      const reopens = bucketOf(result.window, now)?.reopensAt ?? now;
       const retryAfter = Math.max(1, Math.ceil(clock.toWallMs(reopens - now) / 1000));
       throw new ProblemError(result.window === 'hour' ? 'CAPACITY_HOUR' : 'CAPACITY_DAY',
         `intake capacity of ${result.limit} letters per ${result.window} reached (${result.used} admitted); the batch of ${validation.outcomes.length} was refused whole, nothing was stored — offer it again after ${iso(reopens)} (sim time)`,

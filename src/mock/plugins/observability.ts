@@ -6,9 +6,14 @@ export async function observabilityPlugin(app: FastifyInstance): Promise<void> {
   const ctx = app.bbsim;
   const { metrics, store, clock, config } = ctx;
 
+  const gather = async (now: number) => {
+    const [intake, notifications, windows] = await Promise.all([store.intakeStats(now), store.notificationStats(now), store.windowCounts(hourKey(now), dayKey(now))]);
+    return { intake, notifications, windows };
+  };
+
   const status = async (): Promise<Record<string, unknown>> => {
     const now = clock.now();
-    const [intake, notifications, windows] = await Promise.all([store.intakeStats(now), store.notificationStats(now), store.windowCounts(hourKey(now), dayKey(now))]);
+    const { intake, notifications, windows } = await gather(now);
     return {
       now: new Date(now).toISOString(),
       speed: clock.speed,
@@ -25,7 +30,7 @@ export async function observabilityPlugin(app: FastifyInstance): Promise<void> {
 
   app.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['ops'] } }, async (_request, reply) => {
     const now = clock.now();
-    const [intake, notifications, windows] = await Promise.all([store.intakeStats(now), store.notificationStats(now), store.windowCounts(hourKey(now), dayKey(now))]);
+    const { intake, notifications, windows } = await gather(now);
     metrics.intakeBacklog.set(intake.backlog);
     metrics.parkingDelay.set(Math.max(0, intake.parkedUntil - now) / 1000);
     metrics.notificationBacklog.set(notifications.backlog);
