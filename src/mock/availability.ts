@@ -24,12 +24,24 @@ export function downtimeRules(config: MockConfig, service: Service): MonthlyWind
   });
 }
 
-function activeWindow(rules: readonly MonthlyWindowRule[], now: number): { rule: MonthlyWindowRule; window: Interval } | undefined {
-  for (const rule of rules) {
-    const w = monthlyWindowsBetween(rule, now, now + 1)[0];
-    if (w && now >= w.start && now < w.end) return { rule, window: w };
-  }
-  return undefined;
+/**
+ * The maintenance window open at `now`, if any. Windows are computed per rule for the surrounding
+ * months and cached: this runs on every request, and calendar arithmetic is not free.
+ */
+function windowFinder(rules: readonly MonthlyWindowRule[]): (now: number) => { rule: MonthlyWindowRule; window: Interval } | undefined {
+  const DAY_MS = 86_400_000;
+  let from = Number.NaN;
+  let to = Number.NaN;
+  let windows: { rule: MonthlyWindowRule; window: Interval }[] = [];
+  return (now) => {
+    if (!(now >= from && now < to)) {
+      // Every window of the next 40 days (rules are monthly, so at most a few per rule).
+      from = now - DAY_MS;
+      to = now + 40 * DAY_MS;
+      windows = rules.flatMap((rule) => monthlyWindowsBetween(rule, from, to + DAY_MS).map((window) => ({ rule, window })));
+    }
+    return windows.find((w) => now >= w.window.start && now < w.window.end);
+  };
 }
 
 /** Total length of the union of intervals clipped to [from, to). */
@@ -98,7 +110,7 @@ export function monthAvailability(config: MockConfig, service: Service, year: nu
  */
 export function installAvailability(app: FastifyInstance): void {
   const { config, clock, serviceMetrics } = app.bbsim;
-  const rules = new Map(SIMULATED_SERVICES.map((s) => [s, downtimeRules(config, s)]));
+  const finders = new Map(SIMULATED_SERVICES.map((s) => [s, windowFinder(downtimeRules(config, s))]));
   const draws = new Map(SIMULATED_SERVICES.map((s) => [s, createPrng(hash32(`faults:${s}`, config.seed))]));
   const sleeping = new Map<NodeJS.Timeout, () => void>();
   const retryAfter = (simMs: number): number => Math.max(1, Math.ceil(clock.toWallMs(simMs) / 1000));
@@ -119,7 +131,7 @@ export function installAvailability(app: FastifyInstance): void {
     const service = serviceOfPath(request.url);
     if (!service) return;
     const now = clock.now();
-    const maintenance = activeWindow(rules.get(service) ?? [], now);
+    const maintenance = finders.get(service)?.(now);
     if (maintenance) {
       serviceMetrics.refused.inc({ service, reason: 'maintenance' });
       return refuse(reply, PROBLEMS.MAINTENANCE, `${maintenance.rule.title}: ${service} is down until ${new Date(maintenance.window.end).toISOString()} (sim time)`, {

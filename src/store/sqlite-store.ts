@@ -8,7 +8,7 @@ import type { LetterOutcome, VerwerkResponse } from '../berichten/types.ts';
 import { migrate } from './migrations.ts';
 import { startCheckpointer, type Checkpointer } from './checkpointer.ts';
 import type {
-  BijlageContent, DeliveryInput, DeliveryResult, DeliveryView, IntakeStats, LetterPage, LetterQuery, LetterView,
+  BijlageContent, DeliveryInput, DeliveryResult, DeliveryView, IntakeStats, LetterPage, LetterQuery, LetterSummary, LetterView,
   NotificationPlanner, NotificationState, NotificationStats, PortalQuery, PortalRow, Store, VerwerkingsberichtItem,
   VerwerkingsberichtPage, VerwerkingsberichtQuery,
 } from './store.ts';
@@ -83,19 +83,22 @@ interface DueRow {
   counts: string;
 }
 
-interface LetterRow {
+interface SummaryRow {
   bericht_id: string;
   /** How many attachments the letter has. */
   bijlagen: number;
   afnemer_oin: string;
   bericht_type: string;
   onderwerp: string;
-  tekst: string;
   referentie: string | null;
   publicatie_datum: number | null;
   eind_datum: number | null;
   processed_at: number;
   read_at: number | null;
+}
+
+interface LetterRow extends SummaryRow {
+  tekst: string;
 }
 
 interface BijlageRow {
@@ -131,7 +134,8 @@ interface TotalsRow {
   notifications_enqueued: number;
 }
 
-const LETTER_COLUMNS = 'bericht_id, afnemer_oin, bericht_type, onderwerp, tekst, referentie, publicatie_datum, eind_datum, processed_at, read_at, bijlagen';
+const SUMMARY_COLUMNS = 'bericht_id, afnemer_oin, bericht_type, onderwerp, referentie, publicatie_datum, eind_datum, processed_at, read_at, bijlagen';
+const LETTER_COLUMNS = `${SUMMARY_COLUMNS}, tekst`;
 // The burger's visibility rule, shared by every presentation query (@bsn, @now).
 const VISIBLE = 'bsn = @bsn AND processed_at <= @now AND deleted_at IS NULL AND (publicatie_datum IS NULL OR publicatie_datum <= @now)';
 const INBOX_FILTER = `${VISIBLE} AND (@gelezen IS NULL OR (read_at IS NOT NULL) = @gelezen) AND (@afnemer IS NULL OR afnemer_oin = @afnemer)`;
@@ -434,8 +438,8 @@ export class SqliteStore implements Store {
   private listLettersSync(q: LetterQuery): LetterPage {
     const filter = { bsn: q.bsn, now: q.now, gelezen: q.gelezen === undefined ? null : q.gelezen ? 1 : 0, afnemer: q.afnemerOin ?? null };
     const total = this.s.countInbox.get(filter) as number;
-    const rows = this.s.listInbox.all({ ...filter, limit: Math.max(0, Math.floor(q.limit)), offset: Math.max(0, Math.floor(q.offset)) }) as LetterRow[];
-    return { total, items: rows.map((r) => this.letterView(r)) };
+    const rows = this.s.listInbox.all({ ...filter, limit: Math.max(0, Math.floor(q.limit)), offset: Math.max(0, Math.floor(q.offset)) }) as SummaryRow[];
+    return { total, items: rows.map((r) => this.letterSummary(r)) };
   }
 
   async getLetter(bsn: string, berichtId: string, now: number): Promise<LetterView | undefined> {
@@ -458,8 +462,12 @@ export class SqliteStore implements Store {
   }
 
   private letterView(r: LetterRow): LetterView {
+    return { ...this.letterSummary(r), berichtTekst: r.tekst };
+  }
+
+  private letterSummary(r: SummaryRow): LetterSummary {
     return {
-      berichtId: r.bericht_id, afnemerOin: r.afnemer_oin, berichtType: r.bericht_type, onderwerp: r.onderwerp, berichtTekst: r.tekst,
+      berichtId: r.bericht_id, afnemerOin: r.afnemer_oin, berichtType: r.bericht_type, onderwerp: r.onderwerp,
       referentie: r.referentie ?? undefined, publicatieDatum: r.publicatie_datum ?? undefined, eindDatumHandelingsTermijn: r.eind_datum ?? undefined,
       processedAt: r.processed_at, readAt: r.read_at ?? undefined,
       // Most letters have no attachment: skip the lookup for them (the inbox list is on the p99.9 path).
@@ -610,7 +618,7 @@ function prepareStatements(db: Database.Database) {
                     WHERE id = ? AND afnemer_oin = ? AND acknowledged_at IS NULL AND created_at <= ?`),
 
     countInbox: p(`SELECT count(*) FROM letters WHERE ${INBOX_FILTER}`).pluck(),
-    listInbox: p(`SELECT ${LETTER_COLUMNS} FROM letters WHERE ${INBOX_FILTER}
+    listInbox: p(`SELECT ${SUMMARY_COLUMNS} FROM letters WHERE ${INBOX_FILTER}
                   ORDER BY processed_at DESC, rowid DESC LIMIT @limit OFFSET @offset`),
     getVisible: p(`SELECT ${LETTER_COLUMNS} FROM letters WHERE bericht_id = @id AND ${VISIBLE}`),
     markRead: p(`UPDATE letters SET read_at = coalesce(read_at, @now) WHERE bericht_id = @id AND ${VISIBLE}`),

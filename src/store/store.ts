@@ -171,8 +171,11 @@ export interface LetterQuery {
 
 export interface LetterPage {
   readonly total: number;
-  readonly items: readonly LetterView[];
+  /** Without the text: an inbox list shows subjects, and the text is most of a letter's bytes. */
+  readonly items: readonly LetterSummary[];
 }
+
+export type LetterSummary = Omit<LetterView, 'berichtTekst'>;
 
 export interface LetterView {
   readonly berichtId: string;

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ProblemError } from '../../errors/catalogue.ts';
-import type { LetterView } from '../../store/store.ts';
+import type { LetterSummary, LetterView } from '../../store/store.ts';
 import type { MockContext } from '../context.ts';
 
 const iso = (t: number | undefined): string | null => (t === undefined ? null : new Date(t).toISOString());
@@ -16,13 +16,13 @@ function requireBurger(ctx: MockContext, request: FastifyRequest): string {
   return claims.bsn;
 }
 
-function letterJson(l: LetterView, withText: boolean): object {
+function letterJson(l: LetterSummary | LetterView): object {
   return {
     id: l.berichtId,
     afzender: l.afnemerOin,
     berichtType: l.berichtType,
     onderwerp: l.onderwerp,
-    ...(withText ? { berichtTekst: l.berichtTekst } : {}),
+    ...('berichtTekst' in l ? { berichtTekst: l.berichtTekst } : {}),
     referentie: l.referentie ?? null,
     publicatieDatum: iso(l.publicatieDatum),
     eindDatumHandelingsTermijn: iso(l.eindDatumHandelingsTermijn),
@@ -59,7 +59,7 @@ export async function presentationPlugin(app: FastifyInstance): Promise<void> {
       bsn, now: clock.now(), offset: (page - 1) * pageSize, limit: pageSize,
       ...(gelezen !== undefined ? { gelezen } : {}), ...(afzender !== undefined ? { afnemerOin: afzender } : {}),
     });
-    return { page, pageSize, total: result.total, berichten: result.items.map((l) => letterJson(l, false)) };
+    return { page, pageSize, total: result.total, berichten: result.items.map((l) => letterJson(l)) };
   });
 
   app.get<{ Params: { id: string } }>('/api/v1/berichten/:id', {
@@ -68,7 +68,7 @@ export async function presentationPlugin(app: FastifyInstance): Promise<void> {
     const bsn = requireBurger(ctx, request);
     const letter = await store.getLetter(bsn, request.params.id.toLowerCase(), clock.now());
     if (!letter) throw notVisible(request.params.id);
-    return letterJson(letter, true);
+    return letterJson(letter);
   });
 
   app.put<{ Params: { id: string } }>('/api/v1/berichten/:id/gelezen', {
