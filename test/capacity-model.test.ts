@@ -90,3 +90,17 @@ describe('server model and capacity model', () => {
     model.close();
   });
 });
+
+describe('capacity model refunds', () => {
+  it('a request refused for saturation does not use up the admission window', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 2, 1, 19, 0, 0));
+    const model = new CapacityModel({
+      service: 'x', limits: [{ window: 'minute', limit: 100 }], concurrency: 1, maxQueue: 0,
+      serviceTime: { kind: 'fixed', ms: 20 }, seed: 1, clock, metrics: createServiceMetrics(new Registry()),
+    });
+    const results = await Promise.all([model.handle(() => 1), model.handle(() => 2), model.handle(() => 3)]);
+    expect(results.map((r) => (r.ok ? 'ok' : r.reason))).toEqual(['ok', 'saturated', 'saturated']);
+    expect(model.limiter.used(clock.now())).toEqual([1]);
+    model.close();
+  });
+});

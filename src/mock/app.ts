@@ -1,17 +1,16 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
-import { SimClock, type Clock } from '../clock/index.ts';
+import { SimClock, dayKey, type Clock } from '../clock/index.ts';
 import { createPopulation } from '../population/index.ts';
 import { openSqliteStore } from '../store/sqlite-store.ts';
 import type { Store } from '../store/store.ts';
-import { loadMockConfig, type MockConfig, type MockConfigInput } from './config.ts';
+import { isLoadedMockConfig, loadMockConfig, type MockConfig, type MockConfigInput } from './config.ts';
 import type { KnownAfnemer, MockContext } from './context.ts';
 import { createMockMetrics } from './metrics.ts';
 import { createNotificationPlanner } from './notification-planner.ts';
 import { installProblemHandlers } from './problems.ts';
 import { installAvailability } from './availability.ts';
 import { createSessionTokens } from './session-token.ts';
-import { dayKey } from '../clock/index.ts';
 import { intakePlugin } from './plugins/intake.ts';
 import { presentationPlugin } from './plugins/presentation.ts';
 import { portaalPlugin } from './plugins/portaal.ts';
@@ -30,16 +29,12 @@ export interface MockDependencies {
   readonly store?: Store;
 }
 
-function isLoaded(c: MockConfig | MockConfigInput): c is MockConfig {
-  return Object.isFrozen(c);
-}
-
 /**
  * Builds the mock as a Fastify app without listening (call `listen` yourself, or use `inject`).
  * The config is validated once here and frozen; closing the app stops the worker and closes the store.
  */
 export async function buildMock(configInput: MockConfig | MockConfigInput = {}, deps: MockDependencies = {}): Promise<FastifyInstance> {
-  const config = isLoaded(configInput) ? configInput : loadMockConfig(configInput);
+  const config = isLoadedMockConfig(configInput) ? configInput : loadMockConfig(configInput);
   const clock = deps.clock ?? new SimClock({ speed: config.clock.speed, ...(config.clock.start !== undefined ? { start: config.clock.start } : {}) });
   const store = deps.store ?? openSqliteStore(config.db !== undefined ? { path: config.db } : {});
   const population = createPopulation({ seed: config.seed, ...config.population });

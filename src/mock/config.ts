@@ -126,6 +126,13 @@ function deepFreeze<T>(o: T): T {
   return o;
 }
 
+const loaded = new WeakSet<object>();
+
+/** true for a config that came out of loadMockConfig (validated and frozen). */
+export function isLoadedMockConfig(c: MockConfig | MockConfigInput): c is MockConfig {
+  return loaded.has(c);
+}
+
 /** Validates once and freezes; every error names its path and rule. */
 export function loadMockConfig(input: MockConfigInput = {}): MockConfig {
   const parsed = mockConfigSchema.safeParse(input);
@@ -138,5 +145,7 @@ export function loadMockConfig(input: MockConfigInput = {}): MockConfig {
     if (seen.has(a.oin)) throw new ConfigError([`afnemers: OIN ${a.oin} is listed twice`]);
     seen.add(a.oin);
   }
-  return deepFreeze(cfg);
+  const frozen = deepFreeze(cfg);
+  loaded.add(frozen);
+  return frozen;
 }

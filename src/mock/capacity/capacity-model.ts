@@ -65,6 +65,8 @@ export class CapacityModel {
     const served = await this.server.serve(work);
     this.#metrics.queue.set({ service: this.service }, this.server.queued);
     if (!served.ok) {
+      // Refused for saturation, not admitted: it must not use up the window.
+      this.limiter.refund(now, units);
       this.#metrics.refused.inc({ service: this.service, reason: served.reason });
       return served.reason === 'closed'
         ? { ok: false, reason: 'closed', retryAfterS: 1, detail: `${this.service} is shutting down` }

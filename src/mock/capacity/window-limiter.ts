@@ -76,6 +76,15 @@ export class WindowLimiter {
     return { admitted: true };
   }
 
+  /** Gives back n units admitted at t that were not served after all (e.g. the queue was full). */
+  refund(t: number, n = 1): void {
+    for (const [i, l] of this.limits.entries()) {
+      const b = bucketOf(l.window, t);
+      const c = this.#counts[i]!;
+      if (b && c.key === b.key) c.count = Math.max(0, c.count - n);
+    }
+  }
+
   /** Units admitted in the current window of each limit at t. */
   used(t: number): number[] {
     return this.limits.map((l, i) => {
