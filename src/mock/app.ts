@@ -74,10 +74,12 @@ export async function buildMock(configInput: MockConfig | MockConfigInput = {}, 
     },
   });
 
-  app.addHook('onResponse', async (request, reply) => {
+  // Callback style (no promise per request): this runs on every response.
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     ctx.metrics.requests.inc({ route, method: request.method, status: String(reply.statusCode) });
     ctx.metrics.latency.observe({ route }, reply.elapsedTime / 1000);
+    done();
   });
 
   installAvailability(app);

@@ -32,6 +32,46 @@ function letterJson(l: LetterSummary | LetterView): object {
   };
 }
 
+/** A list entry (LetterSummary): the same fields as letterJson, built without the spread. */
+function summaryJson(l: LetterSummary): object {
+  return {
+    id: l.berichtId, afzender: l.afnemerOin, berichtType: l.berichtType, onderwerp: l.onderwerp,
+    referentie: l.referentie ?? null, publicatieDatum: iso(l.publicatieDatum), eindDatumHandelingsTermijn: iso(l.eindDatumHandelingsTermijn),
+    ontvangen: iso(l.processedAt), gelezen: l.readAt !== undefined,
+    bijlagen: l.bijlagen.length === 0 ? [] : l.bijlagen.map((b) => ({ volgorde: b.volgorde, omschrijving: b.omschrijving, bytes: b.bytes, sha256: b.sha256, href: `/api/v1/berichten/${l.berichtId}/bijlagen/${b.volgorde}` })),
+  };
+}
+
+const nullableString = { type: ['string', 'null'] } as const;
+/** The 200 body of the list: with a response schema Fastify serialises through fast-json-stringify (the list is on the p99.9 path). */
+const listResponse = {
+  type: 'object',
+  properties: {
+    page: { type: 'integer' }, pageSize: { type: 'integer' }, total: { type: 'integer' },
+    berichten: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          id: { type: 'string' }, afzender: { type: 'string' }, berichtType: { type: 'string' }, onderwerp: { type: 'string' },
+          referentie: nullableString, publicatieDatum: nullableString, eindDatumHandelingsTermijn: nullableString, ontvangen: nullableString,
+          gelezen: { type: 'boolean' },
+          bijlagen: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: { volgorde: { type: 'integer' }, omschrijving: { type: 'string' }, bytes: { type: 'integer' }, sha256: { type: 'string' }, href: { type: 'string' } },
+              required: ['volgorde', 'omschrijving', 'bytes', 'sha256', 'href'],
+            },
+          },
+        },
+        required: ['id', 'afzender', 'berichtType', 'onderwerp', 'referentie', 'publicatieDatum', 'eindDatumHandelingsTermijn', 'ontvangen', 'gelezen', 'bijlagen'],
+      },
+    },
+  },
+  required: ['page', 'pageSize', 'total', 'berichten'],
+} as const;
+
 const idParams = { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 64 } }, required: ['id'] } as const;
 const notVisible = (id: string): ProblemError => new ProblemError('NOT_FOUND', `no letter ${id} in your Berichtenbox`, { field: 'id' });
 
@@ -51,6 +91,7 @@ export async function presentationPlugin(app: FastifyInstance): Promise<void> {
           gelezen: { type: 'boolean' }, afzender: { type: 'string', pattern: '^\\d{20}$' },
         },
       },
+      response: { 200: listResponse },
     },
   }, async (request) => {
     const bsn = requireBurger(ctx, request);
@@ -59,7 +100,7 @@ export async function presentationPlugin(app: FastifyInstance): Promise<void> {
       bsn, now: clock.now(), offset: (page - 1) * pageSize, limit: pageSize,
       ...(gelezen !== undefined ? { gelezen } : {}), ...(afzender !== undefined ? { afnemerOin: afzender } : {}),
     });
-    return { page, pageSize, total: result.total, berichten: result.items.map((l) => letterJson(l)) };
+    return { page, pageSize, total: result.total, berichten: result.items.map(summaryJson) };
   });
 
   app.get<{ Params: { id: string } }>('/api/v1/berichten/:id', {
