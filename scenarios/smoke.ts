@@ -1,0 +1,19 @@
+import { defineScenario } from '../src/scenario/index.ts';
+import { perMinute } from '../src/norms/index.ts';
+
+/** Every service at a light load: a quick check that the mock (or a target) answers and the norms hold. */
+export default defineScenario({
+  name: 'smoke',
+  description: 'Every service at light load for two sim minutes',
+  clock: { speed: 1 },
+  flows: [
+    { flow: 'deliver-batch', weight: 2 },
+    { flow: 'fetch-verwerkingsberichten', weight: 1 },
+    { flow: 'burger-reads', weight: 4, thinkTimeMs: 500 },
+    { flow: 'validation-query', weight: 1 },
+    { flow: 'subscription-request', weight: 1 },
+    { flow: 'machtigen-check', weight: 1 },
+  ],
+  load: { kind: 'constant', rate: perMinute(600), duration: '2m' },
+  data: { batchSize: 50, attachmentShare: 0.3, attachmentBytes: 50_000 },
+});

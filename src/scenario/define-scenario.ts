@@ -1,0 +1,111 @@
+import { NORMS, BATCH_LETTERS, MAX_SHARE_WITH_ATTACHMENT, MAX_ATTACHMENT_BYTES, OIN_DIGITS, type Rate, type Service } from '../norms/index.ts';
+import { parseDuration } from './duration.ts';
+import { FLOWS, type FlowName, type LoadProfile, type Scenario, type ScenarioInput } from './types.ts';
+
+export class ScenarioError extends Error {
+  constructor(readonly scenario: string, readonly issues: readonly string[]) {
+    super(`scenario '${scenario}' is not valid:\n  ${issues.join('\n  ')}`);
+    this.name = 'ScenarioError';
+  }
+}
+
+const NAME = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+function checkRate(path: string, r: Rate | undefined, issues: string[]): void {
+  if (!r || typeof r !== 'object' || !(r.count >= 0) || !Number.isFinite(r.perSecond)) {
+    issues.push(`${path}: must be a rate such as perMinute(10_000) or perHour(150_000)`);
+  }
+}
+
+function checkDuration(path: string, d: unknown, issues: string[]): void {
+  if ((typeof d !== 'string' && typeof d !== 'number') || parseDuration(d) === undefined) {
+    issues.push(`${path}: must be a sim duration such as '90s', '10m', '1h30m' or ms > 0, got ${JSON.stringify(d)}`);
+  }
+}
+
+function checkLoad(load: LoadProfile | undefined, issues: string[]): void {
+  if (!load || typeof load !== 'object') {
+    issues.push("load: required: { kind: 'constant' | 'ramp' | 'stages' | 'day-curve', … }");
+    return;
+  }
+  switch (load.kind) {
+    case 'constant':
+      checkRate('load.rate', load.rate, issues);
+      checkDuration('load.duration', load.duration, issues);
+      break;
+    case 'ramp':
+      checkRate('load.from', load.from, issues);
+      checkRate('load.to', load.to, issues);
+      checkDuration('load.duration', load.duration, issues);
+      break;
+    case 'stages':
+      if (load.start) checkRate('load.start', load.start, issues);
+      if (!Array.isArray(load.stages) || load.stages.length === 0) issues.push('load.stages: at least one stage { target, duration }');
+      else load.stages.forEach((s, i) => { checkRate(`load.stages[${i}].target`, s.target, issues); checkDuration(`load.stages[${i}].duration`, s.duration, issues); });
+      break;
+    case 'day-curve':
+      checkRate('load.peak', load.peak, issues);
+      if (!Array.isArray(load.hourly) || load.hourly.length !== 24 || load.hourly.some((x) => !(x >= 0 && x <= 1))) {
+        issues.push('load.hourly: 24 shares of the peak rate, each from 0 to 1 (hour 0 = 00:00-01:00 local)');
+      }
+      if (load.days !== undefined && !(Number.isInteger(load.days) && load.days >= 1)) issues.push('load.days: an integer >= 1');
+      break;
+    default:
+      issues.push(`load.kind: one of constant, ramp, stages, day-curve; got ${JSON.stringify((load as { kind?: unknown }).kind)}`);
+  }
+}
+
+/** The norms of a set of services (the default set a scenario checks). */
+export function normsOf(services: readonly Service[]): string[] {
+  return NORMS.filter((n) => services.includes(n.service)).map((n) => n.id);
+}
+
+/**
+ * Validates a scenario once, with every problem named by its path and rule, applies the defaults
+ * (speed 1, weight 1, the norms of the services the flows touch) and freezes it.
+ */
+export function defineScenario(input: ScenarioInput): Scenario {
+  const issues: string[] = [];
+  const name = typeof input.name === 'string' ? input.name : '(unnamed)';
+  if (!NAME.test(name)) issues.push(`name: kebab-case (letters, digits, dashes), got ${JSON.stringify(input.name)}`);
+  if (typeof input.description !== 'string' || input.description.trim() === '') issues.push('description: required, one sentence on what the scenario shows');
+  const speed = input.clock?.speed ?? 1;
+  if (!(speed > 0 && Number.isFinite(speed))) issues.push(`clock.speed: a number > 0, got ${JSON.stringify(input.clock?.speed)}`);
+  if (input.clock?.start !== undefined && !Number.isFinite(Date.parse(input.clock.start))) issues.push(`clock.start: an ISO 8601 instant, got ${JSON.stringify(input.clock.start)}`);
+  if (!Array.isArray(input.flows) || input.flows.length === 0) issues.push(`flows: at least one of ${Object.keys(FLOWS).join(', ')}`);
+  const flows = (input.flows ?? []).map((f, i) => {
+    if (!(f.flow in FLOWS)) issues.push(`flows[${i}].flow: one of ${Object.keys(FLOWS).join(', ')}; got ${JSON.stringify(f.flow)}`);
+    const weight = f.weight ?? 1;
+    if (!(weight > 0 && Number.isFinite(weight))) issues.push(`flows[${i}].weight: a number > 0, got ${JSON.stringify(f.weight)}`);
+    if (f.thinkTimeMs !== undefined && !(f.thinkTimeMs >= 0)) issues.push(`flows[${i}].thinkTimeMs: >= 0`);
+    return Object.freeze({ ...f, weight });
+  });
+  checkLoad(input.load, issues);
+  const d = input.data ?? {};
+  if (d.batchSize !== undefined && !(Number.isInteger(d.batchSize) && d.batchSize >= (BATCH_LETTERS.min ?? 1) && d.batchSize <= BATCH_LETTERS.max)) {
+    issues.push(`data.batchSize: an integer from ${BATCH_LETTERS.min ?? 1} to ${BATCH_LETTERS.max}`);
+  }
+  if (d.attachmentShare !== undefined && !(d.attachmentShare >= 0 && d.attachmentShare <= MAX_SHARE_WITH_ATTACHMENT.limit / 100)) {
+    issues.push(`data.attachmentShare: from 0 to ${MAX_SHARE_WITH_ATTACHMENT.limit / 100} (${MAX_SHARE_WITH_ATTACHMENT.id})`);
+  }
+  if (d.attachmentBytes !== undefined && !(Number.isInteger(d.attachmentBytes) && d.attachmentBytes > 0)) issues.push('data.attachmentBytes: an integer > 0');
+  if (d.attachmentBytes !== undefined && d.attachmentBytes > MAX_ATTACHMENT_BYTES.limit) {
+    issues.push(`data.attachmentBytes: at most ${MAX_ATTACHMENT_BYTES.limit} (${MAX_ATTACHMENT_BYTES.id}); larger is coded BijlageTeGroot — use a bad-input scenario for that`);
+  }
+  const oinPattern = new RegExp(`^\\d{${OIN_DIGITS.max}}$`);
+  (d.afnemers ?? []).forEach((a, i) => {
+    if (!oinPattern.test(a.oin)) issues.push(`data.afnemers[${i}].oin: a ${OIN_DIGITS.max}-digit OIN`);
+    if (!(a.share > 0)) issues.push(`data.afnemers[${i}].share: > 0`);
+  });
+  const services = [...new Set(flows.flatMap((f) => (f.flow in FLOWS ? [...FLOWS[f.flow as FlowName].services] : [])))];
+  const known = new Set(NORMS.map((n) => n.id));
+  (input.norms ?? []).forEach((id, i) => { if (!known.has(id)) issues.push(`norms[${i}]: unknown norm id ${JSON.stringify(id)} (see src/norms)`); });
+  if (issues.length > 0) throw new ScenarioError(name, issues);
+  return Object.freeze({
+    ...input,
+    clock: Object.freeze({ start: input.clock?.start, speed }),
+    flows: Object.freeze(flows),
+    norms: Object.freeze([...(input.norms ?? normsOf(services))]),
+    services: Object.freeze(services),
+  });
+}

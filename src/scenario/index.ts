@@ -1,0 +1,4 @@
+export * from './types.ts';
+export * from './duration.ts';
+export * from './define-scenario.ts';
+export * from './wall-profile.ts';

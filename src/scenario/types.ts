@@ -1,0 +1,64 @@
+import type { Rate, Service } from '../norms/index.ts';
+
+/** The user flows a scenario can mix (issue 5). Names say what a real user does. */
+export const FLOWS = {
+  'deliver-batch': { services: ['berichtenbox-intake'], title: 'An afnemer delivers a batch of letters' },
+  'fetch-verwerkingsberichten': { services: ['berichtenbox-intake'], title: 'An afnemer fetches and acknowledges verwerkingsberichten' },
+  'burger-reads': { services: ['digid', 'presentatie'], title: 'A burger logs in with DigiD, lists and reads letters' },
+  'digid-authenticate': { services: ['digid'], title: 'One whole DigiD authentication' },
+  'validation-query': { services: ['validatieservice'], title: 'An afnemer asks the Validatieservice about up to 250 BSNs' },
+  'subscription-request': { services: ['abonnementservice'], title: 'An afnemer sends an Abonnementservice request' },
+  'machtigen-check': { services: ['digid-machtigen'], title: 'A DigiD Machtigen authorisation check' },
+} as const satisfies Record<string, { services: readonly Service[]; title: string }>;
+
+export type FlowName = keyof typeof FLOWS;
+
+/** A simulated duration: '90s', '10m', '2h', '1d' or milliseconds. */
+export type SimDuration = string | number;
+
+/** A load profile on the sim clock, in the norms' own units (perMinute(10_000), perHour(150_000)). */
+export type LoadProfile =
+  | { readonly kind: 'constant'; readonly rate: Rate; readonly duration: SimDuration }
+  | { readonly kind: 'ramp'; readonly from: Rate; readonly to: Rate; readonly duration: SimDuration }
+  | { readonly kind: 'stages'; readonly start?: Rate; readonly stages: readonly { readonly target: Rate; readonly duration: SimDuration }[] }
+  /** 24 hourly shares (0..1) of the peak rate, one sim day (or `days` of them). */
+  | { readonly kind: 'day-curve'; readonly peak: Rate; readonly hourly: readonly number[]; readonly days?: number };
+
+export interface FlowSpec {
+  readonly flow: FlowName;
+  /** Share of the scenario's arrivals (relative to the other flows' weights). Default 1. */
+  readonly weight?: number;
+  /** Think time between the steps of a multi-step flow, sim ms. */
+  readonly thinkTimeMs?: number;
+}
+
+export interface ScenarioData {
+  /** Letters per batch for deliver-batch (1-1000). */
+  readonly batchSize?: number;
+  /** Share of letters with a PDF attachment (at most the norm's 95 %). */
+  readonly attachmentShare?: number;
+  readonly attachmentBytes?: number;
+  readonly populationSeed?: number;
+  /** Afnemers and their share of the deliveries. */
+  readonly afnemers?: readonly { readonly oin: string; readonly share: number }[];
+}
+
+export interface ScenarioInput {
+  /** kebab-case; the k6 script is k6/<name>.js. */
+  readonly name: string;
+  readonly description: string;
+  readonly clock?: { readonly start?: string; readonly speed?: number };
+  readonly flows: readonly FlowSpec[];
+  readonly load: LoadProfile;
+  readonly data?: ScenarioData;
+  /** Norm ids to check; default: every norm of the services the flows touch. */
+  readonly norms?: readonly string[];
+}
+
+/** A validated scenario: defaults applied, norms resolved, frozen. */
+export interface Scenario extends Omit<ScenarioInput, 'clock' | 'flows' | 'norms'> {
+  readonly clock: { readonly start: string | undefined; readonly speed: number };
+  readonly flows: readonly (FlowSpec & { readonly weight: number })[];
+  readonly norms: readonly string[];
+  readonly services: readonly Service[];
+}
