@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { mockCommand } from './mock-command.ts';
 import { exampleBatchCommand } from './example-batch-command.ts';
+import { generateCommand } from './generate-command.ts';
 
 const program = new Command();
 program
@@ -13,6 +14,7 @@ program
 
 mockCommand(program);
 exampleBatchCommand(program);
+generateCommand(program);
 
 try {
   await program.parseAsync(process.argv);

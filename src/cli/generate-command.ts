@@ -1,0 +1,69 @@
+import { readdirSync, readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { join, resolve, basename } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Command } from 'commander';
+import { generateK6Script } from '../k6gen/index.ts';
+import { loadMockConfig } from '../mock/config.ts';
+import { createPopulation } from '../population/index.ts';
+import type { Scenario } from '../scenario/index.ts';
+
+interface Options { check?: boolean; scenarios: string; out: string }
+
+/** Loads scenarios/<name>.ts modules (default export: a defineScenario result). */
+async function loadScenarios(dir: string, names: readonly string[]): Promise<Scenario[]> {
+  const files = names.length > 0 ? names.map((n) => join(dir, `${n.replace(/\.ts$/, '')}.ts`)) : readdirSync(dir).filter((f) => f.endsWith('.ts')).sort().map((f) => join(dir, f));
+  const out: Scenario[] = [];
+  for (const file of files) {
+    if (!existsSync(file)) throw new Error(`no scenario ${basename(file)} in ${dir}`);
+    const mod = (await import(pathToFileURL(resolve(file)).href)) as { default?: Scenario };
+    if (!mod.default) throw new Error(`${file} has no default export (export default defineScenario({...}))`);
+    out.push(mod.default);
+  }
+  return out;
+}
+
+export function generateCommand(program: Command): void {
+  program.command('generate')
+    .description('Compile scenarios (scenarios/*.ts) into self-contained k6 scripts (k6/<name>.js)')
+    .argument('[names...]', 'scenario names (default: all)')
+    .option('--check', 'do not write; exit 1 when a committed script is missing or stale')
+    .option('--scenarios <dir>', 'scenario folder', 'scenarios')
+    .option('--out <dir>', 'output folder', 'k6')
+    .addHelpText('after', `
+Examples:
+  $ bbsim generate                # all scenarios → k6/*.js
+  $ bbsim generate smoke          # k6/smoke.js
+  $ bbsim generate --check        # CI: fail when a generated script is stale`)
+    .action(async (names: string[], opts: Options) => {
+      const config = loadMockConfig({});
+      const population = createPopulation({ seed: config.seed, ...config.population });
+      const afnemer = config.afnemers[0]!;
+      let scenarios: Scenario[];
+      try {
+        scenarios = await loadScenarios(opts.scenarios, names);
+      } catch (err) {
+        console.error(`bbsim generate: ${(err as Error).message}`);
+        process.exit(2);
+      }
+      mkdirSync(opts.out, { recursive: true });
+      let stale = 0;
+      for (const s of scenarios) {
+        const text = generateK6Script(s, {
+          population, afnemer: { oin: afnemer.oin, berichtType: afnemer.berichtTypes[0] ?? 'BRIEF' },
+          ...(s.clock.start !== undefined ? { at: Date.parse(s.clock.start) } : {}),
+        });
+        const file = join(opts.out, `${s.name}.js`);
+        const current = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+        if (opts.check) {
+          if (current !== text) {
+            stale++;
+            console.error(`stale: ${file} (run: bbsim generate ${s.name})`);
+          } else console.log(`fresh: ${file}`);
+        } else if (current !== text) {
+          writeFileSync(file, text);
+          console.log(`wrote ${file}`);
+        } else console.log(`unchanged: ${file}`);
+      }
+      if (stale > 0) process.exit(1);
+    });
+}

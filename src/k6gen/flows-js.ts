@@ -1,0 +1,112 @@
+/**
+ * The k6 (JavaScript) implementation of each flow, as source text placed in the generated script.
+ * Each function is one iteration of its flow; requests are tagged with `service` and `flow` so the
+ * thresholds and the verdict can select them. Everything they need (BSNs, the PDF) is embedded in
+ * the script's DATA constant, so `k6 run k6/<name>.js` works with nothing else.
+ */
+export const FLOW_FUNCTIONS: Readonly<Record<string, string>> = {
+  'deliver-batch': `
+export function deliverBatch(clock) {
+  const now = new Date(simNow(clock) - 1000).toISOString();
+  const batchId = uuid();
+  const letters = [];
+  for (let i = 0; i < DATA.batchSize; i++) {
+    const letter = { BerichtInformatie: { BatchID: batchId, BerichtID: uuid(), BerichtType: DATA.berichtType, Onderwerp: 'bbsim load test', BerichtTekst: DATA.text, GebruikerID: pick(DATA.bsns), SoortGebruiker: 'Burger' } };
+    if (DATA.pdf && Math.random() < DATA.attachmentShare) letter.Bijlagen = [{ Inhoud: DATA.pdf, BijlageType: 'Pdf', Omschrijving: 'bijlage', Volgorde: '1' }];
+    letters.push(letter);
+  }
+  const body = JSON.stringify({ Berichten: { BatchInformatie: { BatchID: batchId, AanmaakDatum: now, BerichtLeverancierID: DATA.oin }, Bericht: letters } });
+  const res = http.post(BASE_URL + '/berichtenbox/afleveren', body, { headers: { 'content-type': 'application/json', 'x-afnemer-oin': DATA.oin }, tags: { service: 'berichtenbox-intake', flow: 'deliver-batch' } });
+  lettersOffered.add(DATA.batchSize);
+  if (res.status === 202) lettersAdmitted.add(DATA.batchSize);
+  else batchesRefused.add(1, { status: String(res.status) });
+  check(res, { 'batch accepted (202) or refused with Retry-After (429)': (r) => r.status === 202 || (r.status === 429 && !!r.headers['Retry-After']) });
+}`,
+  'fetch-verwerkingsberichten': `
+export function fetchVerwerkingsberichten() {
+  const tags = { service: 'berichtenbox-intake', flow: 'fetch-verwerkingsberichten' };
+  const res = http.get(BASE_URL + '/berichtenbox/verwerkingsberichten?limit=100', { headers: { 'x-afnemer-oin': DATA.oin }, tags: tags });
+  check(res, { 'verwerkingsberichten 200': (r) => r.status === 200 });
+  if (res.status !== 200) return;
+  const items = res.json('items') || [];
+  for (const item of items) for (const l of item.BerichtVerwerkResponse.Berichten.Bericht) lettersCoded.add(1, { code: l.VerwerkingsCode });
+  if (items.length > 0) {
+    http.post(BASE_URL + '/berichtenbox/verwerkingsberichten/ack', JSON.stringify({ ids: items.map((i) => i.id) }), { headers: { 'content-type': 'application/json', 'x-afnemer-oin': DATA.oin }, tags: tags });
+  }
+}`,
+  'burger-reads': `
+export function burgerReads() {
+  const login = http.post(BASE_URL + '/digid/authenticate', JSON.stringify({ bsn: pick(DATA.bsns) }), { headers: { 'content-type': 'application/json' }, tags: { service: 'digid', flow: 'burger-reads' } });
+  const status = login.status === 200 ? login.json('status') : 'HTTP ' + login.status;
+  authentications.add(1, { status: String(status) });
+  if (status !== 'Success') return;
+  const auth = { headers: { authorization: 'Bearer ' + login.json('token') }, tags: { service: 'presentatie', flow: 'burger-reads' } };
+  thinkTime('burger-reads');
+  const list = http.get(BASE_URL + '/api/v1/berichten?pageSize=20', auth);
+  check(list, { 'inbox 200': (r) => r.status === 200 });
+  const letters = list.status === 200 ? list.json('berichten') || [] : [];
+  if (letters.length > 0) {
+    thinkTime('burger-reads');
+    const one = http.get(BASE_URL + '/api/v1/berichten/' + letters[0].id, auth);
+    check(one, { 'letter 200': (r) => r.status === 200 });
+  }
+}`,
+  'digid-authenticate': `
+export function digidAuthenticate() {
+  const res = http.post(BASE_URL + '/digid/authenticate', JSON.stringify({ bsn: pick(DATA.bsns) }), { headers: { 'content-type': 'application/json' }, tags: { service: 'digid', flow: 'digid-authenticate' } });
+  authentications.add(1, { status: res.status === 200 ? String(res.json('status')) : 'HTTP ' + res.status });
+  check(res, { 'authentication answered': (r) => r.status === 200 || r.status === 503 });
+}`,
+  'validation-query': `
+export function validationQuery() {
+  const klanten = [];
+  for (let i = 0; i < DATA.klantenPerQuery; i++) klanten.push({ key: pick(DATA.bsns), rol: 'Burger' });
+  const res = http.post(BASE_URL + '/validatieservice/v1/validate', JSON.stringify({ berichtleverancierCode: DATA.oin, berichtTypeCode: DATA.berichtType, klanten: klanten }), { headers: { 'content-type': 'application/json' }, tags: { service: 'validatieservice', flow: 'validation-query' } });
+  check(res, { 'validation answered': (r) => r.status === 200 || r.status === 503 });
+}`,
+  'subscription-request': `
+export function subscriptionRequest() {
+  const bsns = [];
+  for (let i = 0; i < 10; i++) bsns.push(pick(DATA.bsns));
+  const res = http.post(BASE_URL + '/abonnementservice/v1/verzoeken', JSON.stringify({ type: 'bsn-lijst', oin: DATA.oin, bsns: bsns }), { headers: { 'content-type': 'application/json', 'x-afnemer-oin': DATA.oin }, tags: { service: 'abonnementservice', flow: 'subscription-request' } });
+  check(res, { 'subscription request accepted': (r) => r.status === 202 || r.status === 429 });
+}`,
+  'machtigen-check': `
+export function machtigenCheck() {
+  const a = pick(DATA.bsns);
+  let b = pick(DATA.bsns);
+  if (b === a) b = DATA.bsns[(DATA.bsns.indexOf(a) + 1) % DATA.bsns.length];
+  const res = http.post(BASE_URL + '/machtigen/v1/bevoegdheid', JSON.stringify({ vertegenwoordiger: a, vertegenwoordigde: { bsn: b }, dienst: 'aangifte-ib' }), { headers: { 'content-type': 'application/json' }, tags: { service: 'digid-machtigen', flow: 'machtigen-check' } });
+  check(res, { 'machtigen answered': (r) => r.status === 200 || r.status === 503 });
+}`,
+};
+
+/** Helpers shared by the flow functions. */
+export const HELPERS = `
+const pick = (xs) => xs[Math.floor(Math.random() * xs.length)];
+function uuid() {
+  const h = '0123456789abcdef';
+  let s = '';
+  for (let i = 0; i < 36; i++) {
+    if (i === 8 || i === 13 || i === 18 || i === 23) s += '-';
+    else if (i === 14) s += '4';
+    else if (i === 19) s += h[8 + Math.floor(Math.random() * 4)];
+    else s += h[Math.floor(Math.random() * 16)];
+  }
+  return s;
+}
+// The mock runs on a sim clock and AanmaakDatum must lie near its now: setup() reads it from /status
+// (a target without /status is taken to run on the wall clock).
+export function setup() {
+  const res = http.get(BASE_URL + '/status', { tags: { service: 'ops', flow: 'setup' } });
+  const wall = Date.now();
+  if (res.status === 200) return { sim0: Date.parse(res.json('now')), wall0: wall, speed: Number(res.json('speed')) || 1 };
+  return { sim0: wall, wall0: wall, speed: 1 };
+}
+const simNow = (clock) => clock.sim0 + (Date.now() - clock.wall0) * clock.speed;
+// Think time is written in sim ms; at speed s it takes 1/s of that in wall time.
+function thinkTime(flow) {
+  const ms = (DATA.thinkTimeMs[flow] || 0) / SPEED;
+  if (ms > 0) sleep(ms / 1000);
+}
+`;

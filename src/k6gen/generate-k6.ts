@@ -1,0 +1,122 @@
+import { minimalPdf } from '../berichten/index.ts';
+import { NORMS, type Norm } from '../norms/index.ts';
+import type { Population } from '../population/index.ts';
+import { wallProfile, FLOWS, type FlowName, type Scenario } from '../scenario/index.ts';
+import { FLOW_FUNCTIONS, HELPERS } from './flows-js.ts';
+
+export interface GenerateOptions {
+  /** The population the BSNs in the script come from (the mock's default config by default). */
+  readonly population: Population;
+  /** The afnemer the script delivers as, and a BerichtType configured for it. */
+  readonly afnemer: { readonly oin: string; readonly berichtType: string };
+  /** When the script's BSNs must be recipients (sim instant); absent: the population's base state. */
+  readonly at?: number;
+}
+
+/** Exported function name in the script for each flow (k6's `exec`). */
+const EXEC: Record<FlowName, string> = {
+  'deliver-batch': 'deliverBatch', 'fetch-verwerkingsberichten': 'fetchVerwerkingsberichten', 'burger-reads': 'burgerReads',
+  'digid-authenticate': 'digidAuthenticate', 'validation-query': 'validationQuery', 'subscription-request': 'subscriptionRequest', 'machtigen-check': 'machtigenCheck',
+};
+
+/** Expected wall latency of one iteration, s (sizes the VU pools: rate × latency, with headroom). */
+const EXPECTED_ITERATION_S: Record<FlowName, number> = {
+  'deliver-batch': 0.2, 'fetch-verwerkingsberichten': 0.05, 'burger-reads': 1, 'digid-authenticate': 0.5,
+  'validation-query': 0.5, 'subscription-request': 0.05, 'machtigen-check': 0.5,
+};
+
+/** Client-side thresholds for the latency norms of the services a scenario touches (k6 syntax). */
+export function thresholdsOf(norms: readonly Norm[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const n of norms) {
+    if (n.quantity !== 'latency' || n.unit !== 'ms') continue;
+    const stat = n.statistic === 'avg' ? 'avg' : n.statistic === 100 ? 'max' : `p(${String(n.statistic)})`;
+    const key = `http_req_duration{service:${n.service}}`;
+    (out[key] ??= []).push(`${stat}<${n.limit}`);
+  }
+  return out;
+}
+
+/**
+ * One self-contained k6 script for a scenario: a ramping-arrival-rate executor per flow (open
+ * model), stages in wall time from the sim profile and the clock speed, thresholds from the norms,
+ * tags per service and flow, custom metrics, and a handleSummary that writes the summary JSON.
+ * Deterministic: the same scenario and options give the same text (for `generate --check`).
+ */
+export function generateK6Script(scenario: Scenario, opts: GenerateOptions): string {
+  const profile = wallProfile(scenario);
+  const totalWeight = scenario.flows.reduce((a, f) => a + f.weight, 0);
+  const batchSize = scenario.data?.batchSize ?? 100;
+  const scenarios: Record<string, unknown> = {};
+  for (const f of scenario.flows) {
+    const share = f.weight / totalWeight;
+    // deliver-batch counts letters (the norms' unit): one iteration delivers batchSize of them.
+    const perIteration = f.flow === 'deliver-batch' ? batchSize : 1;
+    const peak = (profile.peakRate * share) / perIteration;
+    // k6 wants whole iterations per timeUnit: pick the unit that keeps at least ~20 per unit at the peak.
+    const [timeUnit, unitS] = peak >= 20 ? ['1s', 1] as const : peak * 60 >= 20 ? ['1m', 60] as const : ['1h', 3600] as const;
+    const scale = (r: number): number => Math.round(((r * share) / perIteration) * unitS);
+    const vus = Math.max(2, Math.ceil(peak * EXPECTED_ITERATION_S[f.flow] * 2));
+    scenarios[f.flow] = {
+      executor: 'ramping-arrival-rate',
+      exec: EXEC[f.flow],
+      startRate: scale(profile.startRate),
+      timeUnit,
+      preAllocatedVUs: vus,
+      maxVUs: vus * 4,
+      stages: profile.stages.map((s) => ({ target: scale(s.target), duration: s.duration })),
+      tags: { flow: f.flow },
+    };
+  }
+  const norms = NORMS.filter((n) => scenario.norms.includes(n.id));
+  const options = {
+    scenarios,
+    thresholds: thresholdsOf(norms),
+    summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)', 'p(99.9)'],
+    systemTags: ['status', 'method', 'name', 'group', 'check', 'error', 'error_code', 'scenario', 'expected_response'],
+  };
+  const attachmentShare = scenario.data?.attachmentShare ?? 0;
+  const data = {
+    oin: opts.afnemer.oin,
+    berichtType: opts.afnemer.berichtType,
+    batchSize,
+    attachmentShare,
+    pdf: attachmentShare > 0 ? minimalPdf(scenario.data?.attachmentBytes ?? 50_000).toString('base64') : '',
+    text: 'Dit is een bericht van de bbsim-belastingtest.\\r\\nMet vriendelijke groet.',
+    bsns: opts.population.recipients(opts.afnemer.oin, 1000, 0).filter((b) => opts.population.wantsLettersFrom(b, opts.afnemer.oin, opts.at)),
+    klantenPerQuery: 250,
+    thinkTimeMs: Object.fromEntries(scenario.flows.map((f) => [f.flow, f.thinkTimeMs ?? 0])),
+  };
+  const used = [...new Set(scenario.flows.map((f) => f.flow))];
+  return `// Generated by \`bbsim generate\` from scenarios/${scenario.name}.ts — do not edit; regenerate.
+// ${scenario.description}
+// Flows: ${used.map((f) => `${f} (${FLOWS[f].title})`).join('; ')}.
+// Run: k6 run -e BASE_URL=http://127.0.0.1:8080 k6/${scenario.name}.js
+// Sim clock speed ${scenario.clock.speed}: rates and durations below are wall time.
+import http from 'k6/http';
+import { check, sleep } from 'k6';
+import { Counter } from 'k6/metrics';
+
+const BASE_URL = __ENV.BASE_URL || 'http://127.0.0.1:8080';
+const SPEED = ${scenario.clock.speed};
+const SUMMARY = __ENV.SUMMARY_PATH || 'results/${scenario.name}-summary.json';
+const DATA = ${JSON.stringify(data)};
+
+const lettersOffered = new Counter('bbsim_letters_offered');
+const lettersAdmitted = new Counter('bbsim_letters_admitted');
+const lettersCoded = new Counter('bbsim_letters_coded');
+const batchesRefused = new Counter('bbsim_batches_refused');
+const authentications = new Counter('bbsim_authentications');
+
+export const options = ${JSON.stringify(options, null, 2)};
+${HELPERS}
+${used.map((f) => FLOW_FUNCTIONS[f]).join('\n')}
+
+export function handleSummary(data) {
+  const out = {};
+  out[SUMMARY] = JSON.stringify({ scenario: ${JSON.stringify(scenario.name)}, speed: SPEED, k6: data }, null, 2);
+  out.stdout = 'bbsim: k6 summary written to ' + SUMMARY + '\\n';
+  return out;
+}
+`;
+}

@@ -1,0 +1,1 @@
+export * from './generate-k6.ts';
