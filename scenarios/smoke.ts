@@ -4,8 +4,8 @@ import { perMinute } from '../src/norms/index.ts';
 /** Every service at a light load: a quick check that the mock (or a target) answers and the norms hold. */
 export default defineScenario({
   name: 'smoke',
-  description: 'Every service at light load for two sim minutes',
-  clock: { speed: 1 },
+  description: 'Every service at light load for three sim minutes (30 s of wall time)',
+  clock: { speed: 6 },
   flows: [
     { flow: 'deliver-batch', weight: 2 },
     { flow: 'fetch-verwerkingsberichten', weight: 1 },
@@ -14,6 +14,6 @@ export default defineScenario({
     { flow: 'subscription-request', weight: 1 },
     { flow: 'machtigen-check', weight: 1 },
   ],
-  load: { kind: 'constant', rate: perMinute(600), duration: '2m' },
+  load: { kind: 'constant', rate: perMinute(600), duration: '3m' },
   data: { batchSize: 50, attachmentShare: 0.3, attachmentBytes: 50_000 },
 });

@@ -528,3 +528,14 @@ function notificationRows(s: SqliteStore): { enqueued_at: number; notify_at: num
     db.close();
   }
 }
+
+describe('closing', () => {
+  it('an otherwise idle process that closes the store ends normally (the checkpointer is awaited)', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const root = join(import.meta.dirname, '..');
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '-e',
+      `const { openSqliteStore } = await import(${JSON.stringify(join(root, 'src', 'store', 'sqlite-store.ts'))}); const s = openSqliteStore({}); await s.close(); console.log('closed');`,
+    ], { cwd: root, encoding: 'utf8' });
+    expect(out.trim()).toBe('closed');
+  });
+});

@@ -1,6 +1,6 @@
-import { readdirSync, readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
-import { join, resolve, basename } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadScenarios } from './load-scenarios.ts';
 import type { Command } from 'commander';
 import { generateK6Script } from '../k6gen/index.ts';
 import { loadMockConfig } from '../mock/config.ts';
@@ -8,19 +8,6 @@ import { createPopulation } from '../population/index.ts';
 import type { Scenario } from '../scenario/index.ts';
 
 interface Options { check?: boolean; scenarios: string; out: string }
-
-/** Loads scenarios/<name>.ts modules (default export: a defineScenario result). */
-async function loadScenarios(dir: string, names: readonly string[]): Promise<Scenario[]> {
-  const files = names.length > 0 ? names.map((n) => join(dir, `${n.replace(/\.ts$/, '')}.ts`)) : readdirSync(dir).filter((f) => f.endsWith('.ts')).sort().map((f) => join(dir, f));
-  const out: Scenario[] = [];
-  for (const file of files) {
-    if (!existsSync(file)) throw new Error(`no scenario ${basename(file)} in ${dir}`);
-    const mod = (await import(pathToFileURL(resolve(file)).href)) as { default?: Scenario };
-    if (!mod.default) throw new Error(`${file} has no default export (export default defineScenario({...}))`);
-    out.push(mod.default);
-  }
-  return out;
-}
 
 export function generateCommand(program: Command): void {
   program.command('generate')

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { mockCommand } from './mock-command.ts';
 import { exampleBatchCommand } from './example-batch-command.ts';
 import { generateCommand } from './generate-command.ts';
+import { runCommand } from './run-command.ts';
 
 const program = new Command();
 program
@@ -15,6 +16,7 @@ program
 mockCommand(program);
 exampleBatchCommand(program);
 generateCommand(program);
+runCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -37,6 +37,9 @@ export function startCheckpointer(path: string, intervalMs: number): Checkpointe
     stop() {
       stopped ??= new Promise<void>((resolve) => {
         worker.once('exit', () => resolve());
+        // Unref'd while running (it must not keep a finished process alive), but stopping is awaited:
+        // without ref() an otherwise idle process would end before the worker says it is done.
+        worker.ref();
         worker.postMessage('stop');
       });
       return stopped;

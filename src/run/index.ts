@@ -1,0 +1,3 @@
+export * from './verdict.ts';
+export * from './junit.ts';
+export * from './runner.ts';

@@ -1,0 +1,121 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { generateK6Script } from '../k6gen/index.ts';
+import { buildMock } from '../mock/app.ts';
+import { loadMockConfig } from '../mock/config.ts';
+import { createPopulation } from '../population/index.ts';
+import type { Scenario } from '../scenario/index.ts';
+import { junitXml } from './junit.ts';
+import { allHold, verdictRows, type K6Summary, type ServerFigures, type VerdictRow } from './verdict.ts';
+
+export interface RunOptions {
+  readonly scenario: Scenario;
+  /** Base URL of the system under test; absent: start the mock (embedded SQLite) on a free port. */
+  readonly target?: string;
+  /** Parent folder of the run folder (results/). */
+  readonly outDir: string;
+  readonly k6Path: string;
+  /** Progress and k6's own output. */
+  readonly log: (line: string) => void;
+}
+
+export interface RunResult {
+  readonly runId: string;
+  readonly dir: string;
+  readonly rows: readonly VerdictRow[];
+  /** 0: every checked norm holds; 1: a norm is breached; 2: the run could not be done. */
+  readonly exitCode: 0 | 1 | 2;
+  readonly error?: string;
+}
+
+async function getJson(url: string): Promise<unknown> {
+  try {
+    const res = await fetch(url);
+    return res.ok ? await res.json() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What the mock knows and the load generator cannot see. Any missing endpoint is simply absent. */
+async function serverFigures(base: string): Promise<ServerFigures & Record<string, unknown>> {
+  const [status, digid, machtigen, validatieservice, abonnementservice, availability] = await Promise.all([
+    getJson(`${base}/status`), getJson(`${base}/digid/stats`), getJson(`${base}/machtigen/v1/stats`),
+    getJson(`${base}/validatieservice/stats`), getJson(`${base}/abonnementservice/v1/stats`), getJson(`${base}/availability`),
+  ]);
+  return { status, digid, machtigen, validatieservice, abonnementservice, availability } as ServerFigures & Record<string, unknown>;
+}
+
+function runK6(k6: string, args: readonly string[], log: (l: string) => void): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(k6, [...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const relay = (d: Buffer): void => { for (const line of d.toString().split('\n')) if (line.trim()) log(`  k6 | ${line}`); };
+    child.stdout.on('data', relay);
+    child.stderr.on('data', relay);
+    child.on('error', (err) => { log(`k6 could not start: ${err.message}`); resolve(-1); });
+    child.on('exit', (code) => resolve(code ?? -1));
+  });
+}
+
+/**
+ * Runs a scenario: generates its k6 script, starts the mock unless a target is given, runs k6,
+ * reads k6's summary and the server's figures, and writes results/<run-id>/ with summary.json,
+ * verdict.json and junit.xml.
+ */
+export async function runScenario(opts: RunOptions): Promise<RunResult> {
+  const { scenario, log } = opts;
+  const runId = `${scenario.name}-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  const dir = join(opts.outDir, runId);
+  mkdirSync(dir, { recursive: true });
+  const config = loadMockConfig({});
+  const afnemer = config.afnemers[0]!;
+  const script = join(dir, `${scenario.name}.js`);
+  writeFileSync(script, generateK6Script(scenario, {
+    population: createPopulation({ seed: config.seed, ...config.population }),
+    afnemer: { oin: afnemer.oin, berichtType: afnemer.berichtTypes[0] ?? 'BRIEF' },
+    ...(scenario.clock.start !== undefined ? { at: Date.parse(scenario.clock.start) } : {}),
+  }));
+
+  let mock: FastifyInstance | undefined;
+  let base = opts.target;
+  const started = performance.now();
+  try {
+    if (base === undefined) {
+      mock = await buildMock({ db: join(dir, 'mock.db'), clock: { speed: scenario.clock.speed, ...(scenario.clock.start !== undefined ? { start: scenario.clock.start } : {}) } });
+      base = await mock.listen({ port: 0, host: '127.0.0.1' });
+      log(`mock listening on ${base} (sim speed ${scenario.clock.speed})`);
+    }
+    const summaryPath = join(dir, 'k6-summary.json');
+    log(`running k6 on ${scenario.name} against ${base}`);
+    const code = await runK6(opts.k6Path, ['run', '--no-usage-report', '-e', `BASE_URL=${base}`, '-e', `SUMMARY_PATH=${summaryPath}`, script], log);
+    // 99: k6 ran and a threshold failed — the verdict says which; anything else is "could not run".
+    if ((code !== 0 && code !== 99) || !existsSync(summaryPath)) {
+      return { runId, dir, rows: [], exitCode: 2, error: `k6 exited with ${code} and no summary at ${summaryPath}` };
+    }
+    const k6 = (JSON.parse(readFileSync(summaryPath, 'utf8')) as { k6: K6Summary }).k6;
+    const server = await serverFigures(base);
+    const rows = verdictRows(scenario.norms, k6, server);
+    const seconds = (performance.now() - started) / 1000;
+    writeFileSync(join(dir, 'summary.json'), JSON.stringify({ scenario: scenario.name, runId, target: opts.target ?? 'mock', speed: scenario.clock.speed, seconds, k6, server }, null, 2));
+    writeFileSync(join(dir, 'verdict.json'), JSON.stringify({ scenario: scenario.name, runId, holds: allHold(rows), rows }, null, 2));
+    writeFileSync(join(dir, 'junit.xml'), junitXml(scenario.name, rows, seconds));
+    return { runId, dir, rows, exitCode: allHold(rows) ? 0 : 1 };
+  } catch (err) {
+    return { runId, dir, rows: [], exitCode: 2, error: (err as Error).message };
+  } finally {
+    await mock?.close();
+  }
+}
+
+/** The verdict as a terminal table. */
+export function verdictTable(rows: readonly VerdictRow[]): string {
+  const fmt = (x: number | undefined): string => (x === undefined ? '—' : Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(2));
+  const head = ['norm', 'limit', 'measured', 'margin', 'verdict', 'priority'];
+  const body = rows.map((r) => [r.normId, `${r.limit} ${r.unit}`, fmt(r.measured), fmt(r.margin), r.status === 'pass' ? 'PASS' : r.status === 'fail' ? 'FAIL' : 'n/a',
+    r.priority ? `P${r.priority.priority} (${r.priority.resolution})` : '']);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? '').length)));
+  const line = (cells: readonly string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ');
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
+}
