@@ -104,3 +104,14 @@ describe('capacity model refunds', () => {
     model.close();
   });
 });
+
+describe('peak offered load', () => {
+  it('keeps the most units offered in any window, refused ones included', () => {
+    const limiter = new WindowLimiter([{ window: 'minute', limit: 3 }]);
+    const t = Date.UTC(2026, 2, 1, 19, 0, 0);
+    for (let i = 0; i < 5; i++) limiter.tryAdmit(t + i);
+    expect(limiter.used(t)).toEqual([3]);
+    limiter.tryAdmit(t + MINUTE);
+    expect(limiter.peakOffered()).toEqual([5]);
+  });
+});

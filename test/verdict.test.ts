@@ -49,3 +49,12 @@ describe('verdict', () => {
     }
   }, 90_000);
 });
+
+describe('capacity norms in the verdict', () => {
+  it('a DigiD minute with more than 10,000 authentications offered breaches the capacity norm', () => {
+    const rows = verdictRows(['digid.authentications-per-minute'], { metrics: {} }, { digid: { peakOfferedPerMinute: 12_000 } });
+    expect(rows[0]).toMatchObject({ measured: 12_000, margin: -2000, status: 'fail' });
+    const ok = verdictRows(['digid.authentications-per-minute'], { metrics: {} }, { digid: { peakOfferedPerMinute: 9000 } });
+    expect(ok[0]).toMatchObject({ status: 'pass', margin: 1000 });
+  });
+});

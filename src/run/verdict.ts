@@ -10,8 +10,9 @@ export interface ServerFigures {
   readonly status?: { readonly intake?: { readonly maxProcessingDelayMs?: number } };
   /** The mock's /availability for the run's sim month. */
   readonly availability?: { readonly services?: readonly { readonly service: string; readonly availabilityPercent: number }[] };
-  readonly digid?: { readonly withinNormPercent?: number; readonly averageMs?: number };
-  readonly machtigen?: { readonly withinNormPercent?: number; readonly averageMs?: number };
+  readonly digid?: { readonly withinNormPercent?: number; readonly averageMs?: number; readonly peakOfferedPerMinute?: number };
+  readonly machtigen?: { readonly withinNormPercent?: number; readonly averageMs?: number; readonly peakOfferedPerMinute?: number };
+  readonly validatieservice?: { readonly peakOfferedPerHour?: number };
 }
 
 export type VerdictStatus = 'pass' | 'fail' | 'not-measured';
@@ -30,6 +31,13 @@ export interface VerdictRow {
   /** For a breach: the SNO incident priority it would be and its resolution time. */
   readonly priority?: { readonly priority: Priority; readonly resolution: string };
 }
+
+/** Rate norms read from the mock's busiest window: value and where it came from. */
+const PEAK_OFFERED: Readonly<Record<string, (s: ServerFigures) => [number | undefined, string]>> = {
+  'digid.authentications-per-minute': (s) => [s.digid?.peakOfferedPerMinute, 'mock /digid/stats peakOfferedPerMinute (busiest sim minute)'],
+  'machtigen.transactions-per-minute': (s) => [s.machtigen?.peakOfferedPerMinute, 'mock /machtigen/v1/stats peakOfferedPerMinute (busiest sim minute)'],
+  'validatieservice.queries-per-hour': (s) => [s.validatieservice?.peakOfferedPerHour, 'mock /validatieservice/stats peakOfferedPerHour (busiest sim hour)'],
+};
 
 function statKey(n: Norm): string | undefined {
   if (n.statistic === 'avg') return 'avg';
@@ -60,6 +68,11 @@ export function verdictRows(normIds: readonly string[], k6: K6Summary, server: S
         const ok = share >= n.attainment;
         return row(n, measured, `${source}; ${share.toFixed(2)} % of sim minutes within (mock)`, ok && (measured === undefined || measured <= n.limit));
       }
+    } else if (n.quantity === 'rate' && PEAK_OFFERED[n.id]) {
+      // A capacity norm holds when the load offered in its busiest window fits it (sim time, mock).
+      const [value, from] = PEAK_OFFERED[n.id]!(server);
+      measured = value;
+      source = from;
     } else if (n.quantity === 'availability') {
       // MijnOverheid's 99 % covers the Berichtenbox services: the lowest of them counts.
       const services = n.service === 'mijnoverheid' ? ['berichtenbox-intake', 'presentatie', 'validatieservice', 'abonnementservice'] : [n.service];

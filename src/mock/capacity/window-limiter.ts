@@ -45,6 +45,8 @@ export type Admission =
 export class WindowLimiter {
   readonly limits: readonly WindowLimit[];
   readonly #counts: { key: number; count: number }[];
+  /** Units offered (admitted or not) in the current bucket, and the most offered in any bucket. */
+  readonly #offered: { key: number; count: number; peak: number }[];
 
   constructor(limits: readonly WindowLimit[]) {
     for (const l of limits) {
@@ -52,11 +54,27 @@ export class WindowLimiter {
     }
     this.limits = limits;
     this.#counts = limits.map(() => ({ key: Number.NaN, count: 0 }));
+    this.#offered = limits.map(() => ({ key: Number.NaN, count: 0, peak: 0 }));
+  }
+
+  /** The most units offered in one window instance so far, per limit (the load the norm is held against). */
+  peakOffered(): number[] {
+    return this.#offered.map((o) => o.peak);
   }
 
   /** Admits n units at t if every window has room, counting them; otherwise counts nothing. */
   tryAdmit(t: number, n = 1): Admission {
     const buckets = this.limits.map((l) => bucketOf(l.window, t));
+    for (const [i, b] of buckets.entries()) {
+      if (!b) continue;
+      const o = this.#offered[i]!;
+      if (o.key !== b.key) {
+        o.key = b.key;
+        o.count = 0;
+      }
+      o.count += n;
+      o.peak = Math.max(o.peak, o.count);
+    }
     for (const [i, l] of this.limits.entries()) {
       const b = buckets[i];
       if (!b) continue; // a night limit outside the night does not apply

@@ -390,6 +390,7 @@ export async function digidPlugin(app: FastifyInstance): Promise<void> {
       limit: cfg.perMinute,
       used,
       remaining: Math.max(0, cfg.perMinute - used),
+      peakOfferedPerMinute: model.limiter.peakOffered()[0] ?? 0,
       capacityNorm: { id: DIGID_AUTHENTICATIONS_PER_MINUTE.id, limit: DIGID_AUTHENTICATIONS_PER_MINUTE.limit },
       server: { concurrency, maxQueue, busy: model.server.busy, queued: model.server.queued },
       pendingRequests: pending.size,

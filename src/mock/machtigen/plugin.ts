@@ -219,6 +219,7 @@ export async function machtigenPlugin(app: FastifyInstance): Promise<void> {
       normLimit: MACHTIGEN_TRANSACTIONS_PER_MINUTE.limit,
       used,
       remaining: Math.max(0, cfg.perMinute - used),
+      peakOfferedPerMinute: model.limiter.peakOffered()[0] ?? 0,
       concurrency: cfg.concurrency, busy: model.server.busy, queued: model.server.queued, maxQueue: cfg.maxQueue,
     };
   });
