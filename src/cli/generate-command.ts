@@ -2,9 +2,7 @@ import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadScenarios } from './load-scenarios.ts';
 import type { Command } from 'commander';
-import { generateK6Script } from '../k6gen/index.ts';
-import { loadMockConfig } from '../mock/config.ts';
-import { createPopulation } from '../population/index.ts';
+import { generateDefaultK6Script } from '../k6gen/index.ts';
 import type { Scenario } from '../scenario/index.ts';
 
 interface Options { check?: boolean; scenarios: string; out: string }
@@ -22,9 +20,6 @@ Examples:
   $ bbsim generate smoke          # k6/smoke.js
   $ bbsim generate --check        # CI: fail when a generated script is stale`)
     .action(async (names: string[], opts: Options) => {
-      const config = loadMockConfig({});
-      const population = createPopulation({ seed: config.seed, ...config.population });
-      const afnemer = config.afnemers[0]!;
       let scenarios: Scenario[];
       try {
         scenarios = await loadScenarios(opts.scenarios, names);
@@ -35,10 +30,7 @@ Examples:
       mkdirSync(opts.out, { recursive: true });
       let stale = 0;
       for (const s of scenarios) {
-        const text = generateK6Script(s, {
-          population, afnemer: { oin: afnemer.oin, berichtType: afnemer.berichtTypes[0] ?? 'BRIEF' },
-          ...(s.clock.start !== undefined ? { at: Date.parse(s.clock.start) } : {}),
-        });
+        const text = generateDefaultK6Script(s);
         const file = join(opts.out, `${s.name}.js`);
         const current = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
         if (opts.check) {

@@ -1,6 +1,7 @@
 import { minimalPdf } from '../berichten/index.ts';
 import { NORMS, type Norm } from '../norms/index.ts';
-import type { Population } from '../population/index.ts';
+import { createPopulation, type Population } from '../population/index.ts';
+import { loadMockConfig } from '../mock/config.ts';
 import { wallProfile, FLOWS, type FlowName, type Scenario } from '../scenario/index.ts';
 import { FLOW_FUNCTIONS, HELPERS } from './flows-js.ts';
 
@@ -119,4 +120,18 @@ export function handleSummary(data) {
   return out;
 }
 `;
+}
+
+/**
+ * The script for a scenario against the mock's default config: its population, and its first
+ * afnemer with that afnemer's first BerichtType (what `bbsim generate` commits and `bbsim run` uses).
+ */
+export function generateDefaultK6Script(scenario: Scenario): string {
+  const config = loadMockConfig({});
+  const afnemer = config.afnemers[0]!;
+  return generateK6Script(scenario, {
+    population: createPopulation({ seed: config.seed, ...config.population }),
+    afnemer: { oin: afnemer.oin, berichtType: afnemer.berichtTypes[0] ?? 'BRIEF' },
+    ...(scenario.clock.start !== undefined ? { at: Date.parse(scenario.clock.start) } : {}),
+  });
 }

@@ -2,10 +2,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { generateK6Script } from '../k6gen/index.ts';
+import { generateDefaultK6Script } from '../k6gen/index.ts';
 import { buildMock } from '../mock/app.ts';
-import { loadMockConfig } from '../mock/config.ts';
-import { createPopulation } from '../population/index.ts';
 import type { Scenario } from '../scenario/index.ts';
 import { junitXml } from './junit.ts';
 import { allHold, verdictRows, type K6Summary, type ServerFigures, type VerdictRow } from './verdict.ts';
@@ -69,14 +67,8 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   const runId = `${scenario.name}-${new Date().toISOString().replace(/[:.]/g, '-')}`;
   const dir = join(opts.outDir, runId);
   mkdirSync(dir, { recursive: true });
-  const config = loadMockConfig({});
-  const afnemer = config.afnemers[0]!;
   const script = join(dir, `${scenario.name}.js`);
-  writeFileSync(script, generateK6Script(scenario, {
-    population: createPopulation({ seed: config.seed, ...config.population }),
-    afnemer: { oin: afnemer.oin, berichtType: afnemer.berichtTypes[0] ?? 'BRIEF' },
-    ...(scenario.clock.start !== undefined ? { at: Date.parse(scenario.clock.start) } : {}),
-  }));
+  writeFileSync(script, generateDefaultK6Script(scenario));
 
   let mock: FastifyInstance | undefined;
   let base = opts.target;

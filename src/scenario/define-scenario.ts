@@ -1,4 +1,4 @@
-import { NORMS, BATCH_LETTERS, MAX_SHARE_WITH_ATTACHMENT, MAX_ATTACHMENT_BYTES, OIN_DIGITS, type Rate, type Service } from '../norms/index.ts';
+import { NORMS, DIGID_AUTHENTICATIONS_PER_MINUTE, MESSAGES_PER_HOUR, BATCH_LETTERS, MAX_SHARE_WITH_ATTACHMENT, MAX_ATTACHMENT_BYTES, OIN_DIGITS, type Rate, type Service } from '../norms/index.ts';
 import { parseDuration } from './duration.ts';
 import { FLOWS, type FlowName, type LoadProfile, type Scenario, type ScenarioInput } from './types.ts';
 
@@ -13,7 +13,7 @@ const NAME = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 function checkRate(path: string, r: Rate | undefined, issues: string[]): void {
   if (!r || typeof r !== 'object' || !(r.count >= 0) || !Number.isFinite(r.perSecond)) {
-    issues.push(`${path}: must be a rate such as perMinute(10_000) or perHour(150_000)`);
+    issues.push(`${path}: must be a rate such as perMinute(${DIGID_AUTHENTICATIONS_PER_MINUTE.limit}) or perHour(${MESSAGES_PER_HOUR.limit})`);
   }
 }
 

@@ -16,7 +16,7 @@ export type FlowName = keyof typeof FLOWS;
 /** A simulated duration: '90s', '10m', '2h', '1d' or milliseconds. */
 export type SimDuration = string | number;
 
-/** A load profile on the sim clock, in the norms' own units (perMinute(10_000), perHour(150_000)). */
+/** A load profile on the sim clock, in the norms' own units (perMinute(n), perHour(n): see src/norms/rate.ts). */
 export type LoadProfile =
   | { readonly kind: 'constant'; readonly rate: Rate; readonly duration: SimDuration }
   | { readonly kind: 'ramp'; readonly from: Rate; readonly to: Rate; readonly duration: SimDuration }
