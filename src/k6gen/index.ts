@@ -1,1 +1,2 @@
 export * from './generate-k6.ts';
+export * from './scenario-data.ts';
