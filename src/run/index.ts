@@ -1,3 +1,4 @@
 export * from './verdict.ts';
 export * from './junit.ts';
 export * from './runner.ts';
+export * from './summary.ts';
