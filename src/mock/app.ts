@@ -20,7 +20,10 @@ import { digidPlugin } from './digid/plugin.ts';
 import { machtigenPlugin } from './machtigen/plugin.ts';
 import { validatieservicePlugin } from './validatieservice/plugin.ts';
 import { abonnementservicePlugin } from './abonnementservice/plugin.ts';
-import { createServiceMetrics } from './capacity/index.ts';
+import { createServiceMetrics, WindowLimiter, type LimitWindow } from './capacity/index.ts';
+
+/** The windows ctx.intakeOffered counts in, in this order (read back by /status). */
+const OFFERED_WINDOWS: readonly LimitWindow[] = ['minute', 'hour', 'day'];
 
 export interface MockDependencies {
   /** Default: a SimClock from the config's start and speed. Tests pass a ManualClock. */
@@ -54,6 +57,7 @@ export async function buildMock(configInput: MockConfig | MockConfigInput = {}, 
     tokens: createSessionTokens(config.auth.secret),
     metrics,
     serviceMetrics: createServiceMetrics(metrics.registry),
+    intakeOffered: new WindowLimiter(OFFERED_WINDOWS.map((window) => ({ window, limit: Number.POSITIVE_INFINITY }))),
   };
 
   const app = Fastify({

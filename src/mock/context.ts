@@ -4,7 +4,7 @@ import type { Store } from '../store/store.ts';
 import type { MockConfig } from './config.ts';
 import type { MockMetrics } from './metrics.ts';
 import type { SessionTokens } from './session-token.ts';
-import type { ServiceMetrics } from './capacity/index.ts';
+import type { ServiceMetrics, WindowLimiter } from './capacity/index.ts';
 
 export interface KnownAfnemer {
   readonly oin: string;
@@ -23,6 +23,11 @@ export interface MockContext {
   /** Per-service capacity metrics (admitted, refused, queue, latency), in the same registry. */
   readonly serviceMetrics: ServiceMetrics;
   readonly afnemers: ReadonlyMap<string, KnownAfnemer>;
+  /**
+   * Letters offered to the intake (admitted or refused) per sim minute, hour and day: the load the
+   * capacity norms are held against. In memory; limits are infinite (it only counts).
+   */
+  readonly intakeOffered: WindowLimiter;
   /** Runs the processing step now (the background worker calls it too); returns deliveries processed. */
   processDue(): Promise<number>;
 }

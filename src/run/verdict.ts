@@ -5,14 +5,33 @@ export interface K6Summary {
   readonly metrics: Readonly<Record<string, { readonly values: Readonly<Record<string, number>> }>>;
 }
 
+/** Busiest-window figures of one Abonnementservice kind (mock /abonnementservice/v1/stats). */
+interface SubscriptionKindFigures {
+  readonly maxLeadTimeMs?: number;
+  readonly pendingOverNorm?: number;
+  readonly night?: { readonly peakOffered?: number };
+}
+
 /** Server-side figures from the mock (absent when the target is not the mock). */
 export interface ServerFigures {
-  readonly status?: { readonly intake?: { readonly maxProcessingDelayMs?: number } };
+  readonly status?: {
+    readonly intake?: {
+      readonly maxProcessingDelayMs?: number;
+      readonly maxParkingDelayMs?: number;
+      readonly peakOffered?: { readonly perMinute?: number; readonly perHour?: number; readonly perDay?: number };
+    };
+    readonly notifications?: {
+      readonly maxDelayMs?: number;
+      readonly carriedOverByDay?: Readonly<Record<string, number>>;
+      readonly peaks?: { readonly enqueuedPerHour?: number; readonly enqueuedPerDay?: number; readonly sentPerHour?: number; readonly sentPerDay?: number };
+    };
+  };
   /** The mock's /availability for the run's sim month. */
   readonly availability?: { readonly services?: readonly { readonly service: string; readonly availabilityPercent: number }[] };
   readonly digid?: { readonly withinNormPercent?: number; readonly averageMs?: number; readonly peakOfferedPerMinute?: number };
   readonly machtigen?: { readonly withinNormPercent?: number; readonly averageMs?: number; readonly peakOfferedPerMinute?: number };
   readonly validatieservice?: { readonly peakOfferedPerHour?: number };
+  readonly abonnementservice?: { readonly kinds?: Readonly<Record<string, SubscriptionKindFigures>> };
 }
 
 export type VerdictStatus = 'pass' | 'fail' | 'not-measured';
@@ -32,12 +51,54 @@ export interface VerdictRow {
   readonly priority?: { readonly priority: Priority; readonly resolution: string };
 }
 
-/** Rate norms read from the mock's busiest window: value and where it came from. */
-const PEAK_OFFERED: Readonly<Record<string, (s: ServerFigures) => [number | undefined, string]>> = {
+/** A figure, where it came from, and (rarely) a breach the figure alone does not show. */
+type Measure = (s: ServerFigures) => [value: number | undefined, source: string, breach?: boolean];
+
+const hours = (ms: number | undefined): string => (ms === undefined ? '?' : `${(ms / 3_600_000).toFixed(2)} h`);
+const night = (kind: string): Measure => (s) => [s.abonnementservice?.kinds?.[kind]?.night?.peakOffered,
+  `mock /abonnementservice/v1/stats kinds.${kind}.night.peakOffered (busiest sim night)`];
+
+/**
+ * Norms measured from the mock's own figures (sim time). A capacity norm holds when the load offered
+ * in its busiest window fits it: over it, the mock refuses, queues or carries over, and the source
+ * says how far that went.
+ */
+const FROM_SERVER: Readonly<Record<string, Measure>> = {
   'digid.authentications-per-minute': (s) => [s.digid?.peakOfferedPerMinute, 'mock /digid/stats peakOfferedPerMinute (busiest sim minute)'],
   'machtigen.transactions-per-minute': (s) => [s.machtigen?.peakOfferedPerMinute, 'mock /machtigen/v1/stats peakOfferedPerMinute (busiest sim minute)'],
   'validatieservice.queries-per-hour': (s) => [s.validatieservice?.peakOfferedPerHour, 'mock /validatieservice/stats peakOfferedPerHour (busiest sim hour)'],
+  'berichtenbox.messages-per-hour': (s) => [s.status?.intake?.peakOffered?.perHour, 'mock /status intake.peakOffered.perHour (letters offered in the busiest sim hour)'],
+  'berichtenbox.messages-per-day': (s) => [s.status?.intake?.peakOffered?.perDay, 'mock /status intake.peakOffered.perDay (letters offered in the busiest sim day)'],
+  'berichtenbox.parked-per-second': (s) => {
+    const perMinute = s.status?.intake?.peakOffered?.perMinute;
+    return [perMinute === undefined ? undefined : perMinute / 60,
+      `mock /status intake.peakOffered.perMinute / 60 (busiest sim minute); longest parking delay ${((s.status?.intake?.maxParkingDelayMs ?? 0) / 1000).toFixed(0)} sim s`];
+  },
+  'notificaties.per-hour': (s) => [s.status?.notifications?.peaks?.enqueuedPerHour,
+    `mock /status notifications.peaks.enqueuedPerHour (busiest sim hour); longest notification delay ${hours(s.status?.notifications?.maxDelayMs)}`],
+  'notificaties.per-day': (s) => {
+    const carried = Object.values(s.status?.notifications?.carriedOverByDay ?? {}).reduce((a, b) => a + b, 0);
+    return [s.status?.notifications?.peaks?.enqueuedPerDay, `mock /status notifications.peaks.enqueuedPerDay (busiest sim day); ${carried} carried over to a later day`];
+  },
+  'abonnementservice.night-alles': night('alles'),
+  'abonnementservice.night-bsn-lijst': night('bsn-lijst'),
+  'abonnementservice.night-mutatiebasis': night('mutatiebasis'),
+  'abonnementservice.lead-time': (s) => {
+    const kinds = Object.values(s.abonnementservice?.kinds ?? {});
+    if (kinds.length === 0) return [undefined, 'mock /abonnementservice/v1/stats'];
+    const ms = Math.max(...kinds.map((k) => k.maxLeadTimeMs ?? 0));
+    const late = kinds.reduce((a, k) => a + (k.pendingOverNorm ?? 0), 0);
+    // A request still waiting past the norm counts as late even though it has no lead time yet.
+    return [ms / 1000, `mock /abonnementservice/v1/stats max maxLeadTimeMs (sim s)${late > 0 ? `; ${late} still pending past the norm` : ''}`, late > 0];
+  },
+  'berichtenbox.max-processing-time': (s) => {
+    const ms = s.status?.intake?.maxProcessingDelayMs;
+    return [ms === undefined ? undefined : ms / 1000, 'mock /status intake.maxProcessingDelayMs (sim s)'];
+  },
 };
+
+/** Norms no load run measures: properties of the service's design, operation or documents. */
+const NOT_BY_LOAD: ReadonlySet<Norm['quantity']> = new Set(['count', 'share', 'size']);
 
 function statKey(n: Norm): string | undefined {
   if (n.statistic === 'avg') return 'avg';
@@ -68,23 +129,20 @@ export function verdictRows(normIds: readonly string[], k6: K6Summary, server: S
         const ok = share >= n.attainment;
         return row(n, measured, `${source}; ${share.toFixed(2)} % of sim minutes within (mock)`, ok && (measured === undefined || measured <= n.limit));
       }
-    } else if (n.quantity === 'rate' && PEAK_OFFERED[n.id]) {
-      // A capacity norm holds when the load offered in its busiest window fits it (sim time, mock).
-      const [value, from] = PEAK_OFFERED[n.id]!(server);
-      measured = value;
-      source = from;
+    } else if (FROM_SERVER[n.id]) {
+      const [value, from, breach] = FROM_SERVER[n.id]!(server);
+      if (breach && value !== undefined) return row(n, value, from, false);
+      [measured, source] = [value, from];
     } else if (n.quantity === 'availability') {
       // MijnOverheid's 99 % covers the Berichtenbox services: the lowest of them counts.
       const services = n.service === 'mijnoverheid' ? ['berichtenbox-intake', 'presentatie', 'validatieservice', 'abonnementservice'] : [n.service];
       const figures = (server.availability?.services ?? []).filter((s) => services.includes(s.service)).map((s) => s.availabilityPercent);
       measured = figures.length ? Math.min(...figures) : undefined;
       source = 'mock /availability (SNO formula, sim month)';
-    } else if (n.id === 'berichtenbox.max-processing-time') {
-      const ms = server.status?.intake?.maxProcessingDelayMs;
-      measured = ms === undefined ? undefined : ms / 1000;
-      source = 'mock /status intake.maxProcessingDelayMs (sim s)';
+    } else if (NOT_BY_LOAD.has(n.quantity) || n.quantity === 'duration') {
+      source = 'a property of the service (design, operation or documents), not measured by a load run';
     }
-    if (measured === undefined) return row(n, undefined, source === '—' ? 'not measured by this run' : source, undefined);
+    if (measured === undefined) return row(n, undefined, source === '—' ? 'not measured by this run' : source.startsWith('a property') ? source : `${source}: no figure`, undefined);
     return row(n, measured, source, n.bound === 'max' ? measured <= n.limit : measured >= n.limit);
   });
 }

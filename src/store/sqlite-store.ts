@@ -9,7 +9,7 @@ import { migrate } from './migrations.ts';
 import { startCheckpointer, type Checkpointer } from './checkpointer.ts';
 import type {
   BijlageContent, DeliveryInput, DeliveryResult, DeliveryView, IntakeStats, LetterPage, LetterQuery, LetterSummary, LetterView,
-  NotificationPlanner, NotificationState, NotificationStats, PortalQuery, PortalRow, Store, VerwerkingsberichtItem,
+  NotificationPeaks, NotificationPlanner, NotificationState, NotificationStats, PortalQuery, PortalRow, Store, VerwerkingsberichtItem,
   VerwerkingsberichtPage, VerwerkingsberichtQuery,
 } from './store.ts';
 
@@ -563,6 +563,17 @@ export class SqliteStore implements Store {
       }
     }
     return { enqueued, backlog: enqueued - sent.sent, sent: sent.sent, maxDelayMs: sent.maxDelayMs, carriedOverByDay: { ...sent.carried } };
+  }
+
+  async notificationPeaks(): Promise<NotificationPeaks> {
+    // Amsterdam hours start on whole UTC hours, so floor(t / 1 h) is the sim hour; days are stored as keys.
+    const peak = (sql: string): number => (this.db.prepare(sql).pluck().get() as number | null) ?? 0;
+    return {
+      enqueuedPerHour: peak('SELECT max(n) FROM (SELECT count(*) AS n FROM notifications GROUP BY enqueued_at / 3600000)'),
+      enqueuedPerDay: peak('SELECT max(n) FROM (SELECT count(*) AS n FROM notifications GROUP BY enqueued_day)'),
+      sentPerHour: peak('SELECT max(n) FROM (SELECT count(*) AS n FROM notifications GROUP BY notify_at / 3600000)'),
+      sentPerDay: peak('SELECT max(n) FROM (SELECT count(*) AS n FROM notifications GROUP BY notify_day)'),
+    };
   }
 
   async countLetters(): Promise<number> {

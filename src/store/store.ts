@@ -53,6 +53,11 @@ export interface Store {
   /** Letters admitted in the given global hour and day windows (the limiter's state). */
   windowCounts(hourKey: string, dayKey: string): Promise<{ hour: number; day: number }>;
 
+  /**
+   * The busiest sim hour and calendar day of the notification queue: demand (enqueued) against what
+   * went out (notify_at), for the 125,000/h and 3,000,000/day norms. A full scan: for reports, not hot paths.
+   */
+  notificationPeaks(): Promise<NotificationPeaks>;
   /** Counts for tests and reconciliation. */
   countLetters(): Promise<number>;
   /** Closes the database; pending work is committed or rolled back first. */
@@ -223,6 +228,13 @@ export interface IntakeStats {
   readonly maxProcessingDelayMs: number;
   /** Largest received→parked delay of the last letter of a delivery, sim ms. */
   readonly maxParkingDelayMs: number;
+}
+
+export interface NotificationPeaks {
+  readonly enqueuedPerHour: number;
+  readonly enqueuedPerDay: number;
+  readonly sentPerHour: number;
+  readonly sentPerDay: number;
 }
 
 export interface NotificationStats {

@@ -117,6 +117,19 @@ export async function abonnementservicePlugin(app: FastifyInstance): Promise<voi
   let pending: Verzoek[] = [];
   let storedBsns = 0;
 
+  /**
+   * Requests offered per kind in the busiest night (the load the night quota norms are held
+   * against); a request outside the window counts for the night it waits for.
+   */
+  const offered = Object.fromEntries(KINDS.map((k) => [k, { night: Number.NaN, count: 0, peak: 0 }])) as Record<Kind, { night: number; count: number; peak: number }>;
+  const countOffered = (kind: Kind, now: number): void => {
+    const o = offered[kind];
+    const night = planners[kind].nightAt(now)?.start ?? planners[kind].nextNightStart(now);
+    if (o.night !== night) Object.assign(o, { night, count: 0 });
+    o.count += 1;
+    o.peak = Math.max(o.peak, o.count);
+  };
+
   const forget = (v: Verzoek): void => {
     verzoeken.delete(v.key);
     storedBsns -= v.bsns?.length ?? 0;
@@ -278,6 +291,7 @@ export async function abonnementservicePlugin(app: FastifyInstance): Promise<voi
         { retryAfter: retryAfterS(Number.isFinite(firstReady) ? firstReady - now : 60_000), extra: { reason: 'store-full' } });
     }
 
+    countOffered(a.kind, now);
     const plan = planners[a.kind].plan(now);
     if (!plan.ok) {
       stats[a.kind].refused[plan.reason] += 1;
@@ -398,7 +412,7 @@ export async function abonnementservicePlugin(app: FastifyInstance): Promise<voi
         overNorm: s.overNorm,
         pendingOverNorm: waiting.filter((v) => !v.withinNorm).length,
         nextReadyAt: waiting.length ? isoCeil(waiting.reduce((t, v) => Math.min(t, v.readyAt), Number.POSITIVE_INFINITY)) : null,
-        night: { used, limit: p.limit, remaining: night ? Math.max(0, p.limit - used) : p.limit, normId: NORM_OF[k], normLimit: NORM_LIMIT[k] },
+        night: { used, limit: p.limit, remaining: night ? Math.max(0, p.limit - used) : p.limit, normId: NORM_OF[k], normLimit: NORM_LIMIT[k], peakOffered: offered[k].peak },
       }];
     }));
     return {

@@ -11,6 +11,12 @@ export async function observabilityPlugin(app: FastifyInstance): Promise<void> {
     return { intake, notifications, windows };
   };
 
+  /** The most letters offered in one sim minute, hour and day (the windows of OFFERED_WINDOWS). */
+  const offeredPeaks = (): { perMinute: number; perHour: number; perDay: number } => {
+    const [perMinute = 0, perHour = 0, perDay = 0] = ctx.intakeOffered.peakOffered();
+    return { perMinute, perHour, perDay };
+  };
+
   const status = async (): Promise<Record<string, unknown>> => {
     const now = clock.now();
     const { intake, notifications, windows } = await gather(now);
@@ -23,8 +29,9 @@ export async function observabilityPlugin(app: FastifyInstance): Promise<void> {
         parkingDelaySeconds: Math.round(Math.max(0, intake.parkedUntil - now)) / 1000,
         admittedThisHour: windows.hour, hourLimit: config.capacity.messagesPerHour,
         admittedToday: windows.day, dayLimit: config.capacity.messagesPerDay,
+        peakOffered: offeredPeaks(),
       },
-      notifications,
+      notifications: { ...notifications, peaks: await store.notificationPeaks() },
     };
   };
 
