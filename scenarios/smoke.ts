@@ -5,13 +5,14 @@ import { perMinute } from '../src/norms/index.ts';
 export default defineScenario({
   name: 'smoke',
   description: 'Every service at light load for three sim minutes (30 s of wall time)',
-  clock: { speed: 6 },
+  // 23:30 on a Tuesday: inside the Abonnementservice night window, outside every maintenance window.
+  clock: { speed: 6, start: '2026-11-17T23:30:00+01:00' },
   flows: [
     { flow: 'deliver-batch', weight: 2 },
     { flow: 'fetch-verwerkingsberichten', weight: 1 },
     { flow: 'burger-reads', weight: 4, thinkTimeMs: 500 },
     { flow: 'validation-query', weight: 1 },
-    { flow: 'subscription-request', weight: 1 },
+    { flow: 'subscription-request', weight: 0.25 },
     { flow: 'machtigen-check', weight: 1 },
   ],
   load: { kind: 'constant', rate: perMinute(600), duration: '3m' },

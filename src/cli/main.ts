@@ -3,6 +3,7 @@ import { mockCommand } from './mock-command.ts';
 import { exampleBatchCommand } from './example-batch-command.ts';
 import { generateCommand } from './generate-command.ts';
 import { runCommand } from './run-command.ts';
+import { forecastCommand } from './forecast-command.ts';
 
 const program = new Command();
 program
@@ -17,6 +18,7 @@ mockCommand(program);
 exampleBatchCommand(program);
 generateCommand(program);
 runCommand(program);
+forecastCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -8,6 +8,8 @@ export interface ClientRequest {
   readonly body?: string | Buffer;
   /** Abort the request after this many ms (counts as a timeout, not an HTTP status). */
   readonly timeoutMs?: number;
+  /** Aborts the request (the promise rejects with the signal's reason). */
+  readonly signal?: AbortSignal;
 }
 
 export interface ClientResponse {
@@ -35,10 +37,121 @@ export interface ClientOptions {
   readonly timeoutMs?: number;
 }
 
-function flatHeaders(h: Dispatcher.ResponseData['headers']): Record<string, string> {
+/** A request that did not get a whole answer within its time. */
+export class ClientTimeoutError extends Error {
+  constructor(readonly timeoutMs: number, path: string) {
+    super(`no complete answer to ${path} within ${timeoutMs} ms`);
+    this.name = 'ClientTimeoutError';
+  }
+}
+
+function flatHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  for (const k in h) {
+    const v = h[k];
+    if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  }
   return out;
+}
+
+/**
+ * One request through undici's dispatch API: no stream objects per response (the engine sends tens
+ * of thousands a second), and the service time starts when the request is written to its socket,
+ * so a wait for a free connection is not counted as the server's time.
+ */
+function dispatch(pool: Pool, path: string, req: ClientRequest, timeoutMs: number, watch: Watcher): Promise<ClientResponse> {
+  return new Promise<ClientResponse>((resolve, reject) => {
+    let written = 0;
+    let status = 0;
+    let headers: Record<string, string> = {};
+    let first: Buffer | undefined;
+    let chunks: Buffer[] | undefined;
+    let controller: Dispatcher.DispatchController | undefined;
+    let settled = false;
+    let unwatch: (() => void) | undefined;
+    const signal = req.signal;
+    const onAbort = (): void => {
+      controller?.abort(signal?.reason);
+      finish(signal?.reason instanceof Error ? signal.reason : new Error('request aborted'));
+    };
+    // A whole-request deadline (headersTimeout/bodyTimeout alone would let a slow trickle run on).
+    const timer = setTimeout(() => {
+      controller?.abort(new ClientTimeoutError(timeoutMs, path));
+      finish(new ClientTimeoutError(timeoutMs, path));
+    }, timeoutMs);
+    const finish = (err: Error | undefined, res?: ClientResponse): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      unwatch?.();
+      if (err) reject(err);
+      else resolve(res!);
+    };
+    if (signal) {
+      if (signal.aborted) {
+        onAbort();
+        return;
+      }
+      unwatch = watch(signal, onAbort);
+    }
+    const handler: Dispatcher.DispatchHandler = {
+      onRequestStart(c) {
+        controller = c;
+        if (settled) c.abort(new Error('request aborted'));
+        written = performance.now();
+      },
+      onResponseStart(_c, statusCode, h) {
+        status = statusCode;
+        headers = flatHeaders(h);
+      },
+      onResponseData(_c, chunk) {
+        if (first === undefined) first = chunk;
+        else (chunks ??= [first]).push(chunk);
+      },
+      onResponseEnd() {
+        const body = chunks ? Buffer.concat(chunks).toString('utf8') : first ? first.toString('utf8') : '';
+        finish(undefined, { status, headers, body, serviceMs: performance.now() - written });
+      },
+      onResponseError(_c, err) {
+        finish(err);
+      },
+    };
+    pool.dispatch({
+      method: req.method,
+      path,
+      ...(req.headers ? { headers: req.headers } : {}),
+      ...(req.body !== undefined ? { body: req.body } : {}),
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    }, handler);
+  });
+}
+
+type Watcher = (signal: AbortSignal, onAbort: () => void) => () => void;
+
+/**
+ * One 'abort' listener per signal, however many requests share it: a load engine passes the same
+ * signal to thousands of requests in flight, and EventTarget listeners cost O(n) to remove.
+ */
+function signalWatcher(): Watcher {
+  const watched = new WeakMap<AbortSignal, Set<() => void>>();
+  return (signal, onAbort) => {
+    let set = watched.get(signal);
+    if (!set) {
+      const fresh = new Set<() => void>();
+      watched.set(signal, fresh);
+      signal.addEventListener('abort', () => {
+        for (const f of [...fresh]) f();
+        fresh.clear();
+      }, { once: true });
+      set = fresh;
+    }
+    set.add(onAbort);
+    const s = set;
+    return () => {
+      s.delete(onAbort);
+    };
+  };
 }
 
 /** An undici Pool with keep-alive: the one client the native engine and rehearse share. */
@@ -51,21 +164,10 @@ export function createClient(opts: ClientOptions): HttpClient {
     keepAliveTimeout: 30_000,
   });
   const defaultTimeout = opts.timeoutMs ?? 30_000;
+  const watch = signalWatcher();
   return {
-    async request(req) {
-      const t0 = performance.now();
-      const timeout = req.timeoutMs ?? defaultTimeout;
-      const res = await pool.request({
-        method: req.method,
-        path: prefix + req.path,
-        ...(req.headers ? { headers: req.headers } : {}),
-        ...(req.body !== undefined ? { body: req.body } : {}),
-        headersTimeout: timeout,
-        bodyTimeout: timeout,
-        signal: AbortSignal.timeout(timeout),
-      });
-      const body = await res.body.text();
-      return { status: res.statusCode, headers: flatHeaders(res.headers), body, serviceMs: performance.now() - t0 };
+    request(req) {
+      return dispatch(pool, prefix + req.path, req, req.timeoutMs ?? defaultTimeout, watch);
     },
     async close() {
       await pool.close();

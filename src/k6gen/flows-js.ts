@@ -11,12 +11,12 @@ export function deliverBatch(clock) {
   const batchId = uuid();
   const letters = [];
   for (let i = 0; i < DATA.batchSize; i++) {
-    const letter = { BerichtInformatie: { BatchID: batchId, BerichtID: uuid(), BerichtType: DATA.berichtType, Onderwerp: 'bbsim load test', BerichtTekst: DATA.text, GebruikerID: pick(DATA.bsns), SoortGebruiker: 'Burger' } };
-    if (DATA.pdf && Math.random() < DATA.attachmentShare) letter.Bijlagen = [{ Inhoud: DATA.pdf, BijlageType: 'Pdf', Omschrijving: 'bijlage', Volgorde: '1' }];
-    letters.push(letter);
+    // Bijlagen undefined is left out by JSON.stringify.
+    const bijlagen = DATA.pdf && Math.random() < DATA.attachmentShare ? [{ Inhoud: DATA.pdf, BijlageType: 'Pdf', Omschrijving: 'bijlage', Volgorde: '1' }] : undefined;
+    letters.push({ BerichtInformatie: { BatchID: batchId, BerichtID: uuid(), BerichtType: DATA.berichtType, Onderwerp: 'bbsim load test', BerichtTekst: DATA.text, GebruikerID: pick(DATA.bsns), SoortGebruiker: 'Burger' }, Bijlagen: bijlagen });
   }
   const body = JSON.stringify({ Berichten: { BatchInformatie: { BatchID: batchId, AanmaakDatum: now, BerichtLeverancierID: DATA.oin }, Bericht: letters } });
-  const res = http.post(BASE_URL + '/berichtenbox/afleveren', body, { headers: { 'content-type': 'application/json', 'x-afnemer-oin': DATA.oin }, tags: { service: 'berichtenbox-intake', flow: 'deliver-batch' } });
+  const res = http.post(BASE_URL + '/berichtenbox/afleveren', body, { headers: { 'content-type': 'application/json', 'x-afnemer-oin': DATA.oin }, tags: T('berichtenbox-intake', 'deliver-batch') });
   lettersOffered.add(DATA.batchSize);
   if (res.status === 202) lettersAdmitted.add(DATA.batchSize);
   else batchesRefused.add(1, { status: String(res.status) });
@@ -24,36 +24,35 @@ export function deliverBatch(clock) {
 }`,
   'fetch-verwerkingsberichten': `
 export function fetchVerwerkingsberichten() {
-  const tags = { service: 'berichtenbox-intake', flow: 'fetch-verwerkingsberichten' };
-  const res = http.get(BASE_URL + '/berichtenbox/verwerkingsberichten?limit=100', { headers: { 'x-afnemer-oin': DATA.oin }, tags: tags });
+  const res = http.get(BASE_URL + '/berichtenbox/verwerkingsberichten?limit=100', { headers: { 'x-afnemer-oin': DATA.oin }, tags: T('berichtenbox-intake', 'fetch-verwerkingsberichten') });
   check(res, { 'verwerkingsberichten 200': (r) => r.status === 200 });
   if (res.status !== 200) return;
-  const items = res.json('items') || [];
+  const items = /** @type {any[]} */ (res.json('items') || []);
   for (const item of items) for (const l of item.BerichtVerwerkResponse.Berichten.Bericht) lettersCoded.add(1, { code: l.VerwerkingsCode });
   if (items.length > 0) {
-    http.post(BASE_URL + '/berichtenbox/verwerkingsberichten/ack', JSON.stringify({ ids: items.map((i) => i.id) }), { headers: { 'content-type': 'application/json', 'x-afnemer-oin': DATA.oin }, tags: tags });
+    http.post(BASE_URL + '/berichtenbox/verwerkingsberichten/ack', JSON.stringify({ ids: items.map((i) => i.id) }), { headers: { 'content-type': 'application/json', 'x-afnemer-oin': DATA.oin }, tags: T('berichtenbox-intake', 'fetch-verwerkingsberichten') });
   }
 }`,
   'burger-reads': `
 export function burgerReads() {
-  const login = http.post(BASE_URL + '/digid/authenticate', JSON.stringify({ bsn: pick(DATA.bsns) }), { headers: { 'content-type': 'application/json' }, tags: { service: 'digid', flow: 'burger-reads' } });
+  const login = http.post(BASE_URL + '/digid/authenticate', JSON.stringify({ bsn: pick(DATA.bsns) }), { headers: { 'content-type': 'application/json' }, tags: T('digid', 'burger-reads') });
   const status = login.status === 200 ? login.json('status') : 'HTTP ' + login.status;
   authentications.add(1, { status: String(status) });
   if (status !== 'Success') return;
-  const auth = { headers: { authorization: 'Bearer ' + login.json('token') }, tags: { service: 'presentatie', flow: 'burger-reads' } };
+  const auth = () => ({ headers: { authorization: 'Bearer ' + login.json('token') }, tags: T('presentatie', 'burger-reads') });
   thinkTime('burger-reads');
-  const list = http.get(BASE_URL + '/api/v1/berichten?pageSize=20', auth);
+  const list = http.get(BASE_URL + '/api/v1/berichten?pageSize=20', auth());
   check(list, { 'inbox 200': (r) => r.status === 200 });
-  const letters = list.status === 200 ? list.json('berichten') || [] : [];
+  const letters = /** @type {any[]} */ (list.status === 200 ? list.json('berichten') || [] : []);
   if (letters.length > 0) {
     thinkTime('burger-reads');
-    const one = http.get(BASE_URL + '/api/v1/berichten/' + letters[0].id, auth);
+    const one = http.get(BASE_URL + '/api/v1/berichten/' + letters[0].id, auth());
     check(one, { 'letter 200': (r) => r.status === 200 });
   }
 }`,
   'digid-authenticate': `
 export function digidAuthenticate() {
-  const res = http.post(BASE_URL + '/digid/authenticate', JSON.stringify({ bsn: pick(DATA.bsns) }), { headers: { 'content-type': 'application/json' }, tags: { service: 'digid', flow: 'digid-authenticate' } });
+  const res = http.post(BASE_URL + '/digid/authenticate', JSON.stringify({ bsn: pick(DATA.bsns) }), { headers: { 'content-type': 'application/json' }, tags: T('digid', 'digid-authenticate') });
   authentications.add(1, { status: res.status === 200 ? String(res.json('status')) : 'HTTP ' + res.status });
   check(res, { 'authentication answered': (r) => r.status === 200 || r.status === 503 });
 }`,
@@ -61,22 +60,31 @@ export function digidAuthenticate() {
 export function validationQuery() {
   const klanten = [];
   for (let i = 0; i < DATA.klantenPerQuery; i++) klanten.push({ key: pick(DATA.bsns), rol: 'Burger' });
-  const res = http.post(BASE_URL + '/validatieservice/v1/validate', JSON.stringify({ berichtleverancierCode: DATA.oin, berichtTypeCode: DATA.berichtType, klanten: klanten }), { headers: { 'content-type': 'application/json' }, tags: { service: 'validatieservice', flow: 'validation-query' } });
+  const res = http.post(BASE_URL + '/validatieservice/v1/validate', JSON.stringify({ berichtleverancierCode: DATA.oin, berichtTypeCode: DATA.berichtType, klanten: klanten }), { headers: { 'content-type': 'application/json' }, tags: T('validatieservice', 'validation-query') });
   check(res, { 'validation answered': (r) => r.status === 200 || r.status === 503 });
 }`,
   'subscription-request': `
-export function subscriptionRequest() {
-  const bsns = [];
-  for (let i = 0; i < 10; i++) bsns.push(pick(DATA.bsns));
-  const res = http.post(BASE_URL + '/abonnementservice/v1/verzoeken', JSON.stringify({ type: 'bsn-lijst', oin: DATA.oin, bsns: bsns }), { headers: { 'content-type': 'application/json', 'x-afnemer-oin': DATA.oin }, tags: { service: 'abonnementservice', flow: 'subscription-request' } });
-  check(res, { 'subscription request accepted': (r) => r.status === 202 || r.status === 429 });
+export function subscriptionRequest(clock) {
+  const kind = pickWeighted(DATA.subscriptionMix);
+  /** @type {Record<string, unknown>} */
+  const body = { type: kind, oin: DATA.oin };
+  if (kind === 'bsn-lijst') {
+    const bsns = [];
+    for (let i = 0; i < 10; i++) bsns.push(pick(DATA.bsns));
+    body.bsns = bsns;
+  }
+  // mutatiebasis asks for the changes since a moment that must not lie in the (sim) future.
+  if (kind === 'mutatiebasis') body.sinds = new Date(simNow(clock) - 86400000).toISOString();
+  const res = http.post(BASE_URL + '/abonnementservice/v1/verzoeken', JSON.stringify(body), { headers: { 'content-type': 'application/json', 'x-afnemer-oin': DATA.oin }, tags: T('abonnementservice', 'subscription-request') });
+  subscriptions.add(1, { kind: kind, status: String(res.status) });
+  check(res, { 'subscription request accepted or refused by quota (202/429)': (r) => r.status === 202 || r.status === 429 });
 }`,
   'machtigen-check': `
 export function machtigenCheck() {
   const a = pick(DATA.bsns);
   let b = pick(DATA.bsns);
   if (b === a) b = DATA.bsns[(DATA.bsns.indexOf(a) + 1) % DATA.bsns.length];
-  const res = http.post(BASE_URL + '/machtigen/v1/bevoegdheid', JSON.stringify({ vertegenwoordiger: a, vertegenwoordigde: { bsn: b }, dienst: 'aangifte-ib' }), { headers: { 'content-type': 'application/json' }, tags: { service: 'digid-machtigen', flow: 'machtigen-check' } });
+  const res = http.post(BASE_URL + '/machtigen/v1/bevoegdheid', JSON.stringify({ vertegenwoordiger: a, vertegenwoordigde: { bsn: b }, dienst: 'aangifte-ib' }), { headers: { 'content-type': 'application/json' }, tags: T('digid-machtigen', 'machtigen-check') });
   check(res, { 'machtigen answered': (r) => r.status === 200 || r.status === 503 });
 }`,
 };
@@ -84,6 +92,19 @@ export function machtigenCheck() {
 /** Helpers shared by the flow functions. */
 export const HELPERS = `
 const pick = (xs) => xs[Math.floor(Math.random() * xs.length)];
+/** A key of a { key: weight } object, drawn with those weights. */
+function pickWeighted(weights) {
+  const keys = Object.keys(weights);
+  let r = Math.random() * keys.reduce((a, k) => a + weights[k], 0);
+  for (const k of keys) {
+    r -= weights[k];
+    if (r < 0) return k;
+  }
+  return keys[keys.length - 1];
+}
+// Request tags: service and flow select the norms' submetrics; b is the timeline bucket (wall
+// seconds since the start / BUCKET_S) whose submetrics give the report its latency-over-time chart.
+const T = (service, flow) => ({ service: service, flow: flow, b: String(Math.floor(exec.instance.currentTestRunDuration / 1000 / BUCKET_S)) });
 function uuid() {
   const h = '0123456789abcdef';
   let s = '';
@@ -100,7 +121,9 @@ function uuid() {
 export function setup() {
   const res = http.get(BASE_URL + '/status', { tags: { service: 'ops', flow: 'setup' } });
   const wall = Date.now();
-  if (res.status === 200) return { sim0: Date.parse(res.json('now')), wall0: wall, speed: Number(res.json('speed')) || 1 };
+  // The runner passes its start instant: command to first request is part of bbsim's overhead.
+  if (__ENV.BBSIM_T0) firstRequest.add(wall - Number(__ENV.BBSIM_T0));
+  if (res.status === 200) return { sim0: Date.parse(String(res.json('now'))), wall0: wall, speed: Number(res.json('speed')) || 1 };
   return { sim0: wall, wall0: wall, speed: 1 };
 }
 const simNow = (clock) => clock.sim0 + (Date.now() - clock.wall0) * clock.speed;

@@ -14,7 +14,7 @@ const EXEC: Record<FlowName, string> = {
 /** Expected wall latency of one iteration, s (sizes the VU pools: rate × latency, with headroom). */
 const EXPECTED_ITERATION_S: Record<FlowName, number> = {
   'deliver-batch': 0.2, 'fetch-verwerkingsberichten': 0.05, 'burger-reads': 1, 'digid-authenticate': 0.5,
-  'validation-query': 0.5, 'subscription-request': 0.05, 'machtigen-check': 0.5,
+  'validation-query': 2, 'subscription-request': 0.05, 'machtigen-check': 0.5,
 };
 
 /** Client-side thresholds for the latency norms of the services a scenario touches (k6 syntax). */
@@ -25,6 +25,32 @@ export function thresholdsOf(norms: readonly Norm[]): Record<string, string[]> {
     const stat = n.statistic === 'avg' ? 'avg' : n.statistic === 100 ? 'max' : `p(${String(n.statistic)})`;
     const key = `http_req_duration{service:${n.service}}`;
     (out[key] ??= []).push(`${stat}<${n.limit}`);
+  }
+  return out;
+}
+
+/** The report's timeline has at most this many points per service. */
+const TIMELINE_POINTS = 60;
+
+/** Wall seconds per timeline bucket: 1 s for runs up to a minute, wider for longer ones. */
+export function timelineBucketSeconds(durationMs: number): number {
+  return Math.max(1, Math.ceil(durationMs / 1000 / TIMELINE_POINTS));
+}
+
+/**
+ * k6 puts a submetric in its end-of-test summary only when a threshold names it, so each timeline
+ * bucket × service gets one that always holds (it collects, it does not judge): the summary then
+ * carries latency percentiles, counts and failures per bucket for the report's charts.
+ */
+function timelineThresholds(services: readonly string[], bucketS: number, durationMs: number): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  // Two spare buckets: setup() and the graceful stop run past the profile's duration.
+  const buckets = Math.ceil(durationMs / 1000 / bucketS) + 2;
+  for (const service of services) {
+    for (let b = 0; b < buckets; b++) {
+      out[`http_req_duration{service:${service},b:${b}}`] = ['max>=0'];
+      out[`http_req_failed{service:${service},b:${b}}`] = ['rate>=0'];
+    }
   }
   return out;
 }
@@ -48,7 +74,9 @@ export function generateK6Script(scenario: Scenario, opts: GenerateOptions): str
     // k6 wants whole iterations per timeUnit: pick the unit that keeps at least ~20 per unit at the peak.
     const [timeUnit, unitS] = peak >= 20 ? ['1s', 1] as const : peak * 60 >= 20 ? ['1m', 60] as const : ['1h', 3600] as const;
     const scale = (r: number): number => Math.round(((r * share) / perIteration) * unitS);
-    const vus = Math.max(2, Math.ceil(peak * EXPECTED_ITERATION_S[f.flow] * 2));
+    // Think time is sim ms, paid in wall time at 1/speed per step (burger-reads pauses twice).
+    const thinkS = ((f.thinkTimeMs ?? 0) / scenario.clock.speed / 1000) * (f.flow === 'burger-reads' ? 2 : 1);
+    const vus = Math.max(2, Math.ceil(peak * (EXPECTED_ITERATION_S[f.flow] + thinkS) * 2));
     scenarios[f.flow] = {
       executor: 'ramping-arrival-rate',
       exec: EXEC[f.flow],
@@ -61,10 +89,11 @@ export function generateK6Script(scenario: Scenario, opts: GenerateOptions): str
     };
   }
   const norms = NORMS.filter((n) => scenario.norms.includes(n.id));
+  const bucketS = timelineBucketSeconds(profile.durationMs);
   const options = {
     scenarios,
-    thresholds: thresholdsOf(norms),
-    summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)', 'p(99.9)'],
+    thresholds: { ...thresholdsOf(norms), ...timelineThresholds(scenario.services, bucketS, profile.durationMs) },
+    summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)', 'p(99.9)', 'count'],
     systemTags: ['status', 'method', 'name', 'group', 'check', 'error', 'error_code', 'scenario', 'expected_response'],
   };
   const data = scenarioData(scenario, opts);
@@ -75,12 +104,14 @@ export function generateK6Script(scenario: Scenario, opts: GenerateOptions): str
 // Run: k6 run -e BASE_URL=http://127.0.0.1:8080 k6/${scenario.name}.js
 // Sim clock speed ${scenario.clock.speed}: rates and durations below are wall time.
 import http from 'k6/http';
+import exec from 'k6/execution';
 import { check, sleep } from 'k6';
-import { Counter } from 'k6/metrics';
+import { Counter, Gauge } from 'k6/metrics';
 
 const BASE_URL = __ENV.BASE_URL || 'http://127.0.0.1:8080';
 const SPEED = ${scenario.clock.speed};
 const SUMMARY = __ENV.SUMMARY_PATH || 'results/${scenario.name}-summary.json';
+const BUCKET_S = ${bucketS};
 const DATA = ${JSON.stringify(data)};
 
 const lettersOffered = new Counter('bbsim_letters_offered');
@@ -88,16 +119,19 @@ const lettersAdmitted = new Counter('bbsim_letters_admitted');
 const lettersCoded = new Counter('bbsim_letters_coded');
 const batchesRefused = new Counter('bbsim_batches_refused');
 const authentications = new Counter('bbsim_authentications');
+const subscriptions = new Counter('bbsim_subscription_requests');
+const firstRequest = new Gauge('bbsim_first_request_ms');
 
+/** @type {import('k6/options').Options} */
 export const options = ${JSON.stringify(options, null, 2)};
 ${HELPERS}
 ${used.map((f) => FLOW_FUNCTIONS[f]).join('\n')}
 
 export function handleSummary(data) {
-  const out = {};
-  out[SUMMARY] = JSON.stringify({ scenario: ${JSON.stringify(scenario.name)}, speed: SPEED, k6: data }, null, 2);
-  out.stdout = 'bbsim: k6 summary written to ' + SUMMARY + '\\n';
-  return out;
+  return {
+    [SUMMARY]: JSON.stringify({ scenario: ${JSON.stringify(scenario.name)}, speed: SPEED, bucketSeconds: BUCKET_S, k6: data }, null, 2),
+    stdout: 'bbsim: k6 summary written to ' + SUMMARY + '\\n',
+  };
 }
 `;
 }

@@ -1,7 +1,8 @@
 import { minimalPdf } from '../berichten/index.ts';
 import { loadMockConfig } from '../mock/config.ts';
 import { createPopulation, type Population } from '../population/index.ts';
-import type { FlowName, Scenario } from '../scenario/index.ts';
+import { VALIDATION_BSNS_PER_QUERY } from '../norms/index.ts';
+import type { FlowName, Scenario, SubscriptionKind } from '../scenario/index.ts';
 
 export interface DataOptions {
   /** The population the BSNs come from (the mock's default config by default). */
@@ -24,6 +25,8 @@ export interface ScenarioData {
   /** Recipients of the afnemer's letters: BSNs with a box that accept this afnemer. */
   readonly bsns: readonly string[];
   readonly klantenPerQuery: number;
+  /** Abonnementservice request kinds and weights. */
+  readonly subscriptionMix: Readonly<Partial<Record<SubscriptionKind, number>>>;
   /** Sim ms per flow. */
   readonly thinkTimeMs: Readonly<Partial<Record<FlowName, number>>>;
 }
@@ -38,7 +41,8 @@ export function scenarioData(scenario: Scenario, opts: DataOptions): ScenarioDat
     pdf: attachmentShare > 0 ? minimalPdf(scenario.data?.attachmentBytes ?? 50_000).toString('base64') : '',
     text: 'Dit is een bericht van de bbsim-belastingtest.\r\nMet vriendelijke groet.',
     bsns: opts.population.recipients(opts.afnemer.oin, 1000, 0).filter((b) => opts.population.wantsLettersFrom(b, opts.afnemer.oin, opts.at)),
-    klantenPerQuery: 250,
+    klantenPerQuery: VALIDATION_BSNS_PER_QUERY.limit,
+    subscriptionMix: scenario.data?.subscriptionMix ?? { 'bsn-lijst': 1 },
     thinkTimeMs: Object.fromEntries(scenario.flows.map((f) => [f.flow, f.thinkTimeMs ?? 0])),
   };
 }

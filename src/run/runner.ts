@@ -5,7 +5,10 @@ import type { FastifyInstance } from 'fastify';
 import { generateDefaultK6Script } from '../k6gen/index.ts';
 import { buildMock } from '../mock/app.ts';
 import type { Scenario } from '../scenario/index.ts';
+import { renderRunReport } from '../report/run-report.ts';
 import { junitXml } from './junit.ts';
+import type { RunSummary } from './summary.ts';
+import { timelineFromK6 } from './timeline.ts';
 import { allHold, verdictRows, type K6Summary, type ServerFigures, type VerdictRow } from './verdict.ts';
 
 export interface RunOptions {
@@ -81,24 +84,43 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     }
     const summaryPath = join(dir, 'k6-summary.json');
     log(`running k6 on ${scenario.name} against ${base}`);
-    const code = await runK6(opts.k6Path, ['run', '--no-usage-report', '-e', `BASE_URL=${base}`, '-e', `SUMMARY_PATH=${summaryPath}`, script], log);
+    // BBSIM_T0: when this command started, so the script can report the time to its first request.
+    const t0 = Math.round(performance.timeOrigin);
+    const code = await runK6(opts.k6Path, ['run', '--no-usage-report', '-e', `BASE_URL=${base}`, '-e', `SUMMARY_PATH=${summaryPath}`, '-e', `BBSIM_T0=${t0}`, script], log);
     // 99: k6 ran and a threshold failed — the verdict says which; anything else is "could not run".
     if ((code !== 0 && code !== 99) || !existsSync(summaryPath)) {
       return { runId, dir, rows: [], exitCode: 2, error: `k6 exited with ${code} and no summary at ${summaryPath}` };
     }
-    const k6 = (JSON.parse(readFileSync(summaryPath, 'utf8')) as { k6: K6Summary }).k6;
+    const raw = JSON.parse(readFileSync(summaryPath, 'utf8')) as { k6: K6Summary; bucketSeconds?: number };
+    const { timeline, k6 } = timelineFromK6(raw.k6, raw.bucketSeconds ?? 1);
     const server = await serverFigures(base);
     const rows = verdictRows(scenario.norms, k6, server);
-    const seconds = (performance.now() - started) / 1000;
-    writeFileSync(join(dir, 'summary.json'), JSON.stringify({ scenario: scenario.name, runId, target: opts.target ?? 'mock', speed: scenario.clock.speed, seconds, k6, server }, null, 2));
-    writeFileSync(join(dir, 'verdict.json'), JSON.stringify({ scenario: scenario.name, runId, holds: allHold(rows), rows }, null, 2));
-    writeFileSync(join(dir, 'junit.xml'), junitXml(scenario.name, rows, seconds));
+    const writeStart = performance.now();
+    const summary: RunSummary = {
+      scenario: scenario.name, runId, engine: 'k6', target: opts.target ?? 'mock', speed: scenario.clock.speed,
+      seconds: (writeStart - started) / 1000, k6, timeline, server,
+    };
+    writeResults(dir, summary, rows);
+    const writeMs = performance.now() - writeStart;
+    const reqs = k6.metrics['http_reqs']?.values;
+    const dropped = k6.metrics['dropped_iterations']?.values['count'] ?? 0;
+    log(`k6: ${reqs?.['count'] ?? 0} requests (${(reqs?.['rate'] ?? 0).toFixed(0)}/s wall), ${dropped} dropped iterations${dropped > 0 ? ' — the load generator could not keep up: the offered load was lower than the scenario asks' : ''}`);
+    const firstRequestMs = k6.metrics['bbsim_first_request_ms']?.values['value'];
+    log(`overhead: command to first request ${firstRequestMs === undefined ? '?' : `${(firstRequestMs / 1000).toFixed(2)} s`}, results written in ${writeMs.toFixed(0)} ms`);
     return { runId, dir, rows, exitCode: allHold(rows) ? 0 : 1 };
   } catch (err) {
     return { runId, dir, rows: [], exitCode: 2, error: (err as Error).message };
   } finally {
     await mock?.close();
   }
+}
+
+/** summary.json, verdict.json, junit.xml and report.html: everything a run leaves behind. */
+export function writeResults(dir: string, summary: RunSummary, rows: readonly VerdictRow[]): void {
+  writeFileSync(join(dir, 'summary.json'), JSON.stringify(summary, null, 2));
+  writeFileSync(join(dir, 'verdict.json'), JSON.stringify({ scenario: summary.scenario, runId: summary.runId, holds: allHold(rows), rows }, null, 2));
+  writeFileSync(join(dir, 'junit.xml'), junitXml(summary.scenario, rows, summary.seconds));
+  writeFileSync(join(dir, 'report.html'), renderRunReport(summary, rows));
 }
 
 /** The verdict as a terminal table. */

@@ -1,6 +1,6 @@
 import { NORMS, DIGID_AUTHENTICATIONS_PER_MINUTE, MESSAGES_PER_HOUR, BATCH_LETTERS, MAX_SHARE_WITH_ATTACHMENT, MAX_ATTACHMENT_BYTES, OIN_DIGITS, type Rate, type Service } from '../norms/index.ts';
 import { parseDuration } from './duration.ts';
-import { FLOWS, type FlowName, type LoadProfile, type Scenario, type ScenarioInput } from './types.ts';
+import { FLOWS, SUBSCRIPTION_KINDS, type FlowName, type LoadProfile, type Scenario, type ScenarioInput } from './types.ts';
 
 export class ScenarioError extends Error {
   constructor(readonly scenario: string, readonly issues: readonly string[]) {
@@ -92,6 +92,14 @@ export function defineScenario(input: ScenarioInput): Scenario {
   if (d.attachmentBytes !== undefined && d.attachmentBytes > MAX_ATTACHMENT_BYTES.limit) {
     issues.push(`data.attachmentBytes: at most ${MAX_ATTACHMENT_BYTES.limit} (${MAX_ATTACHMENT_BYTES.id}); larger is coded BijlageTeGroot — use a bad-input scenario for that`);
   }
+  if (d.subscriptionMix !== undefined) {
+    const entries = Object.entries(d.subscriptionMix);
+    entries.forEach(([k, w]) => {
+      if (!(SUBSCRIPTION_KINDS as readonly string[]).includes(k)) issues.push(`data.subscriptionMix.${k}: not a kind of request (${SUBSCRIPTION_KINDS.join(', ')})`);
+      if (!(typeof w === 'number' && w >= 0 && Number.isFinite(w))) issues.push(`data.subscriptionMix.${k}: a weight >= 0`);
+    });
+    if (!entries.some(([, w]) => typeof w === 'number' && w > 0)) issues.push('data.subscriptionMix: at least one kind with a weight > 0');
+  }
   const oinPattern = new RegExp(`^\\d{${OIN_DIGITS.max}}$`);
   (d.afnemers ?? []).forEach((a, i) => {
     if (!oinPattern.test(a.oin)) issues.push(`data.afnemers[${i}].oin: a ${OIN_DIGITS.max}-digit OIN`);
@@ -100,12 +108,17 @@ export function defineScenario(input: ScenarioInput): Scenario {
   const services = [...new Set(flows.flatMap((f) => (f.flow in FLOWS ? [...FLOWS[f.flow as FlowName].services] : [])))];
   const known = new Set(NORMS.map((n) => n.id));
   (input.norms ?? []).forEach((id, i) => { if (!known.has(id)) issues.push(`norms[${i}]: unknown norm id ${JSON.stringify(id)} (see src/norms)`); });
+  const norms = input.norms ?? normsOf(services);
+  (input.expectBreaches ?? []).forEach((id, i) => {
+    if (!norms.includes(id)) issues.push(`expectBreaches[${i}]: ${JSON.stringify(id)} is not one of the norms this scenario checks`);
+  });
   if (issues.length > 0) throw new ScenarioError(name, issues);
   return Object.freeze({
     ...input,
     clock: Object.freeze({ start: input.clock?.start, speed }),
     flows: Object.freeze(flows),
-    norms: Object.freeze([...(input.norms ?? normsOf(services))]),
+    norms: Object.freeze([...norms]),
+    expectBreaches: Object.freeze([...(input.expectBreaches ?? [])]),
     services: Object.freeze(services),
   });
 }

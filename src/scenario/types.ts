@@ -13,6 +13,9 @@ export const FLOWS = {
 
 export type FlowName = keyof typeof FLOWS;
 
+export const SUBSCRIPTION_KINDS = ['alles', 'bsn-lijst', 'mutatiebasis'] as const;
+export type SubscriptionKind = (typeof SUBSCRIPTION_KINDS)[number];
+
 /** A simulated duration: '90s', '10m', '2h', '1d' or milliseconds. */
 export type SimDuration = string | number;
 
@@ -39,6 +42,8 @@ export interface ScenarioData {
   readonly attachmentShare?: number;
   readonly attachmentBytes?: number;
   readonly populationSeed?: number;
+  /** Abonnementservice request kinds and their weights (default: bsn-lijst only). */
+  readonly subscriptionMix?: Readonly<Partial<Record<SubscriptionKind, number>>>;
   /** Afnemers and their share of the deliveries. */
   readonly afnemers?: readonly { readonly oin: string; readonly share: number }[];
 }
@@ -53,10 +58,17 @@ export interface ScenarioInput {
   readonly data?: ScenarioData;
   /** Norm ids to check; default: every norm of the services the flows touch. */
   readonly norms?: readonly string[];
+  /**
+   * Norms this scenario is designed to breach (a ramp past a capacity norm, a burst above 45/s).
+   * The verdict is unchanged — a breach still fails the run — but the runner says it was expected,
+   * and the tests hold each shipped scenario to it.
+   */
+  readonly expectBreaches?: readonly string[];
 }
 
 /** A validated scenario: defaults applied, norms resolved, frozen. */
-export interface Scenario extends Omit<ScenarioInput, 'clock' | 'flows' | 'norms'> {
+export interface Scenario extends Omit<ScenarioInput, 'clock' | 'flows' | 'norms' | 'expectBreaches'> {
+  readonly expectBreaches: readonly string[];
   readonly clock: { readonly start: string | undefined; readonly speed: number };
   readonly flows: readonly (FlowSpec & { readonly weight: number })[];
   readonly norms: readonly string[];

@@ -569,9 +569,9 @@ export class SqliteStore implements Store {
     // Amsterdam hours start on whole UTC hours, so floor(t / 1 h) is the sim hour; days are stored as keys.
     const peak = (sql: string): number => (this.db.prepare(sql).pluck().get() as number | null) ?? 0;
     return {
-      enqueuedPerHour: peak('SELECT max(n) FROM (SELECT count(*) AS n FROM notifications GROUP BY enqueued_at / 3600000)'),
+      enqueuedPerHour: peak('SELECT max(n) FROM (SELECT count(*) AS n FROM notifications GROUP BY CAST(enqueued_at / 3600000 AS INTEGER))'),
       enqueuedPerDay: peak('SELECT max(n) FROM (SELECT count(*) AS n FROM notifications GROUP BY enqueued_day)'),
-      sentPerHour: peak('SELECT max(n) FROM (SELECT count(*) AS n FROM notifications GROUP BY notify_at / 3600000)'),
+      sentPerHour: peak('SELECT max(n) FROM (SELECT count(*) AS n FROM notifications GROUP BY CAST(notify_at / 3600000 AS INTEGER))'),
       sentPerDay: peak('SELECT max(n) FROM (SELECT count(*) AS n FROM notifications GROUP BY notify_day)'),
     };
   }

@@ -408,6 +408,8 @@ export async function abonnementservicePlugin(app: FastifyInstance): Promise<voi
         queuedForLaterNights: p.queued,
         bsnsRequested: s.bsnsRequested,
         maxLeadTimeMs: s.maxLeadTimeMs,
+        // Known at acceptance: when a waiting request will be answered (deferred ones wait for the night).
+        maxPlannedLeadTimeMs: waiting.reduce((m, v) => Math.max(m, v.readyAt - v.acceptedAt), 0),
         meanLeadTimeMs: s.processed ? s.leadTimeSumMs / s.processed : 0,
         overNorm: s.overNorm,
         pendingOverNorm: waiting.filter((v) => !v.withinNorm).length,

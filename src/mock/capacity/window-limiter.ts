@@ -1,7 +1,11 @@
 import { MINUTE, hourStart, nextHourStart, dayStart, nextDayStart, dailyWindowAt, nextDailyWindowStart } from '../../clock/index.ts';
 
 /** A window a count is kept in, on the sim clock (Europe/Amsterdam calendar). */
-export type LimitWindow = 'minute' | 'hour' | 'day' | { readonly night: { readonly from: string; readonly to: string } };
+export type LimitWindow =
+  | 'minute' | 'hour' | 'day'
+  | { readonly night: { readonly from: string; readonly to: string } }
+  /** Fixed windows of n seconds from the epoch (n divides an hour, so they align with the hours). */
+  | { readonly seconds: number };
 
 export interface WindowLimit {
   readonly window: LimitWindow;
@@ -25,13 +29,19 @@ export function bucketOf(window: LimitWindow, t: number): Bucket | undefined {
   }
   if (window === 'hour') return { key: hourStart(t), reopensAt: nextHourStart(t) };
   if (window === 'day') return { key: dayStart(t), reopensAt: nextDayStart(t) };
+  if ('seconds' in window) {
+    const ms = window.seconds * 1000;
+    const key = Math.floor(t / ms) * ms;
+    return { key, reopensAt: key + ms };
+  }
   const w = dailyWindowAt(t, window.night.from, window.night.to);
   if (!w) return undefined;
   return { key: w.start, reopensAt: nextDailyWindowStart(w.end, window.night.from, window.night.to) };
 }
 
 export function windowName(window: LimitWindow): string {
-  return typeof window === 'string' ? window : `night ${window.night.from}-${window.night.to}`;
+  if (typeof window === 'string') return window;
+  return 'seconds' in window ? `${window.seconds} s` : `night ${window.night.from}-${window.night.to}`;
 }
 
 export type Admission =

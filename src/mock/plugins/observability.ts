@@ -1,6 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { dayKey, hourKey } from '../../clock/index.ts';
 
+/** Sim seconds over which the offered intake load is held against the 45/s parking norm. */
+export const PARKING_WINDOW_S = 300;
+
 /** /metrics (Prometheus), /health, /ready, /status (server-side figures), /openapi.json. */
 export async function observabilityPlugin(app: FastifyInstance): Promise<void> {
   const ctx = app.bbsim;
@@ -11,10 +14,10 @@ export async function observabilityPlugin(app: FastifyInstance): Promise<void> {
     return { intake, notifications, windows };
   };
 
-  /** The most letters offered in one sim minute, hour and day (the windows of OFFERED_WINDOWS). */
-  const offeredPeaks = (): { perMinute: number; perHour: number; perDay: number } => {
-    const [perMinute = 0, perHour = 0, perDay = 0] = ctx.intakeOffered.peakOffered();
-    return { perMinute, perHour, perDay };
+  /** The most letters offered in one sim minute, parking window, hour and day (the windows of OFFERED_WINDOWS in app.ts). */
+  const offeredPeaks = (): { perMinute: number; perParkingWindow: number; parkingWindowSeconds: number; perHour: number; perDay: number } => {
+    const [perMinute = 0, perParkingWindow = 0, perHour = 0, perDay = 0] = ctx.intakeOffered.peakOffered();
+    return { perMinute, perParkingWindow, parkingWindowSeconds: PARKING_WINDOW_S, perHour, perDay };
   };
 
   const status = async (): Promise<Record<string, unknown>> => {

@@ -1,0 +1,114 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InvalidArgumentError, type Command } from 'commander';
+import { fromLocal } from '../clock/index.ts';
+import {
+  FORECAST_COLUMNS, ForecastInputError, emitScenario, formatIssue, readForecastCsv, readProfilesJson, runForecast, terminalSummary, writeForecastResults,
+  type EmittedScenario, type Forecast, type ProfileSet,
+} from '../forecast/index.ts';
+
+interface Options {
+  actuals?: string;
+  profiles?: string;
+  out?: string;
+  emitScenario?: boolean;
+  peak: 'hour' | 'day';
+  scenarioName: string;
+  scenarios: string;
+  wallBudget: number;
+  maxWallRate: number;
+  trace: number[];
+  top: number;
+}
+
+const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+function positive(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number > 0, got '${v}'`);
+    return n;
+  };
+}
+
+/** 'YYYY-MM-DDTHH:MM' is Amsterdam local time; an instant with Z or an offset is taken as it is. */
+function instant(v: string, previous: number[] = []): number[] {
+  const local = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})$/.exec(v.trim());
+  const t = local ? fromLocal(Number(local[1]), Number(local[2]), Number(local[3]), Number(local[4]), Number(local[5])) : /[zZ]|[+-]\d{2}:\d{2}$/.test(v) ? Date.parse(v) : Number.NaN;
+  if (!Number.isFinite(t)) throw new InvalidArgumentError(`--trace wants a local time YYYY-MM-DDTHH:MM (Europe/Amsterdam) or an ISO instant with an offset, got '${v}'`);
+  return [...previous, t];
+}
+
+function readText(file: string, what: string): string {
+  if (!existsSync(file)) throw new ForecastInputError([{ file, line: 0, column: 0, message: `no such ${what} file` }]);
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ForecastInputError([{ file, line: 0, column: 0, message: `cannot read the ${what} file: ${(err as Error).message}` }]);
+  }
+}
+
+export function forecastCommand(program: Command): void {
+  program.command('forecast')
+    .description('Turn a rolling forecast (CSV, per month and afnemer) into load per minute, check every rate norm with its headroom, simulate the queues over the horizon, and emit the peak as a scenario')
+    .argument('<forecast.csv>', 'the rolling forecast (columns below)')
+    .option('--actuals <file.csv>', 'actuals in the same columns: deviation per month and afnemer against the 10 % rule')
+    .option('--profiles <file.json>', 'load profiles per afnemer and/or service (format in the README); default the shipped ones')
+    .option('--out <dir>', 'result folder (default results/forecast-<name>-<timestamp>)')
+    .option('--emit-scenario', 'write the peak as a scenario (scenarios/<name>.ts) that `bbsim run <name>` executes against the mock')
+    .option('--peak <window>', "what to emit: 'hour' (the peak hour, or its busiest minutes) or 'day' (its day as a day-curve)", (v: string) => {
+      if (v !== 'hour' && v !== 'day') throw new InvalidArgumentError(`--peak is 'hour' or 'day', got '${v}'`);
+      return v;
+    }, 'hour')
+    .option('--scenario-name <name>', 'name of the emitted scenario', 'forecast-peak')
+    .option('--scenarios <dir>', 'folder for the emitted scenario', 'scenarios')
+    .option('--wall-budget <seconds>', 'wall time the emitted scenario may take', positive('--wall-budget'), 50)
+    .option('--max-wall-rate <per-second>', 'requests per wall second the emitted scenario may send', positive('--max-wall-rate'), 1200)
+    .option('--trace <time>', 'also trace the letters offered at this local time (repeatable)', instant, [])
+    .option('--top <n>', 'worst hours to list', positive('--top'), 10)
+    .addHelpText('after', `
+Columns (a header line naming them, any order, ',' or ';' separated, '#' lines are comments):
+${FORECAST_COLUMNS.map((c) => `  ${c.name.padEnd(28)} ${c.doc}`).join('\n')}
+
+Writes <out>/forecast.json, <out>/hours.csv (one row per hour) and <out>/report.html (self-contained).
+Exit codes: 0 every norm holds, 1 a norm is breached, 2 bad input (each problem named by file:line:column and rule).
+
+Examples:
+  $ bbsim forecast scenarios/forecasts/example.csv
+  $ bbsim forecast scenarios/forecasts/example.csv --actuals scenarios/forecasts/example-actuals.csv
+  $ bbsim forecast scenarios/forecasts/example.csv --profiles scenarios/forecasts/example-profiles.json --trace 2027-03-01T20:00
+  $ bbsim forecast scenarios/forecasts/example.csv --emit-scenario && bbsim run forecast-peak
+  $ bbsim forecast forecast.csv --emit-scenario --peak day --scenario-name tax-day --out results/tax`)
+    .action((file: string, opts: Options) => {
+      let code: 0 | 1;
+      try {
+        const forecast = readForecastCsv(readText(file, 'forecast'), file, { kind: 'forecast' });
+        const profiles: ProfileSet | undefined = opts.profiles !== undefined ? readProfilesJson(readText(opts.profiles, 'profiles'), opts.profiles) : undefined;
+        const actuals: Forecast | undefined = opts.actuals !== undefined ? readForecastCsv(readText(opts.actuals, 'actuals'), opts.actuals, { kind: 'actuals' }) : undefined;
+        const result = runForecast({ forecast, ...(profiles ? { profiles } : {}), ...(actuals ? { actuals } : {}), traceAt: opts.trace, top: opts.top });
+        let emitted: EmittedScenario | undefined;
+        if (opts.emitScenario) {
+          if (!/^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(opts.scenarioName)) throw new ForecastInputError([{ file: '--scenario-name', line: 0, column: 0, message: `'${opts.scenarioName}' is not kebab-case` }]);
+          emitted = emitScenario(result, {
+            name: opts.scenarioName, window: opts.peak, scenariosDir: opts.scenarios, srcDir: SRC, wallBudgetSeconds: opts.wallBudget,
+            maxWallRate: opts.maxWallRate, source: file,
+          });
+        }
+        const id = `${basename(file, extname(file))}-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+        const dir = opts.out ?? join('results', `forecast-${id}`);
+        const files = writeForecastResults(result, dir, emitted);
+        console.log(terminalSummary(result, emitted));
+        console.log(`\nWrote ${files.json}, ${files.csv} and ${files.html}`);
+        code = result.breached ? 1 : 0;
+      } catch (err) {
+        if (err instanceof ForecastInputError) {
+          console.error(`bbsim forecast: bad input\n${err.issues.map((i) => `  ${formatIssue(i)}`).join('\n')}`);
+          process.exit(2);
+        }
+        console.error(`bbsim forecast: ${(err as Error).message}`);
+        process.exit(2);
+      }
+      process.exit(code);
+    });
+}

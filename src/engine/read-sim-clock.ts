@@ -1,0 +1,21 @@
+import { SimClock, type Clock } from '../clock/index.ts';
+import type { IterationContext } from './load-plan.ts';
+
+/**
+ * k6's setup(): reads the target's sim clock from GET /status (`now`, `speed`) so that
+ * AanmaakDatum lies near the mock's now. A target without /status is taken to run on the wall clock.
+ */
+export async function readSimClock(ctx: IterationContext): Promise<Clock> {
+  const res = await ctx.request({ service: 'ops', flow: 'setup' }, { method: 'GET', path: '/status' });
+  if (res.status === 200) {
+    try {
+      const body = JSON.parse(res.body) as { now?: unknown; speed?: unknown };
+      const start = typeof body.now === 'string' ? Date.parse(body.now) : Number.NaN;
+      const speed = Number(body.speed);
+      if (Number.isFinite(start)) return new SimClock({ start, speed: speed > 0 && Number.isFinite(speed) ? speed : 1 });
+    } catch {
+      // Not the mock's /status: fall through to the wall clock, as the k6 script does.
+    }
+  }
+  return new SimClock({ speed: 1 });
+}

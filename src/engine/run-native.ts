@@ -1,0 +1,85 @@
+import { defaultDataOptions, scenarioData, thresholdsOf, type DataOptions } from '../k6gen/index.ts';
+import { NORMS } from '../norms/index.ts';
+import type { Scenario } from '../scenario/index.ts';
+import { createClient, type ClientOptions, type HttpClient } from './client.ts';
+import { NativeEngine } from './engine.ts';
+import type { EngineResult } from './engine-events.ts';
+import { checkInt, ENGINE_DEFAULTS, ENGINE_LIMITS, EngineOptionsError, engineOptionIssues, type EngineOptions } from './engine-options.ts';
+import { applyThresholds } from './k6-summary.ts';
+import { loopbackIssue } from './loopback.ts';
+import { progressPrinter } from './progress-printer.ts';
+import { scenarioPlan } from './scenario-plan.ts';
+import { summaryPrinter } from './summary-printer.ts';
+
+export interface NativeRunOptions extends Omit<EngineOptions, 'client' | 'plan'> {
+  /** The target's base URL; loopback only (127.0.0.0/8, ::1, localhost). */
+  readonly base: string;
+  /** Progress, phase changes and the summary, line by line; absent: silent. */
+  readonly log?: (line: string) => void;
+  /** Keep-alive connections; default maxInFlight (one per iteration in flight, as k6 gives each VU its own), opened as needed. */
+  readonly connections?: number;
+  /** Requests per connection in flight (HTTP/1.1 pipelining); default 1. */
+  readonly pipelining?: number;
+  /** Where the BSNs, afnemer and PDF come from; default the mock's default config (what the k6 script embeds). */
+  readonly data?: DataOptions;
+  /** Makes the HTTP client (tests inject one); default createClient. */
+  readonly clientFactory?: (o: ClientOptions) => HttpClient;
+  /** Called with the engine before it runs, to subscribe more printers (e.g. verdictPrinter). */
+  readonly onEngine?: (engine: NativeEngine) => void;
+}
+
+export type NativeRunResult = EngineResult;
+
+/** Every problem with runNative's options, each naming the option, its rule and the value given. */
+export function nativeRunOptionIssues(o: NativeRunOptions): string[] {
+  const issues: string[] = [];
+  const base = loopbackIssue(o.base);
+  if (base) issues.push(base);
+  checkInt(issues, 'connections', o.connections, 1, ENGINE_LIMITS.connections);
+  checkInt(issues, 'pipelining', o.pipelining, 1, ENGINE_LIMITS.pipelining);
+  if (o.log !== undefined && typeof o.log !== 'function') issues.push('log: a function (line: string) => void');
+  // The engine's own options, checked with a stand-in client and plan (those are made here).
+  const stand = { client: { request: () => Promise.reject(new Error('unused')), close: async () => undefined }, plan: { flows: [{ name: 'x', services: [], rate: { startRate: 0, stages: [{ target: 0, durationMs: 0 }] }, iterate: async () => undefined }] } };
+  issues.push(...engineOptionIssues({ ...o, ...stand }));
+  return issues;
+}
+
+/**
+ * Runs a scenario with the native engine against `base` and returns k6's summary shape (the
+ * verdict reads it unchanged), the per-second timeline and the drop count. Options are checked
+ * first: an EngineOptionsError lists every problem. The client is closed whatever happens.
+ */
+export async function runNative(scenario: Scenario, opts: NativeRunOptions): Promise<NativeRunResult> {
+  const issues = nativeRunOptionIssues(opts);
+  if (issues.length > 0) throw new EngineOptionsError(issues);
+  const maxInFlight = opts.maxInFlight ?? ENGINE_DEFAULTS.maxInFlight;
+  const data = scenarioData(scenario, opts.data ?? defaultDataOptions(scenario));
+  const plan = scenarioPlan(scenario, data);
+  const client = (opts.clientFactory ?? createClient)({
+    base: opts.base,
+    connections: opts.connections ?? maxInFlight,
+    pipelining: opts.pipelining ?? 1,
+    timeoutMs: opts.timeoutMs ?? ENGINE_DEFAULTS.timeoutMs,
+  });
+  try {
+    const engine = new NativeEngine({
+      client, plan, maxInFlight,
+      ...(opts.dropAfterMs !== undefined ? { dropAfterMs: opts.dropAfterMs } : {}),
+      ...(opts.gracefulStopMs !== undefined ? { gracefulStopMs: opts.gracefulStopMs } : {}),
+      ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+      ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
+    });
+    if (opts.log) {
+      opts.log(`native engine: ${scenario.name} against ${opts.base}, ${engine.scheduled} iterations over ${(engine.durationMs / 1000).toFixed(1)} s, up to ${maxInFlight} in flight`);
+      progressPrinter(engine, opts.log);
+      summaryPrinter(engine, opts.log);
+    }
+    opts.onEngine?.(engine);
+    const result = await engine.run();
+    // The thresholds the k6 script would carry, marked on the metrics as k6 marks them.
+    applyThresholds(result.k6, thresholdsOf(NORMS.filter((n) => scenario.norms.includes(n.id))));
+    return result;
+  } finally {
+    await client.close();
+  }
+}

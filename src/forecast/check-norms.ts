@@ -1,0 +1,141 @@
+import {
+  DIGID_AUTHENTICATIONS_PER_MINUTE, MACHTIGEN_TRANSACTIONS_PER_MINUTE, MAX_PROCESSING_TIME, MAX_SHARE_WITH_ATTACHMENT, MESSAGES_PARKED_PER_SECOND,
+  MESSAGES_PER_DAY, MESSAGES_PER_HOUR, NOTIFICATIONS_PER_DAY, NOTIFICATIONS_PER_HOUR, SUBSCRIPTION_LEAD_TIME, SUBSCRIPTION_NIGHT_ALLES,
+  SUBSCRIPTION_NIGHT_BSN_LIJST, SUBSCRIPTION_NIGHT_MUTATIEBASIS, SUPPORTED_SUPPLIERS, VALIDATION_QUERIES_PER_HOUR, type Norm,
+} from '../norms/index.ts';
+import { MINUTE, SECOND } from '../clock/index.ts';
+import type { Forecast } from './forecast-types.ts';
+import type { Horizon } from './horizon.ts';
+import { MINUTES_PER_HOUR } from './horizon.ts';
+import { citationText, headroomPct, type CheckRow } from './check-row.ts';
+import { fifoDelays, type FifoDelays } from './fifo-curves.ts';
+import { SECONDS_PER_MINUTE } from './queue-limits.ts';
+import { SUBSCRIPTION_KINDS, type QueueCurves, type SubscriptionKind } from './simulate-queues.ts';
+import type { MinuteSeries } from './spreader.ts';
+
+/** Counts per window from a cumulative curve and the windows' boundaries (minutes). */
+function windowSums(cum: Float64Array, bounds: ArrayLike<number>): Float64Array {
+  const out = new Float64Array(bounds.length - 1);
+  for (let i = 0; i + 1 < bounds.length; i++) out[i] = cum[bounds[i + 1]!]! - cum[bounds[i]!]!;
+  return out;
+}
+
+function rateRow(norm: Norm, unit: string, measured: string, values: ArrayLike<number>, startOf: (i: number) => number, scale = 1): CheckRow {
+  let peak = 0;
+  let at = -1;
+  let over = 0;
+  let excess = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]! * scale;
+    if (v > peak) { peak = v; at = i; }
+    if (v > norm.limit) { over++; excess += v - norm.limit; }
+  }
+  return {
+    normId: norm.id, title: norm.title, window: norm.window ?? '', limit: norm.limit, unit, measured, peak,
+    ...(at >= 0 ? { peakAt: startOf(at) } : {}),
+    headroomPct: headroomPct(norm.limit, peak), windowsOver: over, windowsTotal: values.length, excess,
+    status: over > 0 ? 'fail' : 'pass', citation: citationText(norm),
+  };
+}
+
+function durationRow(norm: Norm, measured: string, d: FifoDelays, h: Horizon, what: string): CheckRow {
+  // A backlog still open at the end already counts its wait so far.
+  const openWait = d.openAtEnd > 0 ? h.minutes - d.oldestOpenMinute : 0;
+  const worstMinutes = Math.max(d.maxDelay, openWait);
+  const peak = (worstMinutes * MINUTE) / SECOND;
+  const limitMinutes = (norm.limit * SECOND) / MINUTE;
+  const breached = d.over > 0 || worstMinutes > limitMinutes;
+  const atMinute = openWait > d.maxDelay ? d.oldestOpenMinute : d.maxDelayArrivalMinute;
+  return {
+    normId: norm.id, title: norm.title, window: 'per item', limit: norm.limit, unit: 's', measured, peak,
+    ...(atMinute >= 0 ? { peakAt: h.start + atMinute * MINUTE } : {}),
+    headroomPct: headroomPct(norm.limit, peak), windowsOver: Math.round(d.over), windowsTotal: 0, excess: d.over,
+    status: breached ? 'fail' : 'pass', citation: `${citationText(norm)} (${what})`,
+  };
+}
+
+export interface CheckInput {
+  readonly horizon: Horizon;
+  readonly forecast: Forecast;
+  readonly series: MinuteSeries;
+  readonly curves: QueueCurves;
+}
+
+export interface Checks {
+  readonly rows: readonly CheckRow[];
+  readonly processing: FifoDelays;
+  readonly notification: FifoDelays;
+  readonly subscriptions: Readonly<Record<SubscriptionKind, FifoDelays>>;
+}
+
+/**
+ * Every norm the forecast can be held against, each at its own resolution: per second (parking),
+ * per minute (DigiD, Machtigen), per clock hour and calendar day (intake, notifications,
+ * Validatieservice), per night (Abonnementservice quotas), per letter or request (24 h processing,
+ * 4 h lead time), per month (share with attachment) and over the horizon (number of afnemers).
+ */
+export function checkNorms({ horizon: h, forecast, series, curves }: CheckInput): Checks {
+  const rows: CheckRow[] = [];
+  const M = h.minutes;
+  const hourBounds = new Int32Array(h.hours + 1);
+  for (let i = 0; i <= h.hours; i++) hourBounds[i] = i * MINUTES_PER_HOUR;
+  const dayBounds = Int32Array.from(h.dayHourStart, (x) => x * MINUTES_PER_HOUR);
+  const minuteStart = (i: number): number => h.start + i * MINUTE;
+  const hourStartAt = (i: number): number => h.start + i * MINUTES_PER_HOUR * MINUTE;
+  const dayStartAt = (i: number): number => h.start + dayBounds[i]! * MINUTE;
+
+  // Parking is held against the forecast's own offering; the burst of redeliveries after a refusal
+  // shows in the queue figures (parking backlog and delay) rather than as a second breach.
+  rows.push(rateRow(MESSAGES_PARKED_PER_SECOND, 'letters/s', 'letters first offered per second (the forecast), evenly within each minute', series.messages, minuteStart, 1 / SECONDS_PER_MINUTE));
+  rows.push(rateRow(DIGID_AUTHENTICATIONS_PER_MINUTE, 'authentications/min', 'DigiD authentications offered, all afnemers', series.digid, minuteStart));
+  rows.push(rateRow(MACHTIGEN_TRANSACTIONS_PER_MINUTE, 'transactions/min', 'Machtigen transactions offered, all afnemers', series.machtigen, minuteStart));
+  rows.push(rateRow(MESSAGES_PER_HOUR, 'letters/hour', 'letters first offered per clock hour (the forecast)', windowSums(curves.offered, hourBounds), hourStartAt));
+  rows.push(rateRow(MESSAGES_PER_DAY, 'letters/day', 'letters first offered per calendar day (the forecast)', windowSums(curves.offered, dayBounds), dayStartAt));
+  rows.push(rateRow(NOTIFICATIONS_PER_HOUR, 'notifications/hour', 'notifications entering the notification queue (their letters processed)', windowSums(curves.notifIn, hourBounds), hourStartAt));
+  rows.push(rateRow(NOTIFICATIONS_PER_DAY, 'notifications/day', 'notifications entering the notification queue per calendar day', windowSums(curves.notifIn, dayBounds), dayStartAt));
+  const validationCum = new Float64Array(M + 1);
+  for (let m = 0; m < M; m++) validationCum[m + 1] = validationCum[m]! + series.validation[m]!;
+  rows.push(rateRow(VALIDATION_QUERIES_PER_HOUR, 'queries/hour', 'Validatieservice queries offered per clock hour, all afnemers', windowSums(validationCum, hourBounds), hourStartAt));
+
+  // Night quotas: the requests a night has to take are those arriving since the previous night ended.
+  const nightBounds = [0, ...h.nights.map((n) => n.end)];
+  if (nightBounds[nightBounds.length - 1]! < M) nightBounds.push(M);
+  const nightNorm: Record<SubscriptionKind, Norm> = { subsAlles: SUBSCRIPTION_NIGHT_ALLES, subsBsnLijst: SUBSCRIPTION_NIGHT_BSN_LIJST, subsMutatiebasis: SUBSCRIPTION_NIGHT_MUTATIEBASIS };
+  for (const kind of SUBSCRIPTION_KINDS) {
+    const sums = windowSums(curves.subsArrived[kind], nightBounds);
+    rows.push(rateRow(nightNorm[kind], 'requests/night', 'requests arriving since the previous night window ended (all to be taken this night)', sums,
+      (i) => h.start + (h.nights[i]?.start ?? nightBounds[i]!) * MINUTE));
+  }
+
+  const processing = fifoDelays(curves.offered, curves.parked, (MAX_PROCESSING_TIME.limit * SECOND) / MINUTE);
+  rows.push(durationRow(MAX_PROCESSING_TIME, 'first offering → processed (intake backlog, redelivery and parking)', processing, h, 'from first offering'));
+  const notification = fifoDelays(curves.notifIn, curves.notified, Number.POSITIVE_INFINITY);
+  const leadMinutes = (SUBSCRIPTION_LEAD_TIME.limit * SECOND) / MINUTE;
+  const subscriptions = {} as Record<SubscriptionKind, FifoDelays>;
+  for (const kind of SUBSCRIPTION_KINDS) subscriptions[kind] = fifoDelays(curves.subsArrived[kind], curves.subsServed[kind], leadMinutes);
+  // One lead-time row for the three kinds together: the worst of them.
+  const worst = SUBSCRIPTION_KINDS.map((k) => subscriptions[k]).reduce((a, b) => (b.maxDelay > a.maxDelay || (b.openAtEnd > 0 && a.openAtEnd === 0) ? b : a));
+  const allOver = SUBSCRIPTION_KINDS.reduce((s, k) => s + subscriptions[k].over, 0);
+  rows.push(durationRow(SUBSCRIPTION_LEAD_TIME, 'request → taken into processing in a night window (the answer\'s own processing time comes on top)', { ...worst, over: allOver }, h, 'waiting for the night and its quota'));
+
+  // Share with attachment per month, all afnemers together.
+  const monthIndex = new Map(h.months.map((m, i) => [m, i]));
+  const letters = new Float64Array(h.months.length);
+  const withAttachment = new Float64Array(h.months.length);
+  for (const r of forecast.rows) {
+    const i = monthIndex.get(r.month);
+    if (i === undefined) continue;
+    letters[i] = letters[i]! + r.counts.messages;
+    withAttachment[i] = withAttachment[i]! + (r.counts.messages * r.attachmentSharePct) / 100;
+  }
+  const shareByMonth = Array.from(letters, (l, i) => (l > 0 ? (withAttachment[i]! / l) * 100 : 0));
+  rows.push(rateRow(MAX_SHARE_WITH_ATTACHMENT, '%', 'share of the month\'s letters with an attachment, all afnemers', shareByMonth, (i) => h.start + h.monthHourStart[i]! * MINUTES_PER_HOUR * MINUTE));
+  const last = rows[rows.length - 1]!;
+  rows[rows.length - 1] = { ...last, window: 'month' };
+
+  const suppliers = forecast.afnemers.filter((a) => forecast.rows.some((r) => r.oin === a.oin && r.counts.messages > 0)).length;
+  rows.push(rateRow(SUPPORTED_SUPPLIERS, 'afnemers', 'afnemers delivering letters in the horizon', [suppliers], () => h.start));
+  const sup = rows[rows.length - 1]!;
+  rows[rows.length - 1] = { ...sup, window: 'horizon' };
+  return { rows, processing, notification, subscriptions };
+}

@@ -1,0 +1,221 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { DAY, HOUR, MINUTE, SECOND } from '../clock/index.ts';
+import {
+  BATCH_LETTERS, DIGID_AUTHENTICATIONS_PER_MINUTE, MACHTIGEN_TRANSACTIONS_PER_MINUTE, MAX_SHARE_WITH_ATTACHMENT, VALIDATION_QUERIES_PER_HOUR, type Norm,
+} from '../norms/index.ts';
+import type { FlowName } from '../scenario/index.ts';
+import { isoLocal, localTime, num } from './format.ts';
+import { MINUTES_PER_HOUR } from './horizon.ts';
+import type { ForecastResult } from './run-forecast.ts';
+import { SUBSCRIPTION_KINDS } from './simulate-queues.ts';
+
+/** Letters per deliver-batch iteration: a tenth of the largest batch keeps requests few and bodies small. */
+const EMIT_BATCH_SIZE = BATCH_LETTERS.max / 10;
+/** Attachment size in the replay: small PDFs keep it light; size enters no rate norm. */
+const EMIT_ATTACHMENT_BYTES = 20_000;
+/** At least this many sim minutes, so one whole sim minute runs at the plateau whatever k6's start-up lag. */
+const MIN_WINDOW_MINUTES = 3;
+
+export interface EmitOptions {
+  /** kebab-case scenario name; the file is <scenariosDir>/<name>.ts. */
+  readonly name: string;
+  /** 'hour': the peak hour (its busiest minutes when the whole hour cannot run within the budget); 'day': its day as a day-curve. */
+  readonly window: 'hour' | 'day';
+  readonly scenariosDir: string;
+  /** Absolute path of the repository's src/, for the emitted file's imports. */
+  readonly srcDir: string;
+  /** Wall seconds the scenario should take at most. */
+  readonly wallBudgetSeconds: number;
+  /** Requests per wall second k6 should send at most (k6 against the in-process mock sustains about twice that here). */
+  readonly maxWallRate: number;
+  /** The forecast file, named in the emitted file's header. */
+  readonly source: string;
+  /** Emit this hour (index in the horizon) instead of the peak hour. */
+  readonly hour?: number;
+}
+
+/** A norm the run's verdict measures from the mock, with the value the emitted load should make it measure. */
+export interface ExpectedVerdict {
+  readonly normId: string;
+  readonly limit: number;
+  readonly predicted: number;
+  readonly status: 'pass' | 'fail';
+}
+
+export interface EmittedScenario {
+  readonly file: string;
+  readonly name: string;
+  readonly source: string;
+  readonly simStart: number;
+  readonly simMinutes: number;
+  readonly speed: number;
+  readonly wallSeconds: number;
+  /** Requests per wall second at the peak. */
+  readonly peakWallRate: number;
+  /** Per flow, the sim rate per minute in the norm's unit (letters for deliver-batch). */
+  readonly flows: readonly { readonly flow: FlowName; readonly perMinute: number }[];
+  readonly expected: readonly ExpectedVerdict[];
+  readonly notes: readonly string[];
+}
+
+/** Norms the run's verdict reads from the mock's busiest window (src/run/verdict.ts PEAK_OFFERED). */
+const MEASURED: readonly { norm: Norm; flow: FlowName; window: 'minute' | 'hour' }[] = [
+  { norm: DIGID_AUTHENTICATIONS_PER_MINUTE, flow: 'digid-authenticate', window: 'minute' },
+  { norm: MACHTIGEN_TRANSACTIONS_PER_MINUTE, flow: 'machtigen-check', window: 'minute' },
+  { norm: VALIDATION_QUERIES_PER_HOUR, flow: 'validation-query', window: 'hour' },
+];
+
+const round = (x: number, digits = 2): number => Math.round(x * 10 ** digits) / 10 ** digits;
+/** Six significant digits: exact enough for a rate, short enough to read. */
+const sig = (x: number): number => Number(x.toPrecision(6));
+const HOURS_PER_DAY = DAY / HOUR;
+
+/**
+ * Writes the forecast's peak as a `defineScenario` module that `bbsim run <name>` executes against
+ * the mock: flows weighted by the forecast's rates in the window, a load in norm units (perMinute),
+ * the sim clock started at the window's instant, and a speed that keeps the wall rate under
+ * `maxWallRate` and the run within `wallBudgetSeconds` — shortening an hour to its busiest
+ * minutes when both cannot hold for the whole hour.
+ */
+export function emitScenario(result: ForecastResult, opts: EmitOptions): EmittedScenario {
+  const h = result.horizon;
+  const hour = opts.hour ?? result.peakHour;
+  const notes: string[] = [];
+  const perMinuteOf = (flow: FlowName, m: number): number => {
+    switch (flow) {
+      case 'deliver-batch': return result.series.messages[m]!;
+      case 'digid-authenticate': return result.series.digid[m]!;
+      case 'machtigen-check': return result.series.machtigen[m]!;
+      case 'validation-query': return result.series.validation[m]!;
+      case 'subscription-request': return SUBSCRIPTION_KINDS.reduce((s, k) => s + result.series[k][m]!, 0);
+      default: return 0;
+    }
+  };
+  const flowsAll: FlowName[] = ['deliver-batch', 'digid-authenticate', 'machtigen-check', 'validation-query', 'subscription-request'];
+  const perIteration = (f: FlowName): number => (f === 'deliver-batch' ? EMIT_BATCH_SIZE : 1);
+  const iterationsPerMinute = (m: number): number => flowsAll.reduce((s, f) => s + perMinuteOf(f, m) / perIteration(f), 0);
+
+  let first: number;
+  let minutes: number;
+  let speed: number;
+  if (opts.window === 'hour') {
+    const h0 = hour * MINUTES_PER_HOUR;
+    let peakIter = 0;
+    let peakMinute = h0;
+    for (let m = h0; m < h0 + MINUTES_PER_HOUR; m++) {
+      const it = iterationsPerMinute(m);
+      if (it > peakIter) { peakIter = it; peakMinute = m; }
+    }
+    const peakPerSecond = peakIter / (MINUTE / SECOND);
+    const maxSpeed = peakPerSecond > 0 ? opts.maxWallRate / peakPerSecond : Number.POSITIVE_INFINITY;
+    const needSpeed = (MINUTES_PER_HOUR * MINUTE) / SECOND / opts.wallBudgetSeconds;
+    if (Math.ceil(needSpeed) <= maxSpeed) {
+      speed = Math.ceil(needSpeed);
+      first = h0;
+      minutes = MINUTES_PER_HOUR;
+    } else {
+      speed = maxSpeed >= 1 ? Math.floor(maxSpeed) : round(maxSpeed, 3);
+      minutes = Math.max(MIN_WINDOW_MINUTES, Math.min(MINUTES_PER_HOUR, Math.floor((opts.wallBudgetSeconds * speed * SECOND) / MINUTE)));
+      first = Math.min(h0 + MINUTES_PER_HOUR - minutes, Math.max(h0, peakMinute - Math.floor(minutes / 2)));
+      notes.push(`the whole hour at ${num(peakPerSecond * speed)} requests/s would not run within ${opts.wallBudgetSeconds} s below ${opts.maxWallRate} requests/s: the scenario covers its ${minutes} busiest minutes; per-hour norms see only those minutes`);
+    }
+  } else {
+    const d = h.hourDay[hour]!;
+    first = h.dayHourStart[d]! * MINUTES_PER_HOUR;
+    minutes = (h.dayHourStart[d + 1]! - h.dayHourStart[d]!) * MINUTES_PER_HOUR;
+    if (minutes !== HOURS_PER_DAY * MINUTES_PER_HOUR) notes.push(`${h.dayKeys[d]} is a daylight-saving day of ${minutes / MINUTES_PER_HOUR} hours; a day-curve has ${HOURS_PER_DAY}`);
+    let peakIter = 0;
+    for (let m = first; m < first + minutes; m++) peakIter = Math.max(peakIter, iterationsPerMinute(m));
+    const peakPerSecond = peakIter / (MINUTE / SECOND);
+    const maxSpeed = peakPerSecond > 0 ? opts.maxWallRate / peakPerSecond : Number.POSITIVE_INFINITY;
+    const needSpeed = (minutes * MINUTE) / SECOND / opts.wallBudgetSeconds;
+    speed = Math.ceil(needSpeed) <= maxSpeed ? Math.ceil(needSpeed) : maxSpeed >= 1 ? Math.floor(maxSpeed) : round(maxSpeed, 3);
+  }
+  const wallSeconds = (minutes * MINUTE) / SECOND / speed;
+  if (wallSeconds > opts.wallBudgetSeconds * 1.01) notes.push(`at ${opts.maxWallRate} requests/s at most this runs ${Math.round(wallSeconds)} s of wall time, over the budget of ${opts.wallBudgetSeconds} s`);
+
+  // Flow rates: the window's mean per minute (within an hour the spread is even, so this is exact for 'hour').
+  const flows = flowsAll.map((flow) => {
+    let total = 0;
+    for (let m = first; m < first + minutes; m++) total += perMinuteOf(flow, m);
+    return { flow, perMinute: total / minutes };
+  }).filter((f) => f.perMinute > 0);
+  if (flows.length === 0) throw new RangeError(`the forecast has no load in ${localTime(h.start + first * MINUTE)} to emit`);
+  const totalPerMinute = flows.reduce((s, f) => s + f.perMinute, 0);
+  let peakIterPerMinute = 0;
+  for (let m = first; m < first + minutes; m++) peakIterPerMinute = Math.max(peakIterPerMinute, iterationsPerMinute(m));
+  const peakWallRate = (peakIterPerMinute / (MINUTE / SECOND)) * speed;
+
+  // Attachment share of the window's letters, weighted by each afnemer's letters in the window.
+  let letters = 0;
+  let withAttachment = 0;
+  for (const row of result.forecast.rows) {
+    if (row.counts.messages === 0) continue;
+    for (let hh = Math.floor(first / MINUTES_PER_HOUR); hh < Math.ceil((first + minutes) / MINUTES_PER_HOUR); hh++) {
+      const x = result.spreader.afnemerHourAmount(row, 'messages', hh);
+      letters += x;
+      withAttachment += (x * row.attachmentSharePct) / 100;
+    }
+  }
+  let attachmentShare = letters > 0 ? round(withAttachment / letters, 3) : 0;
+  const maxShare = MAX_SHARE_WITH_ATTACHMENT.limit / 100;
+  if (attachmentShare > maxShare) {
+    notes.push(`the window's share with attachment (${(attachmentShare * 100).toFixed(1)} %) is over ${MAX_SHARE_WITH_ATTACHMENT.id}; the scenario uses ${MAX_SHARE_WITH_ATTACHMENT.limit} %`);
+    attachmentShare = maxShare;
+  }
+
+  // What the run's verdict should measure: the busiest sim minute or clock hour of the emitted load.
+  const expected: ExpectedVerdict[] = [];
+  for (const { norm, flow, window } of MEASURED) {
+    const f = flows.find((x) => x.flow === flow);
+    if (!f) continue;
+    const predicted = window === 'minute' ? f.perMinute : f.perMinute * Math.min(minutes, MINUTES_PER_HOUR);
+    expected.push({ normId: norm.id, limit: norm.limit, predicted: round(predicted), status: predicted > norm.limit ? 'fail' : 'pass' });
+  }
+  if (flows.some((f) => f.flow === 'subscription-request')) notes.push("subscription requests are replayed as 'bsn-lijst' requests (the flow sends that kind)");
+
+  const simStart = h.start + first * MINUTE;
+  const importBase = relative(opts.scenariosDir, opts.srcDir).split(sep).join('/') || '.';
+  const windowText = opts.window === 'day' ? `the day ${h.dayKeys[h.hourDay[hour]!]}` : minutes === MINUTES_PER_HOUR ? `the hour from ${localTime(simStart)}` : `${minutes} minutes from ${localTime(simStart)} (the busiest of the peak hour)`;
+  const description = `Forecast peak from ${opts.source}: ${windowText}, ${flows.map((f) => `${num(f.perMinute)} ${f.flow}/min`).join(', ')}`;
+  const load = opts.window === 'day'
+    ? dayCurve(first, minutes, flows.map((f) => f.flow), perMinuteOf)
+    : `{ kind: 'constant', rate: perMinute(${sig(totalPerMinute)}), duration: '${minutes}m' }`;
+  const source = `// Emitted by \`bbsim forecast --emit-scenario\` from ${opts.source} — regenerate rather than edit.
+// ${description}.
+// Sim clock ${isoLocal(simStart)} at speed ${speed}: about ${Math.round(wallSeconds)} s of wall time, at most ${num(peakWallRate)} requests/s.
+// Flow weights are the forecast's rates per sim minute in each flow's unit (letters for deliver-batch).
+${notes.map((n) => `// Note: ${n}.\n`).join('')}import { defineScenario } from '${importBase}/scenario/index.ts';
+import { perMinute } from '${importBase}/norms/index.ts';
+
+export default defineScenario({
+  name: '${opts.name}',
+  description: ${JSON.stringify(description)},
+  clock: { start: '${isoLocal(simStart)}', speed: ${speed} },
+  flows: [
+${flows.map((f) => `    { flow: '${f.flow}', weight: ${sig(f.perMinute)} },`).join('\n')}
+  ],
+  load: ${load},
+  data: { batchSize: ${EMIT_BATCH_SIZE}, attachmentShare: ${attachmentShare}, attachmentBytes: ${EMIT_ATTACHMENT_BYTES} },
+});
+`;
+  mkdirSync(opts.scenariosDir, { recursive: true });
+  const file = join(opts.scenariosDir, `${opts.name}.ts`);
+  writeFileSync(file, source);
+  return { file, name: opts.name, source, simStart, simMinutes: minutes, speed, wallSeconds, peakWallRate, flows, expected, notes };
+}
+
+/** A day-curve: the peak per-minute total and each local hour's share of it. */
+function dayCurve(first: number, minutes: number, flows: readonly FlowName[], perMinuteOf: (f: FlowName, m: number) => number): string {
+  const hours = Math.min(HOURS_PER_DAY, minutes / MINUTES_PER_HOUR);
+  const perHour: number[] = [];
+  for (let i = 0; i < hours; i++) {
+    let s = 0;
+    for (let m = first + i * MINUTES_PER_HOUR; m < first + (i + 1) * MINUTES_PER_HOUR; m++) for (const f of flows) s += perMinuteOf(f, m);
+    perHour.push(s / MINUTES_PER_HOUR);
+  }
+  while (perHour.length < HOURS_PER_DAY) perHour.push(0);
+  const peak = Math.max(...perHour);
+  return `{ kind: 'day-curve', peak: perMinute(${sig(peak)}), hourly: [${perHour.map((x) => round(peak > 0 ? x / peak : 0, 4)).join(', ')}] }`;
+}

@@ -1,0 +1,51 @@
+import { MINUTE, localParts, zoneOffset } from '../clock/index.ts';
+
+const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+const pad = (n: number): string => String(n).padStart(2, '0');
+
+/** 'Mon 2027-03-01 20:00' in Amsterdam local time. */
+export function localTime(ms: number): string {
+  const p = localParts(ms);
+  return `${WEEKDAYS[p.weekday - 1]} ${p.year}-${pad(p.month)}-${pad(p.day)} ${pad(p.hour)}:${pad(p.minute)}`;
+}
+
+/** '20:00', or the full local time when `ms` is on another day than `reference`. */
+export function localTimeSince(ms: number, reference: number): string {
+  const a = localParts(ms);
+  const b = localParts(reference);
+  return a.year === b.year && a.month === b.month && a.day === b.day ? `${pad(a.hour)}:${pad(a.minute)}` : localTime(ms);
+}
+
+/** ISO 8601 with the Amsterdam offset: '2027-03-01T20:00:00+01:00'. */
+export function isoLocal(ms: number): string {
+  const p = localParts(ms);
+  const off = zoneOffset(ms) / MINUTE;
+  const sign = off >= 0 ? '+' : '-';
+  return `${p.year}-${pad(p.month)}-${pad(p.day)}T${pad(p.hour)}:${pad(p.minute)}:${pad(p.second)}${sign}${pad(Math.floor(Math.abs(off) / 60))}:${pad(Math.abs(off) % 60)}`;
+}
+
+/** 12345.6 → '12,346'; small numbers keep a decimal or two. */
+export function num(x: number, digits?: number): string {
+  if (!Number.isFinite(x)) return x > 0 ? '∞' : x < 0 ? '−∞' : '–';
+  const d = digits ?? (Math.abs(x) >= 100 || Number.isInteger(x) ? 0 : Math.abs(x) >= 10 ? 1 : 2);
+  return x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
+}
+
+export function pct(x: number): string {
+  return Number.isFinite(x) ? `${x >= 0 ? '' : '−'}${Math.abs(x).toFixed(1)} %` : x > 0 ? '∞ %' : '−∞ %';
+}
+
+/** Minutes as '1 h 40 min', '2 d 3 h'. */
+export function duration(minutes: number): string {
+  if (!Number.isFinite(minutes)) return '∞';
+  const m = Math.round(minutes);
+  if (m < 60) return `${m} min`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return m % 60 ? `${h} h ${m % 60} min` : `${h} h`;
+  const d = Math.floor(h / 24);
+  return h % 24 ? `${d} d ${h % 24} h` : `${d} d`;
+}
+
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}

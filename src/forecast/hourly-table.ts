@@ -1,0 +1,106 @@
+import {
+  DIGID_AUTHENTICATIONS_PER_MINUTE, MACHTIGEN_TRANSACTIONS_PER_MINUTE, MESSAGES_PARKED_PER_SECOND, MESSAGES_PER_HOUR,
+  NOTIFICATIONS_PER_HOUR, VALIDATION_QUERIES_PER_HOUR,
+} from '../norms/index.ts';
+import type { Horizon } from './horizon.ts';
+import { MINUTES_PER_HOUR } from './horizon.ts';
+import type { FifoDelays } from './fifo-curves.ts';
+import { SECONDS_PER_MINUTE } from './queue-limits.ts';
+import { SUBSCRIPTION_KINDS, type QueueCurves } from './simulate-queues.ts';
+import type { MinuteSeries } from './spreader.ts';
+
+/** The norms an hour is judged by in the hourly table, heat map and worst hours (hour or finer windows). */
+export const HOUR_NORMS = [MESSAGES_PER_HOUR, MESSAGES_PARKED_PER_SECOND, NOTIFICATIONS_PER_HOUR, DIGID_AUTHENTICATIONS_PER_MINUTE, MACHTIGEN_TRANSACTIONS_PER_MINUTE, VALIDATION_QUERIES_PER_HOUR] as const;
+
+/** Per clock hour of the horizon: loads, busiest minutes, backlogs at the hour's end, utilisation. */
+export interface HourlyTable {
+  readonly offered: Float64Array;
+  readonly offeredPeakMinute: Float64Array;
+  readonly refused: Float64Array;
+  readonly admitted: Float64Array;
+  readonly admittedPeakMinute: Float64Array;
+  readonly parked: Float64Array;
+  readonly notifIn: Float64Array;
+  readonly notified: Float64Array;
+  readonly digid: Float64Array;
+  readonly digidPeakMinute: Float64Array;
+  readonly machtigen: Float64Array;
+  readonly machtigenPeakMinute: Float64Array;
+  readonly validation: Float64Array;
+  readonly subscriptions: Float64Array;
+  readonly intakeBacklog: Float64Array;
+  readonly parkingBacklog: Float64Array;
+  readonly notificationBacklog: Float64Array;
+  readonly subscriptionBacklog: Float64Array;
+  /** Longest first offering → processed of letters offered in the hour, minutes. */
+  readonly processingDelayMax: Float32Array;
+  /** Load / limit of the hour's most loaded norm among HOUR_NORMS (1 = at the norm). */
+  readonly utilisation: Float64Array;
+  /** Index into HOUR_NORMS of that norm. */
+  readonly worstNorm: Uint8Array;
+}
+
+export function hourlyTable(h: Horizon, series: MinuteSeries, c: QueueCurves, processing: FifoDelays): HourlyTable {
+  const H = h.hours;
+  const arr = (): Float64Array => new Float64Array(H);
+  const t = {
+    offered: arr(), offeredPeakMinute: arr(), refused: arr(), admitted: arr(), admittedPeakMinute: arr(), parked: arr(), notifIn: arr(), notified: arr(),
+    digid: arr(), digidPeakMinute: arr(), machtigen: arr(), machtigenPeakMinute: arr(), validation: arr(), subscriptions: arr(),
+    intakeBacklog: arr(), parkingBacklog: arr(), notificationBacklog: arr(), subscriptionBacklog: arr(),
+    processingDelayMax: processing.maxDelayByHour, utilisation: arr(), worstNorm: new Uint8Array(H),
+  };
+  const limits = HOUR_NORMS.map((n) => n.limit);
+  for (let hour = 0; hour < H; hour++) {
+    const a = hour * MINUTES_PER_HOUR;
+    const b = a + MINUTES_PER_HOUR;
+    const d = (cum: Float64Array): number => cum[b]! - cum[a]!;
+    t.offered[hour] = d(c.offered);
+    t.refused[hour] = d(c.refused);
+    t.admitted[hour] = d(c.admitted);
+    t.parked[hour] = d(c.parked);
+    t.notifIn[hour] = d(c.notifIn);
+    t.notified[hour] = d(c.notified);
+    let dg = 0, dgMax = 0, mt = 0, mtMax = 0, val = 0, admMax = 0, offMax = 0, subs = 0;
+    for (let m = a; m < b; m++) {
+      const x = series.digid[m]!;
+      dg += x;
+      if (x > dgMax) dgMax = x;
+      const y = series.machtigen[m]!;
+      mt += y;
+      if (y > mtMax) mtMax = y;
+      val += series.validation[m]!;
+      const adm = c.admitted[m + 1]! - c.admitted[m]!;
+      if (adm > admMax) admMax = adm;
+      const off = series.messages[m]!;
+      if (off > offMax) offMax = off;
+    }
+    let subsBacklog = 0;
+    for (const k of SUBSCRIPTION_KINDS) {
+      subs += d(c.subsArrived[k]);
+      subsBacklog += c.subsArrived[k][b]! - c.subsServed[k][b]!;
+    }
+    t.digid[hour] = dg;
+    t.digidPeakMinute[hour] = dgMax;
+    t.machtigen[hour] = mt;
+    t.machtigenPeakMinute[hour] = mtMax;
+    t.validation[hour] = val;
+    t.admittedPeakMinute[hour] = admMax;
+    t.offeredPeakMinute[hour] = offMax;
+    t.subscriptions[hour] = subs;
+    t.intakeBacklog[hour] = c.offered[b]! - c.admitted[b]!;
+    t.parkingBacklog[hour] = c.admitted[b]! - c.parked[b]!;
+    t.notificationBacklog[hour] = c.notifIn[b]! - c.notified[b]!;
+    t.subscriptionBacklog[hour] = subsBacklog;
+    // Same order as HOUR_NORMS.
+    const loads = [t.offered[hour]!, offMax / SECONDS_PER_MINUTE, t.notifIn[hour]!, dgMax, mtMax, val];
+    let worst = 0;
+    let u = 0;
+    for (let i = 0; i < loads.length; i++) {
+      const r = loads[i]! / limits[i]!;
+      if (r > u) { u = r; worst = i; }
+    }
+    t.utilisation[hour] = u;
+    t.worstNorm[hour] = worst;
+  }
+  return t;
+}

@@ -1,0 +1,133 @@
+import { DAY, HOUR, SECOND } from '../clock/index.ts';
+import { MAX_PROCESSING_TIME, NORMS, type Norm } from '../norms/index.ts';
+import type { CheckRow } from './check-row.ts';
+import { dailyTable, type DayRow } from './daily-table.ts';
+import type { EmittedScenario } from './emit-scenario.ts';
+import { duration, escapeHtml, localTime, num, pct } from './format.ts';
+import { HOUR_NORMS } from './hourly-table.ts';
+import { MINUTES_PER_HOUR } from './horizon.ts';
+import { SECONDS_PER_MINUTE } from './queue-limits.ts';
+import { queueSummary } from './queue-summary.ts';
+import type { ForecastResult } from './run-forecast.ts';
+import { headroomColor, heatMap, lineChart } from './svg-charts.ts';
+
+const CSS = `
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1b1b1b;background:#fafafa}
+header{background:#154273;color:#fff;padding:16px 24px}header h1{margin:0;font-size:20px}header p{margin:4px 0 0;opacity:.9}
+main{padding:8px 24px 40px;max-width:1240px}section{margin:20px 0}h2{font-size:17px;border-bottom:2px solid #154273;padding-bottom:2px}
+table{border-collapse:collapse;background:#fff;font-size:13px}th,td{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}
+th{background:#eef2f7}td.n{text-align:right;font-variant-numeric:tabular-nums}tr.fail td{background:#fdecea}.badge{display:inline-block;padding:2px 10px;border-radius:10px;font-weight:600}
+.badge.fail{background:#b00020;color:#fff}.badge.pass{background:#1e7b34;color:#fff}.warn{background:#fff4e5;border-left:4px solid #e67e00;padding:6px 10px;margin:6px 0}
+.charts{display:flex;flex-wrap:wrap;gap:12px}figure.chart{margin:0;background:#fff;border:1px solid #ddd;padding:8px}figcaption{font-weight:600;margin-bottom:4px}
+svg .grid{stroke:#e5e5e5;stroke-width:1}svg .tick{font-size:10px;fill:#555}svg .norm{stroke:#b00020;stroke-width:1.5;stroke-dasharray:6 4}
+svg .norm-label{font-size:10px;fill:#b00020}svg .over{fill:#b00020}svg .cell-label{font-size:9px;fill:#fff;pointer-events:none}
+.legend span{margin-right:12px;font-size:12px}.legend i{display:inline-block;width:10px;height:10px;margin-right:4px}
+.scale span{display:inline-block;padding:1px 6px;color:#fff;font-size:11px}small{color:#666;font-weight:400}code{background:#eef2f7;padding:0 3px}
+`;
+
+const normById = (id: string): Norm | undefined => NORMS.find((n) => n.id === id);
+
+function checksTable(rows: readonly CheckRow[]): string {
+  const body = rows.map((c) => `<tr class="${c.status}"><td><code>${escapeHtml(c.normId)}</code><br><small>${escapeHtml(c.title)}</small></td><td>${escapeHtml(c.window)}</td>` +
+    `<td class="n">${num(c.limit)} <small>${escapeHtml(c.unit)}</small></td><td class="n">${num(c.peak)}</td><td>${c.peakAt !== undefined ? escapeHtml(localTime(c.peakAt)) : '—'}</td>` +
+    `<td class="n" style="color:${c.headroomPct < 0 ? '#b00020' : 'inherit'}">${pct(c.headroomPct)}</td><td class="n">${c.windowsTotal > 0 ? `${num(c.windowsOver)} / ${num(c.windowsTotal)}` : num(c.windowsOver)}</td>` +
+    `<td><span class="badge ${c.status}">${c.status === 'pass' ? 'holds' : 'BREACH'}</span></td><td><small>${escapeHtml(c.measured)}</small></td></tr>`).join('');
+  return `<table id="checks"><thead><tr><th>norm</th><th>window</th><th>limit</th><th>peak</th><th>when (peak window starts)</th><th>headroom</th><th>windows over</th><th>verdict</th><th>load measured</th></tr></thead><tbody>${body}</tbody></table>`;
+}
+
+function monthTicks(days: readonly DayRow[]): { index: number; label: string }[] {
+  const out: { index: number; label: string }[] = [];
+  days.forEach((d, i) => { if (d.day.endsWith('-01') && (days.length < 200 || Number(d.day.slice(5, 7)) % 3 === 1)) out.push({ index: i, label: d.day.slice(0, 7) }); });
+  return out;
+}
+
+/**
+ * report.html: self-contained (inline CSS and SVG, no script, no external resources), readable
+ * offline: verdict, norm table with headroom, load against each norm over the horizon, queue
+ * depths, a headroom heat map month × hour, worst hours, letter traces, DigiD duties, actuals.
+ */
+export function htmlReport(r: ForecastResult, emitted?: EmittedScenario): string {
+  const days = dailyTable(r.horizon, r.hourly);
+  const q = queueSummary(r);
+  const ticks = monthTicks(days);
+  const xLabel = (i: number): string => days[i]?.day ?? '';
+  const col = (f: (d: DayRow) => number): Float64Array => Float64Array.from(days, f);
+  const limitOf = (id: string): number => normById(id)?.limit ?? 0;
+  const chart = (id: string, normId: string, title: string, unit: string, f: (d: DayRow) => number): string =>
+    lineChart({ id, title, unit, series: [{ name: title, values: col(f), color: '#154273' }], limit: limitOf(normId), limitLabel: normId, xTicks: ticks, xLabel });
+  const loadCharts = [
+    chart('chart-messages-hour', 'berichtenbox.messages-per-hour', 'Letters offered, busiest hour of each day', 'letters/hour', (d) => d.maxOfferedPerHour),
+    chart('chart-messages-day', 'berichtenbox.messages-per-day', 'Letters offered per day', 'letters/day', (d) => d.offered),
+    lineChart({ id: 'chart-parking', title: 'Letters offered, busiest second of each day', unit: 'letters/s', series: [{ name: 'offered per second', values: col((d) => d.maxOfferedPerMinute / SECONDS_PER_MINUTE), color: '#154273' }, { name: 'admitted per second (with redeliveries)', values: col((d) => d.maxAdmittedPerMinute / SECONDS_PER_MINUTE), color: '#e67e00' }], limit: limitOf('berichtenbox.parked-per-second'), limitLabel: 'berichtenbox.parked-per-second', xTicks: ticks, xLabel }),
+    chart('chart-notifications-hour', 'notificaties.per-hour', 'Notifications entering the queue, busiest hour', 'notifications/hour', (d) => d.maxNotifInPerHour),
+    chart('chart-notifications-day', 'notificaties.per-day', 'Notifications entering the queue per day', 'notifications/day', (d) => d.notifIn),
+    chart('chart-digid', 'digid.authentications-per-minute', 'DigiD authentications, busiest minute', 'authentications/min', (d) => d.maxDigidPerMinute),
+    chart('chart-machtigen', 'machtigen.transactions-per-minute', 'Machtigen transactions, busiest minute', 'transactions/min', (d) => d.maxMachtigenPerMinute),
+    chart('chart-validation', 'validatieservice.queries-per-hour', 'Validatieservice queries, busiest hour', 'queries/hour', (d) => d.maxValidationPerHour),
+  ];
+  const queueCharts = [
+    lineChart({ id: 'chart-intake-backlog', title: 'Intake backlog (refused, awaiting redelivery), largest of the day', unit: 'letters', series: [{ name: 'intake backlog', values: col((d) => d.maxIntakeBacklog), color: '#e67e00' }], xTicks: ticks, xLabel }),
+    lineChart({ id: 'chart-parking-backlog', title: 'Parking backlog, largest of the day', unit: 'letters', series: [{ name: 'parking backlog', values: col((d) => d.maxParkingBacklog), color: '#6a3d9a' }], xTicks: ticks, xLabel }),
+    lineChart({ id: 'chart-notification-backlog', title: 'Notification backlog, largest of the day', unit: 'notifications', series: [{ name: 'notification backlog', values: col((d) => d.maxNotificationBacklog), color: '#1f78b4' }], xTicks: ticks, xLabel }),
+    lineChart({ id: 'chart-processing-delay', title: 'Longest first offering → processed, by day of offering', unit: 'hours', series: [{ name: 'processing delay', values: col((d) => d.maxProcessingDelayMin / MINUTES_PER_HOUR), color: '#33a02c' }], limit: (MAX_PROCESSING_TIME.limit * SECOND) / HOUR, limitLabel: MAX_PROCESSING_TIME.id, xTicks: ticks, xLabel }),
+    lineChart({ id: 'chart-subscription-backlog', title: 'Subscription requests waiting, largest of the day', unit: 'requests', series: [{ name: 'subscription backlog', values: col((d) => d.maxSubscriptionBacklog), color: '#a6761d' }], xTicks: ticks, xLabel }),
+  ];
+
+  // Heat map: per month and local hour of day, the headroom of the most loaded hour norm on the worst day.
+  const months = r.horizon.months;
+  const hoursPerDay = DAY / HOUR;
+  const worst = months.map(() => new Float64Array(hoursPerDay).fill(Number.NaN));
+  const worstNorm = months.map(() => new Array<string>(hoursPerDay).fill(''));
+  for (let i = 0; i < r.horizon.hours; i++) {
+    const mi = r.horizon.dayMonth[r.horizon.hourDay[i]!]!;
+    const hod = r.horizon.hourOfDay[i]!;
+    const u = r.hourly.utilisation[i]!;
+    const cur = worst[mi]![hod]!;
+    if (u > 0 && (Number.isNaN(cur) || u > cur)) { worst[mi]![hod] = u; worstNorm[mi]![hod] = HOUR_NORMS[r.hourly.worstNorm[i]!]!.id; }
+  }
+  const heat = heatMap('heatmap', 'Headroom by month × hour of day (% of the most loaded hour norm, worst day of the month)', months, Array.from({ length: hoursPerDay }, (_, i) => String(i).padStart(2, '0')),
+    (ri, c) => (Number.isNaN(worst[ri]![c]!) ? Number.NaN : (1 - worst[ri]![c]!) * 100),
+    (ri, c) => Number.isNaN(worst[ri]![c]!) ? `${months[ri]} ${String(c).padStart(2, '0')}:00 no load` : `${months[ri]} ${String(c).padStart(2, '0')}:00 headroom ${pct((1 - worst[ri]![c]!) * 100)} (${worstNorm[ri]![c]})`);
+  const scale = `<p class="scale">${[100, 50, 20, 5, -10].map((x) => `<span style="background:${headroomColor(x)}">${x < 0 ? 'over the norm' : `${x} %`}</span>`).join('')}</p>`;
+
+  const worstRows = r.worstHours.map((w) => `<tr><td>${escapeHtml(localTime(w.start))}</td><td class="n">${w.utilisationPct.toFixed(1)} %</td><td class="n">${pct(100 - w.utilisationPct)}</td><td><code>${escapeHtml(w.normId)}</code></td></tr>`).join('');
+  const traces = r.traces.map((t) => `<li>${escapeHtml(t.text)}</li>`).join('');
+  const duties = r.duties.length === 0 ? '<p>No afnemer has DigiD authentications in the forecast.</p>' :
+    `<table id="duties"><thead><tr><th>afnemer</th><th>OIN</th><th>per year (max 12 months)</th><th>max per month</th><th>peak per minute</th><th>forecast duty</th></tr></thead><tbody>${r.duties.map((d) =>
+      `<tr><td>${escapeHtml(d.naam)}</td><td>${d.oin}</td><td class="n">${num(d.perYear)} <small>${escapeHtml(d.yearSpan)}</small></td><td class="n">${num(d.maxPerMonth)} <small>${d.maxMonth}</small></td><td class="n">${num(d.peakPerMinute)}</td><td>${d.duties.length ? d.duties.map((x) => `<code>${x}</code>`).join(' ') : 'none'}</td></tr>`).join('')}</tbody></table>`;
+  let actuals = '';
+  if (r.actuals) {
+    const a = r.actuals;
+    const failing = a.rows.filter((x) => x.status === 'fail');
+    const shown = [...failing, ...a.rows.filter((x) => x.status === 'pass')].slice(0, 300);
+    actuals = `<section id="actuals"><h2>Actuals against the forecast (${escapeHtml(a.file)})</h2><p>Months compared: ${a.months.join(', ') || 'none'}. ${failing.length} of ${a.rows.length} figures deviate more than ${a.limitPct} % (<code>mijnoverheid.forecast-deviation</code>).${a.rows.length > shown.length ? ` The first ${shown.length} are shown (deviations first); all are in forecast.json.` : ''}</p>
+<table><thead><tr><th>month</th><th>afnemer</th><th>figure</th><th>forecast</th><th>actual</th><th>deviation</th><th>verdict</th></tr></thead><tbody>${shown.map((x) =>
+      `<tr class="${x.status}"><td>${x.month}</td><td>${escapeHtml(x.naam)} <small>${x.oin}</small></td><td>${x.column}</td><td class="n">${num(x.forecast)}</td><td class="n">${num(x.actual)}</td><td class="n">${pct(x.deviationPct)}</td><td><span class="badge ${x.status}">${x.status === 'pass' ? 'within' : 'over'}</span></td></tr>`).join('')}</tbody></table>
+${a.unmatched.length ? `<p>Not compared:</p><ul>${a.unmatched.slice(0, 100).map((u) => `<li>${escapeHtml(u.file)}:${u.line}: ${escapeHtml(u.reason)}</li>`).join('')}</ul>` : ''}</section>`;
+  }
+  const queueText = [
+    `${num(q.offered)} letters offered; ${num(q.refusedFirstOffering)} refused at first offering and redelivered; ${num(q.processed)} processed within the horizon.`,
+    `Largest intake backlog ${num(q.intakeBacklog.max)}${q.intakeBacklog.at !== undefined ? ` (${localTime(q.intakeBacklog.at)})` : ''}; largest parking backlog ${num(q.parkingBacklog.max)}${q.parkingBacklog.at !== undefined ? ` (${localTime(q.parkingBacklog.at)})` : ''}; largest notification backlog ${num(q.notificationBacklog.max)}${q.notificationBacklog.at !== undefined ? ` (${localTime(q.notificationBacklog.at)})` : ''}.`,
+    `Longest first offering → processed: ${duration(q.processing.maxMinutes)} (norm ${duration(MAX_PROCESSING_TIME.limit / SECONDS_PER_MINUTE)}); longest wait for a notification: ${duration(q.notification.maxMinutes)}.`,
+  ].map((s) => `<p>${escapeHtml(s)}</p>`).join('');
+  const emittedHtml = emitted ? `<section id="emitted"><h2>Emitted scenario</h2><p><code>${escapeHtml(emitted.file)}</code>: ${emitted.simMinutes} sim minutes from ${escapeHtml(localTime(emitted.simStart))} at speed ${emitted.speed} (about ${Math.round(emitted.wallSeconds)} s of wall time, at most ${num(emitted.peakWallRate)} requests/s). Run it with <code>bbsim run ${escapeHtml(emitted.name)}</code>. Expected verdict: ${emitted.expected.map((e) => `<code>${e.normId}</code> ${num(e.predicted)} of ${num(e.limit)} → ${e.status}`).join('; ') || '—'}.</p>${emitted.notes.map((n) => `<p class="warn">${escapeHtml(n)}</p>`).join('')}</section>` : '';
+  const breaches = r.checks.rows.filter((c) => c.status === 'fail');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>bbsim forecast — ${escapeHtml(r.forecast.file)}</title><style>${CSS}</style></head>
+<body><header><h1>Capacity forecast: ${escapeHtml(r.forecast.file)}</h1>
+<p>${r.forecast.months[0]} to ${r.forecast.months[r.forecast.months.length - 1]} (${r.forecast.months.length} months, ${num(r.horizon.minutes)} minutes), ${r.forecast.afnemers.length} afnemers, Europe/Amsterdam. <span class="badge ${r.breached ? 'fail' : 'pass'}" id="verdict">${r.breached ? 'norms breached' : 'every norm holds'}</span></p></header>
+<main>
+${r.warnings.map((w) => `<p class="warn">${escapeHtml(w)}</p>`).join('')}
+<section><h2>Norms</h2><p>${breaches.length ? `Breached: ${breaches.map((b) => `<code>${b.normId}</code>`).join(', ')}.` : 'Every norm holds over the whole horizon.'} Headroom is (limit − peak) / limit.</p>${checksTable(r.checks.rows)}</section>
+<section><h2>Load against the norms</h2><div class="charts">${loadCharts.join('')}</div></section>
+<section><h2>Queues</h2>${queueText}<div class="charts">${queueCharts.join('')}</div></section>
+<section><h2>Where letters are when</h2><ul id="traces">${traces || '<li>no letters in the forecast</li>'}</ul></section>
+<section><h2>Headroom heat map</h2>${heat}${scale}</section>
+<section><h2>Worst hours</h2><table id="worst-hours"><thead><tr><th>hour</th><th>utilisation</th><th>headroom</th><th>most loaded norm</th></tr></thead><tbody>${worstRows}</tbody></table></section>
+<section><h2>DigiD forecast duty</h2>${duties}</section>
+${actuals}${emittedHtml}
+<section><h2>Method</h2><p>Monthly totals are spread over days by weekday weights and seasonal periods, over a day's local hours by hourly weights, and evenly over an hour's minutes (profiles in the README); minute counts are whole numbers, rounded cumulatively so each month keeps its total. The queues are simulated minute by minute over the whole horizon as the mock models them: intake admits at most the hourly and daily limits, refused letters are redelivered first when the window reopens; parking FIFO at the per-second rate; notifications FIFO at the hourly rate and the daily cap, carried over; subscription requests in the night window within the quotas. Delays are to the minute.</p></section>
+</main></body></html>
+`;
+}

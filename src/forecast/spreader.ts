@@ -1,0 +1,168 @@
+import { PROFILE_OF, SERIES, type Forecast, type ForecastRow, type SeriesKey } from './forecast-types.ts';
+import type { Horizon } from './horizon.ts';
+import { MINUTES_PER_HOUR } from './horizon.ts';
+import { IssueList } from './input-error.ts';
+import { inPeriod, type LoadShape } from './load-shape.ts';
+import type { ShapeResolver } from './profile-set.ts';
+import { FORECAST_COLUMNS } from './forecast-columns.ts';
+
+export type MinuteSeries = Readonly<Record<SeriesKey, Float64Array>>;
+
+/**
+ * Spreads monthly totals over the minutes of the horizon (see LoadShape for the rule). Afnemers
+ * with the same shape are summed per month first and spread once (the sum of equal shapes is the
+ * shape of the sum), so the cost grows with the number of distinct shapes, not of afnemers.
+ * Minute counts are whole numbers: each month's total is rounded cumulatively over its minutes,
+ * so every month keeps its exact total. Deterministic.
+ */
+export class Spreader {
+  readonly #weights = new Map<string, Float64Array | null>();
+  readonly #maxWeight = new Map<string, number>();
+  readonly #monthIndex: ReadonlyMap<string, number>;
+
+  constructor(readonly horizon: Horizon, readonly resolver: ShapeResolver) {
+    this.#monthIndex = new Map(horizon.months.map((m, i) => [m, i]));
+  }
+
+  monthIndex(month: string): number | undefined {
+    return this.#monthIndex.get(month);
+  }
+
+  /** Each hour's share of the month (summing to 1), or null when the shape gives the month no weight. */
+  weights(shape: LoadShape, month: number): Float64Array | null {
+    const key = `${shape.id}#${month}`;
+    const hit = this.#weights.get(key);
+    if (hit !== undefined) return hit;
+    const h = this.horizon;
+    const h0 = h.monthHourStart[month]!;
+    const h1 = h.monthHourStart[month + 1]!;
+    const w = new Float64Array(h1 - h0);
+    let total = 0;
+    for (let d = h.hourDay[h0]!; d < h.days && h.dayHourStart[d]! < h1; d++) {
+      const md = h.dayMonthDay[d]!;
+      const period = shape.periods.find((p) => inPeriod(p, md));
+      const dayWeight = (shape.weekly[h.dayWeekday[d]! - 1] ?? 0) * (period?.factor ?? 1);
+      if (dayWeight === 0) continue;
+      const hourly = period?.hourly ?? shape.hourly;
+      const a = h.dayHourStart[d]!;
+      const b = h.dayHourStart[d + 1]!;
+      let daySum = 0;
+      for (let x = a; x < b; x++) daySum += hourly[h.hourOfDay[x]!] ?? 0;
+      if (daySum === 0) continue;
+      for (let x = a; x < b; x++) {
+        const v = (dayWeight * (hourly[h.hourOfDay[x]!] ?? 0)) / daySum;
+        w[x - h0] = v;
+        total += v;
+      }
+    }
+    let out: Float64Array | null = null;
+    if (total > 0) {
+      for (let i = 0; i < w.length; i++) w[i] = w[i]! / total;
+      out = w;
+    }
+    this.#weights.set(key, out);
+    return out;
+  }
+
+  /** The largest hourly share of the month (for per-afnemer peaks without spreading each afnemer). */
+  maxWeight(shape: LoadShape, month: number): number {
+    const key = `${shape.id}#${month}`;
+    let m = this.#maxWeight.get(key);
+    if (m === undefined) {
+      const w = this.weights(shape, month);
+      m = 0;
+      if (w) for (let i = 0; i < w.length; i++) if (w[i]! > m) m = w[i]!;
+      this.#maxWeight.set(key, m);
+    }
+    return m;
+  }
+
+  /** All afnemers of the forecast per minute, one Float64Array per series. */
+  spread(forecast: Forecast): MinuteSeries {
+    const h = this.horizon;
+    const months = h.months.length;
+    const groups = new Map<string, { shape: LoadShape; series: SeriesKey; totals: Float64Array; rows: ForecastRow[] }>();
+    for (const row of forecast.rows) {
+      const mi = this.#monthIndex.get(row.month);
+      if (mi === undefined) continue; // actuals outside the horizon are reported by the comparison
+      for (const s of SERIES) {
+        const v = row.counts[s];
+        if (v === 0) continue;
+        const shape = this.resolver.shape(row.oin, PROFILE_OF[s]);
+        const key = `${s}|${shape.id}`;
+        let g = groups.get(key);
+        if (!g) {
+          g = { shape, series: s, totals: new Float64Array(months), rows: [] };
+          groups.set(key, g);
+        }
+        g.totals[mi] = g.totals[mi]! + v;
+        g.rows.push(row);
+      }
+    }
+    const out = Object.fromEntries(SERIES.map((s) => [s, new Float64Array(h.minutes)])) as Record<SeriesKey, Float64Array>;
+    const issues = new IssueList();
+    for (const g of groups.values()) {
+      for (let mi = 0; mi < months; mi++) {
+        const total = g.totals[mi]!;
+        if (total === 0) continue;
+        const w = this.weights(g.shape, mi);
+        if (!w) {
+          const row = g.rows.find((r) => r.month === h.months[mi] && r.counts[g.series] > 0)!;
+          const column = FORECAST_COLUMNS.find((c) => c.series === g.series)!.name;
+          issues.add(forecast.file, row.line, row.columns[g.series], `column '${column}': ${row.counts[g.series]} in ${row.month}, but profile '${g.shape.id}' gives no hour of ${row.month} any weight (every day has weight 0); assign a profile that covers the month`);
+          continue;
+        }
+        spreadMonth(out[g.series], w, h.monthHourStart[mi]!, total);
+      }
+    }
+    issues.throwIfAny();
+    return out;
+  }
+
+  /** An afnemer's amount of a series in one hour (its own share, before rounding). */
+  afnemerHourAmount(row: ForecastRow, series: SeriesKey, hour: number): number {
+    const mi = this.#monthIndex.get(row.month);
+    if (mi === undefined || row.counts[series] === 0) return 0;
+    const w = this.weights(this.resolver.shape(row.oin, PROFILE_OF[series]), mi);
+    return w ? row.counts[series] * (w[hour - this.horizon.monthHourStart[mi]!] ?? 0) : 0;
+  }
+
+  /** An afnemer's busiest minute of a series over the horizon, in its own spread (before rounding). */
+  afnemerPeakPerMinute(rows: readonly ForecastRow[], series: SeriesKey): number {
+    let peak = 0;
+    for (const row of rows) {
+      const mi = this.#monthIndex.get(row.month);
+      if (mi === undefined || row.counts[series] === 0) continue;
+      const v = (row.counts[series] * this.maxWeight(this.resolver.shape(row.oin, PROFILE_OF[series]), mi)) / MINUTES_PER_HOUR;
+      if (v > peak) peak = v;
+    }
+    return peak;
+  }
+}
+
+/** Adds `total` spread by hourly shares `w` (from hour h0) to `out`, evenly per minute, rounded cumulatively. */
+function spreadMonth(out: Float64Array, w: Float64Array, h0: number, total: number): void {
+  let cum = 0;
+  let prev = 0;
+  let lastMinute = -1;
+  for (let k = 0; k < w.length; k++) {
+    const perMinute = (total * w[k]!) / MINUTES_PER_HOUR;
+    if (perMinute === 0) continue;
+    const base = (h0 + k) * MINUTES_PER_HOUR;
+    for (let j = 0; j < MINUTES_PER_HOUR; j++) {
+      cum += perMinute;
+      const r = Math.round(cum);
+      out[base + j] = out[base + j]! + (r - prev);
+      prev = r;
+    }
+    lastMinute = base + MINUTES_PER_HOUR - 1;
+  }
+  // Floating-point sums can end a hair off the total: the last minutes take the difference
+  // (never below zero).
+  let diff = total - prev;
+  for (let m = lastMinute; diff !== 0 && m >= 0; m--) {
+    const take = Math.max(diff, -out[m]!);
+    out[m] = out[m]! + take;
+    diff -= take;
+  }
+}

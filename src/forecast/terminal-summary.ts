@@ -1,0 +1,57 @@
+import type { EmittedScenario } from './emit-scenario.ts';
+import { duration, localTime, num, pct } from './format.ts';
+import { queueSummary } from './queue-summary.ts';
+import type { ForecastResult } from './run-forecast.ts';
+
+function table(head: readonly string[], rows: readonly (readonly string[])[], rightAligned: ReadonlySet<number>): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]): string => cells.map((c, i) => (rightAligned.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+/** What a capacity manager reads in the terminal: verdict per norm with headroom, queues, traces, worst hours, duties. */
+export function terminalSummary(r: ForecastResult, emitted?: EmittedScenario): string {
+  const out: string[] = [];
+  const f = r.forecast;
+  out.push(`Forecast ${f.file}: ${f.months[0]} to ${f.months[f.months.length - 1]} (${f.months.length} months, ${num(r.horizon.minutes)} minutes), ${f.afnemers.length} afnemers`);
+  for (const w of r.warnings) out.push(`warning: ${w}`);
+  out.push('');
+  out.push(table(['norm', 'window', 'limit', 'peak', 'peak window starts', 'headroom', 'over', 'verdict'], r.checks.rows.map((c) => [
+    c.normId, c.window, `${num(c.limit)} ${c.unit}`, num(c.peak), c.peakAt !== undefined ? localTime(c.peakAt) : '—', pct(c.headroomPct),
+    c.windowsTotal > 0 ? `${num(c.windowsOver)}/${num(c.windowsTotal)}` : num(c.windowsOver), c.status === 'pass' ? 'holds' : 'BREACH',
+  ]), new Set([3, 5, 6])));
+  const q = queueSummary(r);
+  out.push('');
+  out.push(`Queues: ${num(q.offered)} letters offered, ${num(q.refusedFirstOffering)} refused at first offering and redelivered, ${num(q.processed)} processed in the horizon.`);
+  out.push(`  largest backlogs: intake ${num(q.intakeBacklog.max)}${q.intakeBacklog.at !== undefined ? ` (${localTime(q.intakeBacklog.at)})` : ''}, parking ${num(q.parkingBacklog.max)}${q.parkingBacklog.at !== undefined ? ` (${localTime(q.parkingBacklog.at)})` : ''}, notifications ${num(q.notificationBacklog.max)}${q.notificationBacklog.at !== undefined ? ` (${localTime(q.notificationBacklog.at)})` : ''}`);
+  out.push(`  longest first offering → processed ${duration(q.processing.maxMinutes)}; longest wait for a notification ${duration(q.notification.maxMinutes)}`);
+  if (r.traces.length) {
+    out.push('');
+    out.push('Where letters are when:');
+    for (const t of r.traces) out.push(`  - ${t.text}`);
+  }
+  if (r.worstHours.length) {
+    out.push('');
+    out.push('Worst hours (load of the most loaded hour norm):');
+    out.push(table(['hour', 'utilisation', 'headroom', 'norm'], r.worstHours.map((w) => [localTime(w.start), `${w.utilisationPct.toFixed(1)} %`, pct(100 - w.utilisationPct), w.normId]), new Set([1, 2])).split('\n').map((l) => `  ${l}`).join('\n'));
+  }
+  const withDuty = r.duties.filter((d) => d.duties.length > 0);
+  out.push('');
+  out.push(`DigiD forecast duty: ${withDuty.length} of ${r.duties.length} afnemers with DigiD use must forecast${withDuty.length ? `: ${withDuty.slice(0, 8).map((d) => `${d.naam} (${d.duties.map((x) => x.split('.').pop()).join(', ')})`).join('; ')}${withDuty.length > 8 ? '; …' : ''}` : ''}`);
+  if (r.actuals) {
+    const failing = r.actuals.rows.filter((x) => x.status === 'fail');
+    out.push(`Actuals (${r.actuals.file}): ${r.actuals.months.length} months compared, ${failing.length} of ${r.actuals.rows.length} figures deviate more than ${r.actuals.limitPct} %${failing.length ? `, e.g. ${failing.slice(0, 3).map((x) => `${x.naam} ${x.month} ${x.column} ${pct(x.deviationPct)}`).join('; ')}` : ''}`);
+    if (r.actuals.unmatched.length) out.push(`  not compared: ${r.actuals.unmatched.length} (listed in forecast.json and the report), e.g. ${r.actuals.unmatched[0]!.file}:${r.actuals.unmatched[0]!.line}: ${r.actuals.unmatched[0]!.reason}`);
+  }
+  if (emitted) {
+    out.push('');
+    out.push(`Emitted ${emitted.file}: ${emitted.simMinutes} sim minutes from ${localTime(emitted.simStart)} at speed ${emitted.speed} (~${Math.round(emitted.wallSeconds)} s wall, ≤ ${num(emitted.peakWallRate)} requests/s); run: bbsim run ${emitted.name}`);
+    for (const e of emitted.expected) out.push(`  expected verdict ${e.normId}: ${num(e.predicted)} of ${num(e.limit)} → ${e.status}`);
+    for (const n of emitted.notes) out.push(`  note: ${n}`);
+  }
+  out.push('');
+  const failed = r.checks.rows.filter((c) => c.status === 'fail').map((c) => c.normId);
+  if (r.actuals?.rows.some((x) => x.status === 'fail')) failed.push('mijnoverheid.forecast-deviation');
+  out.push(failed.length ? `norms breached: ${failed.join(', ')}` : 'every norm holds over the whole horizon');
+  return out.join('\n');
+}

@@ -1,0 +1,56 @@
+/**
+ * The reject file: every permanently rejected letter as one NDJSON line, grouped by code, in the
+ * input's letter shape (BerichtInformatie, Bijlagen) so the afnemer can fix the letters and feed
+ * the file back to `bbsim rehearse`. Each line adds `Verwerking` (the code, why, where the letter
+ * came from), which the input reader skips. BatchID is left out: a fixed letter goes in a new batch.
+ * AanmaakDatum and BerichtLeverancierID are kept where the letter carried them, and added from the
+ * batch when the rejection is about them. Written to a temporary file and renamed, so it is whole.
+ */
+import { closeSync, openSync, renameSync, writeSync } from 'node:fs';
+import type { BerichtInput, VerwerkingsCode } from '../berichten/index.ts';
+import { ANNOTATION_KEY } from './letter-json.ts';
+import type { LetterSource } from './input-types.ts';
+import type { BatchRow, Ledger } from './ledger.ts';
+import type { LetterLoader } from './letter-loader.ts';
+
+export interface RejectFileResult {
+  readonly path: string;
+  readonly lines: number;
+  readonly byCode: Partial<Record<VerwerkingsCode, number>>;
+}
+
+function bron(s: LetterSource, filePath: (n: number) => string): string {
+  if (s.kind === 'generated') return `generated letter #${s.index + 1}`;
+  return `${filePath(s.file)}:${s.line}`;
+}
+
+export function writeRejectFile(path: string, ledger: Ledger, loader: LetterLoader, filePath: (n: number) => string): RejectFileResult {
+  const batches = new Map<number, BatchRow>(ledger.batches().map((b) => [b.batchNo, b]));
+  const tmp = `${path}.tmp`;
+  const fd = openSync(tmp, 'w');
+  const byCode: Partial<Record<VerwerkingsCode, number>> = {};
+  let lines = 0;
+  try {
+    for (const r of ledger.rejectedLetters()) {
+      const letter = loader.load(r.source);
+      const info: Record<string, string> = {};
+      for (const [k, v] of Object.entries(letter.BerichtInformatie)) if (typeof v === 'string' && k !== 'BatchID') info[k] = v;
+      const b = batches.get(r.batchNo);
+      if (r.code === 'AanmaakDatumLigtTeVerInHetVerleden' && info['AanmaakDatum'] === undefined && b?.aanmaakDatum) info['AanmaakDatum'] = b.aanmaakDatum;
+      if (r.code === 'OinInCPAKomtNietOvereenMetOinInBericht' && info['BerichtLeverancierID'] === undefined && b?.leverancierId) info['BerichtLeverancierID'] = b.leverancierId;
+      const out: Record<string, unknown> = { BerichtInformatie: info as unknown as BerichtInput['BerichtInformatie'] };
+      if (letter.Bijlagen && letter.Bijlagen.length > 0) out['Bijlagen'] = letter.Bijlagen;
+      out[ANNOTATION_KEY] = {
+        VerwerkingsCode: r.code, Toelichting: r.toelichting, Bron: bron(r.source, filePath), BatchID: b?.batchId ?? null,
+        ...(r.via === 'geweigerd' ? { Geweigerd: 'the batch was refused whole' } : {}),
+      };
+      writeSync(fd, `${JSON.stringify(out)}\n`);
+      lines++;
+      byCode[r.code] = (byCode[r.code] ?? 0) + 1;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+  return { path, lines, byCode };
+}

@@ -1,0 +1,107 @@
+/**
+ * The target's clock as rehearse sees it. The mock runs on a sim clock (`GET /status` reports its
+ * `now` and `speed`); the norms' hours and days, AanmaakDatum and the pacing all run on it. A
+ * target without /status (a real acceptance environment) runs on the wall clock at speed 1.
+ * The estimate is the status `now` at the round trip's midpoint, advanced at `speed`; it is
+ * refreshed now and then, and after the target was unreachable (a restarted mock may resume
+ * at another instant).
+ */
+import { performance } from 'node:perf_hooks';
+import { z } from 'zod';
+import { SimClock, type Clock } from '../clock/index.ts';
+import type { HttpClient } from '../engine/client.ts';
+
+const statusSchema = z.object({
+  now: z.string(),
+  speed: z.number().positive(),
+  intake: z.object({
+    hourLimit: z.number().optional(),
+    dayLimit: z.number().optional(),
+    admittedThisHour: z.number().optional(),
+    admittedToday: z.number().optional(),
+  }).partial().optional(),
+});
+
+/** What GET /status told about the target. */
+export interface TargetStatus {
+  readonly now: number;
+  readonly speed: number;
+  readonly hourLimit: number | undefined;
+  readonly dayLimit: number | undefined;
+}
+
+/** GET /status, or undefined when the target has none (or is not answering). */
+export async function readStatus(client: HttpClient, timeoutMs: number, wallNow: () => number = () => performance.now()): Promise<{ status: TargetStatus; wallMid: number } | undefined> {
+  const t0 = wallNow();
+  let res;
+  try {
+    res = await client.request({ method: 'GET', path: '/status', timeoutMs });
+  } catch {
+    return undefined;
+  }
+  const t1 = wallNow();
+  if (res.status !== 200) return undefined;
+  let parsed;
+  try {
+    parsed = statusSchema.safeParse(JSON.parse(res.body));
+  } catch {
+    return undefined;
+  }
+  if (!parsed.success) return undefined;
+  const now = Date.parse(parsed.data.now);
+  if (!Number.isFinite(now)) return undefined;
+  return {
+    status: { now, speed: parsed.data.speed, hourLimit: parsed.data.intake?.hourLimit, dayLimit: parsed.data.intake?.dayLimit },
+    wallMid: (t0 + t1) / 2,
+  };
+}
+
+/** A Clock reading the target's time; `update` re-anchors it on a fresh status. */
+export class TargetClock implements Clock {
+  #anchorSim: number;
+  #anchorWall: number;
+  #speed: number;
+  #source: 'status' | 'local';
+
+  constructor(private readonly wallNow: () => number = () => performance.now()) {
+    // Until a status arrives: the wall clock (a real target runs in real time).
+    const local = new SimClock({ speed: 1, wallNow });
+    this.#anchorSim = local.now();
+    this.#anchorWall = wallNow();
+    this.#speed = 1;
+    this.#source = 'local';
+  }
+
+  get speed(): number {
+    return this.#speed;
+  }
+
+  /** 'status': from the target's GET /status; 'local': the wall clock, speed 1. */
+  get source(): 'status' | 'local' {
+    return this.#source;
+  }
+
+  now(): number {
+    return this.#anchorSim + (this.wallNow() - this.#anchorWall) * this.#speed;
+  }
+
+  toWallMs(simMs: number): number {
+    return simMs / this.#speed;
+  }
+
+  toSimMs(wallMs: number): number {
+    return wallMs * this.#speed;
+  }
+
+  /** Re-anchors on a status read at wall instant `wallMid`; returns how far the estimate moved (sim ms). */
+  update(status: TargetStatus, wallMid: number): number {
+    const before = this.now();
+    const wall = this.wallNow();
+    this.#anchorSim = status.now + (wall - wallMid) * status.speed;
+    this.#anchorWall = wall;
+    this.#speed = status.speed;
+    const moved = this.#source === 'status' ? this.now() - before : 0;
+    this.#source = 'status';
+    return moved;
+  }
+}

@@ -1,0 +1,2 @@
+export * from './svg-chart.ts';
+export * from './run-report.ts';

@@ -1,0 +1,36 @@
+import type { K6Summary } from './verdict.ts';
+import type { TimelinePoint } from './summary.ts';
+
+/** `http_req_duration{service:digid,b:12}` → ['http_req_duration', 'digid', 12]. */
+const BUCKET_METRIC = /^(http_req_duration|http_req_failed)\{service:([a-z0-9-]+),b:(\d+)\}$/;
+
+/**
+ * The timeline from a k6 summary: the generated script tags each request with its wall-second
+ * bucket `b` and names one submetric per bucket and service (see timelineThresholds in src/k6gen).
+ * Returns the points, sorted by time and service, and the summary without those submetrics.
+ */
+export function timelineFromK6(summary: K6Summary, bucketSeconds: number): { timeline: TimelinePoint[]; k6: K6Summary } {
+  const points = new Map<string, { t: number; service: string; requests: number; failed: number; p50: number; p95: number; p99: number; max: number }>();
+  const metrics: Record<string, K6Summary['metrics'][string]> = {};
+  for (const [name, metric] of Object.entries(summary.metrics)) {
+    const m = BUCKET_METRIC.exec(name);
+    if (!m) {
+      metrics[name] = metric;
+      continue;
+    }
+    const [, kind, service = '', b = '0'] = m;
+    const t = Number(b) * bucketSeconds;
+    const key = `${t}/${service}`;
+    const p = points.get(key) ?? { t, service, requests: 0, failed: 0, p50: 0, p95: 0, p99: 0, max: 0 };
+    const v = metric.values;
+    if (kind === 'http_req_duration') {
+      Object.assign(p, { requests: v['count'] ?? 0, p50: v['med'] ?? 0, p95: v['p(95)'] ?? 0, p99: v['p(99)'] ?? 0, max: v['max'] ?? 0 });
+    } else {
+      p.failed = v['passes'] ?? 0; // http_req_failed is a Rate: a "pass" is a failed request
+    }
+    points.set(key, p);
+  }
+  const timeline = [...points.values()].filter((p) => p.requests > 0)
+    .sort((a, b) => a.t - b.t || a.service.localeCompare(b.service));
+  return { timeline, k6: { ...summary, metrics } };
+}
