@@ -2,10 +2,10 @@ import { existsSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { runScenario, verdictTable } from '../run/index.ts';
+import { capacityTable, findCapacity, runScenario, verdictTable } from '../run/index.ts';
 import { loadScenarios } from './load-scenarios.ts';
 
-interface Options { target?: string; out: string; scenarios: string }
+interface Options { target?: string; out: string; scenarios: string; findCapacity?: boolean; maxSteps: string; refine: string }
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -23,11 +23,18 @@ export function runCommand(program: Command): void {
     .option('--target <url>', 'run against this base URL instead of starting the mock (loopback only for load)')
     .option('--out <dir>', 'results folder', 'results')
     .option('--scenarios <dir>', 'scenario folder', 'scenarios')
+    .option('--find-capacity', 'step the load up (× 1.5) until a norm fails, bisect, and report per norm the highest load that holds')
+    .option('--max-steps <n>', 'with --find-capacity: most probes on the way up', '6')
+    .option('--refine <n>', 'with --find-capacity: bisection probes between the last holding and first failing load', '2')
     .addHelpText('after', `
 Exit codes: 0 every checked norm holds, 1 a norm is breached, 2 the run could not be done.
+With --find-capacity: 0 when the search ran (the answer is the table), 2 when a probe could not run.
+Each run writes results/<run-id>/: summary.json, verdict.json, junit.xml, report.html.
 Examples:
   $ bbsim run smoke
-  $ bbsim run smoke --target http://127.0.0.1:8080`)
+  $ bbsim run digid-peak                 # designed to breach the 10,000/min norm
+  $ bbsim run smoke --target http://127.0.0.1:8080
+  $ bbsim run tax-filing-evening --find-capacity --max-steps 4`)
     .action(async (name: string, opts: Options) => {
       let scenario;
       try {
@@ -44,13 +51,32 @@ Examples:
           process.exit(2);
         }
       }
-      const result = await runScenario({ scenario, ...(opts.target !== undefined ? { target: opts.target } : {}), outDir: opts.out, k6Path: k6Path(), log: (l) => console.log(l) });
+      const runOpts = { ...(opts.target !== undefined ? { target: opts.target } : {}), outDir: opts.out, k6Path: k6Path(), log: (l: string) => console.log(l) };
+      if (opts.findCapacity) {
+        const steps = Number(opts.maxSteps);
+        const refine = Number(opts.refine);
+        if (!(Number.isInteger(steps) && steps >= 1) || !(Number.isInteger(refine) && refine >= 0)) {
+          console.error('bbsim run: --max-steps must be an integer >= 1 and --refine an integer >= 0');
+          process.exit(2);
+        }
+        const cap = await findCapacity({ ...runOpts, scenario, maxSteps: steps, refine, run: runScenario });
+        console.log(`\nCapacity of ${name} on this configuration (${cap.probes.length} probes, ${cap.dir}):\n${capacityTable(cap)}`);
+        if (cap.exitCode === 2) console.error(`bbsim run: ${cap.error ?? 'a probe could not run'}`);
+        process.exit(cap.exitCode);
+      }
+      const result = await runScenario({ scenario, ...runOpts });
       if (result.exitCode === 2) {
         console.error(`bbsim run: could not run ${name}: ${result.error ?? 'unknown error'} (results in ${result.dir})`);
         process.exit(2);
       }
       console.log(`\nVerdict for ${name} (${result.dir}):\n${verdictTable(result.rows)}\n`);
-      console.log(result.exitCode === 0 ? 'every checked norm holds' : `norm breached: ${result.rows.filter((r) => r.status === 'fail').map((r) => r.normId).join(', ')}`);
+      const failed = result.rows.filter((r) => r.status === 'fail').map((r) => r.normId);
+      console.log(result.exitCode === 0 ? 'every checked norm holds' : `norm breached: ${failed.join(', ')}`);
+      if (scenario.expectBreaches.length > 0) {
+        const asDesigned = scenario.expectBreaches.length === failed.length && scenario.expectBreaches.every((id) => failed.includes(id));
+        console.log(asDesigned ? `as designed: ${name} is meant to breach ${scenario.expectBreaches.join(', ')}` : `note: ${name} is designed to breach ${scenario.expectBreaches.join(', ')}`);
+      }
+      console.log(`report: ${join(result.dir, 'report.html')}`);
       process.exit(result.exitCode);
     });
 }

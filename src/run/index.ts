@@ -3,3 +3,4 @@ export * from './junit.ts';
 export * from './runner.ts';
 export * from './summary.ts';
 export * from './timeline.ts';
+export * from './find-capacity.ts';

@@ -1,0 +1,72 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MACHTIGEN_TRANSACTIONS_PER_MINUTE, perMinute } from '../src/norms/index.ts';
+import { capacityTable, findCapacity, peakRate, runScenario, scaleScenario, type RunOptions, type RunResult, type VerdictRow } from '../src/run/index.ts';
+import { defineScenario } from '../src/scenario/index.ts';
+
+const ROOT = join(import.meta.dirname, '..');
+const out = mkdtempSync(join(tmpdir(), 'bbsim-capacity-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+const machtigen = defineScenario({
+  name: 'machtigen-capacity', description: 'Machtigen checks at a steady rate',
+  clock: { speed: 6, start: '2026-11-16T10:00:00+01:00' },
+  flows: [{ flow: 'machtigen-check' }],
+  load: { kind: 'constant', rate: perMinute(600), duration: '1m' },
+  norms: [MACHTIGEN_TRANSACTIONS_PER_MINUTE.id, 'machtigen.processing-time'],
+});
+
+/** A runner that "breaches" a norm above a fixed per-minute rate, to test the search alone. */
+function fakeRun(limits: Record<string, number>): (o: RunOptions) => Promise<RunResult> {
+  return async (o) => {
+    const perMin = peakRate(o.scenario.load).perSecond * 60;
+    const rows = Object.entries(limits).map(([normId, limit]) => ({ normId, status: perMin > limit ? 'fail' : 'pass' }) as VerdictRow);
+    return { runId: 'x', dir: o.outDir, rows, exitCode: rows.some((r) => r.status === 'fail') ? 1 : 0 };
+  };
+}
+
+describe('--find-capacity', () => {
+  it('scales every rate of the load and keeps the rest of the scenario', () => {
+    const s = scaleScenario(machtigen, 2);
+    expect(peakRate(s.load)).toMatchObject({ count: 1200, window: 'minute' });
+    expect(s.flows).toEqual(machtigen.flows);
+    expect(s.clock).toEqual(machtigen.clock);
+    expect(s.norms).toEqual(machtigen.norms);
+  });
+
+  it('steps up until a norm fails, bisects, and answers per norm', async () => {
+    const result = await findCapacity({
+      scenario: machtigen, outDir: out, k6Path: 'unused', log: () => undefined, refine: 3,
+      run: fakeRun({ a: 1000, b: 5000 }),
+    });
+    expect(result.exitCode).toBe(0);
+    // 600, 900, 1350 (fails a) then three bisections between 900 and 1350.
+    expect(result.probes.map((p) => Math.round(p.peak.count))).toEqual([600, 900, 1350, 1102, 996, 1048]);
+    const a = result.norms.find((n) => n.normId === 'a')!;
+    expect(Math.round(a.holdsTo!.count)).toBe(996);
+    expect(Math.round(a.failsAt!.count)).toBe(1048);
+    const b = result.norms.find((n) => n.normId === 'b')!;
+    expect(b.failsAt).toBeUndefined();
+    expect(capacityTable(result)).toMatch(/^a: holds to 996\/min, fails at 1,048\/min\nb: holds at every probed load \(up to 1,350\/min\)/);
+    expect(JSON.parse(readFileSync(join(result.dir, 'capacity.json'), 'utf8'))).toMatchObject({ scenario: 'machtigen-capacity', exitCode: 0 });
+  });
+
+  it('a scenario that already fails is searched downwards', async () => {
+    const result = await findCapacity({ scenario: machtigen, outDir: out, k6Path: 'unused', log: () => undefined, refine: 0, run: fakeRun({ a: 300 }) });
+    expect(result.probes.map((p) => Math.round(p.peak.count))).toEqual([600, 400, 267]);
+    expect(Math.round(result.norms[0]!.holdsTo!.count)).toBe(267);
+  });
+
+  it('with real k6 against the mock: Machtigen holds to a load under 1,000/min and fails above it', async () => {
+    const result = await findCapacity({
+      scenario: machtigen, outDir: out, k6Path: join(ROOT, '.tools', 'bin', 'k6'), log: () => undefined, maxSteps: 4, refine: 1, run: runScenario,
+    });
+    expect(result.exitCode, result.error).toBe(0);
+    const norm = result.norms.find((n) => n.normId === MACHTIGEN_TRANSACTIONS_PER_MINUTE.id)!;
+    expect(norm.holdsTo!.count).toBeLessThanOrEqual(MACHTIGEN_TRANSACTIONS_PER_MINUTE.limit);
+    expect(norm.holdsTo!.count).toBeGreaterThanOrEqual(900);
+    expect(norm.failsAt!.count).toBeGreaterThan(MACHTIGEN_TRANSACTIONS_PER_MINUTE.limit);
+  }, 150_000);
+});
