@@ -30,8 +30,8 @@ export const options = {
       "exec": "burgerReads",
       "startRate": 50,
       "timeUnit": "1s",
-      "preAllocatedVUs": 140,
-      "maxVUs": 560,
+      "preAllocatedVUs": 190,
+      "maxVUs": 760,
       "stages": [
         {
           "target": 50,

@@ -64,8 +64,8 @@ export const options = {
       "exec": "burgerReads",
       "startRate": 26,
       "timeUnit": "1s",
-      "preAllocatedVUs": 61,
-      "maxVUs": 244,
+      "preAllocatedVUs": 87,
+      "maxVUs": 348,
       "stages": [
         {
           "target": 26,

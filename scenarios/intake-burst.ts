@@ -20,6 +20,6 @@ export default defineScenario({
       { target: perSecond(20), duration: '11m45s' },
     ],
   },
-  data: { batchSize: 100, attachmentShare: 0.2, attachmentBytes: 30_000 },
+  data: { batchSize: 100, attachmentShare: 0.1, attachmentBytes: 20_000 },
   expectBreaches: [MESSAGES_PARKED_PER_SECOND.id],
 });

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { capacityTable, findCapacity, runScenario, verdictTable } from '../run/index.ts';
 import { loadScenarios } from './load-scenarios.ts';
 
-interface Options { target?: string; out: string; scenarios: string; findCapacity?: boolean; maxSteps: string; refine: string }
+interface Options { engine: string; target?: string; out: string; scenarios: string; findCapacity?: boolean; maxSteps: string; refine: string }
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -23,6 +23,7 @@ export function runCommand(program: Command): void {
     .option('--target <url>', 'run against this base URL instead of starting the mock (loopback only for load)')
     .option('--out <dir>', 'results folder', 'results')
     .option('--scenarios <dir>', 'scenario folder', 'scenarios')
+    .option('--engine <name>', 'k6 (the generated script, k6 from the set-up) or native (in-process, corrected for coordinated omission)', 'k6')
     .option('--find-capacity', 'step the load up (× 1.5) until a norm fails, bisect, and report per norm the highest load that holds')
     .option('--max-steps <n>', 'with --find-capacity: most probes on the way up', '6')
     .option('--refine <n>', 'with --find-capacity: bisection probes between the last holding and first failing load', '2')
@@ -34,6 +35,7 @@ Examples:
   $ bbsim run smoke
   $ bbsim run digid-peak                 # designed to breach the 10,000/min norm
   $ bbsim run smoke --target http://127.0.0.1:8080
+  $ bbsim run presentation-p999 --engine native
   $ bbsim run tax-filing-evening --find-capacity --max-steps 4`)
     .action(async (name: string, opts: Options) => {
       let scenario;
@@ -51,7 +53,11 @@ Examples:
           process.exit(2);
         }
       }
-      const runOpts = { ...(opts.target !== undefined ? { target: opts.target } : {}), outDir: opts.out, k6Path: k6Path(), log: (l: string) => console.log(l) };
+      if (opts.engine !== 'k6' && opts.engine !== 'native') {
+        console.error(`bbsim run: --engine must be k6 or native, got ${JSON.stringify(opts.engine)}`);
+        process.exit(2);
+      }
+      const runOpts = { engine: opts.engine as 'k6' | 'native', ...(opts.target !== undefined ? { target: opts.target } : {}), outDir: opts.out, k6Path: k6Path(), log: (l: string) => console.log(l) };
       if (opts.findCapacity) {
         const steps = Number(opts.maxSteps);
         const refine = Number(opts.refine);

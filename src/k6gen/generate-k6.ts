@@ -13,7 +13,7 @@ const EXEC: Record<FlowName, string> = {
 
 /** Expected wall latency of one iteration, s (sizes the VU pools: rate × latency, with headroom). */
 const EXPECTED_ITERATION_S: Record<FlowName, number> = {
-  'deliver-batch': 0.2, 'fetch-verwerkingsberichten': 0.05, 'burger-reads': 1, 'digid-authenticate': 0.5,
+  'deliver-batch': 0.2, 'fetch-verwerkingsberichten': 0.05, 'burger-reads': 1.5, 'digid-authenticate': 0.8,
   'validation-query': 2, 'subscription-request': 0.05, 'machtigen-check': 0.5,
 };
 

@@ -3,11 +3,12 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { generateDefaultK6Script } from '../k6gen/index.ts';
+import { runNative } from '../engine/run-native.ts';
 import { buildMock } from '../mock/app.ts';
 import type { Scenario } from '../scenario/index.ts';
 import { renderRunReport } from '../report/run-report.ts';
 import { junitXml } from './junit.ts';
-import type { RunSummary } from './summary.ts';
+import type { EngineName, RunSummary, TimelinePoint } from './summary.ts';
 import { timelineFromK6 } from './timeline.ts';
 import { allHold, verdictRows, type K6Summary, type ServerFigures, type VerdictRow } from './verdict.ts';
 
@@ -18,6 +19,8 @@ export interface RunOptions {
   /** Parent folder of the run folder (results/). */
   readonly outDir: string;
   readonly k6Path: string;
+  /** 'k6' (default): the generated script with the set-up's k6; 'native': the in-process engine (src/engine). */
+  readonly engine?: EngineName;
   /** Progress and k6's own output. */
   readonly log: (line: string) => void;
 }
@@ -60,6 +63,31 @@ function runK6(k6: string, args: readonly string[], log: (l: string) => void): P
   });
 }
 
+type Measured = { readonly k6: K6Summary; readonly timeline: readonly TimelinePoint[] } | { readonly error: string };
+
+/** k6 runs the generated script; its summary carries the timeline buckets (see timelineFromK6). */
+async function runWithK6(k6Path: string, script: string, dir: string, base: string, log: (l: string) => void): Promise<Measured> {
+  const summaryPath = join(dir, 'k6-summary.json');
+  log(`running k6 on ${script} against ${base}`);
+  // BBSIM_T0: when this command started, so the script can report the time to its first request.
+  const t0 = Math.round(performance.timeOrigin);
+  const code = await runK6(k6Path, ['run', '--no-usage-report', '-e', `BASE_URL=${base}`, '-e', `SUMMARY_PATH=${summaryPath}`, '-e', `BBSIM_T0=${t0}`, script], log);
+  // 99: k6 ran and a threshold failed — the verdict says which; anything else is "could not run".
+  if ((code !== 0 && code !== 99) || !existsSync(summaryPath)) return { error: `k6 exited with ${code} and no summary at ${summaryPath}` };
+  const raw = JSON.parse(readFileSync(summaryPath, 'utf8')) as { k6: K6Summary; bucketSeconds?: number };
+  return timelineFromK6(raw.k6, raw.bucketSeconds ?? 1);
+}
+
+/** The native engine (src/engine) runs the same flows in-process and reports in k6's summary shape. */
+async function runWithNative(scenario: Scenario, base: string, log: (l: string) => void): Promise<Measured> {
+  try {
+    const r = await runNative(scenario, { base, log, commandStartedAt: Math.round(performance.timeOrigin) });
+    return { k6: r.k6, timeline: r.timeline };
+  } catch (err) {
+    return { error: `native engine: ${(err as Error).message}` };
+  }
+}
+
 /**
  * Runs a scenario: generates its k6 script, starts the mock unless a target is given, runs k6,
  * reads k6's summary and the server's figures, and writes results/<run-id>/ with summary.json,
@@ -82,22 +110,15 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       base = await mock.listen({ port: 0, host: '127.0.0.1' });
       log(`mock listening on ${base} (sim speed ${scenario.clock.speed})`);
     }
-    const summaryPath = join(dir, 'k6-summary.json');
-    log(`running k6 on ${scenario.name} against ${base}`);
-    // BBSIM_T0: when this command started, so the script can report the time to its first request.
-    const t0 = Math.round(performance.timeOrigin);
-    const code = await runK6(opts.k6Path, ['run', '--no-usage-report', '-e', `BASE_URL=${base}`, '-e', `SUMMARY_PATH=${summaryPath}`, '-e', `BBSIM_T0=${t0}`, script], log);
-    // 99: k6 ran and a threshold failed — the verdict says which; anything else is "could not run".
-    if ((code !== 0 && code !== 99) || !existsSync(summaryPath)) {
-      return { runId, dir, rows: [], exitCode: 2, error: `k6 exited with ${code} and no summary at ${summaryPath}` };
-    }
-    const raw = JSON.parse(readFileSync(summaryPath, 'utf8')) as { k6: K6Summary; bucketSeconds?: number };
-    const { timeline, k6 } = timelineFromK6(raw.k6, raw.bucketSeconds ?? 1);
+    const engine = opts.engine ?? 'k6';
+    const measured = engine === 'native' ? await runWithNative(scenario, base, log) : await runWithK6(opts.k6Path, script, dir, base, log);
+    if ('error' in measured) return { runId, dir, rows: [], exitCode: 2, error: measured.error };
+    const { timeline, k6 } = measured;
     const server = await serverFigures(base);
     const rows = verdictRows(scenario.norms, k6, server);
     const writeStart = performance.now();
     const summary: RunSummary = {
-      scenario: scenario.name, runId, engine: 'k6', target: opts.target ?? 'mock', speed: scenario.clock.speed,
+      scenario: scenario.name, runId, engine, target: opts.target ?? 'mock', speed: scenario.clock.speed,
       seconds: (writeStart - started) / 1000, k6, timeline, server,
     };
     writeResults(dir, summary, rows);
