@@ -2,16 +2,35 @@
 // Burgers reading their inbox at 50/s for 45 s of real time: the 200 ms p99.9 norm of the presentation API
 // Flows: burger-reads (A burger logs in with DigiD, lists and reads letters).
 // Run: k6 run -e BASE_URL=http://127.0.0.1:8080 k6/presentation-p999.js
-// Sim clock speed 1: rates and durations below are wall time.
+// Generated for sim clock speed 1; against a mock at another speed add -e SPEED=<its speed>:
+// wall rates and durations follow it.
 import http from 'k6/http';
 import exec from 'k6/execution';
 import { check, sleep } from 'k6';
 import { Counter, Gauge } from 'k6/metrics';
 
 const BASE_URL = __ENV.BASE_URL || 'http://127.0.0.1:8080';
-const SPEED = 1;
+const GENERATED_SPEED = 1;
+const SPEED = Number(__ENV.SPEED) || GENERATED_SPEED;
 const SUMMARY = __ENV.SUMMARY_PATH || 'results/presentation-p999-summary.json';
-const BUCKET_S = 1;
+/** Per flow at the generated speed: wall iterations per timeUnit and stage lengths in wall ms. */
+const PLAN = {
+  "burger-reads": {
+    "exec": "burgerReads",
+    "startRate": 50,
+    "timeUnit": "1s",
+    "vus": 190,
+    "stages": [
+      {
+        "target": 50,
+        "ms": 45000
+      }
+    ]
+  }
+};
+const PLAN_DURATION_MS = 45000;
+const SERVICES = ["digid","presentatie"];
+const NORM_THRESHOLDS = {"http_req_duration{service:digid}":["avg<4000"],"http_req_duration{service:presentatie}":["p(99.9)<200"]};
 const DATA = {"oin":"00000001003214345000","berichtType":"VAIB","batchSize":100,"attachmentShare":0,"pdf":"","text":"Dit is een bericht van de bbsim-belastingtest.\r\nMet vriendelijke groet.","bsns":["804058088","136246448","344657711","881228989","566419889","591184783","688702442","376747699","552480927","096854297","020050240","284251549","360692047","043205823","464029144","234095660","125252407","975570262","039223322","244016392","842548361","773008731","901383284","710196921","052707957","504395257","545206960","876895586","119724431","792881771","695500429","715421347","680379113","275658259","172732864","513390686","714888308","020692171","491896384","951193831","827335222","663415007","663088276","716040670","784982703","842598480","808746844","914770081","688403049","474007522","381982981","907423152","262537114","283023582","060802005","963903445","797626037","442721985","818439750","608964384","962119799","614716871","391732936","766219720","043633250","783384713","727693918","044594215","389335058","596944184","478942667","509345712","781752383","162823502","305360966","020484963","378293588","677577059","385352293","867162697","654051689","759672131","237009110","573494228","756177625","503331648","272286990","907153707","457698196","598873132","189695493","202574374","622459806","440445528","473357707","568048593","441829776","374065159","642058295","340654995","183797413","819723162","456454330","065805082","528006836","238133497","493722907","965823258","706324080","189271851","551654041","742503756","346827218","814560982","617865784","415624964","405000455","350081177","874331468","719675406","558179885","277536947","899346121","625434195","106448249","611057943","931820777","825052543","048409558","919674902","067849635","086917845","757602502","543618572","291908548","532858943","134269767","998859631","928941632","136655944","603187158","596720178","915532840","468081069","566368390","822109244","997069466","204576830","878952858","581220316","700089445","726702419","427071951","113968723","939356636","875841958","605189869","881674400","473889560","060182349","122458357","424333090","697658466","590734775","428850273","120114021","497403651","871834960","341319351","912344647","504738586","537787380","783596157","139884816","011616404","795708774","801142143","510867510","354102278","962877013","303183263","694151130","570721040","610348310","999114025","517811753","308460650","837567968","738767955","659263269","251112032","689256048","658982205","588000449","520185833","138808740","543821109","880208661","693314588","862195123","774982020","628871648","375789480","101504640","516482518","779617952","033508331","214052473","511286065","660565572","394351022","930472688","665184840","707986126","485917890","155419146","417925712","537234184","702993116","455901703","842038085","208996278","017954113","927041443","287257873","473073602","637440079","330344134","024070129","984131462","573793669","281549850","048805774","438298196","006440782","573229302","430729601","099661585","770111865","109703030","622577165","544606243","806109397","015088911","908511346","277763472","057760044","131661759","351435232","550218634","558441294","957529491","445108058","383376233","048483278","723229156","303615643","740887609","970432628","577068507","938538834","011901020","195453530","360647790","948910008","091708291","721140142","911482210","159287029","999643563","838189805","003185151","841279871","521706051","811027028","697987760","444743418","262577719","911662224","489762992","136336085","575309155","245038012","076258683","843425362","413922741","147605325","898066566","884335392","121316786","195001126","196115024","231565355","779630737","672773673","827624992","066744854","569088562","558682613","819856812","115195075","935889966","660334124","358425426","705694999","152170200","276582548","409098218","407280133","182168669","741782935","096211258","151982880","793036562","188936099","278896534","545620909","357835451","835387872","172317320","293010067","208930619","870485891","888927447","618272719","773055046","825282135","125601013","923318483","546645768","137736204","961633712","455783469","110134904","578878628","010988130","489014446","637322976","495011101","388747626","573652326","414709585","677534875","099609605","761085841","907960935","579845229","587083153","962663852","369982058","518516313","631526730","044235902","521123720","640454975","045765923","710498457","087324039","474397191","472834332","625570741","438458606","959867405","770692539","252233657","663170734","259785246","530511319","690791914","736561626","267278202","462263770","622771462","339982834","329109509","430471506","249844850","244906531","474988727","143300465","742392168","846664744","410481518","418059093","790199804","893321138","278304503","465625332","456208896","274912120","865005680","116390402","845152361","830506457","173675633","178780224","664363489","947938205","684009754","171873816","318340665","046271569","070803237","416668859","380528757","262472703","863531325","674367121","599482187","830491065","122974979","628438862","378932330","539393265","650878619","073557523","287321691","815813934","005898791","851219950","139072111","570660944","186344260","712165770","918351881","745456121","321337438","302225742","363352983","520731062","246176489","226780223","060803678","635954552","527495578","568793304","217783466","364007801","627518990","489620589","337589203","920150457","595572145","697515710","770142060","157665306","919859045","363063912","800731128","549333538","257917780","349196126","747157583","073228175","268461272","537431573","174195308","998591543","090724021","753925953","085356311","588427305","255279826","462495358","591006261","786863845","237945241","376374640","675904316","303617950","055748831","977923083","339322184","869050205","310804267","741076317","723622917","313227548","698303647","472286559","911361352","077211807","050474224","208696568","662405274","646880196","583267415","314348219","537756401","929889782","701465670","456543132","587088552","022725076","249033471","753250299","398590151","857478618","514233436","897884152","214647456","472507771","060996213","233985797","683258308","168616324","183887104","061233766","216061696","068277520","584964146","772545583","724594504","493660495","797766479","974527002","798978739","742485833","782594888","671049471","163709762","992262835","351728284","814212669","126090129","275308935","991069596","995360170","657464077","765495855","126701325","477571487","120497906","771988837","251995240","226481669","976488346","187429820","638972632","271428946","060963621","901567061","979977745","901937708","294069823","307894757","687405543","105538073","196669881","952455985","534303638","430589918","044026699","042436308","213024366","786519022","020989386","822367130","692462788","452399002","723512826","694342932","906084520","791336748","691915490","137373363","261317805","908098091","800817540","064286939","857353354","703510782","011616428","528463111","143257912","233677367","231038884","648966288","486867584","665739850","069762752","380644939","409413392","981532470","185868708","962523227","554796028","754224405","352882918","426316204","139573835","335497597","306515775","415508484","773821077","596492807","008372123","599577964","368557364","440872297","591877223","524187150","932268456","594906258","030196528","081811755","500413708","209668799","628769921","969452688","436107442","871592265","997762822","141004393","152349820","604090055","606061289","472698862","872868187","662305085","041777530","325884559","578311653","391538433","965714949","688929217","081248532","672890677","471095618","994324479","690698318","792615864","359244087","789144633","530216565","607797824","324113729","652917252","239659120","661664454","617671023","656955983","253141461","540551557","825003702","613320402","686332167","013663732","034455693","393743081","474859964","416313991","904357491","091734770","531381146","616725747","342677755","351514016","257349030","670663189","108558538","856223645","317248923","815746349","912982937","806803034","116350635","438533616","214114065","369145884","721235025","394870797","813232296","169661684","654012283","958622723","180636844","081619558","524902987","617608453","419849555","703594953","131839196","291752706","941977614","899358573","494594317","131213751","634686446","151538669","105863385","480431747","523856428","313864524","381384299","654933005","773749792","176109110","687134201","950854797","957406848","400338877","823174694","721057561","336597265","496617928","353037552","080990101","412676187","539104152","225872420","686684965","586260857","304101278","927184771","056818579","907659615","523695226","959582836","172769218","394488374","717920410","413836745","300523385","086007580","581928696","123295397","707449054","686657421","907842999","012276406","127139163","951474406","045119235","112138986","499239489","408894210","606917615","223647767","840257314","422411541","619836301","791177129","954205157","585705835","905064720","713203511","592761423","175682434","316359646","685896432","362677712","756803275","344307487","287169601","812050794","896130538","651599696","149307111","493839811","863144755","321638591","373530572","113305552","623959677","579229373","376028944","607956616","016335363","068563929","762017004","503714641","780844853","213210800","880011944","108009452","778155432","658617503","946939494","674314669","628029500","946464637","297807171","300591184","792128059","630024091","708239389","153507962","605085377","966530160","649894820","081658850","987256488","799760584","605225461","949203993","271700403","763523732","585154569","265442886","164828345","509306688","320559063","653946806","917016154","889674607","244658894","155415773","618774385","282418908","787774686","694922808","075385582","510452401","772610988","267508797","349295633","247294433","886203077","735702019","810536584","314541883","655384571","396041450","420665444","250655366","380124567","293121394","399965853","847001465","689850761","274411209","781979316","571176069","160050510","567569755","638202784","212940855","531537146","384865501","858307042","785443484","365405395","563781506","284320006","796429182","177003315","167450268","373937143","187924077","663491526","750400717","007506983","531031287","109782239","586035333","421106293","169540662","073380453","940076020","180475733","942814617","649641541","676021499","312753111","155565540","726668837","442433153","729443590","573136294","382733228","227911052","115494315","208081185","285158983","273396249","226298826","313269051","792313719","112234574","239034508","933202209","060730584","083351139","517171624","762963542","637346233","236997889","119723529","557919265","833066419","135407497","595848060","474189387","112922685","353081929","735656204","655556667","524681995","670199540","453278371","886902794","650968669","413605152","550255278","245518605","765734084","167337336","613819597","526645842","571973553","385887887","779897626","798211933","985924925","150805779","424676552","909207495","990096270","508257414","427469156","010132478","029300368","306708577","583222833","172606585","215220134","197287256","035456206","976743838","895857625","043356114","583120301","127068338","412257269","987236714","084381255","863084205","211255385","877947387","711471137","017501155","227146943","362190197","543429830","991031234","084614225","481056014","437728183","544391834","241306115","589974828","064909876","637161634","959438610","917628822","201956780","915479618","539112033","063897751","956642391","479108201","157798343","343540733","671173121","340593581","265872881","046095123","174097700","726013985","418522327","683479787","716890446","886672910","050349429","384207947","044996524","383617935","043003618","539691513","533561589","097687716","950742521","591149990","476408866","377140107","342279658","910616541","544574771","956495412","924773704","581729377","671427301"],"klantenPerQuery":250,"subscriptionMix":{"bsn-lijst":1},"thinkTimeMs":{"burger-reads":200}};
 
 const lettersOffered = new Counter('bbsim_letters_offered');
@@ -22,621 +41,47 @@ const authentications = new Counter('bbsim_authentications');
 const subscriptions = new Counter('bbsim_subscription_requests');
 const firstRequest = new Gauge('bbsim_first_request_ms');
 
+
+// Rates scale with the sim speed (more sim time per wall second); durations shrink by it.
+const K = SPEED / GENERATED_SPEED;
+const DURATION_MS = PLAN_DURATION_MS / K;
+// At most 60 timeline points per service: 1 s buckets up to a minute, wider beyond.
+const BUCKET_S = Math.max(1, Math.ceil(DURATION_MS / 1000 / 60));
+function timelineThresholds() {
+  /** @type {Record<string, string[]>} */
+  const out = {};
+  // Two spare buckets: setup() and the graceful stop run past the profile's duration.
+  const buckets = Math.ceil(DURATION_MS / 1000 / BUCKET_S) + 2;
+  for (const service of SERVICES) {
+    for (let b = 0; b < buckets; b++) {
+      out['http_req_duration{service:' + service + ',b:' + b + '}'] = ['max>=0'];
+      out['http_req_failed{service:' + service + ',b:' + b + '}'] = ['rate>=0'];
+    }
+  }
+  return out;
+}
+/** @type {Record<string, import('k6/options').Scenario>} */
+const scenarios = {};
+for (const flow of Object.keys(PLAN)) {
+  const p = PLAN[flow];
+  scenarios[flow] = {
+    executor: 'ramping-arrival-rate',
+    exec: p.exec,
+    startRate: Math.round(p.startRate * K),
+    timeUnit: p.timeUnit,
+    preAllocatedVUs: Math.max(2, Math.ceil(p.vus * K)),
+    maxVUs: Math.max(8, Math.ceil(p.vus * K * 4)),
+    stages: p.stages.map((st) => ({ target: Math.round(st.target * K), duration: Math.max(1, Math.round(st.ms / K)) + 'ms' })),
+    tags: { flow: flow },
+  };
+}
+
 /** @type {import('k6/options').Options} */
 export const options = {
-  "scenarios": {
-    "burger-reads": {
-      "executor": "ramping-arrival-rate",
-      "exec": "burgerReads",
-      "startRate": 50,
-      "timeUnit": "1s",
-      "preAllocatedVUs": 190,
-      "maxVUs": 760,
-      "stages": [
-        {
-          "target": 50,
-          "duration": "45s"
-        }
-      ],
-      "tags": {
-        "flow": "burger-reads"
-      }
-    }
-  },
-  "thresholds": {
-    "http_req_duration{service:digid}": [
-      "avg<4000"
-    ],
-    "http_req_duration{service:presentatie}": [
-      "p(99.9)<200"
-    ],
-    "http_req_duration{service:digid,b:0}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:digid,b:0}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:digid,b:1}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:digid,b:1}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:digid,b:2}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:digid,b:2}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:digid,b:3}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:digid,b:3}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:digid,b:4}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:digid,b:4}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:digid,b:5}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:digid,b:5}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:digid,b:6}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:digid,b:6}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:digid,b:7}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:digid,b:7}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:digid,b:8}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:digid,b:8}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:digid,b:9}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:digid,b:9}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:digid,b:10}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:digid,b:10}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:digid,b:11}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:digid,b:11}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:digid,b:12}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:digid,b:12}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:digid,b:13}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:digid,b:13}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:digid,b:14}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:digid,b:14}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:digid,b:15}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:digid,b:15}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:digid,b:16}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:digid,b:16}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:digid,b:17}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:digid,b:17}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:digid,b:18}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:digid,b:18}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:digid,b:19}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:digid,b:19}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:digid,b:20}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:digid,b:20}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:digid,b:21}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:digid,b:21}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:digid,b:22}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:digid,b:22}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:digid,b:23}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:digid,b:23}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:digid,b:24}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:digid,b:24}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:digid,b:25}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:digid,b:25}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:digid,b:26}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:digid,b:26}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:digid,b:27}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:digid,b:27}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:digid,b:28}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:digid,b:28}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:digid,b:29}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:digid,b:29}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:digid,b:30}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:digid,b:30}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:digid,b:31}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:digid,b:31}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:digid,b:32}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:digid,b:32}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:digid,b:33}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:digid,b:33}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:digid,b:34}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:digid,b:34}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:digid,b:35}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:digid,b:35}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:digid,b:36}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:digid,b:36}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:digid,b:37}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:digid,b:37}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:digid,b:38}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:digid,b:38}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:digid,b:39}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:digid,b:39}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:digid,b:40}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:digid,b:40}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:digid,b:41}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:digid,b:41}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:digid,b:42}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:digid,b:42}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:digid,b:43}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:digid,b:43}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:digid,b:44}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:digid,b:44}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:digid,b:45}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:digid,b:45}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:digid,b:46}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:digid,b:46}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:presentatie,b:0}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:presentatie,b:0}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:presentatie,b:1}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:presentatie,b:1}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:presentatie,b:2}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:presentatie,b:2}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:presentatie,b:3}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:presentatie,b:3}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:presentatie,b:4}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:presentatie,b:4}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:presentatie,b:5}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:presentatie,b:5}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:presentatie,b:6}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:presentatie,b:6}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:presentatie,b:7}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:presentatie,b:7}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:presentatie,b:8}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:presentatie,b:8}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:presentatie,b:9}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:presentatie,b:9}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:presentatie,b:10}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:presentatie,b:10}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:presentatie,b:11}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:presentatie,b:11}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:presentatie,b:12}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:presentatie,b:12}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:presentatie,b:13}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:presentatie,b:13}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:presentatie,b:14}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:presentatie,b:14}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:presentatie,b:15}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:presentatie,b:15}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:presentatie,b:16}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:presentatie,b:16}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:presentatie,b:17}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:presentatie,b:17}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:presentatie,b:18}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:presentatie,b:18}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:presentatie,b:19}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:presentatie,b:19}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:presentatie,b:20}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:presentatie,b:20}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:presentatie,b:21}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:presentatie,b:21}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:presentatie,b:22}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:presentatie,b:22}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:presentatie,b:23}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:presentatie,b:23}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:presentatie,b:24}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:presentatie,b:24}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:presentatie,b:25}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:presentatie,b:25}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:presentatie,b:26}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:presentatie,b:26}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:presentatie,b:27}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:presentatie,b:27}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:presentatie,b:28}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:presentatie,b:28}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:presentatie,b:29}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:presentatie,b:29}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:presentatie,b:30}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:presentatie,b:30}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:presentatie,b:31}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:presentatie,b:31}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:presentatie,b:32}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:presentatie,b:32}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:presentatie,b:33}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:presentatie,b:33}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:presentatie,b:34}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:presentatie,b:34}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:presentatie,b:35}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:presentatie,b:35}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:presentatie,b:36}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:presentatie,b:36}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:presentatie,b:37}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:presentatie,b:37}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:presentatie,b:38}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:presentatie,b:38}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:presentatie,b:39}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:presentatie,b:39}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:presentatie,b:40}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:presentatie,b:40}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:presentatie,b:41}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:presentatie,b:41}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:presentatie,b:42}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:presentatie,b:42}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:presentatie,b:43}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:presentatie,b:43}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:presentatie,b:44}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:presentatie,b:44}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:presentatie,b:45}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:presentatie,b:45}": [
-      "rate>=0"
-    ],
-    "http_req_duration{service:presentatie,b:46}": [
-      "max>=0"
-    ],
-    "http_req_failed{service:presentatie,b:46}": [
-      "rate>=0"
-    ]
-  },
-  "summaryTrendStats": [
-    "avg",
-    "min",
-    "med",
-    "max",
-    "p(90)",
-    "p(95)",
-    "p(99)",
-    "p(99.9)",
-    "count"
-  ],
-  "systemTags": [
-    "status",
-    "method",
-    "name",
-    "group",
-    "check",
-    "error",
-    "error_code",
-    "scenario",
-    "expected_response"
-  ]
+  scenarios: scenarios,
+  thresholds: Object.assign(NORM_THRESHOLDS, timelineThresholds()),
+  summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)', 'p(99.9)', 'count'],
+  systemTags: ['status', 'method', 'name', 'group', 'check', 'error', 'error_code', 'scenario', 'expected_response'],
 };
 
 const pick = (xs) => xs[Math.floor(Math.random() * xs.length)];

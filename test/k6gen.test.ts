@@ -38,6 +38,20 @@ describe('k6 generator', () => {
     expect(Object.keys(inspected.thresholds)).toContain('http_req_duration{service:presentatie}');
   });
 
+  it('speed comes from the environment: -e SPEED doubles the wall rates and halves the stages', () => {
+    type Inspected = { scenarios: Record<string, { startRate: number; preAllocatedVUs: number; stages: { target: number; duration: string }[] }>; thresholds: Record<string, unknown> };
+    const at = (env: string[]): Inspected => JSON.parse(execFileSync(K6, ['inspect', ...env, join(ROOT, 'k6', 'smoke.js')], { encoding: 'utf8' })) as Inspected;
+    const base = at([]);
+    const fast = at(['-e', `SPEED=${smoke.clock.speed * 2}`]);
+    const b = base.scenarios['burger-reads']!;
+    const f = fast.scenarios['burger-reads']!;
+    expect(f.startRate).toBe(b.startRate * 2);
+    expect(f.stages[0]!.target).toBe(b.stages[0]!.target * 2);
+    expect(parseInt(f.stages[0]!.duration, 10) * 2).toBe(parseInt(b.stages[0]!.duration, 10));
+    // Half the wall time: half as many timeline buckets (thresholds) per service.
+    expect(Object.keys(fast.thresholds).length).toBeLessThan(Object.keys(base.thresholds).length);
+  });
+
   it('a generated script runs with real k6 against the mock: every flow answered, thresholds hold', async () => {
     const scenario = defineScenario({
       name: 'k6gen-test', description: 'All flows, short, against the mock',

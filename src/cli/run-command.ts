@@ -76,6 +76,10 @@ Examples:
         process.exit(2);
       }
       console.log(`\nVerdict for ${name} (${result.dir}):\n${verdictTable(result.rows)}\n`);
+      for (const [service, r] of Object.entries(result.requests ?? {})) {
+        // Refusals are how the mock keeps a norm (429/503 over capacity); a reader must still see how many.
+        if (r.failed > 0) console.log(`note: ${r.failed} of ${r.requests} ${service} requests failed (${((100 * r.failed) / r.requests).toFixed(1)} %, status >= 400 or no answer; see report.html)`);
+      }
       const failed = result.rows.filter((r) => r.status === 'fail').map((r) => r.normId);
       console.log(result.exitCode === 0 ? 'every checked norm holds' : `norm breached: ${failed.join(', ')}`);
       if (scenario.expectBreaches.length > 0) {

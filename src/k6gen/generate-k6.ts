@@ -29,31 +29,55 @@ export function thresholdsOf(norms: readonly Norm[]): Record<string, string[]> {
   return out;
 }
 
-/** The report's timeline has at most this many points per service. */
-const TIMELINE_POINTS = 60;
-
-/** Wall seconds per timeline bucket: 1 s for runs up to a minute, wider for longer ones. */
-export function timelineBucketSeconds(durationMs: number): number {
-  return Math.max(1, Math.ceil(durationMs / 1000 / TIMELINE_POINTS));
-}
-
 /**
- * k6 puts a submetric in its end-of-test summary only when a threshold names it, so each timeline
- * bucket × service gets one that always holds (it collects, it does not judge): the summary then
- * carries latency percentiles, counts and failures per bucket for the report's charts.
+ * The script's options, computed in k6's init context from PLAN (the flows at the generated speed)
+ * and SPEED (env, default the generated one): rates scale with the speed and durations shrink by it,
+ * as wallProfile does. The timeline thresholds are here too: k6 puts a submetric in its end-of-test
+ * summary only when a threshold names it, so each bucket × service gets one that always holds (it
+ * collects, it does not judge), giving the report latency percentiles, counts and failures per bucket.
  */
-function timelineThresholds(services: readonly string[], bucketS: number, durationMs: number): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
+const OPTIONS_JS = `
+// Rates scale with the sim speed (more sim time per wall second); durations shrink by it.
+const K = SPEED / GENERATED_SPEED;
+const DURATION_MS = PLAN_DURATION_MS / K;
+// At most 60 timeline points per service: 1 s buckets up to a minute, wider beyond.
+const BUCKET_S = Math.max(1, Math.ceil(DURATION_MS / 1000 / 60));
+function timelineThresholds() {
+  /** @type {Record<string, string[]>} */
+  const out = {};
   // Two spare buckets: setup() and the graceful stop run past the profile's duration.
-  const buckets = Math.ceil(durationMs / 1000 / bucketS) + 2;
-  for (const service of services) {
+  const buckets = Math.ceil(DURATION_MS / 1000 / BUCKET_S) + 2;
+  for (const service of SERVICES) {
     for (let b = 0; b < buckets; b++) {
-      out[`http_req_duration{service:${service},b:${b}}`] = ['max>=0'];
-      out[`http_req_failed{service:${service},b:${b}}`] = ['rate>=0'];
+      out['http_req_duration{service:' + service + ',b:' + b + '}'] = ['max>=0'];
+      out['http_req_failed{service:' + service + ',b:' + b + '}'] = ['rate>=0'];
     }
   }
   return out;
 }
+/** @type {Record<string, import('k6/options').Scenario>} */
+const scenarios = {};
+for (const flow of Object.keys(PLAN)) {
+  const p = PLAN[flow];
+  scenarios[flow] = {
+    executor: 'ramping-arrival-rate',
+    exec: p.exec,
+    startRate: Math.round(p.startRate * K),
+    timeUnit: p.timeUnit,
+    preAllocatedVUs: Math.max(2, Math.ceil(p.vus * K)),
+    maxVUs: Math.max(8, Math.ceil(p.vus * K * 4)),
+    stages: p.stages.map((st) => ({ target: Math.round(st.target * K), duration: Math.max(1, Math.round(st.ms / K)) + 'ms' })),
+    tags: { flow: flow },
+  };
+}
+
+/** @type {import('k6/options').Options} */
+export const options = {
+  scenarios: scenarios,
+  thresholds: Object.assign(NORM_THRESHOLDS, timelineThresholds()),
+  summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)', 'p(99.9)', 'count'],
+  systemTags: ['status', 'method', 'name', 'group', 'check', 'error', 'error_code', 'scenario', 'expected_response'],
+};`;
 
 /**
  * One self-contained k6 script for a scenario: a ramping-arrival-rate executor per flow (open
@@ -65,7 +89,7 @@ export function generateK6Script(scenario: Scenario, opts: GenerateOptions): str
   const profile = wallProfile(scenario);
   const totalWeight = scenario.flows.reduce((a, f) => a + f.weight, 0);
   const batchSize = scenario.data?.batchSize ?? 100;
-  const scenarios: Record<string, unknown> = {};
+  const plan: Record<string, unknown> = {};
   for (const f of scenario.flows) {
     const share = f.weight / totalWeight;
     // deliver-batch counts letters (the norms' unit): one iteration delivers batchSize of them.
@@ -73,45 +97,40 @@ export function generateK6Script(scenario: Scenario, opts: GenerateOptions): str
     const peak = (profile.peakRate * share) / perIteration;
     // k6 wants whole iterations per timeUnit: pick the unit that keeps at least ~20 per unit at the peak.
     const [timeUnit, unitS] = peak >= 20 ? ['1s', 1] as const : peak * 60 >= 20 ? ['1m', 60] as const : ['1h', 3600] as const;
-    const scale = (r: number): number => Math.round(((r * share) / perIteration) * unitS);
+    const scale = (r: number): number => Number((((r * share) / perIteration) * unitS).toFixed(4));
     // Think time is sim ms, paid in wall time at 1/speed per step (burger-reads pauses twice).
     const thinkS = ((f.thinkTimeMs ?? 0) / scenario.clock.speed / 1000) * (f.flow === 'burger-reads' ? 2 : 1);
-    const vus = Math.max(2, Math.ceil(peak * (EXPECTED_ITERATION_S[f.flow] + thinkS) * 2));
-    scenarios[f.flow] = {
-      executor: 'ramping-arrival-rate',
+    plan[f.flow] = {
       exec: EXEC[f.flow],
       startRate: scale(profile.startRate),
       timeUnit,
-      preAllocatedVUs: vus,
-      maxVUs: vus * 4,
-      stages: profile.stages.map((s) => ({ target: scale(s.target), duration: s.duration })),
-      tags: { flow: f.flow },
+      vus: Math.ceil(peak * (EXPECTED_ITERATION_S[f.flow] + thinkS) * 2),
+      stages: profile.stages.map((st) => ({ target: scale(st.target), ms: Math.round(st.durationMs) })),
     };
   }
   const norms = NORMS.filter((n) => scenario.norms.includes(n.id));
-  const bucketS = timelineBucketSeconds(profile.durationMs);
-  const options = {
-    scenarios,
-    thresholds: { ...thresholdsOf(norms), ...timelineThresholds(scenario.services, bucketS, profile.durationMs) },
-    summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)', 'p(99.9)', 'count'],
-    systemTags: ['status', 'method', 'name', 'group', 'check', 'error', 'error_code', 'scenario', 'expected_response'],
-  };
   const data = scenarioData(scenario, opts);
   const used = [...new Set(scenario.flows.map((f) => f.flow))];
   return `// Generated by \`bbsim generate\` from scenarios/${scenario.name}.ts — do not edit; regenerate.
 // ${scenario.description}
 // Flows: ${used.map((f) => `${f} (${FLOWS[f].title})`).join('; ')}.
 // Run: k6 run -e BASE_URL=http://127.0.0.1:8080 k6/${scenario.name}.js
-// Sim clock speed ${scenario.clock.speed}: rates and durations below are wall time.
+// Generated for sim clock speed ${scenario.clock.speed}; against a mock at another speed add -e SPEED=<its speed>:
+// wall rates and durations follow it.
 import http from 'k6/http';
 import exec from 'k6/execution';
 import { check, sleep } from 'k6';
 import { Counter, Gauge } from 'k6/metrics';
 
 const BASE_URL = __ENV.BASE_URL || 'http://127.0.0.1:8080';
-const SPEED = ${scenario.clock.speed};
+const GENERATED_SPEED = ${scenario.clock.speed};
+const SPEED = Number(__ENV.SPEED) || GENERATED_SPEED;
 const SUMMARY = __ENV.SUMMARY_PATH || 'results/${scenario.name}-summary.json';
-const BUCKET_S = ${bucketS};
+/** Per flow at the generated speed: wall iterations per timeUnit and stage lengths in wall ms. */
+const PLAN = ${JSON.stringify(plan, null, 2)};
+const PLAN_DURATION_MS = ${Math.round(profile.durationMs)};
+const SERVICES = ${JSON.stringify(scenario.services)};
+const NORM_THRESHOLDS = ${JSON.stringify(thresholdsOf(norms))};
 const DATA = ${JSON.stringify(data)};
 
 const lettersOffered = new Counter('bbsim_letters_offered');
@@ -122,8 +141,7 @@ const authentications = new Counter('bbsim_authentications');
 const subscriptions = new Counter('bbsim_subscription_requests');
 const firstRequest = new Gauge('bbsim_first_request_ms');
 
-/** @type {import('k6/options').Options} */
-export const options = ${JSON.stringify(options, null, 2)};
+${OPTIONS_JS}
 ${HELPERS}
 ${used.map((f) => FLOW_FUNCTIONS[f]).join('\n')}
 

@@ -16,7 +16,7 @@ export type SendOutcome =
   | { readonly kind: 'accepted'; readonly attempt: number; readonly letters: number; readonly parkedAt: number | undefined; readonly processedAt: number | undefined }
   | { readonly kind: 'busy'; readonly status: number; readonly retryAfterMs: number | undefined; readonly reason: string }
   | { readonly kind: 'unknown'; readonly status: number | undefined; readonly retryAfterMs: number | undefined; readonly reason: string; readonly transport: boolean }
-  | { readonly kind: 'refused'; readonly status: number; readonly code: VerwerkingsCode; readonly detail: string }
+  | { readonly kind: 'refused'; readonly status: number; readonly code: VerwerkingsCode; readonly detail: string; readonly field: string | undefined; readonly rule: string | undefined }
   | { readonly kind: 'fatal'; readonly status: number; readonly detail: string };
 
 const receiptSchema = z.object({
@@ -84,7 +84,7 @@ export async function deliverBatch(client: HttpClient, req: { oin: string; body:
     const p = problemOf(res.body);
     const code = (VERWERKINGS_CODES as readonly string[]).includes(p.serviceCode ?? '') ? (p.serviceCode as VerwerkingsCode) : 'XmlValidatieTegenXsdValtNegatiefUit';
     const where = [p.field, p.rule ? `rule: ${p.rule}` : undefined].filter(Boolean).join(', ');
-    return { kind: 'refused', status, code, detail: `batch refused whole (${describe(status, res.body)}${where ? `; ${where}` : ''})` };
+    return { kind: 'refused', status, code, detail: `batch refused whole (${describe(status, res.body)}${where ? `; ${where}` : ''})`, field: p.field, rule: p.rule };
   }
   return { kind: 'fatal', status, detail: describe(status, res.body) };
 }

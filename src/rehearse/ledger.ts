@@ -32,6 +32,8 @@ export interface BatchRow {
   readonly fileNo: number | null;
   /** Explicit, or stamped at the first send; null before that. */
   readonly aanmaakDatum: string | null;
+  /** AanmaakDatum came with the input (else rehearse stamps it). */
+  readonly aanmaakExplicit: boolean;
   readonly leverancierId: string | null;
   readonly letters: number;
   readonly bytes: number;
@@ -253,6 +255,17 @@ export class Ledger {
     })();
   }
 
+  /**
+   * Our own AanmaakDatum stamp lay in the target's future (its clock went back, or our estimate of it
+   * was off): the send is recorded as not admitted and the stamp dropped, so the next send stamps anew.
+   */
+  restamp(batchNo: number, sendNo: number): void {
+    this.db.transaction(() => {
+      this.st.sendOutcome.run('bezet: AanmaakDatum in de toekomst', null, batchNo, sendNo);
+      this.st.dropStamp.run(batchNo);
+    })();
+  }
+
   /** The target refused the batch whole (400): its letters are rejected with the refusal's code. */
   refuseSend(batchNo: number, sendNo: number, code: VerwerkingsCode, toelichting: string): number {
     return this.db.transaction(() => {
@@ -421,7 +434,7 @@ export class Ledger {
     };
   }
 
-  /** Rejected letters (also those of refused batches), by code then input order. */
+  /** Rejected letters (also those of refused batches), in input order. */
   *rejectedLetters(): Generator<{ seq: number; berichtId: string; code: VerwerkingsCode; toelichting: string; via: Via; source: LetterSource; batchNo: number }> {
     for (const r of this.st.rejectedLetters.iterate() as IterableIterator<Row>) {
       yield {
@@ -429,6 +442,13 @@ export class Ledger {
         via: r['via'] as Via, source: sourceOf(r), batchNo: r['batch_no'] as number,
       };
     }
+  }
+
+  /** Sends by what became of them, over every run. */
+  sendSummary(): { first: number; redeliveries: number; busy: number; unknown: number; refused: number; interrupted: number; admittedLetters: number } {
+    const r = this.st.sendSummary.get() as Row;
+    const n = (k: string): number => (r[k] as number | null) ?? 0;
+    return { first: n('first'), redeliveries: n('redeliveries'), busy: n('busy'), unknown: n('unknown'), refused: n('refused'), interrupted: n('interrupted'), admittedLetters: n('admitted') };
   }
 
   /** Letters in sends the target accepted (redeliveries included). */
@@ -445,7 +465,7 @@ export class Ledger {
 function batchRow(r: Row): BatchRow {
   return {
     batchNo: r['batch_no'] as number, batchId: r['batch_id'] as string, source: r['source'] as 'xml' | 'formed', fileNo: r['file_no'] as number | null,
-    aanmaakDatum: r['aanmaak_datum'] as string | null, leverancierId: r['leverancier_id'] as string | null, letters: r['letters'] as number,
+    aanmaakDatum: r['aanmaak_datum'] as string | null, aanmaakExplicit: r['aanmaak_explicit'] === 1, leverancierId: r['leverancier_id'] as string | null, letters: r['letters'] as number,
     bytes: r['bytes'] as number, sends: r['sends'] as number, maxAttempt: r['max_attempt'] as number, unknownSends: r['unknown_sends'] as number,
   };
 }
@@ -527,6 +547,7 @@ function prepare(db: Database.Database) {
     insertSend: p('INSERT INTO sends (batch_no, send_no, started_at, letters) VALUES (?, ?, ?, ?)'),
     lettersSent: p(`UPDATE letters SET state = 'sent', sends = sends + 1 WHERE batch_no = ? AND state IN ${OPEN_STATES}`),
     sendOutcome: p('UPDATE sends SET outcome = ?, attempt = ? WHERE batch_no = ? AND send_no = ?'),
+    dropStamp: p('UPDATE batches SET aanmaak_datum = NULL WHERE batch_no = ? AND aanmaak_explicit = 0'),
     batchAttempt: p('UPDATE batches SET max_attempt = max(max_attempt, ?) WHERE batch_no = ?'),
     batchUnknown: p('UPDATE batches SET unknown_sends = unknown_sends + 1 WHERE batch_no = ?'),
     markInterrupted: p(`UPDATE batches SET unknown_sends = unknown_sends + 1 WHERE batch_no IN (SELECT DISTINCT batch_no FROM letters WHERE state = 'sent')`),
@@ -546,7 +567,10 @@ function prepare(db: Database.Database) {
     getWindow: p('SELECT n FROM windows WHERE kind = ? AND key = ?').pluck(),
     tally: p('SELECT state, code, via, count(*) FROM letters GROUP BY state, code, via'),
     letterTotals: p(`SELECT count(*) AS letters, coalesce(sum(verwerkt > 1), 0) AS duplicates, coalesce(sum(sends > 0), 0) AS sent, coalesce(sum(sends), 0) AS sends FROM letters`),
-    rejectedLetters: p(`SELECT seq, batch_no, bericht_id, code, toelichting, via, src_kind, src_file, src_pos, src_len, src_line FROM letters WHERE state = 'rejected' ORDER BY code, seq`),
+    rejectedLetters: p(`SELECT seq, batch_no, bericht_id, code, toelichting, via, src_kind, src_file, src_pos, src_len, src_line FROM letters WHERE state = 'rejected' ORDER BY seq`),
+    sendSummary: p(`SELECT sum(outcome = 'geaccepteerd' AND attempt = 1) AS first, sum(outcome = 'geaccepteerd' AND attempt > 1) AS redeliveries,
+                       sum(outcome LIKE 'bezet%') AS busy, sum(outcome LIKE 'onbekend%') AS unknown, sum(outcome LIKE 'geweigerd%') AS refused,
+                       sum(outcome IS NULL) AS interrupted, sum(CASE WHEN outcome = 'geaccepteerd' THEN letters ELSE 0 END) AS admitted FROM sends`),
     admitted: p(`SELECT coalesce(sum(letters), 0) FROM sends WHERE outcome = 'geaccepteerd'`).pluck(),
     openCount: p(`SELECT count(*) FROM letters WHERE state IN ${OPEN_STATES}`).pluck(),
   };

@@ -2,7 +2,8 @@
  * The delivery plan: how fast this afnemer may offer (its share of the intake norms), and when the
  * delivery will be done on the target's clock and on the wall clock. The prediction walks the
  * calendar hour by hour from the target's now (Europe/Amsterdam, DST-safe): a steady rate within
- * each hour, the daily limit closing a day early, parking at the norm's rate behind it.
+ * each hour (the share), at most the hourly and daily caps (the share, or the target's own limit
+ * when lower), the daily limit closing a day early, parking at the norm's rate behind it.
  */
 import { HOUR, SECOND, dayKey, nextDayStart, nextHourStart } from '../clock/index.ts';
 import {
@@ -58,7 +59,8 @@ export function planDelivery(input: PlanInput): Plan {
   const effectivePerHour = Math.min(perHour, input.targetHourLimit ?? Number.POSITIVE_INFINITY);
   const effectivePerDay = Math.min(perDay, input.targetDayLimit ?? Number.POSITIVE_INFINITY);
   const parkedPerSecond = MESSAGES_PARKED_PER_SECOND.limit;
-  const ratePerMs = effectivePerHour / HOUR;
+  // The pacer spreads the share evenly over each hour; the target's own limits are caps per window.
+  const ratePerMs = perHour / HOUR;
 
   let t = input.start;
   let left = input.letters;
@@ -101,7 +103,7 @@ export function planDelivery(input: PlanInput): Plan {
   if (input.targetDayLimit !== undefined && input.targetDayLimit < perDay) {
     notes.push(`the target admits ${fmt(input.targetDayLimit)} letters/day, less than this share of the norm (${fmt(perDay)}/day)`);
   }
-  if (effectivePerHour > parkedPerSecond * 3600) notes.push(`offering faster than letters are parked (${parkedPerSecond}/s): an intake backlog builds`);
+  if (effectivePerHour > parkedPerSecond * (HOUR / SECOND)) notes.push(`offering faster than letters are parked (${parkedPerSecond}/s): an intake backlog builds`);
   if (parkedEnd - sendEnd > MAX_PROCESSING_TIME.limit * SECOND) notes.push(`letters would wait longer than ${norm(MAX_PROCESSING_TIME)} to be processed`);
   if (input.speed > 1) notes.push(`at sim speed ${input.speed} this rate is ${fmt(ratePerMs * 1000 * input.speed)} letters per wall second; the wall time is then bounded by the target's throughput, not by the norm`);
   return {
@@ -139,9 +141,9 @@ export function formatPlan(p: Plan, context: { target: string; afnemer: string; 
   const i = p.input;
   const resumed = i.letters < i.totalLetters ? ` (${fmt(i.letters)} still to deliver)` : '';
   return [
-    `Plan: ${fmt(i.totalLetters)} letters${resumed} in ${fmt(i.batches)} batches (≤ ${context.batchSize} letters, ${context.format}, ${(i.bytes / 1e6).toFixed(1)} MB) from afnemer ${context.afnemer} to ${context.target}`,
+    `Plan: ${fmt(i.totalLetters)} letters${resumed} in ${fmt(i.batches)} batch${i.batches === 1 ? '' : 'es'} (≤ ${context.batchSize} letters, ${context.format}, ≈ ${(i.bytes / 1e6).toFixed(1)} MB) from afnemer ${context.afnemer} to ${context.target}`,
     `  norms:     ${norm(MESSAGES_PER_HOUR)} ${fmt(MESSAGES_PER_HOUR.limit)}/h, ${norm(MESSAGES_PER_DAY)} ${fmt(MESSAGES_PER_DAY.limit)}/day, ${norm(MESSAGES_PARKED_PER_SECOND)} ${fmt(MESSAGES_PARKED_PER_SECOND.limit)}/s`,
-    `  share:     ${(i.share * 100).toFixed(1).replace(/\.0$/, '')} % → at most ${fmt(p.perHour)} letters/h and ${fmt(p.perDay)}/day (${(p.perHour / 3600).toFixed(1)} letters/s sim), evenly spread over each hour`,
+    `  share:     ${(i.share * 100).toFixed(1).replace(/\.0$/, '')} % → at most ${fmt(p.perHour)} letters/h and ${fmt(p.perDay)}/day (${(p.perHour / (HOUR / SECOND)).toFixed(1)} letters/s sim), evenly spread over each hour`,
     `  target:    clock ${iso(i.start)} at speed ${i.speed} (${i.clockSource === 'status' ? 'GET /status' : 'wall clock'}), limits ${i.targetHourLimit !== undefined ? `${fmt(i.targetHourLimit)}/h, ${fmt(i.targetDayLimit ?? Number.NaN)}/day` : 'not reported'}`,
     `  predicted: last letter offered ${iso(p.sendEnd)}, parked by ${iso(p.parkedEnd)} (sim) — ${formatDuration(p.durationSimMs)} sim, ${formatDuration(p.durationWallMs)} wall; ${p.days} calendar day${p.days === 1 ? '' : 's'} (${dayKey(i.start)}${Number.isFinite(p.sendEnd) ? ` → ${dayKey(p.sendEnd)}` : ''}), ${p.dayLimitStops} stop${p.dayLimitStops === 1 ? '' : 's'} at the daily limit`,
     `  redelivery: TechnischProbleem, timeouts and lost answers are offered again with the same BatchID and BerichtIDs; the ledger keeps every letter until it is reconciled (${norm(REDELIVERY_WINDOW)}: the afnemer must be able to redeliver the last 24 h)`,

@@ -17,6 +17,8 @@ import type { InputErrors } from './input-errors.ts';
 import type { FixedBatch, InputError, InputFile } from './input-types.ts';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+/** The last instant a JS Date can hold (year 275760). */
+const LAST_DATE = 8_640_000_000_000_000;
 
 /** One file read: its identity, and its batch when it is usable. */
 export interface XmlFileReading {
@@ -88,7 +90,7 @@ export function* readXmlFolder(path: string, population: Population, errors: Inp
     }
     // The service's own batch-level checks; `now` far ahead and no afnemer, so that only the
     // time-independent, batch-level problems can fail here (the per-letter codes are ignored).
-    const v = validateBatch(raw, { now: Number.MAX_SAFE_INTEGER, headerOin: '', berichtTypes: new Set(), population, futureSkewMs: 0 });
+    const v = validateBatch(raw, { now: LAST_DATE, headerOin: '', berichtTypes: new Set(), population, futureSkewMs: 0 });
     if (!v.ok) {
       yield fail({ file, line: undefined, field: v.field, rule: v.rule, message: v.detail });
       continue;

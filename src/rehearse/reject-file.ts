@@ -5,9 +5,11 @@
  * came from), which the input reader skips. BatchID is left out: a fixed letter goes in a new batch.
  * AanmaakDatum and BerichtLeverancierID are kept where the letter carried them, and added from the
  * batch when the rejection is about them. Written to a temporary file and renamed, so it is whole.
+ * The letters are read in input order (one pass over the input files), into one part per code,
+ * and the parts joined in the order of the codes.
  */
-import { closeSync, openSync, renameSync, writeSync } from 'node:fs';
-import type { BerichtInput, VerwerkingsCode } from '../berichten/index.ts';
+import { closeSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { VERWERKINGS_CODES, type BerichtInput, type VerwerkingsCode } from '../berichten/index.ts';
 import { ANNOTATION_KEY } from './letter-json.ts';
 import type { LetterSource } from './input-types.ts';
 import type { BatchRow, Ledger } from './ledger.ts';
@@ -26,8 +28,7 @@ function bron(s: LetterSource, filePath: (n: number) => string): string {
 
 export function writeRejectFile(path: string, ledger: Ledger, loader: LetterLoader, filePath: (n: number) => string): RejectFileResult {
   const batches = new Map<number, BatchRow>(ledger.batches().map((b) => [b.batchNo, b]));
-  const tmp = `${path}.tmp`;
-  const fd = openSync(tmp, 'w');
+  const parts = new Map<VerwerkingsCode, { path: string; fd: number }>();
   const byCode: Partial<Record<VerwerkingsCode, number>> = {};
   let lines = 0;
   try {
@@ -44,13 +45,40 @@ export function writeRejectFile(path: string, ledger: Ledger, loader: LetterLoad
         VerwerkingsCode: r.code, Toelichting: r.toelichting, Bron: bron(r.source, filePath), BatchID: b?.batchId ?? null,
         ...(r.via === 'geweigerd' ? { Geweigerd: 'the batch was refused whole' } : {}),
       };
-      writeSync(fd, `${JSON.stringify(out)}\n`);
+      let part = parts.get(r.code);
+      if (!part) {
+        const partPath = `${path}.${r.code}.part`;
+        part = { path: partPath, fd: openSync(partPath, 'w') };
+        parts.set(r.code, part);
+      }
+      writeSync(part.fd, `${JSON.stringify(out)}\n`);
       lines++;
       byCode[r.code] = (byCode[r.code] ?? 0) + 1;
     }
+    const tmp = `${path}.tmp`;
+    const fd = openSync(tmp, 'w');
+    try {
+      const buf = Buffer.allocUnsafe(1 << 20);
+      for (const code of VERWERKINGS_CODES) {
+        const part = parts.get(code);
+        if (!part) continue;
+        closeSync(part.fd);
+        part.fd = openSync(part.path, 'r');
+        for (let n = readSync(part.fd, buf); n > 0; n = readSync(part.fd, buf)) writeSync(fd, buf, 0, n);
+      }
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
   } finally {
-    closeSync(fd);
+    for (const part of parts.values()) {
+      try {
+        closeSync(part.fd);
+      } catch {
+        // already closed
+      }
+      rmSync(part.path, { force: true });
+    }
   }
-  renameSync(tmp, path);
   return { path, lines, byCode };
 }

@@ -10,6 +10,7 @@
  * not count), on a fatal answer, or when the signal aborts.
  */
 import { berichtenJson, renderBerichtenXml, type BatchInput } from '../berichten/index.ts';
+import { HOUR } from '../clock/index.ts';
 import type { HttpClient } from '../engine/client.ts';
 import { backoffDelay, type BackoffPolicy } from './backoff.ts';
 import { deliverBatch, OIN_HEADER, transportReason } from './deliver-batch.ts';
@@ -55,6 +56,9 @@ export type DeliveryEnd =
 /** Figures of this process's run (the ledger's counters hold those of every run). */
 export interface DeliveryStats {
   sends: number;
+  /** Sends of a batch after its first (after a refusal, an unknown outcome or TechnischProbleem). */
+  resends: number;
+  /** Accepted attempts after the first of their batch: redeliveries with the same IDs. */
   redeliveries: number;
   letterSends: number;
   accepted: number;
@@ -73,7 +77,6 @@ export interface DeliveryStats {
 
 interface BatchState {
   readonly row: BatchRow;
-  aanmaakDatum: string | null;
   maxAttempt: number;
   unknownSends: number;
   open: number;
@@ -104,11 +107,13 @@ class Wake {
 }
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+/** Longest wait (wall) that does not count as a stall: a day and an hour, for a daily limit at speed 1. */
+const MAX_EXCUSED_WAIT_MS = 25 * HOUR;
 
 export async function runDelivery(o: DeliveryOptions): Promise<{ end: DeliveryEnd; stats: DeliveryStats }> {
   const { ledger, reporter, wallNow } = o;
   const stats: DeliveryStats = {
-    sends: 0, redeliveries: 0, letterSends: 0, accepted: 0, admittedLetters: 0, http429: 0, http503: 0, unknown: 0, refusedLetters: 0,
+    sends: 0, resends: 0, redeliveries: 0, letterSends: 0, accepted: 0, admittedLetters: 0, http429: 0, http503: 0, unknown: 0, refusedLetters: 0,
     verwerkingsberichten: 0, retryAfterWaits: 0, retryAfterWaitedMs: 0, vbPollFailures: 0, strayAttempts: 0, unmatchedAnswers: 0,
   };
   const unflushed: Record<string, number> = {};
@@ -123,7 +128,7 @@ export async function runDelivery(o: DeliveryOptions): Promise<{ end: DeliveryEn
   const open = ledger.openLetters();
   const seen = ledger.seenAttempts();
   const batches: BatchState[] = ledger.batches().map((row) => ({
-    row, aanmaakDatum: row.aanmaakDatum, maxAttempt: row.maxAttempt, unknownSends: row.unknownSends, open: open.get(row.batchNo) ?? 0,
+    row, maxAttempt: row.maxAttempt, unknownSends: row.unknownSends, open: open.get(row.batchNo) ?? 0,
     seen: seen.get(row.batchNo) ?? new Set<number>(), inFlight: false, notBefore: 0, failures: 0,
   }));
   const byNo = new Map(batches.map((b) => [b.row.batchNo, b]));
@@ -200,20 +205,25 @@ export async function runDelivery(o: DeliveryOptions): Promise<{ end: DeliveryEn
       while (!stopping && wallNow() < gateUntil) await idle(gateUntil - wallNow());
       if (stopping) return;
       const stamp = new Date(o.clock.now() - o.aanmaakMarginSimMs).toISOString();
-      const started = ledger.startSend(b.row.batchNo, stamp, Date.now());
-      if (!started) return;
-      b.aanmaakDatum ??= started.aanmaakDatum;
+      const sentAt = Date.now();
+      const started = ledger.startSend(b.row.batchNo, stamp, sentAt);
+      // The ledger is the truth about what is open; keep the in-memory count in step with it.
+      b.open = started?.letters.length ?? 0;
+      if (!started) {
+        candidates.delete(b);
+        return;
+      }
       const n = started.letters.length;
       const { body, contentType } = render(b, started);
       stats.sends++;
       stats.letterSends += n;
-      if (started.sendNo > 1) stats.redeliveries++;
+      if (started.sendNo > 1) stats.resends++;
       count('sends');
-      if (started.sendNo > 1) count('redeliveries');
       const outcome = await deliverBatch(o.client, { oin: o.oin, body, contentType, timeoutMs: o.requestTimeoutMs, batchId: b.row.batchId }, wallNow);
       const windows: [string, string][] = [['hour', reservation.hourKey], ['day', reservation.dayKey]];
       const now = wallNow();
-      const base = { batch: b.row.batchId, send: started.sendNo, letters: n };
+      // sentAt: when the request went out (wall clock), so a reader can check the waits were kept.
+      const base = { batch: b.row.batchId, send: started.sendNo, letters: n, sentAt: new Date(sentAt).toISOString() };
       switch (outcome.kind) {
         case 'accepted': {
           ledger.recordReceipt(b.row.batchNo, started.sendNo, outcome.attempt, n, windows);
@@ -222,9 +232,13 @@ export async function runDelivery(o: DeliveryOptions): Promise<{ end: DeliveryEn
           stats.accepted++;
           stats.admittedLetters += n;
           count('accepted');
+          if (outcome.attempt > 1) {
+            stats.redeliveries++;
+            count('redeliveries');
+          }
           outstanding.set(`${b.row.batchNo}#${outcome.attempt}`, { n, parkedAt: outcome.parkedAt });
           progressed();
-          reporter.event('send', { ...base, status: 202, attempt: outcome.attempt, redelivery: started.sendNo > 1 });
+          reporter.event('send', { ...base, status: 202, attempt: outcome.attempt, redelivery: outcome.attempt > 1 });
           break;
         }
         case 'busy': {
@@ -260,6 +274,18 @@ export async function runDelivery(o: DeliveryOptions): Promise<{ end: DeliveryEn
           break;
         }
         case 'refused': {
+          if (outcome.field === 'BatchInformatie.AanmaakDatum' && /future/.test(outcome.rule ?? '') && !b.row.aanmaakExplicit) {
+            // Our stamp, not the afnemer's date, was ahead of the target's clock: stamp again once the clock is re-read.
+            ledger.restamp(b.row.batchNo, started.sendNo);
+            b.failures++;
+            const delay = backoffDelay(b.failures, undefined, o.random, o.backoff);
+            b.notBefore = now + delay;
+            clockStale = true;
+            count('restamped');
+            reporter.event('wait', { ...base, status: outcome.status, restamp: true, waitMs: Math.round(delay), reason: outcome.detail },
+              `batch ${b.row.batchId}: our AanmaakDatum lay in the target's future (its clock went back?); stamping it again in ${formatDuration(delay)}`);
+            break;
+          }
           const k = ledger.refuseSend(b.row.batchNo, started.sendNo, outcome.code, outcome.detail);
           b.open -= k;
           if (b.open <= 0) candidates.delete(b);
@@ -403,7 +429,7 @@ export async function runDelivery(o: DeliveryOptions): Promise<{ end: DeliveryEn
         continue;
       }
       clockStale = false;
-      const moved = o.clock.update(s.status, s.wallMid);
+      const moved = o.clock.update(s);
       if (Math.abs(moved) > 60_000) {
         reporter.event('clock', { movedSimMs: Math.round(moved), now: new Date(o.clock.now()).toISOString(), speed: o.clock.speed },
           `the target's clock moved ${formatDuration(Math.abs(moved))} ${moved < 0 ? 'back' : 'ahead'} (sim); now ${new Date(o.clock.now()).toISOString()}`);
@@ -508,7 +534,9 @@ export async function runDelivery(o: DeliveryOptions): Promise<{ end: DeliveryEn
         stop({ kind: 'done' });
         break;
       }
-      const deadline = Math.max(progressAt, gateUntil, plannedUntil) + o.stallTimeoutMs;
+      // Waits the target asked for or the plan foresaw do not count, up to a day (a daily limit's wait).
+      const waitsUntil = Math.min(Math.max(gateUntil, plannedUntil), progressAt + MAX_EXCUSED_WAIT_MS);
+      const deadline = Math.max(progressAt, waitsUntil) + o.stallTimeoutMs;
       if (wallNow() > deadline) {
         const waitingFor = batches.filter((b) => !isDone(b)).length;
         stop({ kind: 'stalled', reason: `nothing moved for ${formatDuration(o.stallTimeoutMs)}; ${waitingFor} batches not done (letters open or verwerkingsberichten missing)` });

@@ -2,9 +2,11 @@
  * The target's clock as rehearse sees it. The mock runs on a sim clock (`GET /status` reports its
  * `now` and `speed`); the norms' hours and days, AanmaakDatum and the pacing all run on it. A
  * target without /status (a real acceptance environment) runs on the wall clock at speed 1.
- * The estimate is the status `now` at the round trip's midpoint, advanced at `speed`; it is
- * refreshed now and then, and after the target was unreachable (a restarted mock may resume
- * at another instant).
+ * The estimate is a lower bound: the status `now` taken as the target's time at the end of the
+ * round trip (it was read before that), advanced at `speed`. A lower bound, because AanmaakDatum
+ * is stamped from it and must never lie in the target's future; under load /status can take a
+ * second, which at speed 600 would be ten minutes (sim) of error either way. It is refreshed now
+ * and then, and after the target was unreachable (a restarted mock may resume at another instant).
  */
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
@@ -30,8 +32,15 @@ export interface TargetStatus {
   readonly dayLimit: number | undefined;
 }
 
+/** A status and the wall instants its request went out and its answer came back. */
+export interface StatusReading {
+  readonly status: TargetStatus;
+  readonly wallSent: number;
+  readonly wallReceived: number;
+}
+
 /** GET /status, or undefined when the target has none (or is not answering). */
-export async function readStatus(client: HttpClient, timeoutMs: number, wallNow: () => number = () => performance.now()): Promise<{ status: TargetStatus; wallMid: number } | undefined> {
+export async function readStatus(client: HttpClient, timeoutMs: number, wallNow: () => number = () => performance.now()): Promise<StatusReading | undefined> {
   const t0 = wallNow();
   let res;
   try {
@@ -52,7 +61,8 @@ export async function readStatus(client: HttpClient, timeoutMs: number, wallNow:
   if (!Number.isFinite(now)) return undefined;
   return {
     status: { now, speed: parsed.data.speed, hourLimit: parsed.data.intake?.hourLimit, dayLimit: parsed.data.intake?.dayLimit },
-    wallMid: (t0 + t1) / 2,
+    wallSent: t0,
+    wallReceived: t1,
   };
 }
 
@@ -93,15 +103,22 @@ export class TargetClock implements Clock {
     return wallMs * this.#speed;
   }
 
-  /** Re-anchors on a status read at wall instant `wallMid`; returns how far the estimate moved (sim ms). */
-  update(status: TargetStatus, wallMid: number): number {
-    const before = this.now();
+  /**
+   * Re-anchors on a status reading; returns how far the estimate moved (sim ms). A reading that is
+   * lower than the current estimate by less than its own uncertainty (the round trip) is the older
+   * bound and is ignored; lower by more, the target's clock went back (a restart), and it is taken.
+   */
+  update(r: StatusReading): number {
     const wall = this.wallNow();
-    this.#anchorSim = status.now + (wall - wallMid) * status.speed;
+    const candidate = r.status.now + (wall - r.wallReceived) * r.status.speed;
+    const before = this.now();
+    const uncertainty = (r.wallReceived - r.wallSent) * r.status.speed;
+    const first = this.#source !== 'status' || r.status.speed !== this.#speed;
+    if (!first && candidate <= before && candidate >= before - uncertainty) return 0;
+    this.#anchorSim = candidate;
     this.#anchorWall = wall;
-    this.#speed = status.speed;
-    const moved = this.#source === 'status' ? this.now() - before : 0;
+    this.#speed = r.status.speed;
     this.#source = 'status';
-    return moved;
+    return first ? 0 : candidate - before;
   }
 }

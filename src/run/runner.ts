@@ -32,6 +32,19 @@ export interface RunResult {
   /** 0: every checked norm holds; 1: a norm is breached; 2: the run could not be done. */
   readonly exitCode: 0 | 1 | 2;
   readonly error?: string;
+  /** Requests and failed requests (status >= 400 or no answer) per service, from the timeline. */
+  readonly requests?: Readonly<Record<string, { readonly requests: number; readonly failed: number }>>;
+}
+
+/** Requests and failures per service: no norm speaks of them, but a reader of a verdict must see them. */
+export function requestsByService(timeline: readonly TimelinePoint[]): Record<string, { requests: number; failed: number }> {
+  const out: Record<string, { requests: number; failed: number }> = {};
+  for (const p of timeline) {
+    const s = (out[p.service] ??= { requests: 0, failed: 0 });
+    s.requests += p.requests;
+    s.failed += p.failed;
+  }
+  return out;
 }
 
 async function getJson(url: string): Promise<unknown> {
@@ -128,7 +141,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     log(`k6: ${reqs?.['count'] ?? 0} requests (${(reqs?.['rate'] ?? 0).toFixed(0)}/s wall), ${dropped} dropped iterations${dropped > 0 ? ' — the load generator could not keep up: the offered load was lower than the scenario asks' : ''}`);
     const firstRequestMs = k6.metrics['bbsim_first_request_ms']?.values['value'];
     log(`overhead: command to first request ${firstRequestMs === undefined ? '?' : `${(firstRequestMs / 1000).toFixed(2)} s`}, results written in ${writeMs.toFixed(0)} ms`);
-    return { runId, dir, rows, exitCode: allHold(rows) ? 0 : 1 };
+    return { runId, dir, rows, exitCode: allHold(rows) ? 0 : 1, requests: requestsByService(timeline) };
   } catch (err) {
     return { runId, dir, rows: [], exitCode: 2, error: (err as Error).message };
   } finally {

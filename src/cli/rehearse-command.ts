@@ -1,0 +1,130 @@
+import { readFileSync, statSync } from 'node:fs';
+import { InvalidArgumentError, type Command } from 'commander';
+import { ConfigError, loadMockConfig, type MockConfig, type MockConfigInput } from '../mock/config.ts';
+import { BATCH_LETTERS, MAX_SHARE_WITH_ATTACHMENT } from '../norms/index.ts';
+import { runRehearsal, type RehearseInput } from '../rehearse/rehearse.ts';
+
+interface Options {
+  generate?: number; seed: number; invalid: number; attachments: number; notSubscribed: number;
+  target: string; allowRemote?: boolean; afnemer?: string; mockConfig?: string;
+  share: number; batchSize: number; format: string; concurrency: number;
+  ledger?: string; rejects?: string; dryRun?: boolean; json?: boolean; timeout: number; stallTimeout: number;
+}
+
+function intIn(name: string, min: number, max: number) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}, got '${v}'`);
+    return n;
+  };
+}
+
+function shareIn(name: string, min: number, max: number, minExclusive = false) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n > max || (minExclusive ? n <= min : n < min)) throw new InvalidArgumentError(`${name} must be a share ${minExclusive ? 'above' : 'from'} ${min} ${minExclusive ? 'up ' : ''}to ${max}, got '${v}'`);
+    return n;
+  };
+}
+
+function positive(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number > 0, got '${v}'`);
+    return n;
+  };
+}
+
+function usage(message: string): never {
+  console.error(`bbsim rehearse: ${message} (run with --help for usage and examples)`);
+  process.exit(2);
+}
+
+/**
+ * The ledger next to the input (`brieven.ndjson` → `brieven.ledger.db`, folder `batches/` →
+ * `batches.ledger.db`; in the working folder for --generate), the reject file next to the ledger.
+ */
+function defaultPaths(input: RehearseInput): { ledger: string; rejects: (ledger: string) => string } {
+  const stem = input.kind === 'generate' ? `rehearse-generate-${input.count}-seed${input.seed}` : input.path.replace(/[\\/]+$/, '').replace(/\.(ndjson|jsonl|json|xml)$/i, '');
+  return { ledger: `${stem}.ledger.db`, rejects: (l) => `${l.replace(/\.ledger\.db$|\.db$/, '')}.rejects.ndjson` };
+}
+
+export function rehearseCommand(program: Command): void {
+  program.command('rehearse')
+    .description("Rehearse a bulk delivery as the afnemer: plan it within the norms, send it (back-off, redelivery), keep a ledger that survives a crash, and reconcile")
+    .argument('[input]', 'a folder of Berichten XML batches (or one .xml file), or an NDJSON file with one letter per line')
+    .option('--generate <n>', 'generate n letters with a realistic mix instead of reading input', intIn('--generate', 1, 100_000_000))
+    .option('--seed <n>', 'seed of the generated letters', intIn('--seed', 0, 2 ** 31 - 1), 1)
+    .option('--invalid <share>', 'share of generated letters with a mistake, cycling through every code an afnemer can provoke', shareIn('--invalid', 0, 1), 0)
+    .option('--attachments <share>', `share of generated letters with a PDF (0-${MAX_SHARE_WITH_ATTACHMENT.limit / 100})`, shareIn('--attachments', 0, MAX_SHARE_WITH_ATTACHMENT.limit / 100), 0.3)
+    .option('--not-subscribed <share>', 'share of generated letters to burgers who do not want the afnemer\'s letters', shareIn('--not-subscribed', 0, 1), 0.02)
+    .option('--target <url>', 'base URL of the Berichtenbox (the mock, or an acceptance environment with --allow-remote)', 'http://127.0.0.1:8080')
+    .option('--allow-remote', 'allow a --target that is not on this machine')
+    .option('--afnemer <oin>', "the afnemer's OIN (X-Afnemer-OIN; default: the first afnemer of the mock config)")
+    .option('--mock-config <file.json>', "the target mock's config, for its population and afnemers (default: the mock's defaults)")
+    .option('--share <s>', "the afnemer's share of the intake norms (per hour and per day), above 0 up to 1", shareIn('--share', 0, 1, true), 1)
+    .option('--batch-size <n>', `letters per batch rehearse forms (${BATCH_LETTERS.min}-${BATCH_LETTERS.max})`, intIn('--batch-size', BATCH_LETTERS.min ?? 1, BATCH_LETTERS.max), BATCH_LETTERS.max)
+    .option('--format <xml|json>', 'body format of the batches rehearse forms (XML batches from a folder are sent as they are)', 'xml')
+    .option('--concurrency <n>', 'batches in flight at once', intIn('--concurrency', 1, 64), 4)
+    .option('--ledger <file>', 'the ledger (SQLite); default: next to the input, brieven.ndjson → brieven.ledger.db')
+    .option('--rejects <file>', 'the reject file (NDJSON); default: next to the ledger, brieven.rejects.ndjson')
+    .option('--dry-run', 'read the input and show the plan, send nothing')
+    .option('--json', 'NDJSON events on stdout (plan, send, wait, verwerkingsbericht, progress, reconciliation) instead of text')
+    .option('--timeout <s>', 'per request, wall seconds', positive('--timeout'), 30)
+    .option('--stall-timeout <s>', 'give up after this many wall seconds without progress (waits the target asked for do not count)', positive('--stall-timeout'), 600)
+    .addHelpText('after', `
+Exit codes: 0 reconciled (every letter processed or rejected with its code, none lost or twice, and
+the leveranciersportaal agrees), 1 not reconciled (or stopped early: run the same command to resume),
+2 usage error, bad input or the target refused this client.
+
+Examples:
+  $ bbsim rehearse --generate 20000 --invalid 0.01 --dry-run        # the plan for 20,000 generated letters
+  $ bbsim rehearse --generate 2000000 --share 0.7 --target http://127.0.0.1:8080
+  $ bbsim rehearse batches/                                         # a folder of Berichten XML batches
+  $ bbsim rehearse brieven.ndjson --json > events.ndjson             # ledger brieven.ledger.db, rejects brieven.rejects.ndjson
+  $ bbsim rehearse brieven.rejects.ndjson                           # feed the fixed rejects back
+  $ bbsim rehearse brieven.ndjson --target https://acc.example.nl/bb --allow-remote --share 0.1`)
+    .action(async (inputPath: string | undefined, opts: Options) => {
+      if (opts.format !== 'xml' && opts.format !== 'json') usage(`--format must be xml or json, got '${opts.format}'`);
+      if (inputPath !== undefined && opts.generate !== undefined) usage('give an input or --generate, not both');
+      let input: RehearseInput;
+      if (opts.generate !== undefined) {
+        input = { kind: 'generate', count: opts.generate, seed: opts.seed, invalidShare: opts.invalid, attachmentShare: opts.attachments, notSubscribedShare: opts.notSubscribed };
+      } else if (inputPath !== undefined) {
+        let isDir: boolean;
+        try {
+          isDir = statSync(inputPath).isDirectory();
+        } catch {
+          usage(`input ${inputPath} does not exist`);
+        }
+        input = { kind: isDir || inputPath.toLowerCase().endsWith('.xml') ? 'xml' : 'ndjson', path: inputPath };
+      } else {
+        usage('give an input (a folder of XML batches or an NDJSON file) or --generate <n>');
+      }
+      let mockConfig: MockConfig;
+      try {
+        mockConfig = loadMockConfig(opts.mockConfig !== undefined ? (JSON.parse(readFileSync(opts.mockConfig, 'utf8')) as MockConfigInput) : {});
+      } catch (err) {
+        usage(err instanceof ConfigError ? err.message : `cannot read --mock-config ${opts.mockConfig ?? ''}: ${(err as Error).message}`);
+      }
+      const paths = defaultPaths(input);
+      const ledgerPath = opts.ledger ?? paths.ledger;
+      const controller = new AbortController();
+      let signals = 0;
+      const onSignal = (): void => {
+        signals++;
+        if (signals > 1) process.exit(130);
+        console.error('\nbbsim rehearse: stopping (the ledger is consistent; run the same command to resume; again to quit at once)');
+        controller.abort();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      const result = await runRehearsal({
+        input, target: opts.target, allowRemote: opts.allowRemote === true, afnemerOin: opts.afnemer, mockConfig,
+        share: opts.share, batchSize: opts.batchSize, format: opts.format, concurrency: opts.concurrency,
+        ledgerPath, rejectsPath: opts.rejects ?? paths.rejects(ledgerPath), dryRun: opts.dryRun === true, json: opts.json === true,
+        requestTimeoutMs: opts.timeout * 1000, stallTimeoutMs: opts.stallTimeout * 1000, pollIntervalMs: 100,
+      }, { signal: controller.signal });
+      process.exit(result.exitCode);
+    });
+}
