@@ -3,6 +3,7 @@ import { mockCommand } from './mock-command.ts';
 import { exampleBatchCommand } from './example-batch-command.ts';
 import { generateCommand } from './generate-command.ts';
 import { runCommand } from './run-command.ts';
+import { rehearseCommand } from './rehearse-command.ts';
 import { forecastCommand } from './forecast-command.ts';
 
 const program = new Command();
@@ -18,6 +19,7 @@ mockCommand(program);
 exampleBatchCommand(program);
 generateCommand(program);
 runCommand(program);
+rehearseCommand(program);
 forecastCommand(program);
 
 try {
