@@ -147,7 +147,8 @@ const SUBJECTS = [
 /** Line break as the real BerichtTekst carries it: the literal four characters backslash r backslash n. */
 const LINE_BREAK = '\\r\\n';
 
-function letterText(next: () => number, chars: number): string {
+/** Dutch-looking letter text of exactly `chars` characters from a seeded draw (shared by every generator). */
+export function letterText(next: () => number, chars: number): string {
   let s = '';
   let line = 0;
   while (s.length < chars) {

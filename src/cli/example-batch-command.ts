@@ -1,26 +1,11 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
+import { intIn, shareIn } from './arg-parsers.ts';
 import { generateBatch, renderBerichtenXml, berichtenJson } from '../berichten/index.ts';
 import { createPopulation } from '../population/index.ts';
 import { loadMockConfig } from '../mock/config.ts';
 import { BATCH_LETTERS, MAX_SHARE_WITH_ATTACHMENT } from '../norms/index.ts';
 
 interface Options { letters: number; format: string; afnemer?: string; berichtType?: string; seed: number; attachments: number; notSubscribed: number }
-
-function intIn(name: string, min: number, max: number) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}, got '${v}'`);
-    return n;
-  };
-}
-
-function share(name: string, max: number) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!(n >= 0 && n <= max)) throw new InvalidArgumentError(`${name} must be a share from 0 to ${max}, got '${v}'`);
-    return n;
-  };
-}
 
 /** Prints a fresh, valid Berichten batch (dated now) for the default mock population. */
 export function exampleBatchCommand(program: Command): void {
@@ -30,8 +15,8 @@ export function exampleBatchCommand(program: Command): void {
     .option('-f, --format <xml|json>', 'output format', 'xml')
     .option('--afnemer <oin>', 'sender OIN (default: the first afnemer of the default config)')
     .option('--bericht-type <type>', "BerichtType (default: the afnemer's first)")
-    .option('--attachments <share>', `share of letters with a PDF attachment (0-${MAX_SHARE_WITH_ATTACHMENT.limit / 100})`, share('--attachments', MAX_SHARE_WITH_ATTACHMENT.limit / 100), 0)
-    .option('--not-subscribed <share>', 'share of letters to burgers without a box for this afnemer (coded NietActiefOfGeabonneerd)', share('--not-subscribed', 1), 0)
+    .option('--attachments <share>', `share of letters with a PDF attachment (0-${MAX_SHARE_WITH_ATTACHMENT.limit / 100})`, shareIn('--attachments', 0, MAX_SHARE_WITH_ATTACHMENT.limit / 100), 0)
+    .option('--not-subscribed <share>', 'share of letters to burgers without a box for this afnemer (coded NietActiefOfGeabonneerd)', shareIn('--not-subscribed', 0, 1), 0)
     .option('--seed <n>', 'seed (different seeds give different BatchIDs and BerichtIDs)', intIn('--seed', 0, 2 ** 31 - 1), Date.now() % 2 ** 31)
     .addHelpText('after', `
 Examples:

@@ -1,23 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
+import { int, positive } from './arg-parsers.ts';
 import { buildMock } from '../mock/app.ts';
 import { ConfigError, loadMockConfig, type MockConfigInput } from '../mock/config.ts';
-
-function int(name: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n)) throw new InvalidArgumentError(`${name} must be an integer, got '${v}'`);
-    return n;
-  };
-}
-
-function positive(name: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number > 0, got '${v}'`);
-    return n;
-  };
-}
 
 interface MockOptions { port?: number; host?: string; db?: string; speed?: number; start?: string; config?: string; seed?: number; log?: string }
 

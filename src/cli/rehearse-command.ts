@@ -1,5 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
+import { intIn, positive, shareIn } from './arg-parsers.ts';
 import { ConfigError, loadMockConfig, type MockConfig, type MockConfigInput } from '../mock/config.ts';
 import { BATCH_LETTERS, MAX_SHARE_WITH_ATTACHMENT } from '../norms/index.ts';
 import { runRehearsal, type RehearseInput } from '../rehearse/rehearse.ts';
@@ -9,30 +10,6 @@ interface Options {
   target: string; allowRemote?: boolean; afnemer?: string; mockConfig?: string;
   share: number; batchSize: number; format: string; concurrency: number;
   ledger?: string; rejects?: string; dryRun?: boolean; json?: boolean; timeout: number; stallTimeout: number;
-}
-
-function intIn(name: string, min: number, max: number) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}, got '${v}'`);
-    return n;
-  };
-}
-
-function shareIn(name: string, min: number, max: number, minExclusive = false) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isFinite(n) || n > max || (minExclusive ? n <= min : n < min)) throw new InvalidArgumentError(`${name} must be a share ${minExclusive ? 'above' : 'from'} ${min} ${minExclusive ? 'up ' : ''}to ${max}, got '${v}'`);
-    return n;
-  };
-}
-
-function positive(name: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number > 0, got '${v}'`);
-    return n;
-  };
 }
 
 function usage(message: string): never {

@@ -9,7 +9,7 @@
  * `invalidShare` adds evenly spaced invalid letters, cycling through every kind of mistake the
  * service codes per letter, so that a rehearsal shows each VerwerkingsCode an afnemer can provoke.
  */
-import { minimalPdf, type BerichtInput, type BijlageInput, type VerwerkingsCode } from '../berichten/index.ts';
+import { letterText, minimalPdf, type BerichtInput, type BijlageInput, type VerwerkingsCode } from '../berichten/index.ts';
 import { DAY } from '../clock/index.ts';
 import {
   AANMAAKDATUM_MAX_AGE_DAYS, BERICHTTYPE_CHARS, MAX_ATTACHMENT_BYTES, MAX_SHARE_WITH_ATTACHMENT, ONDERWERP_CHARS,
@@ -70,13 +70,6 @@ const SUBJECTS = [
   'Voorlopige aanslag inkomstenbelasting', 'Definitieve berekening toeslag', 'Uw jaaropgaaf', 'Herinnering: betaling openstaand bedrag',
   'Besluit op uw aanvraag', 'Wijziging van uw gegevens', 'Uitnodiging: periodieke keuring', 'Bevestiging van uw bezwaar',
 ];
-const WORDS = [
-  'de', 'het', 'een', 'u', 'uw', 'wij', 'aanslag', 'belasting', 'bedrag', 'betalen', 'termijn', 'besluit', 'bezwaar', 'toeslag',
-  'inkomen', 'jaar', 'datum', 'ontvangen', 'gegevens', 'informatie', 'over', 'voor', 'binnen', 'zes', 'weken', 'dagtekening',
-  'kunt', 'maken', 'tegen', 'dit', 'bericht', 'MijnOverheid', 'vragen', 'bel', 'ons', 'werkdagen', 'vriendelijke', 'groet',
-];
-/** Line break as BerichtTekst carries it: the literal four characters backslash r backslash n. */
-const LINE_BREAK = '\\r\\n';
 const UNKNOWN_TYPE = 'ONBEKEND';
 
 const pdfCache = new Map<number, string>();
@@ -114,23 +107,6 @@ function pick<T>(items: readonly T[], weights: readonly number[], u: number): T 
   return items[items.length - 1] as T;
 }
 
-function text(next: () => number, chars: number): string {
-  let s = '';
-  let line = 0;
-  while (s.length < chars) {
-    const w = WORDS[next() % WORDS.length] ?? 'bericht';
-    if (line > 60 + (next() % 30)) {
-      s += `.${LINE_BREAK}`;
-      line = 0;
-    } else if (s.length > 0) {
-      s += ' ';
-      line++;
-    }
-    s += w;
-    line += w.length;
-  }
-  return s.slice(0, chars);
-}
 
 /** Which kind of mistake letter `index` carries: evenly spaced, cycling through the kinds. */
 export function invalidKindOf(spec: GenerateSpec, index: number): InvalidKind | undefined {
@@ -199,7 +175,7 @@ function makeLetter(spec: GenerateSpec, index: number, invalid: InvalidKind | un
   else if (uniform(next) < 0.5) info['PublicatieDatum'] = at;
   if (uniform(next) < 0.3) info['EindDatumHandelingsTermijn'] = new Date(spec.at + 42 * DAY).toISOString();
   info['Onderwerp'] = onderwerp;
-  info['BerichtTekst'] = text(next, chars);
+  info['BerichtTekst'] = letterText(next, chars);
   info['Referentie'] = `${berichtType}-${hex(next(), 8).toUpperCase()}`.slice(0, 25);
   info['GebruikerID'] = bsn;
   info['SoortGebruiker'] = 'Burger';
