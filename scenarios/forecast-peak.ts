@@ -18,4 +18,6 @@ export default defineScenario({
   ],
   load: { kind: 'constant', rate: perMinute(11724.4), duration: '5m' },
   data: { batchSize: 100, attachmentShare: 0.375, attachmentBytes: 20000 },
+  // The forecast predicts these breaches; `bbsim run` says whether the run agrees.
+  expectBreaches: ['digid.authentications-per-minute'],
 });

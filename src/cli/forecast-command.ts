@@ -3,6 +3,7 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, type Command } from 'commander';
 import { fromLocal } from '../clock/index.ts';
+import { FORECAST_MAX_DEVIATION } from '../norms/index.ts';
 import {
   FORECAST_COLUMNS, ForecastInputError, emitScenario, formatIssue, readForecastCsv, readProfilesJson, runForecast, terminalSummary, writeForecastResults,
   type EmittedScenario, type Forecast, type ProfileSet,
@@ -53,7 +54,7 @@ export function forecastCommand(program: Command): void {
   program.command('forecast')
     .description('Turn a rolling forecast (CSV, per month and afnemer) into load per minute, check every rate norm with its headroom, simulate the queues over the horizon, and emit the peak as a scenario')
     .argument('<forecast.csv>', 'the rolling forecast (columns below)')
-    .option('--actuals <file.csv>', 'actuals in the same columns: deviation per month and afnemer against the 10 % rule')
+    .option('--actuals <file.csv>', `actuals in the same columns: deviation per month and afnemer against the ${FORECAST_MAX_DEVIATION.limit} % rule (${FORECAST_MAX_DEVIATION.id})`)
     .option('--profiles <file.json>', 'load profiles per afnemer and/or service (format in the README); default the shipped ones')
     .option('--out <dir>', 'result folder (default results/forecast-<name>-<timestamp>)')
     .option('--emit-scenario', 'write the peak as a scenario (scenarios/<name>.ts) that `bbsim run <name>` executes against the mock')

@@ -10,7 +10,7 @@ import { MINUTES_PER_HOUR } from './horizon.ts';
 import { citationText, headroomPct, type CheckRow } from './check-row.ts';
 import { fifoDelays, type FifoDelays } from './fifo-curves.ts';
 import { SECONDS_PER_MINUTE } from './queue-limits.ts';
-import { SUBSCRIPTION_KINDS, type QueueCurves, type SubscriptionKind } from './simulate-queues.ts';
+import { SUBSCRIPTION_SERIES, type QueueCurves, type SubscriptionSeries } from './simulate-queues.ts';
 import type { MinuteSeries } from './spreader.ts';
 
 /** Counts per window from a cumulative curve and the windows' boundaries (minutes). */
@@ -65,7 +65,7 @@ export interface Checks {
   readonly rows: readonly CheckRow[];
   readonly processing: FifoDelays;
   readonly notification: FifoDelays;
-  readonly subscriptions: Readonly<Record<SubscriptionKind, FifoDelays>>;
+  readonly subscriptions: Readonly<Record<SubscriptionSeries, FifoDelays>>;
 }
 
 /**
@@ -100,22 +100,22 @@ export function checkNorms({ horizon: h, forecast, series, curves }: CheckInput)
   // Night quotas: the requests a night has to take are those arriving since the previous night ended.
   const nightBounds = [0, ...h.nights.map((n) => n.end)];
   if (nightBounds[nightBounds.length - 1]! < M) nightBounds.push(M);
-  const nightNorm: Record<SubscriptionKind, Norm> = { subsAlles: SUBSCRIPTION_NIGHT_ALLES, subsBsnLijst: SUBSCRIPTION_NIGHT_BSN_LIJST, subsMutatiebasis: SUBSCRIPTION_NIGHT_MUTATIEBASIS };
-  for (const kind of SUBSCRIPTION_KINDS) {
+  const nightNorm: Record<SubscriptionSeries, Norm> = { subsAlles: SUBSCRIPTION_NIGHT_ALLES, subsBsnLijst: SUBSCRIPTION_NIGHT_BSN_LIJST, subsMutatiebasis: SUBSCRIPTION_NIGHT_MUTATIEBASIS };
+  for (const kind of SUBSCRIPTION_SERIES) {
     const sums = windowSums(curves.subsArrived[kind], nightBounds);
     rows.push(rateRow(nightNorm[kind], 'requests/night', 'requests arriving since the previous night window ended (all to be taken this night)', sums,
       (i) => h.start + (h.nights[i]?.start ?? nightBounds[i]!) * MINUTE));
   }
 
-  const processing = fifoDelays(curves.offered, curves.parked, (MAX_PROCESSING_TIME.limit * SECOND) / MINUTE);
+  const processing = fifoDelays(curves.offered, curves.parked, (MAX_PROCESSING_TIME.limit * SECOND) / MINUTE, curves.parkPerMinute);
   rows.push(durationRow(MAX_PROCESSING_TIME, 'first offering → processed (intake backlog, redelivery and parking)', processing, h, 'from first offering'));
-  const notification = fifoDelays(curves.notifIn, curves.notified, Number.POSITIVE_INFINITY);
+  const notification = fifoDelays(curves.notifIn, curves.notified, Number.POSITIVE_INFINITY, curves.notifyPerMinute);
   const leadMinutes = (SUBSCRIPTION_LEAD_TIME.limit * SECOND) / MINUTE;
-  const subscriptions = {} as Record<SubscriptionKind, FifoDelays>;
-  for (const kind of SUBSCRIPTION_KINDS) subscriptions[kind] = fifoDelays(curves.subsArrived[kind], curves.subsServed[kind], leadMinutes);
+  const subscriptions = {} as Record<SubscriptionSeries, FifoDelays>;
+  for (const kind of SUBSCRIPTION_SERIES) subscriptions[kind] = fifoDelays(curves.subsArrived[kind], curves.subsServed[kind], leadMinutes, Number.POSITIVE_INFINITY);
   // One lead-time row for the three kinds together: the worst of them.
-  const worst = SUBSCRIPTION_KINDS.map((k) => subscriptions[k]).reduce((a, b) => (b.maxDelay > a.maxDelay || (b.openAtEnd > 0 && a.openAtEnd === 0) ? b : a));
-  const allOver = SUBSCRIPTION_KINDS.reduce((s, k) => s + subscriptions[k].over, 0);
+  const worst = SUBSCRIPTION_SERIES.map((k) => subscriptions[k]).reduce((a, b) => (b.maxDelay > a.maxDelay || (b.openAtEnd > 0 && a.openAtEnd === 0) ? b : a));
+  const allOver = SUBSCRIPTION_SERIES.reduce((s, k) => s + subscriptions[k].over, 0);
   rows.push(durationRow(SUBSCRIPTION_LEAD_TIME, 'request → taken into processing in a night window (the answer\'s own processing time comes on top)', { ...worst, over: allOver }, h, 'waiting for the night and its quota'));
 
   // Share with attachment per month, all afnemers together.
@@ -133,9 +133,9 @@ export function checkNorms({ horizon: h, forecast, series, curves }: CheckInput)
   const last = rows[rows.length - 1]!;
   rows[rows.length - 1] = { ...last, window: 'month' };
 
-  const suppliers = forecast.afnemers.filter((a) => forecast.rows.some((r) => r.oin === a.oin && r.counts.messages > 0)).length;
+  const suppliers = new Set(forecast.rows.filter((r) => r.counts.messages > 0).map((r) => r.oin)).size;
   rows.push(rateRow(SUPPORTED_SUPPLIERS, 'afnemers', 'afnemers delivering letters in the horizon', [suppliers], () => h.start));
-  const sup = rows[rows.length - 1]!;
+  const { peakAt: _none, ...sup } = rows[rows.length - 1]!;
   rows[rows.length - 1] = { ...sup, window: 'horizon' };
   return { rows, processing, notification, subscriptions };
 }

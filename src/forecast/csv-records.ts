@@ -5,9 +5,17 @@ export interface CsvField {
   readonly column: number;
 }
 
+/** A record: its fields' texts and where each starts (compact: large files have many records). */
 export interface CsvRecord {
   readonly line: number;
-  readonly fields: readonly CsvField[];
+  readonly texts: readonly string[];
+  /** Line of each field's start (differs from `line` only after a quoted line break). */
+  readonly lines: readonly number[];
+  readonly columns: readonly number[];
+}
+
+export function fieldOf(rec: CsvRecord, i: number): CsvField {
+  return { text: rec.texts[i] ?? '', line: rec.lines[i] ?? rec.line, column: rec.columns[i] ?? 1 };
 }
 
 export interface CsvParse {
@@ -45,7 +53,9 @@ export function parseCsv(input: string): CsvParse {
       continue;
     }
     const recordLine = line;
-    const fields: CsvField[] = [];
+    const texts: string[] = [];
+    const lines: number[] = [];
+    const columns: number[] = [];
     for (;;) {
       const fieldLine = line;
       const fieldCol = col;
@@ -90,7 +100,9 @@ export function parseCsv(input: string): CsvParse {
         value = text.slice(start, i);
         col += i - start;
       }
-      fields.push({ text: value, line: fieldLine, column: fieldCol });
+      texts.push(value);
+      lines.push(fieldLine);
+      columns.push(fieldCol);
       if (i < n && text[i] === delimiter) {
         i++;
         col++;
@@ -98,7 +110,7 @@ export function parseCsv(input: string): CsvParse {
       }
       break;
     }
-    records.push({ line: recordLine, fields });
+    records.push({ line: recordLine, texts, lines, columns });
     if (i < n) {
       i += text[i] === '\r' && text[i + 1] === '\n' ? 2 : 1;
       line++;

@@ -1,6 +1,7 @@
 import { SUBSCRIPTION_NIGHT } from '../norms/index.ts';
 import type { ProfileService } from './forecast-types.ts';
 import type { LoadShape } from './load-shape.ts';
+import { HOURS_PER_DAY } from './horizon.ts';
 
 // Relative weights, our reading of public descriptions (see the README): deliveries and validation
 // queries in office hours, logins in the day with an evening peak after 20:00, weekends low, the
@@ -22,7 +23,7 @@ function nightHours(): number[] {
   const h = (s: string): number => Number(s.slice(0, 2)) + Number(s.slice(3, 5)) / 60;
   const from = h(SUBSCRIPTION_NIGHT.from);
   const to = h(SUBSCRIPTION_NIGHT.to);
-  return Array.from({ length: 24 }, (_, hour) => {
+  return Array.from({ length: HOURS_PER_DAY }, (_, hour) => {
     const inside = from <= to ? hour >= from && hour + 1 <= to : hour >= from || hour + 1 <= to;
     return inside ? 1 : 0;
   });

@@ -1,21 +1,22 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { DAY, HOUR, MINUTE, SECOND } from '../clock/index.ts';
+import { MINUTE, SECOND } from '../clock/index.ts';
 import {
-  BATCH_LETTERS, DIGID_AUTHENTICATIONS_PER_MINUTE, MACHTIGEN_TRANSACTIONS_PER_MINUTE, MAX_SHARE_WITH_ATTACHMENT, VALIDATION_QUERIES_PER_HOUR, type Norm,
+  BATCH_LETTERS, DIGID_AUTHENTICATIONS_PER_MINUTE, MACHTIGEN_TRANSACTIONS_PER_MINUTE, MAX_SHARE_WITH_ATTACHMENT, MESSAGES_PER_DAY, MESSAGES_PER_HOUR,
+  VALIDATION_QUERIES_PER_HOUR, type Norm,
 } from '../norms/index.ts';
 import type { FlowName } from '../scenario/index.ts';
 import { isoLocal, localTime, num } from './format.ts';
-import { MINUTES_PER_HOUR } from './horizon.ts';
+import { HOURS_PER_DAY, MINUTES_PER_HOUR } from './horizon.ts';
 import type { ForecastResult } from './run-forecast.ts';
-import { SUBSCRIPTION_KINDS } from './simulate-queues.ts';
+import { SUBSCRIPTION_SERIES } from './simulate-queues.ts';
 
 /** Letters per deliver-batch iteration: a tenth of the largest batch keeps requests few and bodies small. */
 const EMIT_BATCH_SIZE = BATCH_LETTERS.max / 10;
 /** Attachment size in the replay: small PDFs keep it light; size enters no rate norm. */
 const EMIT_ATTACHMENT_BYTES = 20_000;
 /** At least this many sim minutes, so one whole sim minute runs at the plateau whatever k6's start-up lag. */
-const MIN_WINDOW_MINUTES = 3;
+const MIN_WINDOW_MINUTES = 2;
 
 export interface EmitOptions {
   /** kebab-case scenario name; the file is <scenariosDir>/<name>.ts. */
@@ -59,17 +60,18 @@ export interface EmittedScenario {
   readonly notes: readonly string[];
 }
 
-/** Norms the run's verdict reads from the mock's busiest window (src/run/verdict.ts PEAK_OFFERED). */
-const MEASURED: readonly { norm: Norm; flow: FlowName; window: 'minute' | 'hour' }[] = [
+/** Rate norms the run's verdict reads from the mock's busiest window of what was offered (src/run/verdict.ts). */
+const MEASURED: readonly { norm: Norm; flow: FlowName; window: 'minute' | 'hour' | 'day' }[] = [
   { norm: DIGID_AUTHENTICATIONS_PER_MINUTE, flow: 'digid-authenticate', window: 'minute' },
   { norm: MACHTIGEN_TRANSACTIONS_PER_MINUTE, flow: 'machtigen-check', window: 'minute' },
   { norm: VALIDATION_QUERIES_PER_HOUR, flow: 'validation-query', window: 'hour' },
+  { norm: MESSAGES_PER_HOUR, flow: 'deliver-batch', window: 'hour' },
+  { norm: MESSAGES_PER_DAY, flow: 'deliver-batch', window: 'day' },
 ];
 
 const round = (x: number, digits = 2): number => Math.round(x * 10 ** digits) / 10 ** digits;
 /** Six significant digits: exact enough for a rate, short enough to read. */
 const sig = (x: number): number => Number(x.toPrecision(6));
-const HOURS_PER_DAY = DAY / HOUR;
 
 /**
  * Writes the forecast's peak as a `defineScenario` module that `bbsim run <name>` executes against
@@ -88,7 +90,7 @@ export function emitScenario(result: ForecastResult, opts: EmitOptions): Emitted
       case 'digid-authenticate': return result.series.digid[m]!;
       case 'machtigen-check': return result.series.machtigen[m]!;
       case 'validation-query': return result.series.validation[m]!;
-      case 'subscription-request': return SUBSCRIPTION_KINDS.reduce((s, k) => s + result.series[k][m]!, 0);
+      case 'subscription-request': return SUBSCRIPTION_SERIES.reduce((s, k) => s + result.series[k][m]!, 0);
       default: return 0;
     }
   };
@@ -118,7 +120,7 @@ export function emitScenario(result: ForecastResult, opts: EmitOptions): Emitted
       speed = maxSpeed >= 1 ? Math.floor(maxSpeed) : round(maxSpeed, 3);
       minutes = Math.max(MIN_WINDOW_MINUTES, Math.min(MINUTES_PER_HOUR, Math.floor((opts.wallBudgetSeconds * speed * SECOND) / MINUTE)));
       first = Math.min(h0 + MINUTES_PER_HOUR - minutes, Math.max(h0, peakMinute - Math.floor(minutes / 2)));
-      notes.push(`the whole hour at ${num(peakPerSecond * speed)} requests/s would not run within ${opts.wallBudgetSeconds} s below ${opts.maxWallRate} requests/s: the scenario covers its ${minutes} busiest minutes; per-hour norms see only those minutes`);
+      notes.push(`the whole hour would need ${num(peakPerSecond * Math.ceil(needSpeed))} requests/s (speed ${Math.ceil(needSpeed)}) to run within ${opts.wallBudgetSeconds} s, over the ${num(opts.maxWallRate)} requests/s allowed: the scenario covers its ${minutes} busiest minutes; per-hour norms see only those minutes`);
     }
   } else {
     const d = h.hourDay[hour]!;
@@ -165,22 +167,45 @@ export function emitScenario(result: ForecastResult, opts: EmitOptions): Emitted
     attachmentShare = maxShare;
   }
 
-  // What the run's verdict should measure: the busiest sim minute or clock hour of the emitted load.
+  // The emitted load per sim minute, all flows (what defineScenario's profile makes k6 offer).
+  const perHourShares = opts.window === 'day' ? hourlyShares(first, minutes, flows.map((f) => f.flow), perMinuteOf) : undefined;
+  const emittedTotal = new Float64Array(minutes);
+  for (let m = 0; m < minutes; m++) {
+    emittedTotal[m] = perHourShares ? perHourShares.peak * (perHourShares.shares[Math.floor(m / MINUTES_PER_HOUR)] ?? 0) : totalPerMinute;
+  }
+  // What the run's verdict should measure: each flow's share of it in the busiest sim minute, clock hour or day.
   const expected: ExpectedVerdict[] = [];
   for (const { norm, flow, window } of MEASURED) {
     const f = flows.find((x) => x.flow === flow);
     if (!f) continue;
-    const predicted = window === 'minute' ? f.perMinute : f.perMinute * Math.min(minutes, MINUTES_PER_HOUR);
+    const share = f.perMinute / totalPerMinute;
+    const byWindow = new Map<number, number>();
+    for (let m = 0; m < minutes; m++) {
+      const key = window === 'minute' ? m : window === 'hour' ? Math.floor((first + m) / MINUTES_PER_HOUR) : 0;
+      byWindow.set(key, (byWindow.get(key) ?? 0) + emittedTotal[m]! * share);
+    }
+    const predicted = Math.max(...byWindow.values());
     expected.push({ normId: norm.id, limit: norm.limit, predicted: round(predicted), status: predicted > norm.limit ? 'fail' : 'pass' });
   }
-  if (flows.some((f) => f.flow === 'subscription-request')) notes.push("subscription requests are replayed as 'bsn-lijst' requests (the flow sends that kind)");
+  // The three kinds of subscription request in the window's proportions.
+  let subscriptionMix = '';
+  if (flows.some((f) => f.flow === 'subscription-request')) {
+    const kinds = { subsAlles: 'alles', subsBsnLijst: 'bsn-lijst', subsMutatiebasis: 'mutatiebasis' } as const;
+    const mix = SUBSCRIPTION_SERIES.map((k) => {
+      let total = 0;
+      for (let m = first; m < first + minutes; m++) total += result.series[k][m]!;
+      return [kinds[k], total] as const;
+    }).filter(([, total]) => total > 0);
+    subscriptionMix = `, subscriptionMix: { ${mix.map(([k, total]) => `'${k}': ${total}`).join(', ')} }`;
+  }
 
+  const breaches = expected.filter((e) => e.status === 'fail').map((e) => e.normId);
   const simStart = h.start + first * MINUTE;
   const importBase = relative(opts.scenariosDir, opts.srcDir).split(sep).join('/') || '.';
   const windowText = opts.window === 'day' ? `the day ${h.dayKeys[h.hourDay[hour]!]}` : minutes === MINUTES_PER_HOUR ? `the hour from ${localTime(simStart)}` : `${minutes} minutes from ${localTime(simStart)} (the busiest of the peak hour)`;
   const description = `Forecast peak from ${opts.source}: ${windowText}, ${flows.map((f) => `${num(f.perMinute)} ${f.flow}/min`).join(', ')}`;
-  const load = opts.window === 'day'
-    ? dayCurve(first, minutes, flows.map((f) => f.flow), perMinuteOf)
+  const load = perHourShares
+    ? `{ kind: 'day-curve', peak: perMinute(${sig(perHourShares.peak)}), hourly: [${perHourShares.shares.join(', ')}] }`
     : `{ kind: 'constant', rate: perMinute(${sig(totalPerMinute)}), duration: '${minutes}m' }`;
   const source = `// Emitted by \`bbsim forecast --emit-scenario\` from ${opts.source} — regenerate rather than edit.
 // ${description}.
@@ -197,8 +222,8 @@ export default defineScenario({
 ${flows.map((f) => `    { flow: '${f.flow}', weight: ${sig(f.perMinute)} },`).join('\n')}
   ],
   load: ${load},
-  data: { batchSize: ${EMIT_BATCH_SIZE}, attachmentShare: ${attachmentShare}, attachmentBytes: ${EMIT_ATTACHMENT_BYTES} },
-});
+  data: { batchSize: ${EMIT_BATCH_SIZE}, attachmentShare: ${attachmentShare}, attachmentBytes: ${EMIT_ATTACHMENT_BYTES}${subscriptionMix} },
+${breaches.length > 0 ? `  // The forecast predicts these breaches; \`bbsim run\` says whether the run agrees.\n  expectBreaches: [${breaches.map((id) => `'${id}'`).join(', ')}],\n` : ''}});
 `;
   mkdirSync(opts.scenariosDir, { recursive: true });
   const file = join(opts.scenariosDir, `${opts.name}.ts`);
@@ -206,8 +231,8 @@ ${flows.map((f) => `    { flow: '${f.flow}', weight: ${sig(f.perMinute)} },`).jo
   return { file, name: opts.name, source, simStart, simMinutes: minutes, speed, wallSeconds, peakWallRate, flows, expected, notes };
 }
 
-/** A day-curve: the peak per-minute total and each local hour's share of it. */
-function dayCurve(first: number, minutes: number, flows: readonly FlowName[], perMinuteOf: (f: FlowName, m: number) => number): string {
+/** A day-curve: the peak per-minute total and each local hour's share of it (4 decimals, as written). */
+function hourlyShares(first: number, minutes: number, flows: readonly FlowName[], perMinuteOf: (f: FlowName, m: number) => number): { peak: number; shares: number[] } {
   const hours = Math.min(HOURS_PER_DAY, minutes / MINUTES_PER_HOUR);
   const perHour: number[] = [];
   for (let i = 0; i < hours; i++) {
@@ -216,6 +241,6 @@ function dayCurve(first: number, minutes: number, flows: readonly FlowName[], pe
     perHour.push(s / MINUTES_PER_HOUR);
   }
   while (perHour.length < HOURS_PER_DAY) perHour.push(0);
-  const peak = Math.max(...perHour);
-  return `{ kind: 'day-curve', peak: perMinute(${sig(peak)}), hourly: [${perHour.map((x) => round(peak > 0 ? x / peak : 0, 4)).join(', ')}] }`;
+  const peak = sig(Math.max(...perHour));
+  return { peak, shares: perHour.map((x) => round(peak > 0 ? x / peak : 0, 4)) };
 }

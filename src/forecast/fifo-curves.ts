@@ -36,6 +36,45 @@ export function reachTime(cum: Float64Array, k: number): number {
   return b - a > 0 ? j - 1 + Math.min(1, Math.max(0, (k - a) / (b - a))) : j;
 }
 
+/**
+ * When the departure curve of a FIFO stage reaches k (minutes from the start, fractional), exact
+ * for a fluid stage whose arrivals are even within each minute and whose server runs at
+ * `ratePerMinute` while it has a backlog (Infinity: everything waiting leaves at once, as intake
+ * admission and the night quota do); Infinity when it never does.
+ */
+export function departureTime(arrivals: Float64Array, departures: Float64Array, k: number, ratePerMinute: number): number {
+  const last = departures.length - 1;
+  if (k <= departures[0]! + EPS) return 0;
+  if (departures[last]! < k - EPS) return Number.POSITIVE_INFINITY;
+  let lo = 1;
+  let hi = last;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (departures[mid]! >= k - EPS) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo - 1 + withinMinute(arrivals, departures, lo - 1, k, ratePerMinute);
+}
+
+/** The fraction of minute j at which departures[j] + (k − departures[j]) have left. */
+function withinMinute(arrivals: Float64Array, departures: Float64Array, j: number, k: number, rate: number): number {
+  const dk = Math.max(0, k - departures[j]!);
+  const d = departures[j + 1]! - departures[j]!;
+  if (d <= 0) return 1;
+  const backlog = Math.max(0, arrivals[j]! - departures[j]!);
+  const a = arrivals[j + 1]! - arrivals[j]!;
+  // Phase 1: the backlog (and what arrives meanwhile) leaves at the full rate until the backlog is gone.
+  if (rate === Number.POSITIVE_INFINITY) {
+    if (dk <= backlog + EPS) return 0;
+    return a > 0 ? Math.min(1, (dk - backlog) / a) : 1;
+  }
+  if (rate <= a) return Math.min(1, dk / rate);
+  const tau = backlog / (rate - a);
+  if (dk <= rate * Math.min(1, tau)) return dk / rate;
+  // Phase 2: departures follow the arrivals.
+  return a > 0 ? Math.min(1, tau + (dk - rate * tau) / a) : 1;
+}
+
 export interface FifoDelays {
   /** The longest time, minutes, from arrival to departure of an item that departed. */
   readonly maxDelay: number;
@@ -52,10 +91,10 @@ export interface FifoDelays {
 
 /**
  * Delays through a FIFO stage from its cumulative arrivals and departures (both length minutes + 1):
- * for the last item of each arrival minute, the time the departure curve reaches its index. Exact
- * for items uniform within a minute, to within a minute for the others.
+ * for the last item of each arrival minute, when the departure curve reaches its index
+ * (departureTime). The longest delay is that of the last item of some minute, to within a minute.
  */
-export function fifoDelays(arrivals: Float64Array, departures: Float64Array, limitMinutes: number): FifoDelays {
+export function fifoDelays(arrivals: Float64Array, departures: Float64Array, limitMinutes: number, ratePerMinute: number): FifoDelays {
   const minutes = arrivals.length - 1;
   const hours = Math.ceil(minutes / MINUTES_PER_HOUR);
   const byHour = new Float32Array(hours);
@@ -74,9 +113,7 @@ export function fifoDelays(arrivals: Float64Array, departures: Float64Array, lim
     }
     while (j <= minutes && departures[j]! < k - EPS) j++;
     if (j > minutes) continue; // not served by the end: counted as open below
-    const d0 = j > 0 ? departures[j - 1]! : 0;
-    const d1 = departures[j]!;
-    const dep = j === 0 ? 0 : d1 - d0 > 0 ? j - 1 + Math.min(1, Math.max(0, (k - d0) / (d1 - d0))) : j;
+    const dep = j === 0 ? 0 : j - 1 + withinMinute(arrivals, departures, j - 1, k, ratePerMinute);
     const delay = Math.max(0, dep - (m + 1));
     if (delay > maxDelay) {
       maxDelay = delay;

@@ -2,6 +2,7 @@ import { dailyTable } from './daily-table.ts';
 import type { EmittedScenario } from './emit-scenario.ts';
 import { isoLocal } from './format.ts';
 import { HOUR_NORMS } from './hourly-table.ts';
+import { peakContributors } from './peak-contributors.ts';
 import { queueSummary } from './queue-summary.ts';
 import type { ForecastResult } from './run-forecast.ts';
 
@@ -29,6 +30,7 @@ export function forecastJson(r: ForecastResult, emitted?: EmittedScenario): Reco
       subscriptions: Object.fromEntries(Object.entries(q.subscriptions).map(([k, v]) => [k, withIso(v)])),
     },
     traces: r.traces.map((t) => ({ text: t.text, offeredAt: iso(t.offeredAt), letters: t.letters, refused: t.refused, admittedAt: iso(t.admittedAt), parkedAt: iso(t.parkedAt), notifiedAt: iso(t.notifiedAt) })),
+    peakContributors: peakContributors(r).map((p) => ({ ...p, from: isoLocal(p.from), to: isoLocal(p.to) })),
     worstHours: r.worstHours.map((w) => ({ start: iso(w.start), utilisationPct: finite(w.utilisationPct), normId: w.normId })),
     hourNorms: HOUR_NORMS.map((n) => n.id),
     digidForecastDuties: { forecast: r.duties, ...(r.actualDuties ? { actuals: r.actualDuties } : {}) },

@@ -29,9 +29,11 @@ export interface ForecastRow {
   /** Percent (0-100) of the month's letters that carry an attachment. */
   readonly attachmentSharePct: number;
   readonly counts: SeriesCounts;
-  /** Column (1-based) of each field, for messages that point at a value. */
-  readonly columns: Readonly<Record<SeriesKey | 'month' | 'oin' | 'attachmentSharePct', number>>;
+  /** Character column (1-based) of each field of the row, in file order (see Forecast.fieldIndex). */
+  readonly fieldColumns: readonly number[];
 }
+
+export type FieldKey = SeriesKey | 'month' | 'oin' | 'naam' | 'attachmentSharePct';
 
 export interface Afnemer {
   readonly oin: string;
@@ -46,4 +48,11 @@ export interface Forecast {
   readonly months: readonly string[];
   readonly afnemers: readonly Afnemer[];
   readonly rows: readonly ForecastRow[];
+  /** Which field of a row holds each value (the header's order). */
+  readonly fieldIndex: Readonly<Record<FieldKey, number>>;
+}
+
+/** The character column of a value in a row, for messages that point at it. */
+export function columnOf(f: Forecast, row: ForecastRow, key: FieldKey): number {
+  return row.fieldColumns[f.fieldIndex[key]] ?? 1;
 }

@@ -1,4 +1,6 @@
-import { MINUTE, localParts, zoneOffset } from '../clock/index.ts';
+import { DAY, HOUR, MINUTE, localParts, zoneOffset } from '../clock/index.ts';
+
+const HOURS_PER_DAY = DAY / HOUR;
 
 const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 const pad = (n: number): string => String(n).padStart(2, '0');
@@ -42,8 +44,8 @@ export function duration(minutes: number): string {
   if (m < 60) return `${m} min`;
   const h = Math.floor(m / 60);
   if (h < 48) return m % 60 ? `${h} h ${m % 60} min` : `${h} h`;
-  const d = Math.floor(h / 24);
-  return h % 24 ? `${d} d ${h % 24} h` : `${d} d`;
+  const d = Math.floor(h / HOURS_PER_DAY);
+  return h % HOURS_PER_DAY ? `${d} d ${h % HOURS_PER_DAY} h` : `${d} d`;
 }
 
 export function escapeHtml(s: string): string {

@@ -1,8 +1,9 @@
-import { HOUR, MINUTE, fromLocal, localParts, dailyWindowAt, nextDailyWindowStart } from '../clock/index.ts';
+import { DAY, HOUR, MINUTE, fromLocal, localParts, dailyWindowAt, nextDailyWindowStart } from '../clock/index.ts';
 import { SUBSCRIPTION_NIGHT } from '../norms/index.ts';
 import { monthNumber } from './read-forecast-csv.ts';
 
 export const MINUTES_PER_HOUR = HOUR / MINUTE;
+export const HOURS_PER_DAY = DAY / HOUR;
 
 /**
  * The minute grid of a forecast horizon on the Europe/Amsterdam calendar: from local midnight on
@@ -74,7 +75,7 @@ export function buildHorizon(months: readonly string[]): Horizon {
     const h0 = Math.round((dayStarts[d]! - start) / HOUR);
     const h1 = d + 1 < days ? Math.round((dayStarts[d + 1]! - start) / HOUR) : hours;
     dayHourStart[d] = h0;
-    const regular = h1 - h0 === 24;
+    const regular = h1 - h0 === HOURS_PER_DAY;
     for (let h = h0; h < h1; h++) {
       // Only DST days need the calendar: their local hours skip or repeat one.
       hourOfDay[h] = regular ? h - h0 : localParts(start + h * HOUR).hour;

@@ -6,7 +6,7 @@ import type { Horizon } from './horizon.ts';
 import { MINUTES_PER_HOUR } from './horizon.ts';
 import type { FifoDelays } from './fifo-curves.ts';
 import { SECONDS_PER_MINUTE } from './queue-limits.ts';
-import { SUBSCRIPTION_KINDS, type QueueCurves } from './simulate-queues.ts';
+import { SUBSCRIPTION_SERIES, type QueueCurves } from './simulate-queues.ts';
 import type { MinuteSeries } from './spreader.ts';
 
 /** The norms an hour is judged by in the hourly table, heat map and worst hours (hour or finer windows). */
@@ -75,7 +75,7 @@ export function hourlyTable(h: Horizon, series: MinuteSeries, c: QueueCurves, pr
       if (off > offMax) offMax = off;
     }
     let subsBacklog = 0;
-    for (const k of SUBSCRIPTION_KINDS) {
+    for (const k of SUBSCRIPTION_SERIES) {
       subs += d(c.subsArrived[k]);
       subsBacklog += c.subsArrived[k][b]! - c.subsServed[k][b]!;
     }

@@ -1,12 +1,13 @@
-import { DAY, HOUR, SECOND } from '../clock/index.ts';
+import { HOUR, SECOND } from '../clock/index.ts';
 import { MAX_PROCESSING_TIME, NORMS, type Norm } from '../norms/index.ts';
 import type { CheckRow } from './check-row.ts';
 import { dailyTable, type DayRow } from './daily-table.ts';
 import type { EmittedScenario } from './emit-scenario.ts';
 import { duration, escapeHtml, localTime, num, pct } from './format.ts';
 import { HOUR_NORMS } from './hourly-table.ts';
-import { MINUTES_PER_HOUR } from './horizon.ts';
+import { HOURS_PER_DAY, MINUTES_PER_HOUR } from './horizon.ts';
 import { SECONDS_PER_MINUTE } from './queue-limits.ts';
+import { peakContributors } from './peak-contributors.ts';
 import { queueSummary } from './queue-summary.ts';
 import type { ForecastResult } from './run-forecast.ts';
 import { headroomColor, heatMap, lineChart } from './svg-charts.ts';
@@ -16,7 +17,7 @@ body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:
 header{background:#154273;color:#fff;padding:16px 24px}header h1{margin:0;font-size:20px}header p{margin:4px 0 0;opacity:.9}
 main{padding:8px 24px 40px;max-width:1240px}section{margin:20px 0}h2{font-size:17px;border-bottom:2px solid #154273;padding-bottom:2px}
 table{border-collapse:collapse;background:#fff;font-size:13px}th,td{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}
-th{background:#eef2f7}td.n{text-align:right;font-variant-numeric:tabular-nums}tr.fail td{background:#fdecea}.badge{display:inline-block;padding:2px 10px;border-radius:10px;font-weight:600}
+th{background:#eef2f7}td.when{white-space:nowrap}td.n{text-align:right;font-variant-numeric:tabular-nums}tr.fail td{background:#fdecea}.badge{display:inline-block;padding:2px 10px;border-radius:10px;font-weight:600}
 .badge.fail{background:#b00020;color:#fff}.badge.pass{background:#1e7b34;color:#fff}.warn{background:#fff4e5;border-left:4px solid #e67e00;padding:6px 10px;margin:6px 0}
 .charts{display:flex;flex-wrap:wrap;gap:12px}figure.chart{margin:0;background:#fff;border:1px solid #ddd;padding:8px}figcaption{font-weight:600;margin-bottom:4px}
 svg .grid{stroke:#e5e5e5;stroke-width:1}svg .tick{font-size:10px;fill:#555}svg .norm{stroke:#b00020;stroke-width:1.5;stroke-dasharray:6 4}
@@ -29,7 +30,7 @@ const normById = (id: string): Norm | undefined => NORMS.find((n) => n.id === id
 
 function checksTable(rows: readonly CheckRow[]): string {
   const body = rows.map((c) => `<tr class="${c.status}"><td><code>${escapeHtml(c.normId)}</code><br><small>${escapeHtml(c.title)}</small></td><td>${escapeHtml(c.window)}</td>` +
-    `<td class="n">${num(c.limit)} <small>${escapeHtml(c.unit)}</small></td><td class="n">${num(c.peak)}</td><td>${c.peakAt !== undefined ? escapeHtml(localTime(c.peakAt)) : '—'}</td>` +
+    `<td class="n">${num(c.limit)} <small>${escapeHtml(c.unit)}</small></td><td class="n">${num(c.peak)}</td><td class="when">${c.peakAt !== undefined ? escapeHtml(localTime(c.peakAt)) : '—'}</td>` +
     `<td class="n" style="color:${c.headroomPct < 0 ? '#b00020' : 'inherit'}">${pct(c.headroomPct)}</td><td class="n">${c.windowsTotal > 0 ? `${num(c.windowsOver)} / ${num(c.windowsTotal)}` : num(c.windowsOver)}</td>` +
     `<td><span class="badge ${c.status}">${c.status === 'pass' ? 'holds' : 'BREACH'}</span></td><td><small>${escapeHtml(c.measured)}</small></td></tr>`).join('');
   return `<table id="checks"><thead><tr><th>norm</th><th>window</th><th>limit</th><th>peak</th><th>when (peak window starts)</th><th>headroom</th><th>windows over</th><th>verdict</th><th>load measured</th></tr></thead><tbody>${body}</tbody></table>`;
@@ -58,7 +59,7 @@ export function htmlReport(r: ForecastResult, emitted?: EmittedScenario): string
   const loadCharts = [
     chart('chart-messages-hour', 'berichtenbox.messages-per-hour', 'Letters offered, busiest hour of each day', 'letters/hour', (d) => d.maxOfferedPerHour),
     chart('chart-messages-day', 'berichtenbox.messages-per-day', 'Letters offered per day', 'letters/day', (d) => d.offered),
-    lineChart({ id: 'chart-parking', title: 'Letters offered, busiest second of each day', unit: 'letters/s', series: [{ name: 'offered per second', values: col((d) => d.maxOfferedPerMinute / SECONDS_PER_MINUTE), color: '#154273' }, { name: 'admitted per second (with redeliveries)', values: col((d) => d.maxAdmittedPerMinute / SECONDS_PER_MINUTE), color: '#e67e00' }], limit: limitOf('berichtenbox.parked-per-second'), limitLabel: 'berichtenbox.parked-per-second', xTicks: ticks, xLabel }),
+    lineChart({ id: 'chart-parking', title: 'Letters offered, busiest second of each day', unit: 'letters/s', series: [{ name: 'offered per second', values: col((d) => d.maxOfferedPerMinute / SECONDS_PER_MINUTE), color: '#154273' }], limit: limitOf('berichtenbox.parked-per-second'), limitLabel: 'berichtenbox.parked-per-second', xTicks: ticks, xLabel }),
     chart('chart-notifications-hour', 'notificaties.per-hour', 'Notifications entering the queue, busiest hour', 'notifications/hour', (d) => d.maxNotifInPerHour),
     chart('chart-notifications-day', 'notificaties.per-day', 'Notifications entering the queue per day', 'notifications/day', (d) => d.notifIn),
     chart('chart-digid', 'digid.authentications-per-minute', 'DigiD authentications, busiest minute', 'authentications/min', (d) => d.maxDigidPerMinute),
@@ -67,6 +68,7 @@ export function htmlReport(r: ForecastResult, emitted?: EmittedScenario): string
   ];
   const queueCharts = [
     lineChart({ id: 'chart-intake-backlog', title: 'Intake backlog (refused, awaiting redelivery), largest of the day', unit: 'letters', series: [{ name: 'intake backlog', values: col((d) => d.maxIntakeBacklog), color: '#e67e00' }], xTicks: ticks, xLabel }),
+    lineChart({ id: 'chart-admitted', title: 'Letters admitted, busiest second of the day (with redeliveries after a refusal)', unit: 'letters/s', series: [{ name: 'admitted per second', values: col((d) => d.maxAdmittedPerMinute / SECONDS_PER_MINUTE), color: '#e67e00' }], xTicks: ticks, xLabel }),
     lineChart({ id: 'chart-parking-backlog', title: 'Parking backlog, largest of the day', unit: 'letters', series: [{ name: 'parking backlog', values: col((d) => d.maxParkingBacklog), color: '#6a3d9a' }], xTicks: ticks, xLabel }),
     lineChart({ id: 'chart-notification-backlog', title: 'Notification backlog, largest of the day', unit: 'notifications', series: [{ name: 'notification backlog', values: col((d) => d.maxNotificationBacklog), color: '#1f78b4' }], xTicks: ticks, xLabel }),
     lineChart({ id: 'chart-processing-delay', title: 'Longest first offering → processed, by day of offering', unit: 'hours', series: [{ name: 'processing delay', values: col((d) => d.maxProcessingDelayMin / MINUTES_PER_HOUR), color: '#33a02c' }], limit: (MAX_PROCESSING_TIME.limit * SECOND) / HOUR, limitLabel: MAX_PROCESSING_TIME.id, xTicks: ticks, xLabel }),
@@ -75,7 +77,7 @@ export function htmlReport(r: ForecastResult, emitted?: EmittedScenario): string
 
   // Heat map: per month and local hour of day, the headroom of the most loaded hour norm on the worst day.
   const months = r.horizon.months;
-  const hoursPerDay = DAY / HOUR;
+  const hoursPerDay = HOURS_PER_DAY;
   const worst = months.map(() => new Float64Array(hoursPerDay).fill(Number.NaN));
   const worstNorm = months.map(() => new Array<string>(hoursPerDay).fill(''));
   for (let i = 0; i < r.horizon.hours; i++) {
@@ -99,10 +101,13 @@ export function htmlReport(r: ForecastResult, emitted?: EmittedScenario): string
   if (r.actuals) {
     const a = r.actuals;
     const failing = a.rows.filter((x) => x.status === 'fail');
-    const shown = [...failing, ...a.rows.filter((x) => x.status === 'pass')].slice(0, 300);
-    actuals = `<section id="actuals"><h2>Actuals against the forecast (${escapeHtml(a.file)})</h2><p>Months compared: ${a.months.join(', ') || 'none'}. ${failing.length} of ${a.rows.length} figures deviate more than ${a.limitPct} % (<code>mijnoverheid.forecast-deviation</code>).${a.rows.length > shown.length ? ` The first ${shown.length} are shown (deviations first); all are in forecast.json.` : ''}</p>
-<table><thead><tr><th>month</th><th>afnemer</th><th>figure</th><th>forecast</th><th>actual</th><th>deviation</th><th>verdict</th></tr></thead><tbody>${shown.map((x) =>
-      `<tr class="${x.status}"><td>${x.month}</td><td>${escapeHtml(x.naam)} <small>${x.oin}</small></td><td>${x.column}</td><td class="n">${num(x.forecast)}</td><td class="n">${num(x.actual)}</td><td class="n">${pct(x.deviationPct)}</td><td><span class="badge ${x.status}">${x.status === 'pass' ? 'within' : 'over'}</span></td></tr>`).join('')}</tbody></table>
+    const passing = a.rows.filter((x) => x.status === 'pass');
+    const row = (x: (typeof a.rows)[number]): string =>
+      `<tr class="${x.status}"><td>${x.month}</td><td>${escapeHtml(x.naam)} <small>${x.oin}</small></td><td>${x.column}</td><td class="n">${num(x.forecast)}</td><td class="n">${num(x.actual)}</td><td class="n">${pct(x.deviationPct)}</td><td><span class="badge ${x.status}">${x.status === 'pass' ? 'within' : 'over'}</span></td></tr>`;
+    const head = '<thead><tr><th>month</th><th>afnemer</th><th>figure</th><th>forecast</th><th>actual</th><th>deviation</th><th>verdict</th></tr></thead>';
+    actuals = `<section id="actuals"><h2>Actuals against the forecast (${escapeHtml(a.file)})</h2><p>Months compared: ${a.months.join(', ') || 'none'}. ${failing.length} of ${a.rows.length} figures deviate more than ${a.limitPct} % (<code>mijnoverheid.forecast-deviation</code>); every figure is in forecast.json.</p>
+${failing.length ? `<table id="deviations">${head}<tbody>${failing.slice(0, 500).map(row).join('')}</tbody></table>` : ''}
+${passing.length ? `<details><summary>${passing.length} figures within ${a.limitPct} %</summary><table>${head}<tbody>${passing.slice(0, 500).map(row).join('')}</tbody></table></details>` : ''}
 ${a.unmatched.length ? `<p>Not compared:</p><ul>${a.unmatched.slice(0, 100).map((u) => `<li>${escapeHtml(u.file)}:${u.line}: ${escapeHtml(u.reason)}</li>`).join('')}</ul>` : ''}</section>`;
   }
   const queueText = [
@@ -112,6 +117,7 @@ ${a.unmatched.length ? `<p>Not compared:</p><ul>${a.unmatched.slice(0, 100).map(
   ].map((s) => `<p>${escapeHtml(s)}</p>`).join('');
   const emittedHtml = emitted ? `<section id="emitted"><h2>Emitted scenario</h2><p><code>${escapeHtml(emitted.file)}</code>: ${emitted.simMinutes} sim minutes from ${escapeHtml(localTime(emitted.simStart))} at speed ${emitted.speed} (about ${Math.round(emitted.wallSeconds)} s of wall time, at most ${num(emitted.peakWallRate)} requests/s). Run it with <code>bbsim run ${escapeHtml(emitted.name)}</code>. Expected verdict: ${emitted.expected.map((e) => `<code>${e.normId}</code> ${num(e.predicted)} of ${num(e.limit)} → ${e.status}`).join('; ') || '—'}.</p>${emitted.notes.map((n) => `<p class="warn">${escapeHtml(n)}</p>`).join('')}</section>` : '';
   const breaches = r.checks.rows.filter((c) => c.status === 'fail');
+  const contributors = peakContributors(r).map((p) => `<tr class="${breaches.some((b) => b.normId === p.normId) ? 'fail' : 'pass'}"><td><code>${escapeHtml(p.normId)}</code></td><td>${escapeHtml(localTime(p.from))} – ${escapeHtml(localTime(p.to).slice(-5))}</td><td>${p.contributors.map((c) => `${escapeHtml(c.naam)} <small>${c.oin}</small> ${num(c.amount)} (${c.sharePct.toFixed(1)} %)`).join('<br>')}</td></tr>`).join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>bbsim forecast — ${escapeHtml(r.forecast.file)}</title><style>${CSS}</style></head>
@@ -120,6 +126,7 @@ ${a.unmatched.length ? `<p>Not compared:</p><ul>${a.unmatched.slice(0, 100).map(
 <main>
 ${r.warnings.map((w) => `<p class="warn">${escapeHtml(w)}</p>`).join('')}
 <section><h2>Norms</h2><p>${breaches.length ? `Breached: ${breaches.map((b) => `<code>${b.normId}</code>`).join(', ')}.` : 'Every norm holds over the whole horizon.'} Headroom is (limit − peak) / limit.</p>${checksTable(r.checks.rows)}</section>
+<section><h2>Who is in the peak windows</h2><p>The afnemers behind each norm's busiest window (its clock hour, or its day), from their own profiles; notifications by their letters' offering.</p><table id="contributors"><thead><tr><th>norm</th><th>hours</th><th>largest afnemers</th></tr></thead><tbody>${contributors}</tbody></table></section>
 <section><h2>Load against the norms</h2><div class="charts">${loadCharts.join('')}</div></section>
 <section><h2>Queues</h2>${queueText}<div class="charts">${queueCharts.join('')}</div></section>
 <section><h2>Where letters are when</h2><ul id="traces">${traces || '<li>no letters in the forecast</li>'}</ul></section>

@@ -26,3 +26,4 @@ export * from './hourly-csv.ts';
 export * from './html-report.ts';
 export * from './terminal-summary.ts';
 export * from './write-results.ts';
+export * from './peak-contributors.ts';

@@ -36,9 +36,13 @@ export const NO_PROFILES: ProfileSet = Object.freeze({ file: '(shipped profiles)
 export class ShapeResolver {
   readonly #cache = new Map<string, LoadShape>();
   readonly #byKey = new Map<string, string>();
+  readonly #assigned = new Set<string>();
 
   constructor(readonly set: ProfileSet) {
-    for (const a of set.assignments) this.#byKey.set(`${a.afnemer ?? '*'}/${a.service ?? '*'}`, a.profile);
+    for (const a of set.assignments) {
+      this.#byKey.set(`${a.afnemer ?? '*'}/${a.service ?? '*'}`, a.profile);
+      if (a.afnemer !== undefined) this.#assigned.add(a.afnemer);
+    }
   }
 
   /** Which profile name applies. */
@@ -47,7 +51,8 @@ export class ShapeResolver {
   }
 
   shape(oin: string, service: ProfileService): LoadShape {
-    const name = this.profileName(oin, service);
+    // Most afnemers have no assignment of their own: skip building keys for them.
+    const name = this.#assigned.has(oin) ? this.profileName(oin, service) : (this.#byKey.get(`*/${service}`) ?? DEFAULT_SHAPE_OF[service]);
     const user = this.set.profiles.get(name);
     const key = user ? `${name}/${service}` : name;
     let s = this.#cache.get(key);

@@ -1,6 +1,6 @@
 import { MINUTE } from '../clock/index.ts';
 import type { ForecastResult } from './run-forecast.ts';
-import { SUBSCRIPTION_KINDS, type SubscriptionKind } from './simulate-queues.ts';
+import { SUBSCRIPTION_SERIES, type SubscriptionSeries } from './simulate-queues.ts';
 
 export interface BacklogPeak {
   /** Largest number waiting (minute resolution). */
@@ -30,7 +30,7 @@ export interface QueueSummary {
   readonly notificationBacklog: BacklogPeak;
   readonly processing: DelaySummary;
   readonly notification: DelaySummary;
-  readonly subscriptions: Readonly<Record<SubscriptionKind, DelaySummary & { readonly arrived: number; readonly served: number }>>;
+  readonly subscriptions: Readonly<Record<SubscriptionSeries, DelaySummary & { readonly arrived: number; readonly served: number }>>;
   /** Left at the end of the horizon in each queue. */
   readonly atEnd: { readonly intake: number; readonly parking: number; readonly notificationsWaitingForLetters: number; readonly notificationQueue: number };
 }
@@ -51,8 +51,8 @@ export function queueSummary(r: ForecastResult): QueueSummary {
   const delay = (d: { maxDelay: number; maxDelayArrivalMinute: number; over: number; openAtEnd: number }, withOver: boolean): DelaySummary => ({
     maxMinutes: d.maxDelay, ...(d.maxDelayArrivalMinute >= 0 ? { at: h.start + d.maxDelayArrivalMinute * MINUTE } : {}), ...(withOver ? { over: d.over } : {}), openAtEnd: d.openAtEnd,
   });
-  const subscriptions = {} as Record<SubscriptionKind, DelaySummary & { arrived: number; served: number }>;
-  for (const k of SUBSCRIPTION_KINDS) subscriptions[k] = { ...delay(r.checks.subscriptions[k], true), arrived: c.subsArrived[k][M]!, served: c.subsServed[k][M]! };
+  const subscriptions = {} as Record<SubscriptionSeries, DelaySummary & { arrived: number; served: number }>;
+  for (const k of SUBSCRIPTION_SERIES) subscriptions[k] = { ...delay(r.checks.subscriptions[k], true), arrived: c.subsArrived[k][M]!, served: c.subsServed[k][M]! };
   return {
     offered: c.offered[M]!, refusedFirstOffering: c.refused[M]!, admitted: c.admitted[M]!, processed: c.parked[M]!,
     notificationsForecast: c.notifying[M]!, notified: c.notified[M]!,

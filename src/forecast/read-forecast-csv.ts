@@ -1,7 +1,7 @@
 import { OIN_DIGITS } from '../norms/index.ts';
-import { parseCsv, type CsvField } from './csv-records.ts';
+import { fieldOf, parseCsv, type CsvRecord } from './csv-records.ts';
 import { FORECAST_COLUMNS } from './forecast-columns.ts';
-import type { Afnemer, Forecast, ForecastRow, SeriesKey } from './forecast-types.ts';
+import { SERIES, type Afnemer, type FieldKey, type Forecast, type ForecastRow, type SeriesCounts, type SeriesKey } from './forecast-types.ts';
 import { IssueList } from './input-error.ts';
 
 export interface ReadOptions {
@@ -14,6 +14,7 @@ export interface ReadOptions {
 
 const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
 const WHOLE = /^\d+$/;
+const PERCENT = /^\d+([.,]\d+)?$/;
 
 /** 'YYYY-MM' → months since year 0, so contiguity is a difference of 1. */
 export function monthNumber(month: string): number {
@@ -23,6 +24,24 @@ export function monthNumber(month: string): number {
 export function monthName(n: number): string {
   return `${String(Math.floor(n / 12)).padStart(4, '0')}-${String((n % 12) + 1).padStart(2, '0')}`;
 }
+
+/** Digits (spaces around allowed) → the number; -1 when not a whole number or beyond the safe integers. Hot: no allocation. */
+function wholeNumber(text: string): number {
+  let i = 0;
+  let j = text.length;
+  while (i < j && text.charCodeAt(i) === 32) i++;
+  while (j > i && text.charCodeAt(j - 1) === 32) j--;
+  if (i === j) return -1;
+  let n = 0;
+  for (let k = i; k < j; k++) {
+    const d = text.charCodeAt(k) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return Number.isSafeInteger(n) ? n : -1;
+}
+
+const NON_SERIES_COLUMNS: Readonly<Record<string, FieldKey>> = { month: 'month', afnemer_oin: 'oin', afnemer_naam: 'naam', attachment_share_pct: 'attachmentSharePct' };
 
 /**
  * Reads a forecast (or actuals) CSV. Every problem is reported with its file, line, column and
@@ -41,8 +60,9 @@ export function readForecastCsv(text: string, file: string, opts: ReadOptions): 
   }
   // Header: every documented column once, nothing else.
   const index = new Map<string, number>();
-  header.fields.forEach((f, i) => {
-    const name = f.text.trim();
+  header.texts.forEach((t, i) => {
+    const name = t.trim();
+    const f = fieldOf(header, i);
     if (!FORECAST_COLUMNS.some((c) => c.name === name)) {
       issues.add(file, f.line, f.column, `unknown column '${name}': the columns are ${FORECAST_COLUMNS.map((c) => c.name).join(', ')}`);
     } else if (index.has(name)) {
@@ -53,87 +73,81 @@ export function readForecastCsv(text: string, file: string, opts: ReadOptions): 
   if (missing.length > 0) issues.add(file, header.line, 1, `missing column${missing.length > 1 ? 's' : ''}: ${missing.join(', ')} (every column is required; write 0 where there is nothing)`);
   issues.throwIfAny();
 
+  const fieldIndex = {} as Record<FieldKey, number>;
+  for (const c of FORECAST_COLUMNS) fieldIndex[c.series ?? NON_SERIES_COLUMNS[c.name]!] = index.get(c.name)!;
+  const seriesColumns = SERIES.map((s) => ({ series: s, index: fieldIndex[s], name: FORECAST_COLUMNS.find((c) => c.series === s)!.name }));
+  const width = header.texts.length;
   const decimalComma = csv.delimiter === ';';
   const oinPattern = new RegExp(`^\\d{${OIN_DIGITS.max}}$`);
   const rows: ForecastRow[] = [];
   const names = new Map<string, { naam: string; line: number }>();
   const seen = new Map<string, number>();
+  const at = (rec: CsvRecord, i: number, column: string, rule: string): void => {
+    const f = fieldOf(rec, i);
+    issues.add(file, f.line, f.column, `column '${column}': ${rule}`);
+  };
   for (const rec of body) {
-    if (rec.fields.length !== header.fields.length) {
-      const last = rec.fields[rec.fields.length - 1];
-      issues.add(file, rec.line, rec.fields.length > header.fields.length ? (rec.fields[header.fields.length]?.column ?? 1) : (last ? last.column + last.text.length : 1),
-        `${rec.fields.length} fields, the header has ${header.fields.length} (separator '${csv.delimiter}'; quote a value that contains it)`);
+    if (rec.texts.length !== width) {
+      const n = rec.texts.length;
+      const column = n > width ? rec.columns[width]! : rec.columns[n - 1]! + rec.texts[n - 1]!.length;
+      issues.add(file, rec.line, column, `${n} fields, the header has ${width} (separator '${csv.delimiter}'; quote a value that contains it)`);
       continue;
     }
-    const field = (name: string): CsvField => rec.fields[index.get(name)!]!;
-    const at = (f: CsvField, column: string, rule: string): void => issues.add(file, f.line, f.column, `column '${column}': ${rule}`);
+    const t = rec.texts;
     let ok = true;
-
-    const monthField = field('month');
-    const month = monthField.text.trim();
+    const month = t[fieldIndex.month]!.trim();
     if (!MONTH.test(month)) {
-      at(monthField, 'month', `'${monthField.text}' is not a month YYYY-MM`);
+      at(rec, fieldIndex.month, 'month', `'${t[fieldIndex.month]}' is not a month YYYY-MM`);
       ok = false;
     }
-    const oinField = field('afnemer_oin');
-    const oin = oinField.text.trim();
+    const oin = t[fieldIndex.oin]!.trim();
     if (!oinPattern.test(oin)) {
-      at(oinField, 'afnemer_oin', `'${oinField.text}' is not an OIN of ${OIN_DIGITS.max} digits`);
+      at(rec, fieldIndex.oin, 'afnemer_oin', `'${t[fieldIndex.oin]}' is not an OIN of ${OIN_DIGITS.max} digits`);
       ok = false;
     }
-    const naamField = field('afnemer_naam');
-    const naam = naamField.text.trim();
+    const naam = t[fieldIndex.naam]!.trim();
     if (naam === '') {
-      at(naamField, 'afnemer_naam', 'empty: name the afnemer');
+      at(rec, fieldIndex.naam, 'afnemer_naam', 'empty: name the afnemer');
       ok = false;
     }
-    const counts = {} as Record<SeriesKey, number>;
-    const columns = { month: monthField.column, oin: oinField.column } as Record<SeriesKey | 'month' | 'oin' | 'attachmentSharePct', number>;
-    for (const c of FORECAST_COLUMNS) {
-      if (!c.series) continue;
-      const f = field(c.name);
-      columns[c.series] = f.column;
-      const t = f.text.trim();
-      if (!WHOLE.test(t)) {
-        at(f, c.name, t === '' ? 'empty: write 0 when there is nothing' : `'${f.text}' is not a whole number >= 0 (digits only, no separators or decimals)`);
-        ok = false;
+    // One literal with every key keeps the objects of all rows the same shape (fast, compact).
+    const counts = { messages: 0, notifications: 0, digid: 0, machtigen: 0, validation: 0, subsAlles: 0, subsBsnLijst: 0, subsMutatiebasis: 0 };
+    for (const c of seriesColumns) {
+      const raw = t[c.index]!;
+      const n = wholeNumber(raw);
+      if (n >= 0) {
+        counts[c.series] = n;
         continue;
       }
-      const v = Number(t);
-      if (!Number.isSafeInteger(v)) {
-        at(f, c.name, `'${t}' is too large`);
-        ok = false;
-        continue;
-      }
-      counts[c.series] = v;
+      const v = raw.trim();
+      at(rec, c.index, c.name, v === '' ? 'empty: write 0 when there is nothing' : WHOLE.test(v) ? `'${v}' is too large` : `'${raw}' is not a whole number >= 0 (digits only, no separators or decimals)`);
+      ok = false;
     }
-    const shareField = field('attachment_share_pct');
-    columns.attachmentSharePct = shareField.column;
-    const shareText = shareField.text.trim();
+    const shareText = t[fieldIndex.attachmentSharePct]!.trim();
     const share = Number(decimalComma ? shareText.replace(',', '.') : shareText);
-    if (shareText === '' || !/^\d+([.,]\d+)?$/.test(shareText) || (!decimalComma && shareText.includes(',')) || !(share >= 0 && share <= 100)) {
-      at(shareField, 'attachment_share_pct', `'${shareField.text}' is not a percentage from 0 to 100${decimalComma ? ' (decimal comma)' : ' (decimal point)'}`);
+    if (!PERCENT.test(shareText) || (!decimalComma && shareText.includes(',')) || !(share >= 0 && share <= 100)) {
+      at(rec, fieldIndex.attachmentSharePct, 'attachment_share_pct', `'${t[fieldIndex.attachmentSharePct]}' is not a percentage from 0 to 100${decimalComma ? ' (decimal comma)' : ' (decimal point)'}`);
       ok = false;
     }
     if (ok && counts.notifications > counts.messages) {
-      at(field('notifications'), 'notifications', `${counts.notifications} notifications for ${counts.messages} letters: a letter gives at most one notification`);
+      at(rec, fieldIndex.notifications, 'notifications', `${counts.notifications} notifications for ${counts.messages} letters: a letter gives at most one notification`);
       ok = false;
     }
     if (!ok) continue;
     const known = names.get(oin);
     if (known && known.naam !== naam) {
-      at(naamField, 'afnemer_naam', `'${naam}' differs from '${known.naam}' on line ${known.line} for the same OIN ${oin}`);
+      at(rec, fieldIndex.naam, 'afnemer_naam', `'${naam}' differs from '${known.naam}' on line ${known.line} for the same OIN ${oin}`);
       continue;
     }
     if (!known) names.set(oin, { naam, line: rec.line });
     const key = `${month}/${oin}`;
     const dup = seen.get(key);
     if (dup !== undefined) {
-      at(oinField, 'afnemer_oin', `a second row for ${oin} in ${month} (the first is on line ${dup}); give one row per afnemer per month`);
+      at(rec, fieldIndex.oin, 'afnemer_oin', `a second row for ${oin} in ${month} (the first is on line ${dup}); give one row per afnemer per month`);
       continue;
     }
     seen.set(key, rec.line);
-    rows.push({ line: rec.line, month, oin, naam, attachmentSharePct: share, counts, columns });
+    rows.push({ line: rec.line, month, oin, naam, attachmentSharePct: share, counts: counts satisfies SeriesCounts as Record<SeriesKey, number>, fieldColumns: rec.columns });
   }
   if (body.length === 0) issues.add(file, header.line + 1, 1, 'no data rows after the header');
   issues.throwIfAny();
@@ -147,9 +161,8 @@ export function readForecastCsv(text: string, file: string, opts: ReadOptions): 
     months = [];
     for (let m = first; m <= last; m++) months.push(monthName(m));
     // A hole in the horizon, or an afnemer without a row in some month, would be read as zero: refuse it.
-    const have = new Set(rows.map((r) => `${r.month}/${r.oin}`));
     for (const a of afnemers) {
-      const gaps = months.filter((m) => !have.has(`${m}/${a.oin}`));
+      const gaps = months.filter((m) => !seen.has(`${m}/${a.oin}`));
       if (gaps.length > 0) {
         issues.add(file, a.line, 1, `afnemer ${a.oin} (${a.naam}) has no row for ${gaps.length > 6 ? `${gaps.slice(0, 6).join(', ')} and ${gaps.length - 6} more months` : gaps.join(', ')}: every afnemer needs a row for every month from ${months[0]} to ${months[months.length - 1]} (write zeros)`);
       }
@@ -158,5 +171,5 @@ export function readForecastCsv(text: string, file: string, opts: ReadOptions): 
   } else {
     months = monthNumbers.map(monthName);
   }
-  return { file, months, afnemers, rows };
+  return { file, months, afnemers, rows, fieldIndex };
 }

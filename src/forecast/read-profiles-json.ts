@@ -6,6 +6,7 @@ import { IssueList } from './input-error.ts';
 import { JsonSyntaxError, parseJsonWithPositions, pathText, positionOf, type JsonPath } from './json-with-positions.ts';
 import type { Assignment, ProfileSet, UserProfile } from './profile-set.ts';
 import { inPeriod, type Period } from './load-shape.ts';
+import { HOURS_PER_DAY } from './horizon.ts';
 
 const MONTH_DAY = /^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
@@ -20,12 +21,12 @@ const periodSchema = z.strictObject({
   from: monthDay,
   to: monthDay,
   factor: z.number().min(0, 'factor is >= 0 (0 leaves the days out)'),
-  hourly: weights(24, 'hourly').optional(),
+  hourly: weights(HOURS_PER_DAY, 'hourly').optional(),
 });
 
 const profileSchema = z.strictObject({
   title: z.string().optional(),
-  hourly: weights(24, 'hourly (hour 0 = 00:00-01:00 local)').optional(),
+  hourly: weights(HOURS_PER_DAY, 'hourly (hour 0 = 00:00-01:00 local)').optional(),
   weekly: weights(7, 'weekly (Monday first)').optional(),
   periods: z.array(periodSchema).optional(),
 });

@@ -4,8 +4,8 @@ import { cumulative } from './fifo-curves.ts';
 import { SECONDS_PER_MINUTE, type QueueLimits } from './queue-limits.ts';
 import type { MinuteSeries } from './spreader.ts';
 
-export const SUBSCRIPTION_KINDS = ['subsAlles', 'subsBsnLijst', 'subsMutatiebasis'] as const;
-export type SubscriptionKind = (typeof SUBSCRIPTION_KINDS)[number];
+export const SUBSCRIPTION_SERIES = ['subsAlles', 'subsBsnLijst', 'subsMutatiebasis'] as const;
+export type SubscriptionSeries = (typeof SUBSCRIPTION_SERIES)[number];
 
 /**
  * Cumulative curves (length minutes + 1; value at m = count before minute m) of every stage. The
@@ -26,9 +26,12 @@ export interface QueueCurves {
   /** Notifications entering the notification queue (their letters processed). */
   readonly notifIn: Float64Array;
   readonly notified: Float64Array;
-  readonly subsArrived: Readonly<Record<SubscriptionKind, Float64Array>>;
+  readonly subsArrived: Readonly<Record<SubscriptionSeries, Float64Array>>;
   /** Taken into processing in a night window (within its quota). */
-  readonly subsServed: Readonly<Record<SubscriptionKind, Float64Array>>;
+  readonly subsServed: Readonly<Record<SubscriptionSeries, Float64Array>>;
+  /** Service rates while a backlog waits, per minute (for exact times within a minute). */
+  readonly parkPerMinute: number;
+  readonly notifyPerMinute: number;
 }
 
 /**
@@ -112,14 +115,14 @@ export function simulateQueues(h: Horizon, series: MinuteSeries, limits: QueueLi
       notified[m + 1] = notified[m]! + s;
     }
   }
-  const quota: Record<SubscriptionKind, number> = { subsAlles: limits.nightAlles, subsBsnLijst: limits.nightBsnLijst, subsMutatiebasis: limits.nightMutatiebasis };
-  const subsArrived = {} as Record<SubscriptionKind, Float64Array>;
-  const subsServed = {} as Record<SubscriptionKind, Float64Array>;
-  for (const kind of SUBSCRIPTION_KINDS) {
+  const quota: Record<SubscriptionSeries, number> = { subsAlles: limits.nightAlles, subsBsnLijst: limits.nightBsnLijst, subsMutatiebasis: limits.nightMutatiebasis };
+  const subsArrived = {} as Record<SubscriptionSeries, Float64Array>;
+  const subsServed = {} as Record<SubscriptionSeries, Float64Array>;
+  for (const kind of SUBSCRIPTION_SERIES) {
     subsArrived[kind] = cumulative(series[kind]);
     subsServed[kind] = serveInNights(h, series[kind], quota[kind]);
   }
-  return { offered, refused, admitted, parked, notifying, notifIn, notified, subsArrived, subsServed };
+  return { offered, refused, admitted, parked, notifying, notifIn, notified, subsArrived, subsServed, parkPerMinute, notifyPerMinute: notifPerMinute };
 }
 
 /** Requests wait for a night window and are taken up to `quota` per night, FIFO. */

@@ -1,4 +1,4 @@
-import { PROFILE_OF, SERIES, type Forecast, type ForecastRow, type SeriesKey } from './forecast-types.ts';
+import { PROFILE_OF, SERIES, columnOf, type Forecast, type ForecastRow, type SeriesKey } from './forecast-types.ts';
 import type { Horizon } from './horizon.ts';
 import { MINUTES_PER_HOUR } from './horizon.ts';
 import { IssueList } from './input-error.ts';
@@ -81,22 +81,29 @@ export class Spreader {
   spread(forecast: Forecast): MinuteSeries {
     const h = this.horizon;
     const months = h.months.length;
-    const groups = new Map<string, { shape: LoadShape; series: SeriesKey; totals: Float64Array; rows: ForecastRow[] }>();
+    interface Group { readonly shape: LoadShape; readonly series: SeriesKey; readonly totals: Float64Array }
+    const groups = new Map<string, Group>();
+    // Each afnemer's group per series, looked up once per afnemer rather than once per row.
+    const byAfnemer = new Map<string, Group[]>();
     for (const row of forecast.rows) {
       const mi = this.#monthIndex.get(row.month);
       if (mi === undefined) continue; // actuals outside the horizon are reported by the comparison
-      for (const s of SERIES) {
-        const v = row.counts[s];
+      let mine = byAfnemer.get(row.oin);
+      if (!mine) {
+        mine = SERIES.map((s) => {
+          const shape = this.resolver.shape(row.oin, PROFILE_OF[s]);
+          const key = `${s}|${shape.id}`;
+          let g = groups.get(key);
+          if (!g) groups.set(key, (g = { shape, series: s, totals: new Float64Array(months) }));
+          return g;
+        });
+        byAfnemer.set(row.oin, mine);
+      }
+      for (let i = 0; i < SERIES.length; i++) {
+        const v = row.counts[SERIES[i]!];
         if (v === 0) continue;
-        const shape = this.resolver.shape(row.oin, PROFILE_OF[s]);
-        const key = `${s}|${shape.id}`;
-        let g = groups.get(key);
-        if (!g) {
-          g = { shape, series: s, totals: new Float64Array(months), rows: [] };
-          groups.set(key, g);
-        }
-        g.totals[mi] = g.totals[mi]! + v;
-        g.rows.push(row);
+        const totals = mine[i]!.totals;
+        totals[mi] = totals[mi]! + v;
       }
     }
     const out = Object.fromEntries(SERIES.map((s) => [s, new Float64Array(h.minutes)])) as Record<SeriesKey, Float64Array>;
@@ -107,9 +114,10 @@ export class Spreader {
         if (total === 0) continue;
         const w = this.weights(g.shape, mi);
         if (!w) {
-          const row = g.rows.find((r) => r.month === h.months[mi] && r.counts[g.series] > 0)!;
+          // Name the first row that put load into the month the shape leaves empty.
+          const row = forecast.rows.find((r) => r.month === h.months[mi] && r.counts[g.series] > 0 && this.resolver.shape(r.oin, PROFILE_OF[g.series]).id === g.shape.id)!;
           const column = FORECAST_COLUMNS.find((c) => c.series === g.series)!.name;
-          issues.add(forecast.file, row.line, row.columns[g.series], `column '${column}': ${row.counts[g.series]} in ${row.month}, but profile '${g.shape.id}' gives no hour of ${row.month} any weight (every day has weight 0); assign a profile that covers the month`);
+          issues.add(forecast.file, row.line, columnOf(forecast, row, g.series), `column '${column}': ${row.counts[g.series]} in ${row.month}, but profile '${g.shape.id}' gives no hour of ${row.month} any weight (every day has weight 0); assign a profile that covers the month`);
           continue;
         }
         spreadMonth(out[g.series], w, h.monthHourStart[mi]!, total);

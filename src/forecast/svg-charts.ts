@@ -20,6 +20,8 @@ export interface LineChartSpec {
   readonly xLabel: (i: number) => string;
 }
 
+/** Markers for points over the norm, at most (a dense series would drown the chart). */
+const MAX_MARKS = 300;
 const W = 560;
 const H = 200;
 const PAD = { left: 64, right: 12, top: 12, bottom: 28 };
@@ -61,9 +63,10 @@ export function lineChart(spec: LineChartSpec): string {
   if (spec.limit !== undefined) {
     parts.push(`<line class="norm" x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(spec.limit).toFixed(1)}" y2="${y(spec.limit).toFixed(1)}"><title>${escapeHtml(spec.limitLabel ?? 'norm')}: ${num(spec.limit)}</title></line>`,
       `<text class="norm-label" x="${W - PAD.right - 4}" y="${(y(spec.limit) - 4).toFixed(1)}" text-anchor="end">${escapeHtml(spec.limitLabel ?? 'norm')} ${num(spec.limit)}</text>`);
+    // Points over the norm are marked on the first series (the load the norm is held against).
     let marks = 0;
-    for (const s of spec.series) {
-      for (let i = 0; i < s.values.length && marks < 400; i++) {
+    for (const s of spec.series.slice(0, 1)) {
+      for (let i = 0; i < s.values.length && marks < MAX_MARKS; i++) {
         if (s.values[i]! > spec.limit) {
           marks++;
           parts.push(`<circle class="over" cx="${x(i).toFixed(1)}" cy="${y(s.values[i]!).toFixed(1)}" r="2.5"><title>${escapeHtml(spec.xLabel(i))}: ${num(s.values[i]!)} ${escapeHtml(spec.unit)} (over ${num(spec.limit)})</title></circle>`);

@@ -1,5 +1,6 @@
 import type { EmittedScenario } from './emit-scenario.ts';
 import { duration, localTime, num, pct } from './format.ts';
+import { peakContributors } from './peak-contributors.ts';
 import { queueSummary } from './queue-summary.ts';
 import type { ForecastResult } from './run-forecast.ts';
 
@@ -20,6 +21,10 @@ export function terminalSummary(r: ForecastResult, emitted?: EmittedScenario): s
     c.normId, c.window, `${num(c.limit)} ${c.unit}`, num(c.peak), c.peakAt !== undefined ? localTime(c.peakAt) : '—', pct(c.headroomPct),
     c.windowsTotal > 0 ? `${num(c.windowsOver)}/${num(c.windowsTotal)}` : num(c.windowsOver), c.status === 'pass' ? 'holds' : 'BREACH',
   ]), new Set([3, 5, 6])));
+  const failing = new Set(r.checks.rows.filter((c) => c.status === 'fail').map((c) => c.normId));
+  for (const p of peakContributors(r, 3).filter((x) => failing.has(x.normId))) {
+    out.push(`  ${p.normId} at its peak: ${p.contributors.map((c) => `${c.naam} ${c.sharePct.toFixed(0)} %`).join(', ')}`);
+  }
   const q = queueSummary(r);
   out.push('');
   out.push(`Queues: ${num(q.offered)} letters offered, ${num(q.refusedFirstOffering)} refused at first offering and redelivered, ${num(q.processed)} processed in the horizon.`);

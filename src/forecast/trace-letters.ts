@@ -1,6 +1,6 @@
 import { MINUTE } from '../clock/index.ts';
 import type { Horizon } from './horizon.ts';
-import { EPS, reachTime } from './fifo-curves.ts';
+import { EPS, departureTime } from './fifo-curves.ts';
 import { localTime, localTimeSince, num } from './format.ts';
 import type { QueueCurves } from './simulate-queues.ts';
 
@@ -35,27 +35,30 @@ function notifyingIndex(c: QueueCurves, k: number): number {
   return c.notifying[lo]! + ((k - a) / (b - a)) * (c.notifying[lo + 1]! - c.notifying[lo]!);
 }
 
+/** Times in the text are "by": rounded up to the minute. */
+const by = (ms: number, reference: number): string => localTimeSince(Math.ceil(ms / MINUTE) * MINUTE, reference);
+
 export function traceMinute(h: Horizon, c: QueueCurves, minute: number): LetterTrace {
   const offeredAt = h.start + minute * MINUTE;
   const letters = c.offered[minute + 1]! - c.offered[minute]!;
   if (letters <= EPS) return { offeredAt, letters: 0, refused: false, text: `no letters are offered at ${localTime(offeredAt)}` };
   const k = c.offered[minute + 1]!;
-  const at = (cum: Float64Array, idx: number): number | undefined => {
-    const t = reachTime(cum, idx);
+  const at = (arrivals: Float64Array, departures: Float64Array, idx: number, rate: number): number | undefined => {
+    const t = departureTime(arrivals, departures, idx, rate);
     return Number.isFinite(t) ? h.start + Math.ceil(t * MINUTE) : undefined;
   };
-  const admittedAt = at(c.admitted, k);
-  const parkedAt = at(c.parked, k);
+  const admittedAt = at(c.offered, c.admitted, k, Number.POSITIVE_INFINITY);
+  const parkedAt = at(c.admitted, c.parked, k, c.parkPerMinute);
   const n = notifyingIndex(c, k);
   const notifying = c.notifying[minute + 1]! - c.notifying[minute]! > EPS;
-  const notifiedAt = notifying ? at(c.notified, n) : undefined;
+  const notifiedAt = notifying ? at(c.notifIn, c.notified, n, c.notifyPerMinute) : undefined;
   const refused = c.refused[minute + 1]! - c.refused[minute]! > EPS;
   const end = offeredAt + MINUTE;
   const parts = [`the ${num(letters)} letters offered at ${localTime(offeredAt)}`];
-  if (refused) parts.push(admittedAt !== undefined ? `are refused at first and admitted by ${localTimeSince(admittedAt, offeredAt)} (redelivered when the window reopens)` : 'are refused and not admitted within the horizon');
+  if (refused) parts.push(admittedAt !== undefined ? `are refused at first and admitted by ${by(admittedAt, offeredAt)} (redelivered when the window reopens)` : 'are refused and not admitted within the horizon');
   else parts.push('are admitted at once');
-  parts.push(parkedAt !== undefined ? (parkedAt <= end ? 'parked and processed within the minute' : `parked and processed by ${localTimeSince(parkedAt, offeredAt)}`) : 'not parked within the horizon');
-  if (notifying) parts.push(notifiedAt !== undefined ? `notified by ${localTimeSince(notifiedAt, parkedAt ?? offeredAt)}` : 'not notified within the horizon');
+  parts.push(parkedAt !== undefined ? (parkedAt <= end ? 'parked and processed within the minute' : `parked and processed by ${by(parkedAt, offeredAt)}`) : 'not parked within the horizon');
+  if (notifying) parts.push(notifiedAt !== undefined ? `notified by ${by(notifiedAt, parkedAt ?? offeredAt)}` : 'not notified within the horizon');
   const text = `${parts[0]} ${parts.slice(1, -1).join(', ')}${parts.length > 2 ? ' and ' : ''}${parts[parts.length - 1]}`;
   return { offeredAt, letters, refused, ...(admittedAt !== undefined ? { admittedAt } : {}), ...(parkedAt !== undefined ? { parkedAt } : {}), ...(notifiedAt !== undefined ? { notifiedAt } : {}), text };
 }
