@@ -82,12 +82,13 @@ describe('bbsim forecast on the shipped example', () => {
     expect(await page.locator('#checks tbody tr.fail').count()).toBe(3);
     // Load against the norm (8 charts) and queues (6), each an inline SVG with its line drawn.
     expect(await page.locator('figure.chart:not(.heat) svg').count()).toBe(14);
-    expect(await page.locator('figure.chart:not(.heat) svg polyline').count()).toBe(14);
+    expect(await page.locator('figure.chart:not(.heat) svg path.series').count()).toBe(14);
     expect(await page.locator('#chart-messages-hour svg line.norm').count()).toBe(1);
     expect(await page.locator('#chart-messages-hour svg circle.over').count()).toBeGreaterThan(0);
-    // The polyline really has a point per day of the horizon.
-    const points = await page.locator('#chart-messages-day polyline').getAttribute('points');
-    expect(points?.trim().split(/\s+/)).toHaveLength(547);
+    // The line really has a point per day of the horizon: 547 path commands, and says so.
+    const line = page.locator('#chart-messages-day path.series');
+    expect((await line.getAttribute('d'))?.match(/[ML]/g)).toHaveLength(547);
+    expect(await line.getAttribute('data-points')).toBe('547');
     // Heat map: 18 months × 24 hours, and rendered with a size.
     expect(await page.locator('#heatmap rect').count()).toBe(18 * 24);
     const box = await page.locator('#heatmap svg').boundingBox();

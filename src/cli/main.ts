@@ -5,6 +5,8 @@ import { generateCommand } from './generate-command.ts';
 import { runCommand } from './run-command.ts';
 import { rehearseCommand } from './rehearse-command.ts';
 import { forecastCommand } from './forecast-command.ts';
+import { baselineCommand } from './baseline-command.ts';
+import { compareCommand } from './compare-command.ts';
 
 const program = new Command();
 program
@@ -21,6 +23,8 @@ generateCommand(program);
 runCommand(program);
 rehearseCommand(program);
 forecastCommand(program);
+baselineCommand(program);
+compareCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,11 +1,12 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { capacityTable, findCapacity, runScenario, verdictTable } from '../run/index.ts';
+import { capacityTable, findCapacity, runScenario, verdictTable, type RunOptions, type RunResult } from '../run/index.ts';
+import type { Scenario } from '../scenario/index.ts';
 import { loadScenarios } from './load-scenarios.ts';
 
-interface Options { engine: string; target?: string; out: string; scenarios: string; findCapacity?: boolean; maxSteps: string; refine: string }
+interface Options { repeat: string; engine: string; target?: string; out: string; scenarios: string; findCapacity?: boolean; maxSteps: string; refine: string }
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -24,6 +25,7 @@ export function runCommand(program: Command): void {
     .option('--out <dir>', 'results folder', 'results')
     .option('--scenarios <dir>', 'scenario folder', 'scenarios')
     .option('--engine <name>', 'k6 (the generated script, k6 from the set-up) or native (in-process, corrected for coordinated omission)', 'k6')
+    .option('--repeat <n>', 'run it n times, each against a fresh mock, into one folder (runs.json): what bbsim compare needs to tell a change from jitter', '1')
     .option('--find-capacity', 'step the load up (× 1.5) until a norm fails, bisect, and report per norm the highest load that holds')
     .option('--max-steps <n>', 'with --find-capacity: most probes on the way up', '6')
     .option('--refine <n>', 'with --find-capacity: bisection probes between the last holding and first failing load', '2')
@@ -36,6 +38,7 @@ Examples:
   $ bbsim run digid-peak                 # designed to breach the 10,000/min norm
   $ bbsim run smoke --target http://127.0.0.1:8080
   $ bbsim run presentation-p999 --engine native
+  $ bbsim run presentation-p999 --repeat 3 && bbsim baseline save results/<folder>
   $ bbsim run tax-filing-evening --find-capacity --max-steps 4`)
     .action(async (name: string, opts: Options) => {
       let scenario;
@@ -70,23 +73,53 @@ Examples:
         if (cap.exitCode === 2) console.error(`bbsim run: ${cap.error ?? 'a probe could not run'}`);
         process.exit(cap.exitCode);
       }
-      const result = await runScenario({ scenario, ...runOpts });
-      if (result.exitCode === 2) {
-        console.error(`bbsim run: could not run ${name}: ${result.error ?? 'unknown error'} (results in ${result.dir})`);
+      const repeat = Number(opts.repeat);
+      if (!(Number.isInteger(repeat) && repeat >= 1 && repeat <= 20)) {
+        console.error(`bbsim run: --repeat must be an integer from 1 to 20, got ${JSON.stringify(opts.repeat)}`);
         process.exit(2);
       }
-      console.log(`\nVerdict for ${name} (${result.dir}):\n${verdictTable(result.rows)}\n`);
-      for (const [service, r] of Object.entries(result.requests ?? {})) {
-        // Refusals are how the mock keeps a norm (429/503 over capacity); a reader must still see how many.
-        if (r.failed > 0) console.log(`note: ${r.failed} of ${r.requests} ${service} requests failed (${((100 * r.failed) / r.requests).toFixed(1)} %, status >= 400 or no answer; see report.html)`);
-      }
-      const failed = result.rows.filter((r) => r.status === 'fail').map((r) => r.normId);
-      console.log(result.exitCode === 0 ? 'every checked norm holds' : `norm breached: ${failed.join(', ')}`);
-      if (scenario.expectBreaches.length > 0) {
-        const asDesigned = scenario.expectBreaches.length === failed.length && scenario.expectBreaches.every((id) => failed.includes(id));
-        console.log(asDesigned ? `as designed: ${name} is meant to breach ${scenario.expectBreaches.join(', ')}` : `note: ${name} is designed to breach ${scenario.expectBreaches.join(', ')}`);
-      }
-      console.log(`report: ${join(result.dir, 'report.html')}`);
+      if (repeat > 1) process.exit(await runRepeated(scenario, runOpts, repeat));
+      const result = await runScenario({ scenario, ...runOpts });
+      printVerdict(scenario, result);
       process.exit(result.exitCode);
     });
+}
+
+/** The verdict of one run as the terminal shows it. */
+function printVerdict(scenario: Scenario, result: RunResult): void {
+  const name = scenario.name;
+  if (result.exitCode === 2) {
+    console.error(`bbsim run: could not run ${name}: ${result.error ?? 'unknown error'} (results in ${result.dir})`);
+    return;
+  }
+  console.log(`\nVerdict for ${name} (${result.dir}):\n${verdictTable(result.rows)}\n`);
+  for (const [service, r] of Object.entries(result.requests ?? {})) {
+    // Refusals are how the mock keeps a norm (429/503 over capacity); a reader must still see how many.
+    if (r.failed > 0) console.log(`note: ${r.failed} of ${r.requests} ${service} requests failed (${((100 * r.failed) / r.requests).toFixed(1)} %, status >= 400 or no answer; see report.html)`);
+  }
+  const failed = result.rows.filter((r) => r.status === 'fail').map((r) => r.normId);
+  console.log(result.exitCode === 0 ? 'every checked norm holds' : `norm breached: ${failed.join(', ')}`);
+  if (scenario.expectBreaches.length > 0) {
+    const asDesigned = scenario.expectBreaches.length === failed.length && scenario.expectBreaches.every((id) => failed.includes(id));
+    console.log(asDesigned ? `as designed: ${name} is meant to breach ${scenario.expectBreaches.join(', ')}` : `note: ${name} is designed to breach ${scenario.expectBreaches.join(', ')}`);
+  }
+  console.log(`report: ${join(result.dir, 'report.html')}`);
+}
+
+/** --repeat: n runs, each against a fresh mock, in one folder with runs.json (what compare reads). */
+async function runRepeated(scenario: Scenario, runOpts: Omit<RunOptions, 'scenario'>, repeat: number): Promise<number> {
+  const setDir = join(runOpts.outDir, `${scenario.name}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  mkdirSync(setDir, { recursive: true });
+  const runs: string[] = [];
+  let exit = 0;
+  for (let i = 1; i <= repeat; i++) {
+    console.log(`\n== run ${i} of ${repeat}`);
+    const result = await runScenario({ scenario, ...runOpts, outDir: setDir, runId: `rep-${i}` });
+    printVerdict(scenario, result);
+    if (result.exitCode !== 2) runs.push(`rep-${i}`);
+    exit = Math.max(exit, result.exitCode);
+    writeFileSync(join(setDir, 'runs.json'), JSON.stringify({ scenario: scenario.name, runs }, null, 2));
+  }
+  console.log(`\n${runs.length} of ${repeat} runs in ${setDir} (runs.json)`);
+  return exit;
 }

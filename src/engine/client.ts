@@ -41,7 +41,8 @@ export interface ClientOptions {
 export class ClientTimeoutError extends Error {
   constructor(readonly timeoutMs: number, path: string) {
     super(`no complete answer to ${path} within ${timeoutMs} ms`);
-    this.name = 'ClientTimeoutError';
+    // The name AbortSignal.timeout() gives, which callers may already test for.
+    this.name = 'TimeoutError';
   }
 }
 

@@ -1,4 +1,4 @@
-import type { TimelinePoint } from '../run/summary.ts';
+import type { EncodedHistogram, TimelinePoint } from '../run/summary.ts';
 import type { TrendValues } from './histogram.ts';
 import type { NativeK6Summary } from './k6-summary.ts';
 
@@ -39,7 +39,7 @@ export interface EngineProgress {
 export interface SecondEvent {
   /** The second that ended (whole seconds since the load started). */
   readonly t: number;
-  /** Its points, one per service. */
+  /** Its points, one per service that had requests in it. */
   readonly points: readonly TimelinePoint[];
   readonly progress: EngineProgress;
 }
@@ -54,8 +54,10 @@ export interface PhaseEvent {
 export interface EngineResult {
   /** k6's end-of-test summary shape (see k6-summary.ts). */
   readonly k6: NativeK6Summary;
-  /** One point per wall second per service. */
+  /** One point per wall second per service with requests in that second (latency from the intended time). */
   readonly timeline: readonly TimelinePoint[];
+  /** Full histograms per service and per `flow:service` (the form runs keep for bbsim compare). */
+  readonly histograms: { readonly service: Readonly<Record<string, EncodedHistogram>>; readonly flow: Readonly<Record<string, EncodedHistogram>> };
   /** Arrivals the plan held. */
   readonly scheduled: number;
   /** Iterations not started because the engine was too late for them (k6's dropped_iterations). */

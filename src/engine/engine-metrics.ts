@@ -22,13 +22,15 @@ interface SecondBucket {
 
 /**
  * Everything the engine counts while it runs: latency per (service, flow), counters, checks,
- * iterations, drops, and per wall second per service the points of the timeline. Seconds are
+ * iterations, drops, gauges, and per wall second per service the points of the timeline. Seconds are
  * counted from the start of the load by completion time, so a second is final once it has passed.
  */
 export class EngineMetrics {
   /** service → flow → series (nested, so recording a request builds no key string). */
   readonly #series = new Map<string, Map<string, TagSeries>>();
   readonly counters = new Map<string, number>();
+  /** k6 Gauges: last value, min and max. */
+  readonly gauges = new Map<string, { value: number; min: number; max: number }>();
   readonly iterationDuration = new LatencyHistogram();
   readonly sendLag = new LatencyHistogram();
   /** Iterations per flow: completed, interrupted, dropped. */
@@ -46,13 +48,11 @@ export class EngineMetrics {
 
   readonly #seconds = new Map<number, Map<string, SecondBucket>>();
   readonly #spare: LatencyHistogram[] = [];
-  readonly #services: readonly string[];
   #flushedUpTo = 0;
   #t0 = 0;
 
-  /** `services`: those that get a point every second, even an empty one; `counters`: reported even when 0. */
-  constructor(services: readonly string[], counters: readonly string[] = []) {
-    this.#services = services;
+  /** `counters`: reported even when nothing was added to them. */
+  constructor(counters: readonly string[] = []) {
     for (const c of counters) this.counters.set(c, 0);
   }
 
@@ -123,26 +123,28 @@ export class EngineMetrics {
     this.#flow(flow).dropped += n;
   }
 
+  gauge(name: string, value: number): void {
+    const g = this.gauges.get(name);
+    if (g) Object.assign(g, { value, min: Math.min(g.min, value), max: Math.max(g.max, value) });
+    else this.gauges.set(name, { value, min: value, max: value });
+  }
+
   add(counter: string, n: number): void {
     this.counters.set(counter, (this.counters.get(counter) ?? 0) + n);
   }
 
   /**
-   * The timeline points of every second before `second` not handed out yet, one per service
-   * (the declared services always, others when they had requests).
+   * The timeline points of every second before `second` not handed out yet: one per service that
+   * had requests in it (as the k6 path's timeline: no empty points), sorted by service.
    */
   flush(second: number): TimelinePoint[] {
     const out: TimelinePoint[] = [];
     for (let t = this.#flushedUpTo; t < second; t++) {
       const perService = this.#seconds.get(t);
+      if (!perService) continue;
       this.#seconds.delete(t);
-      const names = new Set([...this.#services, ...(perService?.keys() ?? [])]);
-      for (const service of names) {
-        const b = perService?.get(service);
-        if (!b) {
-          out.push({ t, service, requests: 0, failed: 0, p50: 0, p95: 0, p99: 0, max: 0 });
-          continue;
-        }
+      for (const service of [...perService.keys()].sort()) {
+        const b = perService.get(service)!;
         out.push({ t, service, requests: b.requests, failed: b.failed, p50: b.latency.percentile(50), p95: b.latency.percentile(95), p99: b.latency.percentile(99), max: b.latency.percentile(100) });
         b.latency.reset();
         this.#spare.push(b.latency);

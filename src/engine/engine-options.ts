@@ -33,15 +33,20 @@ export class EngineOptionsError extends Error {
   }
 }
 
+/** A value as a message shows it (JSON would print NaN and Infinity as null). */
+export function shown(v: unknown): string {
+  return typeof v === 'number' || typeof v === 'bigint' || typeof v === 'function' || typeof v === 'symbol' ? String(v) : (JSON.stringify(v) ?? String(v));
+}
+
 /** Checks an optional integer option; pushes a message naming the option, the rule and the value. */
 export function checkInt(issues: string[], name: string, v: unknown, min: number, max: number): void {
   if (v === undefined) return;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) issues.push(`${name}: an integer from ${min} to ${max}, got ${JSON.stringify(v) ?? String(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) issues.push(`${name}: an integer from ${min} to ${max}, got ${shown(v)}`);
 }
 
 export function checkMs(issues: string[], name: string, v: unknown, min: number, max: number): void {
   if (v === undefined) return;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) issues.push(`${name}: a number of ms from ${min} to ${max}, got ${JSON.stringify(v) ?? String(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) issues.push(`${name}: a number of ms from ${min} to ${max}, got ${shown(v)}`);
 }
 
 function checkPlan(issues: string[], plan: LoadPlan | undefined): void {
@@ -63,12 +68,12 @@ function checkPlan(issues: string[], plan: LoadPlan | undefined): void {
       issues.push(`${at}.rate: { startRate, stages: [{ target, durationMs }] }`);
       return;
     }
-    if (!(Number.isFinite(r.startRate) && r.startRate >= 0)) issues.push(`${at}.rate.startRate: iterations per second >= 0, got ${String(r.startRate)}`);
+    if (!(Number.isFinite(r.startRate) && r.startRate >= 0)) issues.push(`${at}.rate.startRate: iterations per second >= 0, got ${shown(r.startRate)}`);
     const stages: RateProfile['stages'] = r.stages;
     if (stages.length === 0) issues.push(`${at}.rate.stages: at least one stage`);
     stages.forEach((s, j) => {
-      if (!(Number.isFinite(s.target) && s.target >= 0)) issues.push(`${at}.rate.stages[${j}].target: iterations per second >= 0, got ${String(s.target)}`);
-      if (!(Number.isFinite(s.durationMs) && s.durationMs >= 0)) issues.push(`${at}.rate.stages[${j}].durationMs: ms >= 0, got ${String(s.durationMs)}`);
+      if (!(Number.isFinite(s.target) && s.target >= 0)) issues.push(`${at}.rate.stages[${j}].target: iterations per second >= 0, got ${shown(s.target)}`);
+      if (!(Number.isFinite(s.durationMs) && s.durationMs >= 0)) issues.push(`${at}.rate.stages[${j}].durationMs: ms >= 0, got ${shown(s.durationMs)}`);
     });
   });
 }

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import PQueue from 'p-queue';
 import type { TimelinePoint } from '../run/summary.ts';
+import { LatencyHistogram } from './histogram.ts';
 import { ArrivalSchedule } from './arrival-schedule.ts';
 import type { ClientRequest, HttpClient } from './client.ts';
 import { EngineMetrics } from './engine-metrics.ts';
@@ -12,6 +13,11 @@ import { EngineStopped, type FlowResponse, type IterationContext, type LoadPlan,
 
 /** Iterations started per scheduler turn before it yields to I/O (answers must keep flowing). */
 const MAX_STARTS_PER_TURN = 512;
+/**
+ * Iterations that may wait for a slot. Waiting ones are dropped when their turn comes too late
+ * anyway; this only keeps memory bounded when a target hangs with every slot taken.
+ */
+const MAX_WAITING = 100_000;
 /** After a hard stop, how long to wait for cut-off iterations to unwind. */
 const HARD_STOP_WAIT_MS = 5_000;
 
@@ -46,6 +52,9 @@ class Iteration implements IterationContext {
   }
   add(counter: string, n: number): void {
     this.core.metrics.add(counter, n);
+  }
+  gauge(name: string, value: number): void {
+    this.core.metrics.gauge(name, value);
   }
 }
 
@@ -109,7 +118,7 @@ export class NativeEngine extends EventEmitter<EngineEvents> {
       const schedule = new ArrivalSchedule(flow.rate);
       return { flow, schedule, next: schedule.peek(), waiting: 0 };
     });
-    this.#metrics = new EngineMetrics([...new Set(options.plan.flows.flatMap((f) => f.services))], options.plan.counters ?? []);
+    this.#metrics = new EngineMetrics(options.plan.counters ?? []);
     this.#core = { send: (it, tags, req) => this.#send(it, tags, req), sleep: (it, ms) => this.#sleep(it, ms), metrics: this.#metrics };
   }
 
@@ -237,6 +246,10 @@ export class NativeEngine extends EventEmitter<EngineEvents> {
   }
 
   #enqueue(f: FlowState, intended: number): void {
+    if (this.#queue.size >= MAX_WAITING) {
+      this.#metrics.droppedIterations(f.flow.name, 1);
+      return;
+    }
     f.waiting++;
     void this.#queue.add(() => this.#iterate(f, intended));
   }
@@ -374,6 +387,7 @@ export class NativeEngine extends EventEmitter<EngineEvents> {
     return {
       k6: k6Summary(m, durationMs),
       timeline: this.#timeline,
+      histograms: histogramsOf(m),
       scheduled,
       dropped: m.dropped,
       iterations: m.iterations,
@@ -389,4 +403,17 @@ export class NativeEngine extends EventEmitter<EngineEvents> {
       errors: [...m.errorSamples],
     };
   }
+}
+
+/** Every request's latency (from the intended time) per service and per `flow:service`, encoded as runs store them. */
+function histogramsOf(m: EngineMetrics): EngineResult['histograms'] {
+  const service = new Map<string, LatencyHistogram>();
+  const flow: Record<string, ReturnType<LatencyHistogram['encode']>> = {};
+  for (const s of m.series()) {
+    let h = service.get(s.service);
+    if (!h) service.set(s.service, (h = new LatencyHistogram()));
+    h.add(s.latency);
+    flow[`${s.flow}:${s.service}`] = s.latency.encode();
+  }
+  return { service: Object.fromEntries([...service.entries()].map(([k, h]) => [k, h.encode()])), flow };
 }

@@ -1,7 +1,7 @@
 import * as hdr from 'hdr-histogram-js';
 
-/** k6's summaryTrendStats, the keys of every trend the engine reports. */
-export const TREND_STATS = ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)', 'p(99.9)'] as const;
+/** The generated k6 script's summaryTrendStats, the keys of every trend the engine reports. */
+export const TREND_STATS = ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)', 'p(99.9)', 'count'] as const;
 export type TrendStat = (typeof TREND_STATS)[number];
 export type TrendValues = Record<TrendStat, number>;
 
@@ -54,13 +54,29 @@ export class LatencyHistogram {
     return this.#count === 0 ? 0 : this.#sum / this.#count;
   }
 
-  /** k6's trend values (avg, min, med, max, p(90), p(95), p(99), p(99.9)), ms; zeros when empty. */
+  /** k6's trend values (avg, min, med, max, p(90), p(95), p(99), p(99.9) in ms, and count); zeros when empty. */
   trend(): TrendValues {
     const empty = this.#count === 0;
     return {
       avg: this.mean(), min: empty ? 0 : this.#min, med: this.percentile(50), max: this.#max,
-      'p(90)': this.percentile(90), 'p(95)': this.percentile(95), 'p(99)': this.percentile(99), 'p(99.9)': this.percentile(99.9),
+      'p(90)': this.percentile(90), 'p(95)': this.percentile(95), 'p(99)': this.percentile(99), 'p(99.9)': this.percentile(99.9), count: this.#count,
     };
+  }
+
+  /** The stored form (EncodedHistogram in src/run/summary.ts): merges and percentiles stay exact after decoding. */
+  encode(): { hdr: string; count: number; sum: number; min: number; max: number } {
+    return { hdr: hdr.encodeIntoCompressedBase64(this.#h), count: this.#count, sum: this.#sum, min: this.#count === 0 ? 0 : this.#min, max: this.#max };
+  }
+
+  static decode(e: { readonly hdr: string; readonly count: number; readonly sum: number; readonly min: number; readonly max: number }): LatencyHistogram {
+    const out = new LatencyHistogram();
+    if (e.count === 0) return out;
+    out.#h.add(hdr.decodeFromCompressedBase64(e.hdr));
+    out.#count = e.count;
+    out.#sum = e.sum;
+    out.#min = e.min;
+    out.#max = e.max;
+    return out;
   }
 
   reset(): void {

@@ -4,7 +4,7 @@ import { LatencyHistogram, TREND_STATS } from './histogram.ts';
 
 /** One metric of k6's end-of-test summary (the `data.metrics[name]` of handleSummary). */
 export interface K6Metric {
-  readonly type: 'trend' | 'counter' | 'rate';
+  readonly type: 'trend' | 'counter' | 'rate' | 'gauge';
   readonly contains: 'time' | 'default';
   readonly values: Readonly<Record<string, number>>;
   /** k6's threshold results: expression → ok. */
@@ -59,6 +59,7 @@ export function k6Summary(m: EngineMetrics, durationMs: number): NativeK6Summary
     bbsim_engine_send_lag: trend(m.sendLag),
   };
   for (const [name, n] of m.counters) metrics[name] = counter(n, seconds);
+  for (const [name, g] of m.gauges) metrics[name] = { type: 'gauge', contains: 'default', values: { ...g } };
   for (const tag of ['service', 'flow'] as const) {
     const groups = new Map<string, TagSeries[]>();
     for (const s of all) {

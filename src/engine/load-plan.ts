@@ -28,13 +28,15 @@ export interface IterationContext {
   check(ok: boolean): void;
   /** Adds to a counter (bbsim_letters_offered, …). */
   add(counter: string, n: number): void;
+  /** Sets a gauge (k6's Gauge: the summary keeps the last value, min and max). */
+  gauge(name: string, value: number): void;
 }
 
 /** One open-model flow: arrivals follow `rate`; each arrival runs `iterate` once. */
 export interface PlannedFlow {
   /** The flow's name (the `flow` tag, and k6's scenario name). */
   readonly name: string;
-  /** Services its requests go to (a timeline point per second for each). */
+  /** Services its requests go to. */
   readonly services: readonly string[];
   /** Iterations per wall second over the run. */
   readonly rate: RateProfile;

@@ -15,11 +15,25 @@ export interface FlowEnv {
 export type NativeFlow = (ctx: IterationContext, env: FlowEnv) => Promise<void>;
 
 /** The k6 script's custom counters (src/k6gen/generate-k6.ts); tagged ones also as `name{tag:value}`. */
-export const FLOW_COUNTERS = ['bbsim_letters_offered', 'bbsim_letters_admitted', 'bbsim_letters_coded', 'bbsim_batches_refused', 'bbsim_authentications'] as const;
+export const FLOW_COUNTERS = ['bbsim_letters_offered', 'bbsim_letters_admitted', 'bbsim_letters_coded', 'bbsim_batches_refused', 'bbsim_authentications', 'bbsim_subscription_requests'] as const;
+
+/** A day in ms: mutatiebasis asks for the changes since a day before sim now, as the k6 flow does. */
+const DAY_MS = 86_400_000;
 
 const JSON_HEADERS = { 'content-type': 'application/json' } as const;
 
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(Math.random() * xs.length)]!;
+
+/** A key of a { key: weight } record, drawn with those weights (the k6 script's pickWeighted). */
+function pickWeighted<K extends string>(weights: Readonly<Partial<Record<K, number>>>): K {
+  const keys = Object.keys(weights) as K[];
+  let r = Math.random() * keys.reduce((a, k) => a + (weights[k] ?? 0), 0);
+  for (const k of keys) {
+    r -= weights[k] ?? 0;
+    if (r < 0) return k;
+  }
+  return keys[keys.length - 1]!;
+}
 
 /** k6's res.json(): the parsed body, or undefined when it is not JSON. */
 function json(res: FlowResponse): Record<string, unknown> | undefined {
@@ -118,10 +132,18 @@ async function validationQuery(ctx: IterationContext, env: FlowEnv): Promise<voi
 
 async function subscriptionRequest(ctx: IterationContext, env: FlowEnv): Promise<void> {
   const d = env.data;
-  const bsns: string[] = [];
-  for (let i = 0; i < 10; i++) bsns.push(pick(d.bsns));
-  const body = JSON.stringify({ type: 'bsn-lijst', oin: d.oin, bsns });
-  const res = await ctx.request({ service: 'abonnementservice', flow: 'subscription-request' }, { method: 'POST', path: '/abonnementservice/v1/verzoeken', headers: { ...JSON_HEADERS, 'x-afnemer-oin': d.oin }, body });
+  const kind = pickWeighted(d.subscriptionMix);
+  const request: Record<string, unknown> = { type: kind, oin: d.oin };
+  if (kind === 'bsn-lijst') {
+    const bsns: string[] = [];
+    for (let i = 0; i < 10; i++) bsns.push(pick(d.bsns));
+    request['bsns'] = bsns;
+  }
+  // mutatiebasis asks for the changes since a moment that must not lie in the (sim) future.
+  if (kind === 'mutatiebasis') request['sinds'] = new Date(env.simNow() - DAY_MS).toISOString();
+  const res = await ctx.request({ service: 'abonnementservice', flow: 'subscription-request' }, { method: 'POST', path: '/abonnementservice/v1/verzoeken', headers: { ...JSON_HEADERS, 'x-afnemer-oin': d.oin }, body: JSON.stringify(request) });
+  ctx.add('bbsim_subscription_requests', 1);
+  ctx.add(`bbsim_subscription_requests{kind:${kind},status:${res.status}}`, 1);
   ctx.check(res.status === 202 || res.status === 429);
 }
 

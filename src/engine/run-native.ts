@@ -4,7 +4,7 @@ import type { Scenario } from '../scenario/index.ts';
 import { createClient, type ClientOptions, type HttpClient } from './client.ts';
 import { NativeEngine } from './engine.ts';
 import type { EngineResult } from './engine-events.ts';
-import { checkInt, ENGINE_DEFAULTS, ENGINE_LIMITS, EngineOptionsError, engineOptionIssues, type EngineOptions } from './engine-options.ts';
+import { checkInt, shown, ENGINE_DEFAULTS, ENGINE_LIMITS, EngineOptionsError, engineOptionIssues, type EngineOptions } from './engine-options.ts';
 import { applyThresholds } from './k6-summary.ts';
 import { loopbackIssue } from './loopback.ts';
 import { progressPrinter } from './progress-printer.ts';
@@ -24,6 +24,8 @@ export interface NativeRunOptions extends Omit<EngineOptions, 'client' | 'plan'>
   readonly data?: DataOptions;
   /** Makes the HTTP client (tests inject one); default createClient. */
   readonly clientFactory?: (o: ClientOptions) => HttpClient;
+  /** When the command started (epoch ms, e.g. Math.round(performance.timeOrigin)): reported as bbsim_first_request_ms. */
+  readonly commandStartedAt?: number;
   /** Called with the engine before it runs, to subscribe more printers (e.g. verdictPrinter). */
   readonly onEngine?: (engine: NativeEngine) => void;
 }
@@ -38,6 +40,7 @@ export function nativeRunOptionIssues(o: NativeRunOptions): string[] {
   checkInt(issues, 'connections', o.connections, 1, ENGINE_LIMITS.connections);
   checkInt(issues, 'pipelining', o.pipelining, 1, ENGINE_LIMITS.pipelining);
   if (o.log !== undefined && typeof o.log !== 'function') issues.push('log: a function (line: string) => void');
+  if (o.commandStartedAt !== undefined && !Number.isFinite(o.commandStartedAt)) issues.push(`commandStartedAt: epoch ms (e.g. Math.round(performance.timeOrigin)), got ${shown(o.commandStartedAt)}`);
   // The engine's own options, checked with a stand-in client and plan (those are made here).
   const stand = { client: { request: () => Promise.reject(new Error('unused')), close: async () => undefined }, plan: { flows: [{ name: 'x', services: [], rate: { startRate: 0, stages: [{ target: 0, durationMs: 0 }] }, iterate: async () => undefined }] } };
   issues.push(...engineOptionIssues({ ...o, ...stand }));
@@ -54,7 +57,7 @@ export async function runNative(scenario: Scenario, opts: NativeRunOptions): Pro
   if (issues.length > 0) throw new EngineOptionsError(issues);
   const maxInFlight = opts.maxInFlight ?? ENGINE_DEFAULTS.maxInFlight;
   const data = scenarioData(scenario, opts.data ?? defaultDataOptions(scenario));
-  const plan = scenarioPlan(scenario, data);
+  const plan = scenarioPlan(scenario, data, opts.commandStartedAt !== undefined ? { commandStartedAt: opts.commandStartedAt } : {});
   const client = (opts.clientFactory ?? createClient)({
     base: opts.base,
     connections: opts.connections ?? maxInFlight,
@@ -71,7 +74,8 @@ export async function runNative(scenario: Scenario, opts: NativeRunOptions): Pro
     });
     if (opts.log) {
       opts.log(`native engine: ${scenario.name} against ${opts.base}, ${engine.scheduled} iterations over ${(engine.durationMs / 1000).toFixed(1)} s, up to ${maxInFlight} in flight`);
-      progressPrinter(engine, opts.log);
+      // A line a second for short runs, every 10 s for long ones (a day curve would print thousands).
+      progressPrinter(engine, opts.log, engine.durationMs > 120_000 ? 10 : 1);
       summaryPrinter(engine, opts.log);
     }
     opts.onEngine?.(engine);

@@ -20,8 +20,13 @@ export function flowRate(scenario: Scenario, flowIndex: number, batchSize: numbe
   return { startRate: scale(profile.startRate), stages: profile.stages.map((s) => ({ target: scale(s.target), durationMs: s.durationMs })) };
 }
 
+export interface ScenarioPlanOptions {
+  /** When the command started (epoch ms): setup reports the time to its first answer as the gauge bbsim_first_request_ms, as the k6 script does. */
+  readonly commandStartedAt?: number;
+}
+
 /** The engine's plan for a scenario: setup reads the target's sim clock, then every flow at its rate. */
-export function scenarioPlan(scenario: Scenario, data: ScenarioData): LoadPlan {
+export function scenarioPlan(scenario: Scenario, data: ScenarioData, opts: ScenarioPlanOptions = {}): LoadPlan {
   if (data.bsns.length === 0) throw new Error(`scenario '${scenario.name}': the data has no recipient BSNs for afnemer ${data.oin} (check the population and the afnemer)`);
   // The wall clock until setup has read the target's; flows only run after setup.
   let clock: Clock = new SimClock({ speed: 1 });
@@ -40,6 +45,7 @@ export function scenarioPlan(scenario: Scenario, data: ScenarioData): LoadPlan {
     counters: FLOW_COUNTERS,
     async setup(ctx) {
       clock = await readSimClock(ctx);
+      if (opts.commandStartedAt !== undefined) ctx.gauge('bbsim_first_request_ms', Date.now() - opts.commandStartedAt);
     },
   };
 }

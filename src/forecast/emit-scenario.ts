@@ -6,7 +6,8 @@ import {
   VALIDATION_QUERIES_PER_HOUR, type Norm,
 } from '../norms/index.ts';
 import type { FlowName } from '../scenario/index.ts';
-import { isoLocal, localTime, num } from './format.ts';
+import { num } from '../report/format.ts';
+import { isoLocal, localTime } from './format.ts';
 import { HOURS_PER_DAY, MINUTES_PER_HOUR } from './horizon.ts';
 import type { ForecastResult } from './run-forecast.ts';
 import { SUBSCRIPTION_SERIES } from './simulate-queues.ts';

@@ -26,13 +26,6 @@ export function isoLocal(ms: number): string {
   return `${p.year}-${pad(p.month)}-${pad(p.day)}T${pad(p.hour)}:${pad(p.minute)}:${pad(p.second)}${sign}${pad(Math.floor(Math.abs(off) / 60))}:${pad(Math.abs(off) % 60)}`;
 }
 
-/** 12345.6 → '12,346'; small numbers keep a decimal or two. */
-export function num(x: number, digits?: number): string {
-  if (!Number.isFinite(x)) return x > 0 ? '∞' : x < 0 ? '−∞' : '–';
-  const d = digits ?? (Math.abs(x) >= 100 || Number.isInteger(x) ? 0 : Math.abs(x) >= 10 ? 1 : 2);
-  return x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
-}
-
 export function pct(x: number): string {
   return Number.isFinite(x) ? `${x >= 0 ? '' : '−'}${Math.abs(x).toFixed(1)} %` : x > 0 ? '∞ %' : '−∞ %';
 }
@@ -46,8 +39,4 @@ export function duration(minutes: number): string {
   if (h < 48) return m % 60 ? `${h} h ${m % 60} min` : `${h} h`;
   const d = Math.floor(h / HOURS_PER_DAY);
   return h % HOURS_PER_DAY ? `${d} d ${h % HOURS_PER_DAY} h` : `${d} d`;
-}
-
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }

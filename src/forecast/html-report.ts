@@ -1,16 +1,18 @@
 import { HOUR, SECOND } from '../clock/index.ts';
 import { MAX_PROCESSING_TIME, NORMS, type Norm } from '../norms/index.ts';
+import { escapeHtml, num } from '../report/format.ts';
+import { CHART_CSS, byIndex, lineChart, type XTick } from '../report/svg-chart.ts';
+import { headroomColor, heatMap } from '../report/svg-heat-map.ts';
 import type { CheckRow } from './check-row.ts';
 import { dailyTable, type DayRow } from './daily-table.ts';
 import type { EmittedScenario } from './emit-scenario.ts';
-import { duration, escapeHtml, localTime, num, pct } from './format.ts';
+import { duration, localTime, pct } from './format.ts';
 import { HOUR_NORMS } from './hourly-table.ts';
 import { HOURS_PER_DAY, MINUTES_PER_HOUR } from './horizon.ts';
 import { SECONDS_PER_MINUTE } from './queue-limits.ts';
 import { peakContributors } from './peak-contributors.ts';
 import { queueSummary } from './queue-summary.ts';
 import type { ForecastResult } from './run-forecast.ts';
-import { headroomColor, heatMap, lineChart } from './svg-charts.ts';
 
 const CSS = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1b1b1b;background:#fafafa}
@@ -19,10 +21,7 @@ main{padding:8px 24px 40px;max-width:1240px}section{margin:20px 0}h2{font-size:1
 table{border-collapse:collapse;background:#fff;font-size:13px}th,td{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}
 th{background:#eef2f7}td.when{white-space:nowrap}td.n{text-align:right;font-variant-numeric:tabular-nums}tr.fail td{background:#fdecea}.badge{display:inline-block;padding:2px 10px;border-radius:10px;font-weight:600}
 .badge.fail{background:#b00020;color:#fff}.badge.pass{background:#1e7b34;color:#fff}.warn{background:#fff4e5;border-left:4px solid #e67e00;padding:6px 10px;margin:6px 0}
-.charts{display:flex;flex-wrap:wrap;gap:12px}figure.chart{margin:0;background:#fff;border:1px solid #ddd;padding:8px}figcaption{font-weight:600;margin-bottom:4px}
-svg .grid{stroke:#e5e5e5;stroke-width:1}svg .tick{font-size:10px;fill:#555}svg .norm{stroke:#b00020;stroke-width:1.5;stroke-dasharray:6 4}
-svg .norm-label{font-size:10px;fill:#b00020}svg .over{fill:#b00020}svg .cell-label{font-size:9px;fill:#fff;pointer-events:none}
-.legend span{margin-right:12px;font-size:12px}.legend i{display:inline-block;width:10px;height:10px;margin-right:4px}
+.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(520px,1fr));gap:12px}.charts figure.chart{margin:0;max-width:none;background:#fff;border:1px solid #ddd;padding:8px}
 .scale span{display:inline-block;padding:1px 6px;color:#fff;font-size:11px}small{color:#666;font-weight:400}code{background:#eef2f7;padding:0 3px}
 `;
 
@@ -36,9 +35,10 @@ function checksTable(rows: readonly CheckRow[]): string {
   return `<table id="checks"><thead><tr><th>norm</th><th>window</th><th>limit</th><th>peak</th><th>when (peak window starts)</th><th>headroom</th><th>windows over</th><th>verdict</th><th>load measured</th></tr></thead><tbody>${body}</tbody></table>`;
 }
 
-function monthTicks(days: readonly DayRow[]): { index: number; label: string }[] {
-  const out: { index: number; label: string }[] = [];
-  days.forEach((d, i) => { if (d.day.endsWith('-01') && (days.length < 200 || Number(d.day.slice(5, 7)) % 3 === 1)) out.push({ index: i, label: d.day.slice(0, 7) }); });
+/** Ticks at the first of each month (every third month over a long horizon), x = day index. */
+function monthTicks(days: readonly DayRow[]): XTick[] {
+  const out: XTick[] = [];
+  days.forEach((d, i) => { if (d.day.endsWith('-01') && (days.length < 200 || Number(d.day.slice(5, 7)) % 3 === 1)) out.push({ x: i, label: d.day.slice(0, 7) }); });
   return out;
 }
 
@@ -50,29 +50,35 @@ function monthTicks(days: readonly DayRow[]): { index: number; label: string }[]
 export function htmlReport(r: ForecastResult, emitted?: EmittedScenario): string {
   const days = dailyTable(r.horizon, r.hourly);
   const q = queueSummary(r);
-  const ticks = monthTicks(days);
-  const xLabel = (i: number): string => days[i]?.day ?? '';
-  const col = (f: (d: DayRow) => number): Float64Array => Float64Array.from(days, f);
+  const xTicks = monthTicks(days);
+  const pointLabel = (i: number): string => days[i]?.day ?? '';
+  const values = (f: (d: DayRow) => number): [number, number][] => byIndex(Float64Array.from(days, f));
   const limitOf = (id: string): number => normById(id)?.limit ?? 0;
-  const chart = (id: string, normId: string, title: string, unit: string, f: (d: DayRow) => number): string =>
-    lineChart({ id, title, unit, series: [{ name: title, values: col(f), color: '#154273' }], limit: limitOf(normId), limitLabel: normId, xTicks: ticks, xLabel });
+  // One line per day; a norm's limit is drawn and the days over it are marked.
+  const dayChart = (o: { id: string; title: string; unit: string; name: string; color: string; f: (d: DayRow) => number; limit?: { y: number; normId: string } }): string =>
+    lineChart({
+      id: o.id, title: o.title, unit: o.unit, series: [{ name: o.name, points: values(o.f), color: o.color }], xTicks, pointLabel, height: 200,
+      limits: o.limit ? [{ y: o.limit.y, label: o.limit.normId, markOver: true }] : [],
+    });
+  const load = (id: string, normId: string, title: string, unit: string, f: (d: DayRow) => number, name = title): string =>
+    dayChart({ id, title, unit, name, color: '#154273', f, limit: { y: limitOf(normId), normId } });
   const loadCharts = [
-    chart('chart-messages-hour', 'berichtenbox.messages-per-hour', 'Letters offered, busiest hour of each day', 'letters/hour', (d) => d.maxOfferedPerHour),
-    chart('chart-messages-day', 'berichtenbox.messages-per-day', 'Letters offered per day', 'letters/day', (d) => d.offered),
-    lineChart({ id: 'chart-parking', title: 'Letters offered, busiest second of each day', unit: 'letters/s', series: [{ name: 'offered per second', values: col((d) => d.maxOfferedPerMinute / SECONDS_PER_MINUTE), color: '#154273' }], limit: limitOf('berichtenbox.parked-per-second'), limitLabel: 'berichtenbox.parked-per-second', xTicks: ticks, xLabel }),
-    chart('chart-notifications-hour', 'notificaties.per-hour', 'Notifications entering the queue, busiest hour', 'notifications/hour', (d) => d.maxNotifInPerHour),
-    chart('chart-notifications-day', 'notificaties.per-day', 'Notifications entering the queue per day', 'notifications/day', (d) => d.notifIn),
-    chart('chart-digid', 'digid.authentications-per-minute', 'DigiD authentications, busiest minute', 'authentications/min', (d) => d.maxDigidPerMinute),
-    chart('chart-machtigen', 'machtigen.transactions-per-minute', 'Machtigen transactions, busiest minute', 'transactions/min', (d) => d.maxMachtigenPerMinute),
-    chart('chart-validation', 'validatieservice.queries-per-hour', 'Validatieservice queries, busiest hour', 'queries/hour', (d) => d.maxValidationPerHour),
+    load('chart-messages-hour', 'berichtenbox.messages-per-hour', 'Letters offered, busiest hour of each day', 'letters/hour', (d) => d.maxOfferedPerHour),
+    load('chart-messages-day', 'berichtenbox.messages-per-day', 'Letters offered per day', 'letters/day', (d) => d.offered),
+    load('chart-parking', 'berichtenbox.parked-per-second', 'Letters offered, busiest second of each day', 'letters/s', (d) => d.maxOfferedPerMinute / SECONDS_PER_MINUTE, 'offered per second'),
+    load('chart-notifications-hour', 'notificaties.per-hour', 'Notifications entering the queue, busiest hour', 'notifications/hour', (d) => d.maxNotifInPerHour),
+    load('chart-notifications-day', 'notificaties.per-day', 'Notifications entering the queue per day', 'notifications/day', (d) => d.notifIn),
+    load('chart-digid', 'digid.authentications-per-minute', 'DigiD authentications, busiest minute', 'authentications/min', (d) => d.maxDigidPerMinute),
+    load('chart-machtigen', 'machtigen.transactions-per-minute', 'Machtigen transactions, busiest minute', 'transactions/min', (d) => d.maxMachtigenPerMinute),
+    load('chart-validation', 'validatieservice.queries-per-hour', 'Validatieservice queries, busiest hour', 'queries/hour', (d) => d.maxValidationPerHour),
   ];
   const queueCharts = [
-    lineChart({ id: 'chart-intake-backlog', title: 'Intake backlog (refused, awaiting redelivery), largest of the day', unit: 'letters', series: [{ name: 'intake backlog', values: col((d) => d.maxIntakeBacklog), color: '#e67e00' }], xTicks: ticks, xLabel }),
-    lineChart({ id: 'chart-admitted', title: 'Letters admitted, busiest second of the day (with redeliveries after a refusal)', unit: 'letters/s', series: [{ name: 'admitted per second', values: col((d) => d.maxAdmittedPerMinute / SECONDS_PER_MINUTE), color: '#e67e00' }], xTicks: ticks, xLabel }),
-    lineChart({ id: 'chart-parking-backlog', title: 'Parking backlog, largest of the day', unit: 'letters', series: [{ name: 'parking backlog', values: col((d) => d.maxParkingBacklog), color: '#6a3d9a' }], xTicks: ticks, xLabel }),
-    lineChart({ id: 'chart-notification-backlog', title: 'Notification backlog, largest of the day', unit: 'notifications', series: [{ name: 'notification backlog', values: col((d) => d.maxNotificationBacklog), color: '#1f78b4' }], xTicks: ticks, xLabel }),
-    lineChart({ id: 'chart-processing-delay', title: 'Longest first offering → processed, by day of offering', unit: 'hours', series: [{ name: 'processing delay', values: col((d) => d.maxProcessingDelayMin / MINUTES_PER_HOUR), color: '#33a02c' }], limit: (MAX_PROCESSING_TIME.limit * SECOND) / HOUR, limitLabel: MAX_PROCESSING_TIME.id, xTicks: ticks, xLabel }),
-    lineChart({ id: 'chart-subscription-backlog', title: 'Subscription requests waiting, largest of the day', unit: 'requests', series: [{ name: 'subscription backlog', values: col((d) => d.maxSubscriptionBacklog), color: '#a6761d' }], xTicks: ticks, xLabel }),
+    dayChart({ id: 'chart-intake-backlog', title: 'Intake backlog (refused, awaiting redelivery), largest of the day', unit: 'letters', name: 'intake backlog', color: '#e67e00', f: (d) => d.maxIntakeBacklog }),
+    dayChart({ id: 'chart-admitted', title: 'Letters admitted, busiest second of the day (with redeliveries after a refusal)', unit: 'letters/s', name: 'admitted per second', color: '#e67e00', f: (d) => d.maxAdmittedPerMinute / SECONDS_PER_MINUTE }),
+    dayChart({ id: 'chart-parking-backlog', title: 'Parking backlog, largest of the day', unit: 'letters', name: 'parking backlog', color: '#6a3d9a', f: (d) => d.maxParkingBacklog }),
+    dayChart({ id: 'chart-notification-backlog', title: 'Notification backlog, largest of the day', unit: 'notifications', name: 'notification backlog', color: '#1f78b4', f: (d) => d.maxNotificationBacklog }),
+    dayChart({ id: 'chart-processing-delay', title: 'Longest first offering → processed, by day of offering', unit: 'hours', name: 'processing delay', color: '#33a02c', f: (d) => d.maxProcessingDelayMin / MINUTES_PER_HOUR, limit: { y: (MAX_PROCESSING_TIME.limit * SECOND) / HOUR, normId: MAX_PROCESSING_TIME.id } }),
+    dayChart({ id: 'chart-subscription-backlog', title: 'Subscription requests waiting, largest of the day', unit: 'requests', name: 'subscription backlog', color: '#a6761d', f: (d) => d.maxSubscriptionBacklog }),
   ];
 
   // Heat map: per month and local hour of day, the headroom of the most loaded hour norm on the worst day.
@@ -87,9 +93,12 @@ export function htmlReport(r: ForecastResult, emitted?: EmittedScenario): string
     const cur = worst[mi]![hod]!;
     if (u > 0 && (Number.isNaN(cur) || u > cur)) { worst[mi]![hod] = u; worstNorm[mi]![hod] = HOUR_NORMS[r.hourly.worstNorm[i]!]!.id; }
   }
-  const heat = heatMap('heatmap', 'Headroom by month × hour of day (% of the most loaded hour norm, worst day of the month)', months, Array.from({ length: hoursPerDay }, (_, i) => String(i).padStart(2, '0')),
-    (ri, c) => (Number.isNaN(worst[ri]![c]!) ? Number.NaN : (1 - worst[ri]![c]!) * 100),
-    (ri, c) => Number.isNaN(worst[ri]![c]!) ? `${months[ri]} ${String(c).padStart(2, '0')}:00 no load` : `${months[ri]} ${String(c).padStart(2, '0')}:00 headroom ${pct((1 - worst[ri]![c]!) * 100)} (${worstNorm[ri]![c]})`);
+  const heat = heatMap({
+    id: 'heatmap', title: 'Headroom by month × hour of day (% of the most loaded hour norm, worst day of the month)',
+    rows: months, columns: Array.from({ length: hoursPerDay }, (_, i) => String(i).padStart(2, '0')),
+    value: (ri, c) => (Number.isNaN(worst[ri]![c]!) ? Number.NaN : (1 - worst[ri]![c]!) * 100),
+    tooltip: (ri, c) => Number.isNaN(worst[ri]![c]!) ? `${months[ri]} ${String(c).padStart(2, '0')}:00 no load` : `${months[ri]} ${String(c).padStart(2, '0')}:00 headroom ${pct((1 - worst[ri]![c]!) * 100)} (${worstNorm[ri]![c]})`,
+  });
   const scale = `<p class="scale">${[100, 50, 20, 5, -10].map((x) => `<span style="background:${headroomColor(x)}">${x < 0 ? 'over the norm' : `${x} %`}</span>`).join('')}</p>`;
 
   const worstRows = r.worstHours.map((w) => `<tr><td>${escapeHtml(localTime(w.start))}</td><td class="n">${w.utilisationPct.toFixed(1)} %</td><td class="n">${pct(100 - w.utilisationPct)}</td><td><code>${escapeHtml(w.normId)}</code></td></tr>`).join('');
@@ -120,7 +129,7 @@ ${a.unmatched.length ? `<p>Not compared:</p><ul>${a.unmatched.slice(0, 100).map(
   const contributors = peakContributors(r).map((p) => `<tr class="${breaches.some((b) => b.normId === p.normId) ? 'fail' : 'pass'}"><td><code>${escapeHtml(p.normId)}</code></td><td>${escapeHtml(localTime(p.from))} – ${escapeHtml(localTime(p.to).slice(-5))}</td><td>${p.contributors.map((c) => `${escapeHtml(c.naam)} <small>${c.oin}</small> ${num(c.amount)} (${c.sharePct.toFixed(1)} %)`).join('<br>')}</td></tr>`).join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>bbsim forecast — ${escapeHtml(r.forecast.file)}</title><style>${CSS}</style></head>
+<title>bbsim forecast — ${escapeHtml(r.forecast.file)}</title><style>${CSS}${CHART_CSS}</style></head>
 <body><header><h1>Capacity forecast: ${escapeHtml(r.forecast.file)}</h1>
 <p>${r.forecast.months[0]} to ${r.forecast.months[r.forecast.months.length - 1]} (${r.forecast.months.length} months, ${num(r.horizon.minutes)} minutes), ${r.forecast.afnemers.length} afnemers, Europe/Amsterdam. <span class="badge ${r.breached ? 'fail' : 'pass'}" id="verdict">${r.breached ? 'norms breached' : 'every norm holds'}</span></p></header>
 <main>

@@ -1,5 +1,6 @@
+import { num } from '../report/format.ts';
 import type { EmittedScenario } from './emit-scenario.ts';
-import { duration, localTime, num, pct } from './format.ts';
+import { duration, localTime, pct } from './format.ts';
 import { peakContributors } from './peak-contributors.ts';
 import { queueSummary } from './queue-summary.ts';
 import type { ForecastResult } from './run-forecast.ts';

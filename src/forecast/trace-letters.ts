@@ -1,7 +1,8 @@
 import { MINUTE } from '../clock/index.ts';
+import { num } from '../report/format.ts';
 import type { Horizon } from './horizon.ts';
 import { EPS, departureTime } from './fifo-curves.ts';
-import { localTime, localTimeSince, num } from './format.ts';
+import { localTime, localTimeSince } from './format.ts';
 import type { QueueCurves } from './simulate-queues.ts';
 
 /** Where the letters offered in one minute are when: admitted, parked (processed), notified. */

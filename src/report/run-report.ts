@@ -1,7 +1,8 @@
 import { NORMS } from '../norms/index.ts';
 import type { RunSummary, TimelinePoint } from '../run/summary.ts';
 import type { VerdictRow } from '../run/verdict.ts';
-import { CHART_CSS, escapeHtml, formatNumber, lineChart, type Series } from './svg-chart.ts';
+import { escapeHtml, num } from './format.ts';
+import { CHART_CSS, lineChart, type Series } from './svg-chart.ts';
 
 const STATUS_TEXT = { pass: 'PASS', fail: 'FAIL', 'not-measured': 'n/a' } as const;
 
@@ -24,7 +25,7 @@ function bucketWidth(timeline: readonly TimelinePoint[]): number {
 }
 
 function verdictTableHtml(rows: readonly VerdictRow[]): string {
-  const fmt = (x: number | undefined): string => (x === undefined ? '—' : formatNumber(x));
+  const fmt = (x: number | undefined): string => (x === undefined ? '—' : num(x));
   const body = rows.map((r) => `<tr class="${r.status}" data-norm="${escapeHtml(r.normId)}">
 <td>${escapeHtml(r.normId)}<div class="title">${escapeHtml(r.title)}</div></td><td class="num">${escapeHtml(`${r.limit} ${r.unit}`)}</td>
 <td class="num" data-measured="${r.measured ?? ''}">${fmt(r.measured)}</td><td class="num">${fmt(r.margin)}</td>
@@ -51,17 +52,17 @@ export function renderRunReport(summary: RunSummary, rows: readonly VerdictRow[]
       { name: 'max', points: points.map((p) => [p.t, p.max]), dashed: true },
     ];
     return lineChart({
-      title: `${service}: latency over time`, xLabel: 'wall time since start (s)', yLabel: 'ms', series,
-      rules: norms.map((n) => ({ y: n.limit, label: `${n.id} p${String(n.statistic)} < ${n.limit} ms` })),
+      title: `${service}: latency over time`, xLabel: 'wall time since start (s)', unit: 'ms', series,
+      limits: norms.map((n) => ({ y: n.limit, label: `${n.id} p${String(n.statistic)} <` })),
     });
   });
   const throughput = lineChart({
-    title: 'Throughput per service', xLabel: 'wall time since start (s)', yLabel: 'requests / s',
-    series: [...services.entries()].map(([service, points]) => ({ name: service, points: points.map((p) => [p.t, p.requests / width] as const) })),
+    title: 'Throughput per service', xLabel: 'wall time since start (s)', unit: 'requests/s',
+    series: [...services.entries()].map(([service, points]) => ({ name: service, points: points.map((p) => [p.t, p.requests / width] as const) })), legend: true,
   });
   const failures = lineChart({
-    title: 'Failed requests per service (status ≥ 400 or no answer)', xLabel: 'wall time since start (s)', yLabel: 'failed / s',
-    series: [...services.entries()].map(([service, points]) => ({ name: service, points: points.map((p) => [p.t, p.failed / width] as const) })),
+    title: 'Failed requests per service (status ≥ 400 or no answer)', xLabel: 'wall time since start (s)', unit: 'failed/s',
+    series: [...services.entries()].map(([service, points]) => ({ name: service, points: points.map((p) => [p.t, p.failed / width] as const) })), legend: true,
   });
   const holds = rows.every((r) => r.status !== 'fail');
   const failed = rows.filter((r) => r.status === 'fail').map((r) => r.normId);
@@ -69,7 +70,7 @@ export function renderRunReport(summary: RunSummary, rows: readonly VerdictRow[]
   const context: [string, string][] = [
     ['scenario', summary.scenario], ['run', summary.runId], ['engine', summary.engine], ['target', summary.target],
     ['sim clock speed', String(summary.speed)], ['wall seconds', summary.seconds.toFixed(1)],
-    ['requests', reqs ? `${formatNumber(reqs['count'] ?? 0)} (${(reqs['rate'] ?? 0).toFixed(1)}/s)` : '—'],
+    ['requests', reqs ? `${num(reqs['count'] ?? 0)} (${(reqs['rate'] ?? 0).toFixed(1)}/s)` : '—'],
     ['dropped iterations', String(summary.k6.metrics['dropped_iterations']?.values['count'] ?? 0)],
   ];
   return `<!doctype html>

@@ -1,5 +1,9 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus } from 'node:os';
+import { promisify } from 'node:util';
+import { LatencyHistogram } from '../engine/histogram.ts';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { generateDefaultK6Script } from '../k6gen/index.ts';
@@ -8,7 +12,8 @@ import { buildMock } from '../mock/app.ts';
 import type { Scenario } from '../scenario/index.ts';
 import { renderRunReport } from '../report/run-report.ts';
 import { junitXml } from './junit.ts';
-import type { EngineName, RunSummary, TimelinePoint } from './summary.ts';
+import type { EncodedHistogram, EngineName, RunContext, RunErrors, RunSummary, TimelinePoint } from './summary.ts';
+import { readK6Csv } from './k6-csv.ts';
 import { timelineFromK6 } from './timeline.ts';
 import { allHold, verdictRows, type K6Summary, type ServerFigures, type VerdictRow } from './verdict.ts';
 
@@ -19,6 +24,8 @@ export interface RunOptions {
   /** Parent folder of the run folder (results/). */
   readonly outDir: string;
   readonly k6Path: string;
+  /** The run's folder name under outDir (default <scenario>-<timestamp>). */
+  readonly runId?: string;
   /** 'k6' (default): the generated script with the set-up's k6; 'native': the in-process engine (src/engine). */
   readonly engine?: EngineName;
   /** Progress and k6's own output. */
@@ -76,7 +83,17 @@ function runK6(k6: string, args: readonly string[], log: (l: string) => void): P
   });
 }
 
-type Measured = { readonly k6: K6Summary; readonly timeline: readonly TimelinePoint[] } | { readonly error: string };
+type Histograms = NonNullable<RunSummary['histograms']>;
+type Measured = {
+  readonly k6: K6Summary;
+  readonly timeline: readonly TimelinePoint[];
+  readonly histograms?: Histograms;
+  readonly errors?: RunErrors;
+  readonly k6Version?: string;
+} | { readonly error: string };
+
+const encodeAll = (m: ReadonlyMap<string, LatencyHistogram>): Record<string, EncodedHistogram> =>
+  Object.fromEntries([...m.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, h]) => [k, h.encode()]));
 
 /** k6 runs the generated script; its summary carries the timeline buckets (see timelineFromK6). */
 async function runWithK6(k6Path: string, script: string, dir: string, base: string, log: (l: string) => void): Promise<Measured> {
@@ -84,18 +101,31 @@ async function runWithK6(k6Path: string, script: string, dir: string, base: stri
   log(`running k6 on ${script} against ${base}`);
   // BBSIM_T0: when this command started, so the script can report the time to its first request.
   const t0 = Math.round(performance.timeOrigin);
-  const code = await runK6(k6Path, ['run', '--no-usage-report', '-e', `BASE_URL=${base}`, '-e', `SUMMARY_PATH=${summaryPath}`, '-e', `BBSIM_T0=${t0}`, script], log);
+  // Every request's duration goes to a gzipped CSV, read back into HDR histograms and then deleted.
+  const samples = join(dir, 'k6-samples.csv.gz');
+  const code = await runK6(k6Path, ['run', '--no-usage-report', '--out', `csv=${samples}`, '-e', `BASE_URL=${base}`, '-e', `SUMMARY_PATH=${summaryPath}`, '-e', `BBSIM_T0=${t0}`, script], log);
   // 99: k6 ran and a threshold failed — the verdict says which; anything else is "could not run".
   if ((code !== 0 && code !== 99) || !existsSync(summaryPath)) return { error: `k6 exited with ${code} and no summary at ${summaryPath}` };
   const raw = JSON.parse(readFileSync(summaryPath, 'utf8')) as { k6: K6Summary; bucketSeconds?: number };
-  return timelineFromK6(raw.k6, raw.bucketSeconds ?? 1);
+  const { byService, byFlow, errors } = await readK6Csv(samples);
+  rmSync(samples, { force: true });
+  return { ...timelineFromK6(raw.k6, raw.bucketSeconds ?? 1), histograms: { service: encodeAll(byService), flow: encodeAll(byFlow) }, errors, ...(await k6Version(k6Path)) };
+}
+
+async function k6Version(k6Path: string): Promise<{ k6Version?: string }> {
+  try {
+    const { stdout } = await promisify(execFile)(k6Path, ['version'], { encoding: 'utf8' });
+    return { k6Version: stdout.trim().split('\n')[0] ?? stdout.trim() };
+  } catch {
+    return {};
+  }
 }
 
 /** The native engine (src/engine) runs the same flows in-process and reports in k6's summary shape. */
 async function runWithNative(scenario: Scenario, base: string, log: (l: string) => void): Promise<Measured> {
   try {
     const r = await runNative(scenario, { base, log, commandStartedAt: Math.round(performance.timeOrigin) });
-    return { k6: r.k6, timeline: r.timeline };
+    return { k6: r.k6, timeline: r.timeline, histograms: r.histograms };
   } catch (err) {
     return { error: `native engine: ${(err as Error).message}` };
   }
@@ -108,7 +138,7 @@ async function runWithNative(scenario: Scenario, base: string, log: (l: string) 
  */
 export async function runScenario(opts: RunOptions): Promise<RunResult> {
   const { scenario, log } = opts;
-  const runId = `${scenario.name}-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  const runId = opts.runId ?? `${scenario.name}-${new Date().toISOString().replace(/[:.]/g, '-')}`;
   const dir = join(opts.outDir, runId);
   mkdirSync(dir, { recursive: true });
   const script = join(dir, `${scenario.name}.js`);
@@ -127,12 +157,18 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     const measured = engine === 'native' ? await runWithNative(scenario, base, log) : await runWithK6(opts.k6Path, script, dir, base, log);
     if ('error' in measured) return { runId, dir, rows: [], exitCode: 2, error: measured.error };
     const { timeline, k6 } = measured;
+    const context: RunContext = {
+      scenarioHash: scenarioHash(scenario), bbsimVersion: BBSIM_VERSION, ...(measured.k6Version ? { k6Version: measured.k6Version } : {}),
+      node: process.version, cores: availableParallelism(), cpuModel: cpus()[0]?.model ?? 'unknown', speed: scenario.clock.speed, startedAt: new Date(performance.timeOrigin).toISOString(),
+    };
     const server = await serverFigures(base);
     const rows = verdictRows(scenario.norms, k6, server);
     const writeStart = performance.now();
     const summary: RunSummary = {
       scenario: scenario.name, runId, engine, target: opts.target ?? 'mock', speed: scenario.clock.speed,
-      seconds: (writeStart - started) / 1000, k6, timeline, server,
+      seconds: (writeStart - started) / 1000, k6, timeline, server, context,
+      ...(measured.histograms ? { histograms: measured.histograms } : {}),
+      ...(measured.errors ? { errors: measured.errors } : {}),
     };
     writeResults(dir, summary, rows);
     const writeMs = performance.now() - writeStart;
@@ -147,6 +183,14 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   } finally {
     await mock?.close();
   }
+}
+
+export const BBSIM_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** A scenario's fingerprint: runs of the same hash ran the same load (comparisons warn otherwise). */
+export function scenarioHash(s: Scenario): string {
+  const { name, load, flows, data, clock, norms } = s;
+  return createHash('sha256').update(JSON.stringify({ name, load, flows, data: data ?? null, clock, norms })).digest('hex').slice(0, 16);
 }
 
 /** summary.json, verdict.json, junit.xml and report.html: everything a run leaves behind. */

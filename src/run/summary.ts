@@ -18,6 +18,34 @@ export interface TimelinePoint {
 
 export type EngineName = 'k6' | 'native';
 
+/** Failed requests by HTTP status ('0': no answer) and by the load generator's error code. */
+export interface RunErrors {
+  readonly byStatus: Readonly<Record<string, number>>;
+  readonly byCode: Readonly<Record<string, number>>;
+}
+
+/** A latency histogram as stored: HDR (µs, compressed base64) plus the exact count, sum, min and max (ms). */
+export interface EncodedHistogram {
+  readonly hdr: string;
+  readonly count: number;
+  readonly sum: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+/** What a comparison must know about where a run came from, to tell like from unlike. */
+export interface RunContext {
+  /** sha256 of the scenario as validated (load, flows, data, clock, norms). */
+  readonly scenarioHash: string;
+  readonly bbsimVersion: string;
+  readonly k6Version?: string;
+  readonly node: string;
+  readonly cores: number;
+  readonly cpuModel: string;
+  readonly speed: number;
+  readonly startedAt: string;
+}
+
 /**
  * What `results/<run-id>/summary.json` holds, whichever engine ran. `k6` is k6's own end-of-test
  * summary or the native engine's figures in the same shape (metric names such as
@@ -35,4 +63,11 @@ export interface RunSummary {
   readonly k6: K6Summary;
   readonly timeline: readonly TimelinePoint[];
   readonly server: ServerFigures & Record<string, unknown>;
+  /** Full latency histograms of every request, per service and per `flow:service` (wall ms). */
+  readonly histograms?: {
+    readonly service: Readonly<Record<string, EncodedHistogram>>;
+    readonly flow: Readonly<Record<string, EncodedHistogram>>;
+  };
+  readonly errors?: RunErrors;
+  readonly context?: RunContext;
 }

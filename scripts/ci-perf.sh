@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The performance job of a pipeline, in one script (examples/ci/ calls it; so does a test):
+#   1. set up bbsim (npm packages, k6 built once and cached in $BBSIM_CACHE),
+#   2. run a scenario n times against the mock (or $BBSIM_TARGET, a service started by the job),
+#   3. compare with the committed baseline; with none yet, save this run as the baseline,
+#   4. leave junit.xml files, report.html, compare.html and compare.md under $BBSIM_OUT.
+# Exit: 0 no regression (or a new baseline), 1 a regression, 2 could not run.
+# Settings (environment):
+#   BBSIM_SCENARIO   scenario name (scenarios/<name>.ts)             default smoke
+#   BBSIM_SCENARIOS  scenario folder                                  default scenarios
+#   BBSIM_REPEAT     runs per job (compare needs >= 2 to see jitter)  default 3
+#   BBSIM_BASELINE   baseline folder                                  default results/baselines/<scenario>
+#   BBSIM_OUT        where results go (publish it as an artifact)     default results/ci
+#   BBSIM_TARGET     base URL of a service under test (loopback)      default: start the mock
+#   BBSIM_BUDGETS    extra --budget values, space separated, e.g. "p99=10%,5ms error-rate=1pp"
+#   BBSIM_FAIL_ON_BREACH  1: a breached norm fails the job too         default 0
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+SCENARIO="${BBSIM_SCENARIO:-smoke}"
+SCENARIOS="${BBSIM_SCENARIOS:-scenarios}"
+REPEAT="${BBSIM_REPEAT:-3}"
+BASELINE="${BBSIM_BASELINE:-results/baselines/$SCENARIO}"
+OUT="${BBSIM_OUT:-results/ci}"
+log() { printf '[ci-perf] %s\n' "$*"; }
+
+BBSIM_NO_BROWSER=1 bash scripts/setup || { log "set-up failed"; exit 2; }
+mkdir -p "$OUT"
+target_args=()
+[ -n "${BBSIM_TARGET:-}" ] && target_args=(--target "$BBSIM_TARGET")
+
+log "running $SCENARIO $REPEAT times"
+node bin/bbsim.js run "$SCENARIO" --scenarios "$SCENARIOS" --repeat "$REPEAT" --out "$OUT/runs" "${target_args[@]}" | tee "$OUT/run.log"
+run_rc=${PIPESTATUS[0]}
+if [ "$run_rc" -eq 2 ]; then log "the scenario could not run"; exit 2; fi
+run_dir=$(sed -n 's/^[0-9]* of [0-9]* runs in \(.*\) (runs.json)$/\1/p' "$OUT/run.log" | tail -1)
+[ -n "$run_dir" ] || { log "no run folder in the output"; exit 2; }
+
+if [ ! -f "$BASELINE/runs.json" ]; then
+  log "no baseline at $BASELINE: saving this run as the baseline (commit it)"
+  node bin/bbsim.js baseline save "$run_dir" --name "$(basename "$BASELINE")" --dir "$(dirname "$BASELINE")" || exit 2
+  exit 0
+fi
+
+budget_args=()
+for b in ${BBSIM_BUDGETS:-}; do budget_args+=(--budget "$b"); done
+node bin/bbsim.js compare "$BASELINE" "$run_dir" --out "$OUT/compare" "${budget_args[@]}"
+compare_rc=$?
+[ "$compare_rc" -eq 2 ] && { log "could not compare"; exit 2; }
+if [ "$compare_rc" -eq 1 ]; then log "regression against $BASELINE (see $OUT/compare/compare.md)"; exit 1; fi
+if [ "$run_rc" -eq 1 ] && [ "${BBSIM_FAIL_ON_BREACH:-0}" = "1" ]; then log "a norm is breached"; exit 1; fi
+log "no regression against $BASELINE"
+exit 0
