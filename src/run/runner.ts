@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { promisify } from 'node:util';
-import { LatencyHistogram } from '../engine/histogram.ts';
+import type { LatencyHistogram } from '../engine/histogram.ts';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { generateDefaultK6Script } from '../k6gen/index.ts';
