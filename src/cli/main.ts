@@ -7,6 +7,7 @@ import { rehearseCommand } from './rehearse-command.ts';
 import { forecastCommand } from './forecast-command.ts';
 import { baselineCommand } from './baseline-command.ts';
 import { compareCommand } from './compare-command.ts';
+import { reportCommand } from './report-command.ts';
 
 const program = new Command();
 program
@@ -25,6 +26,7 @@ rehearseCommand(program);
 forecastCommand(program);
 baselineCommand(program);
 compareCommand(program);
+reportCommand(program);
 
 try {
   await program.parseAsync(process.argv);

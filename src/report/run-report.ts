@@ -1,8 +1,11 @@
 import { NORMS } from '../norms/index.ts';
 import type { RunSummary, TimelinePoint } from '../run/summary.ts';
+import { coarsenTimeline } from '../run/timeline.ts';
 import type { VerdictRow } from '../run/verdict.ts';
 import { escapeHtml, num } from './format.ts';
 import { CHART_CSS, lineChart, type Series } from './svg-chart.ts';
+
+const CHART_POINTS = 300;
 
 const STATUS_TEXT = { pass: 'PASS', fail: 'FAIL', 'not-measured': 'n/a' } as const;
 
@@ -41,8 +44,10 @@ function verdictTableHtml(rows: readonly VerdictRow[]): string {
  * the run's context. Inline SVG and CSS only: it opens offline, from a CI artifact or an e-mail.
  */
 export function renderRunReport(summary: RunSummary, rows: readonly VerdictRow[]): string {
-  const services = byService(summary.timeline);
-  const width = bucketWidth(summary.timeline);
+  // Long runs are drawn with at most CHART_POINTS points per line (keeps an hour's page small).
+  const { timeline, factor } = coarsenTimeline(summary.timeline, CHART_POINTS);
+  const services = byService(timeline);
+  const width = bucketWidth(summary.timeline) * factor;
   const latencyCharts = [...services.entries()].map(([service, points]) => {
     const norms = NORMS.filter((n) => n.service === service && n.quantity === 'latency' && n.unit === 'ms' && typeof n.statistic === 'number' && n.statistic < 100);
     const series: Series[] = [

@@ -34,3 +34,30 @@ export function timelineFromK6(summary: K6Summary, bucketSeconds: number): { tim
     .sort((a, b) => a.t - b.t || a.service.localeCompare(b.service));
   return { timeline, k6: { ...summary, metrics } };
 }
+
+/**
+ * At most `maxPoints` points per service, for charts of long runs (a native-engine hour has 3,600):
+ * `factor` consecutive buckets merge into one — requests and failures add up, max is the max, and
+ * the percentiles are averaged weighted by requests (a chart's approximation; comparisons use the
+ * histograms). Returns the points and the factor (the merged bucket is factor × as wide).
+ */
+export function coarsenTimeline(timeline: readonly TimelinePoint[], maxPoints: number): { timeline: TimelinePoint[]; factor: number } {
+  const ts = [...new Set(timeline.map((p) => p.t))].sort((a, b) => a - b);
+  const factor = Math.max(1, Math.ceil(ts.length / maxPoints));
+  if (factor === 1) return { timeline: [...timeline], factor };
+  const groupOf = new Map(ts.map((t, i) => [t, Math.floor(i / factor)]));
+  const groups = new Map<string, TimelinePoint[]>();
+  for (const p of timeline) {
+    const key = `${groupOf.get(p.t)}/${p.service}`;
+    (groups.get(key) ?? groups.set(key, []).get(key)!).push(p);
+  }
+  const merged = [...groups.values()].map((ps) => {
+    const requests = ps.reduce((a, p) => a + p.requests, 0);
+    const w = (f: (p: TimelinePoint) => number): number => (requests > 0 ? ps.reduce((a, p) => a + f(p) * p.requests, 0) / requests : 0);
+    return {
+      t: ps[0]!.t, service: ps[0]!.service, requests, failed: ps.reduce((a, p) => a + p.failed, 0),
+      p50: w((p) => p.p50), p95: w((p) => p.p95), p99: w((p) => p.p99), max: Math.max(...ps.map((p) => p.max)),
+    };
+  });
+  return { timeline: merged.sort((a, b) => a.t - b.t || a.service.localeCompare(b.service)), factor };
+}
