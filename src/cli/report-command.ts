@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { loadRuns, RunsError } from '../compare/index.ts';
+import type { RunsError } from '../compare/index.ts';
+import { loadRuns } from '../compare/index.ts';
 import { renderRunReport } from '../report/run-report.ts';
 
 /** Debian's chromium by default (scripts/setup installs it); CHROMIUM_PATH overrides. */
