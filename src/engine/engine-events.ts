@@ -1,4 +1,4 @@
-import type { EncodedHistogram, TimelinePoint } from '../run/summary.ts';
+import type { EncodedHistogram, RunErrors, TimelinePoint } from '../run/summary.ts';
 import type { TrendValues } from './histogram.ts';
 import type { NativeK6Summary } from './k6-summary.ts';
 
@@ -57,6 +57,8 @@ export interface EngineResult {
   /** One point per wall second per service with requests in that second (latency from the intended time). */
   readonly timeline: readonly TimelinePoint[];
   /** Full histograms per service and per `flow:service` (the form runs keep for bbsim compare). */
+  /** Failed requests by status and by the client's error. */
+  readonly failures: RunErrors;
   readonly histograms: { readonly service: Readonly<Record<string, EncodedHistogram>>; readonly flow: Readonly<Record<string, EncodedHistogram>> };
   /** Arrivals the plan held. */
   readonly scheduled: number;

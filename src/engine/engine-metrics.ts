@@ -67,6 +67,18 @@ export class EngineMetrics {
     return f;
   }
 
+  /** Failed requests by status ('0': no answer) and by the client's error (the first words of its message). */
+  readonly failedByStatus = new Map<string, number>();
+  readonly failedByError = new Map<string, number>();
+
+  failedStatus(status: number, error: string | undefined): void {
+    this.failedByStatus.set(String(status), (this.failedByStatus.get(String(status)) ?? 0) + 1);
+    if (error !== undefined) {
+      const key = error.split(/[:(]/)[0]!.trim().slice(0, 60) || 'error';
+      this.failedByError.set(key, (this.failedByError.get(key) ?? 0) + 1);
+    }
+  }
+
   /** One answered (or failed) request: intended and end are performance.now() instants. */
   request(tags: RequestTags, intended: number, end: number, serviceMs: number, failed: boolean): void {
     let byFlow = this.#series.get(tags.service);

@@ -290,6 +290,7 @@ export class NativeEngine extends EventEmitter<EngineEvents> {
     const end = performance.now();
     const failed = res.status === 0 || res.status >= 400;
     metrics.request(tags, intended, end, res.serviceMs, failed);
+    if (failed) metrics.failedStatus(res.status, res.error);
     if (this.listenerCount('request') > 0) {
       this.emit('request', { service: tags.service, flow: tags.flow, status: res.status, failed, latencyMs: end - intended, serviceMs: res.serviceMs, ...(res.error !== undefined ? { error: res.error } : {}) });
     }
@@ -388,6 +389,7 @@ export class NativeEngine extends EventEmitter<EngineEvents> {
       k6: k6Summary(m, durationMs),
       timeline: this.#timeline,
       histograms: histogramsOf(m),
+      failures: { byStatus: Object.fromEntries(m.failedByStatus), byCode: Object.fromEntries(m.failedByError) },
       scheduled,
       dropped: m.dropped,
       iterations: m.iterations,

@@ -125,7 +125,7 @@ async function k6Version(k6Path: string): Promise<{ k6Version?: string }> {
 async function runWithNative(scenario: Scenario, base: string, log: (l: string) => void): Promise<Measured> {
   try {
     const r = await runNative(scenario, { base, log, commandStartedAt: Math.round(performance.timeOrigin) });
-    return { k6: r.k6, timeline: r.timeline, histograms: r.histograms };
+    return { k6: r.k6, timeline: r.timeline, histograms: r.histograms, errors: r.failures };
   } catch (err) {
     return { error: `native engine: ${(err as Error).message}` };
   }
