@@ -87,7 +87,7 @@ async function probe(base: string, path: string, headers: Record<string, string>
 }
 
 async function k6Ceiling(): Promise<void> {
-  const rates = quick ? [1000, 3000] : [1000, 2000, 3000, 4000, 5000];
+  const rates = quick ? [1000, 3000] : [2000, 4000, 6000, 8000, 10_000, 12_000];
   const seconds = quick ? 4 : 8;
   const mock = await startChild({ name: 'mock', cwd: ROOT, nodeArgs: ['bin/bbsim.js', 'mock', '--port', '0', '--db', join(tmp, 'ceiling.db')] });
   const hello = await startChild({ name: 'hello', cwd: ROOT, nodeArgs: ['bin/run-ts.js', 'bench/mock-intake/hello-server.ts'] });
