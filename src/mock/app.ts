@@ -43,8 +43,13 @@ export interface MockDependencies {
  */
 export async function buildMock(configInput: MockConfig | MockConfigInput = {}, deps: MockDependencies = {}): Promise<FastifyInstance> {
   const config = isLoadedMockConfig(configInput) ? configInput : loadMockConfig(configInput);
-  const clock = deps.clock ?? new SimClock({ speed: config.clock.speed, ...(config.clock.start !== undefined ? { start: config.clock.start } : {}) });
   const store = deps.store ?? openSqliteStore(config.db !== undefined ? { path: config.db } : {});
+  // A database remembers its sim time: restarted on it, the clock continues (never runs backwards,
+  // which would make parked letters wait and fresh AanmaakDatums look like the future).
+  const resumed = deps.clock ? undefined : await store.lastSimTime();
+  const configuredStart = config.clock.start ?? Date.now();
+  const start = resumed !== undefined && resumed > configuredStart ? resumed : config.clock.start;
+  const clock = deps.clock ?? new SimClock({ speed: config.clock.speed, ...(start !== undefined ? { start } : {}) });
   const population = createPopulation({ seed: config.seed, ...config.population });
   const planNotification = createNotificationPlanner({ perHour: config.capacity.notificationsPerHour, perDay: config.capacity.notificationsPerDay });
   const afnemers = new Map<string, KnownAfnemer>(config.afnemers.map((a) => [a.oin, { oin: a.oin, naam: a.naam, berichtTypes: new Set(a.berichtTypes) }]));
@@ -108,10 +113,17 @@ export async function buildMock(configInput: MockConfig | MockConfigInput = {}, 
     processDue().catch((err: unknown) => app.log.error({ err }, 'processing pass failed'));
   }, config.workerIntervalMs);
   worker.unref();
+  // The sim time is saved once a wall second (one small commit), and on close.
+  const clockSaver = setInterval(() => {
+    store.saveSimTime(clock.now()).catch((err: unknown) => app.log.error({ err }, 'saving the sim time failed'));
+  }, 1000);
+  clockSaver.unref();
 
   app.addHook('onClose', async () => {
     clearInterval(worker);
+    clearInterval(clockSaver);
     await running?.catch(() => undefined);
+    await store.saveSimTime(clock.now()).catch(() => undefined);
     await store.close();
   });
   return app;

@@ -576,6 +576,17 @@ export class SqliteStore implements Store {
     };
   }
 
+  async lastSimTime(): Promise<number | undefined> {
+    const saved = this.jsonState<number | null>('simClock', null);
+    const received = this.db.prepare('SELECT max(received_at) FROM deliveries').pluck().get() as number | null;
+    const latest = Math.max(saved ?? Number.NEGATIVE_INFINITY, received ?? Number.NEGATIVE_INFINITY);
+    return Number.isFinite(latest) ? latest : undefined;
+  }
+
+  async saveSimTime(simNow: number): Promise<void> {
+    this.s.setState.run('simClock', JSON.stringify(Math.round(simNow)));
+  }
+
   async countLetters(): Promise<number> {
     return this.s.countLetters.get() as number;
   }

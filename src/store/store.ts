@@ -58,6 +58,12 @@ export interface Store {
    * went out (notify_at), for the 125,000/h and 3,000,000/day norms. A full scan: for reports, not hot paths.
    */
   notificationPeaks(): Promise<NotificationPeaks>;
+  /**
+   * The latest sim instant this database has seen: the saved clock, or a later delivery. A mock
+   * restarted on the same database continues from here, so its clock never runs backwards.
+   */
+  lastSimTime(): Promise<number | undefined>;
+  saveSimTime(simNow: number): Promise<void>;
   /** Counts for tests and reconciliation. */
   countLetters(): Promise<number>;
   /** Closes the database; pending work is committed or rolled back first. */
