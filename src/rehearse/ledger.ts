@@ -11,7 +11,8 @@
  * except that a Verwerkt answer always wins (the letter is in the Berichtenbox, whatever an earlier
  * attempt said).
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openDurableDatabase } from '../store/open-database.ts';
 import type { VerwerkingsCode } from '../berichten/index.ts';
 import type { InputFile, InputLetter, LetterSource } from './input-types.ts';
 
@@ -120,17 +121,7 @@ export class Ledger {
 
   constructor(path: string) {
     this.path = path;
-    const db = new Database(path);
-    try {
-      db.pragma('journal_mode = WAL');
-      // FULL: a committed step survives a power cut too, not only a killed process.
-      db.pragma('synchronous = FULL');
-      db.pragma('busy_timeout = 10000');
-      migrate(db);
-    } catch (err) {
-      db.close();
-      throw err;
-    }
+    const db = openDurableDatabase(path, migrate);
     this.db = db;
     this.st = prepare(db);
   }

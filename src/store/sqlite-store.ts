@@ -1,11 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { stadiumOf } from '../berichten/codes.ts';
 import type { VerwerkingsCode } from '../berichten/codes.ts';
 import type { LetterOutcome, VerwerkResponse } from '../berichten/types.ts';
 import { migrate } from './migrations.ts';
+import { openDurableDatabase } from './open-database.ts';
 import { startCheckpointer, type Checkpointer } from './checkpointer.ts';
 import type {
   BijlageContent, DeliveryInput, DeliveryResult, DeliveryView, IntakeStats, LetterPage, LetterQuery, LetterSummary, LetterView,
@@ -168,24 +169,16 @@ export class SqliteStore implements Store {
 
   constructor(path: string) {
     this.path = path;
-    const db = new Database(path);
-    try {
-      db.pragma('journal_mode = WAL');
-      // FULL: a commit is on disk before deliver resolves (RPO 0). In WAL mode that is one fsync per transaction.
-      db.pragma('synchronous = FULL');
-      db.pragma('foreign_keys = ON');
-      db.pragma('busy_timeout = 10000');
+    const db = openDurableDatabase(path, (d) => {
+      d.pragma('foreign_keys = ON');
       // A larger page cache keeps the random-GUID indexes in memory during bulk intake.
-      db.pragma('cache_size = -65536');
+      d.pragma('cache_size = -65536');
       // Random-key indexes dirty many pages per commit; checkpointing every 4 MB (the default)
       // rewrote each of them after nearly every commit. A background checkpointer keeps up instead;
       // this threshold is only the safety net (measured: 16k → 27k letters/s at 300k letters).
-      db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
-      migrate(db);
-    } catch (err) {
-      db.close();
-      throw err;
-    }
+      d.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+      migrate(d);
+    });
     this.db = db;
     this.checkpointer = startCheckpointer(path, CHECKPOINT_INTERVAL_MS);
     this.s = prepareStatements(db);
