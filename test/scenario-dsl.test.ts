@@ -57,6 +57,17 @@ describe('scenario DSL', () => {
     }
   });
 
+  it('expected breaches must be norms the scenario checks; a subscription mix names real kinds', () => {
+    expect(defineScenario({ ...base, expectBreaches: [DIGID_AUTHENTICATIONS_PER_MINUTE.id] }).expectBreaches).toEqual([DIGID_AUTHENTICATIONS_PER_MINUTE.id]);
+    expect(defineScenario(base).expectBreaches).toEqual([]);
+    expect(() => defineScenario({ ...base, expectBreaches: [MESSAGES_PER_HOUR.id] }))
+      .toThrow(`expectBreaches[0]: "${MESSAGES_PER_HOUR.id}" is not one of the norms this scenario checks`);
+    const sub: ScenarioInput = { ...base, flows: [{ flow: 'subscription-request' }] };
+    expect(defineScenario({ ...sub, data: { subscriptionMix: { alles: 1, mutatiebasis: 2 } } }).data?.subscriptionMix).toEqual({ alles: 1, mutatiebasis: 2 });
+    expect(() => defineScenario({ ...sub, data: { subscriptionMix: { alles: 0 } } })).toThrow('data.subscriptionMix: at least one kind with a weight > 0');
+    expect(() => defineScenario({ ...sub, data: { subscriptionMix: { everything: 1 } as never } })).toThrow('data.subscriptionMix.everything: not a kind of request (alles, bsn-lijst, mutatiebasis)');
+  });
+
   it('sim durations in k6 syntax', () => {
     expect(parseDuration('1h30m')).toBe(5_400_000);
     expect(parseDuration('90s')).toBe(90_000);
