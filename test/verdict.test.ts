@@ -58,3 +58,32 @@ describe('capacity norms in the verdict', () => {
     expect(ok[0]).toMatchObject({ status: 'pass', margin: 1000 });
   });
 });
+
+describe('server-side norms in the verdict', () => {
+  it('intake, parking, notifications and subscriptions are judged from the mock\'s busiest windows; static norms say why not', () => {
+    const server = {
+      status: {
+        intake: { peakOffered: { perMinute: 4200, perParkingWindow: 21_000, parkingWindowSeconds: 300, perHour: 151_000, perDay: 400_000 }, maxParkingDelayMs: 240_000, maxProcessingDelayMs: 300_000 },
+        notifications: { maxDelayMs: 3_600_000, carriedOverByDay: { '2026-11-17': 22_000 }, peaks: { enqueuedPerHour: 147_000, enqueuedPerDay: 160_000 } },
+      },
+      abonnementservice: { kinds: { alles: { maxLeadTimeMs: 60_000, night: { peakOffered: 180 } }, 'bsn-lijst': { maxLeadTimeMs: 0, maxPlannedLeadTimeMs: 20 * 3_600_000, night: { peakOffered: 184 } } } },
+    };
+    const ids = ['berichtenbox.messages-per-hour', 'berichtenbox.messages-per-day', 'berichtenbox.parked-per-second', 'berichtenbox.max-processing-time',
+      'notificaties.per-hour', 'notificaties.per-day', 'abonnementservice.night-alles', 'abonnementservice.night-bsn-lijst', 'abonnementservice.lead-time', 'berichtenbox.suppliers'];
+    const rows = Object.fromEntries(verdictRows(ids, { metrics: {} }, server).map((r) => [r.normId, r]));
+    expect(rows['berichtenbox.messages-per-hour']).toMatchObject({ measured: 151_000, status: 'fail' });
+    expect(rows['berichtenbox.messages-per-day']).toMatchObject({ measured: 400_000, status: 'pass' });
+    expect(rows['berichtenbox.parked-per-second']).toMatchObject({ measured: 70, status: 'fail' });
+    expect(rows['berichtenbox.parked-per-second']!.source).toContain('longest parking delay 240 sim s');
+    expect(rows['berichtenbox.max-processing-time']).toMatchObject({ measured: 300, status: 'pass' });
+    expect(rows['notificaties.per-hour']).toMatchObject({ measured: 147_000, status: 'fail' });
+    expect(rows['notificaties.per-day']).toMatchObject({ measured: 160_000, status: 'pass' });
+    expect(rows['notificaties.per-day']!.source).toContain('22000 carried over to a later day');
+    expect(rows['abonnementservice.night-alles']).toMatchObject({ measured: 180, status: 'pass' });
+    expect(rows['abonnementservice.night-bsn-lijst']).toMatchObject({ measured: 184, status: 'fail' });
+    // A request waiting for a later night counts with the lead time planned for it.
+    expect(rows['abonnementservice.lead-time']).toMatchObject({ measured: 72_000, status: 'fail' });
+    expect(rows['berichtenbox.suppliers']).toMatchObject({ status: 'not-measured' });
+    expect(rows['berichtenbox.suppliers']!.source).toMatch(/not measured by a load run/);
+  });
+});
