@@ -107,7 +107,10 @@ async function runWithK6(k6Path: string, script: string, dir: string, base: stri
   // 99: k6 ran and a threshold failed — the verdict says which; anything else is "could not run".
   if ((code !== 0 && code !== 99) || !existsSync(summaryPath)) return { error: `k6 exited with ${code} and no summary at ${summaryPath}` };
   const raw = JSON.parse(readFileSync(summaryPath, 'utf8')) as { k6: K6Summary; bucketSeconds?: number };
+  const readStart = performance.now();
   const { byService, byFlow, errors } = await readK6Csv(samples);
+  const requests = [...byService.values()].reduce((a, h) => a + h.count, 0);
+  log(`k6 samples: ${requests} request durations read into histograms in ${(performance.now() - readStart).toFixed(0)} ms`);
   rmSync(samples, { force: true });
   return { ...timelineFromK6(raw.k6, raw.bucketSeconds ?? 1), histograms: { service: encodeAll(byService), flow: encodeAll(byFlow) }, errors, ...(await k6Version(k6Path)) };
 }
