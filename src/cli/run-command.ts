@@ -4,9 +4,10 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { capacityTable, findCapacity, runScenario, verdictTable, type RunOptions, type RunResult } from '../run/index.ts';
 import type { Scenario } from '../scenario/index.ts';
+import { intIn } from './arg-parsers.ts';
 import { loadScenarios } from './load-scenarios.ts';
 
-interface Options { repeat: string; engine: string; target?: string; out: string; scenarios: string; findCapacity?: boolean; maxSteps: string; refine: string }
+interface Options { repeat: string; engine: string; connections?: number; pipelining?: number; target?: string; out: string; scenarios: string; findCapacity?: boolean; maxSteps: string; refine: string }
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -25,6 +26,8 @@ export function runCommand(program: Command): void {
     .option('--out <dir>', 'results folder', 'results')
     .option('--scenarios <dir>', 'scenario folder', 'scenarios')
     .option('--engine <name>', 'k6 (the generated script, k6 from the set-up) or native (in-process, corrected for coordinated omission)', 'k6')
+    .option('--connections <n>', 'native engine: keep-alive connections (default: one per iteration in flight)', intIn('--connections', 1, 10_000))
+    .option('--pipelining <n>', 'native engine: HTTP/1.1 requests in flight per connection (default 1)', intIn('--pipelining', 1, 100))
     .option('--repeat <n>', 'run it n times, each against a fresh mock, into one folder (runs.json): what bbsim compare needs to tell a change from jitter', '1')
     .option('--find-capacity', 'step the load up (× 1.5) until a norm fails, bisect, and report per norm the highest load that holds')
     .option('--max-steps <n>', 'with --find-capacity: most probes on the way up', '6')
@@ -60,7 +63,12 @@ Examples:
         console.error(`bbsim run: --engine must be k6 or native, got ${JSON.stringify(opts.engine)}`);
         process.exit(2);
       }
-      const runOpts = { engine: opts.engine as 'k6' | 'native', ...(opts.target !== undefined ? { target: opts.target } : {}), outDir: opts.out, k6Path: k6Path(), log: (l: string) => console.log(l) };
+      const native = { ...(opts.connections !== undefined ? { connections: opts.connections } : {}), ...(opts.pipelining !== undefined ? { pipelining: opts.pipelining } : {}) };
+      if (opts.engine !== 'native' && Object.keys(native).length > 0) {
+        console.error('bbsim run: --connections and --pipelining are options of --engine native (k6 opens a connection per VU)');
+        process.exit(2);
+      }
+      const runOpts = { engine: opts.engine as 'k6' | 'native', native, ...(opts.target !== undefined ? { target: opts.target } : {}), outDir: opts.out, k6Path: k6Path(), log: (l: string) => console.log(l) };
       if (opts.findCapacity) {
         const steps = Number(opts.maxSteps);
         const refine = Number(opts.refine);

@@ -28,6 +28,8 @@ export interface RunOptions {
   readonly runId?: string;
   /** 'k6' (default): the generated script with the set-up's k6; 'native': the in-process engine (src/engine). */
   readonly engine?: EngineName;
+  /** Native engine only: keep-alive connections and requests in flight per connection. */
+  readonly native?: { readonly connections?: number; readonly pipelining?: number };
   /** Progress and k6's own output. */
   readonly log: (line: string) => void;
 }
@@ -125,9 +127,9 @@ async function k6Version(k6Path: string): Promise<{ k6Version?: string }> {
 }
 
 /** The native engine (src/engine) runs the same flows in-process and reports in k6's summary shape. */
-async function runWithNative(scenario: Scenario, base: string, log: (l: string) => void): Promise<Measured> {
+async function runWithNative(scenario: Scenario, base: string, log: (l: string) => void, native: RunOptions['native']): Promise<Measured> {
   try {
-    const r = await runNative(scenario, { base, log, commandStartedAt: Math.round(performance.timeOrigin) });
+    const r = await runNative(scenario, { base, log, commandStartedAt: Math.round(performance.timeOrigin), ...native });
     return { k6: r.k6, timeline: r.timeline, histograms: r.histograms, errors: r.failures };
   } catch (err) {
     return { error: `native engine: ${(err as Error).message}` };
@@ -157,7 +159,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       log(`mock listening on ${base} (sim speed ${scenario.clock.speed})`);
     }
     const engine = opts.engine ?? 'k6';
-    const measured = engine === 'native' ? await runWithNative(scenario, base, log) : await runWithK6(opts.k6Path, script, dir, base, log);
+    const measured = engine === 'native' ? await runWithNative(scenario, base, log, opts.native) : await runWithK6(opts.k6Path, script, dir, base, log);
     if ('error' in measured) return { runId, dir, rows: [], exitCode: 2, error: measured.error };
     const { timeline, k6 } = measured;
     const context: RunContext = {
