@@ -46,6 +46,25 @@ export class ClientTimeoutError extends Error {
   }
 }
 
+/** Error codes of the connect phase: the request never reached the server. */
+const CONNECT_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'EADDRNOTAVAIL']);
+
+/**
+ * No connection could be made: unlike a timeout or a reset, nothing was sent, so a caller that must
+ * not deliver twice (rehearse) knows the request is simply still to do.
+ */
+export class ClientConnectError extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message);
+    this.name = 'ConnectError';
+  }
+}
+
+function connectErrorOf(err: Error): Error {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && CONNECT_CODES.has(code) ? new ClientConnectError(code, err.message) : err;
+}
+
 function flatHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const k in h) {
@@ -114,7 +133,7 @@ function dispatch(pool: Pool, path: string, req: ClientRequest, timeoutMs: numbe
         finish(undefined, { status, headers, body, serviceMs: performance.now() - written });
       },
       onResponseError(_c, err) {
-        finish(err);
+        finish(connectErrorOf(err));
       },
     };
     pool.dispatch({

@@ -1,7 +1,8 @@
 /**
  * One POST /berichtenbox/afleveren and what its answer means for the letters in it:
  *  - accepted (202): committed by the target; the verwerkingsbericht of this attempt will follow;
- *  - busy (429, 503): refused before anything was stored; offer again after Retry-After;
+ *  - busy (429, 503, or no connection at all): refused before anything was stored; offer again
+ *    after Retry-After (or the back-off);
  *  - unknown (timeout, connection lost, other 5xx, an unreadable 202): may or may not be stored;
  *    offer again with the same IDs (redelivery is idempotent: stored letters answer BerichtBestaatAl);
  *  - refused (400, 413): the batch is refused whole, for good; its letters are rejected;
@@ -9,7 +10,7 @@
  */
 import { z } from 'zod';
 import { VERWERKINGS_CODES, type VerwerkingsCode } from '../berichten/index.ts';
-import type { HttpClient } from '../engine/client.ts';
+import { ClientConnectError, type HttpClient } from '../engine/client.ts';
 import { parseRetryAfter } from './backoff.ts';
 
 export type SendOutcome =
@@ -61,6 +62,8 @@ export async function deliverBatch(client: HttpClient, req: { oin: string; body:
       headers: { 'content-type': req.contentType, [OIN_HEADER]: req.oin },
     });
   } catch (err) {
+    // Never connected: nothing was sent, so it is a wait-and-retry, not an unknown outcome to redeliver.
+    if (err instanceof ClientConnectError) return { kind: 'busy', status: 0, retryAfterMs: undefined, reason: `could not connect (${err.code})` };
     return { kind: 'unknown', status: undefined, retryAfterMs: undefined, reason: transportReason(err), transport: true };
   }
   const retryAfterMs = parseRetryAfter(res.headers['retry-after'], wallNow());

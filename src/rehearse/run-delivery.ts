@@ -247,8 +247,8 @@ export async function runDelivery(o: DeliveryOptions): Promise<{ end: DeliveryEn
           const delay = backoffDelay(b.failures, outcome.retryAfterMs, o.random, o.backoff);
           b.notBefore = now + delay;
           if (outcome.status === 429) stats.http429++;
-          else stats.http503++;
-          count(`http${outcome.status}`);
+          else if (outcome.status === 503) stats.http503++;
+          count(outcome.status === 0 ? 'connectFailures' : `http${outcome.status}`);
           if (outcome.retryAfterMs !== undefined) {
             // The whole intake said "not now": every sender waits, not only this batch's.
             gateUntil = Math.max(gateUntil, now + delay);
@@ -257,7 +257,7 @@ export async function runDelivery(o: DeliveryOptions): Promise<{ end: DeliveryEn
             count('retryAfterWaits');
           }
           reporter.event('wait', { ...base, status: outcome.status, retryAfterMs: outcome.retryAfterMs ?? null, waitMs: Math.round(delay), reason: outcome.reason },
-            `${outcome.status} for batch ${b.row.batchId}${outcome.retryAfterMs !== undefined ? ` (Retry-After ${outcome.retryAfterMs / 1000} s)` : ''}: waiting ${formatDuration(delay)} — ${outcome.reason.slice(0, 120)}`);
+            `${outcome.status === 0 ? 'no connection' : outcome.status} for batch ${b.row.batchId}${outcome.retryAfterMs !== undefined ? ` (Retry-After ${outcome.retryAfterMs / 1000} s)` : ''}: waiting ${formatDuration(delay)} — ${outcome.reason.slice(0, 120)}`);
           break;
         }
         case 'unknown': {
