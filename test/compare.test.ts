@@ -69,6 +69,7 @@ describe('bbsim compare', () => {
     expect(b).toHaveLength(3);
     expect(b[0]!.summary.histograms?.service['presentatie']?.count).toBeGreaterThan(100);
     expect(b[0]!.summary.context?.scenarioHash).toMatch(/^[0-9a-f]{16}$/);
+    expect(b[0]!.summary.errors?.byFlow?.['burger-reads:presentatie']?.requests).toBe(b[0]!.summary.histograms?.flow['burger-reads:presentatie']?.count);
 
     const quiet = compareRuns(b, loadRuns(same), DEFAULT_BUDGETS, { baseline, current: same });
     expect(regressed(quiet), JSON.stringify(quiet.figures.filter((f) => f.verdict === 'regression'), null, 1)).toEqual([]);

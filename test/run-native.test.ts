@@ -24,7 +24,9 @@ describe('bbsim run --engine native', () => {
     expect(summary.histograms?.service['digid-machtigen']?.count).toBeGreaterThan(100);
     expect(Object.keys(summary.histograms?.flow ?? {})).toEqual(expect.arrayContaining(['machtigen-check:digid-machtigen', 'validation-query:validatieservice']));
     expect(summary.timeline.length).toBeGreaterThan(5);
-    expect(summary.errors).toEqual({ byStatus: {}, byCode: {} });
+    expect(summary.errors).toMatchObject({ byStatus: {}, byCode: {} });
+    expect(summary.errors?.byFlow?.['machtigen-check:digid-machtigen']?.requests).toBe(summary.histograms?.flow['machtigen-check:digid-machtigen']?.count);
+    expect(summary.errors?.byFlow?.['machtigen-check:digid-machtigen']?.failed).toBe(0);
     expect(summary.k6.metrics['bbsim_first_request_ms']?.values['value']).toBeGreaterThan(0);
     const row = result.rows.find((r) => r.normId === MACHTIGEN_TRANSACTIONS_PER_MINUTE.id)!;
     // 3/4 of 400 a minute, judged from the mock's busiest sim minute.

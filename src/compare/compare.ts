@@ -33,9 +33,10 @@ function scopeRuns(runs: readonly LoadedRun[], scope: 'flow' | 'service', name: 
   return runs.map((r) => {
     const encoded = r.summary.histograms?.[scope][name];
     const histogram = encoded ? LatencyHistogram.decode(encoded) : undefined;
-    // Errors and throughput are per service (the timeline's unit); a flow has latency only.
-    const t = scope === 'service' ? timelineOf(r.summary.timeline.filter((p) => p.service === name)) : { requests: histogram?.count ?? 0, failed: 0, seconds: 0 };
-    return { histogram, ...t };
+    if (scope === 'service') return { histogram, ...timelineOf(r.summary.timeline.filter((p) => p.service === name)) };
+    // A flow's requests and failures come from the run's per-flow counts, over the run's span.
+    const counts = r.summary.errors?.byFlow?.[name];
+    return { histogram, requests: counts?.requests ?? 0, failed: counts?.failed ?? 0, seconds: counts ? timelineOf(r.summary.timeline).seconds : 0 };
   });
 }
 
@@ -121,7 +122,6 @@ export function compareRuns(baseline: readonly LoadedRun[], current: readonly Lo
       const b = scopeRuns(baseline, scope, name);
       const c = scopeRuns(current, scope, name);
       for (const figure of FIGURES) {
-        if (scope === 'flow' && (figure === 'error-rate' || figure === 'throughput')) continue;
         const bp = b.map((r) => pointOf(figure, r)).filter((x): x is number => x !== undefined);
         const cp = c.map((r) => pointOf(figure, r)).filter((x): x is number => x !== undefined);
         if (bp.length === 0 || cp.length === 0) continue;

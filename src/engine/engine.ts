@@ -389,7 +389,10 @@ export class NativeEngine extends EventEmitter<EngineEvents> {
       k6: k6Summary(m, durationMs),
       timeline: this.#timeline,
       histograms: histogramsOf(m),
-      failures: { byStatus: Object.fromEntries(m.failedByStatus), byCode: Object.fromEntries(m.failedByError) },
+      failures: {
+        byStatus: Object.fromEntries(m.failedByStatus), byCode: Object.fromEntries(m.failedByError),
+        byFlow: Object.fromEntries(m.series().map((x) => [`${x.flow}:${x.service}`, { requests: x.requests, failed: x.failed }])),
+      },
       scheduled,
       dropped: m.dropped,
       iterations: m.iterations,

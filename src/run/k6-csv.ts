@@ -39,6 +39,7 @@ export async function readK6Csv(path: string): Promise<K6Samples> {
   const byFlow = new Map<string, LatencyHistogram>();
   const byStatus: Record<string, number> = {};
   const byCode: Record<string, number> = {};
+  const perFlow: Record<string, { requests: number; failed: number }> = {};
   const input = createReadStream(path).pipe(createGunzip());
   const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
   let col: Record<string, number> | undefined;
@@ -66,8 +67,14 @@ export async function readK6Csv(path: string): Promise<K6Samples> {
     if (flow) record(byFlow, `${flow}:${service}`);
     const status = tag('status');
     const code = tag('error_code');
-    if (status === '0' || Number(status) >= 400) byStatus[status] = (byStatus[status] ?? 0) + 1;
+    const failed = status === '0' || Number(status) >= 400;
+    if (failed) byStatus[status] = (byStatus[status] ?? 0) + 1;
+    if (flow) {
+      const c = (perFlow[`${flow}:${service}`] ??= { requests: 0, failed: 0 });
+      c.requests++;
+      if (failed) c.failed++;
+    }
     if (code) byCode[code] = (byCode[code] ?? 0) + 1;
   }
-  return { byService, byFlow, errors: { byStatus, byCode } };
+  return { byService, byFlow, errors: { byStatus, byCode, byFlow: perFlow } };
 }

@@ -22,6 +22,8 @@ export type EngineName = 'k6' | 'native';
 export interface RunErrors {
   readonly byStatus: Readonly<Record<string, number>>;
   readonly byCode: Readonly<Record<string, number>>;
+  /** Requests and failed requests per `flow:service` (the timeline has them per service only). */
+  readonly byFlow?: Readonly<Record<string, { readonly requests: number; readonly failed: number }>>;
 }
 
 /** A latency histogram as stored: HDR (µs, compressed base64) plus the exact count, sum, min and max (ms). */
