@@ -66,7 +66,7 @@ ${rowsHtml(NORM_HEAD, r.norms.map(normCells), r.norms.map((n) => n.verdict))}
 ${rowsHtml(FIGURE_HEAD, r.figures.map(figureCells), r.figures.map((f) => f.verdict))}
 <h2>Over time</h2>
 <div class="charts">${charts.join('\n')}</div>
-<p class="legend-note">${x(Object.values(VERDICT_TEXT).join(' / '))}</p>
+<p class="legend-note">${x(`${VERDICT_TEXT.regression}: the whole interval is past the budget; ${VERDICT_TEXT.improvement}: past it the other way; ${VERDICT_TEXT['no-change']}: within the budget or within the noise.`)}</p>
 </body></html>
 `;
 }
