@@ -91,6 +91,25 @@ describe('server model and capacity model', () => {
   });
 });
 
+describe('capacity model under time compression', () => {
+  it('at clock speed s it has s times the workers and queue places: a compressed peak is the same load', async () => {
+    const make = (speed: number): CapacityModel => new CapacityModel({
+      service: 'x', limits: [{ window: 'minute', limit: 1_000_000 }], concurrency: 2, maxQueue: 1,
+      serviceTime: { kind: 'fixed', ms: 40 }, seed: 1, clock: new ManualClock(Date.UTC(2026, 2, 1, 19, 0, 0), speed), metrics: createServiceMetrics(new Registry()),
+    });
+    const real = make(1);
+    const fast = make(10);
+    expect([real.concurrency, real.maxQueue]).toEqual([2, 1]);
+    expect([fast.concurrency, fast.maxQueue]).toEqual([20, 10]);
+    // Ten times the wall arrivals (what speed 10 sends for the same sim rate): the fast model serves them all.
+    const burst = async (m: CapacityModel, n: number): Promise<number> => (await Promise.all(Array.from({ length: n }, () => m.handle(() => 1)))).filter((r) => r.ok).length;
+    expect(await burst(real, 30)).toBe(3);
+    expect(await burst(fast, 30)).toBe(30);
+    real.close();
+    fast.close();
+  });
+});
+
 describe('capacity model refunds', () => {
   it('a request refused for saturation does not use up the admission window', async () => {
     const clock = new ManualClock(Date.UTC(2026, 2, 1, 19, 0, 0));

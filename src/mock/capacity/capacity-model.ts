@@ -34,6 +34,9 @@ export class CapacityModel {
   readonly server: ServerModel;
   /** Per sim minute: requests and mean latency (the DigiD/Machtigen "average < 4 s for 99.5 %" reading). */
   readonly minutes = new MinuteStats();
+  /** Workers and queue places in wall time: the configured ones × the clock speed (see the constructor). */
+  readonly concurrency: number;
+  readonly maxQueue: number;
   readonly #clock: Clock;
   readonly #metrics: ServiceMetrics;
 
@@ -42,8 +45,14 @@ export class CapacityModel {
     this.#clock = opts.clock;
     this.#metrics = opts.metrics;
     this.limiter = new WindowLimiter(opts.limits);
+    // Time compression: at speed s the same sim load arrives s times as fast in wall time while each
+    // request still takes its wall service time, so the same system needs s times the workers and
+    // queue places. Without this a compressed peak saturates the mock long before the norm does.
+    const k = Math.max(1, opts.clock.speed);
+    this.concurrency = Math.ceil(opts.concurrency * k);
+    this.maxQueue = Math.ceil(opts.maxQueue * k);
     this.server = new ServerModel({
-      concurrency: opts.concurrency, maxQueue: opts.maxQueue, serviceTime: opts.serviceTime,
+      concurrency: this.concurrency, maxQueue: this.maxQueue, serviceTime: opts.serviceTime,
       next: createPrng(hash32(opts.service, opts.seed)),
     });
   }

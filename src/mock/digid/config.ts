@@ -28,7 +28,8 @@ export const digidConfigSchema = z.strictObject({
   perMinute: z.number().int('perMinute must be a whole number').positive('perMinute must be > 0').default(DIGID_AUTHENTICATIONS_PER_MINUTE.limit),
   /**
    * Authentications processed at once; the rest wait in a FIFO queue. Absent: enough for `perMinute`
-   * at the mean service time twice over (Little's law), at least 16.
+   * at the mean service time twice over (Little's law), at least 16. Like `maxQueue`, a figure of
+   * the real system: at clock speed s the mock runs s times as many (time compression).
    */
   concurrency: z.number().int('concurrency must be a whole number').min(1, 'concurrency must be >= 1').optional(),
   /** Authentications that may wait for a worker; beyond it 503 (saturated). Absent: what `perMinute` brings in the 4 s processing norm, at least 100. */

@@ -392,7 +392,7 @@ export async function digidPlugin(app: FastifyInstance): Promise<void> {
       remaining: Math.max(0, cfg.perMinute - used),
       peakOfferedPerMinute: model.limiter.peakOffered()[0] ?? 0,
       capacityNorm: { id: DIGID_AUTHENTICATIONS_PER_MINUTE.id, limit: DIGID_AUTHENTICATIONS_PER_MINUTE.limit },
-      server: { concurrency, maxQueue, busy: model.server.busy, queued: model.server.queued },
+      server: { concurrency: model.concurrency, maxQueue: model.maxQueue, busy: model.server.busy, queued: model.server.queued },
       pendingRequests: pending.size,
       artifacts: { live: artifacts.size, ...resolves },
     };

@@ -4,7 +4,7 @@ import { serviceTimeSchema } from '../capacity/service-time.ts';
 
 /**
  * Config of the DigiD Machtigen mock: one capacity model (`perMinute` transactions per sim minute,
- * then `concurrency` workers with a queue of `maxQueue` and a drawn `serviceTime` in wall ms), and
+ * then `concurrency` workers with a queue of `maxQueue` — the real system's figures; at clock speed s the mock runs s times as many — and a drawn `serviceTime` in wall ms), and
  * `authorisedShare`, the share of (vertegenwoordiger, vertegenwoordigde, dienst) triples that hold a
  * machtiging in the synthetic population (a seeded hash decides, see decide.ts).
  */

@@ -220,7 +220,7 @@ export async function machtigenPlugin(app: FastifyInstance): Promise<void> {
       used,
       remaining: Math.max(0, cfg.perMinute - used),
       peakOfferedPerMinute: model.limiter.peakOffered()[0] ?? 0,
-      concurrency: cfg.concurrency, busy: model.server.busy, queued: model.server.queued, maxQueue: cfg.maxQueue,
+      concurrency: model.concurrency, busy: model.server.busy, queued: model.server.queued, maxQueue: model.maxQueue,
     };
   });
 }

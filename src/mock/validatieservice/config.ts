@@ -5,7 +5,7 @@ import { serviceTimeSchema } from '../capacity/service-time.ts';
 /**
  * Config of the validatieservice mock. One capacity model serves both the SOAP and the JSON
  * endpoint: `perHour` queries per sim hour for all afnemers together (a query counts as 1 whatever
- * its number of Klant elements), then `concurrency` workers with a FIFO queue of `maxQueue`, each
+ * its number of Klant elements), then `concurrency` workers with a FIFO queue of `maxQueue` (the real system's figures; at clock speed s the mock runs s times as many), each
  * query holding a worker for a drawn service time (wall ms).
  *
  * A service time above the 30 s response norm (VALIDATION_MAX_RESPONSE) is allowed, to rehearse

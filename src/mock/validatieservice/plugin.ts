@@ -259,7 +259,7 @@ export async function validatieservicePlugin(app: FastifyInstance): Promise<void
       used,
       remaining: Math.max(0, cfg.perHour - used),
       peakOfferedPerHour: model.limiter.peakOffered()[0] ?? 0,
-      concurrency: cfg.concurrency, busy: model.server.busy, queued: model.server.queued, maxQueue: cfg.maxQueue,
+      concurrency: model.concurrency, busy: model.server.busy, queued: model.server.queued, maxQueue: model.maxQueue,
     };
   });
 }
