@@ -252,6 +252,26 @@ describe('deliver', () => {
   });
 });
 
+describe('notification window counters', () => {
+  it('the busiest hour and day of demand and of planned notifications, kept as they are planned, equal a full count', async () => {
+    const s = open('peaks.db');
+    // Two hours of deliveries; a spacing planner puts the notifications of the second hour later.
+    const slow: NotificationPlanner = (st, t) => ({ notifyAt: Math.max(t, st.nextFreeAt), state: { ...st, nextFreeAt: Math.max(t, st.nextFreeAt) + 2 * MIN } });
+    for (let i = 0; i < 6; i++) admitted(await s.deliver(batch(letters(5), { receivedAt: T0 + i * 20 * MIN })));
+    expect(await s.processDue(T0 + 3 * HOUR, slow, dayKeyOf)).toBe(6);
+    const db = new Database(join(dir, 'peaks.db'), { readonly: true });
+    const max = (sql: string): number => db.prepare(`SELECT max(n) FROM (SELECT count(*) AS n FROM notifications GROUP BY ${sql})`).pluck().get() as number;
+    const expected = {
+      enqueuedPerHour: max('CAST(enqueued_at / 3600000 AS INTEGER)'), enqueuedPerDay: max('enqueued_day'),
+      sentPerHour: max('CAST(notify_at / 3600000 AS INTEGER)'), sentPerDay: max('notify_day'),
+    };
+    db.close();
+    expect(expected.enqueuedPerHour).toBe(15);
+    expect(expected.sentPerHour).toBeLessThan(30);
+    expect(await s.notificationPeaks()).toEqual(expected);
+  });
+});
+
 describe('processing', () => {
   it('processes only due deliveries, at their own time, and enqueues notifications FIFO', async () => {
     const s = open();

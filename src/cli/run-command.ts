@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { capacityTable, findCapacity, runScenario, verdictTable, type RunOptions, type RunResult } from '../run/index.ts';
 import type { Scenario } from '../scenario/index.ts';
 import { intIn } from './arg-parsers.ts';
+import { ENGINE_LIMITS } from '../engine/engine-options.ts';
 import { loadScenarios } from './load-scenarios.ts';
 
 interface Options { repeat: string; engine: string; connections?: number; pipelining?: number; target?: string; out: string; scenarios: string; findCapacity?: boolean; maxSteps: string; refine: string }
@@ -26,8 +27,8 @@ export function runCommand(program: Command): void {
     .option('--out <dir>', 'results folder', 'results')
     .option('--scenarios <dir>', 'scenario folder', 'scenarios')
     .option('--engine <name>', 'k6 (the generated script, k6 from the set-up) or native (in-process, corrected for coordinated omission)', 'k6')
-    .option('--connections <n>', 'native engine: keep-alive connections (default: one per iteration in flight)', intIn('--connections', 1, 10_000))
-    .option('--pipelining <n>', 'native engine: HTTP/1.1 requests in flight per connection (default 1)', intIn('--pipelining', 1, 100))
+    .option('--connections <n>', 'native engine: keep-alive connections (default: one per iteration in flight)', intIn('--connections', 1, ENGINE_LIMITS.connections))
+    .option('--pipelining <n>', 'native engine: HTTP/1.1 requests in flight per connection (default 1)', intIn('--pipelining', 1, ENGINE_LIMITS.pipelining))
     .option('--repeat <n>', 'run it n times, each against a fresh mock, into one folder (runs.json): what bbsim compare needs to tell a change from jitter', '1')
     .option('--find-capacity', 'step the load up (× 1.5) until a norm fails, bisect, and report per norm the highest load that holds')
     .option('--max-steps <n>', 'with --find-capacity: most probes on the way up', '6')

@@ -1,6 +1,7 @@
 import { LatencyHistogram } from '../engine/histogram.ts';
 import { hash32 } from '../random/index.ts';
 import type { TimelinePoint } from '../run/summary.ts';
+import { bucketWidth } from '../run/timeline.ts';
 import { unitOf } from './budgets.ts';
 import { changeInterval, pickIndex, resampledRank, type Draw } from './bootstrap.ts';
 import type { LoadedRun } from './load-runs.ts';
@@ -18,14 +19,11 @@ interface ScopeRun {
 
 function timelineOf(points: readonly TimelinePoint[]): { requests: number; failed: number; seconds: number } {
   if (points.length === 0) return { requests: 0, failed: 0, seconds: 0 };
-  const ts = [...new Set(points.map((p) => p.t))].sort((a, b) => a - b);
-  let width = Number.POSITIVE_INFINITY;
-  for (let i = 1; i < ts.length; i++) width = Math.min(width, ts[i]! - ts[i - 1]!);
-  if (!Number.isFinite(width)) width = 1;
+  const ts = points.map((p) => p.t);
   return {
     requests: points.reduce((a, p) => a + p.requests, 0),
     failed: points.reduce((a, p) => a + p.failed, 0),
-    seconds: ts.at(-1)! - ts[0]! + width,
+    seconds: Math.max(...ts) - Math.min(...ts) + bucketWidth(points),
   };
 }
 

@@ -20,6 +20,9 @@ import { createPrng, hash2, hash32, uniform } from '../random/index.ts';
 import type { InputLetter } from './input-types.ts';
 import { batchKeyOf, estimateBytes } from './letter-json.ts';
 
+/** How far over half the attachment total each of the two BijlageTeGroot attachments is. */
+const OVER_HALF_BYTES = 10_000;
+
 export interface GenerateSpec {
   readonly seed: number;
   readonly count: number;
@@ -182,7 +185,8 @@ function makeLetter(spec: GenerateSpec, index: number, invalid: InvalidKind | un
 
   let sizes: number[] = [];
   if (invalid === 'bijlage-te-groot') {
-    const each = Math.floor(MAX_ATTACHMENT_BYTES.limit / 2) + 10_000;
+    // Two attachments each just over half the letter's total: each is fine alone, together too big.
+    const each = Math.floor(MAX_ATTACHMENT_BYTES.limit / 2) + OVER_HALF_BYTES;
     sizes = [each, each];
   } else if (uniform(next) < spec.attachmentShare) {
     const two = uniform(next) < TWO_ATTACHMENTS_SHARE;

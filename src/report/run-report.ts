@@ -1,6 +1,6 @@
 import { NORMS } from '../norms/index.ts';
 import type { RunSummary, TimelinePoint } from '../run/summary.ts';
-import { coarsenTimeline } from '../run/timeline.ts';
+import { bucketWidth, coarsenTimeline } from '../run/timeline.ts';
 import type { VerdictRow } from '../run/verdict.ts';
 import { escapeHtml, num } from './format.ts';
 import { CHART_CSS, lineChart, type Series } from './svg-chart.ts';
@@ -17,14 +17,6 @@ function byService(timeline: readonly TimelinePoint[]): Map<string, TimelinePoin
     out.set(p.service, list);
   }
   return out;
-}
-
-/** Bucket width in s, from the spacing of the timeline's points (1 when it cannot tell). */
-function bucketWidth(timeline: readonly TimelinePoint[]): number {
-  const ts = [...new Set(timeline.map((p) => p.t))].sort((a, b) => a - b);
-  let w = Number.POSITIVE_INFINITY;
-  for (let i = 1; i < ts.length; i++) w = Math.min(w, ts[i]! - ts[i - 1]!);
-  return Number.isFinite(w) && w > 0 ? w : 1;
 }
 
 function verdictTableHtml(rows: readonly VerdictRow[]): string {

@@ -117,13 +117,16 @@ async function runWithK6(k6Path: string, script: string, dir: string, base: stri
   return { ...timelineFromK6(raw.k6, raw.bucketSeconds ?? 1), histograms: { service: encodeAll(byService), flow: encodeAll(byFlow) }, errors, ...(await k6Version(k6Path)) };
 }
 
-async function k6Version(k6Path: string): Promise<{ k6Version?: string }> {
-  try {
-    const { stdout } = await promisify(execFile)(k6Path, ['version'], { encoding: 'utf8' });
-    return { k6Version: stdout.trim().split('\n')[0] ?? stdout.trim() };
-  } catch {
-    return {};
+/** `k6 version` once per binary (a --repeat or --find-capacity run asks for every run). */
+const k6Versions = new Map<string, Promise<{ k6Version?: string }>>();
+function k6Version(k6Path: string): Promise<{ k6Version?: string }> {
+  let v = k6Versions.get(k6Path);
+  if (!v) {
+    v = promisify(execFile)(k6Path, ['version'], { encoding: 'utf8' })
+      .then(({ stdout }) => ({ k6Version: stdout.trim().split('\n')[0] ?? stdout.trim() }), () => ({}));
+    k6Versions.set(k6Path, v);
   }
+  return v;
 }
 
 /** The native engine (src/engine) runs the same flows in-process and reports in k6's summary shape. */

@@ -61,3 +61,11 @@ export function coarsenTimeline(timeline: readonly TimelinePoint[], maxPoints: n
   });
   return { timeline: merged.sort((a, b) => a.t - b.t || a.service.localeCompare(b.service)), factor };
 }
+
+/** A timeline's bucket width in s, from the spacing of its points (1 when it cannot tell). */
+export function bucketWidth(timeline: readonly TimelinePoint[]): number {
+  const ts = [...new Set(timeline.map((p) => p.t))].sort((a, b) => a - b);
+  let w = Number.POSITIVE_INFINITY;
+  for (let i = 1; i < ts.length; i++) w = Math.min(w, ts[i]! - ts[i - 1]!);
+  return Number.isFinite(w) && w > 0 ? w : 1;
+}

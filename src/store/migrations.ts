@@ -135,6 +135,21 @@ export const MIGRATIONS: readonly Migration[] = [
       INSERT INTO totals (id) VALUES (1);
     `,
   },
+  {
+    // Notifications per sim hour and calendar day, enqueued (demand) and planned (notify_at), kept as
+    // counters so /status reads the busiest window without scanning every notification.
+    name: 'notification window counters',
+    sql: `
+      INSERT INTO counters (kind, bucket, afnemer_oin, name, count)
+        SELECT 'notif-enqueued-hour', CAST(CAST(enqueued_at / 3600000 AS INTEGER) AS TEXT), '', 'notifications', count(*) FROM notifications GROUP BY 2;
+      INSERT INTO counters (kind, bucket, afnemer_oin, name, count)
+        SELECT 'notif-enqueued-day', enqueued_day, '', 'notifications', count(*) FROM notifications GROUP BY 2;
+      INSERT INTO counters (kind, bucket, afnemer_oin, name, count)
+        SELECT 'notif-sent-hour', CAST(CAST(notify_at / 3600000 AS INTEGER) AS TEXT), '', 'notifications', count(*) FROM notifications GROUP BY 2;
+      INSERT INTO counters (kind, bucket, afnemer_oin, name, count)
+        SELECT 'notif-sent-day', notify_day, '', 'notifications', count(*) FROM notifications GROUP BY 2;
+    `,
+  },
 ];
 
 /** The schema version this code writes. */

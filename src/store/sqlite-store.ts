@@ -44,6 +44,9 @@ const CHECKPOINT_INTERVAL_MS = 250;
  * state table and extended incrementally, so notificationStats never rescans the whole history.
  * Late inserts with notifyAt ≤ upTo are folded in by processDue, in the same transaction.
  */
+/** The sim hour of an instant as a counter bucket (Amsterdam hours start on whole UTC hours). */
+const hourBucket = (t: number): string => String(Math.floor(t / 3_600_000));
+
 interface SentSummary {
   upTo: number | null;
   sent: number;
@@ -361,6 +364,12 @@ export class SqliteStore implements Store {
     let enqueued = 0;
     let maxDelay = 0;
 
+    // Notifications per hour and day window, summed in memory and written once per round.
+    const windows = new Map<string, number>();
+    const countWindow = (kind: string, bucket: string): void => {
+      const key = `${kind}\u0000${bucket}`;
+      windows.set(key, (windows.get(key) ?? 0) + 1);
+    };
     for (const d of due) {
       s.markProcessed.run(d.id);
       s.insertVerwerkingsbericht.run(d.id, d.afnemer_oin, d.process_at);
@@ -372,6 +381,10 @@ export class SqliteStore implements Store {
         const enqueuedDay = dayKeyOf(enqueuedAt);
         const notifyDay = dayKeyOf(notifyAt);
         s.insertNotification.run(berichtId, bsn, afnemerOin, enqueuedAt, notifyAt, enqueuedDay, notifyDay);
+        countWindow('notif-enqueued-hour', hourBucket(enqueuedAt));
+        countWindow('notif-enqueued-day', enqueuedDay);
+        countWindow('notif-sent-hour', hourBucket(notifyAt));
+        countWindow('notif-sent-day', notifyDay);
         if (sent.upTo !== null && notifyAt <= sent.upTo) {
           foldSent(sent, enqueuedAt, notifyAt, enqueuedDay, notifyDay);
           sentChanged = true;
@@ -389,6 +402,10 @@ export class SqliteStore implements Store {
       if (letters >= LETTERS_PER_PROCESSING_TX) break;
     }
 
+    for (const [key, n] of windows) {
+      const [kind = '', bucket = ''] = key.split('\u0000');
+      s.addCounter.run(kind, bucket, '', 'notifications', n);
+    }
     s.setState.run('notificationState', JSON.stringify(state));
     if (sentChanged) s.setState.run('notificationSent', JSON.stringify(sent));
     s.totalsProcessed.run(processed, maxDelay, enqueued);
@@ -559,13 +576,10 @@ export class SqliteStore implements Store {
   }
 
   async notificationPeaks(): Promise<NotificationPeaks> {
-    // Amsterdam hours start on whole UTC hours, so floor(t / 1 h) is the sim hour; days are stored as keys.
-    const peak = (sql: string): number => (this.db.prepare(sql).pluck().get() as number | null) ?? 0;
+    const peak = (kind: string): number => (this.s.maxCounter.get(kind) as number | null) ?? 0;
     return {
-      enqueuedPerHour: peak('SELECT max(n) FROM (SELECT count(*) AS n FROM notifications GROUP BY CAST(enqueued_at / 3600000 AS INTEGER))'),
-      enqueuedPerDay: peak('SELECT max(n) FROM (SELECT count(*) AS n FROM notifications GROUP BY enqueued_day)'),
-      sentPerHour: peak('SELECT max(n) FROM (SELECT count(*) AS n FROM notifications GROUP BY CAST(notify_at / 3600000 AS INTEGER))'),
-      sentPerDay: peak('SELECT max(n) FROM (SELECT count(*) AS n FROM notifications GROUP BY notify_day)'),
+      enqueuedPerHour: peak('notif-enqueued-hour'), enqueuedPerDay: peak('notif-enqueued-day'),
+      sentPerHour: peak('notif-sent-hour'), sentPerDay: peak('notif-sent-day'),
     };
   }
 
@@ -625,6 +639,7 @@ function prepareStatements(db: Database.Database) {
   const p = (sql: string) => db.prepare(sql);
   return {
     getCounter: p('SELECT count FROM counters WHERE kind = ? AND bucket = ? AND afnemer_oin = ? AND name = ?').pluck(),
+    maxCounter: p('SELECT max(count) FROM counters WHERE kind = ?').pluck(),
     addCounter: p(`INSERT INTO counters (kind, bucket, afnemer_oin, name, count) VALUES (?, ?, ?, ?, ?)
                    ON CONFLICT (kind, bucket, afnemer_oin, name) DO UPDATE SET count = count + excluded.count`),
     getState: p('SELECT value FROM state WHERE key = ?').pluck(),

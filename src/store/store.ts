@@ -55,7 +55,8 @@ export interface Store {
 
   /**
    * The busiest sim hour and calendar day of the notification queue: demand (enqueued) against what
-   * went out (notify_at), for the 125,000/h and 3,000,000/day norms. A full scan: for reports, not hot paths.
+   * went out (notify_at), for the 125,000/h and 3,000,000/day norms. Kept as counters while
+   * notifications are planned, so reading it costs one indexed lookup per window kind.
    */
   notificationPeaks(): Promise<NotificationPeaks>;
   /**

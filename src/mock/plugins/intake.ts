@@ -13,6 +13,11 @@ import { prefersXml, sendXml } from '../negotiate.ts';
 import type { VerwerkingsberichtItem } from '../../store/store.ts';
 
 const XML_TYPES = ['application/xml', 'text/xml'];
+/** Verwerkingsberichten per page (an interface choice of the mock, not a norm). */
+const PAGE_DEFAULT = 100;
+const PAGE_MAX = 1000;
+/** Ids one acknowledgement may carry: ten full pages. */
+const ACK_MAX_IDS = 10 * PAGE_MAX;
 
 const RECEIPT_SCHEMA = {
   description: 'The batch is committed (durably) and admitted; its verwerkingsbericht follows when it is processed',
@@ -125,7 +130,7 @@ export async function intakePlugin(app: FastifyInstance): Promise<void> {
     schema: {
       summary: 'Pending verwerkingsberichten (BerichtVerwerkResponse) of the afnemer, re-offered until acknowledged, for 6 days',
       tags: ['intake'],
-      querystring: { type: 'object', properties: { after: { type: 'integer', minimum: 0 }, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } }, additionalProperties: false },
+      querystring: { type: 'object', properties: { after: { type: 'integer', minimum: 0 }, limit: { type: 'integer', minimum: 1, maximum: PAGE_MAX, default: PAGE_DEFAULT } }, additionalProperties: false },
     },
   }, async (request, reply) => {
     const afnemer = requireAfnemer(ctx, request);
@@ -147,7 +152,7 @@ export async function intakePlugin(app: FastifyInstance): Promise<void> {
     schema: {
       summary: 'Acknowledge verwerkingsberichten so they are no longer offered',
       tags: ['intake'],
-      body: { type: 'object', properties: { ids: { type: 'array', items: { type: 'integer', minimum: 1 }, minItems: 1, maxItems: 10_000 } }, required: ['ids'], additionalProperties: false },
+      body: { type: 'object', properties: { ids: { type: 'array', items: { type: 'integer', minimum: 1 }, minItems: 1, maxItems: ACK_MAX_IDS } }, required: ['ids'], additionalProperties: false },
     },
   }, async (request) => {
     const afnemer = requireAfnemer(ctx, request);
