@@ -6,7 +6,8 @@
  * the engine exists to avoid (coordinated omission hides the stall from p99).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, LatencyHistogram, NativeEngine, type EngineResult, type HttpClient } from '../src/engine/index.ts';
+import { LatencyHistogram } from '../src/results/index.ts';
+import { createClient, NativeEngine, type EngineResult, type HttpClient } from '../src/engine/index.ts';
 import { constantGetPlan } from './helpers/engine-plan.ts';
 import { exactPercentile, expectedLatency, startStallTarget, type StallTarget } from './helpers/engine-target.ts';
 

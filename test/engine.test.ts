@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import {
-  ArrivalSchedule, ClientTimeoutError, createClient, EngineOptionsError, LatencyHistogram, loopbackIssue, NativeEngine, runNative, flowRate, TREND_STATS, NATIVE_FLOWS,
+  ArrivalSchedule, ClientTimeoutError, createClient, EngineOptionsError, loopbackIssue, NativeEngine, runNative, flowRate, NATIVE_FLOWS,
   type ClientOptions, type EnginePhase, type FlowEnv, type FlowResponse, type HttpClient, type IterationContext, type SecondEvent,
 } from '../src/engine/index.ts';
+import { LatencyHistogram, TREND_STATS } from '../src/results/index.ts';
 import { FLOW_FUNCTIONS } from '../src/k6gen/flows-js.ts';
 import { FLOWS, type FlowName } from '../src/scenario/index.ts';
 import { buildMock } from '../src/mock/app.ts';

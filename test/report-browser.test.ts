@@ -6,11 +6,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { compareHtml, compareRuns, DEFAULT_BUDGETS, loadRuns } from '../src/compare/index.ts';
-import { LatencyHistogram } from '../src/engine/histogram.ts';
+import { LatencyHistogram } from '../src/results/histogram.ts';
 import { PRESENTATION_P999, DIGID_PROCESSING_TIME } from '../src/norms/index.ts';
 import { createPrng, uniform } from '../src/random/index.ts';
 import { renderRunReport } from '../src/report/run-report.ts';
-import { verdictRows, writeResults, type RunSummary, type TimelinePoint } from '../src/run/index.ts';
+import { verdictRows, writeResults } from '../src/run/index.ts';
+import type { RunSummary, TimelinePoint } from '../src/results/index.ts';
 import { launchChromium } from './helpers/browser.ts';
 
 const ROOT = join(import.meta.dirname, '..');

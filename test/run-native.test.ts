@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { perMinute, MACHTIGEN_TRANSACTIONS_PER_MINUTE } from '../src/norms/index.ts';
-import { runScenario, type RunSummary } from '../src/run/index.ts';
+import { runScenario } from '../src/run/index.ts';
+import type { RunSummary } from '../src/results/index.ts';
 import { defineScenario } from '../src/scenario/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'bbsim-run-native-'));

@@ -7,7 +7,8 @@ import { promisify } from 'node:util';
 import type { Browser } from 'playwright-core';
 import { loadScenarios } from '../src/cli/load-scenarios.ts';
 import { NORMS } from '../src/norms/index.ts';
-import { runScenario, type RunSummary, type VerdictRow } from '../src/run/index.ts';
+import { runScenario } from '../src/run/index.ts';
+import type { RunSummary, VerdictRow } from '../src/results/index.ts';
 import { wallProfile, type Scenario } from '../src/scenario/index.ts';
 import { launchChromium } from './helpers/browser.ts';
 

@@ -1,4 +1,4 @@
-import type { TimelinePoint } from '../run/summary.ts';
+import type { TimelinePoint } from '../results/summary.ts';
 import { escapeHtml } from '../report/format.ts';
 import { CHART_CSS, lineChart, PALETTE } from '../report/svg-chart.ts';
 import type { LoadedRun } from './load-runs.ts';

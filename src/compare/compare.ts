@@ -1,7 +1,7 @@
-import { LatencyHistogram } from '../engine/histogram.ts';
+import { LatencyHistogram } from '../results/histogram.ts';
 import { hash32 } from '../random/index.ts';
-import type { TimelinePoint } from '../run/summary.ts';
-import { bucketWidth } from '../run/timeline.ts';
+import type { TimelinePoint } from '../results/summary.ts';
+import { bucketWidth } from '../results/timeline.ts';
 import { unitOf } from './budgets.ts';
 import { changeInterval, pickIndex, resampledRank, type Draw } from './bootstrap.ts';
 import type { LoadedRun } from './load-runs.ts';

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RunSummary } from '../run/summary.ts';
-import type { VerdictRow } from '../run/verdict.ts';
+import type { RunSummary } from '../results/summary.ts';
+import type { VerdictRow } from '../results/verdict-row.ts';
 
 /** One run as a comparison reads it. */
 export interface LoadedRun {

@@ -1,5 +1,5 @@
-import type { EncodedHistogram, RunErrors, TimelinePoint } from '../run/summary.ts';
-import type { TrendValues } from './histogram.ts';
+import type { EncodedHistogram, RunErrors, TimelinePoint } from '../results/summary.ts';
+import type { TrendValues } from '../results/histogram.ts';
 import type { NativeK6Summary } from './k6-summary.ts';
 
 /** setup → running (arrivals) → draining (waiting for what is in flight) → stopping (hard stop) → done. */

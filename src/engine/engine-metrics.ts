@@ -1,5 +1,5 @@
-import type { TimelinePoint } from '../run/summary.ts';
-import { LatencyHistogram } from './histogram.ts';
+import type { TimelinePoint } from '../results/summary.ts';
+import { LatencyHistogram } from '../results/histogram.ts';
 import type { RequestTags } from './load-plan.ts';
 
 /** The figures of one (service, flow) pair; every summary metric is a merge of these. */

@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import PQueue from 'p-queue';
-import type { TimelinePoint } from '../run/summary.ts';
-import { LatencyHistogram } from './histogram.ts';
+import type { TimelinePoint } from '../results/summary.ts';
+import { LatencyHistogram } from '../results/histogram.ts';
 import { ArrivalSchedule } from './arrival-schedule.ts';
 import type { ClientRequest, HttpClient } from './client.ts';
 import { EngineMetrics } from './engine-metrics.ts';

@@ -1,5 +1,4 @@
 export * from './client.ts';
-export * from './histogram.ts';
 export * from './arrival-schedule.ts';
 export * from './load-plan.ts';
 export * from './loopback.ts';
@@ -13,5 +12,4 @@ export * from './read-sim-clock.ts';
 export * from './scenario-plan.ts';
 export * from './progress-printer.ts';
 export * from './summary-printer.ts';
-export * from './verdict-printer.ts';
 export * from './run-native.ts';

@@ -1,6 +1,6 @@
-import type { K6Summary } from '../run/verdict.ts';
+import type { K6Summary } from '../results/verdict-row.ts';
 import type { EngineMetrics, TagSeries } from './engine-metrics.ts';
-import { LatencyHistogram, TREND_STATS } from './histogram.ts';
+import { LatencyHistogram, TREND_STATS } from '../results/histogram.ts';
 
 /** One metric of k6's end-of-test summary (the `data.metrics[name]` of handleSummary). */
 export interface K6Metric {

@@ -1,7 +1,7 @@
 import { NORMS } from '../norms/index.ts';
-import type { RunSummary, TimelinePoint } from '../run/summary.ts';
-import { bucketWidth, coarsenTimeline } from '../run/timeline.ts';
-import type { VerdictRow } from '../run/verdict.ts';
+import type { RunSummary, TimelinePoint } from '../results/summary.ts';
+import { bucketWidth, coarsenTimeline } from '../results/timeline.ts';
+import type { VerdictRow } from '../results/verdict-row.ts';
 import { escapeHtml, num } from './format.ts';
 import { CHART_CSS, lineChart, type Series } from './svg-chart.ts';
 

@@ -1,8 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
-import { LatencyHistogram } from '../engine/histogram.ts';
-import type { RunErrors } from './summary.ts';
+import { LatencyHistogram } from '../results/histogram.ts';
+import type { RunErrors } from '../results/summary.ts';
 
 export interface K6Samples {
   /** http_req_duration per service and per flow:service (every request, so percentiles merge exactly). */

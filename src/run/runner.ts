@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { promisify } from 'node:util';
-import type { LatencyHistogram } from '../engine/histogram.ts';
+import type { LatencyHistogram } from '../results/histogram.ts';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { generateDefaultK6Script } from '../k6gen/index.ts';
@@ -11,10 +11,10 @@ import { runNative } from '../engine/run-native.ts';
 import { buildMock } from '../mock/app.ts';
 import type { Scenario } from '../scenario/index.ts';
 import { renderRunReport } from '../report/run-report.ts';
-import { junitXml } from './junit.ts';
-import type { EncodedHistogram, EngineName, RunContext, RunErrors, RunSummary, TimelinePoint } from './summary.ts';
+import { junitXml } from '../results/junit.ts';
+import type { EncodedHistogram, EngineName, RunContext, RunErrors, RunSummary, TimelinePoint } from '../results/summary.ts';
 import { readK6Csv } from './k6-csv.ts';
-import { timelineFromK6 } from './timeline.ts';
+import { timelineFromK6 } from '../results/timeline.ts';
 import { allHold, verdictRows, type K6Summary, type ServerFigures, type VerdictRow } from './verdict.ts';
 
 export interface RunOptions {

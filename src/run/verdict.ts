@@ -1,55 +1,7 @@
-import { NORMS, incidentPriority, resolutionTime, type Norm, type Priority } from '../norms/index.ts';
+import { NORMS, incidentPriority, resolutionTime, type Norm } from '../norms/index.ts';
+import type { K6Summary, ServerFigures, VerdictRow, VerdictStatus } from '../results/verdict-row.ts';
 
-/** The slice of k6's summary the verdict reads: metric → { values: { avg, 'p(99.9)', max, count, … } }. */
-export interface K6Summary {
-  readonly metrics: Readonly<Record<string, { readonly values: Readonly<Record<string, number>> }>>;
-}
-
-/** Busiest-window figures of one Abonnementservice kind (mock /abonnementservice/v1/stats). */
-interface SubscriptionKindFigures {
-  readonly maxLeadTimeMs?: number;
-  readonly maxPlannedLeadTimeMs?: number;
-  readonly night?: { readonly peakOffered?: number };
-}
-
-/** Server-side figures from the mock (absent when the target is not the mock). */
-export interface ServerFigures {
-  readonly status?: {
-    readonly intake?: {
-      readonly maxProcessingDelayMs?: number;
-      readonly maxParkingDelayMs?: number;
-      readonly peakOffered?: { readonly perMinute?: number; readonly perParkingWindow?: number; readonly parkingWindowSeconds?: number; readonly perHour?: number; readonly perDay?: number };
-    };
-    readonly notifications?: {
-      readonly maxDelayMs?: number;
-      readonly carriedOverByDay?: Readonly<Record<string, number>>;
-      readonly peaks?: { readonly enqueuedPerHour?: number; readonly enqueuedPerDay?: number; readonly sentPerHour?: number; readonly sentPerDay?: number };
-    };
-  };
-  /** The mock's /availability for the run's sim month. */
-  readonly availability?: { readonly services?: readonly { readonly service: string; readonly availabilityPercent: number }[] };
-  readonly digid?: { readonly withinNormPercent?: number; readonly averageMs?: number; readonly peakOfferedPerMinute?: number };
-  readonly machtigen?: { readonly withinNormPercent?: number; readonly averageMs?: number; readonly peakOfferedPerMinute?: number };
-  readonly validatieservice?: { readonly peakOfferedPerHour?: number };
-  readonly abonnementservice?: { readonly kinds?: Readonly<Record<string, SubscriptionKindFigures>> };
-}
-
-export type VerdictStatus = 'pass' | 'fail' | 'not-measured';
-
-export interface VerdictRow {
-  readonly normId: string;
-  readonly title: string;
-  readonly limit: number;
-  readonly unit: string;
-  readonly measured: number | undefined;
-  /** Distance to the limit in the norm's unit: positive is headroom, negative a breach. */
-  readonly margin: number | undefined;
-  readonly status: VerdictStatus;
-  readonly source: string;
-  readonly citation: string;
-  /** For a breach: the SNO incident priority it would be and its resolution time. */
-  readonly priority?: { readonly priority: Priority; readonly resolution: string };
-}
+export type { K6Summary, ServerFigures, VerdictRow, VerdictStatus } from '../results/verdict-row.ts';
 
 type Measure = (s: ServerFigures) => [value: number | undefined, source: string];
 

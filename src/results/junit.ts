@@ -1,5 +1,5 @@
 import { escapeXml } from '../berichten/index.ts';
-import type { VerdictRow } from './verdict.ts';
+import type { VerdictRow } from './verdict-row.ts';
 
 /** JUnit XML, one testcase per norm (CI systems read it); not-measured norms are skipped cases. */
 export function junitXml(scenario: string, rows: readonly VerdictRow[], seconds: number): string {

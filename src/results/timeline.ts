@@ -1,4 +1,4 @@
-import type { K6Summary } from './verdict.ts';
+import type { K6Summary } from './verdict-row.ts';
 import type { TimelinePoint } from './summary.ts';
 
 /** `http_req_duration{service:digid,b:12}` → ['http_req_duration', 'digid', 12]. */

@@ -1,4 +1,4 @@
-import type { K6Summary, ServerFigures } from './verdict.ts';
+import type { K6Summary, ServerFigures } from './verdict-row.ts';
 
 /**
  * One wall second of one service, as the load generator saw it (the report's charts and, later,
