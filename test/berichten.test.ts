@@ -1,12 +1,14 @@
 import { createPrng } from '../src/random/index.ts';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { XMLValidator } from 'fast-xml-parser';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { escapeXmlAttr, escapeXmlText } from '../src/xml/escape.ts';
+import { junitXml } from '../src/results/junit.ts';
 import {
   NS_BATCH, NS_BERICHT, NS_RESULTAAT, VERWERKINGS_CODES, stadiumOf,
   parseBerichtenXml, parseBerichtenJson, scanXml, BerichtenParseError, UnsafeXmlError,
   validateBatch, parseDateTime, decodeBase64, isGuid,
-  renderBerichtenXml, berichtenJson, renderVerwerkResponseXml, verwerkResponseJson, escapeXml,
+  renderBerichtenXml, berichtenJson, renderVerwerkResponseXml, verwerkResponseJson,
   generateBatch, minimalPdf, MIN_PDF_BYTES, guidFrom,
   type BatchInput, type BerichtInput, type BijlageInput, type RawBatch, type ValidationContext, type BatchValidation,
   type LetterOutcome, type VerwerkingsCode, type VerwerkResponse, type XmlElement,
@@ -825,10 +827,26 @@ describe('render: BerichtVerwerkResponse', () => {
     });
   });
 
-  it('escapeXml escapes markup, keeps CR, replaces characters XML cannot carry', () => {
-    expect(escapeXml('a<b>&c\r')).toBe('a&lt;b&gt;&amp;c&#13;');
-    expect(escapeXml('x\u0000y\uD800')).toBe('x\uFFFDy\uFFFD');
-    expect(escapeXml('plain')).toBe('plain');
+  it('escapeXmlText escapes markup, keeps CR, replaces characters XML cannot carry', () => {
+    expect(escapeXmlText('a<b>&c\r')).toBe('a&lt;b&gt;&amp;c&#13;');
+    expect(escapeXmlText('x\u0000y\uD800')).toBe('x\uFFFDy\uFFFD');
+    expect(escapeXmlText('plain')).toBe('plain');
+  });
+
+  it('escapeXmlAttr keeps quotes, tabs and line breaks of an attribute value through a real parser', () => {
+    const value = 'a "quoted" \'x\' <b> & c\n\td\r';
+    const doc = `<r a="${escapeXmlAttr(value)}" b='${escapeXmlAttr(value)}'/>`;
+    expect(XMLValidator.validate(doc)).toBe(true);
+    const parsed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', processEntities: true, htmlEntities: true }).parse(doc) as { r: { a: string; b: string } };
+    expect(parsed.r.a).toBe(value.replace(/\r/g, '\r'));
+    expect(parsed.r.b).toBe(parsed.r.a);
+  });
+
+  it('JUnit with a quote in a name or message is still well-formed XML (text escaping in attributes was a latent bug)', () => {
+    const xml = junitXml('my "scenario"', [{
+      normId: 'x.y', title: 'T', limit: 1, unit: 'ms', measured: 2, margin: -1, status: 'fail', source: 's "q"', citation: 'c',
+    }], 1);
+    expect(XMLValidator.validate(xml)).toBe(true);
   });
 });
 

@@ -4,24 +4,7 @@
  */
 import { NS_BATCH, NS_BERICHT, NS_RESULTAAT, type VerwerkingsCode } from './codes.ts';
 import type { BatchInput, BerichtInput, VerwerkResponse } from './types.ts';
-
-/** Characters XML 1.0 cannot carry at all (a JSON client may have sent them); replaced by U+FFFD. */
-const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
-const HAS_NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
-const NEEDS_ESCAPE = /[&<>\r]/;
-
-/** Escapes text content. '\r' becomes &#13; so that it survives the parser's end-of-line handling. */
-export function escapeXml(s: string): string {
-  let t = s;
-  if (HAS_NOT_XML_CHAR.test(t)) t = t.replace(NOT_XML_CHAR, '\uFFFD');
-  if (!NEEDS_ESCAPE.test(t)) return t;
-  return t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\r/g, '&#13;');
-}
-
-/** Text for an XML comment: no '--', no trailing '-'. */
-function commentText(s: string): string {
-  return s.replace(NOT_XML_CHAR, '\uFFFD').replace(/-(?=-)/g, '- ').replace(/-$/, '- ');
-}
+import { escapeXmlText, xmlCommentText } from '../xml/escape.ts';
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();
@@ -56,8 +39,8 @@ export function renderVerwerkResponseXml(r: VerwerkResponse): string {
     '<?xml version="1.0" encoding="UTF-8"?>\n',
     `<bvs:BerichtVerwerkResponse xmlns:bvs="${NS_BATCH}" xmlns:res="${NS_RESULTAAT}">`,
     '<BatchInformatie>',
-    `<BerichtLeverancierCode>${escapeXml(r.berichtLeverancierCode)}</BerichtLeverancierCode>`,
-    `<BatchID>${escapeXml(r.batchId)}</BatchID>`,
+    `<BerichtLeverancierCode>${escapeXmlText(r.berichtLeverancierCode)}</BerichtLeverancierCode>`,
+    `<BatchID>${escapeXmlText(r.batchId)}</BatchID>`,
   ];
   for (const [name, n] of counters(r)) parts.push(`<${name}>${n}</${name}>`);
   parts.push(`<DatumOntvangen>${iso(r.datumOntvangen)}</DatumOntvangen>`, `<DatumVerwerkt>${iso(r.datumVerwerkt)}</DatumVerwerkt>`);
@@ -65,11 +48,11 @@ export function renderVerwerkResponseXml(r: VerwerkResponse): string {
   for (const l of r.letters) {
     parts.push(
       '<res:Bericht>',
-      `<BerichtID>${escapeXml(l.berichtId)}</BerichtID>`,
-      `<BerichtType>${escapeXml(l.berichtType)}</BerichtType>`,
+      `<BerichtID>${escapeXmlText(l.berichtId)}</BerichtID>`,
+      `<BerichtType>${escapeXmlText(l.berichtType)}</BerichtType>`,
       `<VerwerkingsCode>${l.code}</VerwerkingsCode>`,
       `<Stadium>${l.stadium}</Stadium>`,
-      l.toelichting === '' ? '' : `<!-- Toelichting: ${commentText(l.toelichting)} -->`,
+      l.toelichting === '' ? '' : `<!-- Toelichting: ${xmlCommentText(l.toelichting)} -->`,
       '</res:Bericht>',
     );
   }
@@ -112,7 +95,7 @@ const BIJLAGE_ORDER = ['Inhoud', 'BijlageType', 'Omschrijving', 'Volgorde'] as c
 const BASE64_CHARS = /^[A-Za-z0-9+/=]*$/;
 
 function el(prefix: string, name: string, text: string): string {
-  return `<${prefix}${name}>${escapeXml(text)}</${prefix}${name}>`;
+  return `<${prefix}${name}>${escapeXmlText(text)}</${prefix}${name}>`;
 }
 
 function renderBericht(b: BerichtInput, parts: string[]): void {

@@ -1,10 +1,10 @@
-import { escapeHtml } from '../report/format.ts';
+import { escapeXmlAttr } from '../xml/escape.ts';
 import { figureCells } from './render-text.ts';
 import type { CompareResult } from './types.ts';
 
 /** One testcase per checked figure and norm, a failure for each regression (for CI test reports). */
 export function compareJunit(r: CompareResult): string {
-  const x = escapeHtml;
+  const x = escapeXmlAttr;
   const cases = [
     ...r.norms.map((n) => `  <testcase classname="bbsim.compare.${x(r.scenario)}.norms" name="${x(n.normId)}">${n.verdict === 'regression' ? `<failure message="${x(`held in the baseline, fails now: ${n.current ?? '?'} ${n.unit}, limit ${n.limit}`)}"/>` : ''}</testcase>`),
     ...r.figures.map((f) => {

@@ -21,7 +21,7 @@
  * `AbonnementVerzoekStatus` in the same namespace: VerzoekId, VerzoekType, Status (geaccepteerd |
  * in-behandeling), DatumOntvangen, StartVerwerking, VerwachtGereed, BinnenNorm.
  */
-import { escapeXml } from '../../berichten/render.ts';
+import { escapeXmlText } from '../../xml/escape.ts';
 import type { PreferenceMutation } from '../../population/index.ts';
 import { NS_AANVRAAG } from './aanvraag.ts';
 import type { Kind } from './config.ts';
@@ -72,7 +72,7 @@ export function statusJson(v: VerzoekInfo, status: 'accepted' | 'pending'): Reco
 export function statusXml(v: VerzoekInfo, status: 'accepted' | 'pending'): string {
   return '<?xml version="1.0" encoding="UTF-8"?>'
     + `<ab:AbonnementVerzoekStatus xmlns:ab="${NS_AANVRAAG}">`
-    + `<VerzoekId>${escapeXml(v.verzoekId)}</VerzoekId><VerzoekType>${XML_TYPE[v.kind]}</VerzoekType>`
+    + `<VerzoekId>${escapeXmlText(v.verzoekId)}</VerzoekId><VerzoekType>${XML_TYPE[v.kind]}</VerzoekType>`
     + `<Status>${status === 'accepted' ? 'geaccepteerd' : 'in-behandeling'}</Status>`
     + `<DatumOntvangen>${iso(v.acceptedAt)}</DatumOntvangen><StartVerwerking>${isoCeil(v.startAt)}</StartVerwerking>`
     + `<VerwachtGereed>${isoCeil(v.readyAt)}</VerwachtGereed><BinnenNorm>${v.withinNorm}</BinnenNorm>`
@@ -111,8 +111,8 @@ export function resultXml(r: Resultaat): string {
   const parts: string[] = [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<ab:AbonnementAntwoord xmlns:ab="${NS_AANVRAAG}">`,
-    `<BerichtLeverancier><OIN>${escapeXml(r.oin)}</OIN></BerichtLeverancier>`,
-    `<VerzoekId>${escapeXml(r.verzoekId)}</VerzoekId><VerzoekType>${XML_TYPE[r.kind]}</VerzoekType>`,
+    `<BerichtLeverancier><OIN>${escapeXmlText(r.oin)}</OIN></BerichtLeverancier>`,
+    `<VerzoekId>${escapeXmlText(r.verzoekId)}</VerzoekId><VerzoekType>${XML_TYPE[r.kind]}</VerzoekType>`,
     `<DatumOntvangen>${iso(r.acceptedAt)}</DatumOntvangen><DatumVerwerkt>${isoCeil(r.readyAt)}</DatumVerwerkt><Peilmoment>${isoCeil(r.startAt)}</Peilmoment>`,
   ];
   if (r.mutaties) {

@@ -29,7 +29,7 @@
  * elements are faults.
  */
 import { BerichtenParseError, UnsafeXmlError, scanXml, type XmlElement } from '../../berichten/parse-xml.ts';
-import { escapeXml } from '../../berichten/render.ts';
+import { escapeXmlText } from '../../xml/escape.ts';
 import type { Answer, RawKlant, RawQuery } from './query.ts';
 
 export const NS_SOAP11 = 'http://schemas.xmlsoap.org/soap/envelope/';
@@ -63,16 +63,16 @@ export function clientFault(code: string, message: string, where: { element?: st
 }
 
 export function renderFault(f: SoapFault): string {
-  const opt = (name: string, v: string | number | undefined): string => (v === undefined ? '' : `<${name}>${escapeXml(String(v))}</${name}>`);
+  const opt = (name: string, v: string | number | undefined): string => (v === undefined ? '' : `<${name}>${escapeXmlText(String(v))}</${name}>`);
   return '<?xml version="1.0" encoding="utf-8"?>'
     + `<s:Envelope xmlns:s="${NS_SOAP11}"><s:Body><s:Fault>`
-    + `<faultcode>s:${f.faultcode}</faultcode><faultstring>${escapeXml(f.message)}</faultstring>`
+    + `<faultcode>s:${f.faultcode}</faultcode><faultstring>${escapeXmlText(f.message)}</faultstring>`
     + `<detail><${f.detailKind} xmlns="${NS_SHARED}">${opt('Code', f.code)}${opt('Message', f.message)}${opt('Element', f.element)}${opt('Rule', f.rule)}${opt('RetryAfter', f.retryAfter)}</${f.detailKind}></detail>`
     + '</s:Fault></s:Body></s:Envelope>';
 }
 
 export function renderResponse(a: Answer): string {
-  const klanten = a.resultaten.map((r) => `<t:Klant><t:Key>${escapeXml(r.key)}</t:Key><t:isBerichtSturen>${r.isBerichtSturen}</t:isBerichtSturen></t:Klant>`).join('');
+  const klanten = a.resultaten.map((r) => `<t:Klant><t:Key>${escapeXmlText(r.key)}</t:Key><t:isBerichtSturen>${r.isBerichtSturen}</t:isBerichtSturen></t:Klant>`).join('');
   return '<?xml version="1.0" encoding="utf-8"?>'
     + `<s:Envelope xmlns:s="${NS_SOAP11}"><s:Body>`
     + `<${OPERATION}Response xmlns="${NS_SERVICE}"><${OPERATION}Result xmlns:t="${NS_TYPES}"><t:Klanten>${klanten}</t:Klanten></${OPERATION}Result></${OPERATION}Response>`
