@@ -4,12 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import {
-  ArrivalSchedule, ClientTimeoutError, createClient, EngineOptionsError, loopbackIssue, NativeEngine, runNative, flowRate, NATIVE_FLOWS,
-  type ClientOptions, type EnginePhase, type FlowEnv, type FlowResponse, type HttpClient, type IterationContext, type SecondEvent,
+  ArrivalSchedule, ClientTimeoutError, createClient, EngineOptionsError, loopbackIssue, NativeEngine, runNative, flowRate,
+  type ClientOptions, type EnginePhase, type HttpClient, type SecondEvent,
 } from '../src/engine/index.ts';
 import { LatencyHistogram, TREND_STATS } from '../src/results/index.ts';
-import { FLOW_FUNCTIONS } from '../src/k6gen/flows-js.ts';
-import { FLOWS, type FlowName } from '../src/scenario/index.ts';
 import { buildMock } from '../src/mock/app.ts';
 import { perMinute } from '../src/norms/index.ts';
 import { verdictRows } from '../src/run/verdict.ts';
@@ -49,61 +47,7 @@ describe('arrival schedule (open model, k6 ramping-arrival-rate)', () => {
   });
 });
 
-describe('native flows do what the k6 flows do', () => {
-  /** Answers that let every flow run to its end (a successful login, a letter in the inbox, a coded batch). */
-  const answer = (path: string): FlowResponse => {
-    const ok = (status: number, body: unknown): FlowResponse => ({ status, headers: {}, body: JSON.stringify(body), serviceMs: 1 });
-    if (path === '/digid/authenticate') return ok(200, { status: 'Success', token: 'tok' });
-    if (path.startsWith('/api/v1/berichten?')) return ok(200, { berichten: [{ id: 'b1' }] });
-    if (path.startsWith('/berichtenbox/verwerkingsberichten?')) return ok(200, { items: [{ id: 7, BerichtVerwerkResponse: { Berichten: { Bericht: [{ VerwerkingsCode: 'Verwerkt' }] } } }] });
-    if (path === '/berichtenbox/afleveren' || path === '/abonnementservice/v1/verzoeken') return ok(202, {});
-    return ok(200, {});
-  };
-  const env: FlowEnv = {
-    data: { oin: '00000001003214345000', berichtType: 'VAIB', batchSize: 3, attachmentShare: 1, pdf: 'JVBERi0=', text: 't', bsns: ['111222333', '123456782'], klantenPerQuery: 250, subscriptionMix: { 'bsn-lijst': 1, mutatiebasis: 1 }, thinkTimeMs: {} },
-    simNow: () => Date.UTC(2027, 2, 2, 9),
-    thinkWallMs: () => 0,
-  };
-
-  for (const flow of Object.keys(FLOWS) as FlowName[]) {
-    it(flow, async () => {
-      const sent: { method: string; path: string; service: string; flow: string; body: string }[] = [];
-      const counters = new Map<string, number>();
-      const ctx: IterationContext = {
-        async request(tags, req) {
-          sent.push({ method: req.method, path: req.path, service: tags.service, flow: tags.flow, body: String(req.body ?? '') });
-          return answer(req.path);
-        },
-        sleep: async () => undefined,
-        check: () => undefined,
-        add: (c, n) => { counters.set(c, (counters.get(c) ?? 0) + n); },
-        gauge: () => undefined,
-      };
-      await NATIVE_FLOWS[flow](ctx, env);
-      // The k6 function's requests, in order: http.get/post(BASE_URL + '<path>' …, tags T(service, flow).
-      const js = FLOW_FUNCTIONS[flow]!;
-      const k6Paths = [...js.matchAll(/http\.(get|post)\(BASE_URL \+ '([^']+)'/g)].map((m) => [m[1]!.toUpperCase(), m[2]!] as const);
-      expect(sent.map((r) => r.method)).toEqual(k6Paths.map(([m]) => m));
-      sent.forEach((r, i) => expect(r.path.startsWith(k6Paths[i]![1]), `${r.path} vs ${k6Paths[i]![1]}`).toBe(true));
-      const k6Tags = [...js.matchAll(/T\('([^']+)', '([^']+)'\)/g)].map((m) => `${m[1]} ${m[2]}`);
-      expect(k6Tags.length).toBeGreaterThan(0);
-      expect(new Set(sent.map((r) => `${r.service} ${r.flow}`))).toEqual(new Set(k6Tags));
-      for (const counter of js.matchAll(/\b(lettersOffered|lettersAdmitted|lettersCoded|batchesRefused|authentications|subscriptions)\.add/g)) {
-        const name = {
-          lettersOffered: 'bbsim_letters_offered', lettersAdmitted: 'bbsim_letters_admitted', lettersCoded: 'bbsim_letters_coded',
-          batchesRefused: 'bbsim_batches_refused', authentications: 'bbsim_authentications', subscriptions: 'bbsim_subscription_requests',
-        }[counter[1] as 'lettersOffered'];
-        if (name !== 'bbsim_batches_refused') expect(counters.get(name), name).toBeGreaterThan(0);
-      }
-      if (flow === 'deliver-batch') {
-        const batch = JSON.parse(sent[0]!.body) as { Berichten: { BatchInformatie: { AanmaakDatum: string }; Bericht: { Bijlagen?: unknown[] }[] } };
-        expect(batch.Berichten.BatchInformatie.AanmaakDatum).toBe(new Date(env.simNow() - 1000).toISOString());
-        expect(batch.Berichten.Bericht).toHaveLength(3);
-        expect(batch.Berichten.Bericht.every((l) => l.Bijlagen?.length === 1)).toBe(true);
-      }
-    });
-  }
-});
+// The flows' parity with their k6 functions (requests, bodies, checks, counters): test/flow-parity.test.ts.
 
 describe('latency histogram', () => {
   it('percentiles within 0.1 % of the exact ones; exact avg, min and max; k6 trend keys', () => {
