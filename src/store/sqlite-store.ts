@@ -39,14 +39,14 @@ const LETTERS_PER_PROCESSING_TX = 1_000;
 const WAL_AUTOCHECKPOINT_PAGES = 20_000;
 const CHECKPOINT_INTERVAL_MS = 250;
 
+/** The sim hour of an instant as a counter bucket (Amsterdam hours start on whole UTC hours). */
+const hourBucket = (t: number): string => String(Math.floor(t / 3_600_000));
+
 /**
  * What is known about the notifications with notifyAt ≤ upTo (those "sent" by then). Kept in the
  * state table and extended incrementally, so notificationStats never rescans the whole history.
  * Late inserts with notifyAt ≤ upTo are folded in by processDue, in the same transaction.
  */
-/** The sim hour of an instant as a counter bucket (Amsterdam hours start on whole UTC hours). */
-const hourBucket = (t: number): string => String(Math.floor(t / 3_600_000));
-
 interface SentSummary {
   upTo: number | null;
   sent: number;

@@ -10,8 +10,10 @@ import type { VerwerkingsCode } from '../berichten/codes.ts';
  *   and the parking state commit together or not at all. It resolves only after the commit, so
  *   an acknowledged letter survives a crash (RPO 0).
  * - All instants are simulated epoch milliseconds from the mock's clock; the store never reads a clock.
- * - The pure planners passed in (parking, notifications) are called inside the transaction with the
- *   persisted state, so several mock instances sharing one database stay consistent.
+ * - Parking (45 letters/s, in order of arrival) is planned inside `deliver`'s transaction from the
+ *   persisted parking state; notifications by the pure planner passed to `processDue`, inside its
+ *   transaction. Both read and write their state in the same transaction as the letters, so several
+ *   mock instances sharing one database stay consistent.
  */
 export interface Store {
   /** Admit (or refuse) a batch delivery and commit it. */
