@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { sharedText } from './shared-docs.ts';
@@ -69,5 +69,13 @@ describe('the layering of DESIGN.md is enforced (npm run lint:deps)', () => {
     const designLayers = drawn.split('→').map((l) => l.replace(/\(.*?\)/g, '').split(',').map((f) => f.trim()).filter(Boolean));
     expect(designLayers.length).toBeGreaterThan(5);
     expect(layers).toEqual(designLayers);
+  });
+
+  it("the README's layout table lists every folder of src/, and only those", () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const table = readme.slice(readme.indexOf('## Layout'), readme.indexOf('\n## ', readme.indexOf('## Layout') + 5));
+    const listed = [...table.matchAll(/^\| `src\/([a-z0-9-]+)` \|/gm)].map((m) => m[1]!).sort();
+    const tree = readdirSync(join(ROOT, 'src'), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+    expect(listed).toEqual(tree);
   });
 });
