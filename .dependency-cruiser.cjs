@@ -41,10 +41,17 @@ const forbidden = [
   },
   {
     name: 'verdict-reads-http-figures',
-    comment: "DESIGN.md: the verdict reads the mock's HTTP figures, never its internals.",
+    comment: "DESIGN.md: the verdict reads the mock's HTTP figures, never its internals. Only the types of the capacity figures' HTTP contract may be imported.",
     severity: 'error',
     from: { path: '^src/(run/verdict|results/)' },
-    to: { path: '^src/(mock|store)/' },
+    to: { path: '^src/(mock|store)/', pathNot: '^src/mock/capacity/capacity-stats\\.ts$' },
+  },
+  {
+    name: 'verdict-reads-http-contract-types-only',
+    comment: "The verdict imports the capacity figures' types, never code of the mock.",
+    severity: 'error',
+    from: { path: '^src/(run/verdict|results/)' },
+    to: { path: '^src/mock/capacity/capacity-stats\\.ts$', dependencyTypesNot: ['type-only'] },
   },
   {
     name: 'nothing-imports-cli',

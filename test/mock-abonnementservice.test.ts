@@ -503,12 +503,12 @@ describe('abonnementservice: documentation and stats', () => {
   it('stats name every kind with its norm limits, policy and the lead-time norm', async () => {
     const s = (await mock.app.inject({ method: 'GET', url: `${BASE}/stats` })).json<{
       leadTimeNormMs: number; policy: Record<string, unknown>; night: { from: string; to: string; open: boolean };
-      kinds: Record<string, { night: { limit: number; normLimit: number } }>;
+      kinds: Record<string, { night: { limit: number; normId: string; window: string } }>;
     }>();
     expect(s.leadTimeNormMs).toBe(NORM_MS);
     expect(s.policy).toMatchObject({ outsideWindow: 'queue', overQuota: 'queue' });
     expect(s.night).toMatchObject({ from: '23:00', to: '07:00', open: false });
-    expect(s.kinds['alles']!.night).toMatchObject({ limit: SUBSCRIPTION_NIGHT_ALLES.limit, normLimit: SUBSCRIPTION_NIGHT_ALLES.limit });
+    expect(s.kinds['alles']!.night).toMatchObject({ window: 'night 23:00-07:00', normId: SUBSCRIPTION_NIGHT_ALLES.id, limit: SUBSCRIPTION_NIGHT_ALLES.limit });
     expect(s.kinds['bsn-lijst']!.night.limit).toBe(SUBSCRIPTION_NIGHT_BSN_LIJST.limit);
     expect(s.kinds['mutatiebasis']!.night.limit).toBe(SUBSCRIPTION_NIGHT_MUTATIEBASIS.limit);
   });

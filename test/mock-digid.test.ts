@@ -1,5 +1,6 @@
 import { deflateSync, deflateRawSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { CapacityStats } from '../src/mock/capacity/capacity-stats.ts';
 import { MINUTE } from '../src/clock/index.ts';
 import { ConfigError, loadMockConfig } from '../src/mock/config.ts';
 import { CLASS_REF, LEVELS, type Level } from '../src/mock/digid/levels.ts';
@@ -436,7 +437,7 @@ describe('DigiD mock: capacity', () => {
     expect((await requestAuthentication(m.app, encodeRedirect(authnRequestXml({ version: '1.0' })))).statusCode).toBe(503);
 
     let stats = (await m.app.inject({ method: 'GET', url: '/digid/stats' })).json<Record<string, unknown>>();
-    expect(stats).toMatchObject({ limit: 4, used: 4, remaining: 0, refused: { limit: 3, saturated: 0, closed: 0, total: 3 }, authentications: { Success: 4, total: 4 } });
+    expect(stats).toMatchObject({ capacity: { windows: [{ limit: 4, used: 4, remaining: 0, peakOffered: 7 }], refused: { limit: 3, saturated: 0, closed: 0, total: 3 } }, authentications: { Success: 4, total: 4 } });
 
     m.clock.advance(45_000);
     expect((await authenticate(m, { bsn })).body.status).toBe('Success');
@@ -445,7 +446,7 @@ describe('DigiD mock: capacity', () => {
     const resolved = parseArtifactResponse((await postResolve(m.app, artifactResolveXml(artifactOf(retried).artifact))).body);
     expect(resolved.response?.inResponseTo).toBe('_later');
     stats = (await m.app.inject({ method: 'GET', url: '/digid/stats' })).json<Record<string, unknown>>();
-    expect(stats).toMatchObject({ used: 2, remaining: 2, authentications: { Success: 6 }, minutes: 2, withinNormPercent: 100 });
+    expect(stats).toMatchObject({ authentications: { Success: 6 }, capacity: { windows: [{ used: 2, remaining: 2 }], minutes: { count: 2, withinNormPercent: 100 } } });
   });
 
   it(`at the real limit (${DIGID_AUTHENTICATIONS_PER_MINUTE.limit} per minute, service time 0) refuses the next one in the same sim minute`, async () => {
@@ -467,8 +468,11 @@ describe('DigiD mock: capacity', () => {
     expect(refused.headers['retry-after']).toBe('1');
     m.clock.advance(1000);
     expect((await authenticate(m, { bsn })).statusCode).toBe(200);
-    const stats = (await m.app.inject({ method: 'GET', url: '/digid/stats' })).json<{ authentications: { total: number }; refused: { limit: number }; used: number }>();
-    expect(stats).toMatchObject({ authentications: { total: limit + 1 }, refused: { limit: 1 }, used: 1 });
+    const stats = (await m.app.inject({ method: 'GET', url: '/digid/stats' })).json<Record<string, unknown>>();
+    expect(stats).toMatchObject({
+      authentications: { total: limit + 1 },
+      capacity: { refused: { limit: 1, total: 1 }, windows: [{ normId: DIGID_AUTHENTICATIONS_PER_MINUTE.id, used: 1, peakOffered: limit + 1 }] },
+    });
   });
 
   it('queues beyond the concurrency and refuses (503) when the queue is full', async () => {
@@ -479,9 +483,9 @@ describe('DigiD mock: capacity', () => {
     expect(res.map((r) => r.statusCode).sort()).toEqual([200, 200, 503]);
     const served = res.filter((r) => r.statusCode === 200).map((r) => r.json<AuthBody>().processingMs).sort((a, b) => a - b);
     expect(served[1]!).toBeGreaterThan(served[0]! + 40); // the second waited for the first
-    const stats = (await m.app.inject({ method: 'GET', url: '/digid/stats' })).json<{ refused: { saturated: number }; server: { concurrency: number; maxQueue: number } }>();
-    expect(stats.refused.saturated).toBe(1);
-    expect(stats.server).toMatchObject({ concurrency: 1, maxQueue: 1 });
+    const stats = (await m.app.inject({ method: 'GET', url: '/digid/stats' })).json<{ capacity: CapacityStats }>();
+    expect(stats.capacity.refused.saturated).toBe(1);
+    expect(stats.capacity.server).toMatchObject({ concurrency: 1, maxQueue: 1 });
   });
 });
 
@@ -520,21 +524,20 @@ describe('DigiD mock: stats, processing time and determinism', () => {
     m.clock.advance(MINUTE);
     const { resolved } = await samlLogin(m.app, { username: bsn, password: PASSWORD });
     expect(resolved.response?.statusCodes).toEqual([S('Success')]);
-    const stats = (await m.app.inject({ method: 'GET', url: '/digid/stats' })).json<Record<string, unknown> & { averageMs: number }>();
+    const stats = (await m.app.inject({ method: 'GET', url: '/digid/stats' })).json<Record<string, unknown> & { capacity: CapacityStats }>();
     expect(stats).toMatchObject({
       service: 'digid',
       authentications: { Success: 2, AuthnFailed: 1, NoAuthnContext: 1, RequestDenied: 1, total: 5 },
       successByLevel: { Basis: 2, Midden: 0, Substantieel: 0, Hoog: 0 }, // the requested level (Basis) is asserted
-      refused: { total: 0 },
-      minutes: 2,
-      withinNormPercent: 100,
       processingNorm: { id: DIGID_PROCESSING_TIME.id, limitMs: DIGID_PROCESSING_TIME.limit, holds: true },
-      limit: DIGID_AUTHENTICATIONS_PER_MINUTE.limit,
-      used: 1,
+      capacity: {
+        refused: { total: 0 }, minutes: { count: 2, withinNormPercent: 100, normMs: DIGID_PROCESSING_TIME.limit },
+        windows: [{ window: 'minute', normId: DIGID_AUTHENTICATIONS_PER_MINUTE.id, limit: DIGID_AUTHENTICATIONS_PER_MINUTE.limit, used: 1 }],
+      },
       artifacts: { live: 0, resolved: 1, denied: 0 },
     });
-    expect(stats.averageMs).toBeGreaterThanOrEqual(5);
-    expect(stats.averageMs).toBeLessThan(DIGID_PROCESSING_TIME.limit);
+    expect(stats.capacity.minutes.meanMs).toBeGreaterThanOrEqual(5);
+    expect(stats.capacity.minutes.meanMs).toBeLessThan(DIGID_PROCESSING_TIME.limit);
     const metrics = await m.app.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.body).toMatch(/bbsim_digid_authentications_total\{status="Success"\} 2/);
     expect(metrics.body).toMatch(/bbsim_service_admitted_total\{service="digid"\} 5/);

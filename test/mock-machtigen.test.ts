@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { CapacityStats } from '../src/mock/capacity/capacity-stats.ts';
 import type { LightMyRequestResponse } from 'fastify';
 import { MINUTE } from '../src/clock/index.ts';
 import { MACHTIGEN_PROCESSING_TIME, MACHTIGEN_TRANSACTIONS_PER_MINUTE } from '../src/norms/index.ts';
@@ -18,6 +19,8 @@ const [A = '', B = '', C = ''] = [POPULATION.bsn(0), POPULATION.bsn(1), POPULATI
 
 const ask = (m: TestMock, body: unknown): Promise<LightMyRequestResponse> =>
   m.app.inject({ method: 'POST', url: '/machtigen/v1/bevoegdheid', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+
+const capacity = (s: Record<string, unknown>): CapacityStats => s['capacity'] as CapacityStats;
 
 async function stats(m: TestMock): Promise<Record<string, unknown>> {
   const res = await m.app.inject({ url: '/machtigen/v1/stats' });
@@ -118,7 +121,7 @@ describe('machtigen: bevoegdheid', () => {
       expect(res.statusCode, `${type} ${payload}`).toBeGreaterThanOrEqual(400);
       expect(res.statusCode, `${type} ${payload}`).toBeLessThan(500);
     }
-    expect(await stats(mock)).toMatchObject({ transactions: 0, used: 0, invalid: cases.length });
+    expect(await stats(mock)).toMatchObject({ transactions: 0, capacity: { admitted: 0, windows: [{ used: 0, peakOffered: 0 }] }, invalid: cases.length });
   });
 });
 
@@ -131,10 +134,10 @@ describe('machtigen: capacity and stats', () => {
     expect(refused.statusCode).toBe(503);
     expect(refused.headers['retry-after']).toBe('45');
     expect(refused.json()).toMatchObject({ code: 'BBSIM_CAPACITY', retryAfter: 45, window: 'minute', limit: 5, used: 5, reason: 'limit' });
-    expect(await stats(mock)).toMatchObject({ transactions: 5, refused: 1, refusedByReason: { limit: 1 }, limit: 5, used: 5, remaining: 0, window: 'minute' });
+    expect(await stats(mock)).toMatchObject({ transactions: 5, capacity: { refused: { limit: 1, total: 1 }, windows: [{ window: 'minute', seconds: 60, normId: MACHTIGEN_TRANSACTIONS_PER_MINUTE.id, limit: 5, used: 5, remaining: 0, peakOffered: 6 }] } });
     mock.clock.advance(MINUTE);
     expect((await ask(mock, body)).statusCode).toBe(200);
-    expect(await stats(mock)).toMatchObject({ transactions: 6, used: 1 });
+    expect(await stats(mock)).toMatchObject({ transactions: 6, capacity: { windows: [{ used: 1, peakOffered: 6 }] } });
   });
 
   it(`at the real limit: ${MACHTIGEN_TRANSACTIONS_PER_MINUTE.limit} in one sim minute, then refusals`, async () => {
@@ -147,7 +150,7 @@ describe('machtigen: capacity and stats', () => {
     const refused = await ask(mock, { vertegenwoordiger: A, vertegenwoordigde: { bsn: C }, dienst: 'x' });
     expect(refused.statusCode).toBe(503);
     expect(refused.headers['retry-after']).toBe('60');
-    expect(await stats(mock)).toMatchObject({ transactions: limit, refused: 1, limit, normLimit: limit, used: limit });
+    expect(await stats(mock)).toMatchObject({ transactions: limit, capacity: { refused: { total: 1 }, windows: [{ limit, used: limit, peakOffered: limit + 1 }] } });
   });
 
   it('refuses (503 saturated) when the queue is full', async () => {
@@ -162,26 +165,26 @@ describe('machtigen: capacity and stats', () => {
   it('reports the mean processing time and the share of sim minutes within the 4 s norm', async () => {
     mock = await startTestMock({ machtigen: { serviceTime: { kind: 'fixed', ms: 30 } } });
     const body = { vertegenwoordiger: A, vertegenwoordigde: { bsn: B }, dienst: 'x' };
-    expect(await stats(mock)).toMatchObject({ transactions: 0, averageMs: 0, withinNormPercent: 100, minutes: 0 });
+    expect(await stats(mock)).toMatchObject({ transactions: 0, capacity: { minutes: { count: 0, meanMs: 0, withinNormPercent: 100 } } });
     await Promise.all([ask(mock, body), ask(mock, body)]);
     mock.clock.advance(MINUTE);
     await ask(mock, body);
     const s = await stats(mock);
     expect(s).toMatchObject({
-      transactions: 3, minutes: 2, withinNormPercent: 100, meetsNorm: true,
-      normMs: MACHTIGEN_PROCESSING_TIME.limit, attainmentPercent: MACHTIGEN_PROCESSING_TIME.attainment,
-      limit: MACHTIGEN_TRANSACTIONS_PER_MINUTE.limit, used: 1,
+      transactions: 3,
+      processingNorm: { id: MACHTIGEN_PROCESSING_TIME.id, limitMs: MACHTIGEN_PROCESSING_TIME.limit, attainmentPercent: MACHTIGEN_PROCESSING_TIME.attainment, holds: true },
+      capacity: { minutes: { count: 2, withinNormPercent: 100, normMs: MACHTIGEN_PROCESSING_TIME.limit }, windows: [{ limit: MACHTIGEN_TRANSACTIONS_PER_MINUTE.limit, used: 1 }] },
     });
-    expect(s['averageMs'] as number).toBeGreaterThanOrEqual(29);
-    expect(s['averageMs'] as number).toBeLessThan(MACHTIGEN_PROCESSING_TIME.limit);
+    expect(capacity(s).minutes.meanMs).toBeGreaterThanOrEqual(29);
+    expect(capacity(s).minutes.meanMs).toBeLessThan(MACHTIGEN_PROCESSING_TIME.limit);
   });
 
   it('shows a breach when the configured processing time exceeds the norm', async () => {
     mock = await startTestMock({ machtigen: { serviceTime: { kind: 'fixed', ms: MACHTIGEN_PROCESSING_TIME.limit + 100 } } });
     expect((await ask(mock, { vertegenwoordiger: A, vertegenwoordigde: { bsn: B }, dienst: 'x' })).statusCode).toBe(200);
     const s = await stats(mock);
-    expect(s).toMatchObject({ transactions: 1, minutes: 1, withinNormPercent: 0, meetsNorm: false });
-    expect(s['averageMs'] as number).toBeGreaterThan(MACHTIGEN_PROCESSING_TIME.limit);
+    expect(s).toMatchObject({ transactions: 1, processingNorm: { holds: false }, capacity: { minutes: { count: 1, withinNormPercent: 0 } } });
+    expect(capacity(s).latency.meanMs).toBeGreaterThan(MACHTIGEN_PROCESSING_TIME.limit);
   });
 
   it('config: defaults from the norms, well within the processing norm; errors name the path', async () => {

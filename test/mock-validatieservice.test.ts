@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { CapacityStats } from '../src/mock/capacity/capacity-stats.ts';
 import type { LightMyRequestResponse } from 'fastify';
 import { HOUR, MINUTE } from '../src/clock/index.ts';
 import { VALIDATION_KLANTEN, VALIDATION_MAX_RESPONSE, VALIDATION_QUERIES_PER_HOUR } from '../src/norms/index.ts';
@@ -30,6 +31,8 @@ interface Problem { status: number; code: string; field?: string; rule?: string;
 function failsElfproef(valid: string): string {
   return valid.slice(0, 8) + String((Number(valid[8]) + 1) % 10);
 }
+
+const capacity = (s: Record<string, unknown>): CapacityStats => s['capacity'] as CapacityStats;
 
 async function stats(m: TestMock): Promise<Record<string, unknown>> {
   const res = await m.app.inject({ url: '/validatieservice/stats' });
@@ -190,7 +193,7 @@ describe('validatieservice: JSON', () => {
     const xmlBody = await mock.app.inject({ method: 'POST', url: '/validatieservice/v1/validate', headers: { 'content-type': 'application/xml' }, payload: '<a/>' });
     expect(xmlBody.statusCode).toBe(415);
     // Nothing above used capacity.
-    expect(await stats(mock)).toMatchObject({ queries: 0, used: 0, invalid: cases.length });
+    expect(await stats(mock)).toMatchObject({ queries: 0, capacity: { admitted: 0, windows: [{ used: 0, peakOffered: 0 }] }, invalid: cases.length });
   });
 
   it('refuses a query whose berichtleverancierCode is not the caller\'s X-Afnemer-OIN (when sent)', async () => {
@@ -246,7 +249,7 @@ describe('validatieservice: SOAP faults (HTTP 400, never 500)', () => {
       expect(f.element, `${code}: ${f.message}`).toBe(element);
       expect(`${f.rule ?? ''} ${f.message}`, code).toMatch(rule);
     }
-    expect(await stats(mock)).toMatchObject({ queries: 0, used: 0, invalid: cases.length });
+    expect(await stats(mock)).toMatchObject({ queries: 0, capacity: { admitted: 0, windows: [{ used: 0, peakOffered: 0 }] }, invalid: cases.length });
   });
 
   it('faults a wrong or missing SOAPAction, SOAP 1.2 and a wrong Content-Type', async () => {
@@ -312,7 +315,7 @@ describe('validatieservice: capacity', () => {
     const full = { berichtleverancierCode: UWV.oin, berichtTypeCode: 'WW', klanten: klanten(Array(VALIDATION_KLANTEN.max).fill(uwvBsn)) };
     // A query of 250 BSNs counts as one.
     expect((await postJson(mock, full)).statusCode).toBe(200);
-    expect(await stats(mock)).toMatchObject({ used: 1, bsnsChecked: VALIDATION_KLANTEN.max });
+    expect(await stats(mock)).toMatchObject({ capacity: { windows: [{ used: 1 }] }, bsnsChecked: VALIDATION_KLANTEN.max });
     for (let i = 1; i < limit; i++) {
       const res = i % 2 === 0 ? await postSoap(mock.app, soapEnv) : await postJson(mock, { berichtleverancierCode: OIN, berichtTypeCode: TYPE, klanten: klanten([bsn]) });
       if (res.statusCode !== 200) throw new Error(`query ${i}: ${res.statusCode} ${res.body}`);
@@ -330,13 +333,13 @@ describe('validatieservice: capacity', () => {
     expect(jsonRefused.json()).toMatchObject({ code: 'BBSIM_CAPACITY', serviceCode: 'DependentServiceFault', retryAfter: 30 * 60, window: 'hour', limit, used: limit });
 
     const s = await stats(mock);
-    expect(s).toMatchObject({ queries: limit, refused: 2, refusedByReason: { limit: 2, saturated: 0, closed: 0 }, limit, normLimit: limit, used: limit, remaining: 0, window: 'hour' });
+    expect(s).toMatchObject({ queries: limit, capacity: { refused: { limit: 2, saturated: 0, closed: 0, total: 2 }, windows: [{ window: 'hour', seconds: 3600, normId: VALIDATION_QUERIES_PER_HOUR.id, limit, used: limit, remaining: 0, peakOffered: limit + 2 }] } });
     expect(s['bsnsChecked']).toBe(VALIDATION_KLANTEN.max + limit - 1);
     expect(s['queriesByInterface']).toEqual({ soap: (limit - 1) / 2 | 0, json: limit - ((limit - 1) / 2 | 0) });
 
     mock.clock.set(T0 + HOUR);
     expect((await postSoap(mock.app, soapEnv)).statusCode).toBe(200);
-    expect(await stats(mock)).toMatchObject({ used: 1, queries: limit + 1 });
+    expect(await stats(mock)).toMatchObject({ queries: limit + 1, capacity: { windows: [{ used: 1 }] } });
   });
 
   it('a smaller configured limit and Retry-After in wall seconds at a faster clock', async () => {
@@ -358,11 +361,11 @@ describe('validatieservice: capacity', () => {
     expect(refused.headers['retry-after']).toBe('1');
     expect(refused.json()).toMatchObject({ reason: 'saturated', serviceCode: 'DependentServiceFault' });
     const s = await stats(mock);
-    expect(s).toMatchObject({ queries: 2, refused: 1, refusedByReason: { saturated: 1 }, overNorm: 0, withinNorm: true, normMs: VALIDATION_MAX_RESPONSE.limit });
+    expect(s).toMatchObject({ queries: 2, capacity: { refused: { saturated: 1, total: 1 } }, responseNorm: { overNorm: 0, holds: true, limitMs: VALIDATION_MAX_RESPONSE.limit } });
     // One waited for the other: the mean includes queueing.
-    expect(s['latencyMaxMs'] as number).toBeGreaterThanOrEqual(280);
-    expect(s['latencyMeanMs'] as number).toBeGreaterThanOrEqual(200);
-    expect(s['latencyMeanMs'] as number).toBeLessThan(VALIDATION_MAX_RESPONSE.limit);
+    expect(capacity(s).latency.maxMs).toBeGreaterThanOrEqual(280);
+    expect(capacity(s).latency.meanMs).toBeGreaterThanOrEqual(200);
+    expect(capacity(s).latency.meanMs).toBeLessThan(VALIDATION_MAX_RESPONSE.limit);
   });
 
   it('closing the app ends a query in service (503), without hanging', async () => {
@@ -390,7 +393,7 @@ describe('validatieservice: config, stats and documentation', () => {
     expect(() => loadMockConfig({ validatieservice: { serviceTime: { kind: 'lognormal', medianMs: 500, p99Ms: 100 } } })).toThrow(/p99Ms/);
 
     mock = await startTestMock({ validatieservice: { serviceTime: { kind: 'fixed', ms: VALIDATION_MAX_RESPONSE.limit + 1000 } } });
-    expect(await stats(mock)).toMatchObject({ serviceTime: { kind: 'fixed', exceedsNorm: true }, queries: 0, latencyMeanMs: 0, limit: VALIDATION_QUERIES_PER_HOUR.limit, used: 0 });
+    expect(await stats(mock)).toMatchObject({ serviceTime: { kind: 'fixed', exceedsNorm: true }, queries: 0, capacity: { latency: { meanMs: 0 }, windows: [{ limit: VALIDATION_QUERIES_PER_HOUR.limit, used: 0 }] } });
   });
 
   it('stats count queries, BSNs, answers and latency', async () => {
@@ -401,11 +404,12 @@ describe('validatieservice: config, stats and documentation', () => {
     expect((await postJson(mock, { berichtleverancierCode: OIN, berichtTypeCode: TYPE, klanten: klanten(yes.slice(0, 2)) })).statusCode).toBe(200);
     const s = await stats(mock);
     expect(s).toMatchObject({
-      queries: 2, queriesByInterface: { soap: 1, json: 1 }, refused: 0, invalid: 0, bsnsChecked: 9, isBerichtSturenTrue: 6,
-      overNorm: 0, withinNorm: true, serviceTime: { kind: 'fixed', ms: 20, exceedsNorm: false }, used: 2, limit: VALIDATION_QUERIES_PER_HOUR.limit,
+      queries: 2, queriesByInterface: { soap: 1, json: 1 }, invalid: 0, bsnsChecked: 9, isBerichtSturenTrue: 6,
+      responseNorm: { overNorm: 0, holds: true }, serviceTime: { kind: 'fixed', ms: 20, exceedsNorm: false },
+      capacity: { admitted: 2, refused: { total: 0 }, windows: [{ used: 2, limit: VALIDATION_QUERIES_PER_HOUR.limit }] },
     });
-    expect(s['latencyMeanMs'] as number).toBeGreaterThanOrEqual(19);
-    expect(s['latencyMaxMs'] as number).toBeGreaterThanOrEqual(s['latencyMeanMs'] as number);
+    expect(capacity(s).latency.meanMs).toBeGreaterThanOrEqual(19);
+    expect(capacity(s).latency.maxMs).toBeGreaterThanOrEqual(capacity(s).latency.meanMs);
     const metrics = await mock.app.inject({ url: '/metrics' });
     expect(metrics.body).toMatch(/bbsim_service_admitted_total\{service="validatieservice"\} 2/);
   });

@@ -12,6 +12,7 @@ import { createPrng, uniform } from '../src/random/index.ts';
 import { renderRunReport } from '../src/report/run-report.ts';
 import { verdictRows, writeResults } from '../src/run/index.ts';
 import type { RunSummary, TimelinePoint } from '../src/results/index.ts';
+import { capacityStats } from './helpers/capacity-figures.ts';
 import { launchChromium } from './helpers/browser.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -50,7 +51,7 @@ function hourRun(name: string, seed: number, slowerMs = 0): { dir: string; summa
     },
   };
   const summary: RunSummary = {
-    scenario: 'hour', runId: name, engine: 'native', target: 'mock', speed: 1, seconds: 3600, k6, timeline, server: { digid: { withinNormPercent: 100 } },
+    scenario: 'hour', runId: name, engine: 'native', target: 'mock', speed: 1, seconds: 3600, k6, timeline, server: { digid: { capacity: capacityStats('digid', [], 100) } },
     histograms: {
       service: Object.fromEntries([...hist.entries()].map(([k, h]) => [k, h.encode()])),
       flow: { 'burger-reads:presentatie': hist.get('presentatie')!.encode(), 'burger-reads:digid': hist.get('digid')!.encode() },

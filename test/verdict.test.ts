@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { verdictRows, allHold, runScenario } from '../src/run/index.ts';
 import { junitXml } from '../src/results/index.ts';
+import { capacityStats, windowStats } from './helpers/capacity-figures.ts';
 import { defineScenario } from '../src/scenario/index.ts';
 import { perMinute, PRESENTATION_P999 } from '../src/norms/index.ts';
 import { buildMock } from '../src/mock/app.ts';
@@ -53,9 +54,9 @@ describe('verdict', () => {
 
 describe('capacity norms in the verdict', () => {
   it('a DigiD minute with more than 10,000 authentications offered breaches the capacity norm', () => {
-    const rows = verdictRows(['digid.authentications-per-minute'], { metrics: {} }, { digid: { peakOfferedPerMinute: 12_000 } });
+    const rows = verdictRows(['digid.authentications-per-minute'], { metrics: {} }, { digid: { capacity: capacityStats('digid', [windowStats('digid.authentications-per-minute', 'minute', 60, 12_000, 10_000)]) } });
     expect(rows[0]).toMatchObject({ measured: 12_000, margin: -2000, status: 'fail' });
-    const ok = verdictRows(['digid.authentications-per-minute'], { metrics: {} }, { digid: { peakOfferedPerMinute: 9000 } });
+    const ok = verdictRows(['digid.authentications-per-minute'], { metrics: {} }, { digid: { capacity: capacityStats('digid', [windowStats('digid.authentications-per-minute', 'minute', 60, 9000, 10_000)]) } });
     expect(ok[0]).toMatchObject({ status: 'pass', margin: 1000 });
   });
 });
@@ -64,10 +65,17 @@ describe('server-side norms in the verdict', () => {
   it('intake, parking, notifications and subscriptions are judged from the mock\'s busiest windows; static norms say why not', () => {
     const server = {
       status: {
-        intake: { peakOffered: { perMinute: 4200, perParkingWindow: 21_000, parkingWindowSeconds: 300, perHour: 151_000, perDay: 400_000 }, maxParkingDelayMs: 240_000, maxProcessingDelayMs: 300_000 },
+        intake: {
+          windows: [windowStats(null, 'minute', 60, 4200), windowStats('berichtenbox.parked-per-second', '300 s', 300, 21_000),
+            windowStats('berichtenbox.messages-per-hour', 'hour', 3600, 151_000), windowStats('berichtenbox.messages-per-day', 'day', null, 400_000)],
+          maxParkingDelayMs: 240_000, maxProcessingDelayMs: 300_000,
+        },
         notifications: { maxDelayMs: 3_600_000, carriedOverByDay: { '2026-11-17': 22_000 }, peaks: { enqueuedPerHour: 147_000, enqueuedPerDay: 160_000 } },
       },
-      abonnementservice: { kinds: { alles: { maxLeadTimeMs: 60_000, night: { peakOffered: 180 } }, 'bsn-lijst': { maxLeadTimeMs: 0, maxPlannedLeadTimeMs: 20 * 3_600_000, night: { peakOffered: 184 } } } },
+      abonnementservice: { kinds: {
+        alles: { maxLeadTimeMs: 60_000, night: windowStats('abonnementservice.night-alles', 'night 23:00-07:00', null, 180, 225) },
+        'bsn-lijst': { maxLeadTimeMs: 0, maxPlannedLeadTimeMs: 20 * 3_600_000, night: windowStats('abonnementservice.night-bsn-lijst', 'night 23:00-07:00', null, 184, 150) },
+      } },
     };
     const ids = ['berichtenbox.messages-per-hour', 'berichtenbox.messages-per-day', 'berichtenbox.parked-per-second', 'berichtenbox.max-processing-time',
       'notificaties.per-hour', 'notificaties.per-day', 'abonnementservice.night-alles', 'abonnementservice.night-bsn-lijst', 'abonnementservice.lead-time', 'berichtenbox.suppliers'];
@@ -86,5 +94,31 @@ describe('server-side norms in the verdict', () => {
     expect(rows['abonnementservice.lead-time']).toMatchObject({ measured: 72_000, status: 'fail' });
     expect(rows['berichtenbox.suppliers']).toMatchObject({ status: 'not-measured' });
     expect(rows['berichtenbox.suppliers']!.source).toMatch(/not measured by a load run/);
+  });
+});
+
+describe('capacity figures in one shape', () => {
+  it("every capacity norm the verdict checks has a window with its id in the real mock's /stats and /status, declared in /openapi.json", async () => {
+    const app = await buildMock({ logger: false });
+    try {
+      const get = async (url: string): Promise<Record<string, unknown>> => (await app.inject({ url })).json();
+      const [status, digid, machtigen, validatieservice, abonnementservice] = await Promise.all(
+        ['/status', '/digid/stats', '/machtigen/v1/stats', '/validatieservice/stats', '/abonnementservice/v1/stats'].map(get));
+      const server = { status, digid, machtigen, validatieservice, abonnementservice } as never;
+      const capacityNorms = ['digid.authentications-per-minute', 'machtigen.transactions-per-minute', 'validatieservice.queries-per-hour',
+        'berichtenbox.messages-per-hour', 'berichtenbox.messages-per-day', 'berichtenbox.parked-per-second',
+        'abonnementservice.night-alles', 'abonnementservice.night-bsn-lijst', 'abonnementservice.night-mutatiebasis'];
+      for (const r of verdictRows(capacityNorms, { metrics: {} }, server)) {
+        expect(r.measured, r.normId).toBe(0);
+        expect(r.source, r.normId).toContain(`window of ${r.normId}`);
+      }
+      const doc = (await app.inject({ url: '/openapi.json' })).json<{ paths: Record<string, { get: { responses: Record<string, { content?: Record<string, { schema: { properties?: Record<string, { properties?: Record<string, unknown> }> } }> }> } }> }>();
+      for (const path of ['/digid/stats', '/machtigen/v1/stats', '/validatieservice/stats']) {
+        const schema = doc.paths[path]!.get.responses['200']!.content!['application/json']!.schema;
+        expect(Object.keys(schema.properties?.['capacity']?.properties ?? {}), path).toEqual(['service', 'now', 'admitted', 'refused', 'latency', 'minutes', 'windows', 'server']);
+      }
+    } finally {
+      await app.close();
+    }
   });
 });

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import { SimClock, dayKey, type Clock } from '../clock/index.ts';
+import { MESSAGES_PARKED_PER_SECOND, MESSAGES_PER_DAY, MESSAGES_PER_HOUR } from '../norms/index.ts';
 import { createPopulation } from '../population/index.ts';
 import { openSqliteStore } from '../store/sqlite-store.ts';
 import type { Store } from '../store/store.ts';
@@ -20,15 +21,21 @@ import { digidPlugin } from './digid/plugin.ts';
 import { machtigenPlugin } from './machtigen/plugin.ts';
 import { validatieservicePlugin } from './validatieservice/plugin.ts';
 import { abonnementservicePlugin } from './abonnementservice/plugin.ts';
-import { createServiceMetrics, WindowLimiter, type LimitWindow } from './capacity/index.ts';
+import { createServiceMetrics, WindowLimiter, type WindowLimit } from './capacity/index.ts';
 import { PARKING_WINDOW_S } from './plugins/observability.ts';
 
 /**
- * The windows ctx.intakeOffered counts in, in this order (read back by /status). The 45/s parking
- * norm is judged over 5 sim minutes: one batch of 1,000 letters alone takes 22 s to park, so a
- * shorter window would judge batch granularity rather than the sustained load.
+ * The windows ctx.intakeOffered counts letters offered in (admitted or not), each with the norm it
+ * holds the load against; /status reports them as `intake.windows`. The 45/s parking norm is judged
+ * over 5 sim minutes: one batch of 1,000 letters alone takes 22 s to park, so a shorter window would
+ * judge batch granularity rather than the sustained load.
  */
-const OFFERED_WINDOWS: readonly LimitWindow[] = ['minute', { seconds: PARKING_WINDOW_S }, 'hour', 'day'];
+const OFFERED_WINDOWS: readonly WindowLimit[] = [
+  { window: 'minute', limit: Number.POSITIVE_INFINITY },
+  { window: { seconds: PARKING_WINDOW_S }, limit: Number.POSITIVE_INFINITY, normId: MESSAGES_PARKED_PER_SECOND.id },
+  { window: 'hour', limit: Number.POSITIVE_INFINITY, normId: MESSAGES_PER_HOUR.id },
+  { window: 'day', limit: Number.POSITIVE_INFINITY, normId: MESSAGES_PER_DAY.id },
+];
 
 export interface MockDependencies {
   /** Default: a SimClock from the config's start and speed. Tests pass a ManualClock. */
@@ -67,7 +74,7 @@ export async function buildMock(configInput: MockConfig | MockConfigInput = {}, 
     tokens: createSessionTokens(config.auth.secret),
     metrics,
     serviceMetrics: createServiceMetrics(metrics.registry),
-    intakeOffered: new WindowLimiter(OFFERED_WINDOWS.map((window) => ({ window, limit: Number.POSITIVE_INFINITY }))),
+    intakeOffered: new WindowLimiter(OFFERED_WINDOWS),
   };
 
   const app = Fastify({

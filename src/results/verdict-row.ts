@@ -3,26 +3,33 @@
  * that diffs: what k6's summary holds, what the mock reports, and one row per norm.
  */
 import type { Priority } from '../norms/index.ts';
+import type { CapacityStats, WindowStats } from '../mock/capacity/capacity-stats.ts';
 
 /** The slice of k6's summary the verdict reads: metric → { values: { avg, 'p(99.9)', max, count, … } }. */
 export interface K6Summary {
   readonly metrics: Readonly<Record<string, { readonly values: Readonly<Record<string, number>> }>>;
 }
 
-/** Busiest-window figures of one Abonnementservice kind (mock /abonnementservice/v1/stats). */
+/** Figures of one Abonnementservice kind (mock /abonnementservice/v1/stats). */
 interface SubscriptionKindFigures {
   readonly maxLeadTimeMs?: number;
   readonly maxPlannedLeadTimeMs?: number;
-  readonly night?: { readonly peakOffered?: number };
+  /** The night quota, as a window like every other service's. */
+  readonly night?: WindowStats;
 }
 
-/** Server-side figures from the mock (absent when the target is not the mock). */
+/**
+ * Server-side figures from the mock's HTTP answers (absent when the target is not the mock). Capacity
+ * figures come in one shape for every service (mock/capacity/capacity-stats.ts, declared in the
+ * OpenAPI document): the verdict finds a capacity norm's window by its norm id.
+ */
 export interface ServerFigures {
   readonly status?: {
     readonly intake?: {
       readonly maxProcessingDelayMs?: number;
       readonly maxParkingDelayMs?: number;
-      readonly peakOffered?: { readonly perMinute?: number; readonly perParkingWindow?: number; readonly parkingWindowSeconds?: number; readonly perHour?: number; readonly perDay?: number };
+      /** Letters offered per window, each window with the norm it holds them against. */
+      readonly windows?: readonly WindowStats[];
     };
     readonly notifications?: {
       readonly maxDelayMs?: number;
@@ -32,9 +39,9 @@ export interface ServerFigures {
   };
   /** The mock's /availability for the run's sim month. */
   readonly availability?: { readonly services?: readonly { readonly service: string; readonly availabilityPercent: number }[] };
-  readonly digid?: { readonly withinNormPercent?: number; readonly averageMs?: number; readonly peakOfferedPerMinute?: number };
-  readonly machtigen?: { readonly withinNormPercent?: number; readonly averageMs?: number; readonly peakOfferedPerMinute?: number };
-  readonly validatieservice?: { readonly peakOfferedPerHour?: number };
+  readonly digid?: { readonly capacity?: CapacityStats };
+  readonly machtigen?: { readonly capacity?: CapacityStats };
+  readonly validatieservice?: { readonly capacity?: CapacityStats };
   readonly abonnementservice?: { readonly kinds?: Readonly<Record<string, SubscriptionKindFigures>> };
 }
 

@@ -1,40 +1,57 @@
 import { NORMS, incidentPriority, resolutionTime, type Norm } from '../norms/index.ts';
 import type { K6Summary, ServerFigures, VerdictRow, VerdictStatus } from '../results/verdict-row.ts';
+import type { WindowStats } from '../mock/capacity/capacity-stats.ts';
 
 export type { K6Summary, ServerFigures, VerdictRow, VerdictStatus } from '../results/verdict-row.ts';
 
 type Measure = (s: ServerFigures) => [value: number | undefined, source: string];
 
 const hours = (ms: number | undefined): string => (ms === undefined ? '?' : `${(ms / 3_600_000).toFixed(2)} h`);
-const night = (kind: string): Measure => (s) => [s.abonnementservice?.kinds?.[kind]?.night?.peakOffered,
-  `mock /abonnementservice/v1/stats kinds.${kind}.night.peakOffered (busiest sim night)`];
+/** Every capacity window the mock reports, from every service, in its one shape. */
+function windowsOf(s: ServerFigures): WindowStats[] {
+  return [
+    ...(s.status?.intake?.windows ?? []),
+    ...(s.digid?.capacity?.windows ?? []),
+    ...(s.machtigen?.capacity?.windows ?? []),
+    ...(s.validatieservice?.capacity?.windows ?? []),
+    ...Object.values(s.abonnementservice?.kinds ?? {}).flatMap((k) => (k.night ? [k.night] : [])),
+  ];
+}
+
+const NORM_WINDOW_SECONDS: Readonly<Record<string, number>> = { second: 1, minute: 60, hour: 3600 };
 
 /**
- * Norms measured from the mock's own figures (sim time). A capacity norm holds when the load offered
- * in its busiest window fits it: over it, the mock refuses, queues or carries over, and the source
- * says how far that went.
+ * A capacity norm read from the window that keeps it (by norm id): the most offered in one instance
+ * of that window. A window longer than the norm's (the 45/s parking norm over 300 sim s) gives the
+ * mean rate over it in the norm's unit.
+ */
+function windowOf(n: Norm, s: ServerFigures): [value: number | undefined, source: string] | undefined {
+  const w = windowsOf(s).find((x) => x.normId === n.id);
+  if (!w) return undefined;
+  const normSeconds = n.window === undefined ? undefined : NORM_WINDOW_SECONDS[n.window];
+  const scaled = w.seconds !== null && normSeconds !== undefined && w.seconds !== normSeconds;
+  const value = scaled ? (w.peakOffered * normSeconds) / w.seconds! : w.peakOffered;
+  return [value, `mock: offered in the busiest sim ${w.window}${scaled ? `, per ${n.window}` : ''} (window of ${n.id})${WINDOW_CONTEXT[n.id]?.(s) ?? ''}`];
+}
+
+/** What the source of a capacity row adds: how far the mock's answer to the load went. */
+const WINDOW_CONTEXT: Readonly<Record<string, (s: ServerFigures) => string>> = {
+  'berichtenbox.parked-per-second': (s) => `; longest parking delay ${((s.status?.intake?.maxParkingDelayMs ?? 0) / 1000).toFixed(0)} sim s`,
+};
+
+/**
+ * Norms measured from the mock's own figures (sim time) that are not a capacity window: notification
+ * demand (the store's counters), lead and processing times. A capacity norm holds when the load
+ * offered in its busiest window fits it (windowOf): over it, the mock refuses, queues or carries
+ * over, and the source says how far that went.
  */
 const FROM_SERVER: Readonly<Record<string, Measure>> = {
-  'digid.authentications-per-minute': (s) => [s.digid?.peakOfferedPerMinute, 'mock /digid/stats peakOfferedPerMinute (busiest sim minute)'],
-  'machtigen.transactions-per-minute': (s) => [s.machtigen?.peakOfferedPerMinute, 'mock /machtigen/v1/stats peakOfferedPerMinute (busiest sim minute)'],
-  'validatieservice.queries-per-hour': (s) => [s.validatieservice?.peakOfferedPerHour, 'mock /validatieservice/stats peakOfferedPerHour (busiest sim hour)'],
-  'berichtenbox.messages-per-hour': (s) => [s.status?.intake?.peakOffered?.perHour, 'mock /status intake.peakOffered.perHour (letters offered in the busiest sim hour)'],
-  'berichtenbox.messages-per-day': (s) => [s.status?.intake?.peakOffered?.perDay, 'mock /status intake.peakOffered.perDay (letters offered in the busiest sim day)'],
-  'berichtenbox.parked-per-second': (s) => {
-    const p = s.status?.intake?.peakOffered;
-    const window = p?.parkingWindowSeconds;
-    return [p?.perParkingWindow === undefined || !window ? undefined : p.perParkingWindow / window,
-      `mock /status intake.peakOffered.perParkingWindow / ${window ?? '?'} s (busiest ${window ?? '?'} sim s); longest parking delay ${((s.status?.intake?.maxParkingDelayMs ?? 0) / 1000).toFixed(0)} sim s`];
-  },
   'notificaties.per-hour': (s) => [s.status?.notifications?.peaks?.enqueuedPerHour,
     `mock /status notifications.peaks.enqueuedPerHour (busiest sim hour); longest notification delay ${hours(s.status?.notifications?.maxDelayMs)}`],
   'notificaties.per-day': (s) => {
     const carried = Object.values(s.status?.notifications?.carriedOverByDay ?? {}).reduce((a, b) => a + b, 0);
     return [s.status?.notifications?.peaks?.enqueuedPerDay, `mock /status notifications.peaks.enqueuedPerDay (busiest sim day); ${carried} carried over to a later day`];
   },
-  'abonnementservice.night-alles': night('alles'),
-  'abonnementservice.night-bsn-lijst': night('bsn-lijst'),
-  'abonnementservice.night-mutatiebasis': night('mutatiebasis'),
   'abonnementservice.lead-time': (s) => {
     const kinds = Object.values(s.abonnementservice?.kinds ?? {});
     if (kinds.length === 0) return [undefined, 'mock /abonnementservice/v1/stats'];
@@ -73,13 +90,15 @@ export function verdictRows(normIds: readonly string[], k6: K6Summary, server: S
       const metric = k6.metrics[`http_req_duration{service:${n.service}}`];
       measured = metric?.values[key];
       source = `k6 http_req_duration{service:${n.service}} ${key}`;
-      const minutes = n.service === 'digid' ? server.digid : n.service === 'digid-machtigen' ? server.machtigen : undefined;
-      if (n.attainment !== undefined && minutes?.withinNormPercent !== undefined) {
+      const capacity = n.service === 'digid' ? server.digid?.capacity : n.service === 'digid-machtigen' ? server.machtigen?.capacity : undefined;
+      const share = capacity?.minutes.withinNormPercent;
+      if (n.attainment !== undefined && share !== undefined && share !== null) {
         // "average within 4 s for 99.5 %": the share of sim minutes whose mean is within the limit.
-        const share = minutes.withinNormPercent;
         const ok = share >= n.attainment;
         return row(n, measured, `${source}; ${share.toFixed(2)} % of sim minutes within (mock)`, ok && (measured === undefined || measured <= n.limit));
       }
+    } else if (windowOf(n, server)) {
+      [measured, source] = windowOf(n, server)!;
     } else if (FROM_SERVER[n.id]) {
       [measured, source] = FROM_SERVER[n.id]!(server);
     } else if (n.quantity === 'availability') {

@@ -23,7 +23,7 @@ import { OIN_DIGITS, SUBSCRIPTION_LEAD_TIME, SUBSCRIPTION_NIGHT_ALLES, SUBSCRIPT
 import { formatBsn } from '../../population/index.ts';
 import { createPrng, hash2, hash32 } from '../../random/index.ts';
 import { requireAfnemer } from '../afnemer-auth.ts';
-import { serviceTimeSampler } from '../capacity/index.ts';
+import { serviceTimeSampler, type WindowStats } from '../capacity/index.ts';
 import { prefersXml, sendXml } from '../negotiate.ts';
 import { sendProblem } from '../problems.ts';
 import { NS_AANVRAAG, ROOT_AANVRAAG, parseJsonAanvraag, parseXmlAanvraag, type Aanvraag, type AanvraagError } from './aanvraag.ts';
@@ -35,9 +35,6 @@ const SERVICE = SUBSCRIPTION_LEAD_TIME.service;
 const XML_TYPES = ['application/xml', 'text/xml'];
 const NORM_OF: Readonly<Record<Kind, string>> = {
   'alles': SUBSCRIPTION_NIGHT_ALLES.id, 'bsn-lijst': SUBSCRIPTION_NIGHT_BSN_LIJST.id, 'mutatiebasis': SUBSCRIPTION_NIGHT_MUTATIEBASIS.id,
-};
-const NORM_LIMIT: Readonly<Record<Kind, number>> = {
-  'alles': SUBSCRIPTION_NIGHT_ALLES.limit, 'bsn-lijst': SUBSCRIPTION_NIGHT_BSN_LIJST.limit, 'mutatiebasis': SUBSCRIPTION_NIGHT_MUTATIEBASIS.limit,
 };
 
 /**
@@ -414,7 +411,11 @@ export async function abonnementservicePlugin(app: FastifyInstance): Promise<voi
         overNorm: s.overNorm,
         pendingOverNorm: waiting.filter((v) => !v.withinNorm).length,
         nextReadyAt: waiting.length ? isoCeil(waiting.reduce((t, v) => Math.min(t, v.readyAt), Number.POSITIVE_INFINITY)) : null,
-        night: { used, limit: p.limit, remaining: night ? Math.max(0, p.limit - used) : p.limit, normId: NORM_OF[k], normLimit: NORM_LIMIT[k], peakOffered: offered[k].peak },
+        // The night quota in the shape every service reports its windows (mock/capacity/capacity-stats.ts).
+        night: {
+          window: `night ${cfg.night.from}-${cfg.night.to}`, seconds: null, normId: NORM_OF[k], limit: p.limit,
+          used, remaining: night ? Math.max(0, p.limit - used) : p.limit, peakOffered: offered[k].peak,
+        } satisfies WindowStats,
       }];
     }));
     return {

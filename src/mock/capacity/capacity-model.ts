@@ -5,6 +5,7 @@ import type { ServiceTime } from './service-time.ts';
 import { WindowLimiter, windowName, type WindowLimit } from './window-limiter.ts';
 import { MinuteStats } from './minute-stats.ts';
 import type { ServiceMetrics } from './service-metrics.ts';
+import type { CapacityStats } from './capacity-stats.ts';
 
 export interface CapacityModelOptions {
   /** Service name, used in metrics and messages ('digid', 'validatieservice', …). */
@@ -16,6 +17,8 @@ export interface CapacityModelOptions {
   readonly seed: number;
   readonly clock: Clock;
   readonly metrics: ServiceMetrics;
+  /** The service's "average within N ms" norm, if it has one (DigiD, Machtigen): read per sim minute. */
+  readonly minuteNormMs?: number;
 }
 
 export type Handled<T> =
@@ -39,11 +42,14 @@ export class CapacityModel {
   readonly maxQueue: number;
   readonly #clock: Clock;
   readonly #metrics: ServiceMetrics;
+  readonly #minuteNormMs: number | undefined;
+  readonly #counts = { admitted: 0, limit: 0, saturated: 0, closed: 0, latencySumMs: 0, latencyMaxMs: 0 };
 
   constructor(opts: CapacityModelOptions) {
     this.service = opts.service;
     this.#clock = opts.clock;
     this.#metrics = opts.metrics;
+    this.#minuteNormMs = opts.minuteNormMs;
     this.limiter = new WindowLimiter(opts.limits);
     // Time compression: at speed s the same sim load arrives s times as fast in wall time while each
     // request still takes its wall service time, so the same system needs s times the workers and
@@ -62,6 +68,7 @@ export class CapacityModel {
     const now = this.#clock.now();
     const admission = this.limiter.tryAdmit(now, units);
     if (!admission.admitted) {
+      this.#counts.limit += 1;
       this.#metrics.refused.inc({ service: this.service, reason: 'limit' });
       const w = windowName(admission.limit.window);
       return {
@@ -76,16 +83,40 @@ export class CapacityModel {
     if (!served.ok) {
       // Refused for saturation, not admitted: it must not use up the window.
       this.limiter.refund(now, units);
+      this.#counts[served.reason === 'closed' ? 'closed' : 'saturated'] += 1;
       this.#metrics.refused.inc({ service: this.service, reason: served.reason });
       return served.reason === 'closed'
         ? { ok: false, reason: 'closed', retryAfterS: 1, detail: `${this.service} is shutting down` }
         : { ok: false, reason: 'saturated', retryAfterS: 1, detail: `${this.service} is saturated: ${this.server.busy} in service and ${this.server.queued} waiting` };
     }
     const latencyMs = served.queuedMs + served.serviceMs;
+    this.#counts.admitted += 1;
+    this.#counts.latencySumMs += latencyMs;
+    this.#counts.latencyMaxMs = Math.max(this.#counts.latencyMaxMs, latencyMs);
     this.#metrics.admitted.inc({ service: this.service });
     this.#metrics.latency.observe({ service: this.service }, latencyMs / 1000);
     this.minutes.record(this.#clock.now(), latencyMs);
     return { ...served, latencyMs };
+  }
+
+  /** The service's capacity figures now, in the one shape every service reports. */
+  stats(): CapacityStats {
+    const now = this.#clock.now();
+    const c = this.#counts;
+    const m = this.minutes.summary(this.#minuteNormMs ?? Number.POSITIVE_INFINITY);
+    return {
+      service: this.service,
+      now: new Date(now).toISOString(),
+      admitted: c.admitted,
+      refused: { limit: c.limit, saturated: c.saturated, closed: c.closed, total: c.limit + c.saturated + c.closed },
+      latency: { meanMs: c.admitted ? c.latencySumMs / c.admitted : 0, maxMs: c.latencyMaxMs },
+      minutes: {
+        count: m.minutes, meanMs: m.meanMs, normMs: this.#minuteNormMs ?? null,
+        withinNormPercent: this.#minuteNormMs === undefined ? null : m.withinPercent,
+      },
+      windows: this.limiter.stats(now),
+      server: { concurrency: this.concurrency, maxQueue: this.maxQueue, busy: this.server.busy, queued: this.server.queued },
+    };
   }
 
   close(): void {

@@ -4,3 +4,4 @@ export * from './server-model.ts';
 export * from './minute-stats.ts';
 export * from './service-metrics.ts';
 export * from './capacity-model.ts';
+export * from './capacity-stats.ts';

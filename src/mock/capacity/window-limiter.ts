@@ -1,3 +1,4 @@
+import type { WindowStats } from './capacity-stats.ts';
 import { MINUTE, hourStart, nextHourStart, dayStart, nextDayStart, dailyWindowAt, nextDailyWindowStart } from '../../clock/index.ts';
 
 /** A window a count is kept in, on the sim clock (Europe/Amsterdam calendar). */
@@ -10,7 +11,7 @@ export type LimitWindow =
 export interface WindowLimit {
   readonly window: LimitWindow;
   readonly limit: number;
-  /** For messages: which norm this limit is. */
+  /** Which norm this limit keeps (the verdict finds a capacity norm's window by it). */
   readonly normId?: string;
 }
 
@@ -42,6 +43,14 @@ export function bucketOf(window: LimitWindow, t: number): Bucket | undefined {
 export function windowName(window: LimitWindow): string {
   if (typeof window === 'string') return window;
   return 'seconds' in window ? `${window.seconds} s` : `night ${window.night.from}-${window.night.to}`;
+}
+
+/** A window's fixed length in seconds; undefined for calendar days and nights (DST makes them 23 or 25 h). */
+export function windowSeconds(window: LimitWindow): number | undefined {
+  if (window === 'minute') return 60;
+  if (window === 'hour') return 3600; // Amsterdam offsets are whole hours: every clock hour lasts one hour
+  if (typeof window === 'object' && 'seconds' in window) return window.seconds;
+  return undefined;
 }
 
 export type Admission =
@@ -111,6 +120,20 @@ export class WindowLimiter {
       const c = this.#counts[i]!;
       if (b && c.key === b.key) c.count = Math.max(0, c.count - n);
     }
+  }
+
+  /** Each window's figures at t, in the shape every service reports (capacity-stats.ts). */
+  stats(t: number): WindowStats[] {
+    const used = this.used(t);
+    const peaks = this.peakOffered();
+    return this.limits.map((l, i) => {
+      const limited = Number.isFinite(l.limit);
+      const u = used[i] ?? 0;
+      return {
+        window: windowName(l.window), seconds: windowSeconds(l.window) ?? null, normId: l.normId ?? null, limit: limited ? l.limit : null,
+        used: u, remaining: limited ? Math.max(0, l.limit - u) : null, peakOffered: peaks[i] ?? 0,
+      };
+    });
   }
 
   /** Units admitted in the current window of each limit at t. */

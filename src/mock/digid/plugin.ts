@@ -15,7 +15,7 @@ import { Counter } from 'prom-client';
 import { ProblemError } from '../../errors/catalogue.ts';
 import { DIGID_AUTHENTICATIONS_PER_MINUTE, DIGID_PROCESSING_TIME } from '../../norms/index.ts';
 import { isValidBsn } from '../../population/index.ts';
-import { CapacityModel, meanServiceTime, type Handled, type ServiceTime } from '../capacity/index.ts';
+import { CapacityModel, meanServiceTime, type Handled, type ServiceTime, CAPACITY_STATS_SCHEMA } from '../capacity/index.ts';
 import type { MockContext } from '../context.ts';
 import { ExpiringMap } from './expiring-map.ts';
 import { CLASS_REF, LEVELS, rank, type Level } from './levels.ts';
@@ -105,6 +105,7 @@ export async function digidPlugin(app: FastifyInstance): Promise<void> {
     service: SERVICE,
     limits: [{ window: 'minute', limit: cfg.perMinute, normId: DIGID_AUTHENTICATIONS_PER_MINUTE.id }],
     concurrency, maxQueue, serviceTime: cfg.serviceTime, seed: config.seed, clock, metrics: ctx.serviceMetrics,
+    minuteNormMs: DIGID_PROCESSING_TIME.limit,
   });
   const now = (): number => clock.now();
   const pending = new ExpiringMap<PendingRequest>(cfg.requestTtlMs, cfg.maxPendingRequests, now);
@@ -112,7 +113,6 @@ export async function digidPlugin(app: FastifyInstance): Promise<void> {
 
   const byStatus: Record<AuthnStatus, number> = { Success: 0, AuthnFailed: 0, NoAuthnContext: 0, RequestDenied: 0 };
   const successByLevel: Record<Level, number> = { Basis: 0, Midden: 0, Substantieel: 0, Hoog: 0 };
-  const refused = { limit: 0, saturated: 0, closed: 0 };
   const resolves = { resolved: 0, denied: 0 };
   const authCounter = new Counter({
     name: 'bbsim_digid_authentications_total', help: 'DigiD authentications by SAML status (both flows)',
@@ -153,7 +153,6 @@ export async function digidPlugin(app: FastifyInstance): Promise<void> {
   };
 
   const refusal = (r: Exclude<Handled<Decision>, { ok: true }>): ProblemError => {
-    refused[r.reason] += 1;
     if (r.reason === 'limit') {
       return new ProblemError('CAPACITY', r.detail, {
         retryAfter: r.retryAfterS, rule: `${r.limit} authentications per ${r.window} (${DIGID_AUTHENTICATIONS_PER_MINUTE.id})`,
@@ -369,30 +368,20 @@ export async function digidPlugin(app: FastifyInstance): Promise<void> {
   });
 
   app.get('/digid/stats', {
-    schema: { summary: 'DigiD authentications, refusals and processing time against the norms (for the verdict)', tags: ['digid'] },
+    schema: { summary: 'DigiD authentications, refusals and processing time against the norms (for the verdict)', tags: ['digid'], response: { 200: { type: 'object', additionalProperties: true, required: ['service', 'capacity'], properties: { service: { type: 'string' }, capacity: CAPACITY_STATS_SCHEMA } } } },
   }, async () => {
-    const t = now();
-    const summary = model.minutes.summary(DIGID_PROCESSING_TIME.limit);
-    const used = model.limiter.used(t)[0] ?? 0;
+    const capacity = model.stats();
     const total = STATUSES.reduce((a, s) => a + byStatus[s], 0);
+    const within = capacity.minutes.withinNormPercent;
     return {
       service: SERVICE,
+      capacity,
       authentications: { ...byStatus, total },
       successByLevel,
-      refused: { ...refused, total: refused.limit + refused.saturated + refused.closed },
-      averageMs: summary.meanMs,
-      minutes: summary.minutes,
-      withinNormPercent: summary.withinPercent,
       processingNorm: {
         id: DIGID_PROCESSING_TIME.id, limitMs: DIGID_PROCESSING_TIME.limit, attainmentPercent: DIGID_PROCESSING_TIME.attainment ?? null,
-        holds: DIGID_PROCESSING_TIME.attainment === undefined ? null : summary.withinPercent >= DIGID_PROCESSING_TIME.attainment,
+        holds: DIGID_PROCESSING_TIME.attainment === undefined || within === null ? null : within >= DIGID_PROCESSING_TIME.attainment,
       },
-      limit: cfg.perMinute,
-      used,
-      remaining: Math.max(0, cfg.perMinute - used),
-      peakOfferedPerMinute: model.limiter.peakOffered()[0] ?? 0,
-      capacityNorm: { id: DIGID_AUTHENTICATIONS_PER_MINUTE.id, limit: DIGID_AUTHENTICATIONS_PER_MINUTE.limit },
-      server: { concurrency: model.concurrency, maxQueue: model.maxQueue, busy: model.server.busy, queued: model.server.queued },
       pendingRequests: pending.size,
       artifacts: { live: artifacts.size, ...resolves },
     };

@@ -13,7 +13,7 @@ import type { FastifyInstance } from 'fastify';
 import { ProblemError, type ProblemName } from '../../errors/catalogue.ts';
 import { MACHTIGEN_PROCESSING_TIME, MACHTIGEN_TRANSACTIONS_PER_MINUTE, OIN_DIGITS } from '../../norms/index.ts';
 import { isNineDigits, isValidBsn } from '../../population/index.ts';
-import { CapacityModel } from '../capacity/index.ts';
+import { CapacityModel, CAPACITY_STATS_SCHEMA } from '../capacity/index.ts';
 import { machtigingDecider, type Vertegenwoordigde } from './decide.ts';
 
 const SERVICE = MACHTIGEN_TRANSACTIONS_PER_MINUTE.service;
@@ -109,11 +109,11 @@ export async function machtigenPlugin(app: FastifyInstance): Promise<void> {
     service: SERVICE,
     limits: [{ window: 'minute', limit: cfg.perMinute, normId: MACHTIGEN_TRANSACTIONS_PER_MINUTE.id }],
     concurrency: cfg.concurrency, maxQueue: cfg.maxQueue, serviceTime: cfg.serviceTime,
-    seed: ctx.config.seed, clock, metrics: ctx.serviceMetrics,
+    seed: ctx.config.seed, clock, metrics: ctx.serviceMetrics, minuteNormMs: normMs,
   });
   app.addHook('onClose', async () => model.close());
 
-  const stats = { transactions: 0, invalid: 0, bevoegd: 0, refused: { limit: 0, saturated: 0, closed: 0 }, latencyMaxMs: 0 };
+  const stats = { transactions: 0, invalid: 0, bevoegd: 0 };
 
   const BSN_SCHEMA = { type: 'string', pattern: '^\\d{9}$', description: 'BSN (elfproef)' } as const;
   const VERTEGENWOORDIGDE_SCHEMA = {
@@ -173,7 +173,6 @@ export async function machtigenPlugin(app: FastifyInstance): Promise<void> {
     }
     const handled = await model.handle(() => decide(vraag.vertegenwoordiger, vraag.vertegenwoordigde, vraag.dienst), 1);
     if (!handled.ok) {
-      stats.refused[handled.reason] += 1;
       throw new ProblemError('CAPACITY', handled.detail, {
         retryAfter: handled.retryAfterS,
         extra: handled.reason === 'limit' ? { reason: handled.reason, window: handled.window, used: handled.used, limit: handled.limit } : { reason: handled.reason },
@@ -181,7 +180,6 @@ export async function machtigenPlugin(app: FastifyInstance): Promise<void> {
     }
     stats.transactions += 1;
     if (handled.value.bevoegd) stats.bevoegd += 1;
-    stats.latencyMaxMs = Math.max(stats.latencyMaxMs, handled.latencyMs);
     return {
       bevoegd: handled.value.bevoegd,
       ...(handled.value.machtigingId !== undefined ? { machtigingId: handled.value.machtigingId } : {}),
@@ -193,34 +191,19 @@ export async function machtigenPlugin(app: FastifyInstance): Promise<void> {
   });
 
   app.get('/machtigen/v1/stats', {
-    schema: { summary: 'DigiD Machtigen figures: transactions, refusals, mean processing time and the share of sim minutes within the 4 s norm, capacity used this minute', tags: ['machtigen'] },
+    schema: { summary: 'DigiD Machtigen figures: transactions, refusals, mean processing time and the share of sim minutes within the 4 s norm, capacity used this minute', tags: ['machtigen'], response: { 200: { type: 'object', additionalProperties: true, required: ['service', 'capacity'], properties: { service: { type: 'string' }, capacity: CAPACITY_STATS_SCHEMA } } } },
   }, async () => {
-    const now = clock.now();
-    const [used = 0] = model.limiter.used(now);
-    const summary = model.minutes.summary(normMs);
+    const capacity = model.stats();
     const attainment = MACHTIGEN_PROCESSING_TIME.attainment ?? 100;
+    const within = capacity.minutes.withinNormPercent ?? 100;
     return {
-      now: new Date(now).toISOString(),
+      service: SERVICE,
+      capacity,
       transactions: stats.transactions,
       bevoegd: stats.bevoegd,
       nietBevoegd: stats.transactions - stats.bevoegd,
-      refused: stats.refused.limit + stats.refused.saturated + stats.refused.closed,
-      refusedByReason: { ...stats.refused },
       invalid: stats.invalid,
-      averageMs: summary.meanMs,
-      maxMs: stats.latencyMaxMs,
-      minutes: summary.minutes,
-      withinNormPercent: summary.withinPercent,
-      normMs,
-      attainmentPercent: attainment,
-      meetsNorm: summary.withinPercent >= attainment,
-      window: 'minute',
-      limit: cfg.perMinute,
-      normLimit: MACHTIGEN_TRANSACTIONS_PER_MINUTE.limit,
-      used,
-      remaining: Math.max(0, cfg.perMinute - used),
-      peakOfferedPerMinute: model.limiter.peakOffered()[0] ?? 0,
-      concurrency: model.concurrency, busy: model.server.busy, queued: model.server.queued, maxQueue: model.maxQueue,
+      processingNorm: { id: MACHTIGEN_PROCESSING_TIME.id, limitMs: normMs, attainmentPercent: attainment, holds: within >= attainment },
     };
   });
 }

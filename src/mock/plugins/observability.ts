@@ -1,5 +1,19 @@
 import type { FastifyInstance } from 'fastify';
 import { dayKey, hourKey } from '../../clock/index.ts';
+import { WINDOW_STATS_SCHEMA } from '../capacity/index.ts';
+
+/** /status, declared as far as the verdict and rehearse read it (the rest passes through as is). */
+const STATUS_SCHEMA = {
+  type: 'object', additionalProperties: true, required: ['now', 'speed', 'intake', 'notifications'],
+  properties: {
+    now: { type: 'string', format: 'date-time' }, speed: { type: 'number' },
+    intake: {
+      type: 'object', additionalProperties: true, required: ['windows'],
+      properties: { windows: { type: 'array', items: WINDOW_STATS_SCHEMA, description: 'letters offered per window, each with the norm it holds them against' } },
+    },
+    notifications: { type: 'object', additionalProperties: true },
+  },
+} as const;
 
 /** Sim seconds over which the offered intake load is held against the 45/s parking norm. */
 export const PARKING_WINDOW_S = 300;
@@ -14,12 +28,6 @@ export async function observabilityPlugin(app: FastifyInstance): Promise<void> {
     return { intake, notifications, windows };
   };
 
-  /** The most letters offered in one sim minute, parking window, hour and day (the windows of OFFERED_WINDOWS in app.ts). */
-  const offeredPeaks = (): { perMinute: number; perParkingWindow: number; parkingWindowSeconds: number; perHour: number; perDay: number } => {
-    const [perMinute = 0, perParkingWindow = 0, perHour = 0, perDay = 0] = ctx.intakeOffered.peakOffered();
-    return { perMinute, perParkingWindow, parkingWindowSeconds: PARKING_WINDOW_S, perHour, perDay };
-  };
-
   const status = async (): Promise<Record<string, unknown>> => {
     const now = clock.now();
     const { intake, notifications, windows } = await gather(now);
@@ -32,7 +40,7 @@ export async function observabilityPlugin(app: FastifyInstance): Promise<void> {
         parkingDelaySeconds: Math.round(Math.max(0, intake.parkedUntil - now)) / 1000,
         admittedThisHour: windows.hour, hourLimit: config.capacity.messagesPerHour,
         admittedToday: windows.day, dayLimit: config.capacity.messagesPerDay,
-        peakOffered: offeredPeaks(),
+        windows: ctx.intakeOffered.stats(now),
       },
       notifications: { ...notifications, peaks: await store.notificationPeaks() },
     };
@@ -51,7 +59,12 @@ export async function observabilityPlugin(app: FastifyInstance): Promise<void> {
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
-  app.get('/status', { schema: { summary: 'Server-side figures: intake backlog and parking delay, notification backlog, limiter state', tags: ['ops'] } }, async () => {
+  app.get('/status', {
+    schema: {
+      summary: 'Server-side figures: intake backlog and parking delay, letters offered per norm window, notification backlog, limiter state', tags: ['ops'],
+      response: { 200: STATUS_SCHEMA },
+    },
+  }, async () => {
     await ctx.processDue();
     return status();
   });

@@ -10,7 +10,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ProblemError, type ProblemName } from '../../errors/catalogue.ts';
 import { VALIDATION_KLANTEN, VALIDATION_MAX_RESPONSE, VALIDATION_QUERIES_PER_HOUR, OIN_DIGITS, BERICHTTYPE_CHARS } from '../../norms/index.ts';
-import { CapacityModel, type Handled } from '../capacity/index.ts';
+import { CapacityModel, type Handled, CAPACITY_STATS_SCHEMA } from '../capacity/index.ts';
 import type { ServiceTime } from '../capacity/index.ts';
 import { JSON_NAMES, SOAP_NAMES, ROL_BURGER, answerQuery, checkQuery, mapJsonQuery, type Answer, type Query, type QueryError } from './query.ts';
 import {
@@ -64,24 +64,17 @@ export async function validatieservicePlugin(app: FastifyInstance): Promise<void
 
   const stats = {
     queries: 0, soap: 0, json: 0, invalid: 0,
-    refused: { limit: 0, saturated: 0, closed: 0 },
-    bsnsChecked: 0, isBerichtSturen: 0,
-    latencySumMs: 0, latencyMaxMs: 0, overNorm: 0,
+    bsnsChecked: 0, isBerichtSturen: 0, overNorm: 0,
   };
 
   /** Admits and serves one query; counts it. */
   const serve = async (query: Query, via: 'soap' | 'json'): Promise<Handled<Answer>> => {
     const handled = await model.handle(() => answerQuery(query, population, app.bbsim.clock.now()), 1);
-    if (!handled.ok) {
-      stats.refused[handled.reason] += 1;
-      return handled;
-    }
+    if (!handled.ok) return handled;
     stats.queries += 1;
     stats[via] += 1;
     stats.bsnsChecked += handled.value.resultaten.length;
     stats.isBerichtSturen += handled.value.resultaten.filter((r) => r.isBerichtSturen).length;
-    stats.latencySumMs += handled.latencyMs;
-    stats.latencyMaxMs = Math.max(stats.latencyMaxMs, handled.latencyMs);
     if (handled.latencyMs > normMs) stats.overNorm += 1;
     return handled;
   };
@@ -233,33 +226,16 @@ export async function validatieservicePlugin(app: FastifyInstance): Promise<void
   // Stats
   // -------------------------------------------------------------------------------------------
   app.get('/validatieservice/stats', {
-    schema: { summary: 'Validatieservice figures: queries, refusals, BSNs checked, latency against the 30 s norm, capacity used this hour', tags: ['validatieservice'] },
-  }, async () => {
-    const now = clock.now();
-    const [used = 0] = model.limiter.used(now);
-    const refused = stats.refused.limit + stats.refused.saturated + stats.refused.closed;
-    return {
-      now: new Date(now).toISOString(),
-      queries: stats.queries,
-      queriesByInterface: { soap: stats.soap, json: stats.json },
-      refused,
-      refusedByReason: { ...stats.refused },
-      invalid: stats.invalid,
-      bsnsChecked: stats.bsnsChecked,
-      isBerichtSturenTrue: stats.isBerichtSturen,
-      latencyMeanMs: stats.queries ? stats.latencySumMs / stats.queries : 0,
-      latencyMaxMs: stats.latencyMaxMs,
-      normMs,
-      overNorm: stats.overNorm,
-      withinNorm: stats.overNorm === 0,
-      serviceTime: { ...cfg.serviceTime, exceedsNorm },
-      window: 'hour',
-      limit: cfg.perHour,
-      normLimit: VALIDATION_QUERIES_PER_HOUR.limit,
-      used,
-      remaining: Math.max(0, cfg.perHour - used),
-      peakOfferedPerHour: model.limiter.peakOffered()[0] ?? 0,
-      concurrency: model.concurrency, busy: model.server.busy, queued: model.server.queued, maxQueue: model.maxQueue,
-    };
-  });
+    schema: { summary: 'Validatieservice figures: queries, refusals, BSNs checked, latency against the 30 s norm, capacity used this hour', tags: ['validatieservice'], response: { 200: { type: 'object', additionalProperties: true, required: ['service', 'capacity'], properties: { service: { type: 'string' }, capacity: CAPACITY_STATS_SCHEMA } } } },
+  }, async () => ({
+    service: SERVICE,
+    capacity: model.stats(),
+    queries: stats.queries,
+    queriesByInterface: { soap: stats.soap, json: stats.json },
+    invalid: stats.invalid,
+    bsnsChecked: stats.bsnsChecked,
+    isBerichtSturenTrue: stats.isBerichtSturen,
+    responseNorm: { id: VALIDATION_MAX_RESPONSE.id, limitMs: normMs, overNorm: stats.overNorm, holds: stats.overNorm === 0 },
+    serviceTime: { ...cfg.serviceTime, exceedsNorm },
+  }));
 }
