@@ -10,7 +10,7 @@ import { LatencyHistogram } from '../src/engine/histogram.ts';
 import { PRESENTATION_P999, DIGID_PROCESSING_TIME } from '../src/norms/index.ts';
 import { createPrng, uniform } from '../src/random/index.ts';
 import { renderRunReport } from '../src/report/run-report.ts';
-import { verdictRows, writeResults, type RunSummary, type TimelinePoint } from '../src/run/index.ts';
+import { requestsByService, verdictRows, writeResults, type RunSummary, type TimelinePoint } from '../src/run/index.ts';
 import { launchChromium } from './helpers/browser.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -58,7 +58,7 @@ function hourRun(name: string, seed: number, slowerMs = 0): { dir: string; summa
   };
   const runDir = join(dir, name);
   mkdirSync(runDir, { recursive: true });
-  writeResults(runDir, summary, verdictRows([PRESENTATION_P999.id, DIGID_PROCESSING_TIME.id], k6, summary.server));
+  writeResults(runDir, summary, verdictRows([PRESENTATION_P999.id, DIGID_PROCESSING_TIME.id], k6, summary.server, requestsByService(timeline)));
   return { dir: runDir, summary };
 }
 

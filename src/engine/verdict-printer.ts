@@ -1,4 +1,5 @@
 import { verdictRows, type ServerFigures, type VerdictRow } from '../run/verdict.ts';
+import { requestsByService } from '../run/error-budget.ts';
 import type { NativeEngine } from './engine.ts';
 import type { EngineResult } from './engine-events.ts';
 
@@ -31,7 +32,7 @@ export function verdictPrinter(engine: NativeEngine, o: VerdictPrinterOptions): 
     void (async () => {
       try {
         const server = o.server ? await o.server() : {};
-        const rows = verdictRows(o.normIds, r.k6, server);
+        const rows = verdictRows(o.normIds, r.k6, server, requestsByService(r.timeline));
         for (const l of (o.format ?? oneLinePerNorm)(rows).split('\n')) o.log(l);
         resolve(rows);
       } catch (err) {

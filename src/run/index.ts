@@ -4,3 +4,6 @@ export * from './runner.ts';
 export * from './summary.ts';
 export * from './timeline.ts';
 export * from './find-capacity.ts';
+export * from './error-budget.ts';
+export * from './exit-codes.ts';
+export * from './sample-size.ts';
