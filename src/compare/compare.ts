@@ -29,14 +29,28 @@ function timelineOf(points: readonly TimelinePoint[]): { requests: number; faile
   };
 }
 
+/**
+ * The wall seconds of a run's load: k6's testRunDurationMs (the native engine writes it too), else
+ * the timeline's span. The span is whole buckets, so a 5 s run measured 5 or 6 s — ±20 % in
+ * throughput between two runs of the same build, a false regression the A/A calibration found.
+ */
+function loadSeconds(r: LoadedRun): number {
+  const ms = r.summary.k6.state?.testRunDurationMs;
+  return ms !== undefined && ms > 0 ? ms / 1000 : timelineOf(r.summary.timeline).seconds;
+}
+
 function scopeRuns(runs: readonly LoadedRun[], scope: 'flow' | 'service', name: string): ScopeRun[] {
   return runs.map((r) => {
     const encoded = r.summary.histograms?.[scope][name];
     const histogram = encoded ? LatencyHistogram.decode(encoded) : undefined;
-    if (scope === 'service') return { histogram, ...timelineOf(r.summary.timeline.filter((p) => p.service === name)) };
-    // A flow's requests and failures come from the run's per-flow counts, over the run's span.
+    if (scope === 'service') {
+      const t = timelineOf(r.summary.timeline.filter((p) => p.service === name));
+      return { histogram, requests: t.requests, failed: t.failed, seconds: t.requests > 0 ? loadSeconds(r) : 0 };
+    }
+    // A flow's requests and failures come from the run's per-flow counts.
     const counts = r.summary.errors?.byFlow?.[name];
-    return { histogram, requests: counts?.requests ?? histogram?.count ?? 0, failed: counts?.failed ?? 0, seconds: counts || histogram ? timelineOf(r.summary.timeline).seconds : 0 };
+    const requests = counts?.requests ?? histogram?.count ?? 0;
+    return { histogram, requests, failed: counts?.failed ?? 0, seconds: requests > 0 ? loadSeconds(r) : 0 };
   });
 }
 

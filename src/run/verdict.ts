@@ -5,6 +5,8 @@ import { binomialUpperTail } from './order-statistics.ts';
 /** The slice of k6's summary the verdict reads: metric → { values: { avg, 'p(99.9)', max, count, … } }. */
 export interface K6Summary {
   readonly metrics: Readonly<Record<string, { readonly values: Readonly<Record<string, number>> }>>;
+  /** k6's run state; testRunDurationMs is the wall time of the load (both engines write it). */
+  readonly state?: { readonly testRunDurationMs?: number };
 }
 
 /** Busiest-window figures of one Abonnementservice kind (mock /abonnementservice/v1/stats). */
