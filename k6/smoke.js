@@ -17,72 +17,72 @@ const SUMMARY = __ENV.SUMMARY_PATH || 'results/smoke-summary.json';
 const PLAN = {
   "deliver-batch": {
     "exec": "deliverBatch",
-    "startRate": 934.0541,
+    "startRate": 844.8,
     "timeUnit": "1h",
     "vus": 1,
     "stages": [
       {
-        "target": 934.0541,
+        "target": 844.8,
         "ms": 30000
       }
     ]
   },
   "fetch-verwerkingsberichten": {
     "exec": "fetchVerwerkingsberichten",
-    "startRate": 389.1892,
+    "startRate": 352,
     "timeUnit": "1m",
     "vus": 1,
     "stages": [
       {
-        "target": 389.1892,
+        "target": 352,
         "ms": 30000
       }
     ]
   },
   "burger-reads": {
     "exec": "burgerReads",
-    "startRate": 25.9459,
+    "startRate": 35.2,
     "timeUnit": "1s",
-    "vus": 87,
+    "vus": 118,
     "stages": [
       {
-        "target": 25.9459,
+        "target": 35.2,
         "ms": 30000
       }
     ]
   },
   "validation-query": {
     "exec": "validationQuery",
-    "startRate": 389.1892,
+    "startRate": 352,
     "timeUnit": "1m",
-    "vus": 26,
+    "vus": 24,
     "stages": [
       {
-        "target": 389.1892,
+        "target": 352,
         "ms": 30000
       }
     ]
   },
   "subscription-request": {
     "exec": "subscriptionRequest",
-    "startRate": 97.2973,
+    "startRate": 88,
     "timeUnit": "1m",
     "vus": 1,
     "stages": [
       {
-        "target": 97.2973,
+        "target": 88,
         "ms": 30000
       }
     ]
   },
   "machtigen-check": {
     "exec": "machtigenCheck",
-    "startRate": 389.1892,
+    "startRate": 352,
     "timeUnit": "1m",
-    "vus": 7,
+    "vus": 6,
     "stages": [
       {
-        "target": 389.1892,
+        "target": 352,
         "ms": 30000
       }
     ]

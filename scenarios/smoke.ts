@@ -10,11 +10,13 @@ export default defineScenario({
   flows: [
     { flow: 'deliver-batch', weight: 2 },
     { flow: 'fetch-verwerkingsberichten', weight: 1 },
-    { flow: 'burger-reads', weight: 4, thinkTimeMs: 500 },
+    // 6 of 11.25 at 660/min: about 1,050 logins and 1,170 inbox reads, so presentatie.p99.9 has the
+    // 1,000 successful requests a p99.9 needs to be judged (869 at the former 4 of 9.25 at 600/min).
+    { flow: 'burger-reads', weight: 6, thinkTimeMs: 500 },
     { flow: 'validation-query', weight: 1 },
     { flow: 'subscription-request', weight: 0.25 },
     { flow: 'machtigen-check', weight: 1 },
   ],
-  load: { kind: 'constant', rate: perMinute(600), duration: '3m' },
+  load: { kind: 'constant', rate: perMinute(660), duration: '3m' },
   data: { batchSize: 50, attachmentShare: 0.3, attachmentBytes: 50_000 },
 });

@@ -4,7 +4,9 @@
 #   2. run a scenario n times against the mock (or $BBSIM_TARGET, a service started by the job),
 #   3. compare with the committed baseline; with none yet, save this run as the baseline,
 #   4. leave junit.xml files, report.html, compare.html and compare.md under $BBSIM_OUT.
-# Exit: 0 no regression (or a new baseline), 1 a regression, 2 could not run.
+# Exit: 0 no regression (or a new baseline), 1 a regression or a failing run, 2 could not run.
+# A run that fails (bbsim run exit 1 breach, 3 a norm not judged, 4 errors over the budget) is never
+# saved as the baseline; runs that lose requests or cannot judge a norm (3, 4) fail the job.
 # Settings (environment):
 #   BBSIM_SCENARIO   scenario name (scenarios/<name>.ts)             default smoke
 #   BBSIM_SCENARIOS  scenario folder                                  default scenarios
@@ -33,10 +35,28 @@ log "running $SCENARIO $REPEAT times"
 node bin/bbsim.js run "$SCENARIO" --scenarios "$SCENARIOS" --repeat "$REPEAT" --out "$OUT/runs" "${target_args[@]}" | tee "$OUT/run.log"
 run_rc=${PIPESTATUS[0]}
 if [ "$run_rc" -eq 2 ]; then log "the scenario could not run"; exit 2; fi
-run_dir=$(sed -n 's/^[0-9]* of [0-9]* runs in \(.*\) (runs.json)$/\1/p' "$OUT/run.log" | tail -1)
+if [ "$REPEAT" -gt 1 ]; then
+  run_dir=$(sed -n 's/^[0-9]* of [0-9]* runs in \(.*\) (runs.json)$/\1/p' "$OUT/run.log" | tail -1)
+else
+  # One run (BBSIM_REPEAT=1): its folder is the one its report is in.
+  run_dir=$(sed -n 's/^report: \(.*\)\/report\.html$/\1/p' "$OUT/run.log" | tail -1)
+fi
 [ -n "$run_dir" ] || { log "no run folder in the output"; exit 2; }
 
+case "$run_rc" in
+  0) verdict="every checked norm holds" ;;
+  1) verdict="a norm is breached" ;;
+  3) verdict="a norm the scenario checks could not be judged (no or too few successful requests, or no figure from the target)" ;;
+  4) verdict="more requests failed than the error budget allows" ;;
+  *) verdict="bbsim run exited $run_rc" ;;
+esac
+
 if [ ! -f "$BASELINE/runs.json" ]; then
+  if [ "$run_rc" -ne 0 ]; then
+    log "no baseline at $BASELINE, and this run fails ($verdict, exit $run_rc): not saving it as the baseline"
+    log "fix the run (see $run_dir/report.html), or save it by hand: node bin/bbsim.js baseline save $run_dir"
+    exit 1
+  fi
   log "no baseline at $BASELINE: saving this run as the baseline (commit it)"
   node bin/bbsim.js baseline save "$run_dir" --name "$(basename "$BASELINE")" --dir "$(dirname "$BASELINE")" || exit 2
   exit 0
@@ -48,6 +68,7 @@ node bin/bbsim.js compare "$BASELINE" "$run_dir" --out "$OUT/compare" "${budget_
 compare_rc=$?
 [ "$compare_rc" -eq 2 ] && { log "could not compare"; exit 2; }
 if [ "$compare_rc" -eq 1 ]; then log "regression against $BASELINE (see $OUT/compare/compare.md)"; exit 1; fi
+if [ "$run_rc" -eq 3 ] || [ "$run_rc" -eq 4 ]; then log "this run fails: $verdict (exit $run_rc)"; exit 1; fi
 if [ "$run_rc" -eq 1 ] && [ "${BBSIM_FAIL_ON_BREACH:-0}" = "1" ]; then log "a norm is breached"; exit 1; fi
 log "no regression against $BASELINE"
 exit 0

@@ -3,6 +3,8 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { buildMock } from '../src/mock/app.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -66,4 +68,25 @@ describe('CI templates (examples/ci)', () => {
       await slow.close();
     }
   }, 400_000);
+
+  it('never saves a failing run as the baseline (a dead target, no baseline yet), and BBSIM_REPEAT=1 works', async () => {
+    const probe = createServer();
+    await new Promise<void>((res) => probe.listen(0, '127.0.0.1', res));
+    const { port } = probe.address() as AddressInfo;
+    await new Promise<void>((res) => probe.close(() => res()));
+    const deadBaseline = join(dir, 'baselines', 'dead');
+    const dead = await ciPerf({ BBSIM_TARGET: `http://127.0.0.1:${port}`, BBSIM_BASELINE: deadBaseline, BBSIM_OUT: join(dir, 'ci-dead') });
+    expect(dead.code, dead.out).toBe(1);
+    expect(dead.out).toContain('this run fails (more requests failed than the error budget allows, exit 4): not saving it as the baseline');
+    expect(existsSync(join(deadBaseline, 'runs.json'))).toBe(false);
+
+    const oneBaseline = join(dir, 'baselines', 'one');
+    const one = await ciPerf({ BBSIM_REPEAT: '1', BBSIM_BASELINE: oneBaseline, BBSIM_OUT: join(dir, 'ci-one') });
+    expect(one.code, one.out).toBe(0);
+    expect(one.out).toContain('saving this run as the baseline');
+    expect((JSON.parse(readFileSync(join(oneBaseline, 'runs.json'), 'utf8')) as { runs: string[] }).runs).toEqual(['rep-1']);
+    const again = await ciPerf({ BBSIM_REPEAT: '1', BBSIM_BASELINE: oneBaseline, BBSIM_OUT: join(dir, 'ci-one') });
+    expect(again.code, again.out).toBe(0);
+    expect(again.out).toContain('no regression against');
+  }, 300_000);
 });

@@ -11,7 +11,7 @@ import { PRESENTATION_P999, DIGID_PROCESSING_TIME } from '../src/norms/index.ts'
 import { createPrng, uniform } from '../src/random/index.ts';
 import { renderRunReport } from '../src/report/run-report.ts';
 import { verdictRows, writeResults } from '../src/run/index.ts';
-import type { RunSummary, TimelinePoint } from '../src/results/index.ts';
+import { requestsByService, type RunSummary, type TimelinePoint } from '../src/results/index.ts';
 import { capacityStats } from './helpers/capacity-figures.ts';
 import { launchChromium } from './helpers/browser.ts';
 
@@ -60,7 +60,7 @@ function hourRun(name: string, seed: number, slowerMs = 0): { dir: string; summa
   };
   const runDir = join(dir, name);
   mkdirSync(runDir, { recursive: true });
-  writeResults(runDir, summary, verdictRows([PRESENTATION_P999.id, DIGID_PROCESSING_TIME.id], k6, summary.server));
+  writeResults(runDir, summary, verdictRows([PRESENTATION_P999.id, DIGID_PROCESSING_TIME.id], k6, summary.server, requestsByService(timeline)));
   return { dir: runDir, summary };
 }
 

@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { capacityTable, findCapacity, runScenario, verdictTable, type RunOptions, type RunResult } from '../run/index.ts';
+import { capacityTable, findCapacity, runScenario, verdictTable, worstExit, RUN_EXIT, RUN_EXIT_HELP, type RunExitCode, type RunOptions, type RunResult } from '../run/index.ts';
+import { failedRequestLines } from '../results/index.ts';
 import type { Scenario } from '../scenario/index.ts';
 import { intIn } from './arg-parsers.ts';
 import { ENGINE_LIMITS } from '../engine/engine-options.ts';
@@ -34,7 +35,7 @@ export function runCommand(program: Command): void {
     .option('--max-steps <n>', 'with --find-capacity: most probes on the way up', '6')
     .option('--refine <n>', 'with --find-capacity: bisection probes between the last holding and first failing load', '2')
     .addHelpText('after', `
-Exit codes: 0 every checked norm holds, 1 a norm is breached, 2 the run could not be done.
+${RUN_EXIT_HELP}
 With --find-capacity: 0 when the search ran (the answer is the table), 2 when a probe could not run.
 Each run writes results/<run-id>/: summary.json, verdict.json, junit.xml, report.html.
 Examples:
@@ -101,13 +102,18 @@ function printVerdict(scenario: Scenario, result: RunResult): void {
     console.error(`bbsim run: could not run ${name}: ${result.error ?? 'unknown error'} (results in ${result.dir})`);
     return;
   }
-  console.log(`\nVerdict for ${name} (${result.dir}):\n${verdictTable(result.rows)}\n`);
-  for (const [service, r] of Object.entries(result.requests ?? {})) {
-    // Refusals are how the mock keeps a norm (429/503 over capacity); a reader must still see how many.
-    if (r.failed > 0) console.log(`note: ${r.failed} of ${r.requests} ${service} requests failed (${((100 * r.failed) / r.requests).toFixed(1)} %, status >= 400 or no answer; see report.html)`);
-  }
+  // Failed requests first, above the table: a verdict over a dead service must not look green.
+  const failedLines = failedRequestLines(result.errorBudget ?? [], result.errors);
+  console.log(`\nVerdict for ${name} (${result.dir}):${failedLines.length ? `\n${failedLines.join('\n')}\n` : ''}\n${verdictTable(result.rows)}\n`);
   const failed = result.rows.filter((r) => r.status === 'fail').map((r) => r.normId);
-  console.log(result.exitCode === 0 ? 'every checked norm holds' : `norm breached: ${failed.join(', ')}`);
+  const unjudged = result.rows.filter((r) => r.unjudged !== undefined).map((r) => r.normId);
+  const over = (result.errorBudget ?? []).filter((b) => b.status === 'fail').map((b) => b.service);
+  if (result.exitCode === RUN_EXIT.HOLDS) console.log('every checked norm holds');
+  else {
+    if (over.length) console.log(`FAILED: more requests failed than the error budget allows (${over.join(', ')}): this run is no evidence that the norms hold`);
+    if (unjudged.length) console.log(`NOT JUDGED: ${unjudged.join(', ')} (too few successful requests or no figure): this run does not pass`);
+    if (failed.length) console.log(`norm breached: ${failed.join(', ')}`);
+  }
   if (scenario.expectBreaches.length > 0) {
     const asDesigned = scenario.expectBreaches.length === failed.length && scenario.expectBreaches.every((id) => failed.includes(id));
     console.log(asDesigned ? `as designed: ${name} is meant to breach ${scenario.expectBreaches.join(', ')}` : `note: ${name} is designed to breach ${scenario.expectBreaches.join(', ')}`);
@@ -120,13 +126,13 @@ async function runRepeated(scenario: Scenario, runOpts: Omit<RunOptions, 'scenar
   const setDir = join(runOpts.outDir, `${scenario.name}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   mkdirSync(setDir, { recursive: true });
   const runs: string[] = [];
-  let exit = 0;
+  let exit: RunExitCode = RUN_EXIT.HOLDS;
   for (let i = 1; i <= repeat; i++) {
     console.log(`\n== run ${i} of ${repeat}`);
     const result = await runScenario({ scenario, ...runOpts, outDir: setDir, runId: `rep-${i}` });
     printVerdict(scenario, result);
     if (result.exitCode !== 2) runs.push(`rep-${i}`);
-    exit = Math.max(exit, result.exitCode);
+    exit = worstExit(exit, result.exitCode);
     writeFileSync(join(setDir, 'runs.json'), JSON.stringify({ scenario: scenario.name, runs }, null, 2));
   }
   console.log(`\n${runs.length} of ${repeat} runs in ${setDir} (runs.json)`);

@@ -1,4 +1,4 @@
-import { createPrng, standardNormal, uniform } from '../random/index.ts';
+import { createPrng, uniform } from '../random/index.ts';
 
 /** One side's draw: a figure's value under resampling (of runs, and within a run of its requests). */
 export type Draw = (next: () => number) => number;
@@ -24,17 +24,6 @@ export function changeInterval(baseline: Draw, current: Draw, seed: number, draw
     return xs[Math.min(xs.length - 1, Math.max(0, Math.floor(p * (xs.length - 1))))]!;
   };
   return { diffs: [q(diffs, 0.025), q(diffs, 0.975)], rel: [q(rels, 0.025), q(rels, 0.975)] };
-}
-
-/**
- * The quantile q of a resample of n requests lands at a random rank: approximately normal around
- * q with sd √(q(1−q)/n) (the order statistic's Beta law for large n). Drawing that rank and reading
- * the histogram there resamples a percentile without touching n values.
- */
-export function resampledRank(q: number, n: number, next: () => number): number {
-  if (n <= 0) return q;
-  const u = q + standardNormal(next) * Math.sqrt((q * (1 - q)) / n);
-  return Math.min(1, Math.max(0, u));
 }
 
 /** Picks one of n items uniformly (resampling runs with replacement). */

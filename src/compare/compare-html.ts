@@ -2,7 +2,7 @@ import type { TimelinePoint } from '../results/summary.ts';
 import { escapeHtml } from '../report/format.ts';
 import { CHART_CSS, lineChart, PALETTE } from '../report/svg-chart.ts';
 import type { LoadedRun } from './load-runs.ts';
-import { FIGURE_HEAD, NORM_HEAD, VERDICT_TEXT, figureCells, normCells } from './render-text.ts';
+import { FIGURE_HEAD, NORM_HEAD, SCOPE_HEAD, VERDICT_TEXT, figureCells, normCells, scopeCells } from './render-text.ts';
 import type { CompareResult } from './types.ts';
 
 /** Per t, the mean over a side's runs of one service's figure (runs of one scenario share their t's). */
@@ -52,6 +52,7 @@ h1 { font-size: 1.4rem; } h2 { font-size: 1.1rem; margin-top: 2rem; }
 table { border-collapse: collapse; width: 100%; font-size: 13px; }
 th, td { border-bottom: 1px solid #e5e7eb; padding: .3rem .5rem; text-align: left; }
 tr.regression td { color: #b91c1c; font-weight: 600; } tr.improvement td:last-child { color: #15803d; }
+tr.not-enough-samples td { color: #6b7280; }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(480px, 1fr)); gap: 0 1.5rem; }
 ${CHART_CSS}
 </style></head><body>
@@ -61,12 +62,13 @@ ${CHART_CSS}
 ${r.warnings.map((w) => `<p class="warning">${x(w)}</p>`).join('\n')}
 <h2>Norms</h2>
 ${rowsHtml(NORM_HEAD, r.norms.map(normCells), r.norms.map((n) => n.verdict))}
+${r.scopes.length ? `<h2>Flows and services on one side only</h2>\n${rowsHtml(SCOPE_HEAD, r.scopes.map(scopeCells), r.scopes.map((s) => (s.verdict === 'lost' ? 'regression' : 'new')))}` : ''}
 <h2>Latency, errors and throughput</h2>
-<p>A change is a regression only when its whole 95 % bootstrap interval is past the budget (relative and absolute).</p>
+<p>A change is a regression only when its whole 95 % bootstrap interval is past the budget (relative and absolute); an error rate going from 0 to anything is one whatever the budget. A percentile with fewer than 10/(1 − q) successful requests in a run (p99.9: 10,000) is "not enough samples", never judged.</p>
 ${rowsHtml(FIGURE_HEAD, r.figures.map(figureCells), r.figures.map((f) => f.verdict))}
 <h2>Over time</h2>
 <div class="charts">${charts.join('\n')}</div>
-<p class="legend-note">${x(`${VERDICT_TEXT.regression}: the whole interval is past the budget; ${VERDICT_TEXT.improvement}: past it the other way; ${VERDICT_TEXT['no-change']}: within the budget or within the noise.`)}</p>
+<p class="legend-note">${x(`${VERDICT_TEXT.regression}: the whole interval is past the budget; ${VERDICT_TEXT.improvement}: past it the other way; ${VERDICT_TEXT['no-change']}: within the budget or within the noise; ${VERDICT_TEXT['not-enough-samples']}: the sample cannot support the figure.`)}</p>
 </body></html>
 `;
 }

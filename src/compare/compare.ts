@@ -1,11 +1,13 @@
 import { LatencyHistogram } from '../results/histogram.ts';
 import { hash32 } from '../random/index.ts';
-import type { TimelinePoint } from '../results/summary.ts';
+import type { RunContext, TimelinePoint } from '../results/summary.ts';
 import { bucketWidth } from '../results/timeline.ts';
+import { binomialDraw, resampledQuantileRank } from '../run/order-statistics.ts';
+import { compareMinSamples } from '../run/sample-size.ts';
 import { unitOf } from './budgets.ts';
-import { changeInterval, pickIndex, resampledRank, type Draw } from './bootstrap.ts';
+import { changeInterval, pickIndex, type Draw } from './bootstrap.ts';
 import type { LoadedRun } from './load-runs.ts';
-import { FIGURES, type Budgets, type ChangeVerdict, type CompareResult, type Figure, type FigureRow, type NormRow } from './types.ts';
+import { FIGURES, type Budgets, type ChangeVerdict, type CompareResult, type Figure, type FigureRow, type FigureVerdict, type NormRow, type ScopeRow } from './types.ts';
 
 const QUANTILE: Partial<Record<Figure, number>> = { p50: 0.5, p95: 0.95, p99: 0.99, 'p99.9': 0.999 };
 
@@ -27,18 +29,42 @@ function timelineOf(points: readonly TimelinePoint[]): { requests: number; faile
   };
 }
 
+/**
+ * The wall seconds of a run's load: k6's testRunDurationMs (the native engine writes it too), else
+ * the timeline's span. The span is whole buckets, so a 5 s run measured 5 or 6 s — ±20 % in
+ * throughput between two runs of the same build, a false regression the A/A calibration found.
+ */
+function loadSeconds(r: LoadedRun): number {
+  const ms = r.summary.k6.state?.testRunDurationMs;
+  return ms !== undefined && ms > 0 ? ms / 1000 : timelineOf(r.summary.timeline).seconds;
+}
+
 function scopeRuns(runs: readonly LoadedRun[], scope: 'flow' | 'service', name: string): ScopeRun[] {
   return runs.map((r) => {
     const encoded = r.summary.histograms?.[scope][name];
     const histogram = encoded ? LatencyHistogram.decode(encoded) : undefined;
-    if (scope === 'service') return { histogram, ...timelineOf(r.summary.timeline.filter((p) => p.service === name)) };
-    // A flow's requests and failures come from the run's per-flow counts, over the run's span.
+    if (scope === 'service') {
+      const t = timelineOf(r.summary.timeline.filter((p) => p.service === name));
+      return { histogram, requests: t.requests, failed: t.failed, seconds: t.requests > 0 ? loadSeconds(r) : 0 };
+    }
+    // A flow's requests and failures come from the run's per-flow counts.
     const counts = r.summary.errors?.byFlow?.[name];
-    return { histogram, requests: counts?.requests ?? 0, failed: counts?.failed ?? 0, seconds: counts ? timelineOf(r.summary.timeline).seconds : 0 };
+    const requests = counts?.requests ?? histogram?.count ?? 0;
+    return { histogram, requests, failed: counts?.failed ?? 0, seconds: requests > 0 ? loadSeconds(r) : 0 };
   });
 }
 
-/** The figure of one run, and a draw that resamples it (runs with replacement, then requests). */
+/** The scopes a set of runs has requests in: histograms, the timeline's services, the per-flow counts. */
+function scopeNames(runs: readonly LoadedRun[], scope: 'flow' | 'service'): Set<string> {
+  return new Set(runs.flatMap((r) => [
+    ...Object.keys(r.summary.histograms?.[scope] ?? {}),
+    ...(scope === 'service' ? r.summary.timeline.map((p) => p.service) : Object.keys(r.summary.errors?.byFlow ?? {})),
+  ]));
+}
+
+const successful = (r: ScopeRun): number => Math.max(0, Math.min(r.requests, r.histogram?.count ?? r.requests) - r.failed);
+
+/** The figure of one run. */
 function pointOf(figure: Figure, r: ScopeRun): number | undefined {
   const q = QUANTILE[figure];
   if (q !== undefined) return r.histogram && r.histogram.count > 0 ? r.histogram.percentile(q * 100) : undefined;
@@ -46,14 +72,19 @@ function pointOf(figure: Figure, r: ScopeRun): number | undefined {
   return r.seconds > 0 ? r.requests / r.seconds : undefined;
 }
 
+/**
+ * A draw that resamples a side: its runs with replacement, then within each run its whole requests
+ * (exactly, for any n: a quantile's rank by the order statistic's Beta law, the failures by the
+ * binomial law), without touching n values.
+ */
 function drawOf(figure: Figure, runs: readonly ScopeRun[]): Draw {
+  const q = QUANTILE[figure];
   return (next) => {
     let sum = 0;
     for (let i = 0; i < runs.length; i++) {
       const r = runs[runs.length > 1 ? pickIndex(runs.length, next) : 0]!;
-      const q = QUANTILE[figure];
-      if (q !== undefined && r.histogram) sum += r.histogram.percentile(resampledRank(q, r.histogram.count, next) * 100);
-      else if (figure === 'error-rate' && r.requests > 0) sum += 100 * resampledRank(r.failed / r.requests, r.requests, next);
+      if (q !== undefined && r.histogram && r.histogram.count > 0) sum += r.histogram.atRank(resampledQuantileRank(q, r.histogram.count, next));
+      else if (figure === 'error-rate' && r.requests > 0) sum += (100 * binomialDraw(r.requests, r.failed / r.requests, next)) / r.requests;
       else sum += pointOf(figure, r) ?? 0;
     }
     return sum / runs.length;
@@ -85,7 +116,7 @@ function normRows(baseline: readonly LoadedRun[], current: readonly LoadedRun[])
       const xs = rows.map((x) => x.measured).filter((x): x is number => x !== undefined);
       return xs.length ? mean(xs) : undefined;
     };
-    const status = (rows: typeof b): string => (rows.length === 0 ? 'absent' : rows.some((x) => x.status === 'fail') ? 'fail' : rows.every((x) => x.status === 'pass') ? 'pass' : 'n/a');
+    const status = (rows: typeof b): string => (rows.length === 0 ? 'absent' : rows.some((x) => x.status === 'fail') ? 'fail' : rows.some((x) => x.unjudged !== undefined) ? 'not judged' : rows.every((x) => x.status === 'pass') ? 'pass' : 'n/a');
     const bm = measured(b);
     const cm = measured(c);
     const bs = status(b);
@@ -94,9 +125,32 @@ function normRows(baseline: readonly LoadedRun[], current: readonly LoadedRun[])
       normId, unit: any.unit, limit: any.limit, baseline: bm, current: cm,
       changePct: bm !== undefined && cm !== undefined && bm !== 0 ? ((cm - bm) / bm) * 100 : undefined,
       baselineStatus: bs, currentStatus: cs,
-      verdict: bs === 'pass' && cs === 'fail' ? 'regression' : bs === 'fail' && cs === 'pass' ? 'improvement' : 'no-change',
+      // Judged in the baseline and not now (no sample, no figure) is a regression too: the check was lost.
+      verdict: bs === 'pass' && (cs === 'fail' || cs === 'not judged') ? 'regression' : bs === 'fail' && cs === 'pass' ? 'improvement' : 'no-change',
     };
   });
+}
+
+/** Where the runs came from, side by side: a difference is the machine's, not the system's. */
+function contextWarnings(baseline: readonly LoadedRun[], current: readonly LoadedRun[]): string[] {
+  const out: string[] = [];
+  const bEngines = [...new Set(baseline.map((r) => r.summary.engine))].sort().join(', ');
+  const cEngines = [...new Set(current.map((r) => r.summary.engine))].sort().join(', ');
+  if (bEngines !== cEngines) out.push(`different load generators: ${bEngines} → ${cEngines}: their latencies differ by design (the native engine measures from the intended send time)`);
+  if ([...baseline, ...current].some((r) => !r.summary.context)) {
+    out.push('a run without its context (recorded before bbsim kept it): differences of hardware, Node and k6 cannot be checked');
+    return out;
+  }
+  const facts: [string, (c: RunContext) => string | undefined][] = [
+    ['CPU cores', (c) => String(c.cores)], ['CPU', (c) => c.cpuModel], ['Node', (c) => c.node], ['k6', (c) => c.k6Version], ['sim clock speed', (c) => String(c.speed)],
+  ];
+  for (const [label, of] of facts) {
+    const side = (runs: readonly LoadedRun[]): string => [...new Set(runs.map((r) => of(r.summary.context!)).filter((x): x is string => x !== undefined))].sort().join(', ');
+    const b = side(baseline);
+    const c = side(current);
+    if (b && c && b !== c) out.push(`different ${label}: ${b} → ${c}: a difference may be the machine's, not the system's`);
+  }
+  return out;
 }
 
 /** Baseline → current for every norm, and per flow and service for each figure, with intervals. */
@@ -108,17 +162,22 @@ export function compareRuns(baseline: readonly LoadedRun[], current: readonly Lo
   if (baseline[0]?.summary.scenario !== current[0]?.summary.scenario) warnings.push(`different scenarios: baseline ${baseline[0]?.summary.scenario}, current ${current[0]?.summary.scenario}`);
   else if (bHash && cHash && bHash !== cHash) warnings.push(`the scenario changed between the runs (hash ${bHash} → ${cHash}): a difference may be the load's, not the system's`);
   if (baseline.length < 2 || current.length < 2) warnings.push('one run on a side: its interval covers the sampling noise within a run, not the jitter between runs; use bbsim run --repeat 3');
-  const bEngines = new Set(baseline.map((r) => r.summary.engine));
-  const cEngines = new Set(current.map((r) => r.summary.engine));
-  if ([...bEngines].join() !== [...cEngines].join()) warnings.push(`different load generators: ${[...bEngines].join()} → ${[...cEngines].join()}`);
+  warnings.push(...contextWarnings(baseline, current));
   if ([...baseline, ...current].some((r) => !r.summary.histograms)) warnings.push('a run without latency histograms (made before they were recorded): its percentiles are not compared');
 
   const figures: FigureRow[] = [];
+  const scopes: ScopeRow[] = [];
   for (const scope of ['flow', 'service'] as const) {
-    const names = [...new Set([...baseline, ...current].flatMap((r) => Object.keys(r.summary.histograms?.[scope] ?? {})))].sort();
+    const names = [...new Set([...scopeNames(baseline, scope), ...scopeNames(current, scope)])].sort();
     for (const name of names) {
       const b = scopeRuns(baseline, scope, name);
       const c = scopeRuns(current, scope, name);
+      const bReq = mean(b.map((r) => r.requests));
+      const cReq = mean(c.map((r) => r.requests));
+      if (bReq > 0 && cReq === 0) { scopes.push({ scope, name, baseline: bReq, current: 0, verdict: 'lost' }); continue; }
+      if (bReq === 0 && cReq > 0) { scopes.push({ scope, name, baseline: 0, current: cReq, verdict: 'new' }); continue; }
+      if (bReq === 0) continue;
+      const fewest = Math.min(...[...b, ...c].map(successful));
       for (const figure of FIGURES) {
         const bp = b.map((r) => pointOf(figure, r)).filter((x): x is number => x !== undefined);
         const cp = c.map((r) => pointOf(figure, r)).filter((x): x is number => x !== undefined);
@@ -128,20 +187,37 @@ export function compareRuns(baseline: readonly LoadedRun[], current: readonly Lo
         const seed = hash32(`${scope}/${name}/${figure}`, 1);
         const { diffs, rel } = changeInterval(drawOf(figure, b), drawOf(figure, c), seed);
         const budget = budgets[figure];
+        const q = QUANTILE[figure];
+        let verdict: FigureVerdict = judge(figure, diffs, rel, budget);
+        let note: string | undefined;
+        let samples: FigureRow['samples'];
+        if (q !== undefined) {
+          samples = { fewest, needed: compareMinSamples(q) };
+          if (fewest < samples.needed) {
+            verdict = 'not-enough-samples';
+            note = `${fewest} successful requests in a run; a ${figure} needs ${samples.needed} on each side`;
+          }
+        }
+        if (figure === 'error-rate' && b.every((r) => r.failed === 0) && c.some((r) => r.failed > 0)) {
+          verdict = 'regression';
+          note = 'no failed request in the baseline, some now: a regression whatever the budget';
+        }
         figures.push({
           scope, name, figure, unit: unitOf(figure), baseline: bv, current: cv, change: cv - bv,
-          changePct: bv !== 0 ? ((cv - bv) / bv) * 100 : 0, interval: diffs, intervalPct: rel, budget,
-          verdict: judge(figure, diffs, rel, budget),
+          changePct: bv !== 0 ? ((cv - bv) / bv) * 100 : 0, interval: diffs, intervalPct: rel, budget, verdict,
+          ...(samples ? { samples } : {}), ...(note !== undefined ? { note } : {}),
         });
       }
     }
   }
+  const lost = scopes.filter((s) => s.verdict === 'lost');
+  for (const s of scopes.filter((x) => x.verdict === 'new')) warnings.push(`${s.scope} ${s.name}: ${s.current.toFixed(0)} requests a run now, none in the baseline`);
   const norms = normRows(baseline, current);
   return {
     scenario,
     baseline: { path: paths.baseline, runs: baseline.length, scenarioHash: bHash },
     current: { path: paths.current, runs: current.length, scenarioHash: cHash },
-    budgets, norms, figures, warnings,
-    regressions: figures.filter((f) => f.verdict === 'regression').length + norms.filter((n) => n.verdict === 'regression').length,
+    budgets, norms, figures, scopes, warnings,
+    regressions: figures.filter((f) => f.verdict === 'regression').length + norms.filter((n) => n.verdict === 'regression').length + lost.length,
   };
 }

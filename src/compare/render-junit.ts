@@ -1,5 +1,5 @@
 import { escapeXmlAttr } from '../xml/escape.ts';
-import { figureCells } from './render-text.ts';
+import { figureCells, scopeCells } from './render-text.ts';
 import type { CompareResult } from './types.ts';
 
 /** One testcase per checked figure and norm, a failure for each regression (for CI test reports). */
@@ -11,8 +11,9 @@ export function compareJunit(r: CompareResult): string {
       const c = figureCells(f);
       return `  <testcase classname="bbsim.compare.${x(r.scenario)}.${f.scope}.${x(f.name)}" name="${x(f.figure)}">${f.verdict === 'regression' ? `<failure message="${x(`${c[2]}, change ${c[3]}, interval ${c[4]}, budget ${c[5]}`)}"/>` : ''}</testcase>`;
     }),
+    ...r.scopes.map((s) => `  <testcase classname="bbsim.compare.${x(r.scenario)}.${s.scope}.${x(s.name)}" name="requests">${s.verdict === 'lost' ? `<failure message="${x(scopeCells(s).slice(1).join(': '))}"/>` : ''}</testcase>`),
   ];
-  const tests = r.norms.length + r.figures.length;
+  const tests = r.norms.length + r.figures.length + r.scopes.length;
   return `<?xml version="1.0" encoding="UTF-8"?>
 <testsuite name="bbsim.compare.${x(r.scenario)}" tests="${tests}" failures="${r.regressions}">
 ${cases.join('\n')}

@@ -16,6 +16,9 @@ export type Budgets = Readonly<Record<Figure, Budget>>;
 
 export type ChangeVerdict = 'regression' | 'improvement' | 'no-change';
 
+/** A figure's verdict: a change, or 'not-enough-samples' when a side's sample cannot support it (src/run/sample-size.ts). */
+export type FigureVerdict = ChangeVerdict | 'not-enough-samples';
+
 export interface FigureRow {
   readonly scope: 'flow' | 'service';
   readonly name: string;
@@ -30,7 +33,21 @@ export interface FigureRow {
   readonly interval: readonly [number, number];
   readonly intervalPct: readonly [number, number];
   readonly budget: Budget;
-  readonly verdict: ChangeVerdict;
+  readonly verdict: FigureVerdict;
+  /** Fewest successful requests in a run of either side, and how many the figure needs (quantiles only). */
+  readonly samples?: { readonly fewest: number; readonly needed: number };
+  /** Why the verdict is what it is when a rule, not the interval, decided (0 → non-zero errors, too few samples). */
+  readonly note?: string;
+}
+
+/** A flow or service with requests on one side only: lost (a regression) or new. */
+export interface ScopeRow {
+  readonly scope: 'flow' | 'service';
+  readonly name: string;
+  /** Mean requests per run on each side. */
+  readonly baseline: number;
+  readonly current: number;
+  readonly verdict: 'lost' | 'new';
 }
 
 export interface NormRow {
@@ -53,7 +70,9 @@ export interface CompareResult {
   readonly budgets: Budgets;
   readonly norms: readonly NormRow[];
   readonly figures: readonly FigureRow[];
-  /** Things the reader must know: unlike scenarios, one run per side, a side without histograms. */
+  /** Scopes present on one side only (a lost one counts as a regression). */
+  readonly scopes: readonly ScopeRow[];
+  /** Things the reader must know: unlike scenarios, hardware, Node, k6 or engine; one run per side; a side without histograms. */
   readonly warnings: readonly string[];
   readonly regressions: number;
 }

@@ -70,9 +70,16 @@ export class EngineMetrics {
   /** Failed requests by status ('0': no answer) and by the client's error (the first words of its message). */
   readonly failedByStatus = new Map<string, number>();
   readonly failedByError = new Map<string, number>();
+  /** Failed requests per service by status (refusals 429/503 are told from errors by it). */
+  readonly failedByServiceStatus = new Map<string, Map<string, number>>();
 
-  failedStatus(status: number, error: string | undefined): void {
+  failedStatus(status: number, error: string | undefined, service?: string): void {
     this.failedByStatus.set(String(status), (this.failedByStatus.get(String(status)) ?? 0) + 1);
+    if (service !== undefined) {
+      let m = this.failedByServiceStatus.get(service);
+      if (!m) this.failedByServiceStatus.set(service, (m = new Map()));
+      m.set(String(status), (m.get(String(status)) ?? 0) + 1);
+    }
     if (error !== undefined) {
       const key = error.split(/[:(]/)[0]!.trim().slice(0, 60) || 'error';
       this.failedByError.set(key, (this.failedByError.get(key) ?? 0) + 1);

@@ -290,7 +290,7 @@ export class NativeEngine extends EventEmitter<EngineEvents> {
     const end = performance.now();
     const failed = res.status === 0 || res.status >= 400;
     metrics.request(tags, intended, end, res.serviceMs, failed);
-    if (failed) metrics.failedStatus(res.status, res.error);
+    if (failed) metrics.failedStatus(res.status, res.error, tags.service);
     if (this.listenerCount('request') > 0) {
       this.emit('request', { service: tags.service, flow: tags.flow, status: res.status, failed, latencyMs: end - intended, serviceMs: res.serviceMs, ...(res.error !== undefined ? { error: res.error } : {}) });
     }
@@ -392,6 +392,7 @@ export class NativeEngine extends EventEmitter<EngineEvents> {
       failures: {
         byStatus: Object.fromEntries(m.failedByStatus), byCode: Object.fromEntries(m.failedByError),
         byFlow: Object.fromEntries(m.series().map((x) => [`${x.flow}:${x.service}`, { requests: x.requests, failed: x.failed }])),
+        byService: Object.fromEntries([...m.failedByServiceStatus].map(([service, byStatus]) => [service, Object.fromEntries(byStatus)])),
       },
       scheduled,
       dropped: m.dropped,

@@ -2,6 +2,7 @@ import { NORMS } from '../norms/index.ts';
 import type { RunSummary, TimelinePoint } from '../results/summary.ts';
 import { bucketWidth, coarsenTimeline } from '../results/timeline.ts';
 import type { VerdictRow } from '../results/verdict-row.ts';
+import { failedRequestLines, serviceErrors } from '../results/error-budget.ts';
 import { escapeHtml, num } from './format.ts';
 import { CHART_CSS, lineChart, type Series } from './svg-chart.ts';
 
@@ -61,8 +62,17 @@ export function renderRunReport(summary: RunSummary, rows: readonly VerdictRow[]
     title: 'Failed requests per service (status ≥ 400 or no answer)', xLabel: 'wall time since start (s)', unit: 'failed/s',
     series: [...services.entries()].map(([service, points]) => ({ name: service, points: points.map((p) => [p.t, p.failed / width] as const) })), legend: true,
   });
-  const holds = rows.every((r) => r.status !== 'fail');
   const failed = rows.filter((r) => r.status === 'fail').map((r) => r.normId);
+  const unjudged = rows.filter((r) => r.unjudged !== undefined).map((r) => r.normId);
+  const budget = serviceErrors(summary.timeline, summary.errors);
+  const over = budget.filter((b) => b.status === 'fail');
+  const failedLines = failedRequestLines(budget, summary.errors);
+  // The headline says the worst first: lost requests, then norms not judged, then breaches.
+  const banners: [cls: string, text: string][] = [];
+  if (over.length) banners.push(['breached', `Requests failed: ${over.map((b) => `${b.service} ${b.errors} of ${b.requests} (${b.errorRatePct.toFixed(1)} %)`).join(', ')} — over the error budget; this run is no evidence that the norms hold`]);
+  if (unjudged.length) banners.push(['unjudged', `Not judged (too few successful requests or no figure): ${unjudged.join(', ')}`]);
+  if (failed.length) banners.push(['breached', `Norm breached: ${failed.join(', ')}`]);
+  if (banners.length === 0) banners.push(['holds', 'Every checked norm holds']);
   const reqs = summary.k6.metrics['http_reqs']?.values;
   const context: [string, string][] = [
     ['scenario', summary.scenario], ['run', summary.runId], ['engine', summary.engine], ['target', summary.target],
@@ -78,6 +88,8 @@ body { font: 14px/1.45 system-ui, sans-serif; color: #111827; margin: 1.5rem aut
 h1 { font-size: 1.4rem; margin: 0 0 .25rem; } h2 { font-size: 1.1rem; margin-top: 2rem; }
 .banner { padding: .6rem .8rem; border-radius: 4px; font-weight: 600; }
 .banner.holds { background: #dcfce7; color: #14532d; } .banner.breached { background: #fee2e2; color: #7f1d1d; }
+.banner.unjudged { background: #fef3c7; color: #78350f; }
+.failed-requests { background: #fff7ed; border-left: 4px solid #ea580c; padding: .4rem .8rem; margin: .5rem 0; white-space: pre-wrap; font: 13px/1.4 ui-monospace, monospace; }
 table { border-collapse: collapse; width: 100%; font-size: 13px; }
 th, td { border-bottom: 1px solid #e5e7eb; padding: .35rem .5rem; text-align: left; vertical-align: top; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
@@ -91,7 +103,8 @@ ${CHART_CSS}
 </style></head>
 <body>
 <h1>bbsim run: ${escapeHtml(summary.scenario)}</h1>
-<p class="banner ${holds ? 'holds' : 'breached'}" id="outcome">${holds ? 'Every checked norm holds' : `Norm breached: ${escapeHtml(failed.join(', '))}`}</p>
+${banners.map(([cls, text], i) => `<p class="banner ${cls}"${i === 0 ? ' id="outcome"' : ''}>${escapeHtml(text)}</p>`).join('\n')}
+${failedLines.length ? `<pre class="failed-requests" id="failed-requests">${escapeHtml(failedLines.join('\n'))}</pre>` : ''}
 <dl class="context">${context.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>
 <h2>Verdict</h2>
 ${verdictTableHtml(rows)}

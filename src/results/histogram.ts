@@ -50,6 +50,29 @@ export class LatencyHistogram {
     return Math.min(this.#h.getValueAtPercentile(p) / US_PER_MS, this.#max);
   }
 
+  /** The value at rank r (1..count) of the sorted sample, ms (to HDR's 0.1 %). */
+  atRank(r: number): number {
+    if (this.#count === 0) return 0;
+    if (r >= this.#count) return this.#max;
+    if (r <= 1) return this.#min;
+    return this.percentile((100 * r) / this.#count);
+  }
+
+  /** How many values are above ms (to HDR's 0.1 %), by bisection over the ranks. */
+  countAbove(ms: number): number {
+    const n = this.#count;
+    if (n === 0 || this.#max <= ms) return 0;
+    if (this.#min > ms) return n;
+    let lo = 1; // atRank(lo) <= ms
+    let hi = n; // atRank(hi) > ms
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (this.atRank(mid) <= ms) lo = mid;
+      else hi = mid;
+    }
+    return n - lo;
+  }
+
   mean(): number {
     return this.#count === 0 ? 0 : this.#sum / this.#count;
   }

@@ -24,6 +24,8 @@ export interface RunErrors {
   readonly byCode: Readonly<Record<string, number>>;
   /** Requests and failed requests per `flow:service` (the timeline has them per service only). */
   readonly byFlow?: Readonly<Record<string, { readonly requests: number; readonly failed: number }>>;
+  /** Failed requests per service by HTTP status ('0': no answer): tells refusals (429/503) from errors. */
+  readonly byService?: Readonly<Record<string, Readonly<Record<string, number>>>>;
 }
 
 /** A latency histogram as stored: HDR (µs, compressed base64) plus the exact count, sum, min and max (ms). */

@@ -8,6 +8,8 @@ import type { CapacityStats, WindowStats } from '../mock/capacity/capacity-stats
 /** The slice of k6's summary the verdict reads: metric → { values: { avg, 'p(99.9)', max, count, … } }. */
 export interface K6Summary {
   readonly metrics: Readonly<Record<string, { readonly values: Readonly<Record<string, number>> }>>;
+  /** k6's run state; testRunDurationMs is the wall time of the load (both engines write it). */
+  readonly state?: { readonly testRunDurationMs?: number };
 }
 
 /** Figures of one Abonnementservice kind (mock /abonnementservice/v1/stats). */
@@ -60,4 +62,10 @@ export interface VerdictRow {
   readonly citation: string;
   /** For a breach: the SNO incident priority it would be and its resolution time. */
   readonly priority?: { readonly priority: Priority; readonly resolution: string };
+  /**
+   * Set (with the reason) when this run was meant to judge the norm and could not: no or too few
+   * successful requests in its scope, or no figure from the target. Status is then 'not-measured'
+   * and the run does not pass (RUN_EXIT.NOT_JUDGED). Absent for norms no load run measures.
+   */
+  readonly unjudged?: string;
 }

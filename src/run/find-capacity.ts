@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Rate } from '../norms/index.ts';
 import { defineScenario, type LoadProfile, type Scenario } from '../scenario/index.ts';
 import type { RunOptions, RunResult } from './runner.ts';
+import type { RunExitCode } from './exit-codes.ts';
 
 /** A rate times a factor, in the same window (perMinute stays perMinute). */
 function scaleRate(r: Rate, f: number): Rate {
@@ -42,7 +43,7 @@ export interface CapacityProbe {
   readonly factor: number;
   /** The peak rate of this probe, in the load's own window. */
   readonly peak: Rate;
-  readonly exitCode: 0 | 1 | 2;
+  readonly exitCode: RunExitCode;
   /** The norms the probe judged, and those it found breached. */
   readonly checked: readonly string[];
   readonly failed: readonly string[];

@@ -40,6 +40,7 @@ export async function readK6Csv(path: string): Promise<K6Samples> {
   const byStatus: Record<string, number> = {};
   const byCode: Record<string, number> = {};
   const perFlow: Record<string, { requests: number; failed: number }> = {};
+  const perService: Record<string, Record<string, number>> = {};
   const input = createReadStream(path).pipe(createGunzip());
   const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
   let col: Record<string, number> | undefined;
@@ -68,7 +69,11 @@ export async function readK6Csv(path: string): Promise<K6Samples> {
     const status = tag('status');
     const code = tag('error_code');
     const failed = status === '0' || Number(status) >= 400;
-    if (failed) byStatus[status] = (byStatus[status] ?? 0) + 1;
+    if (failed) {
+      byStatus[status] = (byStatus[status] ?? 0) + 1;
+      const s = (perService[service] ??= {});
+      s[status] = (s[status] ?? 0) + 1;
+    }
     if (flow) {
       const c = (perFlow[`${flow}:${service}`] ??= { requests: 0, failed: 0 });
       c.requests++;
@@ -76,5 +81,5 @@ export async function readK6Csv(path: string): Promise<K6Samples> {
     }
     if (code) byCode[code] = (byCode[code] ?? 0) + 1;
   }
-  return { byService, byFlow, errors: { byStatus, byCode, byFlow: perFlow } };
+  return { byService, byFlow, errors: { byStatus, byCode, byFlow: perFlow, byService: perService } };
 }

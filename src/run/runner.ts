@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { promisify } from 'node:util';
-import type { LatencyHistogram } from '../results/histogram.ts';
+import { LatencyHistogram } from '../results/histogram.ts';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { generateDefaultK6Script } from '../k6gen/index.ts';
@@ -15,7 +15,9 @@ import { junitXml } from '../results/junit.ts';
 import type { EncodedHistogram, EngineName, RunContext, RunErrors, RunSummary, TimelinePoint } from '../results/summary.ts';
 import { readK6Csv } from './k6-csv.ts';
 import { timelineFromK6 } from '../results/timeline.ts';
-import { allHold, verdictRows, type K6Summary, type ServerFigures, type VerdictRow } from './verdict.ts';
+import { allHold, allJudged, verdictRows, type K6Summary, type ServerFigures, type ServiceSamples, type VerdictRow } from './verdict.ts';
+import { requestsByService, serviceErrors, type ServiceErrors } from '../results/error-budget.ts';
+import { RUN_EXIT, type RunExitCode } from './exit-codes.ts';
 
 export interface RunOptions {
   readonly scenario: Scenario;
@@ -38,22 +40,32 @@ export interface RunResult {
   readonly runId: string;
   readonly dir: string;
   readonly rows: readonly VerdictRow[];
-  /** 0: every checked norm holds; 1: a norm is breached; 2: the run could not be done. */
-  readonly exitCode: 0 | 1 | 2;
+  /** RUN_EXIT (src/run/exit-codes.ts): 0 holds, 1 breach, 2 could not run, 3 a norm not judged, 4 errors over budget. */
+  readonly exitCode: RunExitCode;
   readonly error?: string;
   /** Requests and failed requests (status >= 400 or no answer) per service, from the timeline. */
   readonly requests?: Readonly<Record<string, { readonly requests: number; readonly failed: number }>>;
+  /** Per service: failures split into refusals and errors, against the error budget. */
+  readonly errorBudget?: readonly ServiceErrors[];
+  /** The run's failed requests by status and load-generator error code. */
+  readonly errors?: RunErrors;
 }
 
-/** Requests and failures per service: no norm speaks of them, but a reader of a verdict must see them. */
-export function requestsByService(timeline: readonly TimelinePoint[]): Record<string, { requests: number; failed: number }> {
-  const out: Record<string, { requests: number; failed: number }> = {};
-  for (const p of timeline) {
-    const s = (out[p.service] ??= { requests: 0, failed: 0 });
-    s.requests += p.requests;
-    s.failed += p.failed;
-  }
-  return out;
+/** The verdict's samples per service: the timeline's counts, and the histograms for slow requests. */
+export function serviceSamples(timeline: readonly TimelinePoint[], histograms: Histograms | undefined): ServiceSamples {
+  return Object.fromEntries(Object.entries(requestsByService(timeline)).map(([service, c]) => {
+    const encoded = histograms?.service[service];
+    if (!encoded) return [service, c];
+    const h = LatencyHistogram.decode(encoded);
+    return [service, { ...c, slower: { count: h.count, above: (ms: number) => h.countAbove(ms) } }];
+  }));
+}
+
+/** The run's exit code from its verdict rows and error budget (precedence as in RUN_EXIT). */
+export function runExitCode(rows: readonly VerdictRow[], budget: readonly ServiceErrors[]): RunExitCode {
+  if (budget.some((b) => b.status === 'fail')) return RUN_EXIT.ERRORS_OVER_BUDGET;
+  if (!allJudged(rows)) return RUN_EXIT.NOT_JUDGED;
+  return allHold(rows) ? RUN_EXIT.HOLDS : RUN_EXIT.BREACH;
 }
 
 async function getJson(url: string): Promise<unknown> {
@@ -163,14 +175,15 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     }
     const engine = opts.engine ?? 'k6';
     const measured = engine === 'native' ? await runWithNative(scenario, base, log, opts.native) : await runWithK6(opts.k6Path, script, dir, base, log);
-    if ('error' in measured) return { runId, dir, rows: [], exitCode: 2, error: measured.error };
+    if ('error' in measured) return { runId, dir, rows: [], exitCode: RUN_EXIT.COULD_NOT_RUN, error: measured.error };
     const { timeline, k6 } = measured;
     const context: RunContext = {
       scenarioHash: scenarioHash(scenario), bbsimVersion: BBSIM_VERSION, ...(measured.k6Version ? { k6Version: measured.k6Version } : {}),
       node: process.version, cores: availableParallelism(), cpuModel: cpus()[0]?.model ?? 'unknown', speed: scenario.clock.speed, startedAt: new Date(performance.timeOrigin).toISOString(),
     };
     const server = await serverFigures(base);
-    const rows = verdictRows(scenario.norms, k6, server);
+    const rows = verdictRows(scenario.norms, k6, server, serviceSamples(timeline, measured.histograms));
+    const errorBudget = serviceErrors(timeline, measured.errors);
     const writeStart = performance.now();
     const summary: RunSummary = {
       scenario: scenario.name, runId, engine, target: opts.target ?? 'mock', speed: scenario.clock.speed,
@@ -185,9 +198,12 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     log(`k6: ${reqs?.['count'] ?? 0} requests (${(reqs?.['rate'] ?? 0).toFixed(0)}/s wall), ${dropped} dropped iterations${dropped > 0 ? ' — the load generator could not keep up: the offered load was lower than the scenario asks' : ''}`);
     const firstRequestMs = k6.metrics['bbsim_first_request_ms']?.values['value'];
     log(`overhead: command to first request ${firstRequestMs === undefined ? '?' : `${(firstRequestMs / 1000).toFixed(2)} s`}, results written in ${writeMs.toFixed(0)} ms`);
-    return { runId, dir, rows, exitCode: allHold(rows) ? 0 : 1, requests: requestsByService(timeline) };
+    return {
+      runId, dir, rows, exitCode: runExitCode(rows, errorBudget), requests: requestsByService(timeline), errorBudget,
+      ...(measured.errors ? { errors: measured.errors } : {}),
+    };
   } catch (err) {
-    return { runId, dir, rows: [], exitCode: 2, error: (err as Error).message };
+    return { runId, dir, rows: [], exitCode: RUN_EXIT.COULD_NOT_RUN, error: (err as Error).message };
   } finally {
     await mock?.close();
   }
@@ -214,9 +230,15 @@ export function summaryJson(summary: RunSummary): string {
 
 /** summary.json, verdict.json, junit.xml and report.html: everything a run leaves behind. */
 export function writeResults(dir: string, summary: RunSummary, rows: readonly VerdictRow[]): void {
+  const budget = serviceErrors(summary.timeline, summary.errors);
+  const exitCode = runExitCode(rows, budget);
   writeFileSync(join(dir, 'summary.json'), summaryJson(summary));
-  writeFileSync(join(dir, 'verdict.json'), JSON.stringify({ scenario: summary.scenario, runId: summary.runId, holds: allHold(rows), rows }, null, 2));
-  writeFileSync(join(dir, 'junit.xml'), junitXml(summary.scenario, rows, summary.seconds));
+  // holds: true only when the run passes (exit 0): every norm judged and held, errors within budget.
+  writeFileSync(join(dir, 'verdict.json'), JSON.stringify({
+    scenario: summary.scenario, runId: summary.runId, holds: exitCode === RUN_EXIT.HOLDS, exitCode,
+    unjudged: rows.filter((r) => r.unjudged !== undefined).map((r) => r.normId), rows, errorBudget: budget,
+  }, null, 2));
+  writeFileSync(join(dir, 'junit.xml'), junitXml(summary.scenario, rows, summary.seconds, budget));
   writeFileSync(join(dir, 'report.html'), renderRunReport(summary, rows));
 }
 
@@ -228,5 +250,6 @@ export function verdictTable(rows: readonly VerdictRow[]): string {
     r.priority ? `P${r.priority.priority} (${r.priority.resolution})` : '']);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? '').length)));
   const line = (cells: readonly string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ');
-  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
+  const unjudged = rows.filter((r) => r.unjudged !== undefined).map((r) => `n/a  ${r.normId}: NOT JUDGED — ${r.unjudged}`);
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line), ...(unjudged.length ? ['', ...unjudged] : [])].join('\n');
 }

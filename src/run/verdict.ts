@@ -1,8 +1,39 @@
 import { NORMS, incidentPriority, resolutionTime, type Norm } from '../norms/index.ts';
 import type { K6Summary, ServerFigures, VerdictRow, VerdictStatus } from '../results/verdict-row.ts';
 import type { WindowStats } from '../mock/capacity/capacity-stats.ts';
+import { verdictMinSamples } from './sample-size.ts';
+import { binomialUpperTail } from './order-statistics.ts';
 
 export type { K6Summary, ServerFigures, VerdictRow, VerdictStatus } from '../results/verdict-row.ts';
+
+/**
+ * Per service the sample behind a latency norm: requests and failed requests (the timeline's
+ * totals), and where the run kept histograms, how many requests took longer than a given ms (all
+ * requests: a slow failure is slow) out of how many.
+ */
+export type ServiceSamples = Readonly<Record<string, {
+  readonly requests: number;
+  readonly failed: number;
+  readonly slower?: { readonly count: number; readonly above: (ms: number) => number };
+}>>;
+
+/** A breach on a sample too small to pass: the chance of this many slow requests if the norm held. */
+const BREACH_EVIDENCE_P = 0.01;
+
+/**
+ * Evidence of a breach where the sample is too small to pass: with n requests of which k are over
+ * the limit, a q-quantile within the limit would give k or more with probability
+ * P(Bin(n, 1 − q) ≥ k); below BREACH_EVIDENCE_P it is a breach (for a maximum, any one request).
+ */
+function breachEvidence(n: Norm, s: ServiceSamples[string] | undefined): string | undefined {
+  if (!s?.slower || typeof n.statistic !== 'number') return undefined;
+  const k = s.slower.above(n.limit);
+  const total = s.slower.count;
+  if (k === 0) return undefined;
+  if (n.statistic >= 100) return `${k} of ${total} requests over ${n.limit} ${n.unit}`;
+  const p = binomialUpperTail(total, 1 - n.statistic / 100, k);
+  return p < BREACH_EVIDENCE_P ? `breached even on this small sample: ${k} of ${total} requests over ${n.limit} ${n.unit}, where a p${n.statistic} within it would give so many with probability ${p.toExponential(1)}` : undefined;
+}
 
 type Measure = (s: ServerFigures) => [value: number | undefined, source: string];
 
@@ -81,7 +112,7 @@ function statKey(n: Norm): string | undefined {
  * minutes from the mock; the 24 h processing norm reads the mock's largest processing delay. Norms
  * this run cannot measure say so rather than pass silently.
  */
-export function verdictRows(normIds: readonly string[], k6: K6Summary, server: ServerFigures): VerdictRow[] {
+export function verdictRows(normIds: readonly string[], k6: K6Summary, server: ServerFigures, samples: ServiceSamples): VerdictRow[] {
   return NORMS.filter((n) => normIds.includes(n.id)).map((n) => {
     let measured: number | undefined;
     let source = '—';
@@ -90,6 +121,18 @@ export function verdictRows(normIds: readonly string[], k6: K6Summary, server: S
       const metric = k6.metrics[`http_req_duration{service:${n.service}}`];
       measured = metric?.values[key];
       source = `k6 http_req_duration{service:${n.service}} ${key}`;
+      // No sample, no pass: a dead target's "latency" is the time to a refused connection.
+      const s = samples[n.service];
+      const ok = s ? s.requests - s.failed : 0;
+      const need = verdictMinSamples(n.statistic);
+      if (ok < need) {
+        const evidence = breachEvidence(n, s);
+        if (evidence !== undefined) return row(n, measured, `${source}; ${evidence}`, false);
+        const why = ok === 0
+          ? `no successful ${n.service} request in this run${s && s.requests > 0 ? ` (all ${s.requests} failed)` : ' (none was sent)'}`
+          : `too few samples: ${ok} successful ${n.service} requests${s && s.failed > 0 ? ` (${s.failed} failed)` : ''}, a ${key === 'avg' ? 'mean' : key === 'max' ? 'maximum' : key} needs at least ${need}`;
+        return row(n, undefined, `${source}: ${why}`, undefined, why);
+      }
       const capacity = n.service === 'digid' ? server.digid?.capacity : n.service === 'digid-machtigen' ? server.machtigen?.capacity : undefined;
       const share = capacity?.minutes.withinNormPercent;
       if (n.attainment !== undefined && share !== undefined && share !== null) {
@@ -97,8 +140,9 @@ export function verdictRows(normIds: readonly string[], k6: K6Summary, server: S
         const ok = share >= n.attainment;
         return row(n, measured, `${source}; ${share.toFixed(2)} % of sim minutes within (mock)`, ok && (measured === undefined || measured <= n.limit));
       }
-    } else if (windowOf(n, server)) {
-      [measured, source] = windowOf(n, server)!;
+    } else if (n.quantity === 'rate' && !FROM_SERVER[n.id]) {
+      // A capacity norm: the window that carries its id, whichever service reports it.
+      [measured, source] = windowOf(n, server) ?? [undefined, `mock: the window of ${n.id} (capacity.windows in /stats, intake.windows in /status)`];
     } else if (FROM_SERVER[n.id]) {
       [measured, source] = FROM_SERVER[n.id]!(server);
     } else if (n.quantity === 'availability') {
@@ -110,17 +154,22 @@ export function verdictRows(normIds: readonly string[], k6: K6Summary, server: S
     } else if (NOT_BY_LOAD.has(n.quantity) || n.quantity === 'duration') {
       source = 'a property of the service (design, operation or documents), not measured by a load run';
     }
-    if (measured === undefined) return row(n, undefined, source === '—' ? 'not measured by this run' : source.startsWith('a property') ? source : `${source}: no figure`, undefined);
+    if (measured === undefined) {
+      if (source.startsWith('a property')) return row(n, undefined, source, undefined);
+      const why = source === '—' ? 'not measured by this run' : 'the target reported no figure (is it the bbsim mock?)';
+      return row(n, undefined, source === '—' ? why : `${source}: no figure`, undefined, why);
+    }
     return row(n, measured, source, n.bound === 'max' ? measured <= n.limit : measured >= n.limit);
   });
 }
 
-function row(n: Norm, measured: number | undefined, source: string, ok: boolean | undefined): VerdictRow {
+function row(n: Norm, measured: number | undefined, source: string, ok: boolean | undefined, unjudged?: string): VerdictRow {
   const margin = measured === undefined ? undefined : n.bound === 'max' ? n.limit - measured : measured - n.limit;
   const status: VerdictStatus = ok === undefined ? 'not-measured' : ok ? 'pass' : 'fail';
   const base = {
     normId: n.id, title: n.title, limit: n.limit, unit: n.unit, measured, margin, status, source,
     citation: `${n.citation.doc} §${n.citation.section}: "${n.citation.quote}"`,
+    ...(unjudged !== undefined ? { unjudged } : {}),
   };
   if (status !== 'fail') return base;
   // A norm breach makes a service deliver worse than agreed: impact midden (a koppelvlak/function
@@ -130,6 +179,12 @@ function row(n: Norm, measured: number | undefined, source: string, ok: boolean 
   return { ...base, priority: { priority, resolution: `${r.hours} ${r.hourKind === 'klok' ? 'clock' : 'office'} hours` } };
 }
 
+/** No norm breached (unjudged norms are not breaches: see allJudged). */
 export function allHold(rows: readonly VerdictRow[]): boolean {
   return rows.every((r) => r.status !== 'fail');
+}
+
+/** Every norm the run was meant to judge was judged. */
+export function allJudged(rows: readonly VerdictRow[]): boolean {
+  return rows.every((r) => r.unjudged === undefined);
 }
