@@ -1,3 +1,5 @@
 export * from './verdict.ts';
 export * from './runner.ts';
 export * from './find-capacity.ts';
+export * from './segments.ts';
+export * from './segment-files.ts';
