@@ -93,7 +93,7 @@ export async function writeMergedRun(input: MergedRunInput): Promise<RunResult> 
  * Each process writes `segments/<i>/k6-summary.json` and its samples; those are read into
  * `segments/<i>/summary.json` (histograms included, the CSV deleted) and merged into the run folder.
  */
-export async function runSegmented(opts: RunOptions & { readonly segments: number }): Promise<RunResult> {
+export async function runSegmented(opts: RunOptions & { readonly segments: number; /** Keep each segment's k6-samples.csv.gz (tests). */ readonly keepSamples?: boolean }): Promise<RunResult> {
   const { scenario, log, segments: n } = opts;
   const runId = opts.runId ?? `${scenario.name}-${new Date().toISOString().replace(/[:.]/g, '-')}`;
   const dir = join(opts.outDir, runId);
@@ -132,7 +132,7 @@ export async function runSegmented(opts: RunOptions & { readonly segments: numbe
     for (const p of parts) {
       const s = await readSegmentOutput(p.summary, p.csv);
       writeFileSync(join(p.segDir, 'summary.json'), JSON.stringify(s, null, 1));
-      rmSync(p.csv, { force: true });
+      if (!opts.keepSamples) rmSync(p.csv, { force: true });
       segments.push(s);
     }
     log(`k6 samples of ${n} segments read into histograms in ${(performance.now() - readStart).toFixed(0)} ms`);
