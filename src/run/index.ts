@@ -3,3 +3,4 @@ export * from './runner.ts';
 export * from './find-capacity.ts';
 export * from './segments.ts';
 export * from './segment-files.ts';
+export * from './collect.ts';
