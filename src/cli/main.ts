@@ -9,6 +9,7 @@ import { baselineCommand } from './baseline-command.ts';
 import { compareCommand } from './compare-command.ts';
 import { reportCommand } from './report-command.ts';
 import { collectCommand } from './collect-command.ts';
+import { k8sCommand } from './k8s-command.ts';
 
 const program = new Command();
 program
@@ -29,6 +30,7 @@ baselineCommand(program);
 compareCommand(program);
 reportCommand(program);
 collectCommand(program);
+k8sCommand(program);
 
 try {
   await program.parseAsync(process.argv);

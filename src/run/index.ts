@@ -4,3 +4,4 @@ export * from './find-capacity.ts';
 export * from './segments.ts';
 export * from './segment-files.ts';
 export * from './collect.ts';
+export * from './k8s-manifests.ts';
