@@ -109,6 +109,20 @@ describe('bbsim run --segments (real k6)', () => {
   });
 });
 
+describe('the README command', () => {
+  it('bbsim run smoke --segments 2: every service\'s flow segmented, the designed verdict', async () => {
+    const dir = join(out, 'smoke');
+    const r = await run(process.execPath, ['bin/bbsim.js', 'run', 'smoke', '--segments', '2', '--out', dir], { cwd: ROOT, encoding: 'utf8', maxBuffer: 32 << 20 });
+    expect(r.stdout).toMatch(/running k6 in 2 segments \(0:1\/2, 1\/2:1\)/);
+    expect(r.stdout).toMatch(/every checked norm holds/);
+    const [folder] = readdirSync(dir);
+    const s = JSON.parse(readFileSync(join(dir, folder!, 'summary.json'), 'utf8')) as RunSummary;
+    expect(s.segments).toHaveLength(2);
+    // Every flow of smoke ran in the merged run.
+    expect(new Set(Object.keys(s.errors?.byFlow ?? {}).map((k) => k.split(':')[0]))).toEqual(new Set(['burger-reads', 'deliver-batch', 'fetch-verwerkingsberichten', 'machtigen-check', 'subscription-request', 'validation-query']));
+  }, 120_000);
+});
+
 describe('--segments: bad input', () => {
   it('more segments than a flow has VUs: refused before anything is written', async () => {
     const [tiny] = await loadScenarios(FIXTURES, ['segments-tiny']);
