@@ -136,11 +136,15 @@ describe('--segments: bad input', () => {
   });
 
   it('--segments 0 and --segments with --engine native: exit 2, nothing written', async () => {
-    for (const args of [['--segments', '0'], ['--segments', 'two'], ['--segments', '2', '--engine', 'native']]) {
+    for (const [args, rule] of [
+      [['--segments', '0'], /--segments must be an integer from 1 to 64, got '0'/],
+      [['--segments', 'two'], /--segments must be an integer from 1 to 64, got 'two'/],
+      [['--segments', '2', '--engine', 'native'], /--segments runs k6 processes; it does not combine with --engine native/],
+    ] as const) {
       const dir = join(out, `bad-${args.join('')}`);
       const cli = await run(process.execPath, ['bin/bbsim.js', 'run', 'segments-tiny', '--scenarios', FIXTURES, '--out', dir, ...args], { cwd: ROOT, encoding: 'utf8' }).catch((e: { code: number; stderr: string }) => e);
       expect('code' in cli ? cli.code : 0, args.join(' ')).toBe(2);
-      expect((cli as { stderr: string }).stderr).toMatch(/--segments/);
+      expect((cli as { stderr: string }).stderr).toMatch(rule);
       expect(existsSync(dir)).toBe(false);
     }
   });
