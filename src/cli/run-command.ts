@@ -72,6 +72,10 @@ Examples:
         process.exit(2);
       }
       const runOpts = { engine: opts.engine as 'k6' | 'native', native, ...(opts.target !== undefined ? { target: opts.target } : {}), outDir: opts.out, k6Path: k6Path(), log: (l: string) => console.log(l) };
+      if (opts.findCapacity && (opts.segments ?? 1) > 1) {
+        console.error('bbsim run: --segments does not combine with --find-capacity');
+        process.exit(2);
+      }
       if (opts.findCapacity) {
         const steps = Number(opts.maxSteps);
         const refine = Number(opts.refine);
