@@ -93,7 +93,8 @@ async function ceilings(): Promise<Record<string, number>> {
   }
   log(`\n1. constant-arrival-rate in 1, 2, 4 k6 processes (${seconds} s per probe; mock and hello-world each in their own process)`);
   log(table(['target', 'segments', 'asked/s', 'achieved/s', 'dropped'], rows));
-  log(table(['target', '1 segment', '2 segments', '4 segments'], ['mock', 'hello-world'].map((t) => [t, ...[1, 2, 4].map((s) => `${num(best[`${t}/${s}`] ?? 0)}/s`)])));
+  const shown = (b: number | undefined): string => (b ? `${num(b)}/s` : `< ${num(rates[0]!)}/s`);
+  log(table(['target', '1 segment', '2 segments', '4 segments'], ['mock', 'hello-world'].map((t) => [t, ...[1, 2, 4].map((s) => shown(best[`${t}/${s}`]))])));
   log('(highest probed rate without a dropped iteration; the probe steps are the resolution)');
   return best;
 }
