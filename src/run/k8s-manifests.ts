@@ -27,6 +27,8 @@ const CONFIG_MAP_MAX_BYTES = 1024 * 1024;
 const MOCK_PORT = 8080;
 /** Where the runners write and the reader pod shows the segment files. */
 export const RESULTS_MOUNT = '/results';
+/** fsGroup of the runner pods (the grafana/k6 image's uid, as its group). */
+const K6_IMAGE_GID = 12345;
 
 /** Why these options cannot make manifests, one message per field and rule; empty when they can. */
 export function k8sProblems(o: K8sOptions): string[] {
@@ -111,6 +113,9 @@ export function k8sManifests(o: K8sOptions): K8sFiles {
         ],
         volumes: [{ name: 'results', persistentVolumeClaim: { claimName: claim } }],
         volumeMounts: [{ name: 'results', mountPath: RESULTS_MOUNT }],
+        // The k6 image runs as a non-root user (uid 12345): fsGroup gives the pod's processes the
+        // volume's group, so k6 may write its files on a freshly provisioned (root-owned) claim.
+        securityContext: { fsGroup: K6_IMAGE_GID },
       },
     },
   };
