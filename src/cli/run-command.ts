@@ -100,6 +100,10 @@ Examples:
           process.exit(2);
         }
         const result = await runSegmented({ scenario, ...runOpts, segments: opts.segments });
+        if (result.exitCode === 2 && !existsSync(result.dir)) {
+          console.error(`bbsim run: ${result.error ?? 'could not run'} (nothing written)`);
+          process.exit(2);
+        }
         printVerdict(scenario, result);
         process.exit(result.exitCode);
       }
