@@ -13,6 +13,8 @@ const BASE_URL = __ENV.BASE_URL || 'http://127.0.0.1:8080';
 const GENERATED_SPEED = 720;
 const SPEED = Number(__ENV.SPEED) || GENERATED_SPEED;
 const SUMMARY = __ENV.SUMMARY_PATH || 'results/subscription-night-summary.json';
+// sha256 of this script (taken with this value blank): the segments of one run must have run the same one.
+const SCRIPT_HASH = 'ff57e89687a28092';
 /** Per flow at the generated speed: wall iterations per timeUnit and stage lengths in wall ms. */
 const PLAN = {
   "subscription-request": {
@@ -145,7 +147,13 @@ export function subscriptionRequest(clock) {
 
 export function handleSummary(data) {
   return {
-    [SUMMARY]: JSON.stringify({ scenario: "subscription-night", speed: SPEED, bucketSeconds: BUCKET_S, k6: data }, null, 2),
+    [SUMMARY]: JSON.stringify(Object.assign({ scenario: "subscription-night", scriptHash: SCRIPT_HASH, speed: SPEED, bucketSeconds: BUCKET_S }, segmentOf(), { k6: data }), null, 2),
     stdout: 'bbsim: k6 summary written to ' + SUMMARY + '\n',
   };
+}
+
+// Which part of the load this process ran (k6 --execution-segment); nothing when it ran all of it.
+function segmentOf() {
+  const o = exec.test.options;
+  return o.executionSegment ? { segment: o.executionSegment, segmentSequence: o.executionSegmentSequence || '' } : {};
 }

@@ -8,6 +8,8 @@ import { forecastCommand } from './forecast-command.ts';
 import { baselineCommand } from './baseline-command.ts';
 import { compareCommand } from './compare-command.ts';
 import { reportCommand } from './report-command.ts';
+import { collectCommand } from './collect-command.ts';
+import { k8sCommand } from './k8s-command.ts';
 
 const program = new Command();
 program
@@ -27,6 +29,8 @@ forecastCommand(program);
 baselineCommand(program);
 compareCommand(program);
 reportCommand(program);
+collectCommand(program);
+k8sCommand(program);
 
 try {
   await program.parseAsync(process.argv);

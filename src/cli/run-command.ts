@@ -2,14 +2,14 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { capacityTable, findCapacity, runScenario, verdictTable, worstExit, RUN_EXIT, RUN_EXIT_HELP, type RunExitCode, type RunOptions, type RunResult } from '../run/index.ts';
+import { capacityTable, findCapacity, MAX_SEGMENTS, runScenario, runSegmented, verdictTable, worstExit, RUN_EXIT, RUN_EXIT_HELP, type RunExitCode, type RunOptions, type RunResult } from '../run/index.ts';
 import { failedRequestLines } from '../results/index.ts';
 import type { Scenario } from '../scenario/index.ts';
 import { intIn } from './arg-parsers.ts';
 import { ENGINE_LIMITS } from '../engine/engine-options.ts';
 import { loadScenarios } from './load-scenarios.ts';
 
-interface Options { repeat: string; engine: string; connections?: number; pipelining?: number; target?: string; out: string; scenarios: string; findCapacity?: boolean; maxSteps: string; refine: string }
+interface Options { segments?: number; repeat: string; engine: string; connections?: number; pipelining?: number; target?: string; out: string; scenarios: string; findCapacity?: boolean; maxSteps: string; refine: string }
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -30,6 +30,7 @@ export function runCommand(program: Command): void {
     .option('--engine <name>', 'k6 (the generated script, k6 from the set-up) or native (in-process, corrected for coordinated omission)', 'k6')
     .option('--connections <n>', 'native engine: keep-alive connections (default: one per iteration in flight)', intIn('--connections', 1, ENGINE_LIMITS.connections))
     .option('--pipelining <n>', 'native engine: HTTP/1.1 requests in flight per connection (default 1)', intIn('--pipelining', 1, ENGINE_LIMITS.pipelining))
+    .option('--segments <n>', 'run the script as n k6 processes (k6 execution segments) at once and merge their results into one run', intIn('--segments', 1, MAX_SEGMENTS))
     .option('--repeat <n>', 'run it n times, each against a fresh mock, into one folder (runs.json): what bbsim compare needs to tell a change from jitter', '1')
     .option('--find-capacity', 'step the load up (× 1.5) until a norm fails, bisect, and report per norm the highest load that holds')
     .option('--max-steps <n>', 'with --find-capacity: most probes on the way up', '6')
@@ -44,7 +45,8 @@ Examples:
   $ bbsim run smoke --target http://127.0.0.1:8080
   $ bbsim run presentation-p999 --engine native
   $ bbsim run presentation-p999 --repeat 3 && bbsim baseline save results/<folder>
-  $ bbsim run tax-filing-evening --find-capacity --max-steps 4`)
+  $ bbsim run tax-filing-evening --find-capacity --max-steps 4
+  $ bbsim run smoke --segments 2         # two k6 processes (execution segments), one merged run`)
     .action(async (name: string, opts: Options) => {
       let scenario;
       try {
@@ -71,6 +73,10 @@ Examples:
         process.exit(2);
       }
       const runOpts = { engine: opts.engine as 'k6' | 'native', native, ...(opts.target !== undefined ? { target: opts.target } : {}), outDir: opts.out, k6Path: k6Path(), log: (l: string) => console.log(l) };
+      if (opts.findCapacity && (opts.segments ?? 1) > 1) {
+        console.error('bbsim run: --segments does not combine with --find-capacity');
+        process.exit(2);
+      }
       if (opts.findCapacity) {
         const steps = Number(opts.maxSteps);
         const refine = Number(opts.refine);
@@ -87,6 +93,20 @@ Examples:
       if (!(Number.isInteger(repeat) && repeat >= 1 && repeat <= 20)) {
         console.error(`bbsim run: --repeat must be an integer from 1 to 20, got ${JSON.stringify(opts.repeat)}`);
         process.exit(2);
+      }
+      if (opts.segments !== undefined && opts.segments > 1) {
+        // Segments: see src/run/segments.ts (merged into one run folder; not with --repeat or --find-capacity).
+        if (repeat > 1) {
+          console.error('bbsim run: --segments does not combine with --repeat');
+          process.exit(2);
+        }
+        const result = await runSegmented({ scenario, ...runOpts, segments: opts.segments });
+        if (result.exitCode === 2 && !existsSync(result.dir)) {
+          console.error(`bbsim run: ${result.error ?? 'could not run'} (nothing written)`);
+          process.exit(2);
+        }
+        printVerdict(scenario, result);
+        process.exit(result.exitCode);
       }
       if (repeat > 1) process.exit(await runRepeated(scenario, runOpts, repeat));
       const result = await runScenario({ scenario, ...runOpts });

@@ -74,4 +74,17 @@ export interface RunSummary {
   };
   readonly errors?: RunErrors;
   readonly context?: RunContext;
+  /** A run in execution segments (bbsim run --segments, bbsim collect): each segment's share; the figures above are merged. */
+  readonly segments?: readonly SegmentInfo[];
+}
+
+/** One k6 process of a segmented run, as the merged summary lists it. */
+export interface SegmentInfo {
+  /** k6's --execution-segment, e.g. `1/4:1/2`. */
+  readonly segment: string;
+  /** Its own summary (relative to the run folder, or where collect read it). */
+  readonly summary: string;
+  readonly requests: number;
+  readonly iterations: number;
+  readonly dropped: number;
 }

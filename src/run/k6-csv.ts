@@ -41,7 +41,8 @@ export async function readK6Csv(path: string): Promise<K6Samples> {
   const byCode: Record<string, number> = {};
   const perFlow: Record<string, { requests: number; failed: number }> = {};
   const perService: Record<string, Record<string, number>> = {};
-  const input = createReadStream(path).pipe(createGunzip());
+  // k6 gzips the CSV when its name ends in .gz; a plain .csv (copied out of a cluster, say) is read as it is.
+  const input = path.endsWith('.gz') ? createReadStream(path).pipe(createGunzip()) : createReadStream(path);
   const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
   let col: Record<string, number> | undefined;
   for await (const line of lines) {

@@ -78,7 +78,7 @@ async function getJson(url: string): Promise<unknown> {
 }
 
 /** What the mock knows and the load generator cannot see. Any missing endpoint is simply absent. */
-async function serverFigures(base: string): Promise<ServerFigures & Record<string, unknown>> {
+export async function serverFigures(base: string): Promise<ServerFigures & Record<string, unknown>> {
   const [status, digid, machtigen, validatieservice, abonnementservice, availability] = await Promise.all([
     getJson(`${base}/status`), getJson(`${base}/digid/stats`), getJson(`${base}/machtigen/v1/stats`),
     getJson(`${base}/validatieservice/stats`), getJson(`${base}/abonnementservice/v1/stats`), getJson(`${base}/availability`),
@@ -86,7 +86,7 @@ async function serverFigures(base: string): Promise<ServerFigures & Record<strin
   return { status, digid, machtigen, validatieservice, abonnementservice, availability } as ServerFigures & Record<string, unknown>;
 }
 
-function runK6(k6: string, args: readonly string[], log: (l: string) => void): Promise<number> {
+export function runK6(k6: string, args: readonly string[], log: (l: string) => void): Promise<number> {
   return new Promise((resolve) => {
     const child = spawn(k6, [...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     const relay = (d: Buffer): void => { for (const line of d.toString().split('\n')) if (line.trim()) log(`  k6 | ${line}`); };
@@ -131,7 +131,7 @@ async function runWithK6(k6Path: string, script: string, dir: string, base: stri
 
 /** `k6 version` once per binary (a --repeat or --find-capacity run asks for every run). */
 const k6Versions = new Map<string, Promise<{ k6Version?: string }>>();
-function k6Version(k6Path: string): Promise<{ k6Version?: string }> {
+export function k6Version(k6Path: string): Promise<{ k6Version?: string }> {
   let v = k6Versions.get(k6Path);
   if (!v) {
     v = promisify(execFile)(k6Path, ['version'], { encoding: 'utf8' })
