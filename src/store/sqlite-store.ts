@@ -594,6 +594,14 @@ export class SqliteStore implements Store {
     this.s.setState.run('simClock', JSON.stringify(Math.round(simNow)));
   }
 
+  async keepOnce(key: string, value: () => string): Promise<string> {
+    const k = `once:${key}`;
+    const have = this.s.getState.get(k) as string | undefined;
+    if (have !== undefined) return have;
+    this.db.prepare('INSERT OR IGNORE INTO state (key, value) VALUES (?, ?)').run(k, value());
+    return this.s.getState.get(k) as string;
+  }
+
   async countLetters(): Promise<number> {
     return this.s.countLetters.get() as number;
   }

@@ -65,6 +65,11 @@ export interface Store {
    */
   lastSimTime(): Promise<number | undefined>;
   saveSimTime(simNow: number): Promise<void>;
+  /**
+   * A value kept once per database (e.g. the DigiD signing key): the stored one when `key` has one,
+   * else `value`, stored. Atomic, so instances sharing a database agree on the first value written.
+   */
+  keepOnce(key: string, value: () => string): Promise<string>;
   /** Counts for tests and reconciliation. */
   countLetters(): Promise<number>;
   /** Closes the database; pending work is committed or rolled back first. */
