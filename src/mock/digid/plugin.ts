@@ -20,6 +20,7 @@ import type { MockContext } from '../context.ts';
 import { ExpiringMap } from './expiring-map.ts';
 import { CLASS_REF, LEVELS, rank, type Level } from './levels.ts';
 import { errorPage, loginPage } from './login-page.ts';
+import { xmlTextParser } from '../body-text.ts';
 import { buildSpRegistry } from './service-providers.ts';
 import { certificateBase64, checkEnvelopedSignature, checkRedirectSignature, generateSigningKey, readSigningKey, signElement, type SigningKey } from './signing.ts';
 import {
@@ -176,7 +177,7 @@ export async function digidPlugin(app: FastifyInstance): Promise<void> {
     app.addContentTypeParser(FORM_TYPE, { parseAs: 'string', bodyLimit: FORM_BODY_LIMIT }, (_req, body, done) => done(null, parseForm(String(body))));
   }
   for (const t of SOAP_TYPES) {
-    if (!app.hasContentTypeParser(t)) app.addContentTypeParser(t, { parseAs: 'string', bodyLimit: SOAP_BODY_LIMIT }, (_req, body, done) => done(null, body));
+    if (!app.hasContentTypeParser(t)) app.addContentTypeParser(t, { parseAs: 'buffer', bodyLimit: SOAP_BODY_LIMIT }, xmlTextParser());
   }
 
   // ------------------------------------------------------------------------------------------

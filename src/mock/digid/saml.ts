@@ -12,6 +12,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { inflateRawSync } from 'node:zlib';
 import { BerichtenParseError, UnsafeXmlError, scanXml, type XmlElement } from '../../berichten/parse-xml.ts';
 import { ProblemError } from '../../errors/catalogue.ts';
+import { TextDecodingError, decodeXml } from '../../xml/index.ts';
 import { CLASS_REF, levelOfClassRef, rank, type Level } from './levels.ts';
 
 export const NS_PROTOCOL = 'urn:oasis:names:tc:SAML:2.0:protocol';
@@ -134,9 +135,10 @@ export function decodeAuthnRequest(samlRequest: string): AuthnRequestInfo {
   }
   let xml: string;
   try {
-    xml = new TextDecoder('utf-8', { fatal: true }).decode(inflated);
-  } catch {
-    throw badRequest('the inflated AuthnRequest is not UTF-8', 'UTF-8');
+    xml = decodeXml(inflated).text; // as the AuthnRequest declares (src/xml): UTF-8 by default
+  } catch (err) {
+    if (err instanceof TextDecodingError) throw badRequest(`the inflated AuthnRequest: ${err.message}`, err.encoding === 'UTF-8' ? 'UTF-8' : `valid ${err.encoding}`);
+    throw err;
   }
   let root: XmlElement;
   try {

@@ -10,6 +10,7 @@ import { VERWERKINGSBERICHT_REOFFER } from '../../norms/index.ts';
 import { requireAfnemer } from '../afnemer-auth.ts';
 import { technischProbleemDraw } from '../faults.ts';
 import { prefersXml, sendXml } from '../negotiate.ts';
+import { xmlTextParser } from '../body-text.ts';
 import type { VerwerkingsberichtItem } from '../../store/store.ts';
 
 const XML_TYPES = ['application/xml', 'text/xml'];
@@ -39,7 +40,8 @@ export async function intakePlugin(app: FastifyInstance): Promise<void> {
   const parkIntervalMs = 1000 / config.capacity.parkedPerSecond;
 
   // XML bodies are parsed in the handler, where parse errors become precise problems.
-  app.addContentTypeParser(XML_TYPES, { parseAs: 'string', bodyLimit: config.intake.bodyLimitBytes }, (_req, body, done) => done(null, body));
+  // Bytes are decoded as the document declares (src/xml): UTF-8, UTF-16 with a BOM, Latin-1 family.
+  app.addContentTypeParser(XML_TYPES, { parseAs: 'buffer', bodyLimit: config.intake.bodyLimitBytes }, xmlTextParser('XmlValidatieTegenXsdValtNegatiefUit'));
 
   /** Refuse unknown afnemers before reading a possibly huge body. */
   const identify = async (request: FastifyRequest): Promise<void> => {
