@@ -414,6 +414,19 @@ export class SqliteStore implements Store {
 
   // ----- verwerkingsberichten -----
 
+  async verwerkResponseOf(d: DeliveryView): Promise<VerwerkResponse | undefined> {
+    if (d.processedAt === undefined) return undefined;
+    return {
+      berichtLeverancierCode: d.afnemerOin,
+      batchId: d.batchId,
+      datumOntvangen: d.receivedAt,
+      datumVerwerkt: d.processedAt,
+      letters: (this.s.resultsOfDelivery.all(d.deliveryId) as ResultRow[]).map((x) => ({
+        berichtId: x.bericht_id, berichtType: x.bericht_type, code: x.code, stadium: stadiumOf(x.code), toelichting: x.toelichting,
+      })),
+    };
+  }
+
   async listVerwerkingsberichten(q: VerwerkingsberichtQuery): Promise<VerwerkingsberichtPage> {
     return this.listVbTx.immediate(q);
   }

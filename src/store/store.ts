@@ -27,6 +27,8 @@ export interface Store {
    */
   processDue(now: number, planNotification: NotificationPlanner, dayKeyOf: (t: number) => string): Promise<number>;
 
+  /** The BerichtVerwerkResponse of a processed delivery (acknowledged or not); undefined until it is processed. */
+  verwerkResponseOf(delivery: DeliveryView): Promise<VerwerkResponse | undefined>;
   /** Verwerkingsberichten of an afnemer not yet acknowledged and still within the re-offer window. */
   listVerwerkingsberichten(q: VerwerkingsberichtQuery): Promise<VerwerkingsberichtPage>;
   /** Acknowledge; returns the ids that were pending and are now acknowledged. */
