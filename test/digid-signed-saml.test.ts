@@ -203,6 +203,18 @@ describe('DigiD registry of service providers and (optional) signature checks on
     }
   });
 
+  it('AssertionConsumerServiceIndex picks a registered ACS; an unregistered index gets the error page', async () => {
+    const byIndex = (i: number) => authnRequestXml({ acsUrl: null }).replace('ForceAuthn=', `AssertionConsumerServiceIndex="${i}" ForceAuthn=`);
+    const page = await mock.app.inject({ method: 'GET', url: `/digid/saml/idp/request_authentication?${signedRedirectQuery(byIndex(0), spKey)}` });
+    expect(page.statusCode, page.body).toBe(200);
+    const { url } = artifactOf(await postLogin(mock.app, { request: handleOf(page.body), username: bsn, password: 'bbsim' }));
+    expect(url.origin + url.pathname).toBe(ACS_URL);
+    const bad = await mock.app.inject({ method: 'GET', url: `/digid/saml/idp/request_authentication?${signedRedirectQuery(byIndex(3), spKey)}` });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.headers.location).toBeUndefined();
+    expect(bad.body).toMatch(/AssertionConsumerServiceIndex 3 is not registered/);
+  });
+
   it('an unsigned ArtifactResolve is refused without using the artifact up', async () => {
     const page = await mock.app.inject({ method: 'GET', url: `/digid/saml/idp/request_authentication?${signedRedirectQuery(authnRequestXml(), spKey)}` });
     const { artifact } = artifactOf(await postLogin(mock.app, { request: handleOf(page.body), username: bsn, password: 'bbsim' }));

@@ -68,6 +68,8 @@ export const digidConfigSchema = z.strictObject({
   }).refine((s) => s.entityId !== undefined || s.metadataFile !== undefined, { message: 'give entityId (with acsUrls) or metadataFile' })).default([]),
   /** Check the signatures of AuthnRequests (HTTP-Redirect SigAlg/Signature) and ArtifactResolves (enveloped) against the registered SPs' certificates. */
   checkSignatures: z.boolean().default(false),
+}).refine((c) => !c.checkSignatures || c.serviceProviders.length > 0, {
+  message: 'checkSignatures needs serviceProviders (whose certificates the signatures are checked against)', path: ['checkSignatures'],
 }).prefault({});
 
 export type DigidConfig = z.output<typeof digidConfigSchema>;
