@@ -12,6 +12,11 @@ import { validateEnvelope, soapAnswers, soapFault } from './helpers/soap.ts';
 import { SOAP_ACTION } from '../src/mock/validatieservice/soap.ts';
 import { aanvraagXml, postXml } from './helpers/abonnementservice.ts';
 import { artifactResolveXml, authnRequestXml, postLogin, handleOf, artifactOf } from './helpers/digid-sp.ts';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readXmlFolder } from '../src/rehearse/read-xml-folder.ts';
+import { InputErrors } from '../src/rehearse/input-errors.ts';
 
 const CP1252: Readonly<Record<string, number>> = { '€': 0x80, '‚': 0x82, 'Œ': 0x8c, 'œ': 0x9c, 'Ÿ': 0x9f, '‘': 0x91, '’': 0x92 };
 const LATIN9: Readonly<Record<string, number>> = { '€': 0xa4, 'Š': 0xa6, 'š': 0xa8, 'Ž': 0xb4, 'ž': 0xb8, 'Œ': 0xbc, 'œ': 0xbd, 'Ÿ': 0xbe };
@@ -208,5 +213,27 @@ describe('every endpoint decodes as declared', () => {
     const badSoap = await mock.app.inject({ method: 'POST', url: '/digid/saml/idp/resolve_artifact', headers: { 'content-type': 'text/xml' }, payload: Buffer.from(artifactResolveXml(artifact).replace('</soapenv:Body>', '<!-- \u00e9 --></soapenv:Body>'), 'latin1') });
     expect(badSoap.statusCode).toBe(400);
     expect(badSoap.json<Problem>()).toMatchObject({ code: 'BBSIM_INVALID_ENCODING' });
+  });
+});
+
+describe('bbsim rehearse reads XML batch files as the service does', () => {
+  it('a windows-1252 batch is read without error; invalid UTF-8 names its offset', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bbsim-enc-'));
+    try {
+      const b = batch(1);
+      b.Bericht[0]!.BerichtInformatie.Onderwerp = 'Café € ‘Œuvre’';
+      writeFileSync(join(dir, 'a.xml'), encode(batchXml(b).replace(/^<\?xml[^?]*\?>/, '<?xml version="1.0" encoding="windows-1252"?>'), 'windows-1252'));
+      const bad = Buffer.from(batchXml(batch(1)).replace('?>', '?><!-- \u00e9 -->'), 'latin1');
+      expect(bad.indexOf(0xe9)).toBeGreaterThan(0);
+      writeFileSync(join(dir, 'b.xml'), bad);
+      const errors = new InputErrors();
+      const readings = [...readXmlFolder(dir, POPULATION, errors)];
+      expect(readings[0]?.batch).toBeDefined();
+      expect(readings[1]?.batch).toBeUndefined();
+      expect(errors.items.map((e) => e.rule)).toEqual(['UTF-8']);
+      expect(errors.items[0]?.message).toContain(`offset ${bad.indexOf(0xe9)} is not valid UTF-8`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
