@@ -431,7 +431,7 @@ export async function abonnementservicePlugin(app: FastifyInstance): Promise<voi
       withinNorm: KINDS.every((k) => stats[k].overNorm === 0),
       kinds,
       stored: { requests: verzoeken.size, bsns: storedBsns, maxRequests: cfg.maxRequests, maxStoredBsns: cfg.maxStoredBsns },
-      population: { size: population.size, mutationRatePerDay: population.mutationRatePerDay },
+      population: { scope: population.scope, size: population.size, mutationRatePerDay: population.mutationRatePerDay },
     };
   });
 }
