@@ -676,7 +676,7 @@ describe('validateBatch: per letter', () => {
   it('BerichtTypeNietOndersteund for a type not configured for the afnemer (case-sensitive)', () => {
     const o = one(letter(1, { BerichtType: 'vaib' }));
     expect(o.code).toBe('BerichtTypeNietOndersteund');
-    expect(o.toelichting).toMatch(/BerichtInformatie.BerichtType: 'vaib'.*rule: configured BerichtType/);
+    expect(o.toelichting).toMatch(/BerichtInformatie.BerichtType: 'vaib'.*its BerichtTypes: VAIB, AANSLAG.*rule: one of VAIB, AANSLAG/);
   });
 
   it('BerichtBestaatAl for a BerichtID repeated in the batch (case-insensitive), even after a rejected letter', () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
   BSN_INDEX_COUNT, DEFAULT_MUTATION_CYCLE_DAYS, DEFAULT_MUTATION_RATE_PER_DAY, DEFAULT_POPULATION_SIZE, bsnCheckDigit, bsnCode,
-  bsnFromIndex, bsnNumberFromIndex, createPopulation, formatBsn, isNineDigits, isValidBsn,
+  bsnFromIndex, bsnNumberFromIndex, createPopulation, formatBsn, isNineDigits, isValidBsn, parsePopulationFile, PopulationFileError,
 } from '../src/population/index.ts';
 
 const OIN_A = '00000001003214345000';
@@ -250,7 +250,8 @@ describe('population members (bounded size)', () => {
     }
   });
 
-  it('a valid BSN that is not a member has no active box and wants no letters', () => {
+  it("scope 'sample': a valid BSN that is not a member has no active box and wants no letters", () => {
+    const small = createPopulation({ seed: 9, activeShare: 0.9, subscribedShare: 0.95, size: 1000, scope: 'sample' });
     let nonMembers = 0;
     for (let j = 0; j < 50_000 && nonMembers < 2000; j++) {
       const b = bsnFromIndex(j * 1789);
@@ -411,5 +412,128 @@ describe('population mutations over sim time', () => {
     const perCallUs = ((performance.now() - t0) * 1000) / 200_000;
     expect(hits).toBeGreaterThan(0);
     expect(perCallUs).toBeLessThan(5);
+  });
+});
+
+/** A random valid BSN drawn without the population (uniform over the 9-digit numbers passing the elfproef). */
+function randomValidBsn(rnd: () => number): string {
+  for (;;) {
+    const prefix = String(Math.floor(rnd() * 1e8)).padStart(8, '0');
+    const check = bsnCheckDigit(prefix);
+    if (check !== undefined && prefix !== '00000000') return `${prefix}${check}`;
+  }
+}
+
+/** mulberry32: a small seeded PRNG independent of the population's hashes. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe("population for any BSN (scope 'any-bsn', the default)", () => {
+  const pop = createPopulation({ seed: 5, activeShare: 0.9, subscribedShare: 0.95, size: 1000 });
+
+  it('random valid BSNs outside the sample have a box and want letters at the configured shares', () => {
+    expect(pop.scope).toBe('any-bsn');
+    const rnd = mulberry32(20261206);
+    const n = 20_000;
+    let active = 0;
+    let wants = 0;
+    let members = 0;
+    for (let k = 0; k < n; k++) {
+      const b = randomValidBsn(rnd);
+      if (pop.isMember(b)) members++;
+      if (pop.hasActiveBox(b)) active++;
+      if (pop.wantsLettersFrom(b, OIN_A, Date.UTC(2027, 2, 1))) wants++;
+    }
+    expect(members).toBeLessThan(5); // 1,000 sampled out of ≈ 9e7: practically none of them
+    // Binomial bounds at 5 standard deviations: p = 0.9 (σ ≈ 0.0021) and p = 0.855 (σ ≈ 0.0025).
+    expect(Math.abs(active / n - 0.9)).toBeLessThan(5 * Math.sqrt((0.9 * 0.1) / n));
+    expect(Math.abs(wants / n - 0.855)).toBeLessThan(5 * Math.sqrt((0.855 * 0.145) / n));
+  });
+
+  it('the enumerable sample is a subset of the same rule', () => {
+    const sample = createPopulation({ seed: 5, activeShare: 0.9, subscribedShare: 0.95, size: 1000, scope: 'sample' });
+    for (let i = 0; i < pop.size; i++) {
+      const b = pop.bsn(i);
+      expect(b).toBe(sample.bsn(i));
+      if (pop.wantsLettersFrom(b, OIN_B, Date.UTC(2027, 2, 1)) !== sample.wantsLettersFrom(b, OIN_B, Date.UTC(2027, 2, 1))) throw new Error(`${b} differs`);
+    }
+    const all = new Set(pop.allRecipients(OIN_A));
+    for (let i = 0; i < pop.size; i++) if (all.has(pop.bsn(i)) !== pop.wantsLettersFrom(pop.bsn(i), OIN_A)) throw new Error(`allRecipients disagrees on ${pop.bsn(i)}`);
+  });
+
+  it('BSNs outside the index space can have a box too, invalid ones never', () => {
+    let active = 0;
+    let tried = 0;
+    for (let n = 1; n < 20_000; n++) {
+      const b = formatBsn(n); // prefix 0000000: outside the sample's index space
+      if (!isValidBsn(b)) continue;
+      tried++;
+      if (pop.hasActiveBox(b)) active++;
+    }
+    expect(active / tried).toBeGreaterThan(0.8);
+    for (const bad of ['123456789', '000000000', '12345678', '']) expect(pop.hasActiveBox(bad)).toBe(false);
+  });
+
+  it('rejects an unknown scope', () => {
+    expect(() => createPopulation({ seed: 1, activeShare: 0.5, subscribedShare: 0.5, scope: 'everyone' as never })).toThrow(/scope/);
+  });
+});
+
+describe('own population from a file', () => {
+  it('plain list: listed BSNs have a box, others none; subscriptions by the seeded share', () => {
+    const bsns = Array.from({ length: 4000 }, (_, i) => bsnFromIndex(i * 13 + 5));
+    const listed = parsePopulationFile(`# my list\n${bsns.join('\n')}\n\n`);
+    const pop = createPopulation({ seed: 3, activeShare: 0.1, subscribedShare: 0.8, listed, mutationRatePerDay: 0 });
+    expect(pop.scope).toBe('listed');
+    expect(pop.size).toBe(4000);
+    expect(pop.bsn(0)).toBe(bsns[0]);
+    expect(pop.indexOf(bsns[17]!)).toBe(17);
+    for (const b of bsns) expect(pop.hasActiveBox(b)).toBe(true); // activeShare does not apply
+    expect(pop.hasActiveBox(bsnFromIndex(1))).toBe(false);
+    const share = bsns.filter((b) => pop.wantsLettersFrom(b, OIN_A)).length / bsns.length;
+    expect(Math.abs(share - 0.8)).toBeLessThan(5 * Math.sqrt((0.8 * 0.2) / 4000));
+    expect(pop.allRecipients(OIN_A).length).toBe(Math.round(share * 4000));
+  });
+
+  it('per-afnemer flags decide their pairs and never mutate; empty cells follow the share', () => {
+    const [a, b, c] = [bsnFromIndex(10), bsnFromIndex(20), bsnFromIndex(30)];
+    const listed = parsePopulationFile(`bsn;${OIN_A};${OIN_B}\r\n${a};1;0\r\n${b};nee;\r\n${c};ja;1\r\n`);
+    const pop = createPopulation({ seed: 3, activeShare: 0.9, subscribedShare: 0.5, listed, mutationRatePerDay: 0.05 });
+    for (const t of [undefined, Date.UTC(2027, 0, 1), Date.UTC(2027, 5, 1), Date.UTC(2028, 0, 1)]) {
+      expect(pop.wantsLettersFrom(a!, OIN_A, t)).toBe(true);
+      expect(pop.wantsLettersFrom(a!, OIN_B, t)).toBe(false);
+      expect(pop.wantsLettersFrom(b!, OIN_A, t)).toBe(false);
+      expect(pop.wantsLettersFrom(c!, OIN_B, t)).toBe(true);
+    }
+    expect(pop.allRecipients(OIN_A)).toEqual([a, c]);
+    expect(pop.mutationsBetween(OIN_A, Date.UTC(2027, 0, 1), Date.UTC(2028, 0, 1))).toEqual([]);
+  });
+
+  it('reports every bad line at once', () => {
+    let err: unknown;
+    try {
+      parsePopulationFile(`bsn,${OIN_A},123\n123456789,1\n111222333,2\n111222333,1\n999999990,1,0,1\n`, 'mine.csv');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(PopulationFileError);
+    const problems = (err as PopulationFileError).problems;
+    expect(problems).toEqual([
+      "line 1, column 3: '123' is not an OIN (20 digits)",
+      "line 2: '123456789' is not a valid BSN (9 digits passing the elfproef)",
+      "line 3, column 2: '2' is not a flag (1/0, ja/nee, true/false, yes/no, or empty)",
+      'line 4: BSN 111222333 is already listed on line 3',
+      "line 5: 3 flags but the header names 2 afnemers (a header 'bsn,<OIN>,…' names them)",
+    ]);
+    expect((err as Error).message).toMatch(/^mine\.csv: 5 problems/);
+    expect(() => parsePopulationFile('# nothing\n')).toThrow(/lists no BSN/);
   });
 });

@@ -316,7 +316,8 @@ function laterChecks(l: RawLetter, checked: Checked, header: BatchHeader, ctx: V
       `at most ${PUBLICATIEDATUM_MAX_AHEAD_DAYS.max} days after AanmaakDatum`);
   }
   if (!ctx.berichtTypes.has(berichtType)) {
-    return fail('BerichtTypeNietOndersteund', 'BerichtInformatie.BerichtType', `${quote(berichtType)} is not configured and active for this afnemer`, 'configured BerichtType');
+    const allowed = [...ctx.berichtTypes].join(', ');
+    return fail('BerichtTypeNietOndersteund', 'BerichtInformatie.BerichtType', `${quote(berichtType)} is not configured and active for this afnemer (its BerichtTypes: ${allowed})`, `one of ${allowed}`);
   }
   if (duplicate) {
     return fail('BerichtBestaatAl', 'BerichtInformatie.BerichtID', `${quote(l.fields['BerichtID'] ?? '')} occurs earlier in this batch`, 'unique BerichtID');

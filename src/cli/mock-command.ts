@@ -56,7 +56,14 @@ Examples:
         }
         throw err;
       }
-      const app = await buildMock(config);
+      let app;
+      try {
+        app = await buildMock(config);
+      } catch (err) {
+        // A population file, signing key or SP metadata that cannot be used: the reason, no stack trace.
+        console.error(`bbsim: cannot start the mock: ${(err as Error).message}`);
+        process.exit(2);
+      }
       let address: string;
       try {
         address = await app.listen({ port: config.port, host: config.host });

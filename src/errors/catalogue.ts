@@ -19,6 +19,7 @@ export const PROBLEMS = Object.freeze({
   NOT_ACCEPTABLE: def('BBSIM_NOT_ACCEPTABLE', 406, 'No acceptable response format'),
   BODY_TOO_LARGE: def('BBSIM_BODY_TOO_LARGE', 413, 'Request body too large'),
   MALFORMED_BODY: def('BBSIM_MALFORMED_BODY', 400, 'Body could not be parsed'),
+  INVALID_ENCODING: def('BBSIM_INVALID_ENCODING', 400, 'Body is not valid text in its declared encoding'),
   UNSAFE_XML: def('BBSIM_UNSAFE_XML', 400, 'XML with a DOCTYPE or entity declarations is refused'),
   INVALID_REQUEST: def('BBSIM_INVALID_REQUEST', 400, 'Request does not match the schema'),
   NOT_FOUND: def('BBSIM_NOT_FOUND', 404, 'Not found'),

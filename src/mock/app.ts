@@ -9,6 +9,7 @@ import { isLoadedMockConfig, loadMockConfig, type MockConfig, type MockConfigInp
 import type { KnownAfnemer, MockContext } from './context.ts';
 import { createMockMetrics } from './metrics.ts';
 import { createNotificationPlanner } from './notification-planner.ts';
+import { installStrictJsonParser } from './body-text.ts';
 import { installProblemHandlers } from './problems.ts';
 import { installAvailability } from './availability.ts';
 import { createSessionTokens } from './session-token.ts';
@@ -85,6 +86,8 @@ export async function buildMock(configInput: MockConfig | MockConfigInput = {}, 
   app.decorate('bbsim', ctx);
   // Only XML and JSON are spoken here; plain text would otherwise be accepted by default.
   app.removeContentTypeParser('text/plain');
+  // JSON is UTF-8 only (RFC 8259): another charset 415, invalid bytes 400 with the offset (body-text.ts).
+  installStrictJsonParser(app);
   installProblemHandlers(app);
 
   await app.register(swagger, {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { BATCH_BYTES, MESSAGES_PER_DAY, MESSAGES_PER_HOUR, MESSAGES_PARKED_PER_SECOND, NOTIFICATIONS_PER_DAY, NOTIFICATIONS_PER_HOUR, BERICHTTYPE_CHARS, OIN_DIGITS } from '../norms/index.ts';
 import { DEFAULT_AFNEMERS } from './afnemers.ts';
-import { BSN_INDEX_COUNT, DEFAULT_MUTATION_CYCLE_DAYS, DEFAULT_MUTATION_RATE_PER_DAY, DEFAULT_POPULATION_SIZE } from '../population/index.ts';
+import { BSN_INDEX_COUNT, DEFAULT_MUTATION_CYCLE_DAYS, DEFAULT_MUTATION_RATE_PER_DAY, DEFAULT_POPULATION_SIZE, POPULATION_SCOPES } from '../population/index.ts';
 import { digidConfigSchema } from './digid/config.ts';
 import { machtigenConfigSchema } from './machtigen/config.ts';
 import { validatieserviceConfigSchema } from './validatieservice/config.ts';
@@ -49,8 +49,12 @@ export const mockConfigSchema = z.strictObject({
     activeShare: z.number().min(0).max(1).default(0.9),
     /** Share of active boxes that want a given afnemer's letters. */
     subscribedShare: z.number().min(0).max(1).default(0.95),
-    /** Members (burgers) of the population; valid BSNs outside it have no box. */
+    /** The enumerable sample (alles, mutatiebasis, test users, generators); with scope 'sample' also the only BSNs with a box. */
     size: z.number().int().positive().max(BSN_INDEX_COUNT).default(DEFAULT_POPULATION_SIZE),
+    /** 'any-bsn': every valid BSN can have a box (by the shares); 'sample': only the `size` sample members. */
+    scope: z.enum(POPULATION_SCOPES, { error: `population.scope must be one of ${POPULATION_SCOPES.join(', ')}` }).default('any-bsn'),
+    /** An own population: a file of BSNs, optionally with per-afnemer flags (src/population/population-file.ts). */
+    file: z.string().min(1).optional(),
     /** Share of (member, afnemer) pairs whose subscription toggles per day (mutatiebasis has something to report). */
     mutationRatePerDay: z.number().min(0).max(1).default(DEFAULT_MUTATION_RATE_PER_DAY),
     mutationCycleDays: z.number().positive().default(DEFAULT_MUTATION_CYCLE_DAYS),

@@ -25,6 +25,12 @@ function fromFastify(err: FastifyError): { def: ProblemDefinition; detail: strin
   if (err.validation) {
     const first = err.validation[0];
     const field = first ? `${err.validationContext ?? 'request'}${first.instancePath.replaceAll('/', '.')}` : (err.validationContext ?? 'request');
+    // A fixed set names its allowed values (ajv's own message does not).
+    const allowed = first?.keyword === 'enum' ? (first.params as { allowedValues?: unknown[] }).allowedValues : undefined;
+    if (Array.isArray(allowed)) {
+      const list = allowed.map((v) => String(v)).join(', ');
+      return { def: PROBLEMS.INVALID_REQUEST, detail: `${err.message}: ${list}`, details: { field, rule: `one of ${list}`, extra: { allowedValues: allowed } } };
+    }
     return { def: PROBLEMS.INVALID_REQUEST, detail: err.message, details: { field, rule: first?.message ?? 'schema' } };
   }
   // A JSON syntax error surfaces as a SyntaxError with statusCode 400.

@@ -4,12 +4,23 @@
  * mock, the load generator and the tests agree on the same people without sharing a table, and a
  * lookup costs two 32-bit hashes (it runs once per letter).
  *
- * Members. The population has `size` members, `bsn(0) … bsn(size-1)`: a seeded permutation of the
- * valid BSNs, cut off at `size`. A valid BSN outside it is not a member and has no active box (so no
- * letters, no subscription): the Abonnementservice can enumerate "everyone" and the intake, the
- * Validatieservice and the Abonnementservice still agree on every BSN. Membership is cheap: the
- * permutation is invertible (see `makePermutation`), so `isMember` is an inverse permutation, not a
- * search.
+ * Scope (`scope`). By default (`'any-bsn'`) EVERY valid BSN can have a box: whether it has one and
+ * whether it wants an afnemer's letters are the same seeded hashes for any valid BSN, so an afnemer
+ * that brings its own recipient list (or asks the Validatieservice about it first) sees the
+ * configured shares. What must be enumerable (the Abonnementservice's "alles" and mutatiebasis, the
+ * DigiD test users, the load generators' recipients) enumerates the SAMPLE: `bsn(0) … bsn(size-1)`,
+ * a seeded permutation of the valid BSNs cut off at `size`. The sample is a subset of the same rule
+ * (a sampled BSN answers exactly as it would outside the sample), so "alles" lists the sample's
+ * subscribers, not all ≈ 77 million a rule over 90 million BSNs would give; a caller that wants those
+ * asks per BSN (bsn-lijst, Validatieservice). With `scope: 'sample'` only sample members have a box
+ * (the behaviour before any-BSN: valid BSNs outside the sample have none). Sample membership is
+ * cheap: the permutation is invertible (see `makePermutation`), so `isMember` is an inverse
+ * permutation, not a search.
+ *
+ * Own population (`listed`, from a file: see `parsePopulationFile`). The members are the listed BSNs
+ * in file order, each with an active box; a valid BSN not listed has none. Per (BSN, afnemer) the
+ * file may give the subscription; pairs it leaves open follow the seeded `subscribedShare` and its
+ * mutations; given pairs never change.
  *
  * Mutations over sim time. Whether a member has an active box does not change. Its preference for an
  * afnemer ("wants this afnemer's letters") does: a share of the (member, afnemer) pairs toggles
@@ -31,6 +42,7 @@
  */
 import { hash2, hash32 } from '../random/index.ts';
 import { BSN_INDEX_COUNT, bsnCode, bsnNumberFromIndex, formatBsn } from './bsn.ts';
+import { readPopulationFile, type ListedPopulation } from './population-file.ts';
 
 /** Default number of members: big enough for the load generators (≥ 100,000 recipients per afnemer at the default shares), small enough to enumerate in tens of milliseconds. */
 export const DEFAULT_POPULATION_SIZE = 200_000;
@@ -38,6 +50,10 @@ export const DEFAULT_POPULATION_SIZE = 200_000;
 export const DEFAULT_MUTATION_RATE_PER_DAY = 0.001;
 /** Default period of a toggling preference, in sim days (on for half of it, off for the other half). */
 export const DEFAULT_MUTATION_CYCLE_DAYS = 28;
+
+/** Who can have a box: any valid BSN (the sample is what enumerations list), or only the sample. See the module comment. */
+export const POPULATION_SCOPES = ['any-bsn', 'sample'] as const;
+export type PopulationScope = (typeof POPULATION_SCOPES)[number];
 
 const DAY_MS = 86_400_000;
 
@@ -54,6 +70,12 @@ export interface PopulationOptions {
   readonly mutationRatePerDay?: number;
   /** Period of a toggling preference in sim days (> 0, default 28). */
   readonly mutationCycleDays?: number;
+  /** Who can have a box (default 'any-bsn'); ignored with `listed`/`file`. */
+  readonly scope?: PopulationScope;
+  /** An own population (its BSNs and optional subscription flags); `size` and `activeShare` are then ignored. */
+  readonly listed?: ListedPopulation;
+  /** A population file to read into `listed` (see `parsePopulationFile`). */
+  readonly file?: string | undefined;
 }
 
 /** A member whose state for an afnemer changed in an interval. */
@@ -74,16 +96,18 @@ export interface Population {
   /** The effective mutation rate (the requested one, capped; see the module comment). */
   readonly mutationRatePerDay: number;
   readonly mutationCycleDays: number;
-  /** A valid BSN among bsn(0..size-1). O(1). */
+  /** 'any-bsn', 'sample' or 'listed' (an own population). */
+  readonly scope: PopulationScope | 'listed';
+  /** A valid BSN among bsn(0..size-1) (the enumerable sample, or the listed BSNs). O(1). */
   isMember(bsn: string): boolean;
   /** The member index of a BSN (`bsn(indexOf(b)) === b`), or -1 when it is not a member. O(1). */
   indexOf(bsn: string): number;
-  /** Member with an active box (does not change over time). Not a member → false. */
+  /** Has an active box (does not change over time). Invalid BSN, or (scope 'sample' / listed) not a member → false. */
   hasActiveBox(bsn: string): boolean;
   /**
-   * Member with an active box AND wanting this afnemer's (OIN's) letters: at sim instant `at` (epoch
-   * ms) when given, else in the base state. Not a member (or an invalid BSN) → false. Costs two
-   * hashes either way.
+   * Has an active box AND wants this afnemer's (OIN's) letters: at sim instant `at` (epoch ms) when
+   * given, else in the base state. Invalid BSN, or (scope 'sample' / listed) not a member → false.
+   * Costs two hashes either way.
    */
   wantsLettersFrom(bsn: string, oin: string, at?: number): boolean;
   /** The i-th member: a seeded permutation of the valid BSNs (distinct i → distinct BSN). */
@@ -262,9 +286,12 @@ const MAX_TOGGLER_CACHE = 64;
 export function createPopulation(opts: PopulationOptions): Population {
   const activeShare = checkShare('activeShare', opts.activeShare);
   const subscribedShare = checkShare('subscribedShare', opts.subscribedShare);
-  const size = opts.size ?? DEFAULT_POPULATION_SIZE;
+  const listed = opts.listed ?? (opts.file !== undefined ? readPopulationFile(opts.file) : undefined);
+  const scope = listed ? 'listed' : (opts.scope ?? 'any-bsn');
+  if (!listed && !POPULATION_SCOPES.includes(scope as PopulationScope)) throw new RangeError(`population scope must be one of ${POPULATION_SCOPES.join(', ')}, got '${String(scope)}'`);
+  const size = listed ? listed.bsns.length : (opts.size ?? DEFAULT_POPULATION_SIZE);
   if (!Number.isInteger(size) || size < 1 || size > BSN_INDEX_COUNT) {
-    throw new RangeError(`population size must be an integer in 1..${BSN_INDEX_COUNT}, got ${size}`);
+    throw new RangeError(listed ? 'a population file must list at least one BSN' : `population size must be an integer in 1..${BSN_INDEX_COUNT}, got ${size}`);
   }
   const requestedRate = checkShare('mutationRatePerDay', opts.mutationRatePerDay ?? DEFAULT_MUTATION_RATE_PER_DAY);
   const cycleDays = opts.mutationCycleDays ?? DEFAULT_MUTATION_CYCLE_DAYS;
@@ -277,7 +304,7 @@ export function createPopulation(opts: PopulationOptions): Population {
   const activeSeed = hash2(s, SALT_ACTIVE, 0);
   const subscribeSeed = activeSeed ^ SALT_SUBSCRIBE;
   // A hash h (uniform on 0..2^32-1) "hits" a share when h < share·2^32; share 1 always hits, 0 never.
-  const activeThreshold = activeShare * TWO32;
+  const activeThreshold = listed ? TWO32 : activeShare * TWO32;
   const subscribedThreshold = subscribedShare * TWO32;
   // Toggling pairs: h < P (base subscribed) or S ≤ h < S + P (base not subscribed), with
   // P = rate·cycleDays/4 · 2^32, so that s·q_s = (1−s)·q_u = P/2^32 (see the module comment).
@@ -296,8 +323,12 @@ export function createPopulation(opts: PopulationOptions): Population {
     return salt;
   };
 
-  const activeCode = (code: number): boolean => hash2(code, 0, activeSeed) < activeThreshold;
   const pairHash = (code: number, salt: number): number => hash2(code, salt, subscribeSeed);
+  // An own population: members in file order, each with an active box.
+  const listedCodes = listed ? Int32Array.from(listed.bsns, (b) => bsnCode(b)) : undefined;
+  const listedIndex = listedCodes ? new Map<number, number>(Array.from(listedCodes, (c, i) => [c, i])) : undefined;
+  const listedFlags = listed?.flags;
+  const activeCode = listed ? (): boolean => true : (code: number): boolean => hash2(code, 0, activeSeed) < activeThreshold;
 
   /** The phase of a toggling pair, or -1 when the pair's preference never changes. */
   const phaseOf = (h: number): number => {
@@ -324,13 +355,24 @@ export function createPopulation(opts: PopulationOptions): Population {
     return m < 0 ? base : base !== flippedAt(m, at);
   };
 
-  const wantsCode = (code: number, salt: number, at?: number): boolean =>
-    activeCode(code) && subscribedAt(pairHash(code, salt), at);
+  /** The file's flag for (member index, OIN): 1 wants, 0 does not, -1 (or none) left to the seeded share. */
+  const flagOf = (oin: string, code: number): number => {
+    const f = listedFlags?.get(oin);
+    if (!f) return -1;
+    return f[listedIndex?.get(code) ?? -1] ?? -1;
+  };
 
-  const codeAt = (i: number): number => bsnNumberFromIndex(perm.forward(i));
+  const wantsCode = (code: number, salt: number, oin: string, at?: number): boolean => {
+    if (!activeCode(code)) return false;
+    const flag = listedFlags ? flagOf(oin, code) : -1;
+    return flag >= 0 ? flag === 1 : subscribedAt(pairHash(code, salt), at);
+  };
+
+  const codeAt = listedCodes ? (i: number): number => listedCodes[i] ?? -1 : (i: number): number => bsnNumberFromIndex(perm.forward(i));
 
   /** Member index of a BSN number (elfproef passed), or -1. */
   const memberIndexOfCode = (code: number): number => {
+    if (listedIndex) return listedIndex.get(code) ?? -1;
     const j = indexOfCode(code);
     if (j < 0) return -1;
     const i = perm.inverse(j);
@@ -341,6 +383,9 @@ export function createPopulation(opts: PopulationOptions): Population {
     const code = bsnCode(b);
     return code >= 0 && memberIndexOfCode(code) >= 0 ? code : -1;
   };
+
+  /** The BSN as a number when it can have a box in this scope (any valid BSN, or a member), else -1. */
+  const scopedCode = scope === 'any-bsn' ? bsnCode : memberCode;
 
   const bsn = (i: number): string => {
     if (!Number.isInteger(i) || i < 0 || i >= size) {
@@ -380,7 +425,7 @@ export function createPopulation(opts: PopulationOptions): Population {
     for (; ordinal < end; i++) {
       if (i >= size) throw new RangeError(`population exhausted: fewer than ${end} ${want ? 'recipients' : 'non-recipients'} for ${oin} among ${size} members`);
       const code = codeAt(i);
-      if (wantsCode(code, salt) !== want) continue;
+      if (wantsCode(code, salt, oin) !== want) continue;
       if (ordinal % CHUNK === 0 && ordinal / CHUNK === cps.length) cps.push(i);
       if (ordinal >= offset) out.push(formatBsn(code));
       ordinal++;
@@ -396,7 +441,7 @@ export function createPopulation(opts: PopulationOptions): Population {
     let i = index % size;
     for (let tried = 0; tried < size; tried++) {
       const code = codeAt(i);
-      if (wantsCode(code, salt, at) === want) return formatBsn(code);
+      if (wantsCode(code, salt, oin, at) === want) return formatBsn(code);
       i = i + 1 === size ? 0 : i + 1;
     }
     throw new RangeError(`population has no ${want ? 'recipients' : 'non-recipients'} for ${oin}${at !== undefined ? ` at ${new Date(at).toISOString()}` : ''}`);
@@ -413,6 +458,7 @@ export function createPopulation(opts: PopulationOptions): Population {
       for (let i = 0; i < size; i++) {
         const code = codeAt(i);
         if (!activeCode(code)) continue;
+        if (listedFlags && flagOf(oin, code) >= 0) continue; // given by the file: never changes
         const h = pairHash(code, salt);
         const m = phaseOf(h);
         if (m < 0) continue;
@@ -452,7 +498,7 @@ export function createPopulation(opts: PopulationOptions): Population {
     if (activeThreshold === 0) return out;
     for (let i = 0; i < size; i++) {
       const code = codeAt(i);
-      if (wantsCode(code, salt, at)) out.push(formatBsn(code));
+      if (wantsCode(code, salt, oin, at)) out.push(formatBsn(code));
     }
     return out;
   };
@@ -464,18 +510,19 @@ export function createPopulation(opts: PopulationOptions): Population {
     size,
     mutationRatePerDay,
     mutationCycleDays: cycleDays,
+    scope,
     isMember: (b: string): boolean => memberCode(b) >= 0,
     indexOf(b: string): number {
       const code = bsnCode(b);
       return code >= 0 ? memberIndexOfCode(code) : -1;
     },
     hasActiveBox(b: string): boolean {
-      const code = memberCode(b);
+      const code = scopedCode(b);
       return code >= 0 && activeCode(code);
     },
     wantsLettersFrom(b: string, oin: string, at?: number): boolean {
-      const code = memberCode(b);
-      return code >= 0 && wantsCode(code, oinSalt(oin), at);
+      const code = scopedCode(b);
+      return code >= 0 && wantsCode(code, oinSalt(oin), oin, at);
     },
     bsn,
     recipients: (oin: string, n: number, offset = 0): string[] => page(oin, true, n, offset),

@@ -13,10 +13,10 @@ import {
 } from '../berichten/index.ts';
 import { BATCH_BYTES } from '../norms/index.ts';
 import type { Population } from '../population/index.ts';
+import { TextDecodingError, decodeXml } from '../xml/index.ts';
 import type { InputErrors } from './input-errors.ts';
 import type { FixedBatch, InputError, InputFile } from './input-types.ts';
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 /** The last instant a JS Date can hold (year 275760). */
 const LAST_DATE = 8_640_000_000_000_000;
 
@@ -67,9 +67,11 @@ export function* readXmlFolder(path: string, population: Population, errors: Inp
     }
     let text: string;
     try {
-      text = utf8.decode(bytes);
-    } catch {
-      yield fail({ file, line: undefined, rule: 'UTF-8', message: 'the file is not valid UTF-8' });
+      // As the service decodes it (src/xml): the BOM or the XML declaration, else UTF-8.
+      text = decodeXml(bytes).text;
+    } catch (err) {
+      if (!(err instanceof TextDecodingError)) throw err;
+      yield fail({ file, line: undefined, rule: err.encoding === 'UTF-8' ? 'UTF-8' : `valid ${err.encoding}`, message: err.message });
       continue;
     }
     let root: XmlElement;

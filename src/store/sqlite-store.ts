@@ -414,6 +414,19 @@ export class SqliteStore implements Store {
 
   // ----- verwerkingsberichten -----
 
+  async verwerkResponseOf(d: DeliveryView): Promise<VerwerkResponse | undefined> {
+    if (d.processedAt === undefined) return undefined;
+    return {
+      berichtLeverancierCode: d.afnemerOin,
+      batchId: d.batchId,
+      datumOntvangen: d.receivedAt,
+      datumVerwerkt: d.processedAt,
+      letters: (this.s.resultsOfDelivery.all(d.deliveryId) as ResultRow[]).map((x) => ({
+        berichtId: x.bericht_id, berichtType: x.bericht_type, code: x.code, stadium: stadiumOf(x.code), toelichting: x.toelichting,
+      })),
+    };
+  }
+
   async listVerwerkingsberichten(q: VerwerkingsberichtQuery): Promise<VerwerkingsberichtPage> {
     return this.listVbTx.immediate(q);
   }
@@ -592,6 +605,14 @@ export class SqliteStore implements Store {
 
   async saveSimTime(simNow: number): Promise<void> {
     this.s.setState.run('simClock', JSON.stringify(Math.round(simNow)));
+  }
+
+  async keepOnce(key: string, value: () => string): Promise<string> {
+    const k = `once:${key}`;
+    const have = this.s.getState.get(k) as string | undefined;
+    if (have !== undefined) return have;
+    this.db.prepare('INSERT OR IGNORE INTO state (key, value) VALUES (?, ?)').run(k, value());
+    return this.s.getState.get(k) as string;
   }
 
   async countLetters(): Promise<number> {

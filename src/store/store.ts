@@ -29,6 +29,8 @@ export interface Store {
    */
   processDue(now: number, planNotification: NotificationPlanner, dayKeyOf: (t: number) => string): Promise<number>;
 
+  /** The BerichtVerwerkResponse of a processed delivery (acknowledged or not); undefined until it is processed. */
+  verwerkResponseOf(delivery: DeliveryView): Promise<VerwerkResponse | undefined>;
   /** Verwerkingsberichten of an afnemer not yet acknowledged and still within the re-offer window. */
   listVerwerkingsberichten(q: VerwerkingsberichtQuery): Promise<VerwerkingsberichtPage>;
   /** Acknowledge; returns the ids that were pending and are now acknowledged. */
@@ -67,6 +69,11 @@ export interface Store {
    */
   lastSimTime(): Promise<number | undefined>;
   saveSimTime(simNow: number): Promise<void>;
+  /**
+   * A value kept once per database (e.g. the DigiD signing key): the stored one when `key` has one,
+   * else `value`, stored. Atomic, so instances sharing a database agree on the first value written.
+   */
+  keepOnce(key: string, value: () => string): Promise<string>;
   /** Counts for tests and reconciliation. */
   countLetters(): Promise<number>;
   /** Closes the database; pending work is committed or rolled back first. */

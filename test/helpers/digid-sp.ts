@@ -72,12 +72,12 @@ export function artifactOf(res: LightMyRequestResponse): { url: URL; artifact: s
   return { url, artifact, relayState: url.searchParams.get('RelayState') };
 }
 
-export function artifactResolveXml(artifact: string, opts: { id?: string; issuer?: string } = {}): string {
+export function artifactResolveXml(artifact: string, opts: { id?: string; issuer?: string | null } = {}): string {
   return `<?xml version="1.0" encoding="UTF-8"?>
 <soapenv:Envelope xmlns:soapenv="${NS_SOAP11}">
   <soapenv:Body>
     <samlp:ArtifactResolve xmlns:samlp="${NS_PROTOCOL}" xmlns:saml="${NS_ASSERTION}" ID="${opts.id ?? '_resolve1'}" Version="2.0" IssueInstant="2026-11-17T09:00:01Z">
-      <saml:Issuer>${opts.issuer ?? SP_ENTITY_ID}</saml:Issuer>
+      ${opts.issuer === null ? '' : `<saml:Issuer>${opts.issuer ?? SP_ENTITY_ID}</saml:Issuer>`}
       <samlp:Artifact>${artifact}</samlp:Artifact>
     </samlp:ArtifactResolve>
   </soapenv:Body>

@@ -551,6 +551,8 @@ export function applyAcceptedBatchMut(spec: BatchSpec, mut: AcceptedBatchMut, en
 export const P = {
   MALFORMED: 'BBSIM_MALFORMED_BODY',
   UNSAFE: 'BBSIM_UNSAFE_XML',
+  /** Bytes not valid in the body's encoding (src/xml): never stored as U+FFFD. */
+  ENCODING: 'BBSIM_INVALID_ENCODING',
   SIZE: 'BBSIM_BATCH_SIZE',
   HEADER: 'BBSIM_BATCH_HEADER_INVALID',
   MEDIA: 'BBSIM_UNSUPPORTED_MEDIA_TYPE',
@@ -910,7 +912,7 @@ export function garbage(kind: GarbageKind, valid: Rendered, pos: number, bytes: 
     case 'controlInJson':
       return { body: `${body}\u0000`, headers, expect: [P.MALFORMED] };
     case 'randomBytes':
-      return { body: Buffer.from(bytes), headers: { ...headers, 'content-type': contentType }, expect: contentType === 'application/json' ? [P.MALFORMED] : [P.MALFORMED, P.UNSAFE] };
+      return { body: Buffer.from(bytes), headers: { ...headers, 'content-type': contentType }, expect: contentType === 'application/json' ? [P.MALFORMED, P.ENCODING] : [P.MALFORMED, P.UNSAFE, P.ENCODING] };
     case 'randomText':
       return { body: Buffer.from(bytes).toString('latin1'), headers: { ...headers, 'content-type': contentType }, expect: contentType === 'application/json' ? [P.MALFORMED] : [P.MALFORMED, P.UNSAFE] };
     case 'proto':

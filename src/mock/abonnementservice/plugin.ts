@@ -30,6 +30,7 @@ import { NS_AANVRAAG, ROOT_AANVRAAG, parseJsonAanvraag, parseXmlAanvraag, type A
 import { isoCeil, resultJson, resultXml, statusJson, statusXml, type Resultaat, type VerzoekInfo } from './antwoord.ts';
 import { KINDS, type Kind } from './config.ts';
 import { NightPlanner, type Plan } from './planner.ts';
+import { xmlTextParser } from '../body-text.ts';
 
 const SERVICE = SUBSCRIPTION_LEAD_TIME.service;
 const XML_TYPES = ['application/xml', 'text/xml'];
@@ -202,7 +203,8 @@ export async function abonnementservicePlugin(app: FastifyInstance): Promise<voi
   };
 
   // XML bodies are parsed in the handler, where parse errors become precise problems.
-  app.addContentTypeParser(XML_TYPES, { parseAs: 'string', bodyLimit: cfg.bodyLimitBytes }, (_req, body, done) => done(null, body));
+  // Bytes are decoded as the document declares (src/xml).
+  app.addContentTypeParser(XML_TYPES, { parseAs: 'buffer', bodyLimit: cfg.bodyLimitBytes }, xmlTextParser());
 
   /** Refuse unknown afnemers before reading a possibly large body. */
   const identify = async (request: FastifyRequest): Promise<void> => {
@@ -430,7 +432,7 @@ export async function abonnementservicePlugin(app: FastifyInstance): Promise<voi
       withinNorm: KINDS.every((k) => stats[k].overNorm === 0),
       kinds,
       stored: { requests: verzoeken.size, bsns: storedBsns, maxRequests: cfg.maxRequests, maxStoredBsns: cfg.maxStoredBsns },
-      population: { size: population.size, mutationRatePerDay: population.mutationRatePerDay },
+      population: { scope: population.scope, size: population.size, mutationRatePerDay: population.mutationRatePerDay },
     };
   });
 }

@@ -51,6 +51,25 @@ export const digidConfigSchema = z.strictObject({
   entityId: z.string().min(1, 'entityId must not be empty').default('urn:bbsim:digid:idp'),
   /** Share of test users per highest level of assurance (a seeded hash of the BSN picks it). */
   levelShares: levelSharesSchema.prefault({}),
+  /** The IdP's signing key pair (PEM files). Absent: generated once per database (RSA 2048, self-signed) and kept in it. */
+  signing: z.strictObject({
+    privateKeyFile: z.string().min(1, 'signing.privateKeyFile must not be empty'),
+    certificateFile: z.string().min(1, 'signing.certificateFile must not be empty'),
+  }).optional(),
+  /**
+   * Registered service providers: entity ID → allowed AssertionConsumerService URLs (and a signing
+   * certificate), directly or from their metadata file. Empty (default): every SP and ACS is accepted.
+   */
+  serviceProviders: z.array(z.strictObject({
+    entityId: z.string().min(1, 'entityId must not be empty').optional(),
+    acsUrls: z.array(z.url({ protocol: /^https?$/, error: 'each acsUrls entry must be an absolute http(s) URL' })).min(1, 'acsUrls needs at least one URL').optional(),
+    certificateFile: z.string().min(1).optional(),
+    metadataFile: z.string().min(1).optional(),
+  }).refine((s) => s.entityId !== undefined || s.metadataFile !== undefined, { message: 'give entityId (with acsUrls) or metadataFile' })).default([]),
+  /** Check the signatures of AuthnRequests (HTTP-Redirect SigAlg/Signature) and ArtifactResolves (enveloped) against the registered SPs' certificates. */
+  checkSignatures: z.boolean().default(false),
+}).refine((c) => !c.checkSignatures || c.serviceProviders.length > 0, {
+  message: 'checkSignatures needs serviceProviders (whose certificates the signatures are checked against)', path: ['checkSignatures'],
 }).prefault({});
 
 export type DigidConfig = z.output<typeof digidConfigSchema>;

@@ -50,3 +50,27 @@ label{display:block;margin-top:1rem}input[type=text],input[type=password]{width:
 </html>
 `;
 }
+
+/**
+ * The page DigiD shows when it must not send the burger back (an unknown service provider, an
+ * AssertionConsumerServiceURL not registered for it): never a redirect to an unvetted address.
+ */
+export function errorPage(title: string, detail: string): string {
+  return `<!doctype html>
+<html lang="nl">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
+<title>DigiD: ${h(title)} (bbsim mock)</title>
+<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem;color:#154273}.detail{color:#333}</style>
+</head>
+<body>
+<h1>Er is iets misgegaan</h1>
+<p id="title">${h(title)}</p>
+<p class="detail" id="detail">${h(detail)}</p>
+<p>U wordt niet teruggestuurd naar de dienst. Sluit dit venster en probeer het opnieuw vanaf de website van de organisatie.</p>
+</body>
+</html>
+`;
+}

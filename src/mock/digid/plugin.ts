@@ -19,7 +19,10 @@ import { CapacityModel, meanServiceTime, type Handled, type ServiceTime, CAPACIT
 import type { MockContext } from '../context.ts';
 import { ExpiringMap } from './expiring-map.ts';
 import { CLASS_REF, LEVELS, rank, type Level } from './levels.ts';
-import { loginPage } from './login-page.ts';
+import { errorPage, loginPage } from './login-page.ts';
+import { xmlTextParser } from '../body-text.ts';
+import { buildSpRegistry } from './service-providers.ts';
+import { certificateBase64, checkEnvelopedSignature, checkRedirectSignature, generateSigningKey, readSigningKey, signElement, type SigningKey } from './signing.ts';
 import {
   BSN_SECTOR, STATUSES, STATUS_URI, artifactResponseEnvelope, decodeAuthnRequest, metadataXml, newArtifact, parseArtifactResolve,
   responseXml, type AuthnRequestInfo, type AuthnStatus, type Outcome,
@@ -46,7 +49,16 @@ export function defaultMaxQueue(perMinute: number): number {
 
 interface PendingRequest {
   readonly info: AuthnRequestInfo;
+  /** Where the answer goes: the request's ACS URL, or the registered one its index names. */
+  readonly acsUrl: string;
   readonly relayState: string | undefined;
+}
+
+/** Why DigiD shows an error page instead of sending the burger back. */
+class SpRefused extends Error {
+  constructor(readonly title: string, detail: string) {
+    super(detail);
+  }
 }
 
 interface StoredArtifact {
@@ -109,6 +121,42 @@ export async function digidPlugin(app: FastifyInstance): Promise<void> {
   });
   const now = (): number => clock.now();
   const pending = new ExpiringMap<PendingRequest>(cfg.requestTtlMs, cfg.maxPendingRequests, now);
+  const registry = buildSpRegistry(cfg);
+  // The signing key: configured (read now, so a bad file stops the start), or generated on first use
+  // and kept in the database (≈ 0.9 s once on a loaded 2-core machine; a mock that never signs never pays it).
+  const configuredKey = cfg.signing ? readSigningKey(cfg.signing.privateKeyFile, cfg.signing.certificateFile) : undefined;
+  let keyPromise: Promise<SigningKey> | undefined;
+  const signingKey = (): Promise<SigningKey> => {
+    keyPromise ??= configuredKey
+      ? Promise.resolve(configuredKey)
+      : ctx.store.keepOnce('digid.signingKey', () => JSON.stringify(generateSigningKey(cfg.entityId))).then((v) => JSON.parse(v) as SigningKey);
+    return keyPromise;
+  };
+
+  /** The registered ACS this request may be answered at; throws SpRefused when there is none. */
+  const acsFor = (info: AuthnRequestInfo): string => {
+    if (registry.open) {
+      if (info.acsUrl === undefined) {
+        throw new ProblemError('INVALID_REQUEST', 'SAMLRequest: AssertionConsumerServiceIndex needs the afnemer\'s metadata; no service providers are registered (digid.serviceProviders): send AssertionConsumerServiceURL', {
+          field: 'SAMLRequest', rule: 'AuthnRequest/@AssertionConsumerServiceURL', serviceCode: 'RequestDenied',
+        });
+      }
+      return info.acsUrl;
+    }
+    const sp = info.issuer !== undefined ? registry.get(info.issuer) : undefined;
+    if (!sp) {
+      throw new SpRefused('Onbekende dienst', `The service provider '${(info.issuer ?? '(no Issuer)').slice(0, 200)}' is not registered with DigiD (digid.serviceProviders: ${registry.all.map((x) => x.entityId).join(', ')}).`);
+    }
+    if (info.acsUrl !== undefined) {
+      if (!sp.acsUrls.includes(info.acsUrl)) {
+        throw new SpRefused('Onbekend terugkeeradres', `AssertionConsumerServiceURL '${info.acsUrl.slice(0, 200)}' is not registered for ${sp.entityId} (allowed: ${sp.acsUrls.join(', ')}).`);
+      }
+      return info.acsUrl;
+    }
+    const url = sp.acsUrls[info.acsIndex ?? -1];
+    if (url === undefined) throw new SpRefused('Onbekend terugkeeradres', `AssertionConsumerServiceIndex ${info.acsIndex ?? '?'} is not registered for ${sp.entityId} (0..${sp.acsUrls.length - 1}).`);
+    return url;
+  };
   const artifacts = new ExpiringMap<StoredArtifact>(cfg.artifactTtlMs, cfg.maxArtifacts, now);
 
   const byStatus: Record<AuthnStatus, number> = { Success: 0, AuthnFailed: 0, NoAuthnContext: 0, RequestDenied: 0 };
@@ -129,7 +177,7 @@ export async function digidPlugin(app: FastifyInstance): Promise<void> {
     app.addContentTypeParser(FORM_TYPE, { parseAs: 'string', bodyLimit: FORM_BODY_LIMIT }, (_req, body, done) => done(null, parseForm(String(body))));
   }
   for (const t of SOAP_TYPES) {
-    if (!app.hasContentTypeParser(t)) app.addContentTypeParser(t, { parseAs: 'string', bodyLimit: SOAP_BODY_LIMIT }, (_req, body, done) => done(null, body));
+    if (!app.hasContentTypeParser(t)) app.addContentTypeParser(t, { parseAs: 'buffer', bodyLimit: SOAP_BODY_LIMIT }, xmlTextParser());
   }
 
   // ------------------------------------------------------------------------------------------
@@ -178,13 +226,13 @@ export async function digidPlugin(app: FastifyInstance): Promise<void> {
     const s = d.success;
     const outcome: Outcome = {
       status: d.status, message: d.message, at: d.at,
-      inResponseTo: req.info.id, destination: req.info.acsUrl,
+      inResponseTo: req.info.id, destination: req.acsUrl,
       ...(req.info.issuer !== undefined ? { audience: req.info.issuer } : {}),
       ...(s ? { success: { ...s, notOnOrAfter: d.at + cfg.artifactTtlMs } } : {}),
     };
     const artifact = newArtifact(cfg.entityId);
     artifacts.set(artifact, { outcome });
-    return reply.header('cache-control', 'no-store').redirect(redirectUrl(req.info.acsUrl, artifact, req.relayState), code);
+    return reply.header('cache-control', 'no-store').redirect(redirectUrl(req.acsUrl, artifact, req.relayState), code);
   };
 
   // ------------------------------------------------------------------------------------------
@@ -195,8 +243,9 @@ export async function digidPlugin(app: FastifyInstance): Promise<void> {
     schema: {
       summary: 'Start a DigiD login (SAML HTTP-Redirect binding): shows the login page, or redirects RequestDenied at once',
       description: 'SAMLRequest is the AuthnRequest XML, raw-DEFLATEd, base64, URL-encoded. Read: ID, AssertionConsumerServiceURL, Issuer, '
-        + 'RequestedAuthnContext (Comparison minimum/exact; the lowest AuthnContextClassRef is the minimum level). SigAlg/Signature are accepted and not checked. '
-        + 'Undecodable input: 400 problem+json (there is nowhere to send an answer).',
+        + 'RequestedAuthnContext (Comparison minimum/exact; the lowest AuthnContextClassRef is the minimum level). SigAlg/Signature are checked against the '
+        + 'registered SP\'s certificate when digid.checkSignatures is on (else ignored). Undecodable input: 400 problem+json; an unregistered SP or ACS '
+        + '(when digid.serviceProviders is given): 400 error page. Never a redirect to an unvetted address.',
       tags: ['digid'],
       querystring: {
         type: 'object', required: ['SAMLRequest'],
@@ -210,8 +259,21 @@ export async function digidPlugin(app: FastifyInstance): Promise<void> {
       produces: ['text/html'],
     },
   }, async (request, reply) => {
-    const info = decodeAuthnRequest(request.query.SAMLRequest);
-    const req: PendingRequest = { info, relayState: request.query.RelayState };
+    const decoded = decodeAuthnRequest(request.query.SAMLRequest);
+    let acsUrl: string;
+    try {
+      acsUrl = acsFor(decoded);
+    } catch (err) {
+      if (!(err instanceof SpRefused)) throw err;
+      return reply.code(400).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(errorPage(err.title, err.message));
+    }
+    let info = decoded;
+    const sp = decoded.issuer !== undefined ? registry.get(decoded.issuer) : undefined;
+    if (cfg.checkSignatures && sp?.certificatePem !== undefined && info.denied === undefined) {
+      const why = checkRedirectSignature(request.raw.url?.split('?')[1] ?? '', sp.certificatePem);
+      if (why !== undefined) info = { ...info, denied: `AuthnRequest signature: ${why}` };
+    }
+    const req: PendingRequest = { info, acsUrl, relayState: request.query.RelayState };
     if (info.denied !== undefined) {
       // Refused outright: DigiD decides without a login, still one authentication.
       const served = await authenticate({ username: undefined, password: undefined, cancel: false, level: info.level, denied: info.denied });
@@ -262,8 +324,9 @@ export async function digidPlugin(app: FastifyInstance): Promise<void> {
   app.post<{ Body: string }>('/digid/saml/idp/resolve_artifact', {
     schema: {
       summary: 'Resolve a SAMLart (SOAP ArtifactResolve → ArtifactResponse holding the samlp:Response)',
-      description: 'An artifact resolves once. An unknown, expired or already resolved artifact, or one issued for another afnemer (ArtifactResolve Issuer '
-        + '≠ AuthnRequest Issuer), gives an ArtifactResponse (status Success) holding a Response with status Requester/RequestDenied.',
+      description: 'An artifact resolves once, to the SP it was issued for; the Response and its Assertion are signed (rsa-sha256, exclusive C14N, enveloped). '
+        + 'An unknown, expired or already resolved artifact, or one issued for another SP, gives an ArtifactResponse with status Success and no message (SAML Core 3.5.3). '
+        + 'No Issuer: 400. An unregistered SP or (digid.checkSignatures) a bad signature: ArtifactResponse Requester/RequestDenied.',
       tags: ['digid'], consumes: SOAP_TYPES, produces: ['text/xml'],
       body: { type: 'string' },
     },
@@ -273,27 +336,41 @@ export async function digidPlugin(app: FastifyInstance): Promise<void> {
     }
     const req = parseArtifactResolve(request.body);
     const t = now();
-    const stored = artifacts.get(req.artifact);
-    let outcome: Outcome;
-    if (stored && req.issuer !== undefined && stored.outcome.audience !== undefined && req.issuer !== stored.outcome.audience) {
-      outcome = { status: 'RequestDenied', message: 'this artifact was issued for another afnemer (Issuer differs from the AuthnRequest\'s)', at: t };
-    } else if (stored) {
-      artifacts.delete(req.artifact); // single use
-      outcome = stored.outcome;
+    const key = await signingKey();
+    const sign = (xml: string, local: 'Assertion' | 'Response'): string => signElement(xml, local, key);
+    let xml: string;
+    const sp = registry.get(req.issuer);
+    const refusedWhy = !registry.open && !sp
+      ? `the service provider '${req.issuer.slice(0, 200)}' is not registered with DigiD`
+      : cfg.checkSignatures && sp?.certificatePem !== undefined ? checkEnvelopedSignature(request.body, 'ArtifactResolve', sp.certificatePem) : undefined;
+    if (refusedWhy !== undefined) {
+      // Refused before the artifact is looked at: it stays usable for the right SP.
+      resolves.denied += 1;
+      xml = artifactResponseEnvelope(req, undefined, cfg.entityId, t, { status: 'RequestDenied', message: refusedWhy.startsWith('the service') ? refusedWhy : `ArtifactResolve signature: ${refusedWhy}` });
     } else {
-      outcome = { status: 'RequestDenied', message: 'unknown, expired or already resolved artifact', at: t };
+      const stored = artifacts.get(req.artifact);
+      // SAML Core 3.5.3: the message goes only to the SP it was issued for, and only once; otherwise
+      // an ArtifactResponse with no message. Another SP's resolve does not use the artifact up.
+      const forThisSp = stored !== undefined && (stored.outcome.audience === undefined || stored.outcome.audience === req.issuer);
+      if (stored && forThisSp) {
+        artifacts.delete(req.artifact);
+        resolves.resolved += 1;
+        xml = artifactResponseEnvelope(req, responseXml(stored.outcome, cfg.entityId, sign), cfg.entityId, t);
+      } else {
+        resolves.denied += 1;
+        xml = artifactResponseEnvelope(req, undefined, cfg.entityId, t);
+      }
     }
-    resolves[outcome === stored?.outcome ? 'resolved' : 'denied'] += 1;
-    const xml = artifactResponseEnvelope(req, responseXml(outcome, cfg.entityId), cfg.entityId, t);
     const type = req.soapNs.includes('2003/05') ? 'application/soap+xml; charset=utf-8' : 'text/xml; charset=utf-8';
     return reply.type(type).header('cache-control', 'no-store').send(xml);
   });
 
   app.get('/digid/saml/idp/metadata', {
-    schema: { summary: 'IdP metadata (unsigned): the SingleSignOnService and ArtifactResolutionService endpoints', tags: ['digid'], produces: ['application/samlmetadata+xml'] },
+    schema: { summary: 'IdP metadata: the SingleSignOnService and ArtifactResolutionService endpoints and the signing certificate (KeyDescriptor use="signing")', tags: ['digid'], produces: ['application/samlmetadata+xml'] },
   }, async (request, reply) => {
     const base = `${request.protocol}://${request.host}`;
-    return reply.type('application/samlmetadata+xml; charset=utf-8').send(metadataXml(cfg.entityId, base));
+    const key = await signingKey();
+    return reply.type('application/samlmetadata+xml; charset=utf-8').send(metadataXml(cfg.entityId, base, certificateBase64(key.certificatePem), cfg.checkSignatures));
   });
 
   // ------------------------------------------------------------------------------------------

@@ -5,12 +5,14 @@
  * XML is read with `scanXml` (src/berichten/parse-xml.ts): no DTDs, no entity expansion, namespaces
  * resolved, so elements are matched on namespace URI and local name, never on prefix. `scanXml` keeps
  * no attributes, so `attributesOf` re-reads an element's start tag (already checked well-formed).
- * Signatures (SigAlg/Signature, ds:Signature) are neither checked nor produced.
+ * Signatures: the Response and its Assertion are signed by the caller's `sign` (signing.ts,
+ * xml-crypto); SP signatures are checked in the plugin when `digid.checkSignatures` is on.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { inflateRawSync } from 'node:zlib';
 import { BerichtenParseError, UnsafeXmlError, scanXml, type XmlElement } from '../../berichten/parse-xml.ts';
 import { ProblemError } from '../../errors/catalogue.ts';
+import { TextDecodingError, decodeXml } from '../../xml/index.ts';
 import { CLASS_REF, levelOfClassRef, rank, type Level } from './levels.ts';
 
 export const NS_PROTOCOL = 'urn:oasis:names:tc:SAML:2.0:protocol';
@@ -84,7 +86,10 @@ function describe(el: XmlElement): string {
 /** An AuthnRequest as far as DigiD needs it. */
 export interface AuthnRequestInfo {
   readonly id: string;
-  readonly acsUrl: string;
+  /** AssertionConsumerServiceURL, when given (else `acsIndex` names a registered one). */
+  readonly acsUrl: string | undefined;
+  /** AssertionConsumerServiceIndex, when given instead of the URL. */
+  readonly acsIndex: number | undefined;
   /** The afnemer's entity ID (saml:Issuer); the Audience of the assertion. */
   readonly issuer: string | undefined;
   /** The minimum level asked for (Basis when no RequestedAuthnContext). */
@@ -130,9 +135,10 @@ export function decodeAuthnRequest(samlRequest: string): AuthnRequestInfo {
   }
   let xml: string;
   try {
-    xml = new TextDecoder('utf-8', { fatal: true }).decode(inflated);
-  } catch {
-    throw badRequest('the inflated AuthnRequest is not UTF-8', 'UTF-8');
+    xml = decodeXml(inflated).text; // as the AuthnRequest declares (src/xml): UTF-8 by default
+  } catch (err) {
+    if (err instanceof TextDecodingError) throw badRequest(`the inflated AuthnRequest: ${err.message}`, err.encoding === 'UTF-8' ? 'UTF-8' : `valid ${err.encoding}`);
+    throw err;
   }
   let root: XmlElement;
   try {
@@ -151,22 +157,22 @@ export function decodeAuthnRequest(samlRequest: string): AuthnRequestInfo {
     throw badRequest(id === undefined ? 'the AuthnRequest has no ID attribute' : `the AuthnRequest ID '${id.slice(0, 64)}' is not an xs:ID (a letter or '_', then letters, digits, '_', '-', '.')`, 'AuthnRequest/@ID');
   }
   const acs = attrs.get('AssertionConsumerServiceURL');
-  if (acs === undefined) {
-    throw badRequest(
-      attrs.has('AssertionConsumerServiceIndex')
-        ? 'AssertionConsumerServiceIndex needs the afnemer\'s metadata, which the mock does not have: send AssertionConsumerServiceURL'
-        : 'the AuthnRequest has no AssertionConsumerServiceURL, so there is nowhere to send the answer',
-      'AuthnRequest/@AssertionConsumerServiceURL',
-    );
+  const indexText = attrs.get('AssertionConsumerServiceIndex');
+  const acsIndex = indexText !== undefined && /^\d{1,5}$/.test(indexText) ? Number(indexText) : undefined;
+  if (indexText !== undefined && acsIndex === undefined) throw badRequest(`AssertionConsumerServiceIndex '${indexText.slice(0, 40)}' is not an unsigned short`, 'xs:unsignedShort');
+  if (acs === undefined && acsIndex === undefined) {
+    throw badRequest('the AuthnRequest has no AssertionConsumerServiceURL (or AssertionConsumerServiceIndex), so there is nowhere to send the answer', 'AuthnRequest/@AssertionConsumerServiceURL');
   }
-  let acsUrl: URL;
-  try {
-    acsUrl = new URL(acs);
-  } catch {
-    throw badRequest(`AssertionConsumerServiceURL '${acs.slice(0, 200)}' is not an absolute URL`, 'absolute http(s) URL');
-  }
-  if (acsUrl.protocol !== 'https:' && acsUrl.protocol !== 'http:') {
-    throw badRequest(`AssertionConsumerServiceURL must be http(s), got '${acsUrl.protocol}'`, 'absolute http(s) URL');
+  let acsUrl: URL | undefined;
+  if (acs !== undefined) {
+    try {
+      acsUrl = new URL(acs);
+    } catch {
+      throw badRequest(`AssertionConsumerServiceURL '${acs.slice(0, 200)}' is not an absolute URL`, 'absolute http(s) URL');
+    }
+    if (acsUrl.protocol !== 'https:' && acsUrl.protocol !== 'http:') {
+      throw badRequest(`AssertionConsumerServiceURL must be http(s), got '${acsUrl.protocol}'`, 'absolute http(s) URL');
+    }
   }
 
   const issuerEl = childOf(root, NS_ASSERTION, 'Issuer');
@@ -189,7 +195,7 @@ export function decodeAuthnRequest(samlRequest: string): AuthnRequestInfo {
     else if (unknown !== undefined) denied = `unknown AuthnContextClassRef '${unknown.slice(0, 200)}' (known: ${Object.values(CLASS_REF).join(', ')})`;
     else level = (levels as Level[]).reduce((lo, l) => (rank(l) < rank(lo) ? l : lo));
   }
-  return { id, acsUrl: acsUrl.href, issuer, level, denied };
+  return { id, acsUrl: acsUrl?.href, acsIndex, issuer, level, denied };
 }
 
 export interface ArtifactResolveInfo {
@@ -197,7 +203,8 @@ export interface ArtifactResolveInfo {
   readonly soapNs: string;
   readonly id: string;
   readonly artifact: string;
-  readonly issuer: string | undefined;
+  /** The SP's entity ID (required: the artifact is only returned to the SP it was issued for). */
+  readonly issuer: string;
 }
 
 /** Reads a SOAP ArtifactResolve. Throws a 400 ProblemError for anything that is not one. */
@@ -225,6 +232,9 @@ export function parseArtifactResolve(xml: string): ArtifactResolveInfo {
   const artifact = childOf(resolve, NS_PROTOCOL, 'Artifact')?.text.trim();
   if (!artifact) throw invalid('ArtifactResolve has no samlp:Artifact', 'ArtifactResolve.Artifact');
   const issuer = childOf(resolve, NS_ASSERTION, 'Issuer')?.text.trim() || undefined;
+  if (issuer === undefined) {
+    throw invalid('ArtifactResolve has no saml:Issuer: DigiD returns a message only to the service provider it was issued for (SAML Core 3.5.3)', 'ArtifactResolve.Issuer');
+  }
   return { soapNs: root.ns, id, artifact, issuer };
 }
 
@@ -279,8 +289,15 @@ function statusXml(status: AuthnStatus, message: string): string {
     + `<samlp:StatusMessage>${esc(message)}</samlp:StatusMessage></samlp:Status>`;
 }
 
-/** The samlp:Response (without XML declaration), namespaces declared on it. */
-export function responseXml(o: Outcome, entityId: string): string {
+/** Signs the element `local` of a document (signing.ts); identity when nothing is signed. */
+export type Signer = (xml: string, local: 'Assertion' | 'Response') => string;
+
+/**
+ * The samlp:Response (without XML declaration), namespaces declared on it, so it stays valid when
+ * taken out of the ArtifactResponse. With `sign`: the Assertion is signed, then the Response (whose
+ * signature covers the signed Assertion), each signature right after its Issuer.
+ */
+export function responseXml(o: Outcome, entityId: string, sign?: Signer): string {
   const attrs = [
     `xmlns:samlp="${NS_PROTOCOL}"`, `xmlns:saml="${NS_ASSERTION}"`, `ID="${newId()}"`, 'Version="2.0"', `IssueInstant="${iso(o.at)}"`,
     ...(o.inResponseTo !== undefined ? [`InResponseTo="${esc(o.inResponseTo)}"`] : []),
@@ -305,23 +322,30 @@ export function responseXml(o: Outcome, entityId: string): string {
       + `<saml:Attribute Name="${ATTR_SESSION_EXPIRES}"><saml:AttributeValue>${iso(s.sessionExpiresAt)}</saml:AttributeValue></saml:Attribute>`
       + '</saml:AttributeStatement></saml:Assertion>';
   }
-  return `<samlp:Response ${attrs}><saml:Issuer>${esc(entityId)}</saml:Issuer>${statusXml(o.status, o.message)}${assertion}</samlp:Response>`;
+  const xml = `<samlp:Response ${attrs}><saml:Issuer>${esc(entityId)}</saml:Issuer>${statusXml(o.status, o.message)}${assertion}</samlp:Response>`;
+  if (!sign) return xml;
+  return sign(assertion === '' ? xml : sign(xml, 'Assertion'), 'Response');
 }
 
-/** The SOAP envelope with the ArtifactResponse for an ArtifactResolve; `inner` is the resolved samlp:Response. */
-export function artifactResponseEnvelope(req: ArtifactResolveInfo, inner: string, entityId: string, now: number): string {
+/**
+ * The SOAP envelope with the ArtifactResponse for an ArtifactResolve; `inner` is the resolved
+ * samlp:Response, undefined for "no message" (SAML Core 3.5.3: an unknown, expired or already
+ * resolved artifact, or one issued for another SP, is answered with status Success and no message).
+ */
+export function artifactResponseEnvelope(req: ArtifactResolveInfo, inner: string | undefined, entityId: string, now: number, status?: { status: AuthnStatus; message: string }): string {
   return '<?xml version="1.0" encoding="UTF-8"?>'
     + `<soap:Envelope xmlns:soap="${req.soapNs}"><soap:Body>`
     + `<samlp:ArtifactResponse xmlns:samlp="${NS_PROTOCOL}" xmlns:saml="${NS_ASSERTION}" ID="${newId()}" Version="2.0" IssueInstant="${iso(now)}" InResponseTo="${esc(req.id)}">`
-    + `<saml:Issuer>${esc(entityId)}</saml:Issuer>${statusXml('Success', '')}${inner}</samlp:ArtifactResponse>`
+    + `<saml:Issuer>${esc(entityId)}</saml:Issuer>${statusXml(status?.status ?? 'Success', status?.message ?? '')}${inner ?? ''}</samlp:ArtifactResponse>`
     + '</soap:Body></soap:Envelope>';
 }
 
-/** IdP metadata (unsigned) listing the two endpoints, with absolute URLs under `base`. */
-export function metadataXml(entityId: string, base: string): string {
+/** IdP metadata listing the two endpoints (absolute URLs under `base`) and the signing certificate (base64 DER). */
+export function metadataXml(entityId: string, base: string, signingCertificate: string, wantAuthnRequestsSigned: boolean): string {
   return '<?xml version="1.0" encoding="UTF-8"?>'
-    + `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="${esc(entityId)}">`
-    + `<md:IDPSSODescriptor protocolSupportEnumeration="${NS_PROTOCOL}" WantAuthnRequestsSigned="false">`
+    + `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="${esc(entityId)}">`
+    + `<md:IDPSSODescriptor protocolSupportEnumeration="${NS_PROTOCOL}" WantAuthnRequestsSigned="${wantAuthnRequestsSigned}">`
+    + `<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${signingCertificate}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>`
     + `<md:ArtifactResolutionService Binding="${BINDING_SOAP}" Location="${esc(base)}/digid/saml/idp/resolve_artifact" index="0" isDefault="true"/>`
     + '<md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified</md:NameIDFormat>'
     + `<md:SingleSignOnService Binding="${BINDING_REDIRECT}" Location="${esc(base)}/digid/saml/idp/request_authentication"/>`

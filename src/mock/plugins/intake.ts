@@ -10,6 +10,7 @@ import { VERWERKINGSBERICHT_REOFFER } from '../../norms/index.ts';
 import { requireAfnemer } from '../afnemer-auth.ts';
 import { technischProbleemDraw } from '../faults.ts';
 import { prefersXml, sendXml } from '../negotiate.ts';
+import { xmlTextParser } from '../body-text.ts';
 import type { VerwerkingsberichtItem } from '../../store/store.ts';
 
 const XML_TYPES = ['application/xml', 'text/xml'];
@@ -39,7 +40,8 @@ export async function intakePlugin(app: FastifyInstance): Promise<void> {
   const parkIntervalMs = 1000 / config.capacity.parkedPerSecond;
 
   // XML bodies are parsed in the handler, where parse errors become precise problems.
-  app.addContentTypeParser(XML_TYPES, { parseAs: 'string', bodyLimit: config.intake.bodyLimitBytes }, (_req, body, done) => done(null, body));
+  // Bytes are decoded as the document declares (src/xml): UTF-8, UTF-16 with a BOM, Latin-1 family.
+  app.addContentTypeParser(XML_TYPES, { parseAs: 'buffer', bodyLimit: config.intake.bodyLimitBytes }, xmlTextParser('XmlValidatieTegenXsdValtNegatiefUit'));
 
   /** Refuse unknown afnemers before reading a possibly huge body. */
   const identify = async (request: FastifyRequest): Promise<void> => {
@@ -108,12 +110,26 @@ export async function intakePlugin(app: FastifyInstance): Promise<void> {
 
   app.get<{ Params: { batchId: string } }>('/berichtenbox/batches/:batchId', {
     onRequest: identify,
-    schema: { summary: 'State of the latest delivery of a batch', tags: ['intake'], params: { type: 'object', properties: { batchId: { type: 'string' } }, required: ['batchId'] } },
-  }, async (request) => {
+    schema: {
+      summary: 'State of the latest delivery of a batch (JSON), or its BerichtVerwerkResponse (Accept: application/xml; 406 until it is processed)',
+      tags: ['intake'], params: { type: 'object', properties: { batchId: { type: 'string' } }, required: ['batchId'] },
+    },
+  }, async (request, reply) => {
     const afnemer = requireAfnemer(ctx, request);
     const d = await store.getDelivery(request.params.batchId.toLowerCase(), afnemer.oin);
     if (!d) throw new ProblemError('NOT_FOUND', `no batch ${request.params.batchId} delivered by ${afnemer.oin}`, { field: 'batchId' });
     const processed = d.processedAt !== undefined;
+    if (prefersXml(request)) {
+      // The real shape: the batch's BerichtVerwerkResponse, as the verwerkingsbericht carries it.
+      const response = await store.verwerkResponseOf(d);
+      if (!response) {
+        throw new ProblemError('NOT_ACCEPTABLE', `batch ${d.batchId} (attempt ${d.attempt}) has no BerichtVerwerkResponse yet: it is ${clock.now() < d.parkEnd ? 'being parked' : 'being processed'}, expected at ${isoCeil(d.processAt)} (sim time); ask again then, or with Accept: application/json for its state`, {
+          field: 'Accept', rule: 'application/xml once the batch is processed; application/json any time',
+          extra: { state: clock.now() < d.parkEnd ? 'wordt-geparkeerd' : 'wordt-verwerkt', expectedProcessedAt: isoCeil(d.processAt) },
+        });
+      }
+      return sendXml(reply, renderVerwerkResponseXml(response));
+    }
     return {
       BatchID: d.batchId, attempt: d.attempt, letters: d.letters, receivedAt: iso(d.receivedAt),
       state: processed ? 'verwerkt' : clock.now() < d.parkEnd ? 'wordt-geparkeerd' : 'wordt-verwerkt',
@@ -136,9 +152,13 @@ export async function intakePlugin(app: FastifyInstance): Promise<void> {
     const afnemer = requireAfnemer(ctx, request);
     await ctx.processDue();
     const page = await store.listVerwerkingsberichten({
-      afnemerOin: afnemer.oin, now: clock.now(), limit: request.query.limit ?? 100, reofferMs: VERWERKINGSBERICHT_REOFFER.limit * 1000,
+      afnemerOin: afnemer.oin, now: clock.now(), limit: request.query.limit ?? PAGE_DEFAULT, reofferMs: VERWERKINGSBERICHT_REOFFER.limit * 1000,
       ...(request.query.after !== undefined ? { after: request.query.after } : {}),
     });
+    if (page.nextCursor !== undefined) {
+      // RFC 8288 Link for pollers that read only headers (the XML list also has next="…", JSON nextCursor).
+      reply.header('link', `</berichtenbox/verwerkingsberichten?after=${page.nextCursor}&limit=${request.query.limit ?? PAGE_DEFAULT}>; rel="next"`);
+    }
     if (prefersXml(request)) {
       const inner = page.items.map((i) => `<Verwerkingsbericht id="${i.id}" attempt="${i.attempt}">${stripXmlDecl(renderVerwerkResponseXml(i.response))}</Verwerkingsbericht>`).join('');
       const next = page.nextCursor !== undefined ? ` next="${page.nextCursor}"` : '';

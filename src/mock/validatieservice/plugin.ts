@@ -11,6 +11,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { ProblemError, type ProblemName } from '../../errors/catalogue.ts';
 import { VALIDATION_KLANTEN, VALIDATION_MAX_RESPONSE, VALIDATION_QUERIES_PER_HOUR, OIN_DIGITS, BERICHTTYPE_CHARS } from '../../norms/index.ts';
 import { CapacityModel, type Handled, CAPACITY_STATS_SCHEMA } from '../capacity/index.ts';
+import { TextDecodingError, decodeXml } from '../../xml/index.ts';
 import type { ServiceTime } from '../capacity/index.ts';
 import { JSON_NAMES, SOAP_NAMES, ROL_BURGER, answerQuery, checkQuery, mapJsonQuery, type Answer, type Query, type QueryError } from './query.ts';
 import {
@@ -84,7 +85,14 @@ export async function validatieservicePlugin(app: FastifyInstance): Promise<void
   // -------------------------------------------------------------------------------------------
   await app.register(async (soap) => {
     soap.removeAllContentTypeParsers();
-    soap.addContentTypeParser('*', { parseAs: 'string', bodyLimit: cfg.bodyLimitBytes }, (_req, body, done) => done(null, body));
+    // Bytes are decoded as the document declares (src/xml); undecodable text is a client fault naming the byte offset.
+    soap.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: cfg.bodyLimitBytes }, (req, body: Buffer, done) => {
+      try {
+        done(null, decodeXml(body, req.headers['content-type']).text);
+      } catch (err) {
+        done(err instanceof TextDecodingError ? Object.assign(new Error(err.message), { statusCode: err.status }) : (err as Error));
+      }
+    });
 
     const sendFault = (reply: FastifyReply, f: SoapFault): FastifyReply => {
       if (f.retryAfter !== undefined) reply.header('retry-after', String(f.retryAfter));
