@@ -12,6 +12,7 @@ import { createNotificationPlanner } from './notification-planner.ts';
 import { clientErrorProblem, frameworkProblem, installProblemHandlers, MAX_PARAM_LENGTH } from './problems.ts';
 import { installInFlightBound } from './in-flight-bytes.ts';
 import { installNumericGuard } from './numeric-guard.ts';
+import { installJsonBodyParser } from './json-body.ts';
 import { StorageHealth } from './storage-health.ts';
 import { installAvailability } from './availability.ts';
 import { createSessionTokens } from './session-token.ts';
@@ -106,9 +107,9 @@ export async function buildMock(configInput: MockConfig | MockConfigInput = {}, 
     requestTimeout: config.limits.requestTimeoutMs,
     keepAliveTimeout: config.limits.keepAliveTimeoutMs,
     http: {
-      headersTimeout: config.limits.headersTimeoutMs,
+      headersTimeout: Math.min(config.limits.headersTimeoutMs, config.limits.requestTimeoutMs),
       requestTimeout: config.limits.requestTimeoutMs,
-      connectionsCheckingInterval: Math.min(1000, Math.ceil(config.limits.headersTimeoutMs / 4)),
+      connectionsCheckingInterval: Math.min(1000, Math.ceil(Math.min(config.limits.headersTimeoutMs, config.limits.requestTimeoutMs) / 4)),
     },
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: frameworkProblem,
@@ -118,6 +119,7 @@ export async function buildMock(configInput: MockConfig | MockConfigInput = {}, 
   app.decorate('bbsim', ctx);
   // Only XML and JSON are spoken here; plain text would otherwise be accepted by default.
   app.removeContentTypeParser('text/plain');
+  installJsonBodyParser(app);
   installProblemHandlers(app);
   installInFlightBound(app, config.limits.inFlightBodyBytes, config.limits.retryAfterS);
   installNumericGuard(app);

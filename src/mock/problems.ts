@@ -36,15 +36,6 @@ function fromFastify(err: FastifyError, request: FastifyRequest): { def: Problem
     if (range) return { def: PROBLEMS.INVALID_REQUEST, detail: `${field} ${first?.message ?? 'is invalid'} (rule: ${range})`, details: { field, rule: range } };
     return { def: PROBLEMS.INVALID_REQUEST, detail: err.message, details: { field, rule: first?.message ?? 'schema' } };
   }
-  // secure-json-parse (Fastify's JSON parser) refuses these keys: parsed into a plain object they could
-  // reach an object's prototype (prototype pollution). The JSON itself is well-formed.
-  if (err.statusCode === 400 && err instanceof SyntaxError && /forbidden (prototype|constructor) property/.test(err.message)) {
-    return {
-      def: PROBLEMS.UNSAFE_JSON,
-      detail: 'the JSON body has a "__proto__" key (or "constructor" with a "prototype" key): refused, because such keys can rewrite the prototype of the objects they are parsed into; rename or remove the key',
-      details: { rule: 'no __proto__ or constructor.prototype keys' },
-    };
-  }
   // A JSON syntax error surfaces as a SyntaxError with statusCode 400.
   if (err.statusCode === 400 && err instanceof SyntaxError) {
     return { def: PROBLEMS.MALFORMED_BODY, detail: `body is not valid JSON: ${err.message}`, details: { rule: 'JSON' } };
