@@ -64,6 +64,12 @@ describe('numeric parameters past their range: 400 naming the field and its rang
     expectProblem(dev, 400, { code: 'BBSIM_INVALID_REQUEST', field: 'body.ttlSeconds', rule: 'integer in 1..86400' });
   });
 
+  it('request body reservations are released after each request (inject too)', async () => {
+    for (let i = 0; i < 3; i++) await deliverJson(mock.app, json(batch(5)));
+    const metrics = (await get('/metrics')).body;
+    expect(metrics).toMatch(/^bbsim_in_flight_body_bytes 0$/m);
+  });
+
   it('the last page and an ordinary page still answer', async () => {
     expect((await get('/api/v1/berichten?page=1000000&pageSize=100')).statusCode).toBe(200);
     expect((await get('/berichtenbox/verwerkingsberichten?after=9007199254740991')).statusCode).toBe(200);

@@ -121,7 +121,7 @@ export async function buildMock(configInput: MockConfig | MockConfigInput = {}, 
   app.removeContentTypeParser('text/plain');
   installJsonBodyParser(app);
   installProblemHandlers(app);
-  installInFlightBound(app, config.limits.inFlightBodyBytes, config.limits.retryAfterS);
+  installInFlightBound(app, config.limits.inFlightBodyBytes, config.limits.retryAfterS, metrics.registry);
   installNumericGuard(app);
 
   await app.register(swagger, {

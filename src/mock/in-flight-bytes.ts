@@ -1,4 +1,5 @@
 import { Transform, type TransformCallback } from 'node:stream';
+import { Gauge, type Registry } from 'prom-client';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ProblemError } from '../errors/catalogue.ts';
 import { sendProblem } from './problems.ts';
@@ -19,8 +20,12 @@ type Reserving = FastifyRequest & { [RESERVED]?: { bytes: number } };
  * Over the bound: 503 with Retry-After and `Connection: close`, nothing read or stored. A reservation
  * is released when the response is finished or the connection is gone (a timeout, a reset).
  */
-export function installInFlightBound(app: FastifyInstance, limit: number, retryAfterS: number): InFlightBound {
+export function installInFlightBound(app: FastifyInstance, limit: number, retryAfterS: number, registry: Registry): InFlightBound {
   let used = 0;
+  new Gauge({
+    name: 'bbsim_in_flight_body_bytes', help: 'Request body bytes reserved by the requests in flight (bounded by limits.inFlightBodyBytes)',
+    registers: [registry], collect() { this.set(used); },
+  });
   const refuse = (declared: number | undefined): ProblemError => new ProblemError('IN_FLIGHT_LIMIT',
     `the mock holds ${used} request body bytes in flight and at most ${limit} (limits.inFlightBodyBytes)${declared !== undefined ? `; this body declares ${declared}` : ''}: nothing was read or stored, send it again after the Retry-After`,
     { field: 'Content-Length', rule: `request bodies in flight at most ${limit} bytes`, retryAfter: retryAfterS, extra: { inFlightBytes: used, limit } });
