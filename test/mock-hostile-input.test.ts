@@ -70,6 +70,15 @@ describe('numeric parameters past their range: 400 naming the field and its rang
     expect(metrics).toMatch(/^bbsim_in_flight_body_bytes 0$/m);
   });
 
+  it.each([
+    '/berichtenbox/portaal.json?van=9999-12-31', '/berichtenbox/portaal.json?van=0000-01-01&tot=9999-12-31', '/berichtenbox/portaal.json?tot=99999-01-01',
+    '/availability?month=9999-12', '/availability?month=0000-01', '/availability?month=275760-09',
+  ])('dates far in the past or future: %s answers without a 5xx', async (url) => {
+    const res = await get(url);
+    expect(res.statusCode, res.body).toBeLessThan(500);
+    if (res.statusCode >= 400) expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+  });
+
   it('the last page and an ordinary page still answer', async () => {
     expect((await get('/api/v1/berichten?page=1000000&pageSize=100')).statusCode).toBe(200);
     expect((await get('/berichtenbox/verwerkingsberichten?after=9007199254740991')).statusCode).toBe(200);
