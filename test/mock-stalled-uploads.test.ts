@@ -150,7 +150,7 @@ describe('bounded resources', () => {
     const { loadMockConfig } = await import('../src/mock/config.ts');
     expect(loadMockConfig({}).limits).toEqual({
       requestTimeoutMs: 30_000, headersTimeoutMs: 10_000, keepAliveTimeoutMs: 72_000,
-      inFlightBodyBytes: 128 * 1024 * 1024, maxConnections: 4096, retryAfterS: 1,
+      inFlightBodyBytes: 128 * 1024 * 1024, maxConnections: 10_000, retryAfterS: 1,
     });
     expect(() => loadMockConfig({ intake: { bodyLimitBytes: 2_000_000 }, limits: { inFlightBodyBytes: 1_000_000 } })).toThrow(/limits\.inFlightBodyBytes: must be at least intake\.bodyLimitBytes/);
   });

@@ -109,8 +109,12 @@ export const mockConfigSchema = z.strictObject({
      * intake.bodyLimitBytes, so one largest batch always fits.
      */
     inFlightBodyBytes: z.number().int().positive().default(128 * 1024 * 1024),
-    /** Most TCP connections at once; more are closed on accept. faults.connectionLimit, when lower, wins. */
-    maxConnections: z.number().int().positive().max(1_000_000).default(4096),
+    /**
+     * Most TCP connections at once; more are closed on accept. faults.connectionLimit, when lower, wins.
+     * As many as the native engine may open (10,000), so no shipped load is refused by it; memory is
+     * bounded by inFlightBodyBytes, not by the count.
+     */
+    maxConnections: z.number().int().positive().max(1_000_000).default(10_000),
     /** Retry-After (wall s) when the in-flight bound refuses a request. */
     retryAfterS: z.number().int().min(1).max(3600).default(1),
   }).prefault({}),
