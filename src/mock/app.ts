@@ -162,8 +162,9 @@ export async function buildMock(configInput: MockConfig | MockConfigInput = {}, 
     processDue().then((n) => { if (n > 0) storage.wrote('batch'); }, onStoreError('processing pass'));
   }, config.workerIntervalMs);
   worker.unref();
-  // The clock's horizon is saved four times per horizon (one small commit each), so it stays ahead
-  // unless the event loop stalls for three quarters of it; the exact time is saved on close.
+  // The clock's horizon is saved twice per horizon (one small commit with an fsync each: once a wall
+  // second by default, the rate the plain clock save had), so it stays ahead unless the event loop
+  // stalls for half of it; the exact time is saved on close.
   const saveClock = (): void => {
     const next = horizonClock ? horizonClock.nextHorizon(horizonAheadSimMs) : clock.now();
     store.saveSimTime(next).then(() => {
@@ -171,7 +172,7 @@ export async function buildMock(configInput: MockConfig | MockConfigInput = {}, 
       storage.wrote('small');
     }, onStoreError('saving the sim time'));
   };
-  const clockSaver = setInterval(saveClock, Math.max(25, Math.floor(config.clock.horizonWallMs / 4)));
+  const clockSaver = setInterval(saveClock, Math.max(25, Math.floor(config.clock.horizonWallMs / 2)));
   clockSaver.unref();
 
   app.addHook('onClose', async () => {

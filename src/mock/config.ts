@@ -46,7 +46,7 @@ export const mockConfigSchema = z.strictObject({
     /**
      * Wall ms the persisted clock runs ahead of the clock (the horizon): the clock never shows a time
      * past it, so a mock restarted after a crash resumes at most this × speed later than it stopped,
-     * and never earlier than anything it answered. Saved four times per horizon.
+     * and never earlier than anything it answered. Saved twice per horizon.
      */
     horizonWallMs: z.number().int().min(100).max(60_000).default(2000),
   }).prefault({}),
