@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  ManualClock, SimClock, HOUR, MINUTE, DAY, localParts, fromLocal, dayStart, nextDayStart, dayKey, hourStart, hourKey,
+  HorizonClock, ManualClock, SimClock, HOUR, MINUTE, DAY, localParts, fromLocal, dayStart, nextDayStart, dayKey, hourStart, hourKey,
   dailyWindowAt, nextDailyWindowStart, nthWeekday, monthlyWindowIn, inMonthlyWindow, monthlyWindowsBetween,
 } from '../src/clock/index.ts';
 import { MAINTENANCE_WINDOWS, SUBSCRIPTION_NIGHT } from '../src/norms/index.ts';
@@ -76,5 +76,25 @@ describe('Amsterdam calendar', () => {
     expect(inMonthlyWindow(bb, Date.UTC(2026, 10, 10, 14))).toBe(false);
     expect(monthlyWindowsBetween(bb, Date.UTC(2026, 0, 1), Date.UTC(2027, 0, 1))).toHaveLength(12);
     expect(() => nthWeekday(2026, 2, 5, 1)).toThrow(/no 5th/);
+  });
+});
+
+describe('HorizonClock (the persisted horizon the mock resumes from after a crash)', () => {
+  it('shows the inner time, held at the persisted horizon until it is extended, never running back', () => {
+    let wall = 0;
+    const inner = new SimClock({ start: 1_000_000, speed: 100, wallNow: () => wall });
+    const clock = new HorizonClock(inner, 1_000_000 + 5_000);
+    expect(clock.now()).toBe(1_000_000);
+    wall = 40;
+    expect(clock.now()).toBe(1_004_000);
+    wall = 100; // inner at +10,000: past the horizon, so the clock stands at it
+    expect(clock.now()).toBe(1_005_000);
+    expect(clock.nextHorizon(2_000)).toBe(1_012_000);
+    clock.extendTo(1_012_000);
+    expect(clock.now()).toBe(1_010_000);
+    clock.extendTo(1_001_000); // a lower horizon is ignored
+    expect(clock.horizon).toBe(1_012_000);
+    expect(clock.now()).toBe(1_010_000);
+    expect(clock.speed).toBe(100);
   });
 });

@@ -297,13 +297,30 @@ function resolveHeader(raw: RawBatch, ctx: ValidationContext): HeaderResult {
   // A batch "created" in the future cannot be right for any of its letters: refused whole, as an XSD
   // failure (our choice; the real service's behaviour is not documented). Small skew is tolerated.
   if (aanmaak - ctx.now > ctx.futureSkewMs) {
-    return headerInvalid('BatchInformatie.AanmaakDatum', `at most ${ctx.futureSkewMs} ms in the future`,
-      `BatchInformatie.AanmaakDatum ${quote(values.AanmaakDatum ?? '')} lies ${aanmaak - ctx.now} ms after the time of receipt ${new Date(ctx.now).toISOString()}`);
+    // Instants to the millisecond and a rounded duration: the sim clock's now is fractional.
+    const receipt = Math.floor(ctx.now);
+    return headerInvalid('BatchInformatie.AanmaakDatum', `at most ${roundedDuration(ctx.futureSkewMs)} after the time of receipt`,
+      `BatchInformatie.AanmaakDatum ${quote(values.AanmaakDatum ?? '')} (${new Date(aanmaak).toISOString()}) lies ${roundedDuration(aanmaak - receipt)} after the time of receipt ${new Date(receipt).toISOString()}; at most ${roundedDuration(ctx.futureSkewMs)} of clock skew is accepted`);
   }
   return {
     ok: true,
     header: { batchId: (values.BatchID ?? '').toLowerCase(), aanmaakDatum: aanmaak, berichtLeverancierId: values.BerichtLeverancierID ?? '' },
   };
+}
+
+/** A duration in words, to the largest two units, rounded: '7 min 30 s', '2912 d 3 h', '450 ms'. */
+function roundedDuration(ms: number): string {
+  const units: [string, number][] = [['d', 86_400_000], ['h', 3_600_000], ['min', 60_000], ['s', 1000]];
+  const abs = Math.abs(ms);
+  if (abs < 1000) return `${Math.round(abs)} ms`;
+  const i = units.findIndex(([, size]) => abs >= size);
+  const [bigName, big] = units[i]!;
+  const next = units[i + 1];
+  if (!next) return `${Math.round(abs / big)} ${bigName}`;
+  let whole = Math.floor(abs / big);
+  let rest = Math.round((abs - whole * big) / next[1]);
+  if (rest * next[1] >= big) { whole += 1; rest = 0; }
+  return rest === 0 ? `${whole} ${bigName}` : `${whole} ${bigName} ${rest} ${next[0]}`;
 }
 
 /** Steps d–h for a letter that passed the schema (b and c are the same for every letter of the batch). */

@@ -61,6 +61,48 @@ export class SimClock extends BaseClock {
   }
 }
 
+/**
+ * A clock that never shows a time past its persisted horizon, so that after a crash it can resume
+ * no earlier than anything it has answered. Its owner persists a horizon ahead of the inner clock
+ * (say `speed` × 2 wall s) and then calls `extendTo`; `now()` is the inner clock's time, held at the
+ * horizon if persistence falls behind (a blocked event loop, a full disk): the clock then stands
+ * still rather than run past what a restart would resume from. Never runs back.
+ */
+export class HorizonClock extends BaseClock {
+  readonly #inner: Clock;
+  #horizon: number;
+  #last = Number.NEGATIVE_INFINITY;
+
+  /** `horizon`: an instant already persisted (the resume point), at or after the inner clock's now. */
+  constructor(inner: Clock, horizon: number) {
+    super(inner.speed);
+    if (!Number.isFinite(horizon)) throw new RangeError('clock horizon must be a valid instant');
+    this.#inner = inner;
+    this.#horizon = horizon;
+  }
+
+  now(): number {
+    const t = Math.min(this.#inner.now(), this.#horizon);
+    if (t > this.#last) this.#last = t;
+    return this.#last;
+  }
+
+  /** The persisted horizon: no answer can carry a later time. */
+  get horizon(): number {
+    return this.#horizon;
+  }
+
+  /** The instant the owner should persist next: the inner clock's now plus `aheadSimMs`. */
+  nextHorizon(aheadSimMs: number): number {
+    return Math.max(this.#horizon, this.#inner.now() + aheadSimMs);
+  }
+
+  /** Call once `horizon` is durably persisted; a lower one is ignored. */
+  extendTo(horizon: number): void {
+    if (horizon > this.#horizon) this.#horizon = horizon;
+  }
+}
+
 /** A clock that moves only when told to; for tests. `speed` still converts durations. */
 export class ManualClock extends BaseClock {
   #now: number;

@@ -1,16 +1,20 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
-import { SimClock, dayKey, type Clock } from '../clock/index.ts';
+import { HorizonClock, SimClock, dayKey, type Clock } from '../clock/index.ts';
 import { MESSAGES_PARKED_PER_SECOND, MESSAGES_PER_DAY, MESSAGES_PER_HOUR } from '../norms/index.ts';
 import { createPopulation } from '../population/index.ts';
-import { openSqliteStore } from '../store/sqlite-store.ts';
+import { SqliteStore, openSqliteStore } from '../store/sqlite-store.ts';
+import { storageFaultOf } from '../store/storage-fault.ts';
 import type { Store } from '../store/store.ts';
 import { isLoadedMockConfig, loadMockConfig, type MockConfig, type MockConfigInput } from './config.ts';
 import type { KnownAfnemer, MockContext } from './context.ts';
 import { createMockMetrics } from './metrics.ts';
 import { createNotificationPlanner } from './notification-planner.ts';
-import { installStrictJsonParser } from './body-text.ts';
-import { installProblemHandlers } from './problems.ts';
+import { clientErrorProblem, frameworkProblem, installProblemHandlers, MAX_PARAM_LENGTH } from './problems.ts';
+import { installInFlightBound } from './in-flight-bytes.ts';
+import { installNumericGuard } from './numeric-guard.ts';
+import { installJsonBodyParser } from './json-body.ts';
+import { StorageHealth } from './storage-health.ts';
 import { installAvailability } from './availability.ts';
 import { createSessionTokens } from './session-token.ts';
 import { intakePlugin } from './plugins/intake.ts';
@@ -52,12 +56,36 @@ export interface MockDependencies {
 export async function buildMock(configInput: MockConfig | MockConfigInput = {}, deps: MockDependencies = {}): Promise<FastifyInstance> {
   const config = isLoadedMockConfig(configInput) ? configInput : loadMockConfig(configInput);
   const store = deps.store ?? openSqliteStore(config.db !== undefined ? { path: config.db } : {});
+  const storage = new StorageHealth(store instanceof SqliteStore ? store.path : undefined, config.storage.minFreeBytes);
   // A database remembers its sim time: restarted on it, the clock continues (never runs backwards,
-  // which would make parked letters wait and fresh AanmaakDatums look like the future).
+  // which would make parked letters wait and fresh AanmaakDatums look like the future). What it
+  // remembers is the clock's horizon (see HorizonClock): the clock never shows a later time than the
+  // one persisted, so after a SIGKILL it resumes no earlier than anything it answered.
   const resumed = deps.clock ? undefined : await store.lastSimTime();
   const configuredStart = config.clock.start ?? Date.now();
   const start = resumed !== undefined && resumed > configuredStart ? resumed : config.clock.start;
-  const clock = deps.clock ?? new SimClock({ speed: config.clock.speed, ...(start !== undefined ? { start } : {}) });
+  const horizonAheadSimMs = config.clock.horizonWallMs * config.clock.speed;
+  let clock: Clock;
+  let horizonClock: HorizonClock | undefined;
+  if (deps.clock) {
+    clock = deps.clock;
+  } else {
+    const inner = new SimClock({ speed: config.clock.speed, ...(start !== undefined ? { start } : {}) });
+    // The first horizon is persisted before anything is answered; if that fails (a full disk) the
+    // clock stands at its start until a save succeeds.
+    const first = inner.now() + horizonAheadSimMs;
+    let persisted = inner.now();
+    try {
+      await store.saveSimTime(first);
+      persisted = first;
+    } catch (err) {
+      const fault = storageFaultOf(err);
+      if (!fault) throw err;
+      storage.failed(fault);
+    }
+    horizonClock = new HorizonClock(inner, persisted);
+    clock = horizonClock;
+  }
   const population = createPopulation({ seed: config.seed, ...config.population });
   const planNotification = createNotificationPlanner({ perHour: config.capacity.notificationsPerHour, perDay: config.capacity.notificationsPerDay });
   const afnemers = new Map<string, KnownAfnemer>(config.afnemers.map((a) => [a.oin, { oin: a.oin, naam: a.naam, berichtTypes: new Set(a.berichtTypes) }]));
@@ -73,7 +101,7 @@ export async function buildMock(configInput: MockConfig | MockConfigInput = {}, 
   const ctx: MockContext = {
     config, clock, store, population, afnemers, processDue,
     tokens: createSessionTokens(config.auth.secret),
-    metrics,
+    metrics, storage,
     serviceMetrics: createServiceMetrics(metrics.registry),
     intakeOffered: new WindowLimiter(OFFERED_WINDOWS),
   };
@@ -81,14 +109,28 @@ export async function buildMock(configInput: MockConfig | MockConfigInput = {}, 
   const app = Fastify({
     logger: config.logger === false ? false : { level: config.logger === true ? 'info' : config.logger },
     bodyLimit: config.intake.bodyLimitBytes,
+    // Stalled uploads: Node checks these every connectionsCheckingInterval (30 s by default, which
+    // would let a stalled socket live up to twice the timeout).
+    requestTimeout: config.limits.requestTimeoutMs,
+    keepAliveTimeout: config.limits.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: Math.min(config.limits.headersTimeoutMs, config.limits.requestTimeoutMs),
+      requestTimeout: config.limits.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, Math.ceil(Math.min(config.limits.headersTimeoutMs, config.limits.requestTimeoutMs) / 4)),
+    },
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: frameworkProblem,
+    clientErrorHandler: clientErrorProblem,
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
   });
   app.decorate('bbsim', ctx);
   // Only XML and JSON are spoken here; plain text would otherwise be accepted by default.
   app.removeContentTypeParser('text/plain');
-  // JSON is UTF-8 only (RFC 8259): another charset 415, invalid bytes 400 with the offset (body-text.ts).
-  installStrictJsonParser(app);
+  // JSON is UTF-8 only (RFC 8259), and a __proto__ key is refused by name (json-body.ts).
+  installJsonBodyParser(app);
   installProblemHandlers(app);
+  installInFlightBound(app, config.limits.inFlightBodyBytes, config.limits.retryAfterS, metrics.registry);
+  installNumericGuard(app);
 
   await app.register(swagger, {
     openapi: {
@@ -107,7 +149,7 @@ export async function buildMock(configInput: MockConfig | MockConfigInput = {}, 
   });
 
   installAvailability(app);
-  if (config.faults.connectionLimit !== undefined) app.server.maxConnections = config.faults.connectionLimit;
+  app.server.maxConnections = Math.min(config.limits.maxConnections, config.faults.connectionLimit ?? Number.POSITIVE_INFINITY);
 
   await app.register(intakePlugin);
   await app.register(presentationPlugin);
@@ -119,14 +161,26 @@ export async function buildMock(configInput: MockConfig | MockConfigInput = {}, 
   await app.register(abonnementservicePlugin);
   await app.register(observabilityPlugin);
 
+  const onStoreError = (what: string) => (err: unknown): void => {
+    const fault = storageFaultOf(err);
+    if (fault) storage.failed(fault);
+    else app.log.error({ err }, `${what} failed`);
+  };
   const worker = setInterval(() => {
-    processDue().catch((err: unknown) => app.log.error({ err }, 'processing pass failed'));
+    processDue().then((n) => { if (n > 0) storage.wrote('batch'); }, onStoreError('processing pass'));
   }, config.workerIntervalMs);
   worker.unref();
-  // The sim time is saved once a wall second (one small commit), and on close.
-  const clockSaver = setInterval(() => {
-    store.saveSimTime(clock.now()).catch((err: unknown) => app.log.error({ err }, 'saving the sim time failed'));
-  }, 1000);
+  // The clock's horizon is saved twice per horizon (one small commit with an fsync each: once a wall
+  // second by default, the rate the plain clock save had), so it stays ahead unless the event loop
+  // stalls for half of it; the exact time is saved on close.
+  const saveClock = (): void => {
+    const next = horizonClock ? horizonClock.nextHorizon(horizonAheadSimMs) : clock.now();
+    store.saveSimTime(next).then(() => {
+      horizonClock?.extendTo(next);
+      storage.wrote('small');
+    }, onStoreError('saving the sim time'));
+  };
+  const clockSaver = setInterval(saveClock, Math.max(25, Math.floor(config.clock.horizonWallMs / 2)));
   clockSaver.unref();
 
   app.addHook('onClose', async () => {

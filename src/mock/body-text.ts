@@ -1,13 +1,13 @@
 /**
  * Content-type parsers that turn request bytes into text through src/xml (the one place that
  * decodes bodies): XML as declared (BOM, charset, declaration; UTF-8, UTF-16, Latin-1 family) and
- * JSON as UTF-8 only. A body that cannot be decoded is refused before any handler sees it: 415 for a
+ * JSON as UTF-8 only (json-body.ts). A body that cannot be decoded is refused before any handler sees it: 415 for a
  * charset we do not speak, 400 naming the byte offset for bytes invalid in their encoding; never
  * text with U+FFFD in it.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { ProblemError } from '../errors/catalogue.ts';
-import { TextDecodingError, XML_ENCODINGS, decodeJson, decodeXml } from '../xml/index.ts';
+import { TextDecodingError, XML_ENCODINGS, decodeXml } from '../xml/index.ts';
 
 /** The problem for a body that cannot be decoded. */
 export function decodingProblem(err: TextDecodingError, serviceCode?: string): ProblemError {
@@ -32,23 +32,4 @@ export function xmlTextParser(serviceCode?: string): (req: FastifyRequest, body:
       done(err instanceof TextDecodingError ? decodingProblem(err, serviceCode) : (err as Error));
     }
   };
-}
-
-/**
- * Replaces the JSON parser of `app` with one that decodes UTF-8 strictly first, then hands the text to
- * Fastify's own JSON parser (prototype-poisoning protection as before).
- */
-export function installStrictJsonParser(app: FastifyInstance): void {
-  const parseJson = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body: Buffer, done) => {
-    let text: string;
-    try {
-      text = decodeJson(body, req.headers['content-type']);
-    } catch (err) {
-      done(err instanceof TextDecodingError ? decodingProblem(err) : (err as Error));
-      return;
-    }
-    parseJson(req, text, done);
-  });
 }

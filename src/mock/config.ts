@@ -43,7 +43,13 @@ export const mockConfigSchema = z.strictObject({
   clock: z.strictObject({
     start: instant.optional(),
     speed: z.number().positive().max(1_000_000).default(1),
-  }).default({ speed: 1 }),
+    /**
+     * Wall ms the persisted clock runs ahead of the clock (the horizon): the clock never shows a time
+     * past it, so a mock restarted after a crash resumes at most this × speed later than it stopped,
+     * and never earlier than anything it answered. Saved twice per horizon.
+     */
+    horizonWallMs: z.number().int().min(100).max(60_000).default(2000),
+  }).prefault({}),
   population: z.strictObject({
     /** Share of valid BSNs with an active Berichtenbox. */
     activeShare: z.number().min(0).max(1).default(0.9),
@@ -88,6 +94,40 @@ export const mockConfigSchema = z.strictObject({
     services: z.partialRecord(z.enum(SERVICE_NAMES), serviceFaultSchema).default({}),
     /** Most TCP connections the mock holds at once; more are dropped (the DigiD March 2023 failure mode). */
     connectionLimit: z.number().int().positive().optional(),
+  }).prefault({}),
+  /**
+   * What one client can make the mock hold (wall time, bytes, sockets): a stalled or oversized upload
+   * must not exhaust the process. Measured: ten sockets that each declared 90 MB and stalled held
+   * about 900 MB before these bounds (see README "Faults and hostile input").
+   */
+  limits: z.strictObject({
+    /** Wall ms to receive a whole request, headers and body; a stalled upload is answered 408 and closed. */
+    requestTimeoutMs: z.number().int().min(100).max(3_600_000).default(30_000),
+    /** Wall ms to receive the request headers (a larger value than requestTimeoutMs counts as requestTimeoutMs). */
+    headersTimeoutMs: z.number().int().min(100).max(3_600_000).default(10_000),
+    /** Wall ms an idle keep-alive connection stays open. */
+    keepAliveTimeoutMs: z.number().int().min(100).max(3_600_000).default(72_000),
+    /**
+     * Request body bytes all requests in flight may hold together (declared Content-Length, or bytes
+     * received so far when chunked). Beyond it: 503 with Retry-After, the connection closed. At least
+     * intake.bodyLimitBytes, so one largest batch always fits.
+     */
+    inFlightBodyBytes: z.number().int().positive().default(128 * 1024 * 1024),
+    /**
+     * Most TCP connections at once; more are closed on accept. faults.connectionLimit, when lower, wins.
+     * As many as the native engine may open (10,000), so no shipped load is refused by it; memory is
+     * bounded by inFlightBodyBytes, not by the count.
+     */
+    maxConnections: z.number().int().positive().max(1_000_000).default(10_000),
+    /** Retry-After (wall s) when the in-flight bound refuses a request. */
+    retryAfterS: z.number().int().min(1).max(3600).default(1),
+  }).prefault({}),
+  /** The database's file system (SQLite): honest readiness on a full or failing disk. */
+  storage: z.strictObject({
+    /** /ready fails while the database's file system has less free space than this (bytes). */
+    minFreeBytes: z.number().int().min(0).default(32 * 1024 * 1024),
+    /** Retry-After (wall s) when a write failed because the disk is full or failing. */
+    retryAfterS: z.number().int().min(1).max(3600).default(5),
   }).prefault({}),
   maintenance: z.strictObject({
     /** Apply the SNO maintenance windows on the sim clock. */
@@ -149,6 +189,11 @@ export function loadMockConfig(input: MockConfigInput = {}): MockConfig {
     if (seen.has(a.oin)) throw new ConfigError([`afnemers: OIN ${a.oin} is listed twice`]);
     seen.add(a.oin);
   }
+  const problems: string[] = [];
+  if (cfg.limits.inFlightBodyBytes < cfg.intake.bodyLimitBytes) {
+    problems.push(`limits.inFlightBodyBytes: must be at least intake.bodyLimitBytes (${cfg.intake.bodyLimitBytes}), so one largest batch fits, got ${cfg.limits.inFlightBodyBytes}`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
   const frozen = deepFreeze(cfg);
   loaded.add(frozen);
   return frozen;

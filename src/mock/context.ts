@@ -5,6 +5,7 @@ import type { MockConfig } from './config.ts';
 import type { MockMetrics } from './metrics.ts';
 import type { SessionTokens } from './session-token.ts';
 import type { ServiceMetrics, WindowLimiter } from './capacity/index.ts';
+import type { StorageHealth } from './storage-health.ts';
 
 export interface KnownAfnemer {
   readonly oin: string;
@@ -28,6 +29,8 @@ export interface MockContext {
    * capacity norms are held against. In memory; limits are infinite (it only counts).
    */
   readonly intakeOffered: WindowLimiter;
+  /** Whether writes to the store work (a full or failing disk makes the mock not ready). */
+  readonly storage: StorageHealth;
   /** Runs the processing step now (the background worker calls it too); returns deliveries processed. */
   processDue(): Promise<number>;
 }

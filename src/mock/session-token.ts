@@ -19,6 +19,13 @@ export interface SessionTokens {
 }
 
 /** Tokens whose signature was checked, so a burger's next requests skip the HMAC (bounded). */
+/**
+ * The one canonical encoding of a token: unpadded base64url payload, a dot, and the 43 characters
+ * of an unpadded base64url HMAC-SHA256 whose last character carries no stray bits. Node's base64url
+ * decoder is lenient (it skips '=', '!', '.' and other junk), so without this check a signature with
+ * anything appended still verified.
+ */
+const CANONICAL_TOKEN = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
 const VERIFIED_CACHE_SIZE = 10_000;
 
 export function createSessionTokens(secret: string | undefined): SessionTokens {
@@ -33,9 +40,11 @@ export function createSessionTokens(secret: string | undefined): SessionTokens {
     verify(token, now) {
       const known = verified.get(token);
       if (known) return known.exp < now ? 'expired' : known;
+      if (!CANONICAL_TOKEN.test(token)) return 'invalid';
       const dot = token.indexOf('.');
-      if (dot <= 0) return 'invalid';
       const payload = token.slice(0, dot);
+      // The payload is signed as text, so it must decode to exactly what was signed.
+      if (Buffer.from(payload, 'base64url').toString('base64url') !== payload) return 'invalid';
       const given = Buffer.from(token.slice(dot + 1), 'base64url');
       const expected = sign(payload);
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'invalid';

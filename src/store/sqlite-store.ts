@@ -8,6 +8,7 @@ import type { LetterOutcome, VerwerkResponse } from '../berichten/types.ts';
 import { migrate } from './migrations.ts';
 import { openDurableDatabase } from './open-database.ts';
 import { startCheckpointer, type Checkpointer } from './checkpointer.ts';
+import { storageFaultOf } from './storage-fault.ts';
 import type {
   BijlageContent, DeliveryInput, DeliveryResult, DeliveryView, IntakeStats, LetterPage, LetterQuery, LetterSummary, LetterView,
   NotificationPeaks, NotificationPlanner, NotificationState, NotificationStats, PortalQuery, PortalRow, Store, VerwerkingsberichtItem,
@@ -168,7 +169,7 @@ export class SqliteStore implements Store {
   private readonly listVbTx: Database.Transaction<(q: VerwerkingsberichtQuery) => VerwerkingsberichtPage>;
   private readonly ackTx: Database.Transaction<(afnemerOin: string, ids: readonly number[], now: number) => number[]>;
   private readonly listLettersTx: Database.Transaction<(q: LetterQuery) => LetterPage>;
-  private readonly notificationStatsTx: Database.Transaction<(now: number) => NotificationStats>;
+  private readonly notificationStatsTx: Database.Transaction<(now: number, keep: boolean) => NotificationStats>;
 
   constructor(path: string) {
     this.path = path;
@@ -198,7 +199,7 @@ export class SqliteStore implements Store {
       return done;
     });
     this.listLettersTx = db.transaction((q: LetterQuery) => this.listLettersSync(q));
-    this.notificationStatsTx = db.transaction((now: number) => this.notificationStatsSync(now));
+    this.notificationStatsTx = db.transaction((now: number, keep: boolean) => this.notificationStatsSync(now, keep));
   }
 
   // ----- intake -----
@@ -564,17 +565,24 @@ export class SqliteStore implements Store {
   }
 
   async notificationStats(now: number): Promise<NotificationStats> {
-    return this.notificationStatsTx.immediate(now);
+    try {
+      return this.notificationStatsTx.immediate(now, true);
+    } catch (err) {
+      if (!storageFaultOf(err)) throw err;
+      // A full or failing disk cannot keep the summary: count without keeping it (reads only), so the
+      // figures (/status) stay available while writes fail.
+      return this.notificationStatsTx.deferred(now, false);
+    }
   }
 
-  private notificationStatsSync(now: number): NotificationStats {
+  private notificationStatsSync(now: number, keep: boolean): NotificationStats {
     const enqueued = (this.s.totals.get() as TotalsRow).notifications_enqueued;
     let sent = this.sentSummary();
     if (sent.upTo === null || now >= sent.upTo) {
       // Extend the summary over (upTo, now] and keep it for the next call.
       const rows = this.s.notificationsBetween.all(sent.upTo ?? -Number.MAX_VALUE, now) as [number, number, string, string][];
       for (const [enqueuedAt, notifyAt, enqueuedDay, notifyDay] of rows) foldSent(sent, enqueuedAt, notifyAt, enqueuedDay, notifyDay);
-      if (rows.length > 0) {
+      if (rows.length > 0 && keep) {
         sent.upTo = now;
         this.s.setState.run('notificationSent', JSON.stringify(sent));
       }

@@ -553,6 +553,7 @@ export const P = {
   UNSAFE: 'BBSIM_UNSAFE_XML',
   /** Bytes not valid in the body's encoding (src/xml): never stored as U+FFFD. */
   ENCODING: 'BBSIM_INVALID_ENCODING',
+  UNSAFE_JSON: 'BBSIM_UNSAFE_JSON',
   SIZE: 'BBSIM_BATCH_SIZE',
   HEADER: 'BBSIM_BATCH_HEADER_INVALID',
   MEDIA: 'BBSIM_UNSUPPORTED_MEDIA_TYPE',
@@ -916,7 +917,7 @@ export function garbage(kind: GarbageKind, valid: Rendered, pos: number, bytes: 
     case 'randomText':
       return { body: Buffer.from(bytes).toString('latin1'), headers: { ...headers, 'content-type': contentType }, expect: contentType === 'application/json' ? [P.MALFORMED] : [P.MALFORMED, P.UNSAFE] };
     case 'proto':
-      return { body: '{"__proto__":{"polluted":true},"Berichten":{"Bericht":[]}}', headers: { ...headers, 'content-type': 'application/json' }, expect: [P.MALFORMED] };
+      return { body: '{"__proto__":{"polluted":true},"Berichten":{"Bericht":[]}}', headers: { ...headers, 'content-type': 'application/json' }, expect: [P.UNSAFE_JSON] };
     case 'noContentType':
       return { body, headers: { 'x-afnemer-oin': oin }, expect: [P.MEDIA] };
     case 'textPlain':

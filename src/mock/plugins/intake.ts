@@ -83,6 +83,7 @@ export async function intakePlugin(app: FastifyInstance): Promise<void> {
       storeAttachmentContent: config.intake.storeAttachmentContent,
       dayKey: dayKey(now),
     });
+    ctx.storage.wrote('batch');
     if (!result.admitted) {
       metrics.batches.inc({ outcome: `refused_${result.window}` });
       // Counted durably in the store (shared by instances, kept over a crash); the windows are the capacity model's.
@@ -146,7 +147,7 @@ export async function intakePlugin(app: FastifyInstance): Promise<void> {
     schema: {
       summary: 'Pending verwerkingsberichten (BerichtVerwerkResponse) of the afnemer, re-offered until acknowledged, for 6 days',
       tags: ['intake'],
-      querystring: { type: 'object', properties: { after: { type: 'integer', minimum: 0 }, limit: { type: 'integer', minimum: 1, maximum: PAGE_MAX, default: PAGE_DEFAULT } }, additionalProperties: false },
+      querystring: { type: 'object', properties: { after: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER }, limit: { type: 'integer', minimum: 1, maximum: PAGE_MAX, default: PAGE_DEFAULT } }, additionalProperties: false },
     },
   }, async (request, reply) => {
     const afnemer = requireAfnemer(ctx, request);
@@ -172,7 +173,7 @@ export async function intakePlugin(app: FastifyInstance): Promise<void> {
     schema: {
       summary: 'Acknowledge verwerkingsberichten so they are no longer offered',
       tags: ['intake'],
-      body: { type: 'object', properties: { ids: { type: 'array', items: { type: 'integer', minimum: 1 }, minItems: 1, maxItems: ACK_MAX_IDS } }, required: ['ids'], additionalProperties: false },
+      body: { type: 'object', properties: { ids: { type: 'array', items: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER }, minItems: 1, maxItems: ACK_MAX_IDS } }, required: ['ids'], additionalProperties: false },
     },
   }, async (request) => {
     const afnemer = requireAfnemer(ctx, request);

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { dayKey, hourKey } from '../../clock/index.ts';
+import { storageFaultOf } from '../../store/storage-fault.ts';
 import { WINDOW_STATS_SCHEMA } from '../capacity/index.ts';
 
 /** /status, declared as far as the verdict and rehearse read it (the rest passes through as is). */
@@ -34,6 +35,7 @@ export async function observabilityPlugin(app: FastifyInstance): Promise<void> {
     return {
       now: new Date(now).toISOString(),
       speed: clock.speed,
+      storage: ctx.storage.state(),
       intake: {
         ...intake,
         parkedUntil: new Date(intake.parkedUntil).toISOString(),
@@ -65,19 +67,31 @@ export async function observabilityPlugin(app: FastifyInstance): Promise<void> {
       response: { 200: STATUS_SCHEMA },
     },
   }, async () => {
-    await ctx.processDue();
+    // A processing pass that cannot commit (a full disk) must not hide the figures: they are read
+    // from what is committed, and `storage` says why processing stands still.
+    try {
+      await ctx.processDue();
+    } catch (err) {
+      const fault = storageFaultOf(err);
+      if (!fault) throw err;
+      ctx.storage.failed(fault);
+    }
     return status();
   });
 
   app.get('/health', { schema: { summary: 'Liveness', tags: ['ops'] } }, async () => ({ status: 'ok' }));
 
-  app.get('/ready', { schema: { summary: 'Readiness: the store answers', tags: ['ops'] } }, async (_request, reply) => {
+  app.get('/ready', { schema: { summary: 'Readiness: the store answers and writes commit (not ready on a full or failing disk)', tags: ['ops'] } }, async (_request, reply) => {
     try {
       await store.countLetters();
-      return { status: 'ready' };
-    } catch {
-      return reply.code(503).send({ status: 'not-ready' });
+    } catch (err) {
+      return reply.code(503).send({ status: 'not-ready', reason: `the store does not answer: ${(err as Error).message}` });
     }
+    const storage = ctx.storage.state();
+    if (!storage.ok) {
+      return reply.code(503).header('retry-after', String(config.storage.retryAfterS)).send({ status: 'not-ready', reason: storage.detail ?? storage.fault, storage });
+    }
+    return { status: 'ready' };
   });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -2,6 +2,14 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ProblemError } from '../../errors/catalogue.ts';
 import type { LetterSummary, LetterView } from '../../store/store.ts';
 import type { MockContext } from '../context.ts';
+import { BIJLAGEN_PER_LETTER } from '../../norms/index.ts';
+
+/**
+ * The last page the list serves: (page − 1) × pageSize must stay an exact SQLite integer (2^63; a
+ * page of 1e300 was a 500 "datatype mismatch"). 10^6 pages of 100 is far past any inbox.
+ */
+const LAST_PAGE = 1_000_000;
+const PAGE_SIZE_MAX = 100;
 
 const iso = (t: number | undefined): string | null => (t === undefined ? null : new Date(t).toISOString());
 
@@ -87,7 +95,7 @@ export async function presentationPlugin(app: FastifyInstance): Promise<void> {
       querystring: {
         type: 'object', additionalProperties: false,
         properties: {
-          page: { type: 'integer', minimum: 1, default: 1 }, pageSize: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
+          page: { type: 'integer', minimum: 1, maximum: LAST_PAGE, default: 1 }, pageSize: { type: 'integer', minimum: 1, maximum: PAGE_SIZE_MAX, default: 20 },
           gelezen: { type: 'boolean' }, afzender: { type: 'string', pattern: '^\\d{20}$' },
         },
       },
@@ -131,7 +139,7 @@ export async function presentationPlugin(app: FastifyInstance): Promise<void> {
   app.get<{ Params: { id: string; n: number } }>('/api/v1/berichten/:id/bijlagen/:n', {
     schema: {
       summary: 'Download an attachment (PDF)', tags: ['presentatie'], security,
-      params: { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 64 }, n: { type: 'integer', minimum: 1 } }, required: ['id', 'n'] },
+      params: { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 64 }, n: { type: 'integer', minimum: 1, maximum: BIJLAGEN_PER_LETTER.max } }, required: ['id', 'n'] },
     },
   }, async (request, reply) => {
     const bsn = requireBurger(ctx, request);
