@@ -1,4 +1,6 @@
 import { Command, CommanderError } from 'commander';
+import { CliError } from '../errors/cli-errors.ts';
+import { EXIT } from '../errors/exit-codes.ts';
 import { mockCommand } from './mock-command.ts';
 import { exampleBatchCommand } from './example-batch-command.ts';
 import { generateCommand } from './generate-command.ts';
@@ -28,11 +30,22 @@ baselineCommand(program);
 compareCommand(program);
 reportCommand(program);
 
+// The command being run, to name it in an error ("bbsim run: …").
+let commandName = '';
+program.hook('preAction', (_program, action) => {
+  commandName = [action.parent?.name() === 'bbsim' ? '' : action.parent?.name(), action.name()].filter(Boolean).join(' ');
+});
+
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) {
-    process.exit(err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? 0 : 2);
+    process.exit(err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? EXIT.OK : EXIT.USAGE);
+  }
+  if (err instanceof CliError) {
+    // A usage or run error: the message names the field and the rule; the code is stable. No stack.
+    console.error(`bbsim${commandName ? ` ${commandName}` : ''}: ${err.message} [${err.code}]`);
+    process.exit(err.exitCode);
   }
   throw err;
 }

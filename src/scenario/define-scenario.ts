@@ -18,8 +18,10 @@ function checkRate(path: string, r: Rate | undefined, issues: string[]): void {
 }
 
 function checkDuration(path: string, d: unknown, issues: string[]): void {
-  if ((typeof d !== 'string' && typeof d !== 'number') || parseDuration(d) === undefined) {
-    issues.push(`${path}: must be a sim duration such as '90s', '10m', '1h30m' or ms > 0, got ${JSON.stringify(d)}`);
+  if (typeof d === 'number') {
+    issues.push(`${path}: ${d} has no unit; write seconds(${d}), minutes(${d}) or milliseconds(${d}) (from src/scenario), or a text such as '${d}s'`);
+  } else if (parseDuration(d) === undefined) {
+    issues.push(`${path}: must be a sim duration such as minutes(10), seconds(90), hours(1) or '1h30m', got ${JSON.stringify(d)}`);
   }
 }
 
