@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { intIn, shareIn } from './arg-parsers.ts';
 import { CliError } from '../errors/cli-errors.ts';
-import { unknownName } from './suggest.ts';
+import { unknownName } from '../errors/suggest.ts';
 import { generateBatch, renderBerichtenXml, berichtenJson } from '../berichten/index.ts';
 import { createPopulation } from '../population/index.ts';
 import { loadMockConfig } from '../mock/config.ts';

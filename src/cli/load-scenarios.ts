@@ -4,7 +4,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { tsImport } from 'tsx/esm/api';
 import { CliError } from '../errors/cli-errors.ts';
 import type { Scenario } from '../scenario/index.ts';
-import { unknownName } from './suggest.ts';
+import { unknownName } from '../errors/suggest.ts';
 
 /** The scenarios shipped with bbsim (found wherever bbsim is installed: a checkout or node_modules/bbsim). */
 export const SHIPPED_SCENARIOS = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'scenarios');

@@ -10,6 +10,13 @@ import { forecastCommand } from './forecast-command.ts';
 import { baselineCommand } from './baseline-command.ts';
 import { compareCommand } from './compare-command.ts';
 import { reportCommand } from './report-command.ts';
+import { listCommand } from './list-command.ts';
+
+// `bbsim list | head`: a closed pipe ends the output, not the process with a stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(EXIT.OK);
+  throw err;
+});
 
 const program = new Command();
 program
@@ -29,6 +36,7 @@ forecastCommand(program);
 baselineCommand(program);
 compareCommand(program);
 reportCommand(program);
+listCommand(program);
 
 // The command being run, to name it in an error ("bbsim run: …").
 let commandName = '';

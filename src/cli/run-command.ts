@@ -13,7 +13,7 @@ import { escapeXml } from '../berichten/index.ts';
 import { intIn } from './arg-parsers.ts';
 import { ENGINE_LIMITS } from '../engine/engine-options.ts';
 import { loadScenarios, SHIPPED_SCENARIOS } from './load-scenarios.ts';
-import { unknownName } from './suggest.ts';
+import { unknownName } from '../errors/suggest.ts';
 
 interface Options {
   repeat: string; engine: string; connections?: number; pipelining?: number; target?: string; out: string; scenarios?: string;
