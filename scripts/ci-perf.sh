@@ -12,6 +12,8 @@
 #   BBSIM_BASELINE   baseline folder                                  default results/baselines/<scenario>
 #   BBSIM_OUT        where results go (publish it as an artifact)     default results/ci
 #   BBSIM_TARGET     base URL of a service under test (loopback)      default: start the mock
+#   BBSIM_ENGINE     k6 or native                                     default k6
+#   BBSIM_MOCK_CONFIG  a mock config file (bbsim mock --config format) for the mock each run starts
 #   BBSIM_BUDGETS    extra --budget values, space separated, e.g. "p99=10%,5ms error-rate=1pp"
 #   BBSIM_FAIL_ON_BREACH  1: a breached norm fails the job too         default 0
 set -uo pipefail
@@ -28,9 +30,10 @@ BBSIM_NO_BROWSER=1 bash scripts/setup || { log "set-up failed"; exit 2; }
 mkdir -p "$OUT"
 target_args=()
 [ -n "${BBSIM_TARGET:-}" ] && target_args=(--target "$BBSIM_TARGET")
+[ -n "${BBSIM_MOCK_CONFIG:-}" ] && target_args+=(--mock-config "$BBSIM_MOCK_CONFIG")
 
 log "running $SCENARIO $REPEAT times"
-node bin/bbsim.js run "$SCENARIO" --scenarios "$SCENARIOS" --repeat "$REPEAT" --out "$OUT/runs" "${target_args[@]}" | tee "$OUT/run.log"
+node bin/bbsim.js run "$SCENARIO" --scenarios "$SCENARIOS" --repeat "$REPEAT" --out "$OUT/runs" --engine "${BBSIM_ENGINE:-k6}" --quiet "${target_args[@]}" | tee "$OUT/run.log"
 run_rc=${PIPESTATUS[0]}
 if [ "$run_rc" -eq 2 ]; then log "the scenario could not run"; exit 2; fi
 run_dir=$(sed -n 's/^[0-9]* of [0-9]* runs in \(.*\) (runs.json)$/\1/p' "$OUT/run.log" | tail -1)

@@ -80,7 +80,7 @@ Examples:
   $ bbsim forecast scenarios/forecasts/example.csv
   $ bbsim forecast scenarios/forecasts/example.csv --actuals scenarios/forecasts/example-actuals.csv
   $ bbsim forecast scenarios/forecasts/example.csv --profiles scenarios/forecasts/example-profiles.json --trace 2027-03-01T20:00
-  $ bbsim forecast scenarios/forecasts/example.csv --emit-scenario && bbsim run forecast-peak
+  $ bbsim forecast scenarios/forecasts/example.csv --emit-scenario; bbsim run forecast-peak
   $ bbsim forecast forecast.csv --emit-scenario --peak day --scenario-name tax-day --out results/tax`)
     .action((file: string, opts: Options) => {
       let code: number;

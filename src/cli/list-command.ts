@@ -27,6 +27,7 @@ async function rows(kind: Kind, opts: Options): Promise<[string, string][]> {
       const out: [string, string][] = [];
       for (const dir of scenarioDirs(opts.scenarios)) {
         const names = scenarioNames(dir).filter((n) => !out.some(([m]) => m === n));
+        if (names.length === 0) continue;
         const loaded = await loadScenarios(dir, names);
         for (const s of loaded) out.push([s.name, `${s.description}${dir === SHIPPED_SCENARIOS ? '' : ` (${dir})`}`]);
       }

@@ -16,4 +16,4 @@ export function isLoopbackUrl(url: URL): boolean {
 }
 
 /** The rule in words, for error messages. */
-export const LOOPBACK_RULE = 'this machine only (127.0.0.0/8, ::1 or localhost)';
+export const LOOPBACK_RULE = 'this machine (127.0.0.0/8, ::1 or localhost)';
