@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -107,6 +107,14 @@ const COMMANDS: readonly Entry[] = [
   { match: /^npx bbsim run perf\/inbox-check\.ts --engine native --quiet$/, cwd: 'own-repo', check: (o) => { expect(o).toContain('native: '); expect(o).toContain('every checked norm holds'); }, timeoutMs: 90_000 },
   { match: /^npx bbsim generate --scenarios perf --out perf\/k6$/, cwd: 'own-repo', check: (o) => expect(o).toContain('perf/k6/inbox-check.js') },
   { match: /^npx bbsim list scenarios --scenarios perf$/, cwd: 'own-repo', check: (o) => expect(o).toContain('inbox-check') },
+  {
+    match: /^BBSIM_SCENARIOS=perf BBSIM_SCENARIO=inbox-check BBSIM_ENGINE=native BBSIM_REPEAT=2 bash node_modules\/bbsim\/scripts\/ci-perf\.sh$/, cwd: 'own-repo', timeoutMs: 120_000,
+    check: (o, x) => {
+      expect(o).toContain('saving this run as the baseline');
+      expect(existsSync(join(x.ownRepo, 'results', 'baselines', 'inbox-check', 'runs.json'))).toBe(true);
+      expect(existsSync(join(x.ownRepo, 'results', 'ci', 'run.log'))).toBe(true);
+    },
+  },
 ];
 
 const children: ChildProcess[] = [];
