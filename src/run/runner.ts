@@ -165,7 +165,9 @@ async function runWithK6(k6Path: string, script: string, dir: string, base: stri
   // Every request's duration goes to a gzipped CSV, read back into HDR histograms and then deleted.
   const samples = join(dir, 'k6-samples.csv.gz');
   const watch = new K6ProgressWatch();
-  const code = await runK6(k6Path, ['run', '--no-usage-report', '--out', `csv=${samples}`, '-e', `BASE_URL=${base}`, '-e', `SUMMARY_PATH=${summaryPath}`, '-e', `BBSIM_T0=${t0}`, script], progressLog(log, quiet), watch);
+  // --address '': no REST API server (bbsim does not use it); two k6 runs at once (parallel CI jobs,
+  // a --find-capacity beside a run) otherwise warn "listen tcp 127.0.0.1:6565: address already in use".
+  const code = await runK6(k6Path, ['run', '--no-usage-report', '--address', '', '--out', `csv=${samples}`, '-e', `BASE_URL=${base}`, '-e', `SUMMARY_PATH=${summaryPath}`, '-e', `BBSIM_T0=${t0}`, script], progressLog(log, quiet), watch);
   const note = watch.note();
   if (note !== undefined) log(note);
   // 99: k6 ran and a threshold failed — the verdict says which; anything else is "could not run".
