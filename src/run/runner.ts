@@ -122,8 +122,9 @@ export class K6ProgressWatch {
   note(): string | undefined {
     if (this.crossed.size === 0) return undefined;
     const flows = [...this.crossed].sort().join(', ');
+    const their = this.crossed.size === 1 ? 'its' : 'their';
     return this.interrupted === 0
-      ? `note: k6 marks ${flows} with ✗ because their last iteration started before the end of the run (a flow at a low rate), not because anything failed: 0 interrupted iterations`
+      ? `note: k6 marks ${flows} with ✗ because ${their} last iteration started before the end of the run (a flow at a low rate), not because anything failed: 0 interrupted iterations`
       : `note: k6 marks ${flows} with ✗: ${this.interrupted ?? 'some'} iterations were interrupted at the end of the run (still in flight after the graceful stop)`;
   }
 }
