@@ -109,10 +109,14 @@ describe('unknown names suggest the nearest, bbsim baseline alone is a usage err
     expect(l.err).toContain('did you mean norms?');
   });
 
-  it('bbsim baseline prints its help and exits 2', async () => {
+  it('bbsim baseline (and bbsim alone) print the help and exit 2; --help exits 0', async () => {
     const r = await bbsim(['baseline']);
     expect(r.code).toBe(2);
     expect(r.err).toContain('save [options] <run>');
+    const none = await bbsim([]);
+    expect(none.code).toBe(2);
+    expect(none.err).toContain('list [options] [what]');
+    expect((await bbsim(['baseline', '--help'])).code).toBe(0);
   });
 
   it('bbsim list names flows, norm ids, fault services and shipped scenarios; --json too', async () => {

@@ -48,7 +48,8 @@ try {
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) {
-    process.exit(err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? EXIT.OK : EXIT.USAGE);
+    // --help and --version end with commander's exit code 0; help shown because a (sub)command is missing is a usage error.
+    process.exit(err.exitCode === 0 ? EXIT.OK : EXIT.USAGE);
   }
   if (err instanceof CliError) {
     // A usage or run error: the message names the field and the rule; the code is stable. No stack.
