@@ -82,8 +82,21 @@ const forbidden = [
     name: 'unknown-folder',
     comment: 'A new folder of src/ needs a rank in .dependency-cruiser.cjs (and a line in DESIGN.md).',
     severity: 'error',
-    from: { path: '^src/', pathNot: alt(all) },
+    from: { path: '^src/', pathNot: [alt(all), '^src/index\\.ts$'] },
     to: {},
+  },
+  {
+    name: 'package-entry',
+    comment: "src/index.ts is the package's public API for scenarios in another repository: the DSL and the norms, nothing else.",
+    severity: 'error',
+    from: { path: '^src/index\\.ts$' },
+    to: { path: '^src/', pathNot: alt(['scenario', 'norms']) },
+  },
+  {
+    name: 'nothing-imports-the-package-entry',
+    severity: 'error',
+    from: { path: '^src/' },
+    to: { path: '^src/index\\.ts$' },
   },
 ];
 

@@ -1,4 +1,4 @@
-import { defineScenario } from '../src/scenario/index.ts';
+import { defineScenario, hours } from '../src/scenario/index.ts';
 import { MESSAGES_PER_HOUR, perHour } from '../src/norms/index.ts';
 
 /**
@@ -13,6 +13,6 @@ export default defineScenario({
   description: 'A sim hour at the hourly intake norm (147,000 letters in batches of 1,000), compressed to 40 s of wall time',
   clock: { speed: 90, start: '2026-11-16T09:00:00+01:00' },
   flows: [{ flow: 'deliver-batch' }],
-  load: { kind: 'constant', rate: perHour(MESSAGES_PER_HOUR.limit * 0.98), duration: '1h' },
+  load: { kind: 'constant', rate: perHour(MESSAGES_PER_HOUR.limit * 0.98), duration: hours(1) },
   data: { batchSize: 1000 },
 });

@@ -1,4 +1,4 @@
-import { defineScenario } from '../src/scenario/index.ts';
+import { defineScenario, minutes } from '../src/scenario/index.ts';
 import { DIGID_AUTHENTICATIONS_PER_MINUTE, perMinute } from '../src/norms/index.ts';
 
 /**
@@ -12,6 +12,6 @@ export default defineScenario({
   description: 'DigiD authentications ramped from 8,000 to 12,000 a minute over three sim minutes (45 s of wall time)',
   clock: { speed: 4, start: '2026-11-18T20:00:00+01:00' },
   flows: [{ flow: 'digid-authenticate' }],
-  load: { kind: 'ramp', from: perMinute(limit * 0.8), to: perMinute(limit * 1.2), duration: '3m' },
+  load: { kind: 'ramp', from: perMinute(limit * 0.8), to: perMinute(limit * 1.2), duration: minutes(3) },
   expectBreaches: [DIGID_AUTHENTICATIONS_PER_MINUTE.id],
 });

@@ -3,7 +3,7 @@
 // Sim clock 2028-03-01T20:33:00+01:00 at speed 6: about 50 s of wall time, at most 1,159 requests/s.
 // Flow weights are the forecast's rates per sim minute in each flow's unit (letters for deliver-batch).
 // Note: the whole hour would need 13,904 requests/s (speed 72) to run within 50 s, over the 1,200 requests/s allowed: the scenario covers its 5 busiest minutes; per-hour norms see only those minutes.
-import { defineScenario } from '../src/scenario/index.ts';
+import { defineScenario, minutes } from '../src/scenario/index.ts';
 import { perMinute } from '../src/norms/index.ts';
 
 export default defineScenario({
@@ -16,7 +16,7 @@ export default defineScenario({
     { flow: 'machtigen-check', weight: 680.2 },
     { flow: 'validation-query', weight: 0.6 },
   ],
-  load: { kind: 'constant', rate: perMinute(11724.4), duration: '5m' },
+  load: { kind: 'constant', rate: perMinute(11724.4), duration: minutes(5) },
   data: { batchSize: 100, attachmentShare: 0.375, attachmentBytes: 20000 },
   // The forecast predicts these breaches; `bbsim run` says whether the run agrees.
   expectBreaches: ['digid.authentications-per-minute'],

@@ -1,4 +1,4 @@
-import { defineScenario } from '../src/scenario/index.ts';
+import { defineScenario, minutes, seconds } from '../src/scenario/index.ts';
 import { MESSAGES_PARKED_PER_SECOND, perSecond } from '../src/norms/index.ts';
 
 /**
@@ -15,9 +15,9 @@ export default defineScenario({
     kind: 'stages',
     start: perSecond(70),
     stages: [
-      { target: perSecond(70), duration: '8m' },
-      { target: perSecond(20), duration: '15s' },
-      { target: perSecond(20), duration: '11m45s' },
+      { target: perSecond(70), duration: minutes(8) },
+      { target: perSecond(20), duration: seconds(15) },
+      { target: perSecond(20), duration: minutes(11.75) },
     ],
   },
   data: { batchSize: 100, attachmentShare: 0.1, attachmentBytes: 20_000 },

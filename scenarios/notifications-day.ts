@@ -1,4 +1,4 @@
-import { defineScenario } from '../src/scenario/index.ts';
+import { defineScenario, minutes } from '../src/scenario/index.ts';
 import { MESSAGES_PER_HOUR, NOTIFICATIONS_PER_HOUR, perHour } from '../src/norms/index.ts';
 
 /**
@@ -13,7 +13,7 @@ export default defineScenario({
   description: 'Letters at 147,000/h from 22:55 to 00:05: notifications over 125,000/h carried past midnight (47 s of wall time)',
   clock: { speed: 90, start: '2026-11-16T22:55:00+01:00' },
   flows: [{ flow: 'deliver-batch' }],
-  load: { kind: 'constant', rate: perHour(MESSAGES_PER_HOUR.limit * 0.98), duration: '1h10m' },
+  load: { kind: 'constant', rate: perHour(MESSAGES_PER_HOUR.limit * 0.98), duration: minutes(70) },
   data: { batchSize: 1000 },
   norms: [NOTIFICATIONS_PER_HOUR.id, 'notificaties.per-day', MESSAGES_PER_HOUR.id, 'berichtenbox.max-processing-time'],
   expectBreaches: [NOTIFICATIONS_PER_HOUR.id],

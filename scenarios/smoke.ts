@@ -1,4 +1,4 @@
-import { defineScenario } from '../src/scenario/index.ts';
+import { defineScenario, minutes } from '../src/scenario/index.ts';
 import { perMinute } from '../src/norms/index.ts';
 
 /** Every service at a light load: a quick check that the mock (or a target) answers and the norms hold. */
@@ -17,6 +17,6 @@ export default defineScenario({
     { flow: 'subscription-request', weight: 0.25 },
     { flow: 'machtigen-check', weight: 1 },
   ],
-  load: { kind: 'constant', rate: perMinute(660), duration: '3m' },
+  load: { kind: 'constant', rate: perMinute(660), duration: minutes(3) },
   data: { batchSize: 50, attachmentShare: 0.3, attachmentBytes: 50_000 },
 });

@@ -1,4 +1,4 @@
-import { defineScenario } from '../src/scenario/index.ts';
+import { defineScenario, hours } from '../src/scenario/index.ts';
 import { SUBSCRIPTION_NIGHT_BSN_LIJST, SUBSCRIPTION_LEAD_TIME, perHour } from '../src/norms/index.ts';
 
 /**
@@ -11,7 +11,7 @@ export default defineScenario({
   description: 'A whole subscription night at 60 requests a sim hour, over the BSN-lijst quota (40 s of wall time)',
   clock: { speed: 720, start: '2026-11-16T23:00:00+01:00' },
   flows: [{ flow: 'subscription-request' }],
-  load: { kind: 'constant', rate: perHour(60), duration: '8h' },
+  load: { kind: 'constant', rate: perHour(60), duration: hours(8) },
   data: { subscriptionMix: { alles: 3, 'bsn-lijst': 3, mutatiebasis: 2 } },
   expectBreaches: [SUBSCRIPTION_NIGHT_BSN_LIJST.id, SUBSCRIPTION_LEAD_TIME.id],
 });

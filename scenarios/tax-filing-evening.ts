@@ -1,4 +1,4 @@
-import { defineScenario } from '../src/scenario/index.ts';
+import { defineScenario, minutes } from '../src/scenario/index.ts';
 import { perMinute } from '../src/norms/index.ts';
 
 /**
@@ -20,9 +20,9 @@ export default defineScenario({
     kind: 'stages',
     start: perMinute(1500),
     stages: [
-      { target: perMinute(4000), duration: '1m30s' },
-      { target: perMinute(4000), duration: '2m30s' },
-      { target: perMinute(1500), duration: '1m' },
+      { target: perMinute(4000), duration: minutes(1.5) },
+      { target: perMinute(4000), duration: minutes(2.5) },
+      { target: perMinute(1500), duration: minutes(1) },
     ],
   },
 });

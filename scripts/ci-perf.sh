@@ -9,30 +9,39 @@
 # saved as the baseline; runs that lose requests or cannot judge a norm (3, 4) fail the job.
 # Settings (environment):
 #   BBSIM_SCENARIO   scenario name (scenarios/<name>.ts)             default smoke
-#   BBSIM_SCENARIOS  scenario folder                                  default scenarios
+#   BBSIM_SCENARIOS  scenario folder                                  default: bbsim's scenarios
 #   BBSIM_REPEAT     runs per job (compare needs >= 2 to see jitter)  default 3
 #   BBSIM_BASELINE   baseline folder                                  default results/baselines/<scenario>
 #   BBSIM_OUT        where results go (publish it as an artifact)     default results/ci
 #   BBSIM_TARGET     base URL of a service under test (loopback)      default: start the mock
+#   BBSIM_ENGINE     k6 or native                                     default k6
+#   BBSIM_MOCK_CONFIG  a mock config file (bbsim mock --config format) for the mock each run starts
 #   BBSIM_BUDGETS    extra --budget values, space separated, e.g. "p99=10%,5ms error-rate=1pp"
 #   BBSIM_FAIL_ON_BREACH  1: a breached norm fails the job too         default 0
 set -uo pipefail
+# Relative paths are the caller's: from another repo (bash node_modules/bbsim/scripts/ci-perf.sh) its
+# scenarios, baselines and results stay in that repo.
+CALLER="$PWD"
+abs() { case "$1" in /*) printf '%s' "$1" ;; *) printf '%s/%s' "$CALLER" "$1" ;; esac; }
 cd "$(dirname "$0")/.."
 
 SCENARIO="${BBSIM_SCENARIO:-smoke}"
-SCENARIOS="${BBSIM_SCENARIOS:-scenarios}"
+scenario_args=()
+[ -n "${BBSIM_SCENARIOS:-}" ] && scenario_args=(--scenarios "$(abs "$BBSIM_SCENARIOS")")
 REPEAT="${BBSIM_REPEAT:-3}"
-BASELINE="${BBSIM_BASELINE:-results/baselines/$SCENARIO}"
-OUT="${BBSIM_OUT:-results/ci}"
+BASELINE="$(abs "${BBSIM_BASELINE:-results/baselines/$SCENARIO}")"
+OUT="$(abs "${BBSIM_OUT:-results/ci}")"
+[ -n "${BBSIM_MOCK_CONFIG:-}" ] && BBSIM_MOCK_CONFIG="$(abs "$BBSIM_MOCK_CONFIG")"
 log() { printf '[ci-perf] %s\n' "$*"; }
 
 BBSIM_NO_BROWSER=1 bash scripts/setup || { log "set-up failed"; exit 2; }
 mkdir -p "$OUT"
 target_args=()
 [ -n "${BBSIM_TARGET:-}" ] && target_args=(--target "$BBSIM_TARGET")
+[ -n "${BBSIM_MOCK_CONFIG:-}" ] && target_args+=(--mock-config "$BBSIM_MOCK_CONFIG")
 
 log "running $SCENARIO $REPEAT times"
-node bin/bbsim.js run "$SCENARIO" --scenarios "$SCENARIOS" --repeat "$REPEAT" --out "$OUT/runs" "${target_args[@]}" | tee "$OUT/run.log"
+node bin/bbsim.js run "$SCENARIO" "${scenario_args[@]}" --repeat "$REPEAT" --out "$OUT/runs" --engine "${BBSIM_ENGINE:-k6}" --quiet "${target_args[@]}" | tee "$OUT/run.log"
 run_rc=${PIPESTATUS[0]}
 if [ "$run_rc" -eq 2 ]; then log "the scenario could not run"; exit 2; fi
 if [ "$REPEAT" -gt 1 ]; then

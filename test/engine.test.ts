@@ -75,7 +75,7 @@ describe('options are checked before any load', () => {
 
   it('loopback only', () => {
     for (const ok of ['http://127.0.0.1:8080', 'http://127.1.2.3', 'http://[::1]:9', 'https://localhost/base']) expect(loopbackIssue(ok), ok).toBeUndefined();
-    expect(loopbackIssue('http://10.0.0.1:8080')).toBe('base: the native engine sends load only to this machine (127.0.0.1, ::1 or localhost), got host "10.0.0.1" in "http://10.0.0.1:8080"');
+    expect(loopbackIssue('http://10.0.0.1:8080')).toBe('base: load goes only to this machine (127.0.0.0/8, ::1 or localhost), got host "10.0.0.1" in "http://10.0.0.1:8080"');
     expect(loopbackIssue('http://example.org')).toContain('got host "example.org"');
     expect(loopbackIssue('ftp://127.0.0.1')).toBe('base: http or https only, got ftp in "ftp://127.0.0.1"');
     expect(loopbackIssue('127.0.0.1:8080')).toContain('base: ');
@@ -89,7 +89,7 @@ describe('options are checked before any load', () => {
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(EngineOptionsError);
     expect((err as EngineOptionsError).issues).toEqual([
-      'base: the native engine sends load only to this machine (127.0.0.1, ::1 or localhost), got host "192.168.1.10" in "http://192.168.1.10:8080"',
+      'base: load goes only to this machine (127.0.0.0/8, ::1 or localhost), got host "192.168.1.10" in "http://192.168.1.10:8080"',
       'connections: an integer from 1 to 10000, got 0',
       'pipelining: an integer from 1 to 128, got 1.5',
       'maxInFlight: an integer from 1 to 100000, got -1',

@@ -124,6 +124,6 @@ describe('bbsim forecast exit codes and help', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('subscriptions_mutatiebasis');
     expect(r.stdout).toContain('Exit codes: 0 every norm holds, 1 a norm is breached, 2 bad input');
-    expect(r.stdout).toContain('$ bbsim forecast scenarios/forecasts/example.csv --emit-scenario && bbsim run forecast-peak');
+    expect(r.stdout).toContain('$ bbsim forecast scenarios/forecasts/example.csv --emit-scenario; bbsim run forecast-peak');
   });
 });

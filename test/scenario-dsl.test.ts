@@ -44,7 +44,7 @@ describe('scenario DSL', () => {
     try {
       defineScenario({
         name: 'Bad Name', description: '', flows: [{ flow: 'nope' as never, weight: 0 }],
-        load: { kind: 'constant', rate: 5 as never, duration: 'soon' }, clock: { speed: 0 },
+        load: { kind: 'constant', rate: 5 as never, duration: 'soon' as never }, clock: { speed: 0 },
         data: { batchSize: 1001, attachmentShare: 0.99 }, norms: ['no.such.norm'],
       });
     } catch (e) {

@@ -1,13 +1,20 @@
 import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { EXIT } from '../errors/exit-codes.ts';
 import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadRuns, RunsError } from '../compare/index.ts';
+import { CliError } from '../errors/cli-errors.ts';
 
 /** What a baseline keeps of each run: enough to compare and to look at, not the mock's database. */
 const KEPT = ['summary.json', 'verdict.json', 'junit.xml', 'report.html'];
 
 export function baselineCommand(program: Command): void {
-  const baseline = program.command('baseline').description('Keep runs as a named baseline for bbsim compare (meant to be committed)');
+  const baseline = program.command('baseline').description('Keep runs as a named baseline for bbsim compare (meant to be committed)')
+    // `bbsim baseline` alone is a usage error: print the help (with its subcommands) and exit 2.
+    .action(() => {
+      baseline.outputHelp({ error: true });
+      process.exit(EXIT.USAGE);
+    });
   baseline.command('save')
     .description('Store a run or a --repeat folder as results/baselines/<name>')
     .argument('<run>', 'a run folder or a --repeat folder')
@@ -23,13 +30,11 @@ Examples:
       try {
         runs = loadRuns(runPath);
       } catch (err) {
-        console.error(`bbsim baseline save: ${(err as Error).message}`);
-        process.exit(2);
+        throw new CliError('BAD_INPUT', (err as Error).message);
       }
       const name = opts.name ?? runs[0]!.summary.scenario;
       if (!/^[a-z0-9][a-z0-9._-]*$/i.test(name)) {
-        console.error(`bbsim baseline save: --name must be letters, digits, dot, dash or underscore, got ${JSON.stringify(name)}`);
-        process.exit(2);
+        throw new CliError('BAD_OPTION', `--name must be letters, digits, dot, dash or underscore, got ${JSON.stringify(name)}`);
       }
       const target = join(opts.dir, name);
       if (resolve(target) === resolve(runPath)) throw new RunsError('the run is the baseline already');

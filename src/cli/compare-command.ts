@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { EXIT } from '../errors/exit-codes.ts';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { BudgetError, compareHtml, compareJunit, compareMarkdown, compareRuns, compareText, loadRuns, parseBudgets, RunsError } from '../compare/index.ts';
@@ -35,11 +36,11 @@ Examples:
         writeFileSync(join(out, 'compare.html'), compareHtml(result, baseline, current));
         console.log(compareText(result));
         console.log(`\nwritten: ${join(out, 'compare.json')}, junit.xml, compare.md, compare.html`);
-        process.exit(result.regressions > 0 ? 1 : 0);
+        process.exit(result.regressions > 0 ? EXIT.CHECK_FAILED : EXIT.OK);
       } catch (err) {
         if (err instanceof BudgetError || err instanceof RunsError || (err as NodeJS.ErrnoException).code === 'ENOENT') {
           console.error(`bbsim compare: ${(err as Error).message}`);
-          process.exit(2);
+          process.exit(EXIT.USAGE);
         }
         throw err;
       }

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { intIn, shareIn } from './arg-parsers.ts';
+import { CliError } from '../errors/cli-errors.ts';
+import { unknownName } from '../errors/suggest.ts';
 import { generateBatch, renderBerichtenXml, berichtenJson } from '../berichten/index.ts';
 import { createPopulation } from '../population/index.ts';
 import { loadMockConfig } from '../mock/config.ts';
@@ -26,15 +28,13 @@ Examples:
          -H 'x-afnemer-oin: 00000001003214345000' --data-binary @batch.xml`)
     .action((opts: Options) => {
       if (opts.format !== 'xml' && opts.format !== 'json') {
-        console.error(`bbsim: --format must be xml or json, got '${opts.format}'`);
-        process.exit(2);
+        throw new CliError('BAD_OPTION', `--format: ${unknownName('format', opts.format, ['xml', 'json'])}`);
       }
       // The default config: the same population and afnemers as `bbsim mock` without --config/--seed.
       const config = loadMockConfig({});
       const afnemer = opts.afnemer !== undefined ? config.afnemers.find((a) => a.oin === opts.afnemer) : config.afnemers[0];
       if (!afnemer) {
-        console.error(`bbsim: --afnemer ${opts.afnemer ?? ''} is not an afnemer of the default config; known: ${config.afnemers.map((a) => a.oin).join(', ')}`);
-        process.exit(2);
+        throw new CliError('UNKNOWN_NAME', `--afnemer: ${unknownName('afnemer', opts.afnemer ?? '', config.afnemers.map((a) => a.oin))} (the default config's)`);
       }
       const population = createPopulation({ seed: config.seed, ...config.population });
       const batch = generateBatch({

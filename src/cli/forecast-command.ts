@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { EXIT } from '../errors/exit-codes.ts';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, type Command } from 'commander';
@@ -79,10 +80,10 @@ Examples:
   $ bbsim forecast scenarios/forecasts/example.csv
   $ bbsim forecast scenarios/forecasts/example.csv --actuals scenarios/forecasts/example-actuals.csv
   $ bbsim forecast scenarios/forecasts/example.csv --profiles scenarios/forecasts/example-profiles.json --trace 2027-03-01T20:00
-  $ bbsim forecast scenarios/forecasts/example.csv --emit-scenario && bbsim run forecast-peak
+  $ bbsim forecast scenarios/forecasts/example.csv --emit-scenario; bbsim run forecast-peak
   $ bbsim forecast forecast.csv --emit-scenario --peak day --scenario-name tax-day --out results/tax`)
     .action((file: string, opts: Options) => {
-      let code: 0 | 1;
+      let code: number;
       try {
         const forecast = readForecastCsv(readText(file, 'forecast'), file, { kind: 'forecast' });
         const profiles: ProfileSet | undefined = opts.profiles !== undefined ? readProfilesJson(readText(opts.profiles, 'profiles'), opts.profiles) : undefined;
@@ -101,14 +102,14 @@ Examples:
         const files = writeForecastResults(result, dir, emitted);
         console.log(terminalSummary(result, emitted));
         console.log(`\nWrote ${files.json}, ${files.csv} and ${files.html}`);
-        code = result.breached ? 1 : 0;
+        code = result.breached ? EXIT.CHECK_FAILED : EXIT.OK;
       } catch (err) {
         if (err instanceof ForecastInputError) {
           console.error(`bbsim forecast: bad input\n${err.issues.map((i) => `  ${formatIssue(i)}`).join('\n')}`);
-          process.exit(2);
+          process.exit(EXIT.USAGE);
         }
         console.error(`bbsim forecast: ${(err as Error).message}`);
-        process.exit(2);
+        process.exit(EXIT.USAGE);
       }
       process.exit(code);
     });

@@ -1,18 +1,21 @@
 import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { EXIT } from '../errors/exit-codes.ts';
 import { join } from 'node:path';
 import { loadScenarios } from './load-scenarios.ts';
+import { scenarioDirs } from './run-command.ts';
+import { scenarioWarnings } from '../scenario/index.ts';
 import type { Command } from 'commander';
 import { generateDefaultK6Script } from '../k6gen/index.ts';
 import type { Scenario } from '../scenario/index.ts';
 
-interface Options { check?: boolean; scenarios: string; out: string }
+interface Options { check?: boolean; scenarios?: string; out: string }
 
 export function generateCommand(program: Command): void {
   program.command('generate')
     .description('Compile scenarios (scenarios/*.ts) into self-contained k6 scripts (k6/<name>.js)')
-    .argument('[names...]', 'scenario names (default: all)')
+    .argument('[names...]', 'scenario names or paths to .ts files (default: all in the folder)')
     .option('--check', 'do not write; exit 1 when a committed script is missing or stale')
-    .option('--scenarios <dir>', 'scenario folder', 'scenarios')
+    .option('--scenarios <dir>', 'scenario folder, anywhere (default: ./scenarios, then the scenarios shipped with bbsim)')
     .option('--out <dir>', 'output folder', 'k6')
     .addHelpText('after', `
 Examples:
@@ -20,13 +23,8 @@ Examples:
   $ bbsim generate smoke          # k6/smoke.js
   $ bbsim generate --check        # CI: fail when a generated script is stale`)
     .action(async (names: string[], opts: Options) => {
-      let scenarios: Scenario[];
-      try {
-        scenarios = await loadScenarios(opts.scenarios, names);
-      } catch (err) {
-        console.error(`bbsim generate: ${(err as Error).message}`);
-        process.exit(2);
-      }
+      const scenarios: Scenario[] = await loadScenarios(scenarioDirs(opts.scenarios), names);
+      for (const s of scenarios) for (const w of scenarioWarnings(s)) console.error(`warning: ${s.name}: ${w}`);
       mkdirSync(opts.out, { recursive: true });
       let stale = 0;
       for (const s of scenarios) {
@@ -43,6 +41,6 @@ Examples:
           console.log(`wrote ${file}`);
         } else console.log(`unchanged: ${file}`);
       }
-      if (stale > 0) process.exit(1);
+      if (stale > 0) process.exit(EXIT.CHECK_FAILED);
     });
 }

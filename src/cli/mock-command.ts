@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { EXIT } from '../errors/exit-codes.ts';
 import type { Command } from 'commander';
 import { int, positive } from './arg-parsers.ts';
 import { buildMock } from '../mock/app.ts';
@@ -30,7 +31,7 @@ Examples:
           input = JSON.parse(readFileSync(opts.config, 'utf8')) as MockConfigInput;
         } catch (err) {
           console.error(`bbsim: cannot read config ${opts.config}: ${(err as Error).message}`);
-          process.exit(2);
+          process.exit(EXIT.USAGE);
         }
       }
       const merged: MockConfigInput = {
@@ -52,7 +53,7 @@ Examples:
       } catch (err) {
         if (err instanceof ConfigError) {
           console.error(`bbsim: ${err.message}`);
-          process.exit(2);
+          process.exit(EXIT.USAGE);
         }
         throw err;
       }
@@ -70,7 +71,7 @@ Examples:
       } catch (err) {
         console.error(`bbsim: cannot listen on ${config.host}:${config.port}: ${(err as Error).message} (try --port 0 for any free port)`);
         await app.close();
-        process.exit(2);
+        process.exit(EXIT.COULD_NOT_RUN);
       }
       const db = 'path' in app.bbsim.store ? String((app.bbsim.store as { path: unknown }).path) : '(custom store)';
       const oin = config.afnemers[0]?.oin ?? '';
@@ -89,7 +90,7 @@ Examples:
       const stop = async (signal: string): Promise<void> => {
         console.log(`bbsim mock: ${signal}, closing`);
         await app.close();
-        process.exit(0);
+        process.exit(EXIT.OK);
       };
       process.once('SIGINT', () => void stop('SIGINT'));
       process.once('SIGTERM', () => void stop('SIGTERM'));

@@ -1,4 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
+import { EXIT } from '../errors/exit-codes.ts';
 import type { Command } from 'commander';
 import { intIn, positive, shareIn } from './arg-parsers.ts';
 import { ConfigError, loadMockConfig, type MockConfig, type MockConfigInput } from '../mock/config.ts';
@@ -14,7 +15,7 @@ interface Options {
 
 function usage(message: string): never {
   console.error(`bbsim rehearse: ${message} (run with --help for usage and examples)`);
-  process.exit(2);
+  process.exit(EXIT.USAGE);
 }
 
 /**
@@ -90,7 +91,7 @@ Examples:
       let signals = 0;
       const onSignal = (): void => {
         signals++;
-        if (signals > 1) process.exit(130);
+        if (signals > 1) process.exit(EXIT.INTERRUPTED);
         console.error('\nbbsim rehearse: stopping (the ledger is consistent; run the same command to resume; again to quit at once)');
         controller.abort();
       };

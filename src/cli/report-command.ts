@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { EXIT } from '../errors/exit-codes.ts';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { RunsError } from '../compare/index.ts';
@@ -23,7 +24,7 @@ Examples:
         runs = loadRuns(runPath);
       } catch (err) {
         console.error(`bbsim report: ${(err as RunsError).message}`);
-        process.exit(2);
+        process.exit(EXIT.USAGE);
       }
       for (const r of runs) {
         const file = join(r.dir, 'report.html');
@@ -35,7 +36,7 @@ Examples:
       const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] })
         .catch((err: Error) => {
           console.error(`bbsim report: no chromium at ${CHROMIUM} (${err.message.split('\n')[0]}); run scripts/setup or set CHROMIUM_PATH`);
-          process.exit(2);
+          process.exit(EXIT.USAGE);
         });
       try {
         for (const r of runs) {

@@ -9,7 +9,7 @@ import { EngineMetrics } from './engine-metrics.ts';
 import type { EngineEvents, EnginePhase, EngineProgress, EngineResult } from './engine-events.ts';
 import { ENGINE_DEFAULTS, EngineOptionsError, engineOptionIssues, type EngineOptions } from './engine-options.ts';
 import { k6Summary } from './k6-summary.ts';
-import { EngineStopped, type FlowResponse, type IterationContext, type LoadPlan, type PlannedFlow, type RequestTags } from './load-plan.ts';
+import { EngineStopped, type FlowResponse, type IterationContext, type LoadPlan, type PlannedFlow, type RequestOptions, type RequestTags } from './load-plan.ts';
 
 /** Iterations started per scheduler turn before it yields to I/O (answers must keep flowing). */
 const MAX_STARTS_PER_TURN = 512;
@@ -32,7 +32,7 @@ interface FlowState {
 
 /** What an iteration needs from the engine (kept off the public surface). */
 interface Core {
-  send(it: Iteration, tags: RequestTags, req: ClientRequest): Promise<FlowResponse>;
+  send(it: Iteration, tags: RequestTags, req: ClientRequest, opts?: RequestOptions): Promise<FlowResponse>;
   sleep(it: Iteration, wallMs: number): Promise<void>;
   readonly metrics: EngineMetrics;
 }
@@ -40,8 +40,8 @@ interface Core {
 /** One running iteration: knows when its next request is meant to go out. */
 class Iteration implements IterationContext {
   constructor(private readonly core: Core, public due: number) {}
-  request(tags: RequestTags, req: ClientRequest): Promise<FlowResponse> {
-    return this.core.send(this, tags, req);
+  request(tags: RequestTags, req: ClientRequest, opts?: RequestOptions): Promise<FlowResponse> {
+    return this.core.send(this, tags, req, opts);
   }
   sleep(wallMs: number): Promise<void> {
     return this.core.sleep(this, wallMs);
@@ -119,7 +119,7 @@ export class NativeEngine extends EventEmitter<EngineEvents> {
       return { flow, schedule, next: schedule.peek(), waiting: 0 };
     });
     this.#metrics = new EngineMetrics(options.plan.counters ?? []);
-    this.#core = { send: (it, tags, req) => this.#send(it, tags, req), sleep: (it, ms) => this.#sleep(it, ms), metrics: this.#metrics };
+    this.#core = { send: (it, tags, req, opts) => this.#send(it, tags, req, opts), sleep: (it, ms) => this.#sleep(it, ms), metrics: this.#metrics };
   }
 
   get phase(): EnginePhase | undefined {
@@ -274,7 +274,7 @@ export class NativeEngine extends EventEmitter<EngineEvents> {
     }
   }
 
-  async #send(it: Iteration, tags: RequestTags, req: ClientRequest): Promise<FlowResponse> {
+  async #send(it: Iteration, tags: RequestTags, req: ClientRequest, opts?: RequestOptions): Promise<FlowResponse> {
     const metrics = this.#metrics;
     if (this.#hardStop.signal.aborted) throw new EngineStopped();
     const intended = it.due;
@@ -288,7 +288,7 @@ export class NativeEngine extends EventEmitter<EngineEvents> {
       res = { status: 0, headers: {}, body: '', serviceMs: performance.now() - sent, error: errorMessage(err) };
     }
     const end = performance.now();
-    const failed = res.status === 0 || res.status >= 400;
+    const failed = res.status === 0 || (opts?.expectedStatus ? !opts.expectedStatus(res.status) : res.status >= 400);
     metrics.request(tags, intended, end, res.serviceMs, failed);
     if (failed) metrics.failedStatus(res.status, res.error, tags.service);
     if (this.listenerCount('request') > 0) {

@@ -13,6 +13,11 @@ export interface FlowResponse extends ClientResponse {
   readonly error?: string;
 }
 
+/** k6's responseCallback: which answers count as expected (not in http_req_failed). Default: status 1-399. */
+export interface RequestOptions {
+  readonly expectedStatus?: (status: number) => boolean;
+}
+
 /** What one iteration of a flow may do; the engine times and records every request. */
 export interface IterationContext {
   /**
@@ -21,7 +26,7 @@ export interface IterationContext {
    * Never rejects for HTTP or network trouble (status 0, as k6); rejects with `EngineStopped` when
    * the engine stops hard, which ends the iteration as interrupted.
    */
-  request(tags: RequestTags, req: ClientRequest): Promise<FlowResponse>;
+  request(tags: RequestTags, req: ClientRequest, opts?: RequestOptions): Promise<FlowResponse>;
   /** Waits (think time, wall ms); the next request is intended at the end of the wait. */
   sleep(wallMs: number): Promise<void>;
   /** A k6 check: counted in `checks`. */

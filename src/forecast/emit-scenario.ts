@@ -207,12 +207,12 @@ export function emitScenario(result: ForecastResult, opts: EmitOptions): Emitted
   const description = `Forecast peak from ${opts.source}: ${windowText}, ${flows.map((f) => `${num(f.perMinute)} ${f.flow}/min`).join(', ')}`;
   const load = perHourShares
     ? `{ kind: 'day-curve', peak: perMinute(${sig(perHourShares.peak)}), hourly: [${perHourShares.shares.join(', ')}] }`
-    : `{ kind: 'constant', rate: perMinute(${sig(totalPerMinute)}), duration: '${minutes}m' }`;
+    : `{ kind: 'constant', rate: perMinute(${sig(totalPerMinute)}), duration: minutes(${minutes}) }`;
   const source = `// Emitted by \`bbsim forecast --emit-scenario\` from ${opts.source} — regenerate rather than edit.
 // ${description}.
 // Sim clock ${isoLocal(simStart)} at speed ${speed}: about ${Math.round(wallSeconds)} s of wall time, at most ${num(peakWallRate)} requests/s.
 // Flow weights are the forecast's rates per sim minute in each flow's unit (letters for deliver-batch).
-${notes.map((n) => `// Note: ${n}.\n`).join('')}import { defineScenario } from '${importBase}/scenario/index.ts';
+${notes.map((n) => `// Note: ${n}.\n`).join('')}import { defineScenario${perHourShares ? '' : ', minutes'} } from '${importBase}/scenario/index.ts';
 import { perMinute } from '${importBase}/norms/index.ts';
 
 export default defineScenario({

@@ -23,6 +23,7 @@ import { changedFiles, ingest, type InputSpec } from './ingest.ts';
 import { Ledger } from './ledger.ts';
 import { LetterLoader } from './letter-loader.ts';
 import { isLoopbackUrl } from './loopback.ts';
+import { checkTargetUrl } from '../net/index.ts';
 import { formatDuration, formatPlan, planDelivery, type Plan } from './plan.ts';
 import { readPortal, type PortalTotals } from './portal.ts';
 import { formatReconciliation, reconcile, type Reconciliation } from './reconcile.ts';
@@ -127,13 +128,9 @@ export async function runRehearsal(opts: RehearseOptions, deps: RehearseDeps = {
     return { exitCode, message, ...extra };
   };
 
-  let url: URL;
-  try {
-    url = new URL(opts.target);
-  } catch {
-    return fail(`--target '${opts.target}' is not a URL (e.g. http://127.0.0.1:8080)`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return fail(`--target must be http:// or https://, got ${url.protocol}`);
+  const checked = checkTargetUrl(opts.target, { field: '--target', allowRemote: true });
+  if (!checked.ok) return fail(checked.message);
+  const url = checked.url;
   if (!isLoopbackUrl(url) && !opts.allowRemote) {
     return fail(`--target ${url.origin} is not on this machine. Rehearse sends real load; to deliver to a remote (acceptance) environment you are allowed to load, pass --allow-remote`);
   }

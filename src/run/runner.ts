@@ -9,11 +9,13 @@ import type { FastifyInstance } from 'fastify';
 import { generateDefaultK6Script } from '../k6gen/index.ts';
 import { runNative } from '../engine/run-native.ts';
 import { buildMock } from '../mock/app.ts';
+import type { MockConfigInput } from '../mock/config.ts';
 import type { Scenario } from '../scenario/index.ts';
 import { renderRunReport } from '../report/run-report.ts';
 import { junitXml } from '../results/junit.ts';
 import type { EncodedHistogram, EngineName, RunContext, RunErrors, RunSummary, TimelinePoint } from '../results/summary.ts';
 import { readK6Csv } from './k6-csv.ts';
+import { withoutCumulativeTargetRows } from './target-check.ts';
 import { timelineFromK6 } from '../results/timeline.ts';
 import { allHold, allJudged, verdictRows, type K6Summary, type ServerFigures, type ServiceSamples, type VerdictRow } from './verdict.ts';
 import { requestsByService, serviceErrors, type ServiceErrors } from '../results/error-budget.ts';
@@ -34,6 +36,21 @@ export interface RunOptions {
   readonly native?: { readonly connections?: number; readonly pipelining?: number };
   /** Progress and k6's own output. */
   readonly log: (line: string) => void;
+  /** --quiet: no k6 progress or engine progress lines (errors and the run's own lines stay). */
+  readonly quiet?: boolean;
+  /** --mock-config: the mock's configuration (the scenario's clock and a fresh db per run override it). Ignored with a target. */
+  readonly mockConfig?: MockConfigInput;
+  /**
+   * When this run started, epoch ms, for the "to first request" figure: default the command's
+   * start (performance.timeOrigin). A --repeat passes each run's own start, so the figure is not
+   * summed over the runs before it.
+   */
+  readonly startedAt?: number;
+  /**
+   * The repeat number of a --repeat against a --target when it is 2 or more: the target kept the
+   * earlier repeats' load, so its cumulative figures are not judged (see withoutCumulativeTargetRows).
+   */
+  readonly targetRepeat?: number;
 }
 
 export interface RunResult {
@@ -86,10 +103,54 @@ export async function serverFigures(base: string): Promise<ServerFigures & Recor
   return { status, digid, machtigen, validatieservice, abonnementservice, availability } as ServerFigures & Record<string, unknown>;
 }
 
-export function runK6(k6: string, args: readonly string[], log: (l: string) => void): Promise<number> {
+/** k6 lines --quiet keeps: warnings and errors (k6 logs them as level=warning/error). */
+const K6_NOTEWORTHY = /level=(warning|error|fatal)|\bERRO|\bWARN|panic/;
+
+/** The log for progress output: everything, or with --quiet only what a reader must see. */
+function progressLog(log: (l: string) => void, quiet: boolean | undefined): (l: string) => void {
+  return quiet ? (l) => { if (K6_NOTEWORTHY.test(l)) log(l); } : log;
+}
+
+/**
+ * What k6's progress bars said at the end: k6 marks a flow ✗ ("interrupted") when its executor
+ * ended before its full duration, which an arrival-rate flow at a low rate does whenever its last
+ * iteration starts before the end (smoke: deliver-batch at 0.26/s stops at 27.0 s of 30 s;
+ * k6 lib/executor/helpers.go trackProgress: progress < 1 ⇒ Interrupted). Nothing was cut off when
+ * k6 also counts 0 interrupted iterations, so the runner says so instead of leaving a ✗ unexplained.
+ */
+export class K6ProgressWatch {
+  readonly crossed = new Set<string>();
+  interrupted: number | undefined;
+  see(line: string): void {
+    const bar = /^\s*([a-z0-9-]+)\s+(✗|✓|↓)\s\[/.exec(line);
+    if (bar) {
+      if (bar[2] === '✗') this.crossed.add(bar[1]!);
+      else this.crossed.delete(bar[1]!);
+    }
+    const it = /complete and (\d+) interrupted iterations/.exec(line);
+    if (it) this.interrupted = Number(it[1]);
+  }
+  /** The note for the reader, or undefined when there is nothing to explain. */
+  note(): string | undefined {
+    if (this.crossed.size === 0) return undefined;
+    const flows = [...this.crossed].sort().join(', ');
+    const their = this.crossed.size === 1 ? 'its' : 'their';
+    return this.interrupted === 0
+      ? `note: k6 marks ${flows} with ✗ because ${their} last iteration started before the end of the run (a flow at a low rate), not because anything failed: 0 interrupted iterations`
+      : `note: k6 marks ${flows} with ✗: ${this.interrupted ?? 'some'} iterations were interrupted at the end of the run (still in flight after the graceful stop)`;
+  }
+}
+
+export function runK6(k6: string, args: readonly string[], log: (l: string) => void, watch?: K6ProgressWatch): Promise<number> {
   return new Promise((resolve) => {
     const child = spawn(k6, [...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const relay = (d: Buffer): void => { for (const line of d.toString().split('\n')) if (line.trim()) log(`  k6 | ${line}`); };
+    const relay = (d: Buffer): void => {
+      for (const line of d.toString().split('\n')) {
+        if (!line.trim()) continue;
+        watch?.see(line);
+        log(`  k6 | ${line}`);
+      }
+    };
     child.stdout.on('data', relay);
     child.stderr.on('data', relay);
     child.on('error', (err) => { log(`k6 could not start: ${err.message}`); resolve(-1); });
@@ -110,14 +171,18 @@ const encodeAll = (m: ReadonlyMap<string, LatencyHistogram>): Record<string, Enc
   Object.fromEntries([...m.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, h]) => [k, h.encode()]));
 
 /** k6 runs the generated script; its summary carries the timeline buckets (see timelineFromK6). */
-async function runWithK6(k6Path: string, script: string, dir: string, base: string, log: (l: string) => void): Promise<Measured> {
+async function runWithK6(k6Path: string, script: string, dir: string, base: string, log: (l: string) => void, t0: number, quiet: boolean | undefined): Promise<Measured> {
   const summaryPath = join(dir, 'k6-summary.json');
   log(`running k6 on ${script} against ${base}`);
-  // BBSIM_T0: when this command started, so the script can report the time to its first request.
-  const t0 = Math.round(performance.timeOrigin);
+  // BBSIM_T0: when this run started, so the script can report the time to its first request.
   // Every request's duration goes to a gzipped CSV, read back into HDR histograms and then deleted.
   const samples = join(dir, 'k6-samples.csv.gz');
-  const code = await runK6(k6Path, ['run', '--no-usage-report', '--out', `csv=${samples}`, '-e', `BASE_URL=${base}`, '-e', `SUMMARY_PATH=${summaryPath}`, '-e', `BBSIM_T0=${t0}`, script], log);
+  const watch = new K6ProgressWatch();
+  // --address '': no REST API server (bbsim does not use it); two k6 runs at once (parallel CI jobs,
+  // a --find-capacity beside a run) otherwise warn "listen tcp 127.0.0.1:6565: address already in use".
+  const code = await runK6(k6Path, ['run', '--no-usage-report', '--address', '', '--out', `csv=${samples}`, '-e', `BASE_URL=${base}`, '-e', `SUMMARY_PATH=${summaryPath}`, '-e', `BBSIM_T0=${t0}`, script], progressLog(log, quiet), watch);
+  const note = watch.note();
+  if (note !== undefined) log(note);
   // 99: k6 ran and a threshold failed — the verdict says which; anything else is "could not run".
   if ((code !== 0 && code !== 99) || !existsSync(summaryPath)) return { error: `k6 exited with ${code} and no summary at ${summaryPath}` };
   const raw = JSON.parse(readFileSync(summaryPath, 'utf8')) as { k6: K6Summary; bucketSeconds?: number };
@@ -142,9 +207,9 @@ export function k6Version(k6Path: string): Promise<{ k6Version?: string }> {
 }
 
 /** The native engine (src/engine) runs the same flows in-process and reports in k6's summary shape. */
-async function runWithNative(scenario: Scenario, base: string, log: (l: string) => void, native: RunOptions['native']): Promise<Measured> {
+async function runWithNative(scenario: Scenario, base: string, log: (l: string) => void, native: RunOptions['native'], t0: number, quiet: boolean | undefined): Promise<Measured> {
   try {
-    const r = await runNative(scenario, { base, log, commandStartedAt: Math.round(performance.timeOrigin), ...native });
+    const r = await runNative(scenario, { base, log: progressLog(log, quiet), commandStartedAt: t0, ...native });
     return { k6: r.k6, timeline: r.timeline, histograms: r.histograms, errors: r.failures };
   } catch (err) {
     return { error: `native engine: ${(err as Error).message}` };
@@ -169,12 +234,15 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   const started = performance.now();
   try {
     if (base === undefined) {
-      mock = await buildMock({ db: join(dir, 'mock.db'), clock: { speed: scenario.clock.speed, ...(scenario.clock.start !== undefined ? { start: scenario.clock.start } : {}) } });
+      // A fresh database per run; the scenario's clock wins over a --mock-config's (the scenario is built for it).
+      const { host: _host, port: _port, ...config } = opts.mockConfig ?? {};
+      mock = await buildMock({ ...config, db: join(dir, 'mock.db'), clock: { ...config.clock, speed: scenario.clock.speed, ...(scenario.clock.start !== undefined ? { start: scenario.clock.start } : {}) } });
       base = await mock.listen({ port: 0, host: '127.0.0.1' });
-      log(`mock listening on ${base} (sim speed ${scenario.clock.speed})`);
+      log(`mock listening on ${base} (sim speed ${scenario.clock.speed}${opts.mockConfig ? ', with --mock-config' : ''})`);
     }
     const engine = opts.engine ?? 'k6';
-    const measured = engine === 'native' ? await runWithNative(scenario, base, log, opts.native) : await runWithK6(opts.k6Path, script, dir, base, log);
+    const t0 = Math.round(opts.startedAt ?? performance.timeOrigin);
+    const measured = engine === 'native' ? await runWithNative(scenario, base, log, opts.native, t0, opts.quiet) : await runWithK6(opts.k6Path, script, dir, base, log, t0, opts.quiet);
     if ('error' in measured) return { runId, dir, rows: [], exitCode: RUN_EXIT.COULD_NOT_RUN, error: measured.error };
     const { timeline, k6 } = measured;
     const context: RunContext = {
@@ -182,7 +250,8 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       node: process.version, cores: availableParallelism(), cpuModel: cpus()[0]?.model ?? 'unknown', speed: scenario.clock.speed, startedAt: new Date(performance.timeOrigin).toISOString(),
     };
     const server = await serverFigures(base);
-    const rows = verdictRows(scenario.norms, k6, server, serviceSamples(timeline, measured.histograms));
+    const judged = verdictRows(scenario.norms, k6, server, serviceSamples(timeline, measured.histograms));
+    const rows = opts.target !== undefined && (opts.targetRepeat ?? 1) > 1 ? withoutCumulativeTargetRows(judged, opts.targetRepeat ?? 1) : judged;
     const errorBudget = serviceErrors(timeline, measured.errors);
     const writeStart = performance.now();
     const summary: RunSummary = {
@@ -195,9 +264,9 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     const writeMs = performance.now() - writeStart;
     const reqs = k6.metrics['http_reqs']?.values;
     const dropped = k6.metrics['dropped_iterations']?.values['count'] ?? 0;
-    log(`k6: ${reqs?.['count'] ?? 0} requests (${(reqs?.['rate'] ?? 0).toFixed(0)}/s wall), ${dropped} dropped iterations${dropped > 0 ? ' — the load generator could not keep up: the offered load was lower than the scenario asks' : ''}`);
+    log(`${engine}: ${reqs?.['count'] ?? 0} requests (${(reqs?.['rate'] ?? 0).toFixed(0)}/s wall), ${dropped} dropped iterations${dropped > 0 ? ' — the load generator could not keep up: the offered load was lower than the scenario asks' : ''}`);
     const firstRequestMs = k6.metrics['bbsim_first_request_ms']?.values['value'];
-    log(`overhead: command to first request ${firstRequestMs === undefined ? '?' : `${(firstRequestMs / 1000).toFixed(2)} s`}, results written in ${writeMs.toFixed(0)} ms`);
+    log(`overhead: ${opts.startedAt === undefined ? 'command' : 'run start'} to first request ${firstRequestMs === undefined ? '?' : `${(firstRequestMs / 1000).toFixed(2)} s`}, results written in ${writeMs.toFixed(0)} ms`);
     return {
       runId, dir, rows, exitCode: runExitCode(rows, errorBudget), requests: requestsByService(timeline), errorBudget,
       ...(measured.errors ? { errors: measured.errors } : {}),
@@ -238,7 +307,8 @@ export function writeResults(dir: string, summary: RunSummary, rows: readonly Ve
     scenario: summary.scenario, runId: summary.runId, holds: exitCode === RUN_EXIT.HOLDS, exitCode,
     unjudged: rows.filter((r) => r.unjudged !== undefined).map((r) => r.normId), rows, errorBudget: budget,
   }, null, 2));
-  writeFileSync(join(dir, 'junit.xml'), junitXml(summary.scenario, rows, summary.seconds, budget));
+  // Repeats get their own suite name (bbsim.smoke.rep-2), so a CI page tells them apart.
+  writeFileSync(join(dir, 'junit.xml'), junitXml(/^rep-\d+$/.test(summary.runId) ? `${summary.scenario}.${summary.runId}` : summary.scenario, rows, summary.seconds, budget));
   writeFileSync(join(dir, 'report.html'), renderRunReport(summary, rows));
 }
 

@@ -124,7 +124,7 @@ export async function runSegmented(opts: RunOptions & { readonly segments: numbe
     });
     log(`running k6 in ${n} segments (${parts.map((p) => p.segment).join(', ')}) on ${script} against ${base}`);
     const codes = await Promise.all(parts.map((p) => runK6(opts.k6Path, [
-      'run', '--no-usage-report', '--execution-segment', p.segment, '--execution-segment-sequence', p.sequence, '--tag', `instance_id=${p.i}`,
+      'run', '--no-usage-report', '--address', '', '--execution-segment', p.segment, '--execution-segment-sequence', p.sequence, '--tag', `instance_id=${p.i}`,
       '--out', `csv=${p.csv}`, '-e', `BASE_URL=${base}`, '-e', `SUMMARY_PATH=${p.summary}`, '-e', `BBSIM_T0=${t0}`, script,
     ], (l) => log(l.replace(/^ {2}k6 \|/, `  k6[${p.i}] |`)))));
     // 99: k6 ran and a threshold failed (the verdict says which); anything else: could not run.

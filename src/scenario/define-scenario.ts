@@ -1,5 +1,6 @@
 import { NORMS, DIGID_AUTHENTICATIONS_PER_MINUTE, MESSAGES_PER_HOUR, BATCH_LETTERS, MAX_SHARE_WITH_ATTACHMENT, MAX_ATTACHMENT_BYTES, OIN_DIGITS, type Rate, type Service } from '../norms/index.ts';
 import { parseDuration } from './duration.ts';
+import { nearest } from '../errors/suggest.ts';
 import { FLOWS, SUBSCRIPTION_KINDS, type FlowName, type LoadProfile, type Scenario, type ScenarioInput } from './types.ts';
 
 export class ScenarioError extends Error {
@@ -18,8 +19,10 @@ function checkRate(path: string, r: Rate | undefined, issues: string[]): void {
 }
 
 function checkDuration(path: string, d: unknown, issues: string[]): void {
-  if ((typeof d !== 'string' && typeof d !== 'number') || parseDuration(d) === undefined) {
-    issues.push(`${path}: must be a sim duration such as '90s', '10m', '1h30m' or ms > 0, got ${JSON.stringify(d)}`);
+  if (typeof d === 'number') {
+    issues.push(`${path}: ${d} has no unit; write seconds(${d}), minutes(${d}) or milliseconds(${d}) (from src/scenario), or a text such as '${d}s'`);
+  } else if (parseDuration(d) === undefined) {
+    issues.push(`${path}: must be a sim duration such as minutes(10), seconds(90), hours(1) or '1h30m', got ${JSON.stringify(d)}`);
   }
 }
 
@@ -74,7 +77,10 @@ export function defineScenario(input: ScenarioInput): Scenario {
   if (input.clock?.start !== undefined && !Number.isFinite(Date.parse(input.clock.start))) issues.push(`clock.start: an ISO 8601 instant, got ${JSON.stringify(input.clock.start)}`);
   if (!Array.isArray(input.flows) || input.flows.length === 0) issues.push(`flows: at least one of ${Object.keys(FLOWS).join(', ')}`);
   const flows = (input.flows ?? []).map((f, i) => {
-    if (!(f.flow in FLOWS)) issues.push(`flows[${i}].flow: one of ${Object.keys(FLOWS).join(', ')}; got ${JSON.stringify(f.flow)}`);
+    if (!(f.flow in FLOWS)) {
+      const near = typeof f.flow === 'string' ? nearest(f.flow, Object.keys(FLOWS)) : undefined;
+      issues.push(`flows[${i}].flow: one of ${Object.keys(FLOWS).join(', ')}; got ${JSON.stringify(f.flow)}${near !== undefined ? ` (did you mean ${near}?)` : ''}`);
+    }
     const weight = f.weight ?? 1;
     if (!(weight > 0 && Number.isFinite(weight))) issues.push(`flows[${i}].weight: a number > 0, got ${JSON.stringify(f.weight)}`);
     if (f.thinkTimeMs !== undefined && !(f.thinkTimeMs >= 0)) issues.push(`flows[${i}].thinkTimeMs: >= 0`);
@@ -107,7 +113,11 @@ export function defineScenario(input: ScenarioInput): Scenario {
   });
   const services = [...new Set(flows.flatMap((f) => (f.flow in FLOWS ? [...FLOWS[f.flow as FlowName].services] : [])))];
   const known = new Set(NORMS.map((n) => n.id));
-  (input.norms ?? []).forEach((id, i) => { if (!known.has(id)) issues.push(`norms[${i}]: unknown norm id ${JSON.stringify(id)} (see src/norms)`); });
+  (input.norms ?? []).forEach((id, i) => {
+    if (known.has(id)) return;
+    const near = typeof id === 'string' ? nearest(id, [...known]) : undefined;
+    issues.push(`norms[${i}]: unknown norm id ${JSON.stringify(id)}${near !== undefined ? ` (did you mean ${near}?)` : ''}; \`bbsim list norms\` lists them`);
+  });
   const norms = input.norms ?? normsOf(services);
   (input.expectBreaches ?? []).forEach((id, i) => {
     if (!norms.includes(id)) issues.push(`expectBreaches[${i}]: ${JSON.stringify(id)} is not one of the norms this scenario checks`);

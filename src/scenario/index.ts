@@ -2,3 +2,4 @@ export * from './types.ts';
 export * from './duration.ts';
 export * from './define-scenario.ts';
 export * from './wall-profile.ts';
+export * from './load-warnings.ts';

@@ -16,8 +16,23 @@ export type FlowName = keyof typeof FLOWS;
 export const SUBSCRIPTION_KINDS = ['alles', 'bsn-lijst', 'mutatiebasis'] as const;
 export type SubscriptionKind = (typeof SUBSCRIPTION_KINDS)[number];
 
-/** A simulated duration: '90s', '10m', '2h', '1d' or milliseconds. */
-export type SimDuration = string | number;
+/** A sim duration made by minutes(3), seconds(45), hours(1), …: the unit is in the call, as perMinute(n) for rates. */
+export interface Duration {
+  readonly ms: number;
+  /** k6's syntax, '1m30s'. */
+  readonly text: string;
+  toJSON(): string;
+}
+
+type DurationUnit = 'ms' | 's' | 'm' | 'h' | 'd';
+/** The same as text with its units: '90s', '10m', '1h30m', '2m30s'. */
+export type DurationText = `${number}${DurationUnit}` | `${number}h${number}m` | `${number}m${number}s` | `${number}h${number}m${number}s`;
+
+/**
+ * A simulated duration: minutes(3) or '3m'. Never a bare number: `duration: 180` read as 180 ms
+ * once made a 30 ms run that "passed" (issue 19).
+ */
+export type SimDuration = Duration | DurationText;
 
 /** A load profile on the sim clock, in the norms' own units (perMinute(n), perHour(n): see src/norms/rate.ts). */
 export type LoadProfile =

@@ -1,5 +1,5 @@
 import { parseDuration, k6Duration } from './duration.ts';
-import type { Scenario } from './types.ts';
+import type { Scenario, SimDuration } from './types.ts';
 
 /** A ramping-arrival-rate plan in wall time, in k6's own words (startRate, timeUnit, stages). */
 export interface WallProfile {
@@ -19,7 +19,7 @@ export interface WallProfile {
  */
 export function wallProfile(scenario: Scenario): WallProfile {
   const speed = scenario.clock.speed;
-  const wallMs = (d: string | number): number => (parseDuration(d) ?? 0) / speed;
+  const wallMs = (d: SimDuration): number => (parseDuration(d) ?? 0) / speed;
   const rate = (perSecond: number): number => perSecond * speed;
   const stages: { target: number; durationMs: number }[] = [];
   let startRate: number;

@@ -1,0 +1,2 @@
+export * from './loopback.ts';
+export * from './target-url.ts';

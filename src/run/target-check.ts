@@ -1,0 +1,69 @@
+import type { Scenario } from '../scenario/index.ts';
+
+/** What the runner found out about a --target before loading it. */
+export interface TargetCheck {
+  /** 'refuse': the verdict would be wrong (another clock speed); 'unreachable': nothing answers. */
+  readonly outcome: 'ok' | 'warn' | 'refuse' | 'unreachable';
+  readonly messages: readonly string[];
+  readonly speed?: number;
+  readonly now?: string;
+}
+
+/** A sim start further than this from the scenario's is worth a word: windows (hours, nights, maintenance) then differ. */
+const START_TOLERANCE_MS = 60 * 60_000;
+
+/**
+ * Reads the target's clock from GET /status (`now`, `speed`, as the mock reports them) and holds it
+ * to the scenario: a scenario built for speed 6 against a service at speed 1 offers its sim rates
+ * 6× too fast per sim window, so capacity norms would be judged on the wrong load — refused. A sim
+ * start more than an hour from the scenario's is a warning (the busiest windows, the night and the
+ * maintenance windows fall elsewhere); no /status at all is a warning (nothing to check).
+ */
+export async function checkTarget(base: string, scenario: Scenario, timeoutMs = 5000): Promise<TargetCheck> {
+  let res: Response;
+  try {
+    res = await fetch(`${base}/status`, { signal: AbortSignal.timeout(timeoutMs) });
+  } catch (err) {
+    const c = (err as { cause?: { code?: string; message?: string; errors?: { code?: string }[] } }).cause;
+    const cause = c?.code ?? c?.errors?.[0]?.code ?? c?.message ?? (err as Error).message;
+    return { outcome: 'unreachable', messages: [`--target ${base} does not answer (${cause}): start the service first`] };
+  }
+  const want = scenario.clock.speed;
+  let body: { now?: unknown; speed?: unknown } | undefined;
+  try {
+    body = res.ok ? (await res.json()) as { now?: unknown; speed?: unknown } : undefined;
+  } catch {
+    body = undefined;
+  }
+  const speed = typeof body?.speed === 'number' ? body.speed : undefined;
+  const now = typeof body?.now === 'string' ? body.now : undefined;
+  if (speed === undefined || now === undefined) {
+    return { outcome: 'warn', messages: [`--target ${base} has no GET /status with its sim clock (now, speed): cannot check that it runs at the scenario's speed ${want}; ${scenario.name} assumes it does`] };
+  }
+  const messages: string[] = [];
+  let outcome: TargetCheck['outcome'] = 'ok';
+  if (Math.abs(speed - want) > want * 0.01) {
+    outcome = 'refuse';
+    messages.push(`--target ${base} runs its sim clock at speed ${speed}, ${scenario.name} is built for speed ${want}: its load per sim minute and hour would be ${(want / speed).toFixed(2)}× what the scenario means. Start the target at speed ${want} (bbsim mock --speed ${want}), or pass --accept-target-clock to run anyway`);
+  }
+  if (scenario.clock.start !== undefined) {
+    const off = Date.parse(now) - Date.parse(scenario.clock.start);
+    if (Math.abs(off) > START_TOLERANCE_MS) {
+      if (outcome === 'ok') outcome = 'warn';
+      messages.push(`--target ${base} is at sim time ${now}, ${scenario.name} starts at ${scenario.clock.start} (${(off / 3_600_000).toFixed(1)} sim h apart): hour and day windows, the night and maintenance windows fall elsewhere (bbsim mock --start ${scenario.clock.start})`);
+    }
+  }
+  return { outcome, messages, speed, now };
+}
+
+/**
+ * A --repeat against a --target loads the same service every time: its figures (busiest sim
+ * window, longest delay, availability) are cumulative over the repeats, so repeat 2 would be judged
+ * on repeats 1 and 2 together (messages-per-hour 900 → 1800 → 2700). Those rows are not a measure
+ * of this repeat: they become n/a with the reason; the load generator's own rows (latency) stay.
+ */
+export function withoutCumulativeTargetRows<R extends { readonly status: string; readonly source: string; readonly measured: number | undefined; readonly margin: number | undefined }>(rows: readonly R[], repeat: number): R[] {
+  return rows.map((r) => (r.source.startsWith('mock ') && r.status !== 'not-measured'
+    ? { ...r, status: 'not-measured', measured: undefined, margin: undefined, source: `not judged on repeat ${repeat}: the target kept the load of the earlier repeats (${r.source} is cumulative); restart the target per repeat, or run without --target for a fresh mock each time` }
+    : r));
+}
