@@ -6,7 +6,9 @@ import { openSqliteStore } from '../store/sqlite-store.ts';
 import type { Store } from '../store/store.ts';
 import { isLoadedMockConfig, loadMockConfig, type MockConfig, type MockConfigInput } from './config.ts';
 import type { KnownAfnemer, MockContext } from './context.ts';
+import { accessPolicy } from './access-policy.ts';
 import { createMockMetrics } from './metrics.ts';
+import { httpsServerOptions } from './tls.ts';
 import { createNotificationPlanner } from './notification-planner.ts';
 import { installProblemHandlers } from './problems.ts';
 import { installAvailability } from './availability.ts';
@@ -43,6 +45,8 @@ export interface MockDependencies {
  */
 export async function buildMock(configInput: MockConfig | MockConfigInput = {}, deps: MockDependencies = {}): Promise<FastifyInstance> {
   const config = isLoadedMockConfig(configInput) ? configInput : loadMockConfig(configInput);
+  // Read before anything opens: a missing key or certificate fails the start, naming the file.
+  const https = config.tls !== undefined ? httpsServerOptions(config.tls) : undefined;
   const store = deps.store ?? openSqliteStore(config.db !== undefined ? { path: config.db } : {});
   // A database remembers its sim time: restarted on it, the clock continues (never runs backwards,
   // which would make parked letters wait and fresh AanmaakDatums look like the future).
@@ -63,18 +67,20 @@ export async function buildMock(configInput: MockConfig | MockConfigInput = {}, 
 
   const metrics = createMockMetrics();
   const ctx: MockContext = {
-    config, clock, store, population, afnemers, processDue,
+    config, access: accessPolicy(config), clock, store, population, afnemers, processDue,
     tokens: createSessionTokens(config.auth.secret),
     metrics,
     serviceMetrics: createServiceMetrics(metrics.registry),
     intakeOffered: new WindowLimiter(OFFERED_WINDOWS.map((window) => ({ window, limit: Number.POSITIVE_INFINITY }))),
   };
 
-  const app = Fastify({
-    logger: config.logger === false ? false : { level: config.logger === true ? 'info' : config.logger },
+  const options = {
+    logger: config.logger === false ? false : { level: config.logger === true ? 'info' as const : config.logger },
     bodyLimit: config.intake.bodyLimitBytes,
-    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
-  });
+    ajv: { customOptions: { coerceTypes: 'array' as const, removeAdditional: false, allErrors: false } },
+  };
+  // Node's own TLS (no proxy): the same app over https, with client certificates asked for (tls.ts).
+  const app = (https !== undefined ? Fastify({ ...options, https }) : Fastify(options)) as unknown as FastifyInstance;
   app.decorate('bbsim', ctx);
   // Only XML and JSON are spoken here; plain text would otherwise be accepted by default.
   app.removeContentTypeParser('text/plain');
