@@ -8,6 +8,7 @@ import { forecastCommand } from './forecast-command.ts';
 import { baselineCommand } from './baseline-command.ts';
 import { compareCommand } from './compare-command.ts';
 import { reportCommand } from './report-command.ts';
+import { pkiCommand } from './pki-command.ts';
 
 const program = new Command();
 program
@@ -27,6 +28,7 @@ forecastCommand(program);
 baselineCommand(program);
 compareCommand(program);
 reportCommand(program);
+pkiCommand(program);
 
 try {
   await program.parseAsync(process.argv);
