@@ -9,6 +9,9 @@ import { BELASTINGDIENST, UWV } from './helpers/mock.ts';
 import { batch, xml } from './helpers/batches.ts';
 import { makeTestPki, startTlsMock, tlsRequest, type TestPki, type TlsMock } from './helpers/tls.ts';
 import { TestCa } from '../src/mock/test-pki.ts';
+import { SOAP_ACTION } from '../src/mock/validatieservice/soap.ts';
+import { POPULATION } from './helpers/batches.ts';
+import { soapFault, validateEnvelope } from './helpers/soap.ts';
 
 let pki: TestPki;
 let mock: TlsMock | undefined;
@@ -110,5 +113,19 @@ describe('mutual TLS: the afnemer is the OIN in its client certificate', () => {
     expect(op.json<{ rows: { afnemerOin: string }[] }>().rows.map((r) => r.afnemerOin).sort()).toEqual([BELASTINGDIENST.oin, UWV.oin].sort());
     expect((await tlsRequest(mock.url, pki, undefined, { path: '/berichtenbox/portaal.json', headers: { authorization: 'Bearer operator-secret-0123456789x' } })).status).toBe(401);
     expect((await tlsRequest(mock.url, pki, pki.b, { path: '/berichtenbox/portaal.json' })).json<{ rows: { afnemerOin: string }[] }>().rows.map((r) => r.afnemerOin)).toEqual([UWV.oin]);
+  });
+
+  it("the Validatieservice takes the caller's OIN from its certificate: another afnemer's berichtleverancierCode is a fault, no certificate a SOAP fault 401", async () => {
+    mock = await startTlsMock(pki, { validatieservice: { serviceTime: { kind: 'fixed', ms: 0 } } });
+    const envelope = validateEnvelope({ oin: BELASTINGDIENST.oin, type: 'VAIB', keys: POPULATION.recipients(BELASTINGDIENST.oin, 2) });
+    const soap = { 'content-type': 'text/xml; charset=utf-8', soapaction: `"${SOAP_ACTION}"` };
+    const own = await tlsRequest(mock.url, pki, pki.a, { method: 'POST', path: '/validatieservice', headers: soap, body: envelope });
+    expect(own.status, own.body).toBe(200);
+    const other = await tlsRequest(mock.url, pki, pki.b, { method: 'POST', path: '/validatieservice', headers: soap, body: envelope });
+    expect(other.status).toBe(400);
+    expect(soapFault(other.body).code).toBe('BerichtleverancierCodeKomtNietOvereen');
+    const none = await tlsRequest(mock.url, pki, undefined, { method: 'POST', path: '/validatieservice', headers: soap, body: envelope });
+    expect(none.status).toBe(401);
+    expect(soapFault(none.body).code).toBe('BBSIM_CLIENT_CERTIFICATE_REQUIRED');
   });
 });
