@@ -13,6 +13,8 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runNative } from '../src/engine/index.ts';
+import { runScenario } from '../src/run/index.ts';
+import type { RunSummary } from '../src/results/index.ts';
 import { generateK6Script, defaultDataOptions } from '../src/k6gen/index.ts';
 import { buildMock } from '../src/mock/app.ts';
 import { perMinute } from '../src/norms/index.ts';
@@ -92,7 +94,8 @@ describe('load over mutual TLS', () => {
 
   it('the native engine delivers over mutual TLS (undici connect options)', async () => {
     const before = await offered();
-    const result = await runNative(scenario, { base, tls: { cert: pki.a.certPem, key: pki.a.keyPem, ca: pki.ca.certPem } });
+    const result = await runNative(scenario, { base, connections: 16, tls: { cert: pki.a.certPem, key: pki.a.keyPem, ca: pki.ca.certPem } });
+    expect(result.failures.byStatus, JSON.stringify(result.failures)).toEqual({});
     const m = result.k6.metrics;
     expect(m['checks']?.values['rate']).toBe(1);
     const admitted = m['bbsim_letters_admitted']!.values['count']!;
@@ -118,4 +121,18 @@ describe('load over mutual TLS', () => {
     expect(await new Promise<number | null>((resolve) => wrong.once('exit', resolve))).toBe(2);
     expect(err).toMatch(new RegExp(`differs from the OIN ${BELASTINGDIENST.oin}`));
   }, 90_000);
+
+  it('bbsim run against an https target: k6 and the native engine over mutual TLS, the server figures read trusting the test CA', async () => {
+    for (const engine of ['k6', 'native'] as const) {
+      const before = await offered();
+      // A bounded pool for the native engine: each new connection costs an RSA-2048 handshake, and one
+      // per iteration in flight (the default) opened at once timed out at connect on a loaded 2-core machine.
+      const result = await runScenario({ scenario, target: base, tls: { cert: certFile, key: keyFile, ca: pki.files.ca }, engine, native: { connections: 16 }, outDir: dir, k6Path: K6, runId: `run-${engine}`, log: () => undefined });
+      expect(result.exitCode, `${engine}: ${result.error ?? ''}`).not.toBe(2);
+      const summary = JSON.parse(readFileSync(join(result.dir, 'summary.json'), 'utf8')) as RunSummary;
+      expect(summary.server?.status, engine).toBeDefined();
+      expect(summary.errors?.byStatus ?? {}, `${engine}: ${JSON.stringify(summary.errors)}`).toEqual({});
+      expect(await offered() - before, engine).toBe(summary.k6.metrics['bbsim_letters_admitted']?.values['count']);
+    }
+  }, 120_000);
 });

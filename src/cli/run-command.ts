@@ -8,7 +8,7 @@ import { intIn } from './arg-parsers.ts';
 import { ENGINE_LIMITS } from '../engine/engine-options.ts';
 import { loadScenarios } from './load-scenarios.ts';
 
-interface Options { repeat: string; engine: string; connections?: number; pipelining?: number; target?: string; out: string; scenarios: string; findCapacity?: boolean; maxSteps: string; refine: string }
+interface Options { repeat: string; engine: string; connections?: number; pipelining?: number; target?: string; out: string; scenarios: string; findCapacity?: boolean; maxSteps: string; refine: string; cert?: string; key?: string; ca?: string }
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -24,6 +24,9 @@ export function runCommand(program: Command): void {
     .description('Run a scenario with k6 against the mock (started for you) or --target, and judge every norm')
     .argument('<scenario>', 'scenario name (scenarios/<name>.ts)')
     .option('--target <url>', 'run against this base URL instead of starting the mock (loopback only for load)')
+    .option('--cert <file.crt>', "with an https --target: the afnemer's client certificate (PEM; mutual TLS, e.g. bbsim mock --tls)")
+    .option('--key <file.key>', 'with --cert: its key (PEM)')
+    .option('--ca <file.crt>', "with an https --target: the CA of the target's certificate (PEM)")
     .option('--out <dir>', 'results folder', 'results')
     .option('--scenarios <dir>', 'scenario folder', 'scenarios')
     .option('--engine <name>', 'k6 (the generated script, k6 from the set-up) or native (in-process, corrected for coordinated omission)', 'k6')
@@ -41,6 +44,7 @@ Examples:
   $ bbsim run smoke
   $ bbsim run digid-peak                 # designed to breach the 10,000/min norm
   $ bbsim run smoke --target http://127.0.0.1:8080
+  $ bbsim run smoke --target https://localhost:8443 --cert pki/clients/<OIN>.crt --key pki/clients/<OIN>.key --ca pki/ca.crt
   $ bbsim run presentation-p999 --engine native
   $ bbsim run presentation-p999 --repeat 3 && bbsim baseline save results/<folder>
   $ bbsim run tax-filing-evening --find-capacity --max-steps 4`)
@@ -69,7 +73,17 @@ Examples:
         console.error('bbsim run: --connections and --pipelining are options of --engine native (k6 opens a connection per VU)');
         process.exit(2);
       }
-      const runOpts = { engine: opts.engine as 'k6' | 'native', native, ...(opts.target !== undefined ? { target: opts.target } : {}), outDir: opts.out, k6Path: k6Path(), log: (l: string) => console.log(l) };
+      if ((opts.cert === undefined) !== (opts.key === undefined)) {
+        console.error('bbsim run: --cert and --key go together');
+        process.exit(2);
+      }
+      if ((opts.cert !== undefined || opts.ca !== undefined) && !opts.target?.startsWith('https:')) {
+        console.error('bbsim run: --cert/--key/--ca are for an https --target (the mock bbsim run starts itself is plain HTTP)');
+        process.exit(2);
+      }
+      const tls = opts.cert !== undefined || opts.ca !== undefined
+        ? { ...(opts.cert !== undefined ? { cert: opts.cert } : {}), ...(opts.key !== undefined ? { key: opts.key } : {}), ...(opts.ca !== undefined ? { ca: opts.ca } : {}) } : undefined;
+      const runOpts = { engine: opts.engine as 'k6' | 'native', native, ...(tls ? { tls } : {}), ...(opts.target !== undefined ? { target: opts.target } : {}), outDir: opts.out, k6Path: k6Path(), log: (l: string) => console.log(l) };
       if (opts.findCapacity) {
         const steps = Number(opts.maxSteps);
         const refine = Number(opts.refine);

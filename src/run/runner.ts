@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import type { LatencyHistogram } from '../results/histogram.ts';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { Agent, fetch as undiciFetch, type Dispatcher } from 'undici';
 import { generateDefaultK6Script } from '../k6gen/index.ts';
 import { runNative } from '../engine/run-native.ts';
 import { buildMock } from '../mock/app.ts';
@@ -32,7 +33,15 @@ export interface RunOptions {
   readonly native?: { readonly connections?: number; readonly pipelining?: number };
   /** Progress and k6's own output. */
   readonly log: (line: string) => void;
+  /**
+   * Mutual TLS against an https target (PEM file paths): the afnemer's client certificate and key
+   * (k6: -e TLS_CERT/TLS_KEY; the native engine: undici connect options) and the CA of the target's
+   * certificate (k6: SSL_CERT_FILE).
+   */
+  readonly tls?: RunTls;
 }
+
+export interface RunTls { readonly cert?: string; readonly key?: string; readonly ca?: string }
 
 export interface RunResult {
   readonly runId: string;
@@ -56,9 +65,9 @@ export function requestsByService(timeline: readonly TimelinePoint[]): Record<st
   return out;
 }
 
-async function getJson(url: string): Promise<unknown> {
+async function getJson(url: string, dispatcher: Dispatcher | undefined): Promise<unknown> {
   try {
-    const res = await fetch(url);
+    const res = dispatcher !== undefined ? await undiciFetch(url, { dispatcher }) : await fetch(url);
     return res.ok ? await res.json() : undefined;
   } catch {
     return undefined;
@@ -66,17 +75,19 @@ async function getJson(url: string): Promise<unknown> {
 }
 
 /** What the mock knows and the load generator cannot see. Any missing endpoint is simply absent. */
-async function serverFigures(base: string): Promise<ServerFigures & Record<string, unknown>> {
+async function serverFigures(base: string, tls: RunTls | undefined): Promise<ServerFigures & Record<string, unknown>> {
+  // The figures are public (no client certificate), but a test CA must be trusted to read them.
+  const dispatcher = tls?.ca !== undefined ? new Agent({ connect: { ca: readFileSync(tls.ca) } }) : undefined;
+  const get = (path: string): Promise<unknown> => getJson(`${base}${path}`, dispatcher);
   const [status, digid, machtigen, validatieservice, abonnementservice, availability] = await Promise.all([
-    getJson(`${base}/status`), getJson(`${base}/digid/stats`), getJson(`${base}/machtigen/v1/stats`),
-    getJson(`${base}/validatieservice/stats`), getJson(`${base}/abonnementservice/v1/stats`), getJson(`${base}/availability`),
-  ]);
+    get('/status'), get('/digid/stats'), get('/machtigen/v1/stats'), get('/validatieservice/stats'), get('/abonnementservice/v1/stats'), get('/availability'),
+  ]).finally(() => dispatcher?.close());
   return { status, digid, machtigen, validatieservice, abonnementservice, availability } as ServerFigures & Record<string, unknown>;
 }
 
-function runK6(k6: string, args: readonly string[], log: (l: string) => void): Promise<number> {
+function runK6(k6: string, args: readonly string[], log: (l: string) => void, env: Readonly<Record<string, string>> = {}): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn(k6, [...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(k6, [...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     const relay = (d: Buffer): void => { for (const line of d.toString().split('\n')) if (line.trim()) log(`  k6 | ${line}`); };
     child.stdout.on('data', relay);
     child.stderr.on('data', relay);
@@ -98,14 +109,16 @@ const encodeAll = (m: ReadonlyMap<string, LatencyHistogram>): Record<string, Enc
   Object.fromEntries([...m.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, h]) => [k, h.encode()]));
 
 /** k6 runs the generated script; its summary carries the timeline buckets (see timelineFromK6). */
-async function runWithK6(k6Path: string, script: string, dir: string, base: string, log: (l: string) => void): Promise<Measured> {
+async function runWithK6(k6Path: string, script: string, dir: string, base: string, log: (l: string) => void, tls: RunTls | undefined): Promise<Measured> {
   const summaryPath = join(dir, 'k6-summary.json');
   log(`running k6 on ${script} against ${base}`);
   // BBSIM_T0: when this command started, so the script can report the time to its first request.
   const t0 = Math.round(performance.timeOrigin);
   // Every request's duration goes to a gzipped CSV, read back into HDR histograms and then deleted.
   const samples = join(dir, 'k6-samples.csv.gz');
-  const code = await runK6(k6Path, ['run', '--no-usage-report', '--out', `csv=${samples}`, '-e', `BASE_URL=${base}`, '-e', `SUMMARY_PATH=${summaryPath}`, '-e', `BBSIM_T0=${t0}`, script], log);
+  const tlsArgs = tls?.cert !== undefined && tls.key !== undefined ? ['-e', `TLS_CERT=${tls.cert}`, '-e', `TLS_KEY=${tls.key}`] : [];
+  const code = await runK6(k6Path, ['run', '--no-usage-report', '--out', `csv=${samples}`, '-e', `BASE_URL=${base}`, '-e', `SUMMARY_PATH=${summaryPath}`, '-e', `BBSIM_T0=${t0}`, ...tlsArgs, script], log,
+    tls?.ca !== undefined ? { SSL_CERT_FILE: tls.ca } : {});
   // 99: k6 ran and a threshold failed — the verdict says which; anything else is "could not run".
   if ((code !== 0 && code !== 99) || !existsSync(summaryPath)) return { error: `k6 exited with ${code} and no summary at ${summaryPath}` };
   const raw = JSON.parse(readFileSync(summaryPath, 'utf8')) as { k6: K6Summary; bucketSeconds?: number };
@@ -130,9 +143,11 @@ function k6Version(k6Path: string): Promise<{ k6Version?: string }> {
 }
 
 /** The native engine (src/engine) runs the same flows in-process and reports in k6's summary shape. */
-async function runWithNative(scenario: Scenario, base: string, log: (l: string) => void, native: RunOptions['native']): Promise<Measured> {
+async function runWithNative(scenario: Scenario, base: string, log: (l: string) => void, native: RunOptions['native'], tls: RunTls | undefined): Promise<Measured> {
   try {
-    const r = await runNative(scenario, { base, log, commandStartedAt: Math.round(performance.timeOrigin), ...native });
+    const read = (f: string | undefined): Buffer | undefined => (f !== undefined ? readFileSync(f) : undefined);
+    const clientTls = tls !== undefined ? { ...(tls.cert !== undefined ? { cert: read(tls.cert)! } : {}), ...(tls.key !== undefined ? { key: read(tls.key)! } : {}), ...(tls.ca !== undefined ? { ca: read(tls.ca)! } : {}) } : undefined;
+    const r = await runNative(scenario, { base, log, commandStartedAt: Math.round(performance.timeOrigin), ...native, ...(clientTls ? { tls: clientTls } : {}) });
     return { k6: r.k6, timeline: r.timeline, histograms: r.histograms, errors: r.failures };
   } catch (err) {
     return { error: `native engine: ${(err as Error).message}` };
@@ -162,14 +177,14 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       log(`mock listening on ${base} (sim speed ${scenario.clock.speed})`);
     }
     const engine = opts.engine ?? 'k6';
-    const measured = engine === 'native' ? await runWithNative(scenario, base, log, opts.native) : await runWithK6(opts.k6Path, script, dir, base, log);
+    const measured = engine === 'native' ? await runWithNative(scenario, base, log, opts.native, opts.tls) : await runWithK6(opts.k6Path, script, dir, base, log, opts.tls);
     if ('error' in measured) return { runId, dir, rows: [], exitCode: 2, error: measured.error };
     const { timeline, k6 } = measured;
     const context: RunContext = {
       scenarioHash: scenarioHash(scenario), bbsimVersion: BBSIM_VERSION, ...(measured.k6Version ? { k6Version: measured.k6Version } : {}),
       node: process.version, cores: availableParallelism(), cpuModel: cpus()[0]?.model ?? 'unknown', speed: scenario.clock.speed, startedAt: new Date(performance.timeOrigin).toISOString(),
     };
-    const server = await serverFigures(base);
+    const server = await serverFigures(base, opts.tls);
     const rows = verdictRows(scenario.norms, k6, server);
     const writeStart = performance.now();
     const summary: RunSummary = {
