@@ -38,6 +38,8 @@ describe('HTML pages in a real browser (Debian chromium)', () => {
     await drainVerwerkingsberichten(mock.app);
 
     const { page, errors } = await watchedPage();
+    // The portal shows the caller's own rows: on loopback the afnemer is named by the header.
+    await page.setExtraHTTPHeaders({ 'x-afnemer-oin': BELASTINGDIENST.oin });
     const res = await page.goto(`${base}/berichtenbox/portaal`);
     expect(res?.status()).toBe(200);
     await expect(page.title()).resolves.toMatch(/Leveranciersportaal/);

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { BELASTINGDIENST, deliverXml, devToken, drainVerwerkingsberichten, startTestMock, type TestMock } from './helpers/mock.ts';
+import { BELASTINGDIENST, UWV, deliverXml, devToken, drainVerwerkingsberichten, startTestMock, type TestMock } from './helpers/mock.ts';
 import { POPULATION, batch, xml } from './helpers/batches.ts';
 import { DAY } from '../src/clock/index.ts';
 
@@ -120,12 +120,17 @@ describe('leveranciersportaal and operations', () => {
     b.Bericht[0]!.BerichtInformatie.BerichtType = 'NEE';
     expect((await deliverXml(mock.app, xml(b))).statusCode).toBe(202);
     mock.clock.advance(60_000);
-    const rows = (await mock.app.inject({ url: '/berichtenbox/portaal.json' })).json<{ rows: { afnemerOin: string; day: string; offered: number; processed: number; rejected: Record<string, number>; naam: string }[] }>().rows;
+    const own = { 'x-afnemer-oin': BELASTINGDIENST.oin };
+    const rows = (await mock.app.inject({ url: '/berichtenbox/portaal.json', headers: own })).json<{ rows: { afnemerOin: string; day: string; offered: number; processed: number; rejected: Record<string, number>; naam: string }[] }>().rows;
     expect(rows).toEqual([{ afnemerOin: BELASTINGDIENST.oin, naam: 'Belastingdienst', day: '2026-11-17', offered: 4, processed: 3, rejected: { BerichtTypeNietOndersteund: 1 } }]);
-    const html = await mock.app.inject({ url: '/berichtenbox/portaal' });
+    const html = await mock.app.inject({ url: '/berichtenbox/portaal', headers: own });
     expect(html.headers['content-type']).toMatch(/text\/html/);
     expect(html.body).toMatch(/<td>2026-11-17<\/td><td>Belastingdienst<\/td>/);
-    expect((await mock.app.inject({ url: `/berichtenbox/portaal.json?afnemer=${'0'.repeat(20)}` })).json()).toEqual({ rows: [] });
+    // Only the caller's own rows: another afnemer's by query is refused, and no identity at all is a 401.
+    expect((await mock.app.inject({ url: `/berichtenbox/portaal.json?afnemer=${BELASTINGDIENST.oin}`, headers: own })).json<{ rows: unknown[] }>().rows).toHaveLength(1);
+    expect((await mock.app.inject({ url: `/berichtenbox/portaal.json?afnemer=${'0'.repeat(20)}`, headers: own })).json()).toMatchObject({ status: 403, code: 'BBSIM_NOT_YOUR_DATA' });
+    expect((await mock.app.inject({ url: '/berichtenbox/portaal.json', headers: { 'x-afnemer-oin': UWV.oin } })).json()).toEqual({ rows: [] });
+    expect((await mock.app.inject({ url: '/berichtenbox/portaal.json' })).json()).toMatchObject({ status: 401, code: 'BBSIM_MISSING_OIN' });
   });
 
   it('serves health, readiness, metrics and an OpenAPI document of every route', async () => {

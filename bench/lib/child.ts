@@ -50,7 +50,7 @@ function hookExit(): void {
 }
 
 const TAIL_BYTES = 8192;
-const BANNER = /listening on (http:\/\/127\.0\.0\.1:\d+)/;
+const BANNER = /listening on (https?:\/\/127\.0\.0\.1:\d+)/;
 
 export async function startChild(opts: StartOptions): Promise<ChildServer> {
   hookExit();

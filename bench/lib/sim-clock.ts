@@ -4,7 +4,7 @@
  * (to within half a round trip, i.e. a fraction of a wall millisecond times the speed).
  */
 import { performance } from 'node:perf_hooks';
-import { request } from 'undici';
+import { request, type Dispatcher } from 'undici';
 
 export interface SimClockEstimate {
   readonly speed: number;
@@ -14,11 +14,12 @@ export interface SimClockEstimate {
   readonly uncertaintySimMs: number;
 }
 
-export async function calibrateSimClock(baseUrl: string, speed: number, samples = 5): Promise<SimClockEstimate> {
+/** `dispatcher`: for an https mock with a test CA (an undici Agent with connect.ca). */
+export async function calibrateSimClock(baseUrl: string, speed: number, samples = 5, dispatcher?: Dispatcher): Promise<SimClockEstimate> {
   let best: { rtt: number; mid: number; sim: number } | undefined;
   for (let i = 0; i < samples; i++) {
     const t0 = performance.now();
-    const res = await request(`${baseUrl}/status`, { headersTimeout: 10_000, bodyTimeout: 10_000 });
+    const res = await request(`${baseUrl}/status`, { headersTimeout: 10_000, bodyTimeout: 10_000, ...(dispatcher ? { dispatcher } : {}) });
     const body = (await res.body.json()) as { now?: string };
     const t1 = performance.now();
     if (res.statusCode !== 200 || typeof body.now !== 'string') throw new Error(`GET /status answered ${res.statusCode} without a sim 'now'`);

@@ -248,7 +248,7 @@ interface PortalTotals { offered: number; processed: number; rejected: Record<st
 
 /** Leveranciersportaal counters of the bench's afnemer, summed over days (the mock processes due work first). */
 async function portalTotals(pool: Pool): Promise<PortalTotals> {
-  const body = await getJson<{ rows: { offered: number; processed: number; rejected: Record<string, number> }[] }>(pool, `/berichtenbox/portaal.json?afnemer=${OIN}`);
+  const body = await getJson<{ rows: { offered: number; processed: number; rejected: Record<string, number> }[] }>(pool, `/berichtenbox/portaal.json?afnemer=${OIN}`, { 'x-afnemer-oin': OIN });
   const t: PortalTotals = { offered: 0, processed: 0, rejected: {} };
   for (const r of body.rows) {
     t.offered += r.offered;

@@ -19,6 +19,7 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   if (err.code === 'EPIPE') process.exit(EXIT.OK);
   throw err;
 });
+import { pkiCommand } from './pki-command.ts';
 
 const program = new Command();
 program
@@ -47,6 +48,7 @@ let commandName = '';
 program.hook('preAction', (_program, action) => {
   commandName = [action.parent?.name() === 'bbsim' ? '' : action.parent?.name(), action.name()].filter(Boolean).join(' ');
 });
+pkiCommand(program);
 
 try {
   await program.parseAsync(process.argv);

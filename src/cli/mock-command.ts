@@ -4,8 +4,11 @@ import type { Command } from 'commander';
 import { int, positive } from './arg-parsers.ts';
 import { buildMock } from '../mock/app.ts';
 import { ConfigError, loadMockConfig, type MockConfigInput } from '../mock/config.ts';
+import { describeAccess } from '../mock/access-policy.ts';
+import { pkiPaths } from '../mock/test-pki.ts';
+import { TlsFileError } from '../mock/tls.ts';
 
-interface MockOptions { port?: number; host?: string; db?: string; speed?: number; start?: string; config?: string; seed?: number; log?: string }
+interface MockOptions { port?: number; host?: string; db?: string; speed?: number; start?: string; config?: string; seed?: number; log?: string; tls?: string }
 
 export function mockCommand(program: Command): void {
   program.command('mock')
@@ -18,12 +21,14 @@ export function mockCommand(program: Command): void {
     .option('--seed <n>', 'seed for the population and every random draw', int('--seed'))
     .option('-c, --config <file.json>', 'mock config file (JSON); flags override it')
     .option('--log <level>', 'log requests at this level (info, debug, …)')
+    .option('--tls <dir>', 'HTTPS with client certificates from a test PKI folder (server.key, server.crt, ca.crt: bbsim pki init); afnemers are then identified by certificate')
     .addHelpText('after', `
 Examples:
   $ bbsim mock                                  # 127.0.0.1:8080, sim clock = wall clock
   $ bbsim mock --port 0 --speed 60              # any free port, one sim hour per wall minute
   $ bbsim mock --db ./mock.db --start 2027-03-01T19:00:00+01:00
-  $ bbsim mock --config mock.json --port 9000`)
+  $ bbsim mock --config mock.json --port 9000
+  $ bbsim pki init && bbsim mock --tls pki          # https, afnemers by client certificate (OIN in the subject serialNumber)`)
     .action(async (opts: MockOptions) => {
       let input: MockConfigInput = {};
       if (opts.config !== undefined) {
@@ -41,6 +46,7 @@ Examples:
         ...(opts.db !== undefined ? { db: opts.db } : {}),
         ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
         ...(opts.log !== undefined ? { logger: opts.log as MockConfigInput['logger'] } : {}),
+        ...(opts.tls !== undefined ? { tls: { key: pkiPaths(opts.tls).serverKey, cert: pkiPaths(opts.tls).serverCert, ca: pkiPaths(opts.tls).ca } } : {}),
         clock: {
           ...input.clock,
           ...(opts.speed !== undefined ? { speed: opts.speed } : {}),
@@ -61,6 +67,10 @@ Examples:
       try {
         app = await buildMock(config);
       } catch (err) {
+        if (err instanceof TlsFileError) {
+          console.error(`bbsim: ${err.message}${opts.tls !== undefined ? ` (bbsim pki init --dir ${opts.tls} writes a test PKI)` : ''}`);
+          process.exit(2);
+        }
         // A population file, signing key or SP metadata that cannot be used: the reason, no stack trace.
         console.error(`bbsim: cannot start the mock: ${(err as Error).message}`);
         process.exit(2);
@@ -75,17 +85,23 @@ Examples:
       }
       const db = 'path' in app.bbsim.store ? String((app.bbsim.store as { path: unknown }).path) : '(custom store)';
       const oin = config.afnemers[0]?.oin ?? '';
+      // Under TLS the afnemer is its certificate; without, the header stands for it.
+      const tls = config.tls;
+      const curl = tls !== undefined ? `curl --cacert ${tls.ca}` : 'curl';
+      const as = tls !== undefined && opts.tls !== undefined ? `--cert ${pkiPaths(opts.tls).client(oin).cert} --key ${pkiPaths(opts.tls).client(oin).key}`
+        : tls !== undefined ? '--cert <client.crt> --key <client.key>' : `-H 'x-afnemer-oin: ${oin}'`;
       console.log(`bbsim mock listening on ${address}
   store:  SQLite ${db}
   clock:  sim ${new Date(app.bbsim.clock.now()).toISOString()}, speed ${config.clock.speed}
+  ${describeAccess(app.bbsim.access, config.host).join('\n  ')}
   try:
-    curl ${address}/health
-    curl ${address}/status
-    curl ${address}/berichtenbox/portaal
-    curl ${address}/openapi.json
+    ${curl} ${address}/health
+    ${curl} ${address}/status
+    ${curl} ${address}/berichtenbox/portaal ${as}
+    ${curl} ${address}/openapi.json
     node bin/bbsim.js example-batch --letters 100 > batch.xml
-    curl -X POST ${address}/berichtenbox/afleveren -H 'content-type: application/xml' -H 'x-afnemer-oin: ${oin}' --data-binary @batch.xml
-    curl ${address}/berichtenbox/verwerkingsberichten -H 'x-afnemer-oin: ${oin}'
+    ${curl} -X POST ${address}/berichtenbox/afleveren -H 'content-type: application/xml' ${as} --data-binary @batch.xml
+    ${curl} ${address}/berichtenbox/verwerkingsberichten ${as}
   Ctrl-C stops it.`);
       const stop = async (signal: string): Promise<void> => {
         console.log(`bbsim mock: ${signal}, closing`);

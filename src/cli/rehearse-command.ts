@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { EXIT } from '../errors/exit-codes.ts';
 import type { Command } from 'commander';
@@ -11,6 +12,7 @@ interface Options {
   target: string; allowRemote?: boolean; afnemer?: string; mockConfig?: string;
   share: number; batchSize: number; format: string; concurrency: number;
   ledger?: string; rejects?: string; dryRun?: boolean; json?: boolean; timeout: number; stallTimeout: number;
+  cert?: string; key?: string; ca?: string;
 }
 
 function usage(message: string): never {
@@ -38,7 +40,10 @@ export function rehearseCommand(program: Command): void {
     .option('--not-subscribed <share>', 'share of generated letters to burgers who do not want the afnemer\'s letters', shareIn('--not-subscribed', 0, 1), 0.02)
     .option('--target <url>', 'base URL of the Berichtenbox (the mock, or an acceptance environment with --allow-remote)', 'http://127.0.0.1:8080')
     .option('--allow-remote', 'allow a --target that is not on this machine')
-    .option('--afnemer <oin>', "the afnemer's OIN (X-Afnemer-OIN; default: the first afnemer of the mock config)")
+    .option('--afnemer <oin>', "the afnemer's OIN (X-Afnemer-OIN; default: the OIN of --cert, else the first afnemer of the mock config)")
+    .option('--cert <file.crt>', "mutual TLS: the afnemer's client certificate (PEM; its subject serialNumber is the OIN, as PKIoverheid certificates carry it)")
+    .option('--key <file.key>', 'mutual TLS: the key of --cert (PEM)')
+    .option('--ca <file.crt>', "the CA that signed the target's server certificate (PEM; default: the system's)")
     .option('--mock-config <file.json>', "the target mock's config, for its population and afnemers (default: the mock's defaults)")
     .option('--share <s>', "the afnemer's share of the intake norms (per hour and per day), above 0 up to 1", shareIn('--share', 0, 1, true), 1)
     .option('--batch-size <n>', `letters per batch rehearse forms (${BATCH_LETTERS.min}-${BATCH_LETTERS.max})`, intIn('--batch-size', BATCH_LETTERS.min ?? 1, BATCH_LETTERS.max), BATCH_LETTERS.max)
@@ -61,7 +66,8 @@ Examples:
   $ bbsim rehearse batches/                                         # a folder of Berichten XML batches
   $ bbsim rehearse brieven.ndjson --json > events.ndjson             # ledger brieven.ledger.db, rejects brieven.rejects.ndjson
   $ bbsim rehearse brieven.rejects.ndjson                           # feed the fixed rejects back
-  $ bbsim rehearse brieven.ndjson --target https://acc.example.nl/bb --allow-remote --share 0.1`)
+  $ bbsim rehearse brieven.ndjson --target https://acc.example.nl/bb --allow-remote --share 0.1
+  $ bbsim rehearse --generate 1000 --target https://localhost:8080 --cert pki/clients/<OIN>.crt --key pki/clients/<OIN>.key --ca pki/ca.crt`)
     .action(async (inputPath: string | undefined, opts: Options) => {
       if (opts.format !== 'xml' && opts.format !== 'json') usage(`--format must be xml or json, got '${opts.format}'`);
       if (inputPath !== undefined && opts.generate !== undefined) usage('give an input or --generate, not both');
@@ -85,6 +91,11 @@ Examples:
       } catch (err) {
         usage(err instanceof ConfigError ? err.message : `cannot read --mock-config ${opts.mockConfig ?? ''}: ${(err as Error).message}`);
       }
+      const tls = readClientTls(opts);
+      if (tls?.oin !== undefined && opts.afnemer !== undefined && opts.afnemer !== tls.oin) {
+        usage(`--afnemer ${opts.afnemer} differs from the OIN ${tls.oin} in --cert's subject serialNumber; the target would refuse it`);
+      }
+      const afnemerOin = opts.afnemer ?? tls?.oin;
       const paths = defaultPaths(input);
       const ledgerPath = opts.ledger ?? paths.ledger;
       const controller = new AbortController();
@@ -98,11 +109,38 @@ Examples:
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
       const result = await runRehearsal({
-        input, target: opts.target, allowRemote: opts.allowRemote === true, afnemerOin: opts.afnemer, mockConfig,
+        input, target: opts.target, allowRemote: opts.allowRemote === true, afnemerOin, mockConfig,
+        ...(tls !== undefined ? { tls: tls.files } : {}),
         share: opts.share, batchSize: opts.batchSize, format: opts.format, concurrency: opts.concurrency,
         ledgerPath, rejectsPath: opts.rejects ?? paths.rejects(ledgerPath), dryRun: opts.dryRun === true, json: opts.json === true,
         requestTimeoutMs: opts.timeout * 1000, stallTimeoutMs: opts.stallTimeout * 1000, pollIntervalMs: 100,
       }, { signal: controller.signal });
       process.exit(result.exitCode);
     });
+}
+
+/** --cert/--key/--ca read once (a missing file is a usage error naming it), with the OIN in the certificate's subject serialNumber. */
+function readClientTls(opts: Options): { files: { cert?: Buffer; key?: Buffer; ca?: Buffer }; oin: string | undefined } | undefined {
+  if (opts.cert === undefined && opts.key === undefined && opts.ca === undefined) return undefined;
+  if ((opts.cert === undefined) !== (opts.key === undefined)) usage('--cert and --key go together');
+  const read = (flag: string, path: string | undefined): Buffer | undefined => {
+    if (path === undefined) return undefined;
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      usage(`${flag} ${path}: ${(err as Error).message}`);
+    }
+  };
+  const cert = read('--cert', opts.cert);
+  const key = read('--key', opts.key);
+  const ca = read('--ca', opts.ca);
+  let oin: string | undefined;
+  if (cert !== undefined) {
+    try {
+      oin = /(?:^|\n)serialNumber=(\d+)/.exec(new X509Certificate(cert).subject)?.[1];
+    } catch (err) {
+      usage(`--cert ${opts.cert ?? ''} is not a PEM certificate: ${(err as Error).message}`);
+    }
+  }
+  return { files: { ...(cert ? { cert } : {}), ...(key ? { key } : {}), ...(ca ? { ca } : {}) }, oin };
 }

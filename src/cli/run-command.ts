@@ -18,6 +18,7 @@ import { unknownName } from '../errors/suggest.ts';
 interface Options {
   segments?: number; repeat: string; engine: string; connections?: number; pipelining?: number; target?: string; out: string; scenarios?: string;
   findCapacity?: boolean; maxSteps: string; refine: string; quiet?: boolean; mockConfig?: string; acceptTargetClock?: boolean;
+  cert?: string; key?: string; ca?: string;
 }
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -58,6 +59,9 @@ export function runCommand(program: Command): void {
     .description('Run a scenario with k6 against the mock (started for you) or --target, and judge every norm')
     .argument('<scenario>', 'a scenario name (scenarios/<name>.ts, or a shipped one) or a path to a .ts file')
     .option('--target <url>', 'run against this base URL (http or https, this machine only: 127.0.0.0/8, ::1, localhost) instead of starting the mock')
+    .option('--cert <file.crt>', "with an https --target: the afnemer's client certificate (PEM; mutual TLS, e.g. bbsim mock --tls)")
+    .option('--key <file.key>', 'with --cert: its key (PEM)')
+    .option('--ca <file.crt>', "with an https --target: the CA of the target's certificate (PEM)")
     .option('--accept-target-clock', "with --target: run even when the target's sim clock speed differs from the scenario's (a warning instead of a refusal)")
     .option('--mock-config <file>', 'the mock started for the run uses this config (bbsim mock --config format; the scenario sets the clock, each run a fresh db)')
     .option('--out <dir>', 'results folder', 'results')
@@ -84,6 +88,7 @@ Examples:
   $ bbsim run digid-peak                 # designed to breach the 10,000/min norm
   $ bbsim run smoke --target http://127.0.0.1:8080
   $ bbsim run smoke --mock-config slow-inbox.json
+  $ bbsim run smoke --target https://localhost:8443 --cert pki/clients/<OIN>.crt --key pki/clients/<OIN>.key --ca pki/ca.crt
   $ bbsim run presentation-p999 --engine native
   $ bbsim run presentation-p999 --repeat 3 --quiet && bbsim baseline save results/<folder>
   $ bbsim run tax-filing-evening --find-capacity --max-steps 4
@@ -114,10 +119,16 @@ Examples:
       if (segmented && opts.findCapacity) throw new CliError('BAD_OPTION', '--segments does not combine with --find-capacity');
       if (segmented && repeat > 1) throw new CliError('BAD_OPTION', '--segments does not combine with --repeat');
       const mockConfig = opts.mockConfig !== undefined ? readMockConfig(opts.mockConfig) : undefined;
+      if ((opts.cert === undefined) !== (opts.key === undefined)) throw new CliError('BAD_OPTION', '--cert and --key go together');
+      if ((opts.cert !== undefined || opts.ca !== undefined) && !target?.startsWith('https:')) {
+        throw new CliError('BAD_OPTION', '--cert/--key/--ca are for an https --target (the mock bbsim run starts itself is plain HTTP)');
+      }
+      const tls = opts.cert !== undefined || opts.ca !== undefined
+        ? { ...(opts.cert !== undefined ? { cert: opts.cert } : {}), ...(opts.key !== undefined ? { key: opts.key } : {}), ...(opts.ca !== undefined ? { ca: opts.ca } : {}) } : undefined;
 
       for (const w of scenarioWarnings(scenario)) console.error(`warning: ${scenario.name}: ${w}`);
       if (target !== undefined) {
-        const check = await checkTarget(target, scenario);
+        const check = await checkTarget(target, scenario, opts.ca !== undefined ? { ca: opts.ca } : {});
         if (check.outcome === 'unreachable') throw new CliError('COULD_NOT_RUN', check.messages.join('; '));
         if (check.outcome === 'refuse' && !opts.acceptTargetClock) throw new CliError('TARGET_MISMATCH', check.messages.join('; '));
         for (const m of check.messages) console.error(`warning: ${m}`);
@@ -126,7 +137,7 @@ Examples:
 
       const runOpts = {
         engine: opts.engine as 'k6' | 'native', native, ...(target !== undefined ? { target } : {}), outDir: opts.out, k6Path: k6Path(),
-        log: (l: string) => console.log(l), ...(opts.quiet ? { quiet: true } : {}), ...(mockConfig ? { mockConfig } : {}),
+        log: (l: string) => console.log(l), ...(opts.quiet ? { quiet: true } : {}), ...(mockConfig ? { mockConfig } : {}), ...(tls ? { tls } : {}),
       };
       if (opts.findCapacity) {
         const cap = await findCapacity({ ...runOpts, scenario, maxSteps: steps, refine, run: runScenario });

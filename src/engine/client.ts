@@ -35,6 +35,15 @@ export interface ClientOptions {
   readonly pipelining?: number;
   /** Default per-request timeout, ms (default 30 s). */
   readonly timeoutMs?: number;
+  /** Mutual TLS for an https base: the client certificate and key, and the CA to trust (PEM). */
+  readonly tls?: ClientTls;
+}
+
+/** A client certificate (Digikoppeling two-way TLS: the afnemer's OIN in its subject) and the CA the server's certificate must chain to. */
+export interface ClientTls {
+  readonly cert?: string | Buffer;
+  readonly key?: string | Buffer;
+  readonly ca?: string | Buffer;
 }
 
 /** A request that did not get a whole answer within its time. */
@@ -182,6 +191,8 @@ export function createClient(opts: ClientOptions): HttpClient {
     connections: opts.connections ?? 64,
     pipelining: opts.pipelining ?? 1,
     keepAliveTimeout: 30_000,
+    // Keep-alive reuses each connection's handshake, so TLS costs a handshake per connection, not per request.
+    ...(opts.tls !== undefined ? { connect: { ...opts.tls } } : {}),
   });
   const defaultTimeout = opts.timeoutMs ?? 30_000;
   const watch = signalWatcher();

@@ -1,7 +1,7 @@
 import { defaultDataOptions, scenarioData, thresholdsOf, type DataOptions } from '../k6gen/index.ts';
 import { NORMS } from '../norms/index.ts';
 import type { Scenario } from '../scenario/index.ts';
-import { createClient, type ClientOptions, type HttpClient } from './client.ts';
+import { createClient, type ClientOptions, type ClientTls, type HttpClient } from './client.ts';
 import { NativeEngine } from './engine.ts';
 import type { EngineResult } from './engine-events.ts';
 import { checkInt, shown, ENGINE_DEFAULTS, ENGINE_LIMITS, EngineOptionsError, engineOptionIssues, type EngineOptions } from './engine-options.ts';
@@ -22,6 +22,8 @@ export interface NativeRunOptions extends Omit<EngineOptions, 'client' | 'plan'>
   readonly pipelining?: number;
   /** Where the BSNs, afnemer and PDF come from; default the mock's default config (what the k6 script embeds). */
   readonly data?: DataOptions;
+  /** Mutual TLS against an https base (client certificate, key, CA). */
+  readonly tls?: ClientTls;
   /** Makes the HTTP client (tests inject one); default createClient. */
   readonly clientFactory?: (o: ClientOptions) => HttpClient;
   /** When the command started (epoch ms, e.g. Math.round(performance.timeOrigin)): reported as bbsim_first_request_ms. */
@@ -63,6 +65,7 @@ export async function runNative(scenario: Scenario, opts: NativeRunOptions): Pro
     connections: opts.connections ?? maxInFlight,
     pipelining: opts.pipelining ?? 1,
     timeoutMs: opts.timeoutMs ?? ENGINE_DEFAULTS.timeoutMs,
+    ...(opts.tls !== undefined ? { tls: opts.tls } : {}),
   });
   try {
     const engine = new NativeEngine({

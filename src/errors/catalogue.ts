@@ -38,6 +38,13 @@ export const PROBLEMS = Object.freeze({
   MISSING_OIN: def('BBSIM_MISSING_OIN', 401, 'X-Afnemer-OIN header missing'),
   INVALID_OIN: def('BBSIM_INVALID_OIN', 400, 'X-Afnemer-OIN is not a 20-digit OIN'),
   UNKNOWN_AFNEMER: def('BBSIM_UNKNOWN_AFNEMER', 403, 'OIN is not a connected afnemer'),
+  // Afnemer identity over two-way TLS (the OIN in the client certificate)
+  CLIENT_CERTIFICATE_REQUIRED: def('BBSIM_CLIENT_CERTIFICATE_REQUIRED', 401, 'A client certificate is required'),
+  CLIENT_CERTIFICATE_REFUSED: def('BBSIM_CLIENT_CERTIFICATE_REFUSED', 401, 'The client certificate is not valid for this service'),
+  CERTIFICATE_WITHOUT_OIN: def('BBSIM_CERTIFICATE_WITHOUT_OIN', 403, 'The client certificate carries no OIN in its subject serialNumber'),
+  OIN_MISMATCH: def('BBSIM_OIN_MISMATCH', 403, "The OIN in the request differs from the client certificate's OIN"),
+  NO_AFNEMER_IDENTITY: def('BBSIM_NO_AFNEMER_IDENTITY', 401, 'This mock cannot identify afnemers (exposed without TLS)'),
+  NOT_YOUR_DATA: def('BBSIM_NOT_YOUR_DATA', 403, "Another afnemer's data"),
   // Batch as a whole
   BATCH_SIZE: def('BBSIM_BATCH_SIZE', 400, 'A batch holds 1 to 1000 letters'),
   BATCH_HEADER_INVALID: def('BBSIM_BATCH_HEADER_INVALID', 400, 'BatchInformatie fails the schema'),

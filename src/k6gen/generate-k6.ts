@@ -72,9 +72,14 @@ for (const flow of Object.keys(PLAN)) {
   };
 }
 
+// Mutual TLS (Digikoppeling two-way TLS: the afnemer's OIN in its client certificate): -e TLS_CERT=<file.crt>
+// -e TLS_KEY=<file.key> (PEM, read here in the init context); k6 trusts a test CA through SSL_CERT_FILE=<ca.crt>.
+const TLS_AUTH = __ENV.TLS_CERT ? [{ cert: open(__ENV.TLS_CERT), key: open(__ENV.TLS_KEY || '') }] : undefined;
+
 /** @type {import('k6/options').Options} */
 export const options = {
   scenarios: scenarios,
+  tlsAuth: TLS_AUTH,
   thresholds: Object.assign(NORM_THRESHOLDS, timelineThresholds()),
   summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)', 'p(99.9)', 'count'],
   systemTags: ['status', 'method', 'name', 'group', 'check', 'error', 'error_code', 'scenario', 'expected_response'],
@@ -149,6 +154,7 @@ export function generateK6Script(scenario: Scenario, opts: GenerateOptions): str
 // ${scenario.description}
 // Flows: ${used.map((f) => `${f} (${FLOWS[f].title})`).join('; ')}.
 // Run: k6 run -e BASE_URL=http://127.0.0.1:8080 k6/${scenario.name}.js
+// Over mutual TLS: SSL_CERT_FILE=pki/ca.crt k6 run -e BASE_URL=https://localhost:8080 -e TLS_CERT=pki/clients/<OIN>.crt -e TLS_KEY=pki/clients/<OIN>.key k6/${scenario.name}.js
 // Generated for sim clock speed ${scenario.clock.speed}; against a mock at another speed add -e SPEED=<its speed>:
 // wall rates and durations follow it.
 import http from 'k6/http';

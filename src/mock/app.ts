@@ -8,7 +8,9 @@ import { storageFaultOf } from '../store/storage-fault.ts';
 import type { Store } from '../store/store.ts';
 import { isLoadedMockConfig, loadMockConfig, type MockConfig, type MockConfigInput } from './config.ts';
 import type { KnownAfnemer, MockContext } from './context.ts';
+import { accessPolicy } from './access-policy.ts';
 import { createMockMetrics } from './metrics.ts';
+import { httpsServerOptions } from './tls.ts';
 import { createNotificationPlanner } from './notification-planner.ts';
 import { clientErrorProblem, frameworkProblem, installProblemHandlers, MAX_PARAM_LENGTH } from './problems.ts';
 import { installInFlightBound } from './in-flight-bytes.ts';
@@ -55,6 +57,8 @@ export interface MockDependencies {
  */
 export async function buildMock(configInput: MockConfig | MockConfigInput = {}, deps: MockDependencies = {}): Promise<FastifyInstance> {
   const config = isLoadedMockConfig(configInput) ? configInput : loadMockConfig(configInput);
+  // Read before anything opens: a missing key or certificate fails the start, naming the file.
+  const https = config.tls !== undefined ? httpsServerOptions(config.tls) : undefined;
   const store = deps.store ?? openSqliteStore(config.db !== undefined ? { path: config.db } : {});
   const storage = new StorageHealth(store instanceof SqliteStore ? store.path : undefined, config.storage.minFreeBytes);
   // A database remembers its sim time: restarted on it, the clock continues (never runs backwards,
@@ -99,30 +103,33 @@ export async function buildMock(configInput: MockConfig | MockConfigInput = {}, 
 
   const metrics = createMockMetrics();
   const ctx: MockContext = {
-    config, clock, store, population, afnemers, processDue,
+    config, access: accessPolicy(config), clock, store, population, afnemers, processDue,
     tokens: createSessionTokens(config.auth.secret),
     metrics, storage,
     serviceMetrics: createServiceMetrics(metrics.registry),
     intakeOffered: new WindowLimiter(OFFERED_WINDOWS),
   };
 
-  const app = Fastify({
-    logger: config.logger === false ? false : { level: config.logger === true ? 'info' : config.logger },
+  const options = {
+    logger: config.logger === false ? false : { level: config.logger === true ? 'info' as const : config.logger },
     bodyLimit: config.intake.bodyLimitBytes,
     // Stalled uploads: Node checks these every connectionsCheckingInterval (30 s by default, which
     // would let a stalled socket live up to twice the timeout).
     requestTimeout: config.limits.requestTimeoutMs,
     keepAliveTimeout: config.limits.keepAliveTimeoutMs,
-    http: {
-      headersTimeout: Math.min(config.limits.headersTimeoutMs, config.limits.requestTimeoutMs),
-      requestTimeout: config.limits.requestTimeoutMs,
-      connectionsCheckingInterval: Math.min(1000, Math.ceil(Math.min(config.limits.headersTimeoutMs, config.limits.requestTimeoutMs) / 4)),
-    },
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: frameworkProblem,
     clientErrorHandler: clientErrorProblem,
-    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
-  });
+    ajv: { customOptions: { coerceTypes: 'array' as const, removeAdditional: false, allErrors: false } },
+  };
+  const serverTimeouts = {
+    headersTimeout: Math.min(config.limits.headersTimeoutMs, config.limits.requestTimeoutMs),
+    requestTimeout: config.limits.requestTimeoutMs,
+    connectionsCheckingInterval: Math.min(1000, Math.ceil(Math.min(config.limits.headersTimeoutMs, config.limits.requestTimeoutMs) / 4)),
+  };
+  // Node's own TLS (no proxy): the same app over https, with client certificates asked for (tls.ts);
+  // the server's timeouts go to whichever server Node creates.
+  const app = (https !== undefined ? Fastify({ ...options, https: { ...https, ...serverTimeouts } }) : Fastify({ ...options, http: serverTimeouts })) as unknown as FastifyInstance;
   app.decorate('bbsim', ctx);
   // Only XML and JSON are spoken here; plain text would otherwise be accepted by default.
   app.removeContentTypeParser('text/plain');

@@ -140,9 +140,28 @@ export const mockConfigSchema = z.strictObject({
     secret: z.string().min(16).optional(),
     /** Session lifetime in sim ms. */
     sessionTtlMs: z.number().int().positive().default(15 * 60_000),
-    /** Enables POST /dev/token (test tokens without DigiD). */
-    devTokens: z.boolean().default(true),
+    /**
+     * POST /dev/token (test tokens without DigiD). Absent: on when the mock listens on loopback only,
+     * off when it listens on anything else (a shared environment must not hand out sessions).
+     */
+    devTokens: z.boolean().optional(),
+    /** POST /digid/authenticate without a password (load scripts need not know it). Absent: as devTokens. */
+    passwordlessLogin: z.boolean().optional(),
+    /** Bearer credential of the operator view of the leveranciersportaal (every afnemer's rows). Absent: no operator view. */
+    operatorToken: z.string().min(16).optional(),
+    /**
+     * Without TLS, trust X-Afnemer-OIN although the mock listens beyond loopback. Absent: the header
+     * identifies an afnemer on loopback only; an exposed mock needs client certificates (tls).
+     */
+    trustOinHeader: z.boolean().optional(),
   }).prefault({}),
+  /**
+   * HTTPS with client certificates (Digikoppeling two-way TLS): PEM files of the server's key and
+   * certificate and the CA that signs the afnemers' client certificates. An afnemer is then the OIN
+   * in its certificate's subject serialNumber; X-Afnemer-OIN is never trusted. `bbsim pki init`
+   * writes a test PKI.
+   */
+  tls: z.strictObject({ key: z.string().min(1), cert: z.string().min(1), ca: z.string().min(1) }).optional(),
   digid: digidConfigSchema,
   machtigen: machtigenConfigSchema,
   validatieservice: validatieserviceConfigSchema,

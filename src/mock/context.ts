@@ -1,6 +1,7 @@
 import type { Clock } from '../clock/index.ts';
 import type { Population } from '../population/index.ts';
 import type { Store } from '../store/store.ts';
+import type { AccessPolicy } from './access-policy.ts';
 import type { MockConfig } from './config.ts';
 import type { MockMetrics } from './metrics.ts';
 import type { SessionTokens } from './session-token.ts';
@@ -16,6 +17,8 @@ export interface KnownAfnemer {
 /** What every plugin of the mock shares; decorated on the Fastify instance as `bbsim`. */
 export interface MockContext {
   readonly config: MockConfig;
+  /** Who may see what: afnemer identity (certificate or header), dev shortcuts, the operator view. */
+  readonly access: AccessPolicy;
   readonly clock: Clock;
   readonly store: Store;
   readonly population: Population;

@@ -21,7 +21,7 @@ export type PortalReading = { readonly ok: true; readonly totals: PortalTotals }
 export async function readPortal(client: HttpClient, oin: string, timeoutMs: number): Promise<PortalReading> {
   let res;
   try {
-    res = await client.request({ method: 'GET', path: `/berichtenbox/portaal.json?afnemer=${oin}`, timeoutMs });
+    res = await client.request({ method: 'GET', path: `/berichtenbox/portaal.json?afnemer=${oin}`, headers: { 'x-afnemer-oin': oin }, timeoutMs });
   } catch (err) {
     return { ok: false, status: undefined, reason: (err as Error).message };
   }

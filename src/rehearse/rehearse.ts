@@ -13,7 +13,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { dayKey, hourKey, SECOND } from '../clock/index.ts';
-import { createClient, type HttpClient } from '../engine/client.ts';
+import { createClient, type ClientTls, type HttpClient } from '../engine/client.ts';
 import type { MockConfig } from '../mock/config.ts';
 import { OIN_DIGITS } from '../norms/index.ts';
 import { createPopulation } from '../population/index.ts';
@@ -62,6 +62,8 @@ export interface RehearseOptions {
   readonly requestTimeoutMs: number;
   readonly stallTimeoutMs: number;
   readonly pollIntervalMs: number;
+  /** Mutual TLS (--cert/--key/--ca): the afnemer's client certificate, its key and the CA of the target's certificate. */
+  readonly tls?: ClientTls;
 }
 
 export interface RehearseDeps {
@@ -143,7 +145,7 @@ export async function runRehearsal(opts: RehearseOptions, deps: RehearseDeps = {
   }
   const population = createPopulation({ seed: config.seed, ...config.population });
 
-  const client = deps.client ?? createClient({ base: opts.target, connections: opts.concurrency + 3, timeoutMs: opts.requestTimeoutMs });
+  const client = deps.client ?? createClient({ base: opts.target, connections: opts.concurrency + 3, timeoutMs: opts.requestTimeoutMs, ...(opts.tls !== undefined ? { tls: opts.tls } : {}) });
   const existed = existsSync(opts.ledgerPath);
   let ledger: Ledger | undefined;
   let loader: LetterLoader | undefined;

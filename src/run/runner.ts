@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { LatencyHistogram } from '../results/histogram.ts';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { Agent, fetch as undiciFetch, type Dispatcher } from 'undici';
 import { generateDefaultK6Script } from '../k6gen/index.ts';
 import { runNative } from '../engine/run-native.ts';
 import { buildMock } from '../mock/app.ts';
@@ -51,7 +52,15 @@ export interface RunOptions {
    * earlier repeats' load, so its cumulative figures are not judged (see withoutCumulativeTargetRows).
    */
   readonly targetRepeat?: number;
+  /**
+   * Mutual TLS against an https target (PEM file paths): the afnemer's client certificate and key
+   * (k6: -e TLS_CERT/TLS_KEY; the native engine: undici connect options) and the CA of the target's
+   * certificate (k6: SSL_CERT_FILE).
+   */
+  readonly tls?: RunTls;
 }
+
+export interface RunTls { readonly cert?: string; readonly key?: string; readonly ca?: string }
 
 export interface RunResult {
   readonly runId: string;
@@ -85,9 +94,9 @@ export function runExitCode(rows: readonly VerdictRow[], budget: readonly Servic
   return allHold(rows) ? RUN_EXIT.HOLDS : RUN_EXIT.BREACH;
 }
 
-async function getJson(url: string): Promise<unknown> {
+async function getJson(url: string, dispatcher: Dispatcher | undefined): Promise<unknown> {
   try {
-    const res = await fetch(url);
+    const res = dispatcher !== undefined ? await undiciFetch(url, { dispatcher }) : await fetch(url);
     return res.ok ? await res.json() : undefined;
   } catch {
     return undefined;
@@ -95,11 +104,13 @@ async function getJson(url: string): Promise<unknown> {
 }
 
 /** What the mock knows and the load generator cannot see. Any missing endpoint is simply absent. */
-export async function serverFigures(base: string): Promise<ServerFigures & Record<string, unknown>> {
+export async function serverFigures(base: string, tls?: RunTls): Promise<ServerFigures & Record<string, unknown>> {
+  // The figures are public (no client certificate), but a test CA must be trusted to read them.
+  const dispatcher = tls?.ca !== undefined ? new Agent({ connect: { ca: readFileSync(tls.ca) } }) : undefined;
+  const get = (path: string): Promise<unknown> => getJson(`${base}${path}`, dispatcher);
   const [status, digid, machtigen, validatieservice, abonnementservice, availability] = await Promise.all([
-    getJson(`${base}/status`), getJson(`${base}/digid/stats`), getJson(`${base}/machtigen/v1/stats`),
-    getJson(`${base}/validatieservice/stats`), getJson(`${base}/abonnementservice/v1/stats`), getJson(`${base}/availability`),
-  ]);
+    get('/status'), get('/digid/stats'), get('/machtigen/v1/stats'), get('/validatieservice/stats'), get('/abonnementservice/v1/stats'), get('/availability'),
+  ]).finally(() => dispatcher?.close());
   return { status, digid, machtigen, validatieservice, abonnementservice, availability } as ServerFigures & Record<string, unknown>;
 }
 
@@ -141,9 +152,9 @@ export class K6ProgressWatch {
   }
 }
 
-export function runK6(k6: string, args: readonly string[], log: (l: string) => void, watch?: K6ProgressWatch): Promise<number> {
+export function runK6(k6: string, args: readonly string[], log: (l: string) => void, watch?: K6ProgressWatch, env: Readonly<Record<string, string>> = {}): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn(k6, [...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(k6, [...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     const relay = (d: Buffer): void => {
       for (const line of d.toString().split('\n')) {
         if (!line.trim()) continue;
@@ -171,7 +182,7 @@ const encodeAll = (m: ReadonlyMap<string, LatencyHistogram>): Record<string, Enc
   Object.fromEntries([...m.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, h]) => [k, h.encode()]));
 
 /** k6 runs the generated script; its summary carries the timeline buckets (see timelineFromK6). */
-async function runWithK6(k6Path: string, script: string, dir: string, base: string, log: (l: string) => void, t0: number, quiet: boolean | undefined): Promise<Measured> {
+async function runWithK6(k6Path: string, script: string, dir: string, base: string, log: (l: string) => void, t0: number, quiet: boolean | undefined, tls: RunTls | undefined): Promise<Measured> {
   const summaryPath = join(dir, 'k6-summary.json');
   log(`running k6 on ${script} against ${base}`);
   // BBSIM_T0: when this run started, so the script can report the time to its first request.
@@ -180,7 +191,9 @@ async function runWithK6(k6Path: string, script: string, dir: string, base: stri
   const watch = new K6ProgressWatch();
   // --address '': no REST API server (bbsim does not use it); two k6 runs at once (parallel CI jobs,
   // a --find-capacity beside a run) otherwise warn "listen tcp 127.0.0.1:6565: address already in use".
-  const code = await runK6(k6Path, ['run', '--no-usage-report', '--address', '', '--out', `csv=${samples}`, '-e', `BASE_URL=${base}`, '-e', `SUMMARY_PATH=${summaryPath}`, '-e', `BBSIM_T0=${t0}`, script], progressLog(log, quiet), watch);
+  const tlsArgs = tls?.cert !== undefined && tls.key !== undefined ? ['-e', `TLS_CERT=${tls.cert}`, '-e', `TLS_KEY=${tls.key}`] : [];
+  const code = await runK6(k6Path, ['run', '--no-usage-report', '--address', '', '--out', `csv=${samples}`, '-e', `BASE_URL=${base}`, '-e', `SUMMARY_PATH=${summaryPath}`, '-e', `BBSIM_T0=${t0}`, ...tlsArgs, script], progressLog(log, quiet), watch,
+    tls?.ca !== undefined ? { SSL_CERT_FILE: tls.ca } : {});
   const note = watch.note();
   if (note !== undefined) log(note);
   // 99: k6 ran and a threshold failed — the verdict says which; anything else is "could not run".
@@ -207,9 +220,11 @@ export function k6Version(k6Path: string): Promise<{ k6Version?: string }> {
 }
 
 /** The native engine (src/engine) runs the same flows in-process and reports in k6's summary shape. */
-async function runWithNative(scenario: Scenario, base: string, log: (l: string) => void, native: RunOptions['native'], t0: number, quiet: boolean | undefined): Promise<Measured> {
+async function runWithNative(scenario: Scenario, base: string, log: (l: string) => void, native: RunOptions['native'], t0: number, quiet: boolean | undefined, tls: RunTls | undefined): Promise<Measured> {
   try {
-    const r = await runNative(scenario, { base, log: progressLog(log, quiet), commandStartedAt: t0, ...native });
+    const read = (f: string | undefined): Buffer | undefined => (f !== undefined ? readFileSync(f) : undefined);
+    const clientTls = tls !== undefined ? { ...(tls.cert !== undefined ? { cert: read(tls.cert)! } : {}), ...(tls.key !== undefined ? { key: read(tls.key)! } : {}), ...(tls.ca !== undefined ? { ca: read(tls.ca)! } : {}) } : undefined;
+    const r = await runNative(scenario, { base, log: progressLog(log, quiet), commandStartedAt: t0, ...native, ...(clientTls ? { tls: clientTls } : {}) });
     return { k6: r.k6, timeline: r.timeline, histograms: r.histograms, errors: r.failures };
   } catch (err) {
     return { error: `native engine: ${(err as Error).message}` };
@@ -242,14 +257,14 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     }
     const engine = opts.engine ?? 'k6';
     const t0 = Math.round(opts.startedAt ?? performance.timeOrigin);
-    const measured = engine === 'native' ? await runWithNative(scenario, base, log, opts.native, t0, opts.quiet) : await runWithK6(opts.k6Path, script, dir, base, log, t0, opts.quiet);
+    const measured = engine === 'native' ? await runWithNative(scenario, base, log, opts.native, t0, opts.quiet, opts.tls) : await runWithK6(opts.k6Path, script, dir, base, log, t0, opts.quiet, opts.tls);
     if ('error' in measured) return { runId, dir, rows: [], exitCode: RUN_EXIT.COULD_NOT_RUN, error: measured.error };
     const { timeline, k6 } = measured;
     const context: RunContext = {
       scenarioHash: scenarioHash(scenario), bbsimVersion: BBSIM_VERSION, ...(measured.k6Version ? { k6Version: measured.k6Version } : {}),
       node: process.version, cores: availableParallelism(), cpuModel: cpus()[0]?.model ?? 'unknown', speed: scenario.clock.speed, startedAt: new Date(performance.timeOrigin).toISOString(),
     };
-    const server = await serverFigures(base);
+    const server = await serverFigures(base, opts.tls);
     const judged = verdictRows(scenario.norms, k6, server, serviceSamples(timeline, measured.histograms));
     const rows = opts.target !== undefined && (opts.targetRepeat ?? 1) > 1 ? withoutCumulativeTargetRows(judged, opts.targetRepeat ?? 1) : judged;
     const errorBudget = serviceErrors(timeline, measured.errors);

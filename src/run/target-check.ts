@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { Agent, fetch as undiciFetch } from 'undici';
 import type { Scenario } from '../scenario/index.ts';
 
 /** What the runner found out about a --target before loading it. */
@@ -19,10 +21,12 @@ const START_TOLERANCE_MS = 60 * 60_000;
  * start more than an hour from the scenario's is a warning (the busiest windows, the night and the
  * maintenance windows fall elsewhere); no /status at all is a warning (nothing to check).
  */
-export async function checkTarget(base: string, scenario: Scenario, timeoutMs = 5000): Promise<TargetCheck> {
-  let res: Response;
+export async function checkTarget(base: string, scenario: Scenario, opts: { readonly timeoutMs?: number; /** PEM file of the CA of an https target's certificate. */ readonly ca?: string } = {}): Promise<TargetCheck> {
+  let res: { ok: boolean; status: number; json(): Promise<unknown> };
+  const signal = AbortSignal.timeout(opts.timeoutMs ?? 5000);
+  const dispatcher = opts.ca !== undefined ? new Agent({ connect: { ca: readFileSync(opts.ca) } }) : undefined;
   try {
-    res = await fetch(`${base}/status`, { signal: AbortSignal.timeout(timeoutMs) });
+    res = dispatcher !== undefined ? await undiciFetch(`${base}/status`, { signal, dispatcher }) : await fetch(`${base}/status`, { signal });
   } catch (err) {
     const c = (err as { cause?: { code?: string; message?: string; errors?: { code?: string }[] } }).cause;
     const cause = c?.code ?? c?.errors?.[0]?.code ?? c?.message ?? (err as Error).message;

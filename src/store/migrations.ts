@@ -150,6 +150,58 @@ export const MIGRATIONS: readonly Migration[] = [
         SELECT 'notif-sent-day', notify_day, '', 'notifications', count(*) FROM notifications GROUP BY 2;
     `,
   },
+  {
+    // BerichtID unique per afnemer, as the real service most likely keys it (the afnemer makes the
+    // GUID; BerichtBestaatAl is its own duplicate). A global key told an afnemer that another one
+    // already used a BerichtID. Letters and their attachments are re-keyed by (afnemer_oin,
+    // bericht_id); rowids are kept (the inbox orders by them). bijlagen (which referenced
+    // letters) is dropped first, so the rebuild holds under foreign_keys = ON.
+    name: 'BerichtID unique per afnemer',
+    sql: `
+      CREATE TABLE letters_per_afnemer (
+        bericht_id       TEXT    NOT NULL,
+        delivery_id      INTEGER NOT NULL REFERENCES deliveries (id),
+        seq              INTEGER NOT NULL,
+        afnemer_oin      TEXT    NOT NULL,
+        bsn              TEXT    NOT NULL,
+        bericht_type     TEXT    NOT NULL,
+        onderwerp        TEXT    NOT NULL,
+        tekst            TEXT    NOT NULL,
+        referentie       TEXT,
+        publicatie_datum INTEGER,
+        eind_datum       INTEGER,
+        parked_at        INTEGER NOT NULL,
+        processed_at     INTEGER NOT NULL,
+        bijlagen         INTEGER NOT NULL DEFAULT 0,
+        read_at          INTEGER,
+        deleted_at       INTEGER,
+        PRIMARY KEY (afnemer_oin, bericht_id)
+      );
+      INSERT INTO letters_per_afnemer (rowid, bericht_id, delivery_id, seq, afnemer_oin, bsn, bericht_type, onderwerp, tekst, referentie,
+                                       publicatie_datum, eind_datum, parked_at, processed_at, bijlagen, read_at, deleted_at)
+        SELECT rowid, bericht_id, delivery_id, seq, afnemer_oin, bsn, bericht_type, onderwerp, tekst, referentie,
+               publicatie_datum, eind_datum, parked_at, processed_at, bijlagen, read_at, deleted_at FROM letters;
+      CREATE TABLE bijlagen_per_afnemer (
+        afnemer_oin  TEXT    NOT NULL,
+        bericht_id   TEXT    NOT NULL,
+        volgorde     INTEGER NOT NULL,
+        omschrijving TEXT    NOT NULL,
+        bytes        INTEGER NOT NULL,
+        sha256       TEXT    NOT NULL,
+        content      BLOB,
+        PRIMARY KEY (afnemer_oin, bericht_id, volgorde)
+      );
+      INSERT INTO bijlagen_per_afnemer (afnemer_oin, bericht_id, volgorde, omschrijving, bytes, sha256, content)
+        SELECT l.afnemer_oin, b.bericht_id, b.volgorde, b.omschrijving, b.bytes, b.sha256, b.content FROM bijlagen b JOIN letters l ON l.bericht_id = b.bericht_id;
+      DROP TABLE bijlagen;
+      DROP TABLE letters;
+      ALTER TABLE letters_per_afnemer RENAME TO letters;
+      ALTER TABLE bijlagen_per_afnemer RENAME TO bijlagen;
+      CREATE INDEX letters_inbox ON letters (bsn, processed_at);
+      CREATE INDEX letters_delivery ON letters (delivery_id, seq);
+      CREATE INDEX letters_bericht_id ON letters (bericht_id);
+    `,
+  },
 ];
 
 /** The schema version this code writes. */

@@ -150,6 +150,7 @@ const VISIBLE = 'bsn = @bsn AND processed_at <= @now AND deleted_at IS NULL AND 
 const VISIBLE_POS = 'bsn = ? AND processed_at <= ? AND deleted_at IS NULL AND (publicatie_datum IS NULL OR publicatie_datum <= ?)';
 const INBOX_FILTER_POS = `${VISIBLE_POS} AND (? IS NULL OR (read_at IS NOT NULL) = ?) AND (? IS NULL OR afnemer_oin = ?)`;
 const INBOX_ORDER = 'ORDER BY processed_at DESC, rowid DESC LIMIT ? OFFSET ?';
+const ONE_BY_ID = 'ORDER BY processed_at DESC, rowid DESC LIMIT 1';
 
 /**
  * The Store on one SQLite file (better-sqlite3: synchronous, so every method does its work inside
@@ -269,8 +270,9 @@ export class SqliteStore implements Store {
         const id = o.letter.berichtId;
         if (storedHere.has(id)) {
           final = bare(o, 'BerichtBestaatAl', `BerichtID ${id} occurs earlier in this batch`);
-        } else if (s.letterExists.get(id) !== undefined) {
-          final = bare(o, 'BerichtBestaatAl', `BerichtID ${id} is already stored`);
+        } else if (s.letterExists.get(input.afnemerOin, id) !== undefined) {
+          // Per afnemer: another afnemer's letter with this BerichtID is not looked at (it would tell that it exists).
+          final = bare(o, 'BerichtBestaatAl', `BerichtID ${id} is already stored for this afnemer`);
         } else if (input.technischProbleem(id, attempt)) {
           final = bare(o, 'TechnischProbleem', 'simulated technical fault; offer again with the same IDs');
         } else {
@@ -308,7 +310,7 @@ export class SqliteStore implements Store {
       );
       for (const b of l.bijlagen) {
         s.insertBijlage.run(
-          l.berichtId, b.volgorde, b.omschrijving, b.content.length, createHash('sha256').update(b.content).digest('hex'),
+          input.afnemerOin, l.berichtId, b.volgorde, b.omschrijving, b.content.length, createHash('sha256').update(b.content).digest('hex'),
           input.storeAttachmentContent ? b.content : null,
         );
       }
@@ -492,7 +494,7 @@ export class SqliteStore implements Store {
         berichtId, afnemerOin, berichtType, onderwerp,
         referentie: referentie ?? undefined, publicatieDatum: publicatieDatum ?? undefined, eindDatumHandelingsTermijn: eindDatum ?? undefined,
         processedAt, readAt: readAt ?? undefined,
-        bijlagen: bijlagen === 0 ? [] : (s.bijlagenOf.all(berichtId) as BijlageRow[]),
+        bijlagen: bijlagen === 0 ? [] : (s.bijlagenOf.all(afnemerOin, berichtId) as BijlageRow[]),
       };
     }
     return { total, items };
@@ -527,7 +529,7 @@ export class SqliteStore implements Store {
       referentie: r.referentie ?? undefined, publicatieDatum: r.publicatie_datum ?? undefined, eindDatumHandelingsTermijn: r.eind_datum ?? undefined,
       processedAt: r.processed_at, readAt: r.read_at ?? undefined,
       // Most letters have no attachment: skip the lookup for them (the inbox list is on the p99.9 path).
-      bijlagen: r.bijlagen === 0 ? [] : (this.s.bijlagenOf.all(r.bericht_id) as BijlageRow[]),
+      bijlagen: r.bijlagen === 0 ? [] : (this.s.bijlagenOf.all(r.afnemer_oin, r.bericht_id) as BijlageRow[]),
     };
   }
 
@@ -680,13 +682,13 @@ function prepareStatements(db: Database.Database) {
                         notifications_enqueued = notifications_enqueued + ? WHERE id = 1`),
 
     countAttempts: p('SELECT count(*) FROM deliveries WHERE afnemer_oin = ? AND batch_id = ?').pluck(),
-    letterExists: p('SELECT 1 FROM letters WHERE bericht_id = ?').pluck(),
+    letterExists: p('SELECT 1 FROM letters WHERE afnemer_oin = ? AND bericht_id = ?').pluck(),
     insertDelivery: p(`INSERT INTO deliveries (batch_id, afnemer_oin, attempt, format, received_at, aanmaak_datum, letters, counts,
                        park_start, park_end, park_interval, process_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     insertResult: p('INSERT INTO results (delivery_id, seq, bericht_id, bericht_type, code, toelichting) VALUES (?, ?, ?, ?, ?, ?)'),
     insertLetter: p(`INSERT INTO letters (bericht_id, delivery_id, seq, afnemer_oin, bsn, bericht_type, onderwerp, tekst, referentie,
                      publicatie_datum, eind_datum, parked_at, processed_at, bijlagen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-    insertBijlage: p('INSERT INTO bijlagen (bericht_id, volgorde, omschrijving, bytes, sha256, content) VALUES (?, ?, ?, ?, ?, ?)'),
+    insertBijlage: p('INSERT INTO bijlagen (afnemer_oin, bericht_id, volgorde, omschrijving, bytes, sha256, content) VALUES (?, ?, ?, ?, ?, ?, ?)'),
     latestDelivery: p(`SELECT d.*, v.id AS vb_id FROM deliveries d LEFT JOIN verwerkingsberichten v ON v.delivery_id = d.id
                        WHERE d.afnemer_oin = ? AND d.batch_id = ? ORDER BY d.attempt DESC LIMIT 1`),
 
@@ -712,13 +714,15 @@ function prepareStatements(db: Database.Database) {
     listInboxAll: p(`SELECT ${SUMMARY_COLUMNS} FROM letters WHERE ${VISIBLE_POS} ${INBOX_ORDER}`).raw(),
     countInbox: p(`SELECT count(*) FROM letters WHERE ${INBOX_FILTER_POS}`).pluck(),
     listInbox: p(`SELECT ${SUMMARY_COLUMNS} FROM letters WHERE ${INBOX_FILTER_POS} ${INBOX_ORDER}`).raw(),
-    getVisible: p(`SELECT ${LETTER_COLUMNS} FROM letters WHERE bericht_id = @id AND ${VISIBLE}`),
-    markRead: p(`UPDATE letters SET read_at = coalesce(read_at, @now) WHERE bericht_id = @id AND ${VISIBLE}`),
-    deleteLetter: p(`UPDATE letters SET deleted_at = @now WHERE bericht_id = @id AND ${VISIBLE}`),
+    // A BerichtID is unique per afnemer, so one burger could hold two letters with the same one
+    // (from two afnemers): the inbox addresses the newest, every time the same.
+    getVisible: p(`SELECT ${LETTER_COLUMNS} FROM letters WHERE bericht_id = @id AND ${VISIBLE} ${ONE_BY_ID}`),
+    markRead: p(`UPDATE letters SET read_at = coalesce(read_at, @now) WHERE rowid = (SELECT rowid FROM letters WHERE bericht_id = @id AND ${VISIBLE} ${ONE_BY_ID})`),
+    deleteLetter: p(`UPDATE letters SET deleted_at = @now WHERE rowid = (SELECT rowid FROM letters WHERE bericht_id = @id AND ${VISIBLE} ${ONE_BY_ID})`),
     getBijlage: p(`SELECT b.omschrijving, b.content FROM bijlagen b
                    WHERE b.bericht_id = @id AND b.volgorde = @volgorde
-                     AND EXISTS (SELECT 1 FROM letters WHERE bericht_id = @id AND ${VISIBLE})`),
-    bijlagenOf: p('SELECT volgorde, omschrijving, bytes, sha256 FROM bijlagen WHERE bericht_id = ? ORDER BY volgorde'),
+                     AND b.afnemer_oin = (SELECT afnemer_oin FROM letters WHERE bericht_id = @id AND ${VISIBLE} ${ONE_BY_ID})`),
+    bijlagenOf: p('SELECT volgorde, omschrijving, bytes, sha256 FROM bijlagen WHERE afnemer_oin = ? AND bericht_id = ? ORDER BY volgorde'),
 
     portalCounters: p(`SELECT bucket, afnemer_oin, name, count FROM counters
                        WHERE kind = 'portal' AND (@afnemer IS NULL OR afnemer_oin = @afnemer)

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const LISTENING = /bbsim mock listening on (http:\/\/127\.0\.0\.1:\d+)/;
+const LISTENING = /bbsim mock listening on (https?:\/\/127\.0\.0\.1:\d+)/;
 
 export interface MockProcess {
   readonly child: ChildProcess;

@@ -213,8 +213,8 @@ export async function abonnementservicePlugin(app: FastifyInstance): Promise<voi
 
   const oinHeader = {
     type: 'object',
-    properties: { 'x-afnemer-oin': { type: 'string', description: "The afnemer's 20-digit OIN (stands for the OIN in the CPA); must equal BerichtLeverancier/OIN" } },
-    required: ['x-afnemer-oin'],
+    // Not required by the schema: under TLS the client certificate names the afnemer (afnemer-auth.ts).
+    properties: { 'x-afnemer-oin': { type: 'string', description: "The afnemer's 20-digit OIN (stands for the OIN in the CPA; required without TLS, under TLS the certificate's); must equal BerichtLeverancier/OIN" } },
   } as const;
 
   app.post('/abonnementservice/v1/verzoeken', {

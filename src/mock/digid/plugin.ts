@@ -403,6 +403,10 @@ export async function digidPlugin(app: FastifyInstance): Promise<void> {
       throw new ProblemError('INVALID_REQUEST', 'bsn and username differ; give one of them', { field: 'username', rule: 'bsn or username' });
     }
     if (b.bsn !== undefined && !isValidBsn(b.bsn)) throw new ProblemError('INVALID_BSN', `BSN ${b.bsn} fails the elfproef`, { field: 'bsn', rule: 'elfproef' });
+    // A session for any BSN without its password is a dev shortcut: off on an exposed mock unless configured (access-policy.ts).
+    if (b.password === undefined && !ctx.access.passwordlessLogin) {
+      throw new ProblemError('INVALID_REQUEST', `password is required: password-less login is off (${ctx.config.auth.passwordlessLogin === false ? 'auth.passwordlessLogin: false' : `the mock listens beyond loopback on ${ctx.config.host}; set auth.passwordlessLogin: true to allow it`})`, { field: 'password', rule: 'required' });
+    }
     const level = b.level ?? 'Basis';
     const denied = b.afnemer !== undefined && !ctx.afnemers.has(b.afnemer) ? `afnemer ${b.afnemer} is not connected to DigiD (not in the mock's afnemers)` : undefined;
     const served = await authenticate({ username: b.bsn ?? b.username, password: b.password, cancel: b.cancel === true, level, denied });

@@ -54,7 +54,8 @@ export async function intakePlugin(app: FastifyInstance): Promise<void> {
     schema: {
       summary: 'Deliver a batch of 1-1000 letters (Berichten XML or the same as JSON)',
       tags: ['intake'],
-      headers: { type: 'object', properties: { 'x-afnemer-oin': { type: 'string', description: "The afnemer's 20-digit OIN (stands for the OIN in the CPA)" } }, required: ['x-afnemer-oin'] },
+      // Not required by the schema: under TLS the client certificate names the afnemer (afnemer-auth.ts).
+      headers: { type: 'object', properties: { 'x-afnemer-oin': { type: 'string', description: "The afnemer's 20-digit OIN (stands for the OIN in the CPA; required without TLS; under TLS the certificate's OIN, and it must agree)" } } },
       response: { 202: RECEIPT_SCHEMA },
     },
   }, async (request, reply) => {

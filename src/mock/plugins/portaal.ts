@@ -1,5 +1,7 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { VERWERKINGS_CODES } from '../../berichten/index.ts';
+import { ProblemError } from '../../errors/catalogue.ts';
+import { isOperator, requireAfnemer } from '../afnemer-auth.ts';
 import type { PortalRow } from '../../store/store.ts';
 
 interface PortalQuerystring { afnemer?: string; van?: string; tot?: string }
@@ -17,27 +19,43 @@ const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.ch
 
 /** Leveranciersportaal: per afnemer per day offered, processed and rejected by code (SNO MijnOverheid 4.3). */
 export async function portaalPlugin(app: FastifyInstance): Promise<void> {
-  const { store, afnemers } = app.bbsim;
-  const load = async (q: PortalQuerystring): Promise<PortalRow[]> => {
-    await app.bbsim.processDue();
+  const ctx = app.bbsim;
+  const { store, afnemers } = ctx;
+  /**
+   * Whose rows: an afnemer sees only its own (identified as on every afnemer route: certificate, or
+   * the header on loopback); every afnemer's rows only with the operator credential from the config.
+   */
+  const scope = (request: FastifyRequest<{ Querystring: PortalQuerystring }>): string | undefined => {
+    const asked = request.query.afnemer;
+    if (isOperator(ctx, request)) return asked;
+    const caller = requireAfnemer(ctx, request);
+    if (asked !== undefined && asked !== caller.oin) {
+      throw new ProblemError('NOT_YOUR_DATA', `afnemer ${caller.oin} may read its own portal rows only, not those of ${asked}${ctx.access.operatorToken !== undefined ? ' (the operator view needs the operator token)' : ''}`, { field: 'afnemer', rule: "the caller's own OIN" });
+    }
+    return caller.oin;
+  };
+  const load = async (request: FastifyRequest<{ Querystring: PortalQuerystring }>): Promise<PortalRow[]> => {
+    const afnemer = scope(request);
+    const q = request.query;
+    await ctx.processDue();
     return store.portal({
-      ...(q.afnemer !== undefined ? { afnemerOin: q.afnemer } : {}),
+      ...(afnemer !== undefined ? { afnemerOin: afnemer } : {}),
       ...(q.van !== undefined ? { fromDay: q.van } : {}),
       ...(q.tot !== undefined ? { toDay: q.tot } : {}),
     });
   };
 
   app.get<{ Querystring: PortalQuerystring }>('/berichtenbox/portaal.json', {
-    schema: { summary: 'Leveranciersportaal as JSON', tags: ['portaal'], querystring },
+    schema: { summary: "Leveranciersportaal as JSON: the caller's own rows (X-Afnemer-OIN on loopback, else the client certificate); every afnemer's with the operator token", tags: ['portaal'], querystring },
   }, async (request) => {
-    const rows = await load(request.query);
+    const rows = await load(request);
     return { rows: rows.map((r) => ({ ...r, naam: afnemers.get(r.afnemerOin)?.naam ?? null })) };
   });
 
   app.get<{ Querystring: PortalQuerystring }>('/berichtenbox/portaal', {
     schema: { summary: 'Leveranciersportaal (HTML)', tags: ['portaal'], querystring },
   }, async (request, reply) => {
-    const rows = await load(request.query);
+    const rows = await load(request);
     const codes = VERWERKINGS_CODES.filter((c) => c !== 'Verwerkt');
     const body = rows.map((r) => `<tr><td>${escapeHtml(r.day)}</td><td>${escapeHtml(afnemers.get(r.afnemerOin)?.naam ?? '')}</td><td><code>${r.afnemerOin}</code></td>`
       + `<td class="n">${r.offered}</td><td class="n">${r.processed}</td>`

@@ -10,6 +10,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ProblemError, type ProblemName } from '../../errors/catalogue.ts';
 import { VALIDATION_KLANTEN, VALIDATION_MAX_RESPONSE, VALIDATION_QUERIES_PER_HOUR, OIN_DIGITS, BERICHTTYPE_CHARS } from '../../norms/index.ts';
+import { optionalCallerOin } from '../afnemer-auth.ts';
 import { CapacityModel, type Handled, CAPACITY_STATS_SCHEMA } from '../capacity/index.ts';
 import { TextDecodingError, decodeXml } from '../../xml/index.ts';
 import type { ServiceTime } from '../capacity/index.ts';
@@ -100,6 +101,12 @@ export async function validatieservicePlugin(app: FastifyInstance): Promise<void
     };
 
     soap.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      // The caller's identity (client certificate) refused: a SOAP fault, with the real code where there is one.
+      if (err instanceof ProblemError) {
+        stats.invalid += 1;
+        const d = err.details;
+        return sendFault(reply, clientFault(d.serviceCode ?? err.definition.code, err.message, { status: err.status, ...(d.field !== undefined ? { element: d.field } : {}), ...(d.rule !== undefined ? { rule: d.rule } : {}) }));
+      }
       const status = typeof err.statusCode === 'number' ? err.statusCode : 500;
       if (status >= 400 && status < 500) {
         stats.invalid += 1;
@@ -150,7 +157,7 @@ export async function validatieservicePlugin(app: FastifyInstance): Promise<void
         stats.invalid += 1;
         return sendFault(reply, parsed.fault);
       }
-      const checked = checkQuery(parsed.raw, SOAP_NAMES, { afnemers: ctx.afnemers, headerOin: headerValue(request.headers['x-afnemer-oin']) });
+      const checked = checkQuery(parsed.raw, SOAP_NAMES, { afnemers: ctx.afnemers, headerOin: optionalCallerOin(ctx, request) });
       if (!checked.ok) {
         stats.invalid += 1;
         const e = checked.error;
@@ -208,7 +215,7 @@ export async function validatieservicePlugin(app: FastifyInstance): Promise<void
   }, async (request) => {
     const mapped = mapJsonQuery(request.body);
     const checked = mapped.ok
-      ? checkQuery(mapped.raw, JSON_NAMES, { afnemers: ctx.afnemers, headerOin: headerValue(request.headers['x-afnemer-oin']) })
+      ? checkQuery(mapped.raw, JSON_NAMES, { afnemers: ctx.afnemers, headerOin: optionalCallerOin(ctx, request) })
       : mapped;
     if (!checked.ok) {
       stats.invalid += 1;
