@@ -131,13 +131,14 @@ export async function calibrate(o: CalibrationOptions): Promise<{ aa: AaRow[]; a
       count(sets, cmp(order.slice(0, 3), order.slice(3, 6)));
     }
     aa.push({ engine, mode: '--repeat 3', counts: sets });
-    // A/B: the first three pool runs against slower mocks.
+    // A/B: the last three pool runs (nearest in time, so the machine's state is most alike) against slower mocks.
+    const near = pool.slice(-3);
     for (const extraMs of (o.abEngines ?? o.engines).includes(engine) ? o.slowdowns : []) {
       const slow: LoadedRun[] = [];
       for (let i = 0; i < o.slowRuns; i++) slow.push(...loadRuns(await oneRun(dir, `b${extraMs}-${i + 1}`, engine, o.seconds, 2000 + i, extraMs, o.k6Path)));
       o.log(`${engine} A/B +${extraMs} ms: ${o.slowRuns} runs`);
-      ab.push({ engine, mode: '1 run per side', extraMs, figures: verdicts(cmp([pool[0]!], [slow[0]!])) });
-      if (slow.length >= 3 && pool.length >= 3) ab.push({ engine, mode: '--repeat 3', extraMs, figures: verdicts(cmp(pool.slice(0, 3), slow.slice(0, 3))) });
+      ab.push({ engine, mode: '1 run per side', extraMs, figures: verdicts(cmp([near[near.length - 1]!], [slow[0]!])) });
+      if (slow.length >= 3 && near.length >= 3) ab.push({ engine, mode: '--repeat 3', extraMs, figures: verdicts(cmp(near, slow.slice(0, 3))) });
     }
   }
   // The machine's 1-minute load average before and after: above its core count, other work competed.
