@@ -1,7 +1,10 @@
 import { LatencyHistogram } from '../engine/histogram.ts';
 import { hash32 } from '../random/index.ts';
 import type { RunContext, TimelinePoint } from '../run/summary.ts';
-import { bucketWidth } from '../run/timeline.ts';
+import { bucketWidth, coarsenTimeline } from '../run/timeline.ts';
+
+/** Most blocks per run in the block bootstrap: an hour's 3,600 buckets merge to 30 (each draw stays cheap). */
+const MAX_BLOCKS = 30;
 import { binomialDraw, resampledQuantileRank } from '../run/order-statistics.ts';
 import { compareMinSamples } from '../run/sample-size.ts';
 import { unitOf } from './budgets.ts';
@@ -79,7 +82,7 @@ function scopeRuns(runs: readonly LoadedRun[], scope: 'flow' | 'service', name: 
     const encoded = r.summary.histograms?.[scope][name];
     const histogram = encoded ? LatencyHistogram.decode(encoded) : undefined;
     if (scope === 'service') {
-      const blocks = r.summary.timeline.filter((p) => p.service === name);
+      const blocks = coarsenTimeline(r.summary.timeline.filter((p) => p.service === name), MAX_BLOCKS).timeline;
       const t = timelineOf(blocks);
       return { histogram, requests: t.requests, failed: t.failed, seconds: t.requests > 0 ? loadSeconds(r) : 0, blocks };
     }
@@ -87,7 +90,7 @@ function scopeRuns(runs: readonly LoadedRun[], scope: 'flow' | 'service', name: 
     const counts = r.summary.errors?.byFlow?.[name];
     const requests = counts?.requests ?? histogram?.count ?? 0;
     const service = name.slice(name.lastIndexOf(':') + 1);
-    return { histogram, requests, failed: counts?.failed ?? 0, seconds: requests > 0 ? loadSeconds(r) : 0, blocks: r.summary.timeline.filter((p) => p.service === service) };
+    return { histogram, requests, failed: counts?.failed ?? 0, seconds: requests > 0 ? loadSeconds(r) : 0, blocks: coarsenTimeline(r.summary.timeline.filter((p) => p.service === service), MAX_BLOCKS).timeline };
   });
 }
 
