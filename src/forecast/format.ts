@@ -40,3 +40,10 @@ export function duration(minutes: number): string {
   const d = Math.floor(h / HOURS_PER_DAY);
   return h % HOURS_PER_DAY ? `${d} d ${h % HOURS_PER_DAY} h` : `${d} d`;
 }
+
+/** A deviation from the forecast with its sign and direction: '+13.6 % over forecast', '−12.0 % under forecast'. */
+export function deviationText(pctValue: number): string {
+  if (!Number.isFinite(pctValue)) return 'not forecast';
+  if (pctValue === 0) return '0.0 %';
+  return `${pctValue > 0 ? '+' : '−'}${Math.abs(pctValue).toFixed(1)} % ${pctValue > 0 ? 'over' : 'under'} forecast`;
+}

@@ -6,7 +6,7 @@ import { headroomColor, heatMap } from '../report/svg-heat-map.ts';
 import type { CheckRow } from './check-row.ts';
 import { dailyTable, type DayRow } from './daily-table.ts';
 import type { EmittedScenario } from './emit-scenario.ts';
-import { duration, localTime, pct } from './format.ts';
+import { deviationText, duration, localTime, pct } from './format.ts';
 import { HOUR_NORMS } from './hourly-table.ts';
 import { HOURS_PER_DAY, MINUTES_PER_HOUR } from './horizon.ts';
 import { SECONDS_PER_MINUTE } from './queue-limits.ts';
@@ -112,12 +112,12 @@ export function htmlReport(r: ForecastResult, emitted?: EmittedScenario): string
     const failing = a.rows.filter((x) => x.status === 'fail');
     const passing = a.rows.filter((x) => x.status === 'pass');
     const row = (x: (typeof a.rows)[number]): string =>
-      `<tr class="${x.status}"><td>${x.month}</td><td>${escapeHtml(x.naam)} <small>${x.oin}</small></td><td>${x.column}</td><td class="n">${num(x.forecast)}</td><td class="n">${num(x.actual)}</td><td class="n">${pct(x.deviationPct)}</td><td><span class="badge ${x.status}">${x.status === 'pass' ? 'within' : 'over'}</span></td></tr>`;
-    const head = '<thead><tr><th>month</th><th>afnemer</th><th>figure</th><th>forecast</th><th>actual</th><th>deviation</th><th>verdict</th></tr></thead>';
+      `<tr class="${x.status}"><td>${x.month}</td><td>${escapeHtml(x.naam)} <small>${x.oin}</small></td><td>${x.column}</td><td class="n">${num(x.forecast)}</td><td class="n">${num(x.actual)}</td><td class="n">${escapeHtml(deviationText(x.deviationPct))}</td><td><span class="badge ${x.status}">${x.status === 'pass' ? 'within' : 'outside'}</span></td></tr>`;
+    const head = '<thead><tr><th>month</th><th>afnemer</th><th>figure</th><th>forecast</th><th>actual</th><th>deviation (actual − forecast) / forecast</th><th>verdict</th></tr></thead>';
     actuals = `<section id="actuals"><h2>Actuals against the forecast (${escapeHtml(a.file)})</h2><p>Months compared: ${a.months.join(', ') || 'none'}. ${failing.length} of ${a.rows.length} figures deviate more than ${a.limitPct} % (<code>mijnoverheid.forecast-deviation</code>); every figure is in forecast.json.</p>
 ${failing.length ? `<table id="deviations">${head}<tbody>${failing.slice(0, 500).map(row).join('')}</tbody></table>` : ''}
 ${passing.length ? `<details><summary>${passing.length} figures within ${a.limitPct} %</summary><table>${head}<tbody>${passing.slice(0, 500).map(row).join('')}</tbody></table></details>` : ''}
-${a.unmatched.length ? `<p>Not compared:</p><ul>${a.unmatched.slice(0, 100).map((u) => `<li>${escapeHtml(u.file)}:${u.line}: ${escapeHtml(u.reason)}</li>`).join('')}</ul>` : ''}</section>`;
+${a.unmatched.length ? `<p class="warn">Not compared: ${a.unmatched.length} rows (${(['unknown-afnemer', 'outside-horizon', 'no-actuals'] as const).map((k) => `${a.unmatched.filter((u) => u.kind === k).length} ${k}`).join(', ')}).</p><ul id="not-compared">${a.unmatched.slice(0, 500).map((u) => `<li class="${u.kind}">${escapeHtml(u.file)}:${u.line}: ${escapeHtml(u.reason)}</li>`).join('')}</ul>` : ''}</section>`;
   }
   const queueText = [
     `${num(q.offered)} letters offered; ${num(q.refusedFirstOffering)} refused at first offering and redelivered; ${num(q.processed)} processed within the horizon.`,

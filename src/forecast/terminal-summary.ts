@@ -1,6 +1,7 @@
 import { num } from '../report/format.ts';
 import type { EmittedScenario } from './emit-scenario.ts';
-import { duration, localTime, pct } from './format.ts';
+import type { ActualsComparison, DeviationRow, UnmatchedRow } from './compare-actuals.ts';
+import { deviationText, duration, localTime, pct } from './format.ts';
 import { peakContributors } from './peak-contributors.ts';
 import { queueSummary } from './queue-summary.ts';
 import type { ForecastResult } from './run-forecast.ts';
@@ -44,11 +45,7 @@ export function terminalSummary(r: ForecastResult, emitted?: EmittedScenario): s
   const withDuty = r.duties.filter((d) => d.duties.length > 0);
   out.push('');
   out.push(`DigiD forecast duty: ${withDuty.length} of ${r.duties.length} afnemers with DigiD use must forecast${withDuty.length ? `: ${withDuty.slice(0, 8).map((d) => `${d.naam} (${d.duties.map((x) => x.split('.').pop()).join(', ')})`).join('; ')}${withDuty.length > 8 ? '; …' : ''}` : ''}`);
-  if (r.actuals) {
-    const failing = r.actuals.rows.filter((x) => x.status === 'fail');
-    out.push(`Actuals (${r.actuals.file}): ${r.actuals.months.length} months compared, ${failing.length} of ${r.actuals.rows.length} figures deviate more than ${r.actuals.limitPct} %${failing.length ? `, e.g. ${failing.slice(0, 3).map((x) => `${x.naam} ${x.month} ${x.column} ${pct(x.deviationPct)}`).join('; ')}` : ''}`);
-    if (r.actuals.unmatched.length) out.push(`  not compared: ${r.actuals.unmatched.length} (listed in forecast.json and the report), e.g. ${r.actuals.unmatched[0]!.file}:${r.actuals.unmatched[0]!.line}: ${r.actuals.unmatched[0]!.reason}`);
-  }
+  if (r.actuals) out.push(...actualsLines(r.actuals));
   if (emitted) {
     out.push('');
     out.push(`Emitted ${emitted.file}: ${emitted.simMinutes} sim minutes from ${localTime(emitted.simStart)} at speed ${emitted.speed} (~${Math.round(emitted.wallSeconds)} s wall, ≤ ${num(emitted.peakWallRate)} requests/s); run: bbsim run ${emitted.name}`);
@@ -60,4 +57,36 @@ export function terminalSummary(r: ForecastResult, emitted?: EmittedScenario): s
   if (r.actuals?.rows.some((x) => x.status === 'fail')) failed.push('mijnoverheid.forecast-deviation');
   out.push(failed.length ? `norms breached: ${failed.join(', ')}` : 'every norm holds over the whole horizon');
   return out.join('\n');
+}
+
+/** Every figure over the 10 % rule, grouped by afnemer (one line per month), and every row not compared, grouped by why. */
+export function actualsLines(a: ActualsComparison): string[] {
+  const out: string[] = [];
+  const failing = a.rows.filter((x) => x.status === 'fail');
+  out.push(`Actuals (${a.file}): ${a.months.length} months compared, ${failing.length} of ${a.rows.length} figures deviate more than ${a.limitPct} % from the forecast${failing.length ? ':' : ''}`);
+  const byAfnemer = new Map<string, DeviationRow[]>();
+  for (const x of failing) {
+    let list = byAfnemer.get(x.oin);
+    if (!list) byAfnemer.set(x.oin, (list = []));
+    list.push(x);
+  }
+  for (const [oin, list] of byAfnemer) {
+    out.push(`  ${list[0]!.naam} (${oin}):`);
+    const months = [...new Set(list.map((x) => x.month))].sort();
+    for (const m of months) {
+      out.push(`    ${m}: ${list.filter((x) => x.month === m).map((x) => `${x.column} ${deviationText(x.deviationPct)} (forecast ${num(x.forecast)}, actual ${num(x.actual)})`).join('; ')}`);
+    }
+  }
+  const kinds: readonly [UnmatchedRow['kind'], string][] = [
+    ['unknown-afnemer', 'afnemers not in the forecast (everything they did is unforecast)'],
+    ['outside-horizon', 'months outside the forecast\'s horizon'],
+    ['no-actuals', 'forecast rows without actuals in a compared month'],
+  ];
+  for (const [kind, title] of kinds) {
+    const list = a.unmatched.filter((u) => u.kind === kind);
+    if (list.length === 0) continue;
+    out.push(`  not compared, ${title}: ${list.length}`);
+    for (const u of list) out.push(`    ${u.file}:${u.line}: ${u.month} ${u.oin}: ${u.reason}`);
+  }
+  return out;
 }
