@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { MINUTE, SECOND } from '../clock/index.ts';
 import {
@@ -8,6 +8,7 @@ import {
 import type { FlowName } from '../scenario/index.ts';
 import { num } from '../report/format.ts';
 import { isoLocal, localTime } from './format.ts';
+import { ForecastInputError } from './input-error.ts';
 import { HOURS_PER_DAY, MINUTES_PER_HOUR } from './horizon.ts';
 import type { ForecastResult } from './run-forecast.ts';
 import { SUBSCRIPTION_SERIES } from './simulate-queues.ts';
@@ -35,6 +36,44 @@ export interface EmitOptions {
   readonly source: string;
   /** Emit this hour (index in the horizon) instead of the peak hour. */
   readonly hour?: number;
+  /** Replace an existing file even when this emitter did not write it from the same forecast. */
+  readonly overwrite?: boolean;
+}
+
+/** The first line of every emitted file; a file without it (or from another forecast) is not ours to replace. */
+const EMITTED_MARK = '// Emitted by `bbsim forecast --emit-scenario` from ';
+
+/** A scenario file the emitter will not replace, and why. */
+export class EmitRefusedError extends Error {
+  constructor(readonly file: string, reason: string) {
+    super(`${file}: ${reason}`);
+    this.name = 'EmitRefusedError';
+  }
+}
+
+/**
+ * Refuses to replace a file this emitter did not write from the same forecast (a hand-written
+ * scenario, or the shipped, committed forecast-peak.ts when another forecast is emitted): the
+ * capacity manager names another scenario or says --overwrite.
+ */
+export function checkEmitTarget(file: string, source: string, overwrite: boolean): void {
+  if (overwrite || !existsSync(file)) return;
+  const first = readFileSync(file, 'utf8').split('\n', 1)[0] ?? '';
+  if (!first.startsWith(EMITTED_MARK)) {
+    throw new EmitRefusedError(file, 'exists and was not written by `bbsim forecast --emit-scenario`: not replaced (choose another --scenario-name, or --overwrite)');
+  }
+  const from = first.slice(EMITTED_MARK.length).replace(/ — regenerate rather than edit\.$/, '');
+  if (from !== source) {
+    throw new EmitRefusedError(file, `was emitted from ${from}, not from ${source}: not replaced (choose another --scenario-name, or --overwrite)`);
+  }
+}
+
+/**
+ * How the emitted file writes a duration of sim minutes. The one place to change when the scenario
+ * DSL gives durations units (as it does rates with perMinute).
+ */
+export function durationLiteral(minutes: number): string {
+  return `'${minutes}m'`;
 }
 
 /** A norm the run's verdict measures from the mock, with the value the emitted load should make it measure. */
@@ -133,7 +172,13 @@ export function emitScenario(result: ForecastResult, opts: EmitOptions): Emitted
     const peakPerSecond = peakIter / (MINUTE / SECOND);
     const maxSpeed = peakPerSecond > 0 ? opts.maxWallRate / peakPerSecond : Number.POSITIVE_INFINITY;
     const needSpeed = (minutes * MINUTE) / SECOND / opts.wallBudgetSeconds;
-    speed = Math.ceil(needSpeed) <= maxSpeed ? Math.ceil(needSpeed) : maxSpeed >= 1 ? Math.floor(maxSpeed) : round(maxSpeed, 3);
+    if (Math.ceil(needSpeed) > maxSpeed) {
+      // A day-curve cannot be shortened without changing what it is: refuse with the figures rather than run for an hour.
+      const fitSpeed = maxSpeed >= 1 ? Math.floor(maxSpeed) : round(maxSpeed, 3);
+      const needWall = Math.ceil((minutes * MINUTE) / SECOND / fitSpeed);
+      throw new ForecastInputError([{ file: '--peak', line: 0, column: 0, message: `day: ${h.dayKeys[d]} peaks at ${num(peakPerSecond)} requests per sim second; within --max-wall-rate ${num(opts.maxWallRate)}/s the speed can be at most ${fitSpeed}, so the day takes ${num(needWall)} s of wall time, over --wall-budget ${num(opts.wallBudgetSeconds)} s. Use --peak hour (its busiest minutes), or --wall-budget ${needWall}` }]);
+    }
+    speed = Math.ceil(needSpeed);
   }
   const wallSeconds = (minutes * MINUTE) / SECOND / speed;
   if (wallSeconds > opts.wallBudgetSeconds * 1.01) notes.push(`at ${opts.maxWallRate} requests/s at most this runs ${Math.round(wallSeconds)} s of wall time, over the budget of ${opts.wallBudgetSeconds} s`);
@@ -207,8 +252,8 @@ export function emitScenario(result: ForecastResult, opts: EmitOptions): Emitted
   const description = `Forecast peak from ${opts.source}: ${windowText}, ${flows.map((f) => `${num(f.perMinute)} ${f.flow}/min`).join(', ')}`;
   const load = perHourShares
     ? `{ kind: 'day-curve', peak: perMinute(${sig(perHourShares.peak)}), hourly: [${perHourShares.shares.join(', ')}] }`
-    : `{ kind: 'constant', rate: perMinute(${sig(totalPerMinute)}), duration: '${minutes}m' }`;
-  const source = `// Emitted by \`bbsim forecast --emit-scenario\` from ${opts.source} — regenerate rather than edit.
+    : `{ kind: 'constant', rate: perMinute(${sig(totalPerMinute)}), duration: ${durationLiteral(minutes)} }`;
+  const source = `${EMITTED_MARK}${opts.source} — regenerate rather than edit.
 // ${description}.
 // Sim clock ${isoLocal(simStart)} at speed ${speed}: about ${Math.round(wallSeconds)} s of wall time, at most ${num(peakWallRate)} requests/s.
 // Flow weights are the forecast's rates per sim minute in each flow's unit (letters for deliver-batch).
@@ -226,8 +271,9 @@ ${flows.map((f) => `    { flow: '${f.flow}', weight: ${sig(f.perMinute)} },`).jo
   data: { batchSize: ${EMIT_BATCH_SIZE}, attachmentShare: ${attachmentShare}, attachmentBytes: ${EMIT_ATTACHMENT_BYTES}${subscriptionMix} },
 ${breaches.length > 0 ? `  // The forecast predicts these breaches; \`bbsim run\` says whether the run agrees.\n  expectBreaches: [${breaches.map((id) => `'${id}'`).join(', ')}],\n` : ''}});
 `;
-  mkdirSync(opts.scenariosDir, { recursive: true });
   const file = join(opts.scenariosDir, `${opts.name}.ts`);
+  checkEmitTarget(file, opts.source, opts.overwrite ?? false);
+  mkdirSync(opts.scenariosDir, { recursive: true });
   writeFileSync(file, source);
   return { file, name: opts.name, source, simStart, simMinutes: minutes, speed, wallSeconds, peakWallRate, flows, expected, notes };
 }
