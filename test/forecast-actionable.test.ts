@@ -4,8 +4,9 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { readForecastCsv, actualsLines, compareActuals } from '../src/forecast/index.ts';
-import { BD, UWV, csv, forecastOf, onlyHours } from './helpers/forecast-fixtures.ts';
+import { MINUTE, fromLocal } from '../src/clock/index.ts';
+import { actualsLines, attributeLoad, breachPeriods, compareActuals, forecastJson, htmlReport, peakContributors, readForecastCsv, runForecast, terminalSummary } from '../src/forecast/index.ts';
+import { BD, UWV, csv, forecastOf, onlyHours, profilesOf } from './helpers/forecast-fixtures.ts';
 
 const SVB = { oin: '00000001002220647000', naam: 'SVB' } as const;
 
@@ -110,4 +111,75 @@ describe('bbsim forecast --emit-scenario on the command line', () => {
     expect(outside.stderr).toContain('--trace: Sat 2027-05-01 10:00 (Europe/Amsterdam) is outside the horizon, Mon 2027-03-01 00:00 to Thu 2027-04-01 00:00 (2027-03 to 2027-03)');
     expect(outside.stderr).not.toContain(':0:0');
   }, 60_000);
+});
+
+const TOESLAGEN = { oin: '00000001822477348000', naam: 'Dienst Toeslagen' } as const;
+const oneDay = (hour: number) => ({ hourly: onlyHours(hour), weekly: [1, 1, 1, 1, 1, 1, 1], periods: [{ from: '03-02', to: '03-31', factor: 0 }] });
+
+describe('who is in a breach: load followed through the queues', () => {
+  // The Belastingdienst offers 400,000 notifying letters at 01:00 on Monday 1 March 2027: intake admits 150,000 an
+  // hour, the rest is refused and redelivered in the hours after. Toeslagen offers 1,000 at 02:00.
+  const forecast = forecastOf([
+    { month: '2027-03', ...BD, messages: 400_000, notifications: 400_000 },
+    { month: '2027-03', ...TOESLAGEN, messages: 1000, notifications: 1000 },
+  ]);
+  const profiles = profilesOf({ profiles: { 'bd-night': oneDay(1), 'toeslagen-night': oneDay(2) }, assign: [{ afnemer: BD.oin, profile: 'bd-night' }, { afnemer: TOESLAGEN.oin, profile: 'toeslagen-night' }] });
+  const r = runForecast({ forecast, profiles });
+  const at = (hour: number): number => (fromLocal(2027, 3, 1, hour) - r.horizon.start) / MINUTE;
+
+  it('attributes the 02:00 notifications to the Belastingdienst\'s redelivered backlog, not to who offered letters that hour', () => {
+    // 02:00-03:00: 150,000 letters admitted, all of them the Belastingdienst's backlog (FIFO by first offering).
+    expect(r.hourly.notifIn[at(2) / 60]).toBeCloseTo(150_000, 0);
+    // What the old attribution did: only the letters offered that hour, all Toeslagen's.
+    expect(attributeLoad(r, 'notifications', 'offered', at(2), at(3))[0]).toMatchObject({ naam: TOESLAGEN.naam, sharePct: 100 });
+    const who = attributeLoad(r, 'notifications', 'notification-queue', at(2), at(3));
+    expect(who[0]).toMatchObject({ naam: BD.naam });
+    expect(who[0]!.amount).toBeCloseTo(150_000, 0);
+    expect(who[0]!.sharePct).toBeCloseTo(100, 6);
+    // Every period over notificaties.per-hour, with who: 01:00 until the backlog is through, all the Belastingdienst's
+    // until Toeslagen's letters (behind it in the queue) come up.
+    const periods = breachPeriods(r).filter((p) => p.normId === 'notificaties.per-hour');
+    expect(periods).toHaveLength(1);
+    expect(periods[0]).toMatchObject({ from: fromLocal(2027, 3, 1, 1), to: fromLocal(2027, 3, 1, 3), windows: 2 });
+    expect(periods[0]!.who.map((c) => c.naam)).toEqual([BD.naam]);
+    const peak = peakContributors(r).find((p) => p.normId === 'notificaties.per-hour')!;
+    expect(peak.contributors[0]).toMatchObject({ naam: BD.naam });
+  });
+
+  it('lists every period in the terminal, the report and the JSON', () => {
+    const text = terminalSummary(r);
+    expect(text).toMatch(/notificaties\.per-hour: 1 period\n {4}Mon 2027-03-01 01:00 – 03:00 \(2 h\): peak 150,000 notifications\/hour at 01:00, 20\.0 % over 125,000; Belastingdienst 100 %/);
+    expect(text).toMatch(/berichtenbox\.messages-per-hour: 1 period\n {4}Mon 2027-03-01 01:00 – 02:00 \(1 h\): peak 400,000 letters\/hour at 01:00, 166\.7 % over 150,000; Belastingdienst 100 %/);
+    const json = forecastJson(r) as { breachPeriods: { normId: string; from: string; to: string; who: { naam: string }[] }[] };
+    expect(json.breachPeriods.find((p) => p.normId === 'notificaties.per-hour')).toMatchObject({ from: '2027-03-01T01:00:00+01:00', to: '2027-03-01T03:00:00+01:00', who: [{ naam: BD.naam }] });
+    expect(htmlReport(r)).toContain('<section id="breach-periods">');
+  });
+});
+
+describe('subscription breaches have their who, and the lead time is in human units', () => {
+  // bsn-lijst requests every night: SVB 120, UWV 66, in March 2027 (night-window profile): 186 against 150 a night.
+  const forecast = forecastOf([
+    { month: '2027-03', ...SVB, bsnLijst: 120 * 31 },
+    { month: '2027-03', ...UWV, bsnLijst: 66 * 31 },
+  ]);
+  const r = runForecast({ forecast });
+
+  it('names the afnemers of each night over the quota and of the requests that waited too long', () => {
+    const nights = breachPeriods(r).filter((p) => p.normId === 'abonnementservice.night-bsn-lijst');
+    expect(nights.length).toBeGreaterThan(0);
+    for (const p of nights) {
+      expect(p.who.map((c) => c.naam)).toEqual([SVB.naam, UWV.naam]);
+      expect(p.who[0]!.sharePct).toBeCloseTo((120 / 186) * 100, 1);
+    }
+    const lead = breachPeriods(r).filter((p) => p.normId === 'abonnementservice.lead-time');
+    expect(lead.length).toBeGreaterThan(0);
+    expect(lead.every((p) => p.series === 'subsBsnLijst' && p.who[0]!.naam === SVB.naam)).toBe(true);
+    const row = r.checks.rows.find((c) => c.normId === 'abonnementservice.lead-time')!;
+    const text = terminalSummary(r);
+    // The wait grows by 36 requests a night: about a week by the end of March.
+    expect(text).toMatch(new RegExp(`abonnementservice\\.lead-time\\s+per item\\s+4 h\\s+${(row.peak / 86_400).toFixed(1).replace('.', '\\.')} days\\s+\\w{3} [\\d-]+ [\\d:]+\\s+${Math.round(row.peak / 14_400)}× the 4 h norm`));
+    expect(text).not.toMatch(/−\d{3,}[\d.]* %/);
+    expect(text).toMatch(/abonnementservice\.lead-time: \d+ periods?\n {4}[^\n]*\[subsBsnLijst\]: peak [\d.]+ (days|h)[^\n]*× the 4 h norm; SVB 65 %, UWV 35 %/);
+    expect(text).toMatch(/abonnementservice\.night-bsn-lijst: \d+ periods?\n {4}[^\n]*: peak 1\d\d requests\/night[^\n]*% over 150; SVB 65 %, UWV 35 %/);
+  });
 });
