@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { MINUTE, fromLocal } from '../src/clock/index.ts';
-import { actualsLines, attributeLoad, breachPeriods, compareActuals, forecastJson, htmlReport, peakContributors, readForecastCsv, runForecast, terminalSummary } from '../src/forecast/index.ts';
+import { loadScenarios } from '../src/cli/load-scenarios.ts';
+import { runScenario } from '../src/run/runner.ts';
+import { actualsLines, attributeLoad, breachPeriods, compareActuals, emitScenarioSet, forecastJson, htmlReport, peakContributors, readForecastCsv, runForecast, terminalSummary } from '../src/forecast/index.ts';
 import { BD, UWV, csv, forecastOf, onlyHours, profilesOf } from './helpers/forecast-fixtures.ts';
 
 const SVB = { oin: '00000001002220647000', naam: 'SVB' } as const;
@@ -182,4 +184,38 @@ describe('subscription breaches have their who, and the lead time is in human un
     expect(text).toMatch(/abonnementservice\.lead-time: \d+ periods?\n {4}[^\n]*\[subsBsnLijst\]: peak [\d.]+ (days|h)[^\n]*× the 4 h norm; SVB 65 %, UWV 35 %/);
     expect(text).toMatch(/abonnementservice\.night-bsn-lijst: \d+ periods?\n {4}[^\n]*: peak 1\d\d requests\/night[^\n]*% over 150; SVB 65 %, UWV 35 %/);
   });
+});
+
+describe('a predicted parking breach is emitted and replayed with real k6', () => {
+  it('expects the parking breach, names what it cannot reach, and the run\'s verdict fails exactly what the scenario expects', async () => {
+    // 226,800 letters on Monday 1 March 2027 20:00-21:00: 63 letters/s against 45/s, and 226,800 against 150,000 an hour.
+    const forecast = forecastOf([{ month: '2027-03', ...BD, messages: 226_800, attachmentPct: 10 }]);
+    const profiles = profilesOf({ profiles: { 'one-evening': oneDay(20) }, assign: [{ afnemer: BD.oin, profile: 'one-evening' }] });
+    const r = runForecast({ forecast, profiles });
+    const predicted = r.checks.rows.filter((c) => c.status === 'fail').map((c) => c.normId).sort();
+    expect(predicted).toEqual(['berichtenbox.messages-per-hour', 'berichtenbox.parked-per-second']);
+    expect(r.checks.rows.find((c) => c.normId === 'berichtenbox.parked-per-second')!.peak).toBeCloseTo(63, 6);
+    const dir = mkdtempSync(join(tmpdir(), 'bbsim-forecast-parking-'));
+    // This shared 2-core machine takes about 2,000 letters a wall second: 15 batches of 100 a second at most. The
+    // parking breach replays in the hour's 11 busiest minutes (the mock counts parking over 300 sim s); the hour's
+    // 226,800 letters would need 150 s of wall time, so the per-hour breach is named as not reached, not dropped.
+    const e = emitScenarioSet(r, { name: 'parking-peak', window: 'hour', scenariosDir: join(dir, 'scenarios'), srcDir: join(ROOT, 'src'), wallBudgetSeconds: 30, maxWallRate: 15, source: 'test' });
+    expect({ minutes: e.simMinutes, speed: e.speed }).toEqual({ minutes: 11, speed: 23 });
+    const expectedFails = e.expected.filter((x) => x.status === 'fail').map((x) => x.normId);
+    expect(expectedFails).toEqual(['berichtenbox.parked-per-second']);
+    expect(e.expected.find((x) => x.normId === 'berichtenbox.parked-per-second')).toMatchObject({ predicted: 63, status: 'fail' });
+    expect(e.source).toContain("expectBreaches: ['berichtenbox.parked-per-second']");
+    // Every predicted breach is either expected by an emitted scenario or named in the notes.
+    expect(e.notes).toContain('predicted, but not reached by the emitted load within the budget: berichtenbox.messages-per-hour');
+    const replayed = [e, ...(e.more ?? [])].flatMap((x) => x.expected.filter((y) => y.status === 'fail').map((y) => y.normId));
+    expect([...new Set([...replayed, 'berichtenbox.messages-per-hour'])].sort()).toEqual(predicted);
+    const [scenario] = await loadScenarios(join(dir, 'scenarios'), ['parking-peak']);
+    const log: string[] = [];
+    const result = await runScenario({ scenario: scenario!, outDir: join(dir, 'results'), k6Path: join(ROOT, '.tools', 'bin', 'k6'), log: (l) => log.push(l) });
+    expect(result.error, log.slice(-20).join('\n')).toBeUndefined();
+    const failed = result.rows.filter((x) => x.status === 'fail').map((x) => x.normId).sort();
+    expect(failed, JSON.stringify(result.rows.map((x) => [x.normId, x.measured, x.status]))).toEqual(expectedFails);
+    const parking = result.rows.find((x) => x.normId === 'berichtenbox.parked-per-second')!;
+    expect(Math.abs(parking.measured! - 63) / 63, `parking measured ${parking.measured}`).toBeLessThan(0.15);
+  }, 150_000);
 });

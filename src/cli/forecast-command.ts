@@ -5,7 +5,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { fromLocal, localParts } from '../clock/index.ts';
 import { FORECAST_MAX_DEVIATION } from '../norms/index.ts';
 import {
-  EmitRefusedError, FORECAST_COLUMNS, ForecastInputError, emitScenario, formatIssue, readForecastCsv, readProfilesJson, runForecast, terminalSummary, writeForecastResults,
+  EmitRefusedError, FORECAST_COLUMNS, ForecastInputError, emitScenarioSet, formatIssue, readForecastCsv, readProfilesJson, runForecast, terminalSummary, writeForecastResults,
   type EmittedScenario, type Forecast, type ProfileSet,
 } from '../forecast/index.ts';
 
@@ -122,7 +122,7 @@ Examples:
         if (opts.emitScenario) {
           const name = opts.scenarioName ?? defaultScenarioName(file);
           if (!/^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(name)) throw new ForecastInputError([{ file: '--scenario-name', line: 0, column: 0, message: `'${name}' is not kebab-case` }]);
-          emitted = emitScenario(result, {
+          emitted = emitScenarioSet(result, {
             name, window: opts.peak, scenariosDir: opts.scenarios, srcDir: SRC, wallBudgetSeconds: opts.wallBudget,
             maxWallRate: opts.maxWallRate, source: file, overwrite: opts.overwrite ?? false,
           });

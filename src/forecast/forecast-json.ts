@@ -43,7 +43,11 @@ export function forecastJson(r: ForecastResult, emitted?: EmittedScenario): Reco
     hourNorms: HOUR_NORMS.map((n) => n.id),
     digidForecastDuties: { forecast: r.duties, ...(r.actualDuties ? { actuals: r.actualDuties } : {}) },
     ...(r.actuals ? { actuals: { ...r.actuals, rows: r.actuals.rows.map((x) => ({ ...x, deviationPct: finite(x.deviationPct) })), failing: r.actuals.rows.filter((x) => x.status === 'fail').length } } : {}),
-    ...(emitted ? { emittedScenario: { file: emitted.file, name: emitted.name, simStart: iso(emitted.simStart), simMinutes: emitted.simMinutes, speed: emitted.speed, wallSeconds: emitted.wallSeconds, peakWallRate: emitted.peakWallRate, flows: emitted.flows, expected: emitted.expected, notes: emitted.notes } } : {}),
+    ...(emitted ? { emittedScenario: scenarioJson(emitted), ...(emitted.more?.length ? { moreEmittedScenarios: emitted.more.map(scenarioJson) } : {}) } : {}),
     days: dailyTable(r.horizon, r.hourly),
   };
+}
+
+function scenarioJson(e: EmittedScenario): Record<string, unknown> {
+  return { file: e.file, name: e.name, simStart: iso(e.simStart), simMinutes: e.simMinutes, speed: e.speed, wallSeconds: e.wallSeconds, peakWallRate: e.peakWallRate, flows: e.flows, expected: e.expected, notes: e.notes };
 }

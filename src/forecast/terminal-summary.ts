@@ -53,11 +53,11 @@ export function terminalSummary(r: ForecastResult, emitted?: EmittedScenario): s
   out.push('');
   out.push(`DigiD forecast duty: ${withDuty.length} of ${r.duties.length} afnemers with DigiD use must forecast${withDuty.length ? `: ${withDuty.slice(0, 8).map((d) => `${d.naam} (${d.duties.map((x) => x.split('.').pop()).join(', ')})`).join('; ')}${withDuty.length > 8 ? '; …' : ''}` : ''}`);
   if (r.actuals) out.push(...actualsLines(r.actuals));
-  if (emitted) {
+  for (const e of emitted ? [emitted, ...(emitted.more ?? [])] : []) {
     out.push('');
-    out.push(`Emitted ${emitted.file}: ${emitted.simMinutes} sim minutes from ${localTime(emitted.simStart)} at speed ${emitted.speed} (~${Math.round(emitted.wallSeconds)} s wall, ≤ ${num(emitted.peakWallRate)} requests/s); run: bbsim run ${emitted.name}`);
-    for (const e of emitted.expected) out.push(`  expected verdict ${e.normId}: ${num(e.predicted)} of ${num(e.limit)} → ${e.status}`);
-    for (const n of emitted.notes) out.push(`  note: ${n}`);
+    out.push(`Emitted ${e.file}: ${e.simMinutes} sim minutes from ${localTime(e.simStart)} at speed ${e.speed} (~${Math.round(e.wallSeconds)} s wall, ≤ ${num(e.peakWallRate)} requests/s); run: bbsim run ${e.name}`);
+    for (const x of e.expected) out.push(`  expected verdict ${x.normId}: ${num(x.predicted)} of ${num(x.limit)} → ${x.status}`);
+    for (const n of e.notes) out.push(`  note: ${n}`);
   }
   out.push('');
   const failed = r.checks.rows.filter((c) => c.status === 'fail').map((c) => c.normId);
