@@ -1,4 +1,4 @@
-import { PROFILE_OF, type ForecastRow, type SeriesKey } from './forecast-types.ts';
+import { PROFILE_OF, type SeriesKey } from './forecast-types.ts';
 import { reachTime } from './fifo-curves.ts';
 import { MINUTES_PER_HOUR } from './horizon.ts';
 import type { ForecastResult } from './run-forecast.ts';
@@ -20,20 +20,25 @@ export interface Contributor {
  */
 export type LoadPath = 'offered' | 'notification-queue';
 
-/** Rows of each month of the horizon with a non-zero series, built once per result and series. */
-const rowsCache = new WeakMap<ForecastResult, Map<SeriesKey, ForecastRow[][]>>();
+/** One afnemer-month of a series with its hourly shares (looked up once, not per period). */
+interface Entry { readonly oin: string; readonly count: number; readonly w: Float64Array }
 
-function rowsByMonth(r: ForecastResult, series: SeriesKey): ForecastRow[][] {
+/** Entries of each month of the horizon with a non-zero series, built once per result and series. */
+const rowsCache = new WeakMap<ForecastResult, Map<SeriesKey, Entry[][]>>();
+
+function rowsByMonth(r: ForecastResult, series: SeriesKey): Entry[][] {
   let bySeries = rowsCache.get(r);
   if (!bySeries) rowsCache.set(r, (bySeries = new Map()));
   let out = bySeries.get(series);
   if (!out) {
-    out = r.horizon.months.map(() => []);
+    const months: Entry[][] = r.horizon.months.map(() => []);
     for (const row of r.forecast.rows) {
       const mi = r.spreader.monthIndex(row.month);
-      if (mi !== undefined && row.counts[series] > 0) out[mi]!.push(row);
+      if (mi === undefined || row.counts[series] === 0) continue;
+      const w = r.spreader.weights(r.spreader.resolver.shape(row.oin, PROFILE_OF[series]), mi);
+      if (w) months[mi]!.push({ oin: row.oin, count: row.counts[series], w });
     }
-    bySeries.set(series, out);
+    bySeries.set(series, (out = months));
   }
   return out;
 }
@@ -55,21 +60,30 @@ function offeredBetween(r: ForecastResult, series: SeriesKey, t0: number, t1: nu
   for (let mi = m0; mi <= m1; mi++) {
     const a = Math.max(hour0, h.monthHourStart[mi]!);
     const b = Math.min(hour1, h.monthHourStart[mi + 1]!);
-    for (const row of byMonth[mi]!) {
-      const w = r.spreader.weights(r.spreader.resolver.shape(row.oin, PROFILE_OF[series]), mi);
-      if (!w) continue;
-      const base = h.monthHourStart[mi]!;
-      let x = 0;
-      for (let hr = a; hr < b; hr++) {
-        const wt = w[hr - base]!;
-        if (wt === 0) continue;
-        const overlap = Math.min(t1, (hr + 1) * MINUTES_PER_HOUR) - Math.max(t0, hr * MINUTES_PER_HOUR);
-        x += wt * (overlap / MINUTES_PER_HOUR);
+    const base = h.monthHourStart[mi]!;
+    // The hours' overlap with [t0, t1) once per month, then one dot product per afnemer.
+    const overlap = new Float64Array(b - a);
+    for (let hr = a; hr < b; hr++) overlap[hr - a] = (Math.min(t1, (hr + 1) * MINUTES_PER_HOUR) - Math.max(t0, hr * MINUTES_PER_HOUR)) / MINUTES_PER_HOUR;
+    // Afnemers of one profile share its weights: one dot product per profile, not per afnemer.
+    const dots = new Map<Float64Array, number>();
+    for (const e of byMonth[mi]!) {
+      let x = dots.get(e.w);
+      if (x === undefined) {
+        x = 0;
+        for (let hr = a; hr < b; hr++) x += e.w[hr - base]! * overlap[hr - a]!;
+        dots.set(e.w, x);
       }
-      if (x > 0) amounts.set(row.oin, (amounts.get(row.oin) ?? 0) + x * row.counts[series]);
+      if (x > 0) amounts.set(e.oin, (amounts.get(e.oin) ?? 0) + x * e.count);
     }
   }
   return amounts;
+}
+
+const namesCache = new WeakMap<ForecastResult, Map<string, string>>();
+function namesOf(r: ForecastResult): Map<string, string> {
+  let m = namesCache.get(r);
+  if (!m) namesCache.set(r, (m = new Map(r.forecast.afnemers.map((f) => [f.oin, f.naam]))));
+  return m;
 }
 
 /** The afnemers behind a norm's load in minutes [from, to) of the horizon, largest first (top n, shares of all). */
@@ -87,8 +101,18 @@ export function attributeLoad(r: ForecastResult, series: SeriesKey, path: LoadPa
     if (!Number.isFinite(t1)) t1 = r.horizon.minutes;
   }
   const amounts = offeredBetween(r, series, t0, t1);
-  const naam = new Map(r.forecast.afnemers.map((f) => [f.oin, f.naam]));
-  const total = [...amounts.values()].reduce((s, x) => s + x, 0);
-  return [...amounts.entries()].sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0])).slice(0, top)
-    .map(([oin, amount]) => ({ oin, naam: naam.get(oin) ?? oin, amount, sharePct: total > 0 ? (amount / total) * 100 : 0 }));
+  const naam = namesOf(r);
+  // The top n by one pass (a full sort of 4,000 afnemers per period cost most of the time).
+  let total = 0;
+  const best: [string, number][] = [];
+  const before = (x: [string, number], y: [string, number]): boolean => x[1] > y[1] || (x[1] === y[1] && x[0] < y[0]);
+  for (const e of amounts) {
+    total += e[1];
+    if (best.length === top && !before(e, best[best.length - 1]!)) continue;
+    let i = best.length;
+    while (i > 0 && before(e, best[i - 1]!)) i--;
+    best.splice(i, 0, e);
+    if (best.length > top) best.pop();
+  }
+  return best.map(([oin, amount]) => ({ oin, naam: naam.get(oin) ?? oin, amount, sharePct: total > 0 ? (amount / total) * 100 : 0 }));
 }
