@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { ForecastInputError, formatIssue, readForecastCsv, readProfilesJson, runForecast } from '../src/forecast/index.ts';
-import { BD, HEADER, csv, forecastOf, onlyHours, profilesOf } from './helpers/forecast-fixtures.ts';
+import { BD, HEADER, UWV, csv, forecastOf, onlyHours, profilesOf } from './helpers/forecast-fixtures.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const run = promisify(execFile);
@@ -61,8 +61,17 @@ describe('a forecast CSV with bad rows', () => {
   });
 
   it('refuses a hole in the horizon rather than reading it as zero', () => {
-    expect(problems(() => forecastOf([{ month: '2027-01', ...BD }, { month: '2027-03', ...BD }], 'gap.csv'))).toEqual([
+    expect(problems(() => forecastOf([{ month: '2027-01', ...BD }, { month: '2027-02', ...UWV }, { month: '2027-03', ...BD }, { month: '2027-03', ...UWV }], 'gap.csv'))).toEqual([
       'gap.csv:2:1: afnemer 00000001003214345000 (Belastingdienst) has no row for 2027-02: every afnemer needs a row for every month from 2027-01 to 2027-03 (write zeros)',
+      'gap.csv:3:1: afnemer 00000001005401014000 (UWV) has no row for 2027-01: every afnemer needs a row for every month from 2027-01 to 2027-03 (write zeros)',
+    ]);
+  });
+
+  it('reports a month nobody has a row for once, with the month, at the first row after the hole', () => {
+    const rows = [BD, UWV, { oin: '00000001002220647000', naam: 'SVB' }].flatMap((a) => [{ month: '2027-01', ...a }, { month: '2027-03', ...a }]);
+    // Lines: 2 BD 01, 3 BD 03, 4 UWV 01, 5 UWV 03, 6 SVB 01, 7 SVB 03.
+    expect(problems(() => forecastOf(rows, 'hole.csv'))).toEqual([
+      'hole.csv:3: no rows for 2027-02 at all: the horizon 2027-01 to 2027-03 must be contiguous (give every afnemer a row for 2027-02, with zeros if nothing is expected)',
     ]);
   });
 
@@ -152,7 +161,7 @@ describe('bbsim forecast on bad input (the CLI)', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
     const missing = await cli(join(dir, 'nope.csv'));
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain(`${join(dir, 'nope.csv')}:0:0: no such forecast file`);
+    expect(missing.stderr).toContain(`${join(dir, 'nope.csv')}: no such forecast file`);
     const badTrace = await cli(file, '--trace', 'yesterday evening');
     expect(badTrace.code).toBe(2);
     expect(badTrace.stderr).toMatch(/--trace wants a local time YYYY-MM-DDTHH:MM/);

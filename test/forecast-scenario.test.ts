@@ -35,7 +35,12 @@ describe('--emit-scenario: from the forecast to a load test', () => {
     expect(e.expected.find((x) => x.normId === DIGID_AUTHENTICATIONS_PER_MINUTE.id)).toMatchObject({ status: 'fail' });
 
     // The day as a day-curve: 24 hourly shares of the busiest hour, starting at local midnight.
-    const day = emitScenario(r, { name: 'peak-day', window: 'day', scenariosDir: dir, srcDir: SRC, wallBudgetSeconds: 50, maxWallRate: 1200, source: 'example.csv' });
+    // A day of DigiD load cannot run in 50 s below 1,200 requests/s: the emitter refuses, with the wall time it would need.
+    expect(() => emitScenario(r, { name: 'peak-day', window: 'day', scenariosDir: dir, srcDir: SRC, wallBudgetSeconds: 50, maxWallRate: 1200, source: 'example.csv' }))
+      .toThrow(/--peak: day: 2028-03-01 peaks at [\d,.]+ requests per sim second; .* the speed can be at most \d+, so the day takes [\d,]+ s of wall time, over --wall-budget 50 s\. Use --peak hour/);
+    expect(existsSync(join(dir, 'peak-day.ts'))).toBe(false);
+    const day = emitScenario(r, { name: 'peak-day', window: 'day', scenariosDir: dir, srcDir: SRC, wallBudgetSeconds: 14_400, maxWallRate: 1200, source: 'example.csv' });
+    expect(day.wallSeconds).toBeLessThanOrEqual(14_400);
     const [dayScenario] = await loadScenarios(dir, ['peak-day']);
     expect(dayScenario!.clock.start).toBe('2028-03-01T00:00:00+01:00');
     const load = dayScenario!.load;
@@ -44,8 +49,6 @@ describe('--emit-scenario: from the forecast to a load test', () => {
     expect(hourly).toHaveLength(24);
     expect(Math.max(...hourly)).toBe(1);
     expect(hourly.indexOf(1)).toBe(20);
-    // A day of DigiD load cannot run in a minute below 1,200 requests/s: the emitter says so.
-    expect(day.notes.join(' ')).toMatch(/over the budget of 50 s/);
     // The day offers the forecast's letters of that day (the busiest day of the horizon), give or take the shares' rounding.
     const dayPeak = r.checks.rows.find((c) => c.normId === 'berichtenbox.messages-per-day')!;
     expect(dayPeak.peakAt).toBe(fromLocal(2028, 3, 1));

@@ -231,13 +231,13 @@ describe('actuals against the forecast (10 % rule)', () => {
     const a = compareActuals(forecast, actuals);
     expect(a.months).toEqual(['2027-01']);
     const by = (oin: string, column: string): { deviationPct: number; status: string } | undefined => a.rows.find((x) => x.oin === oin && x.column === column);
-    // |100 − 110| / 110 = 9.09 %: within; |100 − 80| / 80 = 25 %: over; 50 forecast, none happened: infinitely
-    // over; no forecast for a new afnemer's 5 letters: 100 % over.
-    expect(by(BD.oin, 'messages')!.deviationPct).toBeCloseTo((10 / 110) * 100, 10);
+    // The forecast is the base, with the sign: (110 − 100) / 100 = +10 %: within; (80 − 100) / 100 = −20 %: under by
+    // more than 10 %; 50 forecast, none happened: −100 %; no forecast for a new afnemer's 5 letters: not forecast (∞).
+    expect(by(BD.oin, 'messages')!.deviationPct).toBeCloseTo(10, 10);
     expect(by(BD.oin, 'messages')!.status).toBe('pass');
-    expect(by(BD.oin, 'digid_authentications')).toMatchObject({ forecast: 50, actual: 0, deviationPct: Number.POSITIVE_INFINITY, status: 'fail' });
-    expect(by(UWV.oin, 'messages')).toMatchObject({ deviationPct: 25, status: 'fail' });
-    expect(by('00000001999999999000', 'messages')).toMatchObject({ forecast: 0, actual: 5, deviationPct: 100, status: 'fail' });
+    expect(by(BD.oin, 'digid_authentications')).toMatchObject({ forecast: 50, actual: 0, deviationPct: -100, status: 'fail' });
+    expect(by(UWV.oin, 'messages')).toMatchObject({ deviationPct: -20, status: 'fail' });
+    expect(by('00000001999999999000', 'messages')).toMatchObject({ forecast: 0, actual: 5, deviationPct: Number.POSITIVE_INFINITY, status: 'fail' });
     expect(by(UWV.oin, 'digid_authentications')).toBeUndefined();
     expect(a.unmatched.map((u) => [u.line, u.reason])).toEqual([
       [2, expect.stringMatching(/2026-12 is outside the forecast's horizon/)],

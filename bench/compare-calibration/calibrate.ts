@@ -16,7 +16,8 @@ import { buildMock } from '../../src/mock/app.ts';
 import { perSecond } from '../../src/norms/index.ts';
 import { compareRuns, DEFAULT_BUDGETS, loadRuns, type CompareResult, type FigureVerdict, type LoadedRun } from '../../src/compare/index.ts';
 import { FIGURES, type Figure } from '../../src/compare/types.ts';
-import { runScenario, RUN_EXIT, type EngineName } from '../../src/run/index.ts';
+import { runScenario, RUN_EXIT } from '../../src/run/index.ts';
+import type { EngineName } from '../../src/results/index.ts';
 import { defineScenario } from '../../src/scenario/index.ts';
 import { createPrng, uniform } from '../../src/random/index.ts';
 

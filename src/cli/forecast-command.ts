@@ -3,10 +3,10 @@ import { EXIT } from '../errors/exit-codes.ts';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, type Command } from 'commander';
-import { fromLocal } from '../clock/index.ts';
+import { fromLocal, localParts } from '../clock/index.ts';
 import { FORECAST_MAX_DEVIATION } from '../norms/index.ts';
 import {
-  FORECAST_COLUMNS, ForecastInputError, emitScenario, formatIssue, readForecastCsv, readProfilesJson, runForecast, terminalSummary, writeForecastResults,
+  EmitRefusedError, FORECAST_COLUMNS, ForecastInputError, emitScenarioSet, formatIssue, readForecastCsv, readProfilesJson, runForecast, terminalSummary, writeForecastResults,
   type EmittedScenario, type Forecast, type ProfileSet,
 } from '../forecast/index.ts';
 
@@ -16,11 +16,12 @@ interface Options {
   out?: string;
   emitScenario?: boolean;
   peak: 'hour' | 'day';
-  scenarioName: string;
+  scenarioName?: string;
+  overwrite?: boolean;
   scenarios: string;
   wallBudget: number;
   maxWallRate: number;
-  trace: number[];
+  trace: string[];
   top: number;
 }
 
@@ -34,12 +35,36 @@ function positive(name: string) {
   };
 }
 
-/** 'YYYY-MM-DDTHH:MM' is Amsterdam local time; an instant with Z or an offset is taken as it is. */
-function instant(v: string, previous: number[] = []): number[] {
+/**
+ * 'YYYY-MM-DDTHH:MM' is Amsterdam local time; an instant with Z or an offset is taken as it is. A
+ * local time the spring-forward skips (02:00-02:59 on the last Sunday of March) is read with the
+ * offset before the jump, an hour later on the clock, and the note says so.
+ */
+export function traceInstant(v: string): { readonly t: number; readonly note?: string } {
   const local = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})$/.exec(v.trim());
-  const t = local ? fromLocal(Number(local[1]), Number(local[2]), Number(local[3]), Number(local[4]), Number(local[5])) : /[zZ]|[+-]\d{2}:\d{2}$/.test(v) ? Date.parse(v) : Number.NaN;
+  if (local) {
+    const [y, mo, d, hh, mm] = local.slice(1).map(Number) as [number, number, number, number, number];
+    const t = fromLocal(y, mo, d, hh, mm);
+    const p = localParts(t);
+    if (p.hour !== hh || p.minute !== mm || p.day !== d) {
+      return { t, note: `--trace ${v}: that local time does not exist in Europe/Amsterdam (the clocks skip from 02:00 to 03:00 that night); traced ${String(p.hour).padStart(2, '0')}:${String(p.minute).padStart(2, '0')} instead` };
+    }
+    return { t };
+  }
+  const t = /[zZ]|[+-]\d{2}:\d{2}$/.test(v) ? Date.parse(v) : Number.NaN;
   if (!Number.isFinite(t)) throw new InvalidArgumentError(`--trace wants a local time YYYY-MM-DDTHH:MM (Europe/Amsterdam) or an ISO instant with an offset, got '${v}'`);
-  return [...previous, t];
+  return { t };
+}
+
+function collect(v: string, previous: string[] = []): string[] {
+  traceInstant(v); // refuse a bad value while parsing the options
+  return [...previous, v];
+}
+
+/** The default scenario name: the forecast file's name in kebab case with '-peak' ('tax 2027.csv' → 'tax-2027-peak'), never the shipped forecast-peak. */
+export function defaultScenarioName(file: string): string {
+  const base = basename(file, extname(file)).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  return `${base || 'forecast'}-peak`;
 }
 
 function readText(file: string, what: string): string {
@@ -63,11 +88,12 @@ export function forecastCommand(program: Command): void {
       if (v !== 'hour' && v !== 'day') throw new InvalidArgumentError(`--peak is 'hour' or 'day', got '${v}'`);
       return v;
     }, 'hour')
-    .option('--scenario-name <name>', 'name of the emitted scenario', 'forecast-peak')
+    .option('--scenario-name <name>', "name of the emitted scenario (default: the forecast file's name with '-peak', e.g. example-peak)")
+    .option('--overwrite', 'replace the scenario file even if the emitter did not write it from this forecast')
     .option('--scenarios <dir>', 'folder for the emitted scenario', 'scenarios')
     .option('--wall-budget <seconds>', 'wall time the emitted scenario may take', positive('--wall-budget'), 50)
     .option('--max-wall-rate <per-second>', 'requests per wall second the emitted scenario may send', positive('--max-wall-rate'), 1200)
-    .option('--trace <time>', 'also trace the letters offered at this local time (repeatable)', instant, [])
+    .option('--trace <time>', 'also trace the letters offered at this local time (repeatable)', collect, [])
     .option('--top <n>', 'worst hours to list', positive('--top'), 10)
     .addHelpText('after', `
 Columns (a header line naming them, any order, ',' or ';' separated, '#' lines are comments):
@@ -75,12 +101,14 @@ ${FORECAST_COLUMNS.map((c) => `  ${c.name.padEnd(28)} ${c.doc}`).join('\n')}
 
 Writes <out>/forecast.json, <out>/hours.csv (one row per hour) and <out>/report.html (self-contained).
 Exit codes: 0 every norm holds, 1 a norm is breached, 2 bad input (each problem named by file:line:column and rule).
+With --emit-scenario: 0 when the scenario is written (the breaches the forecast predicts are its expectBreaches,
+which \`bbsim run\` checks), 2 when it is not (bad input, or a file the emitter did not write).
 
 Examples:
   $ bbsim forecast scenarios/forecasts/example.csv
   $ bbsim forecast scenarios/forecasts/example.csv --actuals scenarios/forecasts/example-actuals.csv
   $ bbsim forecast scenarios/forecasts/example.csv --profiles scenarios/forecasts/example-profiles.json --trace 2027-03-01T20:00
-  $ bbsim forecast scenarios/forecasts/example.csv --emit-scenario; bbsim run forecast-peak
+  $ bbsim forecast scenarios/forecasts/example.csv --emit-scenario && bbsim run example-peak
   $ bbsim forecast forecast.csv --emit-scenario --peak day --scenario-name tax-day --out results/tax`)
     .action((file: string, opts: Options) => {
       let code: number;
@@ -88,13 +116,16 @@ Examples:
         const forecast = readForecastCsv(readText(file, 'forecast'), file, { kind: 'forecast' });
         const profiles: ProfileSet | undefined = opts.profiles !== undefined ? readProfilesJson(readText(opts.profiles, 'profiles'), opts.profiles) : undefined;
         const actuals: Forecast | undefined = opts.actuals !== undefined ? readForecastCsv(readText(opts.actuals, 'actuals'), opts.actuals, { kind: 'actuals' }) : undefined;
-        const result = runForecast({ forecast, ...(profiles ? { profiles } : {}), ...(actuals ? { actuals } : {}), traceAt: opts.trace, top: opts.top });
+        const traces = opts.trace.map(traceInstant);
+        const result = runForecast({ forecast, ...(profiles ? { profiles } : {}), ...(actuals ? { actuals } : {}), traceAt: traces.map((x) => x.t), top: opts.top,
+          notes: traces.flatMap((x) => (x.note ? [x.note] : [])) });
         let emitted: EmittedScenario | undefined;
         if (opts.emitScenario) {
-          if (!/^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(opts.scenarioName)) throw new ForecastInputError([{ file: '--scenario-name', line: 0, column: 0, message: `'${opts.scenarioName}' is not kebab-case` }]);
-          emitted = emitScenario(result, {
-            name: opts.scenarioName, window: opts.peak, scenariosDir: opts.scenarios, srcDir: SRC, wallBudgetSeconds: opts.wallBudget,
-            maxWallRate: opts.maxWallRate, source: file,
+          const name = opts.scenarioName ?? defaultScenarioName(file);
+          if (!/^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(name)) throw new ForecastInputError([{ file: '--scenario-name', line: 0, column: 0, message: `'${name}' is not kebab-case` }]);
+          emitted = emitScenarioSet(result, {
+            name, window: opts.peak, scenariosDir: opts.scenarios, srcDir: SRC, wallBudgetSeconds: opts.wallBudget,
+            maxWallRate: opts.maxWallRate, source: file, overwrite: opts.overwrite ?? false,
           });
         }
         const id = `${basename(file, extname(file))}-${new Date().toISOString().replace(/[:.]/g, '-')}`;
@@ -102,8 +133,14 @@ Examples:
         const files = writeForecastResults(result, dir, emitted);
         console.log(terminalSummary(result, emitted));
         console.log(`\nWrote ${files.json}, ${files.csv} and ${files.html}`);
-        code = result.breached ? EXIT.CHECK_FAILED : EXIT.OK;
+        // Emitting is the job asked for: the predicted breaches travel in the scenario's expectBreaches,
+        // so `forecast --emit-scenario && bbsim run <name>` runs exactly when a breach is predicted.
+        code = emitted ? EXIT.OK : result.breached ? EXIT.CHECK_FAILED : EXIT.OK;
       } catch (err) {
+        if (err instanceof EmitRefusedError) {
+          console.error(`bbsim forecast: ${err.message}`);
+          process.exit(EXIT.USAGE);
+        }
         if (err instanceof ForecastInputError) {
           console.error(`bbsim forecast: bad input\n${err.issues.map((i) => `  ${formatIssue(i)}`).join('\n')}`);
           process.exit(EXIT.USAGE);

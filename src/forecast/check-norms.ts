@@ -7,7 +7,7 @@ import { MINUTE, SECOND } from '../clock/index.ts';
 import type { Forecast } from './forecast-types.ts';
 import type { Horizon } from './horizon.ts';
 import { MINUTES_PER_HOUR } from './horizon.ts';
-import { citationText, headroomPct, type CheckRow } from './check-row.ts';
+import { citationText, headroomPct, type CheckRow, type OverPeriod } from './check-row.ts';
 import { fifoDelays, type FifoDelays } from './fifo-curves.ts';
 import { SECONDS_PER_MINUTE } from './queue-limits.ts';
 import { SUBSCRIPTION_SERIES, type QueueCurves, type SubscriptionSeries } from './simulate-queues.ts';
@@ -20,25 +20,86 @@ function windowSums(cum: Float64Array, bounds: ArrayLike<number>): Float64Array 
   return out;
 }
 
-function rateRow(norm: Norm, unit: string, measured: string, values: ArrayLike<number>, startOf: (i: number) => number, scale = 1): CheckRow {
+/** A window of a rate norm in minutes of the horizon: shown [from, to), its load counted in [loadFrom, loadTo). */
+interface Win { readonly from: number; readonly to: number; readonly loadFrom?: number; readonly loadTo?: number }
+
+function rateRow(h: Horizon, norm: Norm, unit: string, measured: string, values: ArrayLike<number>, win: (i: number) => Win, scale = 1): CheckRow {
   let peak = 0;
   let at = -1;
   let over = 0;
   let excess = 0;
+  const periods: OverPeriod[] = [];
+  let run: { first: number; last: number; peak: number; peakAt: number } | undefined;
+  const close = (): void => {
+    if (!run) return;
+    const a = win(run.first);
+    const b = win(run.last);
+    periods.push({
+      from: h.start + a.from * MINUTE, to: h.start + b.to * MINUTE, loadFrom: a.loadFrom ?? a.from, loadTo: b.loadTo ?? b.to,
+      windows: run.last - run.first + 1, peak: run.peak, peakAt: h.start + win(run.peakAt).from * MINUTE,
+    });
+    run = undefined;
+  };
   for (let i = 0; i < values.length; i++) {
     const v = values[i]! * scale;
     if (v > peak) { peak = v; at = i; }
-    if (v > norm.limit) { over++; excess += v - norm.limit; }
+    if (v > norm.limit) {
+      over++;
+      excess += v - norm.limit;
+      if (run && run.last === i - 1) {
+        run.last = i;
+        if (v > run.peak) { run.peak = v; run.peakAt = i; }
+      } else {
+        close();
+        run = { first: i, last: i, peak: v, peakAt: i };
+      }
+    }
   }
+  close();
   return {
     normId: norm.id, title: norm.title, window: norm.window ?? '', limit: norm.limit, unit, measured, peak,
-    ...(at >= 0 ? { peakAt: startOf(at) } : {}),
+    ...(at >= 0 ? { peakAt: h.start + win(at).from * MINUTE } : {}),
     headroomPct: headroomPct(norm.limit, peak), windowsOver: over, windowsTotal: values.length, excess,
-    status: over > 0 ? 'fail' : 'pass', citation: citationText(norm),
+    status: over > 0 ? 'fail' : 'pass', citation: citationText(norm), periods,
   };
 }
 
-function durationRow(norm: Norm, measured: string, d: FifoDelays, h: Horizon, what: string): CheckRow {
+/**
+ * The runs of arrival hours whose items waited longer than `limitMinutes` (their longest wait as
+ * the peak, seconds), and the items still open at the end that have waited too long by then.
+ */
+function delayPeriods(h: Horizon, d: FifoDelays, limitMinutes: number, series?: string): OverPeriod[] {
+  const out: OverPeriod[] = [];
+  const by = d.maxDelayByHour;
+  const toSeconds = MINUTE / SECOND;
+  let i = 0;
+  const push = (a: number, b: number, peak: number, peakHour: number): void => {
+    out.push({ from: h.start + a * MINUTE, to: h.start + b * MINUTE, loadFrom: a, loadTo: b, windows: Math.ceil((b - a) / MINUTES_PER_HOUR), peak: peak * toSeconds, peakAt: h.start + peakHour * MINUTE, ...(series ? { series } : {}) });
+  };
+  while (i < by.length) {
+    if (!(by[i]! > limitMinutes)) { i++; continue; }
+    let j = i;
+    let peak = by[i]!;
+    let peakAt = i;
+    while (j + 1 < by.length && by[j + 1]! > limitMinutes) {
+      j++;
+      if (by[j]! > peak) { peak = by[j]!; peakAt = j; }
+    }
+    push(i * MINUTES_PER_HOUR, (j + 1) * MINUTES_PER_HOUR, peak, peakAt * MINUTES_PER_HOUR);
+    i = j + 1;
+  }
+  // Still waiting at the end: arrivals from the oldest open one until limit before the end have waited too long already.
+  if (d.openAtEnd > 0 && d.oldestOpenMinute >= 0 && h.minutes - d.oldestOpenMinute > limitMinutes) {
+    const a = d.oldestOpenMinute;
+    const b = Math.max(a + 1, Math.floor(h.minutes - limitMinutes));
+    const last = out[out.length - 1];
+    if (last && last.loadTo >= a) out[out.length - 1] = { ...last, to: h.start + Math.max(last.loadTo, b) * MINUTE, loadTo: Math.max(last.loadTo, b), peak: Math.max(last.peak, (h.minutes - a) * toSeconds) };
+    else push(a, b, h.minutes - a, a);
+  }
+  return out;
+}
+
+function durationRow(norm: Norm, measured: string, d: FifoDelays, h: Horizon, what: string, periods: readonly OverPeriod[]): CheckRow {
   // A backlog still open at the end already counts its wait so far.
   const openWait = d.openAtEnd > 0 ? h.minutes - d.oldestOpenMinute : 0;
   const worstMinutes = Math.max(d.maxDelay, openWait);
@@ -50,7 +111,7 @@ function durationRow(norm: Norm, measured: string, d: FifoDelays, h: Horizon, wh
     normId: norm.id, title: norm.title, window: 'per item', limit: norm.limit, unit: 's', measured, peak,
     ...(atMinute >= 0 ? { peakAt: h.start + atMinute * MINUTE } : {}),
     headroomPct: headroomPct(norm.limit, peak), windowsOver: Math.round(d.over), windowsTotal: 0, excess: d.over,
-    status: breached ? 'fail' : 'pass', citation: `${citationText(norm)} (${what})`,
+    status: breached ? 'fail' : 'pass', citation: `${citationText(norm)} (${what})`, periods: breached ? periods : [],
   };
 }
 
@@ -80,22 +141,22 @@ export function checkNorms({ horizon: h, forecast, series, curves }: CheckInput)
   const hourBounds = new Int32Array(h.hours + 1);
   for (let i = 0; i <= h.hours; i++) hourBounds[i] = i * MINUTES_PER_HOUR;
   const dayBounds = Int32Array.from(h.dayHourStart, (x) => x * MINUTES_PER_HOUR);
-  const minuteStart = (i: number): number => h.start + i * MINUTE;
-  const hourStartAt = (i: number): number => h.start + i * MINUTES_PER_HOUR * MINUTE;
-  const dayStartAt = (i: number): number => h.start + dayBounds[i]! * MINUTE;
+  const minuteWin = (i: number): Win => ({ from: i, to: i + 1 });
+  const hourWin = (i: number): Win => ({ from: i * MINUTES_PER_HOUR, to: (i + 1) * MINUTES_PER_HOUR });
+  const dayWin = (i: number): Win => ({ from: dayBounds[i]!, to: dayBounds[i + 1]! });
 
   // Parking is held against the forecast's own offering; the burst of redeliveries after a refusal
   // shows in the queue figures (parking backlog and delay) rather than as a second breach.
-  rows.push(rateRow(MESSAGES_PARKED_PER_SECOND, 'letters/s', 'letters first offered per second (the forecast), evenly within each minute', series.messages, minuteStart, 1 / SECONDS_PER_MINUTE));
-  rows.push(rateRow(DIGID_AUTHENTICATIONS_PER_MINUTE, 'authentications/min', 'DigiD authentications offered, all afnemers', series.digid, minuteStart));
-  rows.push(rateRow(MACHTIGEN_TRANSACTIONS_PER_MINUTE, 'transactions/min', 'Machtigen transactions offered, all afnemers', series.machtigen, minuteStart));
-  rows.push(rateRow(MESSAGES_PER_HOUR, 'letters/hour', 'letters first offered per clock hour (the forecast)', windowSums(curves.offered, hourBounds), hourStartAt));
-  rows.push(rateRow(MESSAGES_PER_DAY, 'letters/day', 'letters first offered per calendar day (the forecast)', windowSums(curves.offered, dayBounds), dayStartAt));
-  rows.push(rateRow(NOTIFICATIONS_PER_HOUR, 'notifications/hour', 'notifications entering the notification queue (their letters processed)', windowSums(curves.notifIn, hourBounds), hourStartAt));
-  rows.push(rateRow(NOTIFICATIONS_PER_DAY, 'notifications/day', 'notifications entering the notification queue per calendar day', windowSums(curves.notifIn, dayBounds), dayStartAt));
+  rows.push(rateRow(h, MESSAGES_PARKED_PER_SECOND, 'letters/s', 'letters first offered per second (the forecast), evenly within each minute', series.messages, minuteWin, 1 / SECONDS_PER_MINUTE));
+  rows.push(rateRow(h, DIGID_AUTHENTICATIONS_PER_MINUTE, 'authentications/min', 'DigiD authentications offered, all afnemers', series.digid, minuteWin));
+  rows.push(rateRow(h, MACHTIGEN_TRANSACTIONS_PER_MINUTE, 'transactions/min', 'Machtigen transactions offered, all afnemers', series.machtigen, minuteWin));
+  rows.push(rateRow(h, MESSAGES_PER_HOUR, 'letters/hour', 'letters first offered per clock hour (the forecast)', windowSums(curves.offered, hourBounds), hourWin));
+  rows.push(rateRow(h, MESSAGES_PER_DAY, 'letters/day', 'letters first offered per calendar day (the forecast)', windowSums(curves.offered, dayBounds), dayWin));
+  rows.push(rateRow(h, NOTIFICATIONS_PER_HOUR, 'notifications/hour', 'notifications entering the notification queue (their letters processed)', windowSums(curves.notifIn, hourBounds), hourWin));
+  rows.push(rateRow(h, NOTIFICATIONS_PER_DAY, 'notifications/day', 'notifications entering the notification queue per calendar day', windowSums(curves.notifIn, dayBounds), dayWin));
   const validationCum = new Float64Array(M + 1);
   for (let m = 0; m < M; m++) validationCum[m + 1] = validationCum[m]! + series.validation[m]!;
-  rows.push(rateRow(VALIDATION_QUERIES_PER_HOUR, 'queries/hour', 'Validatieservice queries offered per clock hour, all afnemers', windowSums(validationCum, hourBounds), hourStartAt));
+  rows.push(rateRow(h, VALIDATION_QUERIES_PER_HOUR, 'queries/hour', 'Validatieservice queries offered per clock hour, all afnemers', windowSums(validationCum, hourBounds), hourWin));
 
   // Night quotas: the requests a night has to take are those arriving since the previous night ended.
   const nightBounds = [0, ...h.nights.map((n) => n.end)];
@@ -103,12 +164,13 @@ export function checkNorms({ horizon: h, forecast, series, curves }: CheckInput)
   const nightNorm: Record<SubscriptionSeries, Norm> = { subsAlles: SUBSCRIPTION_NIGHT_ALLES, subsBsnLijst: SUBSCRIPTION_NIGHT_BSN_LIJST, subsMutatiebasis: SUBSCRIPTION_NIGHT_MUTATIEBASIS };
   for (const kind of SUBSCRIPTION_SERIES) {
     const sums = windowSums(curves.subsArrived[kind], nightBounds);
-    rows.push(rateRow(nightNorm[kind], 'requests/night', 'requests arriving since the previous night window ended (all to be taken this night)', sums,
-      (i) => h.start + (h.nights[i]?.start ?? nightBounds[i]!) * MINUTE));
+    rows.push(rateRow(h, nightNorm[kind], 'requests/night', 'requests arriving since the previous night window ended (all to be taken this night)', sums,
+      (i) => ({ from: h.nights[i]?.start ?? nightBounds[i]!, to: h.nights[i]?.end ?? nightBounds[i + 1]!, loadFrom: nightBounds[i]!, loadTo: nightBounds[i + 1]! })));
   }
 
   const processing = fifoDelays(curves.offered, curves.parked, (MAX_PROCESSING_TIME.limit * SECOND) / MINUTE, curves.parkPerMinute);
-  rows.push(durationRow(MAX_PROCESSING_TIME, 'first offering → processed (intake backlog, redelivery and parking)', processing, h, 'from first offering'));
+  const processingLimit = (MAX_PROCESSING_TIME.limit * SECOND) / MINUTE;
+  rows.push(durationRow(MAX_PROCESSING_TIME, 'first offering → processed (intake backlog, redelivery and parking)', processing, h, 'from first offering', delayPeriods(h, processing, processingLimit)));
   const notification = fifoDelays(curves.notifIn, curves.notified, Number.POSITIVE_INFINITY, curves.notifyPerMinute);
   const leadMinutes = (SUBSCRIPTION_LEAD_TIME.limit * SECOND) / MINUTE;
   const subscriptions = {} as Record<SubscriptionSeries, FifoDelays>;
@@ -116,7 +178,8 @@ export function checkNorms({ horizon: h, forecast, series, curves }: CheckInput)
   // One lead-time row for the three kinds together: the worst of them.
   const worst = SUBSCRIPTION_SERIES.map((k) => subscriptions[k]).reduce((a, b) => (b.maxDelay > a.maxDelay || (b.openAtEnd > 0 && a.openAtEnd === 0) ? b : a));
   const allOver = SUBSCRIPTION_SERIES.reduce((s, k) => s + subscriptions[k].over, 0);
-  rows.push(durationRow(SUBSCRIPTION_LEAD_TIME, 'request → taken into processing in a night window (the answer\'s own processing time comes on top)', { ...worst, over: allOver }, h, 'waiting for the night and its quota'));
+  const leadPeriods = SUBSCRIPTION_SERIES.flatMap((k) => delayPeriods(h, subscriptions[k], leadMinutes, k)).sort((a, b) => a.from - b.from || (a.series ?? '').localeCompare(b.series ?? ''));
+  rows.push(durationRow(SUBSCRIPTION_LEAD_TIME, 'request → taken into processing in a night window (the answer\'s own processing time comes on top)', { ...worst, over: allOver }, h, 'waiting for the night and its quota', leadPeriods));
 
   // Share with attachment per month, all afnemers together.
   const monthIndex = new Map(h.months.map((m, i) => [m, i]));
@@ -129,12 +192,12 @@ export function checkNorms({ horizon: h, forecast, series, curves }: CheckInput)
     withAttachment[i] = withAttachment[i]! + (r.counts.messages * r.attachmentSharePct) / 100;
   }
   const shareByMonth = Array.from(letters, (l, i) => (l > 0 ? (withAttachment[i]! / l) * 100 : 0));
-  rows.push(rateRow(MAX_SHARE_WITH_ATTACHMENT, '%', 'share of the month\'s letters with an attachment, all afnemers', shareByMonth, (i) => h.start + h.monthHourStart[i]! * MINUTES_PER_HOUR * MINUTE));
+  rows.push(rateRow(h, MAX_SHARE_WITH_ATTACHMENT, '%', 'share of the month\'s letters with an attachment, all afnemers', shareByMonth, (i) => ({ from: h.monthHourStart[i]! * MINUTES_PER_HOUR, to: h.monthHourStart[i + 1]! * MINUTES_PER_HOUR })));
   const last = rows[rows.length - 1]!;
   rows[rows.length - 1] = { ...last, window: 'month' };
 
   const suppliers = new Set(forecast.rows.filter((r) => r.counts.messages > 0).map((r) => r.oin)).size;
-  rows.push(rateRow(SUPPORTED_SUPPLIERS, 'afnemers', 'afnemers delivering letters in the horizon', [suppliers], () => h.start));
+  rows.push(rateRow(h, SUPPORTED_SUPPLIERS, 'afnemers', 'afnemers delivering letters in the horizon', [suppliers], () => ({ from: 0, to: M })));
   const { peakAt: _none, ...sup } = rows[rows.length - 1]!;
   rows[rows.length - 1] = { ...sup, window: 'horizon' };
   return { rows, processing, notification, subscriptions };

@@ -25,6 +25,27 @@ export interface CheckRow {
   readonly excess: number;
   readonly status: CheckStatus;
   readonly citation: string;
+  /** Every run of consecutive windows over the limit, in time order (empty when the norm holds). */
+  readonly periods: readonly OverPeriod[];
+}
+
+/**
+ * A run of consecutive windows over a norm. `from`/`to` are what is shown (epoch ms); the load
+ * behind it (for who is in it) is what the norm counted in minutes [loadFrom, loadTo) of the
+ * horizon: for a night quota the requests since the previous night, for a delay norm the arrivals
+ * that waited too long.
+ */
+export interface OverPeriod {
+  readonly from: number;
+  readonly to: number;
+  readonly loadFrom: number;
+  readonly loadTo: number;
+  /** Windows over the limit in the run. */
+  readonly windows: number;
+  readonly peak: number;
+  readonly peakAt: number;
+  /** Which series of the norm's load (the subscription kind for the lead time). */
+  readonly series?: string;
 }
 
 export function citationText(n: Norm): string {

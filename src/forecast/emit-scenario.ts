@@ -1,13 +1,14 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { MINUTE, SECOND } from '../clock/index.ts';
 import {
-  BATCH_LETTERS, DIGID_AUTHENTICATIONS_PER_MINUTE, MACHTIGEN_TRANSACTIONS_PER_MINUTE, MAX_SHARE_WITH_ATTACHMENT, MESSAGES_PER_DAY, MESSAGES_PER_HOUR,
-  VALIDATION_QUERIES_PER_HOUR, type Norm,
+  BATCH_LETTERS, DIGID_AUTHENTICATIONS_PER_MINUTE, MACHTIGEN_TRANSACTIONS_PER_MINUTE, MAX_SHARE_WITH_ATTACHMENT, MESSAGES_PARKED_PER_SECOND, MESSAGES_PER_DAY, MESSAGES_PER_HOUR,
+  SUPPORTED_SUPPLIERS, VALIDATION_QUERIES_PER_HOUR, type Norm,
 } from '../norms/index.ts';
 import type { FlowName } from '../scenario/index.ts';
 import { num } from '../report/format.ts';
 import { isoLocal, localTime } from './format.ts';
+import { ForecastInputError } from './input-error.ts';
 import { HOURS_PER_DAY, MINUTES_PER_HOUR } from './horizon.ts';
 import type { ForecastResult } from './run-forecast.ts';
 import { SUBSCRIPTION_SERIES } from './simulate-queues.ts';
@@ -35,6 +36,41 @@ export interface EmitOptions {
   readonly source: string;
   /** Emit this hour (index in the horizon) instead of the peak hour. */
   readonly hour?: number;
+  /** Replace an existing file even when this emitter did not write it from the same forecast. */
+  readonly overwrite?: boolean;
+}
+
+/** The first line of every emitted file; a file without it (or from another forecast) is not ours to replace. */
+const EMITTED_MARK = '// Emitted by `bbsim forecast --emit-scenario` from ';
+
+/** A scenario file the emitter will not replace, and why. */
+export class EmitRefusedError extends Error {
+  constructor(readonly file: string, reason: string) {
+    super(`${file}: ${reason}`);
+    this.name = 'EmitRefusedError';
+  }
+}
+
+/**
+ * Refuses to replace a file this emitter did not write from the same forecast (a hand-written
+ * scenario, or the shipped, committed forecast-peak.ts when another forecast is emitted): the
+ * capacity manager names another scenario or says --overwrite.
+ */
+export function checkEmitTarget(file: string, source: string, overwrite: boolean): void {
+  if (overwrite || !existsSync(file)) return;
+  const first = readFileSync(file, 'utf8').split('\n', 1)[0] ?? '';
+  if (!first.startsWith(EMITTED_MARK)) {
+    throw new EmitRefusedError(file, 'exists and was not written by `bbsim forecast --emit-scenario`: not replaced (choose another --scenario-name, or --overwrite)');
+  }
+  const from = first.slice(EMITTED_MARK.length).replace(/ — regenerate rather than edit\.$/, '');
+  if (from !== source) {
+    throw new EmitRefusedError(file, `was emitted from ${from}, not from ${source}: not replaced (choose another --scenario-name, or --overwrite)`);
+  }
+}
+
+/** How the emitted file writes a duration of sim minutes: the DSL's unit helper, the one place that writes it. */
+export function durationLiteral(minutes: number): string {
+  return `minutes(${minutes})`;
 }
 
 /** A norm the run's verdict measures from the mock, with the value the emitted load should make it measure. */
@@ -59,16 +95,23 @@ export interface EmittedScenario {
   readonly flows: readonly { readonly flow: FlowName; readonly perMinute: number }[];
   readonly expected: readonly ExpectedVerdict[];
   readonly notes: readonly string[];
+  /** The further scenarios of the set (emitScenarioSet): one per predicted breach this one does not replay. */
+  readonly more?: readonly EmittedScenario[];
 }
 
 /** Rate norms the run's verdict reads from the mock's busiest window of what was offered (src/run/verdict.ts). */
-const MEASURED: readonly { norm: Norm; flow: FlowName; window: 'minute' | 'hour' | 'day' }[] = [
+const MEASURED: readonly { norm: Norm; flow: FlowName; window: 'minute' | 'hour' | 'day'; scale?: number }[] = [
+  // The mock counts letters offered in its busiest parking window of seconds; the emitted load is even within a sim minute.
+  { norm: MESSAGES_PARKED_PER_SECOND, flow: 'deliver-batch', window: 'minute', scale: 1 / (MINUTE / SECOND) },
   { norm: DIGID_AUTHENTICATIONS_PER_MINUTE, flow: 'digid-authenticate', window: 'minute' },
   { norm: MACHTIGEN_TRANSACTIONS_PER_MINUTE, flow: 'machtigen-check', window: 'minute' },
   { norm: VALIDATION_QUERIES_PER_HOUR, flow: 'validation-query', window: 'hour' },
   { norm: MESSAGES_PER_HOUR, flow: 'deliver-batch', window: 'hour' },
   { norm: MESSAGES_PER_DAY, flow: 'deliver-batch', window: 'day' },
 ];
+
+/** The norms an emitted scenario can replay (the run's verdict measures them from the mock). */
+export const REPLAYABLE_NORMS: readonly string[] = MEASURED.map((m) => m.norm.id);
 
 const round = (x: number, digits = 2): number => Math.round(x * 10 ** digits) / 10 ** digits;
 /** Six significant digits: exact enough for a rate, short enough to read. */
@@ -133,7 +176,13 @@ export function emitScenario(result: ForecastResult, opts: EmitOptions): Emitted
     const peakPerSecond = peakIter / (MINUTE / SECOND);
     const maxSpeed = peakPerSecond > 0 ? opts.maxWallRate / peakPerSecond : Number.POSITIVE_INFINITY;
     const needSpeed = (minutes * MINUTE) / SECOND / opts.wallBudgetSeconds;
-    speed = Math.ceil(needSpeed) <= maxSpeed ? Math.ceil(needSpeed) : maxSpeed >= 1 ? Math.floor(maxSpeed) : round(maxSpeed, 3);
+    if (Math.ceil(needSpeed) > maxSpeed) {
+      // A day-curve cannot be shortened without changing what it is: refuse with the figures rather than run for an hour.
+      const fitSpeed = maxSpeed >= 1 ? Math.floor(maxSpeed) : round(maxSpeed, 3);
+      const needWall = Math.ceil((minutes * MINUTE) / SECOND / fitSpeed);
+      throw new ForecastInputError([{ file: '--peak', line: 0, column: 0, message: `day: ${h.dayKeys[d]} peaks at ${num(peakPerSecond)} requests per sim second; within --max-wall-rate ${num(opts.maxWallRate)}/s the speed can be at most ${fitSpeed}, so the day takes ${num(needWall)} s of wall time, over --wall-budget ${num(opts.wallBudgetSeconds)} s. Use --peak hour (its busiest minutes), or --wall-budget ${needWall}` }]);
+    }
+    speed = Math.ceil(needSpeed);
   }
   const wallSeconds = (minutes * MINUTE) / SECOND / speed;
   if (wallSeconds > opts.wallBudgetSeconds * 1.01) notes.push(`at ${opts.maxWallRate} requests/s at most this runs ${Math.round(wallSeconds)} s of wall time, over the budget of ${opts.wallBudgetSeconds} s`);
@@ -176,7 +225,7 @@ export function emitScenario(result: ForecastResult, opts: EmitOptions): Emitted
   }
   // What the run's verdict should measure: each flow's share of it in the busiest sim minute, clock hour or day.
   const expected: ExpectedVerdict[] = [];
-  for (const { norm, flow, window } of MEASURED) {
+  for (const { norm, flow, window, scale } of MEASURED) {
     const f = flows.find((x) => x.flow === flow);
     if (!f) continue;
     const share = f.perMinute / totalPerMinute;
@@ -185,7 +234,7 @@ export function emitScenario(result: ForecastResult, opts: EmitOptions): Emitted
       const key = window === 'minute' ? m : window === 'hour' ? Math.floor((first + m) / MINUTES_PER_HOUR) : 0;
       byWindow.set(key, (byWindow.get(key) ?? 0) + emittedTotal[m]! * share);
     }
-    const predicted = Math.max(...byWindow.values());
+    const predicted = Math.max(...byWindow.values()) * (scale ?? 1);
     expected.push({ normId: norm.id, limit: norm.limit, predicted: round(predicted), status: predicted > norm.limit ? 'fail' : 'pass' });
   }
   // The three kinds of subscription request in the window's proportions.
@@ -207,8 +256,8 @@ export function emitScenario(result: ForecastResult, opts: EmitOptions): Emitted
   const description = `Forecast peak from ${opts.source}: ${windowText}, ${flows.map((f) => `${num(f.perMinute)} ${f.flow}/min`).join(', ')}`;
   const load = perHourShares
     ? `{ kind: 'day-curve', peak: perMinute(${sig(perHourShares.peak)}), hourly: [${perHourShares.shares.join(', ')}] }`
-    : `{ kind: 'constant', rate: perMinute(${sig(totalPerMinute)}), duration: minutes(${minutes}) }`;
-  const source = `// Emitted by \`bbsim forecast --emit-scenario\` from ${opts.source} — regenerate rather than edit.
+    : `{ kind: 'constant', rate: perMinute(${sig(totalPerMinute)}), duration: ${durationLiteral(minutes)} }`;
+  const source = `${EMITTED_MARK}${opts.source} — regenerate rather than edit.
 // ${description}.
 // Sim clock ${isoLocal(simStart)} at speed ${speed}: about ${Math.round(wallSeconds)} s of wall time, at most ${num(peakWallRate)} requests/s.
 // Flow weights are the forecast's rates per sim minute in each flow's unit (letters for deliver-batch).
@@ -226,8 +275,9 @@ ${flows.map((f) => `    { flow: '${f.flow}', weight: ${sig(f.perMinute)} },`).jo
   data: { batchSize: ${EMIT_BATCH_SIZE}, attachmentShare: ${attachmentShare}, attachmentBytes: ${EMIT_ATTACHMENT_BYTES}${subscriptionMix} },
 ${breaches.length > 0 ? `  // The forecast predicts these breaches; \`bbsim run\` says whether the run agrees.\n  expectBreaches: [${breaches.map((id) => `'${id}'`).join(', ')}],\n` : ''}});
 `;
-  mkdirSync(opts.scenariosDir, { recursive: true });
   const file = join(opts.scenariosDir, `${opts.name}.ts`);
+  checkEmitTarget(file, opts.source, opts.overwrite ?? false);
+  mkdirSync(opts.scenariosDir, { recursive: true });
   writeFileSync(file, source);
   return { file, name: opts.name, source, simStart, simMinutes: minutes, speed, wallSeconds, peakWallRate, flows, expected, notes };
 }
@@ -244,4 +294,33 @@ function hourlyShares(first: number, minutes: number, flows: readonly FlowName[]
   while (perHour.length < HOURS_PER_DAY) perHour.push(0);
   const peak = sig(Math.max(...perHour));
   return { peak, shares: perHour.map((x) => round(peak > 0 ? x / peak : 0, 4)) };
+}
+
+/**
+ * Every predicted breach a run can measure, replayed: the peak as `opts.name`, and for each breached
+ * norm whose peak that scenario does not reach, one more scenario at that norm's own peak hour
+ * (`<name>-<norm>`), each within the wall budget and expecting exactly the breaches its load makes.
+ * Breaches a short run cannot show (notification queues, night quotas, delays of hours) are named in
+ * the notes, never dropped silently.
+ */
+export function emitScenarioSet(result: ForecastResult, opts: EmitOptions): EmittedScenario {
+  const main = emitScenario(result, opts);
+  const predicted = result.checks.rows.filter((c) => c.status === 'fail');
+  const covered = new Set(main.expected.filter((e) => e.status === 'fail').map((e) => e.normId));
+  const more: EmittedScenario[] = [];
+  if (opts.window === 'hour') {
+    for (const c of predicted) {
+      if (!REPLAYABLE_NORMS.includes(c.normId) || covered.has(c.normId) || c.peakAt === undefined) continue;
+      const hour = Math.floor((c.peakAt - result.horizon.start) / (MINUTES_PER_HOUR * MINUTE));
+      const e = emitScenario(result, { ...opts, name: `${opts.name}-${c.normId.split('.').pop()!}`, hour });
+      more.push(e);
+      for (const x of e.expected) if (x.status === 'fail') covered.add(x.normId);
+    }
+  }
+  const notes = [...main.notes];
+  const missed = predicted.filter((c) => REPLAYABLE_NORMS.includes(c.normId) && !covered.has(c.normId)).map((c) => c.normId);
+  if (missed.length) notes.push(`predicted, but not reached by the emitted load within the budget: ${missed.join(', ')}`);
+  const notReplayable = predicted.filter((c) => !REPLAYABLE_NORMS.includes(c.normId) && c.normId !== SUPPORTED_SUPPLIERS.id && c.normId !== MAX_SHARE_WITH_ATTACHMENT.id).map((c) => c.normId);
+  if (notReplayable.length) notes.push(`predicted, but not replayed by a scenario of ${opts.wallBudgetSeconds} s (queues over hours and nights): ${notReplayable.join(', ')}; see the breach periods in the report`);
+  return { ...main, notes, ...(more.length ? { more } : {}) };
 }

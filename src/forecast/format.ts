@@ -1,4 +1,5 @@
 import { DAY, HOUR, MINUTE, localParts, zoneOffset } from '../clock/index.ts';
+import { num } from '../report/format.ts';
 
 const HOURS_PER_DAY = DAY / HOUR;
 
@@ -39,4 +40,41 @@ export function duration(minutes: number): string {
   if (h < 48) return m % 60 ? `${h} h ${m % 60} min` : `${h} h`;
   const d = Math.floor(h / HOURS_PER_DAY);
   return h % HOURS_PER_DAY ? `${d} d ${h % HOURS_PER_DAY} h` : `${d} d`;
+}
+
+/** A deviation from the forecast with its sign and direction: '+13.6 % over forecast', '−12.0 % under forecast'. */
+export function deviationText(pctValue: number): string {
+  if (!Number.isFinite(pctValue)) return 'not forecast';
+  if (pctValue === 0) return '0.0 %';
+  return `${pctValue > 0 ? '+' : '−'}${Math.abs(pctValue).toFixed(1)} % ${pctValue > 0 ? 'over' : 'under'} forecast`;
+}
+
+/** Seconds as a person says them: '45 s', '12 min', '5.5 h', '6.8 days'. */
+export function humanSeconds(s: number): string {
+  if (!Number.isFinite(s)) return '∞';
+  if (s < 120) return `${Math.round(s)} s`;
+  const min = s / 60;
+  if (min < 120) return `${Math.round(min)} min`;
+  const h = min / 60;
+  if (h < 48) return `${Number.isInteger(Math.round(h * 10) / 10) ? Math.round(h) : h.toFixed(1)} h`;
+  return `${(h / 24).toFixed(1)} days`;
+}
+
+/** A check's peak in its unit, durations in human units ('6.8 days'). */
+export function peakText(c: { readonly unit: string; readonly peak: number }): string {
+  return c.unit === 's' ? humanSeconds(c.peak) : num(c.peak);
+}
+
+/** A check's limit in its unit ('4 h', '45 letters/s'). */
+export function limitText(c: { readonly unit: string; readonly limit: number }): string {
+  return c.unit === 's' ? humanSeconds(c.limit) : `${num(c.limit)} ${c.unit}`;
+}
+
+/** Headroom as a percentage, or for a duration over its norm how many times the norm: '41× the 4 h norm'. */
+export function headroomText(c: { readonly unit: string; readonly peak: number; readonly limit: number; readonly headroomPct: number }): string {
+  if (c.unit === 's' && c.peak > c.limit && c.limit > 0) {
+    const x = c.peak / c.limit;
+    return `${x >= 10 ? Math.round(x) : x.toFixed(1)}× the ${humanSeconds(c.limit)} norm`;
+  }
+  return pct(c.headroomPct);
 }

@@ -6,11 +6,12 @@ import { headroomColor, heatMap } from '../report/svg-heat-map.ts';
 import type { CheckRow } from './check-row.ts';
 import { dailyTable, type DayRow } from './daily-table.ts';
 import type { EmittedScenario } from './emit-scenario.ts';
-import { duration, localTime, pct } from './format.ts';
+import { deviationText, duration, headroomText, limitText, localTime, pct, peakText } from './format.ts';
+import { periodLine } from './terminal-summary.ts';
 import { HOUR_NORMS } from './hourly-table.ts';
 import { HOURS_PER_DAY, MINUTES_PER_HOUR } from './horizon.ts';
 import { SECONDS_PER_MINUTE } from './queue-limits.ts';
-import { peakContributors } from './peak-contributors.ts';
+import { breachPeriods, peakContributors } from './peak-contributors.ts';
 import { queueSummary } from './queue-summary.ts';
 import type { ForecastResult } from './run-forecast.ts';
 
@@ -29,8 +30,8 @@ const normById = (id: string): Norm | undefined => NORMS.find((n) => n.id === id
 
 function checksTable(rows: readonly CheckRow[]): string {
   const body = rows.map((c) => `<tr class="${c.status}"><td><code>${escapeHtml(c.normId)}</code><br><small>${escapeHtml(c.title)}</small></td><td>${escapeHtml(c.window)}</td>` +
-    `<td class="n">${num(c.limit)} <small>${escapeHtml(c.unit)}</small></td><td class="n">${num(c.peak)}</td><td class="when">${c.peakAt !== undefined ? escapeHtml(localTime(c.peakAt)) : '—'}</td>` +
-    `<td class="n" style="color:${c.headroomPct < 0 ? '#b00020' : 'inherit'}">${pct(c.headroomPct)}</td><td class="n">${c.windowsTotal > 0 ? `${num(c.windowsOver)} / ${num(c.windowsTotal)}` : num(c.windowsOver)}</td>` +
+    `<td class="n">${c.unit === 's' ? escapeHtml(limitText(c)) : `${num(c.limit)} <small>${escapeHtml(c.unit)}</small>`}</td><td class="n">${escapeHtml(peakText(c))}</td><td class="when">${c.peakAt !== undefined ? escapeHtml(localTime(c.peakAt)) : '—'}</td>` +
+    `<td class="n" style="color:${c.headroomPct < 0 ? '#b00020' : 'inherit'}">${escapeHtml(headroomText(c))}</td><td class="n">${c.windowsTotal > 0 ? `${num(c.windowsOver)} / ${num(c.windowsTotal)}` : num(c.windowsOver)}</td>` +
     `<td><span class="badge ${c.status}">${c.status === 'pass' ? 'holds' : 'BREACH'}</span></td><td><small>${escapeHtml(c.measured)}</small></td></tr>`).join('');
   return `<table id="checks"><thead><tr><th>norm</th><th>window</th><th>limit</th><th>peak</th><th>when (peak window starts)</th><th>headroom</th><th>windows over</th><th>verdict</th><th>load measured</th></tr></thead><tbody>${body}</tbody></table>`;
 }
@@ -112,19 +113,19 @@ export function htmlReport(r: ForecastResult, emitted?: EmittedScenario): string
     const failing = a.rows.filter((x) => x.status === 'fail');
     const passing = a.rows.filter((x) => x.status === 'pass');
     const row = (x: (typeof a.rows)[number]): string =>
-      `<tr class="${x.status}"><td>${x.month}</td><td>${escapeHtml(x.naam)} <small>${x.oin}</small></td><td>${x.column}</td><td class="n">${num(x.forecast)}</td><td class="n">${num(x.actual)}</td><td class="n">${pct(x.deviationPct)}</td><td><span class="badge ${x.status}">${x.status === 'pass' ? 'within' : 'over'}</span></td></tr>`;
-    const head = '<thead><tr><th>month</th><th>afnemer</th><th>figure</th><th>forecast</th><th>actual</th><th>deviation</th><th>verdict</th></tr></thead>';
+      `<tr class="${x.status}"><td>${x.month}</td><td>${escapeHtml(x.naam)} <small>${x.oin}</small></td><td>${x.column}</td><td class="n">${num(x.forecast)}</td><td class="n">${num(x.actual)}</td><td class="n">${escapeHtml(deviationText(x.deviationPct))}</td><td><span class="badge ${x.status}">${x.status === 'pass' ? 'within' : 'outside'}</span></td></tr>`;
+    const head = '<thead><tr><th>month</th><th>afnemer</th><th>figure</th><th>forecast</th><th>actual</th><th>deviation (actual − forecast) / forecast</th><th>verdict</th></tr></thead>';
     actuals = `<section id="actuals"><h2>Actuals against the forecast (${escapeHtml(a.file)})</h2><p>Months compared: ${a.months.join(', ') || 'none'}. ${failing.length} of ${a.rows.length} figures deviate more than ${a.limitPct} % (<code>mijnoverheid.forecast-deviation</code>); every figure is in forecast.json.</p>
 ${failing.length ? `<table id="deviations">${head}<tbody>${failing.slice(0, 500).map(row).join('')}</tbody></table>` : ''}
 ${passing.length ? `<details><summary>${passing.length} figures within ${a.limitPct} %</summary><table>${head}<tbody>${passing.slice(0, 500).map(row).join('')}</tbody></table></details>` : ''}
-${a.unmatched.length ? `<p>Not compared:</p><ul>${a.unmatched.slice(0, 100).map((u) => `<li>${escapeHtml(u.file)}:${u.line}: ${escapeHtml(u.reason)}</li>`).join('')}</ul>` : ''}</section>`;
+${a.unmatched.length ? `<p class="warn">Not compared: ${a.unmatched.length} rows (${(['unknown-afnemer', 'outside-horizon', 'no-actuals'] as const).map((k) => `${a.unmatched.filter((u) => u.kind === k).length} ${k}`).join(', ')}).</p><ul id="not-compared">${a.unmatched.slice(0, 500).map((u) => `<li class="${u.kind}">${escapeHtml(u.file)}:${u.line}: ${escapeHtml(u.reason)}</li>`).join('')}</ul>` : ''}</section>`;
   }
   const queueText = [
     `${num(q.offered)} letters offered; ${num(q.refusedFirstOffering)} refused at first offering and redelivered; ${num(q.processed)} processed within the horizon.`,
     `Largest intake backlog ${num(q.intakeBacklog.max)}${q.intakeBacklog.at !== undefined ? ` (${localTime(q.intakeBacklog.at)})` : ''}; largest parking backlog ${num(q.parkingBacklog.max)}${q.parkingBacklog.at !== undefined ? ` (${localTime(q.parkingBacklog.at)})` : ''}; largest notification backlog ${num(q.notificationBacklog.max)}${q.notificationBacklog.at !== undefined ? ` (${localTime(q.notificationBacklog.at)})` : ''}.`,
     `Longest first offering → processed: ${duration(q.processing.maxMinutes)} (norm ${duration(MAX_PROCESSING_TIME.limit / SECONDS_PER_MINUTE)}); longest wait for a notification: ${duration(q.notification.maxMinutes)}.`,
   ].map((s) => `<p>${escapeHtml(s)}</p>`).join('');
-  const emittedHtml = emitted ? `<section id="emitted"><h2>Emitted scenario</h2><p><code>${escapeHtml(emitted.file)}</code>: ${emitted.simMinutes} sim minutes from ${escapeHtml(localTime(emitted.simStart))} at speed ${emitted.speed} (about ${Math.round(emitted.wallSeconds)} s of wall time, at most ${num(emitted.peakWallRate)} requests/s). Run it with <code>bbsim run ${escapeHtml(emitted.name)}</code>. Expected verdict: ${emitted.expected.map((e) => `<code>${e.normId}</code> ${num(e.predicted)} of ${num(e.limit)} → ${e.status}`).join('; ') || '—'}.</p>${emitted.notes.map((n) => `<p class="warn">${escapeHtml(n)}</p>`).join('')}</section>` : '';
+  const emittedHtml = emitted ? `<section id="emitted"><h2>Emitted scenario${emitted.more?.length ? 's' : ''}</h2>${[emitted, ...(emitted.more ?? [])].map((e) => `<p><code>${escapeHtml(e.file)}</code>: ${e.simMinutes} sim minutes from ${escapeHtml(localTime(e.simStart))} at speed ${e.speed} (about ${Math.round(e.wallSeconds)} s of wall time, at most ${num(e.peakWallRate)} requests/s). Run it with <code>bbsim run ${escapeHtml(e.name)}</code>. Expected verdict: ${e.expected.map((x) => `<code>${x.normId}</code> ${num(x.predicted)} of ${num(x.limit)} → ${x.status}`).join('; ') || '—'}.</p>${e.notes.map((n) => `<p class="warn">${escapeHtml(n)}</p>`).join('')}`).join('')}</section>` : '';
   const breaches = r.checks.rows.filter((c) => c.status === 'fail');
   const contributors = peakContributors(r).map((p) => `<tr class="${breaches.some((b) => b.normId === p.normId) ? 'fail' : 'pass'}"><td><code>${escapeHtml(p.normId)}</code></td><td>${escapeHtml(localTime(p.from))} – ${escapeHtml(localTime(p.to).slice(-5))}</td><td>${p.contributors.map((c) => `${escapeHtml(c.naam)} <small>${c.oin}</small> ${num(c.amount)} (${c.sharePct.toFixed(1)} %)`).join('<br>')}</td></tr>`).join('');
   return `<!doctype html>
@@ -135,6 +136,7 @@ ${a.unmatched.length ? `<p>Not compared:</p><ul>${a.unmatched.slice(0, 100).map(
 <main>
 ${r.warnings.map((w) => `<p class="warn">${escapeHtml(w)}</p>`).join('')}
 <section><h2>Norms</h2><p>${breaches.length ? `Breached: ${breaches.map((b) => `<code>${b.normId}</code>`).join(', ')}.` : 'Every norm holds over the whole horizon.'} Headroom is (limit − peak) / limit.</p>${checksTable(r.checks.rows)}</section>
+${periodsSection(r)}
 <section><h2>Who is in the peak windows</h2><p>The afnemers behind each norm's busiest window (its clock hour, or its day), from their own profiles; notifications by their letters' offering.</p><table id="contributors"><thead><tr><th>norm</th><th>hours</th><th>largest afnemers</th></tr></thead><tbody>${contributors}</tbody></table></section>
 <section><h2>Load against the norms</h2><div class="charts">${loadCharts.join('')}</div></section>
 <section><h2>Queues</h2>${queueText}<div class="charts">${queueCharts.join('')}</div></section>
@@ -146,4 +148,15 @@ ${actuals}${emittedHtml}
 <section><h2>Method</h2><p>Monthly totals are spread over days by weekday weights and seasonal periods, over a day's local hours by hourly weights, and evenly over an hour's minutes (profiles in the README); minute counts are whole numbers, rounded cumulatively so each month keeps its total. The queues are simulated minute by minute over the whole horizon as the mock models them: intake admits at most the hourly and daily limits, refused letters are redelivered first when the window reopens; parking FIFO at the per-second rate; notifications FIFO at the hourly rate and the daily cap, carried over; subscription requests in the night window within the quotas. Delays are to the minute.</p></section>
 </main></body></html>
 `;
+}
+
+/** Every period over a norm, grouped by norm: from – to, peak, how far over, who. */
+function periodsSection(r: ForecastResult): string {
+  const periods = breachPeriods(r);
+  if (periods.length === 0) return '';
+  const groups = r.checks.rows.filter((c) => c.status === 'fail').map((c) => {
+    const mine = periods.filter((p) => p.normId === c.normId);
+    return mine.length ? `<h3><code>${escapeHtml(c.normId)}</code> <small>${mine.length} period${mine.length === 1 ? '' : 's'}</small></h3><ul>${mine.map((p) => `<li>${escapeHtml(periodLine(p))}</li>`).join('')}</ul>` : '';
+  }).join('');
+  return `<section id="breach-periods"><h2>Every period over a norm</h2><p>From – to, the peak, how far over the norm, and who: the afnemers of the load the norm counted (notifications by the letters they belong to, whenever first offered; night quotas by the requests since the previous night; delays by the items that waited too long).</p>${groups}</section>`;
 }

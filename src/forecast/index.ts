@@ -27,3 +27,4 @@ export * from './html-report.ts';
 export * from './terminal-summary.ts';
 export * from './write-results.ts';
 export * from './peak-contributors.ts';
+export * from './attribute-load.ts';

@@ -8,8 +8,10 @@ export interface InputIssue {
   readonly message: string;
 }
 
+/** 'file:line:column: message', leaving out a line or column of 0 (the problem is the whole file or line, or an option). */
 export function formatIssue(i: InputIssue): string {
-  return `${i.file}:${i.line}:${i.column}: ${i.message}`;
+  const where = i.line === 0 ? i.file : i.column === 0 ? `${i.file}:${i.line}` : `${i.file}:${i.line}:${i.column}`;
+  return `${where}: ${i.message}`;
 }
 
 /** Bad input (forecast, actuals, profiles, options): every problem found, never a stack trace. */

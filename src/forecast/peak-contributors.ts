@@ -1,26 +1,26 @@
-import { HOUR } from '../clock/index.ts';
+import { HOUR, MINUTE } from '../clock/index.ts';
+import { attributeLoad, type Contributor, type LoadPath } from './attribute-load.ts';
+import type { OverPeriod } from './check-row.ts';
 import type { SeriesKey } from './forecast-types.ts';
 import type { ForecastResult } from './run-forecast.ts';
 
-/** Which series a rate norm's load is made of, per afnemer (notifications by their letters' offering). */
-const SERIES_OF: Readonly<Record<string, SeriesKey>> = {
-  'berichtenbox.parked-per-second': 'messages',
-  'berichtenbox.messages-per-hour': 'messages',
-  'berichtenbox.messages-per-day': 'messages',
-  'notificaties.per-hour': 'notifications',
-  'notificaties.per-day': 'notifications',
-  'digid.authentications-per-minute': 'digid',
-  'machtigen.transactions-per-minute': 'machtigen',
-  'validatieservice.queries-per-hour': 'validation',
-};
+export type { Contributor } from './attribute-load.ts';
 
-export interface Contributor {
-  readonly oin: string;
-  readonly naam: string;
-  /** Its amount in the hours of the peak window (its own spread, before rounding). */
-  readonly amount: number;
-  readonly sharePct: number;
-}
+/** Which series a norm's load is made of, per afnemer, and how it reaches the norm's window. */
+const LOAD_OF: Readonly<Record<string, { readonly series: SeriesKey; readonly path: LoadPath }>> = {
+  'berichtenbox.parked-per-second': { series: 'messages', path: 'offered' },
+  'berichtenbox.messages-per-hour': { series: 'messages', path: 'offered' },
+  'berichtenbox.messages-per-day': { series: 'messages', path: 'offered' },
+  'berichtenbox.max-processing-time': { series: 'messages', path: 'offered' },
+  'notificaties.per-hour': { series: 'notifications', path: 'notification-queue' },
+  'notificaties.per-day': { series: 'notifications', path: 'notification-queue' },
+  'digid.authentications-per-minute': { series: 'digid', path: 'offered' },
+  'machtigen.transactions-per-minute': { series: 'machtigen', path: 'offered' },
+  'validatieservice.queries-per-hour': { series: 'validation', path: 'offered' },
+  'abonnementservice.night-alles': { series: 'subsAlles', path: 'offered' },
+  'abonnementservice.night-bsn-lijst': { series: 'subsBsnLijst', path: 'offered' },
+  'abonnementservice.night-mutatiebasis': { series: 'subsMutatiebasis', path: 'offered' },
+};
 
 export interface PeakContributors {
   readonly normId: string;
@@ -34,29 +34,58 @@ export interface PeakContributors {
 /**
  * The afnemers behind each rate norm's busiest window, largest first: per-afnemer detail computed
  * only for these few windows, from each afnemer's own profile (the simulation itself works on sums).
+ * Notifications are attributed to the afnemers whose letters they are, whenever those letters were
+ * first offered (a refused-and-redelivered backlog is its sender's, not the hour's).
  */
 export function peakContributors(r: ForecastResult, top = 5): PeakContributors[] {
   const h = r.horizon;
   const out: PeakContributors[] = [];
-  const naam = new Map(r.forecast.afnemers.map((f) => [f.oin, f.naam]));
   for (const check of r.checks.rows) {
-    const series = SERIES_OF[check.normId];
-    if (!series || check.peakAt === undefined || check.peak <= 0) continue;
+    const load = LOAD_OF[check.normId];
+    if (!load || check.window === 'night' || check.window === 'per item' || check.peakAt === undefined || check.peak <= 0) continue;
     const hour = Math.floor((check.peakAt - h.start) / HOUR);
     const day = h.hourDay[hour]!;
     const [a, b] = check.window === 'day' ? [h.dayHourStart[day]!, h.dayHourStart[day + 1]!] : [hour, hour + 1];
-    const month = h.months[h.dayMonth[day]!]!;
-    const amounts = new Map<string, number>();
-    for (const row of r.forecast.rows) {
-      if (row.month !== month || row.counts[series] === 0) continue;
-      let x = 0;
-      for (let i = a; i < b; i++) x += r.spreader.afnemerHourAmount(row, series, i);
-      if (x > 0) amounts.set(row.oin, (amounts.get(row.oin) ?? 0) + x);
-    }
-    const total = [...amounts.values()].reduce((s, x) => s + x, 0);
-    const contributors = [...amounts.entries()].sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0])).slice(0, top)
-      .map(([oin, amount]) => ({ oin, naam: naam.get(oin) ?? oin, amount, sharePct: total > 0 ? (amount / total) * 100 : 0 }));
-    out.push({ normId: check.normId, series, from: h.start + a * HOUR, to: h.start + b * HOUR, contributors });
+    const contributors = attributeLoad(r, load.series, load.path, a * 60, b * 60, top);
+    out.push({ normId: check.normId, series: load.series, from: h.start + a * HOUR, to: h.start + b * HOUR, contributors });
   }
   return out;
+}
+
+/** A period over a norm with the afnemers in it. */
+export interface BreachPeriod extends OverPeriod {
+  readonly normId: string;
+  readonly limit: number;
+  readonly unit: string;
+  /** How far the peak is over the limit, % of the limit. */
+  readonly overPct: number;
+  readonly who: readonly Contributor[];
+}
+
+const periodsCache = new WeakMap<ForecastResult, BreachPeriod[]>();
+
+/**
+ * Every period over every breached norm, in time order per norm, with who is in it: the afnemers of
+ * the load the norm counted there (for a delay norm, of the items that waited too long).
+ */
+export function breachPeriods(r: ForecastResult, top = 3): BreachPeriod[] {
+  const hit = periodsCache.get(r);
+  if (hit) return hit;
+  const out: BreachPeriod[] = [];
+  for (const check of r.checks.rows) {
+    for (const p of check.periods) {
+      let who: Contributor[] = [];
+      const load = LOAD_OF[check.normId];
+      const series = (p.series as SeriesKey | undefined) ?? load?.series;
+      if (series) who = attributeLoad(r, series, load?.path ?? 'offered', p.loadFrom, p.loadTo, top);
+      out.push({ ...p, normId: check.normId, limit: check.limit, unit: check.unit, overPct: check.limit > 0 ? ((p.peak - check.limit) / check.limit) * 100 : Number.POSITIVE_INFINITY, who });
+    }
+  }
+  periodsCache.set(r, out);
+  return out;
+}
+
+/** '1 h', '3 min', '2 d 4 h': how long a period lasts. */
+export function periodMinutes(p: OverPeriod): number {
+  return (p.to - p.from) / MINUTE;
 }

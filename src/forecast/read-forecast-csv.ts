@@ -161,8 +161,15 @@ export function readForecastCsv(text: string, file: string, opts: ReadOptions): 
     months = [];
     for (let m = first; m <= last; m++) months.push(monthName(m));
     // A hole in the horizon, or an afnemer without a row in some month, would be read as zero: refuse it.
+    // A month nobody has a row for is one problem, reported once, at the first row after the hole.
+    const present = new Set(rows.map((r) => r.month));
+    const empty = months.filter((m) => !present.has(m));
+    for (const m of empty) {
+      const after = rows.filter((r) => r.month > m).reduce<ForecastRow | undefined>((x, r) => (x === undefined || r.line < x.line ? r : x), undefined);
+      issues.add(file, after?.line ?? 0, 0, `no rows for ${m} at all: the horizon ${months[0]} to ${months[months.length - 1]} must be contiguous (give every afnemer a row for ${m}, with zeros if nothing is expected)`);
+    }
     for (const a of afnemers) {
-      const gaps = months.filter((m) => !seen.has(`${m}/${a.oin}`));
+      const gaps = months.filter((m) => present.has(m) && !seen.has(`${m}/${a.oin}`));
       if (gaps.length > 0) {
         issues.add(file, a.line, 1, `afnemer ${a.oin} (${a.naam}) has no row for ${gaps.length > 6 ? `${gaps.slice(0, 6).join(', ')} and ${gaps.length - 6} more months` : gaps.join(', ')}: every afnemer needs a row for every month from ${months[0]} to ${months[months.length - 1]} (write zeros)`);
       }

@@ -12,6 +12,7 @@ import { NO_PROFILES, ShapeResolver, type ProfileSet } from './profile-set.ts';
 import { NORM_LIMITS, type QueueLimits } from './queue-limits.ts';
 import { simulateQueues, type QueueCurves } from './simulate-queues.ts';
 import { Spreader, type MinuteSeries } from './spreader.ts';
+import { localTime } from './format.ts';
 import { traceMinute, type LetterTrace } from './trace-letters.ts';
 
 const MONTHS_PER_QUARTER = 3;
@@ -26,6 +27,8 @@ export interface ForecastOptions {
   readonly traceAt?: readonly number[];
   /** How many worst hours to list. Default 10. */
   readonly top?: number;
+  /** Said before the forecast's own warnings (e.g. how a --trace time was read). */
+  readonly notes?: readonly string[];
 }
 
 export interface WorstHour {
@@ -97,11 +100,11 @@ export function runForecast(opts: ForecastOptions): ForecastResult {
     }
   }
   if (checks.processing.maxDelayArrivalMinute >= 0 && checks.processing.maxDelay > 1) traceMinutes.add(checks.processing.maxDelayArrivalMinute);
-  const warnings: string[] = [];
+  const warnings: string[] = [...(opts.notes ?? [])];
   for (const t of opts.traceAt ?? []) {
     const m = Math.floor((t - horizon.start) / MINUTE);
     if (m < 0 || m >= horizon.minutes) {
-      throw new ForecastInputError([{ file: '--trace', line: 0, column: 0, message: `${new Date(t).toISOString()} is outside the horizon ${forecast.months[0]}..${forecast.months[forecast.months.length - 1]}` }]);
+      throw new ForecastInputError([{ file: '--trace', line: 0, column: 0, message: `${localTime(t)} (Europe/Amsterdam) is outside the horizon, ${localTime(horizon.start)} to ${localTime(horizon.end)} (${forecast.months[0]} to ${forecast.months[forecast.months.length - 1]})` }]);
     }
     traceMinutes.add(m);
   }
