@@ -297,13 +297,27 @@ function resolveHeader(raw: RawBatch, ctx: ValidationContext): HeaderResult {
   // A batch "created" in the future cannot be right for any of its letters: refused whole, as an XSD
   // failure (our choice; the real service's behaviour is not documented). Small skew is tolerated.
   if (aanmaak - ctx.now > ctx.futureSkewMs) {
-    return headerInvalid('BatchInformatie.AanmaakDatum', `at most ${ctx.futureSkewMs} ms in the future`,
-      `BatchInformatie.AanmaakDatum ${quote(values.AanmaakDatum ?? '')} lies ${aanmaak - ctx.now} ms after the time of receipt ${new Date(ctx.now).toISOString()}`);
+    return headerInvalid('BatchInformatie.AanmaakDatum', `at most ${spanOf(ctx.futureSkewMs)} in the future`,
+      `BatchInformatie.AanmaakDatum ${quote(values.AanmaakDatum ?? '')} lies ${spanOf(aanmaak - ctx.now)} after the time of receipt ${new Date(ctx.now).toISOString()}`);
   }
   return {
     ok: true,
     header: { batchId: (values.BatchID ?? '').toLowerCase(), aanmaakDatum: aanmaak, berichtLeverancierId: values.BerichtLeverancierID ?? '' },
   };
+}
+
+/** A span of time in words a sender reads at a glance: "3 d 4 h", "12 min 5 s", "800 ms". */
+function spanOf(ms: number): string {
+  const t = Math.round(ms);
+  if (t < 1000) return `${t} ms`;
+  const s = Math.floor(t / 1000);
+  const d = Math.floor(s / 86_400);
+  const h = Math.floor((s % 86_400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  if (d > 0) return `${d} d ${h} h`;
+  if (h > 0) return `${h} h ${m} min`;
+  if (m > 0) return `${m} min ${s % 60} s`;
+  return `${s} s`;
 }
 
 /** Steps d–h for a letter that passed the schema (b and c are the same for every letter of the batch). */
