@@ -295,6 +295,15 @@ export async function runRehearsal(opts: RehearseOptions, deps: RehearseDeps = {
       pacing: { perHour: plan.perHour, perDay: plan.perDay, burst },
       requestTimeoutMs: opts.requestTimeoutMs, stallTimeoutMs: opts.stallTimeoutMs, pollIntervalMs: opts.pollIntervalMs,
       vbPageSize: VB_PAGE, backoff: DEFAULT_BACKOFF, aanmaakMarginSimMs: AANMAAK_MARGIN_SIM_MS, random, wallNow, sleep, signal: deps.signal,
+      planAhead: (toSend) => {
+        const at = clock.now();
+        const p = planDelivery({
+          letters: toSend, totalLetters: counts.letters, batches: batches.length, bytes: 0, share: opts.share, start: at, speed: clock.speed, clockSource: clock.source,
+          targetHourLimit: first?.status.hourLimit, targetDayLimit: first?.status.dayLimit,
+          usedHour: ledger?.window('hour', hourKey(at)) ?? 0, usedDay: ledger?.window('day', dayKey(at)) ?? 0,
+        });
+        return { wallMs: p.durationWallMs, lettersPerWallSecond: (plan.perHour / 3600) * clock.speed };
+      },
     });
 
     // Reconciliation, with the portal's view when the delivery finished.

@@ -45,6 +45,12 @@ export interface DeliveryOptions {
   readonly wallNow: () => number;
   readonly sleep: (wallMs: number) => Promise<void>;
   readonly signal: AbortSignal | undefined;
+  /**
+   * The plan for the letters still to send, from the target's now: wall ms until the last is
+   * parked, and the plan's pace in letters per wall second. The ETA follows it (the norms), not the
+   * recent rate, which swings with every 429 wait and verwerkingsbericht.
+   */
+  readonly planAhead?: ((toSend: number) => { readonly wallMs: number; readonly lettersPerWallSecond: number }) | undefined;
 }
 
 export type DeliveryEnd =
@@ -439,32 +445,44 @@ export async function runDelivery(o: DeliveryOptions): Promise<{ end: DeliveryEn
   // ----- progress -----
 
   const startedAt = wallNow();
-  let lastFinal = total - batches.reduce((a, b) => a + b.open, 0);
+  let lastSent = 0;
   let rate = 0;
   let lastTick = startedAt;
   const tick = (): void => {
     const now = wallNow();
     const openNow = batches.reduce((a, b) => a + Math.max(0, b.open), 0);
     const final = total - openNow;
-    const dt = (now - lastTick) / 1000;
-    if (dt > 0) rate = rate === 0 ? (final - lastFinal) / dt : 0.7 * rate + 0.3 * ((final - lastFinal) / dt);
-    lastFinal = final;
-    lastTick = now;
-    const simNow = o.clock.now();
+    let withTarget = 0;
     let parked = 0;
-    let waiting = 0;
+    const simNow = o.clock.now();
     for (const w of outstanding.values()) {
-      waiting += w.n;
+      withTarget += w.n;
       if (w.parkedAt !== undefined && w.parkedAt <= simNow) parked += w.n;
     }
-    const etaMs = rate > 0 ? (openNow / rate) * 1000 : Number.NaN;
+    // Letters accepted and awaiting their verwerkingsbericht need no sending; the rest do.
+    const toSend = Math.max(0, openNow - withTarget);
+    const sent = stats.admittedLetters;
+    const dt = (now - lastTick) / 1000;
+    if (dt > 0) rate = rate === 0 ? (sent - lastSent) / dt : 0.7 * rate + 0.3 * ((sent - lastSent) / dt);
+    lastSent = sent;
+    lastTick = now;
+    const ahead = o.planAhead?.(toSend);
+    const etaMs = ahead?.wallMs ?? Number.NaN;
     const elapsed = now - startedAt;
+    const pct = total ? ((final / total) * 100).toFixed(1) : '100';
+    const pace = ahead ? ` · sending ${fmt(rate)} letters/s (the plan: ${fmt(ahead.lettersPerWallSecond)})` : ` · sending ${fmt(rate)} letters/s`;
+    const trouble = [
+      stats.redeliveries > 0 ? `${fmt(stats.redeliveries)} redelivered` : '',
+      stats.http429 + stats.http503 > 0 ? `${fmt(stats.http429 + stats.http503)}× asked to wait (429/503)` : '',
+      stats.unknown > 0 ? `${fmt(stats.unknown)}× no answer (offered again)` : '',
+    ].filter(Boolean).join(', ');
     reporter.progress({
-      elapsedMs: Math.round(elapsed), letters: total, final, open: openNow, admitted: admittedBefore + stats.admittedLetters, awaiting: waiting, parked,
+      elapsedMs: Math.round(elapsed), letters: total, final, open: openNow, toSend, withTarget, admitted: admittedBefore + stats.admittedLetters, awaiting: withTarget, parked,
       processed, rejected, lettersPerSecond: Math.round(rate * 10) / 10, etaMs: Number.isFinite(etaMs) ? Math.round(etaMs) : null,
+      planLettersPerSecond: ahead ? Math.round(ahead.lettersPerWallSecond * 10) / 10 : null,
       sends: stats.sends, redeliveries: stats.redeliveries, http429: stats.http429, http503: stats.http503, unknown: stats.unknown,
       verwerkingsberichten: stats.verwerkingsberichten, targetNow: new Date(simNow).toISOString(),
-    }, `[${formatDuration(elapsed)}] ${fmt(final)}/${fmt(total)} final (${total ? ((final / total) * 100).toFixed(1) : '100'} %) · admitted ${fmt(admittedBefore + stats.admittedLetters)} · parked ${fmt(parked)}/${fmt(waiting)} awaiting · processed ${fmt(processed)} · rejected ${fmt(rejected)} · ${fmt(rate)} letters/s · ETA ${Number.isFinite(etaMs) ? formatDuration(etaMs) : '—'} · redeliveries ${stats.redeliveries} · 429×${stats.http429} 503×${stats.http503} unknown×${stats.unknown}`);
+    }, `[${formatDuration(elapsed)}] ${pct} % done: ${fmt(processed)} in the Berichtenbox, ${fmt(rejected)} rejected, of ${fmt(total)} · ${fmt(withTarget)} with the target, awaiting its verwerkingsbericht · ${fmt(toSend)} still to send${pace} · ${toSend === 0 && withTarget > 0 ? 'all sent, awaiting the last verwerkingsberichten' : `ETA ${Number.isFinite(etaMs) ? `${formatDuration(etaMs)} by the plan` : '—'}`}${trouble ? ` · ${trouble}` : ''}`);
     flushCounters();
   };
   const progressLoop = async (): Promise<void> => {
