@@ -12,7 +12,11 @@
  * of the mock (restarted on the same port and file, its clock resumed where it was).
  * The reconciliation must balance exactly, the leveranciersportaal must agree, the mock's store
  * must hold exactly the letters the ledger says were processed, each once, and no request may have
- * gone out before a Retry-After had passed. All traffic stays on 127.0.0.1; every wait is bounded.
+ * gone out before a Retry-After had passed. The reconciliation's figures add up exactly, each to
+ * what the mock and the ledger hold: letters (processed + rejected + refused + open = offered),
+ * batches (held by the target + refused + not delivered) and requests (accepted + busy + unknown +
+ * refused), the mock's deliveries being the accepted requests plus the unknown ones it stored.
+ * All traffic stays on 127.0.0.1; every wait is bounded.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,7 +45,7 @@ interface Reconciliation {
   reconciled: boolean; balanced: boolean; offered: number; processed: number; open: number; duplicates: number;
   rejected: Record<string, number>; refused: Record<string, number>; answers: Record<string, number>;
   portal: { status: string; mismatches?: string[] };
-  stats: Record<string, number>; sends: Record<string, number>; counters: Record<string, number>; wallMs: number; end: { kind: string };
+  stats: Record<string, number>; delivery: Record<string, number>; counters: Record<string, number>; wallMs: number; end: { kind: string };
 }
 
 describe('rehearse: 20,000 letters against a faulty mock, with SIGKILL of the client and of the mock', () => {
@@ -78,7 +82,7 @@ describe('rehearse: 20,000 letters against a faulty mock, with SIGKILL of the cl
     const args = [
       '--generate', String(LETTERS), '--seed', '7', '--invalid', '0.01', '--attachments', '0.02',
       '--target', mock.url, '--ledger', ledgerPath, '--rejects', rejectsPath, '--mock-config', configPath,
-      '--concurrency', '4', '--timeout', '10', '--stall-timeout', '60',
+      '--concurrency', '4', '--timeout', '10', '--stall-timeout', '60', '--rejects-full',
     ];
     const finalOf = (e: RehearseEvent): number => (e.type === 'progress' && typeof e['final'] === 'number' ? e['final'] : -1);
 
@@ -153,7 +157,15 @@ describe('rehearse: 20,000 letters against a faulty mock, with SIGKILL of the cl
     expect(rec.counters['http429'] ?? 0).toBeGreaterThan(0);
     expect(rec.counters['http503'] ?? 0).toBeGreaterThan(0);
     expect(rec.stats['vbPollFailures'] ?? 0).toBeGreaterThan(0);
-    expect(rec.sends['redeliveries']).toBeGreaterThan(0);
+    expect(rec.delivery['acceptedAgain']).toBeGreaterThan(0);
+    // Each figure once, and the sums add up exactly.
+    const d = rec.delivery as Record<string, number>;
+    expect(d['requests']).toBe(d['accepted']! + d['busy']! + d['restamped']! + d['unknown']! + d['refused']!);
+    expect(d['other']).toBe(0);
+    expect(d['accepted']).toBe(d['acceptedFirst']! + d['acceptedAgain']!);
+    expect(d['batches']).toBe(d['batchesStored']! + d['batchesRefused']! + d['batchesNotStored']!);
+    expect(d['batchesNotStored']).toBe(0);
+    expect(d['unknownStored']).toBeLessThanOrEqual(d['unknown']!);
 
     // ---- no request went out before a Retry-After had passed (within each process) ----
     for (const p of [r1, r2]) {
@@ -192,6 +204,12 @@ describe('rehearse: 20,000 letters against a faulty mock, with SIGKILL of the cl
       const attempts = new Map((ledger.prepare('SELECT batch_id, max_attempt FROM batches').raw().all() as [string, number][]));
       const deliveries = store.prepare('SELECT batch_id, max(attempt), count(*) FROM deliveries WHERE afnemer_oin = ? GROUP BY batch_id').raw().all(OIN) as [string, number, number][];
       expect(deliveries.length).toBe(attempts.size);
+      // The reconciliation's figures are what the two databases hold.
+      expect(d['batches']).toBe(attempts.size);
+      expect(d['batchesStored']).toBe(deliveries.length);
+      expect(ledger.prepare('SELECT count(*) FROM sends').pluck().get()).toBe(d['requests']);
+      const storedAttempts = deliveries.reduce((a, [, , k]) => a + k, 0);
+      expect(storedAttempts, 'every delivery the mock holds is an accepted request or an unknown outcome it stored').toBe(d['accepted']! + d['unknownStored']!);
       for (const [batchId, maxAttempt, n] of deliveries) expect([batchId, maxAttempt, n]).toEqual([batchId, attempts.get(batchId), maxAttempt]);
     } finally {
       store.close();
@@ -203,7 +221,7 @@ describe('rehearse: 20,000 letters against a faulty mock, with SIGKILL of the cl
       `rehearse: ${LETTERS} letters in ${(wallMs / 1000).toFixed(1)} s wall overall (two rehearse processes, two mock processes);`,
       `  the resumed run: ${(rec.wallMs / 1000).toFixed(1)} s, ${Math.round(stats['admittedLetters']! / (rec.wallMs / 1000))} letters admitted/s;`,
       `  killed rehearse at ${killedAtFinal} final letters, the mock at ${mockKilledAtFinal};`,
-      `  requests: ${JSON.stringify(rec.sends)}; counters ${JSON.stringify(rec.counters)};`,
+      `  requests: ${JSON.stringify(rec.delivery)}; counters ${JSON.stringify(rec.counters)};`,
       `  answers ${JSON.stringify(rec.answers)}; processed ${rec.processed}, rejected ${JSON.stringify(rec.rejected)}`,
     ].join('\n'));
   }, 240_000);
