@@ -125,8 +125,8 @@ export function ingest(ledger: Ledger, input: InputSpec, o: IngestOptions): Inge
           errors.push({ ...where(first), field: 'BerichtInformatie.AanmaakDatum', rule: `at most ${formatDuration(o.futureSkewMs)} ahead of the target's clock`, message: `${future} (${f.letters.length} letters)` });
           continue;
         }
-        const s = first?.source;
-        const share = s === undefined ? undefined : s.kind === 'ndjson' ? s.offset / Math.max(1, size) : s.kind === 'generated' ? s.index / Math.max(1, size) : undefined;
+        const s = f.letters.at(-1)?.source;
+        const share = s === undefined ? undefined : s.kind === 'ndjson' ? (s.offset + s.length) / Math.max(1, size) : s.kind === 'generated' ? (s.index + 1) / Math.max(1, size) : undefined;
         push({ batchId: f.batchId ?? randomUUID(), source: 'formed', fileNo: null, aanmaakDatum: f.aanmaakDatum ?? null, leverancierId: f.leverancierId ?? null, bytes: f.bytes, letters: f.letters }, share);
       }
     };

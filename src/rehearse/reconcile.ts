@@ -88,28 +88,28 @@ const plural = (n: number, one: string, many = `${one}s`): string => `${fmt(n)} 
  */
 export function formatReconciliation(r: Reconciliation): string[] {
   const codes = (m: Partial<Record<VerwerkingsCode, number>>): string[] =>
-    VERWERKINGS_CODES.filter((c) => (m[c] ?? 0) > 0).map((c) => `      ${c.padEnd(40)} ${fmt(m[c] ?? 0).padStart(10)}`);
-  const row = (label: string, n: number, why = ''): string => `    ${label.padEnd(44)} ${fmt(n).padStart(10)}${why ? `  ${why}` : ''}`;
+    VERWERKINGS_CODES.filter((c) => (m[c] ?? 0) > 0).map((c) => `      ${c.padEnd(46)} ${fmt(m[c] ?? 0).padStart(10)}`);
+  const row = (label: string, n: number, why = ''): string => `    ${label.padEnd(48)} ${fmt(n).padStart(10)}${why ? `  ${why}` : ''}`;
   const refused = sum(r.refused);
   const d = r.delivery;
   const lines = [
     `Reconciliation: ${r.reconciled ? 'RECONCILED' : 'NOT RECONCILED'}`,
-    `  letters     ${fmt(r.offered).padStart(10)}  in the input, each in exactly one of:`,
+    `  letters  ${fmt(r.offered).padStart(10)}  in the input, each in exactly one of:`,
     row('processed (in the burger\'s Berichtenbox)', r.processed, r.processedViaBestaatAl > 0 ? `(${fmt(r.processedViaBestaatAl)} answered BerichtBestaatAl to our own redelivery: stored by an earlier attempt)` : ''),
     row('rejected by the service, per code', sum(r.rejected), sum(r.rejected) > 0 ? '(in the reject file)' : ''),
     ...codes(r.rejected),
   ];
   if (refused > 0) lines.push(row('refused with their whole batch (400)', refused, '(in the reject file; the portal does not count them)'), ...codes(r.refused));
   lines.push(
-    row('open: no final answer (lost, if the run is over)', r.open),
+    row('open: no final answer (lost if the run is over)', r.open),
     `  ${r.balanced ? 'balanced' : 'NOT balanced'}: ${fmt(r.offered)} = ${fmt(r.processed)} + ${fmt(sum(r.rejected))}${refused > 0 ? ` + ${fmt(refused)}` : ''} + ${fmt(r.open)}${r.open > 0 ? ' (open letters are not reconciled)' : ''}; stored twice: ${fmt(r.duplicates)}`,
   );
   if (r.quarantined.problems > 0) {
     lines.push(`  set aside:   ${plural(r.quarantined.problems, 'input problem')} before sending${r.quarantined.files.length > 0 ? `, ${plural(r.quarantined.files.length, 'file')} not sent (${r.quarantined.files.slice(0, 5).join(', ')}${r.quarantined.files.length > 5 ? ', …' : ''})` : ''}: not in the counts above`);
   }
   lines.push(
-    `  batches     ${fmt(d.batches).padStart(10)} = ${fmt(d.batchesStored)} held by the target + ${fmt(d.batchesRefused)} refused whole + ${fmt(d.batchesNotStored)} not (yet) delivered`,
-    `  requests    ${fmt(d.requests).padStart(10)} = ${fmt(d.accepted)} accepted + ${fmt(d.busy)} busy + ${fmt(d.unknown)} outcome unknown + ${fmt(d.refused)} refused whole${d.restamped > 0 ? ` + ${fmt(d.restamped)} restamped` : ''}${d.other > 0 ? ` + ${fmt(d.other)} other` : ''}`,
+    `  batches  ${fmt(d.batches).padStart(10)} = ${fmt(d.batchesStored)} held by the target + ${fmt(d.batchesRefused)} refused whole + ${fmt(d.batchesNotStored)} not (yet) delivered`,
+    `  requests ${fmt(d.requests).padStart(10)} = ${fmt(d.accepted)} accepted + ${fmt(d.busy)} busy + ${fmt(d.unknown)} outcome unknown + ${fmt(d.refused)} refused whole${d.restamped > 0 ? ` + ${fmt(d.restamped)} restamped` : ''}${d.other > 0 ? ` + ${fmt(d.other)} other` : ''}`,
     row('accepted (202) as the first attempt of a batch', d.acceptedFirst),
     row('accepted (202) as a redelivery', d.acceptedAgain, '(same BatchID and BerichtIDs: after TechnischProbleem, or after an unknown outcome)'),
     row('busy (429/503, no connection)', d.busy, '(nothing stored; offered again after Retry-After)'),
