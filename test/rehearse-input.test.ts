@@ -177,6 +177,36 @@ describe('a folder of XML batches', () => {
   });
 });
 
+describe('quarantine', () => {
+  it('sets aside unreadable lines and a batch dated ahead of the target\'s clock, records the rest and keeps the problems in the ledger', () => {
+    const path = join(dir, 'quarantaine.ndjson');
+    const ahead = new Date(FAR.now + 2 * 86_400_000).toISOString();
+    writeFileSync(path, [
+      JSON.stringify({ BerichtInformatie: info(61) }),
+      '{kapot',
+      JSON.stringify({ BerichtInformatie: { ...info(62), AanmaakDatum: ahead } }),
+      JSON.stringify({ BerichtInformatie: info(63) }),
+    ].join('\n'));
+    const ledger = new Ledger(':memory:');
+    try {
+      const without = ingest(ledger, { kind: 'ndjson', path }, { batchSize: 1000, population, ...FAR, quarantine: false });
+      expect(without.errors.total).toBe(2);
+      expect(ledger.ingested).toBe(false);
+      const r = ingest(ledger, { kind: 'ndjson', path }, { batchSize: 1000, population, ...FAR, quarantine: true });
+      expect(r.errors.items.map((e) => [e.line, e.rule])).toEqual([
+        [2, 'one JSON object per line (NDJSON)'],
+        [3, "at most 5 min 0 s ahead of the target's clock"],
+      ]);
+      expect(r.errors.items[1]?.message).toMatch(/lies 2 d 0 h 0 min ahead of the target's clock/);
+      expect(ledger.ingested).toBe(true);
+      expect(ledger.counts().letters).toBe(2);
+      expect(ledger.getMeta('quarantine')).toMatchObject({ problems: 2 });
+    } finally {
+      ledger.close();
+    }
+  });
+});
+
 describe('the CLI on bad input', () => {
   it('exits 2, names file, line and rule, sends nothing and leaves no ledger', () => {
     const path = join(dir, 'fout.ndjson');
