@@ -36,7 +36,10 @@ const START = '2027-03-02T08:00:00+01:00';
 const HOUR_LIMIT = 6_000;
 /** Kill the rehearse process once this many letters are final; the mock once this many are. */
 const KILL_REHEARSE_AT = 4_000;
-const KILL_MOCK_AT = 12_000;
+// 12,000 letters fill the first two hours, so the mock is killed after the 10:00–10:20 outage:
+// killed at 12,000 its restart (a few wall seconds on a loaded machine) could swallow the outage's
+// 2 wall seconds, and no 503 would ever be seen.
+const KILL_MOCK_AT = 15_000;
 const PHASE_DEADLINE_MS = 90_000;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -172,7 +175,8 @@ describe('rehearse: 20,000 letters against a faulty mock, with SIGKILL of the cl
       const requests = p.events.filter((e) => typeof e['sentAt'] === 'string').map((e) => ({ e, sent: Date.parse(e['sentAt'] as string) }));
       const waits = p.events.filter((e) => e.type === 'wait' && typeof e['retryAfterMs'] === 'number');
       for (const w of waits) {
-        const from = Date.parse(w.at);
+        // The wait runs from the answer (the event itself is written after the ledger's fsync).
+        const from = Date.parse(typeof w['answeredAt'] === 'string' ? w['answeredAt'] : w.at);
         const until = from + (w['retryAfterMs'] as number);
         const early = requests.filter((r) => r.sent > from && r.sent < until - 5);
         expect(early.map((r) => `${r.e.type} ${String(r.e['batch'])} sent ${String(r.e['sentAt'])}`), `requests during the Retry-After of ${w.at} (${String(w['retryAfterMs'])} ms)`).toEqual([]);

@@ -230,8 +230,9 @@ export async function runDelivery(o: DeliveryOptions): Promise<{ end: DeliveryEn
       const outcome = await deliverBatch(o.client, { oin: o.oin, body, contentType, timeoutMs: o.requestTimeoutMs, batchId: b.row.batchId }, wallNow);
       const windows: [string, string][] = [['hour', reservation.hourKey], ['day', reservation.dayKey]];
       const now = wallNow();
-      // sentAt: when the request went out (wall clock), so a reader can check the waits were kept.
-      const base = { batch: b.row.batchId, send: started.sendNo, letters: n, sentAt: new Date(sentAt).toISOString() };
+      // sentAt: when the request went out, answeredAt: when its answer came (wall clock; a wait runs
+      // from there, before the ledger's write), so a reader can check the waits were kept.
+      const base = { batch: b.row.batchId, send: started.sendNo, letters: n, sentAt: new Date(sentAt).toISOString(), answeredAt: new Date().toISOString() };
       switch (outcome.kind) {
         case 'accepted': {
           ledger.recordReceipt(b.row.batchNo, started.sendNo, outcome.attempt, n, windows);
