@@ -227,7 +227,7 @@ describe('bbsim rehearse reads XML batch files as the service does', () => {
       expect(bad.indexOf(0xe9)).toBeGreaterThan(0);
       writeFileSync(join(dir, 'b.xml'), bad);
       const errors = new InputErrors();
-      const readings = [...readXmlFolder(dir, POPULATION, errors)];
+      const readings = [...readXmlFolder(dir, POPULATION, errors, { now: 8_640_000_000_000_000, futureSkewMs: 0 })];
       expect(readings[0]?.batch).toBeDefined();
       expect(readings[1]?.batch).toBeUndefined();
       expect(errors.items.map((e) => e.rule)).toEqual(['UTF-8']);

@@ -161,7 +161,7 @@ describe('a rehearsal against a scripted target, in virtual time', () => {
     const events: Record<string, unknown>[] = [];
     const result = await vt.drive(runRehearsal({
       input: { kind: 'ndjson', path: input }, target: 'http://127.0.0.1:1', allowRemote: false, afnemerOin: undefined, mockConfig: loadMockConfig({}),
-      share: 1, batchSize: 1000, format: 'xml', concurrency: 2, ledgerPath: join(dir, 'brieven.ledger.db'), rejectsPath: join(dir, 'brieven.rejects.ndjson'),
+      share: 1, batchSize: 1000, format: 'xml', concurrency: 2, ledgerPath: join(dir, 'brieven.ledger.db'), rejectsPath: join(dir, 'brieven.rejects.ndjson'), rejectsFull: true, quarantine: false, maxRejectShare: 1,
       dryRun: false, json: true, requestTimeoutMs: 1000, stallTimeoutMs: 600_000, pollIntervalMs: 100,
     }, {
       client, sleep: vt.sleep, wallNow: vt.now, random: () => 0.5,

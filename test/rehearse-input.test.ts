@@ -42,6 +42,8 @@ function readAll(path: string): { letters: InputLetter[]; errors: InputErrors } 
   return { letters, errors };
 }
 
+/** The target's clock well after the batches' AanmaakDatum (only the age then differs, a per-letter matter). */
+const FAR = { now: Date.UTC(2027, 2, 3), futureSkewMs: 300_000 };
 const batch = (seed: number, letters = 3): BatchInput => generateBatch({ seed, afnemerOin: OIN, berichtType: 'VAIB', letters, now: Date.UTC(2027, 2, 2), population });
 
 describe('NDJSON input', () => {
@@ -137,7 +139,7 @@ describe('a folder of XML batches', () => {
     writeFileSync(join(folder, '07-dubbel.xml'), renderBerichtenXml({ ...batch(7), BatchInformatie: { ...batch(7).BatchInformatie, BatchID: good.BatchInformatie.BatchID.toUpperCase() } }));
     writeFileSync(join(folder, 'lees-mij.txt'), 'not a batch');
     const errors = new InputErrors();
-    const read = [...readXmlFolder(folder, population, errors)];
+    const read = [...readXmlFolder(folder, population, errors, FAR)];
     expect(read.map((r) => r.file.path.slice(folder.length + 1))).toEqual(['01-goed.xml', '02-kapot.xml', '03-doctype.xml', '04-wortel.xml', '05-header.xml', '06-te-groot.xml', '07-dubbel.xml']);
     expect(read.filter((r) => r.batch).map((r) => r.batch?.batchId)).toEqual([good.BatchInformatie.BatchID]);
     expect(read[0]?.batch?.letters.map((x) => x.berichtId)).toEqual(good.Bericht.map((b) => b.BerichtInformatie.BerichtID));
@@ -146,9 +148,9 @@ describe('a folder of XML batches', () => {
       ['02-kapot.xml', 2, 'well-formed Berichten XML'],
       ['03-doctype.xml', null, 'no DOCTYPE or ENTITY'],
       ['04-wortel.xml', null, 'well-formed Berichten XML'],
-      ['05-header.xml', null, 'GUID'],
+      ['05-header.xml', 2, 'GUID'],
       ['06-te-groot.xml', null, '1..1000 letters'],
-      ['07-dubbel.xml', null, 'one BatchID per batch'],
+      ['07-dubbel.xml', 2, 'one BatchID per batch'],
     ]);
     expect(errors.items[0]?.column).toBeGreaterThan(1);
   });
@@ -160,15 +162,45 @@ describe('a folder of XML batches', () => {
     writeFileSync(join(folder, 'b.xml'), renderBerichtenXml(batch(12, 7)));
     const ledger = new Ledger(':memory:');
     try {
-      const r = ingest(ledger, { kind: 'xml', path: folder }, 1000, population);
+      const r = ingest(ledger, { kind: 'xml', path: folder }, { batchSize: 1000, population, ...FAR, quarantine: false });
       expect(r).toMatchObject({ letters: 12, batches: 2 });
       expect(ledger.ingested).toBe(true);
       expect(ledger.files().map((f) => f.sha256)).toHaveLength(2);
       writeFileSync(join(folder, 'c.xml'), '<Berichten');
-      const bad = ingest(ledger, { kind: 'xml', path: folder }, 1000, population);
+      const bad = ingest(ledger, { kind: 'xml', path: folder }, { batchSize: 1000, population, ...FAR, quarantine: false });
       expect(bad.errors.total).toBe(1);
       expect(ledger.ingested).toBe(false);
       expect(ledger.batches()).toEqual([]);
+    } finally {
+      ledger.close();
+    }
+  });
+});
+
+describe('quarantine', () => {
+  it('sets aside unreadable lines and a batch dated ahead of the target\'s clock, records the rest and keeps the problems in the ledger', () => {
+    const path = join(dir, 'quarantaine.ndjson');
+    const ahead = new Date(FAR.now + 2 * 86_400_000).toISOString();
+    writeFileSync(path, [
+      JSON.stringify({ BerichtInformatie: info(61) }),
+      '{kapot',
+      JSON.stringify({ BerichtInformatie: { ...info(62), AanmaakDatum: ahead } }),
+      JSON.stringify({ BerichtInformatie: info(63) }),
+    ].join('\n'));
+    const ledger = new Ledger(':memory:');
+    try {
+      const without = ingest(ledger, { kind: 'ndjson', path }, { batchSize: 1000, population, ...FAR, quarantine: false });
+      expect(without.errors.total).toBe(2);
+      expect(ledger.ingested).toBe(false);
+      const r = ingest(ledger, { kind: 'ndjson', path }, { batchSize: 1000, population, ...FAR, quarantine: true });
+      expect(r.errors.items.map((e) => [e.line, e.rule])).toEqual([
+        [2, 'one JSON object per line (NDJSON)'],
+        [3, "at most 5 min 0 s ahead of the target's clock"],
+      ]);
+      expect(r.errors.items[1]?.message).toMatch(/lies 2 d 0 h 0 min ahead of the target's clock/);
+      expect(ledger.ingested).toBe(true);
+      expect(ledger.counts().letters).toBe(2);
+      expect(ledger.getMeta('quarantine')).toMatchObject({ problems: 2 });
     } finally {
       ledger.close();
     }

@@ -41,7 +41,7 @@ describe('rehearse against the mock over a socket', () => {
     const events: Record<string, unknown>[] = [];
     return runRehearsal({
       input, target, allowRemote: false, afnemerOin: undefined, mockConfig: config, share: 1, batchSize: 50, format: over.format ?? 'xml', concurrency: 3,
-      ledgerPath: join(dir, `${name}.ledger.db`), rejectsPath: join(dir, `${name}.rejects.ndjson`), dryRun: over.dryRun ?? false, json: false,
+      ledgerPath: join(dir, `${name}.ledger.db`), rejectsPath: join(dir, `${name}.rejects.ndjson`), rejectsFull: true, quarantine: false, maxRejectShare: 1, dryRun: over.dryRun ?? false, json: false,
       requestTimeoutMs: 10_000, stallTimeoutMs: 30_000, pollIntervalMs: 50,
     }, { output: { stdout: (s) => out.push(s), stderr: () => undefined, isTTY: false } }).then((r): RehearseResult & { text: string; events: typeof events } => ({ ...r, text: out.join(''), events }));
   };

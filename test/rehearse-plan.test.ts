@@ -78,8 +78,9 @@ describe('the CLI', () => {
     const ledger = join(dir, 'plan.ledger.db');
     const r = cli('--generate', '1000', '--invalid', '0.01', '--dry-run', '--target', 'http://127.0.0.1:9', '--ledger', ledger);
     expect(r.status, r.stderr).toBe(0);
-    // The letters with their own AanmaakDatum or BerichtLeverancierID need batches of their own.
-    expect(r.stdout).toContain('Plan: 1,000 letters in 3 batches');
+    // The letters with their own AanmaakDatum or BerichtLeverancierID need batches of their own, and
+    // the ~35 MB of the others (30 % with PDFs) fill three of at most 16 MB.
+    expect(r.stdout).toContain('Plan: 1,000 letters in 5 batches');
     expect(r.stdout).toMatch(/predicted: .* sim, .* wall/);
     expect(r.stdout).toContain('planned on the wall clock');
     expect(existsSync(ledger)).toBe(false);

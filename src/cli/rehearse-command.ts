@@ -11,7 +11,7 @@ interface Options {
   generate?: number; seed: number; invalid: number; attachments: number; notSubscribed: number;
   target: string; allowRemote?: boolean; afnemer?: string; mockConfig?: string;
   share: number; batchSize: number; format: string; concurrency: number;
-  ledger?: string; rejects?: string; dryRun?: boolean; json?: boolean; timeout: number; stallTimeout: number;
+  ledger?: string; rejects?: string; rejectsFull?: boolean; quarantine?: boolean; maxRejectShare: number; dryRun?: boolean; json?: boolean; timeout: number; stallTimeout: number;
   cert?: string; key?: string; ca?: string;
 }
 
@@ -51,21 +51,27 @@ export function rehearseCommand(program: Command): void {
     .option('--concurrency <n>', 'batches in flight at once', intIn('--concurrency', 1, 64), 4)
     .option('--ledger <file>', 'the ledger (SQLite); default: next to the input, brieven.ndjson → brieven.ledger.db')
     .option('--rejects <file>', 'the reject file (NDJSON); default: next to the ledger, brieven.rejects.ndjson')
+    .option('--rejects-full', 'write the whole rejected letters to the reject file (to fix and feed back), not only their IDs, codes and source lines')
+    .option('--quarantine', 'set aside unreadable files and lines and batches the service would refuse whole (reported with file and line), send the rest, exit 1')
+    .option('--max-reject-share <s>', 'exit 1 when more than this share of the letters is rejected or refused (0-1)', shareIn('--max-reject-share', 0, 1), 1)
     .option('--dry-run', 'read the input and show the plan, send nothing')
     .option('--json', 'NDJSON events on stdout (plan, send, wait, verwerkingsbericht, progress, reconciliation) instead of text')
     .option('--timeout <s>', 'per request, wall seconds', positive('--timeout'), 30)
     .option('--stall-timeout <s>', 'give up after this many wall seconds without progress (waits the target asked for do not count)', positive('--stall-timeout'), 600)
     .addHelpText('after', `
 Exit codes: 0 reconciled (every letter processed or rejected with its code, none lost or twice, and
-the leveranciersportaal agrees), 1 not reconciled (or stopped early: run the same command to resume),
-2 usage error, bad input or the target refused this client.
+the leveranciersportaal agrees), 1 not reconciled (or stopped early: run the same command to resume;
+or letters refused with their whole batch, input set aside by --quarantine, rejects above
+--max-reject-share), 2 usage error, bad input (nothing sent) or the target refused this client.
 
 Examples:
   $ bbsim rehearse --generate 20000 --invalid 0.01 --dry-run        # the plan for 20,000 generated letters
   $ bbsim rehearse --generate 2000000 --share 0.7 --target http://127.0.0.1:8080
   $ bbsim rehearse batches/                                         # a folder of Berichten XML batches
   $ bbsim rehearse brieven.ndjson --json > events.ndjson             # ledger brieven.ledger.db, rejects brieven.rejects.ndjson
-  $ bbsim rehearse brieven.rejects.ndjson                           # feed the fixed rejects back
+  $ bbsim rehearse brieven.ndjson --rejects-full --max-reject-share 0.02
+  $ bbsim rehearse brieven.rejects.ndjson                           # feed the fixed rejects back (written with --rejects-full)
+  $ bbsim rehearse batches/ --quarantine                            # set unreadable batches aside, send the rest
   $ bbsim rehearse brieven.ndjson --target https://acc.example.nl/bb --allow-remote --share 0.1
   $ bbsim rehearse --generate 1000 --target https://localhost:8080 --cert pki/clients/<OIN>.crt --key pki/clients/<OIN>.key --ca pki/ca.crt`)
     .action(async (inputPath: string | undefined, opts: Options) => {
@@ -112,7 +118,8 @@ Examples:
         input, target: opts.target, allowRemote: opts.allowRemote === true, afnemerOin, mockConfig,
         ...(tls !== undefined ? { tls: tls.files } : {}),
         share: opts.share, batchSize: opts.batchSize, format: opts.format, concurrency: opts.concurrency,
-        ledgerPath, rejectsPath: opts.rejects ?? paths.rejects(ledgerPath), dryRun: opts.dryRun === true, json: opts.json === true,
+        ledgerPath, rejectsPath: opts.rejects ?? paths.rejects(ledgerPath), rejectsFull: opts.rejectsFull === true, quarantine: opts.quarantine === true,
+        maxRejectShare: opts.maxRejectShare, dryRun: opts.dryRun === true, json: opts.json === true,
         requestTimeoutMs: opts.timeout * 1000, stallTimeoutMs: opts.stallTimeout * 1000, pollIntervalMs: 100,
       }, { signal: controller.signal });
       process.exit(result.exitCode);

@@ -23,6 +23,8 @@ export type Via = 'verwerkingsbericht' | 'eigen-bestaat-al' | 'geweigerd';
 const SCHEMA_VERSION = 1;
 const OPEN_STATES = "('new', 'sent', 'retry')";
 const SRC_KINDS = ['ndjson', 'xml', 'generated'] as const;
+/** The outcome of a send refused for our own AanmaakDatum stamp (nothing stored). */
+const RESTAMPED = 'bezet: AanmaakDatum in de toekomst';
 
 export interface BatchRow {
   readonly batchNo: number;
@@ -112,6 +114,33 @@ export interface LedgerCounts {
   readonly letterSends: number;
 }
 
+/** See Ledger.deliveryFigures. requests = accepted + busy + restamped + unknown + refused + other. */
+export interface DeliveryFigures {
+  readonly requests: number;
+  /** 202: the target stored the attempt. acceptedFirst: as attempt 1; acceptedAgain: a redelivery (same BatchID and BerichtIDs). */
+  readonly accepted: number;
+  readonly acceptedFirst: number;
+  readonly acceptedAgain: number;
+  /** 429/503 or no connection: nothing stored, offered again after the wait. */
+  readonly busy: number;
+  /** Refused for our own AanmaakDatum stamp lying ahead of the target's clock: nothing stored, stamped again. */
+  readonly restamped: number;
+  /** Timeout, lost connection, 5xx, or a crash while the request was out: may or may not be stored. */
+  readonly unknown: number;
+  /** Of those, stored by the target after all (its attempt numbers show it). */
+  readonly unknownStored: number;
+  /** 400/413: the batch refused whole. */
+  readonly refused: number;
+  readonly other: number;
+  /** batches = batchesStored + batchesRefused + batchesNotStored. */
+  readonly batches: number;
+  readonly batchesStored: number;
+  readonly batchesRefused: number;
+  readonly batchesNotStored: number;
+  /** Letters in all requests together. */
+  readonly letterSends: number;
+}
+
 type Row = Record<string, unknown>;
 
 export class Ledger {
@@ -139,6 +168,11 @@ export class Ledger {
 
   setMeta(key: string, value: unknown): void {
     this.st.setMeta.run(key, JSON.stringify(value));
+  }
+
+  /** Runs `fn` in one transaction (rolled back when it throws). */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
   }
 
   // ----- ingest -----
@@ -252,7 +286,7 @@ export class Ledger {
    */
   restamp(batchNo: number, sendNo: number): void {
     this.db.transaction(() => {
-      this.st.sendOutcome.run('bezet: AanmaakDatum in de toekomst', null, batchNo, sendNo);
+      this.st.sendOutcome.run(RESTAMPED, null, batchNo, sendNo);
       this.st.dropStamp.run(batchNo);
     })();
   }
@@ -442,6 +476,30 @@ export class Ledger {
     return { first: n('first'), redeliveries: n('redeliveries'), busy: n('busy'), unknown: n('unknown'), refused: n('refused'), interrupted: n('interrupted'), admittedLetters: n('admitted') };
   }
 
+  /**
+   * Every request and every batch counted once, in exactly one category (so the figures add up):
+   * requests by what became of them; batches by whether the target holds an attempt of them.
+   * `unknownStored`: sends whose outcome we never heard that the target stored after all (it
+   * numbered more attempts of the batch than we saw accepted).
+   */
+  deliveryFigures(): DeliveryFigures {
+    const r = this.st.requestFigures.get() as Row;
+    const b = this.st.batchFigures.get() as Row;
+    const n = (row: Row, k: string): number => (row[k] as number | null) ?? 0;
+    const requests = n(r, 'requests');
+    const accepted = n(r, 'accepted');
+    const busy = n(r, 'busy');
+    const restamped = n(r, 'restamped');
+    const unknown = n(r, 'unknown');
+    const refused = n(r, 'refused');
+    return {
+      requests, accepted, acceptedFirst: n(r, 'accepted_first'), acceptedAgain: accepted - n(r, 'accepted_first'), busy, restamped, unknown,
+      unknownStored: n(b, 'unknown_stored'), refused, other: requests - accepted - busy - restamped - unknown - refused,
+      batches: n(b, 'batches'), batchesStored: n(b, 'stored'), batchesRefused: n(b, 'refused'), batchesNotStored: n(b, 'batches') - n(b, 'stored') - n(b, 'refused'),
+      letterSends: n(r, 'letter_sends'),
+    };
+  }
+
   /** Letters in sends the target accepted (redeliveries included). */
   admittedLetters(): number {
     return this.st.admitted.get() as number;
@@ -562,6 +620,14 @@ function prepare(db: Database.Database) {
     sendSummary: p(`SELECT sum(outcome = 'geaccepteerd' AND attempt = 1) AS first, sum(outcome = 'geaccepteerd' AND attempt > 1) AS redeliveries,
                        sum(outcome LIKE 'bezet%') AS busy, sum(outcome LIKE 'onbekend%') AS unknown, sum(outcome LIKE 'geweigerd%') AS refused,
                        sum(outcome IS NULL) AS interrupted, sum(CASE WHEN outcome = 'geaccepteerd' THEN letters ELSE 0 END) AS admitted FROM sends`),
+    requestFigures: p(`SELECT count(*) AS requests, sum(outcome = 'geaccepteerd') AS accepted, sum(outcome = 'geaccepteerd' AND attempt = 1) AS accepted_first,
+                          sum(outcome LIKE 'bezet%' AND outcome <> '${RESTAMPED}') AS busy, sum(outcome = '${RESTAMPED}') AS restamped,
+                          sum(outcome LIKE 'onbekend%' OR outcome IS NULL) AS unknown, sum(outcome LIKE 'geweigerd%') AS refused,
+                          sum(letters) AS letter_sends FROM sends`),
+    batchFigures: p(`SELECT count(*) AS batches, sum(b.max_attempt >= 1) AS stored,
+                        sum(b.max_attempt = 0 AND EXISTS (SELECT 1 FROM sends s WHERE s.batch_no = b.batch_no AND s.outcome LIKE 'geweigerd%')) AS refused,
+                        sum(max(0, b.max_attempt - (SELECT count(*) FROM sends s WHERE s.batch_no = b.batch_no AND s.outcome = 'geaccepteerd'))) AS unknown_stored
+                      FROM batches b`),
     admitted: p(`SELECT coalesce(sum(letters), 0) FROM sends WHERE outcome = 'geaccepteerd'`).pluck(),
     openCount: p(`SELECT count(*) FROM letters WHERE state IN ${OPEN_STATES}`).pluck(),
   };

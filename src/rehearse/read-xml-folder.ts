@@ -2,8 +2,9 @@
  * Reads a folder of `Berichten` XML batches (every *.xml file, in name order; or one .xml file).
  * Each file is a batch the afnemer formed itself and is sent as it is, so everything that would
  * make the service refuse the batch whole (malformed XML, a DOCTYPE, the wrong root, a batch header
- * failing the schema, 0 or more than 1000 letters, more than 100 MB) is reported here, with the file,
- * the line and the rule, before anything is sent. Per-letter problems are left to the service.
+ * failing the schema, 0 or more than 1000 letters, more than 100 MB, an AanmaakDatum ahead of the
+ * target's clock, a BatchID another file or an earlier run already used) is reported here, with the
+ * file, the line and the rule, before anything is sent. Per-letter problems are left to the service.
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -17,8 +18,6 @@ import { TextDecodingError, decodeXml } from '../xml/index.ts';
 import type { InputErrors } from './input-errors.ts';
 import type { FixedBatch, InputError, InputFile } from './input-types.ts';
 
-/** The last instant a JS Date can hold (year 275760). */
-const LAST_DATE = 8_640_000_000_000_000;
 
 /** One file read: its identity, and its batch when it is usable. */
 export interface XmlFileReading {
@@ -47,15 +46,52 @@ function linesOf(text: string, positions: readonly number[]): number[] {
   return out;
 }
 
-/** One file at a time, so a folder of 2,000 batches is never in memory at once. */
-export function* readXmlFolder(path: string, population: Population, errors: InputErrors, firstFileNo = 0): Generator<XmlFileReading> {
+/** What the batch-level checks compare against: the target's clock and how far ahead it tolerates. */
+export interface XmlCheckContext {
+  /** The target's now (sim epoch ms). */
+  readonly now: number;
+  /** How far AanmaakDatum may lie ahead of it (the mock's intake.futureSkewMs). */
+  readonly futureSkewMs: number;
+  /** BatchIDs (lower case) already in the ledger, with their file: a new file must not reuse one. */
+  readonly knownBatchIds?: ReadonlyMap<string, string>;
+}
+
+/** The line of a header field ('BatchInformatie.AanmaakDatum'): in BatchInformatie, else the first letter carrying it. */
+function lineOfField(text: string, root: XmlElement, field: string | undefined): number | undefined {
+  const name = field?.split('.').at(-1);
+  if (name === undefined) return undefined;
+  const header = root.children.find((c) => c.local === 'BatchInformatie')?.children.find((c) => c.local === name);
+  const inLetter = header ? undefined : root.children.filter((c) => c.local === 'Bericht')
+    .map((b) => b.children.find((c) => c.local === 'BerichtInformatie')?.children.find((c) => c.local === name)).find((e) => e !== undefined);
+  const el = header ?? inLetter;
+  return el === undefined ? undefined : linesOf(text, [el.pos])[0];
+}
+
+/** One folder (or file): every *.xml file in name order. */
+export function* readXmlFolder(path: string, population: Population, errors: InputErrors, check: XmlCheckContext, firstFileNo = 0): Generator<XmlFileReading> {
   const paths = xmlFilesOf(path);
   if (paths.length === 0) errors.push({ file: path, line: undefined, rule: 'a folder of *.xml Berichten batches', message: 'the folder holds no .xml files' });
-  const seenBatchIds = new Map<string, string>();
+  yield* readXmlFiles(paths, population, errors, check, firstFileNo);
+}
+
+/** One file at a time, so a folder of 2,000 batches is never in memory at once. */
+export function* readXmlFiles(paths: readonly string[], population: Population, errors: InputErrors, check: XmlCheckContext, firstFileNo = 0): Generator<XmlFileReading> {
+  const seenBatchIds = new Map<string, string>(check.knownBatchIds ?? []);
   for (const [k, file] of paths.entries()) {
     const fileNo = firstFileNo + k;
-    const bytes = readFileSync(file);
-    const stat = statSync(file);
+    let bytes: Buffer;
+    let stat;
+    try {
+      bytes = readFileSync(file);
+      stat = statSync(file);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      errors.push({ file, line: undefined, rule: 'a readable file', message: `cannot read the file (${e.code ?? e.message})` });
+      // Its size and time still identify it, so a resumed run sees whether it changed.
+      const st = statSync(file, { throwIfNoEntry: false });
+      yield { file: { path: file, size: st?.size ?? -1, mtimeMs: st?.mtimeMs ?? 0, sha256: '' }, batch: undefined };
+      continue;
+    }
     const identity: InputFile = { path: file, size: stat.size, mtimeMs: stat.mtimeMs, sha256: createHash('sha256').update(bytes).digest('hex') };
     const fail = (e: InputError): XmlFileReading => {
       errors.push(e);
@@ -90,16 +126,19 @@ export function* readXmlFolder(path: string, population: Population, errors: Inp
       }
       throw err;
     }
-    // The service's own batch-level checks; `now` far ahead and no afnemer, so that only the
-    // time-independent, batch-level problems can fail here (the per-letter codes are ignored).
-    const v = validateBatch(raw, { now: LAST_DATE, headerOin: '', berichtTypes: new Set(), population, futureSkewMs: 0 });
+    // The service's own batch-level checks, on the target's clock: everything that refuses the batch
+    // whole (an AanmaakDatum ahead of that clock included). No afnemer, so the per-letter codes are
+    // ignored here: the service answers those letter by letter.
+    const v = validateBatch(raw, { now: check.now, headerOin: '', berichtTypes: new Set(), population, futureSkewMs: check.futureSkewMs });
     if (!v.ok) {
-      yield fail({ file, line: undefined, field: v.field, rule: v.rule, message: v.detail });
+      const message = v.field === 'BatchInformatie.AanmaakDatum' && /future/.test(v.rule)
+        ? `${v.detail.replace('the time of receipt', "the target's clock")}; the service would refuse the whole batch` : v.detail;
+      yield fail({ file, line: lineOfField(text, root, v.field), field: v.field, rule: v.rule, message });
       continue;
     }
     const other = seenBatchIds.get(v.header.batchId);
     if (other !== undefined) {
-      yield fail({ file, line: undefined, field: 'BatchInformatie.BatchID', rule: 'one BatchID per batch', message: `BatchID ${v.header.batchId} is also the BatchID of ${other}; the service would take this file for a redelivery of that batch` });
+      yield fail({ file, line: lineOfField(text, root, 'BatchInformatie.BatchID'), field: 'BatchInformatie.BatchID', rule: 'one BatchID per batch', message: `BatchID ${v.header.batchId} is also the BatchID of ${other}; the service would take this file for a redelivery of that batch` });
       continue;
     }
     seenBatchIds.set(v.header.batchId, file);

@@ -2,11 +2,13 @@
  * `bbsim rehearse`: the afnemer's bulk delivery, from input to reconciliation.
  *
  *  1. Check the target (loopback unless allowed) and read its clock (GET /status).
- *  2. Read the input into the ledger (or, resuming, check the ledger belongs to this input).
+ *  2. Read the input into the ledger, checking on the target's clock everything the service would
+ *     refuse whole (or, resuming, check the ledger belongs to this input, and take in new files).
  *  3. Plan within the afnemer's share of the norms; show it; `--dry-run` stops here.
  *  4. Read the leveranciersportaal once before the first send (the baseline of the cross-check).
  *  5. Deliver (run-delivery.ts) until every letter is final.
- *  6. Reconcile, write the reject file, report. Exit 0 reconciled, 1 not, 2 could not run.
+ *  6. Reconcile, write the reject file, report. Exit 0 reconciled, 1 not (or letters refused whole,
+ *     input set aside, rejects above --max-reject-share), 2 could not run.
  */
 import { setMaxListeners } from 'node:events';
 import { existsSync, rmSync } from 'node:fs';
@@ -19,7 +21,7 @@ import { OIN_DIGITS } from '../norms/index.ts';
 import { createPopulation } from '../population/index.ts';
 import { DEFAULT_BACKOFF, backoffDelay } from './backoff.ts';
 import type { GenerateSpec } from './generate-letters.ts';
-import { changedFiles, ingest, type InputSpec } from './ingest.ts';
+import { appendXmlFiles, changedFiles, ingest, newXmlFiles, type IngestOptions, type InputSpec, type QuarantineRecord } from './ingest.ts';
 import { Ledger } from './ledger.ts';
 import { LetterLoader } from './letter-loader.ts';
 import { isLoopbackUrl } from './loopback.ts';
@@ -57,6 +59,12 @@ export interface RehearseOptions {
   readonly concurrency: number;
   readonly ledgerPath: string;
   readonly rejectsPath: string;
+  /** The reject file holds the whole letters (to fix and feed back), not only IDs, codes and source lines. */
+  readonly rejectsFull: boolean;
+  /** Set aside unreadable files and batches the service would refuse whole; send the rest (exit 1). */
+  readonly quarantine: boolean;
+  /** Above this share of letters rejected or refused, exit 1 (0..1; 1: never). */
+  readonly maxRejectShare: number;
   readonly dryRun: boolean;
   readonly json: boolean;
   readonly requestTimeoutMs: number;
@@ -144,6 +152,20 @@ export async function runRehearsal(opts: RehearseOptions, deps: RehearseDeps = {
     return fail(`--afnemer ${oin} is not an afnemer of the mock config, so its letter types are unknown; pass --mock-config with the target's config`);
   }
   const population = createPopulation({ seed: config.seed, ...config.population });
+  const ingestOptions = (now: number, onProgress: IngestOptions['onProgress']): IngestOptions => ({
+    batchSize: opts.batchSize, population, now, futureSkewMs: config.intake.futureSkewMs, quarantine: opts.quarantine, onProgress,
+  });
+  // Reading (or generating) a million letters takes a while: say how far it is, once a second.
+  let readAt = Number.NEGATIVE_INFINITY;
+  const readingProgress = (letters: number, share: number | undefined): void => {
+    if (wallNow() - readAt < 1000) return;
+    readAt = wallNow();
+    const pct = share === undefined ? '' : ` (${(Math.min(1, share) * 100).toFixed(0)} % of the input)`;
+    reporter.progress({ letters, share: share ?? null }, `reading the input: ${plural(letters, 'letter')} so far${pct}; nothing is sent before it is all read and checked`, 'reading');
+  };
+  const reportQuarantine = (total: number, lines: readonly string[]): void => {
+    reporter.event('quarantine', { total, problems: lines }, `bbsim rehearse: set aside ${plural(total, 'input problem')} (not sent; the run will exit 1), sending the rest:\n  ${lines.join('\n  ')}`);
+  };
 
   const client = deps.client ?? createClient({ base: opts.target, connections: opts.concurrency + 3, timeoutMs: opts.requestTimeoutMs, ...(opts.tls !== undefined ? { tls: opts.tls } : {}) });
   const existed = existsSync(opts.ledgerPath);
@@ -185,9 +207,24 @@ export async function runRehearsal(opts: RehearseOptions, deps: RehearseDeps = {
         return fail(`the ledger ${opts.ledgerPath} belongs to another rehearsal (${differs.join('; ')}); run with the same options, or pass another --ledger`);
       }
       const changed = changedFiles(ledger.files());
-      if (changed.length > 0) return fail(`the input changed since the ledger read it, so it cannot resume: ${changed.join('; ')}`);
+      if (changed.length > 0) {
+        return fail(`the input changed since the ledger read it, so it cannot resume (letters already sent may differ from the file now):\n  ${changed.join('\n  ')}\nrestore the input, or start a new rehearsal with another --ledger`);
+      }
       generateAt = ledger.getMeta<number>('generateAt');
-      reporter.event('resume', { ledger: opts.ledgerPath, open: ledger.openCount() }, `resuming from ${opts.ledgerPath}: ${ledger.openCount().toLocaleString('en-US')} letters still open`);
+      // Files added to the folder since: new work, read and checked like the first ones, never skipped.
+      const folder = opts.input.kind === 'xml' ? opts.input.path : undefined;
+      const added = folder !== undefined ? newXmlFiles(folder, ledger.files()) : [];
+      if (added.length > 0) {
+        const r = appendXmlFiles(ledger, added, ingestOptions(clock.now(), readingProgress));
+        reporter.clearLine();
+        if (r.errors.any && !opts.quarantine) {
+          return fail(`${plural(added.length, 'file')} added to ${folder ?? ''} since the last run cannot be sent; nothing of them was taken in:\n  ${r.errors.lines().join('\n  ')}\nfix them, or pass --quarantine to set them aside and send the rest`);
+        }
+        reporter.event('new-files', { files: added, letters: r.letters, batches: r.batches, quarantined: r.quarantinedFiles },
+          `${plural(added.length, 'file')} added to ${folder ?? ''} since the last run, taken in as new work: ${added.join(', ')} (${plural(r.letters, 'letter')} in ${plural(r.batches, 'batch', 'batches')})${r.quarantinedFiles.length > 0 ? `; set aside: ${r.quarantinedFiles.join(', ')}` : ''}`);
+        if (r.errors.any) reportQuarantine(r.errors.total, r.errors.lines());
+      }
+      reporter.event('resume', { ledger: opts.ledgerPath, open: ledger.openCount() }, `resuming from ${opts.ledgerPath}: ${ledger.openCount().toLocaleString('en-US')} letters still to deliver`);
     } else {
       generateAt = Math.floor(clock.now() / SECOND) * SECOND;
       const input: InputSpec = opts.input.kind === 'generate'
@@ -195,19 +232,24 @@ export async function runRehearsal(opts: RehearseOptions, deps: RehearseDeps = {
         : { kind: opts.input.kind, path: opts.input.path };
       let result;
       try {
-        result = ingest(ledger, input, opts.batchSize, population);
+        result = ingest(ledger, input, ingestOptions(clock.now(), readingProgress));
+        reporter.clearLine();
       } catch (err) {
         removeLedger(ledger, existed);
         ledger = undefined;
         return fail(`cannot read the input: ${(err as Error).message}`);
       }
-      if (result.errors.any) {
+      reporter.event('read', { letters: result.letters, batches: result.batches, wallMs: Math.round(wallNow() - t0) },
+        `read ${plural(result.letters, 'letter')} in ${plural(result.batches, 'batch', 'batches')} (${formatDuration(wallNow() - t0)})`);
+      if (result.errors.any && (!opts.quarantine || result.batches === 0)) {
         const lines = result.errors.lines();
-        reporter.event('input-errors', { total: result.errors.total, errors: result.errors.items }, `bbsim rehearse: the input has ${result.errors.total} problem${result.errors.total === 1 ? '' : 's'}; nothing was sent:\n  ${lines.join('\n  ')}`);
+        const hint = opts.quarantine ? 'nothing in it can be sent' : 'nothing was sent; fix it, or pass --quarantine to set these aside and send the rest';
+        reporter.event('input-errors', { total: result.errors.total, errors: result.errors.items }, `bbsim rehearse: the input has ${plural(result.errors.total, 'problem')}; ${hint}:\n  ${lines.join('\n  ')}`);
         removeLedger(ledger, existed);
         ledger = undefined;
         return { exitCode: 2, message: lines.join('\n') };
       }
+      if (result.errors.any) reportQuarantine(result.errors.total, result.errors.lines());
       ledger.setMeta('spec', spec);
       ledger.setMeta('generateAt', generateAt);
     }
@@ -252,6 +294,15 @@ export async function runRehearsal(opts: RehearseOptions, deps: RehearseDeps = {
       pacing: { perHour: plan.perHour, perDay: plan.perDay, burst },
       requestTimeoutMs: opts.requestTimeoutMs, stallTimeoutMs: opts.stallTimeoutMs, pollIntervalMs: opts.pollIntervalMs,
       vbPageSize: VB_PAGE, backoff: DEFAULT_BACKOFF, aanmaakMarginSimMs: AANMAAK_MARGIN_SIM_MS, random, wallNow, sleep, signal: deps.signal,
+      planAhead: (toSend) => {
+        const at = clock.now();
+        const p = planDelivery({
+          letters: toSend, totalLetters: counts.letters, batches: batches.length, bytes: 0, share: opts.share, start: at, speed: clock.speed, clockSource: clock.source,
+          targetHourLimit: first?.status.hourLimit, targetDayLimit: first?.status.dayLimit,
+          usedHour: ledger?.window('hour', hourKey(at)) ?? 0, usedDay: ledger?.window('day', dayKey(at)) ?? 0,
+        });
+        return { wallMs: p.durationWallMs, lettersPerWallSecond: (plan.perHour / 3600) * clock.speed };
+      },
     });
 
     // Reconciliation, with the portal's view when the delivery finished.
@@ -263,26 +314,35 @@ export async function runRehearsal(opts: RehearseOptions, deps: RehearseDeps = {
       const after = await portalWithRetries(client, oin, opts.requestTimeoutMs, sleep, random);
       portal = after.ok ? { before: baseline.totals, after: after.totals } : { skipped: `leveranciersportaal unreadable at the end (${after.reason})` };
     }
-    const rec = reconcile(ledger.counts(), ledger.events(), portal);
-    const rejects = writeRejectFile(opts.rejectsPath, ledger, loader, filePath);
+    const quarantine = ledger.getMeta<QuarantineRecord>('quarantine');
+    const rec = reconcile(ledger.counts(), ledger.events(), portal, ledger.deliveryFigures(), { problems: quarantine?.problems ?? 0, files: quarantine?.files ?? [] });
+    const rejects = writeRejectFile(opts.rejectsPath, ledger, opts.rejectsFull ? loader : undefined, filePath);
     const counters = ledger.counters();
-    const sends = ledger.sendSummary();
     const wallMs = wallNow() - t0;
     const f = (n: number): string => n.toLocaleString('en-US');
+    const refusedLetters = Object.values(rec.refused).reduce((a, b) => a + (b ?? 0), 0);
+    const rejectedLetters = Object.values(rec.rejected).reduce((a, b) => a + (b ?? 0), 0);
+    const rejectShare = rec.offered > 0 ? (rejectedLetters + refusedLetters) / rec.offered : 0;
+    // Reasons the run is not a success although every letter may be accounted for.
+    const failures: string[] = [];
+    if (refusedLetters > 0) failures.push(`${plural(refusedLetters, 'letter')} refused with their whole batch`);
+    if (rec.quarantined.problems > 0) failures.push(`${plural(rec.quarantined.problems, 'input problem')} set aside, not sent`);
+    if (rejectShare > opts.maxRejectShare) failures.push(`${(rejectShare * 100).toFixed(2)} % of the letters rejected, above --max-reject-share ${(opts.maxRejectShare * 100).toFixed(2).replace(/\.?0+$/, '')} %`);
     const summary = [
-      `  this run:    ${formatDuration(wallMs)} wall, ${f(Math.round(stats.admittedLetters / Math.max(wallMs / 1000, 0.001)))} letters admitted/s; ${stats.sends} requests (${stats.resends} offering a batch again), ${stats.accepted} accepted (${stats.redeliveries} redeliveries), 429×${stats.http429}, 503×${stats.http503}, unknown outcome×${stats.unknown}; ${stats.verwerkingsberichten} verwerkingsberichten`,
-      `  all runs:    ${f(sends.first)} batches delivered, ${f(sends.redeliveries)} redeliveries (same BatchID and BerichtIDs), ${f(sends.busy)} offers refused with 429/503 and retried, ${f(sends.unknown + sends.interrupted)} with an unknown outcome and offered again; ${f(sends.admittedLetters)} letters admitted for ${f(rec.offered)}`,
-      `  reject file: ${rejects.path} (${f(rejects.lines)} letters)`,
+      `  this run:    ${formatDuration(wallMs)} wall, ${f(stats.sends)} requests, ${f(Math.round(stats.admittedLetters / Math.max(wallMs / 1000, 0.001)))} letters accepted/s`,
+      `  reject file: ${rejects.path} (${plural(rejects.lines, 'letter')}${opts.rejectsFull ? ', whole letters: fix them and feed the file back' : '; IDs, codes and source lines; --rejects-full for the whole letters to fix and feed back'})`,
     ];
     if (end.kind !== 'done') summary.push(`  stopped:     ${end.kind === 'stalled' ? end.reason : end.kind === 'fatal' ? end.message : 'interrupted'} — run the same command again to resume`);
+    for (const why of failures) summary.push(`  exit 1:      ${why}`);
     reporter.text([...formatReconciliation(rec), ...summary]);
     reporter.event('reconciliation', {
       reconciled: rec.reconciled, balanced: rec.balanced, offered: rec.offered, processed: rec.processed, processedViaBestaatAl: rec.processedViaBestaatAl,
       rejected: rec.rejected, refused: rec.refused, open: rec.open, duplicates: rec.duplicates, answers: rec.answers, portal: rec.portal,
-      end, stats, counters, sends, wallMs: Math.round(wallMs), rejectFile: rejects,
+      delivery: rec.delivery, quarantined: rec.quarantined, rejectShare, failures,
+      end, stats, counters, wallMs: Math.round(wallMs), rejectFile: rejects,
     });
     if (end.kind === 'fatal') return fail(end.message, 2, { plan, reconciliation: rec, end, stats });
-    return { exitCode: rec.reconciled && end.kind === 'done' ? 0 : 1, plan, reconciliation: rec, end, stats };
+    return { exitCode: rec.reconciled && end.kind === 'done' && failures.length === 0 ? 0 : 1, plan, reconciliation: rec, end, stats };
   } finally {
     timers.abort();
     loader?.close();
@@ -298,6 +358,8 @@ function generateSpec(i: Extract<RehearseInput, { kind: 'generate' }>, oin: stri
     attachmentShare: i.attachmentShare, notSubscribedShare: i.notSubscribedShare, invalidShare: i.invalidShare,
   };
 }
+
+const plural = (n: number, one: string, many = `${one}s`): string => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 
 function diffSpec(was: LedgerSpec, now: LedgerSpec): string[] {
   const out: string[] = [];

@@ -1,12 +1,14 @@
 /**
- * The reject file: every permanently rejected letter as one NDJSON line, grouped by code, in the
- * input's letter shape (BerichtInformatie, Bijlagen) so the afnemer can fix the letters and feed
- * the file back to `bbsim rehearse`. Each line adds `Verwerking` (the code, why, where the letter
- * came from), which the input reader skips. BatchID is left out: a fixed letter goes in a new batch.
- * AanmaakDatum and BerichtLeverancierID are kept where the letter carried them, and added from the
- * batch when the rejection is about them. Written to a temporary file and renamed, so it is whole.
- * The letters are read in input order (one pass over the input files), into one part per code,
- * and the parts joined in the order of the codes.
+ * The reject file: every rejected letter (also those of batches refused whole) as one NDJSON line,
+ * grouped by code. By default small: the BerichtID, the code and why, where the letter came from
+ * (file and line, or the generated letter's number) and its BatchID; 20,000 rejects are a few MB,
+ * not the 623 MB of the whole letters again. With the loader (`--rejects-full`) each line is the
+ * letter in the input's shape (BerichtInformatie, Bijlagen) so the afnemer can fix it and feed the
+ * file back to `bbsim rehearse`; `Verwerking` (the code, why, where) is skipped by the input reader.
+ * BatchID is left out of the letter: a fixed letter goes in a new batch. AanmaakDatum and
+ * BerichtLeverancierID are kept where the letter carried them, and added from the batch when the
+ * rejection is about them. Written to a temporary file and renamed, so it is whole. The letters
+ * are read in input order, into one part per code, and the parts joined in the order of the codes.
  */
 import { closeSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { VERWERKINGS_CODES, type BerichtInput, type VerwerkingsCode } from '../berichten/index.ts';
@@ -26,32 +28,28 @@ function bron(s: LetterSource, filePath: (n: number) => string): string {
   return `${filePath(s.file)}:${s.line}`;
 }
 
-export function writeRejectFile(path: string, ledger: Ledger, loader: LetterLoader, filePath: (n: number) => string): RejectFileResult {
+export function writeRejectFile(path: string, ledger: Ledger, loader: LetterLoader | undefined, filePath: (n: number) => string): RejectFileResult {
   const batches = new Map<number, BatchRow>(ledger.batches().map((b) => [b.batchNo, b]));
   const parts = new Map<VerwerkingsCode, { path: string; fd: number }>();
   const byCode: Partial<Record<VerwerkingsCode, number>> = {};
   let lines = 0;
   try {
     for (const r of ledger.rejectedLetters()) {
-      const letter = loader.load(r.source);
-      const info: Record<string, string> = {};
-      for (const [k, v] of Object.entries(letter.BerichtInformatie)) if (typeof v === 'string' && k !== 'BatchID') info[k] = v;
       const b = batches.get(r.batchNo);
-      if (r.code === 'AanmaakDatumLigtTeVerInHetVerleden' && info['AanmaakDatum'] === undefined && b?.aanmaakDatum) info['AanmaakDatum'] = b.aanmaakDatum;
-      if (r.code === 'OinInCPAKomtNietOvereenMetOinInBericht' && info['BerichtLeverancierID'] === undefined && b?.leverancierId) info['BerichtLeverancierID'] = b.leverancierId;
-      const out: Record<string, unknown> = { BerichtInformatie: info as unknown as BerichtInput['BerichtInformatie'] };
-      if (letter.Bijlagen && letter.Bijlagen.length > 0) out['Bijlagen'] = letter.Bijlagen;
-      out[ANNOTATION_KEY] = {
+      const verwerking = {
         VerwerkingsCode: r.code, Toelichting: r.toelichting, Bron: bron(r.source, filePath), BatchID: b?.batchId ?? null,
         ...(r.via === 'geweigerd' ? { Geweigerd: 'the batch was refused whole' } : {}),
       };
+      let line: string;
+      if (loader === undefined) line = JSON.stringify({ BerichtID: r.berichtId, ...verwerking });
+      else line = JSON.stringify(fullLetter(loader, r, b, verwerking));
       let part = parts.get(r.code);
       if (!part) {
         const partPath = `${path}.${r.code}.part`;
         part = { path: partPath, fd: openSync(partPath, 'w') };
         parts.set(r.code, part);
       }
-      writeSync(part.fd, `${JSON.stringify(out)}\n`);
+      writeSync(part.fd, `${line}\n`);
       lines++;
       byCode[r.code] = (byCode[r.code] ?? 0) + 1;
     }
@@ -81,4 +79,19 @@ export function writeRejectFile(path: string, ledger: Ledger, loader: LetterLoad
     }
   }
   return { path, lines, byCode };
+}
+
+type RejectedLetter = ReturnType<Ledger['rejectedLetters']> extends Generator<infer T> ? T : never;
+
+/** The rejected letter in the input's shape, to fix and feed back. */
+function fullLetter(loader: LetterLoader, r: RejectedLetter, b: BatchRow | undefined, verwerking: Record<string, unknown>): Record<string, unknown> {
+  const letter = loader.load(r.source);
+  const info: Record<string, string> = {};
+  for (const [k, v] of Object.entries(letter.BerichtInformatie)) if (typeof v === 'string' && k !== 'BatchID') info[k] = v;
+  if (r.code === 'AanmaakDatumLigtTeVerInHetVerleden' && info['AanmaakDatum'] === undefined && b?.aanmaakDatum) info['AanmaakDatum'] = b.aanmaakDatum;
+  if (r.code === 'OinInCPAKomtNietOvereenMetOinInBericht' && info['BerichtLeverancierID'] === undefined && b?.leverancierId) info['BerichtLeverancierID'] = b.leverancierId;
+  const out: Record<string, unknown> = { BerichtInformatie: info as unknown as BerichtInput['BerichtInformatie'] };
+  if (letter.Bijlagen && letter.Bijlagen.length > 0) out['Bijlagen'] = letter.Bijlagen;
+  out[ANNOTATION_KEY] = verwerking;
+  return out;
 }

@@ -41,9 +41,10 @@ export class Reporter {
     this.out.stdout(`${lines.join('\n')}\n`);
   }
 
-  progress(data: Record<string, unknown>, line: string): void {
+  /** A progress line (`type` names the JSON event: 'progress' while delivering, 'reading' before). */
+  progress(data: Record<string, unknown>, line: string, type = 'progress'): void {
     if (this.json) {
-      this.event('progress', data);
+      this.event(type, data);
       return;
     }
     if (this.out.isTTY) {

@@ -45,6 +45,12 @@ export interface DeliveryOptions {
   readonly wallNow: () => number;
   readonly sleep: (wallMs: number) => Promise<void>;
   readonly signal: AbortSignal | undefined;
+  /**
+   * The plan for the letters still to send, from the target's now: wall ms until the last is
+   * parked, and the plan's pace in letters per wall second. The ETA follows it (the norms), not the
+   * recent rate, which swings with every 429 wait and verwerkingsbericht.
+   */
+  readonly planAhead?: ((toSend: number) => { readonly wallMs: number; readonly lettersPerWallSecond: number }) | undefined;
 }
 
 export type DeliveryEnd =
@@ -109,6 +115,8 @@ class Wake {
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 /** Longest wait (wall) that does not count as a stall: a day and an hour, for a daily limit at speed 1. */
 const MAX_EXCUSED_WAIT_MS = 25 * HOUR;
+/** Wall seconds of sending before a pace below the plan's counts as the target's (not a slow start). */
+const SLOWER_AFTER_S = 10;
 
 export async function runDelivery(o: DeliveryOptions): Promise<{ end: DeliveryEnd; stats: DeliveryStats }> {
   const { ledger, reporter, wallNow } = o;
@@ -222,8 +230,9 @@ export async function runDelivery(o: DeliveryOptions): Promise<{ end: DeliveryEn
       const outcome = await deliverBatch(o.client, { oin: o.oin, body, contentType, timeoutMs: o.requestTimeoutMs, batchId: b.row.batchId }, wallNow);
       const windows: [string, string][] = [['hour', reservation.hourKey], ['day', reservation.dayKey]];
       const now = wallNow();
-      // sentAt: when the request went out (wall clock), so a reader can check the waits were kept.
-      const base = { batch: b.row.batchId, send: started.sendNo, letters: n, sentAt: new Date(sentAt).toISOString() };
+      // sentAt: when the request went out, answeredAt: when its answer came (wall clock; a wait runs
+      // from there, before the ledger's write), so a reader can check the waits were kept.
+      const base = { batch: b.row.batchId, send: started.sendNo, letters: n, sentAt: new Date(sentAt).toISOString(), answeredAt: new Date().toISOString() };
       switch (outcome.kind) {
         case 'accepted': {
           ledger.recordReceipt(b.row.batchNo, started.sendNo, outcome.attempt, n, windows);
@@ -439,32 +448,46 @@ export async function runDelivery(o: DeliveryOptions): Promise<{ end: DeliveryEn
   // ----- progress -----
 
   const startedAt = wallNow();
-  let lastFinal = total - batches.reduce((a, b) => a + b.open, 0);
-  let rate = 0;
-  let lastTick = startedAt;
+  /** When the first letter of this run was accepted: the average pace counts from there. */
+  let firstAcceptedAt: number | undefined;
   const tick = (): void => {
     const now = wallNow();
     const openNow = batches.reduce((a, b) => a + Math.max(0, b.open), 0);
     const final = total - openNow;
-    const dt = (now - lastTick) / 1000;
-    if (dt > 0) rate = rate === 0 ? (final - lastFinal) / dt : 0.7 * rate + 0.3 * ((final - lastFinal) / dt);
-    lastFinal = final;
-    lastTick = now;
-    const simNow = o.clock.now();
+    let withTarget = 0;
     let parked = 0;
-    let waiting = 0;
+    const simNow = o.clock.now();
     for (const w of outstanding.values()) {
-      waiting += w.n;
+      withTarget += w.n;
       if (w.parkedAt !== undefined && w.parkedAt <= simNow) parked += w.n;
     }
-    const etaMs = rate > 0 ? (openNow / rate) * 1000 : Number.NaN;
+    // Letters accepted and awaiting their verwerkingsbericht need no sending; the rest do.
+    const toSend = Math.max(0, openNow - withTarget);
+    const sent = stats.admittedLetters;
+    if (firstAcceptedAt === undefined && sent > 0) firstAcceptedAt = now;
+    // This run's average pace (steady, unlike the recent rate, which swings with every wait).
+    const sendingS = firstAcceptedAt === undefined ? 0 : (now - firstAcceptedAt) / 1000;
+    const rate = sendingS > 0 ? sent / sendingS : 0;
+    const ahead = o.planAhead?.(toSend);
+    // The plan's pace; once the target has shown for a while that it cannot keep it, the run's average.
+    const behind = ahead !== undefined && sendingS >= SLOWER_AFTER_S && rate > 0 && rate < 0.8 * ahead.lettersPerWallSecond;
+    const etaMs = behind ? (toSend / rate) * 1000 : ahead?.wallMs ?? Number.NaN;
     const elapsed = now - startedAt;
+    const pct = total ? ((final / total) * 100).toFixed(1) : '100';
+    const pace = ahead ? ` · sending ${fmt(rate)} letters/s (the plan allows ${fmt(ahead.lettersPerWallSecond)})` : ` · sending ${fmt(rate)} letters/s`;
+    const etaText = !Number.isFinite(etaMs) ? 'ETA —' : `ETA ${formatDuration(etaMs)} ${behind ? "at this run's pace (the target is slower than the plan)" : 'by the plan'}`;
+    const trouble = [
+      stats.redeliveries > 0 ? `${fmt(stats.redeliveries)} redelivered` : '',
+      stats.http429 + stats.http503 > 0 ? `${fmt(stats.http429 + stats.http503)}× asked to wait (429/503)` : '',
+      stats.unknown > 0 ? `${fmt(stats.unknown)}× no answer (offered again)` : '',
+    ].filter(Boolean).join(', ');
     reporter.progress({
-      elapsedMs: Math.round(elapsed), letters: total, final, open: openNow, admitted: admittedBefore + stats.admittedLetters, awaiting: waiting, parked,
-      processed, rejected, lettersPerSecond: Math.round(rate * 10) / 10, etaMs: Number.isFinite(etaMs) ? Math.round(etaMs) : null,
+      elapsedMs: Math.round(elapsed), letters: total, final, open: openNow, toSend, withTarget, admitted: admittedBefore + stats.admittedLetters, awaiting: withTarget, parked,
+      processed, rejected, lettersPerSecond: Math.round(rate * 10) / 10, etaMs: Number.isFinite(etaMs) ? Math.round(etaMs) : null, etaBasis: behind ? 'run-average' : 'plan',
+      planLettersPerSecond: ahead ? Math.round(ahead.lettersPerWallSecond * 10) / 10 : null,
       sends: stats.sends, redeliveries: stats.redeliveries, http429: stats.http429, http503: stats.http503, unknown: stats.unknown,
       verwerkingsberichten: stats.verwerkingsberichten, targetNow: new Date(simNow).toISOString(),
-    }, `[${formatDuration(elapsed)}] ${fmt(final)}/${fmt(total)} final (${total ? ((final / total) * 100).toFixed(1) : '100'} %) · admitted ${fmt(admittedBefore + stats.admittedLetters)} · parked ${fmt(parked)}/${fmt(waiting)} awaiting · processed ${fmt(processed)} · rejected ${fmt(rejected)} · ${fmt(rate)} letters/s · ETA ${Number.isFinite(etaMs) ? formatDuration(etaMs) : '—'} · redeliveries ${stats.redeliveries} · 429×${stats.http429} 503×${stats.http503} unknown×${stats.unknown}`);
+    }, `[${formatDuration(elapsed)}] ${pct} % done: ${fmt(processed)} in the Berichtenbox, ${fmt(rejected)} rejected, of ${fmt(total)} · ${fmt(withTarget)} with the target, awaiting its verwerkingsbericht · ${fmt(toSend)} still to send${pace} · ${toSend === 0 && withTarget > 0 ? 'all sent, awaiting the last verwerkingsberichten' : etaText}${trouble ? ` · ${trouble}` : ''}`);
     flushCounters();
   };
   const progressLoop = async (): Promise<void> => {

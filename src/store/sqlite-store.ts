@@ -309,10 +309,10 @@ export class SqliteStore implements Store {
         parkedAt, parkedAt + input.processingDelayMs, l.bijlagen.length,
       );
       for (const b of l.bijlagen) {
-        s.insertBijlage.run(
-          input.afnemerOin, l.berichtId, b.volgorde, b.omschrijving, b.content.length, createHash('sha256').update(b.content).digest('hex'),
-          input.storeAttachmentContent ? b.content : null,
-        );
+        const sha256 = createHash('sha256').update(b.content).digest('hex');
+        s.insertBijlage.run(input.afnemerOin, l.berichtId, b.volgorde, b.omschrijving, b.content.length, sha256, input.storeAttachmentContent ? 1 : 0);
+        // Content-addressed: the same bytes are kept once, however many letters carry them.
+        if (input.storeAttachmentContent) s.insertContent.run(sha256, b.content.length, b.content);
       }
     }
 
@@ -688,7 +688,8 @@ function prepareStatements(db: Database.Database) {
     insertResult: p('INSERT INTO results (delivery_id, seq, bericht_id, bericht_type, code, toelichting) VALUES (?, ?, ?, ?, ?, ?)'),
     insertLetter: p(`INSERT INTO letters (bericht_id, delivery_id, seq, afnemer_oin, bsn, bericht_type, onderwerp, tekst, referentie,
                      publicatie_datum, eind_datum, parked_at, processed_at, bijlagen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-    insertBijlage: p('INSERT INTO bijlagen (afnemer_oin, bericht_id, volgorde, omschrijving, bytes, sha256, content) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+    insertBijlage: p('INSERT INTO bijlagen (afnemer_oin, bericht_id, volgorde, omschrijving, bytes, sha256, stored) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+    insertContent: p('INSERT INTO attachment_contents (sha256, bytes, content) VALUES (?, ?, ?) ON CONFLICT (sha256) DO NOTHING'),
     latestDelivery: p(`SELECT d.*, v.id AS vb_id FROM deliveries d LEFT JOIN verwerkingsberichten v ON v.delivery_id = d.id
                        WHERE d.afnemer_oin = ? AND d.batch_id = ? ORDER BY d.attempt DESC LIMIT 1`),
 
@@ -719,7 +720,8 @@ function prepareStatements(db: Database.Database) {
     getVisible: p(`SELECT ${LETTER_COLUMNS} FROM letters WHERE bericht_id = @id AND ${VISIBLE} ${ONE_BY_ID}`),
     markRead: p(`UPDATE letters SET read_at = coalesce(read_at, @now) WHERE rowid = (SELECT rowid FROM letters WHERE bericht_id = @id AND ${VISIBLE} ${ONE_BY_ID})`),
     deleteLetter: p(`UPDATE letters SET deleted_at = @now WHERE rowid = (SELECT rowid FROM letters WHERE bericht_id = @id AND ${VISIBLE} ${ONE_BY_ID})`),
-    getBijlage: p(`SELECT b.omschrijving, b.content FROM bijlagen b
+    getBijlage: p(`SELECT b.omschrijving, c.content FROM bijlagen b
+                   LEFT JOIN attachment_contents c ON c.sha256 = b.sha256 AND b.stored = 1
                    WHERE b.bericht_id = @id AND b.volgorde = @volgorde
                      AND b.afnemer_oin = (SELECT afnemer_oin FROM letters WHERE bericht_id = @id AND ${VISIBLE} ${ONE_BY_ID})`),
     bijlagenOf: p('SELECT volgorde, omschrijving, bytes, sha256 FROM bijlagen WHERE afnemer_oin = ? AND bericht_id = ? ORDER BY volgorde'),
