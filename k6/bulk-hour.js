@@ -15,7 +15,7 @@ const GENERATED_SPEED = 90;
 const SPEED = Number(__ENV.SPEED) || GENERATED_SPEED;
 const SUMMARY = __ENV.SUMMARY_PATH || 'results/bulk-hour-summary.json';
 // sha256 of this script (taken with this value blank): the segments of one run must have run the same one.
-const SCRIPT_HASH = '2599b0a4418a6450';
+const SCRIPT_HASH = '8504992e3d14348f';
 /** Per flow at the generated speed: wall iterations per timeUnit and stage lengths in wall ms. */
 const PLAN = {
   "deliver-batch": {

@@ -15,7 +15,7 @@ const GENERATED_SPEED = 4;
 const SPEED = Number(__ENV.SPEED) || GENERATED_SPEED;
 const SUMMARY = __ENV.SUMMARY_PATH || 'results/digid-peak-summary.json';
 // sha256 of this script (taken with this value blank): the segments of one run must have run the same one.
-const SCRIPT_HASH = '472a63286d4714cb';
+const SCRIPT_HASH = '2f2bec69c9c4e365';
 /** Per flow at the generated speed: wall iterations per timeUnit and stage lengths in wall ms. */
 const PLAN = {
   "digid-authenticate": {

@@ -15,7 +15,7 @@ const GENERATED_SPEED = 24;
 const SPEED = Number(__ENV.SPEED) || GENERATED_SPEED;
 const SUMMARY = __ENV.SUMMARY_PATH || 'results/intake-burst-summary.json';
 // sha256 of this script (taken with this value blank): the segments of one run must have run the same one.
-const SCRIPT_HASH = 'e3a90847db2eaad0';
+const SCRIPT_HASH = '2b2078c9aa801607';
 /** Per flow at the generated speed: wall iterations per timeUnit and stage lengths in wall ms. */
 const PLAN = {
   "deliver-batch": {

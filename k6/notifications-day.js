@@ -15,7 +15,7 @@ const GENERATED_SPEED = 90;
 const SPEED = Number(__ENV.SPEED) || GENERATED_SPEED;
 const SUMMARY = __ENV.SUMMARY_PATH || 'results/notifications-day-summary.json';
 // sha256 of this script (taken with this value blank): the segments of one run must have run the same one.
-const SCRIPT_HASH = '9aa49f8c7229ecbf';
+const SCRIPT_HASH = '64dca74ef8f55a7b';
 /** Per flow at the generated speed: wall iterations per timeUnit and stage lengths in wall ms. */
 const PLAN = {
   "deliver-batch": {

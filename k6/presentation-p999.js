@@ -15,7 +15,7 @@ const GENERATED_SPEED = 1;
 const SPEED = Number(__ENV.SPEED) || GENERATED_SPEED;
 const SUMMARY = __ENV.SUMMARY_PATH || 'results/presentation-p999-summary.json';
 // sha256 of this script (taken with this value blank): the segments of one run must have run the same one.
-const SCRIPT_HASH = '18ed17860e664403';
+const SCRIPT_HASH = 'be6f49ebe9aa6eab';
 /** Per flow at the generated speed: wall iterations per timeUnit and stage lengths in wall ms. */
 const PLAN = {
   "burger-reads": {

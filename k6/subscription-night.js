@@ -15,7 +15,7 @@ const GENERATED_SPEED = 720;
 const SPEED = Number(__ENV.SPEED) || GENERATED_SPEED;
 const SUMMARY = __ENV.SUMMARY_PATH || 'results/subscription-night-summary.json';
 // sha256 of this script (taken with this value blank): the segments of one run must have run the same one.
-const SCRIPT_HASH = '55efdd09ac4ba00d';
+const SCRIPT_HASH = 'a20f4eae825a102d';
 /** Per flow at the generated speed: wall iterations per timeUnit and stage lengths in wall ms. */
 const PLAN = {
   "subscription-request": {

@@ -15,7 +15,7 @@ const GENERATED_SPEED = 6;
 const SPEED = Number(__ENV.SPEED) || GENERATED_SPEED;
 const SUMMARY = __ENV.SUMMARY_PATH || 'results/tax-filing-evening-summary.json';
 // sha256 of this script (taken with this value blank): the segments of one run must have run the same one.
-const SCRIPT_HASH = '338e0574194a6de5';
+const SCRIPT_HASH = '42505c642542e181';
 /** Per flow at the generated speed: wall iterations per timeUnit and stage lengths in wall ms. */
 const PLAN = {
   "digid-authenticate": {

@@ -15,7 +15,7 @@ const GENERATED_SPEED = 120;
 const SPEED = Number(__ENV.SPEED) || GENERATED_SPEED;
 const SUMMARY = __ENV.SUMMARY_PATH || 'results/validation-hour-summary.json';
 // sha256 of this script (taken with this value blank): the segments of one run must have run the same one.
-const SCRIPT_HASH = '077500904515d529';
+const SCRIPT_HASH = 'b16a4e75f84ae4a9';
 /** Per flow at the generated speed: wall iterations per timeUnit and stage lengths in wall ms. */
 const PLAN = {
   "validation-query": {
