@@ -74,7 +74,7 @@ describe('bbsim collect', () => {
     const requests = s.segments!.reduce((a, x) => a + x.requests, 0);
     expect(requests).toBe(Object.values(s.histograms!.service).reduce((a, h) => a + h.count, 0));
     expect(requests).toBeGreaterThan(400);
-    expect((s.server as { digid?: { peakOfferedPerMinute?: number } }).digid?.peakOfferedPerMinute).toBeGreaterThan(300);
+    expect((s.server as { digid?: { capacity?: { windows: readonly { peakOffered: number }[] } } }).digid?.capacity?.windows[0]?.peakOffered).toBeGreaterThan(300);
     for (const f of ['verdict.json', 'junit.xml', 'report.html', 'segments/1/summary.json', 'segments/2/summary.json']) expect(existsSync(join(out, 'cluster', f)), f).toBe(true);
     // compare and report read it as any run.
     expect((await bbsim('report', join(out, 'cluster'))).code).toBe(0);

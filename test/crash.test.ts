@@ -30,7 +30,9 @@ const KILL_AFTER_ACKS = 40;
 const LOAD_DEADLINE_MS = 20_000;
 const PROCESSING_DEADLINE_MS = 60_000;
 const SEED = 1;
-const POPULATION = { activeShare: 0.9, subscribedShare: 0.95 } as const;
+// No mutations over sim time: at speed 1000 hours pass in seconds, and a toggled subscription would code a letter
+// NietActiefOfGeabonneerd (not stored), which this durability test would read as a lost letter.
+const POPULATION = { activeShare: 0.9, subscribedShare: 0.95, mutationRatePerDay: 0 } as const;
 
 interface SentBatch {
   readonly batchId: string;

@@ -338,7 +338,7 @@ describe('intake property: 10,000 generated batches against the real app', () =>
           lettersReported += item.BerichtVerwerkResponse.Berichten.Bericht.length;
           for (const l of item.BerichtVerwerkResponse.Berichten.Bericht) {
             bump(codes, l.VerwerkingsCode);
-            if (l.VerwerkingsCode === 'Verwerkt') verwerkt.push(l.BerichtID);
+            if (l.VerwerkingsCode === 'Verwerkt') verwerkt.push(`${p.oin}|${l.BerichtID}`); // BerichtIDs are unique per afnemer
           }
           if (p.letters && p.count > 1 && (sampleItem === undefined || p.letters.some((x) => x.code === 'Verwerkt'))) sampleItem ??= { item, pending: p };
         }
@@ -351,7 +351,7 @@ describe('intake property: 10,000 generated batches against the real app', () =>
     await a.close();
     app = undefined;
     const db = new Database(dbPath, { readonly: true });
-    const stored = db.prepare('SELECT bericht_id FROM letters').pluck().all() as string[];
+    const stored = db.prepare("SELECT afnemer_oin || '|' || bericht_id FROM letters").pluck().all() as string[];
     const deliveries = db.prepare('SELECT count(*) FROM deliveries').pluck().get() as number;
     const results = db.prepare('SELECT count(*) FROM results').pluck().get() as number;
     const unacked = db.prepare('SELECT count(*) FROM verwerkingsberichten WHERE acknowledged_at IS NULL').pluck().get() as number;
@@ -392,13 +392,13 @@ describe('intake property: 10,000 generated batches against the real app', () =>
     // (d): delete one letter row inside a transaction, compare, roll back.
     const db = new Database(dbPath);
     try {
-      const verwerktNow = db.prepare("SELECT bericht_id FROM results WHERE code = 'Verwerkt'").pluck().all() as string[];
-      const all = (): string[] => db.prepare('SELECT bericht_id FROM letters').pluck().all() as string[];
+      const verwerktNow = db.prepare("SELECT d.afnemer_oin || '|' || r.bericht_id FROM results r JOIN deliveries d ON d.id = r.delivery_id WHERE r.code = 'Verwerkt'").pluck().all() as string[];
+      const all = (): string[] => db.prepare("SELECT afnemer_oin || '|' || bericht_id FROM letters").pluck().all() as string[];
       expect(compareLetterSets(all(), verwerktNow)).toEqual([]);
       db.pragma('foreign_keys = OFF');
       db.exec('BEGIN');
-      const victim = db.prepare('SELECT bericht_id FROM letters ORDER BY rowid LIMIT 1 OFFSET 17').pluck().get() as string;
-      db.prepare('DELETE FROM letters WHERE bericht_id = ?').run(victim);
+      const victim = db.prepare("SELECT afnemer_oin || '|' || bericht_id FROM letters ORDER BY rowid LIMIT 1 OFFSET 17").pluck().get() as string;
+      db.prepare("DELETE FROM letters WHERE afnemer_oin || '|' || bericht_id = ?").run(victim);
       expect(compareLetterSets(all(), verwerktNow)).toEqual([`${victim} coded Verwerkt but not in the letters table`]);
       db.exec('ROLLBACK');
       expect(compareLetterSets(all(), verwerktNow)).toEqual([]);

@@ -85,14 +85,14 @@ describe('content-addressed attachment storage', () => {
     const sha = createHash('sha256').update(pdf).digest('hex');
     const insLetter = db.prepare(`INSERT INTO letters (bericht_id, delivery_id, seq, afnemer_oin, bsn, bericht_type, onderwerp, tekst, parked_at, processed_at, bijlagen)
                                   VALUES (?, 1, ?, ?, ?, 'BELASTING', 'Aanslag', 'Tekst', ?, ?, 1)`);
-    const insBijlage = db.prepare('INSERT INTO bijlagen (bericht_id, volgorde, omschrijving, bytes, sha256, content) VALUES (?, 1, ?, ?, ?, ?)');
+    const insBijlage = db.prepare('INSERT INTO bijlagen (afnemer_oin, bericht_id, volgorde, omschrijving, bytes, sha256, content) VALUES (?, ?, 1, ?, ?, ?, ?)');
     db.prepare(`INSERT INTO deliveries (id, batch_id, afnemer_oin, attempt, format, received_at, letters, counts, park_start, park_end, park_interval, process_at)
                 VALUES (1, ?, ?, 1, 'xml', ?, 3, '{}', ?, ?, 1, ?)`).run(guid(), OIN, T0, T0, T0, T0);
     const old = [guid(), guid(), guid()];
     for (const [k, id] of old.entries()) {
       insLetter.run(id, k, OIN, BSN, T0, T0);
       // Two letters with the content, one delivered without it.
-      insBijlage.run(id, 'Bijlage', pdf.length, sha, k < 2 ? pdf : null);
+      insBijlage.run(OIN, id, 'Bijlage', pdf.length, sha, k < 2 ? pdf : null);
     }
     db.close();
     const s = openSqliteStore({ path });

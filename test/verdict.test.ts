@@ -190,8 +190,14 @@ describe('a dead or wrong target never passes (issue #13)', () => {
     expect(readFileSync(join(runDir, 'junit.xml'), 'utf8')).toMatch(/<failure message="\d+ of \d+ requests failed \(100\.00 %\), budget 1 %"/);
   };
 
-  it('nothing listening on the target: exit 4, failures above the table, no PASS', async () => {
-    await check(`http://127.0.0.1:${await deadPort()}`, '0');
+  it('nothing listening on the target: refused before any load (exit 2, the target check says why), no PASS', async () => {
+    // The target check (src/run/target-check.ts) reads GET /status first: a dead target is a run
+    // that cannot be done, not a verdict. The 404 target below goes through the whole run instead.
+    const r = await bbsim(['run', 'short-reads', '--scenarios', 'test/scenarios', '--target', `http://127.0.0.1:${await deadPort()}`, '--out', join(dir, 'cli-dead')]);
+    expect(r.code, r.out).toBe(RUN_EXIT.COULD_NOT_RUN);
+    expect(r.out).toMatch(/does not answer \(ECONNREFUSED\)/);
+    expect(r.out).not.toContain('every checked norm holds');
+    expect(r.out).not.toMatch(/PASS/);
   }, 90_000);
 
   it('a target that answers 404 to everything: exit 4 as well', async () => {

@@ -62,7 +62,7 @@ function windowOf(n: Norm, s: ServerFigures): [value: number | undefined, source
   const normSeconds = n.window === undefined ? undefined : NORM_WINDOW_SECONDS[n.window];
   const scaled = w.seconds !== null && normSeconds !== undefined && w.seconds !== normSeconds;
   const value = scaled ? (w.peakOffered * normSeconds) / w.seconds! : w.peakOffered;
-  return [value, `mock: offered in the busiest sim ${w.window}${scaled ? `, per ${n.window}` : ''} (window of ${n.id})${WINDOW_CONTEXT[n.id]?.(s) ?? ''}`];
+  return [value, `mock (window of ${n.id}): offered in the busiest sim ${w.window}${scaled ? `, per ${n.window}` : ''}${WINDOW_CONTEXT[n.id]?.(s) ?? ''}`];
 }
 
 /** What the source of a capacity row adds: how far the mock's answer to the load went. */
@@ -142,7 +142,7 @@ export function verdictRows(normIds: readonly string[], k6: K6Summary, server: S
       }
     } else if (n.quantity === 'rate' && !FROM_SERVER[n.id]) {
       // A capacity norm: the window that carries its id, whichever service reports it.
-      [measured, source] = windowOf(n, server) ?? [undefined, `mock: the window of ${n.id} (capacity.windows in /stats, intake.windows in /status)`];
+      [measured, source] = windowOf(n, server) ?? [undefined, `mock (window of ${n.id}): capacity.windows in /stats or intake.windows in /status`];
     } else if (FROM_SERVER[n.id]) {
       [measured, source] = FROM_SERVER[n.id]!(server);
     } else if (n.quantity === 'availability') {

@@ -943,7 +943,7 @@ export function garbage(kind: GarbageKind, valid: Rendered, pos: number, bytes: 
 // ---------------------------------------------------------------------------------------------
 
 export interface ModelState {
-  /** Lower-case BerichtIDs stored (coded Verwerkt). */
+  /** BerichtIDs stored (coded Verwerkt) as `<oin>|<lower-case id>`: unique per afnemer, as the store keys them. */
   readonly stored: Set<string>;
   /** `${oin}|${batchId}` → deliveries so far. */
   readonly attempts: Map<string, number>;
@@ -1079,7 +1079,7 @@ export function predict(spec: BatchSpec, rendered: Rendered, state: ModelState, 
     else if (duplicate) code = 'BerichtBestaatAl';
     else if (attachmentBytes(l) > 500_000) code = 'BijlageTeGroot';
     else if (!ctx.population.wantsLettersFrom(visible(k, 'GebruikerID') ?? '', oin, ctx.now)) code = 'NietActiefOfGeabonneerd';
-    else if (state.stored.has(lower!) || storedHere.has(lower!)) code = 'BerichtBestaatAl';
+    else if (state.stored.has(`${oin}|${lower!}`) || storedHere.has(lower!)) code = 'BerichtBestaatAl';
     else if (ctx.technischProbleem(lower!, attempt)) code = 'TechnischProbleem';
     else {
       code = 'Verwerkt';
@@ -1092,7 +1092,7 @@ export function predict(spec: BatchSpec, rendered: Rendered, state: ModelState, 
     kind: 'accept', oin, batchId, attempt, letters,
     commit: () => {
       state.attempts.set(key, attempt);
-      for (const id of storedHere) state.stored.add(id);
+      for (const id of storedHere) state.stored.add(`${oin}|${id}`);
     },
   };
 }
