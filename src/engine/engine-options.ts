@@ -1,3 +1,4 @@
+import { LIMIT_DEFAULTS } from '../mock/config.ts';
 import type { RateProfile } from './arrival-schedule.ts';
 import type { HttpClient } from './client.ts';
 import type { LoadPlan } from './load-plan.ts';
@@ -24,7 +25,7 @@ export interface EngineOptions {
 export const ENGINE_DEFAULTS = { maxInFlight: 1000, dropAfterMs: 1000, gracefulStopMs: 30_000, timeoutMs: 60_000 } as const;
 
 /** Upper bounds that keep every run bounded in time and memory. */
-export const ENGINE_LIMITS = { maxInFlight: 100_000, dropAfterMs: 60_000, gracefulStopMs: 600_000, timeoutMs: 600_000, connections: 10_000, pipelining: 128 } as const;
+export const ENGINE_LIMITS = { maxInFlight: 100_000, dropAfterMs: 60_000, gracefulStopMs: 600_000, timeoutMs: 600_000, connections: LIMIT_DEFAULTS.maxConnections, pipelining: 128 } as const;
 
 export class EngineOptionsError extends Error {
   constructor(readonly issues: readonly string[]) {

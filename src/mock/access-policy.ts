@@ -1,14 +1,9 @@
 import type { MockConfig } from './config.ts';
+import { isLoopbackHost } from '../net/index.ts';
 
-/**
- * Whether a listen address is this machine only (127.0.0.0/8, ::1, localhost). A local check for
- * now: the mock may not import the load side's loopback checks (engine, rehearse); src/net takes
- * this over.
- */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
-}
+/** The one loopback rule (src/net), for a listen address as for a load target. */
+export { isLoopbackHost } from '../net/index.ts';
+
 
 /**
  * How an afnemer is identified:

@@ -33,6 +33,14 @@ const serviceFaultSchema = z.strictObject({
 
 const oin = z.string().regex(new RegExp(`^\\d{${OIN_DIGITS.max}}$`), `must be a ${OIN_DIGITS.max}-digit OIN`);
 
+/**
+ * Defaults of the `limits` section: protection of our own, not SNO figures. Request headers within
+ * 10 s (a client slower than that is stalling; Node's own default is 60 s). As many connections as
+ * the native engine may open (ENGINE_LIMITS.connections is this figure), so no shipped load is
+ * refused by the bound; memory is bounded by inFlightBodyBytes, not by the count.
+ */
+export const LIMIT_DEFAULTS = Object.freeze({ headersTimeoutMs: 10_000, maxConnections: 10_000 });
+
 export const mockConfigSchema = z.strictObject({
   host: z.string().min(1).default('127.0.0.1'),
   port: z.number().int().min(0).max(65_535).default(8080),
@@ -104,7 +112,7 @@ export const mockConfigSchema = z.strictObject({
     /** Wall ms to receive a whole request, headers and body; a stalled upload is answered 408 and closed. */
     requestTimeoutMs: z.number().int().min(100).max(3_600_000).default(30_000),
     /** Wall ms to receive the request headers (a larger value than requestTimeoutMs counts as requestTimeoutMs). */
-    headersTimeoutMs: z.number().int().min(100).max(3_600_000).default(10_000),
+    headersTimeoutMs: z.number().int().min(100).max(3_600_000).default(LIMIT_DEFAULTS.headersTimeoutMs),
     /** Wall ms an idle keep-alive connection stays open. */
     keepAliveTimeoutMs: z.number().int().min(100).max(3_600_000).default(72_000),
     /**
@@ -113,12 +121,8 @@ export const mockConfigSchema = z.strictObject({
      * intake.bodyLimitBytes, so one largest batch always fits.
      */
     inFlightBodyBytes: z.number().int().positive().default(128 * 1024 * 1024),
-    /**
-     * Most TCP connections at once; more are closed on accept. faults.connectionLimit, when lower, wins.
-     * As many as the native engine may open (10,000), so no shipped load is refused by it; memory is
-     * bounded by inFlightBodyBytes, not by the count.
-     */
-    maxConnections: z.number().int().positive().max(1_000_000).default(10_000),
+    /** Most TCP connections at once; more are closed on accept. faults.connectionLimit, when lower, wins. */
+    maxConnections: z.number().int().positive().max(1_000_000).default(LIMIT_DEFAULTS.maxConnections),
     /** Retry-After (wall s) when the in-flight bound refuses a request. */
     retryAfterS: z.number().int().min(1).max(3600).default(1),
   }).prefault({}),

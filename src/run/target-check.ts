@@ -25,20 +25,24 @@ export async function checkTarget(base: string, scenario: Scenario, opts: { read
   let res: { ok: boolean; status: number; json(): Promise<unknown> };
   const signal = AbortSignal.timeout(opts.timeoutMs ?? 5000);
   const dispatcher = opts.ca !== undefined ? new Agent({ connect: { ca: readFileSync(opts.ca) } }) : undefined;
-  try {
-    res = dispatcher !== undefined ? await undiciFetch(`${base}/status`, { signal, dispatcher }) : await fetch(`${base}/status`, { signal });
-  } catch (err) {
-    const c = (err as { cause?: { code?: string; message?: string; errors?: { code?: string }[] } }).cause;
-    const cause = c?.code ?? c?.errors?.[0]?.code ?? c?.message ?? (err as Error).message;
-    return { outcome: 'unreachable', messages: [`--target ${base} does not answer (${cause}): start the service first`] };
-  }
-  const want = scenario.clock.speed;
   let body: { now?: unknown; speed?: unknown } | undefined;
   try {
-    body = res.ok ? (await res.json()) as { now?: unknown; speed?: unknown } : undefined;
-  } catch {
-    body = undefined;
+    try {
+      res = dispatcher !== undefined ? await undiciFetch(`${base}/status`, { signal, dispatcher }) : await fetch(`${base}/status`, { signal });
+    } catch (err) {
+      const c = (err as { cause?: { code?: string; message?: string; errors?: { code?: string }[] } }).cause;
+      const cause = c?.code ?? c?.errors?.[0]?.code ?? c?.message ?? (err as Error).message;
+      return { outcome: 'unreachable', messages: [`--target ${base} does not answer (${cause}): start the service first`] };
+    }
+    try {
+      body = res.ok ? (await res.json()) as { now?: unknown; speed?: unknown } : undefined;
+    } catch {
+      body = undefined;
+    }
+  } finally {
+    await dispatcher?.close();
   }
+  const want = scenario.clock.speed;
   const speed = typeof body?.speed === 'number' ? body.speed : undefined;
   const now = typeof body?.now === 'string' ? body.now : undefined;
   if (speed === undefined || now === undefined) {
