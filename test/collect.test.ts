@@ -78,8 +78,13 @@ describe('bbsim collect', () => {
     for (const f of ['verdict.json', 'junit.xml', 'report.html', 'segments/1/summary.json', 'segments/2/summary.json']) expect(existsSync(join(out, 'cluster', f)), f).toBe(true);
     // compare and report read it as any run.
     expect((await bbsim('report', join(out, 'cluster'))).code).toBe(0);
-    const again = await bbsim('collect', join(out, 'cluster', 'segments'), '--scenarios', FIXTURES, '--out', out, '--run-id', 'again');
-    expect(again.code).toBe(0);
+    // Without --target the server-side norms cannot be judged: exit 3, named, like bbsim run.
+    const bare = await bbsim('collect', join(out, 'cluster', 'segments'), '--scenarios', FIXTURES, '--out', out, '--run-id', 'bare');
+    expect(bare.code, bare.stdout + bare.stderr).toBe(3);
+    expect(bare.stdout).toMatch(/NOT JUDGED: digid\.authentications-per-minute/);
+    expect(bare.stdout).not.toMatch(/norm breached/);
+    const again = await bbsim('collect', join(out, 'cluster', 'segments'), '--target', base, '--scenarios', FIXTURES, '--out', out, '--run-id', 'again');
+    expect(again.code, again.stdout + again.stderr).toBe(0);
     const saved = await bbsim('baseline', 'save', join(out, 'cluster'), '--name', 'pair', '--dir', join(tmp, 'baselines'));
     expect(saved.code, saved.stderr).toBe(0);
     const cmp = await bbsim('compare', join(tmp, 'baselines', 'pair'), join(out, 'again'), '--out', join(tmp, 'cmp'));
@@ -87,6 +92,16 @@ describe('bbsim collect', () => {
     // The same samples merged twice: the same percentiles, so no regression.
     expect(cmp.code, cmp.stdout).toBe(0);
   }, 90_000);
+
+  it('checks --target with the one URL rule of every command: a scheme, on this machine', async () => {
+    const noScheme = await bbsim('collect', volume, '--target', '127.0.0.1:8080', '--scenarios', FIXTURES, '--out', join(tmp, 'bad-target'));
+    expect(noScheme.code).toBe(2);
+    expect(noScheme.stderr).toMatch(/--target: "127\.0\.0\.1:8080" has no scheme; write http:\/\/127\.0\.0\.1:8080/);
+    const remote = await bbsim('collect', volume, '--target', 'http://192.0.2.1:8080', '--scenarios', FIXTURES, '--out', join(tmp, 'bad-target'));
+    expect(remote.code).toBe(2);
+    expect(remote.stderr).toMatch(/this machine/);
+    expect(existsSync(join(tmp, 'bad-target'))).toBe(false);
+  });
 
   const refused = async (inputs: string[], message: RegExp): Promise<void> => {
     const out = join(tmp, `refused-${Math.random().toString(36).slice(2)}`);

@@ -11,7 +11,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /**
  * Calibration of bbsim compare, small enough for the suite (about 4 minutes): 7 runs per engine of
  * the same build on a 20 ms service, compared pairwise (one run per side) and in random 3-vs-3
- * splits (--repeat 3); then the native engine against +2, +5 and +20 ms. `npm run bench:calibration`
+ * splits (--repeat 3); then the native engine against +1, +5 and +20 ms. `npm run bench:calibration`
  * runs the larger set.
  */
 describe('compare is calibrated (issue #13)', () => {
@@ -22,7 +22,7 @@ describe('compare is calibrated (issue #13)', () => {
   it('A/A: the same build raises a false regression in at most 5 % of comparisons per figure, both engines, 1 run and --repeat 3', async () => {
     const r = await calibrate({
       dir, k6Path: join(ROOT, '.tools', 'bin', 'k6'), runs: 7, seconds: 5, engines: ['k6', 'native'], abEngines: ['native'],
-      slowdowns: [2, 5, 20], slowRuns: 3, setPairs: 6, log: (l) => console.log(l),
+      slowdowns: [1, 5, 20], slowRuns: 3, setPairs: 6, log: (l) => console.log(l),
     });
     aa = r.aa;
     ab = r.ab;
@@ -44,7 +44,7 @@ describe('compare is calibrated (issue #13)', () => {
     }
   }, 480_000);
 
-  it('A/B: +20 ms on a 20 ms service is caught at p50 (one run per side and --repeat 3); +2 ms is not', () => {
+  it('A/B: +20 ms on a 20 ms service is caught at p50 (one run per side and --repeat 3); +1 ms is not', () => {
     const at = (extraMs: number, mode: AbRow['mode']): AbRow => ab.find((r) => r.extraMs === extraMs && r.mode === mode)!;
     // On a busy machine one disturbed run moves a single-run comparison by tens of ms: held with --repeat 3 only.
     for (const mode of busy ? ['--repeat 3'] as const : ['1 run per side', '--repeat 3'] as const) {
@@ -53,8 +53,10 @@ describe('compare is calibrated (issue #13)', () => {
       // On a busy machine a disturbed run moves even the median by more than 2 ms, and widens the
       // interval past the change: held to the budgets only when the machine is quiet.
       if (busy) continue;
-      // +2 ms is 10 % of the median, inside the p50 budget (10 % and 2 ms): never called a regression.
-      expect(at(2, mode).figures.p50?.verdict, mode).not.toBe('regression');
+      // +1 ms is 5 % of the median, half the p50 budget (10 % and 2 ms): never called a regression.
+      // (+2 ms sits on the budget's edge: measured as +2.8 to +3.0 ms, it was caught in one CI run
+      // of three, which is right for a change past the budget and wrong for a test.)
+      expect(at(1, mode).figures.p50?.verdict, mode).not.toBe('regression');
       expect(at(20, mode).figures.p50?.verdict, mode).toBe('regression');
       expect(at(20, mode).figures.p50!.change).toBeGreaterThan(15);
     }

@@ -13,6 +13,7 @@ import { escapeXmlText } from '../xml/index.ts';
 import { intIn } from './arg-parsers.ts';
 import { ENGINE_LIMITS } from '../engine/engine-options.ts';
 import { loadScenarios, SHIPPED_SCENARIOS } from './load-scenarios.ts';
+import { verdictOutcomeLines } from './verdict-outcome.ts';
 import { unknownName } from '../errors/suggest.ts';
 
 interface Options {
@@ -169,15 +170,8 @@ function printVerdict(scenario: Scenario, result: RunResult): void {
   // Failed requests first, above the table: a verdict over a dead service must not look green.
   const failedLines = failedRequestLines(result.errorBudget ?? [], result.errors);
   console.log(`\nVerdict for ${name} (${result.dir}):${failedLines.length ? `\n${failedLines.join('\n')}\n` : ''}\n${verdictTable(result.rows)}\n`);
+  for (const line of verdictOutcomeLines(result.rows, result.errorBudget, result.exitCode)) console.log(line);
   const failed = result.rows.filter((r) => r.status === 'fail').map((r) => r.normId);
-  const unjudged = result.rows.filter((r) => r.unjudged !== undefined).map((r) => r.normId);
-  const over = (result.errorBudget ?? []).filter((b) => b.status === 'fail').map((b) => b.service);
-  if (result.exitCode === RUN_EXIT.HOLDS) console.log('every checked norm holds');
-  else {
-    if (over.length) console.log(`FAILED: more requests failed than the error budget allows (${over.join(', ')}): this run is no evidence that the norms hold`);
-    if (unjudged.length) console.log(`NOT JUDGED: ${unjudged.join(', ')} (too few successful requests or no figure): this run does not pass`);
-    if (failed.length) console.log(`norm breached: ${failed.join(', ')}`);
-  }
   if (scenario.expectBreaches.length > 0) {
     const asDesigned = scenario.expectBreaches.length === failed.length && scenario.expectBreaches.every((id) => failed.includes(id));
     console.log(asDesigned ? `as designed: ${name} is meant to breach ${scenario.expectBreaches.join(', ')}` : `note: ${name} is designed to breach ${scenario.expectBreaches.join(', ')}`);
