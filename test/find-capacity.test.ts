@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MACHTIGEN_TRANSACTIONS_PER_MINUTE, perMinute } from '../src/norms/index.ts';
-import { capacityTable, findCapacity, peakRate, runScenario, scaleScenario, type RunOptions, type RunResult, type VerdictRow } from '../src/run/index.ts';
+import { capacityTable, findCapacity, peakRate, runScenario, scaleScenario, type RunOptions, type RunResult } from '../src/run/index.ts';
+import type { VerdictRow } from '../src/results/index.ts';
 import { defineScenario } from '../src/scenario/index.ts';
 
 const ROOT = join(import.meta.dirname, '..');

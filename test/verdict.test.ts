@@ -7,6 +7,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { verdictRows, allHold, runScenario, runExitCode, worstExit, RUN_EXIT } from '../src/run/index.ts';
+import { withoutCumulativeTargetRows } from '../src/run/target-check.ts';
 import { junitXml, LatencyHistogram, serviceErrors, type TimelinePoint } from '../src/results/index.ts';
 import { capacityStats, windowStats } from './helpers/capacity-figures.ts';
 import { defineScenario } from '../src/scenario/index.ts';
@@ -145,6 +146,12 @@ describe('server-side norms in the verdict', () => {
     expect(rows['abonnementservice.lead-time']).toMatchObject({ measured: 72_000, status: 'fail' });
     expect(rows['berichtenbox.suppliers']).toMatchObject({ status: 'not-measured' });
     expect(rows['berichtenbox.suppliers']!.source).toMatch(/not measured by a load run/);
+    // Every figure read from the server says so (a --repeat against a target drops those rows).
+    for (const id of ids.filter((x) => x !== 'berichtenbox.suppliers')) expect(rows[id]!.origin, id).toBe('server');
+    expect(rows['berichtenbox.suppliers']!.origin).toBeUndefined();
+    const repeated = Object.fromEntries(withoutCumulativeTargetRows(Object.values(rows), 2).map((r) => [r.normId, r]));
+    expect(repeated['berichtenbox.messages-per-hour']).toMatchObject({ status: 'not-measured', measured: undefined });
+    expect(repeated['berichtenbox.messages-per-hour']!.source).toMatch(/^not judged on repeat 2/);
   });
 });
 

@@ -1,5 +1,5 @@
-import { RUN_EXIT, type VerdictRow } from '../run/index.ts';
-import type { ServiceErrors } from '../results/index.ts';
+import { RUN_EXIT } from '../run/index.ts';
+import type { ServiceErrors, VerdictRow } from '../results/index.ts';
 
 /**
  * The lines under a verdict table that say what the exit code means: every reason a run does not

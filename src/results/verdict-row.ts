@@ -49,6 +49,9 @@ export interface ServerFigures {
 
 export type VerdictStatus = 'pass' | 'fail' | 'not-measured';
 
+/** See VerdictRow.origin. */
+export type VerdictOrigin = 'load' | 'server';
+
 export interface VerdictRow {
   readonly normId: string;
   readonly title: string;
@@ -59,6 +62,12 @@ export interface VerdictRow {
   readonly margin: number | undefined;
   readonly status: VerdictStatus;
   readonly source: string;
+  /**
+   * Where the figure comes from: the load generator's own samples of this run, or the server's
+   * figures (/status, /stats, /availability), which a target keeps across runs. Absent for norms no
+   * load run measures (and in verdicts written before this field).
+   */
+  readonly origin?: VerdictOrigin;
   readonly citation: string;
   /** For a breach: the SNO incident priority it would be and its resolution time. */
   readonly priority?: { readonly priority: Priority; readonly resolution: string };

@@ -18,7 +18,8 @@ import type { EncodedHistogram, EngineName, RunContext, RunErrors, RunSummary, T
 import { readK6Csv } from './k6-csv.ts';
 import { withoutCumulativeTargetRows } from './target-check.ts';
 import { timelineFromK6 } from '../results/timeline.ts';
-import { allHold, allJudged, verdictRows, type K6Summary, type ServerFigures, type ServiceSamples, type VerdictRow } from './verdict.ts';
+import { allHold, allJudged, verdictRows, type ServiceSamples } from './verdict.ts';
+import type { K6Summary, ServerFigures, VerdictRow } from '../results/verdict-row.ts';
 import { requestsByService, serviceErrors, type ServiceErrors } from '../results/error-budget.ts';
 import { RUN_EXIT, type RunExitCode } from './exit-codes.ts';
 

@@ -70,8 +70,8 @@ export async function checkTarget(base: string, scenario: Scenario, opts: { read
  * on repeats 1 and 2 together (messages-per-hour 900 → 1800 → 2700). Those rows are not a measure
  * of this repeat: they become n/a with the reason; the load generator's own rows (latency) stay.
  */
-export function withoutCumulativeTargetRows<R extends { readonly status: string; readonly source: string; readonly measured: number | undefined; readonly margin: number | undefined }>(rows: readonly R[], repeat: number): R[] {
-  return rows.map((r) => (r.source.startsWith('mock ') && r.status !== 'not-measured'
+export function withoutCumulativeTargetRows<R extends { readonly status: string; readonly source: string; readonly origin?: string; readonly measured: number | undefined; readonly margin: number | undefined }>(rows: readonly R[], repeat: number): R[] {
+  return rows.map((r) => (r.origin === 'server' && r.status !== 'not-measured'
     ? { ...r, status: 'not-measured', measured: undefined, margin: undefined, source: `not judged on repeat ${repeat}: the target kept the load of the earlier repeats (${r.source} is cumulative); restart the target per repeat, or run without --target for a fresh mock each time` }
     : r));
 }

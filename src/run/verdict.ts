@@ -1,10 +1,8 @@
 import { NORMS, incidentPriority, resolutionTime, type Norm } from '../norms/index.ts';
-import type { K6Summary, ServerFigures, VerdictRow, VerdictStatus } from '../results/verdict-row.ts';
+import type { K6Summary, ServerFigures, VerdictOrigin, VerdictRow, VerdictStatus } from '../results/verdict-row.ts';
 import type { WindowStats } from '../mock/capacity/capacity-stats.ts';
 import { verdictMinSamples } from './sample-size.ts';
 import { binomialUpperTail } from './order-statistics.ts';
-
-export type { K6Summary, ServerFigures, VerdictRow, VerdictStatus } from '../results/verdict-row.ts';
 
 /**
  * Per service the sample behind a latency norm: requests and failed requests (the timeline's
@@ -116,58 +114,64 @@ export function verdictRows(normIds: readonly string[], k6: K6Summary, server: S
   return NORMS.filter((n) => normIds.includes(n.id)).map((n) => {
     let measured: number | undefined;
     let source = '—';
+    let origin: VerdictOrigin | undefined;
     const key = statKey(n);
     if (n.quantity === 'latency' && key) {
       const metric = k6.metrics[`http_req_duration{service:${n.service}}`];
       measured = metric?.values[key];
       source = `k6 http_req_duration{service:${n.service}} ${key}`;
+      origin = 'load';
       // No sample, no pass: a dead target's "latency" is the time to a refused connection.
       const s = samples[n.service];
       const ok = s ? s.requests - s.failed : 0;
       const need = verdictMinSamples(n.statistic);
       if (ok < need) {
         const evidence = breachEvidence(n, s);
-        if (evidence !== undefined) return row(n, measured, `${source}; ${evidence}`, false);
+        if (evidence !== undefined) return row(n, measured, `${source}; ${evidence}`, false, origin);
         const why = ok === 0
           ? `no successful ${n.service} request in this run${s && s.requests > 0 ? ` (all ${s.requests} failed)` : ' (none was sent)'}`
           : `too few samples: ${ok} successful ${n.service} requests${s && s.failed > 0 ? ` (${s.failed} failed)` : ''}, a ${key === 'avg' ? 'mean' : key === 'max' ? 'maximum' : key} needs at least ${need}`;
-        return row(n, undefined, `${source}: ${why}`, undefined, why);
+        return row(n, undefined, `${source}: ${why}`, undefined, origin, why);
       }
       const capacity = n.service === 'digid' ? server.digid?.capacity : n.service === 'digid-machtigen' ? server.machtigen?.capacity : undefined;
       const share = capacity?.minutes.withinNormPercent;
       if (n.attainment !== undefined && share !== undefined && share !== null) {
         // "average within 4 s for 99.5 %": the share of sim minutes whose mean is within the limit.
         const ok = share >= n.attainment;
-        return row(n, measured, `${source}; ${share.toFixed(2)} % of sim minutes within (mock)`, ok && (measured === undefined || measured <= n.limit));
+        return row(n, measured, `${source}; ${share.toFixed(2)} % of sim minutes within (mock)`, ok && (measured === undefined || measured <= n.limit), origin);
       }
     } else if (n.quantity === 'rate' && !FROM_SERVER[n.id]) {
       // A capacity norm: the window that carries its id, whichever service reports it.
       [measured, source] = windowOf(n, server) ?? [undefined, `mock (window of ${n.id}): capacity.windows in /stats or intake.windows in /status`];
+      origin = 'server';
     } else if (FROM_SERVER[n.id]) {
       [measured, source] = FROM_SERVER[n.id]!(server);
+      origin = 'server';
     } else if (n.quantity === 'availability') {
       // MijnOverheid's 99 % covers the Berichtenbox services: the lowest of them counts.
       const services = n.service === 'mijnoverheid' ? ['berichtenbox-intake', 'presentatie', 'validatieservice', 'abonnementservice'] : [n.service];
       const figures = (server.availability?.services ?? []).filter((s) => services.includes(s.service)).map((s) => s.availabilityPercent);
       measured = figures.length ? Math.min(...figures) : undefined;
       source = 'mock /availability (SNO formula, sim month)';
+      origin = 'server';
     } else if (NOT_BY_LOAD.has(n.quantity) || n.quantity === 'duration') {
       source = 'a property of the service (design, operation or documents), not measured by a load run';
     }
     if (measured === undefined) {
       if (source.startsWith('a property')) return row(n, undefined, source, undefined);
       const why = source === '—' ? 'not measured by this run' : 'the target reported no figure (is it the bbsim mock?)';
-      return row(n, undefined, source === '—' ? why : `${source}: no figure`, undefined, why);
+      return row(n, undefined, source === '—' ? why : `${source}: no figure`, undefined, origin, why);
     }
-    return row(n, measured, source, n.bound === 'max' ? measured <= n.limit : measured >= n.limit);
+    return row(n, measured, source, n.bound === 'max' ? measured <= n.limit : measured >= n.limit, origin);
   });
 }
 
-function row(n: Norm, measured: number | undefined, source: string, ok: boolean | undefined, unjudged?: string): VerdictRow {
+function row(n: Norm, measured: number | undefined, source: string, ok: boolean | undefined, origin?: VerdictOrigin, unjudged?: string): VerdictRow {
   const margin = measured === undefined ? undefined : n.bound === 'max' ? n.limit - measured : measured - n.limit;
   const status: VerdictStatus = ok === undefined ? 'not-measured' : ok ? 'pass' : 'fail';
   const base = {
     normId: n.id, title: n.title, limit: n.limit, unit: n.unit, measured, margin, status, source,
+    ...(origin !== undefined ? { origin } : {}),
     citation: `${n.citation.doc} §${n.citation.section}: "${n.citation.quote}"`,
     ...(unjudged !== undefined ? { unjudged } : {}),
   };
