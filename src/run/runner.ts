@@ -21,6 +21,7 @@ import { timelineFromK6 } from '../results/timeline.ts';
 import { allHold, allJudged, verdictRows, type K6Summary, type ServerFigures, type ServiceSamples, type VerdictRow } from './verdict.ts';
 import { requestsByService, serviceErrors, type ServiceErrors } from '../results/error-budget.ts';
 import { RUN_EXIT, type RunExitCode } from './exit-codes.ts';
+import { BBSIM_VERSION } from '../version.ts';
 
 export interface RunOptions {
   readonly scenario: Scenario;
@@ -292,8 +293,6 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     await mock?.close();
   }
 }
-
-export const BBSIM_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** A scenario's fingerprint: runs of the same hash ran the same load (comparisons warn otherwise). */
 export function scenarioHash(s: Scenario): string {
