@@ -7,7 +7,7 @@ import { LatencyHistogram } from '../results/histogram.ts';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Agent, fetch as undiciFetch, type Dispatcher } from 'undici';
-import { generateDefaultK6Script } from '../k6gen/index.ts';
+import { defaultDataOptions, generateDefaultK6Script } from './mock-defaults.ts';
 import { runNative } from '../engine/run-native.ts';
 import { buildMock } from '../mock/app.ts';
 import type { MockConfigInput } from '../mock/config.ts';
@@ -225,7 +225,7 @@ async function runWithNative(scenario: Scenario, base: string, log: (l: string) 
   try {
     const read = (f: string | undefined): Buffer | undefined => (f !== undefined ? readFileSync(f) : undefined);
     const clientTls = tls !== undefined ? { ...(tls.cert !== undefined ? { cert: read(tls.cert)! } : {}), ...(tls.key !== undefined ? { key: read(tls.key)! } : {}), ...(tls.ca !== undefined ? { ca: read(tls.ca)! } : {}) } : undefined;
-    const r = await runNative(scenario, { base, log: progressLog(log, quiet), commandStartedAt: t0, ...native, ...(clientTls ? { tls: clientTls } : {}) });
+    const r = await runNative(scenario, { base, data: defaultDataOptions(scenario), log: progressLog(log, quiet), commandStartedAt: t0, ...native, ...(clientTls ? { tls: clientTls } : {}) });
     return { k6: r.k6, timeline: r.timeline, histograms: r.histograms, errors: r.failures };
   } catch (err) {
     return { error: `native engine: ${(err as Error).message}` };
