@@ -102,6 +102,7 @@ export interface DeliveryInput {
 }
 
 export interface Admission {
+  /** The clock's hourKey (src/clock/calendar.ts): the one hour-key format of the counters table. */
   readonly hourKey: string;
   readonly hourLimit: number;
   readonly dayKey: string;
