@@ -28,6 +28,7 @@ import {
   responseXml, type AuthnRequestInfo, type AuthnStatus, type Outcome,
 } from './saml.ts';
 import { testUsers, userLevel } from './users.ts';
+import { CodedError, ERROR_CODES } from '../../errors/error-codes.ts';
 
 const SERVICE = 'digid';
 const FORM_TYPE = 'application/x-www-form-urlencoded';
@@ -55,7 +56,8 @@ interface PendingRequest {
 }
 
 /** Why DigiD shows an error page instead of sending the burger back. */
-class SpRefused extends Error {
+class SpRefused extends CodedError {
+  readonly code = ERROR_CODES.DIGID_SP_REFUSED;
   constructor(readonly title: string, detail: string) {
     super(detail);
   }
