@@ -4,7 +4,7 @@ import type { WindowStats } from '../mock/capacity/capacity-stats.ts';
 import { verdictMinSamples } from './sample-size.ts';
 import { binomialUpperTail } from './order-statistics.ts';
 
-export type { K6Summary, ServerFigures, VerdictRow, VerdictStatus } from '../results/verdict-row.ts';
+export type { K6Summary, ServerFigures, VerdictRow } from '../results/verdict-row.ts';
 
 /**
  * Per service the sample behind a latency norm: requests and failed requests (the timeline's
