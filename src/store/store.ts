@@ -24,7 +24,8 @@ export interface Store {
   /**
    * Process every delivery whose letters are parked and whose processing time has come (≤ now),
    * oldest first: mark it processed, publish its verwerkingsbericht, enqueue a notification per
-   * Verwerkt letter (FIFO, times from `planNotification`), count processed/rejected per afnemer per day.
+   * Verwerkt letter (FIFO, times from `planNotification`), count processed/rejected per afnemer per day
+   * and the notifications per hour (the clock's hourKey) and day, enqueued and sent.
    * Returns how many deliveries were processed.
    */
   processDue(now: number, planNotification: NotificationPlanner, dayKeyOf: (t: number) => string): Promise<number>;
