@@ -17,6 +17,12 @@ const LAYERS = [
   ['cli'], // nothing imports cli
 ];
 const SAME_RANK = { run: ['engine', 'report'] };
+/**
+ * Folders whose index.ts is their door: another folder imports them through it, never a file
+ * behind it. (engine, results, run and store keep an index.ts for the CLI, the tests and the
+ * benches; inside src their files are imported directly.)
+ */
+const BARRELS = ['norms', 'clock', 'random', 'xml', 'net', 'scenario', 'population', 'berichten', 'k6gen', 'compare', 'forecast'];
 /** The load side: what the mock never imports. */
 const LOAD_SIDE = ['k6gen', 'engine', 'run', 'results', 'report', 'compare', 'forecast', 'rehearse'];
 
@@ -52,6 +58,13 @@ const forbidden = [
     severity: 'error',
     from: { path: '^src/(run/verdict|results/)' },
     to: { path: '^src/mock/capacity/capacity-stats\\.ts$', dependencyTypesNot: ['type-only'] },
+  },
+  {
+    name: 'through-the-barrel',
+    comment: "A folder with an index.ts (BARRELS) is imported from another folder through it, so its public face is one file.",
+    severity: 'error',
+    from: { path: '^src/([^/]+)/' },
+    to: { path: `^src/(${BARRELS.join('|')})/(?!index\\.ts$)`, pathNot: '^src/$1/' },
   },
   {
     name: 'nothing-imports-cli',

@@ -1,5 +1,4 @@
-import type { LetterOutcome, VerwerkResponse } from '../berichten/types.ts';
-import type { VerwerkingsCode } from '../berichten/codes.ts';
+import type { LetterOutcome, VerwerkingsCode, VerwerkResponse } from '../berichten/index.ts';
 
 /**
  * The mock's durable state behind one interface. SQLite (better-sqlite3, WAL, synchronous FULL)

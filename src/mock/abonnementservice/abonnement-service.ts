@@ -1,4 +1,4 @@
-import { guidFrom } from '../../berichten/generate.ts';
+import { guidFrom } from '../../berichten/index.ts';
 import type { Clock } from '../../clock/index.ts';
 import { PROBLEMS, ProblemError, type ProblemDefinition, type ProblemDetails } from '../../errors/catalogue.ts';
 import { SUBSCRIPTION_LEAD_TIME, SUBSCRIPTION_NIGHT_ALLES, SUBSCRIPTION_NIGHT_BSN_LIJST, SUBSCRIPTION_NIGHT_MUTATIEBASIS } from '../../norms/index.ts';

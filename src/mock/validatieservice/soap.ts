@@ -28,8 +28,8 @@
  * fault is 503 with Retry-After. Element order is not checked; unknown, repeated or misplaced
  * elements are faults.
  */
-import { BerichtenParseError, UnsafeXmlError, scanXml, type XmlElement } from '../../berichten/parse-xml.ts';
-import { escapeXmlText } from '../../xml/escape.ts';
+import { BerichtenParseError, UnsafeXmlError, scanXml, type XmlElement } from '../../berichten/index.ts';
+import { escapeXmlText } from '../../xml/index.ts';
 import type { Answer, RawKlant, RawQuery } from './query.ts';
 import { CodedError, ERROR_CODES } from '../../errors/error-codes.ts';
 
