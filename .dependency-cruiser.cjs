@@ -20,7 +20,8 @@ const SAME_RANK = { run: ['engine', 'report'] };
 /**
  * Folders whose index.ts is their door: another folder imports them through it, never a file
  * behind it. (engine, results, run and store keep an index.ts for the CLI, the tests and the
- * benches; inside src their files are imported directly.)
+ * benches; inside src their files are imported one by one, so that a command loads only what it
+ * uses: run/index.ts alone pulls in the mock, the engine, k6gen and the report.)
  */
 const BARRELS = ['norms', 'clock', 'random', 'xml', 'net', 'scenario', 'population', 'berichten', 'k6gen', 'compare', 'forecast'];
 /** The load side: what the mock never imports. */
