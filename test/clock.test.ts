@@ -51,6 +51,10 @@ describe('Amsterdam calendar', () => {
     expect(dayStart(t)).toBe(Date.UTC(2026, 1, 28, 23));
     expect(hourStart(t + 1000)).toBe(Date.UTC(2026, 2, 1, 23));
     expect(hourKey(t)).toBe('2026-03-01T23');
+    // The autumn night has 02:00 twice (CEST, then CET): two hours, two keys; spring has no 02:00.
+    const autumn = [0, 1, 2, 3].map((h) => hourKey(Date.UTC(2026, 9, 24, 23 + h, 30)));
+    expect(autumn).toEqual(['2026-10-25T01', '2026-10-25T02', '2026-10-25T02+01:00', '2026-10-25T03']);
+    expect([0, 1, 2].map((h) => hourKey(Date.UTC(2026, 2, 28, 23 + h, 30)))).toEqual(['2026-03-29T00', '2026-03-29T01', '2026-03-29T03']);
   });
   it('the subscription night 23:00-07:00 crosses midnight and is keyed by its evening', () => {
     const { from, to } = SUBSCRIPTION_NIGHT;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadScenarios } from '../src/cli/load-scenarios.ts';
-import { generateDefaultK6Script } from '../src/k6gen/index.ts';
+import { generateDefaultK6Script } from '../src/run/mock-defaults.ts';
 import { buildMock } from '../src/mock/app.ts';
 import type { RunSummary } from '../src/results/summary.ts';
 

@@ -11,6 +11,7 @@ import { LatencyHistogram, TREND_STATS } from '../src/results/index.ts';
 import { buildMock } from '../src/mock/app.ts';
 import { perMinute } from '../src/norms/index.ts';
 import { verdictRows } from '../src/run/verdict.ts';
+import { defaultDataOptions } from '../src/run/mock-defaults.ts';
 import { requestsByService } from '../src/results/error-budget.ts';
 import { defineScenario } from '../src/scenario/index.ts';
 import smoke from '../scenarios/smoke.ts';
@@ -85,7 +86,7 @@ describe('options are checked before any load', () => {
   it('runNative lists every problem with its option, rule and value, and sends nothing', async () => {
     const err = await runNative(smoke, {
       base: 'http://192.168.1.10:8080', connections: 0, pipelining: 1.5, maxInFlight: -1, dropAfterMs: Number.NaN, gracefulStopMs: 1e12, timeoutMs: 0,
-      clientFactory: neverCalled,
+      clientFactory: neverCalled, data: defaultDataOptions(smoke),
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(EngineOptionsError);
     expect((err as EngineOptionsError).issues).toEqual([
@@ -292,7 +293,7 @@ describe('runNative: a scenario against the real mock', () => {
         close: () => inner.close(),
       };
     };
-    const r = await runNative(scenario, { base, log: (l) => lines.push(l), clientFactory: spy, commandStartedAt: Date.now() - 1000 });
+    const r = await runNative(scenario, { base, data: defaultDataOptions(scenario), log: (l) => lines.push(l), clientFactory: spy, commandStartedAt: Date.now() - 1000 });
 
     // Every flow ran, with the arrivals its share of the wall profile asks (5 s of wall time).
     const flows = smoke.flows.map((f) => f.flow);

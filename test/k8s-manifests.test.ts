@@ -7,7 +7,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import { parse, parseAllDocuments } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadScenarios } from '../src/cli/load-scenarios.ts';
-import { generateDefaultK6Script } from '../src/k6gen/index.ts';
+import { generateDefaultK6Script } from '../src/run/mock-defaults.ts';
 import { k8sManifests, manifestsYaml, type Manifest } from '../src/run/index.ts';
 
 const ROOT = join(import.meta.dirname, '..');

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { generateDefaultK6Script, scriptHashOf, vuPools } from '../src/k6gen/index.ts';
+import { scriptHashOf, vuPools } from '../src/k6gen/index.ts';
+import { generateDefaultK6Script } from '../src/run/mock-defaults.ts';
 import { perMinute } from '../src/norms/index.ts';
 import { LatencyHistogram } from '../src/results/histogram.ts';
 import { mergeSegments, mergeTimelines, segmentProblems, segmentsOfSequence, type SegmentSummary } from '../src/results/merge.ts';

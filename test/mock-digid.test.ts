@@ -6,7 +6,7 @@ import { ConfigError, loadMockConfig } from '../src/mock/config.ts';
 import { CLASS_REF, LEVELS, type Level } from '../src/mock/digid/levels.ts';
 import { DEFAULT_LEVEL_SHARES } from '../src/mock/digid/config.ts';
 import { testUsers, userLevel } from '../src/mock/digid/users.ts';
-import { defaultConcurrency, defaultMaxQueue } from '../src/mock/digid/plugin.ts';
+import { defaultConcurrency, defaultMaxQueue } from '../src/mock/digid/digid-service.ts';
 import { createPopulation, isValidBsn } from '../src/population/index.ts';
 import { DIGID_AUTHENTICATIONS_PER_MINUTE, DIGID_PROCESSING_TIME } from '../src/norms/index.ts';
 import { scanXml } from '../src/berichten/parse-xml.ts';

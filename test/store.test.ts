@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LetterOutcome, ValidLetter } from '../src/berichten/types.ts';
+import { hourKey } from '../src/clock/index.ts';
 import { MIGRATIONS, SCHEMA_VERSION, migrate, openSqliteStore } from '../src/store/index.ts';
 import type { DeliveryInput, DeliveryResult, NotificationPlanner, SqliteStore } from '../src/store/index.ts';
 
@@ -20,7 +21,7 @@ const DAY = 24 * HOUR;
 
 // Days in UTC are enough here: the store only needs a consistent key function.
 const dayKeyOf = (t: number): string => new Date(t).toISOString().slice(0, 10);
-const hourKeyOf = (t: number): string => new Date(t).toISOString().slice(0, 13);
+const hourKeyOf = hourKey;
 const planner: NotificationPlanner = (s, t) => ({ notifyAt: Math.max(t, s.nextFreeAt), state: { ...s, nextFreeAt: Math.max(t, s.nextFreeAt) + 10 } });
 
 let dir: string;
@@ -269,6 +270,13 @@ describe('notification window counters', () => {
     expect(expected.enqueuedPerHour).toBe(15);
     expect(expected.sentPerHour).toBeLessThan(30);
     expect(await s.notificationPeaks()).toEqual(expected);
+    // One hour-key format in the counters table: the clock's hourKey, for intake and notification windows alike.
+    const counters = new Database(join(dir, 'peaks.db'), { readonly: true });
+    const hourBuckets = counters.prepare("SELECT DISTINCT kind, bucket FROM counters WHERE kind LIKE '%-hour'").all() as { kind: string; bucket: string }[];
+    counters.close();
+    expect(new Set(hourBuckets.map((b) => b.kind))).toEqual(new Set(['intake-hour', 'notif-enqueued-hour', 'notif-sent-hour']));
+    for (const b of hourBuckets) expect(b.bucket, b.kind).toMatch(/^\d{4}-\d\d-\d\dT\d\d(\+01:00)?$/);
+    expect(hourBuckets.filter((b) => b.kind === 'notif-enqueued-hour').map((b) => b.bucket).sort()).toEqual([hourKey(T0), hourKey(T0 + HOUR)]);
   });
 });
 

@@ -15,7 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runNative } from '../src/engine/index.ts';
 import { runScenario } from '../src/run/index.ts';
 import type { RunSummary } from '../src/results/index.ts';
-import { generateK6Script, defaultDataOptions } from '../src/k6gen/index.ts';
+import { generateK6Script } from '../src/k6gen/index.ts';
+import { defaultDataOptions } from '../src/run/mock-defaults.ts';
 import { buildMock } from '../src/mock/app.ts';
 import { perMinute } from '../src/norms/index.ts';
 import { defineScenario } from '../src/scenario/index.ts';
@@ -94,7 +95,7 @@ describe('load over mutual TLS', () => {
 
   it('the native engine delivers over mutual TLS (undici connect options)', async () => {
     const before = await offered();
-    const result = await runNative(scenario, { base, connections: 16, tls: { cert: pki.a.certPem, key: pki.a.keyPem, ca: pki.ca.certPem } });
+    const result = await runNative(scenario, { base, data: defaultDataOptions(scenario), connections: 16, tls: { cert: pki.a.certPem, key: pki.a.keyPem, ca: pki.ca.certPem } });
     expect(result.failures.byStatus, JSON.stringify(result.failures)).toEqual({});
     const m = result.k6.metrics;
     expect(m['checks']?.values['rate']).toBe(1);

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { loadScenarios } from '../../src/cli/load-scenarios.ts';
-import { generateDefaultK6Script } from '../../src/k6gen/index.ts';
+import { generateDefaultK6Script } from '../../src/run/mock-defaults.ts';
 import { startChild } from '../lib/child.ts';
 import { num, ratio, table } from '../lib/table.ts';
 

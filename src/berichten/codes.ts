@@ -38,9 +38,6 @@ export function stadiumOf(code: VerwerkingsCode): Stadium {
   }
 }
 
-/** Codes after which the afnemer should offer the same letter again (same IDs). */
-export const RETRYABLE_CODES: ReadonlySet<VerwerkingsCode> = new Set(['TechnischProbleem']);
-
 /** Namespaces of the real documents (INTERFACES.md). */
 export const NS_BATCH = 'http://schemas.rdw.nl/GEB/BerichtVerwerkService/Types/2009/01';
 export const NS_BERICHT = 'http://schemas.rdw.nl/GEB/BerichtenProsessor/Bericht/Types/2009/01';

@@ -17,9 +17,11 @@
  */
 import { NS_BATCH, NS_BERICHT } from './codes.ts';
 import type { RawBatch, RawBijlage, RawLetter } from './types.ts';
+import { CodedError, ERROR_CODES } from '../errors/error-codes.ts';
 
 /** The body is not a usable batch (malformed XML or JSON, wrong root, no letters array). */
-export class BerichtenParseError extends Error {
+export class BerichtenParseError extends CodedError {
+  readonly code = ERROR_CODES.BERICHTEN_PARSE;
   readonly line: number | undefined;
   readonly column: number | undefined;
   /** For JSON: the path of the offending value, e.g. `$.Berichten.Bericht`. */
@@ -35,7 +37,8 @@ export class BerichtenParseError extends Error {
 }
 
 /** The XML carries a DOCTYPE or an entity declaration (billion laughs, XXE): refused, never expanded. */
-export class UnsafeXmlError extends Error {
+export class UnsafeXmlError extends CodedError {
+  readonly code = ERROR_CODES.XML_UNSAFE;
   constructor(message: string) {
     super(message);
     this.name = 'UnsafeXmlError';

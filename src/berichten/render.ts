@@ -4,7 +4,7 @@
  */
 import { NS_BATCH, NS_BERICHT, NS_RESULTAAT, type VerwerkingsCode } from './codes.ts';
 import type { BatchInput, BerichtInput, VerwerkResponse } from './types.ts';
-import { escapeXmlText, xmlCommentText } from '../xml/escape.ts';
+import { escapeXmlText, xmlCommentText } from '../xml/index.ts';
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();

@@ -5,7 +5,7 @@ import { loadScenarios } from './load-scenarios.ts';
 import { scenarioDirs } from './run-command.ts';
 import { scenarioWarnings } from '../scenario/index.ts';
 import type { Command } from 'commander';
-import { generateDefaultK6Script } from '../k6gen/index.ts';
+import { generateDefaultK6Script } from '../run/mock-defaults.ts';
 import type { Scenario } from '../scenario/index.ts';
 
 interface Options { check?: boolean; scenarios?: string; out: string }

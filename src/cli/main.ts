@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { CliError } from '../errors/cli-errors.ts';
 import { EXIT } from '../errors/exit-codes.ts';
+import { BBSIM_VERSION } from '../version.ts';
 import { mockCommand } from './mock-command.ts';
 import { exampleBatchCommand } from './example-batch-command.ts';
 import { generateCommand } from './generate-command.ts';
@@ -25,7 +26,7 @@ const program = new Command();
 program
   .name('bbsim')
   .description('Load and capacity simulator for MijnOverheid Berichtenbox and DigiD: a norm-aware mock, scenarios, verdicts.')
-  .version('0.1.0')
+  .version(BBSIM_VERSION)
   .showHelpAfterError('(run with --help for usage and examples)')
   // Usage errors exit with 2 (a distinct code from a failed run); inherited by the subcommands.
   .exitOverride();

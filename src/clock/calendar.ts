@@ -90,10 +90,25 @@ export function dayKey(ms: number): string {
   return `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
 }
 
-/** 'YYYY-MM-DDTHH' of the local hour. */
+/**
+ * 'YYYY-MM-DDTHH' of the local hour: the one hour-key format of the counters (intake and
+ * notification windows). The hour repeated when summer time ends (02:00 CET after 02:00 CEST on the
+ * last Sunday of October) gets its offset, 'YYYY-MM-DDT02+01:00', so no two hours share a key.
+ */
 export function hourKey(ms: number): string {
-  return `${dayKey(ms)}T${String(localParts(ms).hour).padStart(2, '0')}`;
+  const start = hourStart(ms);
+  const hit = hourKeyCache.get(start);
+  if (hit !== undefined) return hit;
+  const plain = `${dayKey(start)}T${String(localParts(start).hour).padStart(2, '0')}`;
+  // The offset drops from +02:00 to +01:00 at the start of the repeated hour.
+  const key = zoneOffset(start) < zoneOffset(start - HOUR) ? `${plain}+01:00` : plain;
+  if (hourKeyCache.size > 100_000) hourKeyCache.clear();
+  hourKeyCache.set(start, key);
+  return key;
 }
+
+// Counters key every letter's hour (twice per notification): cached per hour like the offset.
+const hourKeyCache = new Map<number, string>();
 
 function parseHhMm(s: string): number {
   const m = /^([01]\d|2[0-4]):([0-5]\d)$/.exec(s);

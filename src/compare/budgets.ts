@@ -1,4 +1,5 @@
 import { FIGURES, type Budget, type Budgets, type Figure } from './types.ts';
+import { CodedError, ERROR_CODES } from '../errors/error-codes.ts';
 
 /**
  * Defaults: tail percentiles may move more than the median before it counts, and every latency
@@ -15,7 +16,8 @@ export const DEFAULT_BUDGETS: Budgets = Object.freeze({
 
 const UNIT: Record<Figure, string> = { p50: 'ms', p95: 'ms', p99: 'ms', 'p99.9': 'ms', 'error-rate': 'pp', throughput: 'req/s' };
 
-export class BudgetError extends Error {
+export class BudgetError extends CodedError {
+  readonly code = ERROR_CODES.BUDGET_INVALID;
   override readonly name = 'BudgetError';
 }
 

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunSummary } from '../results/summary.ts';
 import type { VerdictRow } from '../results/verdict-row.ts';
+import { CodedError, ERROR_CODES } from '../errors/error-codes.ts';
 
 /** One run as a comparison reads it. */
 export interface LoadedRun {
@@ -16,7 +17,8 @@ export interface RunSetIndex {
   readonly runs: readonly string[];
 }
 
-export class RunsError extends Error {
+export class RunsError extends CodedError {
+  readonly code = ERROR_CODES.RUNS_UNUSABLE;
   override readonly name = 'RunsError';
 }
 

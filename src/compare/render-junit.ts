@@ -1,4 +1,4 @@
-import { escapeXmlAttr } from '../xml/escape.ts';
+import { escapeXmlAttr } from '../xml/index.ts';
 import { figureCells, scopeCells } from './render-text.ts';
 import type { CompareResult } from './types.ts';
 

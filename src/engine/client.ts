@@ -1,4 +1,5 @@
 import { Pool, type Dispatcher } from 'undici';
+import { CodedError, ERROR_CODES } from '../errors/error-codes.ts';
 
 /** One HTTP exchange as the engine and rehearse see it. */
 export interface ClientRequest {
@@ -47,7 +48,8 @@ export interface ClientTls {
 }
 
 /** A request that did not get a whole answer within its time. */
-export class ClientTimeoutError extends Error {
+export class ClientTimeoutError extends CodedError {
+  readonly code = ERROR_CODES.CLIENT_TIMEOUT;
   constructor(readonly timeoutMs: number, path: string) {
     super(`no complete answer to ${path} within ${timeoutMs} ms`);
     // The name AbortSignal.timeout() gives, which callers may already test for.
@@ -62,8 +64,10 @@ const CONNECT_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'UND_ERR_CON
  * No connection could be made: unlike a timeout or a reset, nothing was sent, so a caller that must
  * not deliver twice (rehearse) knows the request is simply still to do.
  */
-export class ClientConnectError extends Error {
-  constructor(readonly code: string, message: string) {
+export class ClientConnectError extends CodedError {
+  readonly code = ERROR_CODES.CLIENT_CONNECT_FAILED;
+  /** The system's code of the connect failure (ECONNREFUSED, …). */
+  constructor(readonly connectCode: string, message: string) {
     super(message);
     this.name = 'ConnectError';
   }

@@ -2,6 +2,7 @@ import { LIMIT_DEFAULTS } from '../mock/config.ts';
 import type { RateProfile } from './arrival-schedule.ts';
 import type { HttpClient } from './client.ts';
 import type { LoadPlan } from './load-plan.ts';
+import { CodedError, ERROR_CODES } from '../errors/error-codes.ts';
 
 /** What the engine itself needs (runNative adds the target and the connection options). */
 export interface EngineOptions {
@@ -27,7 +28,8 @@ export const ENGINE_DEFAULTS = { maxInFlight: 1000, dropAfterMs: 1000, gracefulS
 /** Upper bounds that keep every run bounded in time and memory. */
 export const ENGINE_LIMITS = { maxInFlight: 100_000, dropAfterMs: 60_000, gracefulStopMs: 600_000, timeoutMs: 600_000, connections: LIMIT_DEFAULTS.maxConnections, pipelining: 128 } as const;
 
-export class EngineOptionsError extends Error {
+export class EngineOptionsError extends CodedError {
+  readonly code = ERROR_CODES.ENGINE_OPTIONS_INVALID;
   constructor(readonly issues: readonly string[]) {
     super(`native engine options are not valid:\n  ${issues.join('\n  ')}`);
     this.name = 'EngineOptionsError';

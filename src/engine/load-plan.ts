@@ -1,5 +1,6 @@
 import type { RateProfile } from './arrival-schedule.ts';
 import type { ClientRequest, ClientResponse } from './client.ts';
+import { CodedError, ERROR_CODES } from '../errors/error-codes.ts';
 
 /** The tags every request carries (k6's `service` and `flow` tags; the verdict selects on them). */
 export interface RequestTags {
@@ -57,7 +58,8 @@ export interface LoadPlan {
 }
 
 /** Thrown into a flow whose request was cut off by a hard stop; the iteration counts as interrupted. */
-export class EngineStopped extends Error {
+export class EngineStopped extends CodedError {
+  readonly code = ERROR_CODES.ENGINE_STOPPED;
   constructor() {
     super('the engine stopped before this request was answered');
     this.name = 'EngineStopped';

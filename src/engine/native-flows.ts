@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ScenarioData } from '../k6gen/scenario-data.ts';
+import type { ScenarioData } from '../k6gen/index.ts';
 import type { FlowName } from '../scenario/index.ts';
 import type { FlowResponse, IterationContext, RequestTags } from './load-plan.ts';
 

@@ -1,4 +1,4 @@
-import { defaultDataOptions, scenarioData, thresholdsOf, type DataOptions } from '../k6gen/index.ts';
+import { scenarioData, thresholdsOf, type DataOptions } from '../k6gen/index.ts';
 import { NORMS } from '../norms/index.ts';
 import type { Scenario } from '../scenario/index.ts';
 import { createClient, type ClientOptions, type ClientTls, type HttpClient } from './client.ts';
@@ -20,8 +20,8 @@ export interface NativeRunOptions extends Omit<EngineOptions, 'client' | 'plan'>
   readonly connections?: number;
   /** Requests per connection in flight (HTTP/1.1 pipelining); default 1. */
   readonly pipelining?: number;
-  /** Where the BSNs, afnemer and PDF come from; default the mock's default config (what the k6 script embeds). */
-  readonly data?: DataOptions;
+  /** Where the BSNs, afnemer and PDF come from (the runner passes the mock's defaults, what the k6 script embeds). */
+  readonly data: DataOptions;
   /** Mutual TLS against an https base (client certificate, key, CA). */
   readonly tls?: ClientTls;
   /** Makes the HTTP client (tests inject one); default createClient. */
@@ -58,7 +58,7 @@ export async function runNative(scenario: Scenario, opts: NativeRunOptions): Pro
   const issues = nativeRunOptionIssues(opts);
   if (issues.length > 0) throw new EngineOptionsError(issues);
   const maxInFlight = opts.maxInFlight ?? ENGINE_DEFAULTS.maxInFlight;
-  const data = scenarioData(scenario, opts.data ?? defaultDataOptions(scenario));
+  const data = scenarioData(scenario, opts.data);
   const plan = scenarioPlan(scenario, data, opts.commandStartedAt !== undefined ? { commandStartedAt: opts.commandStartedAt } : {});
   const client = (opts.clientFactory ?? createClient)({
     base: opts.base,

@@ -1,5 +1,5 @@
 import { SimClock, type Clock } from '../clock/index.ts';
-import type { ScenarioData } from '../k6gen/scenario-data.ts';
+import type { ScenarioData } from '../k6gen/index.ts';
 import { FLOWS, wallProfile, type Scenario } from '../scenario/index.ts';
 import type { RateProfile } from './arrival-schedule.ts';
 import type { LoadPlan } from './load-plan.ts';

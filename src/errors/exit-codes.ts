@@ -22,6 +22,3 @@ export const EXIT = Object.freeze({
 });
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
-
-/** The table in words, for `--help` texts and the README. */
-export const EXIT_CODES_HELP = `Exit codes: ${EXIT.OK} every check holds, ${EXIT.CHECK_FAILED} a check failed (norm breached, regression, stale), ${EXIT.USAGE} bad usage or the run could not be done (no verdict); bbsim run also ${EXIT.NOT_JUDGED} a norm could not be judged, ${EXIT.ERRORS_OVER_BUDGET} more requests failed than the error budget allows.`;

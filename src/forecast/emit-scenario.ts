@@ -12,6 +12,7 @@ import { ForecastInputError } from './input-error.ts';
 import { HOURS_PER_DAY, MINUTES_PER_HOUR } from './horizon.ts';
 import type { ForecastResult } from './run-forecast.ts';
 import { SUBSCRIPTION_SERIES } from './simulate-queues.ts';
+import { CodedError, ERROR_CODES } from '../errors/error-codes.ts';
 
 /** Letters per deliver-batch iteration: a tenth of the largest batch keeps requests few and bodies small. */
 const EMIT_BATCH_SIZE = BATCH_LETTERS.max / 10;
@@ -44,7 +45,8 @@ export interface EmitOptions {
 const EMITTED_MARK = '// Emitted by `bbsim forecast --emit-scenario` from ';
 
 /** A scenario file the emitter will not replace, and why. */
-export class EmitRefusedError extends Error {
+export class EmitRefusedError extends CodedError {
+  readonly code = ERROR_CODES.EMIT_REFUSED;
   constructor(readonly file: string, reason: string) {
     super(`${file}: ${reason}`);
     this.name = 'EmitRefusedError';

@@ -98,7 +98,3 @@ export function buildHorizon(months: readonly string[]): Horizon {
   };
 }
 
-/** The instant of minute m of the horizon. */
-export function minuteInstant(h: Horizon, m: number): number {
-  return h.start + m * MINUTE;
-}

@@ -1,3 +1,5 @@
+import { CodedError, ERROR_CODES } from '../errors/error-codes.ts';
+
 /** One problem in an input file: where it is and which rule it breaks. */
 export interface InputIssue {
   readonly file: string;
@@ -15,7 +17,8 @@ export function formatIssue(i: InputIssue): string {
 }
 
 /** Bad input (forecast, actuals, profiles, options): every problem found, never a stack trace. */
-export class ForecastInputError extends Error {
+export class ForecastInputError extends CodedError {
+  readonly code = ERROR_CODES.FORECAST_INPUT_INVALID;
   constructor(readonly issues: readonly InputIssue[]) {
     super(issues.map(formatIssue).join('\n'));
     this.name = 'ForecastInputError';

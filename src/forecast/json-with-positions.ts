@@ -1,3 +1,5 @@
+import { CodedError, ERROR_CODES } from '../errors/error-codes.ts';
+
 export interface Position {
   readonly line: number;
   readonly column: number;
@@ -11,7 +13,8 @@ export interface PositionedJson {
   readonly positions: ReadonlyMap<string, Position>;
 }
 
-export class JsonSyntaxError extends Error {
+export class JsonSyntaxError extends CodedError {
+  readonly code = ERROR_CODES.JSON_SYNTAX;
   constructor(message: string, readonly line: number, readonly column: number) {
     super(message);
     this.name = 'JsonSyntaxError';

@@ -1,4 +1,4 @@
-import { HOUR, MINUTE } from '../clock/index.ts';
+import { HOUR } from '../clock/index.ts';
 import { attributeLoad, type Contributor, type LoadPath } from './attribute-load.ts';
 import type { OverPeriod } from './check-row.ts';
 import type { SeriesKey } from './forecast-types.ts';
@@ -85,7 +85,3 @@ export function breachPeriods(r: ForecastResult, top = 3): BreachPeriod[] {
   return out;
 }
 
-/** '1 h', '3 min', '2 d 4 h': how long a period lasts. */
-export function periodMinutes(p: OverPeriod): number {
-  return (p.to - p.from) / MINUTE;
-}

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { NORMS, type Norm } from '../norms/index.ts';
-import { scenarioData, defaultDataOptions, type DataOptions } from './scenario-data.ts';
+import { scenarioData, type DataOptions } from './scenario-data.ts';
 import { wallProfile, FLOWS, type FlowName, type Scenario } from '../scenario/index.ts';
 import { FLOW_FUNCTIONS, HELPERS } from './flows-js.ts';
 
@@ -202,9 +202,4 @@ function segmentOf() {
 `;
   const hash = createHash('sha256').update(text).digest('hex').slice(0, 16);
   return text.replace(HASH_PLACEHOLDER, hash);
-}
-
-/** The script for a scenario against the mock's default config (what `bbsim generate` commits and `bbsim run` uses). */
-export function generateDefaultK6Script(scenario: Scenario): string {
-  return generateK6Script(scenario, defaultDataOptions(scenario));
 }

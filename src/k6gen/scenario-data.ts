@@ -1,11 +1,10 @@
 import { minimalPdf } from '../berichten/index.ts';
-import { loadMockConfig } from '../mock/config.ts';
-import { createPopulation, type Population } from '../population/index.ts';
+import type { Population } from '../population/index.ts';
 import { VALIDATION_BSNS_PER_QUERY } from '../norms/index.ts';
 import type { FlowName, Scenario, SubscriptionKind } from '../scenario/index.ts';
 
 export interface DataOptions {
-  /** The population the BSNs come from (the mock's default config by default). */
+  /** The population the BSNs come from (the runner passes the mock's: src/run/mock-defaults.ts). */
   readonly population: Population;
   /** The afnemer that delivers, and a BerichtType configured for it. */
   readonly afnemer: { readonly oin: string; readonly berichtType: string };
@@ -44,19 +43,5 @@ export function scenarioData(scenario: Scenario, opts: DataOptions): ScenarioDat
     klantenPerQuery: VALIDATION_BSNS_PER_QUERY.limit,
     subscriptionMix: scenario.data?.subscriptionMix ?? { 'bsn-lijst': 1 },
     thinkTimeMs: Object.fromEntries(scenario.flows.map((f) => [f.flow, f.thinkTimeMs ?? 0])),
-  };
-}
-
-/**
- * The data options for a scenario against the mock's default config: its population, and its first
- * afnemer with that afnemer's first BerichtType.
- */
-export function defaultDataOptions(scenario: Scenario): DataOptions {
-  const config = loadMockConfig({});
-  const afnemer = config.afnemers[0]!;
-  return {
-    population: createPopulation({ seed: config.seed, ...config.population }),
-    afnemer: { oin: afnemer.oin, berichtType: afnemer.berichtTypes[0] ?? 'BRIEF' },
-    ...(scenario.clock.start !== undefined ? { at: Date.parse(scenario.clock.start) } : {}),
   };
 }

@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
+import { BBSIM_VERSION } from '../version.ts';
 import { HorizonClock, SimClock, dayKey, type Clock } from '../clock/index.ts';
 import { MESSAGES_PARKED_PER_SECOND, MESSAGES_PER_DAY, MESSAGES_PER_HOUR } from '../norms/index.ts';
 import { createPopulation } from '../population/index.ts';
@@ -142,7 +143,7 @@ export async function buildMock(configInput: MockConfig | MockConfigInput = {}, 
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'bbsim mock: MijnOverheid Berichtenbox', version: '0.1.0', description: 'A load-testing mock of the Berichtenbox services with capacity derived from the SNO norms.' },
+      info: { title: 'bbsim mock: MijnOverheid Berichtenbox', version: BBSIM_VERSION, description: 'A load-testing mock of the Berichtenbox services with capacity derived from the SNO norms.' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
   });

@@ -6,6 +6,7 @@ import { digidConfigSchema } from './digid/config.ts';
 import { machtigenConfigSchema } from './machtigen/config.ts';
 import { validatieserviceConfigSchema } from './validatieservice/config.ts';
 import { abonnementserviceConfigSchema } from './abonnementservice/config.ts';
+import { CodedError, ERROR_CODES } from '../errors/error-codes.ts';
 
 const instant = z.union([z.string(), z.number()]).transform((v, ctx) => {
   const t = typeof v === 'number' ? v : Date.parse(v);
@@ -178,7 +179,8 @@ export const mockConfigSchema = z.strictObject({
 export type MockConfigInput = z.input<typeof mockConfigSchema>;
 export type MockConfig = Readonly<z.output<typeof mockConfigSchema>>;
 
-export class ConfigError extends Error {
+export class ConfigError extends CodedError {
+  readonly code = ERROR_CODES.MOCK_CONFIG_INVALID;
   constructor(readonly issues: readonly string[]) {
     super(`invalid mock config:\n  ${issues.join('\n  ')}`);
     this.name = 'ConfigError';

@@ -2,11 +2,13 @@ import { readFileSync } from 'node:fs';
 import type { ServerOptions } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import type { MockConfig } from './config.ts';
+import { CodedError, ERROR_CODES } from '../errors/error-codes.ts';
 
 export type TlsConfig = NonNullable<MockConfig['tls']>;
 
 /** A file of the TLS config that cannot be read: named, so the start-up error says which. */
-export class TlsFileError extends Error {
+export class TlsFileError extends CodedError {
+  readonly code = ERROR_CODES.TLS_FILE_UNREADABLE;
   constructor(readonly field: string, readonly path: string, cause: Error) {
     super(`tls.${field}: cannot read ${path}: ${cause.message}`);
     this.name = 'TlsFileError';

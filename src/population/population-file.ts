@@ -15,6 +15,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { bsnCode, formatBsn } from './bsn.ts';
+import { CodedError, ERROR_CODES } from '../errors/error-codes.ts';
 
 export interface ListedPopulation {
   /** The members, in file order (distinct, each passing the elfproef). */
@@ -23,7 +24,8 @@ export interface ListedPopulation {
   readonly flags: ReadonlyMap<string, Int8Array>;
 }
 
-export class PopulationFileError extends Error {
+export class PopulationFileError extends CodedError {
+  readonly code = ERROR_CODES.POPULATION_FILE_INVALID;
   readonly problems: readonly string[];
   constructor(source: string, problems: readonly string[]) {
     const shown = problems.slice(0, 20);

@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import { VERWERKINGS_CODES, type VerwerkingsCode } from '../berichten/index.ts';
 import { ClientConnectError, type HttpClient } from '../engine/client.ts';
+import { CodedError } from '../errors/error-codes.ts';
 import { parseRetryAfter } from './backoff.ts';
 
 export type SendOutcome =
@@ -50,6 +51,9 @@ function describe(status: number, body: string): string {
 
 /** A thrown client error in a few words (undici codes, abort/timeout). */
 export function transportReason(err: unknown): string {
+  // Our own errors by name (TimeoutError), as their codes are the catalogue's, not the transport's.
+  if (err instanceof ClientConnectError) return err.connectCode;
+  if (err instanceof CodedError) return err.name;
   const e = err as { code?: unknown; name?: unknown; message?: unknown; cause?: { code?: unknown } };
   return String(e.code ?? e.cause?.code ?? e.name ?? e.message ?? err);
 }
@@ -63,7 +67,7 @@ export async function deliverBatch(client: HttpClient, req: { oin: string; body:
     });
   } catch (err) {
     // Never connected: nothing was sent, so it is a wait-and-retry, not an unknown outcome to redeliver.
-    if (err instanceof ClientConnectError) return { kind: 'busy', status: 0, retryAfterMs: undefined, reason: `could not connect (${err.code})` };
+    if (err instanceof ClientConnectError) return { kind: 'busy', status: 0, retryAfterMs: undefined, reason: `could not connect (${err.connectCode})` };
     return { kind: 'unknown', status: undefined, retryAfterMs: undefined, reason: transportReason(err), transport: true };
   }
   const retryAfterMs = parseRetryAfter(res.headers['retry-after'], wallNow());

@@ -8,6 +8,7 @@
  * them is the service's job, and the rehearsal exists to show which letters it would reject.
  */
 import { BATCH_FIELDS, BIJLAGE_FIELDS, LETTER_FIELDS, type BerichtInput, type BijlageInput } from '../berichten/index.ts';
+import { CodedError, ERROR_CODES } from '../errors/error-codes.ts';
 
 /** The member the reject file adds to each letter; skipped when reading. */
 export const ANNOTATION_KEY = 'Verwerking';
@@ -35,7 +36,8 @@ function kind(v: unknown): string {
   return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
 }
 
-class Bad extends Error {
+class Bad extends CodedError {
+  readonly code = ERROR_CODES.LETTER_SHAPE;
   constructor(readonly shape: ShapeError) {
     super(shape.message);
   }

@@ -46,12 +46,3 @@ export async function readPortal(client: HttpClient, oin: string, timeoutMs: num
   return { ok: true, totals: { offered, processed, rejected } };
 }
 
-/** after − before, per figure. */
-export function portalDiff(before: PortalTotals, after: PortalTotals): PortalTotals {
-  const rejected: Partial<Record<VerwerkingsCode, number>> = {};
-  for (const c of VERWERKINGS_CODES) {
-    const d = (after.rejected[c] ?? 0) - (before.rejected[c] ?? 0);
-    if (d !== 0) rejected[c] = d;
-  }
-  return { offered: after.offered - before.offered, processed: after.processed - before.processed, rejected };
-}

@@ -31,7 +31,8 @@ import { readPortal, type PortalTotals } from './portal.ts';
 import { formatReconciliation, reconcile, type Reconciliation } from './reconcile.ts';
 import { writeRejectFile } from './reject-file.ts';
 import { Reporter, processOutput, type Output } from './reporter.ts';
-import { runDelivery, type DeliveryEnd, type DeliveryStats } from './run-delivery.ts';
+import type { DeliveryEnd, DeliveryStats } from './delivery-state.ts';
+import { runDelivery } from './run-delivery.ts';
 import { readStatus, TargetClock } from './target-clock.ts';
 
 export type RehearseInput =

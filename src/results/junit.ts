@@ -1,4 +1,4 @@
-import { escapeXmlAttr, escapeXmlText } from '../xml/escape.ts';
+import { escapeXmlAttr, escapeXmlText } from '../xml/index.ts';
 import type { ServiceErrors } from './error-budget.ts';
 import type { VerdictRow } from './verdict-row.ts';
 

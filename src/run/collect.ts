@@ -1,7 +1,8 @@
 import { RUN_EXIT } from './exit-codes.ts';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateDefaultK6Script, scriptHashOf } from '../k6gen/index.ts';
+import { scriptHashOf } from '../k6gen/index.ts';
+import { generateDefaultK6Script } from './mock-defaults.ts';
 import { segmentProblems, type SegmentSummary } from '../results/merge.ts';
 import type { Scenario } from '../scenario/index.ts';
 import type { RunResult } from './runner.ts';

@@ -8,3 +8,4 @@ export * from './segments.ts';
 export * from './segment-files.ts';
 export * from './collect.ts';
 export * from './k8s-manifests.ts';
+export * from './mock-defaults.ts';

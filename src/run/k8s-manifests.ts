@@ -1,5 +1,6 @@
 import { stringify } from 'yaml';
-import { generateDefaultK6Script, scriptHashOf } from '../k6gen/index.ts';
+import { scriptHashOf } from '../k6gen/index.ts';
+import { generateDefaultK6Script } from './mock-defaults.ts';
 import type { Scenario } from '../scenario/index.ts';
 import { MAX_SEGMENTS, segmentsProblem } from './segments.ts';
 

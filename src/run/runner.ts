@@ -7,7 +7,7 @@ import { LatencyHistogram } from '../results/histogram.ts';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Agent, fetch as undiciFetch, type Dispatcher } from 'undici';
-import { generateDefaultK6Script } from '../k6gen/index.ts';
+import { defaultDataOptions, generateDefaultK6Script } from './mock-defaults.ts';
 import { runNative } from '../engine/run-native.ts';
 import { buildMock } from '../mock/app.ts';
 import type { MockConfigInput } from '../mock/config.ts';
@@ -22,6 +22,7 @@ import { allHold, allJudged, verdictRows, type ServiceSamples } from './verdict.
 import type { K6Summary, ServerFigures, VerdictRow } from '../results/verdict-row.ts';
 import { requestsByService, serviceErrors, type ServiceErrors } from '../results/error-budget.ts';
 import { RUN_EXIT, type RunExitCode } from './exit-codes.ts';
+import { BBSIM_VERSION } from '../version.ts';
 
 export interface RunOptions {
   readonly scenario: Scenario;
@@ -225,7 +226,7 @@ async function runWithNative(scenario: Scenario, base: string, log: (l: string) 
   try {
     const read = (f: string | undefined): Buffer | undefined => (f !== undefined ? readFileSync(f) : undefined);
     const clientTls = tls !== undefined ? { ...(tls.cert !== undefined ? { cert: read(tls.cert)! } : {}), ...(tls.key !== undefined ? { key: read(tls.key)! } : {}), ...(tls.ca !== undefined ? { ca: read(tls.ca)! } : {}) } : undefined;
-    const r = await runNative(scenario, { base, log: progressLog(log, quiet), commandStartedAt: t0, ...native, ...(clientTls ? { tls: clientTls } : {}) });
+    const r = await runNative(scenario, { base, data: defaultDataOptions(scenario), log: progressLog(log, quiet), commandStartedAt: t0, ...native, ...(clientTls ? { tls: clientTls } : {}) });
     return { k6: r.k6, timeline: r.timeline, histograms: r.histograms, errors: r.failures };
   } catch (err) {
     return { error: `native engine: ${(err as Error).message}` };
@@ -293,8 +294,6 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     await mock?.close();
   }
 }
-
-export const BBSIM_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** A scenario's fingerprint: runs of the same hash ran the same load (comparisons warn otherwise). */
 export function scenarioHash(s: Scenario): string {

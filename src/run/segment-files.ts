@@ -6,9 +6,11 @@ import type { EncodedHistogram } from '../results/summary.ts';
 import { timelineFromK6 } from '../results/timeline.ts';
 import type { K6Summary } from '../results/verdict-row.ts';
 import { readK6Csv } from './k6-csv.ts';
+import { CodedError, ERROR_CODES } from '../errors/error-codes.ts';
 
 /** A segment output that cannot be used: the message names the file and what is wrong. */
-export class SegmentInputError extends Error {
+export class SegmentInputError extends CodedError {
+  readonly code = ERROR_CODES.SEGMENT_INPUT_INVALID;
   override readonly name = 'SegmentInputError';
 }
 

@@ -2,8 +2,10 @@ import { NORMS, DIGID_AUTHENTICATIONS_PER_MINUTE, MESSAGES_PER_HOUR, BATCH_LETTE
 import { parseDuration } from './duration.ts';
 import { nearest } from '../errors/suggest.ts';
 import { FLOWS, SUBSCRIPTION_KINDS, type FlowName, type LoadProfile, type Scenario, type ScenarioInput } from './types.ts';
+import { CodedError, ERROR_CODES } from '../errors/error-codes.ts';
 
-export class ScenarioError extends Error {
+export class ScenarioError extends CodedError {
+  readonly code = ERROR_CODES.SCENARIO_INVALID;
   constructor(readonly scenario: string, readonly issues: readonly string[]) {
     super(`scenario '${scenario}' is not valid:\n  ${issues.join('\n  ')}`);
     this.name = 'ScenarioError';

@@ -2,9 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
-import { stadiumOf } from '../berichten/codes.ts';
-import type { VerwerkingsCode } from '../berichten/codes.ts';
-import type { LetterOutcome, VerwerkResponse } from '../berichten/types.ts';
+import { stadiumOf, type LetterOutcome, type VerwerkingsCode, type VerwerkResponse } from '../berichten/index.ts';
+import { hourKey } from '../clock/index.ts';
 import { migrate } from './migrations.ts';
 import { openDurableDatabase } from './open-database.ts';
 import { startCheckpointer, type Checkpointer } from './checkpointer.ts';
@@ -39,9 +38,6 @@ const LETTERS_PER_PROCESSING_TX = 1_000;
 /** In-line checkpoint threshold (pages of 4 KiB): the safety net behind the background checkpointer. */
 const WAL_AUTOCHECKPOINT_PAGES = 20_000;
 const CHECKPOINT_INTERVAL_MS = 250;
-
-/** The sim hour of an instant as a counter bucket (Amsterdam hours start on whole UTC hours). */
-const hourBucket = (t: number): string => String(Math.floor(t / 3_600_000));
 
 /**
  * What is known about the notifications with notifyAt ≤ upTo (those "sent" by then). Kept in the
@@ -384,9 +380,9 @@ export class SqliteStore implements Store {
         const enqueuedDay = dayKeyOf(enqueuedAt);
         const notifyDay = dayKeyOf(notifyAt);
         s.insertNotification.run(berichtId, bsn, afnemerOin, enqueuedAt, notifyAt, enqueuedDay, notifyDay);
-        countWindow('notif-enqueued-hour', hourBucket(enqueuedAt));
+        countWindow('notif-enqueued-hour', hourKey(enqueuedAt));
         countWindow('notif-enqueued-day', enqueuedDay);
-        countWindow('notif-sent-hour', hourBucket(notifyAt));
+        countWindow('notif-sent-hour', hourKey(notifyAt));
         countWindow('notif-sent-day', notifyDay);
         if (sent.upTo !== null && notifyAt <= sent.upTo) {
           foldSent(sent, enqueuedAt, notifyAt, enqueuedDay, notifyDay);

@@ -1,5 +1,4 @@
-import type { LetterOutcome, VerwerkResponse } from '../berichten/types.ts';
-import type { VerwerkingsCode } from '../berichten/codes.ts';
+import type { LetterOutcome, VerwerkingsCode, VerwerkResponse } from '../berichten/index.ts';
 
 /**
  * The mock's durable state behind one interface. SQLite (better-sqlite3, WAL, synchronous FULL)
@@ -24,7 +23,8 @@ export interface Store {
   /**
    * Process every delivery whose letters are parked and whose processing time has come (≤ now),
    * oldest first: mark it processed, publish its verwerkingsbericht, enqueue a notification per
-   * Verwerkt letter (FIFO, times from `planNotification`), count processed/rejected per afnemer per day.
+   * Verwerkt letter (FIFO, times from `planNotification`), count processed/rejected per afnemer per day
+   * and the notifications per hour (the clock's hourKey) and day, enqueued and sent.
    * Returns how many deliveries were processed.
    */
   processDue(now: number, planNotification: NotificationPlanner, dayKeyOf: (t: number) => string): Promise<number>;
@@ -102,6 +102,7 @@ export interface DeliveryInput {
 }
 
 export interface Admission {
+  /** The clock's hourKey (src/clock/calendar.ts): the one hour-key format of the counters table. */
   readonly hourKey: string;
   readonly hourLimit: number;
   readonly dayKey: string;

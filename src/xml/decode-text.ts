@@ -17,13 +17,15 @@
  * No imports of ours: this is the shared-helper layer (DESIGN.md "Layers").
  */
 import { isUtf8 } from 'node:buffer';
+import { CodedError, ERROR_CODES } from '../errors/error-codes.ts';
 
 /** Encodings we decode, by canonical name. */
 export const XML_ENCODINGS = ['UTF-8', 'UTF-16', 'US-ASCII', 'ISO-8859-1', 'ISO-8859-15', 'windows-1252'] as const;
 export type XmlEncoding = (typeof XML_ENCODINGS)[number];
 
 /** Why a body cannot be turned into text. `status` 415: the declared charset is not one we speak; 400: the bytes are wrong. */
-export class TextDecodingError extends Error {
+export class TextDecodingError extends CodedError {
+  readonly code = ERROR_CODES.TEXT_DECODING;
   readonly status: 400 | 415;
   /** Offset (0-based) of the first offending byte, when a byte is at fault. */
   readonly byteOffset: number | undefined;

@@ -15,7 +15,7 @@
  *
  * JSON: { type: 'alles' | 'bsn-lijst' | 'mutatiebasis', oin, verzoekId?, bsns?: string[], sinds?: instant }.
  */
-import { BerichtenParseError, UnsafeXmlError, scanXml, type XmlElement } from '../../berichten/parse-xml.ts';
+import { BerichtenParseError, UnsafeXmlError, scanXml, type XmlElement } from '../../berichten/index.ts';
 import type { ProblemName } from '../../errors/catalogue.ts';
 import { OIN_DIGITS } from '../../norms/index.ts';
 import { bsnCode } from '../../population/index.ts';

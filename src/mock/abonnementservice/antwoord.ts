@@ -21,7 +21,7 @@
  * `AbonnementVerzoekStatus` in the same namespace: VerzoekId, VerzoekType, Status (geaccepteerd |
  * in-behandeling), DatumOntvangen, StartVerwerking, VerwachtGereed, BinnenNorm.
  */
-import { escapeXmlText } from '../../xml/escape.ts';
+import { escapeXmlText } from '../../xml/index.ts';
 import type { PreferenceMutation } from '../../population/index.ts';
 import { NS_AANVRAAG } from './aanvraag.ts';
 import type { Kind } from './config.ts';

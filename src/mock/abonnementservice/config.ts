@@ -70,4 +70,3 @@ export const abonnementserviceConfigSchema = z.strictObject({
   maxStoredBsns: z.number().int().positive().default(20_000_000),
 }).prefault({});
 
-export type AbonnementserviceConfig = z.output<typeof abonnementserviceConfigSchema>;

@@ -16,61 +16,23 @@
  */
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { guidFrom } from '../../berichten/generate.ts';
-import { PROBLEMS, ProblemError, type ProblemDefinition } from '../../errors/catalogue.ts';
-import { OIN_DIGITS, SUBSCRIPTION_LEAD_TIME, SUBSCRIPTION_NIGHT_ALLES, SUBSCRIPTION_NIGHT_BSN_LIJST, SUBSCRIPTION_NIGHT_MUTATIEBASIS } from '../../norms/index.ts';
-import { formatBsn } from '../../population/index.ts';
-import { createPrng, hash2, hash32 } from '../../random/index.ts';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ProblemError } from '../../errors/catalogue.ts';
+import { OIN_DIGITS, SUBSCRIPTION_LEAD_TIME } from '../../norms/index.ts';
 import { requireAfnemer } from '../afnemer-auth.ts';
-import { serviceTimeSampler, type WindowStats } from '../capacity/index.ts';
 import { prefersXml, sendXml } from '../negotiate.ts';
 import { sendProblem } from '../problems.ts';
-import { NS_AANVRAAG, ROOT_AANVRAAG, parseJsonAanvraag, parseXmlAanvraag, type Aanvraag, type AanvraagError } from './aanvraag.ts';
-import { isoCeil, resultJson, resultXml, statusJson, statusXml, type Resultaat, type VerzoekInfo } from './antwoord.ts';
-import { KINDS, type Kind } from './config.ts';
-import { NightPlanner, type Plan } from './planner.ts';
+import { NS_AANVRAAG, ROOT_AANVRAAG, parseJsonAanvraag, parseXmlAanvraag, type AanvraagError } from './aanvraag.ts';
+import { resultJson, resultXml, statusJson, statusXml, type VerzoekInfo } from './antwoord.ts';
+import { KINDS } from './config.ts';
+import { AbonnementService } from './abonnement-service.ts';
 import { xmlTextParser } from '../body-text.ts';
 
-const SERVICE = SUBSCRIPTION_LEAD_TIME.service;
 const XML_TYPES = ['application/xml', 'text/xml'];
-const NORM_OF: Readonly<Record<Kind, string>> = {
-  'alles': SUBSCRIPTION_NIGHT_ALLES.id, 'bsn-lijst': SUBSCRIPTION_NIGHT_BSN_LIJST.id, 'mutatiebasis': SUBSCRIPTION_NIGHT_MUTATIEBASIS.id,
-};
-
-/**
- * Problems this service needs that the catalogue (src/errors/catalogue.ts) does not have yet; they use
- * the catalogue's format through sendProblem. To be moved there (then thrown as ProblemError).
- */
-
 const gzip = promisify(gzipCallback);
-const iso = (t: number): string => new Date(t).toISOString();
 
 /** The route schemas document the interface (OpenAPI); the handler validates, so that every error names its field as the interface does. */
 const documentationOnly = (): (() => boolean) => () => true;
-
-interface Verzoek extends VerzoekInfo {
-  readonly key: string;
-  readonly bsns: Uint32Array | undefined;
-  readonly sinds: number | undefined;
-  readonly fingerprint: number;
-}
-
-interface KindStats {
-  accepted: number;
-  deferred: number;
-  refused: { 'outside-window': number; 'quota': number; 'backlog-full': number; 'store-full': number };
-  processed: number;
-  leadTimeSumMs: number;
-  maxLeadTimeMs: number;
-  overNorm: number;
-  bsnsRequested: number;
-}
-
-const newStats = (): KindStats => ({
-  accepted: 0, deferred: 0, refused: { 'outside-window': 0, 'quota': 0, 'backlog-full': 0, 'store-full': 0 },
-  processed: 0, leadTimeSumMs: 0, maxLeadTimeMs: 0, overNorm: 0, bsnsRequested: 0,
-});
 
 /** Whether Accept-Encoding admits gzip (RFC 9110: a q of 0 refuses; '*' stands for anything not listed). */
 export function acceptsGzip(header: string | string[] | undefined): boolean {
@@ -98,109 +60,8 @@ function mediaType(request: FastifyRequest): string {
 export async function abonnementservicePlugin(app: FastifyInstance): Promise<void> {
   const ctx = app.bbsim;
   const cfg = ctx.config.abonnementservice;
-  const { clock, population } = ctx;
-  const normMs = SUBSCRIPTION_LEAD_TIME.limit * 1000; // the norm is in seconds
-
-  const planners = Object.fromEntries(KINDS.map((k) => [k, new NightPlanner({
-    night: cfg.night, limit: cfg.perNight[k], normId: NORM_OF[k],
-    outsideWindow: cfg.outsideWindow, overQuota: cfg.overQuota, maxQueuedNights: cfg.maxQueuedNights,
-  })])) as Record<Kind, NightPlanner>;
-  const drawBase = serviceTimeSampler(cfg.processing.base, createPrng(hash32(`${SERVICE}:processing`, ctx.config.seed)));
-  const nextId = createPrng(hash32(`${SERVICE}:verzoek-ids`, ctx.config.seed));
-  const stats = Object.fromEntries(KINDS.map((k) => [k, newStats()])) as Record<Kind, KindStats>;
-
-  /** Every request held, in acceptance order (Map keeps insertion order), keyed by OIN and VerzoekId. */
-  const verzoeken = new Map<string, Verzoek>();
-  /** Requests whose answer is not ready yet. */
-  let pending: Verzoek[] = [];
-  let storedBsns = 0;
-
-  /**
-   * Requests offered per kind in the busiest night (the load the night quota norms are held
-   * against); a request outside the window counts for the night it waits for.
-   */
-  const offered = Object.fromEntries(KINDS.map((k) => [k, { night: Number.NaN, count: 0, peak: 0 }])) as Record<Kind, { night: number; count: number; peak: number }>;
-  const countOffered = (kind: Kind, now: number): void => {
-    const o = offered[kind];
-    const night = planners[kind].nightAt(now)?.start ?? planners[kind].nextNightStart(now);
-    if (o.night !== night) Object.assign(o, { night, count: 0 });
-    o.count += 1;
-    o.peak = Math.max(o.peak, o.count);
-  };
-
-  const forget = (v: Verzoek): void => {
-    verzoeken.delete(v.key);
-    storedBsns -= v.bsns?.length ?? 0;
-  };
-
-  /** Brings every planner, the processed counts and the retention up to `now`. */
-  const advance = (now: number): void => {
-    for (const k of KINDS) planners[k].advance(now);
-    if (pending.some((v) => v.readyAt <= now)) {
-      const still: Verzoek[] = [];
-      for (const v of pending) {
-        if (v.readyAt > now) {
-          still.push(v);
-          continue;
-        }
-        const s = stats[v.kind];
-        const lead = v.readyAt - v.acceptedAt;
-        s.processed += 1;
-        s.leadTimeSumMs += lead;
-        s.maxLeadTimeMs = Math.max(s.maxLeadTimeMs, lead);
-        if (lead > normMs) s.overNorm += 1;
-      }
-      pending = still;
-    }
-    for (const v of verzoeken.values()) {
-      if (v.readyAt + cfg.retentionMs > now) break; // roughly in order; a later pass catches stragglers
-      forget(v);
-    }
-    ctx.serviceMetrics.queue.set({ service: SERVICE }, KINDS.reduce((n, k) => n + planners[k].queued, 0));
-  };
-
-  /** Makes room for one more request holding `bsns` BSNs by dropping answered requests, oldest first. */
-  const makeRoom = (now: number, bsns: number): boolean => {
-    const fits = (): boolean => verzoeken.size < cfg.maxRequests && storedBsns + bsns <= cfg.maxStoredBsns;
-    if (fits()) return true;
-    for (const v of verzoeken.values()) {
-      if (v.readyAt > now) continue;
-      forget(v);
-      if (fits()) return true;
-    }
-    return fits();
-  };
-
-  const retryAfterS = (simMs: number): number => Math.max(1, Math.ceil(clock.toWallMs(Math.max(0, simMs)) / 1000));
-
-  const fingerprintOf = (a: Aanvraag): number => {
-    let h = hash2(KINDS.indexOf(a.kind), a.sinds ?? 0, 0xab0);
-    if (a.bsns) {
-      h = hash2(h, a.bsns.length, 0xab1);
-      for (const code of a.bsns) h = hash2(h, code, 0xab2);
-    }
-    return h;
-  };
-
-  /** Whole sim milliseconds, so that every instant the service promises is exact. */
-  const processingMs = (kind: Kind, bsns: number): number => {
-    const handled = kind === 'bsn-lijst' ? bsns : population.size;
-    return Math.ceil(Math.max(0, drawBase()) + cfg.processing.perBsnMs * handled);
-  };
-
-  const refusal = (kind: Kind, plan: Extract<Plan, { ok: false }>, now: number): { def: ProblemDefinition; detail: string } => {
-    const night = `${cfg.night.from}-${cfg.night.to}`;
-    const limit = cfg.perNight[kind];
-    const when = `${iso(plan.retryAt)} (sim time)`;
-    switch (plan.reason) {
-      case 'outside-window':
-        return { def: PROBLEMS.SUBSCRIPTION_OUTSIDE_NIGHT, detail: `${kind} requests are taken in the night window ${night} only (outsideWindow: 'refuse'); it is now ${iso(now)}; ask again after ${when}` };
-      case 'quota':
-        return { def: PROBLEMS.SUBSCRIPTION_NIGHT_QUOTA, detail: `at most ${limit} ${kind} requests per night (${night}); ${plan.used} admitted this night, ${plan.queued} planned for the next (overQuota: 'refuse'); ask again after ${when}` };
-      case 'backlog-full':
-        return { def: PROBLEMS.SUBSCRIPTION_BACKLOG_FULL, detail: `${plan.queued} ${kind} requests already wait for the next ${cfg.maxQueuedNights} nights (at most ${limit} per night); ask again after ${when}` };
-    }
-  };
+  const { clock } = ctx;
+  const abonnementen = new AbonnementService(ctx);
 
   // XML bodies are parsed in the handler, where parse errors become precise problems.
   // Bytes are decoded as the document declares (src/xml).
@@ -259,91 +120,16 @@ export async function abonnementservicePlugin(app: FastifyInstance): Promise<voi
   }, async (request, reply) => {
     const afnemer = requireAfnemer(ctx, request);
     const now = clock.now();
-    advance(now);
     const checkCtx = { headerOin: afnemer.oin, now, maxBsns: cfg.maxBsns };
     const checked = XML_TYPES.includes(mediaType(request))
       ? parseXmlAanvraag(typeof request.body === 'string' ? request.body : '', checkCtx)
       : parseJsonAanvraag(request.body, checkCtx);
     if (!checked.ok) throw problemOf(checked.error);
-    const a = checked.aanvraag;
-    const fingerprint = fingerprintOf(a);
-    const send = (v: VerzoekInfo): FastifyReply => (prefersXml(request)
-      ? sendXml(reply.code(202), statusXml(v, 'accepted'))
-      : reply.code(202).send(statusJson(v, 'accepted')));
-
-    const verzoekId = a.verzoekId ?? guidFrom(nextId);
-    const key = `${a.oin}/${verzoekId}`;
-    const existing = verzoeken.get(key);
-    if (existing) {
-      if (existing.fingerprint === fingerprint && existing.kind === a.kind && existing.sinds === a.sinds) return send(existing);
-      return sendProblem(reply, PROBLEMS.SUBSCRIPTION_DUPLICATE_VERZOEK,
-        `VerzoekId ${verzoekId} was used at ${iso(existing.acceptedAt)} for a different ${existing.kind} request of this afnemer; use a new VerzoekId`,
-        { field: a.via === 'xml' ? 'VerzoekId' : 'verzoekId', rule: 'unique per afnemer' });
-    }
-
-    const listLength = a.bsns?.length ?? 0;
-    if (!makeRoom(now, listLength)) {
-      stats[a.kind].refused['store-full'] += 1;
-      ctx.serviceMetrics.refused.inc({ service: SERVICE, reason: 'saturated' });
-      const firstReady = pending.reduce((t, v) => Math.min(t, v.readyAt), Number.POSITIVE_INFINITY);
-      throw new ProblemError('CAPACITY', `the Abonnementservice holds ${verzoeken.size} requests with ${storedBsns} BSNs, none answered yet (maxRequests ${cfg.maxRequests}, maxStoredBsns ${cfg.maxStoredBsns}); ask again later`,
-        { retryAfter: retryAfterS(Number.isFinite(firstReady) ? firstReady - now : 60_000), extra: { reason: 'store-full' } });
-    }
-
-    countOffered(a.kind, now);
-    const plan = planners[a.kind].plan(now);
-    if (!plan.ok) {
-      stats[a.kind].refused[plan.reason] += 1;
-      ctx.serviceMetrics.refused.inc({ service: SERVICE, reason: 'limit' });
-      const r = refusal(a.kind, plan, now);
-      return sendProblem(reply, r.def, r.detail, {
-        field: 'X-Afnemer-OIN', rule: plan.reason === 'outside-window' ? `night window ${cfg.night.from}-${cfg.night.to}` : `at most ${cfg.perNight[a.kind]} ${a.kind} per night`,
-        retryAfter: retryAfterS(plan.retryAt - now),
-        extra: { reason: plan.reason, kind: a.kind, used: plan.used, queued: plan.queued, limit: cfg.perNight[a.kind], retryAt: iso(plan.retryAt) },
-      });
-    }
-    const readyAt = plan.startAt + processingMs(a.kind, listLength);
-    const v: Verzoek = {
-      key, verzoekId, kind: a.kind, oin: a.oin, acceptedAt: now, startAt: plan.startAt, readyAt,
-      deferred: plan.deferred, withinNorm: readyAt - now <= normMs,
-      bsns: a.bsns, sinds: a.sinds, fingerprint,
-    };
-    verzoeken.set(key, v);
-    pending.push(v);
-    storedBsns += listLength;
-    const s = stats[a.kind];
-    s.accepted += 1;
-    if (plan.deferred) s.deferred += 1;
-    s.bsnsRequested += listLength;
-    ctx.serviceMetrics.admitted.inc({ service: SERVICE });
-    ctx.serviceMetrics.queue.set({ service: SERVICE }, KINDS.reduce((n, k) => n + planners[k].queued, 0));
-    return send(v);
+    const submitted = abonnementen.submit(checked.aanvraag, now);
+    if (!submitted.ok) return sendProblem(reply, submitted.def, submitted.detail, submitted.details);
+    const v: VerzoekInfo = submitted.verzoek;
+    return prefersXml(request) ? sendXml(reply.code(202), statusXml(v, 'accepted')) : reply.code(202).send(statusJson(v, 'accepted'));
   });
-
-  /** The answer of a processed request, read from the population at its peilmoment. */
-  const resultOf = (v: Verzoek): Resultaat => {
-    const t = v.startAt;
-    const info: VerzoekInfo = {
-      verzoekId: v.verzoekId, kind: v.kind, oin: v.oin, acceptedAt: v.acceptedAt, startAt: v.startAt, readyAt: v.readyAt, deferred: v.deferred, withinNorm: v.withinNorm,
-    };
-    switch (v.kind) {
-      case 'alles':
-        return { ...info, bsns: population.allRecipients(v.oin, t) };
-      case 'bsn-lijst': {
-        const seen = new Set<number>();
-        const out: string[] = [];
-        for (const code of v.bsns ?? []) {
-          if (seen.has(code)) continue;
-          seen.add(code);
-          const b = formatBsn(code);
-          if (population.wantsLettersFrom(b, v.oin, t)) out.push(b);
-        }
-        return { ...info, bsns: out, requested: v.bsns?.length ?? 0 };
-      }
-      case 'mutatiebasis':
-        return { ...info, sinds: v.sinds ?? t, mutaties: population.mutationsBetween(v.oin, Math.min(v.sinds ?? t, t), t) };
-    }
-  };
 
   app.get<{ Params: { id: string } }>('/abonnementservice/v1/verzoeken/:id', {
     onRequest: identify,
@@ -360,18 +146,13 @@ export async function abonnementservicePlugin(app: FastifyInstance): Promise<voi
     },
   }, async (request, reply) => {
     const afnemer = requireAfnemer(ctx, request);
-    const now = clock.now();
-    advance(now);
-    const v = verzoeken.get(`${afnemer.oin}/${request.params.id}`);
-    if (!v) {
-      throw new ProblemError('NOT_FOUND', `no subscription request ${request.params.id.slice(0, 100)} of afnemer ${afnemer.oin} (answers are kept ${cfg.retentionMs} sim ms after they are ready)`, { field: 'id' });
-    }
+    const looked = abonnementen.lookup(afnemer.oin, request.params.id, clock.now());
     const xml = prefersXml(request);
-    if (now < v.readyAt) {
-      reply.header('retry-after', String(retryAfterS(v.readyAt - now)));
-      return xml ? sendXml(reply, statusXml(v, 'pending')) : reply.send(statusJson(v, 'pending'));
+    if (!looked.ready) {
+      reply.header('retry-after', String(looked.retryAfterS));
+      return xml ? sendXml(reply, statusXml(looked.verzoek, 'pending')) : reply.send(statusJson(looked.verzoek, 'pending'));
     }
-    const r = resultOf(v);
+    const r = looked.result;
     const body = xml ? resultXml(r) : JSON.stringify(resultJson(r));
     reply.header('vary', 'accept-encoding').type(xml ? 'application/xml; charset=utf-8' : 'application/json; charset=utf-8');
     if (acceptsGzip(request.headers['accept-encoding'])) {
@@ -386,54 +167,7 @@ export async function abonnementservicePlugin(app: FastifyInstance): Promise<voi
       tags: ['abonnementservice'],
     },
   }, async () => {
-    const now = clock.now();
-    advance(now);
-    const anyPlanner = planners.alles;
-    const night = anyPlanner.nightAt(now);
-    const pendingOf = (k: Kind): Verzoek[] => pending.filter((v) => v.kind === k);
-    const kinds = Object.fromEntries(KINDS.map((k) => {
-      const s = stats[k];
-      const p = planners[k];
-      const waiting = pendingOf(k);
-      const used = p.used(now);
-      const refused = Object.values(s.refused).reduce((a, b) => a + b, 0);
-      return [k, {
-        accepted: s.accepted,
-        refused,
-        refusedByReason: { ...s.refused },
-        deferred: s.deferred,
-        processed: s.processed,
-        pending: waiting.length,
-        queuedForLaterNights: p.queued,
-        bsnsRequested: s.bsnsRequested,
-        maxLeadTimeMs: s.maxLeadTimeMs,
-        // Known at acceptance: when a waiting request will be answered (deferred ones wait for the night).
-        maxPlannedLeadTimeMs: waiting.reduce((m, v) => Math.max(m, v.readyAt - v.acceptedAt), 0),
-        meanLeadTimeMs: s.processed ? s.leadTimeSumMs / s.processed : 0,
-        overNorm: s.overNorm,
-        pendingOverNorm: waiting.filter((v) => !v.withinNorm).length,
-        nextReadyAt: waiting.length ? isoCeil(waiting.reduce((t, v) => Math.min(t, v.readyAt), Number.POSITIVE_INFINITY)) : null,
-        // The night quota in the shape every service reports its windows (mock/capacity/capacity-stats.ts).
-        night: {
-          window: `night ${cfg.night.from}-${cfg.night.to}`, seconds: null, normId: NORM_OF[k], limit: p.limit,
-          used, remaining: night ? Math.max(0, p.limit - used) : p.limit, peakOffered: offered[k].peak,
-        } satisfies WindowStats,
-      }];
-    }));
-    return {
-      now: iso(now),
-      night: {
-        from: cfg.night.from, to: cfg.night.to, open: night !== undefined,
-        start: night ? iso(night.start) : null, end: night ? iso(night.end) : null,
-        nextStart: iso(anyPlanner.nextNightStart(now)),
-      },
-      policy: { outsideWindow: cfg.outsideWindow, overQuota: cfg.overQuota, maxQueuedNights: cfg.maxQueuedNights },
-      leadTimeNormMs: normMs,
-      withinNorm: KINDS.every((k) => stats[k].overNorm === 0),
-      kinds,
-      stored: { requests: verzoeken.size, bsns: storedBsns, maxRequests: cfg.maxRequests, maxStoredBsns: cfg.maxStoredBsns },
-      population: { scope: population.scope, size: population.size, mutationRatePerDay: population.mutationRatePerDay },
-    };
+    return abonnementen.stats(clock.now());
   });
 }
 

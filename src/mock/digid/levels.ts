@@ -27,6 +27,3 @@ export function rank(level: Level): number {
   return LEVELS.indexOf(level);
 }
 
-export function isLevel(s: string): s is Level {
-  return (LEVELS as readonly string[]).includes(s);
-}

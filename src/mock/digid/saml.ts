@@ -10,7 +10,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { inflateRawSync } from 'node:zlib';
-import { BerichtenParseError, UnsafeXmlError, scanXml, type XmlElement } from '../../berichten/parse-xml.ts';
+import { BerichtenParseError, UnsafeXmlError, scanXml, type XmlElement } from '../../berichten/index.ts';
 import { ProblemError } from '../../errors/catalogue.ts';
 import { TextDecodingError, decodeXml } from '../../xml/index.ts';
 import { CLASS_REF, levelOfClassRef, rank, type Level } from './levels.ts';

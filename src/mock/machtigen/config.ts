@@ -23,4 +23,3 @@ export const machtigenConfigSchema = z.strictObject({
   bodyLimitBytes: z.number().int().positive().default(64 * 1024),
 }).prefault({});
 
-export type MachtigenConfig = z.output<typeof machtigenConfigSchema>;

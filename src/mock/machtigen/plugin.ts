@@ -15,6 +15,7 @@ import { MACHTIGEN_PROCESSING_TIME, MACHTIGEN_TRANSACTIONS_PER_MINUTE, OIN_DIGIT
 import { isNineDigits, isValidBsn } from '../../population/index.ts';
 import { CapacityModel, CAPACITY_STATS_SCHEMA } from '../capacity/index.ts';
 import { machtigingDecider, type Vertegenwoordigde } from './decide.ts';
+import { CodedError, ERROR_CODES } from '../../errors/error-codes.ts';
 
 const SERVICE = MACHTIGEN_TRANSACTIONS_PER_MINUTE.service;
 const KVK_PATTERN = /^\d{8}$/;
@@ -31,7 +32,8 @@ export interface BevoegdheidVraag {
   readonly afnemer?: string;
 }
 
-class Invalid extends Error {
+class Invalid extends CodedError {
+  readonly code = ERROR_CODES.MACHTIGEN_INVALID;
   constructor(readonly problem: ProblemName, readonly field: string, readonly rule: string, message: string) {
     super(message);
   }

@@ -25,4 +25,3 @@ export const validatieserviceConfigSchema = z.strictObject({
   bodyLimitBytes: z.number().int().positive().default(1024 * 1024),
 }).prefault({});
 
-export type ValidatieserviceConfig = z.output<typeof validatieserviceConfigSchema>;

@@ -28,9 +28,10 @@
  * fault is 503 with Retry-After. Element order is not checked; unknown, repeated or misplaced
  * elements are faults.
  */
-import { BerichtenParseError, UnsafeXmlError, scanXml, type XmlElement } from '../../berichten/parse-xml.ts';
-import { escapeXmlText } from '../../xml/escape.ts';
+import { BerichtenParseError, UnsafeXmlError, scanXml, type XmlElement } from '../../berichten/index.ts';
+import { escapeXmlText } from '../../xml/index.ts';
 import type { Answer, RawKlant, RawQuery } from './query.ts';
+import { CodedError, ERROR_CODES } from '../../errors/error-codes.ts';
 
 export const NS_SOAP11 = 'http://schemas.xmlsoap.org/soap/envelope/';
 export const NS_SOAP12 = 'http://www.w3.org/2003/05/soap-envelope';
@@ -97,7 +98,8 @@ function hasText(el: XmlElement): boolean {
 
 export type SoapParsed = { readonly ok: true; readonly raw: RawQuery } | { readonly ok: false; readonly fault: SoapFault };
 
-class Fault extends Error {
+class Fault extends CodedError {
+  readonly code = ERROR_CODES.SOAP_FAULT;
   constructor(readonly fault: SoapFault) {
     super(fault.message);
   }
