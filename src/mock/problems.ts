@@ -4,6 +4,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { PROBLEMS, ProblemError, problemBody, type ProblemDefinition, type ProblemDetails } from '../errors/catalogue.ts';
 import { storageFaultOf } from '../store/storage-fault.ts';
 import { rangeOf } from './numeric-guard.ts';
+import { installMethodTable } from './method-not-allowed.ts';
 
 const PROBLEM_JSON = 'application/problem+json; charset=utf-8';
 
@@ -70,9 +71,15 @@ export function installProblemHandlers(app: FastifyInstance): void {
     request.log.error({ err }, 'unexpected error');
     return sendProblem(reply, PROBLEMS.INTERNAL, 'unexpected error; the mock logged it', { serviceCode: 'TechnischProbleem' });
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, PROBLEMS.NOT_FOUND, `no route ${request.method} ${request.url.split('?')[0] ?? ''}; see /openapi.json`),
-  );
+  const allowedMethods = installMethodTable(app);
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
+    const allowed = allowedMethods(path);
+    if (allowed) {
+      return sendProblem(reply.header('allow', allowed.join(', ')), PROBLEMS.METHOD_NOT_ALLOWED, `${request.method} is not a method of ${path}; it answers ${allowed.join(', ')} (see /openapi.json)`, { field: 'method', rule: `one of ${allowed.join(', ')}` });
+    }
+    return sendProblem(reply, PROBLEMS.NOT_FOUND, `no route ${request.method} ${path}; see /openapi.json`);
+  });
 }
 
 /** Fastify's routing errors (a path parameter over maxParamLength, an undecodable URL) as problems. */

@@ -31,6 +31,8 @@ import { isoCeil, resultJson, resultXml, statusJson, statusXml, type Resultaat, 
 import { KINDS, type Kind } from './config.ts';
 import { NightPlanner, type Plan } from './planner.ts';
 import { xmlTextParser } from '../body-text.ts';
+import { GET_ANSWERS, STATS_ANSWERS, VERZOEK_ID_PATTERN, postAnswers } from './openapi.ts';
+import { OIN_HEADER_SCHEMA } from '../openapi-schemas.ts';
 
 const SERVICE = SUBSCRIPTION_LEAD_TIME.service;
 const XML_TYPES = ['application/xml', 'text/xml'];
@@ -214,7 +216,7 @@ export async function abonnementservicePlugin(app: FastifyInstance): Promise<voi
   const oinHeader = {
     type: 'object',
     // Not required by the schema: under TLS the client certificate names the afnemer (afnemer-auth.ts).
-    properties: { 'x-afnemer-oin': { type: 'string', description: "The afnemer's 20-digit OIN (stands for the OIN in the CPA; required without TLS, under TLS the certificate's); must equal BerichtLeverancier/OIN" } },
+    properties: { 'x-afnemer-oin': { ...OIN_HEADER_SCHEMA, description: `${OIN_HEADER_SCHEMA.description}; must equal BerichtLeverancier/OIN` } },
   } as const;
 
   app.post('/abonnementservice/v1/verzoeken', {
@@ -244,6 +246,7 @@ export async function abonnementservicePlugin(app: FastifyInstance): Promise<voi
         required: ['type', 'oin'],
         additionalProperties: false,
       },
+      ...postAnswers(cfg.maxBsns),
       response: {
         202: {
           description: 'Accepted; the answer follows at expectedReadyAt (sim time). XML (AbonnementVerzoekStatus) when Accept asks for it.',
@@ -267,9 +270,10 @@ export async function abonnementservicePlugin(app: FastifyInstance): Promise<voi
     if (!checked.ok) throw problemOf(checked.error);
     const a = checked.aanvraag;
     const fingerprint = fingerprintOf(a);
-    const send = (v: VerzoekInfo): FastifyReply => (prefersXml(request)
-      ? sendXml(reply.code(202), statusXml(v, 'accepted'))
-      : reply.code(202).send(statusJson(v, 'accepted')));
+    const send = (v: VerzoekInfo): FastifyReply => {
+      reply.code(202).header('location', `/abonnementservice/v1/verzoeken/${encodeURIComponent(v.verzoekId)}`);
+      return prefersXml(request) ? sendXml(reply, statusXml(v, 'accepted')) : reply.send(statusJson(v, 'accepted'));
+    };
 
     const verzoekId = a.verzoekId ?? guidFrom(nextId);
     const key = `${a.oin}/${verzoekId}`;
@@ -356,7 +360,8 @@ export async function abonnementservicePlugin(app: FastifyInstance): Promise<voi
       tags: ['abonnementservice'],
       produces: ['application/json', 'application/xml'],
       headers: oinHeader,
-      params: { type: 'object', properties: { id: { type: 'string', description: 'The VerzoekId' } }, required: ['id'] },
+      params: { type: 'object', properties: { id: { type: 'string', pattern: VERZOEK_ID_PATTERN, maxLength: 100, description: 'The VerzoekId' } }, required: ['id'] },
+      ...GET_ANSWERS,
     },
   }, async (request, reply) => {
     const afnemer = requireAfnemer(ctx, request);
@@ -384,6 +389,7 @@ export async function abonnementservicePlugin(app: FastifyInstance): Promise<voi
     schema: {
       summary: 'Abonnementservice figures per kind: accepted, refused, processed, pending, lead times against the 4 h norm, night quota used',
       tags: ['abonnementservice'],
+      ...STATS_ANSWERS,
     },
   }, async () => {
     const now = clock.now();

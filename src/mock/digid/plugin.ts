@@ -28,6 +28,8 @@ import {
   responseXml, type AuthnRequestInfo, type AuthnStatus, type Outcome,
 } from './saml.ts';
 import { testUsers, userLevel } from './users.ts';
+import { AUTHENTICATE, EXAMPLE_SAML_REQUEST, LOGIN, METADATA, REQUEST_AUTHENTICATION, RESOLVE_ARTIFACT, TEST_USERS } from './openapi.ts';
+import { BSN_SCHEMA, OIN_SCHEMA } from '../openapi-schemas.ts';
 
 const SERVICE = 'digid';
 const FORM_TYPE = 'application/x-www-form-urlencoded';
@@ -250,13 +252,14 @@ export async function digidPlugin(app: FastifyInstance): Promise<void> {
       querystring: {
         type: 'object', required: ['SAMLRequest'],
         properties: {
-          SAMLRequest: { type: 'string', minLength: 1, maxLength: 16_384 },
+          SAMLRequest: { type: 'string', minLength: 1, maxLength: 16_384, description: 'base64 of the raw-DEFLATEd samlp:AuthnRequest (undecodable: 400)', example: EXAMPLE_SAML_REQUEST },
           RelayState: { type: 'string', maxLength: RELAY_STATE_MAX },
           SigAlg: { type: 'string', maxLength: 256 },
           Signature: { type: 'string', maxLength: 4096 },
         },
       },
       produces: ['text/html'],
+      ...REQUEST_AUTHENTICATION,
     },
   }, async (request, reply) => {
     const decoded = decodeAuthnRequest(request.query.SAMLRequest);
@@ -302,6 +305,7 @@ export async function digidPlugin(app: FastifyInstance): Promise<void> {
           action: { type: 'string', enum: ['login', 'cancel'] },
         },
       },
+      ...LOGIN,
     },
   }, async (request, reply) => {
     const { request: handle, username, password, action } = request.body;
@@ -329,6 +333,7 @@ export async function digidPlugin(app: FastifyInstance): Promise<void> {
         + 'No Issuer: 400. An unregistered SP or (digid.checkSignatures) a bad signature: ArtifactResponse Requester/RequestDenied.',
       tags: ['digid'], consumes: SOAP_TYPES, produces: ['text/xml'],
       body: { type: 'string' },
+      ...RESOLVE_ARTIFACT,
     },
   }, async (request, reply) => {
     if (typeof request.body !== 'string' || request.body === '') {
@@ -366,7 +371,7 @@ export async function digidPlugin(app: FastifyInstance): Promise<void> {
   });
 
   app.get('/digid/saml/idp/metadata', {
-    schema: { summary: 'IdP metadata: the SingleSignOnService and ArtifactResolutionService endpoints and the signing certificate (KeyDescriptor use="signing")', tags: ['digid'], produces: ['application/samlmetadata+xml'] },
+    schema: { summary: 'IdP metadata: the SingleSignOnService and ArtifactResolutionService endpoints and the signing certificate (KeyDescriptor use="signing")', tags: ['digid'], produces: ['application/samlmetadata+xml'], ...METADATA },
   }, async (request, reply) => {
     const base = `${request.protocol}://${request.host}`;
     const key = await signingKey();
@@ -386,15 +391,19 @@ export async function digidPlugin(app: FastifyInstance): Promise<void> {
       tags: ['digid'],
       body: {
         type: 'object', additionalProperties: false,
+        // bsn or username (a test user's username is its BSN); both only when they are equal.
+        anyOf: [{ required: ['bsn'] }, { required: ['username'] }],
         properties: {
-          bsn: { type: 'string', pattern: '^\\d{9}$' },
+          bsn: BSN_SCHEMA,
           username: { type: 'string', minLength: 1, maxLength: 64 },
           password: { type: 'string', maxLength: 256 },
           level: { type: 'string', enum: [...LEVELS] },
-          afnemer: { type: 'string', pattern: '^\\d{20}$' },
+          afnemer: { ...OIN_SCHEMA, description: 'a connected afnemer (else RequestDenied)' },
           cancel: { type: 'boolean' },
         },
+        example: { bsn: '111222333', level: 'Midden' },
       },
+      ...AUTHENTICATE,
     },
   }, async (request) => {
     const b = request.body;
@@ -438,6 +447,7 @@ export async function digidPlugin(app: FastifyInstance): Promise<void> {
           offset: { type: 'integer', minimum: 0, maximum: 100_000, default: 0 },
         },
       },
+      ...TEST_USERS,
     },
   }, async (request) => {
     const { level, n, offset } = request.query;
