@@ -55,7 +55,20 @@ function fromFastify(err: FastifyError, request: FastifyRequest): { def: Problem
 
 /** One error handler for the whole mock: problem+json, never a stack trace. */
 export function installProblemHandlers(app: FastifyInstance): void {
+  const allowedMethods = installMethodTable(app);
+  /** 405 with Allow for a known path called with another method (RFC 9110 §15.5.6). */
+  const methodNotAllowed = (request: FastifyRequest, reply: FastifyReply): FastifyReply | undefined => {
+    const path = request.url.split('?')[0] ?? '';
+    const allowed = allowedMethods(path);
+    if (!allowed) return undefined;
+    return sendProblem(reply.header('allow', allowed.join(', ')), PROBLEMS.METHOD_NOT_ALLOWED, `${request.method} is not a method of ${path}; it answers ${allowed.join(', ')} (see /openapi.json)`, { field: 'method', rule: `one of ${allowed.join(', ')}` });
+  };
   app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    // No route took the request (a body method such as QUERY fails its body checks first): the method is what is wrong.
+    if (request.is404) {
+      const answered = methodNotAllowed(request, reply);
+      if (answered) return answered;
+    }
     if (err instanceof ProblemError) return sendProblem(reply, err.definition, err.message, err.details);
     const mapped = fromFastify(err, request);
     if (mapped) return sendProblem(reply, mapped.def, mapped.detail, mapped.details);
@@ -71,15 +84,9 @@ export function installProblemHandlers(app: FastifyInstance): void {
     request.log.error({ err }, 'unexpected error');
     return sendProblem(reply, PROBLEMS.INTERNAL, 'unexpected error; the mock logged it', { serviceCode: 'TechnischProbleem' });
   });
-  const allowedMethods = installMethodTable(app);
-  app.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?')[0] ?? '';
-    const allowed = allowedMethods(path);
-    if (allowed) {
-      return sendProblem(reply.header('allow', allowed.join(', ')), PROBLEMS.METHOD_NOT_ALLOWED, `${request.method} is not a method of ${path}; it answers ${allowed.join(', ')} (see /openapi.json)`, { field: 'method', rule: `one of ${allowed.join(', ')}` });
-    }
-    return sendProblem(reply, PROBLEMS.NOT_FOUND, `no route ${request.method} ${path}; see /openapi.json`);
-  });
+  app.setNotFoundHandler((request, reply) =>
+    methodNotAllowed(request, reply) ?? sendProblem(reply, PROBLEMS.NOT_FOUND, `no route ${request.method} ${request.url.split('?')[0] ?? ''}; see /openapi.json`),
+  );
 }
 
 /** Fastify's routing errors (a path parameter over maxParamLength, an undecodable URL) as problems. */

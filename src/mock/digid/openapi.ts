@@ -4,7 +4,23 @@
  */
 import { deflateRawSync } from 'node:zlib';
 import { answers, json } from '../openapi-document.ts';
+import { BSN_SCHEMA, OIN_SCHEMA } from '../openapi-schemas.ts';
+import { LEVELS } from './levels.ts';
 import { NS_ASSERTION, NS_PROTOCOL, NS_SOAP11 } from './saml.ts';
+
+/** POST /digid/authenticate's body (Fastify validates it; the handler checks bsn-or-username and the elfproef, naming the field). */
+export const AUTHENTICATE_BODY = {
+  type: 'object', additionalProperties: false,
+  properties: {
+    bsn: BSN_SCHEMA,
+    username: { type: 'string', minLength: 1, maxLength: 64, description: "a test user's username (its BSN)" },
+    password: { type: 'string', maxLength: 256, description: 'absent: the right test password (on loopback, or with auth.passwordlessLogin)' },
+    level: { type: 'string', enum: [...LEVELS] },
+    afnemer: { ...OIN_SCHEMA, description: 'a connected afnemer (else RequestDenied)' },
+    cancel: { type: 'boolean' },
+  },
+  example: { bsn: '111222333', level: 'Midden' },
+} as const;
 
 const HTML = { 'text/html': { schema: { type: 'string' } } } as const;
 const LOCATION = { Location: { description: 'The AssertionConsumerServiceURL with SAMLart (and RelayState)', required: true, schema: { type: 'string', format: 'uri' } } } as const;
@@ -43,8 +59,8 @@ const ARTIFACT_RESOLVE = {
           type: 'object', required: ['ID', 'Issuer', 'Artifact'], xml: { namespace: NS_PROTOCOL, prefix: 'samlp' },
           properties: {
             ID: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_.-]*$', xml: { attribute: true } },
-            Version: { type: 'string', enum: ['2.0'], xml: { attribute: true } },
-            IssueInstant: { type: 'string', format: 'date-time', xml: { attribute: true } },
+            Version: { type: 'string', description: '2.0 (not checked)', xml: { attribute: true } },
+            IssueInstant: { type: 'string', description: 'xs:dateTime (not checked)', xml: { attribute: true } },
             Issuer: { type: 'string', minLength: 1, description: "the SP's entity ID", xml: { namespace: NS_ASSERTION, prefix: 'saml' } },
             Artifact: { type: 'string', minLength: 1, description: 'the SAMLart', xml: { namespace: NS_PROTOCOL, prefix: 'samlp' } },
           },
@@ -80,6 +96,8 @@ const DECIDED = {
 
 export const AUTHENTICATE = answers({
   problems: ['INVALID_BSN', 'CAPACITY', 'UNAVAILABLE'],
+  // bsn or username (both only when they are equal): in the document; the handler says which is missing.
+  requestBody: { content: { 'application/json': { schema: { ...AUTHENTICATE_BODY, anyOf: [{ required: ['bsn'] }, { required: ['username'] }] } } } },
   ok: { 200: json('The authentication was decided (every status, like a SAML Response)', DECIDED) },
 });
 

@@ -28,8 +28,7 @@ import {
   responseXml, type AuthnRequestInfo, type AuthnStatus, type Outcome,
 } from './saml.ts';
 import { testUsers, userLevel } from './users.ts';
-import { AUTHENTICATE, EXAMPLE_SAML_REQUEST, LOGIN, METADATA, REQUEST_AUTHENTICATION, RESOLVE_ARTIFACT, TEST_USERS } from './openapi.ts';
-import { BSN_SCHEMA, OIN_SCHEMA } from '../openapi-schemas.ts';
+import { AUTHENTICATE, AUTHENTICATE_BODY, EXAMPLE_SAML_REQUEST, LOGIN, METADATA, REQUEST_AUTHENTICATION, RESOLVE_ARTIFACT, TEST_USERS } from './openapi.ts';
 
 const SERVICE = 'digid';
 const FORM_TYPE = 'application/x-www-form-urlencoded';
@@ -252,7 +251,8 @@ export async function digidPlugin(app: FastifyInstance): Promise<void> {
       querystring: {
         type: 'object', required: ['SAMLRequest'],
         properties: {
-          SAMLRequest: { type: 'string', minLength: 1, maxLength: 16_384, description: 'base64 of the raw-DEFLATEd samlp:AuthnRequest (undecodable: 400)', example: EXAMPLE_SAML_REQUEST },
+          // 8 KiB: URL-encoded it stays inside the 16 KiB of request line and headers (beyond that a 431).
+          SAMLRequest: { type: 'string', minLength: 1, maxLength: 8192, description: 'base64 of the raw-DEFLATEd samlp:AuthnRequest (undecodable: 400)', example: EXAMPLE_SAML_REQUEST },
           RelayState: { type: 'string', maxLength: RELAY_STATE_MAX },
           SigAlg: { type: 'string', maxLength: 256 },
           Signature: { type: 'string', maxLength: 4096 },
@@ -389,20 +389,7 @@ export async function digidPlugin(app: FastifyInstance): Promise<void> {
         + 'Success carries a session token for /api/v1/berichten. password absent = the right test password; level absent = Basis; '
         + 'afnemer (OIN) must be a connected afnemer when given (else RequestDenied). Over capacity: 503 problem+json with Retry-After.',
       tags: ['digid'],
-      body: {
-        type: 'object', additionalProperties: false,
-        // bsn or username (a test user's username is its BSN); both only when they are equal.
-        anyOf: [{ required: ['bsn'] }, { required: ['username'] }],
-        properties: {
-          bsn: BSN_SCHEMA,
-          username: { type: 'string', minLength: 1, maxLength: 64 },
-          password: { type: 'string', maxLength: 256 },
-          level: { type: 'string', enum: [...LEVELS] },
-          afnemer: { ...OIN_SCHEMA, description: 'a connected afnemer (else RequestDenied)' },
-          cancel: { type: 'boolean' },
-        },
-        example: { bsn: '111222333', level: 'Midden' },
-      },
+      body: AUTHENTICATE_BODY,
       ...AUTHENTICATE,
     },
   }, async (request) => {

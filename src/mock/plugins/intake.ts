@@ -215,7 +215,7 @@ export async function intakePlugin(app: FastifyInstance): Promise<void> {
       tags: ['intake'],
       body: { type: 'object', properties: { ids: { type: 'array', items: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER }, minItems: 1, maxItems: ACK_MAX_IDS } }, required: ['ids'], additionalProperties: false },
       headers: { type: 'object', properties: { 'x-afnemer-oin': OIN_HEADER_SCHEMA } },
-      ...answers({ caller: 'afnemer', ok: { 200: json('How many of the ids were acknowledged now (ids of another afnemer, or unknown, are not)', { type: 'object', required: ['acknowledged'], properties: { acknowledged: { type: 'integer', minimum: 0 } } }) } }),
+      ...answers({ caller: 'afnemer', ok: { 200: json('The ids acknowledged now (ids of another afnemer, or unknown, are not)', { type: 'object', required: ['acknowledged'], properties: { acknowledged: { type: 'array', items: { type: 'integer' }, description: 'the ids acknowledged now' } } }) } }),
     },
   }, async (request) => {
     const afnemer = requireAfnemer(ctx, request);
