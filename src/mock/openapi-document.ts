@@ -14,7 +14,7 @@ import { PROBLEMS, type ProblemDefinition, type ProblemName } from '../errors/ca
 import type { MockConfig } from './config.ts';
 import { serviceOfPath } from './service-routes.ts';
 
-export const ANSWERS_KEY = 'x-answers';
+const ANSWERS_KEY = 'x-answers';
 
 /** An OpenAPI 3.0 response object (written as the document has it: `nullable`, not type arrays). */
 export interface DocResponse {
@@ -52,7 +52,7 @@ const PROBLEM_JSON = 'application/problem+json';
 const PROBLEM_REF = { $ref: '#/components/schemas/Problem' } as const;
 
 /** RFC 9457 problem+json as problems.ts writes it (problemBody). */
-export const PROBLEM_SCHEMA = {
+const PROBLEM_SCHEMA = {
   type: 'object',
   description: 'RFC 9457 problem details; `code` is the stable code from the catalogue (src/errors/catalogue.ts), `serviceCode` the real service\'s code where it has one',
   required: ['type', 'title', 'status', 'detail', 'code'],
@@ -110,7 +110,7 @@ function problemResponse(defs: readonly ProblemDefinition[], soap: boolean): Doc
  * The problems an operation can answer: its own, its caller's, and the global rules. `config`
  * decides the injected fault's status (faults.<service>.errorStatus, when its errorRate is above 0).
  */
-export function problemsOf(method: string, path: string, op: Operation, config: MockConfig): ProblemDefinition[] {
+function problemsOf(method: string, path: string, op: Operation, config: MockConfig): ProblemDefinition[] {
   const a = op[ANSWERS_KEY] ?? {};
   const names = new Set<ProblemName>([...EVERYWHERE, ...(a.problems ?? [])]);
   if (a.caller) for (const n of CALLER[a.caller]) names.add(n);
@@ -140,6 +140,10 @@ export function declareAnswers(config: MockConfig): (doc: { openapiObject: Recor
         // Swagger's placeholder for a route without a response schema: replaced by the declared answers.
         const placeholder = responses['200'];
         if (placeholder && placeholder.description === 'Default Response' && placeholder.content === undefined) delete responses['200'];
+        // A route's own response schema without a description: the operation's summary says what it is.
+        for (const [status, r] of Object.entries(responses)) {
+          if (r.description === 'Default Response') responses[status] = { ...r, description: (op as { summary?: string }).summary ?? 'The answer' };
+        }
         for (const [status, r] of Object.entries(a.ok ?? {})) responses[status] ??= r;
         for (const [status, h] of Object.entries(a.headers ?? {})) {
           const r = responses[status];

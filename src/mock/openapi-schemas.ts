@@ -8,7 +8,6 @@ import {
   BATCH_LETTERS, BERICHTTEKST_CHARS, BERICHTTYPE_CHARS, BIJLAGEN_PER_LETTER, LEVERANCIER_ID_CHARS, OIN_DIGITS, OMSCHRIJVING_CHARS,
   ONDERWERP_CHARS, REFERENTIE_CHARS,
 } from '../norms/index.ts';
-import { MAX_PARAM_LENGTH } from './problems.ts';
 
 /**
  * The format name of a BSN in the document: 9 digits (the pattern) passing the elfproef, which no
@@ -27,13 +26,8 @@ export const OIN_SCHEMA = {
   description: `OIN: the ${OIN_DIGITS.max}-digit Organisatie-identificatienummer`,
 } as const;
 
-export const GUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+const GUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 export const GUID_SCHEMA = { type: 'string', pattern: GUID_PATTERN, example: 'be9a7e5e-036b-4f17-b197-65c09b2facb6', description: 'GUID (8-4-4-4-12 hex digits)' } as const;
-
-/** A path id: never longer than Fastify's maxParamLength (longer is 414 before any route). */
-export const pathId = (description: string, maxLength: number = MAX_PARAM_LENGTH, pattern?: string): object => ({
-  type: 'string', minLength: 1, maxLength: Math.min(maxLength, MAX_PARAM_LENGTH), description, ...(pattern !== undefined ? { pattern } : {}),
-});
 
 /** The X-Afnemer-OIN header (not required by the schema: under TLS the client certificate names the afnemer). */
 export const OIN_HEADER_SCHEMA = {
