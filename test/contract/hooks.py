@@ -3,6 +3,8 @@
 The document names a BSN `format: bsn`: 9 digits (its pattern) that pass the elfproef, which no pattern can
 say. This strategy draws valid BSNs, so that generated positive data is data the service accepts.
 """
+from __future__ import annotations
+
 from hypothesis import strategies as st
 
 import schemathesis
