@@ -1,4 +1,4 @@
-"""Schemathesis hooks for bbsim's /openapi.json (loaded with --hooks or SCHEMATHESIS_HOOKS).
+"""Schemathesis hooks for bbsim's /openapi.json (loaded through the SCHEMATHESIS_HOOKS environment variable).
 
 The document names a BSN `format: bsn`: 9 digits (its pattern) that pass the elfproef, which no pattern can
 say. This strategy draws valid BSNs, so that generated positive data is data the service accepts.
