@@ -9,6 +9,11 @@
  * types, over-long path parameters) is added here by rule, so no route copies it and none forgets it.
  * Every problem is the one shared `Problem` component (RFC 9457 problem+json); the Validatieservice's
  * SOAP endpoint answers its own refusals as SOAP faults.
+ *
+ * This works on the document (@fastify/swagger's transformObject, run once when /openapi.json is
+ * first asked for), not as Fastify `response` schemas added in an onRoute hook: those would compile
+ * a serializer per route and status at start-up (32 routes × about 8 statuses) and change how every
+ * problem is serialised. The routes' own `response` schemas (for speed) are kept as they are.
  */
 import { PROBLEMS, type ProblemDefinition, type ProblemName } from '../errors/catalogue.ts';
 import type { MockConfig } from './config.ts';
