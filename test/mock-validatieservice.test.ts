@@ -300,8 +300,10 @@ describe('validatieservice: SOAP faults (HTTP 400, never 500)', () => {
         expect(res.statusCode, `${url} ${type} ${payload.slice(0, 60)}: ${res.body}`).toBeLessThan(500);
       }
     }
-    // A GET on the SOAP endpoint is not a route: 404 problem, not a crash.
-    expect((await mock.app.inject({ url: '/validatieservice' })).statusCode).toBe(404);
+    // A GET on the SOAP endpoint is not one of its methods: 405 problem with Allow, not a crash.
+    const get = await mock.app.inject({ url: '/validatieservice' });
+    expect(get.statusCode).toBe(405);
+    expect(get.headers['allow']).toBe('POST');
   });
 });
 

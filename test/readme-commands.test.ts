@@ -106,6 +106,7 @@ const COMMANDS: readonly Entry[] = [
   { match: /^node bin\/bbsim\.js k8s smoke /, cwd: 'sandbox', runBy: { file: 'test/k8s-manifests.test.ts', names: "'k8s'" } },
   { match: /^node bin\/bbsim\.js collect /, cwd: 'sandbox', runBy: { file: 'test/collect.test.ts', names: "'collect'" } },
   { match: /^node bin\/bbsim\.js rehearse brieven\.rejects\.ndjson$/, cwd: 'sandbox', runBy: { file: 'test/rehearse-mock.test.ts', names: 'its reject file, fed back, is rejected the same way' } },
+  { match: /^npx openapi-typescript http:\/\/127\.0\.0\.1:8080\/openapi\.json -o bbsim-api\.d\.ts$/, cwd: 'sandbox', runBy: { file: 'test/openapi-client.test.ts', names: "'openapi-typescript', `${base}/openapi.json`" } },
   // Forecasts: fc.csv, act.csv and profiles.json are the shipped examples; the emitted scenario within 6 s instead of 50.
   { match: /^node bin\/bbsim\.js forecast scenarios\/forecasts\/example\.csv$/, cwd: 'sandbox', exit: 1 },
   { match: /^node bin\/bbsim\.js forecast fc\.csv --actuals act\.csv --profiles profiles\.json --trace 2028-03-01T20:50$/, cwd: 'sandbox', exit: 1 },

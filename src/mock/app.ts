@@ -17,6 +17,8 @@ import { clientErrorProblem, frameworkProblem, installProblemHandlers, MAX_PARAM
 import { installInFlightBound } from './in-flight-bytes.ts';
 import { installNumericGuard } from './numeric-guard.ts';
 import { installJsonBodyParser } from './json-body.ts';
+import { declareAnswers } from './openapi-document.ts';
+import { BSN_FORMAT } from './openapi-schemas.ts';
 import { StorageHealth } from './storage-health.ts';
 import { installAvailability } from './availability.ts';
 import { createSessionTokens } from './session-token.ts';
@@ -121,7 +123,9 @@ export async function buildMock(configInput: MockConfig | MockConfigInput = {}, 
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: frameworkProblem,
     clientErrorHandler: clientErrorProblem,
-    ajv: { customOptions: { coerceTypes: 'array' as const, removeAdditional: false, allErrors: false } },
+    // The BSN format is its 9 digits here; the handlers check the elfproef and answer with its own code
+    // (openapi-schemas.ts). `example` and `xml` annotate the document only.
+    ajv: { customOptions: { coerceTypes: 'array' as const, removeAdditional: false, allErrors: false, formats: { [BSN_FORMAT]: /^\d{9}$/ }, keywords: ['example', 'xml'] } },
   };
   const serverTimeouts = {
     headersTimeout: Math.min(config.limits.headersTimeoutMs, config.limits.requestTimeoutMs),
@@ -146,6 +150,8 @@ export async function buildMock(configInput: MockConfig | MockConfigInput = {}, 
       info: { title: 'bbsim mock: MijnOverheid Berichtenbox', version: BBSIM_VERSION, description: 'A load-testing mock of the Berichtenbox services with capacity derived from the SNO norms.' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
+    // Every operation's answers, declared in one place (openapi-document.ts).
+    transformObject: declareAnswers(config) as never,
   });
 
   // Callback style (no promise per request): this runs on every response.

@@ -12,6 +12,7 @@ import { renderFault, SOAP_CONTENT_TYPE } from './validatieservice/soap.ts';
 import type { FastifyReply } from 'fastify';
 import type { ProblemDefinition, ProblemDetails } from '../errors/catalogue.ts';
 import { SIMULATED_SERVICES, serviceOfPath, servicesOfRule } from './service-routes.ts';
+import { answers, json } from './openapi-document.ts';
 
 const HOUR_MS = 3_600_000;
 
@@ -162,7 +163,18 @@ export function installAvailability(app: FastifyInstance): void {
   app.get<{ Querystring: { month?: string } }>('/availability', {
     schema: {
       summary: 'Availability per service for a sim calendar month by the SNO formula (planned maintenance excluded)', tags: ['ops'],
-      querystring: { type: 'object', additionalProperties: false, properties: { month: { type: 'string', pattern: '^\\d{4}-(0[1-9]|1[0-2])$' } } },
+      querystring: { type: 'object', additionalProperties: false, properties: { month: { type: 'string', pattern: '^\\d{4}-(0[1-9]|1[0-2])$', example: '2027-03' } } },
+      ...answers({
+        ok: {
+          200: json('Availability per service', {
+            type: 'object', required: ['month', 'services'],
+            properties: {
+              month: { type: 'string' },
+              services: { type: 'array', items: { type: 'object', required: ['service', 'availabilityPercent', 'holds'], additionalProperties: true, properties: { service: { type: 'string' }, availabilityPercent: { type: 'number' }, holds: { type: 'boolean' } } } },
+            },
+          }),
+        },
+      }),
     },
   }, async (request) => {
     const p = localParts(clock.now());

@@ -4,6 +4,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { PROBLEMS, ProblemError, problemBody, type ProblemDefinition, type ProblemDetails } from '../errors/catalogue.ts';
 import { storageFaultOf } from '../store/storage-fault.ts';
 import { rangeOf } from './numeric-guard.ts';
+import { installMethodTable } from './method-not-allowed.ts';
 
 const PROBLEM_JSON = 'application/problem+json; charset=utf-8';
 
@@ -54,7 +55,20 @@ function fromFastify(err: FastifyError, request: FastifyRequest): { def: Problem
 
 /** One error handler for the whole mock: problem+json, never a stack trace. */
 export function installProblemHandlers(app: FastifyInstance): void {
+  const allowedMethods = installMethodTable(app);
+  /** 405 with Allow for a known path called with another method (RFC 9110 §15.5.6). */
+  const methodNotAllowed = (request: FastifyRequest, reply: FastifyReply): FastifyReply | undefined => {
+    const path = request.url.split('?')[0] ?? '';
+    const allowed = allowedMethods(path);
+    if (!allowed) return undefined;
+    return sendProblem(reply.header('allow', allowed.join(', ')), PROBLEMS.METHOD_NOT_ALLOWED, `${request.method} is not a method of ${path}; it answers ${allowed.join(', ')} (see /openapi.json)`, { field: 'method', rule: `one of ${allowed.join(', ')}` });
+  };
   app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    // No route took the request (a body method such as QUERY fails its body checks first): the method is what is wrong.
+    if (request.is404) {
+      const answered = methodNotAllowed(request, reply);
+      if (answered) return answered;
+    }
     if (err instanceof ProblemError) return sendProblem(reply, err.definition, err.message, err.details);
     const mapped = fromFastify(err, request);
     if (mapped) return sendProblem(reply, mapped.def, mapped.detail, mapped.details);
@@ -71,7 +85,7 @@ export function installProblemHandlers(app: FastifyInstance): void {
     return sendProblem(reply, PROBLEMS.INTERNAL, 'unexpected error; the mock logged it', { serviceCode: 'TechnischProbleem' });
   });
   app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, PROBLEMS.NOT_FOUND, `no route ${request.method} ${request.url.split('?')[0] ?? ''}; see /openapi.json`),
+    methodNotAllowed(request, reply) ?? sendProblem(reply, PROBLEMS.NOT_FOUND, `no route ${request.method} ${request.url.split('?')[0] ?? ''}; see /openapi.json`),
   );
 }
 

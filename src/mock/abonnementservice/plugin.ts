@@ -27,6 +27,8 @@ import { resultJson, resultXml, statusJson, statusXml, type VerzoekInfo } from '
 import { KINDS } from './config.ts';
 import { AbonnementService } from './abonnement-service.ts';
 import { xmlTextParser } from '../body-text.ts';
+import { GET_ANSWERS, STATS_ANSWERS, VERZOEK_ID_PATTERN, postAnswers } from './openapi.ts';
+import { OIN_HEADER_SCHEMA } from '../openapi-schemas.ts';
 
 const XML_TYPES = ['application/xml', 'text/xml'];
 const gzip = promisify(gzipCallback);
@@ -75,7 +77,7 @@ export async function abonnementservicePlugin(app: FastifyInstance): Promise<voi
   const oinHeader = {
     type: 'object',
     // Not required by the schema: under TLS the client certificate names the afnemer (afnemer-auth.ts).
-    properties: { 'x-afnemer-oin': { type: 'string', description: "The afnemer's 20-digit OIN (stands for the OIN in the CPA; required without TLS, under TLS the certificate's); must equal BerichtLeverancier/OIN" } },
+    properties: { 'x-afnemer-oin': { ...OIN_HEADER_SCHEMA, description: `${OIN_HEADER_SCHEMA.description}; must equal BerichtLeverancier/OIN` } },
   } as const;
 
   app.post('/abonnementservice/v1/verzoeken', {
@@ -105,6 +107,7 @@ export async function abonnementservicePlugin(app: FastifyInstance): Promise<voi
         required: ['type', 'oin'],
         additionalProperties: false,
       },
+      ...postAnswers(cfg.maxBsns),
       response: {
         202: {
           description: 'Accepted; the answer follows at expectedReadyAt (sim time). XML (AbonnementVerzoekStatus) when Accept asks for it.',
@@ -128,7 +131,8 @@ export async function abonnementservicePlugin(app: FastifyInstance): Promise<voi
     const submitted = abonnementen.submit(checked.aanvraag, now);
     if (!submitted.ok) return sendProblem(reply, submitted.def, submitted.detail, submitted.details);
     const v: VerzoekInfo = submitted.verzoek;
-    return prefersXml(request) ? sendXml(reply.code(202), statusXml(v, 'accepted')) : reply.code(202).send(statusJson(v, 'accepted'));
+    reply.code(202).header('location', `/abonnementservice/v1/verzoeken/${encodeURIComponent(v.verzoekId)}`);
+    return prefersXml(request) ? sendXml(reply, statusXml(v, 'accepted')) : reply.send(statusJson(v, 'accepted'));
   });
 
   app.get<{ Params: { id: string } }>('/abonnementservice/v1/verzoeken/:id', {
@@ -142,7 +146,8 @@ export async function abonnementservicePlugin(app: FastifyInstance): Promise<voi
       tags: ['abonnementservice'],
       produces: ['application/json', 'application/xml'],
       headers: oinHeader,
-      params: { type: 'object', properties: { id: { type: 'string', description: 'The VerzoekId' } }, required: ['id'] },
+      params: { type: 'object', properties: { id: { type: 'string', pattern: VERZOEK_ID_PATTERN, maxLength: 100, description: 'The VerzoekId' } }, required: ['id'] },
+      ...GET_ANSWERS,
     },
   }, async (request, reply) => {
     const afnemer = requireAfnemer(ctx, request);
@@ -165,6 +170,7 @@ export async function abonnementservicePlugin(app: FastifyInstance): Promise<voi
     schema: {
       summary: 'Abonnementservice figures per kind: accepted, refused, processed, pending, lead times against the 4 h norm, night quota used',
       tags: ['abonnementservice'],
+      ...STATS_ANSWERS,
     },
   }, async () => {
     return abonnementen.stats(clock.now());

@@ -20,6 +20,7 @@ import { checkRedirectSignature, certificateBase64 } from './signing.ts';
 import { decodeAuthnRequest, metadataXml, parseArtifactResolve } from './saml.ts';
 import { testUsers } from './users.ts';
 import { DigidService, SpRefused, type AuthenticateBody, type PendingRequest } from './digid-service.ts';
+import { AUTHENTICATE, AUTHENTICATE_BODY, EXAMPLE_SAML_REQUEST, LOGIN, METADATA, REQUEST_AUTHENTICATION, RESOLVE_ARTIFACT, TEST_USERS } from './openapi.ts';
 
 const FORM_TYPE = 'application/x-www-form-urlencoded';
 const SOAP_TYPES = ['text/xml', 'application/soap+xml', 'application/xml'];
@@ -67,13 +68,15 @@ export async function digidPlugin(app: FastifyInstance): Promise<void> {
       querystring: {
         type: 'object', required: ['SAMLRequest'],
         properties: {
-          SAMLRequest: { type: 'string', minLength: 1, maxLength: 16_384 },
+          // 8 KiB: URL-encoded it stays inside the 16 KiB of request line and headers (beyond that a 431).
+          SAMLRequest: { type: 'string', minLength: 1, maxLength: 8192, description: 'base64 of the raw-DEFLATEd samlp:AuthnRequest (undecodable: 400)', example: EXAMPLE_SAML_REQUEST },
           RelayState: { type: 'string', maxLength: RELAY_STATE_MAX },
           SigAlg: { type: 'string', maxLength: 256 },
           Signature: { type: 'string', maxLength: 4096 },
         },
       },
       produces: ['text/html'],
+      ...REQUEST_AUTHENTICATION,
     },
   }, async (request, reply) => {
     const decoded = decodeAuthnRequest(request.query.SAMLRequest);
@@ -118,6 +121,7 @@ export async function digidPlugin(app: FastifyInstance): Promise<void> {
           action: { type: 'string', enum: ['login', 'cancel'] },
         },
       },
+      ...LOGIN,
     },
   }, async (request, reply) => {
     const { request: handle, username, password, action } = request.body;
@@ -133,6 +137,7 @@ export async function digidPlugin(app: FastifyInstance): Promise<void> {
         + 'No Issuer: 400. An unregistered SP or (digid.checkSignatures) a bad signature: ArtifactResponse Requester/RequestDenied.',
       tags: ['digid'], consumes: SOAP_TYPES, produces: ['text/xml'],
       body: { type: 'string' },
+      ...RESOLVE_ARTIFACT,
     },
   }, async (request, reply) => {
     if (typeof request.body !== 'string' || request.body === '') {
@@ -145,7 +150,7 @@ export async function digidPlugin(app: FastifyInstance): Promise<void> {
   });
 
   app.get('/digid/saml/idp/metadata', {
-    schema: { summary: 'IdP metadata: the SingleSignOnService and ArtifactResolutionService endpoints and the signing certificate (KeyDescriptor use="signing")', tags: ['digid'], produces: ['application/samlmetadata+xml'] },
+    schema: { summary: 'IdP metadata: the SingleSignOnService and ArtifactResolutionService endpoints and the signing certificate (KeyDescriptor use="signing")', tags: ['digid'], produces: ['application/samlmetadata+xml'], ...METADATA },
   }, async (request, reply) => {
     const base = `${request.protocol}://${request.host}`;
     const key = await digid.signingKey();
@@ -163,17 +168,8 @@ export async function digidPlugin(app: FastifyInstance): Promise<void> {
         + 'Success carries a session token for /api/v1/berichten. password absent = the right test password; level absent = Basis; '
         + 'afnemer (OIN) must be a connected afnemer when given (else RequestDenied). Over capacity: 503 problem+json with Retry-After.',
       tags: ['digid'],
-      body: {
-        type: 'object', additionalProperties: false,
-        properties: {
-          bsn: { type: 'string', pattern: '^\\d{9}$' },
-          username: { type: 'string', minLength: 1, maxLength: 64 },
-          password: { type: 'string', maxLength: 256 },
-          level: { type: 'string', enum: [...LEVELS] },
-          afnemer: { type: 'string', pattern: '^\\d{20}$' },
-          cancel: { type: 'boolean' },
-        },
-      },
+      body: AUTHENTICATE_BODY,
+      ...AUTHENTICATE,
     },
   }, async (request) => {
     return digid.authenticateOnce(request.body);
@@ -197,6 +193,7 @@ export async function digidPlugin(app: FastifyInstance): Promise<void> {
           offset: { type: 'integer', minimum: 0, maximum: 100_000, default: 0 },
         },
       },
+      ...TEST_USERS,
     },
   }, async (request) => {
     const { level, n, offset } = request.query;

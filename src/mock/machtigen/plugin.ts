@@ -16,6 +16,8 @@ import { isNineDigits, isValidBsn } from '../../population/index.ts';
 import { CapacityModel, CAPACITY_STATS_SCHEMA } from '../capacity/index.ts';
 import { machtigingDecider, type Vertegenwoordigde } from './decide.ts';
 import { CodedError, ERROR_CODES } from '../../errors/error-codes.ts';
+import { answers } from '../openapi-document.ts';
+import { BSN_SCHEMA as BSN_DOC } from '../openapi-schemas.ts';
 
 const SERVICE = MACHTIGEN_TRANSACTIONS_PER_MINUTE.service;
 const KVK_PATTERN = /^\d{8}$/;
@@ -117,7 +119,7 @@ export async function machtigenPlugin(app: FastifyInstance): Promise<void> {
 
   const stats = { transactions: 0, invalid: 0, bevoegd: 0 };
 
-  const BSN_SCHEMA = { type: 'string', pattern: '^\\d{9}$', description: 'BSN (elfproef)' } as const;
+  const BSN_SCHEMA = BSN_DOC;
   const VERTEGENWOORDIGDE_SCHEMA = {
     type: 'object',
     description: 'The represented person ({ bsn }) or company ({ kvk }, 8 digits)',
@@ -140,12 +142,14 @@ export async function machtigenPlugin(app: FastifyInstance): Promise<void> {
         properties: {
           vertegenwoordiger: BSN_SCHEMA,
           vertegenwoordigde: VERTEGENWOORDIGDE_SCHEMA,
-          dienst: { type: 'string', minLength: 1, description: 'The service the representative wants to use' },
+          dienst: { type: 'string', minLength: 1, pattern: '\\S', description: 'The service the representative wants to use (not only white space)' },
           afnemer: { type: 'string', pattern: `^\\d{${OIN_DIGITS.max}}$`, description: "Optional: the OIN of the service provider (a connected afnemer); echoed, it does not change the answer" },
         },
         required: ['vertegenwoordiger', 'vertegenwoordigde', 'dienst'],
         additionalProperties: false,
+        example: { vertegenwoordiger: '111222333', vertegenwoordigde: { kvk: '12345678' }, dienst: 'aangifte-inkomstenbelasting' },
       },
+      ...answers({ problems: ['INVALID_BSN', 'INVALID_OIN', 'UNKNOWN_AFNEMER', 'CAPACITY'] }),
       response: {
         200: {
           type: 'object',

@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { ProblemError } from '../../errors/catalogue.ts';
 import { isValidBsn } from '../../population/index.ts';
+import { answers, json } from '../openapi-document.ts';
+import { BSN_SCHEMA } from '../openapi-schemas.ts';
 
 /** Test tokens without a DigiD login. On by default on loopback only (access-policy.ts); `auth.devTokens` switches it. */
 export async function devTokenPlugin(app: FastifyInstance): Promise<void> {
@@ -10,8 +12,12 @@ export async function devTokenPlugin(app: FastifyInstance): Promise<void> {
       summary: 'Issue a burger session token for tests (the DigiD mock issues real ones)', tags: ['dev'],
       body: {
         type: 'object', additionalProperties: false, required: ['bsn'],
-        properties: { bsn: { type: 'string', pattern: '^\\d{9}$' }, ttlSeconds: { type: 'integer', minimum: 1, maximum: 86_400 } },
+        properties: { bsn: BSN_SCHEMA, ttlSeconds: { type: 'integer', minimum: 1, maximum: 86_400 } },
       },
+      ...answers({
+        problems: ['INVALID_BSN', 'DEV_TOKENS_DISABLED'],
+        ok: { 200: json('A session token for the burger', { type: 'object', required: ['token', 'bsn', 'expiresAt'], properties: { token: { type: 'string' }, bsn: { type: 'string' }, expiresAt: { type: 'string', format: 'date-time' } } }) },
+      }),
     },
   }, async (request) => {
     if (!access.devTokens) {

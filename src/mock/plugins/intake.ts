@@ -12,6 +12,8 @@ import { technischProbleemDraw } from '../faults.ts';
 import { prefersXml, sendXml } from '../negotiate.ts';
 import { xmlTextParser } from '../body-text.ts';
 import type { VerwerkingsberichtItem } from '../../store/store.ts';
+import { answers, json } from '../openapi-document.ts';
+import { BERICHTEN_REQUEST_BODY, GUID_SCHEMA, OIN_HEADER_SCHEMA } from '../openapi-schemas.ts';
 
 const XML_TYPES = ['application/xml', 'text/xml'];
 /** Verwerkingsberichten per page (an interface choice of the mock, not a norm). */
@@ -27,6 +29,25 @@ const RECEIPT_SCHEMA = {
     BatchID: { type: 'string' }, status: { type: 'string' }, attempt: { type: 'integer' }, letters: { type: 'integer' },
     receivedAt: { type: 'string' }, expectedParkedAt: { type: 'string' }, expectedProcessedAt: { type: 'string' },
     parkingDelaySeconds: { type: 'number' }, batchUrl: { type: 'string' },
+  },
+} as const;
+const LOCATION = { 202: { Location: { description: 'The batch: GET it for its state (batchUrl)', schema: { type: 'string' } } } } as const;
+const XML_DOC = { type: 'string', description: 'BerichtVerwerkResponse XML (GLOBEBatchResponse)', xml: { name: 'BerichtVerwerkResponse', namespace: 'http://schemas.rdw.nl/GEB/BerichtVerwerkService/Types/2009/01' } } as const;
+const COUNTS = { type: 'object', additionalProperties: { type: 'integer' }, description: 'letters per VerwerkingsCode' } as const;
+const BATCH_STATE = {
+  type: 'object', required: ['BatchID', 'attempt', 'letters', 'receivedAt', 'state', 'parkedUntil', 'expectedProcessedAt', 'processedAt', 'counts', 'verwerkingsberichtId'],
+  properties: {
+    BatchID: { type: 'string' }, attempt: { type: 'integer' }, letters: { type: 'integer' }, receivedAt: { type: 'string', format: 'date-time' },
+    state: { type: 'string', enum: ['wordt-geparkeerd', 'wordt-verwerkt', 'verwerkt'] },
+    parkedUntil: { type: 'string', format: 'date-time' }, expectedProcessedAt: { type: 'string', format: 'date-time' },
+    processedAt: { type: 'string', format: 'date-time', nullable: true }, counts: { ...COUNTS, nullable: true }, verwerkingsberichtId: { type: 'integer', nullable: true },
+  },
+} as const;
+const VERWERKINGSBERICHTEN = {
+  type: 'object', required: ['items', 'nextCursor'],
+  properties: {
+    items: { type: 'array', items: { type: 'object', required: ['id', 'attempt', 'firstOfferedAt'], properties: { id: { type: 'integer' }, attempt: { type: 'integer' }, firstOfferedAt: { type: 'string', format: 'date-time' } }, additionalProperties: true } },
+    nextCursor: { type: 'integer', nullable: true },
   },
 } as const;
 const iso = (t: number): string => new Date(t).toISOString();
@@ -55,8 +76,10 @@ export async function intakePlugin(app: FastifyInstance): Promise<void> {
       summary: 'Deliver a batch of 1-1000 letters (Berichten XML or the same as JSON)',
       tags: ['intake'],
       // Not required by the schema: under TLS the client certificate names the afnemer (afnemer-auth.ts).
-      headers: { type: 'object', properties: { 'x-afnemer-oin': { type: 'string', description: "The afnemer's 20-digit OIN (stands for the OIN in the CPA; required without TLS; under TLS the certificate's OIN, and it must agree)" } } },
+      headers: { type: 'object', properties: { 'x-afnemer-oin': OIN_HEADER_SCHEMA } },
       response: { 202: RECEIPT_SCHEMA },
+      // The body is parsed and validated in the handler (a letter's errors are its VerwerkingsCode, not a 400).
+      ...answers({ caller: 'afnemer', requestBody: BERICHTEN_REQUEST_BODY, headers: LOCATION, problems: ['BATCH_SIZE', 'BATCH_HEADER_INVALID', 'UNSAFE_XML', 'CAPACITY_HOUR', 'CAPACITY_DAY'] }),
     },
   }, async (request, reply) => {
     const afnemer = requireAfnemer(ctx, request);
@@ -107,14 +130,19 @@ export async function intakePlugin(app: FastifyInstance): Promise<void> {
       parkingDelaySeconds: Math.round(result.parkEnd - now) / 1000,
       batchUrl: `/berichtenbox/batches/${validation.header.batchId}`,
     };
-    return reply.code(202).send(receipt);
+    return reply.code(202).header('location', receipt.batchUrl).send(receipt);
   });
 
   app.get<{ Params: { batchId: string } }>('/berichtenbox/batches/:batchId', {
     onRequest: identify,
     schema: {
       summary: 'State of the latest delivery of a batch (JSON), or its BerichtVerwerkResponse (Accept: application/xml; 406 until it is processed)',
-      tags: ['intake'], params: { type: 'object', properties: { batchId: { type: 'string' } }, required: ['batchId'] },
+      tags: ['intake'], params: { type: 'object', properties: { batchId: { ...GUID_SCHEMA, maxLength: 36 } }, required: ['batchId'] },
+      headers: { type: 'object', properties: { 'x-afnemer-oin': OIN_HEADER_SCHEMA } },
+      ...answers({
+        caller: 'afnemer', problems: ['NOT_FOUND', 'NOT_ACCEPTABLE'],
+        ok: { 200: { description: 'The state of the latest delivery (JSON), or its BerichtVerwerkResponse (Accept: application/xml)', content: { 'application/json': { schema: BATCH_STATE }, 'application/xml': { schema: XML_DOC } } } },
+      }),
     },
   }, async (request, reply) => {
     const afnemer = requireAfnemer(ctx, request);
@@ -149,6 +177,17 @@ export async function intakePlugin(app: FastifyInstance): Promise<void> {
       summary: 'Pending verwerkingsberichten (BerichtVerwerkResponse) of the afnemer, re-offered until acknowledged, for 6 days',
       tags: ['intake'],
       querystring: { type: 'object', properties: { after: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER }, limit: { type: 'integer', minimum: 1, maximum: PAGE_MAX, default: PAGE_DEFAULT } }, additionalProperties: false },
+      headers: { type: 'object', properties: { 'x-afnemer-oin': OIN_HEADER_SCHEMA } },
+      ...answers({
+        caller: 'afnemer',
+        ok: {
+          200: {
+            description: 'A page of pending verwerkingsberichten (JSON, or XML Verwerkingsberichten with Accept: application/xml)',
+            headers: { Link: { description: 'RFC 8288: the next page, rel="next", when there is one', schema: { type: 'string' } } },
+            content: { 'application/json': { schema: VERWERKINGSBERICHTEN }, 'application/xml': { schema: { type: 'string', xml: { name: 'Verwerkingsberichten' } } } },
+          },
+        },
+      }),
     },
   }, async (request, reply) => {
     const afnemer = requireAfnemer(ctx, request);
@@ -175,6 +214,8 @@ export async function intakePlugin(app: FastifyInstance): Promise<void> {
       summary: 'Acknowledge verwerkingsberichten so they are no longer offered',
       tags: ['intake'],
       body: { type: 'object', properties: { ids: { type: 'array', items: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER }, minItems: 1, maxItems: ACK_MAX_IDS } }, required: ['ids'], additionalProperties: false },
+      headers: { type: 'object', properties: { 'x-afnemer-oin': OIN_HEADER_SCHEMA } },
+      ...answers({ caller: 'afnemer', ok: { 200: json('The ids acknowledged now (ids of another afnemer, or unknown, are not)', { type: 'object', required: ['acknowledged'], properties: { acknowledged: { type: 'array', items: { type: 'integer' }, description: 'the ids acknowledged now' } } }) } }),
     },
   }, async (request) => {
     const afnemer = requireAfnemer(ctx, request);

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { dayKey, hourKey } from '../../clock/index.ts';
 import { storageFaultOf } from '../../store/storage-fault.ts';
 import { WINDOW_STATS_SCHEMA } from '../capacity/index.ts';
+import { answers, json } from '../openapi-document.ts';
 
 /** /status, declared as far as the verdict and rehearse read it (the rest passes through as is). */
 const STATUS_SCHEMA = {
@@ -48,7 +49,7 @@ export async function observabilityPlugin(app: FastifyInstance): Promise<void> {
     };
   };
 
-  app.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['ops'] } }, async (_request, reply) => {
+  app.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['ops'], ...answers({ ok: { 200: { description: 'Prometheus text exposition format 0.0.4', content: { 'text/plain': { schema: { type: 'string' } } } } } }) } }, async (_request, reply) => {
     const now = clock.now();
     const { intake, notifications, windows } = await gather(now);
     metrics.intakeBacklog.set(intake.backlog);
@@ -79,9 +80,15 @@ export async function observabilityPlugin(app: FastifyInstance): Promise<void> {
     return status();
   });
 
-  app.get('/health', { schema: { summary: 'Liveness', tags: ['ops'] } }, async () => ({ status: 'ok' }));
+  app.get('/health', { schema: { summary: 'Liveness', tags: ['ops'], ...answers({ ok: { 200: json('Alive', { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['ok'] } } }) } }) } }, async () => ({ status: 'ok' }));
 
-  app.get('/ready', { schema: { summary: 'Readiness: the store answers and writes commit (not ready on a full or failing disk)', tags: ['ops'] } }, async (_request, reply) => {
+  const readiness = { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['ready', 'not-ready'] }, reason: { type: 'string' }, storage: { type: 'object', additionalProperties: true } } };
+  app.get('/ready', {
+    schema: {
+      summary: 'Readiness: the store answers and writes commit (not ready on a full or failing disk)', tags: ['ops'],
+      ...answers({ ok: { 200: json('Ready', readiness) }, other: { 503: json('Not ready: the store does not answer, or writes do not commit (then with Retry-After)', readiness, { headers: { 'Retry-After': { schema: { type: 'integer', minimum: 1 } } } }) } }),
+    },
+  }, async (_request, reply) => {
     try {
       await store.countLetters();
     } catch (err) {

@@ -3,17 +3,34 @@ import { VERWERKINGS_CODES } from '../../berichten/index.ts';
 import { ProblemError } from '../../errors/catalogue.ts';
 import { isOperator, requireAfnemer } from '../afnemer-auth.ts';
 import type { PortalRow } from '../../store/store.ts';
+import { answers, json } from '../openapi-document.ts';
+import { OIN_HEADER_SCHEMA, OIN_SCHEMA } from '../openapi-schemas.ts';
 
 interface PortalQuerystring { afnemer?: string; van?: string; tot?: string }
 
 const querystring = {
   type: 'object', additionalProperties: false,
   properties: {
-    afnemer: { type: 'string', pattern: '^\\d{20}$', description: 'OIN of one afnemer' },
+    afnemer: { ...OIN_SCHEMA, description: 'OIN of one afnemer' },
     van: { type: 'string', format: 'date', description: 'first day (YYYY-MM-DD, inclusive)' },
     tot: { type: 'string', format: 'date', description: 'last day (YYYY-MM-DD, inclusive)' },
   },
 } as const;
+
+const headers = { type: 'object', properties: { 'x-afnemer-oin': OIN_HEADER_SCHEMA } } as const;
+const ROWS = {
+  type: 'object', required: ['rows'],
+  properties: {
+    rows: {
+      type: 'array',
+      items: {
+        type: 'object', required: ['day', 'afnemerOin', 'offered', 'processed', 'rejected', 'naam'], additionalProperties: true,
+        properties: { day: { type: 'string', format: 'date' }, afnemerOin: { type: 'string' }, offered: { type: 'integer' }, processed: { type: 'integer' }, rejected: { type: 'object', additionalProperties: { type: 'integer' } }, naam: { type: 'string', nullable: true } },
+      },
+    },
+  },
+} as const;
+const portaalAnswers = (ok: NonNullable<Parameters<typeof answers>[0]['ok']>): ReturnType<typeof answers> => answers({ caller: 'afnemer', problems: ['NOT_YOUR_DATA'], ok });
 
 const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -46,14 +63,14 @@ export async function portaalPlugin(app: FastifyInstance): Promise<void> {
   };
 
   app.get<{ Querystring: PortalQuerystring }>('/berichtenbox/portaal.json', {
-    schema: { summary: "Leveranciersportaal as JSON: the caller's own rows (X-Afnemer-OIN on loopback, else the client certificate); every afnemer's with the operator token", tags: ['portaal'], querystring },
+    schema: { summary: "Leveranciersportaal as JSON: the caller's own rows (X-Afnemer-OIN on loopback, else the client certificate); every afnemer's with the operator token", tags: ['portaal'], querystring, headers, ...portaalAnswers({ 200: json('Per afnemer per day: offered, processed, rejected by VerwerkingsCode', ROWS) }) },
   }, async (request) => {
     const rows = await load(request);
     return { rows: rows.map((r) => ({ ...r, naam: afnemers.get(r.afnemerOin)?.naam ?? null })) };
   });
 
   app.get<{ Querystring: PortalQuerystring }>('/berichtenbox/portaal', {
-    schema: { summary: 'Leveranciersportaal (HTML)', tags: ['portaal'], querystring },
+    schema: { summary: 'Leveranciersportaal (HTML)', tags: ['portaal'], querystring, headers, ...portaalAnswers({ 200: { description: 'The portal page', content: { 'text/html': { schema: { type: 'string' } } } } }) },
   }, async (request, reply) => {
     const rows = await load(request);
     const codes = VERWERKINGS_CODES.filter((c) => c !== 'Verwerkt');

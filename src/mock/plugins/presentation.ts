@@ -3,6 +3,8 @@ import { ProblemError } from '../../errors/catalogue.ts';
 import type { LetterSummary, LetterView } from '../../store/store.ts';
 import type { MockContext } from '../context.ts';
 import { BIJLAGEN_PER_LETTER } from '../../norms/index.ts';
+import { answers, json } from '../openapi-document.ts';
+import { OIN_SCHEMA } from '../openapi-schemas.ts';
 
 /**
  * The last page the list serves: (page − 1) × pageSize must stay an exact SQLite integer (2^63; a
@@ -80,7 +82,20 @@ const listResponse = {
   required: ['page', 'pageSize', 'total', 'berichten'],
 } as const;
 
-const idParams = { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 64 } }, required: ['id'] } as const;
+const idParams = { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 64, description: 'the BerichtID' } }, required: ['id'] } as const;
+const NULLABLE_STRING = { type: 'string', nullable: true } as const;
+/** One letter as GET /api/v1/berichten/:id answers it (document only: this route has no response schema). */
+const LETTER_DOC = {
+  type: 'object', required: ['id', 'afzender', 'berichtType', 'onderwerp', 'berichtTekst', 'referentie', 'publicatieDatum', 'eindDatumHandelingsTermijn', 'ontvangen', 'gelezen', 'bijlagen'],
+  properties: {
+    id: { type: 'string' }, afzender: { type: 'string' }, berichtType: { type: 'string' }, onderwerp: { type: 'string' }, berichtTekst: { type: 'string' },
+    referentie: NULLABLE_STRING, publicatieDatum: NULLABLE_STRING, eindDatumHandelingsTermijn: NULLABLE_STRING, ontvangen: NULLABLE_STRING, gelezen: { type: 'boolean' },
+    bijlagen: { type: 'array', items: { type: 'object', required: ['volgorde', 'omschrijving', 'bytes', 'sha256', 'href'], properties: { volgorde: { type: 'integer' }, omschrijving: { type: 'string' }, bytes: { type: 'integer' }, sha256: { type: 'string' }, href: { type: 'string' } } } },
+  },
+} as const;
+const NO_CONTENT = { 204: { description: 'Done (also when it was already done)' } } as const;
+const burger = (ok: Parameters<typeof answers>[0]['ok'] | undefined, notFound = true): ReturnType<typeof answers> =>
+  answers({ caller: 'burger', ...(ok ? { ok } : {}), ...(notFound ? { problems: ['NOT_FOUND'] } : {}) });
 const notVisible = (id: string): ProblemError => new ProblemError('NOT_FOUND', `no letter ${id} in your Berichtenbox`, { field: 'id' });
 
 /** The burger's inbox (presentation REST). Norm: p99.9 ≤ 200 ms. Another burger's letter is simply not found. */
@@ -96,10 +111,11 @@ export async function presentationPlugin(app: FastifyInstance): Promise<void> {
         type: 'object', additionalProperties: false,
         properties: {
           page: { type: 'integer', minimum: 1, maximum: LAST_PAGE, default: 1 }, pageSize: { type: 'integer', minimum: 1, maximum: PAGE_SIZE_MAX, default: 20 },
-          gelezen: { type: 'boolean' }, afzender: { type: 'string', pattern: '^\\d{20}$' },
+          gelezen: { type: 'boolean' }, afzender: { ...OIN_SCHEMA, description: 'only the letters of this afnemer (OIN)' },
         },
       },
       response: { 200: listResponse },
+      ...burger(undefined, false),
     },
   }, async (request) => {
     const bsn = requireBurger(ctx, request);
@@ -112,7 +128,7 @@ export async function presentationPlugin(app: FastifyInstance): Promise<void> {
   });
 
   app.get<{ Params: { id: string } }>('/api/v1/berichten/:id', {
-    schema: { summary: 'Read one letter', tags: ['presentatie'], security, params: idParams },
+    schema: { summary: 'Read one letter', tags: ['presentatie'], security, params: idParams, ...burger({ 200: json('The letter', LETTER_DOC) }) },
   }, async (request) => {
     const bsn = requireBurger(ctx, request);
     const letter = await store.getLetter(bsn, request.params.id.toLowerCase(), clock.now());
@@ -121,7 +137,7 @@ export async function presentationPlugin(app: FastifyInstance): Promise<void> {
   });
 
   app.put<{ Params: { id: string } }>('/api/v1/berichten/:id/gelezen', {
-    schema: { summary: 'Mark a letter read (idempotent)', tags: ['presentatie'], security, params: idParams },
+    schema: { summary: 'Mark a letter read (idempotent)', tags: ['presentatie'], security, params: idParams, ...burger(NO_CONTENT) },
   }, async (request, reply) => {
     const bsn = requireBurger(ctx, request);
     if (!(await store.markRead(bsn, request.params.id.toLowerCase(), clock.now()))) throw notVisible(request.params.id);
@@ -129,7 +145,7 @@ export async function presentationPlugin(app: FastifyInstance): Promise<void> {
   });
 
   app.delete<{ Params: { id: string } }>('/api/v1/berichten/:id', {
-    schema: { summary: 'Delete a letter from the inbox', tags: ['presentatie'], security, params: idParams },
+    schema: { summary: 'Delete a letter from the inbox', tags: ['presentatie'], security, params: idParams, ...burger({ 204: { description: 'Deleted' } }) },
   }, async (request, reply) => {
     const bsn = requireBurger(ctx, request);
     if (!(await store.deleteLetter(bsn, request.params.id.toLowerCase(), clock.now()))) throw notVisible(request.params.id);
@@ -140,6 +156,7 @@ export async function presentationPlugin(app: FastifyInstance): Promise<void> {
     schema: {
       summary: 'Download an attachment (PDF)', tags: ['presentatie'], security,
       params: { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 64 }, n: { type: 'integer', minimum: 1, maximum: BIJLAGEN_PER_LETTER.max } }, required: ['id', 'n'] },
+      ...burger({ 200: { description: 'The PDF', headers: { 'Content-Disposition': { schema: { type: 'string' } } }, content: { 'application/pdf': { schema: { type: 'string', format: 'binary' } } } } }),
     },
   }, async (request, reply) => {
     const bsn = requireBurger(ctx, request);

@@ -20,6 +20,9 @@ import {
   type SoapFault,
 } from './soap.ts';
 
+import { JSON_ANSWERS, SOAP_ANSWERS } from './openapi.ts';
+import { BSN_SCHEMA } from '../openapi-schemas.ts';
+
 const SERVICE = VALIDATION_QUERIES_PER_HOUR.service;
 const SOAP_XML_TYPES: ReadonlySet<string> = new Set(['text/xml', 'application/xml']);
 
@@ -140,6 +143,7 @@ export async function validatieservicePlugin(app: FastifyInstance): Promise<void
           required: ['soapaction'],
         },
         body: { type: 'string', description: 'A SOAP 1.1 Envelope holding ValidateAbonnementen' },
+        ...SOAP_ANSWERS,
       },
     }, async (request, reply) => {
       const type = (headerValue(request.headers['content-type']) ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
@@ -192,14 +196,16 @@ export async function validatieservicePlugin(app: FastifyInstance): Promise<void
             type: 'array', minItems: VALIDATION_KLANTEN.min ?? 1, maxItems: VALIDATION_KLANTEN.max,
             items: {
               type: 'object',
-              properties: { key: { type: 'string', pattern: '^\\d{9}$', description: 'BSN (elfproef)' }, rol: { type: 'string', enum: [ROL_BURGER] } },
+              properties: { key: BSN_SCHEMA, rol: { type: 'string', enum: [ROL_BURGER] } },
               required: ['key', 'rol'], additionalProperties: false,
             },
           },
         },
         required: ['berichtleverancierCode', 'berichtTypeCode', 'klanten'],
         additionalProperties: false,
+        example: { berichtleverancierCode: '00000001003214345000', berichtTypeCode: 'VAIB', klanten: [{ key: '111222333', rol: ROL_BURGER }] },
       },
+      ...JSON_ANSWERS,
       response: {
         200: {
           type: 'object',
