@@ -4,12 +4,15 @@
  * run. Target: ≥ 5,000/s on this machine (30× the norm's 10,000/min = 167/s), so the 10,000/min
  * peak can be replayed at sim speed 30.
  *
- *   node bin/run-ts.js bench/digid/run.ts [--quick]
+ *   node bin/run-ts.js bench/digid/run.ts [--quick] [--cpu-prof]
+ *
+ * --cpu-prof profiles the mock child (node --cpu-prof) and prints its hot spots over the measured
+ * window (the figures are perturbed a little).
  *
  * Servers are child processes (one core each side); load goes to 127.0.0.1 only; every loop is
  * bounded in count and wall time.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,10 +20,12 @@ import { Pool } from 'undici';
 import { startChild, type ChildServer } from '../lib/child.ts';
 import { closedLoop, type ClosedLoopResult } from '../lib/load.ts';
 import { num, ratio, table } from '../lib/table.ts';
+import { formatProfile, monotonicUs, srcInclusive, summariseProfile, type ProfileWindow } from '../lib/cpuprofile.ts';
 import { DIGID_AUTHENTICATIONS_PER_MINUTE, perMinute } from '../../src/norms/index.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const QUICK = process.argv.includes('--quick');
+const CPU_PROF = process.argv.includes('--cpu-prof');
 const DURATION_MS = QUICK ? 3_000 : 10_000;
 const WARMUP_MS = QUICK ? 1_000 : 2_000;
 const CONNECTIONS = 16;
@@ -41,7 +46,9 @@ async function main(): Promise<void> {
   try {
     const hello = await startChild({ name: 'hello', cwd: ROOT, nodeArgs: ['bin/run-ts.js', 'bench/mock-intake/hello-server.ts', '--port', '0'] });
     children.push(hello);
-    const mock = await startChild({ name: 'mock', cwd: ROOT, nodeArgs: ['bin/bbsim.js', 'mock', '--port', '0', '--db', join(dir, 'mock.db'), '--speed', String(SPEED), '--config', configFile] });
+    const profDir = join(ROOT, 'results', `bench-digid-prof-${process.pid}`);
+    const prof = CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
+    const mock = await startChild({ name: 'mock', cwd: ROOT, nodeArgs: [...prof, 'bin/bbsim.js', 'mock', '--port', '0', '--db', join(dir, 'mock.db'), '--speed', String(SPEED), '--config', configFile] });
     children.push(mock);
 
     // Test users of the mock (every member BSN; password omitted = the right one).
@@ -69,7 +76,9 @@ async function main(): Promise<void> {
     await run(mock.url, '/digid/authenticate', success, WARMUP_MS);
     await run(hello.url, '/echo', accepted, WARMUP_MS);
     const echo = await run(hello.url, '/echo', accepted, DURATION_MS);
+    const fromUs = monotonicUs();
     const auth = await run(mock.url, '/digid/authenticate', success, DURATION_MS);
+    const measured: ProfileWindow = { fromUs, toUs: monotonicUs() };
 
     const authPerS = auth.ok / (auth.wallMs / 1000);
     const echoPerS = echo.ok / (echo.wallMs / 1000);
@@ -89,6 +98,19 @@ async function main(): Promise<void> {
     mkdirSync(dirname(out), { recursive: true });
     writeFileSync(out, JSON.stringify({ bench: 'digid', quick: QUICK, speed: SPEED, connections: CONNECTIONS, concurrency: CONCURRENCY, authPerS, echoPerS, ratio: authPerS / echoPerS, target: TARGET_PER_S, auth, echo, stats }, null, 2));
     console.log(`wrote ${out}`);
+    if (CPU_PROF) {
+      await mock.stop(); // writes the profile
+      // The main thread's profile is the largest file (tsx's loader thread writes one of its own).
+      const files = existsSync(profDir) ? readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(profDir, f)) : [];
+      const f = files.sort((a, b) => statSync(b).size - statSync(a).size)[0];
+      if (f === undefined) console.log(`no profile in ${profDir}`);
+      else {
+        console.log(formatProfile(summariseProfile(f, ROOT, 40, measured), 30));
+        console.log('  src/ functions by inclusive time (share of busy time):');
+        for (const h of srcInclusive(f, ROOT, 15, measured)) console.log(`    ${(h.totalShare * 100).toFixed(1).padStart(5)} %  ${h.name}  ${h.where}`);
+        console.log(`profile: ${f}`);
+      }
+    }
   } finally {
     for (const c of children) await c.stop();
     rmSync(dir, { recursive: true, force: true });
