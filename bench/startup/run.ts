@@ -14,6 +14,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureBuilt } from '../lib/build.ts';
 import { num, ratio, table } from '../lib/table.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -57,8 +58,7 @@ const quantile = (xs: readonly number[], q: number): number => {
 };
 
 function main(): void {
-  const build = spawnSync(process.execPath, ['scripts/build.js'], { cwd: ROOT, stdio: 'inherit' });
-  if (build.status !== 0) throw new Error('npm run build failed');
+  ensureBuilt(ROOT);
   const load0 = loadavg()[0] ?? 0;
   for (let i = 0; i < WARMUP; i++) for (const c of CASES) once(c);
   const samples = CASES.map(() => [] as Sample[]);
