@@ -8,6 +8,7 @@ import type { LetterOutcome, VerwerkResponse } from '../berichten/types.ts';
 import { migrate } from './migrations.ts';
 import { openDurableDatabase } from './open-database.ts';
 import { startCheckpointer, type Checkpointer } from './checkpointer.ts';
+import { startClockWriter, type ClockWriter } from './clock-writer.ts';
 import { storageFaultOf } from './storage-fault.ts';
 import type {
   BijlageContent, DeliveryInput, DeliveryResult, DeliveryView, IntakeStats, LetterPage, LetterQuery, LetterSummary, LetterView,
@@ -162,6 +163,7 @@ export class SqliteStore implements Store {
   readonly path: string;
   private readonly db: Database.Database;
   private readonly checkpointer: Checkpointer;
+  private readonly clockWriter: ClockWriter;
   private readonly pendingDeliveries: { input: DeliveryInput; resolve: (r: DeliveryResult) => void; reject: (e: unknown) => void }[] = [];
   private readonly groupTx: Database.Transaction<(work: () => void) => void>;
   private readonly s: Statements;
@@ -186,6 +188,7 @@ export class SqliteStore implements Store {
     });
     this.db = db;
     this.checkpointer = startCheckpointer(path, CHECKPOINT_INTERVAL_MS);
+    this.clockWriter = startClockWriter(path);
     this.s = prepareStatements(db);
     this.deliverTx = db.transaction((input: DeliveryInput) => this.deliverSync(input));
     this.groupTx = db.transaction((work: () => void) => work());
@@ -614,7 +617,8 @@ export class SqliteStore implements Store {
   }
 
   async saveSimTime(simNow: number): Promise<void> {
-    this.s.setState.run('simClock', JSON.stringify(Math.round(simNow)));
+    // Committed by the clock writer's thread: its fsync off the event loop (clock-writer.ts).
+    return this.clockWriter.save(JSON.stringify(Math.round(simNow)));
   }
 
   async keepOnce(key: string, value: () => string): Promise<string> {
@@ -631,6 +635,7 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.db.open) this.flushDeliveries();
+    await this.clockWriter.stop();
     await this.checkpointer.stop();
     if (this.db.open) this.db.close();
   }
