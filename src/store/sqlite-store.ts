@@ -348,6 +348,9 @@ export class SqliteStore implements Store {
   async processDue(now: number, planNotification: NotificationPlanner, dayKeyOf: (t: number) => string): Promise<number> {
     // Rounds of bounded size: atomic per delivery, one fsync per round rather than per delivery,
     // and a long catch-up does not hold the write lock in one piece.
+    // Nothing due (the usual case, polled every workerIntervalMs): answered by a read, without the
+    // write lock, which the clock writer's thread may hold during its fsync (a wait on the event loop).
+    if (this.s.anyDue.get(now) === undefined) return 0;
     let total = 0;
     for (;;) {
       const { processed, more } = this.processTx.immediate(now, planNotification, dayKeyOf);
@@ -700,6 +703,7 @@ function prepareStatements(db: Database.Database) {
 
     selectDue: p(`SELECT id, afnemer_oin, received_at, process_at, letters, counts FROM deliveries
                   WHERE processed_at IS NULL AND process_at <= ? ORDER BY id LIMIT ?`),
+    anyDue: p('SELECT 1 FROM deliveries WHERE processed_at IS NULL AND process_at <= ? LIMIT 1').pluck(),
     markProcessed: p('UPDATE deliveries SET processed_at = process_at WHERE id = ?'),
     insertVerwerkingsbericht: p('INSERT INTO verwerkingsberichten (delivery_id, afnemer_oin, created_at) VALUES (?, ?, ?)'),
     lettersOfDelivery: p('SELECT bericht_id, bsn, afnemer_oin, processed_at FROM letters WHERE delivery_id = ? ORDER BY seq').raw(),
