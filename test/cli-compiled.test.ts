@@ -7,7 +7,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { COMMANDS, commandIndex, newProgram, registerAll, registerFor, requestedCommand } from '../src/cli/commands.ts';
 // @ts-expect-error: plain JavaScript without declarations (it runs before any TypeScript loader).
 import { compiledEntry, sourceListing, STAMP } from '../bin/compiled.js';
@@ -93,6 +93,21 @@ describe('the lazily registered commands', () => {
     await registerFor(lazy, ['--help'], commandIndex(full));
     expect(lazy.helpInformation()).toBe(full.helpInformation());
     expect(lazy.helpInformation()).toContain('run [options] <scenario>');
+  });
+
+  it('--help, --version and no command load no command module when the index is there', async () => {
+    const full = newProgram();
+    await registerAll(full);
+    const index = commandIndex(full);
+    const spies = COMMANDS.map((c) => vi.spyOn(c, 'load'));
+    try {
+      for (const args of [['--help'], ['--version'], [], ['no-such-command']]) await registerFor(newProgram(), args, index);
+      for (const s of spies) expect(s).not.toHaveBeenCalled();
+      await registerFor(newProgram(), ['--help'], undefined); // without an index (the sources): every one
+      for (const s of spies) expect(s).toHaveBeenCalledTimes(1);
+    } finally {
+      for (const s of spies) s.mockRestore();
+    }
   });
 
   it('a named command loads only that command', async () => {
