@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'results/', '.tools/', 'k6/', 'coverage/', '.exp/'] },
+  { ignores: ['node_modules/', 'results/', '.tools/', 'k6/', 'coverage/', '.exp/', 'dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -51,6 +51,8 @@ function shortUrl(url: string, root: string): string {
     }
   }
   const rel = relative(root, p);
+  // The compiled mock (dist/, bin/bbsim.js) is named by its source file (the line is the compiled one).
+  if (rel.startsWith('dist/') && rel.endsWith('.js')) return `src/${rel.slice('dist/'.length, -'.js'.length)}.ts`;
   return rel.startsWith('..') ? p : rel;
 }
 

@@ -25,7 +25,8 @@ interface Options {
   top: number;
 }
 
-const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+// The TypeScript sources (emitted scenarios import them), also when this runs compiled from dist/.
+const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src');
 
 function positive(name: string) {
   return (v: string): number => {

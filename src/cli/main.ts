@@ -1,55 +1,23 @@
-import { Command, CommanderError } from 'commander';
+import { CommanderError } from 'commander';
 import { CliError } from '../errors/cli-errors.ts';
 import { EXIT } from '../errors/exit-codes.ts';
-import { BBSIM_VERSION } from '../version.ts';
-import { mockCommand } from './mock-command.ts';
-import { exampleBatchCommand } from './example-batch-command.ts';
-import { generateCommand } from './generate-command.ts';
-import { runCommand } from './run-command.ts';
-import { rehearseCommand } from './rehearse-command.ts';
-import { forecastCommand } from './forecast-command.ts';
-import { baselineCommand } from './baseline-command.ts';
-import { compareCommand } from './compare-command.ts';
-import { reportCommand } from './report-command.ts';
-import { collectCommand } from './collect-command.ts';
-import { k8sCommand } from './k8s-command.ts';
-import { listCommand } from './list-command.ts';
+import { newProgram, registerFor } from './commands.ts';
 
 // `bbsim list | head`: a closed pipe ends the output, not the process with a stack trace.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   if (err.code === 'EPIPE') process.exit(EXIT.OK);
   throw err;
 });
-import { pkiCommand } from './pki-command.ts';
 
-const program = new Command();
-program
-  .name('bbsim')
-  .description('Load and capacity simulator for MijnOverheid Berichtenbox and DigiD: a norm-aware mock, scenarios, verdicts.')
-  .version(BBSIM_VERSION)
-  .showHelpAfterError('(run with --help for usage and examples)')
-  // Usage errors exit with 2 (a distinct code from a failed run); inherited by the subcommands.
-  .exitOverride();
-
-mockCommand(program);
-exampleBatchCommand(program);
-generateCommand(program);
-runCommand(program);
-rehearseCommand(program);
-forecastCommand(program);
-baselineCommand(program);
-compareCommand(program);
-reportCommand(program);
-collectCommand(program);
-k8sCommand(program);
-listCommand(program);
+const program = newProgram();
 
 // The command being run, to name it in an error ("bbsim run: …").
 let commandName = '';
 program.hook('preAction', (_program, action) => {
   commandName = [action.parent?.name() === 'bbsim' ? '' : action.parent?.name(), action.name()].filter(Boolean).join(' ');
 });
-pkiCommand(program);
+// Only the command asked for is loaded (commands.ts).
+await registerFor(program, process.argv.slice(2));
 
 try {
   await program.parseAsync(process.argv);

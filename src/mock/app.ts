@@ -154,11 +154,20 @@ export async function buildMock(configInput: MockConfig | MockConfigInput = {}, 
     transformObject: declareAnswers(config) as never,
   });
 
-  // Callback style (no promise per request): this runs on every response.
+  // Callback style (no promise per request): this runs on every response. The metric children per
+  // route, method and status are made once (routes are patterns, so the set is small): prom-client
+  // otherwise validates and hashes the label object on every call.
+  const responseMetrics = new Map<string, { readonly requests: { inc(): void }; readonly latency: { observe(v: number): void } }>();
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
-    ctx.metrics.requests.inc({ route, method: request.method, status: String(reply.statusCode) });
-    ctx.metrics.latency.observe({ route }, reply.elapsedTime / 1000);
+    const key = `${route} ${request.method} ${reply.statusCode}`;
+    let m = responseMetrics.get(key);
+    if (!m) {
+      m = { requests: ctx.metrics.requests.labels({ route, method: request.method, status: String(reply.statusCode) }), latency: ctx.metrics.latency.labels({ route }) };
+      responseMetrics.set(key, m);
+    }
+    m.requests.inc();
+    m.latency.observe(reply.elapsedTime / 1000);
     done();
   });
 

@@ -11,7 +11,7 @@ export interface InFlightBound {
 }
 
 const RESERVED = Symbol('bbsim.inFlightReserved');
-type Reserving = FastifyRequest & { [RESERVED]?: { bytes: number } };
+type Reserving = FastifyRequest & { [RESERVED]?: { bytes: number } | null };
 
 /**
  * Bounds the request body bytes all requests in flight hold together. A request that declares a
@@ -39,13 +39,16 @@ export function installInFlightBound(app: FastifyInstance, limit: number, retryA
         used -= held!.bytes;
         held!.bytes = 0;
       };
+      // 'close' follows 'finish' on every response (Node's and inject's), and alone comes when the
+      // connection is gone first: one listener instead of two, on every request with a body.
       reply.raw.once('close', release);
-      reply.raw.once('finish', release);
     }
     held.bytes += bytes;
     used += bytes;
   };
 
+  // Declared up front, so setting it does not change the shape of every request object.
+  app.decorateRequest(RESERVED, null);
   app.addHook('onRequest', (request: Reserving, reply, done) => {
     const header = request.headers['content-length'];
     const declared = header === undefined ? 0 : Number(header);

@@ -31,15 +31,22 @@ function refuse(request: FastifyRequest, part: SchemaPart, path: readonly string
   return new ProblemError('INVALID_REQUEST', `${field} ${JSON.stringify(String(given))} is not a finite number (rule: ${rule})`, { field, rule });
 }
 
+/** Depth first, the first non-finite number and its path; `path` is a stack shared down the walk (no allocation per key). */
 function findNonFinite(value: unknown, path: string[], depth: number): { path: string[]; value: unknown } | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) ? undefined : { path, value };
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : { path: [...path], value };
   if (depth > 8 || typeof value !== 'object' || value === null) return undefined;
-  for (const [k, v] of Object.entries(value)) {
-    const hit = findNonFinite(v, [...path, k], depth + 1);
+  for (const k in value) {
+    if (!Object.hasOwn(value, k)) continue;
+    path.push(k);
+    const hit = findNonFinite((value as Record<string, unknown>)[k], path, depth + 1);
+    path.pop();
     if (hit) return hit;
   }
   return undefined;
 }
+
+const PARTS = ['querystring', 'params'] as const;
+const overflows = (one: unknown): boolean => typeof one === 'string' && Math.abs(Number(one)) === Number.POSITIVE_INFINITY;
 
 /**
  * Refuses numbers that overflow to ±Infinity before the schema sees them: Ajv 8 coerces the query
@@ -50,15 +57,15 @@ function findNonFinite(value: unknown, path: string[], depth: number): { path: s
  */
 export function installNumericGuard(app: FastifyInstance): void {
   app.addHook('preValidation', (request, _reply, done) => {
-    for (const part of ['querystring', 'params'] as const) {
+    for (const part of PARTS) {
       const values = (part === 'querystring' ? request.query : request.params) as Record<string, unknown> | undefined;
       if (!values || typeof values !== 'object') continue;
-      for (const [k, v] of Object.entries(values)) {
-        for (const one of Array.isArray(v) ? v : [v]) {
-          if (typeof one === 'string' && Math.abs(Number(one)) === Number.POSITIVE_INFINITY) {
-            return done(refuse(request, part, [k], one));
-          }
-        }
+      for (const k in values) {
+        if (!Object.hasOwn(values, k)) continue;
+        const v = values[k];
+        if (Array.isArray(v)) {
+          for (const one of v) if (overflows(one)) return done(refuse(request, part, [k], one));
+        } else if (overflows(v)) return done(refuse(request, part, [k], v));
       }
     }
     if ((request.routeOptions.schema as { body?: unknown } | undefined)?.body !== undefined) {

@@ -7,6 +7,7 @@ import { hourKey } from '../clock/index.ts';
 import { migrate } from './migrations.ts';
 import { openDurableDatabase } from './open-database.ts';
 import { startCheckpointer, type Checkpointer } from './checkpointer.ts';
+import { startClockWriter, type ClockWriter } from './clock-writer.ts';
 import { storageFaultOf } from './storage-fault.ts';
 import type {
   BijlageContent, DeliveryInput, DeliveryResult, DeliveryView, IntakeStats, LetterPage, LetterQuery, LetterSummary, LetterView,
@@ -158,6 +159,7 @@ export class SqliteStore implements Store {
   readonly path: string;
   private readonly db: Database.Database;
   private readonly checkpointer: Checkpointer;
+  private readonly clockWriter: ClockWriter;
   private readonly pendingDeliveries: { input: DeliveryInput; resolve: (r: DeliveryResult) => void; reject: (e: unknown) => void }[] = [];
   private readonly groupTx: Database.Transaction<(work: () => void) => void>;
   private readonly s: Statements;
@@ -182,6 +184,7 @@ export class SqliteStore implements Store {
     });
     this.db = db;
     this.checkpointer = startCheckpointer(path, CHECKPOINT_INTERVAL_MS);
+    this.clockWriter = startClockWriter(path);
     this.s = prepareStatements(db);
     this.deliverTx = db.transaction((input: DeliveryInput) => this.deliverSync(input));
     this.groupTx = db.transaction((work: () => void) => work());
@@ -341,6 +344,9 @@ export class SqliteStore implements Store {
   async processDue(now: number, planNotification: NotificationPlanner, dayKeyOf: (t: number) => string): Promise<number> {
     // Rounds of bounded size: atomic per delivery, one fsync per round rather than per delivery,
     // and a long catch-up does not hold the write lock in one piece.
+    // Nothing due (the usual case, polled every workerIntervalMs): answered by a read, without the
+    // write lock, which the clock writer's thread may hold during its fsync (a wait on the event loop).
+    if (this.s.anyDue.get(now) === undefined) return 0;
     let total = 0;
     for (;;) {
       const { processed, more } = this.processTx.immediate(now, planNotification, dayKeyOf);
@@ -610,7 +616,8 @@ export class SqliteStore implements Store {
   }
 
   async saveSimTime(simNow: number): Promise<void> {
-    this.s.setState.run('simClock', JSON.stringify(Math.round(simNow)));
+    // Committed by the clock writer's thread: its fsync off the event loop (clock-writer.ts).
+    return this.clockWriter.save(JSON.stringify(Math.round(simNow)));
   }
 
   async keepOnce(key: string, value: () => string): Promise<string> {
@@ -627,6 +634,7 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.db.open) this.flushDeliveries();
+    await this.clockWriter.stop();
     await this.checkpointer.stop();
     if (this.db.open) this.db.close();
   }
@@ -691,6 +699,7 @@ function prepareStatements(db: Database.Database) {
 
     selectDue: p(`SELECT id, afnemer_oin, received_at, process_at, letters, counts FROM deliveries
                   WHERE processed_at IS NULL AND process_at <= ? ORDER BY id LIMIT ?`),
+    anyDue: p('SELECT 1 FROM deliveries WHERE processed_at IS NULL AND process_at <= ? LIMIT 1').pluck(),
     markProcessed: p('UPDATE deliveries SET processed_at = process_at WHERE id = ?'),
     insertVerwerkingsbericht: p('INSERT INTO verwerkingsberichten (delivery_id, afnemer_oin, created_at) VALUES (?, ?, ?)'),
     lettersOfDelivery: p('SELECT bericht_id, bsn, afnemer_oin, processed_at FROM letters WHERE delivery_id = ? ORDER BY seq').raw(),

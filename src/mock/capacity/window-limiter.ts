@@ -57,6 +57,8 @@ export type Admission =
   | { readonly admitted: true }
   | { readonly admitted: false; readonly limit: WindowLimit; readonly used: number; readonly reopensAt: number };
 
+const ADMITTED: Admission = Object.freeze({ admitted: true });
+
 /**
  * Admission limits per window, counted in memory on the sim clock. The whole request (n units)
  * is admitted or refused; a refusal says which limit and when its window reopens (for Retry-After).
@@ -66,6 +68,8 @@ export class WindowLimiter {
   readonly #counts: { key: number; count: number }[];
   /** Units offered (admitted or not) in the current bucket, and the most offered in any bucket. */
   readonly #offered: { key: number; count: number; peak: number }[];
+  readonly #cache: (Bucket | undefined)[];
+  readonly #scratch: (Bucket | undefined)[];
 
   constructor(limits: readonly WindowLimit[]) {
     for (const l of limits) {
@@ -74,6 +78,8 @@ export class WindowLimiter {
     this.limits = limits;
     this.#counts = limits.map(() => ({ key: Number.NaN, count: 0 }));
     this.#offered = limits.map(() => ({ key: Number.NaN, count: 0, peak: 0 }));
+    this.#cache = limits.map(() => undefined);
+    this.#scratch = limits.map(() => undefined);
   }
 
   /** The most units offered in one window instance so far, per limit (the load the norm is held against). */
@@ -83,8 +89,12 @@ export class WindowLimiter {
 
   /** Admits n units at t if every window has room, counting them; otherwise counts nothing. */
   tryAdmit(t: number, n = 1): Admission {
-    const buckets = this.limits.map((l) => bucketOf(l.window, t));
-    for (const [i, b] of buckets.entries()) {
+    // Plain loops over a reused scratch array and cached buckets: this runs on every request of a
+    // simulated service (a DigiD authentication, each intake batch).
+    const buckets = this.#scratch;
+    for (let i = 0; i < this.limits.length; i++) buckets[i] = this.#bucket(i, t);
+    for (let i = 0; i < buckets.length; i++) {
+      const b = buckets[i];
       if (!b) continue;
       const o = this.#offered[i]!;
       if (o.key !== b.key) {
@@ -94,14 +104,16 @@ export class WindowLimiter {
       o.count += n;
       o.peak = Math.max(o.peak, o.count);
     }
-    for (const [i, l] of this.limits.entries()) {
+    for (let i = 0; i < buckets.length; i++) {
       const b = buckets[i];
       if (!b) continue; // a night limit outside the night does not apply
+      const l = this.limits[i]!;
       const c = this.#counts[i]!;
       const used = c.key === b.key ? c.count : 0;
       if (used + n > l.limit) return { admitted: false, limit: l, used, reopensAt: b.reopensAt };
     }
-    for (const [i, b] of buckets.entries()) {
+    for (let i = 0; i < buckets.length; i++) {
+      const b = buckets[i];
       if (!b) continue;
       const c = this.#counts[i]!;
       if (c.key !== b.key) {
@@ -110,7 +122,21 @@ export class WindowLimiter {
       }
       c.count += n;
     }
-    return { admitted: true };
+    return ADMITTED;
+  }
+
+  /**
+   * The bucket of limit i at t. A minute, hour, day or n-second window is one interval [key,
+   * reopensAt), so the last bucket holds for every t in it (the calendar arithmetic of hours and
+   * days runs once per window, not per request); a night bucket also spans the day between nights.
+   */
+  #bucket(i: number, t: number): Bucket | undefined {
+    const cached = this.#cache[i];
+    if (cached !== undefined && t >= cached.key && t < cached.reopensAt) return cached;
+    const w = this.limits[i]!.window;
+    const b = bucketOf(w, t);
+    if (b && (typeof w === 'string' || 'seconds' in w)) this.#cache[i] = b;
+    return b;
   }
 
   /** Gives back n units admitted at t that were not served after all (e.g. the queue was full). */

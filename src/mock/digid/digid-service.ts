@@ -100,6 +100,9 @@ export interface DigidDeps {
   readonly afnemers: ReadonlyMap<string, unknown>;
 }
 
+/** Each status's URI made once: it is in every authentication's answer. */
+const STATUS_URI_OF = Object.fromEntries(STATUSES.map((st) => [st, STATUS_URI(st)])) as Record<AuthnStatus, string>;
+
 const iso = (t: number): string => new Date(t).toISOString();
 
 function redirectUrl(acsUrl: string, artifact: string, relayState: string | undefined): string {
@@ -129,6 +132,8 @@ export class DigidService {
   readonly #successByLevel: Record<Level, number> = { Basis: 0, Midden: 0, Substantieel: 0, Hoog: 0 };
   readonly #resolves = { resolved: 0, denied: 0 };
   readonly #authCounter: Counter<'status'>;
+  /** The counter's children with the label bound once: incremented per authentication. */
+  readonly #authCounted: Record<AuthnStatus, { inc(): void }>;
 
   constructor(private readonly deps: DigidDeps) {
     const { config, clock } = deps;
@@ -154,6 +159,7 @@ export class DigidService {
       name: 'bbsim_digid_authentications_total', help: 'DigiD authentications by SAML status (both flows)',
       labelNames: ['status'], registers: [deps.metrics.registry],
     });
+    this.#authCounted = Object.fromEntries(STATUSES.map((st) => [st, this.#authCounter.labels({ status: st })])) as Record<AuthnStatus, { inc(): void }>;
   }
 
   signingKey(): Promise<SigningKey> {
@@ -225,7 +231,7 @@ export class DigidService {
     if (!r.ok) throw this.#refusal(r);
     this.#byStatus[r.value.status] += 1;
     if (r.value.success) this.#successByLevel[r.value.success.level] += 1;
-    this.#authCounter.inc({ status: r.value.status });
+    this.#authCounted[r.value.status].inc();
     return { decision: r.value, serviceMs: r.serviceMs, latencyMs: r.latencyMs };
   }
 
@@ -319,9 +325,9 @@ export class DigidService {
     const served = await this.authenticate({ username: b.bsn ?? b.username, password: b.password, cancel: b.cancel === true, level, denied });
     const d = served.decision;
     const timing = { processingMs: Math.round(served.latencyMs * 1000) / 1000, serviceMs: served.serviceMs };
-    if (!d.success) return { status: d.status, statusCode: STATUS_URI(d.status), message: d.message, ...timing };
+    if (!d.success) return { status: d.status, statusCode: STATUS_URI_OF[d.status], message: d.message, ...timing };
     return {
-      status: d.status, statusCode: STATUS_URI(d.status), bsn: d.success.bsn, level: d.success.level, authnContextClassRef: CLASS_REF[d.success.level],
+      status: d.status, statusCode: STATUS_URI_OF[d.status], bsn: d.success.bsn, level: d.success.level, authnContextClassRef: CLASS_REF[d.success.level],
       nameId: `${BSN_SECTOR}:${d.success.bsn}`, token: d.success.token, expiresAt: iso(d.success.sessionExpiresAt),
       ...(b.afnemer !== undefined ? { afnemer: b.afnemer } : {}), ...timing,
     };

@@ -17,7 +17,7 @@ import { LEVELS, type Level } from './levels.ts';
 import { errorPage, loginPage } from './login-page.ts';
 import { xmlTextParser } from '../body-text.ts';
 import { checkRedirectSignature, certificateBase64 } from './signing.ts';
-import { decodeAuthnRequest, metadataXml, parseArtifactResolve } from './saml.ts';
+import { STATUSES, decodeAuthnRequest, metadataXml, parseArtifactResolve } from './saml.ts';
 import { testUsers } from './users.ts';
 import { DigidService, SpRefused, type AuthenticateBody, type PendingRequest } from './digid-service.ts';
 import { AUTHENTICATE, AUTHENTICATE_BODY, EXAMPLE_SAML_REQUEST, LOGIN, METADATA, REQUEST_AUTHENTICATION, RESOLVE_ARTIFACT, TEST_USERS } from './openapi.ts';
@@ -28,6 +28,27 @@ const SOAP_TYPES = ['text/xml', 'application/soap+xml', 'application/xml'];
 const RELAY_STATE_MAX = 80;
 const FORM_BODY_LIMIT = 16 * 1024;
 const SOAP_BODY_LIMIT = 64 * 1024;
+
+/** The 200 of POST /digid/authenticate: every decided authentication, Success with its session. */
+const AUTHENTICATE_RESPONSE = {
+  // No `required`: fast-json-stringify writes required properties first, and the keys keep the order
+  // the handler always had (status … processingMs, serviceMs).
+  type: 'object', additionalProperties: false,
+  properties: {
+    status: { type: 'string', enum: [...STATUSES] },
+    statusCode: { type: 'string' },
+    message: { type: 'string' },
+    bsn: { type: 'string' },
+    level: { type: 'string', enum: [...LEVELS] },
+    authnContextClassRef: { type: 'string' },
+    nameId: { type: 'string' },
+    token: { type: 'string' },
+    expiresAt: { type: 'string', format: 'date-time' },
+    afnemer: { type: 'string' },
+    processingMs: { type: 'number' },
+    serviceMs: { type: 'number' },
+  },
+} as const;
 
 function parseForm(body: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -170,6 +191,9 @@ export async function digidPlugin(app: FastifyInstance): Promise<void> {
       tags: ['digid'],
       body: AUTHENTICATE_BODY,
       ...AUTHENTICATE,
+      // Serialized by fast-json-stringify (compiled once) instead of JSON.stringify: the one route of
+      // the authentication load, about 5 % of its CPU (bench/digid --cpu-prof).
+      response: { 200: AUTHENTICATE_RESPONSE },
     },
   }, async (request) => {
     return digid.authenticateOnce(request.body);

@@ -13,7 +13,23 @@ import { OIN_SCHEMA } from '../openapi-schemas.ts';
 const LAST_PAGE = 1_000_000;
 const PAGE_SIZE_MAX = 100;
 
-const iso = (t: number | undefined): string | null => (t === undefined ? null : new Date(t).toISOString());
+/**
+ * ISO strings of instants, remembered: a list page of 20 letters formats 60 of them, the same ones
+ * every time the burger reads the inbox (about 0.3 µs each by Date, a few % of the request). Bounded:
+ * emptied when full.
+ */
+const ISO_CACHE_SIZE = 100_000;
+const isoCache = new Map<number, string>();
+const iso = (t: number | undefined): string | null => {
+  if (t === undefined) return null;
+  let s = isoCache.get(t);
+  if (s === undefined) {
+    s = new Date(t).toISOString();
+    if (isoCache.size >= ISO_CACHE_SIZE) isoCache.clear();
+    isoCache.set(t, s);
+  }
+  return s;
+};
 
 /** The burger behind a request: a Bearer session token signed by the mock (DigiD or the dev endpoint). */
 function requireBurger(ctx: MockContext, request: FastifyRequest): string {
