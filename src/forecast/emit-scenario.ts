@@ -285,9 +285,13 @@ export function emitScenario(result: ForecastResult, opts: EmitOptions): Emitted
   // Attachment share of the window's letters, weighted by each afnemer's letters in the window.
   let letters = 0;
   let withAttachment = 0;
+  // Only the rows of the window's months: 400 afnemers × 18 months are 7,200 rows, of which 400 have letters in any one hour.
+  const firstHour = Math.floor(first / MINUTES_PER_HOUR);
+  const endHour = Math.ceil((first + minutes) / MINUTES_PER_HOUR);
+  const windowMonths = new Set(h.months.filter((_, mi) => h.monthHourStart[mi]! < endHour && h.monthHourStart[mi + 1]! > firstHour));
   for (const row of result.forecast.rows) {
-    if (row.counts.messages === 0) continue;
-    for (let hh = Math.floor(first / MINUTES_PER_HOUR); hh < Math.ceil((first + minutes) / MINUTES_PER_HOUR); hh++) {
+    if (row.counts.messages === 0 || !windowMonths.has(row.month)) continue;
+    for (let hh = firstHour; hh < endHour; hh++) {
       const x = result.spreader.afnemerHourAmount(row, 'messages', hh);
       letters += x;
       withAttachment += (x * row.attachmentSharePct) / 100;
