@@ -13,7 +13,7 @@ import { SUBSCRIPTION_SERIES } from './simulate-queues.ts';
 import { durationLiteral, renderEmitted, sig, writeEmitted } from './emitted-source.ts';
 
 /** Letters per deliver-batch iteration: a tenth of the largest batch keeps requests few and bodies small. */
-export const EMIT_BATCH_SIZE = BATCH_LETTERS.max / 10;
+const EMIT_BATCH_SIZE = BATCH_LETTERS.max / 10;
 /** Letters per batch where the letters come by the thousand a wall second: the largest batch, so the mock handles few requests (about 4,500 letters/s in batches of 1,000 here, 2,500 in batches of 500 at a higher load). */
 export const BULK_BATCH_SIZE = BATCH_LETTERS.max;
 /** Above this many letters per wall second (20 batches of 100 a second), batches of BULK_BATCH_SIZE. */
@@ -102,7 +102,7 @@ const MEASURED: readonly { norm: Norm; flow: FlowName; window: 'minute' | 'hour'
  * the queue drains after the load ends. The busiest hour's count: the notifications the mock
  * enqueues (one per processed letter).
  */
-export function parkedPerHourPeak(first: number, letters: ArrayLike<number>): number {
+function parkedPerHourPeak(first: number, letters: ArrayLike<number>): number {
   const parkPerMinute = MESSAGES_PARKED_PER_SECOND.limit * (MINUTE / SECOND);
   const admitted = new Map<number, number>();
   const parked = new Map<number, number>();
@@ -119,9 +119,6 @@ export function parkedPerHourPeak(first: number, letters: ArrayLike<number>): nu
   }
   return Math.max(0, ...parked.values());
 }
-
-/** The norms an emitted scenario can replay (the run's verdict measures them from the mock). */
-export const REPLAYABLE_NORMS: readonly string[] = MEASURED.map((m) => m.norm.id);
 
 export const round = (x: number, digits = 2): number => Math.round(x * 10 ** digits) / 10 ** digits;
 

@@ -6,7 +6,7 @@ import { num } from '../report/format.ts';
 import { isoLocal } from './format.ts';
 
 /** The first line of every emitted file; a file without it (or from another forecast) is not ours to replace. */
-export const EMITTED_MARK = '// Emitted by `bbsim forecast --emit-scenario` from ';
+const EMITTED_MARK = '// Emitted by `bbsim forecast --emit-scenario` from ';
 
 /** A scenario file the emitter will not replace, and why. */
 export class EmitRefusedError extends Error {
