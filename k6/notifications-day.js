@@ -15,14 +15,14 @@ const GENERATED_SPEED = 90;
 const SPEED = Number(__ENV.SPEED) || GENERATED_SPEED;
 const SUMMARY = __ENV.SUMMARY_PATH || 'results/notifications-day-summary.json';
 // sha256 of this script (taken with this value blank): the segments of one run must have run the same one.
-const SCRIPT_HASH = '64dca74ef8f55a7b';
+const SCRIPT_HASH = 'ecd517ff331ba7bf';
 /** Per flow at the generated speed: wall iterations per timeUnit and stage lengths in wall ms. */
 const PLAN = {
   "deliver-batch": {
     "exec": "deliverBatch",
     "startRate": 220.5,
     "timeUnit": "1m",
-    "vus": 2,
+    "vus": 15,
     "stages": [
       {
         "target": 220.5,

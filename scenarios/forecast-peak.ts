@@ -3,7 +3,7 @@
 // Sim clock 2028-03-01T20:33:00+01:00 at speed 6: about 50 s of wall time, at most 1,159 requests/s.
 // Flow weights are the forecast's rates per sim minute in each flow's unit (letters for deliver-batch).
 // Note: the whole hour would need 13,904 requests/s (speed 72) to run within 50 s, over the 1,200 requests/s allowed: the scenario covers its 5 busiest minutes; per-hour norms see only those minutes.
-import { defineScenario, minutes } from '../src/scenario/index.ts';
+import { defineScenario, minutes, normsOf } from '../src/scenario/index.ts';
 import { perMinute } from '../src/norms/index.ts';
 
 export default defineScenario({
@@ -18,6 +18,7 @@ export default defineScenario({
   ],
   load: { kind: 'constant', rate: perMinute(11724.4), duration: minutes(5) },
   data: { batchSize: 100, attachmentShare: 0.375, attachmentBytes: 20000 },
+  norms: normsOf(['berichtenbox-intake', 'digid', 'digid-machtigen', 'validatieservice', 'notificaties']),
   // The forecast predicts these breaches; `bbsim run` says whether the run agrees.
   expectBreaches: ['digid.authentications-per-minute'],
 });

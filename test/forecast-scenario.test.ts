@@ -93,7 +93,7 @@ describe('--emit-scenario: from the forecast to a load test', () => {
     const log: string[] = [];
     const result = await runScenario({ scenario: scenario!, outDir: join(dir, 'results'), k6Path: K6, log: (l) => log.push(l) });
     expect(result.error, log.slice(-20).join('\n')).toBeUndefined();
-    expect(result.exitCode).toBe(1);
+    expect(result.exitCode, JSON.stringify(result.rows.map((x) => [x.normId, x.measured, x.status]))).toBe(1);
     for (const want of e.expected) {
       const row = result.rows.find((x) => x.normId === want.normId);
       expect(row?.status, want.normId).toBe(want.status);

@@ -117,6 +117,10 @@ const COMMANDS: readonly Entry[] = [
     rewrite: (c) => c.replace('--emit-scenario', '--emit-scenario --wall-budget 6'),
     check: (o) => expect(o).toMatch(/Verdict for fc-peak[\s\S]*(every checked norm holds|norm breached|NOT JUDGED)/),
   },
+  {
+    match: /^node bin\/bbsim\.js forecast fc\.csv --emit-scenario --scenario-name fc-set --max-wall-letters 2000$/, cwd: 'sandbox', exit: 0,
+    check: (o) => expect(o).toMatch(/Emitted scenarios\/fc-set\.ts: [\s\S]*expected verdict digid\.authentications-per-minute: [\d,]+ of 10,000 → fail/),
+  },
   // Scenarios in your own repository (a folder outside the checkout, bbsim as its dependency).
   { match: /^mkdir -p perf && cat > perf\/inbox-check\.ts <<'TS'/, cwd: 'own-repo' },
   { match: /^npx bbsim run perf\/inbox-check\.ts --engine native --quiet$/, cwd: 'own-repo', check: (o) => { expect(o).toContain('native: '); expect(o).toContain('every checked norm holds'); }, timeoutMs: 90_000 },

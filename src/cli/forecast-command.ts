@@ -6,7 +6,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { fromLocal, localParts } from '../clock/index.ts';
 import { FORECAST_MAX_DEVIATION } from '../norms/index.ts';
 import {
-  EmitRefusedError, FORECAST_COLUMNS, ForecastInputError, emitScenarioSet, formatIssue, readForecastCsv, readProfilesJson, runForecast, terminalSummary, writeForecastResults,
+  DEFAULT_MAX_WALL_LETTERS, EmitRefusedError, FORECAST_COLUMNS, ForecastInputError, emitScenarioSet, formatIssue, readForecastCsv, readProfilesJson, runForecast, terminalSummary, writeForecastResults,
   type EmittedScenario, type Forecast, type ProfileSet,
 } from '../forecast/index.ts';
 
@@ -21,6 +21,7 @@ interface Options {
   scenarios: string;
   wallBudget: number;
   maxWallRate: number;
+  maxWallLetters: number;
   trace: string[];
   top: number;
 }
@@ -94,6 +95,7 @@ export function forecastCommand(program: Command): void {
     .option('--scenarios <dir>', 'folder for the emitted scenario', 'scenarios')
     .option('--wall-budget <seconds>', 'wall time the emitted scenario may take', positive('--wall-budget'), 50)
     .option('--max-wall-rate <per-second>', 'requests per wall second the emitted scenario may send', positive('--max-wall-rate'), 1200)
+    .option('--max-wall-letters <per-second>', 'letters per wall second the emitted scenarios may deliver (the mock takes about 4,500/s on a busy 2-core machine)', positive('--max-wall-letters'), DEFAULT_MAX_WALL_LETTERS)
     .option('--trace <time>', 'also trace the letters offered at this local time (repeatable)', collect, [])
     .option('--top <n>', 'worst hours to list', positive('--top'), 10)
     .addHelpText('after', `
@@ -126,7 +128,7 @@ Examples:
           if (!/^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(name)) throw new ForecastInputError([{ file: '--scenario-name', line: 0, column: 0, message: `'${name}' is not kebab-case` }]);
           emitted = emitScenarioSet(result, {
             name, window: opts.peak, scenariosDir: opts.scenarios, srcDir: SRC, wallBudgetSeconds: opts.wallBudget,
-            maxWallRate: opts.maxWallRate, source: file, overwrite: opts.overwrite ?? false,
+            maxWallRate: opts.maxWallRate, maxWallLetters: opts.maxWallLetters, source: file, overwrite: opts.overwrite ?? false,
           });
         }
         const id = `${basename(file, extname(file))}-${new Date().toISOString().replace(/[:.]/g, '-')}`;

@@ -33,7 +33,7 @@ export function digidDuties(data: Forecast, spreader: Spreader): DutyRow[] {
   }
   const out: DutyRow[] = [];
   for (const a of data.afnemers) {
-    const rows = (byAfnemer.get(a.oin) ?? []).slice().sort((x, y) => x.month.localeCompare(y.month));
+    const rows = (byAfnemer.get(a.oin) ?? []).slice().sort((x, y) => (x.month < y.month ? -1 : x.month > y.month ? 1 : 0)); // 'YYYY-MM' sorts as text; localeCompare cost 4,000 afnemers ~0.1 s
     if (!rows.some((r) => r.counts.digid > 0)) continue;
     let maxPerMonth = 0;
     let maxMonth = rows[0]!.month;

@@ -59,6 +59,8 @@ export function terminalSummary(r: ForecastResult, emitted?: EmittedScenario): s
     for (const x of e.expected) out.push(`  expected verdict ${x.normId}: ${num(x.predicted)} of ${num(x.limit)} → ${x.status}`);
     for (const n of e.notes) out.push(`  note: ${n}`);
   }
+  // `bbsim run` exits 1 on a breach, expected or not ("as designed" says which): `;` runs the whole set.
+  if (emitted?.more?.length) out.push('', `run them all: ${[emitted, ...emitted.more].map((e) => `bbsim run ${e.name}`).join('; ')}`);
   out.push('');
   const failed = r.checks.rows.filter((c) => c.status === 'fail').map((c) => c.normId);
   if (r.actuals?.rows.some((x) => x.status === 'fail')) failed.push('mijnoverheid.forecast-deviation');
