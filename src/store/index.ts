@@ -5,3 +5,6 @@ export { MIGRATIONS, SCHEMA_VERSION, migrate } from './migrations.ts';
 export type { Migration } from './migrations.ts';
 export { storageFaultOf } from './storage-fault.ts';
 export type { StorageFault, StorageFaultKind } from './storage-fault.ts';
+export { openPostgresStore, PostgresStore, isPostgresUrl } from './postgres-store.ts';
+export type { PostgresStoreOptions } from './postgres-store.ts';
+export { PG_MIGRATIONS } from './postgres-migrations.ts';
