@@ -116,7 +116,7 @@ export async function digidPlugin(app: FastifyInstance): Promise<void> {
   const model = new CapacityModel({
     service: SERVICE,
     limits: [{ window: 'minute', limit: cfg.perMinute, normId: DIGID_AUTHENTICATIONS_PER_MINUTE.id }],
-    concurrency, maxQueue, serviceTime: cfg.serviceTime, seed: config.seed, clock, metrics: ctx.serviceMetrics,
+    concurrency, maxQueue, serviceTime: cfg.serviceTime, seed: config.seed, clock, metrics: ctx.serviceMetrics, shared: ctx.store.windows,
     minuteNormMs: DIGID_PROCESSING_TIME.limit,
   });
   const now = (): number => clock.now();
