@@ -25,13 +25,14 @@ export interface TestCluster {
 /**
  * Starts a cluster for a test file. It must work in CI (scripts/setup installs PostgreSQL): when it
  * cannot be started this throws, so the tests FAIL rather than skip. With BBSIM_PG_URL set (a
- * cluster you run yourself) that one is used and left running.
+ * cluster you run yourself) that one is used and left running, unless `own` (a test that stops
+ * and starts the server needs its own).
  */
-export function startTestCluster(): TestCluster {
+export function startTestCluster(opts: { own?: boolean } = {}): TestCluster {
   let url: string;
   let dir = '';
   let bin = '';
-  const given = process.env.BBSIM_PG_URL;
+  const given = opts.own === true ? undefined : process.env.BBSIM_PG_URL;
   if (given !== undefined && given !== '') {
     url = given;
   } else {
