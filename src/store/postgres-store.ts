@@ -132,7 +132,11 @@ export class PostgresStore implements Store {
     } catch (err) {
       throw pgFault(err);
     }
+    // A connection that breaks while checked out emits 'error' on its client: without a listener
+    // that would end the process; the failing query rejects anyway, and the client is discarded.
     let broken = false;
+    const onError = (): void => { broken = true; };
+    client.on('error', onError);
     try {
       await this.q('BEGIN', [], client);
       const out = await work(client);
@@ -146,6 +150,7 @@ export class PostgresStore implements Store {
       }
       throw pgFault(err);
     } finally {
+      client.off('error', onError);
       client.release(broken);
     }
   }
