@@ -347,6 +347,11 @@ export class PostgresStore implements Store {
   // ----- processing -----
 
   async processDue(now: number, planNotification: NotificationPlanner, dayKeyOf: (t: number) => string): Promise<number> {
+    // Most calls find nothing due (every instance's worker asks 10 times a second, and reads ask
+    // first): one indexed lookup without a transaction or the lock. Measured: the locked pass on
+    // every inbox request held the presentation at about 300 requests/s.
+    const due = await this.q('SELECT 1 FROM deliveries WHERE processed_at IS NULL AND process_at <= $1 LIMIT 1', [now]);
+    if (due.rowCount === 0) return 0;
     let total = 0;
     for (;;) {
       const { processed, more } = await this.tx((c) => this.processRound(c, now, planNotification, dayKeyOf));
