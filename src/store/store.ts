@@ -3,7 +3,7 @@ import type { VerwerkingsCode } from '../berichten/codes.ts';
 
 /**
  * The mock's durable state behind one interface. SQLite (better-sqlite3, WAL, synchronous FULL)
- * is the embedded default; a PostgreSQL implementation can follow the same contract.
+ * is the embedded default; PostgreSQL (postgres-store.ts, node-postgres) keeps the same contract for several instances on one database.
  *
  * Rules every implementation keeps:
  * - `deliver` is one transaction: admission check, duplicate check, letters, results, counters
