@@ -42,7 +42,9 @@ describe('README: several instances on PostgreSQL', () => {
     const [p1, p2] = [await freePort(), await freePort()];
     const waitFor = (port: number): string =>
       `node -e 'const t=Date.now();(function f(){fetch("http://127.0.0.1:${port}/health").then(()=>process.exit(0),()=>Date.now()-t>45000?process.exit(1):setTimeout(f,200))})()'`;
-    const script = ['set -e', ...lines.flatMap((l) => {
+    // Whatever happens (a failing line, the timeout's SIGTERM), the mocks and the cluster are stopped.
+    const cleanup = `trap 'exit 1' TERM; trap 'rc=$?; set +e; kill %1 %2 2>/dev/null; if [ -n "\${BBSIM_PG_DIR:-}" ] && [ -d "$BBSIM_PG_DIR" ]; then bash ${REPO}scripts/postgres-test-cluster stop "$BBSIM_PG_DIR"; fi; exit $rc' EXIT`;
+    const script = ['set -e', cleanup, ...lines.flatMap((l) => {
       const line = l.replace(/#.*$/, '').trim()
         .replaceAll('node bin/bbsim.js', `node ${REPO}bin/bbsim.js`).replaceAll('scripts/', `${REPO}scripts/`)
         .replaceAll('8081', String(p1)).replaceAll('8082', String(p2));

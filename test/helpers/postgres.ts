@@ -52,7 +52,7 @@ export function startTestCluster(opts: { own?: boolean } = {}): TestCluster {
   const port = new URL(url).port;
   const asOwner = (cmd: string, args: string[]): void => {
     const root = process.getuid?.() === 0;
-    execFileSync(root ? 'runuser' : cmd, root ? ['-u', 'postgres', '--', cmd, ...args] : args, { stdio: 'ignore', timeout: 60_000 });
+    execFileSync(root ? 'runuser' : cmd, root ? ['-u', 'postgres', '--', cmd, ...args] : args, { stdio: 'ignore', timeout: 60_000, cwd: '/' });
   };
   return {
     url, dir, bin,
