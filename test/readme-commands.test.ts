@@ -98,6 +98,11 @@ const COMMANDS: readonly Entry[] = [
   { match: /^node bin\/bbsim\.js rehearse brieven\.ndjson --share 0\.7 --rejects-full$/, cwd: 'sandbox', rewrite: withTarget, timeoutMs: 90_000 },
   { match: /^node bin\/bbsim\.js rehearse --generate 20000 --invalid 0\.05 --max-reject-share 0\.02 --rejects-full$/, cwd: 'sandbox', runBy: { file: 'test/rehearse-afnemer.test.ts', names: "'--max-reject-share'" } },
   { match: /^node bin\/bbsim\.js rehearse batches\/ --quarantine$/, cwd: 'sandbox', runBy: { file: 'test/rehearse-afnemer.test.ts', names: '--quarantine' } },
+  // "Several instances on PostgreSQL": the whole block, as written, in test/postgres-readme.test.ts (it needs a PostgreSQL cluster).
+  { match: /^eval "\$\(bash scripts\/postgres-test-cluster start\)"$/, cwd: 'sandbox', runBy: { file: 'test/postgres-readme.test.ts', names: "'### Several instances on PostgreSQL'" } },
+  { match: /^node bin\/bbsim\.js mock --db "\$BBSIM_PG_URL" --port 808[12] /, cwd: 'sandbox', runBy: { file: 'test/postgres-readme.test.ts', names: "'### Several instances on PostgreSQL'" } },
+  { match: /^node bin\/bbsim\.js rehearse --generate 2000 --target http:\/\/127\.0\.0\.1:8081 --target /, cwd: 'sandbox', runBy: { file: 'test/postgres-readme.test.ts', names: "'### Several instances on PostgreSQL'" } },
+  { match: /^kill %1 %2; wait; bash scripts\/postgres-test-cluster stop "\$BBSIM_PG_DIR"$/, cwd: 'sandbox', runBy: { file: 'test/postgres-readme.test.ts', names: "'### Several instances on PostgreSQL'" } },
   { match: /^node bin\/bbsim\.js example-batch --target http:\/\/127\.0\.0\.1:8080 > batches\/batch-1\.xml$/, cwd: 'sandbox', runBy: { file: 'test/rehearse-afnemer.test.ts', names: "bbsim example-batch on the target\\'s clock" } },
   { match: /^node bin\/bbsim\.js pki init$/, cwd: 'sandbox', runBy: { file: 'test/pki-command.test.ts', names: "'pki', 'init'" } },
   { match: /^node bin\/bbsim\.js mock --tls pki$/, cwd: 'sandbox', runBy: { file: 'test/pki-command.test.ts', names: "'--tls'" } },

@@ -12,10 +12,10 @@ interface MockOptions { port?: number; host?: string; db?: string; speed?: numbe
 
 export function mockCommand(program: Command): void {
   program.command('mock')
-    .description('Start the Berichtenbox mock (embedded SQLite store) and keep it running until Ctrl-C')
+    .description('Start the Berichtenbox mock (embedded SQLite store, or PostgreSQL shared by several instances) and keep it running until Ctrl-C')
     .option('-p, --port <port>', 'TCP port (0 = any free port)', int('--port'))
     .option('-H, --host <host>', 'address to listen on (loopback by default)')
-    .option('--db <file>', 'SQLite file (default: a fresh temp file)')
+    .option('--db <file|url>', 'SQLite file (default: a fresh temp file), or postgres://user@host:port/db: PostgreSQL, which several instances can share')
     .option('--speed <factor>', 'sim clock speed: 60 runs a simulated hour in a wall minute', positive('--speed'))
     .option('--start <instant>', 'sim clock start, ISO 8601 (default: now)')
     .option('--seed <n>', 'seed for the population and every random draw', int('--seed'))
@@ -28,6 +28,7 @@ Examples:
   $ bbsim mock --port 0 --speed 60              # any free port, one sim hour per wall minute
   $ bbsim mock --db ./mock.db --start 2027-03-01T19:00:00+01:00
   $ bbsim mock --config mock.json --port 9000
+  $ bbsim mock --db postgres://bbsim@127.0.0.1:5432/bbsim --port 8081   # run a second one on 8082: one service
   $ bbsim pki init && bbsim mock --tls pki          # https, afnemers by client certificate (OIN in the subject serialNumber)`)
     .action(async (opts: MockOptions) => {
       let input: MockConfigInput = {};
@@ -83,7 +84,9 @@ Examples:
         await app.close();
         process.exit(EXIT.COULD_NOT_RUN);
       }
-      const db = 'path' in app.bbsim.store ? String((app.bbsim.store as { path: unknown }).path) : '(custom store)';
+      const st = app.bbsim.store as { path?: unknown; displayUrl?: unknown };
+      const db = typeof st.displayUrl === 'string' ? `PostgreSQL ${st.displayUrl} (shared: windows, clock and processing are the service's)`
+        : typeof st.path === 'string' ? `SQLite ${st.path}` : '(custom store)';
       const oin = config.afnemers[0]?.oin ?? '';
       // Under TLS the afnemer is its certificate; without, the header stands for it.
       const tls = config.tls;
@@ -91,7 +94,7 @@ Examples:
       const as = tls !== undefined && opts.tls !== undefined ? `--cert ${pkiPaths(opts.tls).client(oin).cert} --key ${pkiPaths(opts.tls).client(oin).key}`
         : tls !== undefined ? '--cert <client.crt> --key <client.key>' : `-H 'x-afnemer-oin: ${oin}'`;
       console.log(`bbsim mock listening on ${address}
-  store:  SQLite ${db}
+  store:  ${db}
   clock:  sim ${new Date(app.bbsim.clock.now()).toISOString()}, speed ${config.clock.speed}
   ${describeAccess(app.bbsim.access, config.host).join('\n  ')}
   try:

@@ -9,7 +9,7 @@ import { runRehearsal, type RehearseInput } from '../rehearse/rehearse.ts';
 
 interface Options {
   generate?: number; seed: number; invalid: number; attachments: number; notSubscribed: number;
-  target: string; allowRemote?: boolean; afnemer?: string; mockConfig?: string;
+  target?: string[]; allowRemote?: boolean; afnemer?: string; mockConfig?: string;
   share: number; batchSize: number; format: string; concurrency: number;
   ledger?: string; rejects?: string; rejectsFull?: boolean; quarantine?: boolean; maxRejectShare: number; dryRun?: boolean; json?: boolean; timeout: number; stallTimeout: number;
   cert?: string; key?: string; ca?: string;
@@ -38,7 +38,7 @@ export function rehearseCommand(program: Command): void {
     .option('--invalid <share>', 'share of generated letters with a mistake, cycling through every code an afnemer can provoke', shareIn('--invalid', 0, 1), 0)
     .option('--attachments <share>', `share of generated letters with a PDF (0-${MAX_SHARE_WITH_ATTACHMENT.limit / 100})`, shareIn('--attachments', 0, MAX_SHARE_WITH_ATTACHMENT.limit / 100), 0.3)
     .option('--not-subscribed <share>', 'share of generated letters to burgers who do not want the afnemer\'s letters', shareIn('--not-subscribed', 0, 1), 0.02)
-    .option('--target <url>', 'base URL of the Berichtenbox (the mock, or an acceptance environment with --allow-remote)', 'http://127.0.0.1:8080')
+    .option('--target <url>', 'base URL of the Berichtenbox (the mock, or an acceptance environment with --allow-remote); repeat it for several instances of one service (mocks sharing a PostgreSQL database): requests go round-robin (default http://127.0.0.1:8080)', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .option('--allow-remote', 'allow a --target that is not on this machine')
     .option('--afnemer <oin>', "the afnemer's OIN (X-Afnemer-OIN; default: the OIN of --cert, else the first afnemer of the mock config)")
     .option('--cert <file.crt>', "mutual TLS: the afnemer's client certificate (PEM; its subject serialNumber is the OIN, as PKIoverheid certificates carry it)")
@@ -115,7 +115,7 @@ Examples:
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
       const result = await runRehearsal({
-        input, target: opts.target, allowRemote: opts.allowRemote === true, afnemerOin, mockConfig,
+        input, target: opts.target?.[0] ?? 'http://127.0.0.1:8080', moreTargets: opts.target?.slice(1) ?? [], allowRemote: opts.allowRemote === true, afnemerOin, mockConfig,
         ...(tls !== undefined ? { tls: tls.files } : {}),
         share: opts.share, batchSize: opts.batchSize, format: opts.format, concurrency: opts.concurrency,
         ledgerPath, rejectsPath: opts.rejects ?? paths.rejects(ledgerPath), rejectsFull: opts.rejectsFull === true, quarantine: opts.quarantine === true,

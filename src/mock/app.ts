@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import { BBSIM_VERSION } from '../version.ts';
@@ -5,6 +6,7 @@ import { HorizonClock, SimClock, dayKey, type Clock } from '../clock/index.ts';
 import { MESSAGES_PARKED_PER_SECOND, MESSAGES_PER_DAY, MESSAGES_PER_HOUR } from '../norms/index.ts';
 import { createPopulation } from '../population/index.ts';
 import { SqliteStore, openSqliteStore } from '../store/sqlite-store.ts';
+import { isPostgresUrl, openPostgresStore } from '../store/postgres-store.ts';
 import { storageFaultOf } from '../store/storage-fault.ts';
 import type { Store } from '../store/store.ts';
 import { isLoadedMockConfig, loadMockConfig, type MockConfig, type MockConfigInput } from './config.ts';
@@ -31,7 +33,7 @@ import { digidPlugin } from './digid/plugin.ts';
 import { machtigenPlugin } from './machtigen/plugin.ts';
 import { validatieservicePlugin } from './validatieservice/plugin.ts';
 import { abonnementservicePlugin } from './abonnementservice/plugin.ts';
-import { createServiceMetrics, WindowLimiter, type WindowLimit } from './capacity/index.ts';
+import { createServiceMetrics, windowCounting, type WindowLimit } from './capacity/index.ts';
 import { PARKING_WINDOW_S } from './plugins/observability.ts';
 
 /**
@@ -50,7 +52,7 @@ const OFFERED_WINDOWS: readonly WindowLimit[] = [
 export interface MockDependencies {
   /** Default: a SimClock from the config's start and speed. Tests pass a ManualClock. */
   readonly clock?: Clock;
-  /** Default: SQLite at config.db (a temp file when absent). */
+  /** Default: PostgreSQL when config.db is a postgres:// URL, else SQLite at config.db (a temp file when absent). */
   readonly store?: Store;
 }
 
@@ -62,7 +64,9 @@ export async function buildMock(configInput: MockConfig | MockConfigInput = {}, 
   const config = isLoadedMockConfig(configInput) ? configInput : loadMockConfig(configInput);
   // Read before anything opens: a missing key or certificate fails the start, naming the file.
   const https = config.tls !== undefined ? httpsServerOptions(config.tls) : undefined;
-  const store = deps.store ?? openSqliteStore(config.db !== undefined ? { path: config.db } : {});
+  const store: Store = deps.store ?? (isPostgresUrl(config.db)
+    ? await openPostgresStore({ url: config.db })
+    : openSqliteStore(config.db !== undefined ? { path: config.db } : {}));
   const storage = new StorageHealth(store instanceof SqliteStore ? store.path : undefined, config.storage.minFreeBytes);
   // A database remembers its sim time: restarted on it, the clock continues (never runs backwards,
   // which would make parked letters wait and fresh AanmaakDatums look like the future). What it
@@ -77,7 +81,19 @@ export async function buildMock(configInput: MockConfig | MockConfigInput = {}, 
   if (deps.clock) {
     clock = deps.clock;
   } else {
-    const inner = new SimClock({ speed: config.clock.speed, ...(start !== undefined ? { start } : {}) });
+    let initial = start;
+    if (store.joinClock !== undefined) {
+      // Several instances, one clock: join the service's running clock (anchored in the database),
+      // or, when no instance keeps it running, start it from the saved horizon (never earlier).
+      const wall = Date.now();
+      const anchor = await store.joinClock({ sim: start ?? wall, wall, speed: config.clock.speed }, Math.max(2 * config.clock.horizonWallMs, 5000));
+      if (anchor.speed !== config.clock.speed) {
+        await store.close();
+        throw new Error(`the database's sim clock runs at speed ${anchor.speed}, this instance is configured for ${config.clock.speed}: instances sharing a database must run at the same speed`);
+      }
+      initial = anchor.sim + (Date.now() - anchor.wall) * anchor.speed;
+    }
+    const inner = new SimClock({ speed: config.clock.speed, ...(initial !== undefined ? { start: initial } : {}) });
     // The first horizon is persisted before anything is answered; if that fails (a full disk) the
     // clock stands at its start until a save succeeds.
     const first = inner.now() + horizonAheadSimMs;
@@ -107,10 +123,11 @@ export async function buildMock(configInput: MockConfig | MockConfigInput = {}, 
   const metrics = createMockMetrics();
   const ctx: MockContext = {
     config, access: accessPolicy(config), clock, store, population, afnemers, processDue,
-    tokens: createSessionTokens(config.auth.secret),
+    // Instances sharing a database accept each other's session tokens: one secret, kept in the database.
+    tokens: createSessionTokens(config.auth.secret ?? (store.windows !== undefined ? await store.keepOnce('auth.secret', () => randomBytes(32).toString('hex')) : undefined)),
     metrics, storage,
     serviceMetrics: createServiceMetrics(metrics.registry),
-    intakeOffered: new WindowLimiter(OFFERED_WINDOWS),
+    intakeOffered: windowCounting('intake-offered', OFFERED_WINDOWS, store.windows),
   };
 
   const options = {

@@ -5,7 +5,7 @@ import type { AccessPolicy } from './access-policy.ts';
 import type { MockConfig } from './config.ts';
 import type { MockMetrics } from './metrics.ts';
 import type { SessionTokens } from './session-token.ts';
-import type { ServiceMetrics, WindowLimiter } from './capacity/index.ts';
+import type { ServiceMetrics, WindowCounting } from './capacity/index.ts';
 import type { StorageHealth } from './storage-health.ts';
 
 export interface KnownAfnemer {
@@ -29,9 +29,10 @@ export interface MockContext {
   readonly afnemers: ReadonlyMap<string, KnownAfnemer>;
   /**
    * Letters offered to the intake (admitted or refused) per sim minute, hour and day: the load the
-   * capacity norms are held against. In memory; limits are infinite (it only counts).
+   * capacity norms are held against. In memory, or in the database when instances share it; limits
+   * are infinite (it only counts).
    */
-  readonly intakeOffered: WindowLimiter;
+  readonly intakeOffered: WindowCounting;
   /** Whether writes to the store work (a full or failing disk makes the mock not ready). */
   readonly storage: StorageHealth;
   /** Runs the processing step now (the background worker calls it too); returns deliveries processed. */

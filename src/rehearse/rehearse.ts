@@ -16,6 +16,7 @@ import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { dayKey, hourKey, SECOND } from '../clock/index.ts';
 import { createClient, type ClientTls, type HttpClient } from '../engine/client.ts';
+import { spreadClient } from './spread-client.ts';
 import type { MockConfig } from '../mock/config.ts';
 import { OIN_DIGITS } from '../norms/index.ts';
 import { createPopulation } from '../population/index.ts';
@@ -49,6 +50,8 @@ export type RehearseInput =
 export interface RehearseOptions {
   readonly input: RehearseInput;
   readonly target: string;
+  /** More instances of the same service (one database): requests go round-robin over target and these. */
+  readonly moreTargets?: readonly string[];
   readonly allowRemote: boolean;
   /** X-Afnemer-OIN; default: the mock config's first afnemer. */
   readonly afnemerOin: string | undefined;
@@ -139,12 +142,16 @@ export async function runRehearsal(opts: RehearseOptions, deps: RehearseDeps = {
     return { exitCode, message, ...extra };
   };
 
-  const checked = checkTargetUrl(opts.target, { field: '--target', allowRemote: true });
-  if (!checked.ok) return fail(checked.message);
-  const url = checked.url;
-  if (!isLoopbackUrl(url) && !opts.allowRemote) {
-    return fail(`--target ${url.origin} is not on this machine. Rehearse sends real load; to deliver to a remote (acceptance) environment you are allowed to load, pass --allow-remote`);
+  const urls: URL[] = [];
+  for (const t of [opts.target, ...(opts.moreTargets ?? [])]) {
+    const checked = checkTargetUrl(t, { field: '--target', allowRemote: true });
+    if (!checked.ok) return fail(checked.message);
+    if (!isLoopbackUrl(checked.url) && !opts.allowRemote) {
+      return fail(`--target ${checked.url.origin} is not on this machine. Rehearse sends real load; to deliver to a remote (acceptance) environment you are allowed to load, pass --allow-remote`);
+    }
+    urls.push(checked.url);
   }
+  const url = urls[0]!;
   const config = opts.mockConfig;
   const afnemer = opts.afnemerOin !== undefined ? config.afnemers.find((a) => a.oin === opts.afnemerOin) : config.afnemers[0];
   const oin = opts.afnemerOin ?? afnemer?.oin;
@@ -168,7 +175,7 @@ export async function runRehearsal(opts: RehearseOptions, deps: RehearseDeps = {
     reporter.event('quarantine', { total, problems: lines }, `bbsim rehearse: set aside ${plural(total, 'input problem')} (not sent; the run will exit 1), sending the rest:\n  ${lines.join('\n  ')}`);
   };
 
-  const client = deps.client ?? createClient({ base: opts.target, connections: opts.concurrency + 3, timeoutMs: opts.requestTimeoutMs, ...(opts.tls !== undefined ? { tls: opts.tls } : {}) });
+  const client = deps.client ?? spreadClient(urls.map((u) => createClient({ base: u.href, connections: opts.concurrency + 3, timeoutMs: opts.requestTimeoutMs, ...(opts.tls !== undefined ? { tls: opts.tls } : {}) })));
   const existed = existsSync(opts.ledgerPath);
   let ledger: Ledger | undefined;
   let loader: LetterLoader | undefined;

@@ -2,7 +2,7 @@ import type { LetterOutcome, VerwerkingsCode, VerwerkResponse } from '../bericht
 
 /**
  * The mock's durable state behind one interface. SQLite (better-sqlite3, WAL, synchronous FULL)
- * is the embedded default; a PostgreSQL implementation can follow the same contract.
+ * is the embedded default; PostgreSQL (postgres-store.ts, node-postgres) keeps the same contract for several instances on one database.
  *
  * Rules every implementation keeps:
  * - `deliver` is one transaction: admission check, duplicate check, letters, results, counters
@@ -13,6 +13,9 @@ import type { LetterOutcome, VerwerkingsCode, VerwerkResponse } from '../bericht
  *   persisted parking state; notifications by the pure planner passed to `processDue`, inside its
  *   transaction. Both read and write their state in the same transaction as the letters, so several
  *   mock instances sharing one database stay consistent.
+ * - A store several instances share (PostgreSQL) also has `windows` (capacity windows counted in the
+ *   database) and `joinClock` (one sim clock for the service); a store of one process (SQLite) has
+ *   neither, and the mock keeps those in memory.
  */
 export interface Store {
   /** Admit (or refuse) a batch delivery and commit it. */
@@ -76,6 +79,14 @@ export interface Store {
   keepOnce(key: string, value: () => string): Promise<string>;
   /** Counts for tests and reconciliation. */
   countLetters(): Promise<number>;
+  /** Capacity windows shared by every instance on this database (absent: one process, counted in memory). */
+  readonly windows?: SharedWindows;
+  /**
+   * The service's running sim clock: the stored anchor when an instance keeps its horizon fresh
+   * (saved within `staleAfterWallMs`), else `proposal` started no earlier than the saved horizon
+   * (stored as the new anchor). Absent: the store belongs to one process.
+   */
+  joinClock?(proposal: ClockAnchor, staleAfterWallMs: number): Promise<ClockAnchor>;
   /** Closes the database; pending work is committed or rolled back first. */
   close(): Promise<void>;
 }
@@ -263,4 +274,31 @@ export interface NotificationStats {
   readonly maxDelayMs: number;
   /** Per notification day ('YYYY-MM-DD' of notifyAt), how many were carried over from an earlier day. */
   readonly carriedOverByDay: Readonly<Record<string, number>>;
+}
+
+/** A sim clock as a point: sim instant `sim` at wall instant `wall` (both epoch ms), running at `speed`. */
+export interface ClockAnchor {
+  readonly sim: number;
+  readonly wall: number;
+  readonly speed: number;
+}
+
+/** One window instance a request counts in, and its limit (Infinity: counted only). */
+export interface WindowCount {
+  /** Identifies the window and its instance, e.g. '1:1767222000000' (window index, bucket key). */
+  readonly key: string;
+  readonly limit: number;
+}
+
+export type WindowAdmission =
+  | { readonly admitted: true; readonly used: readonly number[] }
+  /** `index`: the first window (in the order asked) without room; `used`: its count before this request. */
+  | { readonly admitted: false; readonly index: number; readonly used: number };
+
+/** Capacity window counters in the store, exact across instances (all windows of a request or none). */
+export interface SharedWindows {
+  admit(scope: string, buckets: readonly WindowCount[], n: number): Promise<WindowAdmission>;
+  refund(scope: string, buckets: readonly string[], n: number): Promise<void>;
+  /** Used counts of these window instances, and per window the most offered in any of its instances. */
+  read(scope: string, buckets: readonly string[]): Promise<{ used: number[]; peakOffered: number[] }>;
 }

@@ -2,7 +2,9 @@ import type { Clock } from '../../clock/index.ts';
 import { createPrng, hash32 } from '../../random/index.ts';
 import { ServerModel } from './server-model.ts';
 import type { ServiceTime } from './service-time.ts';
-import { WindowLimiter, windowName, type WindowLimit } from './window-limiter.ts';
+import { windowName, type WindowLimit } from './window-limiter.ts';
+import { windowCounting, type WindowCounting } from './shared-window-limiter.ts';
+import type { SharedWindows } from '../../store/store.ts';
 import { MinuteStats } from './minute-stats.ts';
 import type { ServiceMetrics } from './service-metrics.ts';
 import type { CapacityStats } from './capacity-stats.ts';
@@ -19,7 +21,15 @@ export interface CapacityModelOptions {
   readonly metrics: ServiceMetrics;
   /** The service's "average within N ms" norm, if it has one (DigiD, Machtigen): read per sim minute. */
   readonly minuteNormMs?: number;
+  /**
+   * Windows in the store shared by several instances (ctx.store.windows): the norms' windows are the
+   * service's, so instances on one database admit no more than the limit together. Absent: in memory.
+   */
+  readonly shared?: SharedWindows | undefined;
 }
+
+/** Wall ms between two background reads of shared window figures for stats(). */
+const SHARED_REFRESH_MS = 1000;
 
 export type Handled<T> =
   | { readonly ok: true; readonly value: T; readonly queuedMs: number; readonly serviceMs: number; readonly latencyMs: number }
@@ -33,7 +43,7 @@ export type Handled<T> =
  */
 export class CapacityModel {
   readonly service: string;
-  readonly limiter: WindowLimiter;
+  readonly limiter: WindowCounting;
   readonly server: ServerModel;
   /** Per sim minute: requests and mean latency (the DigiD/Machtigen "average < 4 s for 99.5 %" reading). */
   readonly minutes = new MinuteStats();
@@ -46,13 +56,14 @@ export class CapacityModel {
   readonly #counts = { admitted: 0, limit: 0, saturated: 0, closed: 0, latencySumMs: 0, latencyMaxMs: 0 };
   /** The per-request metrics with this service's label bound once (prom-client's children). */
   readonly #hot: { readonly admitted: { inc(): void }; readonly latency: { observe(v: number): void }; readonly queue: { set(v: number): void } };
+  #refreshedAt = Number.NEGATIVE_INFINITY;
 
   constructor(opts: CapacityModelOptions) {
     this.service = opts.service;
     this.#clock = opts.clock;
     this.#metrics = opts.metrics;
     this.#minuteNormMs = opts.minuteNormMs;
-    this.limiter = new WindowLimiter(opts.limits);
+    this.limiter = windowCounting(opts.service, opts.limits, opts.shared);
     const labels = { service: opts.service };
     this.#hot = { admitted: opts.metrics.admitted.labels(labels), latency: opts.metrics.latency.labels(labels), queue: opts.metrics.queue.labels(labels) };
     // Time compression: at speed s the same sim load arrives s times as fast in wall time while each
@@ -70,7 +81,16 @@ export class CapacityModel {
   /** Admits `units` of work at the current sim time and serves it, or says why not. */
   async handle<T>(work: () => T | Promise<T>, units = 1): Promise<Handled<T>> {
     const now = this.#clock.now();
-    const admission = this.limiter.tryAdmit(now, units);
+    let admission;
+    try {
+      admission = await this.limiter.tryAdmit(now, units);
+    } catch {
+      // The shared windows cannot be read (the database is down): the service cannot keep its norm, so it refuses.
+      this.#counts.saturated += 1;
+      this.#metrics.refused.inc({ service: this.service, reason: 'saturated' });
+      return { ok: false, reason: 'saturated', retryAfterS: 1, detail: `${this.service}: its capacity windows (shared by the instances on this database) cannot be read` };
+    }
+    this.#maybeRefresh(now);
     if (!admission.admitted) {
       this.#counts.limit += 1;
       this.#metrics.refused.inc({ service: this.service, reason: 'limit' });
@@ -86,7 +106,7 @@ export class CapacityModel {
     this.#hot.queue.set(this.server.queued);
     if (!served.ok) {
       // Refused for saturation, not admitted: it must not use up the window.
-      this.limiter.refund(now, units);
+      void Promise.resolve(this.limiter.refund(now, units)).catch(() => undefined);
       this.#counts[served.reason === 'closed' ? 'closed' : 'saturated'] += 1;
       this.#metrics.refused.inc({ service: this.service, reason: served.reason });
       return served.reason === 'closed'
@@ -103,9 +123,10 @@ export class CapacityModel {
     return { ...served, latencyMs };
   }
 
-  /** The service's capacity figures now, in the one shape every service reports. */
+  /** The service's capacity figures now, in the one shape every service reports (shared windows as of the last read, at most about a second old). */
   stats(): CapacityStats {
     const now = this.#clock.now();
+    this.#maybeRefresh(now);
     const c = this.#counts;
     const m = this.minutes.summary(this.#minuteNormMs ?? Number.POSITIVE_INFINITY);
     return {
@@ -125,6 +146,18 @@ export class CapacityModel {
 
   close(): void {
     this.server.close();
+  }
+
+  /** Waits for a fresh read of shared windows (nothing to do in memory). */
+  async refresh(): Promise<void> {
+    this.#refreshedAt = performance.now();
+    await this.limiter.refresh?.(this.#clock.now());
+  }
+
+  #maybeRefresh(now: number): void {
+    if (this.limiter.refresh === undefined || performance.now() - this.#refreshedAt < SHARED_REFRESH_MS) return;
+    this.#refreshedAt = performance.now();
+    this.limiter.refresh(now).catch(() => undefined);
   }
 
   #retryAfter(simMs: number): number {

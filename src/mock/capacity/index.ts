@@ -5,3 +5,4 @@ export * from './minute-stats.ts';
 export * from './service-metrics.ts';
 export * from './capacity-model.ts';
 export * from './capacity-stats.ts';
+export * from './shared-window-limiter.ts';

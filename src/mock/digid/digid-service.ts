@@ -95,7 +95,7 @@ export interface DigidDeps {
   readonly tokens: SessionTokens;
   readonly serviceMetrics: ServiceMetrics;
   readonly metrics: Pick<MockMetrics, 'registry'>;
-  readonly store: Pick<Store, 'keepOnce'>;
+  readonly store: Pick<Store, 'keepOnce' | 'windows'>;
   readonly access: Pick<AccessPolicy, 'passwordlessLogin'>;
   readonly afnemers: ReadonlyMap<string, unknown>;
 }
@@ -145,7 +145,7 @@ export class DigidService {
     this.#model = new CapacityModel({
       service: DIGID_SERVICE,
       limits: [{ window: 'minute', limit: cfg.perMinute, normId: DIGID_AUTHENTICATIONS_PER_MINUTE.id }],
-      concurrency: this.concurrency, maxQueue: this.maxQueue, serviceTime: cfg.serviceTime, seed: config.seed, clock, metrics: deps.serviceMetrics,
+      concurrency: this.concurrency, maxQueue: this.maxQueue, serviceTime: cfg.serviceTime, seed: config.seed, clock, metrics: deps.serviceMetrics, shared: deps.store.windows,
       minuteNormMs: DIGID_PROCESSING_TIME.limit,
     });
     const now = (): number => clock.now();

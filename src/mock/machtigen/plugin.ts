@@ -113,7 +113,7 @@ export async function machtigenPlugin(app: FastifyInstance): Promise<void> {
     service: SERVICE,
     limits: [{ window: 'minute', limit: cfg.perMinute, normId: MACHTIGEN_TRANSACTIONS_PER_MINUTE.id }],
     concurrency: cfg.concurrency, maxQueue: cfg.maxQueue, serviceTime: cfg.serviceTime,
-    seed: ctx.config.seed, clock, metrics: ctx.serviceMetrics, minuteNormMs: normMs,
+    seed: ctx.config.seed, clock, metrics: ctx.serviceMetrics, shared: ctx.store.windows, minuteNormMs: normMs,
   });
   app.addHook('onClose', async () => model.close());
 

@@ -92,7 +92,7 @@ export async function intakePlugin(app: FastifyInstance): Promise<void> {
         field: validation.field, rule: validation.rule, ...(validation.serviceCode ? { serviceCode: validation.serviceCode } : {}),
       });
     }
-    ctx.intakeOffered.tryAdmit(now, validation.outcomes.length);
+    await ctx.intakeOffered.tryAdmit(now, validation.outcomes.length);
     const result = await store.deliver({
       batchId: validation.header.batchId,
       afnemerOin: afnemer.oin,

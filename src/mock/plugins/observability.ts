@@ -32,7 +32,7 @@ export async function observabilityPlugin(app: FastifyInstance): Promise<void> {
 
   const status = async (): Promise<Record<string, unknown>> => {
     const now = clock.now();
-    const { intake, notifications, windows } = await gather(now);
+    const [{ intake, notifications, windows }] = await Promise.all([gather(now), ctx.intakeOffered.refresh?.(now)]);
     return {
       now: new Date(now).toISOString(),
       speed: clock.speed,

@@ -61,7 +61,7 @@ export async function validatieservicePlugin(app: FastifyInstance): Promise<void
     service: SERVICE,
     limits: [{ window: 'hour', limit: cfg.perHour, normId: VALIDATION_QUERIES_PER_HOUR.id }],
     concurrency: cfg.concurrency, maxQueue: cfg.maxQueue, serviceTime: cfg.serviceTime,
-    seed: ctx.config.seed, clock, metrics: ctx.serviceMetrics,
+    seed: ctx.config.seed, clock, metrics: ctx.serviceMetrics, shared: ctx.store.windows,
   });
   app.addHook('onClose', async () => model.close());
   const exceedsNorm = serviceTimeExceedsNorm(cfg.serviceTime, normMs);
