@@ -6,7 +6,7 @@ import { createPopulation } from '../population/index.ts';
 import { SqliteStore, openSqliteStore } from '../store/sqlite-store.ts';
 import { storageFaultOf } from '../store/storage-fault.ts';
 import type { Store } from '../store/store.ts';
-import { isLoadedMockConfig, loadMockConfig, type MockConfig, type MockConfigInput } from './config.ts';
+import { isLoadedMockConfig, loadMockConfig, speedScheduleOf, type MockConfig, type MockConfigInput } from './config.ts';
 import type { KnownAfnemer, MockContext } from './context.ts';
 import { accessPolicy } from './access-policy.ts';
 import { createMockMetrics } from './metrics.ts';
@@ -68,16 +68,17 @@ export async function buildMock(configInput: MockConfig | MockConfigInput = {}, 
   const resumed = deps.clock ? undefined : await store.lastSimTime();
   const configuredStart = config.clock.start ?? Date.now();
   const start = resumed !== undefined && resumed > configuredStart ? resumed : config.clock.start;
-  const horizonAheadSimMs = config.clock.horizonWallMs * config.clock.speed;
+  // The horizon runs a fixed wall time ahead, along the speed schedule (sim ms differ per segment).
+  const horizonWallMs = config.clock.horizonWallMs;
   let clock: Clock;
   let horizonClock: HorizonClock | undefined;
   if (deps.clock) {
     clock = deps.clock;
   } else {
-    const inner = new SimClock({ speed: config.clock.speed, ...(start !== undefined ? { start } : {}) });
+    const inner = new SimClock({ schedule: speedScheduleOf(config.clock), ...(start !== undefined ? { start } : {}) });
     // The first horizon is persisted before anything is answered; if that fails (a full disk) the
     // clock stands at its start until a save succeeds.
-    const first = inner.now() + horizonAheadSimMs;
+    const first = inner.now() + inner.toSimMs(horizonWallMs);
     let persisted = inner.now();
     try {
       await store.saveSimTime(first);
@@ -181,7 +182,7 @@ export async function buildMock(configInput: MockConfig | MockConfigInput = {}, 
   // second by default, the rate the plain clock save had), so it stays ahead unless the event loop
   // stalls for half of it; the exact time is saved on close.
   const saveClock = (): void => {
-    const next = horizonClock ? horizonClock.nextHorizon(horizonAheadSimMs) : clock.now();
+    const next = horizonClock ? horizonClock.nextHorizonWall(horizonWallMs) : clock.now();
     store.saveSimTime(next).then(() => {
       horizonClock?.extendTo(next);
       storage.wrote('small');
