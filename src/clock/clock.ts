@@ -27,6 +27,8 @@ export interface SimClockOptions {
   readonly schedule?: SpeedSchedule;
   /** Wall time source in ms, monotonic; injectable for tests. */
   readonly wallNow?: () => number;
+  /** Stand at `start` until `release()`: the load, not the set-up, starts the schedule. */
+  readonly held?: boolean;
 }
 
 function checkSpeed(speed: number): number {
@@ -60,10 +62,12 @@ function scheduleOf(speed: number | SpeedSchedule | undefined): SpeedSchedule {
 export class SimClock extends BaseClock {
   readonly start: number;
   readonly #wallNow: () => number;
-  readonly #wallStart: number;
+  #wallStart: number;
+  #held: boolean;
 
   constructor(options: SimClockOptions = {}) {
     super(scheduleOf(options.schedule ?? options.speed));
+    this.#held = options.held ?? false;
     this.start = options.start ?? Date.now();
     if (!Number.isFinite(this.start)) throw new RangeError('clock start must be a valid instant');
     this.#wallNow = options.wallNow ?? (() => performance.now());
@@ -71,7 +75,15 @@ export class SimClock extends BaseClock {
   }
 
   now(): number {
+    if (this.#held) return this.start;
     return this.schedule.simAfter(this.start, this.#wallNow() - this.#wallStart);
+  }
+
+  /** Starts a held clock now (its `start` is now); nothing for a running one. */
+  release(): void {
+    if (!this.#held) return;
+    this.#held = false;
+    this.#wallStart = this.#wallNow();
   }
 }
 

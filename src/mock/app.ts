@@ -72,10 +72,12 @@ export async function buildMock(configInput: MockConfig | MockConfigInput = {}, 
   const horizonWallMs = config.clock.horizonWallMs;
   let clock: Clock;
   let horizonClock: HorizonClock | undefined;
+  let heldClock: SimClock | undefined;
   if (deps.clock) {
     clock = deps.clock;
   } else {
-    const inner = new SimClock({ schedule: speedScheduleOf(config.clock), ...(start !== undefined ? { start } : {}) });
+    const inner = new SimClock({ schedule: speedScheduleOf(config.clock), held: config.clock.holdUntilFirstRequest, ...(start !== undefined ? { start } : {}) });
+    heldClock = inner;
     // The first horizon is persisted before anything is answered; if that fails (a full disk) the
     // clock stands at its start until a save succeeds.
     const first = inner.now() + inner.toSimMs(horizonWallMs);
@@ -149,6 +151,13 @@ export async function buildMock(configInput: MockConfig | MockConfigInput = {}, 
   });
 
   // Callback style (no promise per request): this runs on every response.
+  if (heldClock && config.clock.holdUntilFirstRequest) {
+    const held = heldClock;
+    app.addHook('onRequest', (_request, _reply, done) => {
+      held.release();
+      done();
+    });
+  }
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     ctx.metrics.requests.inc({ route, method: request.method, status: String(reply.statusCode) });

@@ -62,6 +62,11 @@ export const mockConfigSchema = z.strictObject({
         for (const issue of validateSpeedSegments(segs, '')) ctx.addIssue({ code: 'custom', message: issue });
       }),
     /**
+     * The clock stands at `start` until the first request (a load generator's GET /status), so a
+     * schedule's segments meet the load they were made for, not the mock's start-up before it.
+     */
+    holdUntilFirstRequest: z.boolean().default(false),
+    /**
      * Wall ms the persisted clock runs ahead of the clock (the horizon): the clock never shows a time
      * past it, so a mock restarted after a crash resumes at most this × speed later than it stopped,
      * and never earlier than anything it answered. Saved twice per horizon.

@@ -251,9 +251,9 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     if (base === undefined) {
       // A fresh database per run; the scenario's clock wins over a --mock-config's (the scenario is built for it).
       const { host: _host, port: _port, ...config } = opts.mockConfig ?? {};
-      mock = await buildMock({ ...config, db: join(dir, 'mock.db'), clock: { ...config.clock, speed: scenario.clock.speed, ...(scenario.clock.start !== undefined ? { start: scenario.clock.start } : {}) } });
+      mock = await buildMock({ ...config, db: join(dir, 'mock.db'), clock: { ...config.clock, ...mockClockOf(scenario) } });
       base = await mock.listen({ port: 0, host: '127.0.0.1' });
-      log(`mock listening on ${base} (sim speed ${scenario.clock.speed}${opts.mockConfig ? ', with --mock-config' : ''})`);
+      log(`mock listening on ${base} (${scenario.clock.schedule.length > 1 ? `sim speed schedule of ${scenario.clock.schedule.length} segments` : `sim speed ${scenario.clock.speed}`}${opts.mockConfig ? ', with --mock-config' : ''})`);
     }
     const engine = opts.engine ?? 'k6';
     const t0 = Math.round(opts.startedAt ?? performance.timeOrigin);
@@ -291,6 +291,19 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   } finally {
     await mock?.close();
   }
+}
+
+/**
+ * The mock's clock for a scenario: its start and speed, or its speed schedule in sim instants, the
+ * clock held until the load generator's first request so that each segment meets the load it was
+ * derived for (k6 starts a second or so after the mock).
+ */
+export function mockClockOf(scenario: Scenario): { speed: number; start?: string; schedule?: { from: number; speed: number }[]; holdUntilFirstRequest?: boolean } {
+  const start = scenario.clock.start;
+  const base = { speed: scenario.clock.speed, ...(start !== undefined ? { start } : {}) };
+  if (scenario.clock.schedule.length <= 1 || start === undefined) return base;
+  const t0 = Date.parse(start);
+  return { ...base, schedule: scenario.clock.schedule.map((s) => ({ from: t0 + s.from, speed: s.speed })), holdUntilFirstRequest: true };
 }
 
 export const BBSIM_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
