@@ -349,5 +349,7 @@ export function verdictTable(rows: readonly VerdictRow[]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? '').length)));
   const line = (cells: readonly string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ');
   const unjudged = rows.filter((r) => r.unjudged !== undefined).map((r) => `n/a  ${r.normId}: NOT JUDGED — ${r.unjudged}`);
-  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line), ...(unjudged.length ? ['', ...unjudged] : [])].join('\n');
+  // Under a speed schedule: the speed each norm's peak window was replayed at (latency: the speeds, faithful or not).
+  const replay = rows.filter((r) => r.replay !== undefined).map((r) => `replay  ${r.normId}: ${r.replay!.note}`);
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line), ...(unjudged.length ? ['', ...unjudged] : []), ...(replay.length ? ['', ...replay] : [])].join('\n');
 }

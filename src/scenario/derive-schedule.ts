@@ -1,6 +1,7 @@
 import { MAX_SPEED, SpeedSchedule, type SpeedSegment } from '../clock/index.ts';
 import { simProfile, type SimProfile } from './wall-profile.ts';
-import type { FlowSpec, LoadProfile } from './types.ts';
+import type { FlowSpec, LoadProfile, Scenario, SimDuration } from './types.ts';
+import { defineScenario } from './define-scenario.ts';
 
 /**
  * Wall iterations per second the load generator may be asked for when nothing else is said. One k6
@@ -115,16 +116,39 @@ export function fitSchedule(profiles: readonly SimProfile[], opts: FitOptions): 
   return { segments: sched.segments, wallMs: wallAt(S), peakWallRate, ...(problem !== undefined ? { problem } : {}) };
 }
 
-/** One line per segment: "00:00–19:00 (sim, from the start) at speed 600". */
-export function describeSchedule(segments: readonly SpeedSegment[], totalSimMs: number): string[] {
-  const hm = (ms: number): string => {
-    const m = Math.round(ms / 60_000);
-    return `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
-  };
-  const sched = new SpeedSchedule(segments);
-  return sched.segments.map((s, i) => {
-    const end = sched.segments[i + 1]?.from ?? totalSimMs;
-    const wall = sched.wallBetween(s.from, end);
-    return `+${hm(s.from)}–+${hm(end)} (sim) at speed ${s.speed}: ${(wall / 1000).toFixed(1)} s of wall time`;
+/**
+ * The scenario again, its clock a schedule fitted to its own load (`bbsim run --max-wall-rate
+ * --wall-budget`); throws ScenarioError naming clock.fit when the bounds cannot both hold.
+ */
+export function withFittedSchedule(scenario: Scenario, fit: { maxWallRate: number; wallBudget: SimDuration }): Scenario {
+  const start = scenario.clock.start;
+  return defineScenario({
+    ...scenario,
+    clock: { ...(start !== undefined ? { start } : {}), fit },
   });
+}
+
+/** The schedule of a scenario in words, one line per segment, with the wall time and peak wall rate. */
+export function scheduleLines(scenario: Scenario): string[] {
+  const batchSize = scenario.data?.batchSize ?? 100;
+  const profiles = iterationProfiles(scenario.flows, scenario.load, batchSize);
+  const total = Math.max(...profiles.map((p) => p.stages.reduce((a, s) => a + s.durationMs, 0)));
+  const sched = new SpeedSchedule(scenario.clock.schedule);
+  const peak = (a: number, b: number): number => profiles.reduce((x, p) => x + peakIn(p, a, b), 0);
+  return sched.segments.map((s, i) => {
+    const end = sched.segments[i + 1]?.from ?? total;
+    const wall = sched.wallBetween(s.from, end);
+    const at = scenario.clock.start !== undefined ? ` (${hm(s.from, scenario.clock.start)}–${hm(end, scenario.clock.start)} sim)` : '';
+    return `+${offset(s.from)} – +${offset(end)}${at}: speed ${s.speed}, ${(wall / 1000).toFixed(1)} s wall, at most ${Math.round(peak(s.from, end) * s.speed)} iterations/s wall`;
+  });
+}
+
+function offset(ms: number): string {
+  const m = Math.round(ms / 60_000);
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+function hm(ms: number, start: string): string {
+  const t = new Date(Date.parse(start) + ms);
+  return new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Amsterdam', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(t);
 }

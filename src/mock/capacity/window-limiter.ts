@@ -65,7 +65,7 @@ export class WindowLimiter {
   readonly limits: readonly WindowLimit[];
   readonly #counts: { key: number; count: number }[];
   /** Units offered (admitted or not) in the current bucket, and the most offered in any bucket. */
-  readonly #offered: { key: number; count: number; peak: number }[];
+  readonly #offered: { key: number; count: number; peak: number; peakKey: number }[];
 
   constructor(limits: readonly WindowLimit[]) {
     for (const l of limits) {
@@ -73,7 +73,7 @@ export class WindowLimiter {
     }
     this.limits = limits;
     this.#counts = limits.map(() => ({ key: Number.NaN, count: 0 }));
-    this.#offered = limits.map(() => ({ key: Number.NaN, count: 0, peak: 0 }));
+    this.#offered = limits.map(() => ({ key: Number.NaN, count: 0, peak: 0, peakKey: Number.NaN }));
   }
 
   /** The most units offered in one window instance so far, per limit (the load the norm is held against). */
@@ -92,7 +92,10 @@ export class WindowLimiter {
         o.count = 0;
       }
       o.count += n;
-      o.peak = Math.max(o.peak, o.count);
+      if (o.count > o.peak) {
+        o.peak = o.count;
+        o.peakKey = b.key;
+      }
     }
     for (const [i, l] of this.limits.entries()) {
       const b = buckets[i];
@@ -132,6 +135,7 @@ export class WindowLimiter {
       return {
         window: windowName(l.window), seconds: windowSeconds(l.window) ?? null, normId: l.normId ?? null, limit: limited ? l.limit : null,
         used: u, remaining: limited ? Math.max(0, l.limit - u) : null, peakOffered: peaks[i] ?? 0,
+        peakAt: Number.isFinite(this.#offered[i]?.peakKey) ? new Date(this.#offered[i]!.peakKey).toISOString() : null,
       };
     });
   }
