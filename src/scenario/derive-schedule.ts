@@ -42,7 +42,7 @@ export function iterationProfiles(flows: readonly (FlowSpec & { readonly weight:
   return flows.map((f) => {
     const p = simProfile(f.load ?? load);
     const k = (f.load ? 1 : f.weight / shared) / (f.flow === 'deliver-batch' ? batchSize : 1);
-    return { startRate: p.startRate * k, stages: p.stages.map((s) => ({ target: s.target * k, durationMs: s.durationMs })) };
+    return { startRate: p.startRate * k, stages: p.stages.map((s) => ({ ...s, target: s.target * k })) };
   });
 }
 
@@ -54,9 +54,10 @@ function peakIn(p: SimProfile, a: number, b: number): number {
   for (const s of p.stages) {
     const end = t + s.durationMs;
     if (end > a && t < b) {
-      // A day-curve hour ramps to its level at once (within a wall second): its level counts whole.
+      // A day-curve hour ramps to its level at once (within a wall second): its level counts whole,
+      // and so does the level it ramps down from, in the slot where the hour starts.
       const at = (x: number): number => (s.stepped ? s.target : s.durationMs > 0 ? r + ((s.target - r) * (x - t)) / s.durationMs : s.target);
-      peak = Math.max(peak, at(Math.max(a, t)), at(Math.min(b, end)));
+      peak = Math.max(peak, at(Math.max(a, t)), at(Math.min(b, end)), s.stepped && t >= a ? r : 0);
     }
     t = end;
     r = s.target;
