@@ -49,7 +49,8 @@ describe('peak-day', () => {
     const summary = JSON.parse(readFileSync(join(result.dir, 'summary.json'), 'utf8')) as RunSummary;
     const iterations = summary.k6.metrics['iterations']?.values['count'] ?? 0;
     const dropped = summary.k6.metrics['dropped_iterations']?.values['count'] ?? 0;
-    expect(dropped / Math.max(1, iterations + dropped)).toBeLessThan(0.02);
+    // A machine shared with other jobs may cost k6 some iterations; more than 5 % would change what was offered.
+    expect(dropped / Math.max(1, iterations + dropped)).toBeLessThan(0.05);
     expect(performance.now() - t0).toBeLessThan(75_000);
   }, 120_000);
 });

@@ -89,6 +89,10 @@ export function fitSchedule(profiles: readonly SimProfile[], opts: FitOptions): 
     const peak = profiles.reduce((x, p) => x + peakIn(p, a, b), 0);
     slots.push({ from: a, len: b - a, peak, cap: peak > 0 ? niceSpeed(Math.min(MAX_SPEED, opts.maxWallRate / peak)) : MAX_SPEED });
   }
+  // Slow down one slot before a busier one: a load generator running late across a fast → slow
+  // boundary sends what was meant for the fast slot into the slow one, where it counts
+  // s_fast/s_slow times denser in sim time; the lead-in slot takes that, not the peak's first window.
+  for (let i = 0; i + 1 < slots.length; i++) slots[i]!.cap = Math.min(slots[i]!.cap, slots[i + 1]!.cap);
   const wallAt = (S: number): number => slots.reduce((w, s) => w + s.len / Math.min(s.cap, niceSpeed(S)), 0);
   let problem: string | undefined;
   let S: number;
