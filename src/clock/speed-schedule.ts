@@ -153,10 +153,13 @@ export class SpeedSchedule {
   simAfter(t: number, wallMs: number): number {
     if (wallMs === 0) return t;
     const i = this.#segmentAtSim(t);
-    const plain = t + wallMs * this.segments[i]!.speed;
-    // Within float rounding of the next boundary is the boundary (exact at segment boundaries).
+    const speed = this.segments[i]!.speed;
     const next = this.segments[i + 1]?.from;
-    if (next !== undefined && Math.abs(next - plain) <= (Math.abs(plain) + 1) * 8 * Number.EPSILON) return next;
+    // A wall span within float rounding of the one to the next boundary reaches that boundary
+    // exactly (compared in wall ms, where the rounding is; a sim-side tolerance would swallow a
+    // real remainder at a fast speed).
+    if (next !== undefined && Math.abs(wallMs - (next - t) / speed) <= (Math.abs(this.wallOf(t)) + Math.abs(wallMs) + 1) * 8 * Number.EPSILON) return next;
+    const plain = t + wallMs * speed;
     if (this.#segmentAtSim(plain) === i) return plain;
     return this.simOf(this.wallOf(t) + wallMs);
   }

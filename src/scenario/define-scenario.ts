@@ -3,7 +3,7 @@ import { parseDuration } from './duration.ts';
 import { MAX_SPEED, validateSpeedSegments, type SpeedSegment } from '../clock/index.ts';
 import { fitSchedule, iterationProfiles } from './derive-schedule.ts';
 import { nearest } from '../errors/suggest.ts';
-import { FLOWS, SUBSCRIPTION_KINDS, type FlowName, type LoadProfile, type Scenario, type ScenarioInput } from './types.ts';
+import { FLOWS, SUBSCRIPTION_KINDS, type FlowName, type LoadProfile, type Scenario, type ScenarioInput, type SimDuration } from './types.ts';
 
 export class ScenarioError extends Error {
   constructor(readonly scenario: string, readonly issues: readonly string[]) {
@@ -171,5 +171,17 @@ export function defineScenario(input: ScenarioInput): Scenario {
     norms: Object.freeze([...norms]),
     expectBreaches: Object.freeze([...(input.expectBreaches ?? [])]),
     services: Object.freeze(services),
+  });
+}
+
+/**
+ * The scenario again, its clock a schedule fitted to its own load (`bbsim run --max-wall-rate
+ * --wall-budget`); throws ScenarioError naming clock.fit when the bounds cannot both hold.
+ */
+export function withFittedSchedule(scenario: Scenario, fit: { maxWallRate: number; wallBudget: SimDuration }): Scenario {
+  const start = scenario.clock.start;
+  return defineScenario({
+    ...scenario,
+    clock: { ...(start !== undefined ? { start } : {}), fit },
   });
 }

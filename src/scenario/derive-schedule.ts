@@ -1,7 +1,6 @@
 import { MAX_SPEED, SpeedSchedule, type SpeedSegment } from '../clock/index.ts';
 import { simProfile, type SimProfile } from './wall-profile.ts';
-import type { FlowSpec, LoadProfile, Scenario, SimDuration } from './types.ts';
-import { defineScenario } from './define-scenario.ts';
+import type { FlowSpec, LoadProfile, Scenario } from './types.ts';
 
 /**
  * Wall iterations per second the load generator may be asked for when nothing else is said. One k6
@@ -119,18 +118,6 @@ export function fitSchedule(profiles: readonly SimProfile[], opts: FitOptions): 
   const sched = new SpeedSchedule(segments);
   const peakWallRate = Math.max(0, ...slots.map((s) => s.peak * sched.speedAt(s.from)));
   return { segments: sched.segments, wallMs: wallAt(S), peakWallRate, ...(problem !== undefined ? { problem } : {}) };
-}
-
-/**
- * The scenario again, its clock a schedule fitted to its own load (`bbsim run --max-wall-rate
- * --wall-budget`); throws ScenarioError naming clock.fit when the bounds cannot both hold.
- */
-export function withFittedSchedule(scenario: Scenario, fit: { maxWallRate: number; wallBudget: SimDuration }): Scenario {
-  const start = scenario.clock.start;
-  return defineScenario({
-    ...scenario,
-    clock: { ...(start !== undefined ? { start } : {}), fit },
-  });
 }
 
 /** The schedule of a scenario in words, one line per segment, with the wall time and peak wall rate. */
