@@ -15,7 +15,7 @@ const GENERATED_SPEED = 120;
 const SPEED = Number(__ENV.SPEED) || GENERATED_SPEED;
 const SUMMARY = __ENV.SUMMARY_PATH || 'results/validation-hour-summary.json';
 // sha256 of this script (taken with this value blank): the segments of one run must have run the same one.
-const SCRIPT_HASH = 'b16a4e75f84ae4a9';
+const SCRIPT_HASH = '56c80d1a37dc11b9';
 /** Per flow at the generated speed: wall iterations per timeUnit and stage lengths in wall ms. */
 const PLAN = {
   "validation-query": {
@@ -125,13 +125,52 @@ export function setup() {
   const wall = Date.now();
   // The runner passes its start instant: command to first request is part of bbsim's overhead.
   if (__ENV.BBSIM_T0) firstRequest.add(wall - Number(__ENV.BBSIM_T0));
-  if (res.status === 200) return { sim0: Date.parse(String(res.json('now'))), wall0: wall, speed: Number(res.json('speed')) || 1 };
-  return { sim0: wall, wall0: wall, speed: 1 };
+  if (res.status === 200) {
+    const sched = res.json('schedule');
+    return { sim0: Date.parse(String(res.json('now'))), wall0: wall, speed: Number(res.json('speed')) || 1, sched: Array.isArray(sched) && sched.length > 1 ? speedSchedule(sched) : null };
+  }
+  return { sim0: wall, wall0: wall, speed: 1, sched: null, wallClock: true };
 }
-const simNow = (clock) => clock.sim0 + (Date.now() - clock.wall0) * clock.speed;
-// Think time is written in sim ms; at speed s it takes 1/s of that in wall time.
-function thinkTime(flow) {
-  const ms = (DATA.thinkTimeMs[flow] || 0) / SPEED;
+// The mock's speed schedule (GET /status `schedule`, issue 23): per segment its sim instant, speed and
+// wall position (summed once, as src/clock/speed-schedule.ts does), to follow its sim time exactly.
+/** @param {any} list */
+function speedSchedule(list) {
+  /** @type {{ from: number, speed: number, wall: number }[]} */
+  const out = [];
+  for (const s of list) {
+    const from = Date.parse(String(s.from));
+    const prev = out[out.length - 1];
+    out.push({ from: from, speed: Number(s.speed), wall: prev ? prev.wall + (from - prev.from) / prev.speed : 0 });
+  }
+  return out;
+}
+/** @param {{ from: number, speed: number, wall: number }[]} sched @param {number} t */
+function segmentAt(sched, t) {
+  let i = 0;
+  while (i + 1 < sched.length && sched[i + 1].from <= t) i++;
+  return sched[i];
+}
+/** @param {any} clock @param {number} t */
+function speedAt(clock, t) {
+  return clock.sched ? segmentAt(clock.sched, t).speed : clock.speed;
+}
+/** @param {any} clock */
+function simNow(clock) {
+  const dw = Date.now() - clock.wall0;
+  if (!clock.sched) return clock.sim0 + dw * clock.speed;
+  const a = segmentAt(clock.sched, clock.sim0);
+  const w = a.wall + (clock.sim0 - a.from) / a.speed + dw;
+  let i = 0;
+  while (i + 1 < clock.sched.length && clock.sched[i + 1].wall <= w) i++;
+  const s = clock.sched[i];
+  return s.from + (w - s.wall) * s.speed;
+}
+// Think time is written in sim ms; at speed s it takes 1/s of that in wall time (the mock's speed
+// now along its schedule; the script's SPEED against a target without a sim clock).
+/** @param {string} flow @param {any} clock */
+function thinkTime(flow, clock) {
+  const speed = clock && !clock.wallClock ? speedAt(clock, simNow(clock)) : SPEED;
+  const ms = (DATA.thinkTimeMs[flow] || 0) / speed;
   if (ms > 0) sleep(ms / 1000);
 }
 

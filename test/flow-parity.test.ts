@@ -100,7 +100,8 @@ function runK6(flow: FlowName, world: World, random: number): Event[] {
     firstRequest: counter('bbsim_first_request_ms'),
   });
   vm.runInContext(`Math.random = () => ${random};\n${HELPERS.replace(/^export /gm, '')}\n${source.replace(/^export /gm, '')}\n`, context);
-  const clock = { sim0: SIM_NOW, wall0: 0, speed: 0 }; // speed 0: sim now stays SIM_NOW whatever the wall clock
+  // speed 0: sim now stays SIM_NOW whatever the wall clock; wallClock: think time at SPEED, as the native env below.
+  const clock = { sim0: SIM_NOW, wall0: 0, speed: 0, sched: null, wallClock: true };
   (context as Record<string, (c: unknown) => void>)[fn]!(clock);
   return events;
 }

@@ -27,7 +27,7 @@ describe('--emit-scenario: from the forecast to a load test', () => {
     expect(e.peakWallRate).toBeLessThanOrEqual(1200);
     expect(e.notes[0]).toMatch(/covers its \d+ busiest minutes/);
     const [scenario] = await loadScenarios(dir, ['peak-hour']);
-    expect(scenario!.clock).toEqual({ start: expect.stringMatching(/^2028-03-01T20:\d\d:00\+01:00$/), speed: e.speed });
+    expect(scenario!.clock).toMatchObject({ start: expect.stringMatching(/^2028-03-01T20:\d\d:00\+01:00$/), speed: e.speed });
     expect(scenario!.flows.map((f) => f.flow)).toEqual(['deliver-batch', 'digid-authenticate', 'machtigen-check', 'validation-query']);
     // The k6 plan in wall time: the peak rate in requests/s and the duration the emitter promised.
     const wall = wallProfile(scenario!);

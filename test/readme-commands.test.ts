@@ -107,6 +107,8 @@ const COMMANDS: readonly Entry[] = [
   { match: /^node bin\/bbsim\.js pki init$/, cwd: 'sandbox', runBy: { file: 'test/pki-command.test.ts', names: "'pki', 'init'" } },
   { match: /^node bin\/bbsim\.js mock --tls pki$/, cwd: 'sandbox', runBy: { file: 'test/pki-command.test.ts', names: "'--tls'" } },
   { match: /^curl --cacert pki\/ca\.crt --cert pki\/clients\//, cwd: 'sandbox', runBy: { file: 'test/pki-command.test.ts', names: '--cacert' } },
+  { match: /^node bin\/bbsim\.js mock --start 2027-03-01T00:00:00\+01:00 --speed-schedule /, cwd: 'root', runBy: { file: 'test/readme-speed-schedule.test.ts', names: 'bbsim mock --speed-schedule' } },
+  { match: /^node bin\/bbsim\.js run peak-day --wall-budget /, cwd: 'root', runBy: { file: 'test/readme-speed-schedule.test.ts', names: "section.matchAll" } },
   { match: /^node bin\/bbsim\.js run smoke --segments 2$/, cwd: 'sandbox', runBy: { file: 'test/segments.test.ts', names: "'--segments', '2'" } },
   { match: /^node bin\/bbsim\.js k8s smoke /, cwd: 'sandbox', runBy: { file: 'test/k8s-manifests.test.ts', names: "'k8s'" } },
   { match: /^node bin\/bbsim\.js collect /, cwd: 'sandbox', runBy: { file: 'test/collect.test.ts', names: "'collect'" } },

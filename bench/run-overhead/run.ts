@@ -12,7 +12,7 @@
  *   node bin/run-ts.js bench/run-overhead/run.ts [--quick]
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -110,6 +110,12 @@ async function k6Ceiling(): Promise<void> {
   log(`\n3. k6 constant-arrival-rate, ${seconds} s per probe (mock and hello-world each in their own process)`);
   log(table(['asked/s', 'mock req/s', 'mock dropped', 'mock p99 ms', 'hello req/s', 'hello dropped', 'hello p99 ms'], rows));
   log(`highest rate without dropped iterations: mock ${num(bestMock)}/s, hello-world ${num(bestHello)}/s (ratio ${ratio(bestMock / Math.max(1, bestHello))})`);
+  // bbsim run --max-wall-rate's default on this machine (src/cli/run-command.ts measuredMaxWallRate).
+  if (!quick && bestMock > 0) {
+    mkdirSync(join(ROOT, 'results'), { recursive: true });
+    writeFileSync(join(ROOT, 'results', 'generator-ceiling.json'), JSON.stringify({ k6: { mock: bestMock, hello: bestHello }, probeSeconds: seconds, measuredAt: new Date().toISOString() }, null, 2));
+    log(`written results/generator-ceiling.json: bbsim run --max-wall-rate defaults to ${num(bestMock)}/s on this machine`);
+  }
 }
 
 try {

@@ -7,8 +7,37 @@ import { ConfigError, loadMockConfig, type MockConfigInput } from '../mock/confi
 import { describeAccess } from '../mock/access-policy.ts';
 import { pkiPaths } from '../mock/test-pki.ts';
 import { TlsFileError } from '../mock/tls.ts';
+import { validateSpeedSegments } from '../clock/index.ts';
+import { parseDuration } from '../scenario/index.ts';
 
-interface MockOptions { port?: number; host?: string; db?: string; speed?: number; start?: string; config?: string; seed?: number; log?: string; tls?: string }
+interface MockOptions { port?: number; host?: string; db?: string; speed?: number; speedSchedule?: string; start?: string; config?: string; seed?: number; log?: string; tls?: string }
+
+/**
+ * `--speed-schedule 0=600,19h=30,23h=600`: segments as <from>=<speed>, <from> an ISO instant or a
+ * sim offset from the start (a duration with its unit, or 0); exits 2 naming the segment that is wrong.
+ */
+function parseScheduleFlag(text: string, start: string | number | undefined): { from: number; speed: number }[] {
+  const t0 = typeof start === 'number' ? start : start !== undefined ? Date.parse(start) : Date.now();
+  const issues: string[] = [];
+  const segs = text.split(',').map((part, i) => {
+    const m = /^\s*([^=]+)=\s*([0-9.eE+]+)\s*$/.exec(part);
+    if (!m) {
+      issues.push(`segment ${i + 1} ${JSON.stringify(part)}: write <from>=<speed>, e.g. 19h=30`);
+      return { from: Number.NaN, speed: Number.NaN };
+    }
+    const from = m[1]!.trim();
+    const offset = from === '0' ? 0 : parseDuration(from);
+    const at = offset !== undefined ? t0 + offset : Date.parse(from);
+    if (!Number.isFinite(at)) issues.push(`segment ${i + 1} from ${JSON.stringify(from)}: an ISO 8601 instant or an offset from --start such as 0, 90m or 19h`);
+    return { from: at, speed: Number(m[2]) };
+  });
+  if (issues.length === 0) issues.push(...validateSpeedSegments(segs, '--speed-schedule'));
+  if (issues.length > 0) {
+    console.error(`bbsim: --speed-schedule: ${issues.join('; ')}`);
+    process.exit(EXIT.USAGE);
+  }
+  return segs;
+}
 
 export function mockCommand(program: Command): void {
   program.command('mock')
@@ -17,6 +46,7 @@ export function mockCommand(program: Command): void {
     .option('-H, --host <host>', 'address to listen on (loopback by default)')
     .option('--db <file|url>', 'SQLite file (default: a fresh temp file), or postgres://user@host:port/db: PostgreSQL, which several instances can share')
     .option('--speed <factor>', 'sim clock speed: 60 runs a simulated hour in a wall minute', positive('--speed'))
+    .option('--speed-schedule <segments>', 'a speed per sim span instead of one speed: <from>=<speed>,… with <from> an ISO instant or an offset from --start (0=600,19h=30,23h=600)')
     .option('--start <instant>', 'sim clock start, ISO 8601 (default: now)')
     .option('--seed <n>', 'seed for the population and every random draw', int('--seed'))
     .option('-c, --config <file.json>', 'mock config file (JSON); flags override it')
@@ -29,6 +59,7 @@ Examples:
   $ bbsim mock --db ./mock.db --start 2027-03-01T19:00:00+01:00
   $ bbsim mock --config mock.json --port 9000
   $ bbsim mock --db postgres://bbsim@127.0.0.1:5432/bbsim --port 8081   # run a second one on 8082: one service
+  $ bbsim mock --start 2027-03-01T00:00:00+01:00 --speed-schedule 0=600,19h=30,23h=600   # fast night, slow evening peak
   $ bbsim pki init && bbsim mock --tls pki          # https, afnemers by client certificate (OIN in the subject serialNumber)`)
     .action(async (opts: MockOptions) => {
       let input: MockConfigInput = {};
@@ -52,6 +83,7 @@ Examples:
           ...input.clock,
           ...(opts.speed !== undefined ? { speed: opts.speed } : {}),
           ...(opts.start !== undefined ? { start: opts.start } : {}),
+          ...(opts.speedSchedule !== undefined ? { schedule: parseScheduleFlag(opts.speedSchedule, opts.start ?? input.clock?.start) } : {}),
         },
       };
       let config;
@@ -95,7 +127,7 @@ Examples:
         : tls !== undefined ? '--cert <client.crt> --key <client.key>' : `-H 'x-afnemer-oin: ${oin}'`;
       console.log(`bbsim mock listening on ${address}
   store:  ${db}
-  clock:  sim ${new Date(app.bbsim.clock.now()).toISOString()}, speed ${config.clock.speed}
+  clock:  sim ${new Date(app.bbsim.clock.now()).toISOString()}, ${app.bbsim.clock.schedule.isConstant ? `speed ${config.clock.speed}` : `speed schedule ${app.bbsim.clock.schedule.toJSON().map((x) => `${x.from}=${x.speed}`).join(',')}`}
   ${describeAccess(app.bbsim.access, config.host).join('\n  ')}
   try:
     ${curl} ${address}/health

@@ -5,12 +5,12 @@ import type { Command } from 'commander';
 import { capacityTable, findCapacity, MAX_SEGMENTS, runScenario, runSegmented, verdictTable, worstExit, RUN_EXIT, RUN_EXIT_HELP, type RunExitCode, type RunOptions, type RunResult } from '../run/index.ts';
 import { failedRequestLines, type VerdictRow } from '../results/index.ts';
 import { checkTarget } from '../run/target-check.ts';
-import { scenarioWarnings, type Scenario } from '../scenario/index.ts';
+import { parseDuration, scenarioWarnings, scheduleLines, withFittedSchedule, ScenarioError, DEFAULT_MAX_WALL_RATE, type Scenario, type SimDuration } from '../scenario/index.ts';
 import { checkTargetUrl } from '../net/index.ts';
 import { CliError } from '../errors/cli-errors.ts';
 import { ConfigError, loadMockConfig, type MockConfigInput } from '../mock/config.ts';
 import { escapeXmlText } from '../xml/index.ts';
-import { intIn } from './arg-parsers.ts';
+import { intIn, positive } from './arg-parsers.ts';
 import { ENGINE_LIMITS } from '../engine/engine-options.ts';
 import { loadScenarios, SHIPPED_SCENARIOS } from './load-scenarios.ts';
 import { verdictOutcomeLines } from './verdict-outcome.ts';
@@ -19,7 +19,23 @@ import { unknownName } from '../errors/suggest.ts';
 interface Options {
   segments?: number; repeat: string; engine: string; connections?: number; pipelining?: number; target?: string; out: string; scenarios?: string;
   findCapacity?: boolean; maxSteps: string; refine: string; quiet?: boolean; mockConfig?: string; acceptTargetClock?: boolean;
-  cert?: string; key?: string; ca?: string;
+  cert?: string; key?: string; ca?: string; maxWallRate?: number; wallBudget?: string;
+}
+
+/**
+ * --max-wall-rate's default: the generator's ceiling against the mock as `npm run bench:overhead`
+ * last measured it on this machine (results/generator-ceiling.json), else DEFAULT_MAX_WALL_RATE.
+ */
+export function measuredMaxWallRate(root = ROOT): { rate: number; source: string } {
+  const file = join(root, 'results', 'generator-ceiling.json');
+  try {
+    const m = JSON.parse(readFileSync(file, 'utf8')) as { k6?: { mock?: unknown } };
+    const rate = Number(m.k6?.mock);
+    if (rate > 0 && Number.isFinite(rate)) return { rate, source: `measured by npm run bench:overhead (${file})` };
+  } catch {
+    // No measurement on this machine yet: the documented default.
+  }
+  return { rate: DEFAULT_MAX_WALL_RATE, source: 'the default (npm run bench:overhead measures this machine)' };
 }
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -72,6 +88,8 @@ export function runCommand(program: Command): void {
     .option('--pipelining <n>', 'native engine: HTTP/1.1 requests in flight per connection (default 1)', intIn('--pipelining', 1, ENGINE_LIMITS.pipelining))
     .option('--segments <n>', 'run the script as n k6 processes (k6 execution segments) at once and merge their results into one run', intIn('--segments', 1, MAX_SEGMENTS))
     .option('--repeat <n>', 'run it n times into one folder (runs.json, what bbsim compare needs to tell a change from jitter): each against a fresh mock; with --target all against the same service, so its cumulative figures are judged on the first repeat only', '1')
+    .option('--max-wall-rate <per-second>', 'derive a speed schedule from the load so that the generator is asked for at most this many iterations per wall second (default: the ceiling bench:overhead measured, else 2000)', positive('--max-wall-rate'))
+    .option('--wall-budget <duration>', 'with a derived schedule: the whole run within this wall time (10m, 90s; default 10m)')
     .option('--quiet', "no k6 or engine progress lines (k6's warnings and errors, the totals and the verdict stay): for CI logs")
     .option('--find-capacity', 'step the load up (× 1.5) until a norm fails, bisect, and report per norm the highest load that holds')
     .option('--max-steps <n>', 'with --find-capacity: most probes on the way up', '6')
@@ -93,10 +111,28 @@ Examples:
   $ bbsim run presentation-p999 --engine native
   $ bbsim run presentation-p999 --repeat 3 --quiet && bbsim baseline save results/<folder>
   $ bbsim run tax-filing-evening --find-capacity --max-steps 4
-  $ bbsim run smoke --segments 2         # two k6 processes (execution segments), one merged run`)
+  $ bbsim run smoke --segments 2         # two k6 processes (execution segments), one merged run
+  $ bbsim run peak-day --wall-budget 8m --max-wall-rate 1500   # a speed schedule fitted to the day's own load`)
     .action(async (name: string, opts: Options) => {
-      const [scenario] = await loadScenarios(scenarioDirs(opts.scenarios), [name]);
-      if (!scenario) throw new CliError('UNKNOWN_SCENARIO', `no scenario ${name}`);
+      const [loaded] = await loadScenarios(scenarioDirs(opts.scenarios), [name]);
+      if (!loaded) throw new CliError('UNKNOWN_SCENARIO', `no scenario ${name}`);
+      let scenario = loaded;
+      if (opts.maxWallRate !== undefined || opts.wallBudget !== undefined) {
+        const budget = opts.wallBudget ?? '10m';
+        if (parseDuration(budget) === undefined) throw new CliError('BAD_OPTION', `--wall-budget: a wall duration with its unit such as 10m, 90s or 1h30m, got ${JSON.stringify(budget)}`);
+        const ceiling = opts.maxWallRate !== undefined ? { rate: opts.maxWallRate, source: '--max-wall-rate' } : measuredMaxWallRate();
+        if (loaded.clock.start === undefined) throw new CliError('BAD_OPTION', `--max-wall-rate/--wall-budget: ${loaded.name} has no clock.start, which a speed schedule needs (its segments are sim spans from the start)`);
+        try {
+          scenario = withFittedSchedule(loaded, { maxWallRate: ceiling.rate, wallBudget: budget as SimDuration });
+        } catch (err) {
+          if (err instanceof ScenarioError) throw new CliError('BAD_OPTION', `--max-wall-rate ${ceiling.rate}/--wall-budget ${budget}: ${err.issues.join('; ')}`);
+          throw err;
+        }
+        console.log(`speed schedule fitted to ${scenario.name}'s load: at most ${ceiling.rate} iterations per wall second (${ceiling.source}), within ${budget} of wall time:`);
+      } else if (scenario.clock.schedule.length > 1) {
+        console.log(`speed schedule of ${scenario.name}:`);
+      }
+      if (scenario.clock.schedule.length > 1 || scenario !== loaded) for (const l of scheduleLines(scenario)) console.log(`  ${l}`);
       let target: string | undefined;
       if (opts.target !== undefined) {
         const checked = checkTargetUrl(opts.target, { field: '--target' });

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { SpeedSchedule } from './speed-schedule.ts';
 
 /**
  * Simulated time. Rate norms and calendar windows run on it; latency is always wall time.
@@ -7,21 +8,27 @@ import { performance } from 'node:perf_hooks';
 export interface Clock {
   /** Simulated now, epoch milliseconds. */
   now(): number;
-  /** Simulated milliseconds per wall millisecond. */
+  /** Simulated milliseconds per wall millisecond, now (the schedule's speed at `now()`). */
   readonly speed: number;
-  /** Wall milliseconds that a simulated duration takes. */
+  /** The speed over sim time; one segment for a constant speed. */
+  readonly schedule: SpeedSchedule;
+  /** Wall milliseconds that a simulated duration from now takes (across the schedule's segments). */
   toWallMs(simMs: number): number;
-  /** Simulated milliseconds that pass in a wall duration. */
+  /** Simulated milliseconds that pass in a wall duration from now. */
   toSimMs(wallMs: number): number;
 }
 
 export interface SimClockOptions {
   /** Simulated instant at creation, epoch ms (default: the wall clock's now). */
   readonly start?: number;
-  /** Default 1. */
+  /** Default 1. Ignored when `schedule` is given. */
   readonly speed?: number;
+  /** Speed over sim time (sim instants, epoch ms); default the constant `speed`. */
+  readonly schedule?: SpeedSchedule;
   /** Wall time source in ms, monotonic; injectable for tests. */
   readonly wallNow?: () => number;
+  /** Stand at `start` until `release()`: the load, not the set-up, starts the schedule. */
+  readonly held?: boolean;
 }
 
 function checkSpeed(speed: number): number {
@@ -32,24 +39,35 @@ function checkSpeed(speed: number): number {
 }
 
 abstract class BaseClock implements Clock {
-  constructor(readonly speed: number) {}
+  constructor(readonly schedule: SpeedSchedule) {}
   abstract now(): number;
+  get speed(): number {
+    return this.schedule.isConstant ? this.schedule.segments[0]!.speed : this.schedule.speedAt(this.now());
+  }
   toWallMs(simMs: number): number {
-    return simMs / this.speed;
+    const now = this.now();
+    return this.schedule.wallBetween(now, now + simMs);
   }
   toSimMs(wallMs: number): number {
-    return wallMs * this.speed;
+    const now = this.now();
+    return this.schedule.simAfter(now, wallMs) - now;
   }
 }
 
-/** A clock that runs `speed` times faster than the wall clock from `start`. */
+function scheduleOf(speed: number | SpeedSchedule | undefined): SpeedSchedule {
+  return speed instanceof SpeedSchedule ? speed : SpeedSchedule.constant(checkSpeed(speed ?? 1));
+}
+
+/** A clock that runs `speed` times faster than the wall clock from `start` (or along its schedule). */
 export class SimClock extends BaseClock {
   readonly start: number;
   readonly #wallNow: () => number;
-  readonly #wallStart: number;
+  #wallStart: number;
+  #held: boolean;
 
   constructor(options: SimClockOptions = {}) {
-    super(checkSpeed(options.speed ?? 1));
+    super(scheduleOf(options.schedule ?? options.speed));
+    this.#held = options.held ?? false;
     this.start = options.start ?? Date.now();
     if (!Number.isFinite(this.start)) throw new RangeError('clock start must be a valid instant');
     this.#wallNow = options.wallNow ?? (() => performance.now());
@@ -57,7 +75,15 @@ export class SimClock extends BaseClock {
   }
 
   now(): number {
-    return this.start + (this.#wallNow() - this.#wallStart) * this.speed;
+    if (this.#held) return this.start;
+    return this.schedule.simAfter(this.start, this.#wallNow() - this.#wallStart);
+  }
+
+  /** Starts a held clock now (its `start` is now); nothing for a running one. */
+  release(): void {
+    if (!this.#held) return;
+    this.#held = false;
+    this.#wallStart = this.#wallNow();
   }
 }
 
@@ -75,7 +101,7 @@ export class HorizonClock extends BaseClock {
 
   /** `horizon`: an instant already persisted (the resume point), at or after the inner clock's now. */
   constructor(inner: Clock, horizon: number) {
-    super(inner.speed);
+    super(inner.schedule);
     if (!Number.isFinite(horizon)) throw new RangeError('clock horizon must be a valid instant');
     this.#inner = inner;
     this.#horizon = horizon;
@@ -97,6 +123,11 @@ export class HorizonClock extends BaseClock {
     return Math.max(this.#horizon, this.#inner.now() + aheadSimMs);
   }
 
+  /** The instant `aheadWallMs` of wall time past the inner clock's now, along the schedule. */
+  nextHorizonWall(aheadWallMs: number): number {
+    return Math.max(this.#horizon, this.#inner.now() + this.#inner.toSimMs(aheadWallMs));
+  }
+
   /** Call once `horizon` is durably persisted; a lower one is ignored. */
   extendTo(horizon: number): void {
     if (horizon > this.#horizon) this.#horizon = horizon;
@@ -107,8 +138,8 @@ export class HorizonClock extends BaseClock {
 export class ManualClock extends BaseClock {
   #now: number;
 
-  constructor(start: number | Date | string = Date.UTC(2026, 0, 1), speed = 1) {
-    super(checkSpeed(speed));
+  constructor(start: number | Date | string = Date.UTC(2026, 0, 1), speed: number | SpeedSchedule = 1) {
+    super(scheduleOf(speed));
     this.#now = typeof start === 'number' ? start : new Date(start).getTime();
     if (!Number.isFinite(this.#now)) throw new RangeError('clock start must be a valid instant');
   }

@@ -1,2 +1,3 @@
 export * from './clock.ts';
 export * from './calendar.ts';
+export * from './speed-schedule.ts';

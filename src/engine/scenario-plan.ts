@@ -1,6 +1,6 @@
 import { SimClock, type Clock } from '../clock/index.ts';
 import type { ScenarioData } from '../k6gen/index.ts';
-import { FLOWS, wallProfile, type Scenario } from '../scenario/index.ts';
+import { FLOWS, flowShare, flowWallProfile, type Scenario } from '../scenario/index.ts';
 import type { RateProfile } from './arrival-schedule.ts';
 import type { LoadPlan } from './load-plan.ts';
 import { FLOW_COUNTERS, NATIVE_FLOWS, type FlowEnv } from './native-flows.ts';
@@ -11,12 +11,13 @@ import { readSimClock } from './read-sim-clock.ts';
  * deliver-batch divided by the batch size (letters are the profile's unit, a batch the iteration's).
  */
 export function flowRate(scenario: Scenario, flowIndex: number, batchSize: number): RateProfile {
-  const profile = wallProfile(scenario);
-  const total = scenario.flows.reduce((a, f) => a + f.weight, 0);
+  // The flow's own load, or its weight share of the scenario's; in wall time along the schedule.
+  const profile = flowWallProfile(scenario, flowIndex);
+  const share = flowShare(scenario, flowIndex);
   const f = scenario.flows[flowIndex];
   if (!f) throw new RangeError(`scenario '${scenario.name}' has no flow ${flowIndex}`);
   const perIteration = f.flow === 'deliver-batch' ? batchSize : 1;
-  const scale = (r: number): number => (r * f.weight) / total / perIteration;
+  const scale = (r: number): number => (r * share) / perIteration;
   return { startRate: scale(profile.startRate), stages: profile.stages.map((s) => ({ target: scale(s.target), durationMs: s.durationMs })) };
 }
 
@@ -30,10 +31,13 @@ export function scenarioPlan(scenario: Scenario, data: ScenarioData, opts: Scena
   if (data.bsns.length === 0) throw new Error(`scenario '${scenario.name}': the data has no recipient BSNs for afnemer ${data.oin} (check the population and the afnemer)`);
   // The wall clock until setup has read the target's; flows only run after setup.
   let clock: Clock = new SimClock({ speed: 1 });
+  let targetClock = false;
   const env: FlowEnv = {
     data,
     simNow: () => clock.now(),
-    thinkWallMs: (flow) => (data.thinkTimeMs[flow] ?? 0) / scenario.clock.speed,
+    // Think time is sim ms: paid at the target's speed now (along its schedule, read by setup), or
+    // at the scenario's speed against a target without a sim clock, as the k6 script does.
+    thinkWallMs: (flow) => (targetClock ? clock.toWallMs(data.thinkTimeMs[flow] ?? 0) : (data.thinkTimeMs[flow] ?? 0) / scenario.clock.speed),
   };
   return {
     flows: scenario.flows.map((f, i) => ({
@@ -44,7 +48,9 @@ export function scenarioPlan(scenario: Scenario, data: ScenarioData, opts: Scena
     })),
     counters: FLOW_COUNTERS,
     async setup(ctx) {
-      clock = await readSimClock(ctx);
+      const read = await readSimClock(ctx);
+      targetClock = read !== undefined;
+      clock = read ?? new SimClock({ speed: 1 });
       if (opts.commandStartedAt !== undefined) ctx.gauge('bbsim_first_request_ms', Date.now() - opts.commandStartedAt);
     },
   };

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { NORMS, type Norm } from '../norms/index.ts';
 import { scenarioData, type DataOptions } from './scenario-data.ts';
-import { wallProfile, FLOWS, type FlowName, type Scenario } from '../scenario/index.ts';
+import { flowShare, flowWallProfile, scenarioWallMs, FLOWS, type FlowName, type Scenario } from '../scenario/index.ts';
 import { FLOW_FUNCTIONS, HELPERS } from './flows-js.ts';
 
 export type GenerateOptions = DataOptions;
@@ -114,20 +114,22 @@ interface FlowPlan {
 }
 
 function flowPlans(scenario: Scenario): Record<string, FlowPlan> {
-  const profile = wallProfile(scenario);
-  const totalWeight = scenario.flows.reduce((a, f) => a + f.weight, 0);
   const batchSize = scenario.data?.batchSize ?? 100;
   const plan: Record<string, FlowPlan> = {};
-  for (const f of scenario.flows) {
-    const share = f.weight / totalWeight;
+  for (const [i, f] of scenario.flows.entries()) {
+    // The flow's own load, or its weight share of the scenario's; in wall time along the schedule.
+    const profile = flowWallProfile(scenario, i);
+    const share = flowShare(scenario, i);
     // deliver-batch counts letters (the norms' unit): one iteration delivers batchSize of them.
     const perIteration = f.flow === 'deliver-batch' ? batchSize : 1;
     const peak = (profile.peakRate * share) / perIteration;
     // k6 wants whole iterations per timeUnit: pick the unit that keeps at least ~20 per unit at the peak.
     const [timeUnit, unitS] = peak >= 20 ? ['1s', 1] as const : peak * 60 >= 20 ? ['1m', 60] as const : ['1h', 3600] as const;
     const scale = (r: number): number => Number((((r * share) / perIteration) * unitS).toFixed(4));
-    // Think time is sim ms, paid in wall time at 1/speed per step (burger-reads pauses twice).
-    const thinkS = ((f.thinkTimeMs ?? 0) / scenario.clock.speed / 1000) * (f.flow === 'burger-reads' ? 2 : 1);
+    // Think time is sim ms, paid in wall time at 1/speed per step (burger-reads pauses twice); the
+    // pools are sized at the slowest speed, where a think time lasts longest.
+    const slowest = Math.min(...scenario.clock.schedule.map((x) => x.speed));
+    const thinkS = ((f.thinkTimeMs ?? 0) / slowest / 1000) * (f.flow === 'burger-reads' ? 2 : 1);
     plan[f.flow] = {
       exec: EXEC[f.flow],
       startRate: scale(profile.startRate),
@@ -158,7 +160,6 @@ export function scriptHashOf(script: string): string | undefined {
 }
 
 export function generateK6Script(scenario: Scenario, opts: GenerateOptions): string {
-  const profile = wallProfile(scenario);
   const plan = flowPlans(scenario);
   const norms = NORMS.filter((n) => scenario.norms.includes(n.id));
   const data = scenarioData(scenario, opts);
@@ -183,7 +184,7 @@ const SUMMARY = __ENV.SUMMARY_PATH || 'results/${scenario.name}-summary.json';
 const SCRIPT_HASH = '${HASH_PLACEHOLDER}';
 /** Per flow at the generated speed: wall iterations per timeUnit and stage lengths in wall ms. */
 const PLAN = ${JSON.stringify(plan, null, 2)};
-const PLAN_DURATION_MS = ${Math.round(profile.durationMs)};
+const PLAN_DURATION_MS = ${Math.round(scenarioWallMs(scenario))};
 const SERVICES = ${JSON.stringify(scenario.services)};
 const NORM_THRESHOLDS = ${JSON.stringify(thresholdsOf(norms))};
 const DATA = ${JSON.stringify(data)};

@@ -9,7 +9,7 @@ import { SqliteStore, openSqliteStore } from '../store/sqlite-store.ts';
 import { isPostgresUrl, openPostgresStore } from '../store/postgres-store.ts';
 import { storageFaultOf } from '../store/storage-fault.ts';
 import type { Store } from '../store/store.ts';
-import { isLoadedMockConfig, loadMockConfig, type MockConfig, type MockConfigInput } from './config.ts';
+import { isLoadedMockConfig, loadMockConfig, speedScheduleOf, type MockConfig, type MockConfigInput } from './config.ts';
 import type { KnownAfnemer, MockContext } from './context.ts';
 import { accessPolicy } from './access-policy.ts';
 import { createMockMetrics } from './metrics.ts';
@@ -75,14 +75,21 @@ export async function buildMock(configInput: MockConfig | MockConfigInput = {}, 
   const resumed = deps.clock ? undefined : await store.lastSimTime();
   const configuredStart = config.clock.start ?? Date.now();
   const start = resumed !== undefined && resumed > configuredStart ? resumed : config.clock.start;
-  const horizonAheadSimMs = config.clock.horizonWallMs * config.clock.speed;
+  // The horizon runs a fixed wall time ahead, along the speed schedule (sim ms differ per segment).
+  const horizonWallMs = config.clock.horizonWallMs;
   let clock: Clock;
   let horizonClock: HorizonClock | undefined;
+  let heldClock: SimClock | undefined;
   if (deps.clock) {
     clock = deps.clock;
   } else {
     let initial = start;
+    const schedule = speedScheduleOf(config.clock);
     if (store.joinClock !== undefined) {
+      if (!schedule.isConstant) {
+        await store.close();
+        throw new Error('clock.schedule: several instances on one database share one clock at one constant speed; a speed schedule is not supported there (give every instance the same --speed)');
+      }
       // Several instances, one clock: join the service's running clock (anchored in the database),
       // or, when no instance keeps it running, start it from the saved horizon (never earlier).
       const wall = Date.now();
@@ -93,10 +100,11 @@ export async function buildMock(configInput: MockConfig | MockConfigInput = {}, 
       }
       initial = anchor.sim + (Date.now() - anchor.wall) * anchor.speed;
     }
-    const inner = new SimClock({ speed: config.clock.speed, ...(initial !== undefined ? { start: initial } : {}) });
+    const inner = new SimClock({ schedule, held: config.clock.holdUntilFirstRequest, ...(initial !== undefined ? { start: initial } : {}) });
+    heldClock = inner;
     // The first horizon is persisted before anything is answered; if that fails (a full disk) the
     // clock stands at its start until a save succeeds.
-    const first = inner.now() + horizonAheadSimMs;
+    const first = inner.now() + inner.toSimMs(horizonWallMs);
     let persisted = inner.now();
     try {
       await store.saveSimTime(first);
@@ -171,6 +179,13 @@ export async function buildMock(configInput: MockConfig | MockConfigInput = {}, 
     transformObject: declareAnswers(config) as never,
   });
 
+  if (heldClock && config.clock.holdUntilFirstRequest) {
+    const held = heldClock;
+    app.addHook('onRequest', (_request, _reply, done) => {
+      held.release();
+      done();
+    });
+  }
   // Callback style (no promise per request): this runs on every response. The metric children per
   // route, method and status are made once (routes are patterns, so the set is small): prom-client
   // otherwise validates and hashes the label object on every call.
@@ -214,7 +229,7 @@ export async function buildMock(configInput: MockConfig | MockConfigInput = {}, 
   // second by default, the rate the plain clock save had), so it stays ahead unless the event loop
   // stalls for half of it; the exact time is saved on close.
   const saveClock = (): void => {
-    const next = horizonClock ? horizonClock.nextHorizon(horizonAheadSimMs) : clock.now();
+    const next = horizonClock ? horizonClock.nextHorizonWall(horizonWallMs) : clock.now();
     store.saveSimTime(next).then(() => {
       horizonClock?.extendTo(next);
       storage.wrote('small');

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SpeedSchedule, validateSpeedSegments } from '../clock/index.ts';
 import { BATCH_BYTES, MESSAGES_PER_DAY, MESSAGES_PER_HOUR, MESSAGES_PARKED_PER_SECOND, NOTIFICATIONS_PER_DAY, NOTIFICATIONS_PER_HOUR, BERICHTTYPE_CHARS, OIN_DIGITS } from '../norms/index.ts';
 import { DEFAULT_AFNEMERS } from './afnemers.ts';
 import { BSN_INDEX_COUNT, DEFAULT_MUTATION_CYCLE_DAYS, DEFAULT_MUTATION_RATE_PER_DAY, DEFAULT_POPULATION_SIZE, POPULATION_SCOPES } from '../population/index.ts';
@@ -52,6 +53,20 @@ export const mockConfigSchema = z.strictObject({
   clock: z.strictObject({
     start: instant.optional(),
     speed: z.number().positive().max(1_000_000).default(1),
+    /**
+     * A speed schedule instead of one speed (issue 23): from each sim instant its speed, until the
+     * next; the first holds before its instant too. Replaces `speed` when given.
+     */
+    schedule: z.array(z.strictObject({ from: instant, speed: z.number().positive().max(1_000_000) })).min(1).optional()
+      .superRefine((segs, ctx) => {
+        if (!segs) return;
+        for (const issue of validateSpeedSegments(segs, '')) ctx.addIssue({ code: 'custom', message: issue });
+      }),
+    /**
+     * The clock stands at `start` until the first request (a load generator's GET /status), so a
+     * schedule's segments meet the load they were made for, not the mock's start-up before it.
+     */
+    holdUntilFirstRequest: z.boolean().default(false),
     /**
      * Wall ms the persisted clock runs ahead of the clock (the horizon): the clock never shows a time
      * past it, so a mock restarted after a crash resumes at most this × speed later than it stopped,
@@ -196,6 +211,11 @@ function deepFreeze<T>(o: T): T {
 }
 
 const loaded = new WeakSet<object>();
+
+/** The clock's speed over sim time: the configured schedule, else the one speed. */
+export function speedScheduleOf(clock: MockConfig['clock']): SpeedSchedule {
+  return clock.schedule ? new SpeedSchedule(clock.schedule) : SpeedSchedule.constant(clock.speed);
+}
 
 /** true for a config that came out of loadMockConfig (validated and frozen). */
 export function isLoadedMockConfig(c: MockConfig | MockConfigInput): c is MockConfig {

@@ -10,12 +10,13 @@
  */
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
-import { SimClock, type Clock } from '../clock/index.ts';
+import { SimClock, SpeedSchedule, type Clock } from '../clock/index.ts';
 import type { HttpClient } from '../engine/client.ts';
 
 const statusSchema = z.object({
   now: z.string(),
   speed: z.number().positive(),
+  schedule: z.unknown().optional(),
   intake: z.object({
     hourLimit: z.number().optional(),
     dayLimit: z.number().optional(),
@@ -28,6 +29,8 @@ const statusSchema = z.object({
 export interface TargetStatus {
   readonly now: number;
   readonly speed: number;
+  /** The target's speed schedule (GET /status `schedule`); a constant `speed` when it reports none. */
+  readonly schedule?: SpeedSchedule;
   readonly hourLimit: number | undefined;
   readonly dayLimit: number | undefined;
 }
@@ -60,10 +63,15 @@ export async function readStatus(client: HttpClient, timeoutMs: number, wallNow:
   const now = Date.parse(parsed.data.now);
   if (!Number.isFinite(now)) return undefined;
   return {
-    status: { now, speed: parsed.data.speed, hourLimit: parsed.data.intake?.hourLimit, dayLimit: parsed.data.intake?.dayLimit },
+    status: { now, speed: parsed.data.speed, ...scheduleField(parsed.data.schedule), hourLimit: parsed.data.intake?.hourLimit, dayLimit: parsed.data.intake?.dayLimit },
     wallSent: t0,
     wallReceived: t1,
   };
+}
+
+function scheduleField(value: unknown): { schedule?: SpeedSchedule } {
+  const schedule = SpeedSchedule.fromJSON(value);
+  return schedule && !schedule.isConstant ? { schedule } : {};
 }
 
 /** A Clock reading the target's time; `update` re-anchors it on a fresh status. */
@@ -82,8 +90,14 @@ export class TargetClock implements Clock {
     this.#source = 'local';
   }
 
+  #schedule: SpeedSchedule | undefined;
+
   get speed(): number {
-    return this.#speed;
+    return this.#schedule ? this.#schedule.speedAt(this.now()) : this.#speed;
+  }
+
+  get schedule(): SpeedSchedule {
+    return this.#schedule ?? SpeedSchedule.constant(this.#speed);
   }
 
   /** 'status': from the target's GET /status; 'local': the wall clock, speed 1. */
@@ -92,15 +106,20 @@ export class TargetClock implements Clock {
   }
 
   now(): number {
-    return this.#anchorSim + (this.wallNow() - this.#anchorWall) * this.#speed;
+    const wall = this.wallNow() - this.#anchorWall;
+    return this.#schedule ? this.#schedule.simAfter(this.#anchorSim, wall) : this.#anchorSim + wall * this.#speed;
   }
 
   toWallMs(simMs: number): number {
-    return simMs / this.#speed;
+    if (!this.#schedule) return simMs / this.#speed;
+    const now = this.now();
+    return this.#schedule.wallBetween(now, now + simMs);
   }
 
   toSimMs(wallMs: number): number {
-    return wallMs * this.#speed;
+    if (!this.#schedule) return wallMs * this.#speed;
+    const now = this.now();
+    return this.#schedule.simAfter(now, wallMs) - now;
   }
 
   /**
@@ -110,7 +129,8 @@ export class TargetClock implements Clock {
    */
   update(r: StatusReading): number {
     const wall = this.wallNow();
-    const candidate = r.status.now + (wall - r.wallReceived) * r.status.speed;
+    const sched = r.status.schedule;
+    const candidate = sched ? sched.simAfter(r.status.now, wall - r.wallReceived) : r.status.now + (wall - r.wallReceived) * r.status.speed;
     const before = this.now();
     const uncertainty = (r.wallReceived - r.wallSent) * r.status.speed;
     const first = this.#source !== 'status' || r.status.speed !== this.#speed;
@@ -118,6 +138,7 @@ export class TargetClock implements Clock {
     this.#anchorSim = candidate;
     this.#anchorWall = wall;
     this.#speed = r.status.speed;
+    this.#schedule = sched;
     this.#source = 'status';
     return first ? 0 : candidate - before;
   }

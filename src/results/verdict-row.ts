@@ -27,6 +27,8 @@ interface SubscriptionKindFigures {
  */
 export interface ServerFigures {
   readonly status?: {
+    /** The mock's speed schedule (GET /status `schedule`), when it reports one. */
+    readonly schedule?: unknown;
     readonly intake?: {
       readonly maxProcessingDelayMs?: number;
       readonly maxParkingDelayMs?: number;
@@ -77,4 +79,10 @@ export interface VerdictRow {
    * and the run does not pass (RUN_EXIT.NOT_JUDGED). Absent for norms no load run measures.
    */
   readonly unjudged?: string;
+  /**
+   * Under a speed schedule (issue 23): at which speed the norm's peak window was replayed (capacity
+   * norms, from the window's sim start), or for a latency norm (wall time) the speeds its requests
+   * ran at and whether the replay keeps the wall behaviour faithful there.
+   */
+  readonly replay?: { readonly speed?: number; readonly speeds?: readonly number[]; readonly peakAt?: string; readonly faithful?: boolean; readonly note: string };
 }

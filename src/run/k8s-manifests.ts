@@ -124,7 +124,9 @@ export function k8sManifests(o: K8sOptions): K8sFiles {
   if (o.mockImage !== undefined && mockName !== undefined) {
     const mockLabels = { ...labels, 'app.kubernetes.io/name': mockName };
     const args = ['node', 'bin/bbsim.js', 'mock', '--host', '0.0.0.0', '--port', String(MOCK_PORT), '--db', '/data/mock.db', '--speed', String(scenario.clock.speed),
-      ...(scenario.clock.start !== undefined ? ['--start', scenario.clock.start] : [])];
+      ...(scenario.clock.start !== undefined ? ['--start', scenario.clock.start] : []),
+      // A speed schedule: its segments as sim offsets from --start (the mock starts with its pod).
+      ...(scenario.clock.schedule.length > 1 ? ['--speed-schedule', scenario.clock.schedule.map((x) => `${x.from === 0 ? '0' : `${x.from}ms`}=${x.speed}`).join(',')] : [])];
     files['mock.yaml'] = [
       {
         apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: mockName, ...ns, labels: mockLabels },

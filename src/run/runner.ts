@@ -253,9 +253,9 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     if (base === undefined) {
       // A fresh database per run; the scenario's clock wins over a --mock-config's (the scenario is built for it).
       const { host: _host, port: _port, ...config } = opts.mockConfig ?? {};
-      mock = await buildMock({ ...config, db: join(dir, 'mock.db'), clock: { ...config.clock, speed: scenario.clock.speed, ...(scenario.clock.start !== undefined ? { start: scenario.clock.start } : {}) } });
+      mock = await buildMock({ ...config, db: join(dir, 'mock.db'), clock: { ...config.clock, ...mockClockOf(scenario) }, ...sessionsFor(scenario, config.auth) });
       base = await mock.listen({ port: 0, host: '127.0.0.1' });
-      log(`mock listening on ${base} (sim speed ${scenario.clock.speed}${opts.mockConfig ? ', with --mock-config' : ''})`);
+      log(`mock listening on ${base} (${scenario.clock.schedule.length > 1 ? `sim speed schedule of ${scenario.clock.schedule.length} segments` : `sim speed ${scenario.clock.speed}`}${opts.mockConfig ? ', with --mock-config' : ''})`);
     }
     const engine = opts.engine ?? 'k6';
     const t0 = Math.round(opts.startedAt ?? performance.timeOrigin);
@@ -293,6 +293,36 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   } finally {
     await mock?.close();
   }
+}
+
+/**
+ * The mock's clock for a scenario: its start and speed, or its speed schedule in sim instants, the
+ * clock held until the load generator's first request so that each segment meets the load it was
+ * derived for (k6 starts a second or so after the mock).
+ */
+export function mockClockOf(scenario: Scenario): { speed: number; start?: string; schedule?: { from: number; speed: number }[]; holdUntilFirstRequest?: boolean } {
+  const start = scenario.clock.start;
+  const base = { speed: scenario.clock.speed, ...(start !== undefined ? { start } : {}) };
+  if (scenario.clock.schedule.length <= 1 || start === undefined) return base;
+  const t0 = Date.parse(start);
+  return { ...base, schedule: scenario.clock.schedule.map((s) => ({ from: t0 + s.from, speed: s.speed })), holdUntilFirstRequest: true };
+}
+
+/** Wall seconds a burger's session must outlast between login and a read in a compressed run. */
+const SESSION_WALL_S = 15;
+
+/**
+ * Sessions live 15 sim minutes (auth.sessionTtlMs), but at speed s every wall second a request
+ * waits is s sim seconds: at 3,200 a read 0.3 wall s after its login finds the session expired
+ * (measured: 912 of 1,911 presentatie reads answered 401 in the shortened peak-day on a loaded
+ * machine). That is the compression's, not the burger's, so the runner's mock lets a session outlast
+ * SESSION_WALL_S of wall time at the scenario's fastest speed, unless --mock-config sets the TTL.
+ */
+function sessionsFor(scenario: Scenario, auth: MockConfigInput['auth']): { auth?: MockConfigInput['auth'] } {
+  const fastest = Math.max(...scenario.clock.schedule.map((x) => x.speed));
+  const ttl = SESSION_WALL_S * 1000 * fastest;
+  if (auth?.sessionTtlMs !== undefined || ttl <= 15 * 60_000) return auth !== undefined ? { auth } : {};
+  return { auth: { ...auth, sessionTtlMs: Math.round(ttl) } };
 }
 
 /** A scenario's fingerprint: runs of the same hash ran the same load (comparisons warn otherwise). */
@@ -336,5 +366,7 @@ export function verdictTable(rows: readonly VerdictRow[]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? '').length)));
   const line = (cells: readonly string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ');
   const unjudged = rows.filter((r) => r.unjudged !== undefined).map((r) => `n/a  ${r.normId}: NOT JUDGED — ${r.unjudged}`);
-  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line), ...(unjudged.length ? ['', ...unjudged] : [])].join('\n');
+  // Under a speed schedule: the speed each norm's peak window was replayed at (latency: the speeds, faithful or not).
+  const replay = rows.filter((r) => r.replay !== undefined).map((r) => `replay  ${r.normId}: ${r.replay!.note}`);
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line), ...(unjudged.length ? ['', ...unjudged] : []), ...(replay.length ? ['', ...replay] : [])].join('\n');
 }

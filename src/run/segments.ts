@@ -9,7 +9,7 @@ import { buildMock } from '../mock/app.ts';
 import { mergeSegments, segmentProblems, type SegmentSummary } from '../results/merge.ts';
 import type { RunContext, RunSummary, SegmentInfo } from '../results/summary.ts';
 import type { Scenario } from '../scenario/index.ts';
-import { k6Version, runExitCode, runK6, scenarioHash, serverFigures, serviceSamples, writeResults, type RunOptions, type RunResult } from './runner.ts';
+import { k6Version, mockClockOf, runExitCode, runK6, scenarioHash, serverFigures, serviceSamples, writeResults, type RunOptions, type RunResult } from './runner.ts';
 import { BBSIM_VERSION } from '../version.ts';
 import { requestsByService, serviceErrors } from '../results/error-budget.ts';
 import { readSegmentOutput, SegmentInputError } from './segment-files.ts';
@@ -113,7 +113,7 @@ export async function runSegmented(opts: RunOptions & { readonly segments: numbe
   let base = opts.target;
   try {
     if (base === undefined) {
-      mock = await buildMock({ db: join(dir, 'mock.db'), clock: { speed: scenario.clock.speed, ...(scenario.clock.start !== undefined ? { start: scenario.clock.start } : {}) } });
+      mock = await buildMock({ db: join(dir, 'mock.db'), clock: mockClockOf(scenario) });
       base = await mock.listen({ port: 0, host: '127.0.0.1' });
       log(`mock listening on ${base} (sim speed ${scenario.clock.speed})`);
     }

@@ -1,3 +1,4 @@
+import { SpeedSchedule } from '../clock/index.ts';
 import { readFileSync } from 'node:fs';
 import { Agent, fetch as undiciFetch } from 'undici';
 import type { Scenario } from '../scenario/index.ts';
@@ -25,7 +26,7 @@ export async function checkTarget(base: string, scenario: Scenario, opts: { read
   let res: { ok: boolean; status: number; json(): Promise<unknown> };
   const signal = AbortSignal.timeout(opts.timeoutMs ?? 5000);
   const dispatcher = opts.ca !== undefined ? new Agent({ connect: { ca: readFileSync(opts.ca) } }) : undefined;
-  let body: { now?: unknown; speed?: unknown } | undefined;
+  let body: { now?: unknown; speed?: unknown; schedule?: unknown } | undefined;
   try {
     try {
       res = dispatcher !== undefined ? await undiciFetch(`${base}/status`, { signal, dispatcher }) : await fetch(`${base}/status`, { signal });
@@ -35,7 +36,7 @@ export async function checkTarget(base: string, scenario: Scenario, opts: { read
       return { outcome: 'unreachable', messages: [`--target ${base} does not answer (${cause}): start the service first`] };
     }
     try {
-      body = res.ok ? (await res.json()) as { now?: unknown; speed?: unknown } : undefined;
+      body = res.ok ? (await res.json()) as { now?: unknown; speed?: unknown; schedule?: unknown } : undefined;
     } catch {
       body = undefined;
     }
@@ -50,6 +51,19 @@ export async function checkTarget(base: string, scenario: Scenario, opts: { read
   }
   const messages: string[] = [];
   let outcome: TargetCheck['outcome'] = 'ok';
+  // A scenario on a speed schedule needs the target on the same one (its segments at the same sim instants).
+  const start = scenario.clock.start;
+  if (scenario.clock.schedule.length > 1 && start !== undefined) {
+    const t0 = Date.parse(start);
+    const wantSchedule = scenario.clock.schedule.map((x) => ({ from: t0 + x.from, speed: x.speed }));
+    const theirs = SpeedSchedule.fromJSON(body?.schedule)?.segments ?? [{ from: Number.NEGATIVE_INFINITY, speed }];
+    const same = theirs.length === wantSchedule.length && theirs.every((x, i) => x.from === wantSchedule[i]!.from && Math.abs(x.speed - wantSchedule[i]!.speed) <= wantSchedule[i]!.speed * 0.01);
+    if (!same) {
+      outcome = 'refuse';
+      messages.push(`--target ${base} does not run ${scenario.name}'s speed schedule (${wantSchedule.length} segments from ${start}): its load per sim window would be wrong. Start it with bbsim mock --start ${start} --speed-schedule ${wantSchedule.map((x) => `${new Date(x.from).toISOString()}=${x.speed}`).join(',')}, or pass --accept-target-clock to run anyway`);
+    }
+    return { outcome, messages, speed, now };
+  }
   if (Math.abs(speed - want) > want * 0.01) {
     outcome = 'refuse';
     messages.push(`--target ${base} runs its sim clock at speed ${speed}, ${scenario.name} is built for speed ${want}: its load per sim minute and hour would be ${(want / speed).toFixed(2)}× what the scenario means. Start the target at speed ${want} (bbsim mock --speed ${want}), or pass --accept-target-clock to run anyway`);

@@ -1,4 +1,5 @@
 import { NORMS, incidentPriority, resolutionTime, type Norm } from '../norms/index.ts';
+import { SpeedSchedule } from '../clock/index.ts';
 import type { K6Summary, ServerFigures, VerdictOrigin, VerdictRow, VerdictStatus } from '../results/verdict-row.ts';
 import type { WindowStats } from '../mock/capacity/capacity-stats.ts';
 import { verdictMinSamples } from './sample-size.ts';
@@ -111,6 +112,46 @@ function statKey(n: Norm): string | undefined {
  * this run cannot measure say so rather than pass silently.
  */
 export function verdictRows(normIds: readonly string[], k6: K6Summary, server: ServerFigures, samples: ServiceSamples): VerdictRow[] {
+  const schedule = SpeedSchedule.fromJSON(server.status?.schedule);
+  const rows = judgedRows(normIds, k6, server, samples);
+  if (!schedule || schedule.isConstant) return rows;
+  return rows.map((r) => {
+    const n = NORMS.find((x) => x.id === r.normId);
+    const replay = n ? replayOf(n, server, schedule) : undefined;
+    return replay ? { ...r, replay } : r;
+  });
+}
+
+/**
+ * Under a speed schedule, at which speed a norm was replayed: a capacity norm at the speeds its
+ * busiest window ran at (from the window's sim start over its length); a latency norm (wall time)
+ * over every speed of the run, faithful at each because the mock serves with the real system's
+ * workers × the speed now, so a request meets the utilisation the real one would — though with s
+ * times the workers a queue near saturation drains more smoothly than the real one, so the slowest
+ * speed (where the schedule puts the peak) is the nearest to the real queueing.
+ */
+function replayOf(n: Norm, server: ServerFigures, schedule: SpeedSchedule): VerdictRow['replay'] | undefined {
+  const all = [...new Set(schedule.segments.map((x) => x.speed))].sort((a, b) => a - b);
+  if (n.quantity === 'latency') {
+    return {
+      speeds: all, faithful: true,
+      note: `wall time over speeds ${all.join(', ')}: faithful at each (the mock's workers follow the speed, the utilisation is the real one); the slowest, ${all[0]}, is the nearest to the real queueing`,
+    };
+  }
+  const w = windowsOf(server).find((x) => x.normId === n.id);
+  if (!w?.peakAt) return undefined;
+  const from = Date.parse(w.peakAt);
+  const len = (w.seconds ?? (w.window === 'day' ? 24 * 3600 : 8 * 3600)) * 1000;
+  const speeds = [schedule.speedAt(from), ...schedule.boundariesBetween(from, from + len).map((b) => schedule.speedAt(b))];
+  const distinct = [...new Set(speeds)];
+  const speed = distinct.length === 1 ? distinct[0]! : undefined;
+  return {
+    ...(speed !== undefined ? { speed } : { speeds: distinct }), peakAt: w.peakAt,
+    note: `busiest ${w.window} from ${w.peakAt} (sim) replayed at speed ${distinct.join(' → ')}`,
+  };
+}
+
+function judgedRows(normIds: readonly string[], k6: K6Summary, server: ServerFigures, samples: ServiceSamples): VerdictRow[] {
   return NORMS.filter((n) => normIds.includes(n.id)).map((n) => {
     let measured: number | undefined;
     let source = '—';

@@ -1,7 +1,9 @@
 import { NORMS, DIGID_AUTHENTICATIONS_PER_MINUTE, MESSAGES_PER_HOUR, BATCH_LETTERS, MAX_SHARE_WITH_ATTACHMENT, MAX_ATTACHMENT_BYTES, OIN_DIGITS, type Rate, type Service } from '../norms/index.ts';
 import { parseDuration } from './duration.ts';
+import { MAX_SPEED, validateSpeedSegments, type SpeedSegment } from '../clock/index.ts';
+import { fitSchedule, iterationProfiles } from './derive-schedule.ts';
 import { nearest } from '../errors/suggest.ts';
-import { FLOWS, SUBSCRIPTION_KINDS, type FlowName, type LoadProfile, type Scenario, type ScenarioInput } from './types.ts';
+import { FLOWS, SUBSCRIPTION_KINDS, type FlowName, type LoadProfile, type Scenario, type ScenarioInput, type SimDuration } from './types.ts';
 import { CodedError, ERROR_CODES } from '../errors/error-codes.ts';
 
 export class ScenarioError extends CodedError {
@@ -28,11 +30,18 @@ function checkDuration(path: string, d: unknown, issues: string[]): void {
   }
 }
 
-function checkLoad(load: LoadProfile | undefined, issues: string[]): void {
+function checkLoad(load: LoadProfile | undefined, issues: string[], at = 'load'): void {
   if (!load || typeof load !== 'object') {
-    issues.push("load: required: { kind: 'constant' | 'ramp' | 'stages' | 'day-curve', … }");
+    issues.push(`${at}: required: { kind: 'constant' | 'ramp' | 'stages' | 'day-curve', … }`);
     return;
   }
+  const before = issues.length;
+  checkLoadFields(load, issues);
+  // Field paths name this profile (flows[2].load.rate), not the scenario's.
+  if (at !== 'load') for (let i = before; i < issues.length; i++) issues[i] = issues[i]!.replace(/^load/, at);
+}
+
+function checkLoadFields(load: LoadProfile, issues: string[]): void {
   switch (load.kind) {
     case 'constant':
       checkRate('load.rate', load.rate, issues);
@@ -74,8 +83,32 @@ export function defineScenario(input: ScenarioInput): Scenario {
   const name = typeof input.name === 'string' ? input.name : '(unnamed)';
   if (!NAME.test(name)) issues.push(`name: kebab-case (letters, digits, dashes), got ${JSON.stringify(input.name)}`);
   if (typeof input.description !== 'string' || input.description.trim() === '') issues.push('description: required, one sentence on what the scenario shows');
-  const speed = input.clock?.speed ?? 1;
-  if (!(speed > 0 && Number.isFinite(speed))) issues.push(`clock.speed: a number > 0, got ${JSON.stringify(input.clock?.speed)}`);
+  const clockIn = input.clock ?? {};
+  const speed = clockIn.speed ?? 1;
+  if (!(speed > 0 && Number.isFinite(speed) && speed <= MAX_SPEED)) issues.push(`clock.speed: a number > 0 and at most ${MAX_SPEED}, got ${JSON.stringify(input.clock?.speed)}`);
+  const ways = [clockIn.speed !== undefined, clockIn.schedule !== undefined, clockIn.fit !== undefined].filter(Boolean).length;
+  if (ways > 1) issues.push('clock: one of speed, schedule or fit (a schedule or a fit replaces the one speed)');
+  let schedule: SpeedSegment[] = [{ from: 0, speed }];
+  if (clockIn.schedule !== undefined) {
+    if (!Array.isArray(clockIn.schedule) || clockIn.schedule.length === 0) issues.push('clock.schedule: at least one segment { from, speed } (the first from the start)');
+    else {
+      schedule = clockIn.schedule.map((seg, i) => {
+        let from = 0;
+        if (i === 0 && seg.from !== undefined) issues.push('clock.schedule[0].from: leave it out: the first segment holds from the start');
+        if (i > 0) {
+          checkDuration(`clock.schedule[${i}].from`, seg.from, issues);
+          from = parseDuration(seg.from) ?? Number.NaN;
+        }
+        return { from, speed: seg.speed };
+      });
+      issues.push(...validateSpeedSegments(schedule, 'clock.schedule').filter((m) => !/^clock\.schedule\[\d+\]\.from: a sim instant/.test(m)));
+    }
+  }
+  if (clockIn.fit !== undefined) {
+    const f = clockIn.fit;
+    if (!(typeof f.maxWallRate === 'number' && f.maxWallRate > 0 && Number.isFinite(f.maxWallRate))) issues.push(`clock.fit.maxWallRate: wall iterations per second, a number > 0, got ${JSON.stringify(f.maxWallRate)}`);
+    checkDuration('clock.fit.wallBudget', f.wallBudget, issues);
+  }
   if (input.clock?.start !== undefined && !Number.isFinite(Date.parse(input.clock.start))) issues.push(`clock.start: an ISO 8601 instant, got ${JSON.stringify(input.clock.start)}`);
   if (!Array.isArray(input.flows) || input.flows.length === 0) issues.push(`flows: at least one of ${Object.keys(FLOWS).join(', ')}`);
   const flows = (input.flows ?? []).map((f, i) => {
@@ -86,6 +119,7 @@ export function defineScenario(input: ScenarioInput): Scenario {
     const weight = f.weight ?? 1;
     if (!(weight > 0 && Number.isFinite(weight))) issues.push(`flows[${i}].weight: a number > 0, got ${JSON.stringify(f.weight)}`);
     if (f.thinkTimeMs !== undefined && !(f.thinkTimeMs >= 0)) issues.push(`flows[${i}].thinkTimeMs: >= 0`);
+    if (f.load !== undefined) checkLoad(f.load, issues, `flows[${i}].load`);
     return Object.freeze({ ...f, weight });
   });
   checkLoad(input.load, issues);
@@ -124,13 +158,32 @@ export function defineScenario(input: ScenarioInput): Scenario {
   (input.expectBreaches ?? []).forEach((id, i) => {
     if (!norms.includes(id)) issues.push(`expectBreaches[${i}]: ${JSON.stringify(id)} is not one of the norms this scenario checks`);
   });
+  if (issues.length === 0 && clockIn.fit !== undefined) {
+    const fit = fitSchedule(iterationProfiles(flows, input.load, d.batchSize ?? 100), { maxWallRate: clockIn.fit.maxWallRate, wallBudgetMs: parseDuration(clockIn.fit.wallBudget) ?? 0 });
+    if (fit.problem !== undefined) issues.push(`clock.fit: ${fit.problem}`);
+    schedule = fit.segments.map((x) => ({ ...x }));
+  }
+  if (schedule.length > 1 && clockIn.start === undefined) issues.push('clock.start: required with a speed schedule (its segments are sim spans from the start)');
   if (issues.length > 0) throw new ScenarioError(name, issues);
+  const { fit: _fit, schedule: _schedule, ...clockRest } = clockIn;
   return Object.freeze({
     ...input,
-    clock: Object.freeze({ start: input.clock?.start, speed }),
+    clock: Object.freeze({ ...clockRest, start: input.clock?.start, speed: schedule[0]?.speed ?? speed, schedule: Object.freeze(schedule.map((x) => Object.freeze(x))) }),
     flows: Object.freeze(flows),
     norms: Object.freeze([...norms]),
     expectBreaches: Object.freeze([...(input.expectBreaches ?? [])]),
     services: Object.freeze(services),
+  });
+}
+
+/**
+ * The scenario again, its clock a schedule fitted to its own load (`bbsim run --max-wall-rate
+ * --wall-budget`); throws ScenarioError naming clock.fit when the bounds cannot both hold.
+ */
+export function withFittedSchedule(scenario: Scenario, fit: { maxWallRate: number; wallBudget: SimDuration }): Scenario {
+  const start = scenario.clock.start;
+  return defineScenario({
+    ...scenario,
+    clock: { ...(start !== undefined ? { start } : {}), fit },
   });
 }

@@ -3,3 +3,4 @@ export * from './duration.ts';
 export * from './define-scenario.ts';
 export * from './wall-profile.ts';
 export * from './load-warnings.ts';
+export * from './derive-schedule.ts';

@@ -1,6 +1,6 @@
 import { NORMS, windowSeconds, type Norm } from '../norms/index.ts';
-import { FLOWS, type Scenario } from './types.ts';
-import { wallProfile } from './wall-profile.ts';
+import { FLOWS, type LoadProfile, type Scenario } from './types.ts';
+import { flowShare, flowWallProfile, scenarioWallMs } from './wall-profile.ts';
 
 /** A load this many times the largest rate norm its flow touches is taken for a unit slip (perSecond for perMinute is 60×; the designed breaches of the shipped scenarios stay within 2×). */
 export const FAR_PAST_FACTOR = 5;
@@ -12,8 +12,7 @@ const REQUESTS_PER_ITERATION: Partial<Record<string, Partial<Record<string, numb
 
 const RATE_WINDOWS = new Set(['second', 'minute', 'hour', 'day']);
 
-function peakSimPerSecond(s: Scenario): number {
-  const l = s.load;
+function peakSimPerSecond(l: LoadProfile): number {
   switch (l.kind) {
     case 'constant': return l.rate.perSecond;
     case 'ramp': return Math.max(l.from.perSecond, l.to.perSecond);
@@ -33,33 +32,31 @@ const fmt = (x: number): string => (x >= 100 ? Math.round(x).toLocaleString('en-
 export function scenarioWarnings(s: Scenario): string[] {
   const out: string[] = [];
   const checked = new Set(s.norms);
-  const totalWeight = s.flows.reduce((a, f) => a + f.weight, 0);
-  const peak = peakSimPerSecond(s);
-  for (const f of s.flows) {
+  for (const [i, f] of s.flows.entries()) {
     const services: readonly string[] = FLOWS[f.flow].services;
     const norms = NORMS.filter((n): n is Norm & { window: 'second' | 'minute' | 'hour' | 'day' } => services.includes(n.service) && checked.has(n.id) && n.quantity === 'rate' && RATE_WINDOWS.has(n.window ?? ''));
     if (norms.length === 0) continue;
-    const rate = (peak * f.weight) / totalWeight;
+    const rate = peakSimPerSecond(f.load ?? s.load) * flowShare(s, i);
     const largest = norms.reduce((a, n) => (n.limit / windowSeconds(n.window) > a.limit / windowSeconds(a.window) ? n : a));
     const allowed = largest.limit / windowSeconds(largest.window);
     if (rate > FAR_PAST_FACTOR * allowed) {
       out.push(`${f.flow} is offered ${fmt(rate * 60)}/min (sim), ${fmt(rate / allowed)}× ${largest.id} (${fmt(largest.limit)} per ${largest.window}), the largest rate norm it touches: a unit slip (perSecond for perMinute)?`);
     }
   }
-  const wall = wallProfile(s);
-  if (wall.durationMs < MIN_WALL_MS) {
-    out.push(`the run takes ${fmt(wall.durationMs)} ms of wall time (${fmt(wall.durationMs * s.clock.speed)} sim ms at speed ${s.clock.speed}): too short to judge any norm (a duration meant in seconds or minutes?)`);
+  const wallMs = scenarioWallMs(s);
+  if (wallMs < MIN_WALL_MS) {
+    out.push(`the run takes ${fmt(wallMs)} ms of wall time (${fmt(wallMs * s.clock.speed)} sim ms at speed ${s.clock.speed}): too short to judge any norm (a duration meant in seconds or minutes?)`);
   } else {
-    // Iterations over the run at most (peak wall rate × wall time), each flow by its weight.
-    const iterations = (wall.peakRate * wall.durationMs) / 1000;
+    // Iterations of each flow over the run at most (its peak wall rate × its wall time).
+    const iterations = s.flows.map((_, i) => {
+      const w = flowWallProfile(s, i);
+      return (w.peakRate * w.durationMs * flowShare(s, i)) / 1000;
+    });
     for (const n of NORMS) {
       if (!checked.has(n.id) || n.quantity !== 'latency' || typeof n.statistic !== 'number' || n.statistic < 99 || n.statistic >= 100) continue;
-      const perIteration = s.flows.filter((f) => (FLOWS[f.flow].services as readonly string[]).includes(n.service))
-        .reduce((a, f) => a + f.weight * (REQUESTS_PER_ITERATION[f.flow]?.[n.service] ?? 1), 0) / totalWeight;
-      const requests = iterations * perIteration;
+      const requests = s.flows.reduce((a, f, i) => a + ((FLOWS[f.flow].services as readonly string[]).includes(n.service) ? (iterations[i] ?? 0) * (REQUESTS_PER_ITERATION[f.flow]?.[n.service] ?? 1) : 0), 0);
       const needed = Math.round(100 / (100 - n.statistic));
-      const share = perIteration;
-      if (share > 0 && requests < needed) {
+      if (requests > 0 && requests < needed) {
         out.push(`${n.id} is judged on at most about ${fmt(requests)} requests: the p${n.statistic} of fewer than ${fmt(needed)} is their maximum (run longer or faster)`);
       }
     }

@@ -46,6 +46,11 @@ export interface FlowSpec {
   readonly flow: FlowName;
   /** Share of the scenario's arrivals (relative to the other flows' weights). Default 1. */
   readonly weight?: number;
+  /**
+   * This flow's own load profile (sim time, the flow's unit: letters for deliver-batch), instead of
+   * a weight share of the scenario's `load`: a day where each service follows its own curve.
+   */
+  readonly load?: LoadProfile;
   /** Think time between the steps of a multi-step flow, sim ms. */
   readonly thinkTimeMs?: number;
 }
@@ -67,7 +72,7 @@ export interface ScenarioInput {
   /** kebab-case; the k6 script is k6/<name>.js. */
   readonly name: string;
   readonly description: string;
-  readonly clock?: { readonly start?: string; readonly speed?: number };
+  readonly clock?: ScenarioClockInput;
   readonly flows: readonly FlowSpec[];
   readonly load: LoadProfile;
   readonly data?: ScenarioData;
@@ -81,10 +86,32 @@ export interface ScenarioInput {
   readonly expectBreaches?: readonly string[];
 }
 
+/** One segment of a scenario's speed schedule: from a sim offset after the start (the first: from the start). */
+export interface ScheduleSegmentInput {
+  readonly from?: SimDuration;
+  readonly speed: number;
+}
+
+/**
+ * The clock: `speed` (one speed), or `schedule` (a speed per sim span, issue 23), or `fit` (a
+ * schedule derived from the load so that the wall rate stays under `maxWallRate` and the whole run
+ * within `wallBudget`, as `bbsim run --max-wall-rate --wall-budget` derives it).
+ */
+export interface ScenarioClockInput {
+  readonly start?: string;
+  readonly speed?: number;
+  readonly schedule?: readonly ScheduleSegmentInput[];
+  readonly fit?: { readonly maxWallRate: number; readonly wallBudget: SimDuration };
+}
+
 /** A validated scenario: defaults applied, norms resolved, frozen. */
 export interface Scenario extends Omit<ScenarioInput, 'clock' | 'flows' | 'norms' | 'expectBreaches'> {
   readonly expectBreaches: readonly string[];
-  readonly clock: { readonly start: string | undefined; readonly speed: number };
+  /**
+   * `speed`: the speed at the start (the only one without a schedule); `schedule`: the speed over
+   * sim offsets from the start (ms), one segment for one speed.
+   */
+  readonly clock: { readonly start: string | undefined; readonly speed: number; readonly schedule: readonly { readonly from: number; readonly speed: number }[] };
   readonly flows: readonly (FlowSpec & { readonly weight: number })[];
   readonly norms: readonly string[];
   readonly services: readonly Service[];

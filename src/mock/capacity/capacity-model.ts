@@ -47,9 +47,8 @@ export class CapacityModel {
   readonly server: ServerModel;
   /** Per sim minute: requests and mean latency (the DigiD/Machtigen "average < 4 s for 99.5 %" reading). */
   readonly minutes = new MinuteStats();
-  /** Workers and queue places in wall time: the configured ones × the clock speed (see the constructor). */
-  readonly concurrency: number;
-  readonly maxQueue: number;
+  readonly #baseConcurrency: number;
+  readonly #baseMaxQueue: number;
   readonly #clock: Clock;
   readonly #metrics: ServiceMetrics;
   readonly #minuteNormMs: number | undefined;
@@ -69,13 +68,28 @@ export class CapacityModel {
     // Time compression: at speed s the same sim load arrives s times as fast in wall time while each
     // request still takes its wall service time, so the same system needs s times the workers and
     // queue places. Without this a compressed peak saturates the mock long before the norm does.
-    const k = Math.max(1, opts.clock.speed);
-    this.concurrency = Math.ceil(opts.concurrency * k);
-    this.maxQueue = Math.ceil(opts.maxQueue * k);
+    // Under a speed schedule the factor follows the speed now, so a peak replayed slowly meets the
+    // real system's workers, not those of the fast night before it.
+    this.#baseConcurrency = opts.concurrency;
+    this.#baseMaxQueue = opts.maxQueue;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the server reads the live figures through getters
+    const model = this;
     this.server = new ServerModel({
-      concurrency: this.concurrency, maxQueue: this.maxQueue, serviceTime: opts.serviceTime,
+      get concurrency() { return model.concurrency; },
+      get maxQueue() { return model.maxQueue; },
+      serviceTime: opts.serviceTime,
       next: createPrng(hash32(opts.service, opts.seed)),
     });
+  }
+
+  /** Workers in wall time now: the configured ones × the clock's speed now (see the constructor). */
+  get concurrency(): number {
+    return Math.ceil(this.#baseConcurrency * Math.max(1, this.#clock.speed));
+  }
+
+  /** Queue places in wall time now, scaled as `concurrency`. */
+  get maxQueue(): number {
+    return Math.ceil(this.#baseMaxQueue * Math.max(1, this.#clock.speed));
   }
 
   /** Admits `units` of work at the current sim time and serves it, or says why not. */

@@ -24,6 +24,8 @@ export interface WindowStats {
   readonly remaining: number | null;
   /** The most units offered (admitted or refused) in one instance of this window so far. */
   readonly peakOffered: number;
+  /** Sim start of the window instance with the most offered (null before any): the verdict says at which speed it was replayed. */
+  readonly peakAt?: string | null;
 }
 
 /** Requests per reason they were refused for. */
@@ -71,6 +73,7 @@ export const WINDOW_STATS_SCHEMA = {
   properties: {
     window: { type: 'string' }, seconds: nullableNumber, normId: { type: ['string', 'null'] }, limit: nullableNumber,
     used: count, remaining: nullableNumber, peakOffered: count,
+    peakAt: { type: ['string', 'null'], format: 'date-time', description: 'sim start of the window instance with the most offered' },
   },
 } as const;
 

@@ -1,7 +1,10 @@
 import { serviceTimeSampler, type ServiceTime } from './service-time.ts';
 
 export interface ServerModelOptions {
-  /** Requests served at once; the rest queue (FIFO). */
+  /**
+   * Requests served at once; the rest queue (FIFO). Read at every arrival and release, so it may
+   * be a getter that follows the clock's speed schedule (the capacity model's workers × speed).
+   */
   readonly concurrency: number;
   /** Requests that may wait; beyond it the request is refused (the service is saturated). */
   readonly maxQueue: number;
@@ -45,6 +48,7 @@ export class ServerModel {
   async serve<T>(work: () => T | Promise<T>): Promise<Served<T>> {
     if (this.#closed) return { ok: false, reason: 'closed' };
     const arrived = performance.now();
+    this.#admitWaiters();
     if (this.#busy >= this.#opts.concurrency) {
       if (this.#waiting.length >= this.#opts.maxQueue) return { ok: false, reason: 'queue-full' };
       await new Promise<void>((resolve) => this.#waiting.push(resolve));
@@ -76,7 +80,20 @@ export class ServerModel {
     for (const w of this.#waiting.splice(0)) w();
   }
 
+  /** More workers than before (the clock sped up): waiters take the new slots first, in order. */
+  #admitWaiters(): void {
+    while (this.#busy < this.#opts.concurrency && this.#waiting.length > 0) {
+      this.#busy += 1;
+      this.#waiting.shift()!();
+    }
+  }
+
   #release(): void {
+    // Fewer workers than busy (the clock slowed down): the slot goes, nobody takes it over.
+    if (this.#busy > this.#opts.concurrency) {
+      this.#busy -= 1;
+      return;
+    }
     const nextWaiter = this.#waiting.shift();
     if (nextWaiter) nextWaiter(); // hand the slot over without freeing it
     else this.#busy -= 1;

@@ -67,7 +67,7 @@ export class WindowLimiter {
   readonly limits: readonly WindowLimit[];
   readonly #counts: { key: number; count: number }[];
   /** Units offered (admitted or not) in the current bucket, and the most offered in any bucket. */
-  readonly #offered: { key: number; count: number; peak: number }[];
+  readonly #offered: { key: number; count: number; peak: number; peakKey: number }[];
   readonly #cache: (Bucket | undefined)[];
   readonly #scratch: (Bucket | undefined)[];
 
@@ -77,7 +77,7 @@ export class WindowLimiter {
     }
     this.limits = limits;
     this.#counts = limits.map(() => ({ key: Number.NaN, count: 0 }));
-    this.#offered = limits.map(() => ({ key: Number.NaN, count: 0, peak: 0 }));
+    this.#offered = limits.map(() => ({ key: Number.NaN, count: 0, peak: 0, peakKey: Number.NaN }));
     this.#cache = limits.map(() => undefined);
     this.#scratch = limits.map(() => undefined);
   }
@@ -102,7 +102,10 @@ export class WindowLimiter {
         o.count = 0;
       }
       o.count += n;
-      o.peak = Math.max(o.peak, o.count);
+      if (o.count > o.peak) {
+        o.peak = o.count;
+        o.peakKey = b.key;
+      }
     }
     for (let i = 0; i < buckets.length; i++) {
       const b = buckets[i];
@@ -158,6 +161,7 @@ export class WindowLimiter {
       return {
         window: windowName(l.window), seconds: windowSeconds(l.window) ?? null, normId: l.normId ?? null, limit: limited ? l.limit : null,
         used: u, remaining: limited ? Math.max(0, l.limit - u) : null, peakOffered: peaks[i] ?? 0,
+        peakAt: Number.isFinite(this.#offered[i]?.peakKey) ? new Date(this.#offered[i]!.peakKey).toISOString() : null,
       };
     });
   }

@@ -8,7 +8,11 @@ import { answers, json } from '../openapi-document.ts';
 const STATUS_SCHEMA = {
   type: 'object', additionalProperties: true, required: ['now', 'speed', 'intake', 'notifications'],
   properties: {
-    now: { type: 'string', format: 'date-time' }, speed: { type: 'number' },
+    now: { type: 'string', format: 'date-time' }, speed: { type: 'number', description: 'sim ms per wall ms now' },
+    schedule: {
+      type: 'array', description: 'the speed schedule: from each sim instant its speed, until the next (the first holds before its instant too)',
+      items: { type: 'object', additionalProperties: false, required: ['from', 'speed'], properties: { from: { type: 'string', format: 'date-time' }, speed: { type: 'number' } } },
+    },
     intake: {
       type: 'object', additionalProperties: true, required: ['windows'],
       properties: { windows: { type: 'array', items: WINDOW_STATS_SCHEMA, description: 'letters offered per window, each with the norm it holds them against' } },
@@ -36,6 +40,9 @@ export async function observabilityPlugin(app: FastifyInstance): Promise<void> {
     return {
       now: new Date(now).toISOString(),
       speed: clock.speed,
+      // The whole speed schedule (one segment for a constant speed): a load generator converts its
+      // wall time to the mock's sim time along it (k6's setup(), the native engine, the verdict).
+      schedule: clock.schedule.toJSON(),
       storage: ctx.storage.state(),
       intake: {
         ...intake,
