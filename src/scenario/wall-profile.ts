@@ -121,11 +121,6 @@ export function flowWallProfile(scenario: Scenario, flowIndex: number): WallProf
   return f.load ? toWallProfile(simProfile(f.load), scenarioSchedule(scenario)) : wallProfile(scenario);
 }
 
-/** Sim ms of a load profile. */
-function simDurationMs(load: LoadProfile): number {
-  return simProfile(load).stages.reduce((a, s) => a + s.durationMs, 0);
-}
-
 /** The whole run in wall ms: the longest of the flows' profiles. */
 export function scenarioWallMs(scenario: Scenario): number {
   return Math.max(...scenario.flows.map((_, i) => flowWallProfile(scenario, i).durationMs));
