@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { stadiumOf, type LetterOutcome, type VerwerkingsCode, type VerwerkResponse } from '../berichten/index.ts';
+import { stadiumOf, type VerwerkingsCode, type VerwerkResponse } from '../berichten/index.ts';
 import { hourKey } from '../clock/index.ts';
 import type { Migration } from './migrations.ts';
+import { finalOutcomes, foldSent, type OutcomeCounts, type SentSummary } from './letter-outcomes.ts';
 import { PG_MIGRATIONS } from './postgres-migrations.ts';
 import type {
   BijlageContent, ClockAnchor, DeliveryInput, DeliveryResult, DeliveryView, IntakeStats, LetterPage, LetterQuery, LetterSummary, LetterView,
@@ -26,14 +27,7 @@ const LETTERS_PER_PROCESSING_TX = 1_000;
 const LOCK_MIGRATE = 0x62627301;
 const LOCK_PROCESS = 0x62627302;
 
-type Counts = Partial<Record<VerwerkingsCode, number>>;
-
-interface SentSummary {
-  upTo: number | null;
-  sent: number;
-  maxDelayMs: number;
-  carried: Record<string, number>;
-}
+type Counts = OutcomeCounts;
 
 /**
  * Connection-level failures carry no SQLSTATE in node-postgres ("Connection terminated
@@ -245,25 +239,7 @@ export class PostgresStore implements Store {
     const existing = new Set(candidates.length === 0 ? [] : (await this.q<{ bericht_id: string }>(
       'SELECT bericht_id FROM letters WHERE afnemer_oin = $1 AND bericht_id = ANY($2::text[])', [input.afnemerOin, candidates], c)).rows.map((r) => r.bericht_id));
 
-    const outcomes: LetterOutcome[] = new Array<LetterOutcome>(n);
-    const storedHere = new Set<string>();
-    const counts: Counts = {};
-    for (let i = 0; i < n; i++) {
-      const o = input.outcomes[i]!;
-      let final: LetterOutcome = o;
-      if (o.code === 'Verwerkt') {
-        if (o.letter === undefined) throw new Error(`outcome seq ${o.seq} (${o.berichtId}) is Verwerkt but carries no letter`);
-        const id = o.letter.berichtId;
-        if (storedHere.has(id)) final = bare(o, 'BerichtBestaatAl', `BerichtID ${id} occurs earlier in this batch`);
-        else if (existing.has(id)) final = bare(o, 'BerichtBestaatAl', `BerichtID ${id} is already stored for this afnemer`);
-        else if (input.technischProbleem(id, attempt)) final = bare(o, 'TechnischProbleem', 'simulated technical fault; offer again with the same IDs');
-        else storedHere.add(id);
-      } else if (o.letter !== undefined) {
-        final = bare(o, o.code, o.toelichting);
-      }
-      outcomes[i] = final;
-      counts[final.code] = (counts[final.code] ?? 0) + 1;
-    }
+    const { outcomes, counts } = finalOutcomes(input, attempt, (id) => existing.has(id));
 
     const interval = input.parkIntervalMs;
     const parkStart = Math.max(input.receivedAt, parkedUntil);
@@ -761,12 +737,3 @@ interface TotalsRow {
   deliveries: string; deliveries_pending: string; letters_admitted: string; max_processing_delay: number; max_parking_delay: number; notifications_enqueued: string;
 }
 
-function bare(o: LetterOutcome, code: VerwerkingsCode, toelichting: string): LetterOutcome {
-  return { seq: o.seq, berichtId: o.berichtId, berichtType: o.berichtType, code, toelichting };
-}
-
-function foldSent(sent: SentSummary, enqueuedAt: number, notifyAt: number, enqueuedDay: string, notifyDay: string): void {
-  sent.sent++;
-  sent.maxDelayMs = Math.max(sent.maxDelayMs, notifyAt - enqueuedAt);
-  if (enqueuedDay < notifyDay) sent.carried[notifyDay] = (sent.carried[notifyDay] ?? 0) + 1;
-}

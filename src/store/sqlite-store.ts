@@ -2,8 +2,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
-import { stadiumOf, type LetterOutcome, type VerwerkingsCode, type VerwerkResponse } from '../berichten/index.ts';
+import { stadiumOf, type VerwerkingsCode, type VerwerkResponse } from '../berichten/index.ts';
 import { hourKey } from '../clock/index.ts';
+import { finalOutcomes, foldSent, type OutcomeCounts, type SentSummary } from './letter-outcomes.ts';
 import { migrate } from './migrations.ts';
 import { openDurableDatabase } from './open-database.ts';
 import { startCheckpointer, type Checkpointer } from './checkpointer.ts';
@@ -40,19 +41,7 @@ const LETTERS_PER_PROCESSING_TX = 1_000;
 const WAL_AUTOCHECKPOINT_PAGES = 20_000;
 const CHECKPOINT_INTERVAL_MS = 250;
 
-/**
- * What is known about the notifications with notifyAt ≤ upTo (those "sent" by then). Kept in the
- * state table and extended incrementally, so notificationStats never rescans the whole history.
- * Late inserts with notifyAt ≤ upTo are folded in by processDue, in the same transaction.
- */
-interface SentSummary {
-  upTo: number | null;
-  sent: number;
-  maxDelayMs: number;
-  carried: Record<string, number>;
-}
-
-type Counts = Partial<Record<VerwerkingsCode, number>>;
+type Counts = OutcomeCounts;
 type Statements = ReturnType<typeof prepareStatements>;
 
 interface ProcessRound {
@@ -258,31 +247,7 @@ export class SqliteStore implements Store {
     const attempt = 1 + (s.countAttempts.get(input.afnemerOin, input.batchId) as number);
 
     // Final codes, in batch order: duplicates (stored before, or earlier in this batch), then the fault draw.
-    const outcomes: LetterOutcome[] = new Array<LetterOutcome>(n);
-    const storedHere = new Set<string>();
-    const counts: Counts = {};
-    for (let i = 0; i < n; i++) {
-      const o = input.outcomes[i]!;
-      let final: LetterOutcome = o;
-      if (o.code === 'Verwerkt') {
-        if (o.letter === undefined) throw new Error(`outcome seq ${o.seq} (${o.berichtId}) is Verwerkt but carries no letter`);
-        const id = o.letter.berichtId;
-        if (storedHere.has(id)) {
-          final = bare(o, 'BerichtBestaatAl', `BerichtID ${id} occurs earlier in this batch`);
-        } else if (s.letterExists.get(input.afnemerOin, id) !== undefined) {
-          // Per afnemer: another afnemer's letter with this BerichtID is not looked at (it would tell that it exists).
-          final = bare(o, 'BerichtBestaatAl', `BerichtID ${id} is already stored for this afnemer`);
-        } else if (input.technischProbleem(id, attempt)) {
-          final = bare(o, 'TechnischProbleem', 'simulated technical fault; offer again with the same IDs');
-        } else {
-          storedHere.add(id);
-        }
-      } else if (o.letter !== undefined) {
-        final = bare(o, o.code, o.toelichting);
-      }
-      outcomes[i] = final;
-      counts[final.code] = (counts[final.code] ?? 0) + 1;
-    }
+    const { outcomes, counts } = finalOutcomes(input, attempt, (id) => s.letterExists.get(input.afnemerOin, id) !== undefined);
 
     // Parking: letters are parked one interval apart, after whatever is still waiting.
     const interval = input.parkIntervalMs;
@@ -657,17 +622,6 @@ export class SqliteStore implements Store {
   private sentSummary(): SentSummary {
     return this.jsonState<SentSummary>('notificationSent', { upTo: null, sent: 0, maxDelayMs: 0, carried: {} });
   }
-}
-
-/** A non-Verwerkt outcome without its letter (the letter is not stored, so it must not travel on). */
-function bare(o: LetterOutcome, code: VerwerkingsCode, toelichting: string): LetterOutcome {
-  return { seq: o.seq, berichtId: o.berichtId, berichtType: o.berichtType, code, toelichting };
-}
-
-function foldSent(sent: SentSummary, enqueuedAt: number, notifyAt: number, enqueuedDay: string, notifyDay: string): void {
-  sent.sent++;
-  sent.maxDelayMs = Math.max(sent.maxDelayMs, notifyAt - enqueuedAt);
-  if (enqueuedDay < notifyDay) sent.carried[notifyDay] = (sent.carried[notifyDay] ?? 0) + 1;
 }
 
 function prepareStatements(db: Database.Database) {
