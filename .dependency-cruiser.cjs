@@ -23,7 +23,19 @@ const SAME_RANK = { run: ['engine', 'report'] };
  * benches; inside src their files are imported one by one, so that a command loads only what it
  * uses: run/index.ts alone pulls in the mock, the engine, k6gen and the report.)
  */
-const BARRELS = ['norms', 'clock', 'random', 'xml', 'net', 'scenario', 'population', 'berichten', 'k6gen', 'compare', 'forecast'];
+const BARRELS = [
+  'norms',
+  'clock',
+  'random',
+  'xml',
+  'net',
+  'scenario',
+  'population',
+  'berichten',
+  'k6gen',
+  'compare',
+  'forecast',
+];
 /** The load side: what the mock never imports. */
 const LOAD_SIDE = ['k6gen', 'engine', 'run', 'results', 'report', 'compare', 'forecast', 'rehearse'];
 
@@ -48,7 +60,8 @@ const forbidden = [
   },
   {
     name: 'verdict-reads-http-figures',
-    comment: "DESIGN.md: the verdict reads the mock's HTTP figures, never its internals. Only the types of the capacity figures' HTTP contract may be imported.",
+    comment:
+      "DESIGN.md: the verdict reads the mock's HTTP figures, never its internals. Only the types of the capacity figures' HTTP contract may be imported.",
     severity: 'error',
     from: { path: '^src/(run/verdict|results/)' },
     to: { path: '^src/(mock|store)/', pathNot: '^src/mock/capacity/capacity-stats\\.ts$' },
@@ -62,7 +75,8 @@ const forbidden = [
   },
   {
     name: 'through-the-barrel',
-    comment: "A folder with an index.ts (BARRELS) is imported from another folder through it, so its public face is one file.",
+    comment:
+      'A folder with an index.ts (BARRELS) is imported from another folder through it, so its public face is one file.',
     severity: 'error',
     from: { path: '^src/([^/]+)/' },
     to: { path: `^src/(${BARRELS.join('|')})/(?!index\\.ts$)`, pathNot: '^src/$1/' },
@@ -94,14 +108,16 @@ const forbidden = [
   }),
   {
     name: 'unknown-folder',
-    comment: 'A new folder of src/ needs a rank in .dependency-cruiser.cjs (and a line in DESIGN.md). src/version.ts (read from package.json) is a leaf any folder may import.',
+    comment:
+      'A new folder of src/ needs a rank in .dependency-cruiser.cjs (and a line in DESIGN.md). src/version.ts (read from package.json) is a leaf any folder may import.',
     severity: 'error',
     from: { path: '^src/', pathNot: [alt(all), '^src/index\\.ts$', '^src/version\\.ts$'] },
     to: {},
   },
   {
     name: 'package-entry',
-    comment: "src/index.ts is the package's public API for scenarios in another repository: the DSL and the norms, nothing else.",
+    comment:
+      "src/index.ts is the package's public API for scenarios in another repository: the DSL and the norms, nothing else.",
     severity: 'error',
     from: { path: '^src/index\\.ts$' },
     to: { path: '^src/', pathNot: alt(['scenario', 'norms']) },
@@ -124,4 +140,3 @@ module.exports = {
     enhancedResolveOptions: { extensions: ['.ts', '.js', '.json'] },
   },
 };
-

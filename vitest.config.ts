@@ -27,8 +27,20 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     projects: [
-      { extends: true, test: { name: 'io-bound', include: ['test/**/*.test.ts'], exclude: MACHINE_BOUND, maxWorkers: 2, sequence: { groupOrder: 0 } } },
-      { extends: true, test: { name: 'machine-bound', include: MACHINE_BOUND, maxWorkers: 1, sequence: { groupOrder: 1 } } },
+      {
+        extends: true,
+        test: {
+          name: 'io-bound',
+          include: ['test/**/*.test.ts'],
+          exclude: MACHINE_BOUND,
+          maxWorkers: 2,
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        test: { name: 'machine-bound', include: MACHINE_BOUND, maxWorkers: 1, sequence: { groupOrder: 1 } },
+      },
     ],
   },
 });

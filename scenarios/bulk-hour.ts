@@ -10,7 +10,8 @@ import { MESSAGES_PER_HOUR, perHour } from '../src/norms/index.ts';
  */
 export default defineScenario({
   name: 'bulk-hour',
-  description: 'A sim hour at the hourly intake norm (147,000 letters in batches of 1,000), compressed to 40 s of wall time',
+  description:
+    'A sim hour at the hourly intake norm (147,000 letters in batches of 1,000), compressed to 40 s of wall time',
   clock: { speed: 90, start: '2026-11-16T09:00:00+01:00' },
   flows: [{ flow: 'deliver-batch' }],
   load: { kind: 'constant', rate: perHour(MESSAGES_PER_HOUR.limit * 0.98), duration: hours(1) },

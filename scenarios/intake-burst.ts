@@ -8,7 +8,8 @@ import { MESSAGES_PARKED_PER_SECOND, perSecond } from '../src/norms/index.ts';
  */
 export default defineScenario({
   name: 'intake-burst',
-  description: 'Deliveries at 70 letters/s for 8 sim minutes, then 20/s for 12: the parking backlog builds and drains (50 s of wall time)',
+  description:
+    'Deliveries at 70 letters/s for 8 sim minutes, then 20/s for 12: the parking backlog builds and drains (50 s of wall time)',
   clock: { speed: 24, start: '2026-11-16T10:00:00+01:00' },
   flows: [{ flow: 'deliver-batch' }],
   load: {

@@ -10,7 +10,8 @@ import { MESSAGES_PER_HOUR, NOTIFICATIONS_PER_HOUR, perHour } from '../src/norms
  */
 export default defineScenario({
   name: 'notifications-day',
-  description: 'Letters at 147,000/h from 22:55 to 00:05: notifications over 125,000/h carried past midnight (47 s of wall time)',
+  description:
+    'Letters at 147,000/h from 22:55 to 00:05: notifications over 125,000/h carried past midnight (47 s of wall time)',
   clock: { speed: 90, start: '2026-11-16T22:55:00+01:00' },
   flows: [{ flow: 'deliver-batch' }],
   load: { kind: 'constant', rate: perHour(MESSAGES_PER_HOUR.limit * 0.98), duration: minutes(70) },

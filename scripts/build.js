@@ -45,4 +45,6 @@ for (const p of orphans) unlinkSync(p);
 const { writeCommandIndex } = await import(pathToFileURL(join(dist, 'cli', 'commands.js')).href);
 await writeCommandIndex();
 writeFileSync(join(root, STAMP), listing);
-log(`compiled src/ to dist/ in ${((performance.now() - t0) / 1000).toFixed(1)} s${orphans.length ? ` (${orphans.length} stale file(s) removed)` : ''}`);
+log(
+  `compiled src/ to dist/ in ${((performance.now() - t0) / 1000).toFixed(1)} s${orphans.length ? ` (${orphans.length} stale file(s) removed)` : ''}`,
+);

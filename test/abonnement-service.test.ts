@@ -10,14 +10,36 @@ import { createPopulation } from '../src/population/index.ts';
 
 /** The Abonnementservice without Fastify: a manual clock at 23:30 (in the night window), its own metrics. */
 function service(abonnementservice: MockConfigInput['abonnementservice'] = {}) {
-  const config = loadMockConfig({ abonnementservice: { processing: { base: { kind: 'fixed', ms: 1000 }, perBsnMs: 0 }, ...abonnementservice } });
+  const config = loadMockConfig({
+    abonnementservice: { processing: { base: { kind: 'fixed', ms: 1000 }, perBsnMs: 0 }, ...abonnementservice },
+  });
   const clock = new ManualClock(fromLocal(2026, 11, 17, 23, 30));
-  const svc = new AbonnementService({ config, clock, population: createPopulation({ seed: config.seed, ...config.population }), serviceMetrics: createServiceMetrics(new Registry()) });
+  const svc = new AbonnementService({
+    config,
+    clock,
+    population: createPopulation({ seed: config.seed, ...config.population }),
+    serviceMetrics: createServiceMetrics(new Registry()),
+  });
   return { svc, clock, oin: config.afnemers[0]!.oin };
 }
 
-const aanvraag = (oin: string, over: Partial<Aanvraag> = {}): Aanvraag => ({ kind: 'alles', oin, verzoekId: 'v1', bsns: undefined, sinds: undefined, via: 'json', ...over });
-type KindFigures = { accepted: number; processed: number; pending: number; refused: number; refusedByReason: Record<string, number>; night: { used: number; limit: number } };
+const aanvraag = (oin: string, over: Partial<Aanvraag> = {}): Aanvraag => ({
+  kind: 'alles',
+  oin,
+  verzoekId: 'v1',
+  bsns: undefined,
+  sinds: undefined,
+  via: 'json',
+  ...over,
+});
+type KindFigures = {
+  accepted: number;
+  processed: number;
+  pending: number;
+  refused: number;
+  refusedByReason: Record<string, number>;
+  night: { used: number; limit: number };
+};
 const kinds = (svc: AbonnementService, now: number) => (svc.stats(now) as { kinds: Record<string, KindFigures> }).kinds;
 
 describe('AbonnementService (no Fastify)', () => {
@@ -48,7 +70,12 @@ describe('AbonnementService (no Fastify)', () => {
     const over = svc.submit(aanvraag(oin, { verzoekId: 'v2' }), now);
     expect(over.ok === false && [over.def.status, over.details.extra?.['reason']]).toEqual([429, 'quota']);
     expect(over.ok === false && over.details.retryAfter).toBeGreaterThan(0);
-    expect(kinds(svc, now)['alles']).toMatchObject({ accepted: 1, refused: 1, refusedByReason: { quota: 1 }, night: { used: 1, limit: 1 } });
+    expect(kinds(svc, now)['alles']).toMatchObject({
+      accepted: 1,
+      refused: 1,
+      refusedByReason: { quota: 1 },
+      night: { used: 1, limit: 1 },
+    });
   });
 
   it('forgets answers after retentionMs; refuses (503) when memory holds no room and nothing is answered', () => {

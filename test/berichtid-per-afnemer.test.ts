@@ -9,7 +9,16 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS, migrate } from '../src/store/index.ts';
-import { BELASTINGDIENST, UWV, T0, deliverXml, devToken, drainVerwerkingsberichten, startTestMock, type TestMock } from './helpers/mock.ts';
+import {
+  BELASTINGDIENST,
+  UWV,
+  T0,
+  deliverXml,
+  devToken,
+  drainVerwerkingsberichten,
+  startTestMock,
+  type TestMock,
+} from './helpers/mock.ts';
 import { POPULATION, batch, xml } from './helpers/batches.ts';
 
 let mock: TestMock | undefined;
@@ -18,7 +27,8 @@ afterEach(async () => {
   mock = undefined;
 });
 
-const codes = (items: Awaited<ReturnType<typeof drainVerwerkingsberichten>>): string[] => items.flatMap((i) => i.BerichtVerwerkResponse.Berichten.Bericht.map((b) => b.VerwerkingsCode));
+const codes = (items: Awaited<ReturnType<typeof drainVerwerkingsberichten>>): string[] =>
+  items.flatMap((i) => i.BerichtVerwerkResponse.Berichten.Bericht.map((b) => b.VerwerkingsCode));
 
 describe('BerichtID unique per afnemer', () => {
   it("another afnemer's BerichtID is no duplicate (Verwerkt, stored); the afnemer's own repeat is BerichtBestaatAl", async () => {
@@ -52,11 +62,17 @@ describe('BerichtID unique per afnemer', () => {
     // The burger has both letters, each with its own attachments; by id the inbox addresses the newest.
     const token = await devToken(mock.app, shared.GebruikerID);
     const auth = { authorization: `Bearer ${token}` };
-    const list = (await mock.app.inject({ url: '/api/v1/berichten?pageSize=100', headers: auth })).json<{ berichten: { id: string; afzender: string; bijlagen: { bytes: number }[] }[] }>();
+    const list = (await mock.app.inject({ url: '/api/v1/berichten?pageSize=100', headers: auth })).json<{
+      berichten: { id: string; afzender: string; bijlagen: { bytes: number }[] }[];
+    }>();
     const both = list.berichten.filter((i) => i.id.toLowerCase() === shared.BerichtID.toLowerCase());
     expect(both.map((i) => i.afzender).sort()).toEqual([BELASTINGDIENST.oin, UWV.oin].sort());
-    expect(both.find((i) => i.afzender === UWV.oin)!.bijlagen.map((x) => x.bytes)).toEqual(b.Bericht[0]!.Bijlagen!.map(() => 500));
-    const one = (await mock.app.inject({ url: `/api/v1/berichten/${shared.BerichtID}`, headers: auth })).json<{ afzender: string }>();
+    expect(both.find((i) => i.afzender === UWV.oin)!.bijlagen.map((x) => x.bytes)).toEqual(
+      b.Bericht[0]!.Bijlagen!.map(() => 500),
+    );
+    const one = (await mock.app.inject({ url: `/api/v1/berichten/${shared.BerichtID}`, headers: auth })).json<{
+      afzender: string;
+    }>();
     expect(one.afzender).toBe(UWV.oin);
     const pdf = await mock.app.inject({ url: `/api/v1/berichten/${shared.BerichtID}/bijlagen/1`, headers: auth });
     expect(pdf.statusCode).toBe(200);
@@ -77,13 +93,23 @@ describe('BerichtID unique per afnemer', () => {
                INSERT INTO bijlagen (bericht_id, volgorde, omschrijving, bytes, sha256, content) VALUES ('id-1', 1, 'pdf', 3, 'abc', x'010203');`);
       migrate(db);
       expect(db.prepare('SELECT rowid, bericht_id, afnemer_oin, read_at FROM letters ORDER BY rowid').all()).toEqual([
-        { rowid: 41, bericht_id: 'id-1', afnemer_oin: BELASTINGDIENST.oin, read_at: 5 }, { rowid: 42, bericht_id: 'id-2', afnemer_oin: BELASTINGDIENST.oin, read_at: null },
+        { rowid: 41, bericht_id: 'id-1', afnemer_oin: BELASTINGDIENST.oin, read_at: 5 },
+        { rowid: 42, bericht_id: 'id-2', afnemer_oin: BELASTINGDIENST.oin, read_at: null },
       ]);
       // The content itself moved to the content-addressed table (the next migration), once.
-      expect(db.prepare('SELECT b.afnemer_oin, b.bericht_id, b.volgorde, c.content FROM bijlagen b JOIN attachment_contents c ON c.sha256 = b.sha256 AND b.stored = 1').all())
-        .toEqual([{ afnemer_oin: BELASTINGDIENST.oin, bericht_id: 'id-1', volgorde: 1, content: Buffer.from([1, 2, 3]) }]);
+      expect(
+        db
+          .prepare(
+            'SELECT b.afnemer_oin, b.bericht_id, b.volgorde, c.content FROM bijlagen b JOIN attachment_contents c ON c.sha256 = b.sha256 AND b.stored = 1',
+          )
+          .all(),
+      ).toEqual([
+        { afnemer_oin: BELASTINGDIENST.oin, bericht_id: 'id-1', volgorde: 1, content: Buffer.from([1, 2, 3]) },
+      ]);
       // The same BerichtID for another afnemer now fits; for the same afnemer it does not.
-      const insert = db.prepare(`INSERT INTO letters (bericht_id, delivery_id, seq, afnemer_oin, bsn, bericht_type, onderwerp, tekst, parked_at, processed_at) VALUES ('id-1', 2, 0, ?, '111222333', 'WW', 'o', 't', 1, 2)`);
+      const insert = db.prepare(
+        `INSERT INTO letters (bericht_id, delivery_id, seq, afnemer_oin, bsn, bericht_type, onderwerp, tekst, parked_at, processed_at) VALUES ('id-1', 2, 0, ?, '111222333', 'WW', 'o', 't', 1, 2)`,
+      );
       expect(() => insert.run(UWV.oin)).not.toThrow();
       expect(() => insert.run(BELASTINGDIENST.oin)).toThrow(/UNIQUE/);
     } finally {

@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { BELASTINGDIENST, deliverXml, drainVerwerkingsberichten, startTestMock, type TestMock } from './helpers/mock.ts';
+import {
+  BELASTINGDIENST,
+  deliverXml,
+  drainVerwerkingsberichten,
+  startTestMock,
+  type TestMock,
+} from './helpers/mock.ts';
 import { batch, xml } from './helpers/batches.ts';
 import { authnRequestXml, encodeRedirect } from './helpers/digid-sp.ts';
 import { SCREENSHOT_DIR, launchChromium } from './helpers/browser.ts';
@@ -24,7 +30,9 @@ afterAll(async () => {
 async function watchedPage(): Promise<{ page: Page; errors: string[] }> {
   const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
   const errors: string[] = [];
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
   page.on('pageerror', (e) => errors.push(String(e)));
   return { page, errors };
 }
@@ -66,7 +74,9 @@ describe('HTML pages in a real browser (Debian chromium)', () => {
     const samlRequest = encodeRedirect(authnRequestXml({ acsUrl: acs, id: '_browser1' }));
     await page.goto(`${base}/digid/saml/idp/request_authentication?SAMLRequest=${samlRequest}&RelayState=terug`);
     await page.screenshot({ path: join(SCREENSHOT_DIR, 'digid-login.png') });
-    const users = (await (await fetch(`${base}/digid/test-users?n=1`)).json()) as { users?: { bsn?: string; username?: string }[] } | { bsn?: string; username?: string }[];
+    const users = (await (await fetch(`${base}/digid/test-users?n=1`)).json()) as
+      | { users?: { bsn?: string; username?: string }[] }
+      | { bsn?: string; username?: string }[];
     const list = Array.isArray(users) ? users : (users.users ?? []);
     const username = list[0]?.username ?? list[0]?.bsn;
     expect(username).toMatch(/^\d{9}$/);

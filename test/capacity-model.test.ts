@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
 import { ManualClock, MINUTE, fromLocal } from '../src/clock/index.ts';
 import {
-  CapacityModel, ServerModel, WindowLimiter, bucketOf, createServiceMetrics, meanServiceTime, serviceTimeSampler, serviceTimeSchema,
+  CapacityModel,
+  ServerModel,
+  WindowLimiter,
+  bucketOf,
+  createServiceMetrics,
+  meanServiceTime,
+  serviceTimeSampler,
+  serviceTimeSchema,
 } from '../src/mock/capacity/index.ts';
 import { createPrng } from '../src/random/index.ts';
 import { DIGID_AUTHENTICATIONS_PER_MINUTE, SUBSCRIPTION_NIGHT } from '../src/norms/index.ts';
@@ -15,7 +22,10 @@ describe('service-time distributions', () => {
     expect(xs[25_000]!).toBeLessThan(210);
     expect(xs[49_500]!).toBeGreaterThan(900);
     expect(xs[49_500]!).toBeLessThan(1100);
-    expect(meanServiceTime({ kind: 'lognormal', medianMs: 200, p99Ms: 1000 })).toBeCloseTo(200 * Math.exp(((Math.log(5) / 2.326_347_874) ** 2) / 2), 6);
+    expect(meanServiceTime({ kind: 'lognormal', medianMs: 200, p99Ms: 1000 })).toBeCloseTo(
+      200 * Math.exp((Math.log(5) / 2.326_347_874) ** 2 / 2),
+      6,
+    );
   });
   it('is seeded, and validated with clear messages', () => {
     const a = serviceTimeSampler({ kind: 'empirical', samplesMs: [1, 2, 3, 4] }, createPrng(7));
@@ -55,7 +65,12 @@ describe('window limiter', () => {
 
 describe('server model and capacity model', () => {
   it('queues beyond its concurrency, so latency rises with load, and refuses when the queue is full', async () => {
-    const server = new ServerModel({ concurrency: 2, maxQueue: 2, serviceTime: { kind: 'fixed', ms: 30 }, next: createPrng(1) });
+    const server = new ServerModel({
+      concurrency: 2,
+      maxQueue: 2,
+      serviceTime: { kind: 'fixed', ms: 30 },
+      next: createPrng(1),
+    });
     const results = await Promise.all(Array.from({ length: 5 }, () => server.serve(() => 'ok')));
     const served = results.filter((r) => r.ok);
     expect(served).toHaveLength(4);
@@ -67,18 +82,32 @@ describe('server model and capacity model', () => {
   });
 
   it('close() ends sleeping and waiting requests', async () => {
-    const server = new ServerModel({ concurrency: 1, maxQueue: 5, serviceTime: { kind: 'fixed', ms: 60_000 }, next: createPrng(1) });
+    const server = new ServerModel({
+      concurrency: 1,
+      maxQueue: 5,
+      serviceTime: { kind: 'fixed', ms: 60_000 },
+      next: createPrng(1),
+    });
     const pending = [server.serve(() => 1), server.serve(() => 2)];
     server.close();
-    expect(await Promise.all(pending)).toEqual([{ ok: false, reason: 'closed' }, { ok: false, reason: 'closed' }]);
+    expect(await Promise.all(pending)).toEqual([
+      { ok: false, reason: 'closed' },
+      { ok: false, reason: 'closed' },
+    ]);
   });
 
   it('refuses over the admission limit with a Retry-After in wall seconds and records per-minute means', async () => {
     const clock = new ManualClock(Date.UTC(2026, 2, 1, 19, 0, 0), 60);
     const registry = new Registry();
     const model = new CapacityModel({
-      service: 'digid', limits: [{ window: 'minute', limit: 3 }], concurrency: 10, maxQueue: 10,
-      serviceTime: { kind: 'fixed', ms: 0 }, seed: 1, clock, metrics: createServiceMetrics(registry),
+      service: 'digid',
+      limits: [{ window: 'minute', limit: 3 }],
+      concurrency: 10,
+      maxQueue: 10,
+      serviceTime: { kind: 'fixed', ms: 0 },
+      seed: 1,
+      clock,
+      metrics: createServiceMetrics(registry),
     });
     for (let i = 0; i < 3; i++) expect((await model.handle(() => i)).ok).toBe(true);
     const refused = await model.handle(() => 4);
@@ -93,16 +122,24 @@ describe('server model and capacity model', () => {
 
 describe('capacity model under time compression', () => {
   it('at clock speed s it has s times the workers and queue places: a compressed peak is the same load', async () => {
-    const make = (speed: number): CapacityModel => new CapacityModel({
-      service: 'x', limits: [{ window: 'minute', limit: 1_000_000 }], concurrency: 2, maxQueue: 1,
-      serviceTime: { kind: 'fixed', ms: 40 }, seed: 1, clock: new ManualClock(Date.UTC(2026, 2, 1, 19, 0, 0), speed), metrics: createServiceMetrics(new Registry()),
-    });
+    const make = (speed: number): CapacityModel =>
+      new CapacityModel({
+        service: 'x',
+        limits: [{ window: 'minute', limit: 1_000_000 }],
+        concurrency: 2,
+        maxQueue: 1,
+        serviceTime: { kind: 'fixed', ms: 40 },
+        seed: 1,
+        clock: new ManualClock(Date.UTC(2026, 2, 1, 19, 0, 0), speed),
+        metrics: createServiceMetrics(new Registry()),
+      });
     const real = make(1);
     const fast = make(10);
     expect([real.concurrency, real.maxQueue]).toEqual([2, 1]);
     expect([fast.concurrency, fast.maxQueue]).toEqual([20, 10]);
     // Ten times the wall arrivals (what speed 10 sends for the same sim rate): the fast model serves them all.
-    const burst = async (m: CapacityModel, n: number): Promise<number> => (await Promise.all(Array.from({ length: n }, () => m.handle(() => 1)))).filter((r) => r.ok).length;
+    const burst = async (m: CapacityModel, n: number): Promise<number> =>
+      (await Promise.all(Array.from({ length: n }, () => m.handle(() => 1)))).filter((r) => r.ok).length;
     expect(await burst(real, 30)).toBe(3);
     expect(await burst(fast, 30)).toBe(30);
     real.close();
@@ -114,8 +151,14 @@ describe('capacity model refunds', () => {
   it('a request refused for saturation does not use up the admission window', async () => {
     const clock = new ManualClock(Date.UTC(2026, 2, 1, 19, 0, 0));
     const model = new CapacityModel({
-      service: 'x', limits: [{ window: 'minute', limit: 100 }], concurrency: 1, maxQueue: 0,
-      serviceTime: { kind: 'fixed', ms: 20 }, seed: 1, clock, metrics: createServiceMetrics(new Registry()),
+      service: 'x',
+      limits: [{ window: 'minute', limit: 100 }],
+      concurrency: 1,
+      maxQueue: 0,
+      serviceTime: { kind: 'fixed', ms: 20 },
+      seed: 1,
+      clock,
+      metrics: createServiceMetrics(new Registry()),
     });
     const results = await Promise.all([model.handle(() => 1), model.handle(() => 2), model.handle(() => 3)]);
     expect(results.map((r) => (r.ok ? 'ok' : r.reason))).toEqual(['ok', 'saturated', 'saturated']);

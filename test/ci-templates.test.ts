@@ -12,18 +12,35 @@ const dir = mkdtempSync(join(tmpdir(), 'bbsim-ci-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const SCRIPT = readFileSync(join(ROOT, 'scripts', 'ci-perf.sh'), 'utf8');
-const TEMPLATES = ['github-actions.yml', 'gitlab-ci.yml'].map((f) => ({ f, text: readFileSync(join(ROOT, 'examples', 'ci', f), 'utf8') }));
+const TEMPLATES = ['github-actions.yml', 'gitlab-ci.yml'].map((f) => ({
+  f,
+  text: readFileSync(join(ROOT, 'examples', 'ci', f), 'utf8'),
+}));
 
 /** The script the templates call, with a 5-second scenario, as a pipeline would run it. */
 function ciPerf(env: Record<string, string>): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
-    execFile('bash', [join(ROOT, 'scripts', 'ci-perf.sh')], {
-      cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20, timeout: 180_000,
-      env: {
-        ...process.env, BBSIM_SCENARIO: 'overhead', BBSIM_SCENARIOS: 'bench/run-overhead/scenarios', BBSIM_REPEAT: '2',
-        BBSIM_OUT: join(dir, 'ci'), BBSIM_BASELINE: join(dir, 'baselines', 'overhead'), ...env,
+    execFile(
+      'bash',
+      [join(ROOT, 'scripts', 'ci-perf.sh')],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        maxBuffer: 64 << 20,
+        timeout: 180_000,
+        env: {
+          ...process.env,
+          BBSIM_SCENARIO: 'overhead',
+          BBSIM_SCENARIOS: 'bench/run-overhead/scenarios',
+          BBSIM_REPEAT: '2',
+          BBSIM_OUT: join(dir, 'ci'),
+          BBSIM_BASELINE: join(dir, 'baselines', 'overhead'),
+          ...env,
+        },
       },
-    }, (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 2) : 0, out: stdout + stderr }));
+      (err, stdout, stderr) =>
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 2) : 0, out: stdout + stderr }),
+    );
   });
 }
 
@@ -50,13 +67,18 @@ describe('CI templates (examples/ci)', () => {
     const second = await ciPerf({});
     expect(second.code, second.out).toBe(0);
     expect(second.out).toContain('no regression against');
-    for (const f of ['compare.json', 'junit.xml', 'compare.md', 'compare.html']) expect(existsSync(join(dir, 'ci', 'compare', f)), f).toBe(true);
+    for (const f of ['compare.json', 'junit.xml', 'compare.md', 'compare.html'])
+      expect(existsSync(join(dir, 'ci', 'compare', f)), f).toBe(true);
 
     // A service under test (BBSIM_TARGET) that answers Machtigen checks 250 ms slower.
     const start = Date.parse('2026-11-16T10:00:00+01:00');
     const slow = await buildMock({
-      db: join(dir, 'slow.db'), clock: { speed: 6, start }, maintenance: { enabled: false },
-      faults: { services: { 'digid-machtigen': { latencySpikes: [{ from: start, to: start + 86_400_000, extraMs: 250 }] } } },
+      db: join(dir, 'slow.db'),
+      clock: { speed: 6, start },
+      maintenance: { enabled: false },
+      faults: {
+        services: { 'digid-machtigen': { latencySpikes: [{ from: start, to: start + 86_400_000, extraMs: 250 }] } },
+      },
     });
     const target = await slow.listen({ port: 0, host: '127.0.0.1' });
     try {
@@ -75,7 +97,11 @@ describe('CI templates (examples/ci)', () => {
     const { port } = probe.address() as AddressInfo;
     await new Promise<void>((res) => probe.close(() => res()));
     const deadBaseline = join(dir, 'baselines', 'dead');
-    const dead = await ciPerf({ BBSIM_TARGET: `http://127.0.0.1:${port}`, BBSIM_BASELINE: deadBaseline, BBSIM_OUT: join(dir, 'ci-dead') });
+    const dead = await ciPerf({
+      BBSIM_TARGET: `http://127.0.0.1:${port}`,
+      BBSIM_BASELINE: deadBaseline,
+      BBSIM_OUT: join(dir, 'ci-dead'),
+    });
     // The target check refuses a target that does not answer before any load: no run, no verdict, no baseline.
     expect(dead.code, dead.out).toBe(2);
     expect(dead.out).toContain('does not answer');
@@ -86,7 +112,9 @@ describe('CI templates (examples/ci)', () => {
     const one = await ciPerf({ BBSIM_REPEAT: '1', BBSIM_BASELINE: oneBaseline, BBSIM_OUT: join(dir, 'ci-one') });
     expect(one.code, one.out).toBe(0);
     expect(one.out).toContain('saving this run as the baseline');
-    expect((JSON.parse(readFileSync(join(oneBaseline, 'runs.json'), 'utf8')) as { runs: string[] }).runs).toEqual(['rep-1']);
+    expect((JSON.parse(readFileSync(join(oneBaseline, 'runs.json'), 'utf8')) as { runs: string[] }).runs).toEqual([
+      'rep-1',
+    ]);
     const again = await ciPerf({ BBSIM_REPEAT: '1', BBSIM_BASELINE: oneBaseline, BBSIM_OUT: join(dir, 'ci-one') });
     expect(again.code, again.out).toBe(0);
     expect(again.out).toContain('no regression against');

@@ -3,7 +3,16 @@
  * sources now in src/, and `bbsim --help` lists every command without loading any command module.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,7 +44,11 @@ function fakeRepo(): string {
 }
 
 const ran = (dir: string, env: Record<string, string> = {}): string =>
-  execFileSync(process.execPath, [join(dir, 'bin', 'bbsim.js')], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 30_000 }).trim();
+  execFileSync(process.execPath, [join(dir, 'bin', 'bbsim.js')], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    timeout: 30_000,
+  }).trim();
 
 describe('bin/bbsim.js picks the compiled code only when it is fresh', () => {
   const dirs: string[] = [];
@@ -101,7 +114,8 @@ describe('the lazily registered commands', () => {
     const index = commandIndex(full);
     const spies = COMMANDS.map((c) => vi.spyOn(c, 'load'));
     try {
-      for (const args of [['--help'], ['--version'], [], ['no-such-command']]) await registerFor(newProgram(), args, index);
+      for (const args of [['--help'], ['--version'], [], ['no-such-command']])
+        await registerFor(newProgram(), args, index);
       for (const s of spies) expect(s).not.toHaveBeenCalled();
       await registerFor(newProgram(), ['--help'], undefined); // without an index (the sources): every one
       for (const s of spies) expect(s).toHaveBeenCalledTimes(1);

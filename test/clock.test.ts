@@ -1,7 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import {
-  HorizonClock, ManualClock, SimClock, HOUR, MINUTE, DAY, localParts, fromLocal, dayStart, nextDayStart, dayKey, hourStart, hourKey,
-  dailyWindowAt, nextDailyWindowStart, nthWeekday, monthlyWindowIn, inMonthlyWindow, monthlyWindowsBetween,
+  HorizonClock,
+  ManualClock,
+  SimClock,
+  HOUR,
+  MINUTE,
+  DAY,
+  localParts,
+  fromLocal,
+  dayStart,
+  nextDayStart,
+  dayKey,
+  hourStart,
+  hourKey,
+  dailyWindowAt,
+  nextDailyWindowStart,
+  nthWeekday,
+  monthlyWindowIn,
+  inMonthlyWindow,
+  monthlyWindowsBetween,
 } from '../src/clock/index.ts';
 import { MAINTENANCE_WINDOWS, SUBSCRIPTION_NIGHT } from '../src/norms/index.ts';
 
@@ -54,7 +71,11 @@ describe('Amsterdam calendar', () => {
     // The autumn night has 02:00 twice (CEST, then CET): two hours, two keys; spring has no 02:00.
     const autumn = [0, 1, 2, 3].map((h) => hourKey(Date.UTC(2026, 9, 24, 23 + h, 30)));
     expect(autumn).toEqual(['2026-10-25T01', '2026-10-25T02', '2026-10-25T02+01:00', '2026-10-25T03']);
-    expect([0, 1, 2].map((h) => hourKey(Date.UTC(2026, 2, 28, 23 + h, 30)))).toEqual(['2026-03-29T00', '2026-03-29T01', '2026-03-29T03']);
+    expect([0, 1, 2].map((h) => hourKey(Date.UTC(2026, 2, 28, 23 + h, 30)))).toEqual([
+      '2026-03-29T00',
+      '2026-03-29T01',
+      '2026-03-29T03',
+    ]);
   });
   it('the subscription night 23:00-07:00 crosses midnight and is keyed by its evening', () => {
     const { from, to } = SUBSCRIPTION_NIGHT;

@@ -21,15 +21,25 @@ describe('compare is calibrated (issue #13)', () => {
 
   it('A/A: the same build raises a false regression in at most 5 % of comparisons per figure, both engines, 1 run and --repeat 3', async () => {
     const r = await calibrate({
-      dir, k6Path: join(ROOT, '.tools', 'bin', 'k6'), runs: 7, seconds: 5, engines: ['k6', 'native'], abEngines: ['native'],
-      slowdowns: [1, 5, 20], slowRuns: 3, setPairs: 6, log: (l) => console.log(l),
+      dir,
+      k6Path: join(ROOT, '.tools', 'bin', 'k6'),
+      runs: 7,
+      seconds: 5,
+      engines: ['k6', 'native'],
+      abEngines: ['native'],
+      slowdowns: [1, 5, 20],
+      slowRuns: 3,
+      setPairs: 6,
+      log: (l) => console.log(l),
     });
     aa = r.aa;
     ab = r.ab;
     // A machine whose load average exceeds its cores (other test files, other jobs) makes whole runs
     // slower: one run per side cannot tell that from a slower system. Then only --repeat 3 is held to 5 %.
     busy = Math.max(...r.load) > availableParallelism();
-    console.log(`about ${r.requestsPerRun} requests a run; load average ${r.load.map((x) => x.toFixed(1)).join(' → ')} on ${availableParallelism()} cores${busy ? ' (busy: single-run rows reported, not held)' : ''}\n${aaTable(aa)}\n\n${abTable(ab)}`);
+    console.log(
+      `about ${r.requestsPerRun} requests a run; load average ${r.load.map((x) => x.toFixed(1)).join(' → ')} on ${availableParallelism()} cores${busy ? ' (busy: single-run rows reported, not held)' : ''}\n${aaTable(aa)}\n\n${abTable(ab)}`,
+    );
     expect(r.requestsPerRun).toBeGreaterThan(1000);
     expect(aa).toHaveLength(4);
     for (const row of aa) {
@@ -37,7 +47,10 @@ describe('compare is calibrated (issue #13)', () => {
         expect(c.compared, `${row.engine} ${row.mode} ${figure}`).toBeGreaterThan(0);
         if (busy && row.mode === '1 run per side') continue;
         // At most 5 % (rounded up to whole comparisons, so one in 14 pairs is within it).
-        expect(c.regressions, `${row.engine} ${row.mode} ${figure}: ${c.regressions} of ${c.compared}`).toBeLessThanOrEqual(Math.ceil(0.05 * c.compared));
+        expect(
+          c.regressions,
+          `${row.engine} ${row.mode} ${figure}: ${c.regressions} of ${c.compared}`,
+        ).toBeLessThanOrEqual(Math.ceil(0.05 * c.compared));
       }
       // A p99.9 from ~1,250 requests is never judged.
       expect(row.counts['p99.9'].notEnough).toBe(row.counts['p99.9'].compared);
@@ -45,9 +58,10 @@ describe('compare is calibrated (issue #13)', () => {
   }, 480_000);
 
   it('A/B: +20 ms on a 20 ms service is caught at p50 (one run per side and --repeat 3); +1 ms is not', () => {
-    const at = (extraMs: number, mode: AbRow['mode']): AbRow => ab.find((r) => r.extraMs === extraMs && r.mode === mode)!;
+    const at = (extraMs: number, mode: AbRow['mode']): AbRow =>
+      ab.find((r) => r.extraMs === extraMs && r.mode === mode)!;
     // On a busy machine one disturbed run moves a single-run comparison by tens of ms: held with --repeat 3 only.
-    for (const mode of busy ? ['--repeat 3'] as const : ['1 run per side', '--repeat 3'] as const) {
+    for (const mode of busy ? (['--repeat 3'] as const) : (['1 run per side', '--repeat 3'] as const)) {
       // A slower service is never reported faster.
       expect(at(20, mode).figures.p50?.verdict, mode).not.toBe('improvement');
       // On a busy machine a disturbed run moves even the median by more than 2 ms, and widens the

@@ -6,7 +6,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { buildMock } from '../src/mock/app.ts';
 import { perSecond } from '../src/norms/index.ts';
-import { BudgetError, compareRuns, DEFAULT_BUDGETS, loadRuns, parseBudgets, type CompareResult } from '../src/compare/index.ts';
+import {
+  BudgetError,
+  compareRuns,
+  DEFAULT_BUDGETS,
+  loadRuns,
+  parseBudgets,
+  type CompareResult,
+} from '../src/compare/index.ts';
 import { runScenario } from '../src/run/index.ts';
 import { defineScenario } from '../src/scenario/index.ts';
 
@@ -17,7 +24,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const START = Date.parse('2026-11-16T14:00:00+01:00');
 const scenario = defineScenario({
-  name: 'inbox-compare', description: 'Burgers reading their inbox, for comparisons',
+  name: 'inbox-compare',
+  description: 'Burgers reading their inbox, for comparisons',
   clock: { speed: 1, start: new Date(START).toISOString() },
   flows: [{ flow: 'burger-reads' }],
   load: { kind: 'constant', rate: perSecond(20), duration: '8s' },
@@ -30,12 +38,27 @@ async function runSet(name: string, n: number, extraMs: number): Promise<string>
   const runs: string[] = [];
   for (let i = 1; i <= n; i++) {
     const mock = await buildMock({
-      db: join(setDir, `mock-${i}.db`), clock: { speed: 1, start: START }, maintenance: { enabled: false },
-      ...(extraMs > 0 ? { faults: { services: { presentatie: { latencySpikes: [{ from: START, to: START + 86_400_000, extraMs }] } } } } : {}),
+      db: join(setDir, `mock-${i}.db`),
+      clock: { speed: 1, start: START },
+      maintenance: { enabled: false },
+      ...(extraMs > 0
+        ? {
+            faults: {
+              services: { presentatie: { latencySpikes: [{ from: START, to: START + 86_400_000, extraMs }] } },
+            },
+          }
+        : {}),
     });
     const target = await mock.listen({ port: 0, host: '127.0.0.1' });
     try {
-      const r = await runScenario({ scenario, target, outDir: setDir, runId: `rep-${i}`, k6Path: K6, log: () => undefined });
+      const r = await runScenario({
+        scenario,
+        target,
+        outDir: setDir,
+        runId: `rep-${i}`,
+        k6Path: K6,
+        log: () => undefined,
+      });
       expect(r.exitCode, r.error).not.toBe(2);
       runs.push(`rep-${i}`);
     } finally {
@@ -46,7 +69,8 @@ async function runSet(name: string, n: number, extraMs: number): Promise<string>
   return setDir;
 }
 
-const regressed = (r: CompareResult): string[] => r.figures.filter((f) => f.verdict === 'regression').map((f) => `${f.scope} ${f.name} ${f.figure}`);
+const regressed = (r: CompareResult): string[] =>
+  r.figures.filter((f) => f.verdict === 'regression').map((f) => `${f.scope} ${f.name} ${f.figure}`);
 
 describe('bbsim compare', () => {
   it('budgets: defaults, overrides, and a precise message for a bad one', () => {
@@ -69,10 +93,19 @@ describe('bbsim compare', () => {
     expect(b).toHaveLength(3);
     expect(b[0]!.summary.histograms?.service['presentatie']?.count).toBeGreaterThan(100);
     expect(b[0]!.summary.context?.scenarioHash).toMatch(/^[0-9a-f]{16}$/);
-    expect(b[0]!.summary.errors?.byFlow?.['burger-reads:presentatie']?.requests).toBe(b[0]!.summary.histograms?.flow['burger-reads:presentatie']?.count);
+    expect(b[0]!.summary.errors?.byFlow?.['burger-reads:presentatie']?.requests).toBe(
+      b[0]!.summary.histograms?.flow['burger-reads:presentatie']?.count,
+    );
 
     const quiet = compareRuns(b, loadRuns(same), DEFAULT_BUDGETS, { baseline, current: same });
-    expect(regressed(quiet), JSON.stringify(quiet.figures.filter((f) => f.verdict === 'regression'), null, 1)).toEqual([]);
+    expect(
+      regressed(quiet),
+      JSON.stringify(
+        quiet.figures.filter((f) => f.verdict === 'regression'),
+        null,
+        1,
+      ),
+    ).toEqual([]);
     expect(quiet.regressions).toBe(0);
     expect(quiet.warnings).toEqual([]);
 
@@ -87,16 +120,25 @@ describe('bbsim compare', () => {
   }, 240_000);
 
   it('the CLI writes compare.json, junit.xml, compare.md and compare.html and exits 1 on a regression', async () => {
-    const run = (args: string[]): Promise<{ code: number; stdout: string }> => promisify(execFile)(process.execPath, [join(ROOT, 'bin', 'bbsim.js'), ...args], { cwd: ROOT, encoding: 'utf8' })
-      .then((r) => ({ code: 0, stdout: r.stdout }), (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }));
+    const run = (args: string[]): Promise<{ code: number; stdout: string }> =>
+      promisify(execFile)(process.execPath, [join(ROOT, 'bin', 'bbsim.js'), ...args], {
+        cwd: ROOT,
+        encoding: 'utf8',
+      }).then(
+        (r) => ({ code: 0, stdout: r.stdout }),
+        (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
+      );
     const saved = await run(['baseline', 'save', baseline, '--name', 'inbox', '--dir', join(dir, 'baselines')]);
     expect(saved.stdout).toContain('baseline inbox: 3 runs of inbox-compare');
     const out = join(dir, 'cmp');
     const r = await run(['compare', join(dir, 'baselines', 'inbox'), slow, '--out', out]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/REGRESSION/);
-    for (const f of ['compare.json', 'junit.xml', 'compare.md', 'compare.html']) expect(existsSync(join(out, f)), f).toBe(true);
-    expect(readFileSync(join(out, 'junit.xml'), 'utf8')).toMatch(/<testsuite name="bbsim\.compare\.inbox-compare" tests="\d+" failures="[1-9]\d*"/);
+    for (const f of ['compare.json', 'junit.xml', 'compare.md', 'compare.html'])
+      expect(existsSync(join(out, f)), f).toBe(true);
+    expect(readFileSync(join(out, 'junit.xml'), 'utf8')).toMatch(
+      /<testsuite name="bbsim\.compare\.inbox-compare" tests="\d+" failures="[1-9]\d*"/,
+    );
     expect(readFileSync(join(out, 'compare.md'), 'utf8')).toMatch(/^### bbsim: inbox-compare — ❌ \d+ regression/);
     const ok = await run(['compare', join(dir, 'baselines', 'inbox'), same, '--out', join(dir, 'cmp2')]);
     expect(ok.code).toBe(0);

@@ -47,8 +47,15 @@ interface SentBatch {
   stored?: boolean;
 }
 
-interface VbLetter { BerichtID: string; VerwerkingsCode: string }
-interface VbItem { id: number; attempt: number; BerichtVerwerkResponse: { BatchInformatie: Record<string, unknown>; Berichten: { Bericht: VbLetter[] } } }
+interface VbLetter {
+  BerichtID: string;
+  VerwerkingsCode: string;
+}
+interface VbItem {
+  id: number;
+  attempt: number;
+  BerichtVerwerkResponse: { BatchInformatie: Record<string, unknown>; Berichten: { Bericht: VbLetter[] } };
+}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -69,12 +76,15 @@ describe('crash safety: SIGKILL during concurrent intake on a real file', () => 
     // limits (at speed 1000 a sim hour lasts 3.6 s, and this test is about durability, not
     // capacity) and pins the population, so that the letters generated here all go to burgers who
     // want them (every letter of an admitted batch is then stored).
-    writeFileSync(configPath, JSON.stringify({
-      seed: SEED,
-      population: POPULATION,
-      capacity: { messagesPerHour: 1_000_000_000, messagesPerDay: 1_000_000_000 },
-      faults: { technischProbleemRate: 0 },
-    }));
+    writeFileSync(
+      configPath,
+      JSON.stringify({
+        seed: SEED,
+        population: POPULATION,
+        capacity: { messagesPerHour: 1_000_000_000, messagesPerDay: 1_000_000_000 },
+        faults: { technischProbleemRate: 0 },
+      }),
+    );
   });
 
   afterAll(async () => {
@@ -97,7 +107,14 @@ describe('crash safety: SIGKILL during concurrent intake on a real file', () => 
       const seed = 7_000_000 + loop * 10_000 + i;
       const letters = 50 + ((seed * 7919) % 151);
       const b = generateBatch({
-        seed, afnemerOin: OIN, berichtType: 'VAIB', letters, now: Date.now(), population, recipientShare: 1, textChars: 200,
+        seed,
+        afnemerOin: OIN,
+        berichtType: 'VAIB',
+        letters,
+        now: Date.now(),
+        population,
+        recipientShare: 1,
+        textChars: 200,
         ...(i % 5 === 0 ? { attachmentShare: 0.2, attachmentBytes: 5_000 } : {}),
       });
       const xml = (loop + i) % 2 === 0;
@@ -111,7 +128,11 @@ describe('crash safety: SIGKILL during concurrent intake on a real file', () => 
     };
     const post = async (url: string, agent: Agent, b: SentBatch): Promise<{ status: number; body: string }> => {
       const res = await request(`${url}/berichtenbox/afleveren`, {
-        method: 'POST', dispatcher: agent, body: b.body, headersTimeout: 30_000, bodyTimeout: 30_000,
+        method: 'POST',
+        dispatcher: agent,
+        body: b.body,
+        headersTimeout: 30_000,
+        bodyTimeout: 30_000,
         headers: { 'content-type': b.contentType, 'x-afnemer-oin': OIN },
       });
       return { status: res.statusCode, body: await res.body.text() };
@@ -146,7 +167,8 @@ describe('crash safety: SIGKILL during concurrent intake on a real file', () => 
           const res = await post(a.url, agentA, b);
           if (res.status === 202) {
             const receipt = JSON.parse(res.body) as { BatchID: string; letters: number; attempt: number };
-            if (receipt.BatchID !== b.batchId || receipt.letters !== b.ids.length || receipt.attempt !== 1) receiptProblems.push(`${b.batchId}: ${res.body}`);
+            if (receipt.BatchID !== b.batchId || receipt.letters !== b.ids.length || receipt.attempt !== 1)
+              receiptProblems.push(`${b.batchId}: ${res.body}`);
             b.state = 'acked';
             acked++;
           } else {
@@ -178,7 +200,8 @@ describe('crash safety: SIGKILL during concurrent intake on a real file', () => 
     const failed = batches.filter((b) => b.state === 'failed');
     expect(failed.length).toBeGreaterThanOrEqual(1);
     // Nothing failed before the kill: every failure is the kill cutting a request off.
-    for (const b of failed) expect(b.endedAt!, `${b.batchId} failed (${b.error}) before the kill`).toBeGreaterThanOrEqual(killedAt!);
+    for (const b of failed)
+      expect(b.endedAt!, `${b.batchId} failed (${b.error}) before the kill`).toBeGreaterThanOrEqual(killedAt!);
     expect(batches.every((b) => b.state === 'acked' || b.state === 'failed')).toBe(true);
     const allIds = batches.flatMap((b) => b.ids);
     expect(new Set(allIds).size, 'generated BerichtIDs are unique').toBe(allIds.length);
@@ -189,7 +212,9 @@ describe('crash safety: SIGKILL during concurrent intake on a real file', () => 
     {
       const db = new Database(dbPath, { readonly: true, fileMustExist: true });
       try {
-        const deliveriesOf = db.prepare('SELECT id, attempt, letters FROM deliveries WHERE afnemer_oin = ? AND batch_id = ?');
+        const deliveriesOf = db.prepare(
+          'SELECT id, attempt, letters FROM deliveries WHERE afnemer_oin = ? AND batch_id = ?',
+        );
         const lettersOf = db.prepare('SELECT bericht_id FROM letters WHERE delivery_id = ? ORDER BY seq').pluck();
         const letterExists = db.prepare('SELECT count(*) FROM letters WHERE bericht_id = ?').pluck();
         const resultsOf = db.prepare('SELECT count(*) FROM results WHERE delivery_id = ?').pluck();
@@ -210,10 +235,15 @@ describe('crash safety: SIGKILL during concurrent intake on a real file', () => 
           }
           b.stored = row !== undefined;
         }
-        const [count, distinct] = db.prepare('SELECT count(*), count(DISTINCT bericht_id) FROM letters').raw().get() as [number, number];
+        const [count, distinct] = db
+          .prepare('SELECT count(*), count(DISTINCT bericht_id) FROM letters')
+          .raw()
+          .get() as [number, number];
         expect(distinct).toBe(count);
         expect(count, 'no letters besides those of stored batches').toBe(storedLetters);
-        expect(db.prepare('SELECT count(*) FROM deliveries').pluck().get()).toBe(batches.filter((b) => b.stored).length);
+        expect(db.prepare('SELECT count(*) FROM deliveries').pluck().get()).toBe(
+          batches.filter((b) => b.stored).length,
+        );
       } finally {
         db.close();
       }
@@ -226,20 +256,26 @@ describe('crash safety: SIGKILL during concurrent intake on a real file', () => 
     agents.push(agentB);
     const queue = [...batches];
     const redeliveryProblems: string[] = [];
-    await Promise.all(Array.from({ length: LOOPS }, async () => {
-      for (let b = queue.shift(); b !== undefined; b = queue.shift()) {
-        const res = await post(b2.url, agentB, b);
-        if (res.status !== 202) {
-          redeliveryProblems.push(`${b.batchId}: ${res.status} ${res.body.slice(0, 300)}`);
-          continue;
+    await Promise.all(
+      Array.from({ length: LOOPS }, async () => {
+        for (let b = queue.shift(); b !== undefined; b = queue.shift()) {
+          const res = await post(b2.url, agentB, b);
+          if (res.status !== 202) {
+            redeliveryProblems.push(`${b.batchId}: ${res.status} ${res.body.slice(0, 300)}`);
+            continue;
+          }
+          const receipt = JSON.parse(res.body) as { BatchID: string; letters: number; attempt: number };
+          const want = { BatchID: b.batchId, letters: b.ids.length, attempt: storedBefore.has(b.batchId) ? 2 : 1 };
+          if (
+            receipt.BatchID !== want.BatchID ||
+            receipt.letters !== want.letters ||
+            receipt.attempt !== want.attempt
+          ) {
+            redeliveryProblems.push(`${b.batchId}: receipt ${res.body}, expected ${JSON.stringify(want)}`);
+          }
         }
-        const receipt = JSON.parse(res.body) as { BatchID: string; letters: number; attempt: number };
-        const want = { BatchID: b.batchId, letters: b.ids.length, attempt: storedBefore.has(b.batchId) ? 2 : 1 };
-        if (receipt.BatchID !== want.BatchID || receipt.letters !== want.letters || receipt.attempt !== want.attempt) {
-          redeliveryProblems.push(`${b.batchId}: receipt ${res.body}, expected ${JSON.stringify(want)}`);
-        }
-      }
-    }));
+      }),
+    );
     expect(redeliveryProblems).toEqual([]);
 
     // ---- phase 4: wait for every verwerkingsbericht (first deliveries and redeliveries) ----
@@ -251,7 +287,10 @@ describe('crash safety: SIGKILL during concurrent intake on a real file', () => 
     const items = new Map<string, VbItem>();
     const waitUntil = performance.now() + PROCESSING_DEADLINE_MS;
     while (items.size < expected.size && performance.now() < waitUntil) {
-      const res = await request(`${b2.url}/berichtenbox/verwerkingsberichten?limit=1000`, { dispatcher: agentB, headers: { 'x-afnemer-oin': OIN } });
+      const res = await request(`${b2.url}/berichtenbox/verwerkingsberichten?limit=1000`, {
+        dispatcher: agentB,
+        headers: { 'x-afnemer-oin': OIN },
+      });
       expect(res.statusCode).toBe(200);
       const page = (await res.body.json()) as { items: VbItem[] };
       for (const item of page.items) {
@@ -261,7 +300,9 @@ describe('crash safety: SIGKILL during concurrent intake on a real file', () => 
       }
       if (page.items.length > 0) {
         const ack = await request(`${b2.url}/berichtenbox/verwerkingsberichten/ack`, {
-          method: 'POST', dispatcher: agentB, headers: { 'x-afnemer-oin': OIN, 'content-type': 'application/json' },
+          method: 'POST',
+          dispatcher: agentB,
+          headers: { 'x-afnemer-oin': OIN, 'content-type': 'application/json' },
           body: JSON.stringify({ ids: page.items.map((i) => i.id) }),
         });
         expect(ack.statusCode).toBe(200);
@@ -270,14 +311,23 @@ describe('crash safety: SIGKILL during concurrent intake on a real file', () => 
         await sleep(100);
       }
     }
-    expect([...expected.keys()].filter((k) => !items.has(k)), 'verwerkingsberichten still missing').toEqual([]);
-    expect([...items.keys()].filter((k) => !expected.has(k)), 'unexpected verwerkingsberichten').toEqual([]);
+    expect(
+      [...expected.keys()].filter((k) => !items.has(k)),
+      'verwerkingsberichten still missing',
+    ).toEqual([]);
+    expect(
+      [...items.keys()].filter((k) => !expected.has(k)),
+      'unexpected verwerkingsberichten',
+    ).toEqual([]);
     const codes = new Map<string, number>();
     for (const [key, item] of items) {
       const b = expected.get(key)!;
       const redelivery = key.endsWith(b.stored ? '|2' : '|1');
       const letters = item.BerichtVerwerkResponse.Berichten.Bericht;
-      expect(letters.map((l) => l.BerichtID), key).toEqual(b.ids);
+      expect(
+        letters.map((l) => l.BerichtID),
+        key,
+      ).toEqual(b.ids);
       // The first delivery of a stored batch, and the redelivery of one that was not: Verwerkt.
       // The redelivery of a stored batch: BerichtBestaatAl for every letter.
       const want = redelivery && b.stored ? 'BerichtBestaatAl' : 'Verwerkt';
@@ -285,7 +335,10 @@ describe('crash safety: SIGKILL during concurrent intake on a real file', () => 
         expect(['Verwerkt', 'BerichtBestaatAl']).toContain(l.VerwerkingsCode);
         codes.set(l.VerwerkingsCode, (codes.get(l.VerwerkingsCode) ?? 0) + 1);
       }
-      expect(letters.filter((l) => l.VerwerkingsCode !== want), key).toEqual([]);
+      expect(
+        letters.filter((l) => l.VerwerkingsCode !== want),
+        key,
+      ).toEqual([]);
     }
 
     // ---- phase 5: stop, and count every letter exactly once ----
@@ -296,7 +349,10 @@ describe('crash safety: SIGKILL during concurrent intake on a real file', () => 
       const stored = db.prepare('SELECT bericht_id FROM letters').pluck().all() as string[];
       expect(new Set(stored).size).toBe(stored.length);
       expect(new Set(stored)).toEqual(new Set(allIds));
-      const twice = db.prepare("SELECT bericht_id FROM results WHERE code = 'Verwerkt' GROUP BY bericht_id HAVING count(*) > 1").pluck().all();
+      const twice = db
+        .prepare("SELECT bericht_id FROM results WHERE code = 'Verwerkt' GROUP BY bericht_id HAVING count(*) > 1")
+        .pluck()
+        .all();
       expect(twice).toEqual([]);
       expect(db.prepare("SELECT count(*) FROM results WHERE code = 'Verwerkt'").pluck().get()).toBe(allIds.length);
       expect(db.prepare('SELECT count(*) FROM deliveries').pluck().get()).toBe(batches.length + storedBefore.size);
@@ -304,11 +360,13 @@ describe('crash safety: SIGKILL during concurrent intake on a real file', () => 
       db.close();
     }
 
-    console.log([
-      `crash: ${batches.length} batches (${allIds.length} letters) sent by ${LOOPS} clients in ${loadMs.toFixed(0)} ms before SIGKILL;`,
-      `  ${ackedAtKill} acknowledged when the kill was sent, ${inFlightAtKill} requests in flight, ${batches.filter((b) => b.state === 'acked').length} acknowledged in all,`,
-      `  ${failed.length} cut off (${[...new Set(failed.map((b) => b.error))].join(', ')}), of which ${committedUnacked} were committed without their 202;`,
-      `  after restart + redelivery: ${items.size} verwerkingsberichten, codes ${[...codes].map(([k, v]) => `${k}=${v}`).join(', ')}`,
-    ].join('\n'));
+    console.log(
+      [
+        `crash: ${batches.length} batches (${allIds.length} letters) sent by ${LOOPS} clients in ${loadMs.toFixed(0)} ms before SIGKILL;`,
+        `  ${ackedAtKill} acknowledged when the kill was sent, ${inFlightAtKill} requests in flight, ${batches.filter((b) => b.state === 'acked').length} acknowledged in all,`,
+        `  ${failed.length} cut off (${[...new Set(failed.map((b) => b.error))].join(', ')}), of which ${committedUnacked} were committed without their 202;`,
+        `  after restart + redelivery: ${items.size} verwerkingsberichten, codes ${[...codes].map(([k, v]) => `${k}=${v}`).join(', ')}`,
+      ].join('\n'),
+    );
   }, 180_000);
 });

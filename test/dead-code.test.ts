@@ -15,7 +15,11 @@ function knip(cwd: string): { status: number | null; out: string } {
 describe('the dead-code check (npm run lint:dead, knip) runs in CI', () => {
   it('is a check of .ci/run', () => {
     expect(readFileSync(join(ROOT, '.ci', 'run'), 'utf8')).toMatch(/^check dead-code npm run --silent lint:dead$/m);
-    expect((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['lint:dead']).toMatch(/^knip\b/);
+    expect(
+      (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts[
+        'lint:dead'
+      ],
+    ).toMatch(/^knip\b/);
   });
 
   it('holds for the tree as it is (the README command)', () => {
@@ -29,11 +33,22 @@ describe('the dead-code check (npm run lint:dead, knip) runs in CI', () => {
     try {
       copyFileSync(join(ROOT, 'knip.json'), join(dir, 'knip.json'));
       writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'knip-probe', type: 'module', private: true }));
-      writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { allowImportingTsExtensions: true, noEmit: true, module: 'NodeNext', moduleResolution: 'NodeNext' } }));
+      writeFileSync(
+        join(dir, 'tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: {
+            allowImportingTsExtensions: true,
+            noEmit: true,
+            module: 'NodeNext',
+            moduleResolution: 'NodeNext',
+          },
+        }),
+      );
       const files: Record<string, string> = {
         'src/cli/main.ts': "import { used } from '../norms/figures.ts';\nconsole.log(used);\n",
         // Used in its own file only: allowed (ignoreExportsUsedInFile); never used: reported.
-        'src/norms/figures.ts': 'export const used = 1;\nexport const local = 2;\nexport const nobodyReadsThis = local + 1;\n',
+        'src/norms/figures.ts':
+          'export const used = 1;\nexport const local = 2;\nexport const nobodyReadsThis = local + 1;\n',
         'src/norms/orphan.ts': 'export const orphan = 3;\n',
       };
       for (const [path, text] of Object.entries(files)) {

@@ -10,7 +10,8 @@ let mock: TestMock;
 let bsn = '';
 beforeAll(async () => {
   mock = await startTestMock({ digid: { serviceTime: { kind: 'fixed', ms: 0 } }, maintenance: { enabled: false } });
-  bsn = ((await mock.app.inject({ url: '/digid/test-users?level=Basis&n=1' })).json() as { users: { bsn: string }[] }).users[0]!.bsn;
+  bsn = ((await mock.app.inject({ url: '/digid/test-users?level=Basis&n=1' })).json() as { users: { bsn: string }[] })
+    .users[0]!.bsn;
 });
 afterAll(() => mock.close());
 
@@ -21,10 +22,29 @@ const post = async (body: object): Promise<{ text: string; json: Record<string, 
 };
 
 describe('POST /digid/authenticate body', () => {
-  it('Success: every field, in the handler\'s order, exactly as JSON.stringify writes it', async () => {
+  it("Success: every field, in the handler's order, exactly as JSON.stringify writes it", async () => {
     const { text, json } = await post({ bsn, level: 'Basis', afnemer: BELASTINGDIENST.oin });
-    expect(Object.keys(json)).toEqual(['status', 'statusCode', 'bsn', 'level', 'authnContextClassRef', 'nameId', 'token', 'expiresAt', 'afnemer', 'processingMs', 'serviceMs']);
-    expect(json).toMatchObject({ status: 'Success', bsn, level: 'Basis', nameId: `s00000000:${bsn}`, afnemer: BELASTINGDIENST.oin, serviceMs: 0 });
+    expect(Object.keys(json)).toEqual([
+      'status',
+      'statusCode',
+      'bsn',
+      'level',
+      'authnContextClassRef',
+      'nameId',
+      'token',
+      'expiresAt',
+      'afnemer',
+      'processingMs',
+      'serviceMs',
+    ]);
+    expect(json).toMatchObject({
+      status: 'Success',
+      bsn,
+      level: 'Basis',
+      nameId: `s00000000:${bsn}`,
+      afnemer: BELASTINGDIENST.oin,
+      serviceMs: 0,
+    });
     expect(typeof json['token']).toBe('string');
     expect(new Date(json['expiresAt'] as string).toISOString()).toBe(json['expiresAt']);
     expect(text).toBe(JSON.stringify(json));
@@ -33,7 +53,11 @@ describe('POST /digid/authenticate body', () => {
   it('a refusal: status, statusCode, message and the timing, in that order', async () => {
     const { text, json } = await post({ bsn, level: 'Basis', password: 'wrong' });
     expect(Object.keys(json)).toEqual(['status', 'statusCode', 'message', 'processingMs', 'serviceMs']);
-    expect(json).toMatchObject({ status: 'AuthnFailed', statusCode: 'urn:oasis:names:tc:SAML:2.0:status:AuthnFailed', message: 'unknown username or wrong password' });
+    expect(json).toMatchObject({
+      status: 'AuthnFailed',
+      statusCode: 'urn:oasis:names:tc:SAML:2.0:status:AuthnFailed',
+      message: 'unknown username or wrong password',
+    });
     expect(text).toBe(JSON.stringify(json));
   });
 });

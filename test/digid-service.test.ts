@@ -19,29 +19,69 @@ function service(digid: MockConfigInput['digid'] = {}) {
   const registry = new Registry();
   const kept = new Map<string, string>();
   const svc = new DigidService({
-    config, clock, tokens: createSessionTokens(undefined), serviceMetrics: createServiceMetrics(registry), metrics: { registry },
+    config,
+    clock,
+    tokens: createSessionTokens(undefined),
+    serviceMetrics: createServiceMetrics(registry),
+    metrics: { registry },
     store: { keepOnce: async (k, v) => kept.get(k) ?? (kept.set(k, v()), kept.get(k)!) },
-    access: { passwordlessLogin: true }, afnemers: new Map(config.afnemers.map((a) => [a.oin, a])),
+    access: { passwordlessLogin: true },
+    afnemers: new Map(config.afnemers.map((a) => [a.oin, a])),
   });
   const population = createPopulation({ seed: config.seed, ...config.population });
-  const user = (level: 'Basis' | 'Hoog'): string => testUsers(population, config.seed, config.digid.levelShares, { level, n: 1 }).users[0]!.username;
+  const user = (level: 'Basis' | 'Hoog'): string =>
+    testUsers(population, config.seed, config.digid.levelShares, { level, n: 1 }).users[0]!.username;
   return { svc, clock, user };
 }
 
 const pendingFor = (level: 'Basis' | 'Hoog' = 'Basis'): PendingRequest => ({
-  info: { id: '_req1', acsUrl: ACS, acsIndex: undefined, issuer: 'urn:sp', level, denied: undefined }, acsUrl: ACS, relayState: 'rs',
+  info: { id: '_req1', acsUrl: ACS, acsIndex: undefined, issuer: 'urn:sp', level, denied: undefined },
+  acsUrl: ACS,
+  relayState: 'rs',
 });
 
 describe('DigidService (no Fastify)', () => {
   it('decides: Success with a session token, a wrong password, a level above the account', async () => {
     const { svc, user } = service();
-    const ok = await svc.authenticate({ username: user('Hoog'), password: 'bbsim', cancel: false, level: 'Hoog', denied: undefined });
+    const ok = await svc.authenticate({
+      username: user('Hoog'),
+      password: 'bbsim',
+      cancel: false,
+      level: 'Hoog',
+      denied: undefined,
+    });
     expect(ok.decision.status).toBe('Success');
     expect(ok.decision.success?.token).toMatch(/./);
-    expect((await svc.authenticate({ username: user('Hoog'), password: 'nope', cancel: false, level: 'Basis', denied: undefined })).decision.status).toBe('AuthnFailed');
-    expect((await svc.authenticate({ username: user('Basis'), password: 'bbsim', cancel: false, level: 'Hoog', denied: undefined })).decision.status).toBe('NoAuthnContext');
+    expect(
+      (
+        await svc.authenticate({
+          username: user('Hoog'),
+          password: 'nope',
+          cancel: false,
+          level: 'Basis',
+          denied: undefined,
+        })
+      ).decision.status,
+    ).toBe('AuthnFailed');
+    expect(
+      (
+        await svc.authenticate({
+          username: user('Basis'),
+          password: 'bbsim',
+          cancel: false,
+          level: 'Hoog',
+          denied: undefined,
+        })
+      ).decision.status,
+    ).toBe('NoAuthnContext');
     const stats = svc.stats() as { authentications: Record<string, number>; successByLevel: Record<string, number> };
-    expect(stats.authentications).toEqual({ Success: 1, AuthnFailed: 1, NoAuthnContext: 1, RequestDenied: 0, total: 3 });
+    expect(stats.authentications).toEqual({
+      Success: 1,
+      AuthnFailed: 1,
+      NoAuthnContext: 1,
+      RequestDenied: 0,
+      total: 3,
+    });
     expect(stats.successByLevel['Hoog']).toBe(1);
     svc.close();
   });
@@ -63,13 +103,24 @@ describe('DigidService (no Fastify)', () => {
 
   it('a login request is single use, but stays usable when refused for capacity', async () => {
     const { svc, clock, user } = service({ perMinute: 1 });
-    await svc.authenticate({ username: user('Basis'), password: 'bbsim', cancel: false, level: 'Basis', denied: undefined });
+    await svc.authenticate({
+      username: user('Basis'),
+      password: 'bbsim',
+      cancel: false,
+      level: 'Basis',
+      denied: undefined,
+    });
     const handle = svc.holdLogin(pendingFor());
-    await expect(svc.login(handle, { username: user('Basis'), password: 'bbsim', cancel: false })).rejects.toMatchObject({ status: 503 });
+    await expect(
+      svc.login(handle, { username: user('Basis'), password: 'bbsim', cancel: false }),
+    ).rejects.toMatchObject({ status: 503 });
     clock.advance(MINUTE);
     const { served } = await svc.login(handle, { username: user('Basis'), password: 'bbsim', cancel: false });
     expect(served.decision.status).toBe('Success');
-    await expect(svc.login(handle, { cancel: true })).rejects.toMatchObject({ status: 400, message: expect.stringMatching(/already used/) });
+    await expect(svc.login(handle, { cancel: true })).rejects.toMatchObject({
+      status: 400,
+      message: expect.stringMatching(/already used/),
+    });
     expect((svc.stats() as { pendingRequests: number }).pendingRequests).toBe(0);
     svc.close();
   });
@@ -77,7 +128,15 @@ describe('DigidService (no Fastify)', () => {
   it('an artifact resolves once, to the SP it was issued for; an unregistered SP is refused when a registry is given', async () => {
     const { svc, user } = service();
     const req = pendingFor();
-    const d = (await svc.authenticate({ username: user('Basis'), password: 'bbsim', cancel: false, level: 'Basis', denied: undefined })).decision;
+    const d = (
+      await svc.authenticate({
+        username: user('Basis'),
+        password: 'bbsim',
+        cancel: false,
+        level: 'Basis',
+        denied: undefined,
+      })
+    ).decision;
     const url = new URL(svc.issueArtifact(req, d));
     expect(url.searchParams.get('RelayState')).toBe('rs');
     const artifact = url.searchParams.get('SAMLart')!;

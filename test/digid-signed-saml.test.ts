@@ -16,10 +16,25 @@ import { DOMParser, XMLSerializer } from '@xmldom/xmldom';
 import { SAML } from '@node-saml/node-saml';
 import { buildMock } from '../src/mock/app.ts';
 import { ManualClock } from '../src/clock/index.ts';
-import { certificateBase64, generateSigningKey, signElement, RSA_SHA256, type SigningKey } from '../src/mock/digid/signing.ts';
+import {
+  certificateBase64,
+  generateSigningKey,
+  signElement,
+  RSA_SHA256,
+  type SigningKey,
+} from '../src/mock/digid/signing.ts';
 import { responseXml } from '../src/mock/digid/saml.ts';
 import {
-  ACS_URL, SP_ENTITY_ID, artifactOf, artifactResolveXml, authnRequestXml, encodeRedirect, handleOf, postLogin, postResolve, requestAuthentication,
+  ACS_URL,
+  SP_ENTITY_ID,
+  artifactOf,
+  artifactResolveXml,
+  authnRequestXml,
+  encodeRedirect,
+  handleOf,
+  postLogin,
+  postResolve,
+  requestAuthentication,
 } from './helpers/digid-sp.ts';
 import { startTestMock, type TestMock } from './helpers/mock.ts';
 import type { FastifyInstance } from 'fastify';
@@ -46,12 +61,22 @@ function innerResponse(soap: string): string | undefined {
 }
 
 /** redirect → login form → SAMLart → ArtifactResolve; the resolved Response XML. */
-async function artifactLogin(app: FastifyInstance, bsn: string, opts: { redirectQuery?: string; resolveBody?: (artifact: string) => string } = {}): Promise<{ soap: string; response: string | undefined }> {
-  const page = opts.redirectQuery !== undefined
-    ? await app.inject({ method: 'GET', url: `/digid/saml/idp/request_authentication?${opts.redirectQuery}` })
-    : await requestAuthentication(app, encodeRedirect(authnRequestXml({ id: `_sp${Date.now()}` })), 'state-1');
+async function artifactLogin(
+  app: FastifyInstance,
+  bsn: string,
+  opts: { redirectQuery?: string; resolveBody?: (artifact: string) => string } = {},
+): Promise<{ soap: string; response: string | undefined }> {
+  const page =
+    opts.redirectQuery !== undefined
+      ? await app.inject({ method: 'GET', url: `/digid/saml/idp/request_authentication?${opts.redirectQuery}` })
+      : await requestAuthentication(app, encodeRedirect(authnRequestXml({ id: `_sp${Date.now()}` })), 'state-1');
   expect(page.statusCode, page.body).toBe(200);
-  const login = await postLogin(app, { request: handleOf(page.body), username: bsn, password: 'bbsim', action: 'login' });
+  const login = await postLogin(app, {
+    request: handleOf(page.body),
+    username: bsn,
+    password: 'bbsim',
+    action: 'login',
+  });
   expect(login.statusCode).toBe(303);
   const { url, artifact } = artifactOf(login);
   expect(url.origin + url.pathname).toBe(ACS_URL);
@@ -62,7 +87,12 @@ async function artifactLogin(app: FastifyInstance, bsn: string, opts: { redirect
 
 function nodeSaml(idpCert: string): SAML {
   // Only what identifies the SP and the IdP; every check at node-saml's default.
-  return new SAML({ callbackUrl: ACS_URL, issuer: SP_ENTITY_ID, idpCert, entryPoint: 'http://127.0.0.1/digid/saml/idp/request_authentication' });
+  return new SAML({
+    callbackUrl: ACS_URL,
+    issuer: SP_ENTITY_ID,
+    idpCert,
+    entryPoint: 'http://127.0.0.1/digid/saml/idp/request_authentication',
+  });
 }
 
 const b64 = (xml: string): string => Buffer.from(xml, 'utf8').toString('base64');
@@ -92,10 +122,18 @@ describe('DigiD SAML is signed so a stock SP with signature checks on accepts it
   it('node-saml refuses the same Response unsigned, or tampered with after signing', async () => {
     const saml = nodeSaml(await idpCertFromMetadata(mock.app));
     const t = mock.clock.now();
-    const unsigned = responseXml({
-      status: 'Success', message: '', at: t, inResponseTo: '_x', destination: ACS_URL, audience: SP_ENTITY_ID,
-      success: { bsn, level: 'Basis', token: 't', sessionExpiresAt: t + 900_000, notOnOrAfter: t + 300_000 },
-    }, 'urn:bbsim:digid:idp');
+    const unsigned = responseXml(
+      {
+        status: 'Success',
+        message: '',
+        at: t,
+        inResponseTo: '_x',
+        destination: ACS_URL,
+        audience: SP_ENTITY_ID,
+        success: { bsn, level: 'Basis', token: 't', sessionExpiresAt: t + 900_000, notOnOrAfter: t + 300_000 },
+      },
+      'urn:bbsim:digid:idp',
+    );
     await expect(saml.validatePostResponseAsync({ SAMLResponse: b64(unsigned) })).rejects.toThrow(/signature/i);
     const { response } = await artifactLogin(mock.app, bsn);
     const other = bsn === '111222333' ? '123456782' : '111222333';
@@ -104,7 +142,7 @@ describe('DigiD SAML is signed so a stock SP with signature checks on accepts it
     await expect(saml.validatePostResponseAsync({ SAMLResponse: b64(tampered) })).rejects.toThrow(/signature/i);
   });
 
-  it('a certificate other than the metadata\'s is refused (the signature is checked, not only present)', async () => {
+  it("a certificate other than the metadata's is refused (the signature is checked, not only present)", async () => {
     const stranger = generateSigningKey('urn:someone:else');
     const saml = nodeSaml(certificateBase64(stranger.certificatePem));
     const { response } = await artifactLogin(mock.app, bsn);
@@ -113,7 +151,10 @@ describe('DigiD SAML is signed so a stock SP with signature checks on accepts it
 
   it('the signing key is kept in the database: a restart on it publishes the same certificate', async () => {
     const first = await idpCertFromMetadata(mock.app);
-    const again = await buildMock({ db: mock.dbPath, workerIntervalMs: 60_000 }, { clock: new ManualClock(mock.clock.now()) });
+    const again = await buildMock(
+      { db: mock.dbPath, workerIntervalMs: 60_000 },
+      { clock: new ManualClock(mock.clock.now()) },
+    );
     try {
       expect(await idpCertFromMetadata(again)).toBe(first);
     } finally {
@@ -123,7 +164,9 @@ describe('DigiD SAML is signed so a stock SP with signature checks on accepts it
 
   it('an ArtifactResolve without Issuer is refused (400) and leaves the artifact usable', async () => {
     const page = await requestAuthentication(mock.app, encodeRedirect(authnRequestXml()));
-    const { artifact } = artifactOf(await postLogin(mock.app, { request: handleOf(page.body), username: bsn, password: 'bbsim' }));
+    const { artifact } = artifactOf(
+      await postLogin(mock.app, { request: handleOf(page.body), username: bsn, password: 'bbsim' }),
+    );
     const res = await postResolve(mock.app, artifactResolveXml(artifact, { issuer: null }));
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ code: 'BBSIM_INVALID_REQUEST', field: 'ArtifactResolve.Issuer' });
@@ -159,8 +202,12 @@ describe('DigiD registry of service providers and (optional) signature checks on
     spKey = generateSigningKey(SP_ENTITY_ID);
     const metadataFile = join(dir, 'sp-metadata.xml');
     writeFileSync(metadataFile, spMetadata(SP_ENTITY_ID, ACS_URL, spKey));
-    mock = await startTestMock({ digid: { serviceTime: { kind: 'fixed', ms: 0 }, serviceProviders: [{ metadataFile }], checkSignatures: true } }, Date.now());
-    bsn = (await mock.app.inject({ method: 'GET', url: '/digid/test-users?n=1' })).json<{ users: { bsn: string }[] }>().users[0]!.bsn;
+    mock = await startTestMock(
+      { digid: { serviceTime: { kind: 'fixed', ms: 0 }, serviceProviders: [{ metadataFile }], checkSignatures: true } },
+      Date.now(),
+    );
+    bsn = (await mock.app.inject({ method: 'GET', url: '/digid/test-users?n=1' })).json<{ users: { bsn: string }[] }>()
+      .users[0]!.bsn;
   });
   afterAll(async () => {
     await mock.close();
@@ -168,8 +215,14 @@ describe('DigiD registry of service providers and (optional) signature checks on
   });
 
   it('an unregistered ACS or SP gets an error page, never a redirect', async () => {
-    for (const xml of [authnRequestXml({ acsUrl: 'https://evil.example.test/acs' }), authnRequestXml({ issuer: 'urn:unknown:sp' })]) {
-      const res = await mock.app.inject({ method: 'GET', url: `/digid/saml/idp/request_authentication?${signedRedirectQuery(xml, spKey)}` });
+    for (const xml of [
+      authnRequestXml({ acsUrl: 'https://evil.example.test/acs' }),
+      authnRequestXml({ issuer: 'urn:unknown:sp' }),
+    ]) {
+      const res = await mock.app.inject({
+        method: 'GET',
+        url: `/digid/saml/idp/request_authentication?${signedRedirectQuery(xml, spKey)}`,
+      });
       expect(res.statusCode).toBe(400);
       expect(res.headers.location).toBeUndefined();
       expect(res.headers['content-type']).toMatch(/^text\/html/);
@@ -192,32 +245,50 @@ describe('DigiD registry of service providers and (optional) signature checks on
     const meta = await mock.app.inject({ method: 'GET', url: '/digid/saml/idp/metadata' });
     expect(meta.body).toContain('WantAuthnRequestsSigned="true"');
     const stranger = generateSigningKey('urn:stranger');
-    for (const query of [`SAMLRequest=${encodeRedirect(authnRequestXml())}`, signedRedirectQuery(authnRequestXml(), stranger)]) {
+    for (const query of [
+      `SAMLRequest=${encodeRedirect(authnRequestXml())}`,
+      signedRedirectQuery(authnRequestXml(), stranger),
+    ]) {
       const res = await mock.app.inject({ method: 'GET', url: `/digid/saml/idp/request_authentication?${query}` });
       expect(res.statusCode).toBe(302);
       const { url, artifact } = artifactOf(res);
       expect(url.origin + url.pathname).toBe(ACS_URL);
-      const soap = (await postResolve(mock.app, signElement(artifactResolveXml(artifact), 'ArtifactResolve', spKey))).body;
+      const soap = (await postResolve(mock.app, signElement(artifactResolveXml(artifact), 'ArtifactResolve', spKey)))
+        .body;
       expect(soap).toContain('urn:oasis:names:tc:SAML:2.0:status:RequestDenied');
       expect(soap).toMatch(/AuthnRequest signature/);
     }
   });
 
   it('AssertionConsumerServiceIndex picks a registered ACS; an unregistered index gets the error page', async () => {
-    const byIndex = (i: number) => authnRequestXml({ acsUrl: null }).replace('ForceAuthn=', `AssertionConsumerServiceIndex="${i}" ForceAuthn=`);
-    const page = await mock.app.inject({ method: 'GET', url: `/digid/saml/idp/request_authentication?${signedRedirectQuery(byIndex(0), spKey)}` });
+    const byIndex = (i: number) =>
+      authnRequestXml({ acsUrl: null }).replace('ForceAuthn=', `AssertionConsumerServiceIndex="${i}" ForceAuthn=`);
+    const page = await mock.app.inject({
+      method: 'GET',
+      url: `/digid/saml/idp/request_authentication?${signedRedirectQuery(byIndex(0), spKey)}`,
+    });
     expect(page.statusCode, page.body).toBe(200);
-    const { url } = artifactOf(await postLogin(mock.app, { request: handleOf(page.body), username: bsn, password: 'bbsim' }));
+    const { url } = artifactOf(
+      await postLogin(mock.app, { request: handleOf(page.body), username: bsn, password: 'bbsim' }),
+    );
     expect(url.origin + url.pathname).toBe(ACS_URL);
-    const bad = await mock.app.inject({ method: 'GET', url: `/digid/saml/idp/request_authentication?${signedRedirectQuery(byIndex(3), spKey)}` });
+    const bad = await mock.app.inject({
+      method: 'GET',
+      url: `/digid/saml/idp/request_authentication?${signedRedirectQuery(byIndex(3), spKey)}`,
+    });
     expect(bad.statusCode).toBe(400);
     expect(bad.headers.location).toBeUndefined();
     expect(bad.body).toMatch(/AssertionConsumerServiceIndex 3 is not registered/);
   });
 
   it('an unsigned ArtifactResolve is refused without using the artifact up', async () => {
-    const page = await mock.app.inject({ method: 'GET', url: `/digid/saml/idp/request_authentication?${signedRedirectQuery(authnRequestXml(), spKey)}` });
-    const { artifact } = artifactOf(await postLogin(mock.app, { request: handleOf(page.body), username: bsn, password: 'bbsim' }));
+    const page = await mock.app.inject({
+      method: 'GET',
+      url: `/digid/saml/idp/request_authentication?${signedRedirectQuery(authnRequestXml(), spKey)}`,
+    });
+    const { artifact } = artifactOf(
+      await postLogin(mock.app, { request: handleOf(page.body), username: bsn, password: 'bbsim' }),
+    );
     const unsigned = await postResolve(mock.app, artifactResolveXml(artifact));
     expect(unsigned.body).toContain('urn:oasis:names:tc:SAML:2.0:status:RequestDenied');
     expect(innerResponse(unsigned.body)).toBeUndefined();

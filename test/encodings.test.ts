@@ -18,8 +18,25 @@ import { join } from 'node:path';
 import { readXmlFolder } from '../src/rehearse/read-xml-folder.ts';
 import { InputErrors } from '../src/rehearse/input-errors.ts';
 
-const CP1252: Readonly<Record<string, number>> = { '€': 0x80, '‚': 0x82, 'Œ': 0x8c, 'œ': 0x9c, 'Ÿ': 0x9f, '‘': 0x91, '’': 0x92 };
-const LATIN9: Readonly<Record<string, number>> = { '€': 0xa4, 'Š': 0xa6, 'š': 0xa8, 'Ž': 0xb4, 'ž': 0xb8, 'Œ': 0xbc, 'œ': 0xbd, 'Ÿ': 0xbe };
+const CP1252: Readonly<Record<string, number>> = {
+  '€': 0x80,
+  '‚': 0x82,
+  Œ: 0x8c,
+  œ: 0x9c,
+  Ÿ: 0x9f,
+  '‘': 0x91,
+  '’': 0x92,
+};
+const LATIN9: Readonly<Record<string, number>> = {
+  '€': 0xa4,
+  Š: 0xa6,
+  š: 0xa8,
+  Ž: 0xb4,
+  ž: 0xb8,
+  Œ: 0xbc,
+  œ: 0xbd,
+  Ÿ: 0xbe,
+};
 
 /** Encodes test text in a single-byte encoding (only characters that encoding has). */
 function encode(text: string, enc: 'ISO-8859-1' | 'ISO-8859-15' | 'windows-1252'): Buffer {
@@ -28,7 +45,12 @@ function encode(text: string, enc: 'ISO-8859-1' | 'ISO-8859-15' | 'windows-1252'
     const cp = ch.codePointAt(0)!;
     const special = enc === 'windows-1252' ? CP1252[ch] : enc === 'ISO-8859-15' ? LATIN9[ch] : undefined;
     if (special !== undefined) out.push(special);
-    else if (cp < 0x100 && !(enc === 'windows-1252' && cp >= 0x80 && cp < 0xa0) && !(enc === 'ISO-8859-15' && Object.values(LATIN9).includes(cp))) out.push(cp);
+    else if (
+      cp < 0x100 &&
+      !(enc === 'windows-1252' && cp >= 0x80 && cp < 0xa0) &&
+      !(enc === 'ISO-8859-15' && Object.values(LATIN9).includes(cp))
+    )
+      out.push(cp);
     else throw new Error(`${ch} is not in ${enc}`);
   }
   return Buffer.from(out);
@@ -58,20 +80,41 @@ describe('src/xml: bytes to text', () => {
     const t16 = '<?xml version="1.0" encoding="UTF-16"?><a>Café € 📬</a>';
     expect(decodeXml(utf16(t16, true))).toEqual({ text: t16, encoding: 'UTF-16' });
     expect(decodeXml(utf16(t16, false))).toEqual({ text: t16, encoding: 'UTF-16' });
-    const latin = (enc: 'ISO-8859-1' | 'ISO-8859-15' | 'windows-1252', s: string): string => `<?xml version="1.0" encoding="${enc}"?><a>${s}</a>`;
+    const latin = (enc: 'ISO-8859-1' | 'ISO-8859-15' | 'windows-1252', s: string): string =>
+      `<?xml version="1.0" encoding="${enc}"?><a>${s}</a>`;
     expect(decodeXml(encode(latin('ISO-8859-1', 'Café ½ ÿ'), 'ISO-8859-1')).text).toBe(latin('ISO-8859-1', 'Café ½ ÿ'));
-    expect(decodeXml(encode(latin('ISO-8859-15', 'Café € Œuvre Šik'), 'ISO-8859-15')).text).toBe(latin('ISO-8859-15', 'Café € Œuvre Šik'));
-    expect(decodeXml(encode(latin('windows-1252', 'Café € ‘Œuvre’'), 'windows-1252')).text).toBe(latin('windows-1252', 'Café € ‘Œuvre’'));
+    expect(decodeXml(encode(latin('ISO-8859-15', 'Café € Œuvre Šik'), 'ISO-8859-15')).text).toBe(
+      latin('ISO-8859-15', 'Café € Œuvre Šik'),
+    );
+    expect(decodeXml(encode(latin('windows-1252', 'Café € ‘Œuvre’'), 'windows-1252')).text).toBe(
+      latin('windows-1252', 'Café € ‘Œuvre’'),
+    );
     // The label is case-insensitive and has aliases.
-    expect(decodeXml(encode("<?xml version='1.0' encoding='latin1'?><a>é</a>", 'ISO-8859-1')).encoding).toBe('ISO-8859-1');
+    expect(decodeXml(encode("<?xml version='1.0' encoding='latin1'?><a>é</a>", 'ISO-8859-1')).encoding).toBe(
+      'ISO-8859-1',
+    );
   });
 
   it('the charset parameter outranks the declaration; a BOM outranks both', () => {
     const bytes = encode('<?xml version="1.0" encoding="UTF-8"?><a>Café</a>', 'ISO-8859-1');
     expect(decodeError(() => decodeXml(bytes)).byteOffset).toBe(bytes.indexOf(0xe9)); // UTF-8 by the declaration: é (0xE9) breaks it
     expect(decodeXml(bytes, 'application/xml; charset="ISO-8859-1"').text).toContain('Café');
-    expect(decodeXml(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('<a>é</a>')]), 'text/xml; charset=iso-8859-1').text).toBe('<a>é</a>');
-    expect(decodeError(() => decodeXml(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('<?xml version="1.0" encoding="ISO-8859-1"?><a/>')]))).message).toMatch(/byte order mark says UTF-8/);
+    expect(
+      decodeXml(
+        Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('<a>é</a>')]),
+        'text/xml; charset=iso-8859-1',
+      ).text,
+    ).toBe('<a>é</a>');
+    expect(
+      decodeError(() =>
+        decodeXml(
+          Buffer.concat([
+            Buffer.from([0xef, 0xbb, 0xbf]),
+            Buffer.from('<?xml version="1.0" encoding="ISO-8859-1"?><a/>'),
+          ]),
+        ),
+      ).message,
+    ).toMatch(/byte order mark says UTF-8/);
   });
 
   it('invalid bytes are fatal and name their offset; never U+FFFD', () => {
@@ -90,37 +133,70 @@ describe('src/xml: bytes to text', () => {
       expect(err.message).toMatch(new RegExp(`offset ${offset} is not valid UTF-8`));
     }
     const wBytes = Buffer.from([...Buffer.from('<?xml version="1.0" encoding="windows-1252"?><a>'), 0x81, 0x3c]);
-    expect(decodeError(() => decodeXml(wBytes))).toMatchObject({ status: 400, byteOffset: wBytes.indexOf(0x81), encoding: 'windows-1252' });
+    expect(decodeError(() => decodeXml(wBytes))).toMatchObject({
+      status: 400,
+      byteOffset: wBytes.indexOf(0x81),
+      encoding: 'windows-1252',
+    });
     const aBytes = Buffer.from([...Buffer.from('<?xml version="1.0" encoding="US-ASCII"?><a>'), 0xe9]);
     expect(decodeError(() => decodeXml(aBytes)).byteOffset).toBe(aBytes.indexOf(0xe9));
-    expect(decodeError(() => decodeXml(Buffer.concat([utf16('<a>'), Buffer.from([0x00, 0xd8, 0x3c, 0x00])]))).message).toMatch(/high surrogate without its low surrogate/);
-    expect(decodeError(() => decodeXml(Buffer.concat([utf16('<a>'), Buffer.from([0x3c])]))).message).toMatch(/odd number of bytes/);
+    expect(
+      decodeError(() => decodeXml(Buffer.concat([utf16('<a>'), Buffer.from([0x00, 0xd8, 0x3c, 0x00])]))).message,
+    ).toMatch(/high surrogate without its low surrogate/);
+    expect(decodeError(() => decodeXml(Buffer.concat([utf16('<a>'), Buffer.from([0x3c])]))).message).toMatch(
+      /odd number of bytes/,
+    );
   });
 
   it('refuses what it cannot decode: unknown encodings (415 for a charset, 400 for a declaration), UTF-16 without BOM', () => {
-    expect(decodeError(() => decodeXml(Buffer.from('<a/>'), 'application/xml; charset=koi8-r'))).toMatchObject({ status: 415 });
-    expect(decodeError(() => decodeXml(Buffer.from('<?xml version="1.0" encoding="EBCDIC-NL"?><a/>'))).message).toMatch(/encoding 'EBCDIC-NL' is not supported \(supported: UTF-8, UTF-16, US-ASCII, ISO-8859-1, ISO-8859-15, windows-1252\)/);
-    expect(decodeError(() => decodeXml(Buffer.from('<a/>', 'utf16le'))).message).toMatch(/UTF-16 without a byte order mark/);
+    expect(decodeError(() => decodeXml(Buffer.from('<a/>'), 'application/xml; charset=koi8-r'))).toMatchObject({
+      status: 415,
+    });
+    expect(decodeError(() => decodeXml(Buffer.from('<?xml version="1.0" encoding="EBCDIC-NL"?><a/>'))).message).toMatch(
+      /encoding 'EBCDIC-NL' is not supported \(supported: UTF-8, UTF-16, US-ASCII, ISO-8859-1, ISO-8859-15, windows-1252\)/,
+    );
+    expect(decodeError(() => decodeXml(Buffer.from('<a/>', 'utf16le'))).message).toMatch(
+      /UTF-16 without a byte order mark/,
+    );
   });
 
   it('JSON is UTF-8 only', () => {
     expect(decodeJson(Buffer.from('{"a":"é"}'), 'application/json; charset=UTF-8')).toBe('{"a":"é"}');
     expect(decodeJson(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{}')]))).toBe('{}');
-    expect(decodeError(() => decodeJson(Buffer.from('{}'), 'application/json; charset=iso-8859-1'))).toMatchObject({ status: 415 });
-    expect(decodeError(() => decodeJson(Buffer.from([0x7b, 0x22, 0xe9, 0x22, 0x7d])))).toMatchObject({ status: 400, byteOffset: 2 });
+    expect(decodeError(() => decodeJson(Buffer.from('{}'), 'application/json; charset=iso-8859-1'))).toMatchObject({
+      status: 415,
+    });
+    expect(decodeError(() => decodeJson(Buffer.from([0x7b, 0x22, 0xe9, 0x22, 0x7d])))).toMatchObject({
+      status: 400,
+      byteOffset: 2,
+    });
     expect(decodeError(() => decodeJson(utf16('{}')))).toMatchObject({ status: 400 });
   });
 });
 
-interface Problem { status: number; code: string; detail: string; field?: string; byteOffset?: number; encoding?: string }
+interface Problem {
+  status: number;
+  code: string;
+  detail: string;
+  field?: string;
+  byteOffset?: number;
+  encoding?: string;
+}
 
 describe('every endpoint decodes as declared', () => {
   let mock: TestMock;
-  beforeAll(async () => { mock = await startTestMock({ digid: { serviceTime: { kind: 'fixed', ms: 0 } } }); });
+  beforeAll(async () => {
+    mock = await startTestMock({ digid: { serviceTime: { kind: 'fixed', ms: 0 } } });
+  });
   afterAll(async () => mock.close());
 
   const post = (url: string, payload: Buffer, contentType: string, extra: Record<string, string> = {}) =>
-    mock.app.inject({ method: 'POST', url, headers: { 'content-type': contentType, 'x-afnemer-oin': BELASTINGDIENST.oin, ...extra }, payload });
+    mock.app.inject({
+      method: 'POST',
+      url,
+      headers: { 'content-type': contentType, 'x-afnemer-oin': BELASTINGDIENST.oin, ...extra },
+      payload,
+    });
 
   it('intake: a windows-1252 / ISO-8859-15 / UTF-16 batch is processed and the burger reads the text as sent', async () => {
     const cases = [
@@ -139,10 +215,16 @@ describe('every endpoint decodes as declared', () => {
       expect(res.statusCode, `${c.enc}: ${res.body}`).toBe(202);
       mock.clock.advance(60_000);
       const vb = await drainVerwerkingsberichten(mock.app);
-      expect(vb.flatMap((i) => i.BerichtVerwerkResponse.Berichten.Bericht.map((l) => l.VerwerkingsCode))).toEqual(['Verwerkt']);
+      expect(vb.flatMap((i) => i.BerichtVerwerkResponse.Berichten.Bericht.map((l) => l.VerwerkingsCode))).toEqual([
+        'Verwerkt',
+      ]);
       mock.clock.advance(86_400_000); // past the PublicatieDatum
       const token = await devToken(mock.app, bsn);
-      const inbox = await mock.app.inject({ method: 'GET', url: '/api/v1/berichten?pageSize=100', headers: { authorization: `Bearer ${token}` } });
+      const inbox = await mock.app.inject({
+        method: 'GET',
+        url: '/api/v1/berichten?pageSize=100',
+        headers: { authorization: `Bearer ${token}` },
+      });
       const subjects = inbox.json<{ berichten: { onderwerp: string }[] }>().berichten.map((i) => i.onderwerp);
       expect(subjects, c.enc).toContain(c.onderwerp);
       for (const s of subjects) expect(s).not.toContain('\uFFFD');
@@ -159,7 +241,13 @@ describe('every endpoint decodes as declared', () => {
     const res = await post('/berichtenbox/afleveren', latin, 'application/xml');
     expect(res.statusCode).toBe(400);
     const p = res.json<Problem>();
-    expect(p).toMatchObject({ code: 'BBSIM_INVALID_ENCODING', field: 'body', byteOffset: offset, encoding: 'UTF-8', serviceCode: 'XmlValidatieTegenXsdValtNegatiefUit' });
+    expect(p).toMatchObject({
+      code: 'BBSIM_INVALID_ENCODING',
+      field: 'body',
+      byteOffset: offset,
+      encoding: 'UTF-8',
+      serviceCode: 'XmlValidatieTegenXsdValtNegatiefUit',
+    });
     expect(p.detail).toContain(`byte 0xE9 at offset ${offset} is not valid UTF-8`);
     const json = Buffer.from(JSON.stringify(batchJson(b)), 'latin1');
     const asLatin1 = await post('/berichtenbox/afleveren', json, 'application/json; charset=iso-8859-1');
@@ -173,8 +261,11 @@ describe('every endpoint decodes as declared', () => {
 
   it('Validatieservice SOAP: ISO-8859-1 by declaration or charset; invalid bytes a SOAP client fault naming the offset', async () => {
     const keys = POPULATION.recipients(BELASTINGDIENST.oin, 3);
-    const envelope = validateEnvelope({ oin: BELASTINGDIENST.oin, type: 'VAIB', keys }).replace('encoding="utf-8"', 'encoding="ISO-8859-1"').replace('<soapenv:Header/>', '<soapenv:Header/><!-- één café -->');
-    const soap = (payload: Buffer, contentType: string) => post('/validatieservice', payload, contentType, { soapaction: `"${SOAP_ACTION}"` });
+    const envelope = validateEnvelope({ oin: BELASTINGDIENST.oin, type: 'VAIB', keys })
+      .replace('encoding="utf-8"', 'encoding="ISO-8859-1"')
+      .replace('<soapenv:Header/>', '<soapenv:Header/><!-- één café -->');
+    const soap = (payload: Buffer, contentType: string) =>
+      post('/validatieservice', payload, contentType, { soapaction: `"${SOAP_ACTION}"` });
     for (const ct of ['text/xml', 'text/xml; charset=ISO-8859-1']) {
       const res = await soap(encode(envelope, 'ISO-8859-1'), ct);
       expect(res.statusCode, res.body).toBe(200);
@@ -187,30 +278,61 @@ describe('every endpoint decodes as declared', () => {
   });
 
   it('Abonnementservice: a windows-1252 AbonnementAanvraag is taken; invalid bytes are a 400 naming the offset', async () => {
-    const xml = aanvraagXml({ verzoekId: 'enc-1' }).replace('encoding="UTF-8"', 'encoding="windows-1252"').replace('<VerzoekId>', '<!-- ‘één’ --><VerzoekId>');
-    const ok = await mock.app.inject({ method: 'POST', url: '/abonnementservice/v1/verzoeken', headers: { 'content-type': 'application/xml', 'x-afnemer-oin': BELASTINGDIENST.oin }, payload: encode(xml, 'windows-1252') });
+    const xml = aanvraagXml({ verzoekId: 'enc-1' })
+      .replace('encoding="UTF-8"', 'encoding="windows-1252"')
+      .replace('<VerzoekId>', '<!-- ‘één’ --><VerzoekId>');
+    const ok = await mock.app.inject({
+      method: 'POST',
+      url: '/abonnementservice/v1/verzoeken',
+      headers: { 'content-type': 'application/xml', 'x-afnemer-oin': BELASTINGDIENST.oin },
+      payload: encode(xml, 'windows-1252'),
+    });
     expect(ok.statusCode, ok.body).toBe(202);
-    const bad = Buffer.from(aanvraagXml({ verzoekId: 'enc-2' }).replace('<VerzoekId>', '<!-- \u00e9 --><VerzoekId>'), 'latin1');
+    const bad = Buffer.from(
+      aanvraagXml({ verzoekId: 'enc-2' }).replace('<VerzoekId>', '<!-- \u00e9 --><VerzoekId>'),
+      'latin1',
+    );
     const res = await postXml(mock.app, bad as unknown as string);
     expect(res.statusCode).toBe(400);
     expect(res.json<Problem>()).toMatchObject({ code: 'BBSIM_INVALID_ENCODING', byteOffset: bad.indexOf(0xe9) });
   });
 
   it('DigiD SAML: an ISO-8859-1 AuthnRequest and a UTF-16 ArtifactResolve are read; invalid bytes are refused with the offset', async () => {
-    const req = authnRequestXml().replace('encoding="UTF-8"', 'encoding="ISO-8859-1"').replace('ForceAuthn="false">', 'ForceAuthn="false"><!-- één -->');
-    const redirect = (bytes: Buffer) => mock.app.inject({ method: 'GET', url: `/digid/saml/idp/request_authentication?SAMLRequest=${encodeURIComponent(deflateRawSync(bytes).toString('base64'))}` });
+    const req = authnRequestXml()
+      .replace('encoding="UTF-8"', 'encoding="ISO-8859-1"')
+      .replace('ForceAuthn="false">', 'ForceAuthn="false"><!-- één -->');
+    const redirect = (bytes: Buffer) =>
+      mock.app.inject({
+        method: 'GET',
+        url: `/digid/saml/idp/request_authentication?SAMLRequest=${encodeURIComponent(deflateRawSync(bytes).toString('base64'))}`,
+      });
     const page = await redirect(encode(req, 'ISO-8859-1'));
     expect(page.statusCode, page.body).toBe(200);
     const bsn = POPULATION.bsn(0);
-    const { artifact } = artifactOf(await postLogin(mock.app, { request: handleOf(page.body), username: bsn, password: 'bbsim' }));
+    const { artifact } = artifactOf(
+      await postLogin(mock.app, { request: handleOf(page.body), username: bsn, password: 'bbsim' }),
+    );
     const resolve = artifactResolveXml(artifact).replace('encoding="UTF-8"', 'encoding="UTF-16"');
-    const res = await mock.app.inject({ method: 'POST', url: '/digid/saml/idp/resolve_artifact', headers: { 'content-type': 'text/xml' }, payload: utf16(resolve) });
+    const res = await mock.app.inject({
+      method: 'POST',
+      url: '/digid/saml/idp/resolve_artifact',
+      headers: { 'content-type': 'text/xml' },
+      payload: utf16(resolve),
+    });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.body).toContain(`s00000000:${bsn}`);
     const bad = await redirect(Buffer.from(req.replace('encoding="ISO-8859-1"', 'encoding="UTF-8"'), 'latin1'));
     expect(bad.statusCode).toBe(400);
     expect(bad.json<Problem>().detail).toMatch(/offset \d+ is not valid UTF-8/);
-    const badSoap = await mock.app.inject({ method: 'POST', url: '/digid/saml/idp/resolve_artifact', headers: { 'content-type': 'text/xml' }, payload: Buffer.from(artifactResolveXml(artifact).replace('</soapenv:Body>', '<!-- \u00e9 --></soapenv:Body>'), 'latin1') });
+    const badSoap = await mock.app.inject({
+      method: 'POST',
+      url: '/digid/saml/idp/resolve_artifact',
+      headers: { 'content-type': 'text/xml' },
+      payload: Buffer.from(
+        artifactResolveXml(artifact).replace('</soapenv:Body>', '<!-- \u00e9 --></soapenv:Body>'),
+        'latin1',
+      ),
+    });
     expect(badSoap.statusCode).toBe(400);
     expect(badSoap.json<Problem>()).toMatchObject({ code: 'BBSIM_INVALID_ENCODING' });
   });
@@ -222,7 +344,10 @@ describe('bbsim rehearse reads XML batch files as the service does', () => {
     try {
       const b = batch(1);
       b.Bericht[0]!.BerichtInformatie.Onderwerp = 'Café € ‘Œuvre’';
-      writeFileSync(join(dir, 'a.xml'), encode(batchXml(b).replace(/^<\?xml[^?]*\?>/, '<?xml version="1.0" encoding="windows-1252"?>'), 'windows-1252'));
+      writeFileSync(
+        join(dir, 'a.xml'),
+        encode(batchXml(b).replace(/^<\?xml[^?]*\?>/, '<?xml version="1.0" encoding="windows-1252"?>'), 'windows-1252'),
+      );
       const bad = Buffer.from(batchXml(batch(1)).replace('?>', '?><!-- \u00e9 -->'), 'latin1');
       expect(bad.indexOf(0xe9)).toBeGreaterThan(0);
       writeFileSync(join(dir, 'b.xml'), bad);

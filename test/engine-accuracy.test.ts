@@ -42,15 +42,25 @@ describe('native engine accuracy (fixed service time, 1 s stall every 10 s)', ()
     expect(target.stalls).toHaveLength(STALLS.count);
 
     // The exact latencies: arrival i was due at startedAt + i / rate.
-    exact = Array.from({ length: open.scheduled }, (_, i) => expectedLatency(open.startedAt + (i * 1000) / RATE, SERVICE_MS, target.stalls)).sort((a, b) => a - b);
+    exact = Array.from({ length: open.scheduled }, (_, i) =>
+      expectedLatency(open.startedAt + (i * 1000) / RATE, SERVICE_MS, target.stalls),
+    ).sort((a, b) => a - b);
     const measured = open.k6.metrics['http_req_duration']!.values;
-    const rows = ([['med', 50], ['p(99)', 99], ['p(99.9)', 99.9]] as const).map(([stat, p]) => {
+    const rows = (
+      [
+        ['med', 50],
+        ['p(99)', 99],
+        ['p(99.9)', 99.9],
+      ] as const
+    ).map(([stat, p]) => {
       const want = exactPercentile(exact, p);
       const got = measured[stat]!;
       return { stat, want, got, error: Math.abs(got / want - 1) };
     });
-    console.log(`accuracy: ${rows.map((r) => `${r.stat} ${r.got.toFixed(1)} ms vs exact ${r.want.toFixed(1)} ms (${(r.error * 100).toFixed(2)} %)`).join('; ')}; `
-      + `rate asked ${open.askedRate.toFixed(2)}/s, achieved ${open.achievedRate.toFixed(2)}/s; send lag p99 ${open.sendLag['p(99)'].toFixed(2)} ms`);
+    console.log(
+      `accuracy: ${rows.map((r) => `${r.stat} ${r.got.toFixed(1)} ms vs exact ${r.want.toFixed(1)} ms (${(r.error * 100).toFixed(2)} %)`).join('; ')}; ` +
+        `rate asked ${open.askedRate.toFixed(2)}/s, achieved ${open.achievedRate.toFixed(2)}/s; send lag p99 ${open.sendLag['p(99)'].toFixed(2)} ms`,
+    );
 
     expect(open.dropped).toBe(0);
     expect(open.failed).toBe(0);
@@ -58,7 +68,8 @@ describe('native engine accuracy (fixed service time, 1 s stall every 10 s)', ()
     expect(open.scheduled).toBe((RATE * DURATION_MS) / 1000);
     // The stall really shapes the tail: p99 is about 0.9 s above the service time.
     expect(exactPercentile(exact, 99)).toBeGreaterThan(SERVICE_MS + 800);
-    for (const r of rows) expect(r.error, `${r.stat}: measured ${r.got} ms, exact ${r.want} ms`).toBeLessThanOrEqual(TOLERANCE);
+    for (const r of rows)
+      expect(r.error, `${r.stat}: measured ${r.got} ms, exact ${r.want} ms`).toBeLessThanOrEqual(TOLERANCE);
     expect(Math.abs(open.askedRate / RATE - 1)).toBeLessThan(1e-9);
     expect(Math.abs(open.achievedRate / RATE - 1)).toBeLessThanOrEqual(0.01);
     // Raw service time is reported beside it, and is what a stall-blind tool would show at the median.
@@ -73,19 +84,23 @@ describe('native engine accuracy (fixed service time, 1 s stall every 10 s)', ()
     const t0 = performance.now();
     const stalled = target.schedule(t0, STALLS);
     let sent = 0;
-    await Promise.all(Array.from({ length: workers }, async () => {
-      while (performance.now() - t0 < DURATION_MS && sent < RATE * DURATION_MS) {
-        sent++;
-        const a = performance.now();
-        await client.request({ method: 'GET', path: '/' });
-        h.recordMs(performance.now() - a);
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: workers }, async () => {
+        while (performance.now() - t0 < DURATION_MS && sent < RATE * DURATION_MS) {
+          sent++;
+          const a = performance.now();
+          await client.request({ method: 'GET', path: '/' });
+          h.recordMs(performance.now() - a);
+        }
+      }),
+    );
     await stalled;
     const closedP99 = h.percentile(99);
     const openP99 = open.k6.metrics['http_req_duration']!.values['p(99)']!;
     const exactP99 = exactPercentile(exact, 99);
-    console.log(`closed loop (${workers} workers, ${h.count} requests): p99 ${closedP99.toFixed(1)} ms; open model p99 ${openP99.toFixed(1)} ms; exact ${exactP99.toFixed(1)} ms`);
+    console.log(
+      `closed loop (${workers} workers, ${h.count} requests): p99 ${closedP99.toFixed(1)} ms; open model p99 ${openP99.toFixed(1)} ms; exact ${exactP99.toFixed(1)} ms`,
+    );
     // Each worker sends one request into the stall and then waits: the stall is < 1 % of its sample.
     expect(closedP99).toBeLessThan(exactP99 / 4);
     expect(openP99).toBeGreaterThan(closedP99 * 4);

@@ -4,8 +4,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import {
-  ArrivalSchedule, ClientTimeoutError, createClient, EngineOptionsError, loopbackIssue, NativeEngine, runNative, flowRate,
-  type ClientOptions, type EnginePhase, type HttpClient, type SecondEvent,
+  ArrivalSchedule,
+  ClientTimeoutError,
+  createClient,
+  EngineOptionsError,
+  loopbackIssue,
+  NativeEngine,
+  runNative,
+  flowRate,
+  type ClientOptions,
+  type EnginePhase,
+  type HttpClient,
+  type SecondEvent,
 } from '../src/engine/index.ts';
 import { LatencyHistogram, TREND_STATS } from '../src/results/index.ts';
 import { buildMock } from '../src/mock/app.ts';
@@ -41,7 +51,14 @@ describe('arrival schedule (open model, k6 ramping-arrival-rate)', () => {
     expect(times).toHaveLength(500);
     expect(times[125]).toBeCloseTo(5000, 6);
     expect(times.every((t, i) => i === 0 || t >= times[i - 1]!)).toBe(true);
-    const stages = new ArrivalSchedule({ startRate: 10, stages: [{ target: 10, durationMs: 1000 }, { target: 30, durationMs: 1000 }, { target: 0, durationMs: 0 }] });
+    const stages = new ArrivalSchedule({
+      startRate: 10,
+      stages: [
+        { target: 10, durationMs: 1000 },
+        { target: 30, durationMs: 1000 },
+        { target: 0, durationMs: 0 },
+      ],
+    });
     expect(stages.total).toBe(30);
     expect(stages.rateAt(1500)).toBeCloseTo(20, 9);
     expect(stages.skipBefore(1000)).toBe(10);
@@ -75,8 +92,11 @@ describe('options are checked before any load', () => {
   };
 
   it('loopback only', () => {
-    for (const ok of ['http://127.0.0.1:8080', 'http://127.1.2.3', 'http://[::1]:9', 'https://localhost/base']) expect(loopbackIssue(ok), ok).toBeUndefined();
-    expect(loopbackIssue('http://10.0.0.1:8080')).toBe('base: load goes only to this machine (127.0.0.0/8, ::1 or localhost), got host "10.0.0.1" in "http://10.0.0.1:8080"');
+    for (const ok of ['http://127.0.0.1:8080', 'http://127.1.2.3', 'http://[::1]:9', 'https://localhost/base'])
+      expect(loopbackIssue(ok), ok).toBeUndefined();
+    expect(loopbackIssue('http://10.0.0.1:8080')).toBe(
+      'base: load goes only to this machine (127.0.0.0/8, ::1 or localhost), got host "10.0.0.1" in "http://10.0.0.1:8080"',
+    );
     expect(loopbackIssue('http://example.org')).toContain('got host "example.org"');
     expect(loopbackIssue('ftp://127.0.0.1')).toBe('base: http or https only, got ftp in "ftp://127.0.0.1"');
     expect(loopbackIssue('127.0.0.1:8080')).toContain('base: ');
@@ -85,8 +105,15 @@ describe('options are checked before any load', () => {
 
   it('runNative lists every problem with its option, rule and value, and sends nothing', async () => {
     const err = await runNative(smoke, {
-      base: 'http://192.168.1.10:8080', connections: 0, pipelining: 1.5, maxInFlight: -1, dropAfterMs: Number.NaN, gracefulStopMs: 1e12, timeoutMs: 0,
-      clientFactory: neverCalled, data: defaultDataOptions(smoke),
+      base: 'http://192.168.1.10:8080',
+      connections: 0,
+      pipelining: 1.5,
+      maxInFlight: -1,
+      dropAfterMs: Number.NaN,
+      gracefulStopMs: 1e12,
+      timeoutMs: 0,
+      clientFactory: neverCalled,
+      data: defaultDataOptions(smoke),
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(EngineOptionsError);
     expect((err as EngineOptionsError).issues).toEqual([
@@ -103,10 +130,17 @@ describe('options are checked before any load', () => {
 
   it('the engine checks its plan', () => {
     const client = { request: () => Promise.reject(new Error('no')), close: async () => undefined };
-    const bad = { flows: [
-      { name: 'a', services: [], rate: { startRate: -1, stages: [{ target: Number.POSITIVE_INFINITY, durationMs: 10 }] }, iterate: async () => undefined },
-      { name: 'a', services: [], rate: { startRate: 1, stages: [] }, iterate: async () => undefined },
-    ] };
+    const bad = {
+      flows: [
+        {
+          name: 'a',
+          services: [],
+          rate: { startRate: -1, stages: [{ target: Number.POSITIVE_INFINITY, durationMs: 10 }] },
+          iterate: async () => undefined,
+        },
+        { name: 'a', services: [], rate: { startRate: 1, stages: [] }, iterate: async () => undefined },
+      ],
+    };
     expect(() => new NativeEngine({ client, plan: bad })).toThrow(EngineOptionsError);
     try {
       new NativeEngine({ client, plan: bad, signal: 'stop' as unknown as AbortSignal });
@@ -136,7 +170,10 @@ describe('native engine against a timed target', () => {
     const one = createClient({ base: slow.url, connections: 1 });
     try {
       const t0 = performance.now();
-      const [a, b] = await Promise.all([one.request({ method: 'GET', path: '/' }), one.request({ method: 'GET', path: '/x' })]);
+      const [a, b] = await Promise.all([
+        one.request({ method: 'GET', path: '/' }),
+        one.request({ method: 'GET', path: '/x' }),
+      ]);
       const total = performance.now() - t0;
       expect(a.status).toBe(200);
       expect(a.body).toBe('ok');
@@ -197,11 +234,18 @@ describe('native engine against a timed target', () => {
     // 20 slots × 20 ms serve at most about 1,000/s: at 3,000/s two thirds cannot start in time.
     const client = createClient({ base: target.url, connections: 20 });
     try {
-      const engine = new NativeEngine({ client, plan: constantGetPlan(3_000, 2_000), maxInFlight: 20, dropAfterMs: 100 });
+      const engine = new NativeEngine({
+        client,
+        plan: constantGetPlan(3_000, 2_000),
+        maxInFlight: 20,
+        dropAfterMs: 100,
+      });
       const t0 = performance.now();
       const r = await engine.run();
       const wall = performance.now() - t0;
-      console.log(`drop test: scheduled ${r.scheduled}, iterations ${r.iterations}, dropped ${r.dropped}, wall ${wall.toFixed(0)} ms, p99 ${r.k6.metrics['http_req_duration']!.values['p(99)']!.toFixed(1)} ms`);
+      console.log(
+        `drop test: scheduled ${r.scheduled}, iterations ${r.iterations}, dropped ${r.dropped}, wall ${wall.toFixed(0)} ms, p99 ${r.k6.metrics['http_req_duration']!.values['p(99)']!.toFixed(1)} ms`,
+      );
       expect(r.dropped).toBeGreaterThan(r.scheduled / 3);
       expect(r.iterations + r.dropped + r.interrupted).toBe(r.scheduled);
       expect(r.k6.metrics['dropped_iterations']!.values['count']).toBe(r.dropped);
@@ -217,11 +261,18 @@ describe('native engine against a timed target', () => {
   it('asked for more than its CPU can send, it drops instead of running late', async () => {
     const client = createClient({ base: target.url, connections: 1000 });
     try {
-      const engine = new NativeEngine({ client, plan: constantGetPlan(300_000, 1_000), dropAfterMs: 50, gracefulStopMs: 2_000 });
+      const engine = new NativeEngine({
+        client,
+        plan: constantGetPlan(300_000, 1_000),
+        dropAfterMs: 50,
+        gracefulStopMs: 2_000,
+      });
       const t0 = performance.now();
       const r = await engine.run();
       const wall = performance.now() - t0;
-      console.log(`overload test: scheduled ${r.scheduled}, iterations ${r.iterations}, dropped ${r.dropped}, wall ${wall.toFixed(0)} ms`);
+      console.log(
+        `overload test: scheduled ${r.scheduled}, iterations ${r.iterations}, dropped ${r.dropped}, wall ${wall.toFixed(0)} ms`,
+      );
       expect(r.dropped).toBeGreaterThan(0);
       expect(r.iterations + r.dropped + r.interrupted).toBe(r.scheduled);
       expect(wall).toBeLessThan(1_000 + 2_000 + 1_500);
@@ -270,7 +321,11 @@ describe('runNative: a scenario against the real mock', () => {
   const sent: { path: string; body: string; simNow: number }[] = [];
   beforeAll(async () => {
     // A sim start far from the wall clock: AanmaakDatum is only right if setup read the mock's clock.
-    app = await buildMock({ db: join(dir, 'mock.db'), clock: { speed: 6, start: '2027-03-02T10:00:00+01:00' }, maintenance: { enabled: false } });
+    app = await buildMock({
+      db: join(dir, 'mock.db'),
+      clock: { speed: 6, start: '2027-03-02T10:00:00+01:00' },
+      maintenance: { enabled: false },
+    });
     base = await app.listen({ port: 0, host: '127.0.0.1' });
   });
   afterAll(async () => {
@@ -279,34 +334,58 @@ describe('runNative: a scenario against the real mock', () => {
 
   it('runs the smoke flows (shortened) and its summary is what the verdict judges', async () => {
     const scenario = defineScenario({
-      name: 'smoke-native', description: smoke.description, clock: { speed: smoke.clock.speed }, flows: smoke.flows,
-      load: { kind: 'constant', rate: perMinute(600), duration: '30s' }, ...(smoke.data ? { data: smoke.data } : {}),
+      name: 'smoke-native',
+      description: smoke.description,
+      clock: { speed: smoke.clock.speed },
+      flows: smoke.flows,
+      load: { kind: 'constant', rate: perMinute(600), duration: '30s' },
+      ...(smoke.data ? { data: smoke.data } : {}),
     });
     const lines: string[] = [];
     const spy = (o: ClientOptions): HttpClient => {
       const inner = createClient(o);
       return {
         request: (req) => {
-          if (req.path === '/berichtenbox/afleveren') sent.push({ path: req.path, body: String(req.body), simNow: app.bbsim.clock.now() });
+          if (req.path === '/berichtenbox/afleveren')
+            sent.push({ path: req.path, body: String(req.body), simNow: app.bbsim.clock.now() });
           return inner.request(req);
         },
         close: () => inner.close(),
       };
     };
-    const r = await runNative(scenario, { base, data: defaultDataOptions(scenario), log: (l) => lines.push(l), clientFactory: spy, commandStartedAt: Date.now() - 1000 });
+    const r = await runNative(scenario, {
+      base,
+      data: defaultDataOptions(scenario),
+      log: (l) => lines.push(l),
+      clientFactory: spy,
+      commandStartedAt: Date.now() - 1000,
+    });
 
     // Every flow ran, with the arrivals its share of the wall profile asks (5 s of wall time).
     const flows = smoke.flows.map((f) => f.flow);
     for (const f of flows) expect(r.k6.metrics[`http_reqs{flow:${f}}`]?.values['count'], f).toBeGreaterThan(0);
-    expect(r.scheduled).toBe(scenario.flows.reduce((a, _f, i) => a + new ArrivalSchedule(flowRate(scenario, i, 50)).total, 0));
+    expect(r.scheduled).toBe(
+      scenario.flows.reduce((a, _f, i) => a + new ArrivalSchedule(flowRate(scenario, i, 50)).total, 0),
+    );
     expect(r.dropped).toBe(0);
     expect(r.failed).toBe(0);
 
     // k6's shape: the trend stats on every service and flow submetric, raw service time beside it.
     for (const service of scenario.services) {
-      for (const m of ['http_req_duration', 'http_req_service_time']) expect(Object.keys(r.k6.metrics[`${m}{service:${service}}`]!.values)).toEqual([...TREND_STATS]);
+      for (const m of ['http_req_duration', 'http_req_service_time'])
+        expect(Object.keys(r.k6.metrics[`${m}{service:${service}}`]!.values)).toEqual([...TREND_STATS]);
     }
-    for (const m of ['http_reqs', 'http_req_failed', 'iterations', 'dropped_iterations', 'bbsim_letters_offered', 'bbsim_letters_admitted', 'bbsim_batches_refused', 'bbsim_authentications', 'bbsim_letters_coded']) {
+    for (const m of [
+      'http_reqs',
+      'http_req_failed',
+      'iterations',
+      'dropped_iterations',
+      'bbsim_letters_offered',
+      'bbsim_letters_admitted',
+      'bbsim_batches_refused',
+      'bbsim_authentications',
+      'bbsim_letters_coded',
+    ]) {
       expect(r.k6.metrics[m], m).toBeDefined();
     }
     const deliveries = r.k6.metrics['http_reqs{flow:deliver-batch}']!.values['count']!;
@@ -318,7 +397,10 @@ describe('runNative: a scenario against the real mock', () => {
     // AanmaakDatum is the mock's sim now less a second (from GET /status), not the wall clock.
     expect(sent.length).toBe(deliveries);
     for (const s of sent) {
-      const aanmaak = Date.parse((JSON.parse(s.body) as { Berichten: { BatchInformatie: { AanmaakDatum: string } } }).Berichten.BatchInformatie.AanmaakDatum);
+      const aanmaak = Date.parse(
+        (JSON.parse(s.body) as { Berichten: { BatchInformatie: { AanmaakDatum: string } } }).Berichten.BatchInformatie
+          .AanmaakDatum,
+      );
       expect(Math.abs(aanmaak - (s.simNow - 1000))).toBeLessThan(2_000);
     }
 
@@ -327,7 +409,12 @@ describe('runNative: a scenario against the real mock', () => {
     expect(seconds.size).toBeGreaterThanOrEqual(5);
     expect(r.timeline.every((p) => p.requests > 0)).toBe(true);
     expect(new Set(r.timeline.map((p) => `${p.t} ${p.service}`)).size).toBe(r.timeline.length);
-    for (const t of [1, 2, 3]) for (const service of ['presentatie', 'digid']) expect(r.timeline.some((p) => p.t === t && p.service === service), `${t} ${service}`).toBe(true);
+    for (const t of [1, 2, 3])
+      for (const service of ['presentatie', 'digid'])
+        expect(
+          r.timeline.some((p) => p.t === t && p.service === service),
+          `${t} ${service}`,
+        ).toBe(true);
     expect(r.timeline.reduce((a, p) => a + p.requests, 0)).toBe(r.requests);
 
     // The verdict reads it unchanged: latency norms measured from the native summary.
@@ -335,9 +422,15 @@ describe('runNative: a scenario against the real mock', () => {
     const row = (id: string) => rows.find((x) => x.normId === id);
     // A shortened smoke sends a few hundred inbox reads: too few to judge a p99.9 (1,000 needed), so n/a, never a pass.
     const presented = requestsByService(r.timeline)['presentatie']!.requests;
-    expect(row('presentatie.p99.9')).toMatchObject(presented >= 1000 ? { status: 'pass' } : { status: 'not-measured', unjudged: expect.stringContaining('too few samples') });
+    expect(row('presentatie.p99.9')).toMatchObject(
+      presented >= 1000
+        ? { status: 'pass' }
+        : { status: 'not-measured', unjudged: expect.stringContaining('too few samples') },
+    );
     expect(row('digid.processing-time')).toMatchObject({ status: 'pass' });
-    expect(row('digid.processing-time')!.measured).toBe(r.k6.metrics['http_req_duration{service:digid}']!.values['avg']);
+    expect(row('digid.processing-time')!.measured).toBe(
+      r.k6.metrics['http_req_duration{service:digid}']!.values['avg'],
+    );
     expect(row('validatieservice.max-response')!.status).not.toBe('not-measured');
 
     expect(lines[0]).toContain('native engine: smoke-native against');

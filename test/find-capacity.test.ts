@@ -3,7 +3,15 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MACHTIGEN_TRANSACTIONS_PER_MINUTE, perMinute } from '../src/norms/index.ts';
-import { capacityTable, findCapacity, peakRate, runScenario, scaleScenario, type RunOptions, type RunResult } from '../src/run/index.ts';
+import {
+  capacityTable,
+  findCapacity,
+  peakRate,
+  runScenario,
+  scaleScenario,
+  type RunOptions,
+  type RunResult,
+} from '../src/run/index.ts';
 import type { VerdictRow } from '../src/results/index.ts';
 import { defineScenario } from '../src/scenario/index.ts';
 
@@ -12,7 +20,8 @@ const out = mkdtempSync(join(tmpdir(), 'bbsim-capacity-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 const machtigen = defineScenario({
-  name: 'machtigen-capacity', description: 'Machtigen checks at a steady rate',
+  name: 'machtigen-capacity',
+  description: 'Machtigen checks at a steady rate',
   clock: { speed: 6, start: '2026-11-16T10:00:00+01:00' },
   flows: [{ flow: 'machtigen-check' }],
   load: { kind: 'constant', rate: perMinute(600), duration: '1m' },
@@ -23,7 +32,9 @@ const machtigen = defineScenario({
 function fakeRun(limits: Record<string, number>): (o: RunOptions) => Promise<RunResult> {
   return async (o) => {
     const perMin = peakRate(o.scenario.load).perSecond * 60;
-    const rows = Object.entries(limits).map(([normId, limit]) => ({ normId, status: perMin > limit ? 'fail' : 'pass' }) as VerdictRow);
+    const rows = Object.entries(limits).map(
+      ([normId, limit]) => ({ normId, status: perMin > limit ? 'fail' : 'pass' }) as VerdictRow,
+    );
     return { runId: 'x', dir: o.outDir, rows, exitCode: rows.some((r) => r.status === 'fail') ? 1 : 0 };
   };
 }
@@ -39,7 +50,11 @@ describe('--find-capacity', () => {
 
   it('steps up until a norm fails, bisects, and answers per norm', async () => {
     const result = await findCapacity({
-      scenario: machtigen, outDir: out, k6Path: 'unused', log: () => undefined, refine: 3,
+      scenario: machtigen,
+      outDir: out,
+      k6Path: 'unused',
+      log: () => undefined,
+      refine: 3,
       run: fakeRun({ a: 1000, b: 5000 }),
     });
     expect(result.exitCode).toBe(0);
@@ -50,19 +65,37 @@ describe('--find-capacity', () => {
     expect(Math.round(a.failsAt!.count)).toBe(1048);
     const b = result.norms.find((n) => n.normId === 'b')!;
     expect(b.failsAt).toBeUndefined();
-    expect(capacityTable(result)).toMatch(/^a: holds to 996\/min, fails at 1,048\/min\nb: holds at every probed load \(up to 1,350\/min\)/);
-    expect(JSON.parse(readFileSync(join(result.dir, 'capacity.json'), 'utf8'))).toMatchObject({ scenario: 'machtigen-capacity', exitCode: 0 });
+    expect(capacityTable(result)).toMatch(
+      /^a: holds to 996\/min, fails at 1,048\/min\nb: holds at every probed load \(up to 1,350\/min\)/,
+    );
+    expect(JSON.parse(readFileSync(join(result.dir, 'capacity.json'), 'utf8'))).toMatchObject({
+      scenario: 'machtigen-capacity',
+      exitCode: 0,
+    });
   });
 
   it('a scenario that already fails is searched downwards', async () => {
-    const result = await findCapacity({ scenario: machtigen, outDir: out, k6Path: 'unused', log: () => undefined, refine: 0, run: fakeRun({ a: 300 }) });
+    const result = await findCapacity({
+      scenario: machtigen,
+      outDir: out,
+      k6Path: 'unused',
+      log: () => undefined,
+      refine: 0,
+      run: fakeRun({ a: 300 }),
+    });
     expect(result.probes.map((p) => Math.round(p.peak.count))).toEqual([600, 400, 267]);
     expect(Math.round(result.norms[0]!.holdsTo!.count)).toBe(267);
   });
 
   it('with real k6 against the mock: Machtigen holds to a load under 1,000/min and fails above it', async () => {
     const result = await findCapacity({
-      scenario: machtigen, outDir: out, k6Path: join(ROOT, '.tools', 'bin', 'k6'), log: () => undefined, maxSteps: 4, refine: 1, run: runScenario,
+      scenario: machtigen,
+      outDir: out,
+      k6Path: join(ROOT, '.tools', 'bin', 'k6'),
+      log: () => undefined,
+      maxSteps: 4,
+      refine: 1,
+      run: runScenario,
     });
     expect(result.exitCode, result.error).toBe(0);
     const norm = result.norms.find((n) => n.normId === MACHTIGEN_TRANSACTIONS_PER_MINUTE.id)!;

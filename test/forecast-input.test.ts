@@ -4,7 +4,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { ForecastInputError, formatIssue, readForecastCsv, readProfilesJson, runForecast } from '../src/forecast/index.ts';
+import {
+  ForecastInputError,
+  formatIssue,
+  readForecastCsv,
+  readProfilesJson,
+  runForecast,
+} from '../src/forecast/index.ts';
 import { BD, HEADER, UWV, csv, forecastOf, onlyHours, profilesOf } from './helpers/forecast-fixtures.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -50,25 +56,47 @@ describe('a forecast CSV with bad rows', () => {
   });
 
   it('checks the header: unknown, doubled and missing columns', () => {
-    const header = HEADER.replace('messages,', 'mesages,').replace('validation_queries', 'validation_queries,validation_queries');
+    const header = HEADER.replace('messages,', 'mesages,').replace(
+      'validation_queries',
+      'validation_queries,validation_queries',
+    );
     expect(problems(() => readForecastCsv(`${header}\n`, 'h.csv', { kind: 'forecast' }))).toEqual([
       `h.csv:1:32: unknown column 'mesages': the columns are month, afnemer_oin, afnemer_naam, messages, attachment_share_pct, notifications, digid_authentications, machtigen_transactions, validation_queries, subscriptions_alles, subscriptions_bsn_lijst, subscriptions_mutatiebasis`,
       `h.csv:1:${header.lastIndexOf('validation_queries') + 1}: column 'validation_queries' appears twice`,
       'h.csv:1:1: missing column: messages (every column is required; write 0 where there is nothing)',
     ]);
-    expect(problems(() => readForecastCsv('', 'e.csv', { kind: 'forecast' }))[0]).toMatch(/^e\.csv:1:1: empty file: the first line must name the columns: month,afnemer_oin,/);
-    expect(problems(() => readForecastCsv(`${HEADER}\n`, 'n.csv', { kind: 'forecast' }))).toEqual(['n.csv:2:1: no data rows after the header']);
+    expect(problems(() => readForecastCsv('', 'e.csv', { kind: 'forecast' }))[0]).toMatch(
+      /^e\.csv:1:1: empty file: the first line must name the columns: month,afnemer_oin,/,
+    );
+    expect(problems(() => readForecastCsv(`${HEADER}\n`, 'n.csv', { kind: 'forecast' }))).toEqual([
+      'n.csv:2:1: no data rows after the header',
+    ]);
   });
 
   it('refuses a hole in the horizon rather than reading it as zero', () => {
-    expect(problems(() => forecastOf([{ month: '2027-01', ...BD }, { month: '2027-02', ...UWV }, { month: '2027-03', ...BD }, { month: '2027-03', ...UWV }], 'gap.csv'))).toEqual([
+    expect(
+      problems(() =>
+        forecastOf(
+          [
+            { month: '2027-01', ...BD },
+            { month: '2027-02', ...UWV },
+            { month: '2027-03', ...BD },
+            { month: '2027-03', ...UWV },
+          ],
+          'gap.csv',
+        ),
+      ),
+    ).toEqual([
       'gap.csv:2:1: afnemer 00000001003214345000 (Belastingdienst) has no row for 2027-02: every afnemer needs a row for every month from 2027-01 to 2027-03 (write zeros)',
       'gap.csv:3:1: afnemer 00000001005401014000 (UWV) has no row for 2027-01: every afnemer needs a row for every month from 2027-01 to 2027-03 (write zeros)',
     ]);
   });
 
   it('reports a month nobody has a row for once, with the month, at the first row after the hole', () => {
-    const rows = [BD, UWV, { oin: '00000001002220647000', naam: 'SVB' }].flatMap((a) => [{ month: '2027-01', ...a }, { month: '2027-03', ...a }]);
+    const rows = [BD, UWV, { oin: '00000001002220647000', naam: 'SVB' }].flatMap((a) => [
+      { month: '2027-01', ...a },
+      { month: '2027-03', ...a },
+    ]);
     // Lines: 2 BD 01, 3 BD 03, 4 UWV 01, 5 UWV 03, 6 SVB 01, 7 SVB 03.
     expect(problems(() => forecastOf(rows, 'hole.csv'))).toEqual([
       'hole.csv:3: no rows for 2027-02 at all: the horizon 2027-01 to 2027-03 must be contiguous (give every afnemer a row for 2027-02, with zeros if nothing is expected)',
@@ -76,16 +104,33 @@ describe('a forecast CSV with bad rows', () => {
   });
 
   it('reports CSV syntax with its position: an unclosed quote, text after a closing quote', () => {
-    expect(problems(() => readForecastCsv(`${HEADER}\n2027-01,00000001003214345000,"Belastingdienst,1,0,0,0,0,0,0,0,0,0\n`, 'q.csv', { kind: 'forecast' })))
-      .toEqual(['q.csv:2:30: CSV syntax: quoted field is not closed (a " is missing)']);
-    expect(problems(() => readForecastCsv(`${HEADER}\n2027-01,00000001003214345000,"Belasting"dienst,1,0,0,0,0,0,0,0,0,0\n`, 'q.csv', { kind: 'forecast' })))
-      .toEqual(['q.csv:2:41: CSV syntax: text after a closing quote; quote the whole field or write "" for a quote inside it']);
+    expect(
+      problems(() =>
+        readForecastCsv(`${HEADER}\n2027-01,00000001003214345000,"Belastingdienst,1,0,0,0,0,0,0,0,0,0\n`, 'q.csv', {
+          kind: 'forecast',
+        }),
+      ),
+    ).toEqual(['q.csv:2:30: CSV syntax: quoted field is not closed (a " is missing)']);
+    expect(
+      problems(() =>
+        readForecastCsv(`${HEADER}\n2027-01,00000001003214345000,"Belasting"dienst,1,0,0,0,0,0,0,0,0,0\n`, 'q.csv', {
+          kind: 'forecast',
+        }),
+      ),
+    ).toEqual([
+      'q.csv:2:41: CSV syntax: text after a closing quote; quote the whole field or write "" for a quote inside it',
+    ]);
   });
 
   it('reads the Dutch spreadsheet dialect: semicolons, a decimal comma, a BOM, comments and quoted names', () => {
     const text = `\ufeff# export uit het capaciteitsdashboard\n${HEADER.replaceAll(',', ';')}\r\n2027-01;00000001003214345000;"Belastingdienst; Toeslagen";1000;37,5;800;0;0;0;0;0;0\r\n`;
     const f = readForecastCsv(text, 'nl.csv', { kind: 'forecast' });
-    expect(f.rows[0]).toMatchObject({ line: 3, naam: 'Belastingdienst; Toeslagen', attachmentSharePct: 37.5, counts: { messages: 1000, notifications: 800 } });
+    expect(f.rows[0]).toMatchObject({
+      line: 3,
+      naam: 'Belastingdienst; Toeslagen',
+      attachmentSharePct: 37.5,
+      counts: { messages: 1000, notifications: 800 },
+    });
   });
 });
 
@@ -116,9 +161,12 @@ describe('a profile file with bad entries', () => {
       'p.json:10:5: assign[2]: give an afnemer, a service or both',
     ]);
     // With the schema satisfied, the rules across entries.
-    const second = text.replace('[1, 1, 1], "weekly": [1, 1, 1, 1, 1, 1, -1]', JSON.stringify(onlyHours(20))).replace('"brieven"', '"digid"').replace('{ "profile": "avond" }', '{ "service": "digid", "profile": "avond" }');
+    const second = text
+      .replace('[1, 1, 1], "weekly": [1, 1, 1, 1, 1, 1, -1]', JSON.stringify(onlyHours(20)))
+      .replace('"brieven"', '"digid"')
+      .replace('{ "profile": "avond" }', '{ "service": "digid", "profile": "avond" }');
     expect(problems(() => readProfilesJson(second, 'p.json'))).toEqual([
-      'p.json:4:21: profiles.office-hours: \'office-hours\' is the name of a shipped profile; choose another name (shipped: office-hours, citizens-evening-peak, night-window)',
+      "p.json:4:21: profiles.office-hours: 'office-hours' is the name of a shipped profile; choose another name (shipped: office-hours, citizens-evening-peak, night-window)",
       'p.json:5:79: profiles.seizoen.periods[1]: overlaps periods[0] (03-01..03-31); periods of a profile must not overlap',
       "p.json:9:53: assign[1].profile: no profile 'ochtend' in this file or among the shipped ones (office-hours, citizens-evening-peak, night-window)",
       'p.json:10:5: assign[2]: assigns every afnemer / digid again (assign[0] already does)',
@@ -131,7 +179,10 @@ describe('a profile file with bad entries', () => {
     expect(problems(() => runForecast({ forecast, profiles: stranger }))).toEqual([
       'p.json:3:5: assign: afnemer 00000001999999999000 is not in the forecast f.csv (check the OIN)',
     ]);
-    const never = profilesOf({ profiles: { nooit: { hourly: onlyHours(3), periods: [{ from: '01-01', to: '12-31', factor: 0 }] } }, assign: [{ service: 'digid', profile: 'nooit' }] });
+    const never = profilesOf({
+      profiles: { nooit: { hourly: onlyHours(3), periods: [{ from: '01-01', to: '12-31', factor: 0 }] } },
+      assign: [{ service: 'digid', profile: 'nooit' }],
+    });
     // The cell of the DigiD figure: line 2, column of digid_authentications.
     const column = `2027-03,${BD.oin},${BD.naam},10,0,0,`.length + 1;
     expect(problems(() => runForecast({ forecast, profiles: never }))).toEqual([
@@ -144,7 +195,10 @@ describe('bbsim forecast on bad input (the CLI)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bbsim-forecast-input-'));
   const cli = async (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
     try {
-      const { stdout, stderr } = await run('node', ['bin/bbsim.js', 'forecast', ...args], { cwd: ROOT, timeout: 60_000 });
+      const { stdout, stderr } = await run('node', ['bin/bbsim.js', 'forecast', ...args], {
+        cwd: ROOT,
+        timeout: 60_000,
+      });
       return { code: 0, stdout, stderr };
     } catch (err) {
       const e = err as { code: number; stdout: string; stderr: string };
@@ -154,7 +208,10 @@ describe('bbsim forecast on bad input (the CLI)', () => {
 
   it('exits 2 with every problem as file:line:column and no stack trace', async () => {
     const file = join(dir, 'bad.csv');
-    writeFileSync(file, csv([{ month: '2027-01', ...BD, messages: 5, notifications: 6 }]).replace(',5,0,6,', ',5,0,6x,'));
+    writeFileSync(
+      file,
+      csv([{ month: '2027-01', ...BD, messages: 5, notifications: 6 }]).replace(',5,0,6,', ',5,0,6x,'),
+    );
     const r = await cli(file, '--out', join(dir, 'out'));
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${file}:2:50: column 'notifications': '6x' is not a whole number >= 0`);

@@ -15,7 +15,11 @@ const EXAMPLE = 'scenarios/forecasts/example.csv';
 
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run('node', ['bin/bbsim.js', 'forecast', ...args], { cwd: ROOT, timeout: 90_000, maxBuffer: 16 << 20 });
+    const { stdout, stderr } = await run('node', ['bin/bbsim.js', 'forecast', ...args], {
+      cwd: ROOT,
+      timeout: 90_000,
+      maxBuffer: 16 << 20,
+    });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -30,8 +34,20 @@ describe('bbsim forecast on the shipped example', () => {
   let browser: Browser | undefined;
 
   beforeAll(async () => {
-    result = await cli(EXAMPLE, '--profiles', 'scenarios/forecasts/example-profiles.json', '--actuals', 'scenarios/forecasts/example-actuals.csv',
-      '--trace', '2028-03-01T20:50', '--emit-scenario', '--scenarios', join(dir, 'scenarios'), '--out', out);
+    result = await cli(
+      EXAMPLE,
+      '--profiles',
+      'scenarios/forecasts/example-profiles.json',
+      '--actuals',
+      'scenarios/forecasts/example-actuals.csv',
+      '--trace',
+      '2028-03-01T20:50',
+      '--emit-scenario',
+      '--scenarios',
+      join(dir, 'scenarios'),
+      '--out',
+      out,
+    );
     browser = await launchChromium();
   });
   afterAll(async () => {
@@ -41,13 +57,24 @@ describe('bbsim forecast on the shipped example', () => {
   it('prints the summary, exits 0 with the scenario written (its expectBreaches carry the breaches) and writes JSON, CSV per hour and HTML', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/berichtenbox\.messages-per-hour\s+hour\s+150,000 letters\/hour\s+192,652\s+Wed 2028-03-01 20:00\s+−28\.4 %\s+174\/13,127\s+BREACH/);
+    expect(result.stdout).toMatch(
+      /berichtenbox\.messages-per-hour\s+hour\s+150,000 letters\/hour\s+192,652\s+Wed 2028-03-01 20:00\s+−28\.4 %\s+174\/13,127\s+BREACH/,
+    );
     expect(result.stdout).toContain('Where letters are when:');
-    expect(result.stdout).toMatch(/the [\d,]+ letters offered at Wed 2028-03-01 20:50 are refused at first and admitted by 21:00/);
-    expect(result.stdout).toContain('norms breached: berichtenbox.parked-per-second, digid.authentications-per-minute, berichtenbox.messages-per-hour, mijnoverheid.forecast-deviation');
+    expect(result.stdout).toMatch(
+      /the [\d,]+ letters offered at Wed 2028-03-01 20:50 are refused at first and admitted by 21:00/,
+    );
+    expect(result.stdout).toContain(
+      'norms breached: berichtenbox.parked-per-second, digid.authentications-per-minute, berichtenbox.messages-per-hour, mijnoverheid.forecast-deviation',
+    );
     const json = JSON.parse(readFileSync(join(out, 'forecast.json'), 'utf8')) as {
-      breached: boolean; horizon: { months: number; hours: number; afnemers: number }; checks: { normId: string; status: string }[];
-      queues: { refusedFirstOffering: number; offered: number; processed: number }; actuals: { failing: number }; emittedScenario: { name: string }; days: unknown[];
+      breached: boolean;
+      horizon: { months: number; hours: number; afnemers: number };
+      checks: { normId: string; status: string }[];
+      queues: { refusedFirstOffering: number; offered: number; processed: number };
+      actuals: { failing: number };
+      emittedScenario: { name: string };
+      days: unknown[];
     };
     expect(json.breached).toBe(true);
     expect(json.horizon).toMatchObject({ months: 18, afnemers: 12 });
@@ -68,7 +95,9 @@ describe('bbsim forecast on the shipped example', () => {
     const page = await browser!.newPage({ viewport: { width: 1366, height: 900 } });
     const errors: string[] = [];
     const fetched: string[] = [];
-    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
     page.on('pageerror', (e) => errors.push(String(e)));
     await page.route('**/*', (route) => {
       const url = route.request().url();
@@ -111,12 +140,17 @@ describe('bbsim forecast exit codes and help', () => {
   it('exits 0 when every norm holds', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bbsim-forecast-ok-'));
     const file = join(dir, 'small.csv');
-    const rows = ['2027-01', '2027-02'].flatMap((month) => [{ month, ...BD, messages: 100_000, notifications: 50_000, digid: 1000 }, { month, ...UWV, messages: 20_000 }]);
+    const rows = ['2027-01', '2027-02'].flatMap((month) => [
+      { month, ...BD, messages: 100_000, notifications: 50_000, digid: 1000 },
+      { month, ...UWV, messages: 20_000 },
+    ]);
     writeFileSync(file, csv(rows));
     const r = await cli(file, '--out', join(dir, 'out'));
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('every norm holds over the whole horizon');
-    expect(r.stdout).toContain('warning: the forecast covers 2 months (0.7 quarters); the SNO asks for a rolling forecast of 6 quarters');
+    expect(r.stdout).toContain(
+      'warning: the forecast covers 2 months (0.7 quarters); the SNO asks for a rolling forecast of 6 quarters',
+    );
   });
 
   it('documents the columns, exit codes and examples in --help', async () => {
@@ -124,6 +158,8 @@ describe('bbsim forecast exit codes and help', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('subscriptions_mutatiebasis');
     expect(r.stdout).toContain('Exit codes: 0 every norm holds, 1 a norm is breached, 2 bad input');
-    expect(r.stdout).toContain('$ bbsim forecast scenarios/forecasts/example.csv --emit-scenario && bbsim run example-peak');
+    expect(r.stdout).toContain(
+      '$ bbsim forecast scenarios/forecasts/example.csv --emit-scenario && bbsim run example-peak',
+    );
   });
 });

@@ -28,8 +28,25 @@ import { DEFAULT_AFNEMERS } from '../src/mock/afnemers.ts';
 import { technischProbleemDraw } from '../src/mock/faults.ts';
 import { drainVerwerkingsberichten, T0, type VbItem } from './helpers/mock.ts';
 import {
-  applyAcceptedBatchMut, applyLetterMut, applyReject, baseSpec, garbage, idsOf, P, predict, recipeArb, render,
-  type BaseRecipe, type BatchSpec, type ExpectedLetter, type ModelContext, type ModelState, type Prediction, type Recipe, type Rendered, type SpecEnv,
+  applyAcceptedBatchMut,
+  applyLetterMut,
+  applyReject,
+  baseSpec,
+  garbage,
+  idsOf,
+  P,
+  predict,
+  recipeArb,
+  render,
+  type BaseRecipe,
+  type BatchSpec,
+  type ExpectedLetter,
+  type ModelContext,
+  type ModelState,
+  type Prediction,
+  type Recipe,
+  type Rendered,
+  type SpecEnv,
 } from './helpers/intake-cases.ts';
 
 const SEED = Number(process.env['BBSIM_PROPERTY_SEED'] ?? 20_261_117);
@@ -55,7 +72,13 @@ interface Pending {
   readonly processAt: number;
 }
 
-interface Receipt { BatchID: string; status: string; attempt: number; letters: number; expectedProcessedAt: string }
+interface Receipt {
+  BatchID: string;
+  status: string;
+  attempt: number;
+  letters: number;
+  expectedProcessedAt: string;
+}
 
 const COUNTERS: readonly [string, VerwerkingsCode | undefined][] = [
   ['TotaalAantalOntvangenBerichten', undefined],
@@ -69,30 +92,40 @@ const COUNTERS: readonly [string, VerwerkingsCode | undefined][] = [
 const KNOWN_CODES: ReadonlySet<string> = new Set(VERWERKINGS_CODES);
 
 /** Property (c) for one verwerkingsbericht; returns what is wrong (empty: fine). */
-function checkVerwerkingsbericht(item: VbItem, p: Pick<Pending, 'batchId' | 'count' | 'letters'>, xmlCodes: readonly (readonly string[])[] | undefined): string[] {
+function checkVerwerkingsbericht(
+  item: VbItem,
+  p: Pick<Pending, 'batchId' | 'count' | 'letters'>,
+  xmlCodes: readonly (readonly string[])[] | undefined,
+): string[] {
   const errors: string[] = [];
   const r = item.BerichtVerwerkResponse;
   const got = r.Berichten.Bericht;
-  if (r.BatchInformatie['BatchID'] !== p.batchId) errors.push(`BatchID ${String(r.BatchInformatie['BatchID'])} ≠ ${p.batchId}`);
+  if (r.BatchInformatie['BatchID'] !== p.batchId)
+    errors.push(`BatchID ${String(r.BatchInformatie['BatchID'])} ≠ ${p.batchId}`);
   if (got.length !== p.count) errors.push(`${got.length} letters listed, the batch had ${p.count}`);
   got.forEach((g, k) => {
-    if (typeof g.VerwerkingsCode !== 'string' || !KNOWN_CODES.has(g.VerwerkingsCode)) errors.push(`letter ${k}: VerwerkingsCode ${JSON.stringify(g.VerwerkingsCode)} is not one code`);
+    if (typeof g.VerwerkingsCode !== 'string' || !KNOWN_CODES.has(g.VerwerkingsCode))
+      errors.push(`letter ${k}: VerwerkingsCode ${JSON.stringify(g.VerwerkingsCode)} is not one code`);
     const e = p.letters?.[k];
     if (p.letters && !e) return;
     if (e && (g.BerichtID !== e.berichtId || g.VerwerkingsCode !== e.code || g.BerichtType !== e.berichtType)) {
-      errors.push(`letter ${k}: got ${g.BerichtID}/${g.BerichtType}/${g.VerwerkingsCode} (${g.Toelichting}), model says ${e.berichtId}/${e.berichtType}/${e.code}`);
+      errors.push(
+        `letter ${k}: got ${g.BerichtID}/${g.BerichtType}/${g.VerwerkingsCode} (${g.Toelichting}), model says ${e.berichtId}/${e.berichtType}/${e.code}`,
+      );
     }
   });
   if (p.letters && got.length !== p.letters.length) errors.push(`model has ${p.letters.length} letters`);
   for (const [name, code] of COUNTERS) {
     const want = code === undefined ? got.length : got.filter((g) => g.VerwerkingsCode === code).length;
-    if (r.BatchInformatie[name] !== want) errors.push(`${name} = ${String(r.BatchInformatie[name])}, the letters say ${want}`);
+    if (r.BatchInformatie[name] !== want)
+      errors.push(`${name} = ${String(r.BatchInformatie[name])}, the letters say ${want}`);
   }
   if (xmlCodes) {
     if (xmlCodes.length !== got.length) errors.push(`XML lists ${xmlCodes.length} letters, JSON ${got.length}`);
     xmlCodes.forEach((codes, k) => {
       if (codes.length !== 1) errors.push(`XML letter ${k} has ${codes.length} VerwerkingsCode elements`);
-      else if (codes[0] !== got[k]?.VerwerkingsCode) errors.push(`XML letter ${k} code ${codes[0]} ≠ JSON ${got[k]?.VerwerkingsCode}`);
+      else if (codes[0] !== got[k]?.VerwerkingsCode)
+        errors.push(`XML letter ${k} code ${codes[0]} ≠ JSON ${got[k]?.VerwerkingsCode}`);
     });
   }
   return errors;
@@ -102,7 +135,8 @@ function checkVerwerkingsbericht(item: VbItem, p: Pick<Pending, 'batchId' | 'cou
 function compareLetterSets(stored: readonly string[], verwerkt: readonly string[]): string[] {
   const errors: string[] = [];
   const storedSet = new Set(stored);
-  if (storedSet.size !== stored.length) errors.push(`letters table has ${stored.length - storedSet.size} duplicate bericht_ids`);
+  if (storedSet.size !== stored.length)
+    errors.push(`letters table has ${stored.length - storedSet.size} duplicate bericht_ids`);
   const seen = new Set<string>();
   // GUIDs compare case-insensitively: the store keeps them lower-case, the answer echoes them as sent.
   for (const id of verwerkt.map((v) => v.toLowerCase())) {
@@ -118,7 +152,10 @@ function compareLetterSets(stored: readonly string[], verwerkt: readonly string[
 function parseXmlListing(xml: string): Map<number, string[][]> {
   const out = new Map<number, string[][]>();
   for (const m of xml.matchAll(/<Verwerkingsbericht id="(\d+)" attempt="\d+">([\s\S]*?)<\/Verwerkingsbericht>/g)) {
-    const letters = (m[2] ?? '').split('<res:Bericht>').slice(1).map((b) => [...b.matchAll(/<VerwerkingsCode>([^<]*)<\/VerwerkingsCode>/g)].map((c) => c[1] ?? ''));
+    const letters = (m[2] ?? '')
+      .split('<res:Bericht>')
+      .slice(1)
+      .map((b) => [...b.matchAll(/<VerwerkingsCode>([^<]*)<\/VerwerkingsCode>/g)].map((c) => c[1] ?? ''));
     out.set(Number(m[1]), letters);
   }
   return out;
@@ -153,12 +190,17 @@ describe('intake property: 10,000 generated batches against the real app', () =>
     const root = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
     dir = mkdtempSync(join(root, 'bbsim-property-'));
     dbPath = join(dir, 'mock.db');
-    app = await buildMock({
-      db: dbPath, seed: MOCK_SEED, workerIntervalMs: 60_000,
-      // The limiter must not bind: this test is about validation and bookkeeping, not capacity.
-      capacity: { messagesPerHour: 100_000_000, messagesPerDay: 1_000_000_000 },
-      faults: { technischProbleemRate: FAULT_RATE },
-    }, { clock });
+    app = await buildMock(
+      {
+        db: dbPath,
+        seed: MOCK_SEED,
+        workerIntervalMs: 60_000,
+        // The limiter must not bind: this test is about validation and bookkeeping, not capacity.
+        capacity: { messagesPerHour: 100_000_000, messagesPerDay: 1_000_000_000 },
+        faults: { technischProbleemRate: FAULT_RATE },
+      },
+      { clock },
+    );
     await app.ready();
   });
 
@@ -173,7 +215,9 @@ describe('intake property: 10,000 generated batches against the real app', () =>
     const population = a.bbsim.population;
     const env = (): SpecEnv => ({ now: clock.now(), population, afnemers: AFNEMERS, earlierIds });
     const modelCtx = (): ModelContext => ({
-      now: clock.now(), population, futureSkewMs: 5 * 60_000,
+      now: clock.now(),
+      population,
+      futureSkewMs: 5 * 60_000,
       berichtTypes: new Map(DEFAULT_AFNEMERS.map((x) => [x.oin, new Set(x.berichtTypes)])),
       technischProbleem: technischProbleemDraw(MOCK_SEED, FAULT_RATE),
     });
@@ -198,22 +242,42 @@ describe('intake property: 10,000 generated batches against the real app', () =>
 
     const recipes = fc.sample(recipeArb, { seed: SEED, numRuns: BATCHES });
     const fallbackBase = (pick: number, format: 'xml' | 'json'): BaseRecipe => ({
-      seed: pick, letters: 1 + (pick % 20), format, afnemer: 0, berichtType: pick, recipientShare: 1, attachmentShare: 0,
-      attachmentBytes: 1000, attachmentsPerLetter: 1, textChars: 100, publicatieDatum: true, repeatBatchId: true,
+      seed: pick,
+      letters: 1 + (pick % 20),
+      format,
+      afnemer: 0,
+      berichtType: pick,
+      recipientShare: 1,
+      attachmentShare: 0,
+      attachmentBytes: 1000,
+      attachmentsPerLetter: 1,
+      textChars: 100,
+      publicatieDatum: true,
+      repeatBatchId: true,
     });
 
     const build = (recipe: Recipe): Built => {
       const e = env();
       const structured = (spec: BatchSpec, label: string): Built => {
         const rendered = render(spec);
-        return { label, headers: { 'content-type': rendered.contentType, 'x-afnemer-oin': spec.senderOin }, body: rendered.body, spec, rendered, garbageExpect: undefined };
+        return {
+          label,
+          headers: { 'content-type': rendered.contentType, 'x-afnemer-oin': spec.senderOin },
+          body: rendered.body,
+          spec,
+          rendered,
+          garbageExpect: undefined,
+        };
       };
       switch (recipe.kind) {
         case 'batch': {
           const spec = baseSpec(recipe.base, e);
           const parts: string[] = [recipe.muts.length === 0 && !recipe.batchMut ? 'valid' : 'mutated'];
-          if (recipe.batchMut && applyAcceptedBatchMut(spec, recipe.batchMut, e)) parts.push(`batch:${recipe.batchMut.b}`);
-          for (const pm of recipe.muts) if (applyLetterMut(spec, pm.at, pm.mut, e)) parts.push(pm.mut.m === 'variant' ? `variant:${pm.mut.v}` : pm.mut.m);
+          if (recipe.batchMut && applyAcceptedBatchMut(spec, recipe.batchMut, e))
+            parts.push(`batch:${recipe.batchMut.b}`);
+          for (const pm of recipe.muts)
+            if (applyLetterMut(spec, pm.at, pm.mut, e))
+              parts.push(pm.mut.m === 'variant' ? `variant:${pm.mut.v}` : pm.mut.m);
           spec.docVariants = [...recipe.docVariants];
           for (const v of recipe.docVariants) parts.push(`doc:${v}`);
           if (recipe.muts.length === 0 && !recipe.batchMut) bases.push(recipe.base);
@@ -223,13 +287,22 @@ describe('intake property: 10,000 generated batches against the real app', () =>
           let spec = baseSpec(recipe.base, e);
           const parts = [`reject:${recipe.reject}`];
           for (const pm of recipe.muts) if (applyLetterMut(spec, pm.at, pm.mut, e)) parts.push(pm.mut.m);
-          spec = applyReject(spec, recipe.reject, e, () => baseSpec({ ...recipe.base, textChars: 0, attachmentShare: 0 }, e, 1001));
+          spec = applyReject(spec, recipe.reject, e, () =>
+            baseSpec({ ...recipe.base, textChars: 0, attachmentShare: 0 }, e, 1001),
+          );
           return structured(spec, parts.join(' '));
         }
         case 'garbage': {
           const spec = baseSpec(recipe.base, e);
           const g = garbage(recipe.garbage, render(spec), recipe.pos, recipe.bytes, recipe.contentType, spec.senderOin);
-          return { label: `garbage:${recipe.garbage}:${spec.format}`, headers: g.headers, body: g.body, spec: undefined, rendered: undefined, garbageExpect: g.expect };
+          return {
+            label: `garbage:${recipe.garbage}:${spec.format}`,
+            headers: g.headers,
+            body: g.body,
+            spec: undefined,
+            rendered: undefined,
+            garbageExpect: g.expect,
+          };
         }
         case 'redeliver': {
           const b = bases.length > 0 ? bases[recipe.pick % bases.length]! : fallbackBase(recipe.pick, recipe.format);
@@ -259,9 +332,12 @@ describe('intake property: 10,000 generated batches against the real app', () =>
         sent++;
         bump(statuses, res.statusCode);
         if (built.spec) {
-          for (const id of idsOf(built.spec)) if (earlierIds.length < 5000) earlierIds.push(id); else earlierIds[sent % 5000] = id;
+          for (const id of idsOf(built.spec))
+            if (earlierIds.length < 5000) earlierIds.push(id);
+            else earlierIds[sent % 5000] = id;
           if (built.body.length < 100_000 && recipe.kind !== 'resend') {
-            if (history.length < 500) history.push(built); else history[sent % 500] = built;
+            if (history.length < 500) history.push(built);
+            else history[sent % 500] = built;
           }
         }
 
@@ -276,21 +352,56 @@ describe('intake property: 10,000 generated batches against the real app', () =>
           lettersAccepted += receipt.letters;
           const processAt = Date.parse(receipt.expectedProcessedAt);
           if (prediction.kind === 'reject') {
-            violate(index, built.label, `202 (${receipt.letters} letters) but the model expects ${JSON.stringify(prediction.codes)}`);
-            pending.push({ index, label: built.label, oin: built.headers['x-afnemer-oin'] ?? '', batchId: receipt.BatchID, attempt: receipt.attempt, count: receipt.letters, letters: undefined, processAt });
+            violate(
+              index,
+              built.label,
+              `202 (${receipt.letters} letters) but the model expects ${JSON.stringify(prediction.codes)}`,
+            );
+            pending.push({
+              index,
+              label: built.label,
+              oin: built.headers['x-afnemer-oin'] ?? '',
+              batchId: receipt.BatchID,
+              attempt: receipt.attempt,
+              count: receipt.letters,
+              letters: undefined,
+              processAt,
+            });
             continue;
           }
-          if (receipt.BatchID !== prediction.batchId || receipt.attempt !== prediction.attempt || receipt.letters !== prediction.letters.length || receipt.status !== 'geaccepteerd') {
-            violate(index, built.label, `receipt ${JSON.stringify(receipt)}; model: ${prediction.batchId} attempt ${prediction.attempt}, ${prediction.letters.length} letters`);
+          if (
+            receipt.BatchID !== prediction.batchId ||
+            receipt.attempt !== prediction.attempt ||
+            receipt.letters !== prediction.letters.length ||
+            receipt.status !== 'geaccepteerd'
+          ) {
+            violate(
+              index,
+              built.label,
+              `receipt ${JSON.stringify(receipt)}; model: ${prediction.batchId} attempt ${prediction.attempt}, ${prediction.letters.length} letters`,
+            );
           }
           prediction.commit();
-          pending.push({ index, label: built.label, oin: prediction.oin, batchId: receipt.BatchID, attempt: receipt.attempt, count: receipt.letters, letters: prediction.letters, processAt });
+          pending.push({
+            index,
+            label: built.label,
+            oin: prediction.oin,
+            batchId: receipt.BatchID,
+            attempt: receipt.attempt,
+            count: receipt.letters,
+            letters: prediction.letters,
+            processAt,
+          });
           continue;
         }
         // (b)
         let problem: { code?: unknown; title?: unknown; detail?: unknown; status?: unknown } = {};
         if (!String(res.headers['content-type'] ?? '').startsWith('application/problem+json')) {
-          violate(index, built.label, `HTTP ${res.statusCode} with content-type ${String(res.headers['content-type'])}`);
+          violate(
+            index,
+            built.label,
+            `HTTP ${res.statusCode} with content-type ${String(res.headers['content-type'])}`,
+          );
         }
         try {
           problem = res.json();
@@ -298,14 +409,34 @@ describe('intake property: 10,000 generated batches against the real app', () =>
           violate(index, built.label, `HTTP ${res.statusCode} body is not JSON: ${res.body.slice(0, 200)}`);
         }
         const { code, title, detail } = problem;
-        if (typeof code !== 'string' || typeof title !== 'string' || typeof detail !== 'string' || code === '' || title === '' || detail === '' || problem.status !== res.statusCode) {
-          violate(index, built.label, `HTTP ${res.statusCode} problem lacks code/title/detail/status: ${res.body.slice(0, 300)}`);
+        if (
+          typeof code !== 'string' ||
+          typeof title !== 'string' ||
+          typeof detail !== 'string' ||
+          code === '' ||
+          title === '' ||
+          detail === '' ||
+          problem.status !== res.statusCode
+        ) {
+          violate(
+            index,
+            built.label,
+            `HTTP ${res.statusCode} problem lacks code/title/detail/status: ${res.body.slice(0, 300)}`,
+          );
         }
         bump(problems, String(code));
         if (prediction.kind === 'accept') {
-          violate(index, built.label, `HTTP ${res.statusCode} ${String(code)} (${String(detail)}) but the model expects 202`);
+          violate(
+            index,
+            built.label,
+            `HTTP ${res.statusCode} ${String(code)} (${String(detail)}) but the model expects 202`,
+          );
         } else if (prediction.codes !== 'any4xx' && !prediction.codes.includes(String(code))) {
-          violate(index, built.label, `problem ${String(code)} (${String(detail)}), model expects ${prediction.codes.join(' or ')}`);
+          violate(
+            index,
+            built.label,
+            `problem ${String(code)} (${String(detail)}), model expects ${prediction.codes.join(' or ')}`,
+          );
         }
       }
 
@@ -318,12 +449,17 @@ describe('intake property: 10,000 generated batches against the real app', () =>
       const byKey = new Map(pending.map((p) => [`${p.oin}|${p.batchId}|${p.attempt}`, p]));
       const matched = new Set<string>();
       for (const oin of new Set(AFNEMERS.map((x) => x.oin))) {
-        const xmlRes = await a.inject({ method: 'GET', url: '/berichtenbox/verwerkingsberichten?limit=1000', headers: { 'x-afnemer-oin': oin, accept: 'application/xml' } });
+        const xmlRes = await a.inject({
+          method: 'GET',
+          url: '/berichtenbox/verwerkingsberichten?limit=1000',
+          headers: { 'x-afnemer-oin': oin, accept: 'application/xml' },
+        });
         expect(xmlRes.statusCode).toBe(200);
         expect(xmlRes.body).not.toMatch(/<Verwerkingsberichten next=/);
         const xml = parseXmlListing(xmlRes.body);
         const items = await drainVerwerkingsberichten(a, oin);
-        if (xml.size !== items.length) violate(start, 'listing', `XML listing has ${xml.size} verwerkingsberichten, JSON ${items.length}`);
+        if (xml.size !== items.length)
+          violate(start, 'listing', `XML listing has ${xml.size} verwerkingsberichten, JSON ${items.length}`);
         for (const item of items) {
           const batchId = String(item.BerichtVerwerkResponse.BatchInformatie['BatchID']);
           const key = `${oin}|${batchId}|${item.attempt}`;
@@ -340,10 +476,12 @@ describe('intake property: 10,000 generated batches against the real app', () =>
             bump(codes, l.VerwerkingsCode);
             if (l.VerwerkingsCode === 'Verwerkt') verwerkt.push(`${p.oin}|${l.BerichtID}`); // BerichtIDs are unique per afnemer
           }
-          if (p.letters && p.count > 1 && (sampleItem === undefined || p.letters.some((x) => x.code === 'Verwerkt'))) sampleItem ??= { item, pending: p };
+          if (p.letters && p.count > 1 && (sampleItem === undefined || p.letters.some((x) => x.code === 'Verwerkt')))
+            sampleItem ??= { item, pending: p };
         }
       }
-      for (const [key, p] of byKey) if (!matched.has(key)) violate(p.index, p.label, `202 for ${key} but no verwerkingsbericht after processing`);
+      for (const [key, p] of byKey)
+        if (!matched.has(key)) violate(p.index, p.label, `202 for ${key} but no verwerkingsbericht after processing`);
       pending.length = 0;
     }
 
@@ -354,20 +492,34 @@ describe('intake property: 10,000 generated batches against the real app', () =>
     const stored = db.prepare("SELECT afnemer_oin || '|' || bericht_id FROM letters").pluck().all() as string[];
     const deliveries = db.prepare('SELECT count(*) FROM deliveries').pluck().get() as number;
     const results = db.prepare('SELECT count(*) FROM results').pluck().get() as number;
-    const unacked = db.prepare('SELECT count(*) FROM verwerkingsberichten WHERE acknowledged_at IS NULL').pluck().get() as number;
-    const shortDeliveries = db.prepare('SELECT count(*) FROM deliveries d WHERE d.letters != (SELECT count(*) FROM results r WHERE r.delivery_id = d.id)').pluck().get() as number;
+    const unacked = db
+      .prepare('SELECT count(*) FROM verwerkingsberichten WHERE acknowledged_at IS NULL')
+      .pluck()
+      .get() as number;
+    const shortDeliveries = db
+      .prepare(
+        'SELECT count(*) FROM deliveries d WHERE d.letters != (SELECT count(*) FROM results r WHERE r.delivery_id = d.id)',
+      )
+      .pluck()
+      .get() as number;
     db.close();
     const elapsed = (performance.now() - started) / 1000;
 
-    const sorted = <K,>(m: Map<K, number>): string => [...m].sort((x, y) => y[1] - x[1]).map(([k, v]) => `${String(k)}=${v}`).join(', ');
-    console.log([
-      `intake property: seed ${SEED}, ${sent} batches in ${elapsed.toFixed(1)} s (${accepted} admitted with ${lettersAccepted} letters; ${lettersReported} letter results reported)`,
-      `  statuses: ${sorted(statuses)}`,
-      `  problems: ${sorted(problems)}`,
-      `  codes:    ${sorted(codes)}`,
-      `  cases:    ${sorted(labels)}`,
-      `  store:    ${stored.length} letters, ${deliveries} deliveries, ${results} results`,
-    ].join('\n'));
+    const sorted = <K>(m: Map<K, number>): string =>
+      [...m]
+        .sort((x, y) => y[1] - x[1])
+        .map(([k, v]) => `${String(k)}=${v}`)
+        .join(', ');
+    console.log(
+      [
+        `intake property: seed ${SEED}, ${sent} batches in ${elapsed.toFixed(1)} s (${accepted} admitted with ${lettersAccepted} letters; ${lettersReported} letter results reported)`,
+        `  statuses: ${sorted(statuses)}`,
+        `  problems: ${sorted(problems)}`,
+        `  codes:    ${sorted(codes)}`,
+        `  cases:    ${sorted(labels)}`,
+        `  store:    ${stored.length} letters, ${deliveries} deliveries, ${results} results`,
+      ].join('\n'),
+    );
 
     expect(violations).toEqual([]);
     expect(compareLetterSets(stored, verwerkt)).toEqual([]);
@@ -382,7 +534,35 @@ describe('intake property: 10,000 generated batches against the real app', () =>
     for (const c of VERWERKINGS_CODES) expect(codes.get(c) ?? 0, `code ${c}`).toBeGreaterThan(0);
     for (const c of Object.values(P)) expect(problems.get(c) ?? 0, `problem ${c}`).toBeGreaterThan(0);
     for (const s of [202, 400, 401, 403, 415]) expect(statuses.get(s) ?? 0, `status ${s}`).toBeGreaterThan(0);
-    for (const m of ['badGuid', 'bsn', 'volgorde', 'volgordeDup', 'pub', 'onderwerp', 'tekst', 'referentie', 'type', 'dupInBatch', 'reuseEarlier', 'attachment', 'big', 'missing', 'extra', 'hide', 'dropInfo', 'notObject', 'redeliver', 'resend', 'reject:tooMany', 'reject:empty', 'reject:doctype', 'reject:entity', 'garbage:randomBytes:xml', 'garbage:truncate:xml', 'garbage:truncate:json']) {
+    for (const m of [
+      'badGuid',
+      'bsn',
+      'volgorde',
+      'volgordeDup',
+      'pub',
+      'onderwerp',
+      'tekst',
+      'referentie',
+      'type',
+      'dupInBatch',
+      'reuseEarlier',
+      'attachment',
+      'big',
+      'missing',
+      'extra',
+      'hide',
+      'dropInfo',
+      'notObject',
+      'redeliver',
+      'resend',
+      'reject:tooMany',
+      'reject:empty',
+      'reject:doctype',
+      'reject:entity',
+      'garbage:randomBytes:xml',
+      'garbage:truncate:xml',
+      'garbage:truncate:json',
+    ]) {
       expect(labels.get(m) ?? 0, `case ${m}`).toBeGreaterThan(0);
     }
     expect(accepted).toBeGreaterThan(BATCHES / 2);
@@ -392,18 +572,31 @@ describe('intake property: 10,000 generated batches against the real app', () =>
     // (d): delete one letter row inside a transaction, compare, roll back.
     const db = new Database(dbPath);
     try {
-      const verwerktNow = db.prepare("SELECT d.afnemer_oin || '|' || r.bericht_id FROM results r JOIN deliveries d ON d.id = r.delivery_id WHERE r.code = 'Verwerkt'").pluck().all() as string[];
-      const all = (): string[] => db.prepare("SELECT afnemer_oin || '|' || bericht_id FROM letters").pluck().all() as string[];
+      const verwerktNow = db
+        .prepare(
+          "SELECT d.afnemer_oin || '|' || r.bericht_id FROM results r JOIN deliveries d ON d.id = r.delivery_id WHERE r.code = 'Verwerkt'",
+        )
+        .pluck()
+        .all() as string[];
+      const all = (): string[] =>
+        db.prepare("SELECT afnemer_oin || '|' || bericht_id FROM letters").pluck().all() as string[];
       expect(compareLetterSets(all(), verwerktNow)).toEqual([]);
       db.pragma('foreign_keys = OFF');
       db.exec('BEGIN');
-      const victim = db.prepare("SELECT afnemer_oin || '|' || bericht_id FROM letters ORDER BY rowid LIMIT 1 OFFSET 17").pluck().get() as string;
+      const victim = db
+        .prepare("SELECT afnemer_oin || '|' || bericht_id FROM letters ORDER BY rowid LIMIT 1 OFFSET 17")
+        .pluck()
+        .get() as string;
       db.prepare("DELETE FROM letters WHERE afnemer_oin || '|' || bericht_id = ?").run(victim);
       expect(compareLetterSets(all(), verwerktNow)).toEqual([`${victim} coded Verwerkt but not in the letters table`]);
       db.exec('ROLLBACK');
       expect(compareLetterSets(all(), verwerktNow)).toEqual([]);
-      expect(compareLetterSets(all(), [...verwerktNow, verwerktNow[3]!])).toEqual([`${verwerktNow[3]} coded Verwerkt twice`]);
-      expect(compareLetterSets(all(), verwerktNow.slice(1))).toEqual([`${verwerktNow[0]} in the letters table but never coded Verwerkt`]);
+      expect(compareLetterSets(all(), [...verwerktNow, verwerktNow[3]!])).toEqual([
+        `${verwerktNow[3]} coded Verwerkt twice`,
+      ]);
+      expect(compareLetterSets(all(), verwerktNow.slice(1))).toEqual([
+        `${verwerktNow[0]} in the letters table but never coded Verwerkt`,
+      ]);
     } finally {
       db.close();
     }
@@ -417,12 +610,26 @@ describe('intake property: 10,000 generated batches against the real app', () =>
       f(copy.BerichtVerwerkResponse.Berichten.Bericht);
       return copy;
     };
-    const dropped = tamper((l) => { l.pop(); });
-    const doubled = tamper((l) => { l.push(l[0]!); });
-    const swapped = tamper((l) => { l.reverse(); });
-    const recoded = tamper((l) => { l[0]!.VerwerkingsCode = l[0]!.VerwerkingsCode === 'Verwerkt' ? 'BerichtBestaatAl' : 'Verwerkt'; });
-    for (const broken of [dropped, doubled, swapped, recoded]) expect(checkVerwerkingsbericht(broken, pending, undefined)).not.toEqual([]);
-    expect(checkVerwerkingsbericht(item, pending, [['Verwerkt', 'Verwerkt'], ...item.BerichtVerwerkResponse.Berichten.Bericht.slice(1).map((l) => [l.VerwerkingsCode])])).not.toEqual([]);
+    const dropped = tamper((l) => {
+      l.pop();
+    });
+    const doubled = tamper((l) => {
+      l.push(l[0]!);
+    });
+    const swapped = tamper((l) => {
+      l.reverse();
+    });
+    const recoded = tamper((l) => {
+      l[0]!.VerwerkingsCode = l[0]!.VerwerkingsCode === 'Verwerkt' ? 'BerichtBestaatAl' : 'Verwerkt';
+    });
+    for (const broken of [dropped, doubled, swapped, recoded])
+      expect(checkVerwerkingsbericht(broken, pending, undefined)).not.toEqual([]);
+    expect(
+      checkVerwerkingsbericht(item, pending, [
+        ['Verwerkt', 'Verwerkt'],
+        ...item.BerichtVerwerkResponse.Berichten.Bericht.slice(1).map((l) => [l.VerwerkingsCode]),
+      ]),
+    ).not.toEqual([]);
   });
 
   // Regression: these sizes once failed where startxref gains a digit (the size jumped by 2).

@@ -29,18 +29,33 @@ describe('k6 generator', () => {
   });
 
   it('the committed k6/smoke.js is fresh and real k6 accepts it (k6 inspect)', () => {
-    const check = spawnSync(process.execPath, [join(ROOT, 'bin', 'bbsim.js'), 'generate', '--check', 'smoke'], { cwd: ROOT, encoding: 'utf8' });
+    const check = spawnSync(process.execPath, [join(ROOT, 'bin', 'bbsim.js'), 'generate', '--check', 'smoke'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
     expect(check.status, check.stderr).toBe(0);
     const out = execFileSync(K6, ['inspect', join(ROOT, 'k6', 'smoke.js')], { encoding: 'utf8' });
-    const inspected = JSON.parse(out) as { scenarios: Record<string, { executor: string; stages: unknown[] }>; thresholds: Record<string, unknown> };
+    const inspected = JSON.parse(out) as {
+      scenarios: Record<string, { executor: string; stages: unknown[] }>;
+      thresholds: Record<string, unknown>;
+    };
     expect(Object.keys(inspected.scenarios).sort()).toEqual(smoke.flows.map((f) => f.flow).sort());
     expect(Object.values(inspected.scenarios).every((s) => s.executor === 'ramping-arrival-rate')).toBe(true);
     expect(Object.keys(inspected.thresholds)).toContain('http_req_duration{service:presentatie}');
   });
 
   it('speed comes from the environment: -e SPEED doubles the wall rates and halves the stages', () => {
-    type Inspected = { scenarios: Record<string, { startRate: number; preAllocatedVUs: number; stages: { target: number; duration: string }[] }>; thresholds: Record<string, unknown> };
-    const at = (env: string[]): Inspected => JSON.parse(execFileSync(K6, ['inspect', ...env, join(ROOT, 'k6', 'smoke.js')], { encoding: 'utf8' })) as Inspected;
+    type Inspected = {
+      scenarios: Record<
+        string,
+        { startRate: number; preAllocatedVUs: number; stages: { target: number; duration: string }[] }
+      >;
+      thresholds: Record<string, unknown>;
+    };
+    const at = (env: string[]): Inspected =>
+      JSON.parse(
+        execFileSync(K6, ['inspect', ...env, join(ROOT, 'k6', 'smoke.js')], { encoding: 'utf8' }),
+      ) as Inspected;
     const base = at([]);
     const fast = at(['-e', `SPEED=${smoke.clock.speed * 2}`]);
     const b = base.scenarios['burger-reads']!;
@@ -54,11 +69,17 @@ describe('k6 generator', () => {
 
   it('a generated script runs with real k6 against the mock: every flow answered, thresholds hold', async () => {
     const scenario = defineScenario({
-      name: 'k6gen-test', description: 'All flows, short, against the mock',
+      name: 'k6gen-test',
+      description: 'All flows, short, against the mock',
       clock: { speed: 60 },
       flows: [
-        { flow: 'deliver-batch', weight: 3 }, { flow: 'fetch-verwerkingsberichten' }, { flow: 'burger-reads' },
-        { flow: 'digid-authenticate' }, { flow: 'validation-query' }, { flow: 'subscription-request' }, { flow: 'machtigen-check' },
+        { flow: 'deliver-batch', weight: 3 },
+        { flow: 'fetch-verwerkingsberichten' },
+        { flow: 'burger-reads' },
+        { flow: 'digid-authenticate' },
+        { flow: 'validation-query' },
+        { flow: 'subscription-request' },
+        { flow: 'machtigen-check' },
       ],
       load: { kind: 'constant', rate: perMinute(60), duration: '6m' }, // 6 sim minutes = 6 wall s at speed 60
       data: { batchSize: 20, attachmentShare: 0.5, attachmentBytes: 5000 },
@@ -72,14 +93,29 @@ describe('k6 generator', () => {
       // Async: the mock serves from this process while k6 runs.
       let run = { status: 0, out: '' };
       try {
-        const r = await promisify(execFile)(K6, ['run', '--quiet', '--no-usage-report', '-e', `BASE_URL=${base}`, '-e', `SUMMARY_PATH=${summaryPath}`, script], { encoding: 'utf8', timeout: 60_000 });
+        const r = await promisify(execFile)(
+          K6,
+          [
+            'run',
+            '--quiet',
+            '--no-usage-report',
+            '-e',
+            `BASE_URL=${base}`,
+            '-e',
+            `SUMMARY_PATH=${summaryPath}`,
+            script,
+          ],
+          { encoding: 'utf8', timeout: 60_000 },
+        );
         run = { status: 0, out: `${r.stdout}\n${r.stderr}` };
       } catch (err) {
         const e = err as { code?: number; stdout?: string; stderr?: string };
         run = { status: e.code ?? -1, out: `${e.stdout ?? ''}\n${e.stderr ?? ''}` };
       }
       expect(run.status, run.out).toBe(0);
-      const summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as { k6: { metrics: Record<string, { values: Record<string, number> }> } };
+      const summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as {
+        k6: { metrics: Record<string, { values: Record<string, number> }> };
+      };
       const m = summary.k6.metrics;
       expect(m['http_reqs']!.values['count']!).toBeGreaterThan(20);
       expect(m['checks']!.values['rate']).toBe(1);

@@ -4,7 +4,13 @@ import { scriptHashOf, vuPools } from '../src/k6gen/index.ts';
 import { generateDefaultK6Script } from '../src/run/mock-defaults.ts';
 import { perMinute } from '../src/norms/index.ts';
 import { LatencyHistogram } from '../src/results/histogram.ts';
-import { mergeSegments, mergeTimelines, segmentProblems, segmentsOfSequence, type SegmentSummary } from '../src/results/merge.ts';
+import {
+  mergeSegments,
+  mergeTimelines,
+  segmentProblems,
+  segmentsOfSequence,
+  type SegmentSummary,
+} from '../src/results/merge.ts';
 import { segmentArgs } from '../src/run/index.ts';
 import { defineScenario } from '../src/scenario/index.ts';
 
@@ -14,22 +20,50 @@ function histogram(values: readonly number[]): LatencyHistogram {
   return h;
 }
 
-function segment(seg: string, seq: string, values: readonly number[], extra: Partial<SegmentSummary> = {}): SegmentSummary {
+function segment(
+  seg: string,
+  seq: string,
+  values: readonly number[],
+  extra: Partial<SegmentSummary> = {},
+): SegmentSummary {
   const h = histogram(values);
   return {
-    kind: 'bbsim-segment', scenario: 's', scriptHash: 'abc', speed: 6, segment: seg, segmentSequence: seq, bucketSeconds: 1,
+    kind: 'bbsim-segment',
+    scenario: 's',
+    scriptHash: 'abc',
+    speed: 6,
+    segment: seg,
+    segmentSequence: seq,
+    bucketSeconds: 1,
     k6: {
       metrics: {
         iterations: { type: 'counter', values: { count: values.length, rate: values.length / 6 } },
         dropped_iterations: { type: 'counter', values: { count: 1, rate: 0.1 } },
         http_req_failed: { type: 'rate', values: { passes: 1, fails: values.length - 1, rate: 1 / values.length } },
         vus_max: { type: 'gauge', values: { value: 10, min: 10, max: 10 } },
-        bbsim_first_request_ms: { type: 'gauge', values: { value: seg.startsWith('0:') ? 900 : 700, min: 700, max: 900 } },
+        bbsim_first_request_ms: {
+          type: 'gauge',
+          values: { value: seg.startsWith('0:') ? 900 : 700, min: 700, max: 900 },
+        },
         'http_req_duration{service:digid}': { type: 'trend', values: { ...h.trend() } },
-        http_req_waiting: { type: 'trend', values: { avg: values.length, min: 1, med: 2, max: values.length, 'p(99)': 3, count: values.length } },
+        http_req_waiting: {
+          type: 'trend',
+          values: { avg: values.length, min: 1, med: 2, max: values.length, 'p(99)': 3, count: values.length },
+        },
       },
     } as SegmentSummary['k6'],
-    timeline: [{ t: 0, service: 'digid', requests: values.length, failed: 1, p50: values.length, p95: 1, p99: 1, max: Math.max(...values) }],
+    timeline: [
+      {
+        t: 0,
+        service: 'digid',
+        requests: values.length,
+        failed: 1,
+        p50: values.length,
+        p95: 1,
+        p99: 1,
+        max: Math.max(...values),
+      },
+    ],
     histograms: { service: { digid: h.encode() }, flow: { 'f:digid': h.encode() } },
     errors: { byStatus: { '503': 1 }, byCode: {}, byFlow: { 'f:digid': { requests: values.length, failed: 1 } } },
     ...extra,
@@ -40,18 +74,30 @@ describe('segment sequences', () => {
   it('cuts a sequence into its segments and writes them as the k6-operator does', () => {
     expect(segmentsOfSequence('0,1/4,1/2,3/4,1')).toEqual(['0:1/4', '1/4:1/2', '1/2:3/4', '3/4:1']);
     expect([1, 2, 3].map((i) => segmentArgs(i, 3))).toEqual([
-      { segment: '0:1/3', sequence: '0,1/3,2/3,1' }, { segment: '1/3:2/3', sequence: '0,1/3,2/3,1' }, { segment: '2/3:1', sequence: '0,1/3,2/3,1' },
+      { segment: '0:1/3', sequence: '0,1/3,2/3,1' },
+      { segment: '1/3:2/3', sequence: '0,1/3,2/3,1' },
+      { segment: '2/3:1', sequence: '0,1/3,2/3,1' },
     ]);
   });
 
   it('names every reason segments are not one whole run', () => {
     const seq = '0,1/2,1';
     expect(segmentProblems([segment('0:1/2', seq, [1]), segment('1/2:1', seq, [2])])).toEqual([]);
-    expect(segmentProblems([segment('0:1/2', seq, [1])])).toEqual(['missing segment 1/2:1 of the sequence 0,1/2,1: every segment\'s output is needed for the whole load']);
-    expect(segmentProblems([segment('0:1/2', seq, [1]), segment('0:1/2', seq, [1])], ['a', 'b'])).toContain('b: segment 0:1/2 given twice (also a)');
-    expect(segmentProblems([segment('0:1/3', seq, [1]), segment('1/2:1', seq, [1])], ['a', 'b'])[0]).toBe('a: segment 0:1/3 is not one of the sequence 0,1/2,1 (0:1/2, 1/2:1)');
-    expect(segmentProblems([segment('0:1/2', seq, [1]), segment('1/2:1', seq, [1], { scenario: 't' })], ['a', 'b'])).toEqual(['scenarios differ: a: s, b: t']);
-    expect(segmentProblems([segment('0:1/2', seq, [1]), segment('1/2:1', seq, [1], { speed: 60 })], ['a', 'b'])).toEqual(['clock speeds (SPEED) differ: a: 6, b: 60']);
+    expect(segmentProblems([segment('0:1/2', seq, [1])])).toEqual([
+      "missing segment 1/2:1 of the sequence 0,1/2,1: every segment's output is needed for the whole load",
+    ]);
+    expect(segmentProblems([segment('0:1/2', seq, [1]), segment('0:1/2', seq, [1])], ['a', 'b'])).toContain(
+      'b: segment 0:1/2 given twice (also a)',
+    );
+    expect(segmentProblems([segment('0:1/3', seq, [1]), segment('1/2:1', seq, [1])], ['a', 'b'])[0]).toBe(
+      'a: segment 0:1/3 is not one of the sequence 0,1/2,1 (0:1/2, 1/2:1)',
+    );
+    expect(
+      segmentProblems([segment('0:1/2', seq, [1]), segment('1/2:1', seq, [1], { scenario: 't' })], ['a', 'b']),
+    ).toEqual(['scenarios differ: a: s, b: t']);
+    expect(
+      segmentProblems([segment('0:1/2', seq, [1]), segment('1/2:1', seq, [1], { speed: 60 })], ['a', 'b']),
+    ).toEqual(['clock speeds (SPEED) differ: a: 6, b: 60']);
     expect(segmentProblems([])).toEqual(['no segments given']);
   });
 });
@@ -71,25 +117,48 @@ describe('mergeSegments', () => {
     expect(m['bbsim_first_request_ms']?.values['value']).toBe(700);
   });
 
-  it('recomputes the verdict\'s latency trends from the merged histograms; weights the others by count and says so', () => {
+  it("recomputes the verdict's latency trends from the merged histograms; weights the others by count and says so", () => {
     expect(m['http_req_duration{service:digid}']?.values).toEqual(histogram([...a, ...b]).trend());
     expect(m['http_req_duration{service:digid}']?.values['count']).toBe(8);
-    expect(m['http_req_waiting']?.values).toEqual({ avg: (5 * 5 + 3 * 3) / 8, min: 1, med: 2, max: 5, 'p(99)': 3, count: 8 });
+    expect(m['http_req_waiting']?.values).toEqual({
+      avg: (5 * 5 + 3 * 3) / 8,
+      min: 1,
+      med: 2,
+      max: 5,
+      'p(99)': 3,
+      count: 8,
+    });
     expect(merged.approximated).toEqual(['http_req_waiting']);
-    expect(LatencyHistogram.decode(merged.histograms.flow['f:digid']!).percentile(50)).toBe(histogram([...a, ...b]).percentile(50));
-    expect(merged.errors).toEqual({ byStatus: { '503': 2 }, byCode: {}, byFlow: { 'f:digid': { requests: 8, failed: 2 } } });
+    expect(LatencyHistogram.decode(merged.histograms.flow['f:digid']!).percentile(50)).toBe(
+      histogram([...a, ...b]).percentile(50),
+    );
+    expect(merged.errors).toEqual({
+      byStatus: { '503': 2 },
+      byCode: {},
+      byFlow: { 'f:digid': { requests: 8, failed: 2 } },
+    });
   });
 
   it('sums the timeline per bucket and service (percentiles weighted by requests, max the max)', () => {
-    expect(merged.timeline).toEqual([{ t: 0, service: 'digid', requests: 8, failed: 2, p50: (5 * 5 + 3 * 3) / 8, p95: 1, p99: 1, max: 500 }]);
-    expect(mergeTimelines([[{ t: 0, service: 'x', requests: 1, failed: 0, p50: 1, p95: 1, p99: 1, max: 1 }], [{ t: 1, service: 'x', requests: 2, failed: 0, p50: 2, p95: 2, p99: 2, max: 2 }]]).map((p) => p.t)).toEqual([0, 1]);
+    expect(merged.timeline).toEqual([
+      { t: 0, service: 'digid', requests: 8, failed: 2, p50: (5 * 5 + 3 * 3) / 8, p95: 1, p99: 1, max: 500 },
+    ]);
+    expect(
+      mergeTimelines([
+        [{ t: 0, service: 'x', requests: 1, failed: 0, p50: 1, p95: 1, p99: 1, max: 1 }],
+        [{ t: 1, service: 'x', requests: 2, failed: 0, p50: 2, p95: 2, p99: 2, max: 2 }],
+      ]).map((p) => p.t),
+    ).toEqual([0, 1]);
   });
 });
 
 describe('the generated script for segments', () => {
   const input = (perMin: number): Parameters<typeof defineScenario>[0] => ({
-    name: 'hash-probe', description: 'a scenario to hash', clock: { speed: 6, start: '2026-11-16T10:00:00+01:00' },
-    flows: [{ flow: 'machtigen-check' }], load: { kind: 'constant', rate: perMinute(perMin), duration: '30s' },
+    name: 'hash-probe',
+    description: 'a scenario to hash',
+    clock: { speed: 6, start: '2026-11-16T10:00:00+01:00' },
+    flows: [{ flow: 'machtigen-check' }],
+    load: { kind: 'constant', rate: perMinute(perMin), duration: '30s' },
   });
   const s = defineScenario(input(300));
 

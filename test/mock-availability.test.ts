@@ -47,7 +47,10 @@ describe('maintenance windows on the sim clock', () => {
 describe('fault injection', () => {
   it('an outage answers 503 with Retry-After until it ends', async () => {
     const t = fromLocal(2026, 11, 17, 12, 0);
-    mock = await startTestMock({ faults: { services: { presentatie: { outages: [{ from: t, to: t + 600_000 }] } } } }, t);
+    mock = await startTestMock(
+      { faults: { services: { presentatie: { outages: [{ from: t, to: t + 600_000 }] } } } },
+      t,
+    );
     const r = await inbox(mock);
     expect(r.statusCode).toBe(503);
     expect(r.json()).toMatchObject({ code: 'BBSIM_OUTAGE' });
@@ -75,7 +78,10 @@ describe('fault injection', () => {
 
   it('a latency spike delays requests in its window (wall time)', async () => {
     const t = fromLocal(2026, 11, 17, 12, 0);
-    mock = await startTestMock({ faults: { services: { presentatie: { latencySpikes: [{ from: t, to: t + 1000, extraMs: 150 }] } } } }, t);
+    mock = await startTestMock(
+      { faults: { services: { presentatie: { latencySpikes: [{ from: t, to: t + 1000, extraMs: 150 }] } } } },
+      t,
+    );
     let started = performance.now();
     await mock.app.inject({ url: '/api/v1/berichten' });
     expect(performance.now() - started).toBeGreaterThanOrEqual(140);
@@ -95,7 +101,9 @@ describe('fault injection', () => {
       const s = connect(port, '127.0.0.1');
       const idx = i;
       closed[idx] = false;
-      s.on('close', () => { closed[idx] = true; });
+      s.on('close', () => {
+        closed[idx] = true;
+      });
       s.on('error', () => undefined);
       await new Promise((r) => s.once('connect', r));
       sockets.push(s);
@@ -112,8 +120,20 @@ describe('availability by the SNO formula', () => {
     // November 2026 (720 h). DigiD maintenance: 9 Nov (2nd Monday) and 11 Nov (2nd Wednesday), 00:00-06:00 = 12 h.
     const outage = { from: fromLocal(2026, 11, 20, 10), to: fromLocal(2026, 11, 20, 13) }; // 3 h
     const overlapping = { from: fromLocal(2026, 11, 9, 5), to: fromLocal(2026, 11, 9, 7) }; // 1 h outside maintenance
-    mock = await startTestMock({ faults: { services: { digid: { outages: [outage, overlapping] } } } }, fromLocal(2026, 11, 17, 12));
-    const body = (await mock.app.inject({ url: '/availability?month=2026-11' })).json<{ services: { service: string; plannedMaintenanceHours: number; unavailableHours: number; availabilityPercent: number; holds: boolean; norm: { limit: number } }[] }>();
+    mock = await startTestMock(
+      { faults: { services: { digid: { outages: [outage, overlapping] } } } },
+      fromLocal(2026, 11, 17, 12),
+    );
+    const body = (await mock.app.inject({ url: '/availability?month=2026-11' })).json<{
+      services: {
+        service: string;
+        plannedMaintenanceHours: number;
+        unavailableHours: number;
+        availabilityPercent: number;
+        holds: boolean;
+        norm: { limit: number };
+      }[];
+    }>();
     const digid = body.services.find((s) => s.service === 'digid')!;
     expect(digid.plannedMaintenanceHours).toBe(12);
     expect(digid.unavailableHours).toBe(4);
@@ -121,15 +141,28 @@ describe('availability by the SNO formula', () => {
     expect(digid.norm.limit).toBe(99.5);
     expect(digid.holds).toBe(false); // 99.435 % < 99.5 %
     const intake = body.services.find((s) => s.service === 'berichtenbox-intake')!;
-    expect(intake).toMatchObject({ plannedMaintenanceHours: 0, unavailableHours: 0, availabilityPercent: 100, holds: true });
+    expect(intake).toMatchObject({
+      plannedMaintenanceHours: 0,
+      unavailableHours: 0,
+      availabilityPercent: 100,
+      holds: true,
+    });
   });
 });
 
 describe('faults on the SOAP Validatieservice', () => {
   it('answer a SOAP fault, not problem+json', async () => {
     const t = fromLocal(2026, 11, 17, 12, 0);
-    mock = await startTestMock({ faults: { services: { validatieservice: { outages: [{ from: t, to: t + 60_000 }] } } } }, t);
-    const r = await mock.app.inject({ method: 'POST', url: '/validatieservice', headers: { 'content-type': 'text/xml' }, payload: '<x/>' });
+    mock = await startTestMock(
+      { faults: { services: { validatieservice: { outages: [{ from: t, to: t + 60_000 }] } } } },
+      t,
+    );
+    const r = await mock.app.inject({
+      method: 'POST',
+      url: '/validatieservice',
+      headers: { 'content-type': 'text/xml' },
+      payload: '<x/>',
+    });
     expect(r.statusCode).toBe(503);
     expect(r.headers['content-type']).toMatch(/text\/xml/);
     expect(r.body).toMatch(/<faultcode>s:Server<\/faultcode>/);

@@ -27,7 +27,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 async function simNow(url: string): Promise<number> {
   const res = await fetch(`${url}/status`);
   expect(res.status).toBe(200);
-  return Date.parse((await res.json() as { now: string }).now);
+  return Date.parse(((await res.json()) as { now: string }).now);
 }
 
 describe('the sim clock after SIGKILL at speed 3600', () => {
@@ -54,13 +54,25 @@ describe('the sim clock after SIGKILL at speed 3600', () => {
       proc = await startMockProcess(args);
       const resumed = await simNow(proc.url);
       const wallSinceSpawn = performance.now() - spawnedAt;
-      expect(resumed, `round ${round}: resumed at ${new Date(resumed).toISOString()}, the client saw ${new Date(seen).toISOString()}`).toBeGreaterThanOrEqual(seen);
+      expect(
+        resumed,
+        `round ${round}: resumed at ${new Date(resumed).toISOString()}, the client saw ${new Date(seen).toISOString()}`,
+      ).toBeGreaterThanOrEqual(seen);
       // And the jump forward is bounded: at most the horizon, plus what ran since the restart.
       expect(resumed - seen).toBeLessThanOrEqual((HORIZON_WALL_MS + wallSinceSpawn) * SPEED);
 
-      const b = generateBatch({ seed: 100 + round, afnemerOin: BELASTINGDIENST.oin, berichtType: 'VAIB', letters: 3, now: seen, population: POPULATION });
+      const b = generateBatch({
+        seed: 100 + round,
+        afnemerOin: BELASTINGDIENST.oin,
+        berichtType: 'VAIB',
+        letters: 3,
+        now: seen,
+        population: POPULATION,
+      });
       const res = await fetch(`${proc.url}/berichtenbox/afleveren`, {
-        method: 'POST', headers: { 'content-type': 'application/xml', 'x-afnemer-oin': BELASTINGDIENST.oin }, body: renderBerichtenXml(b),
+        method: 'POST',
+        headers: { 'content-type': 'application/xml', 'x-afnemer-oin': BELASTINGDIENST.oin },
+        body: renderBerichtenXml(b),
       });
       expect(res.status, `round ${round}: ${await res.clone().text()}`).toBe(202);
     }

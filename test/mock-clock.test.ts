@@ -7,9 +7,10 @@ import { buildMock } from '../src/mock/app.ts';
 const dir = mkdtempSync(join(tmpdir(), 'bbsim-mock-clock-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const simNow = async (app: Awaited<ReturnType<typeof buildMock>>): Promise<number> => Date.parse((await app.inject({ url: '/status' })).json<{ now: string }>().now);
+const simNow = async (app: Awaited<ReturnType<typeof buildMock>>): Promise<number> =>
+  Date.parse((await app.inject({ url: '/status' })).json<{ now: string }>().now);
 
-describe('the mock\'s sim clock over a restart', () => {
+describe("the mock's sim clock over a restart", () => {
   it('restarted on the same database, the clock continues where it stopped instead of running backwards', async () => {
     const start = Date.parse('2026-11-16T10:00:00+01:00');
     const db = join(dir, 'clock.db');

@@ -77,10 +77,13 @@ describe('a full disk under the database', () => {
     if (!mounted) ctx.skip(skipReason);
     const db = join(mnt, 'mock.db');
     const configPath = join(base, 'mock.json');
-    writeFileSync(configPath, JSON.stringify({
-      capacity: { messagesPerHour: 1_000_000_000, messagesPerDay: 1_000_000_000 },
-      storage: { minFreeBytes: 2 * 1024 * 1024, retryAfterS: RETRY_AFTER_S },
-    }));
+    writeFileSync(
+      configPath,
+      JSON.stringify({
+        capacity: { messagesPerHour: 1_000_000_000, messagesPerDay: 1_000_000_000 },
+        storage: { minFreeBytes: 2 * 1024 * 1024, retryAfterS: RETRY_AFTER_S },
+      }),
+    );
     proc = await startMockProcess(['--db', db, '--config', configPath, '--speed', '60']);
     const url = proc.url;
     const acked: BatchInput[] = [];
@@ -89,16 +92,29 @@ describe('a full disk under the database', () => {
     const now = async (): Promise<number> => {
       const res = await fetch(`${url}/status`);
       expect(res.status).toBe(200);
-      return Date.parse((await res.json() as { now: string }).now);
+      return Date.parse(((await res.json()) as { now: string }).now);
     };
     const deliver = async (b: BatchInput): Promise<Response> => {
-      const res = await fetch(`${url}/berichtenbox/afleveren`, { method: 'POST', headers: { 'content-type': 'application/xml', 'x-afnemer-oin': BELASTINGDIENST.oin }, body: renderBerichtenXml(b) });
+      const res = await fetch(`${url}/berichtenbox/afleveren`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/xml', 'x-afnemer-oin': BELASTINGDIENST.oin },
+        body: renderBerichtenXml(b),
+      });
       statuses.push(res.status);
       if (res.status === 202) acked.push(b);
       return res;
     };
     const batchOf = async (letters: number): Promise<BatchInput> =>
-      generateBatch({ seed: seed++, afnemerOin: BELASTINGDIENST.oin, berichtType: 'VAIB', letters, now: await now(), population: POPULATION, attachmentShare: 0.5, attachmentBytes: 60_000 });
+      generateBatch({
+        seed: seed++,
+        afnemerOin: BELASTINGDIENST.oin,
+        berichtType: 'VAIB',
+        letters,
+        now: await now(),
+        population: POPULATION,
+        attachmentShare: 0.5,
+        attachmentBytes: 60_000,
+      });
 
     expect((await deliver(await batchOf(20))).status).toBe(202);
     expect((await fetch(`${url}/ready`)).status).toBe(200);
@@ -119,14 +135,22 @@ describe('a full disk under the database', () => {
     expect(res.status).toBe(503);
     expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(res.headers.get('retry-after')).toBe(String(RETRY_AFTER_S));
-    const problem = await res.json() as Record<string, unknown>;
-    expect(problem).toMatchObject({ status: 503, code: 'BBSIM_STORAGE_FULL', cause: 'SQLITE_FULL', retryAfter: RETRY_AFTER_S });
+    const problem = (await res.json()) as Record<string, unknown>;
+    expect(problem).toMatchObject({
+      status: 503,
+      code: 'BBSIM_STORAGE_FULL',
+      cause: 'SQLITE_FULL',
+      retryAfter: RETRY_AFTER_S,
+    });
     expect(String(problem['detail'])).toMatch(/full.*nothing of this request was committed/);
 
     // The figures stay available (read from what is committed), with the storage state.
     const status = await fetch(`${url}/status`);
     expect(status.status).toBe(200);
-    expect(await status.json()).toMatchObject({ storage: { ok: false, fault: 'full', code: 'SQLITE_FULL' }, intake: { lettersAdmitted: expect.any(Number) as number } });
+    expect(await status.json()).toMatchObject({
+      storage: { ok: false, fault: 'full', code: 'SQLITE_FULL' },
+      intake: { lettersAdmitted: expect.any(Number) as number },
+    });
     const ready = await fetch(`${url}/ready`);
     expect(ready.status).toBe(503);
     expect(await ready.json()).toMatchObject({ status: 'not-ready', storage: { ok: false } });
@@ -150,7 +174,10 @@ describe('a full disk under the database', () => {
       for (const b of acked) {
         for (const l of b.Bericht) expect(count.get(l.BerichtInformatie.BerichtID.toLowerCase())).toBe(1);
       }
-      const [letters, distinct] = check.prepare('SELECT count(*), count(DISTINCT bericht_id) FROM letters').raw().get() as [number, number];
+      const [letters, distinct] = check
+        .prepare('SELECT count(*), count(DISTINCT bericht_id) FROM letters')
+        .raw()
+        .get() as [number, number];
       expect(letters).toBe(distinct);
       expect(letters).toBe(acked.reduce((n, b) => n + b.Bericht.length, 0));
     } finally {

@@ -1,6 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { HOUR, DAY, nextHourStart } from '../src/clock/index.ts';
-import { BELASTINGDIENST, T0, UWV, deliverJson, deliverXml, drainVerwerkingsberichten, startTestMock, type TestMock } from './helpers/mock.ts';
+import {
+  BELASTINGDIENST,
+  T0,
+  UWV,
+  deliverJson,
+  deliverXml,
+  drainVerwerkingsberichten,
+  startTestMock,
+  type TestMock,
+} from './helpers/mock.ts';
 import { POPULATION, batch, json, xml } from './helpers/batches.ts';
 import { MESSAGES_PARKED_PER_SECOND } from '../src/norms/index.ts';
 
@@ -19,21 +28,33 @@ describe('intake: deliver, park, process, verwerkingsbericht', () => {
     const b = batch(90);
     const res = await deliverXml(mock.app, xml(b));
     expect(res.statusCode).toBe(202);
-    const receipt = res.json<{ BatchID: string; letters: number; parkingDelaySeconds: number; expectedProcessedAt: string }>();
+    const receipt = res.json<{
+      BatchID: string;
+      letters: number;
+      parkingDelaySeconds: number;
+      expectedProcessedAt: string;
+    }>();
     expect(receipt).toMatchObject({ BatchID: b.BatchInformatie.BatchID, letters: 90 });
     // 90 letters at 45/s take 2 s of sim time to park.
     expect(receipt.parkingDelaySeconds).toBeCloseTo(90 / MESSAGES_PARKED_PER_SECOND.limit, 2);
 
     // Not processed yet: no verwerkingsbericht, batch state says so.
     expect(await drainVerwerkingsberichten(mock.app)).toEqual([]);
-    const state = await mock.app.inject({ url: `/berichtenbox/batches/${b.BatchInformatie.BatchID}`, headers: { 'x-afnemer-oin': BELASTINGDIENST.oin } });
+    const state = await mock.app.inject({
+      url: `/berichtenbox/batches/${b.BatchInformatie.BatchID}`,
+      headers: { 'x-afnemer-oin': BELASTINGDIENST.oin },
+    });
     expect(state.json()).toMatchObject({ state: 'wordt-geparkeerd', counts: null });
 
     mock.clock.set(Date.parse(receipt.expectedProcessedAt));
     const items = await drainVerwerkingsberichten(mock.app);
     expect(items).toHaveLength(1);
     const vb = items[0]!.BerichtVerwerkResponse;
-    expect(vb.BatchInformatie).toMatchObject({ BatchID: b.BatchInformatie.BatchID, TotaalAantalOntvangenBerichten: 90, AantalBerichtenSuccesvolVerwerkt: 90 });
+    expect(vb.BatchInformatie).toMatchObject({
+      BatchID: b.BatchInformatie.BatchID,
+      TotaalAantalOntvangenBerichten: 90,
+      AantalBerichtenSuccesvolVerwerkt: 90,
+    });
     expect(vb.Berichten.Bericht.map((l) => l.BerichtID)).toEqual(b.Bericht.map((l) => l.BerichtInformatie.BerichtID));
     expect(new Set(codesOf(items))).toEqual(new Set(['Verwerkt']));
     // Acknowledged: not offered again.
@@ -47,7 +68,10 @@ describe('intake: deliver, park, process, verwerkingsbericht', () => {
     expect(res.statusCode).toBe(202);
     mock.clock.advance(10_000);
     await mock.app.bbsim.processDue();
-    const x = await mock.app.inject({ url: '/berichtenbox/verwerkingsberichten', headers: { 'x-afnemer-oin': BELASTINGDIENST.oin, accept: 'application/xml' } });
+    const x = await mock.app.inject({
+      url: '/berichtenbox/verwerkingsberichten',
+      headers: { 'x-afnemer-oin': BELASTINGDIENST.oin, accept: 'application/xml' },
+    });
     expect(x.headers['content-type']).toMatch(/application\/xml/);
     expect(x.body).toContain('http://schemas.rdw.nl/GEB/BerichtVerwerkService/Types/2009/01');
     expect(x.body).toContain('<VerwerkingsCode>Verwerkt</VerwerkingsCode>');
@@ -77,7 +101,11 @@ describe('intake: deliver, park, process, verwerkingsbericht', () => {
     // The UWV delivers a batch that says it comes from the Belastingdienst.
     expect((await deliverXml(mock.app, xml(batch(2)), UWV.oin)).statusCode).toBe(202);
     mock.clock.advance(60_000);
-    expect(codesOf(await drainVerwerkingsberichten(mock.app))).toEqual(['NietActiefOfGeabonneerd', 'BerichtTypeNietOndersteund', 'Verwerkt']);
+    expect(codesOf(await drainVerwerkingsberichten(mock.app))).toEqual([
+      'NietActiefOfGeabonneerd',
+      'BerichtTypeNietOndersteund',
+      'Verwerkt',
+    ]);
     const uwv = await drainVerwerkingsberichten(mock.app, UWV.oin);
     expect(codesOf(uwv)).toEqual(['OinInCPAKomtNietOvereenMetOinInBericht', 'OinInCPAKomtNietOvereenMetOinInBericht']);
     expect(uwv[0]!.BerichtVerwerkResponse.Berichten.Bericht[0]!.Stadium).toBe('ValidatieGebruiker');
@@ -89,7 +117,7 @@ describe('intake: deliver, park, process, verwerkingsbericht', () => {
     expect((await deliverXml(mock.app, xml(b))).statusCode).toBe(202);
     mock.clock.advance(60_000);
     const first = codesOf(await drainVerwerkingsberichten(mock.app));
-    const failed = first.filter((c) => c === "TechnischProbleem").length;
+    const failed = first.filter((c) => c === 'TechnischProbleem').length;
     expect(failed).toBeGreaterThan(5);
     expect(failed).toBeLessThan(35);
     expect(await mock.app.bbsim.store.countLetters()).toBe(40 - failed);
@@ -135,11 +163,15 @@ describe('intake capacity on the sim clock', () => {
   it('offering faster than 45/s builds a measured intake backlog', async () => {
     mock = await startTestMock();
     for (let i = 0; i < 9; i++) expect((await deliverXml(mock.app, xml(batch(100)))).statusCode).toBe(202);
-    const at0 = (await mock.app.inject({ url: '/status' })).json<{ intake: { backlog: number; parkingDelaySeconds: number } }>();
+    const at0 = (await mock.app.inject({ url: '/status' })).json<{
+      intake: { backlog: number; parkingDelaySeconds: number };
+    }>();
     expect(at0.intake.backlog).toBe(900);
     expect(at0.intake.parkingDelaySeconds).toBeCloseTo(20, 1);
     mock.clock.advance(10_000);
-    const at10 = (await mock.app.inject({ url: '/status' })).json<{ intake: { backlog: number; parkingDelaySeconds: number } }>();
+    const at10 = (await mock.app.inject({ url: '/status' })).json<{
+      intake: { backlog: number; parkingDelaySeconds: number };
+    }>();
     expect(at10.intake.backlog).toBe(450);
     expect(at10.intake.parkingDelaySeconds).toBeCloseTo(10, 1);
     const metrics = (await mock.app.inject({ url: '/metrics' })).body;
@@ -153,12 +185,16 @@ describe('notifications', () => {
     expect((await deliverXml(mock.app, xml(batch(25)))).statusCode).toBe(202);
     mock.clock.advance(60_000);
     await mock.app.bbsim.processDue();
-    const s = (await mock.app.inject({ url: '/status' })).json<{ notifications: { enqueued: number; backlog: number; sent: number } }>();
+    const s = (await mock.app.inject({ url: '/status' })).json<{
+      notifications: { enqueued: number; backlog: number; sent: number };
+    }>();
     expect(s.notifications.enqueued).toBe(25);
     // 10 per hour spaced over the hour: 6 min apart, so only the first went out within the first minute.
     expect(s.notifications.sent).toBe(1);
     mock.clock.advance(3 * HOUR);
-    const later = (await mock.app.inject({ url: '/status' })).json<{ notifications: { backlog: number; sent: number; maxDelayMs: number } }>();
+    const later = (await mock.app.inject({ url: '/status' })).json<{
+      notifications: { backlog: number; sent: number; maxDelayMs: number };
+    }>();
     expect(later.notifications.sent).toBe(25);
     expect(later.notifications.maxDelayMs).toBeGreaterThan(2 * HOUR);
   });

@@ -18,7 +18,12 @@ const INSTANT = { serviceTime: { kind: 'fixed', ms: 0 } } as const;
 const [A = '', B = '', C = ''] = [POPULATION.bsn(0), POPULATION.bsn(1), POPULATION.bsn(2)];
 
 const ask = (m: TestMock, body: unknown): Promise<LightMyRequestResponse> =>
-  m.app.inject({ method: 'POST', url: '/machtigen/v1/bevoegdheid', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+  m.app.inject({
+    method: 'POST',
+    url: '/machtigen/v1/bevoegdheid',
+    headers: { 'content-type': 'application/json' },
+    payload: JSON.stringify(body),
+  });
 
 const capacity = (s: Record<string, unknown>): CapacityStats => s['capacity'] as CapacityStats;
 
@@ -28,7 +33,14 @@ async function stats(m: TestMock): Promise<Record<string, unknown>> {
   return res.json();
 }
 
-interface Antwoord { bevoegd: boolean; machtigingId?: string; vertegenwoordiger: string; vertegenwoordigde: { bsn?: string; kvk?: string }; dienst: string; afnemer?: string }
+interface Antwoord {
+  bevoegd: boolean;
+  machtigingId?: string;
+  vertegenwoordiger: string;
+  vertegenwoordigde: { bsn?: string; kvk?: string };
+  dienst: string;
+  afnemer?: string;
+}
 
 function failsElfproef(valid: string): string {
   return valid.slice(0, 8) + String((Number(valid[8]) + 1) % 10);
@@ -61,18 +73,38 @@ describe('machtigen: bevoegdheid', () => {
 
   it('follows authorisedShare (0: nobody, 1: everybody) and echoes a known afnemer', async () => {
     mock = await startTestMock({ machtigen: { ...INSTANT, authorisedShare: 0 } });
-    for (let i = 0; i < 10; i++) expect((await ask(mock, { vertegenwoordiger: A, vertegenwoordigde: { bsn: POPULATION.bsn(10 + i) }, dienst: 'x' })).json<Antwoord>().bevoegd).toBe(false);
+    for (let i = 0; i < 10; i++)
+      expect(
+        (
+          await ask(mock, { vertegenwoordiger: A, vertegenwoordigde: { bsn: POPULATION.bsn(10 + i) }, dienst: 'x' })
+        ).json<Antwoord>().bevoegd,
+      ).toBe(false);
     await mock.close();
     mock = await startTestMock({ machtigen: { ...INSTANT, authorisedShare: 1 } });
-    for (let i = 0; i < 10; i++) expect((await ask(mock, { vertegenwoordiger: A, vertegenwoordigde: { kvk: `1234567${i}` }, dienst: 'x' })).json<Antwoord>().bevoegd).toBe(true);
-    const withAfnemer = await ask(mock, { vertegenwoordiger: A, vertegenwoordigde: { bsn: B }, dienst: 'toeslagen', afnemer: BELASTINGDIENST.oin });
-    expect(withAfnemer.json()).toMatchObject({ bevoegd: true, afnemer: BELASTINGDIENST.oin, machtigingId: expect.stringMatching(/^mtg-[0-9a-f]{16}$/) });
+    for (let i = 0; i < 10; i++)
+      expect(
+        (
+          await ask(mock, { vertegenwoordiger: A, vertegenwoordigde: { kvk: `1234567${i}` }, dienst: 'x' })
+        ).json<Antwoord>().bevoegd,
+      ).toBe(true);
+    const withAfnemer = await ask(mock, {
+      vertegenwoordiger: A,
+      vertegenwoordigde: { bsn: B },
+      dienst: 'toeslagen',
+      afnemer: BELASTINGDIENST.oin,
+    });
+    expect(withAfnemer.json()).toMatchObject({
+      bevoegd: true,
+      afnemer: BELASTINGDIENST.oin,
+      machtigingId: expect.stringMatching(/^mtg-[0-9a-f]{16}$/),
+    });
   });
 
   it('a different seed gives a different population of machtigingen', () => {
     const a = machtigingDecider(1, 0.5);
     const b = machtigingDecider(2, 0.5);
-    const answers = (d: typeof a): boolean[] => Array.from({ length: 64 }, (_, i) => d(POPULATION.bsn(i), { bsn: POPULATION.bsn(i + 100) }, 'd').bevoegd);
+    const answers = (d: typeof a): boolean[] =>
+      Array.from({ length: 64 }, (_, i) => d(POPULATION.bsn(i), { bsn: POPULATION.bsn(i + 100) }, 'd').bevoegd);
     expect(answers(a)).not.toEqual(answers(b));
     expect(answers(a)).toEqual(answers(machtigingDecider(1, 0.5)));
     const share = answers(a).filter(Boolean).length / 64;
@@ -89,16 +121,58 @@ describe('machtigen: bevoegdheid', () => {
       [{ ...ok, vertegenwoordiger: '12345' }, 400, 'BBSIM_INVALID_BSN', 'vertegenwoordiger', /9 digits/],
       [{ ...ok, vertegenwoordiger: 123456782 }, 400, 'BBSIM_INVALID_REQUEST', 'vertegenwoordiger', /string/],
       [{ vertegenwoordigde: { bsn: B }, dienst: 'x' }, 400, 'BBSIM_INVALID_REQUEST', 'vertegenwoordiger', /required/],
-      [{ ...ok, vertegenwoordigde: { bsn: failsElfproef(B) } }, 400, 'BBSIM_INVALID_BSN', 'vertegenwoordigde.bsn', /elfproef/],
-      [{ ...ok, vertegenwoordigde: { kvk: '1234567' } }, 400, 'BBSIM_INVALID_REQUEST', 'vertegenwoordigde.kvk', /8 digits/],
-      [{ ...ok, vertegenwoordigde: { kvk: '123456789' } }, 400, 'BBSIM_INVALID_REQUEST', 'vertegenwoordigde.kvk', /8 digits/],
-      [{ ...ok, vertegenwoordigde: { kvk: 12345678 } }, 400, 'BBSIM_INVALID_REQUEST', 'vertegenwoordigde.kvk', /string/],
-      [{ ...ok, vertegenwoordigde: { bsn: B, kvk: '12345678' } }, 400, 'BBSIM_INVALID_REQUEST', 'vertegenwoordigde', /exactly one/],
+      [
+        { ...ok, vertegenwoordigde: { bsn: failsElfproef(B) } },
+        400,
+        'BBSIM_INVALID_BSN',
+        'vertegenwoordigde.bsn',
+        /elfproef/,
+      ],
+      [
+        { ...ok, vertegenwoordigde: { kvk: '1234567' } },
+        400,
+        'BBSIM_INVALID_REQUEST',
+        'vertegenwoordigde.kvk',
+        /8 digits/,
+      ],
+      [
+        { ...ok, vertegenwoordigde: { kvk: '123456789' } },
+        400,
+        'BBSIM_INVALID_REQUEST',
+        'vertegenwoordigde.kvk',
+        /8 digits/,
+      ],
+      [
+        { ...ok, vertegenwoordigde: { kvk: 12345678 } },
+        400,
+        'BBSIM_INVALID_REQUEST',
+        'vertegenwoordigde.kvk',
+        /string/,
+      ],
+      [
+        { ...ok, vertegenwoordigde: { bsn: B, kvk: '12345678' } },
+        400,
+        'BBSIM_INVALID_REQUEST',
+        'vertegenwoordigde',
+        /exactly one/,
+      ],
       [{ ...ok, vertegenwoordigde: {} }, 400, 'BBSIM_INVALID_REQUEST', 'vertegenwoordigde', /exactly one/],
-      [{ ...ok, vertegenwoordigde: { rsin: '1' } }, 400, 'BBSIM_INVALID_REQUEST', 'vertegenwoordigde.rsin', /bsn or kvk/],
+      [
+        { ...ok, vertegenwoordigde: { rsin: '1' } },
+        400,
+        'BBSIM_INVALID_REQUEST',
+        'vertegenwoordigde.rsin',
+        /bsn or kvk/,
+      ],
       [{ ...ok, vertegenwoordigde: B }, 400, 'BBSIM_INVALID_REQUEST', 'vertegenwoordigde', /object/],
       [{ ...ok, vertegenwoordigde: undefined }, 400, 'BBSIM_INVALID_REQUEST', 'vertegenwoordigde', /required/],
-      [{ ...ok, vertegenwoordigde: { bsn: A } }, 400, 'BBSIM_INVALID_REQUEST', 'vertegenwoordigde.bsn', /differs from vertegenwoordiger/],
+      [
+        { ...ok, vertegenwoordigde: { bsn: A } },
+        400,
+        'BBSIM_INVALID_REQUEST',
+        'vertegenwoordigde.bsn',
+        /differs from vertegenwoordiger/,
+      ],
       [{ ...ok, dienst: undefined }, 400, 'BBSIM_INVALID_REQUEST', 'dienst', /required/],
       [{ ...ok, dienst: '  ' }, 400, 'BBSIM_INVALID_REQUEST', 'dienst', /not empty/],
       [{ ...ok, dienst: 7 }, 400, 'BBSIM_INVALID_REQUEST', 'dienst', /string/],
@@ -116,12 +190,26 @@ describe('machtigen: bevoegdheid', () => {
       expect(p, field).toMatchObject({ code, field });
       expect(`${p.rule} ${p.detail}`, field).toMatch(rule);
     }
-    for (const [type, payload] of [['application/json', '{"vertegenwoordiger":'], ['application/json', ''], ['text/plain', 'hallo'], ['application/xml', '<a/>']] as const) {
-      const res = await mock.app.inject({ method: 'POST', url: '/machtigen/v1/bevoegdheid', headers: { 'content-type': type }, payload });
+    for (const [type, payload] of [
+      ['application/json', '{"vertegenwoordiger":'],
+      ['application/json', ''],
+      ['text/plain', 'hallo'],
+      ['application/xml', '<a/>'],
+    ] as const) {
+      const res = await mock.app.inject({
+        method: 'POST',
+        url: '/machtigen/v1/bevoegdheid',
+        headers: { 'content-type': type },
+        payload,
+      });
       expect(res.statusCode, `${type} ${payload}`).toBeGreaterThanOrEqual(400);
       expect(res.statusCode, `${type} ${payload}`).toBeLessThan(500);
     }
-    expect(await stats(mock)).toMatchObject({ transactions: 0, capacity: { admitted: 0, windows: [{ used: 0, peakOffered: 0 }] }, invalid: cases.length });
+    expect(await stats(mock)).toMatchObject({
+      transactions: 0,
+      capacity: { admitted: 0, windows: [{ used: 0, peakOffered: 0 }] },
+      invalid: cases.length,
+    });
   });
 });
 
@@ -133,8 +221,31 @@ describe('machtigen: capacity and stats', () => {
     const refused = await ask(mock, body);
     expect(refused.statusCode).toBe(503);
     expect(refused.headers['retry-after']).toBe('45');
-    expect(refused.json()).toMatchObject({ code: 'BBSIM_CAPACITY', retryAfter: 45, window: 'minute', limit: 5, used: 5, reason: 'limit' });
-    expect(await stats(mock)).toMatchObject({ transactions: 5, capacity: { refused: { limit: 1, total: 1 }, windows: [{ window: 'minute', seconds: 60, normId: MACHTIGEN_TRANSACTIONS_PER_MINUTE.id, limit: 5, used: 5, remaining: 0, peakOffered: 6 }] } });
+    expect(refused.json()).toMatchObject({
+      code: 'BBSIM_CAPACITY',
+      retryAfter: 45,
+      window: 'minute',
+      limit: 5,
+      used: 5,
+      reason: 'limit',
+    });
+    expect(await stats(mock)).toMatchObject({
+      transactions: 5,
+      capacity: {
+        refused: { limit: 1, total: 1 },
+        windows: [
+          {
+            window: 'minute',
+            seconds: 60,
+            normId: MACHTIGEN_TRANSACTIONS_PER_MINUTE.id,
+            limit: 5,
+            used: 5,
+            remaining: 0,
+            peakOffered: 6,
+          },
+        ],
+      },
+    });
     mock.clock.advance(MINUTE);
     expect((await ask(mock, body)).statusCode).toBe(200);
     expect(await stats(mock)).toMatchObject({ transactions: 6, capacity: { windows: [{ used: 1, peakOffered: 6 }] } });
@@ -144,13 +255,20 @@ describe('machtigen: capacity and stats', () => {
     mock = await startTestMock({ machtigen: INSTANT });
     const limit = MACHTIGEN_TRANSACTIONS_PER_MINUTE.limit;
     for (let i = 0; i < limit; i++) {
-      const res = await ask(mock, { vertegenwoordiger: A, vertegenwoordigde: { kvk: String(10_000_000 + i) }, dienst: 'x' });
+      const res = await ask(mock, {
+        vertegenwoordiger: A,
+        vertegenwoordigde: { kvk: String(10_000_000 + i) },
+        dienst: 'x',
+      });
       if (res.statusCode !== 200) throw new Error(`transaction ${i}: ${res.statusCode} ${res.body}`);
     }
     const refused = await ask(mock, { vertegenwoordiger: A, vertegenwoordigde: { bsn: C }, dienst: 'x' });
     expect(refused.statusCode).toBe(503);
     expect(refused.headers['retry-after']).toBe('60');
-    expect(await stats(mock)).toMatchObject({ transactions: limit, capacity: { refused: { total: 1 }, windows: [{ limit, used: limit, peakOffered: limit + 1 }] } });
+    expect(await stats(mock)).toMatchObject({
+      transactions: limit,
+      capacity: { refused: { total: 1 }, windows: [{ limit, used: limit, peakOffered: limit + 1 }] },
+    });
   });
 
   it('refuses (503 saturated) when the queue is full', async () => {
@@ -165,38 +283,60 @@ describe('machtigen: capacity and stats', () => {
   it('reports the mean processing time and the share of sim minutes within the 4 s norm', async () => {
     mock = await startTestMock({ machtigen: { serviceTime: { kind: 'fixed', ms: 30 } } });
     const body = { vertegenwoordiger: A, vertegenwoordigde: { bsn: B }, dienst: 'x' };
-    expect(await stats(mock)).toMatchObject({ transactions: 0, capacity: { minutes: { count: 0, meanMs: 0, withinNormPercent: 100 } } });
+    expect(await stats(mock)).toMatchObject({
+      transactions: 0,
+      capacity: { minutes: { count: 0, meanMs: 0, withinNormPercent: 100 } },
+    });
     await Promise.all([ask(mock, body), ask(mock, body)]);
     mock.clock.advance(MINUTE);
     await ask(mock, body);
     const s = await stats(mock);
     expect(s).toMatchObject({
       transactions: 3,
-      processingNorm: { id: MACHTIGEN_PROCESSING_TIME.id, limitMs: MACHTIGEN_PROCESSING_TIME.limit, attainmentPercent: MACHTIGEN_PROCESSING_TIME.attainment, holds: true },
-      capacity: { minutes: { count: 2, withinNormPercent: 100, normMs: MACHTIGEN_PROCESSING_TIME.limit }, windows: [{ limit: MACHTIGEN_TRANSACTIONS_PER_MINUTE.limit, used: 1 }] },
+      processingNorm: {
+        id: MACHTIGEN_PROCESSING_TIME.id,
+        limitMs: MACHTIGEN_PROCESSING_TIME.limit,
+        attainmentPercent: MACHTIGEN_PROCESSING_TIME.attainment,
+        holds: true,
+      },
+      capacity: {
+        minutes: { count: 2, withinNormPercent: 100, normMs: MACHTIGEN_PROCESSING_TIME.limit },
+        windows: [{ limit: MACHTIGEN_TRANSACTIONS_PER_MINUTE.limit, used: 1 }],
+      },
     });
     expect(capacity(s).minutes.meanMs).toBeGreaterThanOrEqual(29);
     expect(capacity(s).minutes.meanMs).toBeLessThan(MACHTIGEN_PROCESSING_TIME.limit);
   });
 
   it('shows a breach when the configured processing time exceeds the norm', async () => {
-    mock = await startTestMock({ machtigen: { serviceTime: { kind: 'fixed', ms: MACHTIGEN_PROCESSING_TIME.limit + 100 } } });
-    expect((await ask(mock, { vertegenwoordiger: A, vertegenwoordigde: { bsn: B }, dienst: 'x' })).statusCode).toBe(200);
+    mock = await startTestMock({
+      machtigen: { serviceTime: { kind: 'fixed', ms: MACHTIGEN_PROCESSING_TIME.limit + 100 } },
+    });
+    expect((await ask(mock, { vertegenwoordiger: A, vertegenwoordigde: { bsn: B }, dienst: 'x' })).statusCode).toBe(
+      200,
+    );
     const s = await stats(mock);
-    expect(s).toMatchObject({ transactions: 1, processingNorm: { holds: false }, capacity: { minutes: { count: 1, withinNormPercent: 0 } } });
+    expect(s).toMatchObject({
+      transactions: 1,
+      processingNorm: { holds: false },
+      capacity: { minutes: { count: 1, withinNormPercent: 0 } },
+    });
     expect(capacity(s).latency.meanMs).toBeGreaterThan(MACHTIGEN_PROCESSING_TIME.limit);
   });
 
   it('config: defaults from the norms, well within the processing norm; errors name the path', async () => {
     const cfg = loadMockConfig({}).machtigen;
     expect(cfg.perMinute).toBe(MACHTIGEN_TRANSACTIONS_PER_MINUTE.limit);
-    if (cfg.serviceTime.kind === 'lognormal') expect(cfg.serviceTime.p99Ms).toBeLessThan(MACHTIGEN_PROCESSING_TIME.limit / 2);
+    if (cfg.serviceTime.kind === 'lognormal')
+      expect(cfg.serviceTime.p99Ms).toBeLessThan(MACHTIGEN_PROCESSING_TIME.limit / 2);
     expect(() => loadMockConfig({ machtigen: { authorisedShare: 2 } })).toThrow(ConfigError);
     expect(() => loadMockConfig({ machtigen: { authorisedShare: 2 } })).toThrow(/machtigen\.authorisedShare/);
     expect(() => loadMockConfig({ machtigen: { concurrency: 0 } })).toThrow(/machtigen\.concurrency/);
 
     mock = await startTestMock({ machtigen: INSTANT });
-    const doc = (await mock.app.inject({ url: '/openapi.json' })).json<{ paths: Record<string, Record<string, { tags?: string[]; requestBody?: unknown }>> }>();
+    const doc = (await mock.app.inject({ url: '/openapi.json' })).json<{
+      paths: Record<string, Record<string, { tags?: string[]; requestBody?: unknown }>>;
+    }>();
     expect(doc.paths['/machtigen/v1/bevoegdheid']?.['post']?.tags).toEqual(['machtigen']);
     expect(doc.paths['/machtigen/v1/bevoegdheid']?.['post']?.requestBody).toBeDefined();
     expect(doc.paths['/machtigen/v1/stats']?.['get']).toBeDefined();

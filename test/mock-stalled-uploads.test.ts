@@ -44,16 +44,26 @@ async function listen(config: MockConfigInput): Promise<{ port: number }> {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-interface Ended { response: string; closedAfterMs: number }
+interface Ended {
+  response: string;
+  closedAfterMs: number;
+}
 
 /** Opens a socket, writes `head` (and `body`), then waits (bounded) for the server to answer and close. */
-function stalled(port: number, head: string, body: Buffer | string = '', waitMs = 15_000): { socket: Socket; ended: Promise<Ended> } {
+function stalled(
+  port: number,
+  head: string,
+  body: Buffer | string = '',
+  waitMs = 15_000,
+): { socket: Socket; ended: Promise<Ended> } {
   const socket = connect({ host: '127.0.0.1', port });
   sockets.push(socket);
   const start = performance.now();
   let response = '';
   socket.setEncoding('utf8');
-  socket.on('data', (d: string) => { response += d; });
+  socket.on('data', (d: string) => {
+    response += d;
+  });
   socket.on('error', () => undefined);
   socket.once('connect', () => {
     socket.write(head);
@@ -72,12 +82,22 @@ function stalled(port: number, head: string, body: Buffer | string = '', waitMs 
 const head = (declared: number, extra = ''): string =>
   `POST /berichtenbox/afleveren HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/xml\r\nX-Afnemer-OIN: ${BELASTINGDIENST.oin}\r\nContent-Length: ${declared}\r\n${extra}\r\n`;
 
-function problemOf(response: string): { status: number; contentType: string; retryAfter?: string; body: Record<string, unknown> } {
+function problemOf(response: string): {
+  status: number;
+  contentType: string;
+  retryAfter?: string;
+  body: Record<string, unknown>;
+} {
   const [headers = '', body = ''] = response.split('\r\n\r\n');
   const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(headers)?.[1]);
   const contentType = /content-type: ([^\r\n]+)/i.exec(headers)?.[1] ?? '';
   const retryAfter = /retry-after: ([^\r\n]+)/i.exec(headers)?.[1];
-  return { status, contentType, ...(retryAfter !== undefined ? { retryAfter } : {}), body: JSON.parse(body) as Record<string, unknown> };
+  return {
+    status,
+    contentType,
+    ...(retryAfter !== undefined ? { retryAfter } : {}),
+    body: JSON.parse(body) as Record<string, unknown>,
+  };
 }
 
 describe('stalled uploads are timed out', () => {
@@ -118,7 +138,10 @@ describe('stalled uploads are timed out', () => {
 describe('bounded resources', () => {
   it('request bodies in flight are bounded: past limits.inFlightBodyBytes a 503 with Retry-After, before the body is read', async () => {
     const mb = 1024 * 1024;
-    const { port } = await listen({ intake: { bodyLimitBytes: 8 * mb }, limits: { inFlightBodyBytes: 10 * mb, requestTimeoutMs: 5000, retryAfterS: 2 } });
+    const { port } = await listen({
+      intake: { bodyLimitBytes: 8 * mb },
+      limits: { inFlightBodyBytes: 10 * mb, requestTimeoutMs: 5000, retryAfterS: 2 },
+    });
     const first = stalled(port, head(6 * mb), 'x'.repeat(1000));
     await new Promise((r) => setTimeout(r, 300));
     const more = [stalled(port, head(6 * mb)), stalled(port, head(6 * mb))];
@@ -126,7 +149,11 @@ describe('bounded resources', () => {
       const e = await s.ended;
       expect(e.closedAfterMs).toBeLessThan(3000);
       const p = problemOf(e.response);
-      expect(p).toMatchObject({ status: 503, retryAfter: '2', body: { code: 'BBSIM_IN_FLIGHT_LIMIT', field: 'Content-Length', limit: 10 * mb } });
+      expect(p).toMatchObject({
+        status: 503,
+        retryAfter: '2',
+        body: { code: 'BBSIM_IN_FLIGHT_LIMIT', field: 'Content-Length', limit: 10 * mb },
+      });
       expect(p.contentType).toMatch(/^application\/problem\+json/);
     }
     // The first one still holds its reservation until it times out; then the budget is free again.
@@ -149,10 +176,16 @@ describe('bounded resources', () => {
   it('the default config bounds all of it (values documented in README)', async () => {
     const { loadMockConfig } = await import('../src/mock/config.ts');
     expect(loadMockConfig({}).limits).toEqual({
-      requestTimeoutMs: 30_000, headersTimeoutMs: 10_000, keepAliveTimeoutMs: 72_000,
-      inFlightBodyBytes: 128 * 1024 * 1024, maxConnections: 10_000, retryAfterS: 1,
+      requestTimeoutMs: 30_000,
+      headersTimeoutMs: 10_000,
+      keepAliveTimeoutMs: 72_000,
+      inFlightBodyBytes: 128 * 1024 * 1024,
+      maxConnections: 10_000,
+      retryAfterS: 1,
     });
-    expect(() => loadMockConfig({ intake: { bodyLimitBytes: 2_000_000 }, limits: { inFlightBodyBytes: 1_000_000 } })).toThrow(/limits\.inFlightBodyBytes: must be at least intake\.bodyLimitBytes/);
+    expect(() =>
+      loadMockConfig({ intake: { bodyLimitBytes: 2_000_000 }, limits: { inFlightBodyBytes: 1_000_000 } }),
+    ).toThrow(/limits\.inFlightBodyBytes: must be at least intake\.bodyLimitBytes/);
   });
 });
 
@@ -181,7 +214,10 @@ describe('memory under ten stalled 90 MB uploads (a mock process with the defaul
             while (sent < declared - 1 && !s.socket.destroyed) {
               const n = Math.min(chunk.length, declared - 1 - sent);
               sent += n;
-              if (!s.socket.write(n === chunk.length ? chunk : chunk.subarray(0, n))) { s.socket.once('drain', pump); return; }
+              if (!s.socket.write(n === chunk.length ? chunk : chunk.subarray(0, n))) {
+                s.socket.once('drain', pump);
+                return;
+              }
             }
             if (sent >= declared - 1) s.socket.once('drain', () => resolve());
             if (s.socket.writableLength === 0) resolve();
@@ -196,9 +232,12 @@ describe('memory under ten stalled 90 MB uploads (a mock process with the defaul
     await Promise.race([Promise.all(uploads.map((u) => u.sentAll)), deadline]);
     await sleep(1000);
     const peak = vm(pid, 'VmHWM');
-    const refused = (await Promise.all(uploads.map((u) => Promise.race([u.ended, sleep(100).then(() => undefined)]))))
-      .filter((e) => e !== undefined && e.response !== '' && problemOf(e.response).status === 503).length;
-    console.log(`mock RSS before ${Math.round(before / 1e6)} MB, peak ${Math.round(peak / 1e6)} MB under 10 stalled uploads of 90 MB; ${refused} refused with 503`);
+    const refused = (
+      await Promise.all(uploads.map((u) => Promise.race([u.ended, sleep(100).then(() => undefined)])))
+    ).filter((e) => e !== undefined && e.response !== '' && problemOf(e.response).status === 503).length;
+    console.log(
+      `mock RSS before ${Math.round(before / 1e6)} MB, peak ${Math.round(peak / 1e6)} MB under 10 stalled uploads of 90 MB; ${refused} refused with 503`,
+    );
     // One upload fits the 128 MiB in-flight budget; on a loaded machine one refusal may still be on its way within the 100 ms looked at.
     expect(refused).toBeGreaterThanOrEqual(8);
     // 128 MiB of budget holds one 90 MB body; ten would be ≥ 900 MB.

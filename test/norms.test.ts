@@ -1,8 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import {
-  NORMS, INTERFACE_LIMITS, MAINTENANCE_WINDOWS, SUBSCRIPTION_NIGHT, RESOLUTION_TIMES, DIGID_FORECAST_DUTIES,
-  incidentPriority, resolutionTime, digidForecastDuties, availabilityPercent, perMinute, perHour, rateOf,
-  MESSAGES_PER_HOUR, DIGID_AUTHENTICATIONS_PER_MINUTE,
+  NORMS,
+  INTERFACE_LIMITS,
+  MAINTENANCE_WINDOWS,
+  SUBSCRIPTION_NIGHT,
+  RESOLUTION_TIMES,
+  DIGID_FORECAST_DUTIES,
+  incidentPriority,
+  resolutionTime,
+  digidForecastDuties,
+  availabilityPercent,
+  perMinute,
+  perHour,
+  rateOf,
+  MESSAGES_PER_HOUR,
+  DIGID_AUTHENTICATIONS_PER_MINUTE,
   type Citation,
 } from '../src/norms/index.ts';
 import { dutchNumber, normalise, sharedText } from './shared-docs.ts';
@@ -21,20 +33,44 @@ describe('norms cite the seed documents', () => {
     const ids = new Set(NORMS.map((n) => n.id));
     expect(ids.size).toBe(NORMS.length);
     for (const id of [
-      'digid.authentications-per-minute', 'digid.processing-time', 'digid.availability', 'digid.max-data-loss',
-      'machtigen.transactions-per-minute', 'machtigen.processing-time', 'machtigen.max-data-loss',
-      'berichtenbox.suppliers', 'berichtenbox.messages-per-day', 'berichtenbox.messages-per-hour', 'berichtenbox.parked-per-second',
-      'notificaties.per-hour', 'notificaties.per-day', 'presentatie.p99.9', 'validatieservice.queries-per-hour',
-      'validatieservice.max-response', 'abonnementservice.lead-time', 'abonnementservice.night-alles',
-      'abonnementservice.night-bsn-lijst', 'abonnementservice.night-mutatiebasis', 'berichtopslag.rpo', 'berichtopslag.rto',
-      'berichtopslag.share-with-attachment', 'berichtopslag.attachment-bytes', 'berichtenbox.max-processing-time',
-      'berichtenbox.verwerkingsbericht-reoffer', 'mijnoverheid.availability', 'mijnoverheid.forecast-deviation',
-    ]) expect(ids, id).toContain(id);
+      'digid.authentications-per-minute',
+      'digid.processing-time',
+      'digid.availability',
+      'digid.max-data-loss',
+      'machtigen.transactions-per-minute',
+      'machtigen.processing-time',
+      'machtigen.max-data-loss',
+      'berichtenbox.suppliers',
+      'berichtenbox.messages-per-day',
+      'berichtenbox.messages-per-hour',
+      'berichtenbox.parked-per-second',
+      'notificaties.per-hour',
+      'notificaties.per-day',
+      'presentatie.p99.9',
+      'validatieservice.queries-per-hour',
+      'validatieservice.max-response',
+      'abonnementservice.lead-time',
+      'abonnementservice.night-alles',
+      'abonnementservice.night-bsn-lijst',
+      'abonnementservice.night-mutatiebasis',
+      'berichtopslag.rpo',
+      'berichtopslag.rto',
+      'berichtopslag.share-with-attachment',
+      'berichtopslag.attachment-bytes',
+      'berichtenbox.max-processing-time',
+      'berichtenbox.verwerkingsbericht-reoffer',
+      'mijnoverheid.availability',
+      'mijnoverheid.forecast-deviation',
+    ])
+      expect(ids, id).toContain(id);
   });
 
-  it.each(NORMS.map((n) => [n.id, n] as const))('%s: quote is in the seed and the limit matches its figure', (id, n) => {
-    expectCited(id, n.citation, n.limit);
-  });
+  it.each(NORMS.map((n) => [n.id, n] as const))(
+    '%s: quote is in the seed and the limit matches its figure',
+    (id, n) => {
+      expectCited(id, n.citation, n.limit);
+    },
+  );
 
   it.each(INTERFACE_LIMITS.map((l) => [l.id, l] as const))('%s: interface limit is in INTERFACES.md', (id, l) => {
     expectCited(id, l.citation, l.max);
@@ -50,7 +86,12 @@ describe('norms cite the seed documents', () => {
   it('a wrong figure would be caught', () => {
     // Guards the guard: the same check fails for a limit that is not what the document says.
     expect(() => expectCited('x', MESSAGES_PER_HOUR.citation, 160_000)).toThrow();
-    expect(() => expectCited('x', { ...MESSAGES_PER_HOUR.citation, quote: 'Maximaal aantal aangeleverde berichten per uur 160.000' })).toThrow();
+    expect(() =>
+      expectCited('x', {
+        ...MESSAGES_PER_HOUR.citation,
+        quote: 'Maximaal aantal aangeleverde berichten per uur 160.000',
+      }),
+    ).toThrow();
   });
 });
 
@@ -73,7 +114,9 @@ describe('norm helpers', () => {
 
   it('DigiD forecast duty triggers on any of the three criteria', () => {
     expect(digidForecastDuties({ perYear: 4_000_000, maxPerMonth: 900_000, peakPerMinute: 900 })).toEqual([]);
-    expect(digidForecastDuties({ perYear: 4_000_000, maxPerMonth: 900_000, peakPerMinute: 1001 }).map((d) => d.per)).toEqual(['minute']);
+    expect(
+      digidForecastDuties({ perYear: 4_000_000, maxPerMonth: 900_000, peakPerMinute: 1001 }).map((d) => d.per),
+    ).toEqual(['minute']);
     expect(digidForecastDuties({ perYear: 6_000_000, maxPerMonth: 1_200_000, peakPerMinute: 10 })).toHaveLength(2);
   });
 

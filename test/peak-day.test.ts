@@ -16,7 +16,16 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 describe('peak-day', () => {
   it('the whole day: every service, norms from src/norms, a fitted schedule within 10 wall minutes, one designed breach', () => {
     const s = peakDayWhole;
-    expect(new Set(s.services)).toEqual(new Set(['berichtenbox-intake', 'digid', 'presentatie', 'digid-machtigen', 'validatieservice', 'abonnementservice']));
+    expect(new Set(s.services)).toEqual(
+      new Set([
+        'berichtenbox-intake',
+        'digid',
+        'presentatie',
+        'digid-machtigen',
+        'validatieservice',
+        'abonnementservice',
+      ]),
+    );
     expect(s.norms).toContain('notificaties.per-hour');
     expect(s.expectBreaches).toEqual(['notificaties.per-hour']);
     expect(s.clock.schedule.length).toBeGreaterThan(2);
@@ -37,18 +46,25 @@ describe('peak-day', () => {
     expect(result.exitCode, result.error).not.toBe(2);
     const latency = new Set(NORMS.filter((n) => n.quantity === 'latency').map((n) => n.id));
     // Latency is wall time on a shared machine: measured, not held to its norm here (as the other shipped scenarios).
-    const failed = result.rows.filter((r) => r.status === 'fail' && !latency.has(r.normId)).map((r) => `${r.normId} (${r.measured})`);
+    const failed = result.rows
+      .filter((r) => r.status === 'fail' && !latency.has(r.normId))
+      .map((r) => `${r.normId} (${r.measured})`);
     expect(failed, failed.join(', ')).toEqual([...scenario.expectBreaches]);
-    for (const r of result.rows.filter((x) => latency.has(x.normId) && x.unjudged === undefined)) expect(r.measured, r.normId).toBeGreaterThan(0);
+    for (const r of result.rows.filter((x) => latency.has(x.normId) && x.unjudged === undefined))
+      expect(r.measured, r.normId).toBeGreaterThan(0);
     expect(result.rows.find((r) => r.normId === 'presentatie.p99.9')?.unjudged).toBeUndefined();
     // No service over its error budget: a burger's session outlasts the compression (at speed 3,200
     // a 15 sim min session was 0.3 wall s, and 912 of 1,911 reads answered 401 before the runner's fix).
-    const over = (result.errorBudget ?? []).filter((e) => e.status !== 'pass').map((e) => `${e.service}: ${e.failed} of ${e.requests} (${JSON.stringify(e.byStatus)})`);
+    const over = (result.errorBudget ?? [])
+      .filter((e) => e.status !== 'pass')
+      .map((e) => `${e.service}: ${e.failed} of ${e.requests} (${JSON.stringify(e.byStatus)})`);
     expect(over, over.join('; ')).toEqual([]);
     // Every capacity norm with a window says at which speed its busiest window was replayed.
     const digid = result.rows.find((r) => r.normId === 'digid.authentications-per-minute');
     expect(digid?.replay?.note).toMatch(/replayed at speed/);
-    expect(digid?.replay?.peakAt !== undefined && Date.parse(digid.replay.peakAt) >= Date.parse('2027-03-01T19:00:00+01:00')).toBe(true);
+    expect(
+      digid?.replay?.peakAt !== undefined && Date.parse(digid.replay.peakAt) >= Date.parse('2027-03-01T19:00:00+01:00'),
+    ).toBe(true);
     expect(result.rows.find((r) => r.normId === 'presentatie.p99.9')?.replay?.faithful).toBe(true);
     const summary = JSON.parse(readFileSync(join(result.dir, 'summary.json'), 'utf8')) as RunSummary;
     const iterations = summary.k6.metrics['iterations']?.values['count'] ?? 0;

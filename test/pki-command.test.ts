@@ -20,7 +20,8 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const bbsim = (args: string[]) => spawnSync(process.execPath, [join(ROOT, 'bin', 'bbsim.js'), ...args], { cwd: dir, encoding: 'utf8' });
+const bbsim = (args: string[]) =>
+  spawnSync(process.execPath, [join(ROOT, 'bin', 'bbsim.js'), ...args], { cwd: dir, encoding: 'utf8' });
 
 describe('bbsim pki init and bbsim mock --tls', () => {
   it('writes a CA, the server certificate and one client certificate per afnemer with its OIN in the subject serialNumber', () => {
@@ -52,7 +53,20 @@ describe('bbsim pki init and bbsim mock --tls', () => {
     expect(mock.output()).toMatch(/afnemer identity: client certificate/);
     const port = new URL(mock.url).port;
     const oin = DEFAULT_AFNEMERS[0]!.oin;
-    const curl = (extra: string[]) => spawnSync('curl', ['-s', '-w', '\n%{http_code}', '--cacert', 'pki/ca.crt', ...extra, `https://localhost:${port}/berichtenbox/verwerkingsberichten`], { cwd: dir, encoding: 'utf8' });
+    const curl = (extra: string[]) =>
+      spawnSync(
+        'curl',
+        [
+          '-s',
+          '-w',
+          '\n%{http_code}',
+          '--cacert',
+          'pki/ca.crt',
+          ...extra,
+          `https://localhost:${port}/berichtenbox/verwerkingsberichten`,
+        ],
+        { cwd: dir, encoding: 'utf8' },
+      );
     const withCert = curl(['--cert', `pki/clients/${oin}.crt`, '--key', `pki/clients/${oin}.key`]);
     expect(withCert.stdout.trim().split('\n').at(-1), withCert.stdout + withCert.stderr).toBe('200');
     expect(withCert.stdout).toMatch(/"items":\[\]/);
@@ -63,7 +77,11 @@ describe('bbsim pki init and bbsim mock --tls', () => {
   }, 60_000);
 
   it('bbsim mock --tls with a folder without a PKI exits 2 naming the file', () => {
-    const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'bbsim.js'), 'mock', '--port', '0', '--tls', join(dir, 'nothing')], { cwd: dir, encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync(
+      process.execPath,
+      [join(ROOT, 'bin', 'bbsim.js'), 'mock', '--port', '0', '--tls', join(dir, 'nothing')],
+      { cwd: dir, encoding: 'utf8', timeout: 30_000 },
+    );
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/tls\.key: cannot read .*server\.key.*bbsim pki init/);
   });

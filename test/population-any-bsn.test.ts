@@ -7,7 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bsnCheckDigit } from '../src/population/index.ts';
-import { BELASTINGDIENST, UWV, deliverXml, drainVerwerkingsberichten, startTestMock, type TestMock } from './helpers/mock.ts';
+import {
+  BELASTINGDIENST,
+  UWV,
+  deliverXml,
+  drainVerwerkingsberichten,
+  startTestMock,
+  type TestMock,
+} from './helpers/mock.ts';
 import { batch, xml as batchXml } from './helpers/batches.ts';
 
 const OIN = BELASTINGDIENST.oin;
@@ -36,15 +43,23 @@ async function codesFor(mock: TestMock, bsns: string[], oin = OIN): Promise<Map<
   const bsnOf = new Map<string, string>();
   for (let i = 0; i < bsns.length; i += 1000) {
     const part = bsns.slice(i, i + 1000);
-    const b = batch(part.length, { now: mock.clock.now(), afnemerOin: oin, berichtType: oin === OIN ? 'VAIB' : UWV.berichtTypes[0]! });
-    b.Bericht.forEach((l, k) => { l.BerichtInformatie.GebruikerID = part[k]!; bsnOf.set(l.BerichtInformatie.BerichtID.toLowerCase(), part[k]!); });
+    const b = batch(part.length, {
+      now: mock.clock.now(),
+      afnemerOin: oin,
+      berichtType: oin === OIN ? 'VAIB' : UWV.berichtTypes[0]!,
+    });
+    b.Bericht.forEach((l, k) => {
+      l.BerichtInformatie.GebruikerID = part[k]!;
+      bsnOf.set(l.BerichtInformatie.BerichtID.toLowerCase(), part[k]!);
+    });
     const res = await deliverXml(mock.app, batchXml(b), oin);
     expect(res.statusCode, res.body).toBe(202);
   }
   mock.clock.advance(30 * 60_000); // parking at 45/s and processing take sim time
   const codes = new Map<string, string>();
   for (const item of await drainVerwerkingsberichten(mock.app, oin)) {
-    for (const l of item.BerichtVerwerkResponse.Berichten.Bericht) codes.set(bsnOf.get(l.BerichtID.toLowerCase()) ?? '?', l.VerwerkingsCode);
+    for (const l of item.BerichtVerwerkResponse.Berichten.Bericht)
+      codes.set(bsnOf.get(l.BerichtID.toLowerCase()) ?? '?', l.VerwerkingsCode);
   }
   return codes;
 }
@@ -53,18 +68,27 @@ async function validate(mock: TestMock, bsns: string[], oin = OIN, type = 'VAIB'
   const out = new Map<string, boolean>();
   for (let i = 0; i < bsns.length; i += 250) {
     const res = await mock.app.inject({
-      method: 'POST', url: '/validatieservice/v1/validate', headers: { 'x-afnemer-oin': oin },
-      payload: { berichtleverancierCode: oin, berichtTypeCode: type, klanten: bsns.slice(i, i + 250).map((key) => ({ key, rol: 'Burger' })) },
+      method: 'POST',
+      url: '/validatieservice/v1/validate',
+      headers: { 'x-afnemer-oin': oin },
+      payload: {
+        berichtleverancierCode: oin,
+        berichtTypeCode: type,
+        klanten: bsns.slice(i, i + 250).map((key) => ({ key, rol: 'Burger' })),
+      },
     });
     expect(res.statusCode, res.body).toBe(200);
-    for (const r of res.json<{ resultaten: { key: string; isBerichtSturen: boolean }[] }>().resultaten) out.set(r.key, r.isBerichtSturen);
+    for (const r of res.json<{ resultaten: { key: string; isBerichtSturen: boolean }[] }>().resultaten)
+      out.set(r.key, r.isBerichtSturen);
   }
   return out;
 }
 
 describe('any valid BSN can have a box (default population scope)', () => {
   let mock: TestMock;
-  beforeAll(async () => { mock = await startTestMock(); });
+  beforeAll(async () => {
+    mock = await startTestMock();
+  });
   afterAll(async () => mock.close());
 
   it('random valid BSNs (not from the mock) give Verwerkt at activeShare × subscribedShare, and the Validatieservice agrees per BSN', async () => {
@@ -79,7 +103,8 @@ describe('any valid BSN can have a box (default population scope)', () => {
       const code = codes.get(b);
       expect(['Verwerkt', 'NietActiefOfGeabonneerd'], `${b}: ${code}`).toContain(code);
       if (code === 'Verwerkt') verwerkt++;
-      if ((code === 'Verwerkt') !== answers.get(b)) throw new Error(`${b}: intake ${code}, Validatieservice ${answers.get(b)}`);
+      if ((code === 'Verwerkt') !== answers.get(b))
+        throw new Error(`${b}: intake ${code}, Validatieservice ${answers.get(b)}`);
     }
     // 0.9 × 0.95 = 0.855; 5 standard deviations of a binomial share over 3,000 (σ ≈ 0.0064).
     const p = 0.9 * 0.95;
@@ -117,7 +142,9 @@ describe('an own population from a file', () => {
       expect(answers.get(b), b).toBe(false);
     }
     // The Abonnementservice's "alles" enumerates the file's subscribers.
-    expect(mock.app.bbsim.population.allRecipients(OIN, mock.clock.now())).toEqual(listed.filter((_b, i) => i % 4 !== 3));
+    expect(mock.app.bbsim.population.allRecipients(OIN, mock.clock.now())).toEqual(
+      listed.filter((_b, i) => i % 4 !== 3),
+    );
   });
 
   it('a bad population file stops the mock at start with every problem named', async () => {

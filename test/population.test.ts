@@ -2,8 +2,20 @@ import { hash2, hash32 } from '../src/random/index.ts';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
-  BSN_INDEX_COUNT, DEFAULT_MUTATION_CYCLE_DAYS, DEFAULT_MUTATION_RATE_PER_DAY, DEFAULT_POPULATION_SIZE, bsnCheckDigit, bsnCode,
-  bsnFromIndex, bsnNumberFromIndex, createPopulation, formatBsn, isNineDigits, isValidBsn, parsePopulationFile, PopulationFileError,
+  BSN_INDEX_COUNT,
+  DEFAULT_MUTATION_CYCLE_DAYS,
+  DEFAULT_MUTATION_RATE_PER_DAY,
+  DEFAULT_POPULATION_SIZE,
+  bsnCheckDigit,
+  bsnCode,
+  bsnFromIndex,
+  bsnNumberFromIndex,
+  createPopulation,
+  formatBsn,
+  isNineDigits,
+  isValidBsn,
+  parsePopulationFile,
+  PopulationFileError,
 } from '../src/population/index.ts';
 
 const OIN_A = '00000001003214345000';
@@ -25,13 +37,26 @@ describe('BSN elfproef', () => {
     }
   });
   it('rejects invalid BSNs: wrong check digit, all zeros, wrong length, non-digits', () => {
-    for (const b of ['123456789', '111222334', '000000000', '12345678', '1234567820', '12345678a', ' 23456782', '', '１２３４５６７８２']) {
+    for (const b of [
+      '123456789',
+      '111222334',
+      '000000000',
+      '12345678',
+      '1234567820',
+      '12345678a',
+      ' 23456782',
+      '',
+      '１２３４５６７８２',
+    ]) {
       expect(isValidBsn(b), b).toBe(false);
       expect(bsnCode(b)).toBe(-1);
     }
   });
   it('agrees with a reference implementation on arbitrary 9-digit strings', () => {
-    fc.assert(fc.property(fc.stringMatching(/^\d{9}$/), (s) => isValidBsn(s) === elfproef(s)), { numRuns: 2000 });
+    fc.assert(
+      fc.property(fc.stringMatching(/^\d{9}$/), (s) => isValidBsn(s) === elfproef(s)),
+      { numRuns: 2000 },
+    );
   });
   it('isNineDigits checks the format only', () => {
     expect(isNineDigits('123456789')).toBe(true);
@@ -43,7 +68,8 @@ describe('BSN elfproef', () => {
     expect(bsnCheckDigit('11122233')).toBe(3);
     // Some 8-digit prefixes admit no check digit (remainder 10); find one.
     let impossible: string | undefined;
-    for (let p = 10_000_000; p < 10_000_100 && !impossible; p++) if (bsnCheckDigit(String(p)) === undefined) impossible = String(p);
+    for (let p = 10_000_000; p < 10_000_100 && !impossible; p++)
+      if (bsnCheckDigit(String(p)) === undefined) impossible = String(p);
     expect(impossible).toBeDefined();
     for (let d = 0; d <= 9; d++) expect(isValidBsn(`${impossible}${d}`)).toBe(false);
     expect(() => bsnCheckDigit('1234567')).toThrow(/8 digits/);
@@ -64,7 +90,10 @@ describe('bsnFromIndex', () => {
   });
   it('covers the whole index space and refuses indices outside it', () => {
     expect(isValidBsn(bsnFromIndex(BSN_INDEX_COUNT - 1))).toBe(true);
-    fc.assert(fc.property(fc.integer({ min: 0, max: BSN_INDEX_COUNT - 1 }), (i) => isValidBsn(bsnFromIndex(i))), { numRuns: 2000 });
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: BSN_INDEX_COUNT - 1 }), (i) => isValidBsn(bsnFromIndex(i))),
+      { numRuns: 2000 },
+    );
     expect(() => bsnFromIndex(-1)).toThrow(RangeError);
     expect(() => bsnFromIndex(BSN_INDEX_COUNT)).toThrow(RangeError);
     expect(() => bsnFromIndex(1.5)).toThrow(RangeError);
@@ -92,7 +121,9 @@ describe('createPopulation', () => {
     const other = createPopulation({ seed: 43, activeShare: 0.9, subscribedShare: 0.95 });
     const members = Array.from({ length: 2000 }, (_, i) => pop.bsn(i));
     expect(members).toEqual(Array.from({ length: 2000 }, (_, i) => again.bsn(i)));
-    expect(members.map((b) => pop.wantsLettersFrom(b, OIN_A))).toEqual(members.map((b) => again.wantsLettersFrom(b, OIN_A)));
+    expect(members.map((b) => pop.wantsLettersFrom(b, OIN_A))).toEqual(
+      members.map((b) => again.wantsLettersFrom(b, OIN_A)),
+    );
     expect(pop.recipients(OIN_A, 50)).toEqual(again.recipients(OIN_A, 50));
     expect(members).not.toEqual(Array.from({ length: 2000 }, (_, i) => other.bsn(i)));
     const differ = members.filter((b) => pop.wantsLettersFrom(b, OIN_A) !== other.wantsLettersFrom(b, OIN_A)).length;
@@ -114,7 +145,10 @@ describe('createPopulation', () => {
 
   it('draws shares within tolerance, independently per afnemer', () => {
     const n = 100_000;
-    let active = 0, a = 0, b = 0, both = 0;
+    let active = 0,
+      a = 0,
+      b = 0,
+      both = 0;
     for (let i = 0; i < n; i++) {
       const bsn = pop.bsn(i);
       if (pop.hasActiveBox(bsn)) active++;
@@ -222,7 +256,9 @@ describe('population members (bounded size)', () => {
     expect(() => small.bsn(1000)).toThrow(RangeError);
     expect(isValidBsn(small.bsn(999))).toBe(true);
     for (const size of [0, -1, 1.5, BSN_INDEX_COUNT + 1, Number.NaN]) {
-      expect(() => createPopulation({ seed: 1, activeShare: 0.5, subscribedShare: 0.5, size }), String(size)).toThrow(/size/);
+      expect(() => createPopulation({ seed: 1, activeShare: 0.5, subscribedShare: 0.5, size }), String(size)).toThrow(
+        /size/,
+      );
     }
     const full = createPopulation({ seed: 42, activeShare: 0.9, subscribedShare: 0.95, size: BSN_INDEX_COUNT });
     expect(full.bsn(12_345)).toBe(pop.bsn(12_345)); // the size cuts the same permutation
@@ -230,9 +266,15 @@ describe('population members (bounded size)', () => {
   });
 
   it('indexOf inverts bsn(i) and isMember agrees with enumeration', () => {
-    fc.assert(fc.property(fc.integer({ min: 0, max: pop.size - 1 }), (i) => pop.indexOf(pop.bsn(i)) === i), { numRuns: 3000 });
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: pop.size - 1 }), (i) => pop.indexOf(pop.bsn(i)) === i),
+      { numRuns: 3000 },
+    );
     const full = createPopulation({ seed: 7, activeShare: 0.9, subscribedShare: 0.95, size: BSN_INDEX_COUNT });
-    fc.assert(fc.property(fc.integer({ min: 0, max: BSN_INDEX_COUNT - 1 }), (i) => full.indexOf(full.bsn(i)) === i), { numRuns: 3000 });
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: BSN_INDEX_COUNT - 1 }), (i) => full.indexOf(full.bsn(i)) === i),
+      { numRuns: 3000 },
+    );
     const members = new Set(Array.from({ length: small.size }, (_, i) => small.bsn(i)));
     let found = 0;
     for (let j = 0; j < 200_000; j++) {
@@ -290,16 +332,28 @@ describe('population mutations over sim time', () => {
     expect(all.mutationRatePerDay).toBe(0);
     expect(all.mutationsBetween(OIN_A, 0, T)).toEqual([]);
     for (let i = 0; i < 500; i++) expect(all.wantsLettersFrom(all.bsn(i), OIN_A, T + i * DAY_MS)).toBe(true);
-    const capped = createPopulation({ seed: 1, activeShare: 0.9, subscribedShare: 0.95, mutationRatePerDay: 1, mutationCycleDays: 10 });
+    const capped = createPopulation({
+      seed: 1,
+      activeShare: 0.9,
+      subscribedShare: 0.95,
+      mutationRatePerDay: 1,
+      mutationCycleDays: 10,
+    });
     expect(capped.mutationRatePerDay).toBeCloseTo((4 * 0.05) / 10, 12);
-    expect(() => createPopulation({ seed: 1, activeShare: 0.9, subscribedShare: 0.9, mutationRatePerDay: -0.1 })).toThrow(/mutationRatePerDay/);
-    expect(() => createPopulation({ seed: 1, activeShare: 0.9, subscribedShare: 0.9, mutationCycleDays: 0 })).toThrow(/mutationCycleDays/);
+    expect(() =>
+      createPopulation({ seed: 1, activeShare: 0.9, subscribedShare: 0.9, mutationRatePerDay: -0.1 }),
+    ).toThrow(/mutationRatePerDay/);
+    expect(() => createPopulation({ seed: 1, activeShare: 0.9, subscribedShare: 0.9, mutationCycleDays: 0 })).toThrow(
+      /mutationCycleDays/,
+    );
   });
 
   it('without a time, wantsLettersFrom is the base state; with one, only a small share differs', () => {
     const n = 100_000;
     for (const t of [T, T + 3 * DAY_MS, T + 200 * DAY_MS, Date.UTC(2031, 0, 1)]) {
-      let wantsBase = 0, wantsAt = 0, differ = 0;
+      let wantsBase = 0,
+        wantsAt = 0,
+        differ = 0;
       for (let i = 0; i < n; i++) {
         const b = pop.bsn(i);
         const base = pop.wantsLettersFrom(b, OIN_A);
@@ -349,31 +403,42 @@ describe('population mutations over sim time', () => {
   });
 
   it('agrees with wantsLettersFrom at every instant', () => {
-    const p = createPopulation({ seed: 5, activeShare: 0.8, subscribedShare: 0.7, size: 20_000, mutationRatePerDay: 0.01, mutationCycleDays: 10 });
-    fc.assert(fc.property(
-      fc.integer({ min: 0, max: 60 * DAY_MS }), fc.integer({ min: 1, max: 30 * DAY_MS }),
-      (offset, span) => {
-        const since = T + offset;
-        const until = since + span;
-        const changed = new Map(p.mutationsBetween(OIN_B, since, until).map((x) => [x.bsn, x]));
-        for (let i = 0; i < p.size; i++) {
-          const b = p.bsn(i);
-          const before = p.wantsLettersFrom(b, OIN_B, since);
-          const after = p.wantsLettersFrom(b, OIN_B, until);
-          const c = changed.get(b);
-          if (!c) {
-            if (before !== after) return false; // a change not reported
-            continue;
+    const p = createPopulation({
+      seed: 5,
+      activeShare: 0.8,
+      subscribedShare: 0.7,
+      size: 20_000,
+      mutationRatePerDay: 0.01,
+      mutationCycleDays: 10,
+    });
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 60 * DAY_MS }),
+        fc.integer({ min: 1, max: 30 * DAY_MS }),
+        (offset, span) => {
+          const since = T + offset;
+          const until = since + span;
+          const changed = new Map(p.mutationsBetween(OIN_B, since, until).map((x) => [x.bsn, x]));
+          for (let i = 0; i < p.size; i++) {
+            const b = p.bsn(i);
+            const before = p.wantsLettersFrom(b, OIN_B, since);
+            const after = p.wantsLettersFrom(b, OIN_B, until);
+            const c = changed.get(b);
+            if (!c) {
+              if (before !== after) return false; // a change not reported
+              continue;
+            }
+            if (c.active !== after) return false; // wrong state reported
+            if (!(c.at > since && c.at <= until)) return false;
+            if (p.wantsLettersFrom(b, OIN_B, c.at) !== after) return false;
+            if (p.wantsLettersFrom(b, OIN_B, c.at - 1) === after) return false; // it did change at `at`
+            if (!p.hasActiveBox(b)) return false;
           }
-          if (c.active !== after) return false; // wrong state reported
-          if (!(c.at > since && c.at <= until)) return false;
-          if (p.wantsLettersFrom(b, OIN_B, c.at) !== after) return false;
-          if (p.wantsLettersFrom(b, OIN_B, c.at - 1) === after) return false; // it did change at `at`
-          if (!p.hasActiveBox(b)) return false;
-        }
-        return true;
-      },
-    ), { numRuns: 12 });
+          return true;
+        },
+      ),
+      { numRuns: 12 },
+    );
   });
 
   it('allRecipients enumerates exactly the members that want the letters at t', () => {
@@ -463,10 +528,15 @@ describe("population for any BSN (scope 'any-bsn', the default)", () => {
     for (let i = 0; i < pop.size; i++) {
       const b = pop.bsn(i);
       expect(b).toBe(sample.bsn(i));
-      if (pop.wantsLettersFrom(b, OIN_B, Date.UTC(2027, 2, 1)) !== sample.wantsLettersFrom(b, OIN_B, Date.UTC(2027, 2, 1))) throw new Error(`${b} differs`);
+      if (
+        pop.wantsLettersFrom(b, OIN_B, Date.UTC(2027, 2, 1)) !== sample.wantsLettersFrom(b, OIN_B, Date.UTC(2027, 2, 1))
+      )
+        throw new Error(`${b} differs`);
     }
     const all = new Set(pop.allRecipients(OIN_A));
-    for (let i = 0; i < pop.size; i++) if (all.has(pop.bsn(i)) !== pop.wantsLettersFrom(pop.bsn(i), OIN_A)) throw new Error(`allRecipients disagrees on ${pop.bsn(i)}`);
+    for (let i = 0; i < pop.size; i++)
+      if (all.has(pop.bsn(i)) !== pop.wantsLettersFrom(pop.bsn(i), OIN_A))
+        throw new Error(`allRecipients disagrees on ${pop.bsn(i)}`);
   });
 
   it('BSNs outside the index space can have a box too, invalid ones never', () => {
@@ -483,7 +553,9 @@ describe("population for any BSN (scope 'any-bsn', the default)", () => {
   });
 
   it('rejects an unknown scope', () => {
-    expect(() => createPopulation({ seed: 1, activeShare: 0.5, subscribedShare: 0.5, scope: 'everyone' as never })).toThrow(/scope/);
+    expect(() =>
+      createPopulation({ seed: 1, activeShare: 0.5, subscribedShare: 0.5, scope: 'everyone' as never }),
+    ).toThrow(/scope/);
   });
 });
 

@@ -62,16 +62,32 @@ describe('SIGKILL of an instance while the others take load', () => {
     // Speed 60: the rehearsal is paced by the norm (2,500 letters per wall second), so it lasts long enough for the kills.
     writeFileSync(config, JSON.stringify({ db: url, clock: { start: '2027-03-02T08:00:00+01:00', speed: 60 } }));
     const ports = await Promise.all([0, 1, 2].map(() => freePort()));
-    const start = (i: number): Promise<MockProcess> => startMockProcess(['--config', config, '--port', String(ports[i])], 45_000);
+    const start = (i: number): Promise<MockProcess> =>
+      startMockProcess(['--config', config, '--port', String(ports[i])], 45_000);
     const started = await Promise.all([0, 1, 2].map(start));
-    started.forEach((m, i) => { mocks[i] = m; });
+    started.forEach((m, i) => {
+      mocks[i] = m;
+    });
 
     rehearse = startRehearseProcess([
-      '--generate', String(LETTERS), '--attachments', '0', '--concurrency', '6', '--timeout', '10',
-      ...ports.flatMap((p) => ['--target', `http://127.0.0.1:${p}`]), '--ledger', join(dir, 'failover.ledger.db'), '--stall-timeout', '60',
+      '--generate',
+      String(LETTERS),
+      '--attachments',
+      '0',
+      '--concurrency',
+      '6',
+      '--timeout',
+      '10',
+      ...ports.flatMap((p) => ['--target', `http://127.0.0.1:${p}`]),
+      '--ledger',
+      join(dir, 'failover.ledger.db'),
+      '--stall-timeout',
+      '60',
     ]);
     let done = false;
-    void rehearse.exited.then(() => { done = true; });
+    void rehearse.exited.then(() => {
+      done = true;
+    });
     const t0 = performance.now();
     const log = (what: string): void => console.log(`${Math.round(performance.now() - t0)} ms: ${what}`);
     let kills = 0;
@@ -88,7 +104,11 @@ describe('SIGKILL of an instance while the others take load', () => {
       kills++;
       if (!done) killsDuringRun++;
       log(`killed instance ${i}`);
-      up[i] = start(i).then((m) => { mocks[i] = m; log(`instance ${i} restarted`); return m; });
+      up[i] = start(i).then((m) => {
+        mocks[i] = m;
+        log(`instance ${i} restarted`);
+        return m;
+      });
     }
     const exit = await rehearse.exited;
     log('rehearsal ended');
@@ -100,26 +120,55 @@ describe('SIGKILL of an instance while the others take load', () => {
     mocks[lastVictim] = undefined;
     expect(kills).toBeGreaterThanOrEqual(3);
     expect(killsDuringRun, 'kills while the rehearsal ran').toBeGreaterThanOrEqual(3);
-    const rec = rehearse.events.find((e) => e.type === 'reconciliation') as unknown as {
-      reconciled: boolean; offered: number; processed: number; open: number; duplicates: number; answers: Record<string, number>;
-    } | undefined;
+    const rec = rehearse.events.find((e) => e.type === 'reconciliation') as unknown as
+      | {
+          reconciled: boolean;
+          offered: number;
+          processed: number;
+          open: number;
+          duplicates: number;
+          answers: Record<string, number>;
+        }
+      | undefined;
     expect(rec, rehearse.output()).toBeDefined();
-    expect({ code: exit.code, reconciled: rec!.reconciled, offered: rec!.offered, open: rec!.open, duplicates: rec!.duplicates }, rehearse.output())
-      .toEqual({ code: 0, reconciled: true, offered: LETTERS, open: 0, duplicates: 0 });
+    expect(
+      {
+        code: exit.code,
+        reconciled: rec!.reconciled,
+        offered: rec!.offered,
+        open: rec!.open,
+        duplicates: rec!.duplicates,
+      },
+      rehearse.output(),
+    ).toEqual({ code: 0, reconciled: true, offered: LETTERS, open: 0, duplicates: 0 });
 
     // A batch delivered to a survivor after the last kill is processed and notified by the survivors.
     const survivors = mocks.filter((m): m is MockProcess => m !== undefined);
     expect(survivors).toHaveLength(2);
     const status = await getJson<{ now: string }>(`${survivors[0]!.url}/status`);
     const cfg = loadMockConfig({});
-    const b = generateBatch({ seed: 4242, afnemerOin: OIN, berichtType: 'VAIB', letters: 10, now: Date.parse(status.now), population: createPopulation({ seed: cfg.seed, ...cfg.population }) });
-    const posted = await fetch(`${survivors[0]!.url}/berichtenbox/afleveren`, { method: 'POST', headers: { 'content-type': 'application/xml', 'x-afnemer-oin': OIN }, body: renderBerichtenXml(b) });
+    const b = generateBatch({
+      seed: 4242,
+      afnemerOin: OIN,
+      berichtType: 'VAIB',
+      letters: 10,
+      now: Date.parse(status.now),
+      population: createPopulation({ seed: cfg.seed, ...cfg.population }),
+    });
+    const posted = await fetch(`${survivors[0]!.url}/berichtenbox/afleveren`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/xml', 'x-afnemer-oin': OIN },
+      body: renderBerichtenXml(b),
+    });
     expect(posted.status).toBe(202);
     const batchId = b.BatchInformatie.BatchID.toLowerCase();
     let last = { state: '', counts: {} as Record<string, number> | null };
     for (let t = 0; t < 100 && last.state !== 'verwerkt'; t++) {
       await sleep(100);
-      last = await getJson<{ state: string; counts: Record<string, number> | null }>(`${survivors[1]!.url}/berichtenbox/batches/${batchId}`, { 'x-afnemer-oin': OIN });
+      last = await getJson<{ state: string; counts: Record<string, number> | null }>(
+        `${survivors[1]!.url}/berichtenbox/batches/${batchId}`,
+        { 'x-afnemer-oin': OIN },
+      );
     }
     expect(last.state).toBe('verwerkt');
     const lastVerwerkt = last.counts?.Verwerkt ?? 0;
@@ -131,12 +180,22 @@ describe('SIGKILL of an instance while the others take load', () => {
       const one = async (sql: string): Promise<number> => Number((await db.query<{ n: string }>(sql)).rows[0]!.n);
       // Every letter the rehearsal saw processed is in the database once, and so is the last batch's.
       expect(await one('SELECT count(*) AS n FROM letters')).toBe(rec!.processed + lastVerwerkt);
-      expect(await one('SELECT count(*) AS n FROM (SELECT 1 FROM letters GROUP BY afnemer_oin, bericht_id HAVING count(*) > 1) d')).toBe(0);
+      expect(
+        await one(
+          'SELECT count(*) AS n FROM (SELECT 1 FROM letters GROUP BY afnemer_oin, bericht_id HAVING count(*) > 1) d',
+        ),
+      ).toBe(0);
       expect(await one('SELECT count(*) AS n FROM deliveries WHERE processed_at IS NULL')).toBe(0);
-      expect(await one('SELECT count(*) AS n FROM deliveries')).toBe(await one('SELECT count(*) AS n FROM verwerkingsberichten'));
+      expect(await one('SELECT count(*) AS n FROM deliveries')).toBe(
+        await one('SELECT count(*) AS n FROM verwerkingsberichten'),
+      );
       // One notification per letter, none twice: processing ran once per delivery however many instances died.
       expect(await one('SELECT count(*) AS n FROM notifications')).toBe(await one('SELECT count(*) AS n FROM letters'));
-      expect(await one('SELECT count(*) AS n FROM (SELECT 1 FROM notifications GROUP BY afnemer_oin, bericht_id HAVING count(*) > 1) d')).toBe(0);
+      expect(
+        await one(
+          'SELECT count(*) AS n FROM (SELECT 1 FROM notifications GROUP BY afnemer_oin, bericht_id HAVING count(*) > 1) d',
+        ),
+      ).toBe(0);
     } finally {
       await db.end();
     }

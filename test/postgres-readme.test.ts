@@ -44,17 +44,30 @@ describe('README: several instances on PostgreSQL', () => {
       `node -e 'const t=Date.now();(function f(){fetch("http://127.0.0.1:${port}/health").then(()=>process.exit(0),()=>Date.now()-t>45000?process.exit(1):setTimeout(f,200))})()'`;
     // Whatever happens (a failing line, the timeout's SIGTERM), the mocks and the cluster are stopped.
     const cleanup = `trap 'exit 1' TERM; trap 'rc=$?; set +e; kill %1 %2 2>/dev/null; if [ -n "\${BBSIM_PG_DIR:-}" ] && [ -d "$BBSIM_PG_DIR" ]; then bash ${REPO}scripts/postgres-test-cluster stop "$BBSIM_PG_DIR"; fi; exit $rc' EXIT`;
-    const script = ['set -e', cleanup, ...lines.flatMap((l) => {
-      const line = l.replace(/#.*$/, '').trim()
-        .replaceAll('node bin/bbsim.js', `node ${REPO}bin/bbsim.js`).replaceAll('scripts/', `${REPO}scripts/`)
-        .replaceAll('8081', String(p1)).replaceAll('8082', String(p2));
-      if (line.endsWith('&')) return [line, waitFor(line.includes(String(p1)) ? p1 : p2)];
-      return [line];
-    })].join('\n');
+    const script = [
+      'set -e',
+      cleanup,
+      ...lines.flatMap((l) => {
+        const line = l
+          .replace(/#.*$/, '')
+          .trim()
+          .replaceAll('node bin/bbsim.js', `node ${REPO}bin/bbsim.js`)
+          .replaceAll('scripts/', `${REPO}scripts/`)
+          .replaceAll('8081', String(p1))
+          .replaceAll('8082', String(p2));
+        if (line.endsWith('&')) return [line, waitFor(line.includes(String(p1)) ? p1 : p2)];
+        return [line];
+      }),
+    ].join('\n');
     const out = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = execFile('bash', ['-c', script], { cwd: dir, timeout: 55_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-      });
+      const child = execFile(
+        'bash',
+        ['-c', script],
+        { cwd: dir, timeout: 55_000, maxBuffer: 16 * 1024 * 1024 },
+        (err, stdout, stderr) => {
+          resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+        },
+      );
       void child;
     });
     expect(out.code, `${out.stdout.slice(-3000)}\n${out.stderr.slice(-3000)}`).toBe(0);

@@ -37,12 +37,23 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Answer { readonly phase: 'before' | 'down' | 'after'; readonly instance: number; readonly status: number; readonly retryAfter: string | null; readonly code: string | undefined; readonly batchId: string }
+interface Answer {
+  readonly phase: 'before' | 'down' | 'after';
+  readonly instance: number;
+  readonly status: number;
+  readonly retryAfter: string | null;
+  readonly code: string | undefined;
+  readonly batchId: string;
+}
 
 describe('PostgreSQL restarted under load', () => {
   it('503 with Retry-After while it is down (no 202 for anything uncommitted, no 500), then recovery by itself', async () => {
     const url = await cluster.freshDatabase();
-    mocks = await startInstances(2, dir, { db: url, clock: { start: '2027-03-02T08:00:00+01:00', speed: 60 }, storage: { retryAfterS: 2 } });
+    mocks = await startInstances(2, dir, {
+      db: url,
+      clock: { start: '2027-03-02T08:00:00+01:00', speed: 60 },
+      storage: { retryAfterS: 2 },
+    });
     const status = await getJson<{ now: string }>(`${mocks[0]!.url}/status`);
     const cfg = loadMockConfig({});
     const population = createPopulation({ seed: cfg.seed, ...cfg.population });
@@ -54,17 +65,41 @@ describe('PostgreSQL restarted under load', () => {
     const sender = async (k: number): Promise<void> => {
       for (let i = 0; !stop && i < 2000; i++) {
         const instance = (k + i) % 2;
-        const b = generateBatch({ seed: seed++, afnemerOin: OIN, berichtType: 'VAIB', letters: 20, now: Date.parse(status.now), population });
+        const b = generateBatch({
+          seed: seed++,
+          afnemerOin: OIN,
+          berichtType: 'VAIB',
+          letters: 20,
+          now: Date.parse(status.now),
+          population,
+        });
         const sentIn = phase;
         try {
           const r = await fetch(`${mocks[instance]!.url}/berichtenbox/afleveren`, {
-            method: 'POST', headers: { 'content-type': 'application/xml', 'x-afnemer-oin': OIN }, body: renderBerichtenXml(b), signal: AbortSignal.timeout(15_000),
+            method: 'POST',
+            headers: { 'content-type': 'application/xml', 'x-afnemer-oin': OIN },
+            body: renderBerichtenXml(b),
+            signal: AbortSignal.timeout(15_000),
           });
           const body = await r.text();
           const code = r.status === 202 ? undefined : (JSON.parse(body) as { code?: string }).code;
-          answers.push({ phase: sentIn === phase ? phase : 'down', instance, status: r.status, retryAfter: r.headers.get('retry-after'), code, batchId: b.BatchInformatie.BatchID.toLowerCase() });
+          answers.push({
+            phase: sentIn === phase ? phase : 'down',
+            instance,
+            status: r.status,
+            retryAfter: r.headers.get('retry-after'),
+            code,
+            batchId: b.BatchInformatie.BatchID.toLowerCase(),
+          });
         } catch (err) {
-          answers.push({ phase: 'down', instance, status: -1, retryAfter: null, code: (err as Error).message, batchId: b.BatchInformatie.BatchID.toLowerCase() });
+          answers.push({
+            phase: 'down',
+            instance,
+            status: -1,
+            retryAfter: null,
+            code: (err as Error).message,
+            batchId: b.BatchInformatie.BatchID.toLowerCase(),
+          });
         }
         if (phase !== 'before') await sleep(50);
       }
@@ -75,14 +110,18 @@ describe('PostgreSQL restarted under load', () => {
     cluster.stopServer();
     const downAt = performance.now();
     while (performance.now() - downAt < 3000) {
-      readyWhileDown.push(...await Promise.all(mocks.map((m) => fetch(`${m.url}/ready`).then((r) => r.status))));
+      readyWhileDown.push(...(await Promise.all(mocks.map((m) => fetch(`${m.url}/ready`).then((r) => r.status)))));
       await sleep(300);
     }
     cluster.startServer();
     phase = 'after';
     // Recovery by itself: both instances answer 202 again within 20 s.
     const upAt = performance.now();
-    while (performance.now() - upAt < 20_000 && [0, 1].some((i) => !answers.some((a) => a.phase === 'after' && a.instance === i && a.status === 202))) await sleep(100);
+    while (
+      performance.now() - upAt < 20_000 &&
+      [0, 1].some((i) => !answers.some((a) => a.phase === 'after' && a.instance === i && a.status === 202))
+    )
+      await sleep(100);
     await sleep(500);
     stop = true;
     await senders;
@@ -95,16 +134,25 @@ describe('PostgreSQL restarted under load', () => {
       expect(a.retryAfter).toBe('2');
     }
     // Nothing else than 202 (committed before PostgreSQL went) or 503 while it was down; never a 500.
-    expect(answers.filter((a) => a.status !== 202 && a.status !== 503), JSON.stringify(answers.filter((a) => a.status !== 202 && a.status !== 503).slice(0, 3))).toEqual([]);
+    expect(
+      answers.filter((a) => a.status !== 202 && a.status !== 503),
+      JSON.stringify(answers.filter((a) => a.status !== 202 && a.status !== 503).slice(0, 3)),
+    ).toEqual([]);
     expect(readyWhileDown).toContain(503);
-    for (const i of [0, 1]) expect(answers.some((a) => a.phase === 'after' && a.instance === i && a.status === 202), `instance ${i} took a batch again`).toBe(true);
+    for (const i of [0, 1])
+      expect(
+        answers.some((a) => a.phase === 'after' && a.instance === i && a.status === 202),
+        `instance ${i} took a batch again`,
+      ).toBe(true);
     expect(await Promise.all(mocks.map((m) => fetch(`${m.url}/ready`).then((r) => r.status)))).toEqual([200, 200]);
 
     // Every 202 is a committed batch; a 503 batch is not stored.
     const db = new pg.Client({ connectionString: url });
     await db.connect();
     try {
-      const stored = new Set((await db.query<{ batch_id: string }>('SELECT DISTINCT batch_id FROM deliveries')).rows.map((r) => r.batch_id));
+      const stored = new Set(
+        (await db.query<{ batch_id: string }>('SELECT DISTINCT batch_id FROM deliveries')).rows.map((r) => r.batch_id),
+      );
       const acked = answers.filter((a) => a.status === 202).map((a) => a.batchId);
       expect(acked.filter((id) => !stored.has(id))).toEqual([]);
       expect(answers.filter((a) => a.status === 503 && stored.has(a.batchId))).toEqual([]);

@@ -15,8 +15,13 @@ function waitForListening(child: ChildProcess, timeoutMs = 30_000): Promise<stri
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';
-    const timer = setTimeout(() => reject(new Error(`mock did not start in ${timeoutMs} ms:\n${out}\n${err}`)), timeoutMs);
-    child.stderr?.on('data', (d: Buffer) => { err += d.toString(); });
+    const timer = setTimeout(
+      () => reject(new Error(`mock did not start in ${timeoutMs} ms:\n${out}\n${err}`)),
+      timeoutMs,
+    );
+    child.stderr?.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /listening on (http:\/\/\S+)/.exec(out);
@@ -39,14 +44,24 @@ describe('README quick start', () => {
   });
 
   it('`npm start` starts the mock, which accepts an example batch and answers its verwerkingsbericht', async () => {
-    const child = spawn('npm', ['start', '--silent', '--', '--port', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn('npm', ['start', '--silent', '--', '--port', '0'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     children.push(child);
     const base = await waitForListening(child);
     expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
 
-    expect((await (await fetch(`${base}/health`)).json())).toEqual({ status: 'ok' });
-    const xml = execFileSync(process.execPath, [join(ROOT, 'bin', 'bbsim.js'), 'example-batch', '--letters', '20'], { encoding: 'utf8' });
-    const res = await fetch(`${base}/berichtenbox/afleveren`, { method: 'POST', headers: { 'content-type': 'application/xml', 'x-afnemer-oin': OIN }, body: xml });
+    expect(await (await fetch(`${base}/health`)).json()).toEqual({ status: 'ok' });
+    const xml = execFileSync(process.execPath, [join(ROOT, 'bin', 'bbsim.js'), 'example-batch', '--letters', '20'], {
+      encoding: 'utf8',
+    });
+    const res = await fetch(`${base}/berichtenbox/afleveren`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/xml', 'x-afnemer-oin': OIN },
+      body: xml,
+    });
     expect(res.status).toBe(202);
 
     // Sim speed 1: 20 letters park in under half a second and are processed 2 s later.
@@ -54,7 +69,9 @@ describe('README quick start', () => {
     const deadline = Date.now() + 15_000;
     while (codes.length === 0 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 250));
-      const page = await (await fetch(`${base}/berichtenbox/verwerkingsberichten`, { headers: { 'x-afnemer-oin': OIN } })).json() as { items: { BerichtVerwerkResponse: { Berichten: { Bericht: { VerwerkingsCode: string }[] } } }[] };
+      const page = (await (
+        await fetch(`${base}/berichtenbox/verwerkingsberichten`, { headers: { 'x-afnemer-oin': OIN } })
+      ).json()) as { items: { BerichtVerwerkResponse: { Berichten: { Bericht: { VerwerkingsCode: string }[] } } }[] };
       codes = page.items.flatMap((i) => i.BerichtVerwerkResponse.Berichten.Bericht.map((b) => b.VerwerkingsCode));
     }
     expect(codes).toEqual(Array(20).fill('Verwerkt'));
@@ -69,7 +86,10 @@ describe('README quick start', () => {
     let status = 0;
     let stderr = '';
     try {
-      execFileSync(process.execPath, [join(ROOT, 'bin', 'bbsim.js'), 'mock', '--speed', 'fast'], { encoding: 'utf8', stdio: 'pipe' });
+      execFileSync(process.execPath, [join(ROOT, 'bin', 'bbsim.js'), 'mock', '--speed', 'fast'], {
+        encoding: 'utf8',
+        stdio: 'pipe',
+      });
     } catch (err) {
       const e = err as { status: number; stderr: string };
       status = e.status;

@@ -16,7 +16,11 @@ describe('README', () => {
 
   it('an invalid config names the path and the rule', () => {
     expect(() => loadMockConfig({ digid: { perMinute: -5 } } as MockConfigInput)).toThrow(/digid\.perMinute/);
-    expect(() => loadMockConfig({ faults: { services: { digid: { outages: [{ from: '2027-03-01T21:00:00Z', to: '2027-03-01T20:00:00Z' }] } } } })).toThrow(/'to' must be after 'from'/);
+    expect(() =>
+      loadMockConfig({
+        faults: { services: { digid: { outages: [{ from: '2027-03-01T21:00:00Z', to: '2027-03-01T20:00:00Z' }] } } },
+      }),
+    ).toThrow(/'to' must be after 'from'/);
     expect(() => loadMockConfig({ clock: { start: 'gisteren' } })).toThrow(/clock\.start: must be an ISO 8601 instant/);
   });
 });

@@ -26,16 +26,28 @@ const dir = mkdtempSync(join(tmpdir(), 'bbsim-rehearse-afnemer-'));
 const dbPath = join(dir, 'mock.db');
 let mock: MockProcess;
 
-interface Run { code: number | null; stdout: string; stderr: string }
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 /** `node bin/bbsim.js …` as a child process, bounded in time. */
 function bbsim(args: readonly string[], timeoutMs = 120_000): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(REPO, 'bin/bbsim.js'), ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'test' } });
+    const child = spawn(process.execPath, [join(REPO, 'bin/bbsim.js'), ...args], {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NODE_ENV: 'test' },
+    });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => { stdout += c; });
-    child.stderr.setEncoding('utf8').on('data', (c: string) => { stderr += c; });
+    child.stdout.setEncoding('utf8').on('data', (c: string) => {
+      stdout += c;
+    });
+    child.stderr.setEncoding('utf8').on('data', (c: string) => {
+      stderr += c;
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.once('exit', (code) => {
       clearTimeout(timer);
@@ -69,8 +81,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('bbsim example-batch on the target\'s clock', () => {
-  it('dates the batch on the mock\'s clock with --target (or --at); without, a mock in 2027 rejects every letter as too old', async () => {
+describe("bbsim example-batch on the target's clock", () => {
+  it("dates the batch on the mock's clock with --target (or --at); without, a mock in 2027 rejects every letter as too old", async () => {
     const onClock = join(dir, 'on-clock.xml');
     const today = join(dir, 'today.xml');
     const at = join(dir, 'at.xml');
@@ -85,7 +97,11 @@ describe('bbsim example-batch on the target\'s clock', () => {
     const codes = async (file: string): Promise<Record<string, number>> => {
       const ledger = join(dir, `${file}.ledger.db`);
       const r = await bbsim(['rehearse', join(dir, file), ...common(), '--ledger', ledger, '--json']);
-      const rec = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).find((e) => e['type'] === 'reconciliation');
+      const rec = r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .find((e) => e['type'] === 'reconciliation');
       expect(rec, r.stderr + r.stdout.slice(-2000)).toBeDefined();
       return { processed: rec!['processed'] as number, ...(rec!['rejected'] as Record<string, number>) };
     };
@@ -122,7 +138,7 @@ describe('a folder of batches', () => {
     expect(third.stderr).toContain('batch-1.xml: size');
   }, 180_000);
 
-  it('catches a batch dated ahead of the target\'s clock before the first request, with file and line; --quarantine sends the rest and exits 1', async () => {
+  it("catches a batch dated ahead of the target's clock before the first request, with file and line; --quarantine sends the rest and exits 1", async () => {
     const folder = join(dir, 'future');
     mkdirSync(folder);
     await exampleBatch(join(folder, 'a-good.xml'), ['--target', mock.url, '--seed', '21']);
@@ -131,7 +147,9 @@ describe('a folder of batches', () => {
     const before = await batchCounts();
     const refused = await bbsim(['rehearse', folder, ...common()]);
     expect(refused.code, refused.stderr).toBe(2);
-    expect(refused.stderr).toMatch(/b-future\.xml:\d+: BatchInformatie\.AanmaakDatum .* lies \d+ d( \d+ h)? after (the target's clock|the time of receipt)/);
+    expect(refused.stderr).toMatch(
+      /b-future\.xml:\d+: BatchInformatie\.AanmaakDatum .* lies \d+ d( \d+ h)? after (the target's clock|the time of receipt)/,
+    );
     expect(refused.stderr).not.toMatch(/\d\.\d+ ms/);
     expect(refused.stderr).toContain('c-kapot.xml');
     expect(refused.stderr).toContain('nothing was sent');
@@ -152,13 +170,37 @@ describe('a folder of batches', () => {
 describe('generated letters', () => {
   it('exits 1 above --max-reject-share; the reject file is small by default, whole letters with --rejects-full; attachments stored once', async () => {
     const LETTERS = 3000;
-    const args = ['rehearse', '--generate', String(LETTERS), '--seed', '5', '--invalid', '0.05', '--attachments', '0.3', ...common(), '--concurrency', '4'];
+    const args = [
+      'rehearse',
+      '--generate',
+      String(LETTERS),
+      '--seed',
+      '5',
+      '--invalid',
+      '0.05',
+      '--attachments',
+      '0.3',
+      ...common(),
+      '--concurrency',
+      '4',
+    ];
     const small = join(dir, 'gen.rejects.ndjson');
-    const r = await bbsim([...args, '--ledger', join(dir, 'gen.ledger.db'), '--rejects', small, '--max-reject-share', '0.02']);
+    const r = await bbsim([
+      ...args,
+      '--ledger',
+      join(dir, 'gen.ledger.db'),
+      '--rejects',
+      small,
+      '--max-reject-share',
+      '0.02',
+    ]);
     expect(r.code, r.stderr + r.stdout).toBe(1);
     expect(r.stdout).toContain('RECONCILED');
     expect(r.stdout).toMatch(/exit 1: +\d\.\d+ % of the letters rejected, above --max-reject-share 2 %/);
-    const lines = readFileSync(small, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = readFileSync(small, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.length).toBeGreaterThan(LETTERS * 0.05);
     expect(Object.keys(lines[0]!).sort()).toEqual(['BatchID', 'BerichtID', 'Bron', 'Toelichting', 'VerwerkingsCode']);
     expect(String(lines[0]!['Bron'])).toMatch(/^generated letter #\d+$/);
@@ -177,14 +219,22 @@ describe('generated letters', () => {
     await stopMock(mock);
     const db = new Database(dbPath, { readonly: true });
     try {
-      const bijlagen = db.prepare('SELECT count(*) AS n, sum(bytes) AS bytes FROM bijlagen').get() as { n: number; bytes: number };
-      const contents = db.prepare('SELECT count(*) AS n, sum(bytes) AS bytes FROM attachment_contents').get() as { n: number; bytes: number };
+      const bijlagen = db.prepare('SELECT count(*) AS n, sum(bytes) AS bytes FROM bijlagen').get() as {
+        n: number;
+        bytes: number;
+      };
+      const contents = db.prepare('SELECT count(*) AS n, sum(bytes) AS bytes FROM attachment_contents').get() as {
+        n: number;
+        bytes: number;
+      };
       expect(bijlagen.n).toBeGreaterThan(LETTERS * 0.2);
       expect(contents.n).toBeLessThanOrEqual(10);
       const fileBytes = statSync(dbPath).size + (statSync(`${dbPath}-wal`, { throwIfNoEntry: false })?.size ?? 0);
       // Every copy kept would be the attachments' bytes and more; once each, a fraction of it.
       expect(fileBytes).toBeLessThan(bijlagen.bytes / 4);
-      console.log(`attachments: ${bijlagen.n} in letters (${(bijlagen.bytes / 1e6).toFixed(1)} MB), ${contents.n} stored (${(contents.bytes / 1e6).toFixed(2)} MB); database ${(fileBytes / 1e6).toFixed(1)} MB`);
+      console.log(
+        `attachments: ${bijlagen.n} in letters (${(bijlagen.bytes / 1e6).toFixed(1)} MB), ${contents.n} stored (${(contents.bytes / 1e6).toFixed(2)} MB); database ${(fileBytes / 1e6).toFixed(1)} MB`,
+      );
     } finally {
       db.close();
     }

@@ -53,7 +53,10 @@ describe('pacer', () => {
   const make = (clock: ManualClock, used: Record<string, number>, perHour = 3600, perDay = 50_000) => {
     const sleeps: number[] = [];
     const pacer = new Pacer({
-      perHour, perDay, burst: 100, clock,
+      perHour,
+      perDay,
+      burst: 100,
+      clock,
       used: (kind, key) => used[`${kind}:${key}`] ?? 0,
       sleep: async (ms) => {
         sleeps.push(ms);
@@ -101,11 +104,16 @@ function virtualTime() {
   const timers: { at: number; resolve: () => void }[] = [];
   return {
     now: () => now,
-    sleep: (ms: number): Promise<void> => new Promise<void>((resolve) => { timers.push({ at: now + ms, resolve }); }),
+    sleep: (ms: number): Promise<void> =>
+      new Promise<void>((resolve) => {
+        timers.push({ at: now + ms, resolve });
+      }),
     /** Runs until `until` settles: whenever nothing else can run, jump to the next timer. */
     async drive<T>(until: Promise<T>): Promise<T> {
       let done = false;
-      void until.finally(() => { done = true; });
+      void until.finally(() => {
+        done = true;
+      });
       for (let steps = 0; !done && steps < 1_000_000; steps++) {
         await new Promise((r) => setImmediate(r));
         if (done) break;
@@ -128,7 +136,23 @@ describe('a rehearsal against a scripted target, in virtual time', () => {
     const vt = virtualTime();
     const input = join(dir, 'brieven.ndjson');
     const ids = ['11111111-1111-4111-8111-111111111111', '22222222-2222-4222-8222-222222222222'];
-    writeFileSync(input, ids.map((id) => JSON.stringify({ BerichtInformatie: { BerichtID: id, BerichtType: 'VAIB', Onderwerp: 'Test', BerichtTekst: 'Tekst', GebruikerID: '999990019', SoortGebruiker: 'Burger' } })).join('\n'));
+    writeFileSync(
+      input,
+      ids
+        .map((id) =>
+          JSON.stringify({
+            BerichtInformatie: {
+              BerichtID: id,
+              BerichtType: 'VAIB',
+              Onderwerp: 'Test',
+              BerichtTekst: 'Tekst',
+              GebruikerID: '999990019',
+              SoortGebruiker: 'Burger',
+            },
+          }),
+        )
+        .join('\n'),
+    );
     const posts: { at: number; body: string }[] = [];
     let batchId = '';
     let vbServed = false;
@@ -136,10 +160,20 @@ describe('a rehearsal against a scripted target, in virtual time', () => {
       { status: 429, headers: { 'retry-after': '7' }, body: '{"code":"BBSIM_CAPACITY_HOUR"}', serviceMs: 1 },
       { status: 503, headers: { 'retry-after': '2' }, body: '{"code":"BBSIM_OUTAGE"}', serviceMs: 1 },
     ];
-    const json = (status: number, body: unknown): ClientResponse => ({ status, headers: {}, body: JSON.stringify(body), serviceMs: 1 });
+    const json = (status: number, body: unknown): ClientResponse => ({
+      status,
+      headers: {},
+      body: JSON.stringify(body),
+      serviceMs: 1,
+    });
     const client: HttpClient = {
       async request(req: ClientRequest): Promise<ClientResponse> {
-        if (req.path === '/status') return json(200, { now: new Date(Date.UTC(2027, 2, 2, 9) + vt.now()).toISOString(), speed: 1, intake: { hourLimit: 150_000, dayLimit: 2_500_000 } });
+        if (req.path === '/status')
+          return json(200, {
+            now: new Date(Date.UTC(2027, 2, 2, 9) + vt.now()).toISOString(),
+            speed: 1,
+            intake: { hourLimit: 150_000, dayLimit: 2_500_000 },
+          });
         if (req.method === 'POST' && req.path === '/berichtenbox/afleveren') {
           const body = String(req.body);
           batchId = /<BatchID>([^<]+)<\/BatchID>/.exec(body)?.[1] ?? '';
@@ -148,7 +182,20 @@ describe('a rehearsal against a scripted target, in virtual time', () => {
         }
         if (req.path.startsWith('/berichtenbox/verwerkingsberichten?')) {
           const ready = posts.length === 3 && !vbServed;
-          return json(200, { items: ready ? [{ id: 1, attempt: 1, BerichtVerwerkResponse: { BatchInformatie: { BatchID: batchId }, Berichten: { Bericht: ids.map((id) => ({ BerichtID: id, VerwerkingsCode: 'Verwerkt' })) } } }] : [] });
+          return json(200, {
+            items: ready
+              ? [
+                  {
+                    id: 1,
+                    attempt: 1,
+                    BerichtVerwerkResponse: {
+                      BatchInformatie: { BatchID: batchId },
+                      Berichten: { Bericht: ids.map((id) => ({ BerichtID: id, VerwerkingsCode: 'Verwerkt' })) },
+                    },
+                  },
+                ]
+              : [],
+          });
         }
         if (req.path === '/berichtenbox/verwerkingsberichten/ack') {
           vbServed = true;
@@ -159,14 +206,44 @@ describe('a rehearsal against a scripted target, in virtual time', () => {
       async close() {},
     };
     const events: Record<string, unknown>[] = [];
-    const result = await vt.drive(runRehearsal({
-      input: { kind: 'ndjson', path: input }, target: 'http://127.0.0.1:1', allowRemote: false, afnemerOin: undefined, mockConfig: loadMockConfig({}),
-      share: 1, batchSize: 1000, format: 'xml', concurrency: 2, ledgerPath: join(dir, 'brieven.ledger.db'), rejectsPath: join(dir, 'brieven.rejects.ndjson'), rejectsFull: true, quarantine: false, maxRejectShare: 1,
-      dryRun: false, json: true, requestTimeoutMs: 1000, stallTimeoutMs: 600_000, pollIntervalMs: 100,
-    }, {
-      client, sleep: vt.sleep, wallNow: vt.now, random: () => 0.5,
-      output: { stdout: (s) => { for (const l of s.trim().split('\n')) events.push(JSON.parse(l) as Record<string, unknown>); }, stderr: () => undefined, isTTY: false },
-    }));
+    const result = await vt.drive(
+      runRehearsal(
+        {
+          input: { kind: 'ndjson', path: input },
+          target: 'http://127.0.0.1:1',
+          allowRemote: false,
+          afnemerOin: undefined,
+          mockConfig: loadMockConfig({}),
+          share: 1,
+          batchSize: 1000,
+          format: 'xml',
+          concurrency: 2,
+          ledgerPath: join(dir, 'brieven.ledger.db'),
+          rejectsPath: join(dir, 'brieven.rejects.ndjson'),
+          rejectsFull: true,
+          quarantine: false,
+          maxRejectShare: 1,
+          dryRun: false,
+          json: true,
+          requestTimeoutMs: 1000,
+          stallTimeoutMs: 600_000,
+          pollIntervalMs: 100,
+        },
+        {
+          client,
+          sleep: vt.sleep,
+          wallNow: vt.now,
+          random: () => 0.5,
+          output: {
+            stdout: (s) => {
+              for (const l of s.trim().split('\n')) events.push(JSON.parse(l) as Record<string, unknown>);
+            },
+            stderr: () => undefined,
+            isTTY: false,
+          },
+        },
+      ),
+    );
     expect(result.exitCode, JSON.stringify(events.filter((e) => e['type'] !== 'progress'))).toBe(0);
     expect(posts).toHaveLength(3);
     // The same batch each time, and never before the Retry-After had passed.
@@ -175,7 +252,15 @@ describe('a rehearsal against a scripted target, in virtual time', () => {
     expect(posts[1]!.at - posts[0]!.at).toBeLessThanOrEqual(7000 + DEFAULT_BACKOFF.retryAfterJitterMs);
     expect(posts[2]!.at - posts[1]!.at).toBeGreaterThanOrEqual(2000);
     const waits = events.filter((e) => e['type'] === 'wait');
-    expect(waits.map((w) => [w['status'], w['retryAfterMs']])).toEqual([[429, 7000], [503, 2000]]);
-    expect(result.reconciliation).toMatchObject({ reconciled: true, processed: 2, open: 0, portal: { status: 'skipped' } });
+    expect(waits.map((w) => [w['status'], w['retryAfterMs']])).toEqual([
+      [429, 7000],
+      [503, 2000],
+    ]);
+    expect(result.reconciliation).toMatchObject({
+      reconciled: true,
+      processed: 2,
+      open: 0,
+      portal: { status: 'skipped' },
+    });
   });
 });

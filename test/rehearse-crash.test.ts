@@ -27,7 +27,12 @@ import { INVALID_KINDS } from '../src/rehearse/generate-letters.ts';
 import { letterFromJson } from '../src/rehearse/letter-json.ts';
 import { DEFAULT_AFNEMERS } from '../src/mock/afnemers.ts';
 import { killMock, startMockProcess, stopMock, type MockProcess } from './helpers/mock-process.ts';
-import { killRehearse, startRehearseProcess, type RehearseEvent, type RehearseProcess } from './helpers/rehearse-process.ts';
+import {
+  killRehearse,
+  startRehearseProcess,
+  type RehearseEvent,
+  type RehearseProcess,
+} from './helpers/rehearse-process.ts';
 
 const OIN = DEFAULT_AFNEMERS[0]!.oin;
 const LETTERS = 20_000;
@@ -46,10 +51,21 @@ const PHASE_DEADLINE_MS = 90_000;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 interface Reconciliation {
-  reconciled: boolean; balanced: boolean; offered: number; processed: number; open: number; duplicates: number;
-  rejected: Record<string, number>; refused: Record<string, number>; answers: Record<string, number>;
+  reconciled: boolean;
+  balanced: boolean;
+  offered: number;
+  processed: number;
+  open: number;
+  duplicates: number;
+  rejected: Record<string, number>;
+  refused: Record<string, number>;
+  answers: Record<string, number>;
   portal: { status: string; mismatches?: string[] };
-  stats: Record<string, number>; delivery: Record<string, number>; counters: Record<string, number>; wallMs: number; end: { kind: string };
+  stats: Record<string, number>;
+  delivery: Record<string, number>;
+  counters: Record<string, number>;
+  wallMs: number;
+  end: { kind: string };
 }
 
 describe('rehearse: 20,000 letters against a faulty mock, with SIGKILL of the client and of the mock', () => {
@@ -70,25 +86,55 @@ describe('rehearse: 20,000 letters against a faulty mock, with SIGKILL of the cl
 
   it('balances exactly, agrees with the leveranciersportaal and the store, and keeps every Retry-After', async () => {
     const outageFrom = Date.parse(START) + 2 * 3_600_000;
-    writeFileSync(configPath, JSON.stringify({
-      seed: 1,
-      clock: { start: START, speed: SPEED },
-      capacity: { messagesPerHour: HOUR_LIMIT },
-      faults: {
-        technischProbleemRate: 0.01,
-        services: { 'berichtenbox-intake': { errorRate: 0.02, errorStatus: 500, outages: [{ from: outageFrom, to: outageFrom + 20 * 60_000 }] } },
-      },
-    }));
+    writeFileSync(
+      configPath,
+      JSON.stringify({
+        seed: 1,
+        clock: { start: START, speed: SPEED },
+        capacity: { messagesPerHour: HOUR_LIMIT },
+        faults: {
+          technischProbleemRate: 0.01,
+          services: {
+            'berichtenbox-intake': {
+              errorRate: 0.02,
+              errorStatus: 500,
+              outages: [{ from: outageFrom, to: outageFrom + 20 * 60_000 }],
+            },
+          },
+        },
+      }),
+    );
     const t0 = performance.now();
     let mock = await startMockProcess(['--db', dbPath, '--config', configPath]);
     mocks.push(mock);
     const port = new URL(mock.url).port;
     const args = [
-      '--generate', String(LETTERS), '--seed', '7', '--invalid', '0.01', '--attachments', '0.02',
-      '--target', mock.url, '--ledger', ledgerPath, '--rejects', rejectsPath, '--mock-config', configPath,
-      '--concurrency', '4', '--timeout', '10', '--stall-timeout', '60', '--rejects-full',
+      '--generate',
+      String(LETTERS),
+      '--seed',
+      '7',
+      '--invalid',
+      '0.01',
+      '--attachments',
+      '0.02',
+      '--target',
+      mock.url,
+      '--ledger',
+      ledgerPath,
+      '--rejects',
+      rejectsPath,
+      '--mock-config',
+      configPath,
+      '--concurrency',
+      '4',
+      '--timeout',
+      '10',
+      '--stall-timeout',
+      '60',
+      '--rejects-full',
     ];
-    const finalOf = (e: RehearseEvent): number => (e.type === 'progress' && typeof e['final'] === 'number' ? e['final'] : -1);
+    const finalOf = (e: RehearseEvent): number =>
+      e.type === 'progress' && typeof e['final'] === 'number' ? e['final'] : -1;
 
     // ---- phase 1: rehearse until a fifth is final, then SIGKILL it ----
     let killedAtFinal = -1;
@@ -103,7 +149,9 @@ describe('rehearse: 20,000 letters against a faulty mock, with SIGKILL of the cl
     const x1 = await r1.exited;
     clearTimeout(guard1);
     expect(x1.signal, r1.output()).toBe('SIGKILL');
-    expect(killedAtFinal, `rehearse was killed by the guard, not mid-run:\n${r1.output()}`).toBeGreaterThanOrEqual(KILL_REHEARSE_AT);
+    expect(killedAtFinal, `rehearse was killed by the guard, not mid-run:\n${r1.output()}`).toBeGreaterThanOrEqual(
+      KILL_REHEARSE_AT,
+    );
     expect(r1.events.some((e) => e.type === 'reconciliation')).toBe(false);
 
     // ---- phase 2: restart rehearse (resumes); SIGKILL the mock mid-run and restart it on the same port and file ----
@@ -119,7 +167,16 @@ describe('rehearse: 20,000 letters against a faulty mock, with SIGKILL of the cl
       expect(exit.signal).toBe('SIGKILL');
       const simAtKill = Date.parse(status.now) + (performance.now() - at) * status.speed;
       await sleep(500);
-      mock = await startMockProcess(['--db', dbPath, '--config', configPath, '--port', port, '--start', new Date(simAtKill + 1000).toISOString()]);
+      mock = await startMockProcess([
+        '--db',
+        dbPath,
+        '--config',
+        configPath,
+        '--port',
+        port,
+        '--start',
+        new Date(simAtKill + 1000).toISOString(),
+      ]);
       mocks.push(mock);
     };
     const r2 = startRehearseProcess(args, (e) => {
@@ -135,7 +192,10 @@ describe('rehearse: 20,000 letters against a faulty mock, with SIGKILL of the cl
     await mockKill;
     const wallMs = performance.now() - t0;
     expect(mockKilledAtFinal, `the mock was never killed:\n${r2.output()}`).toBeGreaterThanOrEqual(KILL_MOCK_AT);
-    expect(r2.events.find((e) => e.type === 'resume'), 'the second run resumed from the ledger').toBeDefined();
+    expect(
+      r2.events.find((e) => e.type === 'resume'),
+      'the second run resumed from the ledger',
+    ).toBeDefined();
     const recEvent = r2.events.find((e) => e.type === 'reconciliation');
     expect(recEvent, r2.output()).toBeDefined();
     const rec = recEvent as unknown as Reconciliation;
@@ -148,7 +208,7 @@ describe('rehearse: 20,000 letters against a faulty mock, with SIGKILL of the cl
     expect(rec.open).toBe(0);
     expect(rec.duplicates).toBe(0);
     const rejected = Object.values(rec.rejected).reduce((a, b) => a + b, 0);
-    expect(rec.refused, JSON.stringify(r2.events.filter((e) => e.type === "refused").slice(0, 3))).toEqual({});
+    expect(rec.refused, JSON.stringify(r2.events.filter((e) => e.type === 'refused').slice(0, 3))).toEqual({});
     expect(rec.processed + rejected).toBe(LETTERS);
     expect(rec.refused).toEqual({});
     expect(rec.portal.status, JSON.stringify(rec.portal)).toBe('matches');
@@ -159,8 +219,13 @@ describe('rehearse: 20,000 letters against a faulty mock, with SIGKILL of the cl
     // The faults were met: 429 storms and the outage's 503s (the 500s and the mock's restart show as
     // unknown outcomes of sends and failed polls, how many depends on timing).
     expect(rec.counters['http429'] ?? 0).toBeGreaterThan(0);
-    const waitsSeen = [...r1.events, ...r2.events].filter((e) => e.type === 'wait').map((e) => `${String(e['status'])}@${String(e['at'])}`);
-    expect(rec.counters['http503'] ?? 0, `${JSON.stringify(rec.counters)}\n${waitsSeen.join(' ')}\nmock killed at ${mockKilledAtFinal}`).toBeGreaterThan(0);
+    const waitsSeen = [...r1.events, ...r2.events]
+      .filter((e) => e.type === 'wait')
+      .map((e) => `${String(e['status'])}@${String(e['at'])}`);
+    expect(
+      rec.counters['http503'] ?? 0,
+      `${JSON.stringify(rec.counters)}\n${waitsSeen.join(' ')}\nmock killed at ${mockKilledAtFinal}`,
+    ).toBeGreaterThan(0);
     expect(rec.stats['vbPollFailures'] ?? 0).toBeGreaterThan(0);
     expect(rec.delivery['acceptedAgain']).toBeGreaterThan(0);
     // Each figure once, and the sums add up exactly.
@@ -174,18 +239,25 @@ describe('rehearse: 20,000 letters against a faulty mock, with SIGKILL of the cl
 
     // ---- no request went out before a Retry-After had passed (within each process) ----
     for (const p of [r1, r2]) {
-      const requests = p.events.filter((e) => typeof e['sentAt'] === 'string').map((e) => ({ e, sent: Date.parse(e['sentAt'] as string) }));
+      const requests = p.events
+        .filter((e) => typeof e['sentAt'] === 'string')
+        .map((e) => ({ e, sent: Date.parse(e['sentAt'] as string) }));
       const waits = p.events.filter((e) => e.type === 'wait' && typeof e['retryAfterMs'] === 'number');
       for (const w of waits) {
         // The wait runs from the answer (the event itself is written after the ledger's fsync).
         const from = Date.parse(typeof w['answeredAt'] === 'string' ? w['answeredAt'] : w.at);
         const until = from + (w['retryAfterMs'] as number);
         const early = requests.filter((r) => r.sent > from && r.sent < until - 5);
-        expect(early.map((r) => `${r.e.type} ${String(r.e['batch'])} sent ${String(r.e['sentAt'])}`), `requests during the Retry-After of ${w.at} (${String(w['retryAfterMs'])} ms)`).toEqual([]);
+        expect(
+          early.map((r) => `${r.e.type} ${String(r.e['batch'])} sent ${String(r.e['sentAt'])}`),
+          `requests during the Retry-After of ${w.at} (${String(w['retryAfterMs'])} ms)`,
+        ).toEqual([]);
         expect(w['waitMs'] as number).toBeGreaterThanOrEqual(w['retryAfterMs'] as number);
       }
     }
-    const retryAfterWaits = [...r1.events, ...r2.events].filter((e) => e.type === 'wait' && typeof e['retryAfterMs'] === 'number');
+    const retryAfterWaits = [...r1.events, ...r2.events].filter(
+      (e) => e.type === 'wait' && typeof e['retryAfterMs'] === 'number',
+    );
     expect(retryAfterWaits.some((e) => e['status'] === 429)).toBe(true);
     expect(retryAfterWaits.some((e) => e['status'] === 503)).toBe(true);
 
@@ -202,33 +274,51 @@ describe('rehearse: 20,000 letters against a faulty mock, with SIGKILL of the cl
     try {
       const stored = store.prepare('SELECT bericht_id FROM letters WHERE afnemer_oin = ?').pluck().all(OIN) as string[];
       expect(new Set(stored).size).toBe(stored.length);
-      const processed = ledger.prepare(`SELECT lower(bericht_id) FROM letters WHERE state = 'processed'`).pluck().all() as string[];
+      const processed = ledger
+        .prepare(`SELECT lower(bericht_id) FROM letters WHERE state = 'processed'`)
+        .pluck()
+        .all() as string[];
       expect(processed).toHaveLength(rec.processed);
       expect(new Set(stored)).toEqual(new Set(processed));
-      expect(store.prepare(`SELECT count(*) FROM results WHERE code = 'Verwerkt' GROUP BY bericht_id HAVING count(*) > 1`).all()).toEqual([]);
+      expect(
+        store
+          .prepare(`SELECT count(*) FROM results WHERE code = 'Verwerkt' GROUP BY bericht_id HAVING count(*) > 1`)
+          .all(),
+      ).toEqual([]);
       // Every delivery the mock holds is an attempt the ledger knows, under one of its BatchIDs: nothing went out as new twice.
-      const attempts = new Map((ledger.prepare('SELECT batch_id, max_attempt FROM batches').raw().all() as [string, number][]));
-      const deliveries = store.prepare('SELECT batch_id, max(attempt), count(*) FROM deliveries WHERE afnemer_oin = ? GROUP BY batch_id').raw().all(OIN) as [string, number, number][];
+      const attempts = new Map(
+        ledger.prepare('SELECT batch_id, max_attempt FROM batches').raw().all() as [string, number][],
+      );
+      const deliveries = store
+        .prepare('SELECT batch_id, max(attempt), count(*) FROM deliveries WHERE afnemer_oin = ? GROUP BY batch_id')
+        .raw()
+        .all(OIN) as [string, number, number][];
       expect(deliveries.length).toBe(attempts.size);
       // The reconciliation's figures are what the two databases hold.
       expect(d['batches']).toBe(attempts.size);
       expect(d['batchesStored']).toBe(deliveries.length);
       expect(ledger.prepare('SELECT count(*) FROM sends').pluck().get()).toBe(d['requests']);
       const storedAttempts = deliveries.reduce((a, [, , k]) => a + k, 0);
-      expect(storedAttempts, 'every delivery the mock holds is an accepted request or an unknown outcome it stored').toBe(d['accepted']! + d['unknownStored']!);
-      for (const [batchId, maxAttempt, n] of deliveries) expect([batchId, maxAttempt, n]).toEqual([batchId, attempts.get(batchId), maxAttempt]);
+      expect(
+        storedAttempts,
+        'every delivery the mock holds is an accepted request or an unknown outcome it stored',
+      ).toBe(d['accepted']! + d['unknownStored']!);
+      for (const [batchId, maxAttempt, n] of deliveries)
+        expect([batchId, maxAttempt, n]).toEqual([batchId, attempts.get(batchId), maxAttempt]);
     } finally {
       store.close();
       ledger.close();
     }
 
     const stats = rec.stats;
-    console.log([
-      `rehearse: ${LETTERS} letters in ${(wallMs / 1000).toFixed(1)} s wall overall (two rehearse processes, two mock processes);`,
-      `  the resumed run: ${(rec.wallMs / 1000).toFixed(1)} s, ${Math.round(stats['admittedLetters']! / (rec.wallMs / 1000))} letters admitted/s;`,
-      `  killed rehearse at ${killedAtFinal} final letters, the mock at ${mockKilledAtFinal};`,
-      `  requests: ${JSON.stringify(rec.delivery)}; counters ${JSON.stringify(rec.counters)};`,
-      `  answers ${JSON.stringify(rec.answers)}; processed ${rec.processed}, rejected ${JSON.stringify(rec.rejected)}`,
-    ].join('\n'));
+    console.log(
+      [
+        `rehearse: ${LETTERS} letters in ${(wallMs / 1000).toFixed(1)} s wall overall (two rehearse processes, two mock processes);`,
+        `  the resumed run: ${(rec.wallMs / 1000).toFixed(1)} s, ${Math.round(stats['admittedLetters']! / (rec.wallMs / 1000))} letters admitted/s;`,
+        `  killed rehearse at ${killedAtFinal} final letters, the mock at ${mockKilledAtFinal};`,
+        `  requests: ${JSON.stringify(rec.delivery)}; counters ${JSON.stringify(rec.counters)};`,
+        `  answers ${JSON.stringify(rec.answers)}; processed ${rec.processed}, rejected ${JSON.stringify(rec.rejected)}`,
+      ].join('\n'),
+    );
   }, 240_000);
 });

@@ -23,14 +23,33 @@ function freshPath(): string {
 }
 
 const id = (n: number): string => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
-const letter = (n: number, berichtId = id(n)): InputLetter => ({ berichtId, bytes: 1000, source: { kind: 'generated', index: n }, key: {} });
-const batch = (batchId: string, letters: InputLetter[]): NewBatch => ({ batchId, source: 'formed', fileNo: null, aanmaakDatum: null, leverancierId: null, bytes: 1000 * letters.length, letters });
-const answers = (ids: string[], code: VbLetter['code']): VbLetter[] => ids.map((berichtId) => ({ berichtId, code, toelichting: '' }));
+const letter = (n: number, berichtId = id(n)): InputLetter => ({
+  berichtId,
+  bytes: 1000,
+  source: { kind: 'generated', index: n },
+  key: {},
+});
+const batch = (batchId: string, letters: InputLetter[]): NewBatch => ({
+  batchId,
+  source: 'formed',
+  fileNo: null,
+  aanmaakDatum: null,
+  leverancierId: null,
+  bytes: 1000 * letters.length,
+  letters,
+});
+const answers = (ids: string[], code: VbLetter['code']): VbLetter[] =>
+  ids.map((berichtId) => ({ berichtId, code, toelichting: '' }));
 
 /** A ledger with one batch B of letters 0..n-1, ingested. */
 function withBatch(path: string, n: number, ids?: string[]): Ledger {
   const l = new Ledger(path);
-  l.addBatches([batch('b0000000-0000-4000-8000-000000000001', Array.from({ length: n }, (_, k) => letter(k, ids?.[k])))]);
+  l.addBatches([
+    batch(
+      'b0000000-0000-4000-8000-000000000001',
+      Array.from({ length: n }, (_, k) => letter(k, ids?.[k])),
+    ),
+  ]);
   l.setMeta('ingested', true);
   return l;
 }
@@ -54,7 +73,10 @@ describe('rehearse ledger', () => {
     const s2 = l.startSend(1, '2027-03-02T09:00:00.000Z', 2);
     expect(s2).toMatchObject({ sendNo: 2, whole: true, aanmaakDatum: '2027-03-02T08:00:00.000Z' });
     expect(s2?.letters.map((x) => x.seq)).toEqual(s1?.letters.map((x) => x.seq));
-    l.recordReceipt(1, 2, 1, 3, [['hour', '2027-03-02T09'], ['day', '2027-03-02']]);
+    l.recordReceipt(1, 2, 1, 3, [
+      ['hour', '2027-03-02T09'],
+      ['day', '2027-03-02'],
+    ]);
     expect(l.batches()[0]?.maxAttempt).toBe(1);
     expect(l.window('hour', '2027-03-02T09')).toBe(3);
     l.close();
@@ -70,7 +92,13 @@ describe('rehearse ledger', () => {
     l.startSend(1, 'x', 1);
     l.recordReceipt(1, 1, 1, 3, []);
     const vb = [...answers([id(0), id(1)], 'Verwerkt'), ...answers([id(2)], 'NietActiefOfGeabonneerd')];
-    expect(l.applyVerwerkingsbericht(B.toUpperCase(), 1, vb)).toMatchObject({ ours: true, duplicate: false, finalised: 3, processedDelta: 2, rejectedDelta: 1 });
+    expect(l.applyVerwerkingsbericht(B.toUpperCase(), 1, vb)).toMatchObject({
+      ours: true,
+      duplicate: false,
+      finalised: 3,
+      processedDelta: 2,
+      rejectedDelta: 1,
+    });
     l.close(); // crashed before the acknowledgement
     l = new Ledger(path);
     expect(l.applyVerwerkingsbericht(B, 1, vb)).toMatchObject({ ours: true, duplicate: true });
@@ -86,12 +114,20 @@ describe('rehearse ledger', () => {
     const l = withBatch(freshPath(), 4);
     l.startSend(1, 'x', 1);
     l.recordReceipt(1, 1, 1, 4, []);
-    expect(l.applyVerwerkingsbericht(B, 1, [...answers([id(0), id(1)], 'Verwerkt'), ...answers([id(2), id(3)], 'TechnischProbleem')])).toMatchObject({ retry: 2, finalised: 2 });
+    expect(
+      l.applyVerwerkingsbericht(B, 1, [
+        ...answers([id(0), id(1)], 'Verwerkt'),
+        ...answers([id(2), id(3)], 'TechnischProbleem'),
+      ]),
+    ).toMatchObject({ retry: 2, finalised: 2 });
     const s2 = l.startSend(1, 'y', 2);
     expect(s2?.whole).toBe(false);
     expect(s2?.letters.map((x) => x.berichtId)).toEqual([id(2), id(3)]);
     l.recordReceipt(1, 2, 2, 2, []);
-    expect(l.applyVerwerkingsbericht(B, 2, answers([id(2), id(3)], 'Verwerkt'))).toMatchObject({ finalised: 2, processedDelta: 2 });
+    expect(l.applyVerwerkingsbericht(B, 2, answers([id(2), id(3)], 'Verwerkt'))).toMatchObject({
+      finalised: 2,
+      processedDelta: 2,
+    });
     expect(l.startSend(1, 'z', 3)).toBeUndefined();
     const c = l.counts();
     expect(c.processedVerwerkt).toBe(4);
@@ -105,7 +141,10 @@ describe('rehearse ledger', () => {
     l.startSend(1, 'x', 1);
     l.applyVerwerkingsbericht(B, 1, [...answers([id(0)], 'Verwerkt'), ...answers([id(1)], 'TechnischProbleem')]);
     l.startSend(1, 'x', 2);
-    expect(l.applyVerwerkingsbericht(B, 2, answers([id(1)], 'BerichtBestaatAl'))).toMatchObject({ rejectedDelta: 1, processedDelta: 0 });
+    expect(l.applyVerwerkingsbericht(B, 2, answers([id(1)], 'BerichtBestaatAl'))).toMatchObject({
+      rejectedDelta: 1,
+      processedDelta: 0,
+    });
     expect(l.counts().rejected).toEqual({ BerichtBestaatAl: 1 });
     l.close();
 
@@ -115,11 +154,17 @@ describe('rehearse ledger', () => {
     m.recordSendFailure(1, 1, 'onbekend: timeout', true, [], 2);
     m.startSend(1, 'x', 2);
     m.recordReceipt(1, 2, 2, 2, []);
-    expect(m.applyVerwerkingsbericht(B, 2, answers([id(0), id(1)], 'BerichtBestaatAl'))).toMatchObject({ processedDelta: 2, rejectedDelta: 0 });
+    expect(m.applyVerwerkingsbericht(B, 2, answers([id(0), id(1)], 'BerichtBestaatAl'))).toMatchObject({
+      processedDelta: 2,
+      rejectedDelta: 0,
+    });
     let c = m.counts();
     expect(c).toMatchObject({ processedEigenBestaatAl: 2, processedVerwerkt: 0, rejected: {} });
     // Attempt 1's verwerkingsbericht arrives after all: Verwerkt, counted once, not twice.
-    expect(m.applyVerwerkingsbericht(B, 1, answers([id(0), id(1)], 'Verwerkt'))).toMatchObject({ duplicates: 0, processedDelta: 0 });
+    expect(m.applyVerwerkingsbericht(B, 1, answers([id(0), id(1)], 'Verwerkt'))).toMatchObject({
+      duplicates: 0,
+      processedDelta: 0,
+    });
     c = m.counts();
     expect(c).toMatchObject({ processedVerwerkt: 2, processedEigenBestaatAl: 0, duplicates: 0 });
     m.close();
@@ -129,7 +174,10 @@ describe('rehearse ledger', () => {
     const l = withBatch(freshPath(), 2);
     l.startSend(1, 'x', 1);
     l.applyVerwerkingsbericht(B, 1, answers([id(0), id(1)], 'NietActiefOfGeabonneerd'));
-    expect(l.applyVerwerkingsbericht(B, 2, answers([id(0)], 'Verwerkt'))).toMatchObject({ processedDelta: 1, rejectedDelta: -1 });
+    expect(l.applyVerwerkingsbericht(B, 2, answers([id(0)], 'Verwerkt'))).toMatchObject({
+      processedDelta: 1,
+      rejectedDelta: -1,
+    });
     expect(l.applyVerwerkingsbericht(B, 3, answers([id(0)], 'Verwerkt'))).toMatchObject({ duplicates: 1 });
     const c = l.counts();
     expect(c).toMatchObject({ processedVerwerkt: 1, duplicates: 1, rejected: { NietActiefOfGeabonneerd: 1 } });
@@ -147,8 +195,15 @@ describe('rehearse ledger', () => {
       { berichtId: '', code: 'XmlValidatieTegenXsdValtNegatiefUit', toelichting: 'missing' },
     ]);
     expect(r).toMatchObject({ unmatched: 0, finalised: 4 });
-    expect(l.counts()).toMatchObject({ processedVerwerkt: 1, rejected: { BerichtBestaatAl: 1, XmlValidatieTegenXsdValtNegatiefUit: 2 } });
-    expect([...l.rejectedLetters()].map((x) => [x.seq, x.code])).toEqual([[2, 'BerichtBestaatAl'], [3, 'XmlValidatieTegenXsdValtNegatiefUit'], [4, 'XmlValidatieTegenXsdValtNegatiefUit']]);
+    expect(l.counts()).toMatchObject({
+      processedVerwerkt: 1,
+      rejected: { BerichtBestaatAl: 1, XmlValidatieTegenXsdValtNegatiefUit: 2 },
+    });
+    expect([...l.rejectedLetters()].map((x) => [x.seq, x.code])).toEqual([
+      [2, 'BerichtBestaatAl'],
+      [3, 'XmlValidatieTegenXsdValtNegatiefUit'],
+      [4, 'XmlValidatieTegenXsdValtNegatiefUit'],
+    ]);
     l.close();
   });
 

@@ -17,7 +17,12 @@ import { createPopulation } from '../src/population/index.ts';
 import { generatedLetter, type GenerateSpec } from '../src/rehearse/generate-letters.ts';
 import { runRehearsal, type RehearseInput, type RehearseResult } from '../src/rehearse/rehearse.ts';
 
-const CONFIG: MockConfigInput = { seed: 3, clock: { start: '2027-03-02T10:00:00+01:00', speed: 600 }, faults: { technischProbleemRate: 0.25 }, workerIntervalMs: 20 };
+const CONFIG: MockConfigInput = {
+  seed: 3,
+  clock: { start: '2027-03-02T10:00:00+01:00', speed: 600 },
+  faults: { technischProbleemRate: 0.25 },
+  workerIntervalMs: 20,
+};
 const config = loadMockConfig(CONFIG);
 const population = createPopulation({ seed: config.seed, ...config.population });
 const OIN = config.afnemers[0]!.oin;
@@ -39,11 +44,30 @@ describe('rehearse against the mock over a socket', () => {
   const rehearse = (input: RehearseInput, name: string, over: { format?: 'xml' | 'json'; dryRun?: boolean } = {}) => {
     const out: string[] = [];
     const events: Record<string, unknown>[] = [];
-    return runRehearsal({
-      input, target, allowRemote: false, afnemerOin: undefined, mockConfig: config, share: 1, batchSize: 50, format: over.format ?? 'xml', concurrency: 3,
-      ledgerPath: join(dir, `${name}.ledger.db`), rejectsPath: join(dir, `${name}.rejects.ndjson`), rejectsFull: true, quarantine: false, maxRejectShare: 1, dryRun: over.dryRun ?? false, json: false,
-      requestTimeoutMs: 10_000, stallTimeoutMs: 30_000, pollIntervalMs: 50,
-    }, { output: { stdout: (s) => out.push(s), stderr: () => undefined, isTTY: false } }).then((r): RehearseResult & { text: string; events: typeof events } => ({ ...r, text: out.join(''), events }));
+    return runRehearsal(
+      {
+        input,
+        target,
+        allowRemote: false,
+        afnemerOin: undefined,
+        mockConfig: config,
+        share: 1,
+        batchSize: 50,
+        format: over.format ?? 'xml',
+        concurrency: 3,
+        ledgerPath: join(dir, `${name}.ledger.db`),
+        rejectsPath: join(dir, `${name}.rejects.ndjson`),
+        rejectsFull: true,
+        quarantine: false,
+        maxRejectShare: 1,
+        dryRun: over.dryRun ?? false,
+        json: false,
+        requestTimeoutMs: 10_000,
+        stallTimeoutMs: 30_000,
+        pollIntervalMs: 50,
+      },
+      { output: { stdout: (s) => out.push(s), stderr: () => undefined, isTTY: false } },
+    ).then((r): RehearseResult & { text: string; events: typeof events } => ({ ...r, text: out.join(''), events }));
   };
 
   it("sends the afnemer's XML batches as they are, redelivers TechnischProbleem letters from them, and reconciles", async () => {
@@ -51,13 +75,34 @@ describe('rehearse against the mock over a socket', () => {
     mkdirSync(folder);
     const now = app.bbsim.clock.now();
     for (let k = 0; k < 3; k++) {
-      const b = generateBatch({ seed: 100 + k, afnemerOin: OIN, berichtType: 'AANSLAG', letters: 40, now, population, attachmentShare: k === 1 ? 0.5 : 0, attachmentBytes: 2_000 });
+      const b = generateBatch({
+        seed: 100 + k,
+        afnemerOin: OIN,
+        berichtType: 'AANSLAG',
+        letters: 40,
+        now,
+        population,
+        attachmentShare: k === 1 ? 0.5 : 0,
+        attachmentBytes: 2_000,
+      });
       // Prefixes and formatting of our own: the file goes out byte for byte.
-      writeFileSync(join(folder, `batch-${k}.xml`), renderBerichtenXml(b).replaceAll('ber:', 'b:').replace('xmlns:ber=', 'xmlns:b=').replaceAll('<b:Bericht>', '\n  <b:Bericht>'));
+      writeFileSync(
+        join(folder, `batch-${k}.xml`),
+        renderBerichtenXml(b)
+          .replaceAll('ber:', 'b:')
+          .replace('xmlns:ber=', 'xmlns:b=')
+          .replaceAll('<b:Bericht>', '\n  <b:Bericht>'),
+      );
     }
     const r = await rehearse({ kind: 'xml', path: folder }, 'xml');
     expect(r.exitCode, r.text).toBe(0);
-    expect(r.reconciliation).toMatchObject({ offered: 120, open: 0, duplicates: 0, reconciled: true, portal: { status: 'matches' } });
+    expect(r.reconciliation).toMatchObject({
+      offered: 120,
+      open: 0,
+      duplicates: 0,
+      reconciled: true,
+      portal: { status: 'matches' },
+    });
     expect(r.reconciliation?.answers['TechnischProbleem'] ?? 0).toBeGreaterThan(0);
     expect(r.stats?.redeliveries).toBeGreaterThan(0);
     expect(r.text).toContain('Reconciliation: RECONCILED');
@@ -65,11 +110,22 @@ describe('rehearse against the mock over a socket', () => {
 
   it('sends an NDJSON file as JSON batches; its reject file, fed back, is rejected the same way', async () => {
     const spec: GenerateSpec = {
-      seed: 9, count: 200, afnemerOin: OIN, berichtTypes: config.afnemers[0]!.berichtTypes, otherOin: config.afnemers[1]!.oin, population,
-      at: app.bbsim.clock.now(), attachmentShare: 0.05, notSubscribedShare: 0.05, invalidShare: 0.1,
+      seed: 9,
+      count: 200,
+      afnemerOin: OIN,
+      berichtTypes: config.afnemers[0]!.berichtTypes,
+      otherOin: config.afnemers[1]!.oin,
+      population,
+      at: app.bbsim.clock.now(),
+      attachmentShare: 0.05,
+      notSubscribedShare: 0.05,
+      invalidShare: 0.1,
     };
     const path = join(dir, 'brieven.ndjson');
-    writeFileSync(path, Array.from({ length: spec.count }, (_, i) => JSON.stringify(generatedLetter(spec, i).letter)).join('\n'));
+    writeFileSync(
+      path,
+      Array.from({ length: spec.count }, (_, i) => JSON.stringify(generatedLetter(spec, i).letter)).join('\n'),
+    );
     const first = await rehearse({ kind: 'ndjson', path }, 'brieven', { format: 'json' });
     expect(first.exitCode, first.text).toBe(0);
     const rec = first.reconciliation!;
@@ -79,9 +135,22 @@ describe('rehearse against the mock over a socket', () => {
     expect(rec.portal.status).toBe('matches');
 
     const rejects = join(dir, 'brieven.rejects.ndjson');
-    const lines = readFileSync(rejects, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { BerichtInformatie: Record<string, string>; Verwerking: { VerwerkingsCode: string; Bron: string } });
+    const lines = readFileSync(rejects, 'utf8')
+      .trim()
+      .split('\n')
+      .map(
+        (l) =>
+          JSON.parse(l) as {
+            BerichtInformatie: Record<string, string>;
+            Verwerking: { VerwerkingsCode: string; Bron: string };
+          },
+      );
     expect(lines).toHaveLength(rejected);
-    expect(lines.every((l) => l.BerichtInformatie['BatchID'] === undefined && /brieven\.ndjson:\d+$/.test(l.Verwerking.Bron))).toBe(true);
+    expect(
+      lines.every(
+        (l) => l.BerichtInformatie['BatchID'] === undefined && /brieven\.ndjson:\d+$/.test(l.Verwerking.Bron),
+      ),
+    ).toBe(true);
     const again = await rehearse({ kind: 'ndjson', path: rejects }, 'again', { format: 'xml' });
     expect(again.exitCode, again.text).toBe(0);
     // Unfixed, every one is refused again for the same reason (a double stays a double: its original is stored).

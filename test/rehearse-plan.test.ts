@@ -15,8 +15,19 @@ import { formatPlan, planDelivery, type PlanInput } from '../src/rehearse/plan.t
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 const base = (over: Partial<PlanInput>): PlanInput => ({
-  letters: 2_000_000, totalLetters: 2_000_000, batches: 2000, bytes: 2e9, share: 1, start: fromLocal(2027, 3, 1, 8), speed: 60,
-  clockSource: 'status', targetHourLimit: undefined, targetDayLimit: undefined, usedHour: 0, usedDay: 0, ...over,
+  letters: 2_000_000,
+  totalLetters: 2_000_000,
+  batches: 2000,
+  bytes: 2e9,
+  share: 1,
+  start: fromLocal(2027, 3, 1, 8),
+  speed: 60,
+  clockSource: 'status',
+  targetHourLimit: undefined,
+  targetDayLimit: undefined,
+  usedHour: 0,
+  usedDay: 0,
+  ...over,
 });
 
 describe('planDelivery', () => {
@@ -44,7 +55,9 @@ describe('planDelivery', () => {
   });
 
   it('is DST-safe: on the 23-hour day the daily limit is reached at 17:40 local', () => {
-    const p = planDelivery(base({ letters: MESSAGES_PER_DAY.limit, totalLetters: MESSAGES_PER_DAY.limit, start: fromLocal(2027, 3, 28, 0) }));
+    const p = planDelivery(
+      base({ letters: MESSAGES_PER_DAY.limit, totalLetters: MESSAGES_PER_DAY.limit, start: fromLocal(2027, 3, 28, 0) }),
+    );
     expect(p.sendEnd - fromLocal(2027, 3, 28, 0)).toBe(16 * HOUR + 40 * 60_000);
     expect(p.sendEnd).toBe(fromLocal(2027, 3, 28, 17, 40));
   });
@@ -61,7 +74,12 @@ describe('planDelivery', () => {
   });
 
   it('shows the norms it planned with and the predicted sim and wall durations', () => {
-    const text = formatPlan(planDelivery(base({})), { target: 'http://127.0.0.1:8080', afnemer: '00000001003214345000', format: 'xml', batchSize: 1000 }).join('\n');
+    const text = formatPlan(planDelivery(base({})), {
+      target: 'http://127.0.0.1:8080',
+      afnemer: '00000001003214345000',
+      format: 'xml',
+      batchSize: 1000,
+    }).join('\n');
     expect(text).toContain('berichtenbox.messages-per-hour 150,000/h');
     expect(text).toContain('berichtenbox.messages-per-day 2,500,000/day');
     expect(text).toContain('berichtenbox.afnemer-redelivery-window');
@@ -72,11 +90,26 @@ describe('planDelivery', () => {
 describe('the CLI', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bbsim-rehearse-cli-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const cli = (...args: string[]) => spawnSync(process.execPath, [join(REPO, 'bin/bbsim.js'), 'rehearse', ...args], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+  const cli = (...args: string[]) =>
+    spawnSync(process.execPath, [join(REPO, 'bin/bbsim.js'), 'rehearse', ...args], {
+      cwd: dir,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
 
   it('--dry-run reads the input, shows the plan and writes nothing', () => {
     const ledger = join(dir, 'plan.ledger.db');
-    const r = cli('--generate', '1000', '--invalid', '0.01', '--dry-run', '--target', 'http://127.0.0.1:9', '--ledger', ledger);
+    const r = cli(
+      '--generate',
+      '1000',
+      '--invalid',
+      '0.01',
+      '--dry-run',
+      '--target',
+      'http://127.0.0.1:9',
+      '--ledger',
+      ledger,
+    );
     expect(r.status, r.stderr).toBe(0);
     // The letters with their own AanmaakDatum or BerichtLeverancierID need batches of their own, and
     // the ~35 MB of the others (30 % with PDFs) fill three of at most 16 MB.
@@ -90,7 +123,12 @@ describe('the CLI', () => {
     const remote = cli('--generate', '10', '--target', 'https://acc.example.nl/berichtenbox');
     expect(remote.status).toBe(2);
     expect(remote.stderr).toContain('pass --allow-remote');
-    for (const args of [['--generate', '10', '--share', '0'], ['x.ndjson', '--generate', '5'], [], ['--generate', '10', '--format', 'csv']]) {
+    for (const args of [
+      ['--generate', '10', '--share', '0'],
+      ['x.ndjson', '--generate', '5'],
+      [],
+      ['--generate', '10', '--format', 'csv'],
+    ]) {
       const r = cli(...args);
       expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(2);
       expect(r.stderr).toMatch(/bbsim|error/);

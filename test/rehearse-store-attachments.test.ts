@@ -27,15 +27,32 @@ const guid = (): string => `00000000-0000-4000-8000-${(++n).toString(16).padStar
 function batch(contents: readonly Buffer[], storeAttachmentContent = true): DeliveryInput {
   const outcomes: LetterOutcome[] = contents.map((content, seq) => {
     const letter: ValidLetter = {
-      seq, berichtId: guid(), berichtType: 'BELASTING', publicatieDatum: undefined, eindDatumHandelingsTermijn: undefined,
-      onderwerp: 'Aanslag', berichtTekst: 'Tekst', referentie: undefined, bsn: BSN, bijlagen: [{ volgorde: 1, omschrijving: 'Bijlage', content }],
+      seq,
+      berichtId: guid(),
+      berichtType: 'BELASTING',
+      publicatieDatum: undefined,
+      eindDatumHandelingsTermijn: undefined,
+      onderwerp: 'Aanslag',
+      berichtTekst: 'Tekst',
+      referentie: undefined,
+      bsn: BSN,
+      bijlagen: [{ volgorde: 1, omschrijving: 'Bijlage', content }],
     };
     return { seq, berichtId: letter.berichtId, berichtType: 'BELASTING', code: 'Verwerkt', toelichting: '', letter };
   });
   return {
-    batchId: guid(), afnemerOin: OIN, format: 'xml', receivedAt: T0, aanmaakDatum: T0 - 60_000, outcomes,
-    admission: { hourKey: 'h', hourLimit: 1e9, dayKey: 'd', dayLimit: 1e9 }, parkIntervalMs: 1, processingDelayMs: 1,
-    technischProbleem: () => false, storeAttachmentContent, dayKey: '2027-03-02',
+    batchId: guid(),
+    afnemerOin: OIN,
+    format: 'xml',
+    receivedAt: T0,
+    aanmaakDatum: T0 - 60_000,
+    outcomes,
+    admission: { hourKey: 'h', hourLimit: 1e9, dayKey: 'd', dayLimit: 1e9 },
+    parkIntervalMs: 1,
+    processingDelayMs: 1,
+    technischProbleem: () => false,
+    storeAttachmentContent,
+    dayKey: '2027-03-02',
   };
 }
 
@@ -52,10 +69,12 @@ describe('content-addressed attachment storage', () => {
     const b1 = batch(Array.from({ length: LETTERS }, () => pdf));
     await same.deliver(b1);
     await distinct.deliver(batch(Array.from({ length: LETTERS }, () => randomBytes(100_000))));
-    for (const id of ids(b1).slice(0, 5)) expect((await same.getBijlage(BSN, id, 1, LATER))?.content.equals(pdf)).toBe(true);
+    for (const id of ids(b1).slice(0, 5))
+      expect((await same.getBijlage(BSN, id, 1, LATER))?.content.equals(pdf)).toBe(true);
     await same.close();
     await distinct.close();
-    const size = (f: string): number => statSync(join(dir, f)).size + (statSync(join(dir, `${f}-wal`), { throwIfNoEntry: false })?.size ?? 0);
+    const size = (f: string): number =>
+      statSync(join(dir, f)).size + (statSync(join(dir, `${f}-wal`), { throwIfNoEntry: false })?.size ?? 0);
     // 200 × 100 kB = 20 MB when each copy is kept; once: 100 kB plus metadata.
     expect(size('distinct.db')).toBeGreaterThan(LETTERS * 100_000);
     expect(size('same.db')).toBeLessThan(2_000_000);
@@ -83,11 +102,16 @@ describe('content-addressed attachment storage', () => {
     migrate(db, MIGRATIONS.slice(0, SCHEMA_VERSION - 1));
     const pdf = randomBytes(10_000);
     const sha = createHash('sha256').update(pdf).digest('hex');
-    const insLetter = db.prepare(`INSERT INTO letters (bericht_id, delivery_id, seq, afnemer_oin, bsn, bericht_type, onderwerp, tekst, parked_at, processed_at, bijlagen)
+    const insLetter =
+      db.prepare(`INSERT INTO letters (bericht_id, delivery_id, seq, afnemer_oin, bsn, bericht_type, onderwerp, tekst, parked_at, processed_at, bijlagen)
                                   VALUES (?, 1, ?, ?, ?, 'BELASTING', 'Aanslag', 'Tekst', ?, ?, 1)`);
-    const insBijlage = db.prepare('INSERT INTO bijlagen (afnemer_oin, bericht_id, volgorde, omschrijving, bytes, sha256, content) VALUES (?, ?, 1, ?, ?, ?, ?)');
-    db.prepare(`INSERT INTO deliveries (id, batch_id, afnemer_oin, attempt, format, received_at, letters, counts, park_start, park_end, park_interval, process_at)
-                VALUES (1, ?, ?, 1, 'xml', ?, 3, '{}', ?, ?, 1, ?)`).run(guid(), OIN, T0, T0, T0, T0);
+    const insBijlage = db.prepare(
+      'INSERT INTO bijlagen (afnemer_oin, bericht_id, volgorde, omschrijving, bytes, sha256, content) VALUES (?, ?, 1, ?, ?, ?, ?)',
+    );
+    db.prepare(
+      `INSERT INTO deliveries (id, batch_id, afnemer_oin, attempt, format, received_at, letters, counts, park_start, park_end, park_interval, process_at)
+                VALUES (1, ?, ?, 1, 'xml', ?, 3, '{}', ?, ?, 1, ?)`,
+    ).run(guid(), OIN, T0, T0, T0, T0);
     const old = [guid(), guid(), guid()];
     for (const [k, id] of old.entries()) {
       insLetter.run(id, k, OIN, BSN, T0, T0);

@@ -6,17 +6,26 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanXml } from '../src/berichten/parse-xml.ts';
-import { BELASTINGDIENST, deliverXml, drainVerwerkingsberichten, startTestMock, type TestMock } from './helpers/mock.ts';
+import {
+  BELASTINGDIENST,
+  deliverXml,
+  drainVerwerkingsberichten,
+  startTestMock,
+  type TestMock,
+} from './helpers/mock.ts';
 import { batch, xml as batchXml } from './helpers/batches.ts';
 
 const OIN = BELASTINGDIENST.oin;
 
 describe('results in the real shapes', () => {
   let mock: TestMock;
-  beforeAll(async () => { mock = await startTestMock({ digid: { serviceTime: { kind: 'fixed', ms: 0 } } }); });
+  beforeAll(async () => {
+    mock = await startTestMock({ digid: { serviceTime: { kind: 'fixed', ms: 0 } } });
+  });
   afterAll(async () => mock.close());
 
-  const get = (url: string, accept: string) => mock.app.inject({ method: 'GET', url, headers: { 'x-afnemer-oin': OIN, accept } });
+  const get = (url: string, accept: string) =>
+    mock.app.inject({ method: 'GET', url, headers: { 'x-afnemer-oin': OIN, accept } });
 
   it('GET /berichtenbox/batches/:id with Accept: application/xml: 406 until processed, then its BerichtVerwerkResponse', async () => {
     const b = batch(3, { now: mock.clock.now() });
@@ -36,7 +45,9 @@ describe('results in the real shapes', () => {
     expect(res.headers['content-type']).toMatch(/^application\/xml/);
     const root = scanXml(res.body);
     expect(root.local).toBe('BerichtVerwerkResponse');
-    const codes = root.children.find((c) => c.local === 'Berichten')!.children.map((l) => l.children.find((c) => c.local === 'VerwerkingsCode')!.text);
+    const codes = root.children
+      .find((c) => c.local === 'Berichten')!
+      .children.map((l) => l.children.find((c) => c.local === 'VerwerkingsCode')!.text);
     const fromVb = vb.find((i) => i.BerichtVerwerkResponse.BatchInformatie['BatchID'] === batchId)!;
     expect(codes).toEqual(fromVb.BerichtVerwerkResponse.Berichten.Bericht.map((l) => l.VerwerkingsCode));
     expect(codes).toEqual(['Verwerkt', 'Verwerkt', 'BerichtTypeNietOndersteund']);
@@ -44,7 +55,8 @@ describe('results in the real shapes', () => {
   });
 
   it('a poller reading only XML pages the verwerkingsberichten by next="…" and the Link header', async () => {
-    for (let k = 0; k < 5; k++) expect((await deliverXml(mock.app, batchXml(batch(1, { now: mock.clock.now() })))).statusCode).toBe(202);
+    for (let k = 0; k < 5; k++)
+      expect((await deliverXml(mock.app, batchXml(batch(1, { now: mock.clock.now() })))).statusCode).toBe(202);
     mock.clock.advance(60_000);
     await mock.app.bbsim.processDue();
     const seen: string[] = [];
@@ -57,7 +69,8 @@ describe('results in the real shapes', () => {
       for (const v of root.children) seen.push(/id="(\d+)"/.exec(res.body.slice(v.pos, v.pos + 80))?.[1] ?? '?');
       const next = /<Verwerkingsberichten next="(\d+)"/.exec(res.body)?.[1];
       const link = res.headers.link as string | undefined;
-      if (next !== undefined) expect(link).toBe(`</berichtenbox/verwerkingsberichten?after=${next}&limit=2>; rel="next"`);
+      if (next !== undefined)
+        expect(link).toBe(`</berichtenbox/verwerkingsberichten?after=${next}&limit=2>; rel="next"`);
       else expect(link).toBeUndefined();
       url = link ? /<([^>]+)>/.exec(link)?.[1] : undefined;
       pages++;
@@ -68,7 +81,11 @@ describe('results in the real shapes', () => {
   });
 
   it('a DigiD level outside the fixed set is refused naming the allowed values', async () => {
-    const res = await mock.app.inject({ method: 'POST', url: '/digid/authenticate', payload: { bsn: '111222333', level: 'Laag' } });
+    const res = await mock.app.inject({
+      method: 'POST',
+      url: '/digid/authenticate',
+      payload: { bsn: '111222333', level: 'Laag' },
+    });
     expect(res.statusCode).toBe(400);
     const p = res.json<{ field: string; rule: string; detail: string; allowedValues: string[] }>();
     expect(p.field).toBe('body.level');

@@ -18,8 +18,10 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 const run = promisify(execFile);
 
 const [pair] = await loadScenarios(FIXTURES, ['segments-pair']);
-const summaryOf = (r: RunResult): RunSummary => JSON.parse(readFileSync(join(r.dir, 'summary.json'), 'utf8')) as RunSummary;
-const verdictOf = (r: RunResult): Record<string, string> => Object.fromEntries(r.rows.map((row) => [row.normId, row.status]));
+const summaryOf = (r: RunResult): RunSummary =>
+  JSON.parse(readFileSync(join(r.dir, 'summary.json'), 'utf8')) as RunSummary;
+const verdictOf = (r: RunResult): Record<string, string> =>
+  Object.fromEntries(r.rows.map((row) => [row.normId, row.status]));
 
 /** Every http_req_duration sample of k6 CSV files, per service (the load's, not setup's 'ops' read). */
 function samplesOf(files: readonly string[]): Map<string, number[]> {
@@ -50,17 +52,29 @@ describe('bbsim run --segments (real k6)', () => {
     two = await runSegmented({ ...opts, runId: 'two', segments: 2, keepSamples: true });
     four = await runSegmented({ ...opts, runId: 'four', segments: 4 });
     for (const r of [one, two, four]) expect(r.error).toBeUndefined();
-    const flows = (r: RunResult): Record<string, number> => Object.fromEntries(Object.entries(summaryOf(r).errors?.byFlow ?? {}).map(([k, v]) => [k, v.requests]));
+    const flows = (r: RunResult): Record<string, number> =>
+      Object.fromEntries(Object.entries(summaryOf(r).errors?.byFlow ?? {}).map(([k, v]) => [k, v.requests]));
     const base = flows(one);
     expect(Object.keys(base).sort()).toEqual(['digid-authenticate:digid', 'machtigen-check:digid-machtigen']);
     // 6 s at 60/s and 20/s: about 360 and 120 requests.
     expect(base['digid-authenticate:digid']).toBeGreaterThan(300);
-    for (const [r, n] of [[two, 2], [four, 4]] as const) {
+    for (const [r, n] of [
+      [two, 2],
+      [four, 4],
+    ] as const) {
       const s = summaryOf(r);
-      expect(s.segments?.map((x) => x.segment)).toEqual(Array.from({ length: n }, (_, i) => segmentArgs(i + 1, n).segment.replace('2/4', '1/2')));
+      expect(s.segments?.map((x) => x.segment)).toEqual(
+        Array.from({ length: n }, (_, i) => segmentArgs(i + 1, n).segment.replace('2/4', '1/2')),
+      );
       // Iterations a process could not start in time (a loaded machine) are not requests: they widen the tolerance.
-      const dropped = (s.k6.metrics['dropped_iterations']?.values['count'] ?? 0) + (summaryOf(one).k6.metrics['dropped_iterations']?.values['count'] ?? 0);
-      for (const [flow, count] of Object.entries(flows(r))) expect(Math.abs(count - base[flow]!), `${flow} in ${n} segments: ${count} vs ${base[flow]} (${dropped} dropped)`).toBeLessThanOrEqual(n + dropped);
+      const dropped =
+        (s.k6.metrics['dropped_iterations']?.values['count'] ?? 0) +
+        (summaryOf(one).k6.metrics['dropped_iterations']?.values['count'] ?? 0);
+      for (const [flow, count] of Object.entries(flows(r)))
+        expect(
+          Math.abs(count - base[flow]!),
+          `${flow} in ${n} segments: ${count} vs ${base[flow]} (${dropped} dropped)`,
+        ).toBeLessThanOrEqual(n + dropped);
       expect(verdictOf(r)).toEqual(verdictOf(one));
       // Counters add up: the merged iterations are the segments' together.
       expect(s.k6.metrics['iterations']?.values['count']).toBe(s.segments!.reduce((a, x) => a + x.iterations, 0));
@@ -86,7 +100,10 @@ describe('bbsim run --segments (real k6)', () => {
       expect(m.count).toBe(values.length);
       expect(m.encode().min).toBe(Math.min(...values));
       expect(m.encode().max).toBe(Math.max(...values));
-      expect(m.encode().sum).toBeCloseTo(values.reduce((a, b) => a + b, 0), 6);
+      expect(m.encode().sum).toBeCloseTo(
+        values.reduce((a, b) => a + b, 0),
+        6,
+      );
       for (let p = 0; p <= 100; p += 0.5) expect(m.percentile(p), `${service} p${p}`).toBe(all.percentile(p));
       // And HDR keeps 3 significant digits of the exact order statistic.
       const sorted = [...values].sort((a, b) => a - b);
@@ -111,16 +128,29 @@ describe('bbsim run --segments (real k6)', () => {
 });
 
 describe('the README command', () => {
-  it('bbsim run smoke --segments 2: every service\'s flow segmented, the designed verdict', async () => {
+  it("bbsim run smoke --segments 2: every service's flow segmented, the designed verdict", async () => {
     const dir = join(out, 'smoke');
-    const r = await run(process.execPath, ['bin/bbsim.js', 'run', 'smoke', '--segments', '2', '--out', dir], { cwd: ROOT, encoding: 'utf8', maxBuffer: 32 << 20 });
+    const r = await run(process.execPath, ['bin/bbsim.js', 'run', 'smoke', '--segments', '2', '--out', dir], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      maxBuffer: 32 << 20,
+    });
     expect(r.stdout).toMatch(/running k6 in 2 segments \(0:1\/2, 1\/2:1\)/);
     expect(r.stdout).toMatch(/every checked norm holds/);
     const [folder] = readdirSync(dir);
     const s = JSON.parse(readFileSync(join(dir, folder!, 'summary.json'), 'utf8')) as RunSummary;
     expect(s.segments).toHaveLength(2);
     // Every flow of smoke ran in the merged run.
-    expect(new Set(Object.keys(s.errors?.byFlow ?? {}).map((k) => k.split(':')[0]))).toEqual(new Set(['burger-reads', 'deliver-batch', 'fetch-verwerkingsberichten', 'machtigen-check', 'subscription-request', 'validation-query']));
+    expect(new Set(Object.keys(s.errors?.byFlow ?? {}).map((k) => k.split(':')[0]))).toEqual(
+      new Set([
+        'burger-reads',
+        'deliver-batch',
+        'fetch-verwerkingsberichten',
+        'machtigen-check',
+        'subscription-request',
+        'validation-query',
+      ]),
+    );
   }, 120_000);
 });
 
@@ -128,9 +158,15 @@ describe('--segments: bad input', () => {
   it('more segments than a flow has VUs: refused before anything is written', async () => {
     const [tiny] = await loadScenarios(FIXTURES, ['segments-tiny']);
     expect(segmentsProblem(tiny!, 8)).toBeUndefined();
-    expect(segmentsProblem(tiny!, 9)).toMatch(/--segments 9 is more than the VUs of machtigen-check \(maxVUs 8\) allow.*use at most 8/);
+    expect(segmentsProblem(tiny!, 9)).toMatch(
+      /--segments 9 is more than the VUs of machtigen-check \(maxVUs 8\) allow.*use at most 8/,
+    );
     const dir = join(out, 'refused');
-    const cli = await run(process.execPath, ['bin/bbsim.js', 'run', 'segments-tiny', '--scenarios', FIXTURES, '--out', dir, '--segments', '9'], { cwd: ROOT, encoding: 'utf8' }).catch((e: { code: number; stderr: string }) => e);
+    const cli = await run(
+      process.execPath,
+      ['bin/bbsim.js', 'run', 'segments-tiny', '--scenarios', FIXTURES, '--out', dir, '--segments', '9'],
+      { cwd: ROOT, encoding: 'utf8' },
+    ).catch((e: { code: number; stderr: string }) => e);
     expect('code' in cli ? cli.code : 0).toBe(2);
     expect((cli as { stderr: string }).stderr).toMatch(/maxVUs 8/);
     expect(existsSync(dir)).toBe(false);
@@ -140,10 +176,17 @@ describe('--segments: bad input', () => {
     for (const [args, rule] of [
       [['--segments', '0'], /--segments must be an integer from 1 to 64, got '0'/],
       [['--segments', 'two'], /--segments must be an integer from 1 to 64, got 'two'/],
-      [['--segments', '2', '--engine', 'native'], /--segments runs k6 processes; it does not combine with --engine native/],
+      [
+        ['--segments', '2', '--engine', 'native'],
+        /--segments runs k6 processes; it does not combine with --engine native/,
+      ],
     ] as const) {
       const dir = join(out, `bad-${args.join('')}`);
-      const cli = await run(process.execPath, ['bin/bbsim.js', 'run', 'segments-tiny', '--scenarios', FIXTURES, '--out', dir, ...args], { cwd: ROOT, encoding: 'utf8' }).catch((e: { code: number; stderr: string }) => e);
+      const cli = await run(
+        process.execPath,
+        ['bin/bbsim.js', 'run', 'segments-tiny', '--scenarios', FIXTURES, '--out', dir, ...args],
+        { cwd: ROOT, encoding: 'utf8' },
+      ).catch((e: { code: number; stderr: string }) => e);
       expect('code' in cli ? cli.code : 0, args.join(' ')).toBe(2);
       expect((cli as { stderr: string }).stderr).toMatch(rule);
       expect(existsSync(dir)).toBe(false);

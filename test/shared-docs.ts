@@ -10,7 +10,10 @@ const cache = new Map<string, string>();
 export function sharedText(doc: string): string {
   let text = cache.get(doc);
   if (text === undefined) {
-    const path = doc.endsWith('.md') && !doc.includes('/') && existsSync(join(SHARED_DIR, doc)) ? join(SHARED_DIR, doc) : join(SHARED_DIR, 'seeds', doc);
+    const path =
+      doc.endsWith('.md') && !doc.includes('/') && existsSync(join(SHARED_DIR, doc))
+        ? join(SHARED_DIR, doc)
+        : join(SHARED_DIR, 'seeds', doc);
     text = normalise(readFileSync(path, 'utf8'));
     cache.set(doc, text);
   }

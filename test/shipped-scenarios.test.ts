@@ -14,7 +14,18 @@ import { launchChromium } from './helpers/browser.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const K6 = join(ROOT, '.tools', 'bin', 'k6');
-const SHIPPED = ['smoke', 'digid-peak', 'intake-burst', 'bulk-hour', 'presentation-p999', 'validation-hour', 'subscription-night', 'notifications-day', 'tax-filing-evening', 'peak-day'];
+const SHIPPED = [
+  'smoke',
+  'digid-peak',
+  'intake-burst',
+  'bulk-hour',
+  'presentation-p999',
+  'validation-hour',
+  'subscription-night',
+  'notifications-day',
+  'tax-filing-evening',
+  'peak-day',
+];
 /** Whole sim days, minutes of wall time: their shortened variants run in test/peak-day.test.ts, the whole day in bench/peak-day. */
 const LONG = new Set(['peak-day']);
 const out = mkdtempSync(join(tmpdir(), 'bbsim-shipped-'));
@@ -36,14 +47,26 @@ describe('shipped scenarios', () => {
     for (const s of scenarios) {
       if (!LONG.has(s.name)) expect(scenarioWallMs(s), s.name).toBeLessThan(55_000);
       // The committed script is valid for the real k6 (freshness is `bbsim generate --check` in CI).
-      const { stdout } = await promisify(execFile)(K6, ['inspect', join(ROOT, 'k6', `${s.name}.js`)], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+      const { stdout } = await promisify(execFile)(K6, ['inspect', join(ROOT, 'k6', `${s.name}.js`)], {
+        encoding: 'utf8',
+        maxBuffer: 64 * 1024 * 1024,
+      });
       const inspected = JSON.parse(stdout) as { scenarios?: Record<string, { executor: string }> };
-      expect(Object.values(inspected.scenarios ?? {}).every((x) => x.executor === 'ramping-arrival-rate'), s.name).toBe(true);
+      expect(
+        Object.values(inspected.scenarios ?? {}).every((x) => x.executor === 'ramping-arrival-rate'),
+        s.name,
+      ).toBe(true);
     }
   }, 120_000);
 
   it('the committed k6 scripts type-check against @types/k6', async () => {
-    const r = await promisify(execFile)('npx', ['tsc', '-p', join(ROOT, 'k6', 'tsconfig.json')], { cwd: ROOT, encoding: 'utf8' }).then(() => ({ code: 0, out: '' }), (e: { code: number; stdout: string }) => ({ code: e.code, out: e.stdout }));
+    const r = await promisify(execFile)('npx', ['tsc', '-p', join(ROOT, 'k6', 'tsconfig.json')], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    }).then(
+      () => ({ code: 0, out: '' }),
+      (e: { code: number; stdout: string }) => ({ code: e.code, out: e.stdout }),
+    );
     expect(r.out).toBe('');
     expect(r.code).toBe(0);
     // And the check can fail: a script calling a k6 API wrongly is refused.
@@ -52,7 +75,13 @@ describe('shipped scenarios', () => {
       copyFileSync(join(ROOT, 'k6', 'tsconfig.json'), join(dir, 'tsconfig.json'));
       const bad = "import http from 'k6/http';\nexport default function () { http.get(42, { tags: 'x' }); }\n";
       await import('node:fs').then((fs) => fs.writeFileSync(join(dir, 'bad.js'), bad));
-      const b = await promisify(execFile)('npx', ['tsc', '-p', join(dir, 'tsconfig.json')], { cwd: ROOT, encoding: 'utf8' }).then(() => 0, (e: { code: number }) => e.code);
+      const b = await promisify(execFile)('npx', ['tsc', '-p', join(dir, 'tsconfig.json')], {
+        cwd: ROOT,
+        encoding: 'utf8',
+      }).then(
+        () => 0,
+        (e: { code: number }) => e.code,
+      );
       expect(b).not.toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -91,22 +120,38 @@ async function checkReportInBrowser(dir: string, rows: readonly VerdictRow[]): P
   browser ??= await launchChromium();
   const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
   const errors: string[] = [];
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
   page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('request', (r) => { if (!r.url().startsWith('file:')) errors.push(`network request ${r.url()}`); });
+  page.on('request', (r) => {
+    if (!r.url().startsWith('file:')) errors.push(`network request ${r.url()}`);
+  });
   await page.goto(`file://${join(dir, 'report.html')}`);
-  const charts = await page.$$eval('figure.chart', (fs) => fs.map((f) => ({ points: Number(f.getAttribute('data-points')), paths: f.querySelectorAll('path.series').length, box: f.getBoundingClientRect().height })));
+  const charts = await page.$$eval('figure.chart', (fs) =>
+    fs.map((f) => ({
+      points: Number(f.getAttribute('data-points')),
+      paths: f.querySelectorAll('path.series').length,
+      box: f.getBoundingClientRect().height,
+    })),
+  );
   expect(charts.length).toBeGreaterThanOrEqual(5); // latency for digid, presentatie, machtigen + throughput + failures
   for (const c of charts) {
     expect(c.points).toBeGreaterThan(0);
     expect(c.paths).toBeGreaterThan(0);
     expect(c.box).toBeGreaterThan(100);
   }
-  const table = await page.$$eval('table.verdict tbody tr', (trs) => trs.map((tr) => ({ norm: tr.getAttribute('data-norm'), status: tr.querySelector('td.status')?.textContent })));
-  expect(table).toEqual(rows.map((r) => ({ norm: r.normId, status: r.status === 'pass' ? 'PASS' : r.status === 'fail' ? 'FAIL' : 'n/a' })));
+  const table = await page.$$eval('table.verdict tbody tr', (trs) =>
+    trs.map((tr) => ({ norm: tr.getAttribute('data-norm'), status: tr.querySelector('td.status')?.textContent })),
+  );
+  expect(table).toEqual(
+    rows.map((r) => ({ norm: r.normId, status: r.status === 'pass' ? 'PASS' : r.status === 'fail' ? 'FAIL' : 'n/a' })),
+  );
   const verdict = JSON.parse(readFileSync(join(dir, 'verdict.json'), 'utf8')) as { rows: VerdictRow[] };
   expect(table.map((t) => t.norm)).toEqual(verdict.rows.map((r) => r.normId));
-  expect(await page.textContent('#outcome')).toContain(rows.some((r) => r.status === 'fail') ? 'Norm breached' : 'Every checked norm holds');
+  expect(await page.textContent('#outcome')).toContain(
+    rows.some((r) => r.status === 'fail') ? 'Norm breached' : 'Every checked norm holds',
+  );
   await page.screenshot({ path: join(dir, 'report.png'), fullPage: true });
   expect(readdirSync(dir)).toContain('report.png');
   expect(errors).toEqual([]);

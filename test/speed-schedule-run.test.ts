@@ -68,14 +68,44 @@ describe('the mock and k6 agree on the sim time of every request', () => {
     writeFileSync(join(dir, 'probe.js'), SCRIPT);
     const start = Date.parse('2027-03-01T19:58:00+01:00');
     // 2 sim minutes at speed 60 (2 wall s), then speed 600: the change falls in the middle of the probe.
-    const app = await buildMock({ db: join(dir, 'agree.db'), clock: { start, schedule: [{ from: start, speed: 60 }, { from: start + 120_000, speed: 600 }], holdUntilFirstRequest: true } });
+    const app = await buildMock({
+      db: join(dir, 'agree.db'),
+      clock: {
+        start,
+        schedule: [
+          { from: start, speed: 60 },
+          { from: start + 120_000, speed: 600 },
+        ],
+        holdUntilFirstRequest: true,
+      },
+    });
     const base = await app.listen({ port: 0, host: '127.0.0.1' });
     try {
       const run = async (ignore: boolean): Promise<{ checked: number; outside: number; maxOff: number }> => {
         const out = join(dir, `agree-${ignore}.json`);
-        await promisify(execFile)(K6, ['run', '--no-usage-report', '-q', '-e', `BASE_URL=${base}`, '-e', `OUT=${out}`, ...(ignore ? ['-e', 'IGNORE_SCHEDULE=1'] : []), join(dir, 'probe.js')], { encoding: 'utf8', timeout: 60_000 });
-        const m = (JSON.parse(readFileSync(out, 'utf8')) as { metrics: Record<string, { values: Record<string, number> }> }).metrics;
-        return { checked: m['sim_checked']?.values['count'] ?? 0, outside: m['sim_outside_bound']?.values['count'] ?? 0, maxOff: m['sim_off_by_ms']?.values['max'] ?? 0 };
+        await promisify(execFile)(
+          K6,
+          [
+            'run',
+            '--no-usage-report',
+            '-q',
+            '-e',
+            `BASE_URL=${base}`,
+            '-e',
+            `OUT=${out}`,
+            ...(ignore ? ['-e', 'IGNORE_SCHEDULE=1'] : []),
+            join(dir, 'probe.js'),
+          ],
+          { encoding: 'utf8', timeout: 60_000 },
+        );
+        const m = (
+          JSON.parse(readFileSync(out, 'utf8')) as { metrics: Record<string, { values: Record<string, number> }> }
+        ).metrics;
+        return {
+          checked: m['sim_checked']?.values['count'] ?? 0,
+          outside: m['sim_outside_bound']?.values['count'] ?? 0,
+          maxOff: m['sim_off_by_ms']?.values['max'] ?? 0,
+        };
       };
       const withSchedule = await run(false);
       expect(withSchedule.checked).toBeGreaterThan(100);
@@ -85,12 +115,39 @@ describe('the mock and k6 agree on the sim time of every request', () => {
     } finally {
       await app.close();
     }
-    const app2 = await buildMock({ db: join(dir, 'agree2.db'), clock: { start, schedule: [{ from: start, speed: 60 }, { from: start + 120_000, speed: 600 }], holdUntilFirstRequest: true } });
+    const app2 = await buildMock({
+      db: join(dir, 'agree2.db'),
+      clock: {
+        start,
+        schedule: [
+          { from: start, speed: 60 },
+          { from: start + 120_000, speed: 600 },
+        ],
+        holdUntilFirstRequest: true,
+      },
+    });
     const base2 = await app2.listen({ port: 0, host: '127.0.0.1' });
     try {
       const out = join(dir, 'agree-ignore.json');
-      await promisify(execFile)(K6, ['run', '--no-usage-report', '-q', '-e', `BASE_URL=${base2}`, '-e', `OUT=${out}`, '-e', 'IGNORE_SCHEDULE=1', join(dir, 'probe.js')], { encoding: 'utf8', timeout: 60_000 });
-      const m = (JSON.parse(readFileSync(out, 'utf8')) as { metrics: Record<string, { values: Record<string, number> }> }).metrics;
+      await promisify(execFile)(
+        K6,
+        [
+          'run',
+          '--no-usage-report',
+          '-q',
+          '-e',
+          `BASE_URL=${base2}`,
+          '-e',
+          `OUT=${out}`,
+          '-e',
+          'IGNORE_SCHEDULE=1',
+          join(dir, 'probe.js'),
+        ],
+        { encoding: 'utf8', timeout: 60_000 },
+      );
+      const m = (
+        JSON.parse(readFileSync(out, 'utf8')) as { metrics: Record<string, { values: Record<string, number> }> }
+      ).metrics;
       // Past the change a clock at the speed it read at the start (60) falls behind by 540 sim ms a wall ms.
       expect(m['sim_outside_bound']?.values['count'] ?? 0).toBeGreaterThan(20);
     } finally {
@@ -102,13 +159,18 @@ describe('the mock and k6 agree on the sim time of every request', () => {
 describe('a two-speed scenario judges capacity as the same scenario at one slow speed', () => {
   // Machtigen: 500 a minute for two quiet sim minutes, then 1,200 a minute for one (over the 1,000 norm).
   const base: ScenarioInput = {
-    name: 'two-speed', description: 'Machtigen under its norm for two minutes, then over it for one',
+    name: 'two-speed',
+    description: 'Machtigen under its norm for two minutes, then over it for one',
     flows: [{ flow: 'machtigen-check' }],
-    load: { kind: 'stages', start: perMinute(MACHTIGEN_TRANSACTIONS_PER_MINUTE.limit * 0.5), stages: [
-      { target: perMinute(MACHTIGEN_TRANSACTIONS_PER_MINUTE.limit * 0.5), duration: minutes(2) },
-      { target: perMinute(MACHTIGEN_TRANSACTIONS_PER_MINUTE.limit * 1.2), duration: '1ms' },
-      { target: perMinute(MACHTIGEN_TRANSACTIONS_PER_MINUTE.limit * 1.2), duration: minutes(1) },
-    ] },
+    load: {
+      kind: 'stages',
+      start: perMinute(MACHTIGEN_TRANSACTIONS_PER_MINUTE.limit * 0.5),
+      stages: [
+        { target: perMinute(MACHTIGEN_TRANSACTIONS_PER_MINUTE.limit * 0.5), duration: minutes(2) },
+        { target: perMinute(MACHTIGEN_TRANSACTIONS_PER_MINUTE.limit * 1.2), duration: '1ms' },
+        { target: perMinute(MACHTIGEN_TRANSACTIONS_PER_MINUTE.limit * 1.2), duration: minutes(1) },
+      ],
+    },
     norms: [MACHTIGEN_TRANSACTIONS_PER_MINUTE.id],
     expectBreaches: [MACHTIGEN_TRANSACTIONS_PER_MINUTE.id],
   };
@@ -118,12 +180,24 @@ describe('a two-speed scenario judges capacity as the same scenario at one slow 
     // The quiet minutes fast (speed 60), the peak minute slow (speed 10), slowing down 30 sim s
     // before it as the fitted schedules do: a request the generator sends late across a fast → slow
     // boundary counts s_fast/s_slow times denser in sim time, so the boundary must not be the peak's edge.
-    const twoSpeed = defineScenario({ ...base, name: 'two-speed-fast', clock: { start, schedule: [{ speed: 60 }, { from: minutes(1.5), speed: 10 }] } });
+    const twoSpeed = defineScenario({
+      ...base,
+      name: 'two-speed-fast',
+      clock: { start, schedule: [{ speed: 60 }, { from: minutes(1.5), speed: 10 }] },
+    });
     const results = [];
     for (const scenario of [slow, twoSpeed]) {
       // Both mocks hold their clock until the load starts (the two-speed one does so by itself), so
       // both sim minutes begin with the load: the comparison is of speeds, not of start-up offsets.
-      const r = await runScenario({ scenario, outDir: dir, k6Path: K6, engine: 'native', log: () => undefined, quiet: true, mockConfig: { clock: { holdUntilFirstRequest: true } } });
+      const r = await runScenario({
+        scenario,
+        outDir: dir,
+        k6Path: K6,
+        engine: 'native',
+        log: () => undefined,
+        quiet: true,
+        mockConfig: { clock: { holdUntilFirstRequest: true } },
+      });
       expect(r.exitCode, r.error).not.toBe(2);
       results.push(r.rows.find((x) => x.normId === MACHTIGEN_TRANSACTIONS_PER_MINUTE.id)!);
     }

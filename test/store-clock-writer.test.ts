@@ -20,7 +20,9 @@ describe('saving the sim time', () => {
     const store = openSqliteStore({ path });
     try {
       let settled = false;
-      const saved = store.saveSimTime(1_800_000_000_123.4).then(() => { settled = true; });
+      const saved = store.saveSimTime(1_800_000_000_123.4).then(() => {
+        settled = true;
+      });
       // On the main thread the commit (and its fsync) would be done before the promise is returned.
       await Promise.resolve();
       await Promise.resolve();
@@ -35,7 +37,7 @@ describe('saving the sim time', () => {
     }
   });
 
-  it('a write that fails rejects with the driver\'s error code', async () => {
+  it("a write that fails rejects with the driver's error code", async () => {
     const path = join(dir, 'b.db');
     const store = openSqliteStore({ path });
     await store.close();

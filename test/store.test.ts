@@ -7,7 +7,14 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import pg from 'pg';
 import type { LetterOutcome, ValidLetter } from '../src/berichten/types.ts';
 import { hourKey } from '../src/clock/index.ts';
-import { MIGRATIONS, PG_MIGRATIONS, SCHEMA_VERSION, migrate, openPostgresStore, openSqliteStore } from '../src/store/index.ts';
+import {
+  MIGRATIONS,
+  PG_MIGRATIONS,
+  SCHEMA_VERSION,
+  migrate,
+  openPostgresStore,
+  openSqliteStore,
+} from '../src/store/index.ts';
 import type { PostgresStore, SqliteStore } from '../src/store/index.ts';
 import type { DeliveryInput, DeliveryResult, NotificationPlanner, Store } from '../src/store/index.ts';
 import { startTestCluster, type TestCluster } from './helpers/postgres.ts';
@@ -25,7 +32,10 @@ const DAY = 24 * HOUR;
 // Days in UTC are enough here: the store only needs a consistent key function.
 const dayKeyOf = (t: number): string => new Date(t).toISOString().slice(0, 10);
 const hourKeyOf = hourKey;
-const planner: NotificationPlanner = (s, t) => ({ notifyAt: Math.max(t, s.nextFreeAt), state: { ...s, nextFreeAt: Math.max(t, s.nextFreeAt) + 10 } });
+const planner: NotificationPlanner = (s, t) => ({
+  notifyAt: Math.max(t, s.nextFreeAt),
+  state: { ...s, nextFreeAt: Math.max(t, s.nextFreeAt) + 10 },
+});
 
 let dir: string;
 const opened: Store[] = [];
@@ -85,7 +95,12 @@ const postgresHarness: Harness = {
     await client.connect();
     try {
       let i = 0;
-      return (await client.query(sql.replace(/\?/g, () => `$${++i}`), params)).rows as T[];
+      return (
+        await client.query(
+          sql.replace(/\?/g, () => `$${++i}`),
+          params,
+        )
+      ).rows as T[];
     } finally {
       await client.end();
     }
@@ -116,24 +131,58 @@ interface LetterSpec {
 
 function verwerkt(seq: number, spec: LetterSpec = {}): LetterOutcome {
   const letter: ValidLetter = {
-    seq, berichtId: spec.id ?? guid(), berichtType: 'BELASTING', publicatieDatum: spec.publicatieDatum, eindDatumHandelingsTermijn: undefined,
-    onderwerp: `Onderwerp ${seq}`, berichtTekst: `Tekst ${seq}`, referentie: seq % 2 === 0 ? `REF-${seq}` : undefined,
-    bsn: spec.bsn ?? BSN_1, bijlagen: spec.bijlagen ?? [],
+    seq,
+    berichtId: spec.id ?? guid(),
+    berichtType: 'BELASTING',
+    publicatieDatum: spec.publicatieDatum,
+    eindDatumHandelingsTermijn: undefined,
+    onderwerp: `Onderwerp ${seq}`,
+    berichtTekst: `Tekst ${seq}`,
+    referentie: seq % 2 === 0 ? `REF-${seq}` : undefined,
+    bsn: spec.bsn ?? BSN_1,
+    bijlagen: spec.bijlagen ?? [],
   };
-  return { seq, berichtId: letter.berichtId, berichtType: letter.berichtType, code: 'Verwerkt', toelichting: '', letter };
+  return {
+    seq,
+    berichtId: letter.berichtId,
+    berichtType: letter.berichtType,
+    code: 'Verwerkt',
+    toelichting: '',
+    letter,
+  };
 }
 
 function rejected(seq: number, code: LetterOutcome['code'] = 'BerichtTypeNietOndersteund'): LetterOutcome {
-  return { seq, berichtId: guid(), berichtType: 'ONBEKEND', code, toelichting: 'BerichtType ONBEKEND is not subscribed' };
+  return {
+    seq,
+    berichtId: guid(),
+    berichtType: 'ONBEKEND',
+    code,
+    toelichting: 'BerichtType ONBEKEND is not subscribed',
+  };
 }
 
 function batch(outcomes: LetterOutcome[], over: Partial<DeliveryInput> = {}): DeliveryInput {
   const receivedAt = over.receivedAt ?? T0;
   return {
-    batchId: guid(), afnemerOin: OIN_A, format: 'xml', receivedAt, aanmaakDatum: receivedAt - MIN, outcomes,
-    admission: { hourKey: hourKeyOf(receivedAt), hourLimit: 1_000_000, dayKey: dayKeyOf(receivedAt), dayLimit: 10_000_000 },
-    parkIntervalMs: 100, processingDelayMs: 5 * MIN, technischProbleem: () => false, storeAttachmentContent: true,
-    dayKey: dayKeyOf(receivedAt), ...over,
+    batchId: guid(),
+    afnemerOin: OIN_A,
+    format: 'xml',
+    receivedAt,
+    aanmaakDatum: receivedAt - MIN,
+    outcomes,
+    admission: {
+      hourKey: hourKeyOf(receivedAt),
+      hourLimit: 1_000_000,
+      dayKey: dayKeyOf(receivedAt),
+      dayLimit: 10_000_000,
+    },
+    parkIntervalMs: 100,
+    processingDelayMs: 5 * MIN,
+    technischProbleem: () => false,
+    storeAttachmentContent: true,
+    dayKey: dayKeyOf(receivedAt),
+    ...over,
   };
 }
 
@@ -156,8 +205,21 @@ describe('migrations', () => {
     const db = new Database(path);
     try {
       expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
-      const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all() as string[]);
-      for (const t of ['bijlagen', 'counters', 'deliveries', 'letters', 'notifications', 'results', 'state', 'totals', 'verwerkingsberichten']) {
+      const tables = db
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        .pluck()
+        .all() as string[];
+      for (const t of [
+        'bijlagen',
+        'counters',
+        'deliveries',
+        'letters',
+        'notifications',
+        'results',
+        'state',
+        'totals',
+        'verwerkingsberichten',
+      ]) {
         expect(tables).toContain(t);
       }
       expect(migrate(db)).toEqual({ from: SCHEMA_VERSION, to: SCHEMA_VERSION });
@@ -192,7 +254,9 @@ describe('migrations', () => {
     const db = new Database(path);
     db.pragma(`user_version = ${SCHEMA_VERSION + 5}`);
     db.close();
-    expect(() => openSqliteStore({ path })).toThrow(new RegExp(`schema version ${SCHEMA_VERSION + 5}.*only up to version ${SCHEMA_VERSION}`));
+    expect(() => openSqliteStore({ path })).toThrow(
+      new RegExp(`schema version ${SCHEMA_VERSION + 5}.*only up to version ${SCHEMA_VERSION}`),
+    );
   });
 
   it('opens a fresh temp file when no path is given', async () => {
@@ -221,10 +285,13 @@ describe.each([sqliteHarness, postgresHarness])('$kind store: the contract', (ha
   describe.runIf(harness.kind === 'postgres')('PostgreSQL migrations', () => {
     it('are the SQLite steps in the PostgreSQL dialect: same names, same version numbers, recorded in bbsim_migrations', async () => {
       expect(PG_MIGRATIONS.map((m) => m.name)).toEqual(MIGRATIONS.map((m) => m.name));
-      const s = await open('m.db') as PostgresStore;
+      const s = (await open('m.db')) as PostgresStore;
       admitted(await s.deliver(batch(letters(2))));
       expect(await s.schemaVersion()).toBe(SCHEMA_VERSION);
-      const rows = await current.rows<{ version: number; name: string }>(s, 'SELECT version, name FROM bbsim_migrations ORDER BY version');
+      const rows = await current.rows<{ version: number; name: string }>(
+        s,
+        'SELECT version, name FROM bbsim_migrations ORDER BY version',
+      );
       expect(rows).toEqual(MIGRATIONS.map((m, i) => ({ version: i + 1, name: m.name })));
       // Reopening (another instance starting) runs nothing again and keeps the data.
       expect(await s.migrate()).toEqual({ from: SCHEMA_VERSION, to: SCHEMA_VERSION });
@@ -233,15 +300,20 @@ describe.each([sqliteHarness, postgresHarness])('$kind store: the contract', (ha
     });
 
     it('run once when several instances start together, and refuse a newer schema', async () => {
-      const url = (await open('race.db') as PostgresStore).url;
+      const url = ((await open('race.db')) as PostgresStore).url;
       const stores = await Promise.all([1, 2, 3].map(() => openPostgresStore({ url })));
       opened.push(...stores);
       expect(await stores[0]!.schemaVersion()).toBe(SCHEMA_VERSION);
       const extra = [...PG_MIGRATIONS, { name: 'test step', sql: 'CREATE TABLE extra (x integer)' }];
       expect(await stores[0]!.migrate(extra)).toEqual({ from: SCHEMA_VERSION, to: SCHEMA_VERSION + 1 });
-      await expect(openPostgresStore({ url })).rejects.toThrow(new RegExp(`schema version ${SCHEMA_VERSION + 1}.*only up to version ${SCHEMA_VERSION}`));
+      await expect(openPostgresStore({ url })).rejects.toThrow(
+        new RegExp(`schema version ${SCHEMA_VERSION + 1}.*only up to version ${SCHEMA_VERSION}`),
+      );
       // A failing step rolls back whole, its version with it.
-      const broken = [...extra, { name: 'broken', sql: 'CREATE TABLE ok2 (x integer); CREATE TABLE extra (y integer)' }];
+      const broken = [
+        ...extra,
+        { name: 'broken', sql: 'CREATE TABLE ok2 (x integer); CREATE TABLE extra (y integer)' },
+      ];
       await expect(stores[0]!.migrate(broken)).rejects.toThrow(/already exists/);
       expect(await stores[0]!.schemaVersion()).toBe(SCHEMA_VERSION + 1);
       expect(await current.rows(stores[0]!, "SELECT 1 FROM pg_tables WHERE tablename = 'ok2'")).toEqual([]);
@@ -250,12 +322,14 @@ describe.each([sqliteHarness, postgresHarness])('$kind store: the contract', (ha
 
   describe.runIf(harness.kind === 'postgres')('several stores on one database (instances)', () => {
     it('admit exactly up to the hourly limit together, park in one FIFO and process each delivery once', async () => {
-      const url = (await open('shared.db') as PostgresStore).url;
+      const url = ((await open('shared.db')) as PostgresStore).url;
       const stores = await Promise.all([1, 2, 3].map(() => openPostgresStore({ url })));
       opened.push(...stores);
       const admission = { hourKey: hourKeyOf(T0), hourLimit: 95, dayKey: dayKeyOf(T0), dayLimit: 10_000 };
       // 3 × 8 concurrent deliveries of 10 letters against room for 95: exactly 9 fit.
-      const results = await Promise.all(Array.from({ length: 24 }, (_, i) => stores[i % 3]!.deliver(batch(letters(10), { admission }))));
+      const results = await Promise.all(
+        Array.from({ length: 24 }, (_, i) => stores[i % 3]!.deliver(batch(letters(10), { admission }))),
+      );
       const ok = results.filter((r): r is Extract<DeliveryResult, { admitted: true }> => r.admitted);
       expect(ok).toHaveLength(9);
       expect(await stores[1]!.windowCounts(hourKeyOf(T0), dayKeyOf(T0))).toEqual({ hour: 90, day: 90 });
@@ -266,19 +340,29 @@ describe.each([sqliteHarness, postgresHarness])('$kind store: the contract', (ha
       const counts = await Promise.all(stores.map((st) => st.processDue(T0 + DAY, planner, dayKeyOf)));
       expect(counts.reduce((a, b) => a + b, 0)).toBe(9);
       expect((await stores[2]!.notificationStats(T0 + 2 * DAY)).enqueued).toBe(90);
-      expect((await current.rows<{ n: number }>(stores[0]!, 'SELECT count(*)::int AS n FROM verwerkingsberichten'))[0]!.n).toBe(9);
+      expect(
+        (await current.rows<{ n: number }>(stores[0]!, 'SELECT count(*)::int AS n FROM verwerkingsberichten'))[0]!.n,
+      ).toBe(9);
     });
 
     it('share capacity windows exactly (all windows of a request or none) and one sim clock', async () => {
-      const url = (await open('windows.db') as PostgresStore).url;
+      const url = ((await open('windows.db')) as PostgresStore).url;
       const stores = await Promise.all([1, 2, 3].map(() => openPostgresStore({ url })));
       opened.push(...stores);
-      const buckets = [{ key: '0:minute-1', limit: 50 }, { key: '1:hour-1', limit: 1000 }];
-      const answers = await Promise.all(Array.from({ length: 90 }, (_, i) => stores[i % 3]!.windows!.admit('digid', buckets, 1)));
+      const buckets = [
+        { key: '0:minute-1', limit: 50 },
+        { key: '1:hour-1', limit: 1000 },
+      ];
+      const answers = await Promise.all(
+        Array.from({ length: 90 }, (_, i) => stores[i % 3]!.windows!.admit('digid', buckets, 1)),
+      );
       expect(answers.filter((a) => a.admitted)).toHaveLength(50);
       const refused = answers.find((a) => !a.admitted);
       expect(refused).toMatchObject({ admitted: false, index: 0, used: 50 });
-      expect(await stores[0]!.windows!.read('digid', ['0:minute-1', '1:hour-1'])).toEqual({ used: [50, 50], peakOffered: [90, 90] });
+      expect(await stores[0]!.windows!.read('digid', ['0:minute-1', '1:hour-1'])).toEqual({
+        used: [50, 50],
+        peakOffered: [90, 90],
+      });
       await stores[1]!.windows!.refund('digid', ['0:minute-1', '1:hour-1'], 2);
       expect((await stores[2]!.windows!.read('digid', ['0:minute-1', '1:hour-1'])).used).toEqual([48, 48]);
 
@@ -308,7 +392,14 @@ describe.each([sqliteHarness, postgresHarness])('$kind store: the contract', (ha
       expect(r.outcomes[1]).not.toHaveProperty('letter');
       expect(await s.countLetters()).toBe(2);
       const d = await s.getDelivery(input.batchId, OIN_A);
-      expect(d).toMatchObject({ deliveryId: r.deliveryId, attempt: 1, letters: 3, counts: { Verwerkt: 2, BerichtTypeNietOndersteund: 1 }, processedAt: undefined, verwerkingsberichtId: undefined });
+      expect(d).toMatchObject({
+        deliveryId: r.deliveryId,
+        attempt: 1,
+        letters: 3,
+        counts: { Verwerkt: 2, BerichtTypeNietOndersteund: 1 },
+        processedAt: undefined,
+        verwerkingsberichtId: undefined,
+      });
       expect(await s.getDelivery(input.batchId, OIN_B)).toBeUndefined();
       expect(await s.windowCounts(hourKeyOf(T0), dayKeyOf(T0))).toEqual({ hour: 3, day: 3 });
     });
@@ -325,7 +416,11 @@ describe.each([sqliteHarness, postgresHarness])('$kind store: the contract', (ha
 
       // Next hour: the hour window has room, the day window does not.
       const later = T0 + HOUR;
-      admitted(await s.deliver(batch(letters(3), { receivedAt: later, admission: { ...admission, hourKey: hourKeyOf(later) } })));
+      admitted(
+        await s.deliver(
+          batch(letters(3), { receivedAt: later, admission: { ...admission, hourKey: hourKeyOf(later) } }),
+        ),
+      );
       const dayFull = batch(letters(2), { receivedAt: later, admission: { ...admission, hourKey: hourKeyOf(later) } });
       expect(await s.deliver(dayFull)).toEqual({ admitted: false, window: 'day', used: 7, limit: 8 });
 
@@ -347,7 +442,9 @@ describe.each([sqliteHarness, postgresHarness])('$kind store: the contract', (ha
       expect((await s.getDelivery(first.batchId, OIN_A))?.attempt).toBe(2);
 
       const dupId = guid();
-      const inBatch = admitted(await s.deliver(batch([verwerkt(0, { id: dupId }), verwerkt(1, { id: dupId }), verwerkt(2)])));
+      const inBatch = admitted(
+        await s.deliver(batch([verwerkt(0, { id: dupId }), verwerkt(1, { id: dupId }), verwerkt(2)])),
+      );
       expect(inBatch.outcomes.map((o) => o.code)).toEqual(['Verwerkt', 'BerichtBestaatAl', 'Verwerkt']);
       expect(inBatch.outcomes[1]!.toelichting).toMatch(/earlier in this batch/);
       expect(await s.countLetters()).toBe(5);
@@ -374,7 +471,12 @@ describe.each([sqliteHarness, postgresHarness])('$kind store: the contract', (ha
       expect(r2.outcomes.map((o) => o.code)).toEqual(['BerichtBestaatAl', 'Verwerkt', 'BerichtBestaatAl']);
       expect(await s.countLetters()).toBe(3);
       // The draw is only consulted for letters that would otherwise be stored.
-      expect(draws).toEqual([[ls[0]!.berichtId, 1], [faulty, 1], [ls[2]!.berichtId, 1], [faulty, 2]]);
+      expect(draws).toEqual([
+        [ls[0]!.berichtId, 1],
+        [faulty, 1],
+        [ls[2]!.berichtId, 1],
+        [faulty, 2],
+      ]);
     });
 
     it('parks letters behind the backlog: a second batch starts where the first ended', async () => {
@@ -391,7 +493,7 @@ describe.each([sqliteHarness, postgresHarness])('$kind store: the contract', (ha
       expect(r3.parkStart).toBe(T0 + HOUR);
 
       // Letter i of a batch is visible from its own parking time + processing delay (rejected ones count as slots).
-      const view = await s.getLetter(BSN_1, (r1.outcomes[3]!.letter!).berichtId, T0 + HOUR);
+      const view = await s.getLetter(BSN_1, r1.outcomes[3]!.letter!.berichtId, T0 + HOUR);
       expect(view?.processedAt).toBe(T0 + 400 + 5 * MIN);
 
       const st = await s.intakeStats(T0 + 150);
@@ -407,23 +509,45 @@ describe.each([sqliteHarness, postgresHarness])('$kind store: the contract', (ha
     it('the busiest hour and day of demand and of planned notifications, kept as they are planned, equal a full count', async () => {
       const s = await open('peaks.db');
       // Two hours of deliveries; a spacing planner puts the notifications of the second hour later.
-      const slow: NotificationPlanner = (st, t) => ({ notifyAt: Math.max(t, st.nextFreeAt), state: { ...st, nextFreeAt: Math.max(t, st.nextFreeAt) + 2 * MIN } });
+      const slow: NotificationPlanner = (st, t) => ({
+        notifyAt: Math.max(t, st.nextFreeAt),
+        state: { ...st, nextFreeAt: Math.max(t, st.nextFreeAt) + 2 * MIN },
+      });
       for (let i = 0; i < 6; i++) admitted(await s.deliver(batch(letters(5), { receivedAt: T0 + i * 20 * MIN })));
       expect(await s.processDue(T0 + 3 * HOUR, slow, dayKeyOf)).toBe(6);
       const max = async (sql: string): Promise<number> =>
-        Number((await current.rows<{ m: number }>(s, `SELECT max(n) AS m FROM (SELECT count(*) AS n FROM notifications GROUP BY ${sql}) AS g`))[0]!.m);
+        Number(
+          (
+            await current.rows<{ m: number }>(
+              s,
+              `SELECT max(n) AS m FROM (SELECT count(*) AS n FROM notifications GROUP BY ${sql}) AS g`,
+            )
+          )[0]!.m,
+        );
       const expected = {
-        enqueuedPerHour: await max(current.hourOf('enqueued_at')), enqueuedPerDay: await max('enqueued_day'),
-        sentPerHour: await max(current.hourOf('notify_at')), sentPerDay: await max('notify_day'),
+        enqueuedPerHour: await max(current.hourOf('enqueued_at')),
+        enqueuedPerDay: await max('enqueued_day'),
+        sentPerHour: await max(current.hourOf('notify_at')),
+        sentPerDay: await max('notify_day'),
       };
       expect(expected.enqueuedPerHour).toBe(15);
       expect(expected.sentPerHour).toBeLessThan(30);
       expect(await s.notificationPeaks()).toEqual(expected);
       // One hour-key format in the counters table: the clock's hourKey, for intake and notification windows alike.
-      const hourBuckets = await current.rows<{ kind: string; bucket: string }>(s, "SELECT DISTINCT kind, bucket FROM counters WHERE kind LIKE '%-hour'");
-      expect(new Set(hourBuckets.map((b) => b.kind))).toEqual(new Set(['intake-hour', 'notif-enqueued-hour', 'notif-sent-hour']));
+      const hourBuckets = await current.rows<{ kind: string; bucket: string }>(
+        s,
+        "SELECT DISTINCT kind, bucket FROM counters WHERE kind LIKE '%-hour'",
+      );
+      expect(new Set(hourBuckets.map((b) => b.kind))).toEqual(
+        new Set(['intake-hour', 'notif-enqueued-hour', 'notif-sent-hour']),
+      );
       for (const b of hourBuckets) expect(b.bucket, b.kind).toMatch(/^\d{4}-\d\d-\d\dT\d\d(\+01:00)?$/);
-      expect(hourBuckets.filter((b) => b.kind === 'notif-enqueued-hour').map((b) => b.bucket).sort()).toEqual([hourKey(T0), hourKey(T0 + HOUR)]);
+      expect(
+        hourBuckets
+          .filter((b) => b.kind === 'notif-enqueued-hour')
+          .map((b) => b.bucket)
+          .sort(),
+      ).toEqual([hourKey(T0), hourKey(T0 + HOUR)]);
     });
   });
 
@@ -431,12 +555,19 @@ describe.each([sqliteHarness, postgresHarness])('$kind store: the contract', (ha
     it('processes only due deliveries, at their own time, and enqueues notifications FIFO', async () => {
       const s = await open();
       const r1 = admitted(await s.deliver(batch([verwerkt(0), rejected(1), verwerkt(2)])));
-      const r2 = admitted(await s.deliver(batch([verwerkt(0, { bsn: BSN_2 }), rejected(1, 'NietActiefOfGeabonneerd')], { afnemerOin: OIN_B, receivedAt: T0 + 10 })));
+      const r2 = admitted(
+        await s.deliver(
+          batch([verwerkt(0, { bsn: BSN_2 }), rejected(1, 'NietActiefOfGeabonneerd')], {
+            afnemerOin: OIN_B,
+            receivedAt: T0 + 10,
+          }),
+        ),
+      );
 
       expect(await s.processDue(r1.processAt - 1, planner, dayKeyOf)).toBe(0);
       expect(await s.processDue(r1.processAt, planner, dayKeyOf)).toBe(1);
       expect(await s.processDue(r1.processAt, planner, dayKeyOf)).toBe(0);
-      const d1 = await s.getDelivery((await deliveryBatchId(s, r1.deliveryId)), OIN_A);
+      const d1 = await s.getDelivery(await deliveryBatchId(s, r1.deliveryId), OIN_A);
       expect(d1?.processedAt).toBe(r1.processAt);
       expect(d1?.verwerkingsberichtId).toBeTypeOf('number');
 
@@ -488,11 +619,20 @@ describe.each([sqliteHarness, postgresHarness])('$kind store: the contract', (ha
       admitted(await s.deliver(batch(letters(2), { receivedAt: evening, processingDelayMs: 0 })));
       await s.processDue(evening + SEC, slow, dayKeyOf);
       // Sent at 23:50:00.1 and 00:00:00.1.
-      expect(await s.notificationStats(evening + HOUR)).toMatchObject({ sent: 2, maxDelayMs: 10 * MIN - 100, carriedOverByDay: { '2026-03-03': 1 } });
+      expect(await s.notificationStats(evening + HOUR)).toMatchObject({
+        sent: 2,
+        maxDelayMs: 10 * MIN - 100,
+        carriedOverByDay: { '2026-03-03': 1 },
+      });
       // Enqueued later but planned before the last stats moment: folded into the summary by processing.
       admitted(await s.deliver(batch(letters(1), { receivedAt: evening + 5 * MIN, processingDelayMs: 0 })));
       await s.processDue(evening + HOUR, slow, dayKeyOf);
-      expect(await s.notificationStats(evening + HOUR)).toMatchObject({ enqueued: 3, sent: 3, backlog: 0, carriedOverByDay: { '2026-03-03': 2 } });
+      expect(await s.notificationStats(evening + HOUR)).toMatchObject({
+        enqueued: 3,
+        sent: 3,
+        backlog: 0,
+        carriedOverByDay: { '2026-03-03': 2 },
+      });
     });
   });
 
@@ -500,7 +640,8 @@ describe.each([sqliteHarness, postgresHarness])('$kind store: the contract', (ha
     it('pages with a cursor, re-offers within the window, and forgets acknowledged ones', async () => {
       const s = await open();
       const results: Extract<DeliveryResult, { admitted: true }>[] = [];
-      for (let i = 0; i < 5; i++) results.push(admitted(await s.deliver(batch([verwerkt(0), rejected(1)], { receivedAt: T0 + i }))));
+      for (let i = 0; i < 5; i++)
+        results.push(admitted(await s.deliver(batch([verwerkt(0), rejected(1)], { receivedAt: T0 + i }))));
       admitted(await s.deliver(batch(letters(1), { afnemerOin: OIN_B })));
       const now = T0 + HOUR;
       await s.processDue(now, planner, dayKeyOf);
@@ -512,18 +653,40 @@ describe.each([sqliteHarness, postgresHarness])('$kind store: the contract', (ha
       const item = p1.items[0]!;
       expect(item.firstOfferedAt).toBe(now);
       expect(item.attempt).toBe(1);
-      expect(item.response).toMatchObject({ berichtLeverancierCode: OIN_A, datumOntvangen: T0, datumVerwerkt: results[0]!.processAt });
-      expect(item.response.letters.map((l) => [l.code, l.stadium])).toEqual([['Verwerkt', 'NA'], ['BerichtTypeNietOndersteund', 'ValidatieBerichtType']]);
+      expect(item.response).toMatchObject({
+        berichtLeverancierCode: OIN_A,
+        datumOntvangen: T0,
+        datumVerwerkt: results[0]!.processAt,
+      });
+      expect(item.response.letters.map((l) => [l.code, l.stadium])).toEqual([
+        ['Verwerkt', 'NA'],
+        ['BerichtTypeNietOndersteund', 'ValidatieBerichtType'],
+      ]);
 
-      const p2 = await s.listVerwerkingsberichten({ afnemerOin: OIN_A, now, after: p1.nextCursor!, limit: 2, reofferMs });
-      const p3 = await s.listVerwerkingsberichten({ afnemerOin: OIN_A, now, after: p2.nextCursor!, limit: 2, reofferMs });
+      const p2 = await s.listVerwerkingsberichten({
+        afnemerOin: OIN_A,
+        now,
+        after: p1.nextCursor!,
+        limit: 2,
+        reofferMs,
+      });
+      const p3 = await s.listVerwerkingsberichten({
+        afnemerOin: OIN_A,
+        now,
+        after: p2.nextCursor!,
+        limit: 2,
+        reofferMs,
+      });
       expect(p3.items).toHaveLength(1);
       expect(p3.nextCursor).toBeUndefined();
 
       // Acknowledge two; another afnemer cannot acknowledge ours.
       const ids = [...p1.items, ...p2.items, ...p3.items].map((i) => i.id);
       expect(await s.acknowledgeVerwerkingsberichten(OIN_B, [ids[0]!], now)).toEqual([]);
-      expect(await s.acknowledgeVerwerkingsberichten(OIN_A, [ids[0]!, ids[1]!, ids[0]!, 9999], now)).toEqual([ids[0], ids[1]]);
+      expect(await s.acknowledgeVerwerkingsberichten(OIN_A, [ids[0]!, ids[1]!, ids[0]!, 9999], now)).toEqual([
+        ids[0],
+        ids[1],
+      ]);
       const later = now + DAY;
       const again = await s.listVerwerkingsberichten({ afnemerOin: OIN_A, now: later, limit: 100, reofferMs });
       expect(again.items.map((i) => i.id)).toEqual(ids.slice(2));
@@ -531,16 +694,26 @@ describe.each([sqliteHarness, postgresHarness])('$kind store: the contract', (ha
       expect(again.items[0]!.firstOfferedAt).toBe(now);
 
       // Past the re-offer window they are no longer offered.
-      expect((await s.listVerwerkingsberichten({ afnemerOin: OIN_A, now: now + reofferMs, limit: 100, reofferMs })).items).toHaveLength(3);
-      expect((await s.listVerwerkingsberichten({ afnemerOin: OIN_A, now: now + reofferMs + 1, limit: 100, reofferMs })).items).toHaveLength(0);
+      expect(
+        (await s.listVerwerkingsberichten({ afnemerOin: OIN_A, now: now + reofferMs, limit: 100, reofferMs })).items,
+      ).toHaveLength(3);
+      expect(
+        (await s.listVerwerkingsberichten({ afnemerOin: OIN_A, now: now + reofferMs + 1, limit: 100, reofferMs }))
+          .items,
+      ).toHaveLength(0);
       // Afnemer B's own one is untouched by all this.
-      expect((await s.listVerwerkingsberichten({ afnemerOin: OIN_B, now: now + reofferMs + 1, limit: 100, reofferMs })).items).toHaveLength(1);
+      expect(
+        (await s.listVerwerkingsberichten({ afnemerOin: OIN_B, now: now + reofferMs + 1, limit: 100, reofferMs }))
+          .items,
+      ).toHaveLength(1);
     });
 
     it('offers nothing before processing', async () => {
       const s = await open();
       admitted(await s.deliver(batch(letters(1))));
-      expect(await s.listVerwerkingsberichten({ afnemerOin: OIN_A, now: T0 + DAY, limit: 10, reofferMs: DAY })).toEqual({ items: [], nextCursor: undefined });
+      expect(await s.listVerwerkingsberichten({ afnemerOin: OIN_A, now: T0 + DAY, limit: 10, reofferMs: DAY })).toEqual(
+        { items: [], nextCursor: undefined },
+      );
     });
   });
 
@@ -567,20 +740,39 @@ describe.each([sqliteHarness, postgresHarness])('$kind store: the contract', (ha
       expect(page.total).toBe(2);
       // Newest processed first.
       expect(page.items.map((l) => l.berichtId)).toEqual([ids[1], ids[0]]);
-      expect(page.items[1]!.bijlagen).toEqual([{ volgorde: 1, omschrijving: 'Aanslag', bytes: pdf.length, sha256: createHash('sha256').update(pdf).digest('hex') }]);
-      expect(page.items[1]).toMatchObject({ afnemerOin: OIN_A, berichtType: 'BELASTING', onderwerp: 'Onderwerp 0', referentie: 'REF-0', readAt: undefined });
+      expect(page.items[1]!.bijlagen).toEqual([
+        {
+          volgorde: 1,
+          omschrijving: 'Aanslag',
+          bytes: pdf.length,
+          sha256: createHash('sha256').update(pdf).digest('hex'),
+        },
+      ]);
+      expect(page.items[1]).toMatchObject({
+        afnemerOin: OIN_A,
+        berichtType: 'BELASTING',
+        onderwerp: 'Onderwerp 0',
+        referentie: 'REF-0',
+        readAt: undefined,
+      });
       // The list leaves the text out (a summary); getLetter has it.
       expect(page.items[1]).not.toHaveProperty('berichtTekst');
       expect(page.items[0]!.referentie).toBeUndefined();
-      expect((await s.listLetters({ bsn: BSN_1, now: processed, offset: 1, limit: 1 })).items.map((l) => l.berichtId)).toEqual([ids[0]]);
-      expect((await s.listLetters({ bsn: BSN_1, now: processed, offset: 0, limit: 10, afnemerOin: OIN_B })).total).toBe(0);
+      expect(
+        (await s.listLetters({ bsn: BSN_1, now: processed, offset: 1, limit: 1 })).items.map((l) => l.berichtId),
+      ).toEqual([ids[0]]);
+      expect((await s.listLetters({ bsn: BSN_1, now: processed, offset: 0, limit: 10, afnemerOin: OIN_B })).total).toBe(
+        0,
+      );
 
       // Another burger's letter is invisible everywhere.
       expect(await s.getLetter(BSN_2, ids[0]!, processed)).toBeUndefined();
       expect(await s.markRead(BSN_2, ids[0]!, processed)).toBe(false);
       expect(await s.deleteLetter(BSN_2, ids[0]!, processed)).toBe(false);
       expect(await s.getBijlage(BSN_2, ids[0]!, 1, processed)).toBeUndefined();
-      expect((await s.listLetters({ bsn: BSN_2, now: processed, offset: 0, limit: 10 })).items.map((l) => l.berichtId)).toEqual([ids[3]]);
+      expect(
+        (await s.listLetters({ bsn: BSN_2, now: processed, offset: 0, limit: 10 })).items.map((l) => l.berichtId),
+      ).toEqual([ids[3]]);
 
       // Attachment content, and no such attachment.
       expect(await s.getBijlage(BSN_1, ids[0]!, 1, processed)).toEqual({ omschrijving: 'Aanslag', content: pdf });
@@ -595,8 +787,16 @@ describe.each([sqliteHarness, postgresHarness])('$kind store: the contract', (ha
       expect(await s.markRead(BSN_1, ids[0]!, processed + 1)).toBe(true);
       expect(await s.markRead(BSN_1, ids[0]!, processed + 2)).toBe(true);
       expect((await s.getLetter(BSN_1, ids[0]!, processed))?.readAt).toBe(processed + 1);
-      expect((await s.listLetters({ bsn: BSN_1, now: processed, offset: 0, limit: 10, gelezen: true })).items.map((l) => l.berichtId)).toEqual([ids[0]]);
-      expect((await s.listLetters({ bsn: BSN_1, now: processed, offset: 0, limit: 10, gelezen: false })).items.map((l) => l.berichtId)).toEqual([ids[1]]);
+      expect(
+        (await s.listLetters({ bsn: BSN_1, now: processed, offset: 0, limit: 10, gelezen: true })).items.map(
+          (l) => l.berichtId,
+        ),
+      ).toEqual([ids[0]]);
+      expect(
+        (await s.listLetters({ bsn: BSN_1, now: processed, offset: 0, limit: 10, gelezen: false })).items.map(
+          (l) => l.berichtId,
+        ),
+      ).toEqual([ids[1]]);
 
       // Delete hides it; a second delete finds nothing.
       expect(await s.deleteLetter(BSN_1, ids[1]!, processed)).toBe(true);
@@ -655,7 +855,11 @@ describe.each([sqliteHarness, postgresHarness])('$kind store: the contract', (ha
       const next = admitted(await s2.deliver({ ...input, receivedAt: T0 + 1 }));
       expect(next.attempt).toBe(2);
       expect(next.parkStart).toBe(r.parkEnd);
-      expect(next.outcomes.map((o) => o.code)).toEqual(['BerichtBestaatAl', 'BerichtBestaatAl', 'BerichtTypeNietOndersteund']);
+      expect(next.outcomes.map((o) => o.code)).toEqual([
+        'BerichtBestaatAl',
+        'BerichtBestaatAl',
+        'BerichtTypeNietOndersteund',
+      ]);
     });
   });
 
@@ -670,10 +874,14 @@ describe.each([sqliteHarness, postgresHarness])('$kind store: the contract', (ha
       const s = await open('bench.db');
       const pdf = Buffer.alloc(attachmentBytes, 7);
       const bijlagen = attachmentBytes > 0 ? [{ volgorde: 1, omschrijving: 'Bijlage', content: pdf }] : [];
-      const batches = Array.from({ length: count }, (_, b) => batch(
-        Array.from({ length: 1000 }, (_, i) => verwerkt(i, { bsn: String(100_000_000 + ((b * 1000 + i) * 7919) % 900_000_000), bijlagen })),
-        { receivedAt: T0 + b * SEC, storeAttachmentContent: false },
-      ));
+      const batches = Array.from({ length: count }, (_, b) =>
+        batch(
+          Array.from({ length: 1000 }, (_, i) =>
+            verwerkt(i, { bsn: String(100_000_000 + (((b * 1000 + i) * 7919) % 900_000_000)), bijlagen }),
+          ),
+          { receivedAt: T0 + b * SEC, storeAttachmentContent: false },
+        ),
+      );
       const started = performance.now();
       for (const input of batches) admitted(await s.deliver(input));
       const deliverMs = performance.now() - started;
@@ -682,28 +890,41 @@ describe.each([sqliteHarness, postgresHarness])('$kind store: the contract', (ha
       const processMs = performance.now() - processStarted;
       expect(processed).toBe(count);
       expect(await s.countLetters()).toBe(count * 1000);
-      console.log(`store micro-benchmark (${harness.kind}), ${label}: deliver ${Math.round(count * 1000 / (deliverMs / 1000))} letters/s ` +
-        `(${deliverMs.toFixed(0)} ms for ${count} × 1000), processDue ${Math.round(count * 1000 / (processMs / 1000))} letters/s (${processMs.toFixed(0)} ms)`);
+      console.log(
+        `store micro-benchmark (${harness.kind}), ${label}: deliver ${Math.round((count * 1000) / (deliverMs / 1000))} letters/s ` +
+          `(${deliverMs.toFixed(0)} ms for ${count} × 1000), processDue ${Math.round((count * 1000) / (processMs / 1000))} letters/s (${processMs.toFixed(0)} ms)`,
+      );
     });
   });
 });
 
 /** The batch id of a delivery, read straight from the database (the Store interface looks up by batch id). */
 async function deliveryBatchId(s: Store, deliveryId: number): Promise<string> {
-  return (await current.rows<{ batch_id: string }>(s, 'SELECT batch_id FROM deliveries WHERE id = ?', [deliveryId]))[0]!.batch_id;
+  return (await current.rows<{ batch_id: string }>(s, 'SELECT batch_id FROM deliveries WHERE id = ?', [deliveryId]))[0]!
+    .batch_id;
 }
 
 async function notificationRows(s: Store): Promise<{ enqueued_at: number; notify_at: number }[]> {
-  return current.rows<{ enqueued_at: number; notify_at: number }>(s, 'SELECT enqueued_at, notify_at FROM notifications ORDER BY id');
+  return current.rows<{ enqueued_at: number; notify_at: number }>(
+    s,
+    'SELECT enqueued_at, notify_at FROM notifications ORDER BY id',
+  );
 }
 
 describe('closing', () => {
   it('an otherwise idle process that closes the store ends normally (the checkpointer is awaited)', async () => {
     const { execFileSync } = await import('node:child_process');
     const root = join(import.meta.dirname, '..');
-    const out = execFileSync(process.execPath, ['--import', 'tsx', '-e',
-      `const { openSqliteStore } = await import(${JSON.stringify(join(root, 'src', 'store', 'sqlite-store.ts'))}); const s = openSqliteStore({}); await s.close(); console.log('closed');`,
-    ], { cwd: root, encoding: 'utf8' });
+    const out = execFileSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '-e',
+        `const { openSqliteStore } = await import(${JSON.stringify(join(root, 'src', 'store', 'sqlite-store.ts'))}); const s = openSqliteStore({}); await s.close(); console.log('closed');`,
+      ],
+      { cwd: root, encoding: 'utf8' },
+    );
     expect(out.trim()).toBe('closed');
   });
 });

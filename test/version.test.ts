@@ -14,13 +14,17 @@ describe('one version string, read from package.json', () => {
   });
 
   it('is what `bbsim --version` prints', () => {
-    expect(execFileSync(process.execPath, ['bin/bbsim.js', '--version'], { cwd: ROOT, encoding: 'utf8' }).trim()).toBe(PACKAGE_VERSION);
+    expect(execFileSync(process.execPath, ['bin/bbsim.js', '--version'], { cwd: ROOT, encoding: 'utf8' }).trim()).toBe(
+      PACKAGE_VERSION,
+    );
   });
 
   it("is what the mock's OpenAPI document declares", async () => {
     const mock = await startTestMock();
     try {
-      const doc = (await mock.app.inject({ method: 'GET', url: '/openapi.json' })).json<{ info: { version: string } }>();
+      const doc = (await mock.app.inject({ method: 'GET', url: '/openapi.json' })).json<{
+        info: { version: string };
+      }>();
       expect(doc.info.version).toBe(PACKAGE_VERSION);
     } finally {
       await mock.close();

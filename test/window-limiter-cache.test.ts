@@ -45,31 +45,51 @@ const LIMITS: readonly WindowLimit[] = [
   { window: { night: { from: '22:00', to: '06:00' } }, limit: 5 },
 ];
 /** Around the spring-forward and autumn-back nights of 2027 (Europe/Amsterdam), a plain night and the morning after it. */
-const STARTS = [Date.UTC(2027, 2, 27, 20), Date.UTC(2027, 9, 30, 20), Date.UTC(2027, 5, 1, 20), Date.UTC(2027, 5, 2, 3, 30)];
+const STARTS = [
+  Date.UTC(2027, 2, 27, 20),
+  Date.UTC(2027, 9, 30, 20),
+  Date.UTC(2027, 5, 1, 20),
+  Date.UTC(2027, 5, 2, 3, 30),
+];
 
 describe('WindowLimiter with cached buckets', () => {
   it('admits and counts exactly as recomputing every bucket does', () => {
-    fc.assert(fc.property(
-      fc.constantFrom(...STARTS),
-      // Mostly small steps forward, sometimes a jump back or far ahead (a restart, a clock read out of order).
-      fc.array(fc.tuple(fc.oneof(fc.integer({ min: 0, max: 90_000 }), fc.integer({ min: -4_000_000, max: 8_000_000 })), fc.integer({ min: 1, max: 3 })), { minLength: 1, maxLength: 300 }),
-      (start, steps) => {
-        const limiter = new WindowLimiter(LIMITS);
-        const ref = new Reference(LIMITS);
-        let t = start;
-        for (const [dt, n] of steps) {
-          t += dt;
-          const got = limiter.tryAdmit(t, n);
-          const want = ref.tryAdmit(t, n);
-          expect(got.admitted).toBe(want.admitted);
-          if (!got.admitted) expect({ used: got.used, reopensAt: got.reopensAt }).toEqual({ used: want.used, reopensAt: want.reopensAt });
-          expect(limiter.used(t)).toEqual(LIMITS.map((l, i) => {
-            const b = bucketOf(l.window, t);
-            const c = ref.counts[i]!;
-            return b && c.key === b.key ? c.count : 0;
-          }));
-        }
-      },
-    ), { numRuns: 200 });
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...STARTS),
+        // Mostly small steps forward, sometimes a jump back or far ahead (a restart, a clock read out of order).
+        fc.array(
+          fc.tuple(
+            fc.oneof(fc.integer({ min: 0, max: 90_000 }), fc.integer({ min: -4_000_000, max: 8_000_000 })),
+            fc.integer({ min: 1, max: 3 }),
+          ),
+          { minLength: 1, maxLength: 300 },
+        ),
+        (start, steps) => {
+          const limiter = new WindowLimiter(LIMITS);
+          const ref = new Reference(LIMITS);
+          let t = start;
+          for (const [dt, n] of steps) {
+            t += dt;
+            const got = limiter.tryAdmit(t, n);
+            const want = ref.tryAdmit(t, n);
+            expect(got.admitted).toBe(want.admitted);
+            if (!got.admitted)
+              expect({ used: got.used, reopensAt: got.reopensAt }).toEqual({
+                used: want.used,
+                reopensAt: want.reopensAt,
+              });
+            expect(limiter.used(t)).toEqual(
+              LIMITS.map((l, i) => {
+                const b = bucketOf(l.window, t);
+                const c = ref.counts[i]!;
+                return b && c.key === b.key ? c.count : 0;
+              }),
+            );
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });

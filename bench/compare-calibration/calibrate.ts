@@ -14,13 +14,19 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { buildMock } from '../../src/mock/app.ts';
 import { perSecond } from '../../src/norms/index.ts';
-import { compareRuns, DEFAULT_BUDGETS, loadRuns, type CompareResult, type FigureVerdict, type LoadedRun } from '../../src/compare/index.ts';
+import {
+  compareRuns,
+  DEFAULT_BUDGETS,
+  loadRuns,
+  type CompareResult,
+  type FigureVerdict,
+  type LoadedRun,
+} from '../../src/compare/index.ts';
 import { FIGURES, type Figure } from '../../src/compare/types.ts';
 import { runScenario, RUN_EXIT } from '../../src/run/index.ts';
 import type { EngineName } from '../../src/results/index.ts';
 import { defineScenario } from '../../src/scenario/index.ts';
 import { createPrng, uniform } from '../../src/random/index.ts';
-
 
 const START = Date.parse('2026-11-16T14:00:00+01:00');
 export const SERVICE = 'digid-machtigen';
@@ -29,7 +35,8 @@ export const RATE_PER_S = 250;
 
 export function calibrationScenario(seconds: number) {
   return defineScenario({
-    name: 'compare-calibration', description: `Machtigen checks at ${RATE_PER_S}/s on a 20 ms service, for calibrating compare`,
+    name: 'compare-calibration',
+    description: `Machtigen checks at ${RATE_PER_S}/s on a 20 ms service, for calibrating compare`,
     clock: { speed: 1, start: new Date(START).toISOString() },
     flows: [{ flow: 'machtigen-check' }],
     load: { kind: 'constant', rate: perSecond(RATE_PER_S), duration: `${seconds}s` },
@@ -56,16 +63,38 @@ export interface CalibrationOptions {
 }
 
 /** One run against a fresh in-process mock (as `bbsim run` starts it); its folder. */
-async function oneRun(dir: string, runId: string, engine: EngineName, seconds: number, seed: number, extraMs: number, k6Path: string): Promise<string> {
+async function oneRun(
+  dir: string,
+  runId: string,
+  engine: EngineName,
+  seconds: number,
+  seed: number,
+  extraMs: number,
+  k6Path: string,
+): Promise<string> {
   const mock = await buildMock({
-    db: join(dir, `${runId}.db`), seed, clock: { speed: 1, start: START }, maintenance: { enabled: false },
+    db: join(dir, `${runId}.db`),
+    seed,
+    clock: { speed: 1, start: START },
+    maintenance: { enabled: false },
     machtigen: { perMinute: 1_000_000, serviceTime: { kind: 'lognormal', ...SERVICE_MS } },
-    ...(extraMs > 0 ? { faults: { services: { [SERVICE]: { latencySpikes: [{ from: START, to: START + 86_400_000, extraMs }] } } } } : {}),
+    ...(extraMs > 0
+      ? { faults: { services: { [SERVICE]: { latencySpikes: [{ from: START, to: START + 86_400_000, extraMs }] } } } }
+      : {}),
   });
   const target = await mock.listen({ port: 0, host: '127.0.0.1' });
   try {
-    const r = await runScenario({ scenario: calibrationScenario(seconds), target, outDir: dir, runId, k6Path, engine, log: () => undefined });
-    if (r.exitCode === RUN_EXIT.COULD_NOT_RUN || r.exitCode === RUN_EXIT.ERRORS_OVER_BUDGET) throw new Error(`${runId}: exit ${r.exitCode} ${r.error ?? ''}`);
+    const r = await runScenario({
+      scenario: calibrationScenario(seconds),
+      target,
+      outDir: dir,
+      runId,
+      k6Path,
+      engine,
+      log: () => undefined,
+    });
+    if (r.exitCode === RUN_EXIT.COULD_NOT_RUN || r.exitCode === RUN_EXIT.ERRORS_OVER_BUDGET)
+      throw new Error(`${runId}: exit ${r.exitCode} ${r.error ?? ''}`);
     return r.dir;
   } finally {
     await mock.close();
@@ -80,8 +109,14 @@ function emptyCounts(): FigureCounts {
 }
 
 /** The service scope's verdict per figure (its flow scope is the same requests). */
-function verdicts(r: CompareResult): Partial<Record<Figure, { verdict: FigureVerdict; change: number; changePct: number }>> {
-  return Object.fromEntries(r.figures.filter((f) => f.scope === 'service' && f.name === SERVICE).map((f) => [f.figure, { verdict: f.verdict, change: f.change, changePct: f.changePct }]));
+function verdicts(
+  r: CompareResult,
+): Partial<Record<Figure, { verdict: FigureVerdict; change: number; changePct: number }>> {
+  return Object.fromEntries(
+    r.figures
+      .filter((f) => f.scope === 'service' && f.name === SERVICE)
+      .map((f) => [f.figure, { verdict: f.verdict, change: f.change, changePct: f.changePct }]),
+  );
 }
 
 function count(into: FigureCounts, r: CompareResult): void {
@@ -93,15 +128,24 @@ function count(into: FigureCounts, r: CompareResult): void {
   }
 }
 
-export interface AaRow { readonly engine: EngineName; readonly mode: '1 run per side' | '--repeat 3'; readonly counts: FigureCounts }
+export interface AaRow {
+  readonly engine: EngineName;
+  readonly mode: '1 run per side' | '--repeat 3';
+  readonly counts: FigureCounts;
+}
 export interface AbRow {
-  readonly engine: EngineName; readonly mode: '1 run per side' | '--repeat 3'; readonly extraMs: number;
+  readonly engine: EngineName;
+  readonly mode: '1 run per side' | '--repeat 3';
+  readonly extraMs: number;
   readonly figures: Partial<Record<Figure, { verdict: FigureVerdict; change: number; changePct: number }>>;
 }
 
-const cmp = (b: readonly LoadedRun[], c: readonly LoadedRun[]): CompareResult => compareRuns(b, c, DEFAULT_BUDGETS, { baseline: 'A', current: 'B' });
+const cmp = (b: readonly LoadedRun[], c: readonly LoadedRun[]): CompareResult =>
+  compareRuns(b, c, DEFAULT_BUDGETS, { baseline: 'A', current: 'B' });
 
-export async function calibrate(o: CalibrationOptions): Promise<{ aa: AaRow[]; ab: AbRow[]; requestsPerRun: number; load: [number, number] }> {
+export async function calibrate(
+  o: CalibrationOptions,
+): Promise<{ aa: AaRow[]; ab: AbRow[]; requestsPerRun: number; load: [number, number] }> {
   const loadBefore = loadavg()[0] ?? 0;
   const aa: AaRow[] = [];
   const ab: AbRow[] = [];
@@ -128,7 +172,10 @@ export async function calibrate(o: CalibrationOptions): Promise<{ aa: AaRow[]; a
     const sets = emptyCounts();
     const next = createPrng(hashEngine(engine));
     for (let k = 0; k < o.setPairs && pool.length >= 6; k++) {
-      const order = pool.map((r, i) => [uniform(next), i] as const).sort((a, b) => a[0] - b[0]).map(([, i]) => pool[i]!);
+      const order = pool
+        .map((r, i) => [uniform(next), i] as const)
+        .sort((a, b) => a[0] - b[0])
+        .map(([, i]) => pool[i]!);
       count(sets, cmp(order.slice(0, 3), order.slice(3, 6)));
     }
     aa.push({ engine, mode: '--repeat 3', counts: sets });
@@ -136,10 +183,19 @@ export async function calibrate(o: CalibrationOptions): Promise<{ aa: AaRow[]; a
     const near = pool.slice(-3);
     for (const extraMs of (o.abEngines ?? o.engines).includes(engine) ? o.slowdowns : []) {
       const slow: LoadedRun[] = [];
-      for (let i = 0; i < o.slowRuns; i++) slow.push(...loadRuns(await oneRun(dir, `b${extraMs}-${i + 1}`, engine, o.seconds, 2000 + i, extraMs, o.k6Path)));
+      for (let i = 0; i < o.slowRuns; i++)
+        slow.push(
+          ...loadRuns(await oneRun(dir, `b${extraMs}-${i + 1}`, engine, o.seconds, 2000 + i, extraMs, o.k6Path)),
+        );
       o.log(`${engine} A/B +${extraMs} ms: ${o.slowRuns} runs`);
-      ab.push({ engine, mode: '1 run per side', extraMs, figures: verdicts(cmp([near[near.length - 1]!], [slow[0]!])) });
-      if (slow.length >= 3 && near.length >= 3) ab.push({ engine, mode: '--repeat 3', extraMs, figures: verdicts(cmp(near, slow.slice(0, 3))) });
+      ab.push({
+        engine,
+        mode: '1 run per side',
+        extraMs,
+        figures: verdicts(cmp([near[near.length - 1]!], [slow[0]!])),
+      });
+      if (slow.length >= 3 && near.length >= 3)
+        ab.push({ engine, mode: '--repeat 3', extraMs, figures: verdicts(cmp(near, slow.slice(0, 3))) });
     }
   }
   // The machine's 1-minute load average before and after: above its core count, other work competed.
@@ -155,10 +211,16 @@ const pct = (n: number, d: number): string => (d === 0 ? '—' : `${((100 * n) /
 /** The A/A table: per engine and mode, per figure false regressions / comparisons. */
 export function aaTable(rows: readonly AaRow[]): string {
   const head = ['engine', 'mode', ...FIGURES.map((f) => `${f} false regressions`)];
-  const body = rows.map((r) => [r.engine, r.mode, ...FIGURES.map((f) => {
-    const c = r.counts[f];
-    return c.notEnough === c.compared && c.compared > 0 ? `not enough samples (${c.compared})` : `${c.regressions} / ${c.compared} (${pct(c.regressions, c.compared)})`;
-  })]);
+  const body = rows.map((r) => [
+    r.engine,
+    r.mode,
+    ...FIGURES.map((f) => {
+      const c = r.counts[f];
+      return c.notEnough === c.compared && c.compared > 0
+        ? `not enough samples (${c.compared})`
+        : `${c.regressions} / ${c.compared} (${pct(c.regressions, c.compared)})`;
+    }),
+  ]);
   return mdTable(head, body);
 }
 
@@ -166,15 +228,24 @@ export function aaTable(rows: readonly AaRow[]): string {
 export function abTable(rows: readonly AbRow[]): string {
   const figs: Figure[] = ['p50', 'p95', 'p99', 'p99.9'];
   const head = ['slowdown', 'engine', 'mode', ...figs];
-  const body = rows.map((r) => [`+${r.extraMs} ms`, r.engine, r.mode, ...figs.map((f) => {
-    const v = r.figures[f];
-    if (!v) return '—';
-    if (v.verdict === 'not-enough-samples') return 'not enough samples';
-    return `${v.change >= 0 ? '+' : ''}${v.change.toFixed(1)} ms: ${v.verdict === 'regression' ? 'caught' : v.verdict === 'improvement' ? 'improved?!' : 'missed'}`;
-  })]);
+  const body = rows.map((r) => [
+    `+${r.extraMs} ms`,
+    r.engine,
+    r.mode,
+    ...figs.map((f) => {
+      const v = r.figures[f];
+      if (!v) return '—';
+      if (v.verdict === 'not-enough-samples') return 'not enough samples';
+      return `${v.change >= 0 ? '+' : ''}${v.change.toFixed(1)} ms: ${v.verdict === 'regression' ? 'caught' : v.verdict === 'improvement' ? 'improved?!' : 'missed'}`;
+    }),
+  ]);
   return mdTable(head, body);
 }
 
 function mdTable(head: readonly string[], body: readonly (readonly string[])[]): string {
-  return [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...body.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  return [
+    `| ${head.join(' | ')} |`,
+    `| ${head.map(() => '---').join(' | ')} |`,
+    ...body.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
 }

@@ -51,7 +51,11 @@ interface Measured {
 
 /** The main thread's profile of a child (the largest file: tsx's loader thread writes one of its own). */
 function printProfile(label: string, dir: string, window: ProfileWindow, top: number): void {
-  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(dir, f)) : [];
+  const files = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.cpuprofile'))
+        .map((f) => join(dir, f))
+    : [];
   const f = files.sort((a, b) => statSync(b).size - statSync(a).size)[0];
   if (f === undefined) {
     console.log(`no profile in ${dir}`);
@@ -70,45 +74,89 @@ async function main(): Promise<void> {
   const dir = join(tmpdir(), `bbsim-bench-digid-${process.pid}`);
   mkdirSync(dir, { recursive: true });
   const configFile = join(dir, 'mock.json');
-  writeFileSync(configFile, JSON.stringify({
-    digid: { serviceTime: { kind: 'fixed', ms: 0 }, concurrency: 1024, maxQueue: 10_000 },
-    maintenance: { enabled: false },
-  }));
+  writeFileSync(
+    configFile,
+    JSON.stringify({
+      digid: { serviceTime: { kind: 'fixed', ms: 0 }, concurrency: 1024, maxQueue: 10_000 },
+      maintenance: { enabled: false },
+    }),
+  );
   const profDir = join(ROOT, 'results', `bench-digid-prof-${process.pid}`);
   const prof = (label: string): string[] => (CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${join(profDir, label)}`] : []);
   const children: ChildServer[] = [];
   try {
-    const hello = await startChild({ name: 'hello', cwd: ROOT, nodeArgs: [...prof('hello'), 'bin/run-ts.js', 'bench/mock-intake/hello-server.ts', '--port', '0'] });
+    const hello = await startChild({
+      name: 'hello',
+      cwd: ROOT,
+      nodeArgs: [...prof('hello'), 'bin/run-ts.js', 'bench/mock-intake/hello-server.ts', '--port', '0'],
+    });
     children.push(hello);
-    const mock = await startChild({ name: 'mock', cwd: ROOT, nodeArgs: [...prof('mock'), 'bin/bbsim.js', 'mock', '--port', '0', '--db', join(dir, 'mock.db'), '--speed', String(SPEED), '--config', configFile] });
+    const mock = await startChild({
+      name: 'mock',
+      cwd: ROOT,
+      nodeArgs: [
+        ...prof('mock'),
+        'bin/bbsim.js',
+        'mock',
+        '--port',
+        '0',
+        '--db',
+        join(dir, 'mock.db'),
+        '--speed',
+        String(SPEED),
+        '--config',
+        configFile,
+      ],
+    });
     children.push(mock);
 
     // Test users of the mock (every member BSN; password omitted = the right one).
-    const users = await (await fetch(`${mock.url}/digid/test-users?level=Basis&n=500`)).json() as { users: { bsn: string }[] };
+    const users = (await (await fetch(`${mock.url}/digid/test-users?level=Basis&n=500`)).json()) as {
+      users: { bsn: string }[];
+    };
     const bsns = users.users.map((u) => u.bsn);
     if (bsns.length === 0) throw new Error('no test users');
     const bodies = bsns.map((bsn) => JSON.stringify({ bsn, level: 'Basis' }));
     const json = { 'content-type': 'application/json' };
 
-    const run = async (url: string, path: string, check: (status: number, body: string) => boolean, durationMs: number): Promise<ClosedLoopResult> => {
+    const run = async (
+      url: string,
+      path: string,
+      check: (status: number, body: string) => boolean,
+      durationMs: number,
+    ): Promise<ClosedLoopResult> => {
       const pool = new Pool(url, { connections: CONNECTIONS, pipelining: 1 });
       try {
         return await closedLoop({
-          pool, concurrency: CONCURRENCY, durationMs, maxRequests: 10_000_000,
+          pool,
+          concurrency: CONCURRENCY,
+          durationMs,
+          maxRequests: 10_000_000,
           make: (i) => ({ path, method: 'POST', headers: json, body: bodies[i % bodies.length]! }),
-          check: (status, body) => (check(status, body) ? { ok: true } : { ok: false, note: `${status} ${body.slice(0, 200)}` }),
+          check: (status, body) =>
+            check(status, body) ? { ok: true } : { ok: false, note: `${status} ${body.slice(0, 200)}` },
         });
       } finally {
         await pool.close();
       }
     };
-    const measure = async (server: ChildServer, path: string, check: (status: number, body: string) => boolean): Promise<Measured> => {
+    const measure = async (
+      server: ChildServer,
+      path: string,
+      check: (status: number, body: string) => boolean,
+    ): Promise<Measured> => {
       const cpu = meterCpu(server.pid);
       const fromUs = monotonicUs();
       const result = await run(server.url, path, check, DURATION_MS);
       const window = { fromUs, toUs: monotonicUs() };
       const cores = cpu.stop(result.wallMs)?.total ?? Number.NaN;
-      return { result, perS: result.ok / (result.wallMs / 1000), cores, cpuUs: (cores * result.wallMs * 1000) / Math.max(1, result.ok), window };
+      return {
+        result,
+        perS: result.ok / (result.wallMs / 1000),
+        cores,
+        cpuUs: (cores * result.wallMs * 1000) / Math.max(1, result.ok),
+        window,
+      };
     };
     const success = (status: number, body: string): boolean => status === 200 && body.includes('"status":"Success"');
     const accepted = (status: number): boolean => status === 202;
@@ -119,31 +167,71 @@ async function main(): Promise<void> {
     const auth = await measure(mock, '/digid/authenticate', success);
 
     const normPerS = perMinute(DIGID_AUTHENTICATIONS_PER_MINUTE.limit).perSecond;
-    const stats = await (await fetch(`${mock.url}/digid/stats`)).json() as Record<string, unknown>;
+    const stats = (await (await fetch(`${mock.url}/digid/stats`)).json()) as Record<string, unknown>;
     const row = (name: string, m: Measured): string[] => {
       const r = m.result;
-      return [name, num(m.perS, 0), `${r.latency.p50Ms.toFixed(2)} ms`, `${r.latency.p99Ms.toFixed(2)} ms`, `${r.latency.p999Ms.toFixed(2)} ms`, String(r.errors), String(r.requests - r.ok - r.errors),
-        `${num(m.cores, 2)} cores`, `${num(m.cpuUs, 0)} µs`];
+      return [
+        name,
+        num(m.perS, 0),
+        `${r.latency.p50Ms.toFixed(2)} ms`,
+        `${r.latency.p99Ms.toFixed(2)} ms`,
+        `${r.latency.p999Ms.toFixed(2)} ms`,
+        String(r.errors),
+        String(r.requests - r.ok - r.errors),
+        `${num(m.cores, 2)} cores`,
+        `${num(m.cpuUs, 0)} µs`,
+      ];
     };
 
-    console.log(`\n=== DigiD: whole authentications/s (POST /digid/authenticate, service time 0, ${CONNECTIONS} connections, ${CONCURRENCY} in flight) ===`);
-    console.log(table(['server', 'ok/s', 'p50', 'p99', 'p99.9', 'errors', 'not ok', 'srv CPU', 'CPU/answer'], [
-      row('mock /digid/authenticate', auth),
-      row('hello POST /echo (same bodies)', echo),
-    ]));
+    console.log(
+      `\n=== DigiD: whole authentications/s (POST /digid/authenticate, service time 0, ${CONNECTIONS} connections, ${CONCURRENCY} in flight) ===`,
+    );
+    console.log(
+      table(
+        ['server', 'ok/s', 'p50', 'p99', 'p99.9', 'errors', 'not ok', 'srv CPU', 'CPU/answer'],
+        [row('mock /digid/authenticate', auth), row('hello POST /echo (same bodies)', echo)],
+      ),
+    );
     if (auth.result.samples.length) console.log('samples of not-ok answers:', auth.result.samples);
     const byRate = auth.perS / echo.perS;
     const byCpu = echo.cpuUs / auth.cpuUs;
-    console.log(`ratio mock ÷ hello-world: ${ratio(byRate)} by ok/s, ${ratio(byCpu)} by CPU per answer; ${num(auth.perS / normPerS, 1)}× the norm's ${num(normPerS, 0)}/s (10,000/min); load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
-    console.log(`target ≥ ${num(TARGET_PER_S, 0)}/s: ${auth.perS >= TARGET_PER_S ? 'OK' : 'MISSED'}; target ≥ ${RATIO_TARGET}× the hello-world: ${byRate >= RATIO_TARGET ? 'OK' : 'MISSED'} by ok/s, ${byCpu >= RATIO_TARGET ? 'OK' : 'MISSED'} by CPU`);
+    console.log(
+      `ratio mock ÷ hello-world: ${ratio(byRate)} by ok/s, ${ratio(byCpu)} by CPU per answer; ${num(auth.perS / normPerS, 1)}× the norm's ${num(normPerS, 0)}/s (10,000/min); load average ${loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' ')}`,
+    );
+    console.log(
+      `target ≥ ${num(TARGET_PER_S, 0)}/s: ${auth.perS >= TARGET_PER_S ? 'OK' : 'MISSED'}; target ≥ ${RATIO_TARGET}× the hello-world: ${byRate >= RATIO_TARGET ? 'OK' : 'MISSED'} by ok/s, ${byCpu >= RATIO_TARGET ? 'OK' : 'MISSED'} by CPU`,
+    );
 
     const out = join(ROOT, 'results', `bench-digid-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
     mkdirSync(dirname(out), { recursive: true });
-    writeFileSync(out, JSON.stringify({
-      bench: 'digid', quick: QUICK, speed: SPEED, connections: CONNECTIONS, concurrency: CONCURRENCY, loadAverage: loadavg(),
-      authPerS: auth.perS, echoPerS: echo.perS, ratio: byRate, authCpuUs: auth.cpuUs, echoCpuUs: echo.cpuUs, cpuRatio: byCpu,
-      target: TARGET_PER_S, ratioTarget: RATIO_TARGET, auth: auth.result, echo: echo.result, stats,
-    }, null, 2));
+    writeFileSync(
+      out,
+      JSON.stringify(
+        {
+          bench: 'digid',
+          quick: QUICK,
+          speed: SPEED,
+          connections: CONNECTIONS,
+          concurrency: CONCURRENCY,
+          loadAverage: loadavg(),
+          authPerS: auth.perS,
+          echoPerS: echo.perS,
+          ratio: byRate,
+          authCpuUs: auth.cpuUs,
+          echoCpuUs: echo.cpuUs,
+          cpuRatio: byCpu,
+          target: TARGET_PER_S,
+          ratioTarget: RATIO_TARGET,
+          auth: auth.result,
+          echo: echo.result,
+          stats,
+        },
+        null,
+        2,
+      ),
+    );
     console.log(`wrote ${out}`);
     if (CPU_PROF) {
       await mock.stop(); // each child writes its profile when it exits

@@ -41,7 +41,10 @@ const IN_FLIGHT = 1_000;
 /** The engine's default bound (1 s): like k6, it then drops only when it really cannot start an iteration. */
 const NATIVE_DROP_AFTER_MS = ENGINE_DEFAULTS.dropAfterMs;
 const K6 = join(ROOT, '.tools', 'bin', 'k6');
-const WRK_CONFIGS = [{ threads: 1, connections: 64 }, { threads: 2, connections: 128 }] as const;
+const WRK_CONFIGS = [
+  { threads: 1, connections: 64 },
+  { threads: 2, connections: 128 },
+] as const;
 const WRK_SECONDS = QUICK ? 2 : 5;
 /** A send lag p99 at or under this counts as keeping to the schedule. */
 const ON_TIME_LAG_MS = 10;
@@ -72,7 +75,11 @@ interface Probe {
 const CORES = 2;
 
 /** CPU the rest of the machine used over a probe: busy cores less the load generator's and the server's. */
-function other(system: ReturnType<typeof meterSystem>, client: number | undefined, server: number | undefined): number | undefined {
+function other(
+  system: ReturnType<typeof meterSystem>,
+  client: number | undefined,
+  server: number | undefined,
+): number | undefined {
   const s = system.stop();
   return s && client !== undefined && server !== undefined ? Math.max(0, s.busyCores - client - server) : undefined;
 }
@@ -84,12 +91,16 @@ function verdict(rate: number, ran: number, dropped: number, failed: number): { 
 
 function getPlan(rate: number, durationMs: number): LoadPlan {
   return {
-    flows: [{
-      name: 'hello', services: ['hello'], rate: { startRate: rate, stages: [{ target: rate, durationMs }] },
-      async iterate(ctx) {
-        await ctx.request({ service: 'hello', flow: 'hello' }, { method: 'GET', path: '/' });
+    flows: [
+      {
+        name: 'hello',
+        services: ['hello'],
+        rate: { startRate: rate, stages: [{ target: rate, durationMs }] },
+        async iterate(ctx) {
+          await ctx.request({ service: 'hello', flow: 'hello' }, { method: 'GET', path: '/' });
+        },
       },
-    }],
+    ],
   };
 }
 
@@ -100,17 +111,30 @@ async function nativeProbe(hello: ChildServer, rate: number, durationMs = PROBE_
   const system = meterSystem(CORES);
   const t0 = performance.now();
   try {
-    const r = await new NativeEngine({ client, plan: getPlan(rate, durationMs), maxInFlight: IN_FLIGHT, dropAfterMs: NATIVE_DROP_AFTER_MS, gracefulStopMs: 10_000, timeoutMs: 10_000 }).run();
+    const r = await new NativeEngine({
+      client,
+      plan: getPlan(rate, durationMs),
+      maxInFlight: IN_FLIGHT,
+      dropAfterMs: NATIVE_DROP_AFTER_MS,
+      gracefulStopMs: 10_000,
+      timeoutMs: 10_000,
+    }).run();
     const wall = performance.now() - t0;
     const v = verdict(rate, r.iterations, r.dropped, r.failed);
     const clientCpu = self.stop(wall);
     const serverCpu = server.stop(wall)?.total;
     return {
-      tool: 'native', rate, ...v, dropped: r.dropped, failed: r.failed,
+      tool: 'native',
+      rate,
+      ...v,
+      dropped: r.dropped,
+      failed: r.failed,
       p99Ms: r.k6.metrics['http_req_duration']?.values['p(99)'] ?? Number.NaN,
       rawP99Ms: r.k6.metrics['http_req_service_time']?.values['p(99)'] ?? Number.NaN,
       lagP99Ms: r.sendLag['p(99)'],
-      clientCpu, serverCpu, otherCpu: other(system, clientCpu, serverCpu),
+      clientCpu,
+      serverCpu,
+      otherCpu: other(system, clientCpu, serverCpu),
     };
   } finally {
     await client.close();
@@ -140,36 +164,75 @@ async function k6Probe(hello: ChildServer, dir: string, rate: number): Promise<P
   const k6Cpu = child.pid !== undefined ? meterCpu(child.pid) : undefined;
   let cpu: number | undefined;
   let out = '';
-  child.stdout.on('data', (d: Buffer) => { out = (out + d.toString()).slice(-4000); });
-  child.stderr.on('data', (d: Buffer) => { out = (out + d.toString()).slice(-4000); });
+  child.stdout.on('data', (d: Buffer) => {
+    out = (out + d.toString()).slice(-4000);
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    out = (out + d.toString()).slice(-4000);
+  });
   // Bounded: the probe, k6's start and its gracefulStop, then it is killed.
   const kill = setTimeout(() => child.kill('SIGKILL'), PROBE_MS + 40_000);
   const code = await new Promise<number>((res) => {
-    const timer = setInterval(() => { cpu = k6Cpu?.stop(performance.now() - t0)?.total ?? cpu; }, 250);
-    child.on('exit', (c) => { clearInterval(timer); res(c ?? -1); });
+    const timer = setInterval(() => {
+      cpu = k6Cpu?.stop(performance.now() - t0)?.total ?? cpu;
+    }, 250);
+    child.on('exit', (c) => {
+      clearInterval(timer);
+      res(c ?? -1);
+    });
   });
   clearTimeout(kill);
   const wall = performance.now() - t0;
   const serverCpu = server.stop(wall)?.total;
   const otherCpu = other(system, cpu, serverCpu);
   if (!existsSync(summaryPath)) {
-    return { tool: 'k6', rate, ok: false, achieved: 0, dropped: Number.NaN, failed: Number.NaN, p99Ms: Number.NaN, clientCpu: cpu, serverCpu, otherCpu, note: `k6 exited ${code} without a summary: ${out.slice(-300)}` };
+    return {
+      tool: 'k6',
+      rate,
+      ok: false,
+      achieved: 0,
+      dropped: Number.NaN,
+      failed: Number.NaN,
+      p99Ms: Number.NaN,
+      clientCpu: cpu,
+      serverCpu,
+      otherCpu,
+      note: `k6 exited ${code} without a summary: ${out.slice(-300)}`,
+    };
   }
-  const m = (JSON.parse(readFileSync(summaryPath, 'utf8')) as { metrics: Record<string, { values: Record<string, number> }> }).metrics;
+  const m = (
+    JSON.parse(readFileSync(summaryPath, 'utf8')) as { metrics: Record<string, { values: Record<string, number> }> }
+  ).metrics;
   const ran = m['iterations']?.values['count'] ?? 0;
   const dropped = m['dropped_iterations']?.values['count'] ?? 0;
   const failed = m['http_req_failed']?.values['passes'] ?? 0;
-  return { tool: 'k6', rate, ...verdict(rate, ran, dropped, failed), dropped, failed, p99Ms: m['http_req_duration']?.values['p(99)'] ?? Number.NaN, clientCpu: cpu, serverCpu, otherCpu };
+  return {
+    tool: 'k6',
+    rate,
+    ...verdict(rate, ran, dropped, failed),
+    dropped,
+    failed,
+    p99Ms: m['http_req_duration']?.values['p(99)'] ?? Number.NaN,
+    clientCpu: cpu,
+    serverCpu,
+    otherCpu,
+  };
 }
 
 /** Up from START_RATE by 1.6× until a probe fails (or down by halves if the first fails), then bisects. */
-async function findMax(tool: string, probe: (rate: number) => Promise<Probe>, probes: Probe[]): Promise<Probe | undefined> {
+async function findMax(
+  tool: string,
+  probe: (rate: number) => Promise<Probe>,
+  probes: Probe[],
+): Promise<Probe | undefined> {
   const run = async (rate: number, retry = true): Promise<Probe> => {
     const p = await probe(rate);
     probes.push(p);
-    console.log(`  ${tool.padEnd(6)} ${num(rate, 0).padStart(7)}/s  ${p.ok ? 'ok     ' : 'DROPPED'}  ran ${num(p.achieved, 0)}/s, dropped ${p.dropped}, failed ${p.failed}, p99 ${p.p99Ms.toFixed(1)} ms${p.lagP99Ms !== undefined ? ` (send lag p99 ${p.lagP99Ms.toFixed(1)} ms)` : ''}`
-      + `${p.clientCpu !== undefined ? `, client ${p.clientCpu.toFixed(2)} cores` : ''}${p.serverCpu !== undefined ? `, server ${p.serverCpu.toFixed(2)}` : ''}`
-      + `${p.otherCpu !== undefined ? `, other ${p.otherCpu.toFixed(2)}${p.otherCpu > OTHER_FLAG ? ' (DISTURBED: another job competed for the cores)' : ''}` : ''}${p.note ? ` (${p.note})` : ''}`);
+    console.log(
+      `  ${tool.padEnd(6)} ${num(rate, 0).padStart(7)}/s  ${p.ok ? 'ok     ' : 'DROPPED'}  ran ${num(p.achieved, 0)}/s, dropped ${p.dropped}, failed ${p.failed}, p99 ${p.p99Ms.toFixed(1)} ms${p.lagP99Ms !== undefined ? ` (send lag p99 ${p.lagP99Ms.toFixed(1)} ms)` : ''}` +
+        `${p.clientCpu !== undefined ? `, client ${p.clientCpu.toFixed(2)} cores` : ''}${p.serverCpu !== undefined ? `, server ${p.serverCpu.toFixed(2)}` : ''}` +
+        `${p.otherCpu !== undefined ? `, other ${p.otherCpu.toFixed(2)}${p.otherCpu > OTHER_FLAG ? ' (DISTURBED: another job competed for the cores)' : ''}` : ''}${p.note ? ` (${p.note})` : ''}`,
+    );
     // A failure while other jobs took the cores gets one more try (the same for every tool).
     if (!p.ok && retry && (p.otherCpu ?? 0) > OTHER_FLAG) return run(rate, false);
     return p;
@@ -199,7 +262,10 @@ async function findMax(tool: string, probe: (rate: number) => Promise<Probe>, pr
 }
 
 function wrkRun(url: string, threads: number, connections: number): { perS: number; p99Ms: number } | undefined {
-  const r = spawnSync('wrk', [`-t${threads}`, `-c${connections}`, `-d${WRK_SECONDS}s`, '--latency', `${url}/`], { encoding: 'utf8', timeout: (WRK_SECONDS + 20) * 1000 });
+  const r = spawnSync('wrk', [`-t${threads}`, `-c${connections}`, `-d${WRK_SECONDS}s`, '--latency', `${url}/`], {
+    encoding: 'utf8',
+    timeout: (WRK_SECONDS + 20) * 1000,
+  });
   if (r.status !== 0) return undefined;
   const perS = Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1]);
   const p99 = /99%\s+([\d.]+)(us|ms|s)/.exec(r.stdout);
@@ -213,7 +279,11 @@ async function main(): Promise<void> {
   const children: ChildServer[] = [];
   const probes: Probe[] = [];
   try {
-    const hello = await startChild({ name: 'hello', cwd: ROOT, nodeArgs: ['bin/run-ts.js', 'bench/mock-intake/hello-server.ts', '--port', '0'] });
+    const hello = await startChild({
+      name: 'hello',
+      cwd: ROOT,
+      nodeArgs: ['bin/run-ts.js', 'bench/mock-intake/hello-server.ts', '--port', '0'],
+    });
     children.push(hello);
     console.log(`hello-world at ${hello.url}; probes of ${PROBE_MS / 1000} s, ${IN_FLIGHT} in flight at most`);
 
@@ -242,30 +312,81 @@ async function main(): Promise<void> {
       console.log(`\nwrk (closed loop, ${WRK_SECONDS} s per configuration):`);
       for (const c of WRK_CONFIGS) {
         const r = wrkRun(hello.url, c.threads, c.connections);
-        console.log(`  wrk -t${c.threads} -c${c.connections}: ${r ? `${num(r.perS, 0)}/s, p99 ${r.p99Ms.toFixed(2)} ms` : 'failed'}`);
+        console.log(
+          `  wrk -t${c.threads} -c${c.connections}: ${r ? `${num(r.perS, 0)}/s, p99 ${r.p99Ms.toFixed(2)} ms` : 'failed'}`,
+        );
         if (r && (!wrk || r.perS > wrk.perS)) wrk = { ...r, ...c };
       }
     }
 
     const nativeRate = native?.rate ?? Number.NaN;
     console.log('\n=== highest rate without dropped requests, GET / on a bare Fastify hello-world ===');
-    console.log(table(['tool', 'model', 'rate/s', 'p99 at that rate', 'native ÷ tool'], [
-      ['native engine', 'open, constant arrival rate', native ? num(native.rate, 0) : '–', native ? `${native.p99Ms.toFixed(1)} ms (raw ${native.rawP99Ms?.toFixed(1) ?? '–'} ms)` : '–', '1.00×'],
-      ['k6', 'open, constant-arrival-rate', k6 ? num(k6.rate, 0) : '–', k6 ? `${k6.p99Ms.toFixed(1)} ms (raw)` : '–', k6 ? ratio(nativeRate / k6.rate) : '–'],
-      ['wrk', 'closed loop: max throughput', wrk ? num(wrk.perS, 0) : '–', wrk ? `${wrk.p99Ms.toFixed(2)} ms (-t${wrk.threads} -c${wrk.connections})` : '–', wrk ? ratio(nativeRate / wrk.perS) : '–'],
-    ]));
-    console.log('wrk is closed-loop: it sends when an answer came back, so its figure is throughput, not a rate kept on schedule (stalls slow it down instead of showing as latency).');
+    console.log(
+      table(
+        ['tool', 'model', 'rate/s', 'p99 at that rate', 'native ÷ tool'],
+        [
+          [
+            'native engine',
+            'open, constant arrival rate',
+            native ? num(native.rate, 0) : '–',
+            native ? `${native.p99Ms.toFixed(1)} ms (raw ${native.rawP99Ms?.toFixed(1) ?? '–'} ms)` : '–',
+            '1.00×',
+          ],
+          [
+            'k6',
+            'open, constant-arrival-rate',
+            k6 ? num(k6.rate, 0) : '–',
+            k6 ? `${k6.p99Ms.toFixed(1)} ms (raw)` : '–',
+            k6 ? ratio(nativeRate / k6.rate) : '–',
+          ],
+          [
+            'wrk',
+            'closed loop: max throughput',
+            wrk ? num(wrk.perS, 0) : '–',
+            wrk ? `${wrk.p99Ms.toFixed(2)} ms (-t${wrk.threads} -c${wrk.connections})` : '–',
+            wrk ? ratio(nativeRate / wrk.perS) : '–',
+          ],
+        ],
+      ),
+    );
+    console.log(
+      'wrk is closed-loop: it sends when an answer came back, so its figure is throughput, not a rate kept on schedule (stalls slow it down instead of showing as latency).',
+    );
     if (k6Note) console.log(k6Note);
     if (wrkNote) console.log(wrkNote);
     // Without drops is not the same as on time: the native engine also says how late it sent.
-    const onTime = probes.filter((p) => p.tool === 'native' && p.ok && (p.lagP99Ms ?? Number.POSITIVE_INFINITY) <= ON_TIME_LAG_MS).sort((a, b) => b.rate - a.rate)[0];
-    console.log(`native engine on schedule (send lag p99 ≤ ${ON_TIME_LAG_MS} ms): ${onTime ? `${num(onTime.rate, 0)}/s` : '–'}; k6 does not report its own lateness.`);
-    if (k6 && native) console.log(`goal: native ≥ k6: ${native.rate >= k6.rate ? 'OK' : 'MISSED'} (${ratio(native.rate / k6.rate)})`);
+    const onTime = probes
+      .filter((p) => p.tool === 'native' && p.ok && (p.lagP99Ms ?? Number.POSITIVE_INFINITY) <= ON_TIME_LAG_MS)
+      .sort((a, b) => b.rate - a.rate)[0];
+    console.log(
+      `native engine on schedule (send lag p99 ≤ ${ON_TIME_LAG_MS} ms): ${onTime ? `${num(onTime.rate, 0)}/s` : '–'}; k6 does not report its own lateness.`,
+    );
+    if (k6 && native)
+      console.log(`goal: native ≥ k6: ${native.rate >= k6.rate ? 'OK' : 'MISSED'} (${ratio(native.rate / k6.rate)})`);
     console.log(`bench took ${((performance.now() - started) / 1000).toFixed(0)} s`);
 
     const out = join(ROOT, 'results', `bench-engine-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
     mkdirSync(dirname(out), { recursive: true });
-    writeFileSync(out, JSON.stringify({ bench: 'engine', quick: QUICK, probeMs: PROBE_MS, inFlight: IN_FLIGHT, nativeDropAfterMs: NATIVE_DROP_AFTER_MS, native, nativeOnTime: onTime, k6, wrk, probes, notes: [k6Note, wrkNote].filter(Boolean) }, null, 2));
+    writeFileSync(
+      out,
+      JSON.stringify(
+        {
+          bench: 'engine',
+          quick: QUICK,
+          probeMs: PROBE_MS,
+          inFlight: IN_FLIGHT,
+          nativeDropAfterMs: NATIVE_DROP_AFTER_MS,
+          native,
+          nativeOnTime: onTime,
+          k6,
+          wrk,
+          probes,
+          notes: [k6Note, wrkNote].filter(Boolean),
+        },
+        null,
+        2,
+      ),
+    );
     console.log(`wrote ${out}`);
   } finally {
     for (const c of children) await c.stop();

@@ -14,7 +14,14 @@ import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { FORECAST_HORIZON_QUARTERS, SUPPORTED_SUPPLIERS } from '../../src/norms/index.ts';
-import { breachPeriods, emitScenarioSet, readForecastCsv, readProfilesJson, runForecast, writeForecastResults } from '../../src/forecast/index.ts';
+import {
+  breachPeriods,
+  emitScenarioSet,
+  readForecastCsv,
+  readProfilesJson,
+  runForecast,
+  writeForecastResults,
+} from '../../src/forecast/index.ts';
 import { num, table } from '../lib/table.ts';
 import { syntheticForecast } from './synthetic-forecast.ts';
 
@@ -27,7 +34,20 @@ const RUNS = runsArg > 0 ? Math.max(1, Number(process.argv[runsArg + 1])) : 5;
 const LETTERS_PER_YEAR = 82_000_000;
 const AUTH_PER_YEAR = 545_000_000;
 
-interface Measure { afnemers: number; rows: number; minutes: number; msMedian: number; msMin: number; cpuMedian: number; steps: Record<string, number>; writeMs: number; periodsMs: number; periods: number; emitMs: number; emitted: number }
+interface Measure {
+  afnemers: number;
+  rows: number;
+  minutes: number;
+  msMedian: number;
+  msMin: number;
+  cpuMedian: number;
+  steps: Record<string, number>;
+  writeMs: number;
+  periodsMs: number;
+  periods: number;
+  emitMs: number;
+  emitted: number;
+}
 
 function measure(afnemers: number): Measure {
   const { csv, profiles } = syntheticForecast(afnemers, MONTHS, LETTERS_PER_YEAR, AUTH_PER_YEAR);
@@ -44,7 +64,10 @@ function measure(afnemers: number): Measure {
     last = runForecast({ forecast, profiles: set });
     const t2 = performance.now();
     const c = process.cpuUsage(c0);
-    if (i > 0) { times.push(t2 - t0); cpu.push((c.user + c.system) / 1000); } // the first run warms the JIT up
+    if (i > 0) {
+      times.push(t2 - t0);
+      cpu.push((c.user + c.system) / 1000);
+    } // the first run warms the JIT up
     steps = { read: t1 - t0, ...last.timings };
   }
   const tp = performance.now();
@@ -56,11 +79,32 @@ function measure(afnemers: number): Measure {
   const writeMs = performance.now() - tw;
   // --emit-scenario: the peak and one scenario per breached peak it does not reach.
   const te = performance.now();
-  const e = emitScenarioSet(last!, { name: 'bench-peak', window: 'hour', scenariosDir: join(dir, 'scenarios'), srcDir: join(import.meta.dirname, '..', '..', 'src'), wallBudgetSeconds: 50, maxWallRate: 1200, source: 'synthetic.csv' });
+  const e = emitScenarioSet(last!, {
+    name: 'bench-peak',
+    window: 'hour',
+    scenariosDir: join(dir, 'scenarios'),
+    srcDir: join(import.meta.dirname, '..', '..', 'src'),
+    wallBudgetSeconds: 50,
+    maxWallRate: 1200,
+    source: 'synthetic.csv',
+  });
   const emitMs = performance.now() - te;
   rmSync(dir, { recursive: true, force: true });
   times.sort((a, b) => a - b);
-  return { afnemers, rows: afnemers * MONTHS, minutes: last!.horizon.minutes, msMedian: times[Math.floor(times.length / 2)]!, msMin: times[0]!, cpuMedian: cpu.sort((a, b) => a - b)[Math.floor(cpu.length / 2)]!, steps, writeMs, periodsMs, periods, emitMs, emitted: 1 + (e.more?.length ?? 0) };
+  return {
+    afnemers,
+    rows: afnemers * MONTHS,
+    minutes: last!.horizon.minutes,
+    msMedian: times[Math.floor(times.length / 2)]!,
+    msMin: times[0]!,
+    cpuMedian: cpu.sort((a, b) => a - b)[Math.floor(cpu.length / 2)]!,
+    steps,
+    writeMs,
+    periodsMs,
+    periods,
+    emitMs,
+    emitted: 1 + (e.more?.length ?? 0),
+  };
 }
 
 /** Wall ms of a command (median of a few): `bbsim forecast --help` is node, tsx and every import, no forecast. */
@@ -78,10 +122,44 @@ const results = [measure(SUPPORTED_SUPPLIERS.limit), measure(SUPPORTED_SUPPLIERS
 const startup = startupMs(['bin/bbsim.js', 'forecast', '--help']);
 // The reference: node itself, started and stopped with nothing to do.
 const bareNode = startupMs(['-e', '']);
-console.log(`bbsim forecast bench: ${MONTHS} months at minute resolution, ${RUNS} runs each after one warm-up (node ${process.version}; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.availableParallelism()} cores: on a shared machine the CPU ms says more than the wall ms)\n`);
-console.log(table(['afnemers', 'rows', 'minutes', 'median ms', 'min ms', 'CPU ms', 'target', 'breach periods (n) ms', 'write files ms', 'emit set (n) ms'], results.map((r) => [
-  num(r.afnemers), num(r.rows), num(r.minutes), num(r.msMedian, 0), num(r.msMin, 0), num(r.cpuMedian, 0), r.msMedian < TARGET_MS ? `< ${TARGET_MS} ms MET` : `< ${TARGET_MS} ms MISSED`, `${num(r.periodsMs, 0)} (${r.periods})`, num(r.writeMs, 0), `${num(r.emitMs, 0)} (${r.emitted})`,
-])));
-console.log(`\nCommand start-up (node bin/bbsim.js forecast --help, median of ${STARTUP_RUNS}): ${num(startup, 0)} ms, paid once per command on top of the figures above; node alone (node -e ''): ${num(bareNode, 0)} ms.`);
+console.log(
+  `bbsim forecast bench: ${MONTHS} months at minute resolution, ${RUNS} runs each after one warm-up (node ${process.version}; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.availableParallelism()} cores: on a shared machine the CPU ms says more than the wall ms)\n`,
+);
+console.log(
+  table(
+    [
+      'afnemers',
+      'rows',
+      'minutes',
+      'median ms',
+      'min ms',
+      'CPU ms',
+      'target',
+      'breach periods (n) ms',
+      'write files ms',
+      'emit set (n) ms',
+    ],
+    results.map((r) => [
+      num(r.afnemers),
+      num(r.rows),
+      num(r.minutes),
+      num(r.msMedian, 0),
+      num(r.msMin, 0),
+      num(r.cpuMedian, 0),
+      r.msMedian < TARGET_MS ? `< ${TARGET_MS} ms MET` : `< ${TARGET_MS} ms MISSED`,
+      `${num(r.periodsMs, 0)} (${r.periods})`,
+      num(r.writeMs, 0),
+      `${num(r.emitMs, 0)} (${r.emitted})`,
+    ]),
+  ),
+);
+console.log(
+  `\nCommand start-up (node bin/bbsim.js forecast --help, median of ${STARTUP_RUNS}): ${num(startup, 0)} ms, paid once per command on top of the figures above; node alone (node -e ''): ${num(bareNode, 0)} ms.`,
+);
 console.log('\nSteps of the last run (ms):');
-console.log(table(['afnemers', ...Object.keys(results[0]!.steps)], results.map((r) => [num(r.afnemers), ...Object.values(r.steps).map((v) => num(v, 1))])));
+console.log(
+  table(
+    ['afnemers', ...Object.keys(results[0]!.steps)],
+    results.map((r) => [num(r.afnemers), ...Object.values(r.steps).map((v) => num(v, 1))]),
+  ),
+);

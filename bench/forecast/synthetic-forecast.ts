@@ -11,7 +11,12 @@ export interface Synthetic {
   readonly profiles: string;
 }
 
-export function syntheticForecast(afnemers: number, months: number, lettersPerYear: number, authPerYear: number): Synthetic {
+export function syntheticForecast(
+  afnemers: number,
+  months: number,
+  lettersPerYear: number,
+  authPerYear: number,
+): Synthetic {
   const header = FORECAST_COLUMNS.map((c) => c.name).join(',');
   const weights = Array.from({ length: afnemers }, (_, i) => 1 / (i + 1));
   const sum = weights.reduce((a, b) => a + b, 0);
@@ -23,8 +28,22 @@ export function syntheticForecast(afnemers: number, months: number, lettersPerYe
       const share = weights[i]! / sum;
       const letters = Math.round((lettersPerYear / 12) * share);
       const auth = Math.round((authPerYear / 12) * share);
-      lines.push([month, oin(i), `Afnemer ${i + 1}`, letters, (i * 7) % 90, Math.round(letters * 0.7), auth, Math.round(auth / 50), Math.round(letters / 400),
-        i % 5 === 0 ? 4 : 0, i % 7 === 0 ? 2 : 0, i % 3 === 0 ? 5 : 0].join(','));
+      lines.push(
+        [
+          month,
+          oin(i),
+          `Afnemer ${i + 1}`,
+          letters,
+          (i * 7) % 90,
+          Math.round(letters * 0.7),
+          auth,
+          Math.round(auth / 50),
+          Math.round(letters / 400),
+          i % 5 === 0 ? 4 : 0,
+          i % 7 === 0 ? 2 : 0,
+          i % 3 === 0 ? 5 : 0,
+        ].join(','),
+      );
     }
   }
   const own = ['bulk-evening', 'early-morning', 'lunch', 'weekend-run'];
@@ -35,8 +54,17 @@ export function syntheticForecast(afnemers: number, months: number, lettersPerYe
     Array.from({ length: 24 }, () => 1),
   ];
   const profiles = {
-    profiles: Object.fromEntries(own.map((name, i) => [name, { hourly: hourly[i], ...(name === 'weekend-run' ? { weekly: [0.2, 0.2, 0.2, 0.2, 0.2, 1, 1] } : {}) }])),
-    assign: Array.from({ length: Math.floor(afnemers / 10) }, (_, k) => ({ afnemer: oin(k * 10), service: 'messages', profile: own[k % own.length] })),
+    profiles: Object.fromEntries(
+      own.map((name, i) => [
+        name,
+        { hourly: hourly[i], ...(name === 'weekend-run' ? { weekly: [0.2, 0.2, 0.2, 0.2, 0.2, 1, 1] } : {}) },
+      ]),
+    ),
+    assign: Array.from({ length: Math.floor(afnemers / 10) }, (_, k) => ({
+      afnemer: oin(k * 10),
+      service: 'messages',
+      profile: own[k % own.length],
+    })),
   };
   return { csv: `${lines.join('\n')}\n`, profiles: JSON.stringify(profiles, null, 2) };
 }

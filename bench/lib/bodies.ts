@@ -74,7 +74,8 @@ function findAll(buf: Buffer, openers: readonly string[]): number[] {
   const out: number[] = [];
   for (const opener of openers) {
     const needle = Buffer.from(opener, 'latin1');
-    for (let at = buf.indexOf(needle); at >= 0; at = buf.indexOf(needle, at + needle.length)) out.push(at + needle.length);
+    for (let at = buf.indexOf(needle); at >= 0; at = buf.indexOf(needle, at + needle.length))
+      out.push(at + needle.length);
   }
   return out.sort((a, b) => a - b);
 }
@@ -85,7 +86,12 @@ function render(batch: BatchInput, format: BodyFormat): string {
 
 export function makeTemplate(o: TemplateOptions): BodyTemplate {
   const batch = generateBatch({
-    seed: o.seed, afnemerOin: o.afnemerOin, berichtType: o.berichtType, letters: o.letters, now: PLACEHOLDER_MS, population: o.population,
+    seed: o.seed,
+    afnemerOin: o.afnemerOin,
+    berichtType: o.berichtType,
+    letters: o.letters,
+    now: PLACEHOLDER_MS,
+    population: o.population,
     ...(o.attachmentShare !== undefined ? { attachmentShare: o.attachmentShare } : {}),
     ...(o.attachmentBytes !== undefined ? { attachmentBytes: o.attachmentBytes } : {}),
   });
@@ -98,11 +104,13 @@ export function makeTemplate(o: TemplateOptions): BodyTemplate {
   };
   // The slots must be exactly the generated values, or patching would corrupt the body.
   const expect = (what: string, offsets: readonly number[], count: number, value: (k: number) => string): void => {
-    if (offsets.length !== count) throw new Error(`template ${o.format}/${o.letters}: found ${offsets.length} ${what} slots, expected ${count}`);
+    if (offsets.length !== count)
+      throw new Error(`template ${o.format}/${o.letters}: found ${offsets.length} ${what} slots, expected ${count}`);
     offsets.forEach((at, k) => {
       const v = value(k);
       const got = buf.toString('latin1', at, at + v.length);
-      if (got !== v) throw new Error(`template ${o.format}/${o.letters}: ${what} slot ${k} holds '${got}', expected '${v}'`);
+      if (got !== v)
+        throw new Error(`template ${o.format}/${o.letters}: ${what} slot ${k} holds '${got}', expected '${v}'`);
     });
   };
   const placeholder = new Date(PLACEHOLDER_MS).toISOString();

@@ -7,5 +7,6 @@ import { spawnSync } from 'node:child_process';
 
 export function ensureBuilt(root: string): void {
   const r = spawnSync(process.execPath, ['scripts/build.js'], { cwd: root, stdio: 'inherit' });
-  if (r.status !== 0) throw new Error('npm run build failed: fix the type errors first (the bench measures the compiled mock)');
+  if (r.status !== 0)
+    throw new Error('npm run build failed: fix the type errors first (the bench measures the compiled mock)');
 }

@@ -55,7 +55,11 @@ const BANNER = /listening on (https?:\/\/127\.0\.0\.1:\d+)/;
 export async function startChild(opts: StartOptions): Promise<ChildServer> {
   hookExit();
   const timeoutMs = opts.timeoutMs ?? 30_000;
-  const child = spawn(process.execPath, [...opts.nodeArgs], { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
+  const child = spawn(process.execPath, [...opts.nodeArgs], {
+    cwd: opts.cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...opts.env },
+  });
   live.add(child);
   let tail = '';
   const keep = (s: string): void => {
@@ -87,7 +91,11 @@ export async function startChild(opts: StartOptions): Promise<ChildServer> {
       }
     };
     const timer = setTimeout(() => {
-      finish(new Error(`${opts.name}: no 'listening on http://127.0.0.1:<port>' within ${timeoutMs} ms (pid ${String(child.pid)});\n--- stdout ---\n${stdout.slice(-2000)}\n--- stderr ---\n${tail}`));
+      finish(
+        new Error(
+          `${opts.name}: no 'listening on http://127.0.0.1:<port>' within ${timeoutMs} ms (pid ${String(child.pid)});\n--- stdout ---\n${stdout.slice(-2000)}\n--- stderr ---\n${tail}`,
+        ),
+      );
     }, timeoutMs);
     child.stdout?.setEncoding('utf8').on('data', (s: string) => {
       if (done) {
@@ -99,7 +107,13 @@ export async function startChild(opts: StartOptions): Promise<ChildServer> {
       if (m?.[1]) finish(undefined, m[1]);
     });
     child.once('error', (err) => finish(new Error(`${opts.name}: cannot start: ${err.message}`)));
-    void exitedP.then(() => finish(new Error(`${opts.name}: exited (${exitInfo ?? '?'}) before listening;\n--- stdout ---\n${stdout.slice(-2000)}\n--- stderr ---\n${tail}`)));
+    void exitedP.then(() =>
+      finish(
+        new Error(
+          `${opts.name}: exited (${exitInfo ?? '?'}) before listening;\n--- stdout ---\n${stdout.slice(-2000)}\n--- stderr ---\n${tail}`,
+        ),
+      ),
+    );
   });
 
   return {

@@ -63,7 +63,13 @@ function category(where: string, name: string): string {
   if (name === '(program)') return 'program (native, outside JS)';
   if (where.startsWith('src/')) return where.split('/').slice(0, 2).join('/');
   if (where.includes('better-sqlite3')) return 'better-sqlite3';
-  if (where.includes('node_modules/fastify') || where.includes('node_modules/@fastify') || where.includes('node_modules/find-my-way') || where.includes('node_modules/light-my-request')) return 'fastify';
+  if (
+    where.includes('node_modules/fastify') ||
+    where.includes('node_modules/@fastify') ||
+    where.includes('node_modules/find-my-way') ||
+    where.includes('node_modules/light-my-request')
+  )
+    return 'fastify';
   if (where.includes('fast-xml-parser')) return 'fast-xml-parser';
   if (where.includes('prom-client')) return 'prom-client';
   if (where.includes('node_modules/')) return `node_modules/${where.split('node_modules/')[1]?.split('/')[0] ?? '?'}`;
@@ -89,7 +95,8 @@ export function summariseProfile(file: string, root: string, top = 25, window?: 
   const parent = new Map<number, number>();
   for (const n of p.nodes) byId.set(n.id, n);
   for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  const key = (n: ProfileNode): string => `${n.callFrame.functionName || '(anonymous)'}\u0000${shortUrl(n.callFrame.url, root)}:${n.callFrame.lineNumber + 1}`;
+  const key = (n: ProfileNode): string =>
+    `${n.callFrame.functionName || '(anonymous)'}\u0000${shortUrl(n.callFrame.url, root)}:${n.callFrame.lineNumber + 1}`;
 
   const self = new Map<string, number>();
   const total = new Map<string, number>();
@@ -140,22 +147,32 @@ export function summariseProfile(file: string, root: string, top = 25, window?: 
     .sort((a, b) => b[1] - a[1])
     .slice(0, top)
     .map(([where, ms]) => ({ where, selfMs: ms, selfShare: ms / busy }));
-  const wallMs = window ? (Math.min(window.toUs, p.endTime) - Math.max(window.fromUs, p.startTime)) / 1000 : (p.endTime - p.startTime) / 1000;
+  const wallMs = window
+    ? (Math.min(window.toUs, p.endTime) - Math.max(window.fromUs, p.startTime)) / 1000
+    : (p.endTime - p.startTime) / 1000;
   return { file, wallMs, sampledMs: sampled, idleShare: idle / Math.max(1e-9, sampled), functions, files, categories };
 }
 
 /** Inclusive time of the src/ functions (where the mock's own code spends, callees included). */
 export function srcInclusive(file: string, root: string, top = 15, window?: ProfileWindow): HotSpot[] {
   const s = summariseProfile(file, root, 100_000, window);
-  return s.functions.filter((f) => f.where.startsWith('src/')).sort((a, b) => b.totalMs - a.totalMs).slice(0, top);
+  return s.functions
+    .filter((f) => f.where.startsWith('src/'))
+    .sort((a, b) => b.totalMs - a.totalMs)
+    .slice(0, top);
 }
 
 export function formatProfile(s: ProfileSummary, top = 20): string {
   const pct = (x: number): string => `${(x * 100).toFixed(1).padStart(5)} %`;
   const busy = s.sampledMs * (1 - s.idleShare);
-  const lines = [`profile ${s.file}: ${(s.wallMs / 1000).toFixed(1)} s, busy ${(busy / 1000).toFixed(1)} s (${pct(1 - s.idleShare).trim()} of the samples)`];
+  const lines = [
+    `profile ${s.file}: ${(s.wallMs / 1000).toFixed(1)} s, busy ${(busy / 1000).toFixed(1)} s (${pct(1 - s.idleShare).trim()} of the samples)`,
+  ];
   lines.push('  self time by category (share of busy time):');
-  for (const [c, ms] of Object.entries(s.categories).filter(([c]) => c !== 'idle').sort((a, b) => b[1] - a[1]).slice(0, 14)) {
+  for (const [c, ms] of Object.entries(s.categories)
+    .filter(([c]) => c !== 'idle')
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 14)) {
     lines.push(`    ${pct(ms / Math.max(1e-9, busy))}  ${c}`);
   }
   lines.push('  top functions by self time (self / inclusive, share of busy time):');
@@ -175,5 +192,6 @@ if (process.argv[1] !== undefined && import.meta.url === new URL(`file://${proce
   const root = process.cwd();
   console.log(formatProfile(summariseProfile(file, root, top), top));
   console.log('  src/ functions by inclusive time:');
-  for (const f of srcInclusive(file, root, top)) console.log(`    ${(f.totalShare * 100).toFixed(1).padStart(5)} %  ${f.name}  ${f.where}`);
+  for (const f of srcInclusive(file, root, top))
+    console.log(`    ${(f.totalShare * 100).toFixed(1).padStart(5)} %  ${f.name}  ${f.where}`);
 }

@@ -30,7 +30,12 @@ export interface LatencySummary {
 
 /** A histogram of latencies in microseconds (3 significant digits). */
 export class LatencyHistogram {
-  private readonly h = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: 3, autoResize: true });
+  private readonly h = hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 120_000_000,
+    numberOfSignificantValueDigits: 3,
+    autoResize: true,
+  });
 
   recordMs(ms: number): void {
     this.h.recordValue(Math.max(1, Math.round(ms * 1000)));
@@ -42,7 +47,10 @@ export class LatencyHistogram {
     return {
       count: h.totalCount,
       meanMs: h.totalCount === 0 ? Number.NaN : h.mean / 1000,
-      p50Ms: at(50), p90Ms: at(90), p99Ms: at(99), p999Ms: at(99.9),
+      p50Ms: at(50),
+      p90Ms: at(90),
+      p99Ms: at(99),
+      p999Ms: at(99.9),
       maxMs: h.totalCount === 0 ? Number.NaN : h.maxValue / 1000,
     };
   }
@@ -88,7 +96,9 @@ export interface ClosedLoopResult {
 const SAMPLE_LIMIT = 5;
 
 function defaultCheck(statusCode: number, body: string): Verdict {
-  return statusCode >= 200 && statusCode < 300 ? { ok: true } : { ok: false, note: `${statusCode} ${body.slice(0, 300)}` };
+  return statusCode >= 200 && statusCode < 300
+    ? { ok: true }
+    : { ok: false, note: `${statusCode} ${body.slice(0, 300)}` };
 }
 
 export async function closedLoop(o: ClosedLoopOptions): Promise<ClosedLoopResult> {
@@ -121,7 +131,14 @@ export async function closedLoop(o: ClosedLoopOptions): Promise<ClosedLoopResult
       const t0 = performance.now();
       requests++;
       try {
-        const res = await o.pool.request({ path: r.path, method: r.method, headers: r.headers ?? {}, body: r.body ?? null, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+        const res = await o.pool.request({
+          path: r.path,
+          method: r.method,
+          headers: r.headers ?? {},
+          body: r.body ?? null,
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
+        });
         const text = await res.body.text();
         const t1 = performance.now();
         lastDone = Math.max(lastDone, t1);
@@ -151,7 +168,19 @@ export async function closedLoop(o: ClosedLoopOptions): Promise<ClosedLoopResult
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, o.concurrency) }, () => worker()));
-  return { requests, ok, okUnits, okBytes, errors, statuses, samples, wallMs: lastDone - start, stoppedBy, latency: hist.summary(), timeline };
+  return {
+    requests,
+    ok,
+    okUnits,
+    okBytes,
+    errors,
+    statuses,
+    samples,
+    wallMs: lastDone - start,
+    stoppedBy,
+    latency: hist.summary(),
+    timeline,
+  };
 }
 
 export interface OpenLoopOptions {
@@ -230,33 +259,44 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
     lag.recordMs(sent - intended);
     inflight++;
     outstanding.set(i, intended);
-    o.pool.request({ path: r.path, method: r.method, headers: r.headers ?? {}, body: r.body ?? null, headersTimeout: timeoutMs, bodyTimeout: timeoutMs })
+    o.pool
+      .request({
+        path: r.path,
+        method: r.method,
+        headers: r.headers ?? {},
+        body: r.body ?? null,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      })
       .then(async (res) => {
         const text = await res.body.text();
         return { status: res.statusCode, text };
       })
-      .then(({ status, text }) => {
-        if (!outstanding.delete(i)) return; // already written off as a timeout
-        const done = performance.now();
-        lastDone = Math.max(lastDone, done);
-        latency.recordMs(done - intended);
-        mark(intended, done - intended);
-        service.recordMs(done - sent);
-        completed++;
-        statuses[String(status)] = (statuses[String(status)] ?? 0) + 1;
-        const v = check(status, text, i);
-        if (v.ok) ok++;
-        else if (samples.length < SAMPLE_LIMIT) samples.push(v.note ?? `${status} ${text.slice(0, 300)}`);
-      }, (err: unknown) => {
-        if (!outstanding.delete(i)) return;
-        const done = performance.now();
-        lastDone = Math.max(lastDone, done);
-        latency.recordMs(done - intended);
-        mark(intended, done - intended);
-        errors++;
-        statuses['error'] = (statuses['error'] ?? 0) + 1;
-        if (samples.length < SAMPLE_LIMIT) samples.push(`error: ${(err as Error).message}`);
-      })
+      .then(
+        ({ status, text }) => {
+          if (!outstanding.delete(i)) return; // already written off as a timeout
+          const done = performance.now();
+          lastDone = Math.max(lastDone, done);
+          latency.recordMs(done - intended);
+          mark(intended, done - intended);
+          service.recordMs(done - sent);
+          completed++;
+          statuses[String(status)] = (statuses[String(status)] ?? 0) + 1;
+          const v = check(status, text, i);
+          if (v.ok) ok++;
+          else if (samples.length < SAMPLE_LIMIT) samples.push(v.note ?? `${status} ${text.slice(0, 300)}`);
+        },
+        (err: unknown) => {
+          if (!outstanding.delete(i)) return;
+          const done = performance.now();
+          lastDone = Math.max(lastDone, done);
+          latency.recordMs(done - intended);
+          mark(intended, done - intended);
+          errors++;
+          statuses['error'] = (statuses['error'] ?? 0) + 1;
+          if (samples.length < SAMPLE_LIMIT) samples.push(`error: ${(err as Error).message}`);
+        },
+      )
       .finally(() => {
         inflight--;
       });
@@ -301,8 +341,19 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   if (timeouts > 0) statuses['timeout'] = timeouts;
   const wallMs = Math.max(lastDone, lastIntended) - t0;
   return {
-    rate: o.rate, intended: n, completed, ok, errors, timeouts, statuses, samples,
+    rate: o.rate,
+    intended: n,
+    completed,
+    ok,
+    errors,
+    timeouts,
+    statuses,
+    samples,
     achievedRate: wallMs > 0 ? (completed / wallMs) * 1000 : 0,
-    latency: latency.summary(), service: service.summary(), sendLag: lag.summary(), wallMs, timeline,
+    latency: latency.summary(),
+    service: service.summary(),
+    sendLag: lag.summary(),
+    wallMs,
+    timeline,
   };
 }

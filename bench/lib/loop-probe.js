@@ -29,8 +29,12 @@ if (file) {
       wallMs: now - since,
       utilization: performance.eventLoopUtilization(elu).utilization,
       delay: {
-        count: delay.count, meanMs: ms(delay.mean), p50Ms: ms(delay.percentile(50)), p99Ms: ms(delay.percentile(99)),
-        p999Ms: ms(delay.percentile(99.9)), maxMs: ms(delay.max),
+        count: delay.count,
+        meanMs: ms(delay.mean),
+        p50Ms: ms(delay.percentile(50)),
+        p99Ms: ms(delay.percentile(99)),
+        p999Ms: ms(delay.percentile(99.9)),
+        maxMs: ms(delay.max),
       },
       gc,
     };

@@ -22,7 +22,10 @@ export const PROBE_IMPORT = ['--import', './bench/lib/loop-probe.js'] as const;
 export class LoopProbe {
   private seq = 0;
 
-  constructor(private readonly pid: number, readonly file: string) {
+  constructor(
+    private readonly pid: number,
+    readonly file: string,
+  ) {
     rmSync(file, { force: true });
   }
 

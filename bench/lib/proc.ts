@@ -51,14 +51,24 @@ export function meterSelf(): { stop(wallMs: number): number } {
   };
 }
 
-interface SystemTicks { busy: number; iowait: number; steal: number; total: number }
+interface SystemTicks {
+  busy: number;
+  iowait: number;
+  steal: number;
+  total: number;
+}
 
 function systemTicks(): SystemTicks | undefined {
   try {
     const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
     const v = line.trim().split(/\s+/).slice(1).map(Number);
     const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = v;
-    return { busy: user + nice + system + irq + softirq + steal, iowait, steal, total: user + nice + system + idle + iowait + irq + softirq + steal };
+    return {
+      busy: user + nice + system + irq + softirq + steal,
+      iowait,
+      steal,
+      total: user + nice + system + idle + iowait + irq + softirq + steal,
+    };
   } catch {
     return undefined;
   }
@@ -82,7 +92,12 @@ export function meterSystem(cores: number): { stop(): SystemCpu | undefined } {
       const b = systemTicks();
       if (!a || !b || b.total <= a.total) return undefined;
       const share = (x: number): number => (x / (b.total - a.total)) * cores;
-      return { busyCores: share(b.busy - a.busy), iowaitCores: share(b.iowait - a.iowait), stealCores: share(b.steal - a.steal), cores };
+      return {
+        busyCores: share(b.busy - a.busy),
+        iowaitCores: share(b.iowait - a.iowait),
+        stealCores: share(b.steal - a.steal),
+        cores,
+      };
     },
   };
 }
@@ -98,11 +113,20 @@ export interface ProcessIo {
 
 function processIo(pid: number): ProcessIo | undefined {
   try {
-    const kv = new Map(readFileSync(`/proc/${pid}/io`, 'utf8').trim().split('\n').map((l) => {
-      const [k = '', v = ''] = l.split(':');
-      return [k.trim(), Number(v.trim())] as const;
-    }));
-    return { wchar: kv.get('wchar') ?? Number.NaN, writeBytes: kv.get('write_bytes') ?? Number.NaN, syscw: kv.get('syscw') ?? Number.NaN };
+    const kv = new Map(
+      readFileSync(`/proc/${pid}/io`, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => {
+          const [k = '', v = ''] = l.split(':');
+          return [k.trim(), Number(v.trim())] as const;
+        }),
+    );
+    return {
+      wchar: kv.get('wchar') ?? Number.NaN,
+      writeBytes: kv.get('write_bytes') ?? Number.NaN,
+      syscw: kv.get('syscw') ?? Number.NaN,
+    };
   } catch {
     return undefined;
   }

@@ -15,14 +15,24 @@ export interface SimClockEstimate {
 }
 
 /** `dispatcher`: for an https mock with a test CA (an undici Agent with connect.ca). */
-export async function calibrateSimClock(baseUrl: string, speed: number, samples = 5, dispatcher?: Dispatcher): Promise<SimClockEstimate> {
+export async function calibrateSimClock(
+  baseUrl: string,
+  speed: number,
+  samples = 5,
+  dispatcher?: Dispatcher,
+): Promise<SimClockEstimate> {
   let best: { rtt: number; mid: number; sim: number } | undefined;
   for (let i = 0; i < samples; i++) {
     const t0 = performance.now();
-    const res = await request(`${baseUrl}/status`, { headersTimeout: 10_000, bodyTimeout: 10_000, ...(dispatcher ? { dispatcher } : {}) });
+    const res = await request(`${baseUrl}/status`, {
+      headersTimeout: 10_000,
+      bodyTimeout: 10_000,
+      ...(dispatcher ? { dispatcher } : {}),
+    });
     const body = (await res.body.json()) as { now?: string };
     const t1 = performance.now();
-    if (res.statusCode !== 200 || typeof body.now !== 'string') throw new Error(`GET /status answered ${res.statusCode} without a sim 'now'`);
+    if (res.statusCode !== 200 || typeof body.now !== 'string')
+      throw new Error(`GET /status answered ${res.statusCode} without a sim 'now'`);
     const sim = Date.parse(body.now);
     if (best === undefined || t1 - t0 < best.rtt) best = { rtt: t1 - t0, mid: (t0 + t1) / 2, sim };
   }

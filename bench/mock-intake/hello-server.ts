@@ -13,7 +13,9 @@ const port = portArg >= 0 ? Number(process.argv[portArg + 1] ?? '0') : 0;
 // The mock's batch limit is 100 MB (BATCH_BYTES); accept the same.
 const app = Fastify({ logger: false, bodyLimit: 105 * 1024 * 1024 });
 // XML is read as a string, as the mock's intake reads it before its own parser runs.
-app.addContentTypeParser(['application/xml', 'text/xml'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
+app.addContentTypeParser(['application/xml', 'text/xml'], { parseAs: 'string' }, (_req, body, done) =>
+  done(null, body),
+);
 
 app.get('/', async () => ({ hello: 'world' }));
 app.post('/echo', async (_request, reply) => reply.code(202).send({ ok: true }));

@@ -16,7 +16,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runScenario } from '../../src/run/index.ts';
-import { scenarioWallMs, scheduleLines, withFittedSchedule, type Scenario, type SimDuration } from '../../src/scenario/index.ts';
+import {
+  scenarioWallMs,
+  scheduleLines,
+  withFittedSchedule,
+  type Scenario,
+  type SimDuration,
+} from '../../src/scenario/index.ts';
 import peakDayWhole, { peakDayShort } from '../../scenarios/peak-day.ts';
 import { num, table } from '../lib/table.ts';
 
@@ -35,11 +41,16 @@ let scenario: Scenario = quick ? peakDayShort() : peakDayWhole;
 const rate = arg('--max-wall-rate');
 const budget = arg('--wall-budget');
 if (rate !== undefined || budget !== undefined) {
-  scenario = withFittedSchedule(scenario, { maxWallRate: Number(rate ?? 5000), wallBudget: (budget ?? '10m') as SimDuration });
+  scenario = withFittedSchedule(scenario, {
+    maxWallRate: Number(rate ?? 5000),
+    wallBudget: (budget ?? '10m') as SimDuration,
+  });
 }
 
 log(`${scenario.name}: ${scenario.description}`);
-log(`speed schedule (${scenario.clock.schedule.length} segments), planned wall time ${num(scenarioWallMs(scenario) / 1000, 1)} s:`);
+log(
+  `speed schedule (${scenario.clock.schedule.length} segments), planned wall time ${num(scenarioWallMs(scenario) / 1000, 1)} s:`,
+);
 for (const l of scheduleLines(scenario)) log(`  ${l}`);
 
 const tmp = mkdtempSync(join(tmpdir(), 'bbsim-bench-peak-day-'));
@@ -48,13 +59,24 @@ try {
   for (const engine of engines) {
     log(`\n${engine}: running ${scenario.name} …`);
     const t0 = performance.now();
-    const r = await runScenario({ scenario, outDir: tmp, k6Path: K6, engine, quiet: true, log: (l) => { if (!l.startsWith('  k6 |')) log(`  ${l}`); } });
+    const r = await runScenario({
+      scenario,
+      outDir: tmp,
+      k6Path: K6,
+      engine,
+      quiet: true,
+      log: (l) => {
+        if (!l.startsWith('  k6 |')) log(`  ${l}`);
+      },
+    });
     const wallS = (performance.now() - t0) / 1000;
     let dropped = 0;
     let iterations = 0;
     let requests = 0;
     try {
-      const summary = JSON.parse(readFileSync(join(r.dir, 'summary.json'), 'utf8')) as { k6: { metrics: Record<string, { values: Record<string, number> }> } };
+      const summary = JSON.parse(readFileSync(join(r.dir, 'summary.json'), 'utf8')) as {
+        k6: { metrics: Record<string, { values: Record<string, number> }> };
+      };
       dropped = summary.k6.metrics['dropped_iterations']?.values['count'] ?? 0;
       iterations = summary.k6.metrics['iterations']?.values['count'] ?? 0;
       requests = summary.k6.metrics['http_reqs']?.values['count'] ?? 0;
@@ -62,18 +84,57 @@ try {
       // No summary: the run could not be done (its error is below).
     }
     const rows = r.rows.filter((x) => x.status !== 'not-measured' || x.unjudged !== undefined);
-    log(`${engine}: ${num(wallS, 1)} s of wall time (planned ${num(scenarioWallMs(scenario) / 1000, 1)} s of load), ${num(requests)} requests, ${num(iterations)} iterations, ${num(dropped)} dropped, exit ${r.exitCode}${r.error ? ` (${r.error})` : ''}`);
-    log(table(['norm', 'limit', 'measured', 'verdict', 'replayed'], rows.map((x) => [
-      x.normId, `${x.limit} ${x.unit}`, x.measured === undefined ? '—' : num(x.measured, x.measured < 100 ? 2 : 0),
-      x.status === 'pass' ? 'PASS' : x.status === 'fail' ? `FAIL${scenario.expectBreaches.includes(x.normId) ? ' (designed)' : ''}` : 'n/a',
-      x.replay ? (x.replay.speed !== undefined ? `speed ${x.replay.speed}` : `speeds ${(x.replay.speeds ?? []).join('/')}`) : '',
-    ])));
-    report.push({ engine, wallSeconds: wallS, plannedWallSeconds: scenarioWallMs(scenario) / 1000, requests, iterations, dropped, exitCode: r.exitCode, error: r.error, verdict: r.rows });
+    log(
+      `${engine}: ${num(wallS, 1)} s of wall time (planned ${num(scenarioWallMs(scenario) / 1000, 1)} s of load), ${num(requests)} requests, ${num(iterations)} iterations, ${num(dropped)} dropped, exit ${r.exitCode}${r.error ? ` (${r.error})` : ''}`,
+    );
+    log(
+      table(
+        ['norm', 'limit', 'measured', 'verdict', 'replayed'],
+        rows.map((x) => [
+          x.normId,
+          `${x.limit} ${x.unit}`,
+          x.measured === undefined ? '—' : num(x.measured, x.measured < 100 ? 2 : 0),
+          x.status === 'pass'
+            ? 'PASS'
+            : x.status === 'fail'
+              ? `FAIL${scenario.expectBreaches.includes(x.normId) ? ' (designed)' : ''}`
+              : 'n/a',
+          x.replay
+            ? x.replay.speed !== undefined
+              ? `speed ${x.replay.speed}`
+              : `speeds ${(x.replay.speeds ?? []).join('/')}`
+            : '',
+        ]),
+      ),
+    );
+    report.push({
+      engine,
+      wallSeconds: wallS,
+      plannedWallSeconds: scenarioWallMs(scenario) / 1000,
+      requests,
+      iterations,
+      dropped,
+      exitCode: r.exitCode,
+      error: r.error,
+      verdict: r.rows,
+    });
   }
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }
 mkdirSync(join(ROOT, 'results'), { recursive: true });
 const file = join(ROOT, 'results', `bench-peak-day-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-writeFileSync(file, JSON.stringify({ scenario: scenario.name, schedule: scenario.clock.schedule, scheduleLines: scheduleLines(scenario), runs: report }, null, 2));
+writeFileSync(
+  file,
+  JSON.stringify(
+    {
+      scenario: scenario.name,
+      schedule: scenario.clock.schedule,
+      scheduleLines: scheduleLines(scenario),
+      runs: report,
+    },
+    null,
+    2,
+  ),
+);
 log(`\nwritten ${file}`);

@@ -41,22 +41,41 @@ export function handleSummary(d) { return { [__ENV.OUT]: JSON.stringify(d) }; }
 `;
 }
 
-interface Probe { rate: number; achieved: number; dropped: number }
+interface Probe {
+  rate: number;
+  achieved: number;
+  dropped: number;
+}
 
 /** One probe: `segments` k6 processes at once, each its segment of `rate`; their figures added up. */
-async function probe(base: string, path: string, headers: Record<string, string>, rate: number, seconds: number, segments: number): Promise<Probe> {
+async function probe(
+  base: string,
+  path: string,
+  headers: Record<string, string>,
+  rate: number,
+  seconds: number,
+  segments: number,
+): Promise<Probe> {
   const script = join(tmp, `probe-${rate}.js`);
   writeFileSync(script, arrivalScript(path, rate, seconds, headers));
   const outs = Array.from({ length: segments }, (_, i) => join(tmp, `probe-${rate}-${segments}-${i}.json`));
-  await Promise.all(outs.map((out, i) => {
-    const seg = segmentArgs(i + 1, segments);
-    const segArgs = segments > 1 ? ['--execution-segment', seg.segment, '--execution-segment-sequence', seg.sequence] : [];
-    return run(K6, ['run', '--no-usage-report', '-q', ...segArgs, '-e', `BASE_URL=${base}`, '-e', `OUT=${out}`, script], { encoding: 'utf8', maxBuffer: 64 << 20, timeout: (seconds + 60) * 1000 });
-  }));
+  await Promise.all(
+    outs.map((out, i) => {
+      const seg = segmentArgs(i + 1, segments);
+      const segArgs =
+        segments > 1 ? ['--execution-segment', seg.segment, '--execution-segment-sequence', seg.sequence] : [];
+      return run(
+        K6,
+        ['run', '--no-usage-report', '-q', ...segArgs, '-e', `BASE_URL=${base}`, '-e', `OUT=${out}`, script],
+        { encoding: 'utf8', maxBuffer: 64 << 20, timeout: (seconds + 60) * 1000 },
+      );
+    }),
+  );
   let achieved = 0;
   let dropped = 0;
   for (const out of outs) {
-    const m = (JSON.parse(readFileSync(out, 'utf8')) as { metrics: Record<string, { values: Record<string, number> }> }).metrics;
+    const m = (JSON.parse(readFileSync(out, 'utf8')) as { metrics: Record<string, { values: Record<string, number> }> })
+      .metrics;
     achieved += m['http_reqs']?.values['rate'] ?? 0;
     dropped += m['dropped_iterations']?.values['count'] ?? 0;
   }
@@ -66,8 +85,16 @@ async function probe(base: string, path: string, headers: Record<string, string>
 async function ceilings(): Promise<Record<string, number>> {
   const rates = quick ? [1000, 4000, 8000, 12_000] : [1000, 2000, 3000, 6000, 9000, 12_000, 15_000, 18_000];
   const seconds = quick ? 3 : 5;
-  const mock = await startChild({ name: 'mock', cwd: ROOT, nodeArgs: ['bin/bbsim.js', 'mock', '--port', '0', '--db', join(tmp, 'ceiling.db')] });
-  const hello = await startChild({ name: 'hello', cwd: ROOT, nodeArgs: ['bin/run-ts.js', 'bench/mock-intake/hello-server.ts'] });
+  const mock = await startChild({
+    name: 'mock',
+    cwd: ROOT,
+    nodeArgs: ['bin/bbsim.js', 'mock', '--port', '0', '--db', join(tmp, 'ceiling.db')],
+  });
+  const hello = await startChild({
+    name: 'hello',
+    cwd: ROOT,
+    nodeArgs: ['bin/run-ts.js', 'bench/mock-intake/hello-server.ts'],
+  });
   const rows: string[][] = [];
   const best: Record<string, number> = {};
   try {
@@ -91,10 +118,17 @@ async function ceilings(): Promise<Record<string, number>> {
     await mock.stop();
     await hello.stop();
   }
-  log(`\n1. constant-arrival-rate in 1, 2, 4 k6 processes (${seconds} s per probe; mock and hello-world each in their own process)`);
+  log(
+    `\n1. constant-arrival-rate in 1, 2, 4 k6 processes (${seconds} s per probe; mock and hello-world each in their own process)`,
+  );
   log(table(['target', 'segments', 'asked/s', 'achieved/s', 'dropped'], rows));
   const shown = (b: number | undefined): string => (b ? `${num(b)}/s` : `< ${num(rates[0]!)}/s`);
-  log(table(['target', '1 segment', '2 segments', '4 segments'], ['mock', 'hello-world'].map((t) => [t, ...[1, 2, 4].map((s) => shown(best[`${t}/${s}`]))])));
+  log(
+    table(
+      ['target', '1 segment', '2 segments', '4 segments'],
+      ['mock', 'hello-world'].map((t) => [t, ...[1, 2, 4].map((s) => shown(best[`${t}/${s}`]))]),
+    ),
+  );
   log('(highest probed rate without a dropped iteration; the probe steps are the resolution)');
   return best;
 }
@@ -105,15 +139,30 @@ async function heavyScenario(rate: number): Promise<void> {
   const heavy = scaleScenario(written!, rate / 9000);
   const rows: string[][] = [];
   for (const segments of [1, 2]) {
-    const opts = { scenario: heavy, outDir: join(tmp, 'heavy'), k6Path: K6, log: () => undefined, runId: `seg-${segments}` };
+    const opts = {
+      scenario: heavy,
+      outDir: join(tmp, 'heavy'),
+      k6Path: K6,
+      log: () => undefined,
+      runId: `seg-${segments}`,
+    };
     const r = segments === 1 ? await runScenario(opts) : await runSegmented({ ...opts, segments });
     if (r.error) throw new Error(`segments-heavy in ${segments} segment(s): ${r.error}`);
-    const s = JSON.parse(readFileSync(join(r.dir, 'summary.json'), 'utf8')) as { k6: { metrics: Record<string, { values: Record<string, number> }> } };
+    const s = JSON.parse(readFileSync(join(r.dir, 'summary.json'), 'utf8')) as {
+      k6: { metrics: Record<string, { values: Record<string, number> }> };
+    };
     const requests = s.k6.metrics['http_reqs']?.values['count'] ?? 0;
     const dropped = s.k6.metrics['dropped_iterations']?.values['count'] ?? 0;
-    rows.push([String(segments), num(requests), num(dropped), `${num((100 * dropped) / Math.max(1, requests + dropped), 1)} %`]);
+    rows.push([
+      String(segments),
+      num(requests),
+      num(dropped),
+      `${num((100 * dropped) / Math.max(1, requests + dropped), 1)} %`,
+    ]);
   }
-  log(`\n2. segments-heavy (${num(rate)} fetches/s for 6 s: 1.5 × one process's ceiling against the mock; the mock in the runner's process) with bbsim run`);
+  log(
+    `\n2. segments-heavy (${num(rate)} fetches/s for 6 s: 1.5 × one process's ceiling against the mock; the mock in the runner's process) with bbsim run`,
+  );
   log(table(['segments', 'requests', 'dropped iterations', 'dropped share'], rows));
 }
 
@@ -122,7 +171,9 @@ async function writeCsv(path: string, n: number, seed: number): Promise<void> {
   const gz = createGzip({ level: 1 });
   const out = createWriteStream(path);
   gz.pipe(out);
-  gz.write('metric_name,timestamp,metric_value,check,error,error_code,expected_response,group,method,name,proto,scenario,service,status,subproto,tls_version,url,extra_tags,metadata\n');
+  gz.write(
+    'metric_name,timestamp,metric_value,check,error,error_code,expected_response,group,method,name,proto,scenario,service,status,subproto,tls_version,url,extra_tags,metadata\n',
+  );
   let x = seed;
   const services = ['digid', 'presentatie', 'digid-machtigen'];
   let chunk = '';
@@ -148,10 +199,22 @@ async function mergeTime(): Promise<void> {
   const segments: SegmentSummary[] = [];
   for (const [i, f] of files.entries()) {
     const s = await readK6Csv(f);
-    const enc = (m: Map<string, { encode(): SegmentSummary['histograms']['service'][string] }>): Record<string, SegmentSummary['histograms']['service'][string]> => Object.fromEntries([...m].map(([k, h]) => [k, h.encode()]));
+    const enc = (
+      m: Map<string, { encode(): SegmentSummary['histograms']['service'][string] }>,
+    ): Record<string, SegmentSummary['histograms']['service'][string]> =>
+      Object.fromEntries([...m].map(([k, h]) => [k, h.encode()]));
     segments.push({
-      kind: 'bbsim-segment', scenario: 'bench', scriptHash: '0', speed: 1, segment: segmentArgs(i + 1, 4).segment, segmentSequence: segmentArgs(1, 4).sequence, bucketSeconds: 1,
-      k6: { metrics: {} }, timeline: [], histograms: { service: enc(s.byService), flow: enc(s.byFlow) }, errors: s.errors,
+      kind: 'bbsim-segment',
+      scenario: 'bench',
+      scriptHash: '0',
+      speed: 1,
+      segment: segmentArgs(i + 1, 4).segment,
+      segmentSequence: segmentArgs(1, 4).sequence,
+      bucketSeconds: 1,
+      k6: { metrics: {} },
+      timeline: [],
+      histograms: { service: enc(s.byService), flow: enc(s.byFlow) },
+      errors: s.errors,
     });
   }
   const read = performance.now() - t0;
@@ -160,7 +223,15 @@ async function mergeTime(): Promise<void> {
   const merge = performance.now() - m0;
   const count = Object.values(merged.histograms.service).reduce((a, h) => a + h.count, 0);
   log(`\n3. ${num(count)} requests' samples in 4 segment CSVs (http_req_duration rows only)`);
-  log(table(['step', 'ms'], [['read the CSVs into HDR histograms', num(read, 0)], ['merge the 4 segments (decode, add, encode)', num(merge, 1)]]));
+  log(
+    table(
+      ['step', 'ms'],
+      [
+        ['read the CSVs into HDR histograms', num(read, 0)],
+        ['merge the 4 segments (decode, add, encode)', num(merge, 1)],
+      ],
+    ),
+  );
   log('(a real k6 CSV has about 12 other rows per request, skipped by their prefix: reading scales with its lines)');
 }
 

@@ -29,7 +29,9 @@ import { ms, num, ratio, table } from '../lib/table.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const QUICK = process.argv.includes('--quick');
-const S = QUICK ? { warmMs: 1000, intakeMs: 3000, presentWarmMs: 1000, presentMs: 4000, burgers: 200 } : { warmMs: 2000, intakeMs: 8000, presentWarmMs: 2000, presentMs: 12_000, burgers: 400 };
+const S = QUICK
+  ? { warmMs: 1000, intakeMs: 3000, presentWarmMs: 1000, presentMs: 4000, burgers: 200 }
+  : { warmMs: 2000, intakeMs: 8000, presentWarmMs: 2000, presentMs: 12_000, burgers: 400 };
 const PRESENT_RATE = 1000;
 /** One speed for both parts: at 1,000 the hourly intake norm is 41,667 letters per wall s (does not bind) and a 1-day token lasts 86 wall s. */
 const SPEED = 1000;
@@ -61,11 +63,30 @@ async function main(): Promise<void> {
     const ca = readFileSync(pki.ca);
     const tlsClient = { ca, cert: readFileSync(client.cert), key: readFileSync(client.key) };
     for (const label of ['plain', 'tls'] as const) {
-      const args = ['bin/bbsim.js', 'mock', '--port', '0', '--db', join(dir, `${label}.db`), '--speed', String(SPEED), '--seed', String(SEED), '--config', cfgFile, ...(label === 'tls' ? ['--tls', join(dir, 'pki')] : [])];
+      const args = [
+        'bin/bbsim.js',
+        'mock',
+        '--port',
+        '0',
+        '--db',
+        join(dir, `${label}.db`),
+        '--speed',
+        String(SPEED),
+        '--seed',
+        String(SEED),
+        '--config',
+        cfgFile,
+        ...(label === 'tls' ? ['--tls', join(dir, 'pki')] : []),
+      ];
       const child = await startChild({ name: `mock-${label}`, cwd: ROOT, nodeArgs: args, timeoutMs: 30_000 });
       const afnemer = new Pool(child.url, { connections: 4, ...(label === 'tls' ? { connect: tlsClient } : {}) });
       const burger = new Pool(child.url, { connections: 8, ...(label === 'tls' ? { connect: { ca } } : {}) });
-      const clock = await calibrateSimClock(child.url, SPEED, 5, label === 'tls' ? new Agent({ connect: { ca } }) : undefined);
+      const clock = await calibrateSimClock(
+        child.url,
+        SPEED,
+        5,
+        label === 'tls' ? new Agent({ connect: { ca } }) : undefined,
+      );
       sides.push({ label, child, afnemer, burger, clock });
       log(`${label}: ${child.url} (pid ${child.pid})`);
     }
@@ -76,15 +97,27 @@ async function main(): Promise<void> {
     let r = 0;
     const next = (): string => burgers[r++ % burgers.length] ?? '';
     const intake = async (side: Side, durationMs: number) => {
-      const bodies: Body[] = Array.from({ length: Math.ceil((durationMs / 1000) * 200) + 50 }, () => instantiate(t, next));
-      const check = (status: number, text: string): Verdict => (status === 202 ? { ok: true, units: t.letters } : { ok: false, note: `${status} ${text.slice(0, 200)}` });
+      const bodies: Body[] = Array.from({ length: Math.ceil((durationMs / 1000) * 200) + 50 }, () =>
+        instantiate(t, next),
+      );
+      const check = (status: number, text: string): Verdict =>
+        status === 202 ? { ok: true, units: t.letters } : { ok: false, note: `${status} ${text.slice(0, 200)}` };
       return closedLoop({
-        pool: side.afnemer, concurrency: 4, durationMs, maxRequests: bodies.length, check,
+        pool: side.afnemer,
+        concurrency: 4,
+        durationMs,
+        maxRequests: bodies.length,
+        check,
         make: (i) => {
           const body = bodies[i]!;
           stampInstant(body, side.clock.now() - AANMAAK_MARGIN_SIM_MS);
           // Under TLS the certificate names the afnemer; the header (the same OIN) is what the plain mock needs.
-          return { path: '/berichtenbox/afleveren', method: 'POST', headers: { 'content-type': 'application/json', 'x-afnemer-oin': OIN }, body: body.buf };
+          return {
+            path: '/berichtenbox/afleveren',
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-afnemer-oin': OIN },
+            body: body.buf,
+          };
         },
       });
     };
@@ -94,7 +127,9 @@ async function main(): Promise<void> {
       const res = await intake(s, S.intakeMs);
       if (res.errors > 0) log(`${s.label} intake: ${res.errors} not ok: ${res.samples.slice(0, 3).join(' | ')}`);
       intakeRates[s.label] = res.okUnits / (res.wallMs / 1000);
-      log(`${s.label} intake: ${num(intakeRates[s.label]!)} letters/s (${num(res.ok)} batches in ${num(res.wallMs)} ms)`);
+      log(
+        `${s.label} intake: ${num(intakeRates[s.label]!)} letters/s (${num(res.ok)} batches in ${num(res.wallMs)} ms)`,
+      );
     }
 
     // ---- presentation (the intake's letters are in the inboxes once processed) ----
@@ -104,7 +139,12 @@ async function main(): Promise<void> {
     for (const s of sides) {
       const tokens: string[] = [];
       for (const bsn of burgers) {
-        const res = await s.burger.request({ path: '/dev/token', method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ bsn, ttlSeconds: 86_400 }) });
+        const res = await s.burger.request({
+          path: '/dev/token',
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ bsn, ttlSeconds: 86_400 }),
+        });
         const body = (await res.body.json()) as { token?: string };
         if (!body.token) throw new Error(`${s.label}: POST /dev/token answered ${res.statusCode}`);
         tokens.push(body.token);
@@ -113,28 +153,58 @@ async function main(): Promise<void> {
     }
     const list = (s: Side, durationMs: number) => {
       const tokens = tokensOf.get(s.label)!;
-      return openLoop({ pool: s.burger, rate: PRESENT_RATE, durationMs, make: (i) => ({ path: '/api/v1/berichten?pageSize=20', method: 'GET', headers: { authorization: `Bearer ${tokens[i % tokens.length] ?? ''}` } }) });
+      return openLoop({
+        pool: s.burger,
+        rate: PRESENT_RATE,
+        durationMs,
+        make: (i) => ({
+          path: '/api/v1/berichten?pageSize=20',
+          method: 'GET',
+          headers: { authorization: `Bearer ${tokens[i % tokens.length] ?? ''}` },
+        }),
+      });
     };
     for (const s of sides) await list(s, S.presentWarmMs);
     for (const s of process.env['BENCH_TLS_FIRST'] ? [...sides].reverse() : sides) {
       const res = await list(s, S.presentMs);
       present[s.label] = { ...res.latency, rate: res.achievedRate, statuses: res.statuses };
-      log(`${s.label} presentation: p50 ${ms(res.latency.p50Ms)} p99 ${ms(res.latency.p99Ms)} p99.9 ${ms(res.latency.p999Ms)} max ${ms(res.latency.maxMs)} at ${num(res.achievedRate)}/s ${JSON.stringify(res.statuses)}; service time p50 ${ms(res.service.p50Ms)} p99.9 ${ms(res.service.p999Ms)}, send lag p99.9 ${ms(res.sendLag.p999Ms)}; worst ms per second ${res.timeline.map((b) => Math.round(b.maxMs)).join(' ')}`);
+      log(
+        `${s.label} presentation: p50 ${ms(res.latency.p50Ms)} p99 ${ms(res.latency.p99Ms)} p99.9 ${ms(res.latency.p999Ms)} max ${ms(res.latency.maxMs)} at ${num(res.achievedRate)}/s ${JSON.stringify(res.statuses)}; service time p50 ${ms(res.service.p50Ms)} p99.9 ${ms(res.service.p999Ms)}, send lag p99.9 ${ms(res.sendLag.p999Ms)}; worst ms per second ${res.timeline.map((b) => Math.round(b.maxMs)).join(' ')}`,
+      );
     }
 
     const p = present['plain']!;
     const q = present['tls']!;
-    console.log(`\n=== TLS vs plain HTTP, keep-alive, one run (shared 2-core machine: other jobs may disturb both sides) ===`);
-    console.log(table(['figure', 'plain HTTP (reference)', 'TLS + client cert', 'TLS / plain'], [
-      ['intake letters/s (JSON, 100/batch, 4 conn.)', num(intakeRates['plain']!), num(intakeRates['tls']!), ratio(intakeRates['tls']! / intakeRates['plain']!)],
-      [`presentation p50 at ${PRESENT_RATE}/s`, ms(p.p50Ms), ms(q.p50Ms), ratio(q.p50Ms / p.p50Ms)],
-      ['presentation p99', ms(p.p99Ms), ms(q.p99Ms), ratio(q.p99Ms / p.p99Ms)],
-      ['presentation p99.9', ms(p.p999Ms), ms(q.p999Ms), ratio(q.p999Ms / p.p999Ms)],
-      ['presentation max', ms(p.maxMs), ms(q.maxMs), ratio(q.maxMs / p.maxMs)],
-    ]));
+    console.log(
+      `\n=== TLS vs plain HTTP, keep-alive, one run (shared 2-core machine: other jobs may disturb both sides) ===`,
+    );
+    console.log(
+      table(
+        ['figure', 'plain HTTP (reference)', 'TLS + client cert', 'TLS / plain'],
+        [
+          [
+            'intake letters/s (JSON, 100/batch, 4 conn.)',
+            num(intakeRates['plain']!),
+            num(intakeRates['tls']!),
+            ratio(intakeRates['tls']! / intakeRates['plain']!),
+          ],
+          [`presentation p50 at ${PRESENT_RATE}/s`, ms(p.p50Ms), ms(q.p50Ms), ratio(q.p50Ms / p.p50Ms)],
+          ['presentation p99', ms(p.p99Ms), ms(q.p99Ms), ratio(q.p99Ms / p.p99Ms)],
+          ['presentation p99.9', ms(p.p999Ms), ms(q.p999Ms), ratio(q.p999Ms / p.p999Ms)],
+          ['presentation max', ms(p.maxMs), ms(q.maxMs), ratio(q.maxMs / p.maxMs)],
+        ],
+      ),
+    );
     mkdirSync(join(ROOT, 'results'), { recursive: true });
     const out = join(ROOT, 'results', `bench-tls-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-    writeFileSync(out, JSON.stringify({ quick: QUICK, speed: SPEED, intakeLettersPerSecond: intakeRates, presentation: present }, null, 2));
+    writeFileSync(
+      out,
+      JSON.stringify(
+        { quick: QUICK, speed: SPEED, intakeLettersPerSecond: intakeRates, presentation: present },
+        null,
+        2,
+      ),
+    );
     log(`figures: ${out}`);
   } finally {
     for (const s of sides) {

@@ -43,7 +43,6 @@ export const DEFAULT_ATTACHMENT_BYTES = 100_000;
 // PRNG and GUIDs (no crypto: fast and reproducible)
 // ---------------------------------------------------------------------------------------------
 
-
 function hex8(x: number): string {
   return x.toString(16).padStart(8, '0');
 }
@@ -100,7 +99,8 @@ const PAD = 'bbsim synthetic attachment padding 0123456789 ABCDEFGHIJKLMNOPQRSTU
  * padding stream, cross-reference table, trailer, '%%EOF'.
  */
 export function minimalPdf(size: number): Buffer {
-  if (!Number.isInteger(size) || size < MIN_PDF_BYTES) throw new RangeError(`a PDF needs at least ${MIN_PDF_BYTES} bytes, asked for ${size}`);
+  if (!Number.isInteger(size) || size < MIN_PDF_BYTES)
+    throw new RangeError(`a PDF needs at least ${MIN_PDF_BYTES} bytes, asked for ${size}`);
   // The stream length and the xref offset appear as decimals, so search the few nearby lengths (and
   // a gap of spaces in the trailer dictionary) for an exact fit.
   const estimate = size - MIN_PDF_BYTES;
@@ -134,15 +134,58 @@ function pdfBase64(size: number): string {
 // ---------------------------------------------------------------------------------------------
 
 const WORDS = [
-  'de', 'het', 'een', 'u', 'uw', 'wij', 'aanslag', 'belasting', 'bedrag', 'betalen', 'termijn', 'besluit',
-  'bezwaar', 'toeslag', 'inkomen', 'jaar', 'datum', 'ontvangen', 'gegevens', 'informatie', 'meer', 'over',
-  'op', 'voor', 'met', 'binnen', 'zes', 'weken', 'na', 'dagtekening', 'kunt', 'maken', 'tegen', 'dit',
-  'bericht', 'MijnOverheid', 'vragen', 'bel', 'ons', 'werkdagen', 'vriendelijke', 'groet',
+  'de',
+  'het',
+  'een',
+  'u',
+  'uw',
+  'wij',
+  'aanslag',
+  'belasting',
+  'bedrag',
+  'betalen',
+  'termijn',
+  'besluit',
+  'bezwaar',
+  'toeslag',
+  'inkomen',
+  'jaar',
+  'datum',
+  'ontvangen',
+  'gegevens',
+  'informatie',
+  'meer',
+  'over',
+  'op',
+  'voor',
+  'met',
+  'binnen',
+  'zes',
+  'weken',
+  'na',
+  'dagtekening',
+  'kunt',
+  'maken',
+  'tegen',
+  'dit',
+  'bericht',
+  'MijnOverheid',
+  'vragen',
+  'bel',
+  'ons',
+  'werkdagen',
+  'vriendelijke',
+  'groet',
 ];
 const SUBJECTS = [
-  'Voorlopige aanslag inkomstenbelasting', 'Definitieve berekening toeslag', 'Uw jaaropgaaf',
-  'Herinnering: betaling openstaand bedrag', 'Besluit op uw aanvraag', 'Wijziging van uw gegevens',
-  'Uitnodiging: periodieke keuring', 'Bevestiging van uw bezwaar',
+  'Voorlopige aanslag inkomstenbelasting',
+  'Definitieve berekening toeslag',
+  'Uw jaaropgaaf',
+  'Herinnering: betaling openstaand bedrag',
+  'Besluit op uw aanvraag',
+  'Wijziging van uw gegevens',
+  'Uitnodiging: periodieke keuring',
+  'Bevestiging van uw bezwaar',
 ];
 /** Line break as the real BerichtTekst carries it: the literal four characters backslash r backslash n. */
 const LINE_BREAK = '\\r\\n';
@@ -175,13 +218,19 @@ function share(name: string, v: number, max: number): number {
 
 /** A deterministic batch of `letters` letters (all valid, apart from the recipients chosen not to want them). */
 export function generateBatch(opts: GenerateOptions): BatchInput {
-  if (!Number.isInteger(opts.letters) || opts.letters < 0) throw new RangeError(`letters must be a non-negative integer, got ${opts.letters}`);
+  if (!Number.isInteger(opts.letters) || opts.letters < 0)
+    throw new RangeError(`letters must be a non-negative integer, got ${opts.letters}`);
   const recipientShare = share('recipientShare', opts.recipientShare ?? 1, 1);
   const maxAttachmentShare = MAX_SHARE_WITH_ATTACHMENT.limit / 100;
-  const attachmentShare = share(`attachmentShare (the norm allows at most ${MAX_SHARE_WITH_ATTACHMENT.limit} %)`, opts.attachmentShare ?? 0, maxAttachmentShare);
+  const attachmentShare = share(
+    `attachmentShare (the norm allows at most ${MAX_SHARE_WITH_ATTACHMENT.limit} %)`,
+    opts.attachmentShare ?? 0,
+    maxAttachmentShare,
+  );
   const attachmentBytes = opts.attachmentBytes ?? DEFAULT_ATTACHMENT_BYTES;
   const textChars = opts.textChars ?? DEFAULT_TEXT_CHARS;
-  if (!Number.isInteger(textChars) || textChars < 0) throw new RangeError(`textChars must be a non-negative integer, got ${textChars}`);
+  if (!Number.isInteger(textChars) || textChars < 0)
+    throw new RangeError(`textChars must be a non-negative integer, got ${textChars}`);
   const next = createPrng(opts.seed);
   const unit = (): number => next() / 0x1_0000_0000;
   const batchId = opts.batchId ?? guidFrom(next);
@@ -194,14 +243,22 @@ export function generateBatch(opts: GenerateOptions): BatchInput {
   for (let k = 0; k < opts.letters; k++) {
     const berichtId = guidFrom(next);
     const index = next() % pop.size;
-    const bsn = unit() < recipientShare ? pop.firstRecipientFrom(opts.afnemerOin, index, opts.now) : pop.firstNonRecipientFrom(opts.afnemerOin, index, opts.now);
+    const bsn =
+      unit() < recipientShare
+        ? pop.firstRecipientFrom(opts.afnemerOin, index, opts.now)
+        : pop.firstNonRecipientFrom(opts.afnemerOin, index, opts.now);
     const onderwerp = SUBJECTS[next() % SUBJECTS.length] ?? 'Bericht';
     let bijlagen: BijlageInput[] | undefined;
     if (attachmentShare > 0 && unit() < attachmentShare) {
       const inhoud = pdfBase64(attachmentBytes);
       bijlagen = [];
       for (let v = 1; v <= (opts.attachmentsPerLetter ?? 1); v++) {
-        bijlagen.push({ Inhoud: inhoud, BijlageType: 'Pdf', Omschrijving: `Bijlage ${v} bij: ${onderwerp}`, Volgorde: String(v) });
+        bijlagen.push({
+          Inhoud: inhoud,
+          BijlageType: 'Pdf',
+          Omschrijving: `Bijlage ${v} bij: ${onderwerp}`,
+          Volgorde: String(v),
+        });
       }
     }
     letters.push({

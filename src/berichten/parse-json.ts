@@ -30,7 +30,12 @@ const INFO_FIELD_SET: ReadonlySet<string> = new Set([...BATCH_FIELDS, ...LETTER_
 const BIJLAGE_FIELD_SET: ReadonlySet<string> = new Set(BIJLAGE_FIELDS);
 
 /** Copies the allowed string fields of `o`; unknown keys and non-strings become errors naming `path`. */
-function textFields(o: Obj, allowed: ReadonlySet<string>, path: string, errors: string[]): Record<string, string | undefined> {
+function textFields(
+  o: Obj,
+  allowed: ReadonlySet<string>,
+  path: string,
+  errors: string[],
+): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
   for (const key of Object.keys(o)) {
     const v = o[key];
@@ -62,7 +67,12 @@ function mapBijlage(v: unknown, path: string, errors: string[]): RawBijlage {
     return { Inhoud: undefined, BijlageType: undefined, Omschrijving: undefined, Volgorde: undefined };
   }
   const f = textFields(v, BIJLAGE_FIELD_SET, path, errors);
-  return { Inhoud: f['Inhoud'], BijlageType: f['BijlageType'], Omschrijving: f['Omschrijving'], Volgorde: f['Volgorde'] };
+  return {
+    Inhoud: f['Inhoud'],
+    BijlageType: f['BijlageType'],
+    Omschrijving: f['Omschrijving'],
+    Volgorde: f['Volgorde'],
+  };
 }
 
 function mapLetter(v: unknown, seq: number): RawLetter {
@@ -86,7 +96,8 @@ function mapLetter(v: unknown, seq: number): RawLetter {
     switch (key) {
       case 'BerichtInformatie':
         if (isObject(value)) fields = textFields(value, INFO_FIELD_SET, 'BerichtInformatie', errors);
-        else if (value !== null && value !== undefined) errors.push(`BerichtInformatie: must be an object, got ${kind(value)}`);
+        else if (value !== null && value !== undefined)
+          errors.push(`BerichtInformatie: must be an object, got ${kind(value)}`);
         break;
       case 'Bijlagen':
         if (isObject(value)) {
@@ -112,13 +123,15 @@ function mapLetter(v: unknown, seq: number): RawLetter {
  * is not an object or has no `Bericht` list.
  */
 export function parseBerichtenJson(body: unknown): RawBatch {
-  if (!isObject(body)) throw new BerichtenParseError(`$: a batch must be a JSON object, got ${kind(body)}`, { path: '$' });
+  if (!isObject(body))
+    throw new BerichtenParseError(`$: a batch must be a JSON object, got ${kind(body)}`, { path: '$' });
   const batchErrors: string[] = [];
   let root: Obj = body;
   let path = '$';
   if (Object.hasOwn(body, 'Berichten')) {
     const inner = body['Berichten'];
-    if (!isObject(inner)) throw new BerichtenParseError(`$.Berichten: must be an object, got ${kind(inner)}`, { path: '$.Berichten' });
+    if (!isObject(inner))
+      throw new BerichtenParseError(`$.Berichten: must be an object, got ${kind(inner)}`, { path: '$.Berichten' });
     for (const k of Object.keys(body)) if (k !== 'Berichten') batchErrors.push(`$: unknown field '${k}'`);
     root = inner;
     path = '$.Berichten';
@@ -128,7 +141,9 @@ export function parseBerichtenJson(body: unknown): RawBatch {
   if (!letterValues) {
     const p = `${path}.Bericht`;
     throw new BerichtenParseError(
-      list === undefined || list === null ? `${p}: missing (expected an array of letters)` : `${p}: must be an array of letters, got ${kind(list)}`,
+      list === undefined || list === null
+        ? `${p}: missing (expected an array of letters)`
+        : `${p}: must be an array of letters, got ${kind(list)}`,
       { path: p },
     );
   }

@@ -72,14 +72,16 @@ const MAX_ATTRIBUTES = 128;
 const MAX_BINDINGS = 128;
 
 // XML 1.0 (5th ed.) name characters, without ':' (NCName) so that QNames can be checked.
-const NC_START = 'A-Z_a-z\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u02FF\\u0370-\\u037D\\u037F-\\u1FFF\\u200C-\\u200D\\u2070-\\u218F\\u2C00-\\u2FEF\\u3001-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFFD\\u{10000}-\\u{EFFFF}';
+const NC_START =
+  'A-Z_a-z\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u02FF\\u0370-\\u037D\\u037F-\\u1FFF\\u200C-\\u200D\\u2070-\\u218F\\u2C00-\\u2FEF\\u3001-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFFD\\u{10000}-\\u{EFFFF}';
 // Combining marks (U+0300–U+036F) first: after another character they would read as one combined character.
 const NC_CHAR = `\\u0300-\\u036F${NC_START}\\-.0-9\\u00B7\\u203F-\\u2040`;
 const QNAME = new RegExp(`^[${NC_START}][${NC_CHAR}]*(?::[${NC_START}][${NC_CHAR}]*)?$`, 'u');
 const PI_TARGET = new RegExp(`^[${NC_START}:][${NC_CHAR}:]*$`, 'u');
 /** Characters outside XML 1.0's Char production (C0 controls other than TAB/LF/CR, U+FFFE/U+FFFF, lone surrogates). */
 const INVALID_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
-const XML_DECL = /^<\?xml\s+version\s*=\s*(["'])1\.\d+\1(?:\s+encoding\s*=\s*(["'])[A-Za-z][A-Za-z0-9._-]*\2)?(?:\s+standalone\s*=\s*(["'])(?:yes|no)\3)?\s*\?>/;
+const XML_DECL =
+  /^<\?xml\s+version\s*=\s*(["'])1\.\d+\1(?:\s+encoding\s*=\s*(["'])[A-Za-z][A-Za-z0-9._-]*\2)?(?:\s+standalone\s*=\s*(["'])(?:yes|no)\3)?\s*\?>/;
 const WHITESPACE_ONLY = /^[ \t\r\n]*$/;
 
 function isWs(c: number): boolean {
@@ -87,7 +89,14 @@ function isWs(c: number): boolean {
 }
 
 function isXmlChar(cp: number): boolean {
-  return cp === 0x9 || cp === 0xa || cp === 0xd || (cp >= 0x20 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) || (cp >= 0x10000 && cp <= 0x10ffff);
+  return (
+    cp === 0x9 ||
+    cp === 0xa ||
+    cp === 0xd ||
+    (cp >= 0x20 && cp <= 0xd7ff) ||
+    (cp >= 0xe000 && cp <= 0xfffd) ||
+    (cp >= 0x10000 && cp <= 0x10ffff)
+  );
 }
 
 export function lineColumn(text: string, pos: number): { line: number; column: number } {
@@ -111,18 +120,34 @@ function decodeReferences(xml: string, seg: string, segPos: number): string {
   let last = 0;
   for (let amp = seg.indexOf('&'); amp >= 0; amp = seg.indexOf('&', last)) {
     const semi = seg.indexOf(';', amp + 1);
-    if (semi < 0 || semi - amp > 12) malformed(xml, segPos + amp, "'&' must start an entity or character reference (write &amp;)");
+    if (semi < 0 || semi - amp > 12)
+      malformed(xml, segPos + amp, "'&' must start an entity or character reference (write &amp;)");
     const ref = seg.slice(amp + 1, semi);
     let ch: string;
     switch (ref) {
-      case 'lt': ch = '<'; break;
-      case 'gt': ch = '>'; break;
-      case 'amp': ch = '&'; break;
-      case 'apos': ch = "'"; break;
-      case 'quot': ch = '"'; break;
+      case 'lt':
+        ch = '<';
+        break;
+      case 'gt':
+        ch = '>';
+        break;
+      case 'amp':
+        ch = '&';
+        break;
+      case 'apos':
+        ch = "'";
+        break;
+      case 'quot':
+        ch = '"';
+        break;
       default: {
         const m = /^#(?:x([0-9A-Fa-f]+)|([0-9]+))$/.exec(ref);
-        if (!m) malformed(xml, segPos + amp, `undefined entity '&${ref};' (only the predefined entities and character references are allowed)`);
+        if (!m)
+          malformed(
+            xml,
+            segPos + amp,
+            `undefined entity '&${ref};' (only the predefined entities and character references are allowed)`,
+          );
         const cp = m[1] !== undefined ? parseInt(m[1], 16) : parseInt(m[2] ?? '', 10);
         if (!isXmlChar(cp)) malformed(xml, segPos + amp, `character reference '&${ref};' is not a legal XML character`);
         ch = String.fromCodePoint(cp);
@@ -171,7 +196,8 @@ export function scanXml(xml: string): XmlElement {
   const appendText = (seg: string, pos: number, raw: boolean): void => {
     const top = stack[stack.length - 1];
     if (!top) {
-      if (!WHITESPACE_ONLY.test(seg)) malformed(xml, pos, root ? 'text after the root element' : 'text before the root element');
+      if (!WHITESPACE_ONLY.test(seg))
+        malformed(xml, pos, root ? 'text after the root element' : 'text before the root element');
       return;
     }
     if (seg.includes('\r')) seg = seg.replace(/\r\n?/g, '\n'); // XML end-of-line handling
@@ -215,7 +241,11 @@ export function scanXml(xml: string): XmlElement {
       if (!top) malformed(xml, i, `end tag </${name}> without a matching start tag`);
       if (top.qname !== name) {
         const at = lineColumn(xml, top.pos);
-        malformed(xml, i, `end tag </${name}> does not match start tag <${top.qname}> (line ${at.line}, column ${at.column})`);
+        malformed(
+          xml,
+          i,
+          `end tag </${name}> does not match start tag <${top.qname}> (line ${at.line}, column ${at.column})`,
+        );
       }
       const mark = marks.pop() ?? 0;
       bPrefix.length = mark;
@@ -243,7 +273,9 @@ export function scanXml(xml: string): XmlElement {
       const word = xml.slice(i + 2, i + 9).toUpperCase();
       if (word.startsWith('DOCTYPE') || word.startsWith('ENTITY')) {
         const { line, column } = lineColumn(xml, i);
-        throw new UnsafeXmlError(`XML with a DOCTYPE or entity declaration is refused (line ${line}, column ${column}): no DTDs, no entity expansion, no external entities`);
+        throw new UnsafeXmlError(
+          `XML with a DOCTYPE or entity declaration is refused (line ${line}, column ${column}): no DTDs, no entity expansion, no external entities`,
+        );
       }
       malformed(xml, i, "unexpected markup '<!'");
     }
@@ -253,7 +285,8 @@ export function scanXml(xml: string): XmlElement {
       if (end < 0) malformed(xml, i, 'processing instruction is not closed');
       const target = xml.slice(i + 2, scanName(i + 2)).replace(/\?$/, '');
       if (!PI_TARGET.test(target)) malformed(xml, i, 'processing instruction without a valid target');
-      if (target.toLowerCase() === 'xml') malformed(xml, i, 'the XML declaration is only allowed at the very start of the document');
+      if (target.toLowerCase() === 'xml')
+        malformed(xml, i, 'the XML declaration is only allowed at the very start of the document');
       i = end + 2;
       continue;
     }
@@ -261,7 +294,8 @@ export function scanXml(xml: string): XmlElement {
     // Start tag.
     const nameEnd = scanName(i + 1);
     const qname = xml.slice(i + 1, nameEnd);
-    if (!QNAME.test(qname)) malformed(xml, i, qname === '' ? "'<' must start a tag (write &lt; in text)" : `invalid element name '${qname}'`);
+    if (!QNAME.test(qname))
+      malformed(xml, i, qname === '' ? "'<' must start a tag (write &lt; in text)" : `invalid element name '${qname}'`);
     const mark = bPrefix.length;
     let attrNames: string[] | undefined;
     let prefixedAttrs: string[] | undefined;
@@ -271,7 +305,10 @@ export function scanXml(xml: string): XmlElement {
       const wsStart = p;
       p = skipWs(p);
       const c = xml.charCodeAt(p);
-      if (c === 0x3e) { p++; break; }
+      if (c === 0x3e) {
+        p++;
+        break;
+      }
       if (c === 0x2f) {
         if (xml.charCodeAt(p + 1) !== 0x3e) malformed(xml, p, "'/' in a start tag must be followed by '>'");
         p += 2;
@@ -282,7 +319,12 @@ export function scanXml(xml: string): XmlElement {
       if (p === wsStart) malformed(xml, p, 'whitespace is required between attributes');
       const aEnd = scanName(p);
       const aName = xml.slice(p, aEnd);
-      if (!QNAME.test(aName)) malformed(xml, p, aName === '' ? `unexpected character in start tag <${qname}>` : `invalid attribute name '${aName}'`);
+      if (!QNAME.test(aName))
+        malformed(
+          xml,
+          p,
+          aName === '' ? `unexpected character in start tag <${qname}>` : `invalid attribute name '${aName}'`,
+        );
       let q = skipWs(aEnd);
       if (xml.charCodeAt(q) !== 0x3d) malformed(xml, q, `attribute '${aName}' needs '=' and a quoted value`);
       q = skipWs(q + 1);
@@ -304,7 +346,8 @@ export function scanXml(xml: string): XmlElement {
       } else if (aName.startsWith('xmlns:')) {
         const prefix = aName.slice(6);
         if (value === '') malformed(xml, p, `namespace prefix '${prefix}' cannot be undeclared`);
-        if (prefix === 'xmlns' || (prefix === 'xml') !== (value === XML_NS) || value === XMLNS_NS) malformed(xml, p, `illegal namespace declaration '${aName}'`);
+        if (prefix === 'xmlns' || (prefix === 'xml') !== (value === XML_NS) || value === XMLNS_NS)
+          malformed(xml, p, `illegal namespace declaration '${aName}'`);
         bPrefix.push(prefix);
         bUri.push(value);
       } else if (aName.includes(':')) {
@@ -352,8 +395,15 @@ export function scanXml(xml: string): XmlElement {
 export const BATCH_FIELDS = ['BatchID', 'AanmaakDatum', 'BerichtLeverancierID'] as const;
 /** BerichtInformatie children other than the repeated batch fields. */
 export const LETTER_FIELDS = [
-  'BerichtID', 'BerichtType', 'PublicatieDatum', 'EindDatumHandelingsTermijn', 'Onderwerp', 'BerichtTekst',
-  'Referentie', 'GebruikerID', 'SoortGebruiker',
+  'BerichtID',
+  'BerichtType',
+  'PublicatieDatum',
+  'EindDatumHandelingsTermijn',
+  'Onderwerp',
+  'BerichtTekst',
+  'Referentie',
+  'GebruikerID',
+  'SoortGebruiker',
 ] as const;
 export const BIJLAGE_FIELDS = ['Inhoud', 'BijlageType', 'Omschrijving', 'Volgorde'] as const;
 
@@ -411,7 +461,12 @@ function mapBijlage(el: XmlElement, path: string, errors: string[]): RawBijlage 
     }
     f[c.local] = leafText(c, cPath, errors);
   }
-  return { Inhoud: f['Inhoud'], BijlageType: f['BijlageType'], Omschrijving: f['Omschrijving'], Volgorde: f['Volgorde'] };
+  return {
+    Inhoud: f['Inhoud'],
+    BijlageType: f['BijlageType'],
+    Omschrijving: f['Omschrijving'],
+    Volgorde: f['Volgorde'],
+  };
 }
 
 function mapLetter(el: XmlElement, seq: number): RawLetter {

@@ -43,7 +43,10 @@ export function renderVerwerkResponseXml(r: VerwerkResponse): string {
     `<BatchID>${escapeXmlText(r.batchId)}</BatchID>`,
   ];
   for (const [name, n] of counters(r)) parts.push(`<${name}>${n}</${name}>`);
-  parts.push(`<DatumOntvangen>${iso(r.datumOntvangen)}</DatumOntvangen>`, `<DatumVerwerkt>${iso(r.datumVerwerkt)}</DatumVerwerkt>`);
+  parts.push(
+    `<DatumOntvangen>${iso(r.datumOntvangen)}</DatumOntvangen>`,
+    `<DatumVerwerkt>${iso(r.datumVerwerkt)}</DatumVerwerkt>`,
+  );
   parts.push('</BatchInformatie>', '<Berichten>');
   for (const l of r.letters) {
     parts.push(
@@ -63,13 +66,24 @@ export function renderVerwerkResponseXml(r: VerwerkResponse): string {
 export interface VerwerkResponseJson {
   BerichtVerwerkResponse: {
     BatchInformatie: Record<string, string | number>;
-    Berichten: { Bericht: { BerichtID: string; BerichtType: string; VerwerkingsCode: VerwerkingsCode; Stadium: string; Toelichting: string }[] };
+    Berichten: {
+      Bericht: {
+        BerichtID: string;
+        BerichtType: string;
+        VerwerkingsCode: VerwerkingsCode;
+        Stadium: string;
+        Toelichting: string;
+      }[];
+    };
   };
 }
 
 /** The verwerkingsbericht as JSON: the XML's names and structure, counters as numbers, plus `Toelichting` per letter. */
 export function verwerkResponseJson(r: VerwerkResponse): VerwerkResponseJson {
-  const info: Record<string, string | number> = { BerichtLeverancierCode: r.berichtLeverancierCode, BatchID: r.batchId };
+  const info: Record<string, string | number> = {
+    BerichtLeverancierCode: r.berichtLeverancierCode,
+    BatchID: r.batchId,
+  };
   for (const [name, n] of counters(r)) info[name] = n;
   info['DatumOntvangen'] = iso(r.datumOntvangen);
   info['DatumVerwerkt'] = iso(r.datumVerwerkt);
@@ -77,7 +91,13 @@ export function verwerkResponseJson(r: VerwerkResponse): VerwerkResponseJson {
     BerichtVerwerkResponse: {
       BatchInformatie: info,
       Berichten: {
-        Bericht: r.letters.map((l) => ({ BerichtID: l.berichtId, BerichtType: l.berichtType, VerwerkingsCode: l.code, Stadium: l.stadium, Toelichting: l.toelichting })),
+        Bericht: r.letters.map((l) => ({
+          BerichtID: l.berichtId,
+          BerichtType: l.berichtType,
+          VerwerkingsCode: l.code,
+          Stadium: l.stadium,
+          Toelichting: l.toelichting,
+        })),
       },
     },
   };
@@ -88,8 +108,18 @@ export function verwerkResponseJson(r: VerwerkResponse): VerwerkResponseJson {
 // ---------------------------------------------------------------------------------------------
 
 const INFO_ORDER = [
-  'BatchID', 'AanmaakDatum', 'BerichtLeverancierID', 'BerichtID', 'BerichtType', 'PublicatieDatum', 'EindDatumHandelingsTermijn', 'Onderwerp', 'BerichtTekst',
-  'Referentie', 'GebruikerID', 'SoortGebruiker',
+  'BatchID',
+  'AanmaakDatum',
+  'BerichtLeverancierID',
+  'BerichtID',
+  'BerichtType',
+  'PublicatieDatum',
+  'EindDatumHandelingsTermijn',
+  'Onderwerp',
+  'BerichtTekst',
+  'Referentie',
+  'GebruikerID',
+  'SoortGebruiker',
 ] as const;
 const BIJLAGE_ORDER = ['Inhoud', 'BijlageType', 'Omschrijving', 'Volgorde'] as const;
 const BASE64_CHARS = /^[A-Za-z0-9+/=]*$/;
@@ -157,7 +187,11 @@ export function berichtenJson(batch: BatchInput): BerichtenJson {
   const h = batch.BatchInformatie;
   return {
     Berichten: {
-      BatchInformatie: { BatchID: h.BatchID, AanmaakDatum: h.AanmaakDatum, BerichtLeverancierID: h.BerichtLeverancierID },
+      BatchInformatie: {
+        BatchID: h.BatchID,
+        AanmaakDatum: h.AanmaakDatum,
+        BerichtLeverancierID: h.BerichtLeverancierID,
+      },
       Bericht: batch.Bericht.map((b) => {
         const info: Record<string, string> = {};
         for (const name of INFO_ORDER) {

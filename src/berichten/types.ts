@@ -83,7 +83,13 @@ export interface VerwerkResponse {
   readonly batchId: string;
   readonly datumOntvangen: number;
   readonly datumVerwerkt: number;
-  readonly letters: readonly { berichtId: string; berichtType: string; code: VerwerkingsCode; stadium: Stadium; toelichting: string }[];
+  readonly letters: readonly {
+    berichtId: string;
+    berichtType: string;
+    code: VerwerkingsCode;
+    stadium: Stadium;
+    toelichting: string;
+  }[];
 }
 
 /**

@@ -7,8 +7,16 @@
  */
 import { DAY } from '../clock/index.ts';
 import {
-  AANMAAKDATUM_MAX_AGE_DAYS, BATCH_LETTERS, BERICHTTEKST_CHARS, BERICHTTYPE_CHARS, BIJLAGEN_PER_LETTER,
-  LEVERANCIER_ID_CHARS, MAX_ATTACHMENT_BYTES, OMSCHRIJVING_CHARS, ONDERWERP_CHARS, PUBLICATIEDATUM_MAX_AHEAD_DAYS,
+  AANMAAKDATUM_MAX_AGE_DAYS,
+  BATCH_LETTERS,
+  BERICHTTEKST_CHARS,
+  BERICHTTYPE_CHARS,
+  BIJLAGEN_PER_LETTER,
+  LEVERANCIER_ID_CHARS,
+  MAX_ATTACHMENT_BYTES,
+  OMSCHRIJVING_CHARS,
+  ONDERWERP_CHARS,
+  PUBLICATIEDATUM_MAX_AHEAD_DAYS,
   REFERENTIE_CHARS,
 } from '../norms/index.ts';
 import type { Population } from '../population/index.ts';
@@ -30,7 +38,14 @@ export interface ValidationContext {
 
 export type BatchValidation =
   | { ok: true; header: BatchHeader; outcomes: LetterOutcome[] }
-  | { ok: false; problem: 'BATCH_SIZE' | 'BATCH_HEADER_INVALID'; detail: string; field: string; rule: string; serviceCode?: VerwerkingsCode };
+  | {
+      ok: false;
+      problem: 'BATCH_SIZE' | 'BATCH_HEADER_INVALID';
+      detail: string;
+      field: string;
+      rule: string;
+      serviceCode?: VerwerkingsCode;
+    };
 
 const XSD: VerwerkingsCode = 'XmlValidatieTegenXsdValtNegatiefUit';
 
@@ -68,7 +83,12 @@ export function parseDateTime(text: string): number | undefined {
   const m = DATE_TIME.exec(xmlTrim(text));
   if (!m) return undefined;
   const [, ys = '', mos = '', ds = '', hs = '', mis = '', ss = '', frac, tz] = m;
-  const y = +ys, mo = +mos, d = +ds, h = +hs, mi = +mis, s = +ss;
+  const y = +ys,
+    mo = +mos,
+    d = +ds,
+    h = +hs,
+    mi = +mis,
+    s = +ss;
   if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || mi > 59 || s > 59) return undefined;
   if (h > 24 || (h === 24 && (mi !== 0 || s !== 0 || (frac !== undefined && /[1-9]/.test(frac))))) return undefined;
   const ms = frac === undefined ? 0 : Number(`${frac}00`.slice(0, 3));
@@ -139,7 +159,13 @@ function lengthRule(min: number | undefined, max: number): string {
 }
 
 /** Checks a text field's presence and length; undefined when fine. */
-function checkText(v: string | undefined, field: string, min: number | undefined, max: number, required: boolean): Failure | undefined {
+function checkText(
+  v: string | undefined,
+  field: string,
+  min: number | undefined,
+  max: number,
+  required: boolean,
+): Failure | undefined {
   const rule = lengthRule(min, max);
   if (v === undefined) return required ? fail(XSD, field, 'required element is missing', rule) : undefined;
   const n = v.length <= max && v.length >= (min ?? 0) ? v.length : charLength(v);
@@ -180,23 +206,37 @@ function checkSchema(l: RawLetter, header: BatchHeader): Failure | Checked {
   const textChecks = [
     checkText(f['BerichtType'], 'BerichtInformatie.BerichtType', BERICHTTYPE_CHARS.min, BERICHTTYPE_CHARS.max, true),
     checkText(f['Onderwerp'], 'BerichtInformatie.Onderwerp', ONDERWERP_CHARS.min, ONDERWERP_CHARS.max, true),
-    checkText(f['BerichtTekst'], 'BerichtInformatie.BerichtTekst', BERICHTTEKST_CHARS.min, BERICHTTEKST_CHARS.max, true),
+    checkText(
+      f['BerichtTekst'],
+      'BerichtInformatie.BerichtTekst',
+      BERICHTTEKST_CHARS.min,
+      BERICHTTEKST_CHARS.max,
+      true,
+    ),
     checkText(f['Referentie'], 'BerichtInformatie.Referentie', REFERENTIE_CHARS.min, REFERENTIE_CHARS.max, false),
   ];
   for (const t of textChecks) if (t) return t;
   const bsn = f['GebruikerID'];
   if (bsn === undefined) return fail(XSD, 'BerichtInformatie.GebruikerID', 'required element is missing', '9 digits');
-  if (!isNineDigits(bsn)) return fail(XSD, 'BerichtInformatie.GebruikerID', `${quote(bsn)} is not 9 digits`, '9 digits');
-  if (!isValidBsn(bsn)) return fail(XSD, 'BerichtInformatie.GebruikerID', `${quote(bsn)} is not a valid BSN`, 'elfproef');
+  if (!isNineDigits(bsn))
+    return fail(XSD, 'BerichtInformatie.GebruikerID', `${quote(bsn)} is not 9 digits`, '9 digits');
+  if (!isValidBsn(bsn))
+    return fail(XSD, 'BerichtInformatie.GebruikerID', `${quote(bsn)} is not a valid BSN`, 'elfproef');
   const soort = f['SoortGebruiker'];
   if (soort !== 'Burger') {
-    return fail(XSD, 'BerichtInformatie.SoortGebruiker', soort === undefined ? 'required element is missing' : `${quote(soort)} is not allowed`, "'Burger'");
+    return fail(
+      XSD,
+      'BerichtInformatie.SoortGebruiker',
+      soort === undefined ? 'required element is missing' : `${quote(soort)} is not allowed`,
+      "'Burger'",
+    );
   }
   const dates: (number | undefined)[] = [];
   for (const name of ['PublicatieDatum', 'EindDatumHandelingsTermijn'] as const) {
     const v = f[name];
     const t = v === undefined ? undefined : parseDateTime(v);
-    if (v !== undefined && t === undefined) return fail(XSD, `BerichtInformatie.${name}`, `${quote(v)} is not an xs:dateTime`, 'xs:dateTime');
+    if (v !== undefined && t === undefined)
+      return fail(XSD, `BerichtInformatie.${name}`, `${quote(v)} is not an xs:dateTime`, 'xs:dateTime');
     dates.push(t);
   }
 
@@ -207,34 +247,60 @@ function checkSchema(l: RawLetter, header: BatchHeader): Failure | Checked {
   const contents: Buffer[] = [];
   for (const [k, b] of raw.entries()) {
     const field = `Bijlage[${k}].Inhoud`;
-    if (b.Inhoud === undefined || xmlTrim(b.Inhoud) === '') return fail(XSD, field, 'required content is missing', 'base64');
+    if (b.Inhoud === undefined || xmlTrim(b.Inhoud) === '')
+      return fail(XSD, field, 'required content is missing', 'base64');
     const bytes = decodeBase64(b.Inhoud);
     if (!bytes) return fail(XSD, field, 'is not valid base64', 'base64');
     contents.push(bytes);
   }
   for (const [k, b] of raw.entries()) {
     if (b.BijlageType !== 'Pdf') {
-      return fail(XSD, `Bijlage[${k}].BijlageType`, b.BijlageType === undefined ? 'required element is missing' : `${quote(b.BijlageType)} is not allowed`, "'Pdf'");
+      return fail(
+        XSD,
+        `Bijlage[${k}].BijlageType`,
+        b.BijlageType === undefined ? 'required element is missing' : `${quote(b.BijlageType)} is not allowed`,
+        "'Pdf'",
+      );
     }
   }
   for (const [k, b] of raw.entries()) {
-    const t = checkText(b.Omschrijving, `Bijlage[${k}].Omschrijving`, OMSCHRIJVING_CHARS.min, OMSCHRIJVING_CHARS.max, true);
+    const t = checkText(
+      b.Omschrijving,
+      `Bijlage[${k}].Omschrijving`,
+      OMSCHRIJVING_CHARS.min,
+      OMSCHRIJVING_CHARS.max,
+      true,
+    );
     if (t) return t;
   }
   const volgorde: number[] = [];
   for (const [k, b] of raw.entries()) {
     const v = b.Volgorde === undefined ? undefined : positiveInteger(b.Volgorde);
     if (v === undefined) {
-      return fail(XSD, `Bijlage[${k}].Volgorde`, b.Volgorde === undefined ? 'required element is missing' : `${quote(b.Volgorde)} is not a positive integer`, 'xs:positiveInteger');
+      return fail(
+        XSD,
+        `Bijlage[${k}].Volgorde`,
+        b.Volgorde === undefined ? 'required element is missing' : `${quote(b.Volgorde)} is not a positive integer`,
+        'xs:positiveInteger',
+      );
     }
     // Volgorde identifies the attachment within its letter (the store and the inbox address it so).
-    if (volgorde.includes(v)) return fail(XSD, `Bijlage[${k}].Volgorde`, `${v} is used by an earlier Bijlage of this letter`, 'unique within the letter');
+    if (volgorde.includes(v))
+      return fail(
+        XSD,
+        `Bijlage[${k}].Volgorde`,
+        `${v} is used by an earlier Bijlage of this letter`,
+        'unique within the letter',
+      );
     volgorde.push(v);
   }
   let attachmentBytes = 0;
   const bijlagen: ValidBijlage[] = [];
   for (const [k, content] of contents.entries()) {
-    if (content.length < PDF_MAGIC.length || content.compare(PDF_MAGIC, 0, PDF_MAGIC.length, 0, PDF_MAGIC.length) !== 0) {
+    if (
+      content.length < PDF_MAGIC.length ||
+      content.compare(PDF_MAGIC, 0, PDF_MAGIC.length, 0, PDF_MAGIC.length) !== 0
+    ) {
       return fail(XSD, `Bijlage[${k}].Inhoud`, "decoded content does not start with '%PDF-'", 'PDF');
     }
     attachmentBytes += content.length;
@@ -250,11 +316,19 @@ function checkSchema(l: RawLetter, header: BatchHeader): Failure | Checked {
   for (const name of ['BatchID', 'AanmaakDatum', 'BerichtLeverancierID'] as const) {
     const v = f[name];
     if (v === undefined) continue;
-    const same = name === 'BatchID' ? v.toLowerCase() === header.batchId
-      : name === 'AanmaakDatum' ? parseDateTime(v) === header.aanmaakDatum
-        : v === header.berichtLeverancierId;
+    const same =
+      name === 'BatchID'
+        ? v.toLowerCase() === header.batchId
+        : name === 'AanmaakDatum'
+          ? parseDateTime(v) === header.aanmaakDatum
+          : v === header.berichtLeverancierId;
     if (!same) {
-      return fail(XSD, `BerichtInformatie.${name}`, `${quote(v)} differs from the batch's ${name} ${quote(expected[name])}`, 'equal to BatchInformatie');
+      return fail(
+        XSD,
+        `BerichtInformatie.${name}`,
+        `${quote(v)} differs from the batch's ${name} ${quote(expected[name])}`,
+        'equal to BatchInformatie',
+      );
     }
   }
   return { publicatieDatum: dates[0], eindDatum: dates[1], bijlagen, attachmentBytes };
@@ -289,7 +363,11 @@ function resolveHeader(raw: RawBatch, ctx: ValidationContext): HeaderResult {
     })?.fields[name];
     if (lv === undefined) {
       const where = raw.header ? `missing in BatchInformatie` : 'no BatchInformatie';
-      return headerInvalid(field, rule, `${name}: ${where} and no BerichtInformatie carries a valid one (rule: ${rule})`);
+      return headerInvalid(
+        field,
+        rule,
+        `${name}: ${where} and no BerichtInformatie carries a valid one (rule: ${rule})`,
+      );
     }
     values[name] = lv;
   }
@@ -299,18 +377,30 @@ function resolveHeader(raw: RawBatch, ctx: ValidationContext): HeaderResult {
   if (aanmaak - ctx.now > ctx.futureSkewMs) {
     // Instants to the millisecond and a rounded duration: the sim clock's now is fractional.
     const receipt = Math.floor(ctx.now);
-    return headerInvalid('BatchInformatie.AanmaakDatum', `at most ${roundedDuration(ctx.futureSkewMs)} after the time of receipt`,
-      `BatchInformatie.AanmaakDatum ${quote(values.AanmaakDatum ?? '')} (${new Date(aanmaak).toISOString()}) lies ${roundedDuration(aanmaak - receipt)} after the time of receipt ${new Date(receipt).toISOString()}; at most ${roundedDuration(ctx.futureSkewMs)} of clock skew is accepted`);
+    return headerInvalid(
+      'BatchInformatie.AanmaakDatum',
+      `at most ${roundedDuration(ctx.futureSkewMs)} after the time of receipt`,
+      `BatchInformatie.AanmaakDatum ${quote(values.AanmaakDatum ?? '')} (${new Date(aanmaak).toISOString()}) lies ${roundedDuration(aanmaak - receipt)} after the time of receipt ${new Date(receipt).toISOString()}; at most ${roundedDuration(ctx.futureSkewMs)} of clock skew is accepted`,
+    );
   }
   return {
     ok: true,
-    header: { batchId: (values.BatchID ?? '').toLowerCase(), aanmaakDatum: aanmaak, berichtLeverancierId: values.BerichtLeverancierID ?? '' },
+    header: {
+      batchId: (values.BatchID ?? '').toLowerCase(),
+      aanmaakDatum: aanmaak,
+      berichtLeverancierId: values.BerichtLeverancierID ?? '',
+    },
   };
 }
 
 /** A duration in words, to the largest two units, rounded: '7 min 30 s', '2912 d 3 h', '450 ms'. */
 function roundedDuration(ms: number): string {
-  const units: [string, number][] = [['d', 86_400_000], ['h', 3_600_000], ['min', 60_000], ['s', 1000]];
+  const units: [string, number][] = [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['min', 60_000],
+    ['s', 1000],
+  ];
   const abs = Math.abs(ms);
   if (abs < 1000) return `${Math.round(abs)} ms`;
   const i = units.findIndex(([, size]) => abs >= size);
@@ -319,31 +409,63 @@ function roundedDuration(ms: number): string {
   if (!next) return `${Math.round(abs / big)} ${bigName}`;
   let whole = Math.floor(abs / big);
   let rest = Math.round((abs - whole * big) / next[1]);
-  if (rest * next[1] >= big) { whole += 1; rest = 0; }
+  if (rest * next[1] >= big) {
+    whole += 1;
+    rest = 0;
+  }
   return rest === 0 ? `${whole} ${bigName}` : `${whole} ${bigName} ${rest} ${next[0]}`;
 }
 
 /** Steps d–h for a letter that passed the schema (b and c are the same for every letter of the batch). */
-function laterChecks(l: RawLetter, checked: Checked, header: BatchHeader, ctx: ValidationContext, duplicate: boolean): Failure | undefined {
+function laterChecks(
+  l: RawLetter,
+  checked: Checked,
+  header: BatchHeader,
+  ctx: ValidationContext,
+  duplicate: boolean,
+): Failure | undefined {
   const berichtType = l.fields['BerichtType'] ?? '';
   const maxAheadMs = PUBLICATIEDATUM_MAX_AHEAD_DAYS.max * DAY;
   if (checked.publicatieDatum !== undefined && checked.publicatieDatum - header.aanmaakDatum > maxAheadMs) {
-    return fail('PublicatieDatumLigtTeVerInDeToekomst', 'BerichtInformatie.PublicatieDatum',
+    return fail(
+      'PublicatieDatumLigtTeVerInDeToekomst',
+      'BerichtInformatie.PublicatieDatum',
       `${new Date(checked.publicatieDatum).toISOString()} is more than ${PUBLICATIEDATUM_MAX_AHEAD_DAYS.max} days after AanmaakDatum ${new Date(header.aanmaakDatum).toISOString()}`,
-      `at most ${PUBLICATIEDATUM_MAX_AHEAD_DAYS.max} days after AanmaakDatum`);
+      `at most ${PUBLICATIEDATUM_MAX_AHEAD_DAYS.max} days after AanmaakDatum`,
+    );
   }
   if (!ctx.berichtTypes.has(berichtType)) {
     const allowed = [...ctx.berichtTypes].join(', ');
-    return fail('BerichtTypeNietOndersteund', 'BerichtInformatie.BerichtType', `${quote(berichtType)} is not configured and active for this afnemer (its BerichtTypes: ${allowed})`, `one of ${allowed}`);
+    return fail(
+      'BerichtTypeNietOndersteund',
+      'BerichtInformatie.BerichtType',
+      `${quote(berichtType)} is not configured and active for this afnemer (its BerichtTypes: ${allowed})`,
+      `one of ${allowed}`,
+    );
   }
   if (duplicate) {
-    return fail('BerichtBestaatAl', 'BerichtInformatie.BerichtID', `${quote(l.fields['BerichtID'] ?? '')} occurs earlier in this batch`, 'unique BerichtID');
+    return fail(
+      'BerichtBestaatAl',
+      'BerichtInformatie.BerichtID',
+      `${quote(l.fields['BerichtID'] ?? '')} occurs earlier in this batch`,
+      'unique BerichtID',
+    );
   }
   if (checked.attachmentBytes > MAX_ATTACHMENT_BYTES.limit) {
-    return fail('BijlageTeGroot', 'Bijlagen', `attachments total ${checked.attachmentBytes} bytes`, `at most ${MAX_ATTACHMENT_BYTES.limit} bytes together (decoded)`);
+    return fail(
+      'BijlageTeGroot',
+      'Bijlagen',
+      `attachments total ${checked.attachmentBytes} bytes`,
+      `at most ${MAX_ATTACHMENT_BYTES.limit} bytes together (decoded)`,
+    );
   }
   if (!ctx.population.wantsLettersFrom(l.fields['GebruikerID'] ?? '', ctx.headerOin, ctx.now)) {
-    return fail('NietActiefOfGeabonneerd', 'BerichtInformatie.GebruikerID', "the burger has no active Berichtenbox or does not want this afnemer's letters", 'active and subscribed');
+    return fail(
+      'NietActiefOfGeabonneerd',
+      'BerichtInformatie.GebruikerID',
+      "the burger has no active Berichtenbox or does not want this afnemer's letters",
+      'active and subscribed',
+    );
   }
   return undefined;
 }
@@ -352,7 +474,13 @@ export function validateBatch(raw: RawBatch, ctx: ValidationContext): BatchValid
   const n = raw.letters.length;
   const min = BATCH_LETTERS.min ?? 1;
   if (n < min || n > BATCH_LETTERS.max) {
-    return { ok: false, problem: 'BATCH_SIZE', detail: `a batch holds ${min} to ${BATCH_LETTERS.max} letters; this one has ${n}`, field: 'Bericht', rule: `${min}..${BATCH_LETTERS.max} letters` };
+    return {
+      ok: false,
+      problem: 'BATCH_SIZE',
+      detail: `a batch holds ${min} to ${BATCH_LETTERS.max} letters; this one has ${n}`,
+      field: 'Bericht',
+      rule: `${min}..${BATCH_LETTERS.max} letters`,
+    };
   }
   const batchErrors = raw.batchErrors ?? [];
   const firstError = batchErrors[0];
@@ -365,13 +493,24 @@ export function validateBatch(raw: RawBatch, ctx: ValidationContext): BatchValid
   const { header } = resolved;
 
   const maxAgeMs = AANMAAKDATUM_MAX_AGE_DAYS.max * DAY;
-  const oinFailure = header.berichtLeverancierId === ctx.headerOin ? undefined
-    : fail('OinInCPAKomtNietOvereenMetOinInBericht', 'BatchInformatie.BerichtLeverancierID',
-      `${quote(header.berichtLeverancierId)} is not the afnemer's OIN ${quote(ctx.headerOin)}`, 'equal to the OIN in the CPA');
-  const ageFailure = ctx.now - header.aanmaakDatum <= maxAgeMs ? undefined
-    : fail('AanmaakDatumLigtTeVerInHetVerleden', 'BatchInformatie.AanmaakDatum',
-      `${new Date(header.aanmaakDatum).toISOString()} is more than ${AANMAAKDATUM_MAX_AGE_DAYS.max} days before ${new Date(ctx.now).toISOString()}`,
-      `at most ${AANMAAKDATUM_MAX_AGE_DAYS.max} days in the past`);
+  const oinFailure =
+    header.berichtLeverancierId === ctx.headerOin
+      ? undefined
+      : fail(
+          'OinInCPAKomtNietOvereenMetOinInBericht',
+          'BatchInformatie.BerichtLeverancierID',
+          `${quote(header.berichtLeverancierId)} is not the afnemer's OIN ${quote(ctx.headerOin)}`,
+          'equal to the OIN in the CPA',
+        );
+  const ageFailure =
+    ctx.now - header.aanmaakDatum <= maxAgeMs
+      ? undefined
+      : fail(
+          'AanmaakDatumLigtTeVerInHetVerleden',
+          'BatchInformatie.AanmaakDatum',
+          `${new Date(header.aanmaakDatum).toISOString()} is more than ${AANMAAKDATUM_MAX_AGE_DAYS.max} days before ${new Date(ctx.now).toISOString()}`,
+          `at most ${AANMAAKDATUM_MAX_AGE_DAYS.max} days in the past`,
+        );
 
   const seen = new Set<string>();
   const outcomes: LetterOutcome[] = [];
@@ -384,10 +523,16 @@ export function validateBatch(raw: RawBatch, ctx: ValidationContext): BatchValid
     if (key !== undefined) seen.add(key);
 
     const checked = checkSchema(l, header);
-    const failure: Failure | undefined = 'code' in checked ? checked
-      : oinFailure ?? ageFailure ?? laterChecks(l, checked, header, ctx, duplicate);
+    const failure: Failure | undefined =
+      'code' in checked ? checked : (oinFailure ?? ageFailure ?? laterChecks(l, checked, header, ctx, duplicate));
     if (failure || 'code' in checked) {
-      outcomes.push({ seq: l.seq, berichtId, berichtType, code: failure?.code ?? XSD, toelichting: failure?.toelichting ?? '' });
+      outcomes.push({
+        seq: l.seq,
+        berichtId,
+        berichtType,
+        code: failure?.code ?? XSD,
+        toelichting: failure?.toelichting ?? '',
+      });
       continue;
     }
     const letter: ValidLetter = {

@@ -15,7 +15,8 @@ export function int(name: string) {
 export function intIn(name: string, min: number, max: number) {
   return (v: string): number => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}, got '${v}'`);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}, got '${v}'`);
     return n;
   };
 }
@@ -31,7 +32,10 @@ export function positive(name: string) {
 export function shareIn(name: string, min: number, max: number, minExclusive = false) {
   return (v: string): number => {
     const n = Number(v);
-    if (!Number.isFinite(n) || n > max || (minExclusive ? n <= min : n < min)) throw new InvalidArgumentError(`${name} must be a share ${minExclusive ? 'above' : 'from'} ${min} ${minExclusive ? 'up ' : ''}to ${max}, got '${v}'`);
+    if (!Number.isFinite(n) || n > max || (minExclusive ? n <= min : n < min))
+      throw new InvalidArgumentError(
+        `${name} must be a share ${minExclusive ? 'above' : 'from'} ${min} ${minExclusive ? 'up ' : ''}to ${max}, got '${v}'`,
+      );
     return n;
   };
 }

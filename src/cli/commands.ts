@@ -38,13 +38,17 @@ const INDEX_FILE = new URL('./command-index.json', import.meta.url);
 
 /** The program without its subcommands. */
 export function newProgram(): Command {
-  return new Command()
-    .name('bbsim')
-    .description('Load and capacity simulator for MijnOverheid Berichtenbox and DigiD: a norm-aware mock, scenarios, verdicts.')
-    .version(BBSIM_VERSION)
-    .showHelpAfterError('(run with --help for usage and examples)')
-    // Usage errors exit with 2 (a distinct code from a failed run); inherited by the subcommands.
-    .exitOverride();
+  return (
+    new Command()
+      .name('bbsim')
+      .description(
+        'Load and capacity simulator for MijnOverheid Berichtenbox and DigiD: a norm-aware mock, scenarios, verdicts.',
+      )
+      .version(BBSIM_VERSION)
+      .showHelpAfterError('(run with --help for usage and examples)')
+      // Usage errors exit with 2 (a distinct code from a failed run); inherited by the subcommands.
+      .exitOverride()
+  );
 }
 
 export async function registerAll(program: Command): Promise<void> {
@@ -60,7 +64,11 @@ export function requestedCommand(args: readonly string[]): string | undefined {
 /** The top-level help's line of each subcommand of a program with every command registered. */
 export function commandIndex(program: Command): CommandIndexEntry[] {
   const help = program.createHelp();
-  return program.commands.map((c) => ({ name: c.name(), term: help.subcommandTerm(c), description: help.subcommandDescription(c) }));
+  return program.commands.map((c) => ({
+    name: c.name(),
+    term: help.subcommandTerm(c),
+    description: help.subcommandDescription(c),
+  }));
 }
 
 /**
@@ -68,7 +76,11 @@ export function commandIndex(program: Command): CommandIndexEntry[] {
  * unknown command, stand-ins carrying each command's help line from the build's index (every
  * module when there is no index, as when running the sources).
  */
-export async function registerFor(program: Command, args: readonly string[], index: readonly CommandIndexEntry[] | undefined = readIndex()): Promise<void> {
+export async function registerFor(
+  program: Command,
+  args: readonly string[],
+  index: readonly CommandIndexEntry[] | undefined = readIndex(),
+): Promise<void> {
   const wanted = COMMANDS.find((c) => c.name === requestedCommand(args));
   if (wanted) {
     (await wanted.load())(program);

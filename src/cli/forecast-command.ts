@@ -6,8 +6,20 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { fromLocal, localParts } from '../clock/index.ts';
 import { FORECAST_MAX_DEVIATION } from '../norms/index.ts';
 import {
-  DEFAULT_MAX_WALL_LETTERS, EmitRefusedError, FORECAST_COLUMNS, ForecastInputError, emitScenarioSet, formatIssue, readForecastCsv, readProfilesJson, runForecast, terminalSummary, writeForecastResults,
-  type EmittedScenario, type Forecast, type ProfileSet,
+  DEFAULT_MAX_WALL_LETTERS,
+  EmitRefusedError,
+  FORECAST_COLUMNS,
+  ForecastInputError,
+  emitScenarioSet,
+  formatIssue,
+  readForecastCsv,
+  readProfilesJson,
+  runForecast,
+  terminalSummary,
+  writeForecastResults,
+  type EmittedScenario,
+  type Forecast,
+  type ProfileSet,
 } from '../forecast/index.ts';
 
 interface Options {
@@ -49,12 +61,18 @@ export function traceInstant(v: string): { readonly t: number; readonly note?: s
     const t = fromLocal(y, mo, d, hh, mm);
     const p = localParts(t);
     if (p.hour !== hh || p.minute !== mm || p.day !== d) {
-      return { t, note: `--trace ${v}: that local time does not exist in Europe/Amsterdam (the clocks skip from 02:00 to 03:00 that night); traced ${String(p.hour).padStart(2, '0')}:${String(p.minute).padStart(2, '0')} instead` };
+      return {
+        t,
+        note: `--trace ${v}: that local time does not exist in Europe/Amsterdam (the clocks skip from 02:00 to 03:00 that night); traced ${String(p.hour).padStart(2, '0')}:${String(p.minute).padStart(2, '0')} instead`,
+      };
     }
     return { t };
   }
   const t = /[zZ]|[+-]\d{2}:\d{2}$/.test(v) ? Date.parse(v) : Number.NaN;
-  if (!Number.isFinite(t)) throw new InvalidArgumentError(`--trace wants a local time YYYY-MM-DDTHH:MM (Europe/Amsterdam) or an ISO instant with an offset, got '${v}'`);
+  if (!Number.isFinite(t))
+    throw new InvalidArgumentError(
+      `--trace wants a local time YYYY-MM-DDTHH:MM (Europe/Amsterdam) or an ISO instant with an offset, got '${v}'`,
+    );
   return { t };
 }
 
@@ -65,7 +83,10 @@ function collect(v: string, previous: string[] = []): string[] {
 
 /** The default scenario name: the forecast file's name in kebab case with '-peak' ('tax 2027.csv' → 'tax-2027-peak'), never the shipped forecast-peak. */
 export function defaultScenarioName(file: string): string {
-  const base = basename(file, extname(file)).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  const base = basename(file, extname(file))
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
   return `${base || 'forecast'}-peak`;
 }
 
@@ -74,31 +95,65 @@ function readText(file: string, what: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (err) {
-    throw new ForecastInputError([{ file, line: 0, column: 0, message: `cannot read the ${what} file: ${(err as Error).message}` }]);
+    throw new ForecastInputError([
+      { file, line: 0, column: 0, message: `cannot read the ${what} file: ${(err as Error).message}` },
+    ]);
   }
 }
 
 export function forecastCommand(program: Command): void {
-  program.command('forecast')
-    .description('Turn a rolling forecast (CSV, per month and afnemer) into load per minute, check every rate norm with its headroom, simulate the queues over the horizon, and emit the peak as a scenario')
+  program
+    .command('forecast')
+    .description(
+      'Turn a rolling forecast (CSV, per month and afnemer) into load per minute, check every rate norm with its headroom, simulate the queues over the horizon, and emit the peak as a scenario',
+    )
     .argument('<forecast.csv>', 'the rolling forecast (columns below)')
-    .option('--actuals <file.csv>', `actuals in the same columns: deviation per month and afnemer against the ${FORECAST_MAX_DEVIATION.limit} % rule (${FORECAST_MAX_DEVIATION.id})`)
-    .option('--profiles <file.json>', 'load profiles per afnemer and/or service (format in the README); default the shipped ones')
+    .option(
+      '--actuals <file.csv>',
+      `actuals in the same columns: deviation per month and afnemer against the ${FORECAST_MAX_DEVIATION.limit} % rule (${FORECAST_MAX_DEVIATION.id})`,
+    )
+    .option(
+      '--profiles <file.json>',
+      'load profiles per afnemer and/or service (format in the README); default the shipped ones',
+    )
     .option('--out <dir>', 'result folder (default results/forecast-<name>-<timestamp>)')
-    .option('--emit-scenario', 'write the peak as a scenario (scenarios/<name>.ts) that `bbsim run <name>` executes against the mock')
-    .option('--peak <window>', "what to emit: 'hour' (the peak hour, or its busiest minutes) or 'day' (its day as a day-curve)", (v: string) => {
-      if (v !== 'hour' && v !== 'day') throw new InvalidArgumentError(`--peak is 'hour' or 'day', got '${v}'`);
-      return v;
-    }, 'hour')
-    .option('--scenario-name <name>', "name of the emitted scenario (default: the forecast file's name with '-peak', e.g. example-peak)")
+    .option(
+      '--emit-scenario',
+      'write the peak as a scenario (scenarios/<name>.ts) that `bbsim run <name>` executes against the mock',
+    )
+    .option(
+      '--peak <window>',
+      "what to emit: 'hour' (the peak hour, or its busiest minutes) or 'day' (its day as a day-curve)",
+      (v: string) => {
+        if (v !== 'hour' && v !== 'day') throw new InvalidArgumentError(`--peak is 'hour' or 'day', got '${v}'`);
+        return v;
+      },
+      'hour',
+    )
+    .option(
+      '--scenario-name <name>',
+      "name of the emitted scenario (default: the forecast file's name with '-peak', e.g. example-peak)",
+    )
     .option('--overwrite', 'replace the scenario file even if the emitter did not write it from this forecast')
     .option('--scenarios <dir>', 'folder for the emitted scenario', 'scenarios')
     .option('--wall-budget <seconds>', 'wall time the emitted scenario may take', positive('--wall-budget'), 50)
-    .option('--max-wall-rate <per-second>', 'requests per wall second the emitted scenario may send', positive('--max-wall-rate'), 1200)
-    .option('--max-wall-letters <per-second>', 'letters per wall second the emitted scenarios may deliver (the mock takes about 4,500/s on a busy 2-core machine)', positive('--max-wall-letters'), DEFAULT_MAX_WALL_LETTERS)
+    .option(
+      '--max-wall-rate <per-second>',
+      'requests per wall second the emitted scenario may send',
+      positive('--max-wall-rate'),
+      1200,
+    )
+    .option(
+      '--max-wall-letters <per-second>',
+      'letters per wall second the emitted scenarios may deliver (the mock takes about 4,500/s on a busy 2-core machine)',
+      positive('--max-wall-letters'),
+      DEFAULT_MAX_WALL_LETTERS,
+    )
     .option('--trace <time>', 'also trace the letters offered at this local time (repeatable)', collect, [])
     .option('--top <n>', 'worst hours to list', positive('--top'), 10)
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Columns (a header line naming them, any order, ',' or ';' separated, '#' lines are comments):
 ${FORECAST_COLUMNS.map((c) => `  ${c.name.padEnd(28)} ${c.doc}`).join('\n')}
 
@@ -112,23 +167,46 @@ Examples:
   $ bbsim forecast scenarios/forecasts/example.csv --actuals scenarios/forecasts/example-actuals.csv
   $ bbsim forecast scenarios/forecasts/example.csv --profiles scenarios/forecasts/example-profiles.json --trace 2027-03-01T20:00
   $ bbsim forecast scenarios/forecasts/example.csv --emit-scenario && bbsim run example-peak
-  $ bbsim forecast forecast.csv --emit-scenario --peak day --scenario-name tax-day --out results/tax`)
+  $ bbsim forecast forecast.csv --emit-scenario --peak day --scenario-name tax-day --out results/tax`,
+    )
     .action((file: string, opts: Options) => {
       let code: number;
       try {
         const forecast = readForecastCsv(readText(file, 'forecast'), file, { kind: 'forecast' });
-        const profiles: ProfileSet | undefined = opts.profiles !== undefined ? readProfilesJson(readText(opts.profiles, 'profiles'), opts.profiles) : undefined;
-        const actuals: Forecast | undefined = opts.actuals !== undefined ? readForecastCsv(readText(opts.actuals, 'actuals'), opts.actuals, { kind: 'actuals' }) : undefined;
+        const profiles: ProfileSet | undefined =
+          opts.profiles !== undefined
+            ? readProfilesJson(readText(opts.profiles, 'profiles'), opts.profiles)
+            : undefined;
+        const actuals: Forecast | undefined =
+          opts.actuals !== undefined
+            ? readForecastCsv(readText(opts.actuals, 'actuals'), opts.actuals, { kind: 'actuals' })
+            : undefined;
         const traces = opts.trace.map(traceInstant);
-        const result = runForecast({ forecast, ...(profiles ? { profiles } : {}), ...(actuals ? { actuals } : {}), traceAt: traces.map((x) => x.t), top: opts.top,
-          notes: traces.flatMap((x) => (x.note ? [x.note] : [])) });
+        const result = runForecast({
+          forecast,
+          ...(profiles ? { profiles } : {}),
+          ...(actuals ? { actuals } : {}),
+          traceAt: traces.map((x) => x.t),
+          top: opts.top,
+          notes: traces.flatMap((x) => (x.note ? [x.note] : [])),
+        });
         let emitted: EmittedScenario | undefined;
         if (opts.emitScenario) {
           const name = opts.scenarioName ?? defaultScenarioName(file);
-          if (!/^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(name)) throw new ForecastInputError([{ file: '--scenario-name', line: 0, column: 0, message: `'${name}' is not kebab-case` }]);
+          if (!/^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(name))
+            throw new ForecastInputError([
+              { file: '--scenario-name', line: 0, column: 0, message: `'${name}' is not kebab-case` },
+            ]);
           emitted = emitScenarioSet(result, {
-            name, window: opts.peak, scenariosDir: opts.scenarios, srcDir: SRC, wallBudgetSeconds: opts.wallBudget,
-            maxWallRate: opts.maxWallRate, maxWallLetters: opts.maxWallLetters, source: file, overwrite: opts.overwrite ?? false,
+            name,
+            window: opts.peak,
+            scenariosDir: opts.scenarios,
+            srcDir: SRC,
+            wallBudgetSeconds: opts.wallBudget,
+            maxWallRate: opts.maxWallRate,
+            maxWallLetters: opts.maxWallLetters,
+            source: file,
+            overwrite: opts.overwrite ?? false,
           });
         }
         const id = `${basename(file, extname(file))}-${new Date().toISOString().replace(/[:.]/g, '-')}`;

@@ -12,7 +12,10 @@ export const SHIPPED_SCENARIOS = resolve(dirname(fileURLToPath(import.meta.url))
 /** Scenario names in a folder (its *.ts files). */
 export function scenarioNames(dir: string): string[] {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) return [];
-  return readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).map((f) => f.replace(/\.ts$/, '')).sort();
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+    .map((f) => f.replace(/\.ts$/, ''))
+    .sort();
 }
 
 /** A name that is a path to a file ('scenarios/smoke.ts', './my.ts', '/abs/x.ts'), not a bare name. */
@@ -39,7 +42,10 @@ function scenarioFiles(dirs: readonly string[], names: readonly string[]): strin
     const n = name.replace(/\.ts$/, '');
     for (const dir of dirs) if (existsSync(join(dir, `${n}.ts`))) return join(dir, `${n}.ts`);
     const known = [...new Set(dirs.flatMap(scenarioNames))];
-    throw new CliError('UNKNOWN_SCENARIO', `${unknownName('scenario', n, known)} (in ${dirs.join(', ')}; or give a path to a .ts file)`);
+    throw new CliError(
+      'UNKNOWN_SCENARIO',
+      `${unknownName('scenario', n, known)} (in ${dirs.join(', ')}; or give a path to a .ts file)`,
+    );
   });
 }
 
@@ -62,9 +68,18 @@ export async function loadScenarios(dir: string | readonly string[], names: read
     }
     // A module compiled as CommonJS arrives as { default: { default: scenario } }.
     let scenario = mod.default as { name?: unknown; default?: unknown } | undefined;
-    if (scenario && typeof scenario === 'object' && !('name' in scenario) && scenario.default) scenario = scenario.default as { name?: unknown };
-    if (!scenario || typeof scenario !== 'object' || typeof scenario.name !== 'string' || !Array.isArray((scenario as Partial<Scenario>).services)) {
-      throw new CliError('BAD_SCENARIO', `${basename(file)} has no scenario as its default export (export default defineScenario({...}))`);
+    if (scenario && typeof scenario === 'object' && !('name' in scenario) && scenario.default)
+      scenario = scenario.default as { name?: unknown };
+    if (
+      !scenario ||
+      typeof scenario !== 'object' ||
+      typeof scenario.name !== 'string' ||
+      !Array.isArray((scenario as Partial<Scenario>).services)
+    ) {
+      throw new CliError(
+        'BAD_SCENARIO',
+        `${basename(file)} has no scenario as its default export (export default defineScenario({...}))`,
+      );
     }
     out.push(scenario as Scenario);
   }

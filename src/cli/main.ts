@@ -14,7 +14,9 @@ const program = newProgram();
 // The command being run, to name it in an error ("bbsim run: …").
 let commandName = '';
 program.hook('preAction', (_program, action) => {
-  commandName = [action.parent?.name() === 'bbsim' ? '' : action.parent?.name(), action.name()].filter(Boolean).join(' ');
+  commandName = [action.parent?.name() === 'bbsim' ? '' : action.parent?.name(), action.name()]
+    .filter(Boolean)
+    .join(' ');
 });
 // Only the command asked for is loaded (commands.ts).
 await registerFor(program, process.argv.slice(2));

@@ -10,7 +10,18 @@ import { TlsFileError } from '../mock/tls.ts';
 import { validateSpeedSegments } from '../clock/index.ts';
 import { parseDuration } from '../scenario/index.ts';
 
-interface MockOptions { port?: number; host?: string; db?: string; speed?: number; speedSchedule?: string; start?: string; config?: string; seed?: number; log?: string; tls?: string }
+interface MockOptions {
+  port?: number;
+  host?: string;
+  db?: string;
+  speed?: number;
+  speedSchedule?: string;
+  start?: string;
+  config?: string;
+  seed?: number;
+  log?: string;
+  tls?: string;
+}
 
 /**
  * `--speed-schedule 0=600,19h=30,23h=600`: segments as <from>=<speed>, <from> an ISO instant or a
@@ -28,7 +39,10 @@ function parseScheduleFlag(text: string, start: string | number | undefined): { 
     const from = m[1]!.trim();
     const offset = from === '0' ? 0 : parseDuration(from);
     const at = offset !== undefined ? t0 + offset : Date.parse(from);
-    if (!Number.isFinite(at)) issues.push(`segment ${i + 1} from ${JSON.stringify(from)}: an ISO 8601 instant or an offset from --start such as 0, 90m or 19h`);
+    if (!Number.isFinite(at))
+      issues.push(
+        `segment ${i + 1} from ${JSON.stringify(from)}: an ISO 8601 instant or an offset from --start such as 0, 90m or 19h`,
+      );
     return { from: at, speed: Number(m[2]) };
   });
   if (issues.length === 0) issues.push(...validateSpeedSegments(segs, '--speed-schedule'));
@@ -40,19 +54,33 @@ function parseScheduleFlag(text: string, start: string | number | undefined): { 
 }
 
 export function mockCommand(program: Command): void {
-  program.command('mock')
-    .description('Start the Berichtenbox mock (embedded SQLite store, or PostgreSQL shared by several instances) and keep it running until Ctrl-C')
+  program
+    .command('mock')
+    .description(
+      'Start the Berichtenbox mock (embedded SQLite store, or PostgreSQL shared by several instances) and keep it running until Ctrl-C',
+    )
     .option('-p, --port <port>', 'TCP port (0 = any free port)', int('--port'))
     .option('-H, --host <host>', 'address to listen on (loopback by default)')
-    .option('--db <file|url>', 'SQLite file (default: a fresh temp file), or postgres://user@host:port/db: PostgreSQL, which several instances can share')
+    .option(
+      '--db <file|url>',
+      'SQLite file (default: a fresh temp file), or postgres://user@host:port/db: PostgreSQL, which several instances can share',
+    )
     .option('--speed <factor>', 'sim clock speed: 60 runs a simulated hour in a wall minute', positive('--speed'))
-    .option('--speed-schedule <segments>', 'a speed per sim span instead of one speed: <from>=<speed>,… with <from> an ISO instant or an offset from --start (0=600,19h=30,23h=600)')
+    .option(
+      '--speed-schedule <segments>',
+      'a speed per sim span instead of one speed: <from>=<speed>,… with <from> an ISO instant or an offset from --start (0=600,19h=30,23h=600)',
+    )
     .option('--start <instant>', 'sim clock start, ISO 8601 (default: now)')
     .option('--seed <n>', 'seed for the population and every random draw', int('--seed'))
     .option('-c, --config <file.json>', 'mock config file (JSON); flags override it')
     .option('--log <level>', 'log requests at this level (info, debug, …)')
-    .option('--tls <dir>', 'HTTPS with client certificates from a test PKI folder (server.key, server.crt, ca.crt: bbsim pki init); afnemers are then identified by certificate')
-    .addHelpText('after', `
+    .option(
+      '--tls <dir>',
+      'HTTPS with client certificates from a test PKI folder (server.key, server.crt, ca.crt: bbsim pki init); afnemers are then identified by certificate',
+    )
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ bbsim mock                                  # 127.0.0.1:8080, sim clock = wall clock
   $ bbsim mock --port 0 --speed 60              # any free port, one sim hour per wall minute
@@ -60,7 +88,8 @@ Examples:
   $ bbsim mock --config mock.json --port 9000
   $ bbsim mock --db postgres://bbsim@127.0.0.1:5432/bbsim --port 8081   # run a second one on 8082: one service
   $ bbsim mock --start 2027-03-01T00:00:00+01:00 --speed-schedule 0=600,19h=30,23h=600   # fast night, slow evening peak
-  $ bbsim pki init && bbsim mock --tls pki          # https, afnemers by client certificate (OIN in the subject serialNumber)`)
+  $ bbsim pki init && bbsim mock --tls pki          # https, afnemers by client certificate (OIN in the subject serialNumber)`,
+    )
     .action(async (opts: MockOptions) => {
       let input: MockConfigInput = {};
       if (opts.config !== undefined) {
@@ -78,12 +107,22 @@ Examples:
         ...(opts.db !== undefined ? { db: opts.db } : {}),
         ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
         ...(opts.log !== undefined ? { logger: opts.log as MockConfigInput['logger'] } : {}),
-        ...(opts.tls !== undefined ? { tls: { key: pkiPaths(opts.tls).serverKey, cert: pkiPaths(opts.tls).serverCert, ca: pkiPaths(opts.tls).ca } } : {}),
+        ...(opts.tls !== undefined
+          ? {
+              tls: {
+                key: pkiPaths(opts.tls).serverKey,
+                cert: pkiPaths(opts.tls).serverCert,
+                ca: pkiPaths(opts.tls).ca,
+              },
+            }
+          : {}),
         clock: {
           ...input.clock,
           ...(opts.speed !== undefined ? { speed: opts.speed } : {}),
           ...(opts.start !== undefined ? { start: opts.start } : {}),
-          ...(opts.speedSchedule !== undefined ? { schedule: parseScheduleFlag(opts.speedSchedule, opts.start ?? input.clock?.start) } : {}),
+          ...(opts.speedSchedule !== undefined
+            ? { schedule: parseScheduleFlag(opts.speedSchedule, opts.start ?? input.clock?.start) }
+            : {}),
         },
       };
       let config;
@@ -101,7 +140,9 @@ Examples:
         app = await buildMock(config);
       } catch (err) {
         if (err instanceof TlsFileError) {
-          console.error(`bbsim: ${err.message}${opts.tls !== undefined ? ` (bbsim pki init --dir ${opts.tls} writes a test PKI)` : ''}`);
+          console.error(
+            `bbsim: ${err.message}${opts.tls !== undefined ? ` (bbsim pki init --dir ${opts.tls} writes a test PKI)` : ''}`,
+          );
           process.exit(2);
         }
         // A population file, signing key or SP metadata that cannot be used: the reason, no stack trace.
@@ -112,22 +153,39 @@ Examples:
       try {
         address = await app.listen({ port: config.port, host: config.host });
       } catch (err) {
-        console.error(`bbsim: cannot listen on ${config.host}:${config.port}: ${(err as Error).message} (try --port 0 for any free port)`);
+        console.error(
+          `bbsim: cannot listen on ${config.host}:${config.port}: ${(err as Error).message} (try --port 0 for any free port)`,
+        );
         await app.close();
         process.exit(EXIT.COULD_NOT_RUN);
       }
       const st = app.bbsim.store as { path?: unknown; displayUrl?: unknown };
-      const db = typeof st.displayUrl === 'string' ? `PostgreSQL ${st.displayUrl} (shared: windows, clock and processing are the service's)`
-        : typeof st.path === 'string' ? `SQLite ${st.path}` : '(custom store)';
+      const db =
+        typeof st.displayUrl === 'string'
+          ? `PostgreSQL ${st.displayUrl} (shared: windows, clock and processing are the service's)`
+          : typeof st.path === 'string'
+            ? `SQLite ${st.path}`
+            : '(custom store)';
       const oin = config.afnemers[0]?.oin ?? '';
       // Under TLS the afnemer is its certificate; without, the header stands for it.
       const tls = config.tls;
       const curl = tls !== undefined ? `curl --cacert ${tls.ca}` : 'curl';
-      const as = tls !== undefined && opts.tls !== undefined ? `--cert ${pkiPaths(opts.tls).client(oin).cert} --key ${pkiPaths(opts.tls).client(oin).key}`
-        : tls !== undefined ? '--cert <client.crt> --key <client.key>' : `-H 'x-afnemer-oin: ${oin}'`;
+      const as =
+        tls !== undefined && opts.tls !== undefined
+          ? `--cert ${pkiPaths(opts.tls).client(oin).cert} --key ${pkiPaths(opts.tls).client(oin).key}`
+          : tls !== undefined
+            ? '--cert <client.crt> --key <client.key>'
+            : `-H 'x-afnemer-oin: ${oin}'`;
       console.log(`bbsim mock listening on ${address}
   store:  ${db}
-  clock:  sim ${new Date(app.bbsim.clock.now()).toISOString()}, ${app.bbsim.clock.schedule.isConstant ? `speed ${config.clock.speed}` : `speed schedule ${app.bbsim.clock.schedule.toJSON().map((x) => `${x.from}=${x.speed}`).join(',')}`}
+  clock:  sim ${new Date(app.bbsim.clock.now()).toISOString()}, ${
+    app.bbsim.clock.schedule.isConstant
+      ? `speed ${config.clock.speed}`
+      : `speed schedule ${app.bbsim.clock.schedule
+          .toJSON()
+          .map((x) => `${x.from}=${x.speed}`)
+          .join(',')}`
+  }
   ${describeAccess(app.bbsim.access, config.host).join('\n  ')}
   try:
     ${curl} ${address}/health

@@ -10,14 +10,20 @@ import { renderRunReport } from '../report/run-report.ts';
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 
 export function reportCommand(program: Command): void {
-  program.command('report')
-    .description('Render report.html again from a run\'s summary.json and verdict.json (also a --repeat folder or a baseline); optionally a screenshot')
+  program
+    .command('report')
+    .description(
+      "Render report.html again from a run's summary.json and verdict.json (also a --repeat folder or a baseline); optionally a screenshot",
+    )
     .argument('<run>', 'a run folder, a --repeat folder or a baseline')
     .option('--screenshot', 'also save report.png (full page, 1366 px wide) with chromium')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ bbsim report results/smoke-2026-11-23T10-00-00-000Z
-  $ bbsim report results/baselines/smoke --screenshot`)
+  $ bbsim report results/baselines/smoke --screenshot`,
+    )
     .action(async (runPath: string, opts: { screenshot?: boolean }) => {
       let runs;
       try {
@@ -33,9 +39,16 @@ Examples:
       }
       if (!opts.screenshot) return;
       const { chromium } = await import('playwright-core');
-      const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] })
+      const browser = await chromium
+        .launch({
+          executablePath: CHROMIUM,
+          headless: true,
+          args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+        })
         .catch((err: Error) => {
-          console.error(`bbsim report: no chromium at ${CHROMIUM} (${err.message.split('\n')[0]}); run scripts/setup or set CHROMIUM_PATH`);
+          console.error(
+            `bbsim report: no chromium at ${CHROMIUM} (${err.message.split('\n')[0]}); run scripts/setup or set CHROMIUM_PATH`,
+          );
           process.exit(EXIT.USAGE);
         });
       try {

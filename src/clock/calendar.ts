@@ -19,8 +19,14 @@ export interface LocalParts {
 }
 
 const formatter = new Intl.DateTimeFormat('en-GB', {
-  timeZone: ZONE, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit',
-  hour: '2-digit', minute: '2-digit', second: '2-digit',
+  timeZone: ZONE,
+  hourCycle: 'h23',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
 });
 
 // The zone offset only changes on whole hours, so it is cached per UTC hour (bounded).
@@ -46,8 +52,12 @@ export function localParts(ms: number): LocalParts {
   const d = new Date(ms + zoneOffset(ms));
   const dow = d.getUTCDay();
   return {
-    year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(),
-    hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds(),
+    year: d.getUTCFullYear(),
+    month: d.getUTCMonth() + 1,
+    day: d.getUTCDate(),
+    hour: d.getUTCHours(),
+    minute: d.getUTCMinutes(),
+    second: d.getUTCSeconds(),
     weekday: dow === 0 ? 7 : dow,
   };
 }
@@ -199,7 +209,10 @@ export function monthlyWindowsBetween(rule: MonthlyWindow, from: number, to: num
     if (w.start >= to) break;
     if (w.end > from) out.push(w);
     m += 1;
-    if (m > 12) { m = 1; y += 1; }
+    if (m > 12) {
+      m = 1;
+      y += 1;
+    }
   }
   return out;
 }

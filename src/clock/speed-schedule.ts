@@ -36,7 +36,10 @@ export function validateSpeedSegments(segments: readonly SpeedSegment[], path = 
       issues.push(`${path}[${i}].from: a sim instant (epoch ms) or offset, got ${JSON.stringify(s.from)}`);
     } else if (i > 0) {
       const prev = segments[i - 1]?.from;
-      if (typeof prev === 'number' && !(s.from > prev)) issues.push(`${path}[${i}].from: must be later than ${path}[${i - 1}].from (segments in order, no two at one instant)`);
+      if (typeof prev === 'number' && !(s.from > prev))
+        issues.push(
+          `${path}[${i}].from: must be later than ${path}[${i - 1}].from (segments in order, no two at one instant)`,
+        );
     }
   });
   return issues;
@@ -158,7 +161,11 @@ export class SpeedSchedule {
     // A wall span within float rounding of the one to the next boundary reaches that boundary
     // exactly (compared in wall ms, where the rounding is; a sim-side tolerance would swallow a
     // real remainder at a fast speed).
-    if (next !== undefined && Math.abs(wallMs - (next - t) / speed) <= (Math.abs(this.wallOf(t)) + Math.abs(wallMs) + 1) * 8 * Number.EPSILON) return next;
+    if (
+      next !== undefined &&
+      Math.abs(wallMs - (next - t) / speed) <= (Math.abs(this.wallOf(t)) + Math.abs(wallMs) + 1) * 8 * Number.EPSILON
+    )
+      return next;
     const plain = t + wallMs * speed;
     if (this.#segmentAtSim(plain) === i) return plain;
     return this.simOf(this.wallOf(t) + wallMs);
@@ -166,7 +173,10 @@ export class SpeedSchedule {
 
   /** The sim instants in (a, b) where the speed changes, in order. */
   boundariesBetween(a: number, b: number): number[] {
-    return this.segments.slice(1).map((s) => s.from).filter((f) => f > a && f < b);
+    return this.segments
+      .slice(1)
+      .map((s) => s.from)
+      .filter((f) => f > a && f < b);
   }
 
   /** The same schedule moved by `offset` sim ms (scenario offsets → the mock's sim instants). */

@@ -9,7 +9,12 @@ export const BOOTSTRAP_DRAWS = 2000;
  * A 95 % interval of (current − baseline) by bootstrap: each draw resamples both sides
  * independently. Seeded, so the same runs give the same interval.
  */
-export function changeInterval(baseline: Draw, current: Draw, seed: number, draws = BOOTSTRAP_DRAWS): { diffs: [number, number]; rel: [number, number] } {
+export function changeInterval(
+  baseline: Draw,
+  current: Draw,
+  seed: number,
+  draws = BOOTSTRAP_DRAWS,
+): { diffs: [number, number]; rel: [number, number] } {
   const next = createPrng(seed);
   const diffs: number[] = [];
   const rels: number[] = [];

@@ -14,7 +14,14 @@ export const DEFAULT_BUDGETS: Budgets = Object.freeze({
   throughput: { relativePct: 5, absolute: 1 },
 });
 
-const UNIT: Record<Figure, string> = { p50: 'ms', p95: 'ms', p99: 'ms', 'p99.9': 'ms', 'error-rate': 'pp', throughput: 'req/s' };
+const UNIT: Record<Figure, string> = {
+  p50: 'ms',
+  p95: 'ms',
+  p99: 'ms',
+  'p99.9': 'ms',
+  'error-rate': 'pp',
+  throughput: 'req/s',
+};
 
 export class BudgetError extends CodedError {
   readonly code = ERROR_CODES.BUDGET_INVALID;
@@ -31,7 +38,9 @@ export function parseBudgets(specs: readonly string[]): Budgets {
     const m = /^([a-z0-9.-]+)=(.+)$/.exec(spec.trim());
     const figure = m?.[1] as Figure | undefined;
     if (!m || !figure || !(FIGURES as readonly string[]).includes(figure)) {
-      throw new BudgetError(`--budget ${JSON.stringify(spec)}: write <figure>=<relative>%,<absolute>${'<unit>'} with figure one of ${FIGURES.join(', ')} (e.g. p99=10%,5ms)`);
+      throw new BudgetError(
+        `--budget ${JSON.stringify(spec)}: write <figure>=<relative>%,<absolute>${'<unit>'} with figure one of ${FIGURES.join(', ')} (e.g. p99=10%,5ms)`,
+      );
     }
     let budget: Budget = out[figure];
     for (const part of (m[2] ?? '').split(',')) {
@@ -40,7 +49,10 @@ export function parseBudgets(specs: readonly string[]): Budgets {
       const abs = new RegExp(`^(\\d+(?:\\.\\d+)?)${UNIT[figure].replace('/', '\\/')}$`).exec(p);
       if (rel) budget = { ...budget, relativePct: Number(rel[1]) };
       else if (abs) budget = { ...budget, absolute: Number(abs[1]) };
-      else throw new BudgetError(`--budget ${JSON.stringify(spec)}: ${JSON.stringify(p)} is neither a percentage (10%) nor an amount in ${UNIT[figure]} (5${UNIT[figure]})`);
+      else
+        throw new BudgetError(
+          `--budget ${JSON.stringify(spec)}: ${JSON.stringify(p)} is neither a percentage (10%) nor an amount in ${UNIT[figure]} (5${UNIT[figure]})`,
+        );
     }
     out[figure] = budget;
   }

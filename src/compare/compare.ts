@@ -7,7 +7,17 @@ import { compareMinSamples } from '../run/sample-size.ts';
 import { unitOf } from './budgets.ts';
 import { changeInterval, pickIndex, type Draw } from './bootstrap.ts';
 import type { LoadedRun } from './load-runs.ts';
-import { FIGURES, type Budgets, type ChangeVerdict, type CompareResult, type Figure, type FigureRow, type FigureVerdict, type NormRow, type ScopeRow } from './types.ts';
+import {
+  FIGURES,
+  type Budgets,
+  type ChangeVerdict,
+  type CompareResult,
+  type Figure,
+  type FigureRow,
+  type FigureVerdict,
+  type NormRow,
+  type ScopeRow,
+} from './types.ts';
 
 /** Most blocks per run in the block bootstrap: an hour's 3,600 buckets merge to 30 (each draw stays cheap). */
 const MAX_BLOCKS = 30;
@@ -26,7 +36,13 @@ interface ScopeRun {
 
 /** A bucket's latency CDF at x, piecewise linear through its p50, p95, p99 and max (0 at 0 ms). */
 function blockCdf(p: TimelinePoint, x: number): number {
-  const knots: readonly (readonly [number, number])[] = [[0, 0], [p.p50, 0.5], [p.p95, 0.95], [p.p99, 0.99], [p.max, 1]];
+  const knots: readonly (readonly [number, number])[] = [
+    [0, 0],
+    [p.p50, 0.5],
+    [p.p95, 0.95],
+    [p.p99, 0.99],
+    [p.max, 1],
+  ];
   if (x >= p.max) return 1;
   for (let i = 1; i < knots.length; i++) {
     const [x1, c1] = knots[i]!;
@@ -42,7 +58,10 @@ function blockCdf(p: TimelinePoint, x: number): number {
 function mixtureQuantile(blocks: readonly TimelinePoint[], q: number): number {
   let w = 0;
   let hi = 0;
-  for (const b of blocks) { w += b.requests; if (b.max > hi) hi = b.max; }
+  for (const b of blocks) {
+    w += b.requests;
+    if (b.max > hi) hi = b.max;
+  }
   if (w === 0) return 0;
   let lo = 0;
   // To 0.01 % of the largest value: finer than the HDR histogram it scales (0.1 %), in about 14 steps.
@@ -82,27 +101,48 @@ function scopeRuns(runs: readonly LoadedRun[], scope: 'flow' | 'service', name: 
     const encoded = r.summary.histograms?.[scope][name];
     const histogram = encoded ? LatencyHistogram.decode(encoded) : undefined;
     if (scope === 'service') {
-      const blocks = coarsenTimeline(r.summary.timeline.filter((p) => p.service === name), MAX_BLOCKS).timeline;
+      const blocks = coarsenTimeline(
+        r.summary.timeline.filter((p) => p.service === name),
+        MAX_BLOCKS,
+      ).timeline;
       const t = timelineOf(blocks);
-      return { histogram, requests: t.requests, failed: t.failed, seconds: t.requests > 0 ? loadSeconds(r) : 0, blocks };
+      return {
+        histogram,
+        requests: t.requests,
+        failed: t.failed,
+        seconds: t.requests > 0 ? loadSeconds(r) : 0,
+        blocks,
+      };
     }
     // A flow's requests and failures come from the run's per-flow counts; its blocks are its service's.
     const counts = r.summary.errors?.byFlow?.[name];
     const requests = counts?.requests ?? histogram?.count ?? 0;
     const service = name.slice(name.lastIndexOf(':') + 1);
-    return { histogram, requests, failed: counts?.failed ?? 0, seconds: requests > 0 ? loadSeconds(r) : 0, blocks: coarsenTimeline(r.summary.timeline.filter((p) => p.service === service), MAX_BLOCKS).timeline };
+    return {
+      histogram,
+      requests,
+      failed: counts?.failed ?? 0,
+      seconds: requests > 0 ? loadSeconds(r) : 0,
+      blocks: coarsenTimeline(
+        r.summary.timeline.filter((p) => p.service === service),
+        MAX_BLOCKS,
+      ).timeline,
+    };
   });
 }
 
 /** The scopes a set of runs has requests in: histograms, the timeline's services, the per-flow counts. */
 function scopeNames(runs: readonly LoadedRun[], scope: 'flow' | 'service'): Set<string> {
-  return new Set(runs.flatMap((r) => [
-    ...Object.keys(r.summary.histograms?.[scope] ?? {}),
-    ...(scope === 'service' ? r.summary.timeline.map((p) => p.service) : Object.keys(r.summary.errors?.byFlow ?? {})),
-  ]));
+  return new Set(
+    runs.flatMap((r) => [
+      ...Object.keys(r.summary.histograms?.[scope] ?? {}),
+      ...(scope === 'service' ? r.summary.timeline.map((p) => p.service) : Object.keys(r.summary.errors?.byFlow ?? {})),
+    ]),
+  );
 }
 
-const successful = (r: ScopeRun): number => Math.max(0, Math.min(r.requests, r.histogram?.count ?? r.requests) - r.failed);
+const successful = (r: ScopeRun): number =>
+  Math.max(0, Math.min(r.requests, r.histogram?.count ?? r.requests) - r.failed);
 
 /** The figure of one run. */
 function pointOf(figure: Figure, r: ScopeRun): number | undefined {
@@ -140,8 +180,10 @@ function drawOf(figure: Figure, runs: readonly ScopeRun[]): Draw {
         for (let j = 0; j < r.blocks.length; j++) scratch.push(r.blocks[pickIndex(r.blocks.length, next)]!);
         factor = mixtureQuantile(scratch, q) / observed[k]!;
       }
-      if (q !== undefined && r.histogram && r.histogram.count > 0) sum += r.histogram.atRank(resampledQuantileRank(q, r.histogram.count, next)) * factor;
-      else if (figure === 'error-rate' && r.requests > 0) sum += (100 * binomialDraw(r.requests, r.failed / r.requests, next)) / r.requests;
+      if (q !== undefined && r.histogram && r.histogram.count > 0)
+        sum += r.histogram.atRank(resampledQuantileRank(q, r.histogram.count, next)) * factor;
+      else if (figure === 'error-rate' && r.requests > 0)
+        sum += (100 * binomialDraw(r.requests, r.failed / r.requests, next)) / r.requests;
       else sum += pointOf(figure, r) ?? 0;
     }
     return sum / runs.length;
@@ -154,7 +196,12 @@ const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / 
  * A change is a regression only when its whole 95 % interval is past the budget, relative and
  * absolute (for throughput, lower is worse); an improvement likewise the other way.
  */
-function judge(figure: Figure, interval: readonly [number, number], intervalPct: readonly [number, number], b: { relativePct: number; absolute: number }): ChangeVerdict {
+function judge(
+  figure: Figure,
+  interval: readonly [number, number],
+  intervalPct: readonly [number, number],
+  b: { relativePct: number; absolute: number },
+): ChangeVerdict {
   const worse = figure === 'throughput' ? -1 : 1;
   const [lo, hi] = worse > 0 ? interval : [-interval[1], -interval[0]];
   const [plo, phi] = worse > 0 ? intervalPct : [-intervalPct[1], -intervalPct[0]];
@@ -173,17 +220,36 @@ function normRows(baseline: readonly LoadedRun[], current: readonly LoadedRun[])
       const xs = rows.map((x) => x.measured).filter((x): x is number => x !== undefined);
       return xs.length ? mean(xs) : undefined;
     };
-    const status = (rows: typeof b): string => (rows.length === 0 ? 'absent' : rows.some((x) => x.status === 'fail') ? 'fail' : rows.some((x) => x.unjudged !== undefined) ? 'not judged' : rows.every((x) => x.status === 'pass') ? 'pass' : 'n/a');
+    const status = (rows: typeof b): string =>
+      rows.length === 0
+        ? 'absent'
+        : rows.some((x) => x.status === 'fail')
+          ? 'fail'
+          : rows.some((x) => x.unjudged !== undefined)
+            ? 'not judged'
+            : rows.every((x) => x.status === 'pass')
+              ? 'pass'
+              : 'n/a';
     const bm = measured(b);
     const cm = measured(c);
     const bs = status(b);
     const cs = status(c);
     return {
-      normId, unit: any.unit, limit: any.limit, baseline: bm, current: cm,
+      normId,
+      unit: any.unit,
+      limit: any.limit,
+      baseline: bm,
+      current: cm,
       changePct: bm !== undefined && cm !== undefined && bm !== 0 ? ((cm - bm) / bm) * 100 : undefined,
-      baselineStatus: bs, currentStatus: cs,
+      baselineStatus: bs,
+      currentStatus: cs,
       // Judged in the baseline and not now (no sample, no figure) is a regression too: the check was lost.
-      verdict: bs === 'pass' && (cs === 'fail' || cs === 'not judged') ? 'regression' : bs === 'fail' && cs === 'pass' ? 'improvement' : 'no-change',
+      verdict:
+        bs === 'pass' && (cs === 'fail' || cs === 'not judged')
+          ? 'regression'
+          : bs === 'fail' && cs === 'pass'
+            ? 'improvement'
+            : 'no-change',
     };
   });
 }
@@ -193,34 +259,64 @@ function contextWarnings(baseline: readonly LoadedRun[], current: readonly Loade
   const out: string[] = [];
   const bEngines = [...new Set(baseline.map((r) => r.summary.engine))].sort().join(', ');
   const cEngines = [...new Set(current.map((r) => r.summary.engine))].sort().join(', ');
-  if (bEngines !== cEngines) out.push(`different load generators: ${bEngines} → ${cEngines}: their latencies differ by design (the native engine measures from the intended send time)`);
+  if (bEngines !== cEngines)
+    out.push(
+      `different load generators: ${bEngines} → ${cEngines}: their latencies differ by design (the native engine measures from the intended send time)`,
+    );
   if ([...baseline, ...current].some((r) => !r.summary.context)) {
-    out.push('a run without its context (recorded before bbsim kept it): differences of hardware, Node and k6 cannot be checked');
+    out.push(
+      'a run without its context (recorded before bbsim kept it): differences of hardware, Node and k6 cannot be checked',
+    );
     return out;
   }
   const facts: [string, (c: RunContext) => string | undefined][] = [
-    ['CPU cores', (c) => String(c.cores)], ['CPU', (c) => c.cpuModel], ['Node', (c) => c.node], ['k6', (c) => c.k6Version], ['sim clock speed', (c) => String(c.speed)],
+    ['CPU cores', (c) => String(c.cores)],
+    ['CPU', (c) => c.cpuModel],
+    ['Node', (c) => c.node],
+    ['k6', (c) => c.k6Version],
+    ['sim clock speed', (c) => String(c.speed)],
   ];
   for (const [label, of] of facts) {
-    const side = (runs: readonly LoadedRun[]): string => [...new Set(runs.map((r) => of(r.summary.context!)).filter((x): x is string => x !== undefined))].sort().join(', ');
+    const side = (runs: readonly LoadedRun[]): string =>
+      [...new Set(runs.map((r) => of(r.summary.context!)).filter((x): x is string => x !== undefined))]
+        .sort()
+        .join(', ');
     const b = side(baseline);
     const c = side(current);
-    if (b && c && b !== c) out.push(`different ${label}: ${b} → ${c}: a difference may be the machine's, not the system's`);
+    if (b && c && b !== c)
+      out.push(`different ${label}: ${b} → ${c}: a difference may be the machine's, not the system's`);
   }
   return out;
 }
 
 /** Baseline → current for every norm, and per flow and service for each figure, with intervals. */
-export function compareRuns(baseline: readonly LoadedRun[], current: readonly LoadedRun[], budgets: Budgets, paths: { baseline: string; current: string }): CompareResult {
+export function compareRuns(
+  baseline: readonly LoadedRun[],
+  current: readonly LoadedRun[],
+  budgets: Budgets,
+  paths: { baseline: string; current: string },
+): CompareResult {
   const warnings: string[] = [];
   const bHash = baseline[0]?.summary.context?.scenarioHash;
   const cHash = current[0]?.summary.context?.scenarioHash;
   const scenario = current[0]?.summary.scenario ?? baseline[0]?.summary.scenario ?? '?';
-  if (baseline[0]?.summary.scenario !== current[0]?.summary.scenario) warnings.push(`different scenarios: baseline ${baseline[0]?.summary.scenario}, current ${current[0]?.summary.scenario}`);
-  else if (bHash && cHash && bHash !== cHash) warnings.push(`the scenario changed between the runs (hash ${bHash} → ${cHash}): a difference may be the load's, not the system's`);
-  if (baseline.length < 2 || current.length < 2) warnings.push('one run on a side: its interval covers the sampling noise within a run, not the jitter between runs; use bbsim run --repeat 3');
+  if (baseline[0]?.summary.scenario !== current[0]?.summary.scenario)
+    warnings.push(
+      `different scenarios: baseline ${baseline[0]?.summary.scenario}, current ${current[0]?.summary.scenario}`,
+    );
+  else if (bHash && cHash && bHash !== cHash)
+    warnings.push(
+      `the scenario changed between the runs (hash ${bHash} → ${cHash}): a difference may be the load's, not the system's`,
+    );
+  if (baseline.length < 2 || current.length < 2)
+    warnings.push(
+      'one run on a side: its interval covers the sampling noise within a run, not the jitter between runs; use bbsim run --repeat 3',
+    );
   warnings.push(...contextWarnings(baseline, current));
-  if ([...baseline, ...current].some((r) => !r.summary.histograms)) warnings.push('a run without latency histograms (made before they were recorded): its percentiles are not compared');
+  if ([...baseline, ...current].some((r) => !r.summary.histograms))
+    warnings.push(
+      'a run without latency histograms (made before they were recorded): its percentiles are not compared',
+    );
 
   const figures: FigureRow[] = [];
   const scopes: ScopeRow[] = [];
@@ -231,8 +327,14 @@ export function compareRuns(baseline: readonly LoadedRun[], current: readonly Lo
       const c = scopeRuns(current, scope, name);
       const bReq = mean(b.map((r) => r.requests));
       const cReq = mean(c.map((r) => r.requests));
-      if (bReq > 0 && cReq === 0) { scopes.push({ scope, name, baseline: bReq, current: 0, verdict: 'lost' }); continue; }
-      if (bReq === 0 && cReq > 0) { scopes.push({ scope, name, baseline: 0, current: cReq, verdict: 'new' }); continue; }
+      if (bReq > 0 && cReq === 0) {
+        scopes.push({ scope, name, baseline: bReq, current: 0, verdict: 'lost' });
+        continue;
+      }
+      if (bReq === 0 && cReq > 0) {
+        scopes.push({ scope, name, baseline: 0, current: cReq, verdict: 'new' });
+        continue;
+      }
       if (bReq === 0) continue;
       const fewest = Math.min(...[...b, ...c].map(successful));
       for (const figure of FIGURES) {
@@ -260,21 +362,40 @@ export function compareRuns(baseline: readonly LoadedRun[], current: readonly Lo
           note = 'no failed request in the baseline, some now: a regression whatever the budget';
         }
         figures.push({
-          scope, name, figure, unit: unitOf(figure), baseline: bv, current: cv, change: cv - bv,
-          changePct: bv !== 0 ? ((cv - bv) / bv) * 100 : 0, interval: diffs, intervalPct: rel, budget, verdict,
-          ...(samples ? { samples } : {}), ...(note !== undefined ? { note } : {}),
+          scope,
+          name,
+          figure,
+          unit: unitOf(figure),
+          baseline: bv,
+          current: cv,
+          change: cv - bv,
+          changePct: bv !== 0 ? ((cv - bv) / bv) * 100 : 0,
+          interval: diffs,
+          intervalPct: rel,
+          budget,
+          verdict,
+          ...(samples ? { samples } : {}),
+          ...(note !== undefined ? { note } : {}),
         });
       }
     }
   }
   const lost = scopes.filter((s) => s.verdict === 'lost');
-  for (const s of scopes.filter((x) => x.verdict === 'new')) warnings.push(`${s.scope} ${s.name}: ${s.current.toFixed(0)} requests a run now, none in the baseline`);
+  for (const s of scopes.filter((x) => x.verdict === 'new'))
+    warnings.push(`${s.scope} ${s.name}: ${s.current.toFixed(0)} requests a run now, none in the baseline`);
   const norms = normRows(baseline, current);
   return {
     scenario,
     baseline: { path: paths.baseline, runs: baseline.length, scenarioHash: bHash },
     current: { path: paths.current, runs: current.length, scenarioHash: cHash },
-    budgets, norms, figures, scopes, warnings,
-    regressions: figures.filter((f) => f.verdict === 'regression').length + norms.filter((n) => n.verdict === 'regression').length + lost.length,
+    budgets,
+    norms,
+    figures,
+    scopes,
+    warnings,
+    regressions:
+      figures.filter((f) => f.verdict === 'regression').length +
+      norms.filter((n) => n.verdict === 'regression').length +
+      lost.length,
   };
 }

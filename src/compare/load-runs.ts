@@ -24,10 +24,15 @@ export class RunsError extends CodedError {
 
 function loadOne(dir: string): LoadedRun {
   const summaryPath = join(dir, 'summary.json');
-  if (!existsSync(summaryPath)) throw new RunsError(`${dir} holds no summary.json: give a run folder (results/<run-id>), a --repeat folder or a baseline (results/baselines/<name>)`);
+  if (!existsSync(summaryPath))
+    throw new RunsError(
+      `${dir} holds no summary.json: give a run folder (results/<run-id>), a --repeat folder or a baseline (results/baselines/<name>)`,
+    );
   const summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as RunSummary;
   const verdictPath = join(dir, 'verdict.json');
-  const rows = existsSync(verdictPath) ? (JSON.parse(readFileSync(verdictPath, 'utf8')) as { rows: VerdictRow[] }).rows : [];
+  const rows = existsSync(verdictPath)
+    ? (JSON.parse(readFileSync(verdictPath, 'utf8')) as { rows: VerdictRow[] }).rows
+    : [];
   return { dir, summary, rows };
 }
 

@@ -99,7 +99,8 @@ export class ArrivalSchedule {
   /** The rate the plan asks for at `offsetMs`, per second (0 outside the plan). */
   rateAt(offsetMs: number): number {
     for (const s of this.#segments) {
-      if (offsetMs >= s.start && offsetMs < s.start + s.duration) return (s.r0 + ((s.r1 - s.r0) * (offsetMs - s.start)) / s.duration) * 1000;
+      if (offsetMs >= s.start && offsetMs < s.start + s.duration)
+        return (s.r0 + ((s.r1 - s.r0) * (offsetMs - s.start)) / s.duration) * 1000;
     }
     return 0;
   }

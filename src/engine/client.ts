@@ -50,7 +50,10 @@ export interface ClientTls {
 /** A request that did not get a whole answer within its time. */
 export class ClientTimeoutError extends CodedError {
   readonly code = ERROR_CODES.CLIENT_TIMEOUT;
-  constructor(readonly timeoutMs: number, path: string) {
+  constructor(
+    readonly timeoutMs: number,
+    path: string,
+  ) {
     super(`no complete answer to ${path} within ${timeoutMs} ms`);
     // The name AbortSignal.timeout() gives, which callers may already test for.
     this.name = 'TimeoutError';
@@ -58,7 +61,15 @@ export class ClientTimeoutError extends CodedError {
 }
 
 /** Error codes of the connect phase: the request never reached the server. */
-const CONNECT_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'EADDRNOTAVAIL']);
+const CONNECT_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'EADDRNOTAVAIL',
+]);
 
 /**
  * No connection could be made: unlike a timeout or a reset, nothing was sent, so a caller that must
@@ -67,7 +78,10 @@ const CONNECT_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'UND_ERR_CON
 export class ClientConnectError extends CodedError {
   readonly code = ERROR_CODES.CLIENT_CONNECT_FAILED;
   /** The system's code of the connect failure (ECONNREFUSED, …). */
-  constructor(readonly connectCode: string, message: string) {
+  constructor(
+    readonly connectCode: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'ConnectError';
   }
@@ -92,7 +106,13 @@ function flatHeaders(h: Record<string, string | string[] | undefined>): Record<s
  * of thousands a second), and the service time starts when the request is written to its socket,
  * so a wait for a free connection is not counted as the server's time.
  */
-function dispatch(pool: Pool, path: string, req: ClientRequest, timeoutMs: number, watch: Watcher): Promise<ClientResponse> {
+function dispatch(
+  pool: Pool,
+  path: string,
+  req: ClientRequest,
+  timeoutMs: number,
+  watch: Watcher,
+): Promise<ClientResponse> {
   return new Promise<ClientResponse>((resolve, reject) => {
     let written = 0;
     let status = 0;
@@ -149,14 +169,17 @@ function dispatch(pool: Pool, path: string, req: ClientRequest, timeoutMs: numbe
         finish(connectErrorOf(err));
       },
     };
-    pool.dispatch({
-      method: req.method,
-      path,
-      ...(req.headers ? { headers: req.headers } : {}),
-      ...(req.body !== undefined ? { body: req.body } : {}),
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
-    }, handler);
+    pool.dispatch(
+      {
+        method: req.method,
+        path,
+        ...(req.headers ? { headers: req.headers } : {}),
+        ...(req.body !== undefined ? { body: req.body } : {}),
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      },
+      handler,
+    );
   });
 }
 
@@ -173,10 +196,14 @@ function signalWatcher(): Watcher {
     if (!set) {
       const fresh = new Set<() => void>();
       watched.set(signal, fresh);
-      signal.addEventListener('abort', () => {
-        for (const f of [...fresh]) f();
-        fresh.clear();
-      }, { once: true });
+      signal.addEventListener(
+        'abort',
+        () => {
+          for (const f of [...fresh]) f();
+          fresh.clear();
+        },
+        { once: true },
+      );
       set = fresh;
     }
     set.add(onAbort);

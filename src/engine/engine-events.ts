@@ -59,7 +59,10 @@ export interface EngineResult {
   /** Full histograms per service and per `flow:service` (the form runs keep for bbsim compare). */
   /** Failed requests by status and by the client's error. */
   readonly failures: RunErrors;
-  readonly histograms: { readonly service: Readonly<Record<string, EncodedHistogram>>; readonly flow: Readonly<Record<string, EncodedHistogram>> };
+  readonly histograms: {
+    readonly service: Readonly<Record<string, EncodedHistogram>>;
+    readonly flow: Readonly<Record<string, EncodedHistogram>>;
+  };
   /** Arrivals the plan held. */
   readonly scheduled: number;
   /** Iterations not started because the engine was too late for them (k6's dropped_iterations). */

@@ -92,7 +92,14 @@ export class EngineMetrics {
     if (!byFlow) this.#series.set(tags.service, (byFlow = new Map()));
     let s = byFlow.get(tags.flow);
     if (!s) {
-      s = { service: tags.service, flow: tags.flow, latency: new LatencyHistogram(), serviceTime: new LatencyHistogram(), requests: 0, failed: 0 };
+      s = {
+        service: tags.service,
+        flow: tags.flow,
+        latency: new LatencyHistogram(),
+        serviceTime: new LatencyHistogram(),
+        requests: 0,
+        failed: 0,
+      };
       byFlow.set(tags.flow, s);
     }
     const latency = end - intended;
@@ -108,7 +115,11 @@ export class EngineMetrics {
     let perService = this.#seconds.get(second);
     if (!perService) this.#seconds.set(second, (perService = new Map()));
     let b = perService.get(tags.service);
-    if (!b) perService.set(tags.service, (b = { requests: 0, failed: 0, latency: this.#spare.pop() ?? new LatencyHistogram() }));
+    if (!b)
+      perService.set(
+        tags.service,
+        (b = { requests: 0, failed: 0, latency: this.#spare.pop() ?? new LatencyHistogram() }),
+      );
     b.requests++;
     if (failed) b.failed++;
     b.latency.recordMs(latency);
@@ -134,7 +145,8 @@ export class EngineMetrics {
     this.iterationErrors++;
     this.interrupted++;
     this.#flow(flow).interrupted++;
-    if (this.errorSamples.length < 5) this.errorSamples.push(`${flow}: ${err instanceof Error ? err.message : String(err)}`);
+    if (this.errorSamples.length < 5)
+      this.errorSamples.push(`${flow}: ${err instanceof Error ? err.message : String(err)}`);
   }
 
   droppedIterations(flow: string, n: number): void {
@@ -164,7 +176,16 @@ export class EngineMetrics {
       this.#seconds.delete(t);
       for (const service of [...perService.keys()].sort()) {
         const b = perService.get(service)!;
-        out.push({ t, service, requests: b.requests, failed: b.failed, p50: b.latency.percentile(50), p95: b.latency.percentile(95), p99: b.latency.percentile(99), max: b.latency.percentile(100) });
+        out.push({
+          t,
+          service,
+          requests: b.requests,
+          failed: b.failed,
+          p50: b.latency.percentile(50),
+          p95: b.latency.percentile(95),
+          p99: b.latency.percentile(99),
+          max: b.latency.percentile(100),
+        });
         b.latency.reset();
         this.#spare.push(b.latency);
       }

@@ -23,10 +23,22 @@ export interface EngineOptions {
   readonly signal?: AbortSignal;
 }
 
-export const ENGINE_DEFAULTS = { maxInFlight: 1000, dropAfterMs: 1000, gracefulStopMs: 30_000, timeoutMs: 60_000 } as const;
+export const ENGINE_DEFAULTS = {
+  maxInFlight: 1000,
+  dropAfterMs: 1000,
+  gracefulStopMs: 30_000,
+  timeoutMs: 60_000,
+} as const;
 
 /** Upper bounds that keep every run bounded in time and memory. */
-export const ENGINE_LIMITS = { maxInFlight: 100_000, dropAfterMs: 60_000, gracefulStopMs: 600_000, timeoutMs: 600_000, connections: LIMIT_DEFAULTS.maxConnections, pipelining: 128 } as const;
+export const ENGINE_LIMITS = {
+  maxInFlight: 100_000,
+  dropAfterMs: 60_000,
+  gracefulStopMs: 600_000,
+  timeoutMs: 600_000,
+  connections: LIMIT_DEFAULTS.maxConnections,
+  pipelining: 128,
+} as const;
 
 export class EngineOptionsError extends CodedError {
   readonly code = ERROR_CODES.ENGINE_OPTIONS_INVALID;
@@ -38,18 +50,22 @@ export class EngineOptionsError extends CodedError {
 
 /** A value as a message shows it (JSON would print NaN and Infinity as null). */
 export function shown(v: unknown): string {
-  return typeof v === 'number' || typeof v === 'bigint' || typeof v === 'function' || typeof v === 'symbol' ? String(v) : (JSON.stringify(v) ?? String(v));
+  return typeof v === 'number' || typeof v === 'bigint' || typeof v === 'function' || typeof v === 'symbol'
+    ? String(v)
+    : (JSON.stringify(v) ?? String(v));
 }
 
 /** Checks an optional integer option; pushes a message naming the option, the rule and the value. */
 export function checkInt(issues: string[], name: string, v: unknown, min: number, max: number): void {
   if (v === undefined) return;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) issues.push(`${name}: an integer from ${min} to ${max}, got ${shown(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+    issues.push(`${name}: an integer from ${min} to ${max}, got ${shown(v)}`);
 }
 
 export function checkMs(issues: string[], name: string, v: unknown, min: number, max: number): void {
   if (v === undefined) return;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) issues.push(`${name}: a number of ms from ${min} to ${max}, got ${shown(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max)
+    issues.push(`${name}: a number of ms from ${min} to ${max}, got ${shown(v)}`);
 }
 
 function checkPlan(issues: string[], plan: LoadPlan | undefined): void {
@@ -62,7 +78,8 @@ function checkPlan(issues: string[], plan: LoadPlan | undefined): void {
   plan.flows.forEach((f, i) => {
     const at = `plan.flows[${i}]`;
     if (typeof f.name !== 'string' || f.name === '') issues.push(`${at}.name: a non-empty string`);
-    else if (names.has(f.name)) issues.push(`${at}.name: ${JSON.stringify(f.name)} appears twice (each flow once; its name is the flow tag)`);
+    else if (names.has(f.name))
+      issues.push(`${at}.name: ${JSON.stringify(f.name)} appears twice (each flow once; its name is the flow tag)`);
     else names.add(f.name);
     if (typeof f.iterate !== 'function') issues.push(`${at}.iterate: a function (one iteration of the flow)`);
     if (!Array.isArray(f.services)) issues.push(`${at}.services: an array of service names`);
@@ -71,12 +88,15 @@ function checkPlan(issues: string[], plan: LoadPlan | undefined): void {
       issues.push(`${at}.rate: { startRate, stages: [{ target, durationMs }] }`);
       return;
     }
-    if (!(Number.isFinite(r.startRate) && r.startRate >= 0)) issues.push(`${at}.rate.startRate: iterations per second >= 0, got ${shown(r.startRate)}`);
+    if (!(Number.isFinite(r.startRate) && r.startRate >= 0))
+      issues.push(`${at}.rate.startRate: iterations per second >= 0, got ${shown(r.startRate)}`);
     const stages: RateProfile['stages'] = r.stages;
     if (stages.length === 0) issues.push(`${at}.rate.stages: at least one stage`);
     stages.forEach((s, j) => {
-      if (!(Number.isFinite(s.target) && s.target >= 0)) issues.push(`${at}.rate.stages[${j}].target: iterations per second >= 0, got ${shown(s.target)}`);
-      if (!(Number.isFinite(s.durationMs) && s.durationMs >= 0)) issues.push(`${at}.rate.stages[${j}].durationMs: ms >= 0, got ${shown(s.durationMs)}`);
+      if (!(Number.isFinite(s.target) && s.target >= 0))
+        issues.push(`${at}.rate.stages[${j}].target: iterations per second >= 0, got ${shown(s.target)}`);
+      if (!(Number.isFinite(s.durationMs) && s.durationMs >= 0))
+        issues.push(`${at}.rate.stages[${j}].durationMs: ms >= 0, got ${shown(s.durationMs)}`);
     });
   });
 }
@@ -84,12 +104,14 @@ function checkPlan(issues: string[], plan: LoadPlan | undefined): void {
 /** Every problem with the engine's options, each naming the option, its rule and the value given. */
 export function engineOptionIssues(o: EngineOptions): string[] {
   const issues: string[] = [];
-  if (!o.client || typeof o.client.request !== 'function') issues.push('client: an HttpClient ({ request, close }), e.g. createClient({ base })');
+  if (!o.client || typeof o.client.request !== 'function')
+    issues.push('client: an HttpClient ({ request, close }), e.g. createClient({ base })');
   checkPlan(issues, o.plan);
   checkInt(issues, 'maxInFlight', o.maxInFlight, 1, ENGINE_LIMITS.maxInFlight);
   checkMs(issues, 'dropAfterMs', o.dropAfterMs, 0, ENGINE_LIMITS.dropAfterMs);
   checkMs(issues, 'gracefulStopMs', o.gracefulStopMs, 0, ENGINE_LIMITS.gracefulStopMs);
   checkMs(issues, 'timeoutMs', o.timeoutMs, 1, ENGINE_LIMITS.timeoutMs);
-  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) issues.push('signal: an AbortSignal (e.g. from new AbortController())');
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal))
+    issues.push('signal: an AbortSignal (e.g. from new AbortController())');
   return issues;
 }

@@ -9,7 +9,15 @@ import { EngineMetrics } from './engine-metrics.ts';
 import type { EngineEvents, EnginePhase, EngineProgress, EngineResult } from './engine-events.ts';
 import { ENGINE_DEFAULTS, EngineOptionsError, engineOptionIssues, type EngineOptions } from './engine-options.ts';
 import { k6Summary } from './k6-summary.ts';
-import { EngineStopped, type FlowResponse, type IterationContext, type LoadPlan, type PlannedFlow, type RequestOptions, type RequestTags } from './load-plan.ts';
+import {
+  EngineStopped,
+  type FlowResponse,
+  type IterationContext,
+  type LoadPlan,
+  type PlannedFlow,
+  type RequestOptions,
+  type RequestTags,
+} from './load-plan.ts';
 
 /** Iterations started per scheduler turn before it yields to I/O (answers must keep flowing). */
 const MAX_STARTS_PER_TURN = 512;
@@ -39,7 +47,10 @@ interface Core {
 
 /** One running iteration: knows when its next request is meant to go out. */
 class Iteration implements IterationContext {
-  constructor(private readonly core: Core, public due: number) {}
+  constructor(
+    private readonly core: Core,
+    public due: number,
+  ) {}
   request(tags: RequestTags, req: ClientRequest, opts?: RequestOptions): Promise<FlowResponse> {
     return this.core.send(this, tags, req, opts);
   }
@@ -59,7 +70,11 @@ class Iteration implements IterationContext {
 }
 
 function errorMessage(err: unknown): string {
-  return err instanceof Error ? (err.cause instanceof Error ? `${err.message} (${err.cause.message})` : err.message) : String(err);
+  return err instanceof Error
+    ? err.cause instanceof Error
+      ? `${err.message} (${err.cause.message})`
+      : err.message
+    : String(err);
 }
 
 /**
@@ -119,7 +134,11 @@ export class NativeEngine extends EventEmitter<EngineEvents> {
       return { flow, schedule, next: schedule.peek(), waiting: 0 };
     });
     this.#metrics = new EngineMetrics(options.plan.counters ?? []);
-    this.#core = { send: (it, tags, req, opts) => this.#send(it, tags, req, opts), sleep: (it, ms) => this.#sleep(it, ms), metrics: this.#metrics };
+    this.#core = {
+      send: (it, tags, req, opts) => this.#send(it, tags, req, opts),
+      sleep: (it, ms) => this.#sleep(it, ms),
+      metrics: this.#metrics,
+    };
   }
 
   get phase(): EnginePhase | undefined {
@@ -212,7 +231,8 @@ export class NativeEngine extends EventEmitter<EngineEvents> {
         let starts = 0;
         for (;;) {
           let best: FlowState | undefined;
-          for (const f of this.#flows) if (f.next !== undefined && (best === undefined || f.next < best.next!)) best = f;
+          for (const f of this.#flows)
+            if (f.next !== undefined && (best === undefined || f.next < best.next!)) best = f;
           if (best === undefined) return finish();
           const due = best.next!;
           if (due > rel) {
@@ -282,7 +302,11 @@ export class NativeEngine extends EventEmitter<EngineEvents> {
     metrics.sendLag.recordMs(sent - intended);
     let res: FlowResponse;
     try {
-      res = await this.#client.request({ ...req, timeoutMs: req.timeoutMs ?? this.#timeoutMs, signal: this.#hardStop.signal });
+      res = await this.#client.request({
+        ...req,
+        timeoutMs: req.timeoutMs ?? this.#timeoutMs,
+        signal: this.#hardStop.signal,
+      });
     } catch (err) {
       if (this.#hardStop.signal.aborted) throw new EngineStopped();
       res = { status: 0, headers: {}, body: '', serviceMs: performance.now() - sent, error: errorMessage(err) };
@@ -292,7 +316,15 @@ export class NativeEngine extends EventEmitter<EngineEvents> {
     metrics.request(tags, intended, end, res.serviceMs, failed);
     if (failed) metrics.failedStatus(res.status, res.error, tags.service);
     if (this.listenerCount('request') > 0) {
-      this.emit('request', { service: tags.service, flow: tags.flow, status: res.status, failed, latencyMs: end - intended, serviceMs: res.serviceMs, ...(res.error !== undefined ? { error: res.error } : {}) });
+      this.emit('request', {
+        service: tags.service,
+        flow: tags.flow,
+        status: res.status,
+        failed,
+        latencyMs: end - intended,
+        serviceMs: res.serviceMs,
+        ...(res.error !== undefined ? { error: res.error } : {}),
+      });
     }
     it.due = end;
     return res;
@@ -347,9 +379,15 @@ export class NativeEngine extends EventEmitter<EngineEvents> {
     const m = this.#metrics;
     const rel = performance.now() - this.#t0;
     return {
-      elapsedMs: rel, durationMs: this.durationMs, phase: this.#phase ?? 'setup',
-      requests: m.requests, failed: m.failed, iterations: m.iterations, dropped: m.dropped,
-      inFlight: this.#queue.pending, queued: this.#queue.size,
+      elapsedMs: rel,
+      durationMs: this.durationMs,
+      phase: this.#phase ?? 'setup',
+      requests: m.requests,
+      failed: m.failed,
+      iterations: m.iterations,
+      dropped: m.dropped,
+      inFlight: this.#queue.pending,
+      queued: this.#queue.size,
       targetRate: this.#flows.reduce((a, f) => a + f.schedule.rateAt(rel), 0),
     };
   }
@@ -390,9 +428,14 @@ export class NativeEngine extends EventEmitter<EngineEvents> {
       timeline: this.#timeline,
       histograms: histogramsOf(m),
       failures: {
-        byStatus: Object.fromEntries(m.failedByStatus), byCode: Object.fromEntries(m.failedByError),
-        byFlow: Object.fromEntries(m.series().map((x) => [`${x.flow}:${x.service}`, { requests: x.requests, failed: x.failed }])),
-        byService: Object.fromEntries([...m.failedByServiceStatus].map(([service, byStatus]) => [service, Object.fromEntries(byStatus)])),
+        byStatus: Object.fromEntries(m.failedByStatus),
+        byCode: Object.fromEntries(m.failedByError),
+        byFlow: Object.fromEntries(
+          m.series().map((x) => [`${x.flow}:${x.service}`, { requests: x.requests, failed: x.failed }]),
+        ),
+        byService: Object.fromEntries(
+          [...m.failedByServiceStatus].map(([service, byStatus]) => [service, Object.fromEntries(byStatus)]),
+        ),
       },
       scheduled,
       dropped: m.dropped,

@@ -76,10 +76,16 @@ export function k6Summary(m: EngineMetrics, durationMs: number): NativeK6Summary
       metrics[`http_req_failed{${tag}:${value}}`] = rate(failed, requests - failed);
     }
   }
-  return { metrics, state: { testRunDurationMs: durationMs }, options: { summaryTrendStats: [...TREND_STATS] }, engine: 'native' };
+  return {
+    metrics,
+    state: { testRunDurationMs: durationMs },
+    options: { summaryTrendStats: [...TREND_STATS] },
+    engine: 'native',
+  };
 }
 
-const EXPRESSION = /^\s*(avg|min|med|max|p\(\d+(?:\.\d+)?\)|count|rate)\s*(<=|<|>=|>|===|==|!=)\s*(-?\d+(?:\.\d+)?)\s*$/;
+const EXPRESSION =
+  /^\s*(avg|min|med|max|p\(\d+(?:\.\d+)?\)|count|rate)\s*(<=|<|>=|>|===|==|!=)\s*(-?\d+(?:\.\d+)?)\s*$/;
 
 /** Whether one k6 threshold expression (`p(99.9)<200`) holds for a metric's values; undefined when not understood. */
 export function thresholdHolds(expression: string, values: Readonly<Record<string, number>>): boolean | undefined {
@@ -88,20 +94,31 @@ export function thresholdHolds(expression: string, values: Readonly<Record<strin
   if (!m || v === undefined) return undefined;
   const limit = Number(m[3]);
   switch (m[2]) {
-    case '<': return v < limit;
-    case '<=': return v <= limit;
-    case '>': return v > limit;
-    case '>=': return v >= limit;
-    case '!=': return v !== limit;
-    default: return v === limit;
+    case '<':
+      return v < limit;
+    case '<=':
+      return v <= limit;
+    case '>':
+      return v > limit;
+    case '>=':
+      return v >= limit;
+    case '!=':
+      return v !== limit;
+    default:
+      return v === limit;
   }
 }
 
 /** Marks the summary's metrics with k6's threshold results (thresholds as the k6 script has them). */
-export function applyThresholds(summary: NativeK6Summary, thresholds: Readonly<Record<string, readonly string[]>>): void {
+export function applyThresholds(
+  summary: NativeK6Summary,
+  thresholds: Readonly<Record<string, readonly string[]>>,
+): void {
   for (const [name, expressions] of Object.entries(thresholds)) {
     const metric = summary.metrics[name];
     if (!metric) continue;
-    metric.thresholds = Object.fromEntries(expressions.map((e) => [e, { ok: thresholdHolds(e, metric.values) ?? false }]));
+    metric.thresholds = Object.fromEntries(
+      expressions.map((e) => [e, { ok: thresholdHolds(e, metric.values) ?? false }]),
+    );
   }
 }

@@ -15,7 +15,14 @@ export interface FlowEnv {
 export type NativeFlow = (ctx: IterationContext, env: FlowEnv) => Promise<void>;
 
 /** The k6 script's custom counters (src/k6gen/generate-k6.ts); tagged ones also as `name{tag:value}`. */
-export const FLOW_COUNTERS = ['bbsim_letters_offered', 'bbsim_letters_admitted', 'bbsim_letters_coded', 'bbsim_batches_refused', 'bbsim_authentications', 'bbsim_subscription_requests'] as const;
+export const FLOW_COUNTERS = [
+  'bbsim_letters_offered',
+  'bbsim_letters_admitted',
+  'bbsim_letters_coded',
+  'bbsim_batches_refused',
+  'bbsim_authentications',
+  'bbsim_subscription_requests',
+] as const;
 
 /** A day in ms: mutatiebasis asks for the changes since a day before sim now, as the k6 flow does. */
 const DAY_MS = 86_400_000;
@@ -62,12 +69,31 @@ async function deliverBatch(ctx: IterationContext, env: FlowEnv): Promise<void> 
   const batchId = randomUUID();
   const letters: Record<string, unknown>[] = [];
   for (let i = 0; i < d.batchSize; i++) {
-    const letter: Record<string, unknown> = { BerichtInformatie: { BatchID: batchId, BerichtID: randomUUID(), BerichtType: d.berichtType, Onderwerp: 'bbsim load test', BerichtTekst: d.text, GebruikerID: pick(d.bsns), SoortGebruiker: 'Burger' } };
-    if (d.pdf && Math.random() < d.attachmentShare) letter['Bijlagen'] = [{ Inhoud: d.pdf, BijlageType: 'Pdf', Omschrijving: 'bijlage', Volgorde: '1' }];
+    const letter: Record<string, unknown> = {
+      BerichtInformatie: {
+        BatchID: batchId,
+        BerichtID: randomUUID(),
+        BerichtType: d.berichtType,
+        Onderwerp: 'bbsim load test',
+        BerichtTekst: d.text,
+        GebruikerID: pick(d.bsns),
+        SoortGebruiker: 'Burger',
+      },
+    };
+    if (d.pdf && Math.random() < d.attachmentShare)
+      letter['Bijlagen'] = [{ Inhoud: d.pdf, BijlageType: 'Pdf', Omschrijving: 'bijlage', Volgorde: '1' }];
     letters.push(letter);
   }
-  const body = JSON.stringify({ Berichten: { BatchInformatie: { BatchID: batchId, AanmaakDatum: now, BerichtLeverancierID: d.oin }, Bericht: letters } });
-  const res = await ctx.request({ service: 'berichtenbox-intake', flow: 'deliver-batch' }, { method: 'POST', path: '/berichtenbox/afleveren', headers: { ...JSON_HEADERS, 'x-afnemer-oin': d.oin }, body });
+  const body = JSON.stringify({
+    Berichten: {
+      BatchInformatie: { BatchID: batchId, AanmaakDatum: now, BerichtLeverancierID: d.oin },
+      Bericht: letters,
+    },
+  });
+  const res = await ctx.request(
+    { service: 'berichtenbox-intake', flow: 'deliver-batch' },
+    { method: 'POST', path: '/berichtenbox/afleveren', headers: { ...JSON_HEADERS, 'x-afnemer-oin': d.oin }, body },
+  );
   ctx.add('bbsim_letters_offered', d.batchSize);
   if (res.status === 202) ctx.add('bbsim_letters_admitted', d.batchSize);
   else addTagged(ctx, 'bbsim_batches_refused', 'status', String(res.status), 1);
@@ -76,24 +102,49 @@ async function deliverBatch(ctx: IterationContext, env: FlowEnv): Promise<void> 
 
 interface VerwerkingsItem {
   readonly id: number;
-  readonly BerichtVerwerkResponse?: { readonly Berichten?: { readonly Bericht?: readonly { readonly VerwerkingsCode: string }[] } };
+  readonly BerichtVerwerkResponse?: {
+    readonly Berichten?: { readonly Bericht?: readonly { readonly VerwerkingsCode: string }[] };
+  };
 }
 
 async function fetchVerwerkingsberichten(ctx: IterationContext, env: FlowEnv): Promise<void> {
   const d = env.data;
   const tags: RequestTags = { service: 'berichtenbox-intake', flow: 'fetch-verwerkingsberichten' };
-  const res = await ctx.request(tags, { method: 'GET', path: '/berichtenbox/verwerkingsberichten?limit=100', headers: { 'x-afnemer-oin': d.oin } });
+  const res = await ctx.request(tags, {
+    method: 'GET',
+    path: '/berichtenbox/verwerkingsberichten?limit=100',
+    headers: { 'x-afnemer-oin': d.oin },
+  });
   ctx.check(res.status === 200);
   if (res.status !== 200) return;
   const items = (json(res)?.['items'] ?? []) as readonly VerwerkingsItem[];
-  for (const item of items) for (const l of item.BerichtVerwerkResponse?.Berichten?.Bericht ?? []) addTagged(ctx, 'bbsim_letters_coded', 'code', l.VerwerkingsCode, 1);
+  for (const item of items)
+    for (const l of item.BerichtVerwerkResponse?.Berichten?.Bericht ?? [])
+      addTagged(ctx, 'bbsim_letters_coded', 'code', l.VerwerkingsCode, 1);
   if (items.length > 0) {
-    await ctx.request(tags, { method: 'POST', path: '/berichtenbox/verwerkingsberichten/ack', headers: { ...JSON_HEADERS, 'x-afnemer-oin': d.oin }, body: JSON.stringify({ ids: items.map((i) => i.id) }) });
+    await ctx.request(tags, {
+      method: 'POST',
+      path: '/berichtenbox/verwerkingsberichten/ack',
+      headers: { ...JSON_HEADERS, 'x-afnemer-oin': d.oin },
+      body: JSON.stringify({ ids: items.map((i) => i.id) }),
+    });
   }
 }
 
-async function authenticate(ctx: IterationContext, env: FlowEnv, flow: FlowName): Promise<{ res: FlowResponse; status: string; body: Record<string, unknown> | undefined }> {
-  const res = await ctx.request({ service: 'digid', flow }, { method: 'POST', path: '/digid/authenticate', headers: JSON_HEADERS, body: JSON.stringify({ bsn: pick(env.data.bsns) }) });
+async function authenticate(
+  ctx: IterationContext,
+  env: FlowEnv,
+  flow: FlowName,
+): Promise<{ res: FlowResponse; status: string; body: Record<string, unknown> | undefined }> {
+  const res = await ctx.request(
+    { service: 'digid', flow },
+    {
+      method: 'POST',
+      path: '/digid/authenticate',
+      headers: JSON_HEADERS,
+      body: JSON.stringify({ bsn: pick(env.data.bsns) }),
+    },
+  );
   const body = res.status === 200 ? json(res) : undefined;
   const status = res.status === 200 ? String(body?.['status']) : `HTTP ${res.status}`;
   addTagged(ctx, 'bbsim_authentications', 'status', status, 1);
@@ -108,10 +159,15 @@ async function burgerReads(ctx: IterationContext, env: FlowEnv): Promise<void> {
   await think(ctx, env, 'burger-reads');
   const list = await ctx.request(tags, { method: 'GET', path: '/api/v1/berichten?pageSize=20', headers });
   ctx.check(list.status === 200);
-  const letters = list.status === 200 ? ((json(list)?.['berichten'] ?? []) as readonly { readonly id: string | number }[]) : [];
+  const letters =
+    list.status === 200 ? ((json(list)?.['berichten'] ?? []) as readonly { readonly id: string | number }[]) : [];
   if (letters.length > 0) {
     await think(ctx, env, 'burger-reads');
-    const one = await ctx.request(tags, { method: 'GET', path: `/api/v1/berichten/${String(letters[0]!.id)}`, headers });
+    const one = await ctx.request(tags, {
+      method: 'GET',
+      path: `/api/v1/berichten/${String(letters[0]!.id)}`,
+      headers,
+    });
     ctx.check(one.status === 200);
   }
 }
@@ -126,7 +182,10 @@ async function validationQuery(ctx: IterationContext, env: FlowEnv): Promise<voi
   const klanten: { key: string; rol: 'Burger' }[] = [];
   for (let i = 0; i < d.klantenPerQuery; i++) klanten.push({ key: pick(d.bsns), rol: 'Burger' });
   const body = JSON.stringify({ berichtleverancierCode: d.oin, berichtTypeCode: d.berichtType, klanten });
-  const res = await ctx.request({ service: 'validatieservice', flow: 'validation-query' }, { method: 'POST', path: '/validatieservice/v1/validate', headers: JSON_HEADERS, body });
+  const res = await ctx.request(
+    { service: 'validatieservice', flow: 'validation-query' },
+    { method: 'POST', path: '/validatieservice/v1/validate', headers: JSON_HEADERS, body },
+  );
   ctx.check(res.status === 200 || res.status === 503);
 }
 
@@ -141,7 +200,15 @@ async function subscriptionRequest(ctx: IterationContext, env: FlowEnv): Promise
   }
   // mutatiebasis asks for the changes since a moment that must not lie in the (sim) future.
   if (kind === 'mutatiebasis') request['sinds'] = new Date(env.simNow() - DAY_MS).toISOString();
-  const res = await ctx.request({ service: 'abonnementservice', flow: 'subscription-request' }, { method: 'POST', path: '/abonnementservice/v1/verzoeken', headers: { ...JSON_HEADERS, 'x-afnemer-oin': d.oin }, body: JSON.stringify(request) });
+  const res = await ctx.request(
+    { service: 'abonnementservice', flow: 'subscription-request' },
+    {
+      method: 'POST',
+      path: '/abonnementservice/v1/verzoeken',
+      headers: { ...JSON_HEADERS, 'x-afnemer-oin': d.oin },
+      body: JSON.stringify(request),
+    },
+  );
   ctx.add('bbsim_subscription_requests', 1);
   ctx.add(`bbsim_subscription_requests{kind:${kind},status:${res.status}}`, 1);
   ctx.check(res.status === 202 || res.status === 429);
@@ -153,7 +220,10 @@ async function machtigenCheck(ctx: IterationContext, env: FlowEnv): Promise<void
   let b = pick(bsns);
   if (b === a) b = bsns[(bsns.indexOf(a) + 1) % bsns.length]!;
   const body = JSON.stringify({ vertegenwoordiger: a, vertegenwoordigde: { bsn: b }, dienst: 'aangifte-ib' });
-  const res = await ctx.request({ service: 'digid-machtigen', flow: 'machtigen-check' }, { method: 'POST', path: '/machtigen/v1/bevoegdheid', headers: JSON_HEADERS, body });
+  const res = await ctx.request(
+    { service: 'digid-machtigen', flow: 'machtigen-check' },
+    { method: 'POST', path: '/machtigen/v1/bevoegdheid', headers: JSON_HEADERS, body },
+  );
   ctx.check(res.status === 200 || res.status === 503);
 }
 

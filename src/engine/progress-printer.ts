@@ -18,9 +18,11 @@ export function progressPrinter(engine: NativeEngine, log: (line: string) => voi
     lastAt = p.elapsedMs;
     const worstP99 = Math.max(0, ...points.filter((x) => x.requests > 0).map((x) => x.p99));
     const failedPct = p.requests > 0 ? (p.failed / p.requests) * 100 : 0;
-    log(`native ${String(Math.round(p.elapsedMs / 1000)).padStart(4)}s/${Math.round(p.durationMs / 1000)}s  ${p.phase.padEnd(8)}  target ${p.targetRate.toFixed(1)} it/s  `
-      + `reqs ${p.requests} (${rps.toFixed(0)}/s)  iterations ${p.iterations}  in flight ${p.inFlight}${p.queued ? ` (+${p.queued} waiting)` : ''}  `
-      + `dropped ${p.dropped}  failed ${failedPct.toFixed(1)} %  p99 ${fmtMs(worstP99)}`);
+    log(
+      `native ${String(Math.round(p.elapsedMs / 1000)).padStart(4)}s/${Math.round(p.durationMs / 1000)}s  ${p.phase.padEnd(8)}  target ${p.targetRate.toFixed(1)} it/s  ` +
+        `reqs ${p.requests} (${rps.toFixed(0)}/s)  iterations ${p.iterations}  in flight ${p.inFlight}${p.queued ? ` (+${p.queued} waiting)` : ''}  ` +
+        `dropped ${p.dropped}  failed ${failedPct.toFixed(1)} %  p99 ${fmtMs(worstP99)}`,
+    );
   };
   const onPhase = ({ phase, previous }: PhaseEvent): void => {
     if (previous !== undefined && phase !== 'done') log(`native: ${previous} → ${phase}`);

@@ -4,7 +4,15 @@ import type { Scenario } from '../scenario/index.ts';
 import { createClient, type ClientOptions, type ClientTls, type HttpClient } from './client.ts';
 import { NativeEngine } from './engine.ts';
 import type { EngineResult } from './engine-events.ts';
-import { checkInt, shown, ENGINE_DEFAULTS, ENGINE_LIMITS, EngineOptionsError, engineOptionIssues, type EngineOptions } from './engine-options.ts';
+import {
+  checkInt,
+  shown,
+  ENGINE_DEFAULTS,
+  ENGINE_LIMITS,
+  EngineOptionsError,
+  engineOptionIssues,
+  type EngineOptions,
+} from './engine-options.ts';
 import { applyThresholds } from './k6-summary.ts';
 import { loopbackIssue } from './loopback.ts';
 import { progressPrinter } from './progress-printer.ts';
@@ -42,9 +50,24 @@ export function nativeRunOptionIssues(o: NativeRunOptions): string[] {
   checkInt(issues, 'connections', o.connections, 1, ENGINE_LIMITS.connections);
   checkInt(issues, 'pipelining', o.pipelining, 1, ENGINE_LIMITS.pipelining);
   if (o.log !== undefined && typeof o.log !== 'function') issues.push('log: a function (line: string) => void');
-  if (o.commandStartedAt !== undefined && !Number.isFinite(o.commandStartedAt)) issues.push(`commandStartedAt: epoch ms (e.g. Math.round(performance.timeOrigin)), got ${shown(o.commandStartedAt)}`);
+  if (o.commandStartedAt !== undefined && !Number.isFinite(o.commandStartedAt))
+    issues.push(
+      `commandStartedAt: epoch ms (e.g. Math.round(performance.timeOrigin)), got ${shown(o.commandStartedAt)}`,
+    );
   // The engine's own options, checked with a stand-in client and plan (those are made here).
-  const stand = { client: { request: () => Promise.reject(new Error('unused')), close: async () => undefined }, plan: { flows: [{ name: 'x', services: [], rate: { startRate: 0, stages: [{ target: 0, durationMs: 0 }] }, iterate: async () => undefined }] } };
+  const stand = {
+    client: { request: () => Promise.reject(new Error('unused')), close: async () => undefined },
+    plan: {
+      flows: [
+        {
+          name: 'x',
+          services: [],
+          rate: { startRate: 0, stages: [{ target: 0, durationMs: 0 }] },
+          iterate: async () => undefined,
+        },
+      ],
+    },
+  };
   issues.push(...engineOptionIssues({ ...o, ...stand }));
   return issues;
 }
@@ -59,7 +82,11 @@ export async function runNative(scenario: Scenario, opts: NativeRunOptions): Pro
   if (issues.length > 0) throw new EngineOptionsError(issues);
   const maxInFlight = opts.maxInFlight ?? ENGINE_DEFAULTS.maxInFlight;
   const data = scenarioData(scenario, opts.data);
-  const plan = scenarioPlan(scenario, data, opts.commandStartedAt !== undefined ? { commandStartedAt: opts.commandStartedAt } : {});
+  const plan = scenarioPlan(
+    scenario,
+    data,
+    opts.commandStartedAt !== undefined ? { commandStartedAt: opts.commandStartedAt } : {},
+  );
   const client = (opts.clientFactory ?? createClient)({
     base: opts.base,
     connections: opts.connections ?? maxInFlight,
@@ -69,14 +96,18 @@ export async function runNative(scenario: Scenario, opts: NativeRunOptions): Pro
   });
   try {
     const engine = new NativeEngine({
-      client, plan, maxInFlight,
+      client,
+      plan,
+      maxInFlight,
       ...(opts.dropAfterMs !== undefined ? { dropAfterMs: opts.dropAfterMs } : {}),
       ...(opts.gracefulStopMs !== undefined ? { gracefulStopMs: opts.gracefulStopMs } : {}),
       ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
       ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
     });
     if (opts.log) {
-      opts.log(`native engine: ${scenario.name} against ${opts.base}, ${engine.scheduled} iterations over ${(engine.durationMs / 1000).toFixed(1)} s, up to ${maxInFlight} in flight`);
+      opts.log(
+        `native engine: ${scenario.name} against ${opts.base}, ${engine.scheduled} iterations over ${(engine.durationMs / 1000).toFixed(1)} s, up to ${maxInFlight} in flight`,
+      );
       // A line a second for short runs, every 10 s for long ones (a day curve would print thousands).
       progressPrinter(engine, opts.log, engine.durationMs > 120_000 ? 10 : 1);
       summaryPrinter(engine, opts.log);

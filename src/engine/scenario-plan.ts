@@ -18,7 +18,10 @@ export function flowRate(scenario: Scenario, flowIndex: number, batchSize: numbe
   if (!f) throw new RangeError(`scenario '${scenario.name}' has no flow ${flowIndex}`);
   const perIteration = f.flow === 'deliver-batch' ? batchSize : 1;
   const scale = (r: number): number => (r * share) / perIteration;
-  return { startRate: scale(profile.startRate), stages: profile.stages.map((s) => ({ target: scale(s.target), durationMs: s.durationMs })) };
+  return {
+    startRate: scale(profile.startRate),
+    stages: profile.stages.map((s) => ({ target: scale(s.target), durationMs: s.durationMs })),
+  };
 }
 
 export interface ScenarioPlanOptions {
@@ -28,7 +31,10 @@ export interface ScenarioPlanOptions {
 
 /** The engine's plan for a scenario: setup reads the target's sim clock, then every flow at its rate. */
 export function scenarioPlan(scenario: Scenario, data: ScenarioData, opts: ScenarioPlanOptions = {}): LoadPlan {
-  if (data.bsns.length === 0) throw new Error(`scenario '${scenario.name}': the data has no recipient BSNs for afnemer ${data.oin} (check the population and the afnemer)`);
+  if (data.bsns.length === 0)
+    throw new Error(
+      `scenario '${scenario.name}': the data has no recipient BSNs for afnemer ${data.oin} (check the population and the afnemer)`,
+    );
   // The wall clock until setup has read the target's; flows only run after setup.
   let clock: Clock = new SimClock({ speed: 1 });
   let targetClock = false;
@@ -37,7 +43,8 @@ export function scenarioPlan(scenario: Scenario, data: ScenarioData, opts: Scena
     simNow: () => clock.now(),
     // Think time is sim ms: paid at the target's speed now (along its schedule, read by setup), or
     // at the scenario's speed against a target without a sim clock, as the k6 script does.
-    thinkWallMs: (flow) => (targetClock ? clock.toWallMs(data.thinkTimeMs[flow] ?? 0) : (data.thinkTimeMs[flow] ?? 0) / scenario.clock.speed),
+    thinkWallMs: (flow) =>
+      targetClock ? clock.toWallMs(data.thinkTimeMs[flow] ?? 0) : (data.thinkTimeMs[flow] ?? 0) / scenario.clock.speed,
   };
   return {
     flows: scenario.flows.map((f, i) => ({

@@ -40,10 +40,22 @@ export const PROBLEMS = Object.freeze({
   UNKNOWN_AFNEMER: def('BBSIM_UNKNOWN_AFNEMER', 403, 'OIN is not a connected afnemer'),
   // Afnemer identity over two-way TLS (the OIN in the client certificate)
   CLIENT_CERTIFICATE_REQUIRED: def('BBSIM_CLIENT_CERTIFICATE_REQUIRED', 401, 'A client certificate is required'),
-  CLIENT_CERTIFICATE_REFUSED: def('BBSIM_CLIENT_CERTIFICATE_REFUSED', 401, 'The client certificate is not valid for this service'),
-  CERTIFICATE_WITHOUT_OIN: def('BBSIM_CERTIFICATE_WITHOUT_OIN', 403, 'The client certificate carries no OIN in its subject serialNumber'),
+  CLIENT_CERTIFICATE_REFUSED: def(
+    'BBSIM_CLIENT_CERTIFICATE_REFUSED',
+    401,
+    'The client certificate is not valid for this service',
+  ),
+  CERTIFICATE_WITHOUT_OIN: def(
+    'BBSIM_CERTIFICATE_WITHOUT_OIN',
+    403,
+    'The client certificate carries no OIN in its subject serialNumber',
+  ),
   OIN_MISMATCH: def('BBSIM_OIN_MISMATCH', 403, "The OIN in the request differs from the client certificate's OIN"),
-  NO_AFNEMER_IDENTITY: def('BBSIM_NO_AFNEMER_IDENTITY', 401, 'This mock cannot identify afnemers (exposed without TLS)'),
+  NO_AFNEMER_IDENTITY: def(
+    'BBSIM_NO_AFNEMER_IDENTITY',
+    401,
+    'This mock cannot identify afnemers (exposed without TLS)',
+  ),
   NOT_YOUR_DATA: def('BBSIM_NOT_YOUR_DATA', 403, "Another afnemer's data"),
   // Batch as a whole
   BATCH_SIZE: def('BBSIM_BATCH_SIZE', 400, 'A batch holds 1 to 1000 letters'),
@@ -53,13 +65,25 @@ export const PROBLEMS = Object.freeze({
   // Burger sessions
   UNAUTHENTICATED: def('BBSIM_UNAUTHENTICATED', 401, 'Bearer session token missing or invalid'),
   TOKEN_EXPIRED: def('BBSIM_TOKEN_EXPIRED', 401, 'Session token expired'),
-  DEV_TOKENS_DISABLED: def('BBSIM_DEV_TOKENS_DISABLED', 403, 'The dev token endpoint is disabled in this configuration'),
+  DEV_TOKENS_DISABLED: def(
+    'BBSIM_DEV_TOKENS_DISABLED',
+    403,
+    'The dev token endpoint is disabled in this configuration',
+  ),
   INVALID_BSN: def('BBSIM_INVALID_BSN', 400, 'BSN fails the elfproef'),
   // Abonnementservice
   SUBSCRIPTION_NIGHT_QUOTA: def('BBSIM_SUBSCRIPTION_NIGHT_QUOTA', 429, 'Night quota of the Abonnementservice reached'),
-  SUBSCRIPTION_OUTSIDE_NIGHT: def('BBSIM_SUBSCRIPTION_OUTSIDE_NIGHT', 429, 'The Abonnementservice takes requests in its night window only'),
+  SUBSCRIPTION_OUTSIDE_NIGHT: def(
+    'BBSIM_SUBSCRIPTION_OUTSIDE_NIGHT',
+    429,
+    'The Abonnementservice takes requests in its night window only',
+  ),
   SUBSCRIPTION_BACKLOG_FULL: def('BBSIM_SUBSCRIPTION_BACKLOG_FULL', 429, 'The Abonnementservice backlog is full'),
-  SUBSCRIPTION_DUPLICATE_VERZOEK: def('BBSIM_SUBSCRIPTION_DUPLICATE_VERZOEK', 409, 'VerzoekId already used for a different request'),
+  SUBSCRIPTION_DUPLICATE_VERZOEK: def(
+    'BBSIM_SUBSCRIPTION_DUPLICATE_VERZOEK',
+    409,
+    'VerzoekId already used for a different request',
+  ),
   // Availability: maintenance windows and injected faults (sim clock)
   MAINTENANCE: def('BBSIM_MAINTENANCE', 503, 'Planned maintenance window'),
   OUTAGE: def('BBSIM_OUTAGE', 503, 'Unplanned outage (injected)'),
@@ -115,7 +139,12 @@ export interface ProblemBody {
   [key: string]: unknown;
 }
 
-export function problemBody(def: ProblemDefinition, detail: string, details: ProblemDetails = {}, instance?: string): ProblemBody {
+export function problemBody(
+  def: ProblemDefinition,
+  detail: string,
+  details: ProblemDetails = {},
+  instance?: string,
+): ProblemBody {
   const body: ProblemBody = {
     type: `urn:bbsim:problem:${def.code.toLowerCase()}`,
     title: def.title,

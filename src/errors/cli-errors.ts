@@ -34,7 +34,10 @@ export type CliErrorName = keyof typeof CLI_ERRORS;
 export class CliError extends Error {
   readonly code: string;
   readonly exitCode: ExitCode;
-  constructor(readonly kind: CliErrorName, message: string) {
+  constructor(
+    readonly kind: CliErrorName,
+    message: string,
+  ) {
     super(message);
     this.name = 'CliError';
     this.code = CLI_ERRORS[kind].code;

@@ -19,7 +19,10 @@ export function nearest(input: string, known: readonly string[]): string | undef
   let best: { name: string; d: number } | undefined;
   for (const name of known) {
     const hay = name.toLowerCase();
-    const d = hay.startsWith(needle) || needle.startsWith(hay) ? Math.abs(hay.length - needle.length) * 0.5 : distance(needle, hay);
+    const d =
+      hay.startsWith(needle) || needle.startsWith(hay)
+        ? Math.abs(hay.length - needle.length) * 0.5
+        : distance(needle, hay);
     if (!best || d < best.d) best = { name, d };
   }
   return best && best.d <= Math.max(2, Math.ceil(needle.length / 3)) ? best.name : undefined;

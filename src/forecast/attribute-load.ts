@@ -21,7 +21,11 @@ export interface Contributor {
 export type LoadPath = 'offered' | 'notification-queue';
 
 /** One afnemer-month of a series with its hourly shares (looked up once, not per period). */
-interface Entry { readonly oin: string; readonly count: number; readonly w: Float64Array }
+interface Entry {
+  readonly oin: string;
+  readonly count: number;
+  readonly w: Float64Array;
+}
 
 /** Entries of each month of the horizon with a non-zero series, built once per result and series. */
 const rowsCache = new WeakMap<ForecastResult, Map<SeriesKey, Entry[][]>>();
@@ -63,7 +67,9 @@ function offeredBetween(r: ForecastResult, series: SeriesKey, t0: number, t1: nu
     const base = h.monthHourStart[mi]!;
     // The hours' overlap with [t0, t1) once per month, then one dot product per afnemer.
     const overlap = new Float64Array(b - a);
-    for (let hr = a; hr < b; hr++) overlap[hr - a] = (Math.min(t1, (hr + 1) * MINUTES_PER_HOUR) - Math.max(t0, hr * MINUTES_PER_HOUR)) / MINUTES_PER_HOUR;
+    for (let hr = a; hr < b; hr++)
+      overlap[hr - a] =
+        (Math.min(t1, (hr + 1) * MINUTES_PER_HOUR) - Math.max(t0, hr * MINUTES_PER_HOUR)) / MINUTES_PER_HOUR;
     // Afnemers of one profile share its weights: one dot product per profile, not per afnemer.
     const dots = new Map<Float64Array, number>();
     for (const e of byMonth[mi]!) {
@@ -87,7 +93,14 @@ function namesOf(r: ForecastResult): Map<string, string> {
 }
 
 /** The afnemers behind a norm's load in minutes [from, to) of the horizon, largest first (top n, shares of all). */
-export function attributeLoad(r: ForecastResult, series: SeriesKey, path: LoadPath, from: number, to: number, top = 5): Contributor[] {
+export function attributeLoad(
+  r: ForecastResult,
+  series: SeriesKey,
+  path: LoadPath,
+  from: number,
+  to: number,
+  top = 5,
+): Contributor[] {
   let t0 = from;
   let t1 = to;
   if (path === 'notification-queue') {
@@ -114,5 +127,10 @@ export function attributeLoad(r: ForecastResult, series: SeriesKey, path: LoadPa
     best.splice(i, 0, e);
     if (best.length > top) best.pop();
   }
-  return best.map(([oin, amount]) => ({ oin, naam: naam.get(oin) ?? oin, amount, sharePct: total > 0 ? (amount / total) * 100 : 0 }));
+  return best.map(([oin, amount]) => ({
+    oin,
+    naam: naam.get(oin) ?? oin,
+    amount,
+    sharePct: total > 0 ? (amount / total) * 100 : 0,
+  }));
 }

@@ -1,7 +1,20 @@
 import {
-  DIGID_AUTHENTICATIONS_PER_MINUTE, MACHTIGEN_TRANSACTIONS_PER_MINUTE, MAX_PROCESSING_TIME, MAX_SHARE_WITH_ATTACHMENT, MESSAGES_PARKED_PER_SECOND,
-  MESSAGES_PER_DAY, MESSAGES_PER_HOUR, NOTIFICATIONS_PER_DAY, NOTIFICATIONS_PER_HOUR, SUBSCRIPTION_LEAD_TIME, SUBSCRIPTION_NIGHT_ALLES,
-  SUBSCRIPTION_NIGHT_BSN_LIJST, SUBSCRIPTION_NIGHT_MUTATIEBASIS, SUPPORTED_SUPPLIERS, VALIDATION_QUERIES_PER_HOUR, type Norm,
+  DIGID_AUTHENTICATIONS_PER_MINUTE,
+  MACHTIGEN_TRANSACTIONS_PER_MINUTE,
+  MAX_PROCESSING_TIME,
+  MAX_SHARE_WITH_ATTACHMENT,
+  MESSAGES_PARKED_PER_SECOND,
+  MESSAGES_PER_DAY,
+  MESSAGES_PER_HOUR,
+  NOTIFICATIONS_PER_DAY,
+  NOTIFICATIONS_PER_HOUR,
+  SUBSCRIPTION_LEAD_TIME,
+  SUBSCRIPTION_NIGHT_ALLES,
+  SUBSCRIPTION_NIGHT_BSN_LIJST,
+  SUBSCRIPTION_NIGHT_MUTATIEBASIS,
+  SUPPORTED_SUPPLIERS,
+  VALIDATION_QUERIES_PER_HOUR,
+  type Norm,
 } from '../norms/index.ts';
 import { MINUTE, SECOND } from '../clock/index.ts';
 import type { Forecast } from './forecast-types.ts';
@@ -21,9 +34,22 @@ function windowSums(cum: Float64Array, bounds: ArrayLike<number>): Float64Array 
 }
 
 /** A window of a rate norm in minutes of the horizon: shown [from, to), its load counted in [loadFrom, loadTo). */
-interface Win { readonly from: number; readonly to: number; readonly loadFrom?: number; readonly loadTo?: number }
+interface Win {
+  readonly from: number;
+  readonly to: number;
+  readonly loadFrom?: number;
+  readonly loadTo?: number;
+}
 
-function rateRow(h: Horizon, norm: Norm, unit: string, measured: string, values: ArrayLike<number>, win: (i: number) => Win, scale = 1): CheckRow {
+function rateRow(
+  h: Horizon,
+  norm: Norm,
+  unit: string,
+  measured: string,
+  values: ArrayLike<number>,
+  win: (i: number) => Win,
+  scale = 1,
+): CheckRow {
   let peak = 0;
   let at = -1;
   let over = 0;
@@ -35,20 +61,31 @@ function rateRow(h: Horizon, norm: Norm, unit: string, measured: string, values:
     const a = win(run.first);
     const b = win(run.last);
     periods.push({
-      from: h.start + a.from * MINUTE, to: h.start + b.to * MINUTE, loadFrom: a.loadFrom ?? a.from, loadTo: b.loadTo ?? b.to,
-      windows: run.last - run.first + 1, peak: run.peak, peakAt: h.start + win(run.peakAt).from * MINUTE,
+      from: h.start + a.from * MINUTE,
+      to: h.start + b.to * MINUTE,
+      loadFrom: a.loadFrom ?? a.from,
+      loadTo: b.loadTo ?? b.to,
+      windows: run.last - run.first + 1,
+      peak: run.peak,
+      peakAt: h.start + win(run.peakAt).from * MINUTE,
     });
     run = undefined;
   };
   for (let i = 0; i < values.length; i++) {
     const v = values[i]! * scale;
-    if (v > peak) { peak = v; at = i; }
+    if (v > peak) {
+      peak = v;
+      at = i;
+    }
     if (v > norm.limit) {
       over++;
       excess += v - norm.limit;
       if (run && run.last === i - 1) {
         run.last = i;
-        if (v > run.peak) { run.peak = v; run.peakAt = i; }
+        if (v > run.peak) {
+          run.peak = v;
+          run.peakAt = i;
+        }
       } else {
         close();
         run = { first: i, last: i, peak: v, peakAt: i };
@@ -57,10 +94,21 @@ function rateRow(h: Horizon, norm: Norm, unit: string, measured: string, values:
   }
   close();
   return {
-    normId: norm.id, title: norm.title, window: norm.window ?? '', limit: norm.limit, unit, measured, peak,
+    normId: norm.id,
+    title: norm.title,
+    window: norm.window ?? '',
+    limit: norm.limit,
+    unit,
+    measured,
+    peak,
     ...(at >= 0 ? { peakAt: h.start + win(at).from * MINUTE } : {}),
-    headroomPct: headroomPct(norm.limit, peak), windowsOver: over, windowsTotal: values.length, excess,
-    status: over > 0 ? 'fail' : 'pass', citation: citationText(norm), periods,
+    headroomPct: headroomPct(norm.limit, peak),
+    windowsOver: over,
+    windowsTotal: values.length,
+    excess,
+    status: over > 0 ? 'fail' : 'pass',
+    citation: citationText(norm),
+    periods,
   };
 }
 
@@ -74,16 +122,31 @@ function delayPeriods(h: Horizon, d: FifoDelays, limitMinutes: number, series?: 
   const toSeconds = MINUTE / SECOND;
   let i = 0;
   const push = (a: number, b: number, peak: number, peakHour: number): void => {
-    out.push({ from: h.start + a * MINUTE, to: h.start + b * MINUTE, loadFrom: a, loadTo: b, windows: Math.ceil((b - a) / MINUTES_PER_HOUR), peak: peak * toSeconds, peakAt: h.start + peakHour * MINUTE, ...(series ? { series } : {}) });
+    out.push({
+      from: h.start + a * MINUTE,
+      to: h.start + b * MINUTE,
+      loadFrom: a,
+      loadTo: b,
+      windows: Math.ceil((b - a) / MINUTES_PER_HOUR),
+      peak: peak * toSeconds,
+      peakAt: h.start + peakHour * MINUTE,
+      ...(series ? { series } : {}),
+    });
   };
   while (i < by.length) {
-    if (!(by[i]! > limitMinutes)) { i++; continue; }
+    if (!(by[i]! > limitMinutes)) {
+      i++;
+      continue;
+    }
     let j = i;
     let peak = by[i]!;
     let peakAt = i;
     while (j + 1 < by.length && by[j + 1]! > limitMinutes) {
       j++;
-      if (by[j]! > peak) { peak = by[j]!; peakAt = j; }
+      if (by[j]! > peak) {
+        peak = by[j]!;
+        peakAt = j;
+      }
     }
     push(i * MINUTES_PER_HOUR, (j + 1) * MINUTES_PER_HOUR, peak, peakAt * MINUTES_PER_HOUR);
     i = j + 1;
@@ -93,13 +156,26 @@ function delayPeriods(h: Horizon, d: FifoDelays, limitMinutes: number, series?: 
     const a = d.oldestOpenMinute;
     const b = Math.max(a + 1, Math.floor(h.minutes - limitMinutes));
     const last = out[out.length - 1];
-    if (last && last.loadTo >= a) out[out.length - 1] = { ...last, to: h.start + Math.max(last.loadTo, b) * MINUTE, loadTo: Math.max(last.loadTo, b), peak: Math.max(last.peak, (h.minutes - a) * toSeconds) };
+    if (last && last.loadTo >= a)
+      out[out.length - 1] = {
+        ...last,
+        to: h.start + Math.max(last.loadTo, b) * MINUTE,
+        loadTo: Math.max(last.loadTo, b),
+        peak: Math.max(last.peak, (h.minutes - a) * toSeconds),
+      };
     else push(a, b, h.minutes - a, a);
   }
   return out;
 }
 
-function durationRow(norm: Norm, measured: string, d: FifoDelays, h: Horizon, what: string, periods: readonly OverPeriod[]): CheckRow {
+function durationRow(
+  norm: Norm,
+  measured: string,
+  d: FifoDelays,
+  h: Horizon,
+  what: string,
+  periods: readonly OverPeriod[],
+): CheckRow {
   // A backlog still open at the end already counts its wait so far.
   const openWait = d.openAtEnd > 0 ? h.minutes - d.oldestOpenMinute : 0;
   const worstMinutes = Math.max(d.maxDelay, openWait);
@@ -108,10 +184,21 @@ function durationRow(norm: Norm, measured: string, d: FifoDelays, h: Horizon, wh
   const breached = d.over > 0 || worstMinutes > limitMinutes;
   const atMinute = openWait > d.maxDelay ? d.oldestOpenMinute : d.maxDelayArrivalMinute;
   return {
-    normId: norm.id, title: norm.title, window: 'per item', limit: norm.limit, unit: 's', measured, peak,
+    normId: norm.id,
+    title: norm.title,
+    window: 'per item',
+    limit: norm.limit,
+    unit: 's',
+    measured,
+    peak,
     ...(atMinute >= 0 ? { peakAt: h.start + atMinute * MINUTE } : {}),
-    headroomPct: headroomPct(norm.limit, peak), windowsOver: Math.round(d.over), windowsTotal: 0, excess: d.over,
-    status: breached ? 'fail' : 'pass', citation: `${citationText(norm)} (${what})`, periods: breached ? periods : [],
+    headroomPct: headroomPct(norm.limit, peak),
+    windowsOver: Math.round(d.over),
+    windowsTotal: 0,
+    excess: d.over,
+    status: breached ? 'fail' : 'pass',
+    citation: `${citationText(norm)} (${what})`,
+    periods: breached ? periods : [],
   };
 }
 
@@ -147,39 +234,162 @@ export function checkNorms({ horizon: h, forecast, series, curves }: CheckInput)
 
   // Parking is held against the forecast's own offering; the burst of redeliveries after a refusal
   // shows in the queue figures (parking backlog and delay) rather than as a second breach.
-  rows.push(rateRow(h, MESSAGES_PARKED_PER_SECOND, 'letters/s', 'letters first offered per second (the forecast), evenly within each minute', series.messages, minuteWin, 1 / SECONDS_PER_MINUTE));
-  rows.push(rateRow(h, DIGID_AUTHENTICATIONS_PER_MINUTE, 'authentications/min', 'DigiD authentications offered, all afnemers', series.digid, minuteWin));
-  rows.push(rateRow(h, MACHTIGEN_TRANSACTIONS_PER_MINUTE, 'transactions/min', 'Machtigen transactions offered, all afnemers', series.machtigen, minuteWin));
-  rows.push(rateRow(h, MESSAGES_PER_HOUR, 'letters/hour', 'letters first offered per clock hour (the forecast)', windowSums(curves.offered, hourBounds), hourWin));
-  rows.push(rateRow(h, MESSAGES_PER_DAY, 'letters/day', 'letters first offered per calendar day (the forecast)', windowSums(curves.offered, dayBounds), dayWin));
-  rows.push(rateRow(h, NOTIFICATIONS_PER_HOUR, 'notifications/hour', 'notifications entering the notification queue (their letters processed)', windowSums(curves.notifIn, hourBounds), hourWin));
-  rows.push(rateRow(h, NOTIFICATIONS_PER_DAY, 'notifications/day', 'notifications entering the notification queue per calendar day', windowSums(curves.notifIn, dayBounds), dayWin));
+  rows.push(
+    rateRow(
+      h,
+      MESSAGES_PARKED_PER_SECOND,
+      'letters/s',
+      'letters first offered per second (the forecast), evenly within each minute',
+      series.messages,
+      minuteWin,
+      1 / SECONDS_PER_MINUTE,
+    ),
+  );
+  rows.push(
+    rateRow(
+      h,
+      DIGID_AUTHENTICATIONS_PER_MINUTE,
+      'authentications/min',
+      'DigiD authentications offered, all afnemers',
+      series.digid,
+      minuteWin,
+    ),
+  );
+  rows.push(
+    rateRow(
+      h,
+      MACHTIGEN_TRANSACTIONS_PER_MINUTE,
+      'transactions/min',
+      'Machtigen transactions offered, all afnemers',
+      series.machtigen,
+      minuteWin,
+    ),
+  );
+  rows.push(
+    rateRow(
+      h,
+      MESSAGES_PER_HOUR,
+      'letters/hour',
+      'letters first offered per clock hour (the forecast)',
+      windowSums(curves.offered, hourBounds),
+      hourWin,
+    ),
+  );
+  rows.push(
+    rateRow(
+      h,
+      MESSAGES_PER_DAY,
+      'letters/day',
+      'letters first offered per calendar day (the forecast)',
+      windowSums(curves.offered, dayBounds),
+      dayWin,
+    ),
+  );
+  rows.push(
+    rateRow(
+      h,
+      NOTIFICATIONS_PER_HOUR,
+      'notifications/hour',
+      'notifications entering the notification queue (their letters processed)',
+      windowSums(curves.notifIn, hourBounds),
+      hourWin,
+    ),
+  );
+  rows.push(
+    rateRow(
+      h,
+      NOTIFICATIONS_PER_DAY,
+      'notifications/day',
+      'notifications entering the notification queue per calendar day',
+      windowSums(curves.notifIn, dayBounds),
+      dayWin,
+    ),
+  );
   const validationCum = new Float64Array(M + 1);
   for (let m = 0; m < M; m++) validationCum[m + 1] = validationCum[m]! + series.validation[m]!;
-  rows.push(rateRow(h, VALIDATION_QUERIES_PER_HOUR, 'queries/hour', 'Validatieservice queries offered per clock hour, all afnemers', windowSums(validationCum, hourBounds), hourWin));
+  rows.push(
+    rateRow(
+      h,
+      VALIDATION_QUERIES_PER_HOUR,
+      'queries/hour',
+      'Validatieservice queries offered per clock hour, all afnemers',
+      windowSums(validationCum, hourBounds),
+      hourWin,
+    ),
+  );
 
   // Night quotas: the requests a night has to take are those arriving since the previous night ended.
   const nightBounds = [0, ...h.nights.map((n) => n.end)];
   if (nightBounds[nightBounds.length - 1]! < M) nightBounds.push(M);
-  const nightNorm: Record<SubscriptionSeries, Norm> = { subsAlles: SUBSCRIPTION_NIGHT_ALLES, subsBsnLijst: SUBSCRIPTION_NIGHT_BSN_LIJST, subsMutatiebasis: SUBSCRIPTION_NIGHT_MUTATIEBASIS };
+  const nightNorm: Record<SubscriptionSeries, Norm> = {
+    subsAlles: SUBSCRIPTION_NIGHT_ALLES,
+    subsBsnLijst: SUBSCRIPTION_NIGHT_BSN_LIJST,
+    subsMutatiebasis: SUBSCRIPTION_NIGHT_MUTATIEBASIS,
+  };
   for (const kind of SUBSCRIPTION_SERIES) {
     const sums = windowSums(curves.subsArrived[kind], nightBounds);
-    rows.push(rateRow(h, nightNorm[kind], 'requests/night', 'requests arriving since the previous night window ended (all to be taken this night)', sums,
-      (i) => ({ from: h.nights[i]?.start ?? nightBounds[i]!, to: h.nights[i]?.end ?? nightBounds[i + 1]!, loadFrom: nightBounds[i]!, loadTo: nightBounds[i + 1]! })));
+    rows.push(
+      rateRow(
+        h,
+        nightNorm[kind],
+        'requests/night',
+        'requests arriving since the previous night window ended (all to be taken this night)',
+        sums,
+        (i) => ({
+          from: h.nights[i]?.start ?? nightBounds[i]!,
+          to: h.nights[i]?.end ?? nightBounds[i + 1]!,
+          loadFrom: nightBounds[i]!,
+          loadTo: nightBounds[i + 1]!,
+        }),
+      ),
+    );
   }
 
-  const processing = fifoDelays(curves.offered, curves.parked, (MAX_PROCESSING_TIME.limit * SECOND) / MINUTE, curves.parkPerMinute);
+  const processing = fifoDelays(
+    curves.offered,
+    curves.parked,
+    (MAX_PROCESSING_TIME.limit * SECOND) / MINUTE,
+    curves.parkPerMinute,
+  );
   const processingLimit = (MAX_PROCESSING_TIME.limit * SECOND) / MINUTE;
-  rows.push(durationRow(MAX_PROCESSING_TIME, 'first offering → processed (intake backlog, redelivery and parking)', processing, h, 'from first offering', delayPeriods(h, processing, processingLimit)));
+  rows.push(
+    durationRow(
+      MAX_PROCESSING_TIME,
+      'first offering → processed (intake backlog, redelivery and parking)',
+      processing,
+      h,
+      'from first offering',
+      delayPeriods(h, processing, processingLimit),
+    ),
+  );
   const notification = fifoDelays(curves.notifIn, curves.notified, Number.POSITIVE_INFINITY, curves.notifyPerMinute);
   const leadMinutes = (SUBSCRIPTION_LEAD_TIME.limit * SECOND) / MINUTE;
   const subscriptions = {} as Record<SubscriptionSeries, FifoDelays>;
-  for (const kind of SUBSCRIPTION_SERIES) subscriptions[kind] = fifoDelays(curves.subsArrived[kind], curves.subsServed[kind], leadMinutes, Number.POSITIVE_INFINITY);
+  for (const kind of SUBSCRIPTION_SERIES)
+    subscriptions[kind] = fifoDelays(
+      curves.subsArrived[kind],
+      curves.subsServed[kind],
+      leadMinutes,
+      Number.POSITIVE_INFINITY,
+    );
   // One lead-time row for the three kinds together: the worst of them.
-  const worst = SUBSCRIPTION_SERIES.map((k) => subscriptions[k]).reduce((a, b) => (b.maxDelay > a.maxDelay || (b.openAtEnd > 0 && a.openAtEnd === 0) ? b : a));
+  const worst = SUBSCRIPTION_SERIES.map((k) => subscriptions[k]).reduce((a, b) =>
+    b.maxDelay > a.maxDelay || (b.openAtEnd > 0 && a.openAtEnd === 0) ? b : a,
+  );
   const allOver = SUBSCRIPTION_SERIES.reduce((s, k) => s + subscriptions[k].over, 0);
-  const leadPeriods = SUBSCRIPTION_SERIES.flatMap((k) => delayPeriods(h, subscriptions[k], leadMinutes, k)).sort((a, b) => a.from - b.from || (a.series ?? '').localeCompare(b.series ?? ''));
-  rows.push(durationRow(SUBSCRIPTION_LEAD_TIME, 'request → taken into processing in a night window (the answer\'s own processing time comes on top)', { ...worst, over: allOver }, h, 'waiting for the night and its quota', leadPeriods));
+  const leadPeriods = SUBSCRIPTION_SERIES.flatMap((k) => delayPeriods(h, subscriptions[k], leadMinutes, k)).sort(
+    (a, b) => a.from - b.from || (a.series ?? '').localeCompare(b.series ?? ''),
+  );
+  rows.push(
+    durationRow(
+      SUBSCRIPTION_LEAD_TIME,
+      "request → taken into processing in a night window (the answer's own processing time comes on top)",
+      { ...worst, over: allOver },
+      h,
+      'waiting for the night and its quota',
+      leadPeriods,
+    ),
+  );
 
   // Share with attachment per month, all afnemers together.
   const monthIndex = new Map(h.months.map((m, i) => [m, i]));
@@ -192,12 +402,26 @@ export function checkNorms({ horizon: h, forecast, series, curves }: CheckInput)
     withAttachment[i] = withAttachment[i]! + (r.counts.messages * r.attachmentSharePct) / 100;
   }
   const shareByMonth = Array.from(letters, (l, i) => (l > 0 ? (withAttachment[i]! / l) * 100 : 0));
-  rows.push(rateRow(h, MAX_SHARE_WITH_ATTACHMENT, '%', 'share of the month\'s letters with an attachment, all afnemers', shareByMonth, (i) => ({ from: h.monthHourStart[i]! * MINUTES_PER_HOUR, to: h.monthHourStart[i + 1]! * MINUTES_PER_HOUR })));
+  rows.push(
+    rateRow(
+      h,
+      MAX_SHARE_WITH_ATTACHMENT,
+      '%',
+      "share of the month's letters with an attachment, all afnemers",
+      shareByMonth,
+      (i) => ({ from: h.monthHourStart[i]! * MINUTES_PER_HOUR, to: h.monthHourStart[i + 1]! * MINUTES_PER_HOUR }),
+    ),
+  );
   const last = rows[rows.length - 1]!;
   rows[rows.length - 1] = { ...last, window: 'month' };
 
   const suppliers = new Set(forecast.rows.filter((r) => r.counts.messages > 0).map((r) => r.oin)).size;
-  rows.push(rateRow(h, SUPPORTED_SUPPLIERS, 'afnemers', 'afnemers delivering letters in the horizon', [suppliers], () => ({ from: 0, to: M })));
+  rows.push(
+    rateRow(h, SUPPORTED_SUPPLIERS, 'afnemers', 'afnemers delivering letters in the horizon', [suppliers], () => ({
+      from: 0,
+      to: M,
+    })),
+  );
   const { peakAt: _none, ...sup } = rows[rows.length - 1]!;
   rows[rows.length - 1] = { ...sup, window: 'horizon' };
   return { rows, processing, notification, subscriptions };

@@ -58,12 +58,26 @@ export function compareActuals(forecast: Forecast, actuals: Forecast): ActualsCo
   const seen = new Set<string>();
   for (const a of actuals.rows) {
     if (!horizon.has(a.month)) {
-      unmatched.push({ file: actuals.file, line: a.line, month: a.month, oin: a.oin, kind: 'outside-horizon', reason: `${a.month} is outside the forecast's horizon (${forecast.months[0]}..${forecast.months[forecast.months.length - 1]})` });
+      unmatched.push({
+        file: actuals.file,
+        line: a.line,
+        month: a.month,
+        oin: a.oin,
+        kind: 'outside-horizon',
+        reason: `${a.month} is outside the forecast's horizon (${forecast.months[0]}..${forecast.months[forecast.months.length - 1]})`,
+      });
       continue;
     }
     const f = fc.get(`${a.month}/${a.oin}`);
     if (!f) {
-      unmatched.push({ file: actuals.file, line: a.line, month: a.month, oin: a.oin, kind: 'unknown-afnemer', reason: `afnemer ${a.oin} (${a.naam}) is not in the forecast: everything it did is unforecast` });
+      unmatched.push({
+        file: actuals.file,
+        line: a.line,
+        month: a.month,
+        oin: a.oin,
+        kind: 'unknown-afnemer',
+        reason: `afnemer ${a.oin} (${a.naam}) is not in the forecast: everything it did is unforecast`,
+      });
     }
     months.add(a.month);
     seen.add(`${a.month}/${a.oin}`);
@@ -72,12 +86,30 @@ export function compareActuals(forecast: Forecast, actuals: Forecast): ActualsCo
       const av = a.counts[s];
       if (fv === 0 && av === 0) continue;
       const dev = fv === 0 ? Number.POSITIVE_INFINITY : ((av - fv) / fv) * 100;
-      rows.push({ month: a.month, oin: a.oin, naam: a.naam, column: columnOf(s), series: s, forecast: fv, actual: av, deviationPct: dev, status: Math.abs(dev) > limit ? 'fail' : 'pass', line: a.line });
+      rows.push({
+        month: a.month,
+        oin: a.oin,
+        naam: a.naam,
+        column: columnOf(s),
+        series: s,
+        forecast: fv,
+        actual: av,
+        deviationPct: dev,
+        status: Math.abs(dev) > limit ? 'fail' : 'pass',
+        line: a.line,
+      });
     }
   }
   for (const f of forecast.rows) {
     if (months.has(f.month) && !seen.has(`${f.month}/${f.oin}`) && SERIES.some((s) => f.counts[s] > 0)) {
-      unmatched.push({ file: forecast.file, line: f.line, month: f.month, oin: f.oin, kind: 'no-actuals', reason: `no actuals for ${f.oin} (${f.naam}) in ${f.month} although other afnemers have them: not compared` });
+      unmatched.push({
+        file: forecast.file,
+        line: f.line,
+        month: f.month,
+        oin: f.oin,
+        kind: 'no-actuals',
+        reason: `no actuals for ${f.oin} (${f.naam}) in ${f.month} although other afnemers have them: not compared`,
+      });
     }
   }
   return { file: actuals.file, limitPct: limit, months: [...months].sort(), rows, unmatched };

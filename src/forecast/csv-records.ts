@@ -91,8 +91,15 @@ export function parseCsv(input: string): CsvParse {
         }
         // After a closing quote only the delimiter or the end of the line may follow.
         if (i < n && text[i] !== delimiter && text[i] !== '\n' && text[i] !== '\r') {
-          errors.push({ line, column: col, message: `text after a closing quote; quote the whole field or write "" for a quote inside it` });
-          while (i < n && text[i] !== delimiter && text[i] !== '\n' && text[i] !== '\r') { i++; col++; }
+          errors.push({
+            line,
+            column: col,
+            message: `text after a closing quote; quote the whole field or write "" for a quote inside it`,
+          });
+          while (i < n && text[i] !== delimiter && text[i] !== '\n' && text[i] !== '\r') {
+            i++;
+            col++;
+          }
         }
       } else {
         const start = i;

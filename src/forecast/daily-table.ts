@@ -33,14 +33,37 @@ export function dailyTable(h: Horizon, t: HourlyTable): DayRow[] {
   for (let d = 0; d < h.days; d++) {
     const a = h.dayHourStart[d]!;
     const b = h.dayHourStart[d + 1]!;
-    const sum = (x: Float64Array): number => { let s = 0; for (let i = a; i < b; i++) s += x[i]!; return s; };
-    const max = (x: ArrayLike<number>): number => { let s = 0; for (let i = a; i < b; i++) if (x[i]! > s) s = x[i]!; return s; };
+    const sum = (x: Float64Array): number => {
+      let s = 0;
+      for (let i = a; i < b; i++) s += x[i]!;
+      return s;
+    };
+    const max = (x: ArrayLike<number>): number => {
+      let s = 0;
+      for (let i = a; i < b; i++) if (x[i]! > s) s = x[i]!;
+      return s;
+    };
     out.push({
-      day: h.dayKeys[d]!, offered: sum(t.offered), refused: sum(t.refused), admitted: sum(t.admitted), notifIn: sum(t.notifIn), notified: sum(t.notified), digid: sum(t.digid),
-      maxOfferedPerHour: max(t.offered), maxOfferedPerMinute: max(t.offeredPeakMinute), maxAdmittedPerMinute: max(t.admittedPeakMinute), maxNotifInPerHour: max(t.notifIn), maxDigidPerMinute: max(t.digidPeakMinute),
-      maxMachtigenPerMinute: max(t.machtigenPeakMinute), maxValidationPerHour: max(t.validation),
-      maxIntakeBacklog: max(t.intakeBacklog), maxParkingBacklog: max(t.parkingBacklog), maxNotificationBacklog: max(t.notificationBacklog),
-      maxSubscriptionBacklog: max(t.subscriptionBacklog), maxProcessingDelayMin: max(t.processingDelayMax), maxUtilisationPct: max(t.utilisation) * 100,
+      day: h.dayKeys[d]!,
+      offered: sum(t.offered),
+      refused: sum(t.refused),
+      admitted: sum(t.admitted),
+      notifIn: sum(t.notifIn),
+      notified: sum(t.notified),
+      digid: sum(t.digid),
+      maxOfferedPerHour: max(t.offered),
+      maxOfferedPerMinute: max(t.offeredPeakMinute),
+      maxAdmittedPerMinute: max(t.admittedPeakMinute),
+      maxNotifInPerHour: max(t.notifIn),
+      maxDigidPerMinute: max(t.digidPeakMinute),
+      maxMachtigenPerMinute: max(t.machtigenPeakMinute),
+      maxValidationPerHour: max(t.validation),
+      maxIntakeBacklog: max(t.intakeBacklog),
+      maxParkingBacklog: max(t.parkingBacklog),
+      maxNotificationBacklog: max(t.notificationBacklog),
+      maxSubscriptionBacklog: max(t.subscriptionBacklog),
+      maxProcessingDelayMin: max(t.processingDelayMax),
+      maxUtilisationPct: max(t.utilisation) * 100,
     });
   }
   return out;

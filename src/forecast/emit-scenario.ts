@@ -1,7 +1,16 @@
 import { MINUTE, SECOND } from '../clock/index.ts';
 import {
-  BATCH_LETTERS, DIGID_AUTHENTICATIONS_PER_MINUTE, MACHTIGEN_TRANSACTIONS_PER_MINUTE, MAX_SHARE_WITH_ATTACHMENT, MESSAGES_PARKED_PER_SECOND, MESSAGES_PER_DAY, MESSAGES_PER_HOUR,
-  NOTIFICATIONS_PER_HOUR, VALIDATION_QUERIES_PER_HOUR, type Norm, type Service,
+  BATCH_LETTERS,
+  DIGID_AUTHENTICATIONS_PER_MINUTE,
+  MACHTIGEN_TRANSACTIONS_PER_MINUTE,
+  MAX_SHARE_WITH_ATTACHMENT,
+  MESSAGES_PARKED_PER_SECOND,
+  MESSAGES_PER_DAY,
+  MESSAGES_PER_HOUR,
+  NOTIFICATIONS_PER_HOUR,
+  VALIDATION_QUERIES_PER_HOUR,
+  type Norm,
+  type Service,
 } from '../norms/index.ts';
 import { FLOWS, type FlowName } from '../scenario/index.ts';
 import { num } from '../report/format.ts';
@@ -132,7 +141,11 @@ export const round = (x: number, digits = 2): number => Math.round(x * 10 ** dig
  * index, so clock hours are whole multiples of 60): each flow's share of the emitted total per minute,
  * in the busiest sim minute, clock hour or the window (one day), per norm the run reads from the mock.
  */
-export function predictVerdicts(first: number, emittedTotal: Float64Array, flows: readonly { readonly flow: FlowName; readonly perMinute: number }[]): ExpectedVerdict[] {
+export function predictVerdicts(
+  first: number,
+  emittedTotal: Float64Array,
+  flows: readonly { readonly flow: FlowName; readonly perMinute: number }[],
+): ExpectedVerdict[] {
   const totalPerMinute = flows.reduce((s, f) => s + f.perMinute, 0);
   const expected: ExpectedVerdict[] = [];
   for (const { norm, flow, window, scale } of MEASURED) {
@@ -144,8 +157,19 @@ export function predictVerdicts(first: number, emittedTotal: Float64Array, flows
       const key = window === 'minute' ? m : window === 'hour' ? Math.floor((first + m) / MINUTES_PER_HOUR) : 0;
       byWindow.set(key, (byWindow.get(key) ?? 0) + emittedTotal[m]! * share);
     }
-    const predicted = norm === NOTIFICATIONS_PER_HOUR ? parkedPerHourPeak(first, emittedTotal.map((x) => x * share)) : Math.max(...byWindow.values()) * (scale ?? 1);
-    expected.push({ normId: norm.id, limit: norm.limit, predicted: round(predicted), status: predicted > norm.limit ? 'fail' : 'pass' });
+    const predicted =
+      norm === NOTIFICATIONS_PER_HOUR
+        ? parkedPerHourPeak(
+            first,
+            emittedTotal.map((x) => x * share),
+          )
+        : Math.max(...byWindow.values()) * (scale ?? 1);
+    expected.push({
+      normId: norm.id,
+      limit: norm.limit,
+      predicted: round(predicted),
+      status: predicted > norm.limit ? 'fail' : 'pass',
+    });
   }
   return expected;
 }
@@ -161,7 +185,12 @@ export function checkedServices(flows: readonly { readonly flow: FlowName }[]): 
  * A note when the mock's notifications (one per processed letter) will be more than the forecast's
  * for the letters of the window: the run's notificaties figures then say more than the forecast does.
  */
-export function notificationNote(result: ForecastResult, fromMinute: number, toMinute: number, expected: readonly ExpectedVerdict[]): string | undefined {
+export function notificationNote(
+  result: ForecastResult,
+  fromMinute: number,
+  toMinute: number,
+  expected: readonly ExpectedVerdict[],
+): string | undefined {
   const run = expected.find((e) => e.normId === NOTIFICATIONS_PER_HOUR.id)?.predicted ?? 0;
   const c = result.curves.notifIn;
   let forecast = 0;
@@ -190,37 +219,71 @@ export function emitScenario(result: ForecastResult, opts: EmitOptions): Emitted
   const maxWallLetters = opts.maxWallLetters ?? DEFAULT_MAX_WALL_LETTERS;
   const perMinuteOf = (flow: FlowName, m: number): number => {
     switch (flow) {
-      case 'deliver-batch': return result.series.messages[m]!;
-      case 'digid-authenticate': return result.series.digid[m]!;
-      case 'machtigen-check': return result.series.machtigen[m]!;
-      case 'validation-query': return result.series.validation[m]!;
-      case 'subscription-request': return SUBSCRIPTION_SERIES.reduce((s, k) => s + result.series[k][m]!, 0);
-      default: return 0;
+      case 'deliver-batch':
+        return result.series.messages[m]!;
+      case 'digid-authenticate':
+        return result.series.digid[m]!;
+      case 'machtigen-check':
+        return result.series.machtigen[m]!;
+      case 'validation-query':
+        return result.series.validation[m]!;
+      case 'subscription-request':
+        return SUBSCRIPTION_SERIES.reduce((s, k) => s + result.series[k][m]!, 0);
+      default:
+        return 0;
     }
   };
-  const flowsAll: FlowName[] = ['deliver-batch', 'digid-authenticate', 'machtigen-check', 'validation-query', 'subscription-request'];
+  const flowsAll: FlowName[] = [
+    'deliver-batch',
+    'digid-authenticate',
+    'machtigen-check',
+    'validation-query',
+    'subscription-request',
+  ];
   // Batches of 500 when the window's letters, run at the speed of its whole hour (or day) in the budget, come by the thousand a second.
-  const span = opts.window === 'hour' ? { from: hour * MINUTES_PER_HOUR, minutes: MINUTES_PER_HOUR } : { from: h.dayHourStart[h.hourDay[hour]!]! * MINUTES_PER_HOUR, minutes: (h.dayHourStart[h.hourDay[hour]! + 1]! - h.dayHourStart[h.hourDay[hour]!]!) * MINUTES_PER_HOUR };
+  const span =
+    opts.window === 'hour'
+      ? { from: hour * MINUTES_PER_HOUR, minutes: MINUTES_PER_HOUR }
+      : {
+          from: h.dayHourStart[h.hourDay[hour]!]! * MINUTES_PER_HOUR,
+          minutes: (h.dayHourStart[h.hourDay[hour]! + 1]! - h.dayHourStart[h.hourDay[hour]!]!) * MINUTES_PER_HOUR,
+        };
   let spanPeakLetters = 0;
-  for (let m = span.from; m < span.from + span.minutes; m++) spanPeakLetters = Math.max(spanPeakLetters, perMinuteOf('deliver-batch', m));
+  for (let m = span.from; m < span.from + span.minutes; m++)
+    spanPeakLetters = Math.max(spanPeakLetters, perMinuteOf('deliver-batch', m));
   const spanSpeed = (span.minutes * MINUTE) / SECOND / opts.wallBudgetSeconds;
-  const batchSize = Math.min(spanPeakLetters / (MINUTE / SECOND) * spanSpeed, maxWallLetters) > BULK_FROM_LETTERS_PER_SECOND ? BULK_BATCH_SIZE : EMIT_BATCH_SIZE;
+  const batchSize =
+    Math.min((spanPeakLetters / (MINUTE / SECOND)) * spanSpeed, maxWallLetters) > BULK_FROM_LETTERS_PER_SECOND
+      ? BULK_BATCH_SIZE
+      : EMIT_BATCH_SIZE;
   const perIteration = (f: FlowName): number => (f === 'deliver-batch' ? batchSize : 1);
-  const iterationsPerMinute = (m: number): number => flowsAll.reduce((s, f) => s + perMinuteOf(f, m) / perIteration(f), 0);
+  const iterationsPerMinute = (m: number): number =>
+    flowsAll.reduce((s, f) => s + perMinuteOf(f, m) / perIteration(f), 0);
   /** The highest speed within both wall rates for the busiest minute of [from, to). */
-  const fastest = (from: number, to: number): { speed: number; peakPerSecond: number; peakMinute: number; bound: 'requests' | 'letters' } => {
+  const fastest = (
+    from: number,
+    to: number,
+  ): { speed: number; peakPerSecond: number; peakMinute: number; bound: 'requests' | 'letters' } => {
     let peakIter = 0;
     let peakLetters = 0;
     let peakMinute = from;
     for (let m = from; m < to; m++) {
       const it = iterationsPerMinute(m);
-      if (it > peakIter) { peakIter = it; peakMinute = m; }
+      if (it > peakIter) {
+        peakIter = it;
+        peakMinute = m;
+      }
       peakLetters = Math.max(peakLetters, perMinuteOf('deliver-batch', m));
     }
     const peakPerSecond = peakIter / (MINUTE / SECOND);
     const byRequests = peakPerSecond > 0 ? opts.maxWallRate / peakPerSecond : Number.POSITIVE_INFINITY;
     const byLetters = peakLetters > 0 ? maxWallLetters / (peakLetters / (MINUTE / SECOND)) : Number.POSITIVE_INFINITY;
-    return { speed: Math.min(byRequests, byLetters), peakPerSecond, peakMinute, bound: byLetters < byRequests ? 'letters' : 'requests' };
+    return {
+      speed: Math.min(byRequests, byLetters),
+      peakPerSecond,
+      peakMinute,
+      bound: byLetters < byRequests ? 'letters' : 'requests',
+    };
   };
 
   /** The forecast's minutes the rates come from. */
@@ -232,7 +295,10 @@ export function emitScenario(result: ForecastResult, opts: EmitOptions): Emitted
   if (opts.window === 'hour') {
     const h0 = hour * MINUTES_PER_HOUR;
     const f = fastest(h0, h0 + MINUTES_PER_HOUR);
-    const guardedBudget = opts.wallBudgetSeconds > 2 * LAG_GUARD_WALL_SECONDS ? opts.wallBudgetSeconds - LAG_GUARD_WALL_SECONDS : opts.wallBudgetSeconds;
+    const guardedBudget =
+      opts.wallBudgetSeconds > 2 * LAG_GUARD_WALL_SECONDS
+        ? opts.wallBudgetSeconds - LAG_GUARD_WALL_SECONDS
+        : opts.wallBudgetSeconds;
     const needSpeed = Math.ceil((MINUTES_PER_HOUR * MINUTE) / SECOND / guardedBudget);
     if (needSpeed <= f.speed) {
       speed = needSpeed;
@@ -241,44 +307,71 @@ export function emitScenario(result: ForecastResult, opts: EmitOptions): Emitted
       guard = Math.ceil((LAG_GUARD_WALL_SECONDS * speed * SECOND) / MINUTE);
     } else {
       speed = f.speed >= 1 ? Math.floor(f.speed) : round(f.speed, 3);
-      minutes = Math.max(MIN_WINDOW_MINUTES, Math.min(MINUTES_PER_HOUR, Math.floor((opts.wallBudgetSeconds * speed * SECOND) / MINUTE)));
+      minutes = Math.max(
+        MIN_WINDOW_MINUTES,
+        Math.min(MINUTES_PER_HOUR, Math.floor((opts.wallBudgetSeconds * speed * SECOND) / MINUTE)),
+      );
       first = Math.min(h0 + MINUTES_PER_HOUR - minutes, Math.max(h0, f.peakMinute - Math.floor(minutes / 2)));
       if (minutes === MINUTES_PER_HOUR) guard = Math.ceil((LAG_GUARD_WALL_SECONDS * speed * SECOND) / MINUTE);
     }
     if (minutes < MINUTES_PER_HOUR) {
       const whole = Math.ceil((MINUTES_PER_HOUR * MINUTE) / SECOND / opts.wallBudgetSeconds);
-      notes.push(f.bound === 'requests'
-        ? `the whole hour would need ${num(f.peakPerSecond * whole)} requests/s (speed ${whole}) to run within ${opts.wallBudgetSeconds} s, over the ${num(opts.maxWallRate)} requests/s allowed: the scenario covers its ${minutes} busiest minutes; per-hour norms see only those minutes`
-        : `the whole hour would need ${num((perMinuteOf('deliver-batch', f.peakMinute) / (MINUTE / SECOND)) * whole)} letters/s (speed ${whole}) to run within ${opts.wallBudgetSeconds} s, over the ${num(maxWallLetters)} letters/s allowed (--max-wall-letters): the scenario covers its ${minutes} busiest minutes; per-hour norms see only those minutes`);
+      notes.push(
+        f.bound === 'requests'
+          ? `the whole hour would need ${num(f.peakPerSecond * whole)} requests/s (speed ${whole}) to run within ${opts.wallBudgetSeconds} s, over the ${num(opts.maxWallRate)} requests/s allowed: the scenario covers its ${minutes} busiest minutes; per-hour norms see only those minutes`
+          : `the whole hour would need ${num((perMinuteOf('deliver-batch', f.peakMinute) / (MINUTE / SECOND)) * whole)} letters/s (speed ${whole}) to run within ${opts.wallBudgetSeconds} s, over the ${num(maxWallLetters)} letters/s allowed (--max-wall-letters): the scenario covers its ${minutes} busiest minutes; per-hour norms see only those minutes`,
+      );
     }
   } else {
     const d = h.hourDay[hour]!;
     first = h.dayHourStart[d]! * MINUTES_PER_HOUR;
     minutes = (h.dayHourStart[d + 1]! - h.dayHourStart[d]!) * MINUTES_PER_HOUR;
-    if (minutes !== HOURS_PER_DAY * MINUTES_PER_HOUR) notes.push(`${h.dayKeys[d]} is a daylight-saving day of ${minutes / MINUTES_PER_HOUR} hours; a day-curve has ${HOURS_PER_DAY}`);
+    if (minutes !== HOURS_PER_DAY * MINUTES_PER_HOUR)
+      notes.push(
+        `${h.dayKeys[d]} is a daylight-saving day of ${minutes / MINUTES_PER_HOUR} hours; a day-curve has ${HOURS_PER_DAY}`,
+      );
     const f = fastest(first, first + minutes);
     const needSpeed = (minutes * MINUTE) / SECOND / opts.wallBudgetSeconds;
     if (Math.ceil(needSpeed) > f.speed) {
       // A day-curve cannot be shortened without changing what it is: refuse with the figures rather than run for an hour.
       const fitSpeed = f.speed >= 1 ? Math.floor(f.speed) : round(f.speed, 3);
       const needWall = Math.ceil((minutes * MINUTE) / SECOND / fitSpeed);
-      const what = f.bound === 'requests' ? `${num(f.peakPerSecond)} requests per sim second; within --max-wall-rate ${num(opts.maxWallRate)}/s` : `${num(perMinuteOf('deliver-batch', f.peakMinute) / (MINUTE / SECOND))} letters per sim second; within --max-wall-letters ${num(maxWallLetters)}/s`;
-      throw new ForecastInputError([{ file: '--peak', line: 0, column: 0, message: `day: ${h.dayKeys[d]} peaks at ${what} the speed can be at most ${fitSpeed}, so the day takes ${num(needWall)} s of wall time, over --wall-budget ${num(opts.wallBudgetSeconds)} s. Use --peak hour (its busiest minutes), or --wall-budget ${needWall}` }]);
+      const what =
+        f.bound === 'requests'
+          ? `${num(f.peakPerSecond)} requests per sim second; within --max-wall-rate ${num(opts.maxWallRate)}/s`
+          : `${num(perMinuteOf('deliver-batch', f.peakMinute) / (MINUTE / SECOND))} letters per sim second; within --max-wall-letters ${num(maxWallLetters)}/s`;
+      throw new ForecastInputError([
+        {
+          file: '--peak',
+          line: 0,
+          column: 0,
+          message: `day: ${h.dayKeys[d]} peaks at ${what} the speed can be at most ${fitSpeed}, so the day takes ${num(needWall)} s of wall time, over --wall-budget ${num(opts.wallBudgetSeconds)} s. Use --peak hour (its busiest minutes), or --wall-budget ${needWall}`,
+        },
+      ]);
     }
     speed = Math.ceil(needSpeed);
   }
   const scheduled = minutes + guard;
   const wallSeconds = (scheduled * MINUTE) / SECOND / speed;
-  if (wallSeconds > opts.wallBudgetSeconds * 1.01) notes.push(`at ${num(opts.maxWallRate)} requests/s and ${num(maxWallLetters)} letters/s at most this runs ${Math.round(wallSeconds)} s of wall time, over the budget of ${opts.wallBudgetSeconds} s`);
-  if (guard > 0) notes.push(`the load starts ${guard} sim minutes (${LAG_GUARD_WALL_SECONDS} s of wall time) before the hour and runs as much longer, so k6's start-up lag does not move part of the hour's load into the next hour`);
+  if (wallSeconds > opts.wallBudgetSeconds * 1.01)
+    notes.push(
+      `at ${num(opts.maxWallRate)} requests/s and ${num(maxWallLetters)} letters/s at most this runs ${Math.round(wallSeconds)} s of wall time, over the budget of ${opts.wallBudgetSeconds} s`,
+    );
+  if (guard > 0)
+    notes.push(
+      `the load starts ${guard} sim minutes (${LAG_GUARD_WALL_SECONDS} s of wall time) before the hour and runs as much longer, so k6's start-up lag does not move part of the hour's load into the next hour`,
+    );
 
   // Flow rates: the window's mean per minute (within an hour the spread is even, so this is exact for 'hour').
-  const flows = flowsAll.map((flow) => {
-    let total = 0;
-    for (let m = first; m < first + minutes; m++) total += perMinuteOf(flow, m);
-    return { flow, perMinute: total / minutes };
-  }).filter((f) => f.perMinute > 0);
-  if (flows.length === 0) throw new RangeError(`the forecast has no load in ${localTime(h.start + first * MINUTE)} to emit`);
+  const flows = flowsAll
+    .map((flow) => {
+      let total = 0;
+      for (let m = first; m < first + minutes; m++) total += perMinuteOf(flow, m);
+      return { flow, perMinute: total / minutes };
+    })
+    .filter((f) => f.perMinute > 0);
+  if (flows.length === 0)
+    throw new RangeError(`the forecast has no load in ${localTime(h.start + first * MINUTE)} to emit`);
   const totalPerMinute = flows.reduce((s, f) => s + f.perMinute, 0);
   let peakIterPerMinute = 0;
   for (let m = first; m < first + minutes; m++) peakIterPerMinute = Math.max(peakIterPerMinute, iterationsPerMinute(m));
@@ -290,7 +383,9 @@ export function emitScenario(result: ForecastResult, opts: EmitOptions): Emitted
   // Only the rows of the window's months: 400 afnemers × 18 months are 7,200 rows, of which 400 have letters in any one hour.
   const firstHour = Math.floor(first / MINUTES_PER_HOUR);
   const endHour = Math.ceil((first + minutes) / MINUTES_PER_HOUR);
-  const windowMonths = new Set(h.months.filter((_, mi) => h.monthHourStart[mi]! < endHour && h.monthHourStart[mi + 1]! > firstHour));
+  const windowMonths = new Set(
+    h.months.filter((_, mi) => h.monthHourStart[mi]! < endHour && h.monthHourStart[mi + 1]! > firstHour),
+  );
   for (const row of result.forecast.rows) {
     if (row.counts.messages === 0 || !windowMonths.has(row.month)) continue;
     for (let hh = firstHour; hh < endHour; hh++) {
@@ -302,15 +397,27 @@ export function emitScenario(result: ForecastResult, opts: EmitOptions): Emitted
   let attachmentShare = letters > 0 ? round(withAttachment / letters, 3) : 0;
   const maxShare = MAX_SHARE_WITH_ATTACHMENT.limit / 100;
   if (attachmentShare > maxShare) {
-    notes.push(`the window's share with attachment (${(attachmentShare * 100).toFixed(1)} %) is over ${MAX_SHARE_WITH_ATTACHMENT.id}; the scenario uses ${MAX_SHARE_WITH_ATTACHMENT.limit} %`);
+    notes.push(
+      `the window's share with attachment (${(attachmentShare * 100).toFixed(1)} %) is over ${MAX_SHARE_WITH_ATTACHMENT.id}; the scenario uses ${MAX_SHARE_WITH_ATTACHMENT.limit} %`,
+    );
     attachmentShare = maxShare;
   }
 
   // The emitted load per sim minute, all flows (what defineScenario's profile makes k6 offer).
-  const perHourShares = opts.window === 'day' ? hourlyShares(first, minutes, flows.map((f) => f.flow), perMinuteOf) : undefined;
+  const perHourShares =
+    opts.window === 'day'
+      ? hourlyShares(
+          first,
+          minutes,
+          flows.map((f) => f.flow),
+          perMinuteOf,
+        )
+      : undefined;
   const emittedTotal = new Float64Array(scheduled);
   for (let m = 0; m < scheduled; m++) {
-    emittedTotal[m] = perHourShares ? perHourShares.peak * (perHourShares.shares[Math.floor(m / MINUTES_PER_HOUR)] ?? 0) : totalPerMinute;
+    emittedTotal[m] = perHourShares
+      ? perHourShares.peak * (perHourShares.shares[Math.floor(m / MINUTES_PER_HOUR)] ?? 0)
+      : totalPerMinute;
   }
   // The guard before the hour is assumed eaten by the lag: the hour is what the run should measure.
   const expected = predictVerdicts(first, guard > 0 ? emittedTotal.subarray(guard) : emittedTotal, flows);
@@ -331,27 +438,65 @@ export function emitScenario(result: ForecastResult, opts: EmitOptions): Emitted
 
   const breaches = expected.filter((e) => e.status === 'fail').map((e) => e.normId);
   const simStart = h.start + (first - guard) * MINUTE;
-  const windowText = opts.window === 'day' ? `the day ${h.dayKeys[h.hourDay[hour]!]}` : minutes === MINUTES_PER_HOUR ? `the hour from ${localTime(h.start + first * MINUTE)}` : `${minutes} minutes from ${localTime(simStart)} (the busiest of the peak hour)`;
+  const windowText =
+    opts.window === 'day'
+      ? `the day ${h.dayKeys[h.hourDay[hour]!]}`
+      : minutes === MINUTES_PER_HOUR
+        ? `the hour from ${localTime(h.start + first * MINUTE)}`
+        : `${minutes} minutes from ${localTime(simStart)} (the busiest of the peak hour)`;
   const description = `Forecast peak from ${opts.source}: ${windowText}, ${flows.map((f) => `${num(f.perMinute)} ${f.flow}/min`).join(', ')}`;
   const load = perHourShares
     ? `{ kind: 'day-curve', peak: perMinute(${sig(perHourShares.peak)}), hourly: [${perHourShares.shares.join(', ')}] }`
     : `{ kind: 'constant', rate: perMinute(${sig(totalPerMinute)}), duration: ${durationLiteral(scheduled)} }`;
-  const source = renderEmitted({
-    name: opts.name, source: opts.source, description, simStart, speed, wallSeconds, peakWallRate, notes, flows, load, usesMinutes: !perHourShares,
-    data: `batchSize: ${batchSize}, attachmentShare: ${attachmentShare}, attachmentBytes: ${EMIT_ATTACHMENT_BYTES}${subscriptionMix}`,
-    ...(letterFlow ? { normsOfServices: checkedServices(flows) } : {}), breaches,
-  }, opts.scenariosDir, opts.srcDir);
+  const source = renderEmitted(
+    {
+      name: opts.name,
+      source: opts.source,
+      description,
+      simStart,
+      speed,
+      wallSeconds,
+      peakWallRate,
+      notes,
+      flows,
+      load,
+      usesMinutes: !perHourShares,
+      data: `batchSize: ${batchSize}, attachmentShare: ${attachmentShare}, attachmentBytes: ${EMIT_ATTACHMENT_BYTES}${subscriptionMix}`,
+      ...(letterFlow ? { normsOfServices: checkedServices(flows) } : {}),
+      breaches,
+    },
+    opts.scenariosDir,
+    opts.srcDir,
+  );
   const file = writeEmitted(opts.scenariosDir, opts.name, source, opts.source, opts.overwrite ?? false);
-  return { file, name: opts.name, source, simStart, simMinutes: scheduled, speed, wallSeconds, peakWallRate, flows, expected, notes };
+  return {
+    file,
+    name: opts.name,
+    source,
+    simStart,
+    simMinutes: scheduled,
+    speed,
+    wallSeconds,
+    peakWallRate,
+    flows,
+    expected,
+    notes,
+  };
 }
 
 /** A day-curve: the peak per-minute total and each local hour's share of it (4 decimals, as written). */
-function hourlyShares(first: number, minutes: number, flows: readonly FlowName[], perMinuteOf: (f: FlowName, m: number) => number): { peak: number; shares: number[] } {
+function hourlyShares(
+  first: number,
+  minutes: number,
+  flows: readonly FlowName[],
+  perMinuteOf: (f: FlowName, m: number) => number,
+): { peak: number; shares: number[] } {
   const hours = Math.min(HOURS_PER_DAY, minutes / MINUTES_PER_HOUR);
   const perHour: number[] = [];
   for (let i = 0; i < hours; i++) {
     let s = 0;
-    for (let m = first + i * MINUTES_PER_HOUR; m < first + (i + 1) * MINUTES_PER_HOUR; m++) for (const f of flows) s += perMinuteOf(f, m);
+    for (let m = first + i * MINUTES_PER_HOUR; m < first + (i + 1) * MINUTES_PER_HOUR; m++)
+      for (const f of flows) s += perMinuteOf(f, m);
     perHour.push(s / MINUTES_PER_HOUR);
   }
   while (perHour.length < HOURS_PER_DAY) perHour.push(0);

@@ -12,7 +12,10 @@ const EMITTED_MARK = '// Emitted by `bbsim forecast --emit-scenario` from ';
 /** A scenario file the emitter will not replace, and why. */
 export class EmitRefusedError extends CodedError {
   readonly code = ERROR_CODES.EMIT_REFUSED;
-  constructor(readonly file: string, reason: string) {
+  constructor(
+    readonly file: string,
+    reason: string,
+  ) {
     super(`${file}: ${reason}`);
     this.name = 'EmitRefusedError';
   }
@@ -27,11 +30,17 @@ export function checkEmitTarget(file: string, source: string, overwrite: boolean
   if (overwrite || !existsSync(file)) return;
   const first = readFileSync(file, 'utf8').split('\n', 1)[0] ?? '';
   if (!first.startsWith(EMITTED_MARK)) {
-    throw new EmitRefusedError(file, 'exists and was not written by `bbsim forecast --emit-scenario`: not replaced (choose another --scenario-name, or --overwrite)');
+    throw new EmitRefusedError(
+      file,
+      'exists and was not written by `bbsim forecast --emit-scenario`: not replaced (choose another --scenario-name, or --overwrite)',
+    );
   }
   const from = first.slice(EMITTED_MARK.length).replace(/ — regenerate rather than edit\.$/, '');
   if (from !== source) {
-    throw new EmitRefusedError(file, `was emitted from ${from}, not from ${source}: not replaced (choose another --scenario-name, or --overwrite)`);
+    throw new EmitRefusedError(
+      file,
+      `was emitted from ${from}, not from ${source}: not replaced (choose another --scenario-name, or --overwrite)`,
+    );
   }
 }
 
@@ -68,7 +77,11 @@ export interface EmittedSpec {
 /** The `defineScenario` module of an emitted scenario, importing from `srcDir` relative to `scenariosDir`. */
 export function renderEmitted(spec: EmittedSpec, scenariosDir: string, srcDir: string): string {
   const importBase = relative(scenariosDir, srcDir).split(sep).join('/') || '.';
-  const names = ['defineScenario', ...(spec.usesMinutes ? ['minutes'] : []), ...(spec.normsOfServices ? ['normsOf'] : [])];
+  const names = [
+    'defineScenario',
+    ...(spec.usesMinutes ? ['minutes'] : []),
+    ...(spec.normsOfServices ? ['normsOf'] : []),
+  ];
   return `${EMITTED_MARK}${spec.source} — regenerate rather than edit.
 // ${spec.description}.
 // Sim clock ${isoLocal(spec.simStart)} at speed ${spec.speed}: about ${Math.round(spec.wallSeconds)} s of wall time, at most ${num(spec.peakWallRate)} requests/s.
@@ -90,7 +103,13 @@ ${spec.normsOfServices ? `  norms: normsOf([${spec.normsOfServices.map((s) => `'
 }
 
 /** Writes an emitted scenario file, unless it would replace one the emitter did not write from this forecast. */
-export function writeEmitted(scenariosDir: string, name: string, source: string, forecastFile: string, overwrite: boolean): string {
+export function writeEmitted(
+  scenariosDir: string,
+  name: string,
+  source: string,
+  forecastFile: string,
+  overwrite: boolean,
+): string {
   const file = join(scenariosDir, `${name}.ts`);
   checkEmitTarget(file, forecastFile, overwrite);
   mkdirSync(scenariosDir, { recursive: true });

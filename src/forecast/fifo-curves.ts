@@ -42,7 +42,12 @@ export function reachTime(cum: Float64Array, k: number): number {
  * `ratePerMinute` while it has a backlog (Infinity: everything waiting leaves at once, as intake
  * admission and the night quota do); Infinity when it never does.
  */
-export function departureTime(arrivals: Float64Array, departures: Float64Array, k: number, ratePerMinute: number): number {
+export function departureTime(
+  arrivals: Float64Array,
+  departures: Float64Array,
+  k: number,
+  ratePerMinute: number,
+): number {
   const last = departures.length - 1;
   if (k <= departures[0]! + EPS) return 0;
   if (departures[last]! < k - EPS) return Number.POSITIVE_INFINITY;
@@ -94,7 +99,12 @@ export interface FifoDelays {
  * for the last item of each arrival minute, when the departure curve reaches its index
  * (departureTime). The longest delay is that of the last item of some minute, to within a minute.
  */
-export function fifoDelays(arrivals: Float64Array, departures: Float64Array, limitMinutes: number, ratePerMinute: number): FifoDelays {
+export function fifoDelays(
+  arrivals: Float64Array,
+  departures: Float64Array,
+  limitMinutes: number,
+  ratePerMinute: number,
+): FifoDelays {
   const minutes = arrivals.length - 1;
   const hours = Math.ceil(minutes / MINUTES_PER_HOUR);
   const byHour = new Float32Array(hours);
@@ -129,5 +139,12 @@ export function fifoDelays(arrivals: Float64Array, departures: Float64Array, lim
     // The first item not yet departed arrived when the arrival curve passed the departures' end value.
     oldest = Math.floor(reachTime(arrivals, firstOpen + EPS * 2));
   }
-  return { maxDelay, maxDelayArrivalMinute: maxAt, over, openAtEnd: open > EPS ? open : 0, oldestOpenMinute: oldest, maxDelayByHour: byHour };
+  return {
+    maxDelay,
+    maxDelayArrivalMinute: maxAt,
+    over,
+    openAtEnd: open > EPS ? open : 0,
+    oldestOpenMinute: oldest,
+    maxDelayByHour: byHour,
+  };
 }

@@ -3,7 +3,16 @@
  * are the letters that will notify: they travel with their letters through intake and parking and
  * enter the notification queue when those letters are processed.
  */
-export const SERIES = ['messages', 'notifications', 'digid', 'machtigen', 'validation', 'subsAlles', 'subsBsnLijst', 'subsMutatiebasis'] as const;
+export const SERIES = [
+  'messages',
+  'notifications',
+  'digid',
+  'machtigen',
+  'validation',
+  'subsAlles',
+  'subsBsnLijst',
+  'subsMutatiebasis',
+] as const;
 export type SeriesKey = (typeof SERIES)[number];
 
 /** The services a load profile is given for (a user profile file assigns profiles per service). */
@@ -12,8 +21,14 @@ export type ProfileService = (typeof PROFILE_SERVICES)[number];
 
 /** Which profile spreads a series: notifications follow their letters, the three request kinds share one. */
 export const PROFILE_OF: Readonly<Record<SeriesKey, ProfileService>> = Object.freeze({
-  messages: 'messages', notifications: 'messages', digid: 'digid', machtigen: 'machtigen', validation: 'validation',
-  subsAlles: 'subscriptions', subsBsnLijst: 'subscriptions', subsMutatiebasis: 'subscriptions',
+  messages: 'messages',
+  notifications: 'messages',
+  digid: 'digid',
+  machtigen: 'machtigen',
+  validation: 'validation',
+  subsAlles: 'subscriptions',
+  subsBsnLijst: 'subscriptions',
+  subsMutatiebasis: 'subscriptions',
 });
 
 export type SeriesCounts = Readonly<Record<SeriesKey, number>>;

@@ -16,7 +16,9 @@ export function localTime(ms: number): string {
 export function localTimeSince(ms: number, reference: number): string {
   const a = localParts(ms);
   const b = localParts(reference);
-  return a.year === b.year && a.month === b.month && a.day === b.day ? `${pad(a.hour)}:${pad(a.minute)}` : localTime(ms);
+  return a.year === b.year && a.month === b.month && a.day === b.day
+    ? `${pad(a.hour)}:${pad(a.minute)}`
+    : localTime(ms);
 }
 
 /** ISO 8601 with the Amsterdam offset: '2027-03-01T20:00:00+01:00'. */
@@ -71,7 +73,12 @@ export function limitText(c: { readonly unit: string; readonly limit: number }):
 }
 
 /** Headroom as a percentage, or for a duration over its norm how many times the norm: '41× the 4 h norm'. */
-export function headroomText(c: { readonly unit: string; readonly peak: number; readonly limit: number; readonly headroomPct: number }): string {
+export function headroomText(c: {
+  readonly unit: string;
+  readonly peak: number;
+  readonly limit: number;
+  readonly headroomPct: number;
+}): string {
   if (c.unit === 's' && c.peak > c.limit && c.limit > 0) {
     const x = c.peak / c.limit;
     return `${x >= 10 ? Math.round(x) : x.toFixed(1)}× the ${humanSeconds(c.limit)} norm`;

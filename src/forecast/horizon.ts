@@ -49,7 +49,8 @@ export function buildHorizon(months: readonly string[]): Horizon {
   const monthHourStart = new Int32Array(months.length + 1);
   let end = start;
   months.forEach((month, mi) => {
-    if (monthNumber(month) !== monthNumber(first) + mi) throw new RangeError(`months must be contiguous, ${month} follows ${months[mi - 1]}`);
+    if (monthNumber(month) !== monthNumber(first) + mi)
+      throw new RangeError(`months must be contiguous, ${month} follows ${months[mi - 1]}`);
     const y = Number(month.slice(0, 4));
     const mo = Number(month.slice(5, 7));
     const daysIn = new Date(Date.UTC(y, mo, 0)).getUTCDate();
@@ -89,12 +90,28 @@ export function buildHorizon(months: readonly string[]): Horizon {
   while (t < end) {
     const w = dailyWindowAt(t, from, to);
     if (!w) break;
-    nights.push({ start: Math.max(0, Math.round((w.start - start) / MINUTE)), end: Math.min(hours * MINUTES_PER_HOUR, Math.round((w.end - start) / MINUTE)), key: w.key });
+    nights.push({
+      start: Math.max(0, Math.round((w.start - start) / MINUTE)),
+      end: Math.min(hours * MINUTES_PER_HOUR, Math.round((w.end - start) / MINUTE)),
+      key: w.key,
+    });
     t = nextDailyWindowStart(w.end, from, to);
   }
   return {
-    start, end, months, minutes: hours * MINUTES_PER_HOUR, hours, days, monthHourStart, dayHourStart, dayKeys, dayMonthDay,
-    dayWeekday: Uint8Array.from(dayWeekday), dayMonth: Int16Array.from(dayMonth), hourOfDay, hourDay, nights,
+    start,
+    end,
+    months,
+    minutes: hours * MINUTES_PER_HOUR,
+    hours,
+    days,
+    monthHourStart,
+    dayHourStart,
+    dayKeys,
+    dayMonthDay,
+    dayWeekday: Uint8Array.from(dayWeekday),
+    dayMonth: Int16Array.from(dayMonth),
+    hourOfDay,
+    hourDay,
+    nights,
   };
 }
-

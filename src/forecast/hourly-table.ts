@@ -1,6 +1,10 @@
 import {
-  DIGID_AUTHENTICATIONS_PER_MINUTE, MACHTIGEN_TRANSACTIONS_PER_MINUTE, MESSAGES_PARKED_PER_SECOND, MESSAGES_PER_HOUR,
-  NOTIFICATIONS_PER_HOUR, VALIDATION_QUERIES_PER_HOUR,
+  DIGID_AUTHENTICATIONS_PER_MINUTE,
+  MACHTIGEN_TRANSACTIONS_PER_MINUTE,
+  MESSAGES_PARKED_PER_SECOND,
+  MESSAGES_PER_HOUR,
+  NOTIFICATIONS_PER_HOUR,
+  VALIDATION_QUERIES_PER_HOUR,
 } from '../norms/index.ts';
 import type { Horizon } from './horizon.ts';
 import { MINUTES_PER_HOUR } from './horizon.ts';
@@ -10,7 +14,14 @@ import { SUBSCRIPTION_SERIES, type QueueCurves } from './simulate-queues.ts';
 import type { MinuteSeries } from './spreader.ts';
 
 /** The norms an hour is judged by in the hourly table, heat map and worst hours (hour or finer windows). */
-export const HOUR_NORMS = [MESSAGES_PER_HOUR, MESSAGES_PARKED_PER_SECOND, NOTIFICATIONS_PER_HOUR, DIGID_AUTHENTICATIONS_PER_MINUTE, MACHTIGEN_TRANSACTIONS_PER_MINUTE, VALIDATION_QUERIES_PER_HOUR] as const;
+export const HOUR_NORMS = [
+  MESSAGES_PER_HOUR,
+  MESSAGES_PARKED_PER_SECOND,
+  NOTIFICATIONS_PER_HOUR,
+  DIGID_AUTHENTICATIONS_PER_MINUTE,
+  MACHTIGEN_TRANSACTIONS_PER_MINUTE,
+  VALIDATION_QUERIES_PER_HOUR,
+] as const;
 
 /** Per clock hour of the horizon: loads, busiest minutes, backlogs at the hour's end, utilisation. */
 export interface HourlyTable {
@@ -44,10 +55,27 @@ export function hourlyTable(h: Horizon, series: MinuteSeries, c: QueueCurves, pr
   const H = h.hours;
   const arr = (): Float64Array => new Float64Array(H);
   const t = {
-    offered: arr(), offeredPeakMinute: arr(), refused: arr(), admitted: arr(), admittedPeakMinute: arr(), parked: arr(), notifIn: arr(), notified: arr(),
-    digid: arr(), digidPeakMinute: arr(), machtigen: arr(), machtigenPeakMinute: arr(), validation: arr(), subscriptions: arr(),
-    intakeBacklog: arr(), parkingBacklog: arr(), notificationBacklog: arr(), subscriptionBacklog: arr(),
-    processingDelayMax: processing.maxDelayByHour, utilisation: arr(), worstNorm: new Uint8Array(H),
+    offered: arr(),
+    offeredPeakMinute: arr(),
+    refused: arr(),
+    admitted: arr(),
+    admittedPeakMinute: arr(),
+    parked: arr(),
+    notifIn: arr(),
+    notified: arr(),
+    digid: arr(),
+    digidPeakMinute: arr(),
+    machtigen: arr(),
+    machtigenPeakMinute: arr(),
+    validation: arr(),
+    subscriptions: arr(),
+    intakeBacklog: arr(),
+    parkingBacklog: arr(),
+    notificationBacklog: arr(),
+    subscriptionBacklog: arr(),
+    processingDelayMax: processing.maxDelayByHour,
+    utilisation: arr(),
+    worstNorm: new Uint8Array(H),
   };
   const limits = HOUR_NORMS.map((n) => n.limit);
   for (let hour = 0; hour < H; hour++) {
@@ -60,7 +88,14 @@ export function hourlyTable(h: Horizon, series: MinuteSeries, c: QueueCurves, pr
     t.parked[hour] = d(c.parked);
     t.notifIn[hour] = d(c.notifIn);
     t.notified[hour] = d(c.notified);
-    let dg = 0, dgMax = 0, mt = 0, mtMax = 0, val = 0, admMax = 0, offMax = 0, subs = 0;
+    let dg = 0,
+      dgMax = 0,
+      mt = 0,
+      mtMax = 0,
+      val = 0,
+      admMax = 0,
+      offMax = 0,
+      subs = 0;
     for (let m = a; m < b; m++) {
       const x = series.digid[m]!;
       dg += x;
@@ -97,7 +132,10 @@ export function hourlyTable(h: Horizon, series: MinuteSeries, c: QueueCurves, pr
     let u = 0;
     for (let i = 0; i < loads.length; i++) {
       const r = loads[i]! / limits[i]!;
-      if (r > u) { u = r; worst = i; }
+      if (r > u) {
+        u = r;
+        worst = i;
+      }
     }
     t.utilisation[hour] = u;
     t.worstNorm[hour] = worst;

@@ -29,17 +29,25 @@ th{background:#eef2f7}td.when{white-space:nowrap}td.n{text-align:right;font-vari
 const normById = (id: string): Norm | undefined => NORMS.find((n) => n.id === id);
 
 function checksTable(rows: readonly CheckRow[]): string {
-  const body = rows.map((c) => `<tr class="${c.status}"><td><code>${escapeHtml(c.normId)}</code><br><small>${escapeHtml(c.title)}</small></td><td>${escapeHtml(c.window)}</td>` +
-    `<td class="n">${c.unit === 's' ? escapeHtml(limitText(c)) : `${num(c.limit)} <small>${escapeHtml(c.unit)}</small>`}</td><td class="n">${escapeHtml(peakText(c))}</td><td class="when">${c.peakAt !== undefined ? escapeHtml(localTime(c.peakAt)) : '—'}</td>` +
-    `<td class="n" style="color:${c.headroomPct < 0 ? '#b00020' : 'inherit'}">${escapeHtml(headroomText(c))}</td><td class="n">${c.windowsTotal > 0 ? `${num(c.windowsOver)} / ${num(c.windowsTotal)}` : num(c.windowsOver)}</td>` +
-    `<td><span class="badge ${c.status}">${c.status === 'pass' ? 'holds' : 'BREACH'}</span></td><td><small>${escapeHtml(c.measured)}</small></td></tr>`).join('');
+  const body = rows
+    .map(
+      (c) =>
+        `<tr class="${c.status}"><td><code>${escapeHtml(c.normId)}</code><br><small>${escapeHtml(c.title)}</small></td><td>${escapeHtml(c.window)}</td>` +
+        `<td class="n">${c.unit === 's' ? escapeHtml(limitText(c)) : `${num(c.limit)} <small>${escapeHtml(c.unit)}</small>`}</td><td class="n">${escapeHtml(peakText(c))}</td><td class="when">${c.peakAt !== undefined ? escapeHtml(localTime(c.peakAt)) : '—'}</td>` +
+        `<td class="n" style="color:${c.headroomPct < 0 ? '#b00020' : 'inherit'}">${escapeHtml(headroomText(c))}</td><td class="n">${c.windowsTotal > 0 ? `${num(c.windowsOver)} / ${num(c.windowsTotal)}` : num(c.windowsOver)}</td>` +
+        `<td><span class="badge ${c.status}">${c.status === 'pass' ? 'holds' : 'BREACH'}</span></td><td><small>${escapeHtml(c.measured)}</small></td></tr>`,
+    )
+    .join('');
   return `<table id="checks"><thead><tr><th>norm</th><th>window</th><th>limit</th><th>peak</th><th>when (peak window starts)</th><th>headroom</th><th>windows over</th><th>verdict</th><th>load measured</th></tr></thead><tbody>${body}</tbody></table>`;
 }
 
 /** Ticks at the first of each month (every third month over a long horizon), x = day index. */
 function monthTicks(days: readonly DayRow[]): XTick[] {
   const out: XTick[] = [];
-  days.forEach((d, i) => { if (d.day.endsWith('-01') && (days.length < 200 || Number(d.day.slice(5, 7)) % 3 === 1)) out.push({ x: i, label: d.day.slice(0, 7) }); });
+  days.forEach((d, i) => {
+    if (d.day.endsWith('-01') && (days.length < 200 || Number(d.day.slice(5, 7)) % 3 === 1))
+      out.push({ x: i, label: d.day.slice(0, 7) });
+  });
   return out;
 }
 
@@ -56,30 +64,142 @@ export function htmlReport(r: ForecastResult, emitted?: EmittedScenario): string
   const values = (f: (d: DayRow) => number): [number, number][] => byIndex(Float64Array.from(days, f));
   const limitOf = (id: string): number => normById(id)?.limit ?? 0;
   // One line per day; a norm's limit is drawn and the days over it are marked.
-  const dayChart = (o: { id: string; title: string; unit: string; name: string; color: string; f: (d: DayRow) => number; limit?: { y: number; normId: string } }): string =>
+  const dayChart = (o: {
+    id: string;
+    title: string;
+    unit: string;
+    name: string;
+    color: string;
+    f: (d: DayRow) => number;
+    limit?: { y: number; normId: string };
+  }): string =>
     lineChart({
-      id: o.id, title: o.title, unit: o.unit, series: [{ name: o.name, points: values(o.f), color: o.color }], xTicks, pointLabel, height: 200,
+      id: o.id,
+      title: o.title,
+      unit: o.unit,
+      series: [{ name: o.name, points: values(o.f), color: o.color }],
+      xTicks,
+      pointLabel,
+      height: 200,
       limits: o.limit ? [{ y: o.limit.y, label: o.limit.normId, markOver: true }] : [],
     });
-  const load = (id: string, normId: string, title: string, unit: string, f: (d: DayRow) => number, name = title): string =>
-    dayChart({ id, title, unit, name, color: '#154273', f, limit: { y: limitOf(normId), normId } });
+  const load = (
+    id: string,
+    normId: string,
+    title: string,
+    unit: string,
+    f: (d: DayRow) => number,
+    name = title,
+  ): string => dayChart({ id, title, unit, name, color: '#154273', f, limit: { y: limitOf(normId), normId } });
   const loadCharts = [
-    load('chart-messages-hour', 'berichtenbox.messages-per-hour', 'Letters offered, busiest hour of each day', 'letters/hour', (d) => d.maxOfferedPerHour),
-    load('chart-messages-day', 'berichtenbox.messages-per-day', 'Letters offered per day', 'letters/day', (d) => d.offered),
-    load('chart-parking', 'berichtenbox.parked-per-second', 'Letters offered, busiest second of each day', 'letters/s', (d) => d.maxOfferedPerMinute / SECONDS_PER_MINUTE, 'offered per second'),
-    load('chart-notifications-hour', 'notificaties.per-hour', 'Notifications entering the queue, busiest hour', 'notifications/hour', (d) => d.maxNotifInPerHour),
-    load('chart-notifications-day', 'notificaties.per-day', 'Notifications entering the queue per day', 'notifications/day', (d) => d.notifIn),
-    load('chart-digid', 'digid.authentications-per-minute', 'DigiD authentications, busiest minute', 'authentications/min', (d) => d.maxDigidPerMinute),
-    load('chart-machtigen', 'machtigen.transactions-per-minute', 'Machtigen transactions, busiest minute', 'transactions/min', (d) => d.maxMachtigenPerMinute),
-    load('chart-validation', 'validatieservice.queries-per-hour', 'Validatieservice queries, busiest hour', 'queries/hour', (d) => d.maxValidationPerHour),
+    load(
+      'chart-messages-hour',
+      'berichtenbox.messages-per-hour',
+      'Letters offered, busiest hour of each day',
+      'letters/hour',
+      (d) => d.maxOfferedPerHour,
+    ),
+    load(
+      'chart-messages-day',
+      'berichtenbox.messages-per-day',
+      'Letters offered per day',
+      'letters/day',
+      (d) => d.offered,
+    ),
+    load(
+      'chart-parking',
+      'berichtenbox.parked-per-second',
+      'Letters offered, busiest second of each day',
+      'letters/s',
+      (d) => d.maxOfferedPerMinute / SECONDS_PER_MINUTE,
+      'offered per second',
+    ),
+    load(
+      'chart-notifications-hour',
+      'notificaties.per-hour',
+      'Notifications entering the queue, busiest hour',
+      'notifications/hour',
+      (d) => d.maxNotifInPerHour,
+    ),
+    load(
+      'chart-notifications-day',
+      'notificaties.per-day',
+      'Notifications entering the queue per day',
+      'notifications/day',
+      (d) => d.notifIn,
+    ),
+    load(
+      'chart-digid',
+      'digid.authentications-per-minute',
+      'DigiD authentications, busiest minute',
+      'authentications/min',
+      (d) => d.maxDigidPerMinute,
+    ),
+    load(
+      'chart-machtigen',
+      'machtigen.transactions-per-minute',
+      'Machtigen transactions, busiest minute',
+      'transactions/min',
+      (d) => d.maxMachtigenPerMinute,
+    ),
+    load(
+      'chart-validation',
+      'validatieservice.queries-per-hour',
+      'Validatieservice queries, busiest hour',
+      'queries/hour',
+      (d) => d.maxValidationPerHour,
+    ),
   ];
   const queueCharts = [
-    dayChart({ id: 'chart-intake-backlog', title: 'Intake backlog (refused, awaiting redelivery), largest of the day', unit: 'letters', name: 'intake backlog', color: '#e67e00', f: (d) => d.maxIntakeBacklog }),
-    dayChart({ id: 'chart-admitted', title: 'Letters admitted, busiest second of the day (with redeliveries after a refusal)', unit: 'letters/s', name: 'admitted per second', color: '#e67e00', f: (d) => d.maxAdmittedPerMinute / SECONDS_PER_MINUTE }),
-    dayChart({ id: 'chart-parking-backlog', title: 'Parking backlog, largest of the day', unit: 'letters', name: 'parking backlog', color: '#6a3d9a', f: (d) => d.maxParkingBacklog }),
-    dayChart({ id: 'chart-notification-backlog', title: 'Notification backlog, largest of the day', unit: 'notifications', name: 'notification backlog', color: '#1f78b4', f: (d) => d.maxNotificationBacklog }),
-    dayChart({ id: 'chart-processing-delay', title: 'Longest first offering → processed, by day of offering', unit: 'hours', name: 'processing delay', color: '#33a02c', f: (d) => d.maxProcessingDelayMin / MINUTES_PER_HOUR, limit: { y: (MAX_PROCESSING_TIME.limit * SECOND) / HOUR, normId: MAX_PROCESSING_TIME.id } }),
-    dayChart({ id: 'chart-subscription-backlog', title: 'Subscription requests waiting, largest of the day', unit: 'requests', name: 'subscription backlog', color: '#a6761d', f: (d) => d.maxSubscriptionBacklog }),
+    dayChart({
+      id: 'chart-intake-backlog',
+      title: 'Intake backlog (refused, awaiting redelivery), largest of the day',
+      unit: 'letters',
+      name: 'intake backlog',
+      color: '#e67e00',
+      f: (d) => d.maxIntakeBacklog,
+    }),
+    dayChart({
+      id: 'chart-admitted',
+      title: 'Letters admitted, busiest second of the day (with redeliveries after a refusal)',
+      unit: 'letters/s',
+      name: 'admitted per second',
+      color: '#e67e00',
+      f: (d) => d.maxAdmittedPerMinute / SECONDS_PER_MINUTE,
+    }),
+    dayChart({
+      id: 'chart-parking-backlog',
+      title: 'Parking backlog, largest of the day',
+      unit: 'letters',
+      name: 'parking backlog',
+      color: '#6a3d9a',
+      f: (d) => d.maxParkingBacklog,
+    }),
+    dayChart({
+      id: 'chart-notification-backlog',
+      title: 'Notification backlog, largest of the day',
+      unit: 'notifications',
+      name: 'notification backlog',
+      color: '#1f78b4',
+      f: (d) => d.maxNotificationBacklog,
+    }),
+    dayChart({
+      id: 'chart-processing-delay',
+      title: 'Longest first offering → processed, by day of offering',
+      unit: 'hours',
+      name: 'processing delay',
+      color: '#33a02c',
+      f: (d) => d.maxProcessingDelayMin / MINUTES_PER_HOUR,
+      limit: { y: (MAX_PROCESSING_TIME.limit * SECOND) / HOUR, normId: MAX_PROCESSING_TIME.id },
+    }),
+    dayChart({
+      id: 'chart-subscription-backlog',
+      title: 'Subscription requests waiting, largest of the day',
+      unit: 'requests',
+      name: 'subscription backlog',
+      color: '#a6761d',
+      f: (d) => d.maxSubscriptionBacklog,
+    }),
   ];
 
   // Heat map: per month and local hour of day, the headroom of the most loaded hour norm on the worst day.
@@ -92,21 +212,40 @@ export function htmlReport(r: ForecastResult, emitted?: EmittedScenario): string
     const hod = r.horizon.hourOfDay[i]!;
     const u = r.hourly.utilisation[i]!;
     const cur = worst[mi]![hod]!;
-    if (u > 0 && (Number.isNaN(cur) || u > cur)) { worst[mi]![hod] = u; worstNorm[mi]![hod] = HOUR_NORMS[r.hourly.worstNorm[i]!]!.id; }
+    if (u > 0 && (Number.isNaN(cur) || u > cur)) {
+      worst[mi]![hod] = u;
+      worstNorm[mi]![hod] = HOUR_NORMS[r.hourly.worstNorm[i]!]!.id;
+    }
   }
   const heat = heatMap({
-    id: 'heatmap', title: 'Headroom by month × hour of day (% of the most loaded hour norm, worst day of the month)',
-    rows: months, columns: Array.from({ length: hoursPerDay }, (_, i) => String(i).padStart(2, '0')),
+    id: 'heatmap',
+    title: 'Headroom by month × hour of day (% of the most loaded hour norm, worst day of the month)',
+    rows: months,
+    columns: Array.from({ length: hoursPerDay }, (_, i) => String(i).padStart(2, '0')),
     value: (ri, c) => (Number.isNaN(worst[ri]![c]!) ? Number.NaN : (1 - worst[ri]![c]!) * 100),
-    tooltip: (ri, c) => Number.isNaN(worst[ri]![c]!) ? `${months[ri]} ${String(c).padStart(2, '0')}:00 no load` : `${months[ri]} ${String(c).padStart(2, '0')}:00 headroom ${pct((1 - worst[ri]![c]!) * 100)} (${worstNorm[ri]![c]})`,
+    tooltip: (ri, c) =>
+      Number.isNaN(worst[ri]![c]!)
+        ? `${months[ri]} ${String(c).padStart(2, '0')}:00 no load`
+        : `${months[ri]} ${String(c).padStart(2, '0')}:00 headroom ${pct((1 - worst[ri]![c]!) * 100)} (${worstNorm[ri]![c]})`,
   });
   const scale = `<p class="scale">${[100, 50, 20, 5, -10].map((x) => `<span style="background:${headroomColor(x)}">${x < 0 ? 'over the norm' : `${x} %`}</span>`).join('')}</p>`;
 
-  const worstRows = r.worstHours.map((w) => `<tr><td>${escapeHtml(localTime(w.start))}</td><td class="n">${w.utilisationPct.toFixed(1)} %</td><td class="n">${pct(100 - w.utilisationPct)}</td><td><code>${escapeHtml(w.normId)}</code></td></tr>`).join('');
+  const worstRows = r.worstHours
+    .map(
+      (w) =>
+        `<tr><td>${escapeHtml(localTime(w.start))}</td><td class="n">${w.utilisationPct.toFixed(1)} %</td><td class="n">${pct(100 - w.utilisationPct)}</td><td><code>${escapeHtml(w.normId)}</code></td></tr>`,
+    )
+    .join('');
   const traces = r.traces.map((t) => `<li>${escapeHtml(t.text)}</li>`).join('');
-  const duties = r.duties.length === 0 ? '<p>No afnemer has DigiD authentications in the forecast.</p>' :
-    `<table id="duties"><thead><tr><th>afnemer</th><th>OIN</th><th>per year (max 12 months)</th><th>max per month</th><th>peak per minute</th><th>forecast duty</th></tr></thead><tbody>${r.duties.map((d) =>
-      `<tr><td>${escapeHtml(d.naam)}</td><td>${d.oin}</td><td class="n">${num(d.perYear)} <small>${escapeHtml(d.yearSpan)}</small></td><td class="n">${num(d.maxPerMonth)} <small>${d.maxMonth}</small></td><td class="n">${num(d.peakPerMinute)}</td><td>${d.duties.length ? d.duties.map((x) => `<code>${x}</code>`).join(' ') : 'none'}</td></tr>`).join('')}</tbody></table>`;
+  const duties =
+    r.duties.length === 0
+      ? '<p>No afnemer has DigiD authentications in the forecast.</p>'
+      : `<table id="duties"><thead><tr><th>afnemer</th><th>OIN</th><th>per year (max 12 months)</th><th>max per month</th><th>peak per minute</th><th>forecast duty</th></tr></thead><tbody>${r.duties
+          .map(
+            (d) =>
+              `<tr><td>${escapeHtml(d.naam)}</td><td>${d.oin}</td><td class="n">${num(d.perYear)} <small>${escapeHtml(d.yearSpan)}</small></td><td class="n">${num(d.maxPerMonth)} <small>${d.maxMonth}</small></td><td class="n">${num(d.peakPerMinute)}</td><td>${d.duties.length ? d.duties.map((x) => `<code>${x}</code>`).join(' ') : 'none'}</td></tr>`,
+          )
+          .join('')}</tbody></table>`;
   let actuals = '';
   if (r.actuals) {
     const a = r.actuals;
@@ -114,20 +253,37 @@ export function htmlReport(r: ForecastResult, emitted?: EmittedScenario): string
     const passing = a.rows.filter((x) => x.status === 'pass');
     const row = (x: (typeof a.rows)[number]): string =>
       `<tr class="${x.status}"><td>${x.month}</td><td>${escapeHtml(x.naam)} <small>${x.oin}</small></td><td>${x.column}</td><td class="n">${num(x.forecast)}</td><td class="n">${num(x.actual)}</td><td class="n">${escapeHtml(deviationText(x.deviationPct))}</td><td><span class="badge ${x.status}">${x.status === 'pass' ? 'within' : 'outside'}</span></td></tr>`;
-    const head = '<thead><tr><th>month</th><th>afnemer</th><th>figure</th><th>forecast</th><th>actual</th><th>deviation (actual − forecast) / forecast</th><th>verdict</th></tr></thead>';
+    const head =
+      '<thead><tr><th>month</th><th>afnemer</th><th>figure</th><th>forecast</th><th>actual</th><th>deviation (actual − forecast) / forecast</th><th>verdict</th></tr></thead>';
     actuals = `<section id="actuals"><h2>Actuals against the forecast (${escapeHtml(a.file)})</h2><p>Months compared: ${a.months.join(', ') || 'none'}. ${failing.length} of ${a.rows.length} figures deviate more than ${a.limitPct} % (<code>mijnoverheid.forecast-deviation</code>); every figure is in forecast.json.</p>
 ${failing.length ? `<table id="deviations">${head}<tbody>${failing.slice(0, 500).map(row).join('')}</tbody></table>` : ''}
 ${passing.length ? `<details><summary>${passing.length} figures within ${a.limitPct} %</summary><table>${head}<tbody>${passing.slice(0, 500).map(row).join('')}</tbody></table></details>` : ''}
-${a.unmatched.length ? `<p class="warn">Not compared: ${a.unmatched.length} rows (${(['unknown-afnemer', 'outside-horizon', 'no-actuals'] as const).map((k) => `${a.unmatched.filter((u) => u.kind === k).length} ${k}`).join(', ')}).</p><ul id="not-compared">${a.unmatched.slice(0, 500).map((u) => `<li class="${u.kind}">${escapeHtml(u.file)}:${u.line}: ${escapeHtml(u.reason)}</li>`).join('')}</ul>` : ''}</section>`;
+${
+  a.unmatched.length
+    ? `<p class="warn">Not compared: ${a.unmatched.length} rows (${(['unknown-afnemer', 'outside-horizon', 'no-actuals'] as const).map((k) => `${a.unmatched.filter((u) => u.kind === k).length} ${k}`).join(', ')}).</p><ul id="not-compared">${a.unmatched
+        .slice(0, 500)
+        .map((u) => `<li class="${u.kind}">${escapeHtml(u.file)}:${u.line}: ${escapeHtml(u.reason)}</li>`)
+        .join('')}</ul>`
+    : ''
+}</section>`;
   }
   const queueText = [
     `${num(q.offered)} letters offered; ${num(q.refusedFirstOffering)} refused at first offering and redelivered; ${num(q.processed)} processed within the horizon.`,
     `Largest intake backlog ${num(q.intakeBacklog.max)}${q.intakeBacklog.at !== undefined ? ` (${localTime(q.intakeBacklog.at)})` : ''}; largest parking backlog ${num(q.parkingBacklog.max)}${q.parkingBacklog.at !== undefined ? ` (${localTime(q.parkingBacklog.at)})` : ''}; largest notification backlog ${num(q.notificationBacklog.max)}${q.notificationBacklog.at !== undefined ? ` (${localTime(q.notificationBacklog.at)})` : ''}.`,
     `Longest first offering → processed: ${duration(q.processing.maxMinutes)} (norm ${duration(MAX_PROCESSING_TIME.limit / SECONDS_PER_MINUTE)}); longest wait for a notification: ${duration(q.notification.maxMinutes)}.`,
-  ].map((s) => `<p>${escapeHtml(s)}</p>`).join('');
-  const emittedHtml = emitted ? `<section id="emitted"><h2>Emitted scenario${emitted.more?.length ? 's' : ''}</h2>${[emitted, ...(emitted.more ?? [])].map((e) => `<p><code>${escapeHtml(e.file)}</code>: ${e.simMinutes} sim minutes from ${escapeHtml(localTime(e.simStart))} at speed ${e.speed} (about ${Math.round(e.wallSeconds)} s of wall time, at most ${num(e.peakWallRate)} requests/s). Run it with <code>bbsim run ${escapeHtml(e.name)}</code>. Expected verdict: ${e.expected.map((x) => `<code>${x.normId}</code> ${num(x.predicted)} of ${num(x.limit)} → ${x.status}`).join('; ') || '—'}.</p>${e.notes.map((n) => `<p class="warn">${escapeHtml(n)}</p>`).join('')}`).join('')}</section>` : '';
+  ]
+    .map((s) => `<p>${escapeHtml(s)}</p>`)
+    .join('');
+  const emittedHtml = emitted
+    ? `<section id="emitted"><h2>Emitted scenario${emitted.more?.length ? 's' : ''}</h2>${[emitted, ...(emitted.more ?? [])].map((e) => `<p><code>${escapeHtml(e.file)}</code>: ${e.simMinutes} sim minutes from ${escapeHtml(localTime(e.simStart))} at speed ${e.speed} (about ${Math.round(e.wallSeconds)} s of wall time, at most ${num(e.peakWallRate)} requests/s). Run it with <code>bbsim run ${escapeHtml(e.name)}</code>. Expected verdict: ${e.expected.map((x) => `<code>${x.normId}</code> ${num(x.predicted)} of ${num(x.limit)} → ${x.status}`).join('; ') || '—'}.</p>${e.notes.map((n) => `<p class="warn">${escapeHtml(n)}</p>`).join('')}`).join('')}</section>`
+    : '';
   const breaches = r.checks.rows.filter((c) => c.status === 'fail');
-  const contributors = peakContributors(r).map((p) => `<tr class="${breaches.some((b) => b.normId === p.normId) ? 'fail' : 'pass'}"><td><code>${escapeHtml(p.normId)}</code></td><td>${escapeHtml(localTime(p.from))} – ${escapeHtml(localTime(p.to).slice(-5))}</td><td>${p.contributors.map((c) => `${escapeHtml(c.naam)} <small>${c.oin}</small> ${num(c.amount)} (${c.sharePct.toFixed(1)} %)`).join('<br>')}</td></tr>`).join('');
+  const contributors = peakContributors(r)
+    .map(
+      (p) =>
+        `<tr class="${breaches.some((b) => b.normId === p.normId) ? 'fail' : 'pass'}"><td><code>${escapeHtml(p.normId)}</code></td><td>${escapeHtml(localTime(p.from))} – ${escapeHtml(localTime(p.to).slice(-5))}</td><td>${p.contributors.map((c) => `${escapeHtml(c.naam)} <small>${c.oin}</small> ${num(c.amount)} (${c.sharePct.toFixed(1)} %)`).join('<br>')}</td></tr>`,
+    )
+    .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>bbsim forecast — ${escapeHtml(r.forecast.file)}</title><style>${CSS}${CHART_CSS}</style></head>
@@ -154,9 +310,14 @@ ${actuals}${emittedHtml}
 function periodsSection(r: ForecastResult): string {
   const periods = breachPeriods(r);
   if (periods.length === 0) return '';
-  const groups = r.checks.rows.filter((c) => c.status === 'fail').map((c) => {
-    const mine = periods.filter((p) => p.normId === c.normId);
-    return mine.length ? `<h3><code>${escapeHtml(c.normId)}</code> <small>${mine.length} period${mine.length === 1 ? '' : 's'}</small></h3><ul>${mine.map((p) => `<li>${escapeHtml(periodLine(p))}</li>`).join('')}</ul>` : '';
-  }).join('');
+  const groups = r.checks.rows
+    .filter((c) => c.status === 'fail')
+    .map((c) => {
+      const mine = periods.filter((p) => p.normId === c.normId);
+      return mine.length
+        ? `<h3><code>${escapeHtml(c.normId)}</code> <small>${mine.length} period${mine.length === 1 ? '' : 's'}</small></h3><ul>${mine.map((p) => `<li>${escapeHtml(periodLine(p))}</li>`).join('')}</ul>`
+        : '';
+    })
+    .join('');
   return `<section id="breach-periods"><h2>Every period over a norm</h2><p>From – to, the peak, how far over the norm, and who: the afnemers of the load the norm counted (notifications by the letters they belong to, whenever first offered; night quotas by the requests since the previous night; delays by the items that waited too long).</p>${groups}</section>`;
 }

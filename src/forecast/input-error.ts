@@ -47,7 +47,12 @@ export class IssueList {
     const all = [...this.issues];
     if (this.#dropped > 0) {
       const last = all[all.length - 1]!;
-      all.push({ file: last.file, line: 0, column: 0, message: `… and ${this.#dropped} more problems not listed (fix the ones above first)` });
+      all.push({
+        file: last.file,
+        line: 0,
+        column: 0,
+        message: `… and ${this.#dropped} more problems not listed (fix the ones above first)`,
+      });
     }
     throw new ForecastInputError(all);
   }

@@ -15,7 +15,11 @@ export interface PositionedJson {
 
 export class JsonSyntaxError extends CodedError {
   readonly code = ERROR_CODES.JSON_SYNTAX;
-  constructor(message: string, readonly line: number, readonly column: number) {
+  constructor(
+    message: string,
+    readonly line: number,
+    readonly column: number,
+  ) {
     super(message);
     this.name = 'JsonSyntaxError';
   }
@@ -45,7 +49,11 @@ export function parseJsonWithPositions(text: string): PositionedJson {
   const ws = (): void => {
     for (;;) {
       const c = text[i];
-      if (c === '\n') { i++; line++; lineStart = i; } else if (c === ' ' || c === '\t' || c === '\r') i++;
+      if (c === '\n') {
+        i++;
+        line++;
+        lineStart = i;
+      } else if (c === ' ' || c === '\t' || c === '\r') i++;
       else return;
     }
   };
@@ -55,12 +63,32 @@ export function parseJsonWithPositions(text: string): PositionedJson {
     for (;;) {
       const c = text[i];
       if (c === undefined || c === '\n') fail('string is not closed (a " is missing)');
-      if (c === '"') { i++; return out; }
+      if (c === '"') {
+        i++;
+        return out;
+      }
       if (c === '\\') {
         const e = text[i + 1];
-        const map: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
-        if (e === 'u' && /^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) { out += String.fromCharCode(parseInt(text.slice(i + 2, i + 6), 16)); i += 6; continue; }
-        if (e !== undefined && map[e] !== undefined) { out += map[e]; i += 2; continue; }
+        const map: Record<string, string> = {
+          '"': '"',
+          '\\': '\\',
+          '/': '/',
+          b: '\b',
+          f: '\f',
+          n: '\n',
+          r: '\r',
+          t: '\t',
+        };
+        if (e === 'u' && /^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) {
+          out += String.fromCharCode(parseInt(text.slice(i + 2, i + 6), 16));
+          i += 6;
+          continue;
+        }
+        if (e !== undefined && map[e] !== undefined) {
+          out += map[e];
+          i += 2;
+          continue;
+        }
         fail('invalid escape in a string');
       }
       out += c;
@@ -75,20 +103,30 @@ export function parseJsonWithPositions(text: string): PositionedJson {
       i++;
       const obj: Record<string, unknown> = {};
       ws();
-      if (text[i] === '}') { i++; return obj; }
+      if (text[i] === '}') {
+        i++;
+        return obj;
+      }
       for (;;) {
         ws();
         if (text[i] !== '"') fail('expected a "key" in double quotes');
         const keyPos = pos();
         const key = str();
-        if (Object.prototype.hasOwnProperty.call(obj, key)) throw new JsonSyntaxError(`key "${key}" appears twice`, keyPos.line, keyPos.column);
+        if (Object.prototype.hasOwnProperty.call(obj, key))
+          throw new JsonSyntaxError(`key "${key}" appears twice`, keyPos.line, keyPos.column);
         ws();
         if (text[i] !== ':') fail(`expected ':' after "${key}"`);
         i++;
         obj[key] = value([...path, key]);
         ws();
-        if (text[i] === ',') { i++; continue; }
-        if (text[i] === '}') { i++; return obj; }
+        if (text[i] === ',') {
+          i++;
+          continue;
+        }
+        if (text[i] === '}') {
+          i++;
+          return obj;
+        }
         fail("expected ',' or '}' (a trailing comma or a missing comma?)");
       }
     }
@@ -96,20 +134,39 @@ export function parseJsonWithPositions(text: string): PositionedJson {
       i++;
       const arr: unknown[] = [];
       ws();
-      if (text[i] === ']') { i++; return arr; }
+      if (text[i] === ']') {
+        i++;
+        return arr;
+      }
       for (;;) {
         arr.push(value([...path, arr.length]));
         ws();
-        if (text[i] === ',') { i++; continue; }
-        if (text[i] === ']') { i++; return arr; }
+        if (text[i] === ',') {
+          i++;
+          continue;
+        }
+        if (text[i] === ']') {
+          i++;
+          return arr;
+        }
         fail("expected ',' or ']'");
       }
     }
     if (c === '"') return str();
     const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 64));
-    if (m) { i += m[0].length; return Number(m[0]); }
-    for (const [word, v] of [['true', true], ['false', false], ['null', null]] as const) {
-      if (text.startsWith(word, i)) { i += word.length; return v; }
+    if (m) {
+      i += m[0].length;
+      return Number(m[0]);
+    }
+    for (const [word, v] of [
+      ['true', true],
+      ['false', false],
+      ['null', null],
+    ] as const) {
+      if (text.startsWith(word, i)) {
+        i += word.length;
+        return v;
+      }
     }
     return fail(c === undefined ? 'unexpected end of file' : `unexpected '${c}'`);
   };

@@ -42,12 +42,25 @@ export function peakContributors(r: ForecastResult, top = 5): PeakContributors[]
   const out: PeakContributors[] = [];
   for (const check of r.checks.rows) {
     const load = LOAD_OF[check.normId];
-    if (!load || check.window === 'night' || check.window === 'per item' || check.peakAt === undefined || check.peak <= 0) continue;
+    if (
+      !load ||
+      check.window === 'night' ||
+      check.window === 'per item' ||
+      check.peakAt === undefined ||
+      check.peak <= 0
+    )
+      continue;
     const hour = Math.floor((check.peakAt - h.start) / HOUR);
     const day = h.hourDay[hour]!;
     const [a, b] = check.window === 'day' ? [h.dayHourStart[day]!, h.dayHourStart[day + 1]!] : [hour, hour + 1];
     const contributors = attributeLoad(r, load.series, load.path, a * 60, b * 60, top);
-    out.push({ normId: check.normId, series: load.series, from: h.start + a * HOUR, to: h.start + b * HOUR, contributors });
+    out.push({
+      normId: check.normId,
+      series: load.series,
+      from: h.start + a * HOUR,
+      to: h.start + b * HOUR,
+      contributors,
+    });
   }
   return out;
 }
@@ -78,10 +91,16 @@ export function breachPeriods(r: ForecastResult, top = 3): BreachPeriod[] {
       const load = LOAD_OF[check.normId];
       const series = (p.series as SeriesKey | undefined) ?? load?.series;
       if (series) who = attributeLoad(r, series, load?.path ?? 'offered', p.loadFrom, p.loadTo, top);
-      out.push({ ...p, normId: check.normId, limit: check.limit, unit: check.unit, overPct: check.limit > 0 ? ((p.peak - check.limit) / check.limit) * 100 : Number.POSITIVE_INFINITY, who });
+      out.push({
+        ...p,
+        normId: check.normId,
+        limit: check.limit,
+        unit: check.unit,
+        overPct: check.limit > 0 ? ((p.peak - check.limit) / check.limit) * 100 : Number.POSITIVE_INFINITY,
+        who,
+      });
     }
   }
   periodsCache.set(r, out);
   return out;
 }
-

@@ -27,7 +27,11 @@ export interface ProfileSet {
   readonly assignments: readonly Assignment[];
 }
 
-export const NO_PROFILES: ProfileSet = Object.freeze({ file: '(shipped profiles)', profiles: new Map(), assignments: [] });
+export const NO_PROFILES: ProfileSet = Object.freeze({
+  file: '(shipped profiles)',
+  profiles: new Map(),
+  assignments: [],
+});
 
 /**
  * Resolves the load shape of (afnemer, service): afnemer+service assignment, else afnemer, else
@@ -47,12 +51,19 @@ export class ShapeResolver {
 
   /** Which profile name applies. */
   profileName(oin: string, service: ProfileService): string {
-    return this.#byKey.get(`${oin}/${service}`) ?? this.#byKey.get(`${oin}/*`) ?? this.#byKey.get(`*/${service}`) ?? DEFAULT_SHAPE_OF[service];
+    return (
+      this.#byKey.get(`${oin}/${service}`) ??
+      this.#byKey.get(`${oin}/*`) ??
+      this.#byKey.get(`*/${service}`) ??
+      DEFAULT_SHAPE_OF[service]
+    );
   }
 
   shape(oin: string, service: ProfileService): LoadShape {
     // Most afnemers have no assignment of their own: skip building keys for them.
-    const name = this.#assigned.has(oin) ? this.profileName(oin, service) : (this.#byKey.get(`*/${service}`) ?? DEFAULT_SHAPE_OF[service]);
+    const name = this.#assigned.has(oin)
+      ? this.profileName(oin, service)
+      : (this.#byKey.get(`*/${service}`) ?? DEFAULT_SHAPE_OF[service]);
     const user = this.set.profiles.get(name);
     const key = user ? `${name}/${service}` : name;
     let s = this.#cache.get(key);
@@ -69,7 +80,12 @@ export class ShapeResolver {
     const oins = new Set(forecast.afnemers.map((a) => a.oin));
     for (const a of this.set.assignments) {
       if (a.afnemer !== undefined && !oins.has(a.afnemer)) {
-        issues.add(this.set.file, a.line, a.column, `assign: afnemer ${a.afnemer} is not in the forecast ${forecast.file} (check the OIN)`);
+        issues.add(
+          this.set.file,
+          a.line,
+          a.column,
+          `assign: afnemer ${a.afnemer} is not in the forecast ${forecast.file} (check the OIN)`,
+        );
       }
     }
     issues.throwIfAny();

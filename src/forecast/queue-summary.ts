@@ -30,9 +30,16 @@ export interface QueueSummary {
   readonly notificationBacklog: BacklogPeak;
   readonly processing: DelaySummary;
   readonly notification: DelaySummary;
-  readonly subscriptions: Readonly<Record<SubscriptionSeries, DelaySummary & { readonly arrived: number; readonly served: number }>>;
+  readonly subscriptions: Readonly<
+    Record<SubscriptionSeries, DelaySummary & { readonly arrived: number; readonly served: number }>
+  >;
   /** Left at the end of the horizon in each queue. */
-  readonly atEnd: { readonly intake: number; readonly parking: number; readonly notificationsWaitingForLetters: number; readonly notificationQueue: number };
+  readonly atEnd: {
+    readonly intake: number;
+    readonly parking: number;
+    readonly notificationsWaitingForLetters: number;
+    readonly notificationQueue: number;
+  };
 }
 
 export function queueSummary(r: ForecastResult): QueueSummary {
@@ -44,23 +51,47 @@ export function queueSummary(r: ForecastResult): QueueSummary {
     let at = -1;
     for (let m = 1; m <= M; m++) {
       const v = a[m]! - b[m]!;
-      if (v > max) { max = v; at = m - 1; }
+      if (v > max) {
+        max = v;
+        at = m - 1;
+      }
     }
     return at >= 0 && max > 1e-6 ? { max, at: h.start + at * MINUTE } : { max: 0 };
   };
-  const delay = (d: { maxDelay: number; maxDelayArrivalMinute: number; over: number; openAtEnd: number }, withOver: boolean): DelaySummary => ({
-    maxMinutes: d.maxDelay, ...(d.maxDelayArrivalMinute >= 0 ? { at: h.start + d.maxDelayArrivalMinute * MINUTE } : {}), ...(withOver ? { over: d.over } : {}), openAtEnd: d.openAtEnd,
+  const delay = (
+    d: { maxDelay: number; maxDelayArrivalMinute: number; over: number; openAtEnd: number },
+    withOver: boolean,
+  ): DelaySummary => ({
+    maxMinutes: d.maxDelay,
+    ...(d.maxDelayArrivalMinute >= 0 ? { at: h.start + d.maxDelayArrivalMinute * MINUTE } : {}),
+    ...(withOver ? { over: d.over } : {}),
+    openAtEnd: d.openAtEnd,
   });
   const subscriptions = {} as Record<SubscriptionSeries, DelaySummary & { arrived: number; served: number }>;
-  for (const k of SUBSCRIPTION_SERIES) subscriptions[k] = { ...delay(r.checks.subscriptions[k], true), arrived: c.subsArrived[k][M]!, served: c.subsServed[k][M]! };
+  for (const k of SUBSCRIPTION_SERIES)
+    subscriptions[k] = {
+      ...delay(r.checks.subscriptions[k], true),
+      arrived: c.subsArrived[k][M]!,
+      served: c.subsServed[k][M]!,
+    };
   return {
-    offered: c.offered[M]!, refusedFirstOffering: c.refused[M]!, admitted: c.admitted[M]!, processed: c.parked[M]!,
-    notificationsForecast: c.notifying[M]!, notified: c.notified[M]!,
-    intakeBacklog: peak(c.offered, c.admitted), parkingBacklog: peak(c.admitted, c.parked), notificationBacklog: peak(c.notifIn, c.notified),
-    processing: delay(r.checks.processing, true), notification: delay(r.checks.notification, false), subscriptions,
+    offered: c.offered[M]!,
+    refusedFirstOffering: c.refused[M]!,
+    admitted: c.admitted[M]!,
+    processed: c.parked[M]!,
+    notificationsForecast: c.notifying[M]!,
+    notified: c.notified[M]!,
+    intakeBacklog: peak(c.offered, c.admitted),
+    parkingBacklog: peak(c.admitted, c.parked),
+    notificationBacklog: peak(c.notifIn, c.notified),
+    processing: delay(r.checks.processing, true),
+    notification: delay(r.checks.notification, false),
+    subscriptions,
     atEnd: {
-      intake: c.offered[M]! - c.admitted[M]!, parking: c.admitted[M]! - c.parked[M]!,
-      notificationsWaitingForLetters: c.notifying[M]! - c.notifIn[M]!, notificationQueue: c.notifIn[M]! - c.notified[M]!,
+      intake: c.offered[M]! - c.admitted[M]!,
+      parking: c.admitted[M]! - c.parked[M]!,
+      notificationsWaitingForLetters: c.notifying[M]! - c.notifIn[M]!,
+      notificationQueue: c.notifIn[M]! - c.notified[M]!,
     },
   };
 }

@@ -1,7 +1,15 @@
 import { OIN_DIGITS } from '../norms/index.ts';
 import { fieldOf, parseCsv, type CsvRecord } from './csv-records.ts';
 import { FORECAST_COLUMNS } from './forecast-columns.ts';
-import { SERIES, type Afnemer, type FieldKey, type Forecast, type ForecastRow, type SeriesCounts, type SeriesKey } from './forecast-types.ts';
+import {
+  SERIES,
+  type Afnemer,
+  type FieldKey,
+  type Forecast,
+  type ForecastRow,
+  type SeriesCounts,
+  type SeriesKey,
+} from './forecast-types.ts';
 import { IssueList } from './input-error.ts';
 
 export interface ReadOptions {
@@ -41,7 +49,12 @@ function wholeNumber(text: string): number {
   return Number.isSafeInteger(n) ? n : -1;
 }
 
-const NON_SERIES_COLUMNS: Readonly<Record<string, FieldKey>> = { month: 'month', afnemer_oin: 'oin', afnemer_naam: 'naam', attachment_share_pct: 'attachmentSharePct' };
+const NON_SERIES_COLUMNS: Readonly<Record<string, FieldKey>> = {
+  month: 'month',
+  afnemer_oin: 'oin',
+  afnemer_naam: 'naam',
+  attachment_share_pct: 'attachmentSharePct',
+};
 
 /**
  * Reads a forecast (or actuals) CSV. Every problem is reported with its file, line, column and
@@ -54,7 +67,12 @@ export function readForecastCsv(text: string, file: string, opts: ReadOptions): 
   issues.throwIfAny();
   const [header, ...body] = csv.records;
   if (!header) {
-    issues.add(file, 1, 1, `empty file: the first line must name the columns: ${FORECAST_COLUMNS.map((c) => c.name).join(',')}`);
+    issues.add(
+      file,
+      1,
+      1,
+      `empty file: the first line must name the columns: ${FORECAST_COLUMNS.map((c) => c.name).join(',')}`,
+    );
     issues.throwIfAny();
     throw new Error('unreachable');
   }
@@ -64,18 +82,33 @@ export function readForecastCsv(text: string, file: string, opts: ReadOptions): 
     const name = t.trim();
     const f = fieldOf(header, i);
     if (!FORECAST_COLUMNS.some((c) => c.name === name)) {
-      issues.add(file, f.line, f.column, `unknown column '${name}': the columns are ${FORECAST_COLUMNS.map((c) => c.name).join(', ')}`);
+      issues.add(
+        file,
+        f.line,
+        f.column,
+        `unknown column '${name}': the columns are ${FORECAST_COLUMNS.map((c) => c.name).join(', ')}`,
+      );
     } else if (index.has(name)) {
       issues.add(file, f.line, f.column, `column '${name}' appears twice`);
     } else index.set(name, i);
   });
   const missing = FORECAST_COLUMNS.filter((c) => !index.has(c.name)).map((c) => c.name);
-  if (missing.length > 0) issues.add(file, header.line, 1, `missing column${missing.length > 1 ? 's' : ''}: ${missing.join(', ')} (every column is required; write 0 where there is nothing)`);
+  if (missing.length > 0)
+    issues.add(
+      file,
+      header.line,
+      1,
+      `missing column${missing.length > 1 ? 's' : ''}: ${missing.join(', ')} (every column is required; write 0 where there is nothing)`,
+    );
   issues.throwIfAny();
 
   const fieldIndex = {} as Record<FieldKey, number>;
   for (const c of FORECAST_COLUMNS) fieldIndex[c.series ?? NON_SERIES_COLUMNS[c.name]!] = index.get(c.name)!;
-  const seriesColumns = SERIES.map((s) => ({ series: s, index: fieldIndex[s], name: FORECAST_COLUMNS.find((c) => c.series === s)!.name }));
+  const seriesColumns = SERIES.map((s) => ({
+    series: s,
+    index: fieldIndex[s],
+    name: FORECAST_COLUMNS.find((c) => c.series === s)!.name,
+  }));
   const width = header.texts.length;
   const decimalComma = csv.delimiter === ';';
   const oinPattern = new RegExp(`^\\d{${OIN_DIGITS.max}}$`);
@@ -90,7 +123,12 @@ export function readForecastCsv(text: string, file: string, opts: ReadOptions): 
     if (rec.texts.length !== width) {
       const n = rec.texts.length;
       const column = n > width ? rec.columns[width]! : rec.columns[n - 1]! + rec.texts[n - 1]!.length;
-      issues.add(file, rec.line, column, `${n} fields, the header has ${width} (separator '${csv.delimiter}'; quote a value that contains it)`);
+      issues.add(
+        file,
+        rec.line,
+        column,
+        `${n} fields, the header has ${width} (separator '${csv.delimiter}'; quote a value that contains it)`,
+      );
       continue;
     }
     const t = rec.texts;
@@ -111,7 +149,16 @@ export function readForecastCsv(text: string, file: string, opts: ReadOptions): 
       ok = false;
     }
     // One literal with every key keeps the objects of all rows the same shape (fast, compact).
-    const counts = { messages: 0, notifications: 0, digid: 0, machtigen: 0, validation: 0, subsAlles: 0, subsBsnLijst: 0, subsMutatiebasis: 0 };
+    const counts = {
+      messages: 0,
+      notifications: 0,
+      digid: 0,
+      machtigen: 0,
+      validation: 0,
+      subsAlles: 0,
+      subsBsnLijst: 0,
+      subsMutatiebasis: 0,
+    };
     for (const c of seriesColumns) {
       const raw = t[c.index]!;
       const n = wholeNumber(raw);
@@ -120,34 +167,71 @@ export function readForecastCsv(text: string, file: string, opts: ReadOptions): 
         continue;
       }
       const v = raw.trim();
-      at(rec, c.index, c.name, v === '' ? 'empty: write 0 when there is nothing' : WHOLE.test(v) ? `'${v}' is too large` : `'${raw}' is not a whole number >= 0 (digits only, no separators or decimals)`);
+      at(
+        rec,
+        c.index,
+        c.name,
+        v === ''
+          ? 'empty: write 0 when there is nothing'
+          : WHOLE.test(v)
+            ? `'${v}' is too large`
+            : `'${raw}' is not a whole number >= 0 (digits only, no separators or decimals)`,
+      );
       ok = false;
     }
     const shareText = t[fieldIndex.attachmentSharePct]!.trim();
     const share = Number(decimalComma ? shareText.replace(',', '.') : shareText);
     if (!PERCENT.test(shareText) || (!decimalComma && shareText.includes(',')) || !(share >= 0 && share <= 100)) {
-      at(rec, fieldIndex.attachmentSharePct, 'attachment_share_pct', `'${t[fieldIndex.attachmentSharePct]}' is not a percentage from 0 to 100${decimalComma ? ' (decimal comma)' : ' (decimal point)'}`);
+      at(
+        rec,
+        fieldIndex.attachmentSharePct,
+        'attachment_share_pct',
+        `'${t[fieldIndex.attachmentSharePct]}' is not a percentage from 0 to 100${decimalComma ? ' (decimal comma)' : ' (decimal point)'}`,
+      );
       ok = false;
     }
     if (ok && counts.notifications > counts.messages) {
-      at(rec, fieldIndex.notifications, 'notifications', `${counts.notifications} notifications for ${counts.messages} letters: a letter gives at most one notification`);
+      at(
+        rec,
+        fieldIndex.notifications,
+        'notifications',
+        `${counts.notifications} notifications for ${counts.messages} letters: a letter gives at most one notification`,
+      );
       ok = false;
     }
     if (!ok) continue;
     const known = names.get(oin);
     if (known && known.naam !== naam) {
-      at(rec, fieldIndex.naam, 'afnemer_naam', `'${naam}' differs from '${known.naam}' on line ${known.line} for the same OIN ${oin}`);
+      at(
+        rec,
+        fieldIndex.naam,
+        'afnemer_naam',
+        `'${naam}' differs from '${known.naam}' on line ${known.line} for the same OIN ${oin}`,
+      );
       continue;
     }
     if (!known) names.set(oin, { naam, line: rec.line });
     const key = `${month}/${oin}`;
     const dup = seen.get(key);
     if (dup !== undefined) {
-      at(rec, fieldIndex.oin, 'afnemer_oin', `a second row for ${oin} in ${month} (the first is on line ${dup}); give one row per afnemer per month`);
+      at(
+        rec,
+        fieldIndex.oin,
+        'afnemer_oin',
+        `a second row for ${oin} in ${month} (the first is on line ${dup}); give one row per afnemer per month`,
+      );
       continue;
     }
     seen.set(key, rec.line);
-    rows.push({ line: rec.line, month, oin, naam, attachmentSharePct: share, counts: counts satisfies SeriesCounts as Record<SeriesKey, number>, fieldColumns: rec.columns });
+    rows.push({
+      line: rec.line,
+      month,
+      oin,
+      naam,
+      attachmentSharePct: share,
+      counts: counts satisfies SeriesCounts as Record<SeriesKey, number>,
+      fieldColumns: rec.columns,
+    });
   }
   if (body.length === 0) issues.add(file, header.line + 1, 1, 'no data rows after the header');
   issues.throwIfAny();
@@ -165,13 +249,25 @@ export function readForecastCsv(text: string, file: string, opts: ReadOptions): 
     const present = new Set(rows.map((r) => r.month));
     const empty = months.filter((m) => !present.has(m));
     for (const m of empty) {
-      const after = rows.filter((r) => r.month > m).reduce<ForecastRow | undefined>((x, r) => (x === undefined || r.line < x.line ? r : x), undefined);
-      issues.add(file, after?.line ?? 0, 0, `no rows for ${m} at all: the horizon ${months[0]} to ${months[months.length - 1]} must be contiguous (give every afnemer a row for ${m}, with zeros if nothing is expected)`);
+      const after = rows
+        .filter((r) => r.month > m)
+        .reduce<ForecastRow | undefined>((x, r) => (x === undefined || r.line < x.line ? r : x), undefined);
+      issues.add(
+        file,
+        after?.line ?? 0,
+        0,
+        `no rows for ${m} at all: the horizon ${months[0]} to ${months[months.length - 1]} must be contiguous (give every afnemer a row for ${m}, with zeros if nothing is expected)`,
+      );
     }
     for (const a of afnemers) {
       const gaps = months.filter((m) => present.has(m) && !seen.has(`${m}/${a.oin}`));
       if (gaps.length > 0) {
-        issues.add(file, a.line, 1, `afnemer ${a.oin} (${a.naam}) has no row for ${gaps.length > 6 ? `${gaps.slice(0, 6).join(', ')} and ${gaps.length - 6} more months` : gaps.join(', ')}: every afnemer needs a row for every month from ${months[0]} to ${months[months.length - 1]} (write zeros)`);
+        issues.add(
+          file,
+          a.line,
+          1,
+          `afnemer ${a.oin} (${a.naam}) has no row for ${gaps.length > 6 ? `${gaps.slice(0, 6).join(', ')} and ${gaps.length - 6} more months` : gaps.join(', ')}: every afnemer needs a row for every month from ${months[0]} to ${months[months.length - 1]} (write zeros)`,
+        );
       }
     }
     issues.throwIfAny();

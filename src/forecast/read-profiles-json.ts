@@ -11,11 +11,16 @@ import { HOURS_PER_DAY } from './horizon.ts';
 const MONTH_DAY = /^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
-const weights = (n: number, what: string) => z.array(z.number().min(0, 'a weight is >= 0'), { error: `${n} ${what} weights (numbers >= 0)` })
-  .length(n, `exactly ${n} ${what} weights`)
-  .refine((a) => a.some((x) => x > 0), 'at least one weight must be > 0');
+const weights = (n: number, what: string) =>
+  z
+    .array(z.number().min(0, 'a weight is >= 0'), { error: `${n} ${what} weights (numbers >= 0)` })
+    .length(n, `exactly ${n} ${what} weights`)
+    .refine((a) => a.some((x) => x > 0), 'at least one weight must be > 0');
 
-const monthDay = z.string().regex(MONTH_DAY, "a day of the year as 'MM-DD'").refine((s) => Number(s.slice(3)) <= DAYS_IN_MONTH[Number(s.slice(0, 2)) - 1]!, 'no such day');
+const monthDay = z
+  .string()
+  .regex(MONTH_DAY, "a day of the year as 'MM-DD'")
+  .refine((s) => Number(s.slice(3)) <= DAYS_IN_MONTH[Number(s.slice(0, 2)) - 1]!, 'no such day');
 
 const periodSchema = z.strictObject({
   from: monthDay,
@@ -31,14 +36,21 @@ const profileSchema = z.strictObject({
   periods: z.array(periodSchema).optional(),
 });
 
-const assignSchema = z.strictObject({
-  afnemer: z.string().regex(new RegExp(`^\\d{${OIN_DIGITS.max}}$`), `an OIN of ${OIN_DIGITS.max} digits`).optional(),
-  service: z.enum(PROFILE_SERVICES, { error: `one of ${PROFILE_SERVICES.join(', ')}` }).optional(),
-  profile: z.string({ error: 'the name of a profile' }),
-}).refine((a) => a.afnemer !== undefined || a.service !== undefined, 'give an afnemer, a service or both');
+const assignSchema = z
+  .strictObject({
+    afnemer: z
+      .string()
+      .regex(new RegExp(`^\\d{${OIN_DIGITS.max}}$`), `an OIN of ${OIN_DIGITS.max} digits`)
+      .optional(),
+    service: z.enum(PROFILE_SERVICES, { error: `one of ${PROFILE_SERVICES.join(', ')}` }).optional(),
+    profile: z.string({ error: 'the name of a profile' }),
+  })
+  .refine((a) => a.afnemer !== undefined || a.service !== undefined, 'give an afnemer, a service or both');
 
 const fileSchema = z.strictObject({
-  profiles: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'profile names are kebab-case'), profileSchema).optional(),
+  profiles: z
+    .record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'profile names are kebab-case'), profileSchema)
+    .optional(),
   assign: z.array(assignSchema).optional(),
 });
 
@@ -64,7 +76,11 @@ export function readProfilesJson(text: string, file: string): ProfileSet {
   };
   const parsed = fileSchema.safeParse(doc.value);
   if (!parsed.success) {
-    for (const i of parsed.error.issues) at(i.path.map((p) => (typeof p === 'number' ? p : String(p))), i.message);
+    for (const i of parsed.error.issues)
+      at(
+        i.path.map((p) => (typeof p === 'number' ? p : String(p))),
+        i.message,
+      );
     issues.throwIfAny();
     throw new Error('unreachable');
   }
@@ -72,14 +88,21 @@ export function readProfilesJson(text: string, file: string): ProfileSet {
   const profiles = new Map<string, UserProfile>();
   for (const [name, p] of Object.entries(data.profiles ?? {})) {
     if (DEFAULT_SHAPES[name]) {
-      at(['profiles', name], `'${name}' is the name of a shipped profile; choose another name (shipped: ${Object.keys(DEFAULT_SHAPES).join(', ')})`);
+      at(
+        ['profiles', name],
+        `'${name}' is the name of a shipped profile; choose another name (shipped: ${Object.keys(DEFAULT_SHAPES).join(', ')})`,
+      );
       continue;
     }
     const periods = p.periods as readonly Period[] | undefined;
     (periods ?? []).forEach((a, i) => {
       for (let j = 0; j < i; j++) {
         const b = periods![j]!;
-        if (overlaps(a, b)) at(['profiles', name, 'periods', i], `overlaps periods[${j}] (${b.from}..${b.to}); periods of a profile must not overlap`);
+        if (overlaps(a, b))
+          at(
+            ['profiles', name, 'periods', i],
+            `overlaps periods[${j}] (${b.from}..${b.to}); periods of a profile must not overlap`,
+          );
       }
     });
     profiles.set(name, {
@@ -95,17 +118,29 @@ export function readProfilesJson(text: string, file: string): ProfileSet {
   (data.assign ?? []).forEach((a, i) => {
     const pos = positionOf(doc, ['assign', i]);
     if (!profiles.has(a.profile) && !DEFAULT_SHAPES[a.profile]) {
-      at(['assign', i, 'profile'], `no profile '${a.profile}' in this file or among the shipped ones (${Object.keys(DEFAULT_SHAPES).join(', ')})`);
+      at(
+        ['assign', i, 'profile'],
+        `no profile '${a.profile}' in this file or among the shipped ones (${Object.keys(DEFAULT_SHAPES).join(', ')})`,
+      );
       return;
     }
     const key = `${a.afnemer ?? '*'}/${a.service ?? '*'}`;
     const dup = seen.get(key);
     if (dup !== undefined) {
-      at(['assign', i], `assigns ${a.afnemer ?? 'every afnemer'} / ${a.service ?? 'every service'} again (assign[${dup}] already does)`);
+      at(
+        ['assign', i],
+        `assigns ${a.afnemer ?? 'every afnemer'} / ${a.service ?? 'every service'} again (assign[${dup}] already does)`,
+      );
       return;
     }
     seen.set(key, i);
-    assignments.push({ ...(a.afnemer !== undefined ? { afnemer: a.afnemer } : {}), ...(a.service !== undefined ? { service: a.service as ProfileService } : {}), profile: a.profile, line: pos.line, column: pos.column });
+    assignments.push({
+      ...(a.afnemer !== undefined ? { afnemer: a.afnemer } : {}),
+      ...(a.service !== undefined ? { service: a.service as ProfileService } : {}),
+      profile: a.profile,
+      line: pos.line,
+      column: pos.column,
+    });
   });
   issues.throwIfAny();
   return { file, profiles, assignments };

@@ -82,29 +82,49 @@ export function runForecast(opts: ForecastOptions): ForecastResult {
   const checks = checkNorms({ horizon, forecast, series, curves });
   lap('check');
   const hourly = hourlyTable(horizon, series, curves, checks.processing);
-  const order = Array.from(hourly.utilisation.keys()).sort((a, b) => hourly.utilisation[b]! - hourly.utilisation[a]! || a - b);
+  const order = Array.from(hourly.utilisation.keys()).sort(
+    (a, b) => hourly.utilisation[b]! - hourly.utilisation[a]! || a - b,
+  );
   const top = opts.top ?? 10;
-  const worstHours = order.slice(0, top).filter((i) => hourly.utilisation[i]! > 0).map((i) => ({
-    hour: i, start: horizon.start + i * MINUTES_PER_HOUR * MINUTE, utilisationPct: hourly.utilisation[i]! * 100, normId: HOUR_NORMS[hourly.worstNorm[i]!]!.id,
-  }));
+  const worstHours = order
+    .slice(0, top)
+    .filter((i) => hourly.utilisation[i]! > 0)
+    .map((i) => ({
+      hour: i,
+      start: horizon.start + i * MINUTES_PER_HOUR * MINUTE,
+      utilisationPct: hourly.utilisation[i]! * 100,
+      normId: HOUR_NORMS[hourly.worstNorm[i]!]!.id,
+    }));
   const peakHour = order[0] ?? 0;
   lap('hourly');
 
   // Traces: the first letters of the busiest delivery hour, the letters that waited longest, and any asked for.
   const traceMinutes = new Set<number>();
   let busiest = -1;
-  for (let i = 0; i < horizon.hours; i++) if (hourly.offered[i]! > 0 && (busiest < 0 || hourly.offered[i]! > hourly.offered[busiest]!)) busiest = i;
+  for (let i = 0; i < horizon.hours; i++)
+    if (hourly.offered[i]! > 0 && (busiest < 0 || hourly.offered[i]! > hourly.offered[busiest]!)) busiest = i;
   if (busiest >= 0) {
     for (let m = busiest * MINUTES_PER_HOUR; m < (busiest + 1) * MINUTES_PER_HOUR; m++) {
-      if (curves.offered[m + 1]! > curves.offered[m]!) { traceMinutes.add(m); break; }
+      if (curves.offered[m + 1]! > curves.offered[m]!) {
+        traceMinutes.add(m);
+        break;
+      }
     }
   }
-  if (checks.processing.maxDelayArrivalMinute >= 0 && checks.processing.maxDelay > 1) traceMinutes.add(checks.processing.maxDelayArrivalMinute);
+  if (checks.processing.maxDelayArrivalMinute >= 0 && checks.processing.maxDelay > 1)
+    traceMinutes.add(checks.processing.maxDelayArrivalMinute);
   const warnings: string[] = [...(opts.notes ?? [])];
   for (const t of opts.traceAt ?? []) {
     const m = Math.floor((t - horizon.start) / MINUTE);
     if (m < 0 || m >= horizon.minutes) {
-      throw new ForecastInputError([{ file: '--trace', line: 0, column: 0, message: `${localTime(t)} (Europe/Amsterdam) is outside the horizon, ${localTime(horizon.start)} to ${localTime(horizon.end)} (${forecast.months[0]} to ${forecast.months[forecast.months.length - 1]})` }]);
+      throw new ForecastInputError([
+        {
+          file: '--trace',
+          line: 0,
+          column: 0,
+          message: `${localTime(t)} (Europe/Amsterdam) is outside the horizon, ${localTime(horizon.start)} to ${localTime(horizon.end)} (${forecast.months[0]} to ${forecast.months[forecast.months.length - 1]})`,
+        },
+      ]);
     }
     traceMinutes.add(m);
   }
@@ -122,14 +142,34 @@ export function runForecast(opts: ForecastOptions): ForecastResult {
 
   const quarters = forecast.months.length / MONTHS_PER_QUARTER;
   if (quarters < FORECAST_HORIZON_QUARTERS.limit) {
-    warnings.push(`the forecast covers ${forecast.months.length} months (${quarters.toFixed(1)} quarters); the SNO asks for a rolling forecast of ${FORECAST_HORIZON_QUARTERS.limit} quarters (${FORECAST_HORIZON_QUARTERS.id})`);
+    warnings.push(
+      `the forecast covers ${forecast.months.length} months (${quarters.toFixed(1)} quarters); the SNO asks for a rolling forecast of ${FORECAST_HORIZON_QUARTERS.limit} quarters (${FORECAST_HORIZON_QUARTERS.id})`,
+    );
   }
-  if (checks.processing.openAtEnd > 0) warnings.push(`${Math.round(checks.processing.openAtEnd)} letters are still waiting in intake or parking at the end of the horizon`);
+  if (checks.processing.openAtEnd > 0)
+    warnings.push(
+      `${Math.round(checks.processing.openAtEnd)} letters are still waiting in intake or parking at the end of the horizon`,
+    );
   const notifOpen = curves.notifying[horizon.minutes]! - curves.notified[horizon.minutes]!;
   if (notifOpen > 0.5) warnings.push(`${Math.round(notifOpen)} notifications are not sent by the end of the horizon`);
-  const breached = checks.rows.some((r) => r.status === 'fail') || (actuals?.rows.some((r) => r.status === 'fail') ?? false);
+  const breached =
+    checks.rows.some((r) => r.status === 'fail') || (actuals?.rows.some((r) => r.status === 'fail') ?? false);
   return {
-    forecast, horizon, spreader, series, curves, checks, hourly, worstHours, peakHour, traces, duties,
-    ...(actualDuties ? { actualDuties } : {}), ...(actuals ? { actuals } : {}), warnings, breached, timings,
+    forecast,
+    horizon,
+    spreader,
+    series,
+    curves,
+    checks,
+    hourly,
+    worstHours,
+    peakHour,
+    traces,
+    duties,
+    ...(actualDuties ? { actualDuties } : {}),
+    ...(actuals ? { actuals } : {}),
+    warnings,
+    breached,
+    timings,
   };
 }

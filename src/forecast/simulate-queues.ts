@@ -106,7 +106,10 @@ export function simulateQueues(h: Horizon, series: MinuteSeries, limits: QueueLi
       }
       const nIn = Math.max(0, nl - notifIn[m]!);
       notifIn[m + 1] = notifIn[m]! + nIn;
-      const cap = Math.max(0, Math.min(notifPerMinute, limits.notificationsPerHour - hourNotified, limits.notificationsPerDay - dayNotified));
+      const cap = Math.max(
+        0,
+        Math.min(notifPerMinute, limits.notificationsPerHour - hourNotified, limits.notificationsPerDay - dayNotified),
+      );
       const nq = notifQ + nIn;
       const s = nq < cap ? nq : cap;
       notifQ = nq - s;
@@ -115,14 +118,30 @@ export function simulateQueues(h: Horizon, series: MinuteSeries, limits: QueueLi
       notified[m + 1] = notified[m]! + s;
     }
   }
-  const quota: Record<SubscriptionSeries, number> = { subsAlles: limits.nightAlles, subsBsnLijst: limits.nightBsnLijst, subsMutatiebasis: limits.nightMutatiebasis };
+  const quota: Record<SubscriptionSeries, number> = {
+    subsAlles: limits.nightAlles,
+    subsBsnLijst: limits.nightBsnLijst,
+    subsMutatiebasis: limits.nightMutatiebasis,
+  };
   const subsArrived = {} as Record<SubscriptionSeries, Float64Array>;
   const subsServed = {} as Record<SubscriptionSeries, Float64Array>;
   for (const kind of SUBSCRIPTION_SERIES) {
     subsArrived[kind] = cumulative(series[kind]);
     subsServed[kind] = serveInNights(h, series[kind], quota[kind]);
   }
-  return { offered, refused, admitted, parked, notifying, notifIn, notified, subsArrived, subsServed, parkPerMinute, notifyPerMinute: notifPerMinute };
+  return {
+    offered,
+    refused,
+    admitted,
+    parked,
+    notifying,
+    notifIn,
+    notified,
+    subsArrived,
+    subsServed,
+    parkPerMinute,
+    notifyPerMinute: notifPerMinute,
+  };
 }
 
 /** Requests wait for a night window and are taken up to `quota` per night, FIFO. */

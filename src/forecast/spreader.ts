@@ -20,7 +20,10 @@ export class Spreader {
   readonly #maxWeight = new Map<string, number>();
   readonly #monthIndex: ReadonlyMap<string, number>;
 
-  constructor(readonly horizon: Horizon, readonly resolver: ShapeResolver) {
+  constructor(
+    readonly horizon: Horizon,
+    readonly resolver: ShapeResolver,
+  ) {
     this.#monthIndex = new Map(horizon.months.map((m, i) => [m, i]));
   }
 
@@ -81,7 +84,11 @@ export class Spreader {
   spread(forecast: Forecast): MinuteSeries {
     const h = this.horizon;
     const months = h.months.length;
-    interface Group { readonly shape: LoadShape; readonly series: SeriesKey; readonly totals: Float64Array }
+    interface Group {
+      readonly shape: LoadShape;
+      readonly series: SeriesKey;
+      readonly totals: Float64Array;
+    }
     const groups = new Map<string, Group>();
     // Each afnemer's group per series, looked up once per afnemer rather than once per row.
     const byAfnemer = new Map<string, Group[]>();
@@ -106,7 +113,10 @@ export class Spreader {
         totals[mi] = totals[mi]! + v;
       }
     }
-    const out = Object.fromEntries(SERIES.map((s) => [s, new Float64Array(h.minutes)])) as Record<SeriesKey, Float64Array>;
+    const out = Object.fromEntries(SERIES.map((s) => [s, new Float64Array(h.minutes)])) as Record<
+      SeriesKey,
+      Float64Array
+    >;
     const issues = new IssueList();
     for (const g of groups.values()) {
       for (let mi = 0; mi < months; mi++) {
@@ -115,9 +125,19 @@ export class Spreader {
         const w = this.weights(g.shape, mi);
         if (!w) {
           // Name the first row that put load into the month the shape leaves empty.
-          const row = forecast.rows.find((r) => r.month === h.months[mi] && r.counts[g.series] > 0 && this.resolver.shape(r.oin, PROFILE_OF[g.series]).id === g.shape.id)!;
+          const row = forecast.rows.find(
+            (r) =>
+              r.month === h.months[mi] &&
+              r.counts[g.series] > 0 &&
+              this.resolver.shape(r.oin, PROFILE_OF[g.series]).id === g.shape.id,
+          )!;
           const column = FORECAST_COLUMNS.find((c) => c.series === g.series)!.name;
-          issues.add(forecast.file, row.line, columnOf(forecast, row, g.series), `column '${column}': ${row.counts[g.series]} in ${row.month}, but profile '${g.shape.id}' gives no hour of ${row.month} any weight (every day has weight 0); assign a profile that covers the month`);
+          issues.add(
+            forecast.file,
+            row.line,
+            columnOf(forecast, row, g.series),
+            `column '${column}': ${row.counts[g.series]} in ${row.month}, but profile '${g.shape.id}' gives no hour of ${row.month} any weight (every day has weight 0); assign a profile that covers the month`,
+          );
           continue;
         }
         spreadMonth(out[g.series], w, h.monthHourStart[mi]!, total);
@@ -141,7 +161,8 @@ export class Spreader {
     for (const row of rows) {
       const mi = this.#monthIndex.get(row.month);
       if (mi === undefined || row.counts[series] === 0) continue;
-      const v = (row.counts[series] * this.maxWeight(this.resolver.shape(row.oin, PROFILE_OF[series]), mi)) / MINUTES_PER_HOUR;
+      const v =
+        (row.counts[series] * this.maxWeight(this.resolver.shape(row.oin, PROFILE_OF[series]), mi)) / MINUTES_PER_HOUR;
       if (v > peak) peak = v;
     }
     return peak;

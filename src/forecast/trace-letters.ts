@@ -42,7 +42,8 @@ const by = (ms: number, reference: number): string => localTimeSince(Math.ceil(m
 export function traceMinute(h: Horizon, c: QueueCurves, minute: number): LetterTrace {
   const offeredAt = h.start + minute * MINUTE;
   const letters = c.offered[minute + 1]! - c.offered[minute]!;
-  if (letters <= EPS) return { offeredAt, letters: 0, refused: false, text: `no letters are offered at ${localTime(offeredAt)}` };
+  if (letters <= EPS)
+    return { offeredAt, letters: 0, refused: false, text: `no letters are offered at ${localTime(offeredAt)}` };
   const k = c.offered[minute + 1]!;
   const at = (arrivals: Float64Array, departures: Float64Array, idx: number, rate: number): number | undefined => {
     const t = departureTime(arrivals, departures, idx, rate);
@@ -56,10 +57,34 @@ export function traceMinute(h: Horizon, c: QueueCurves, minute: number): LetterT
   const refused = c.refused[minute + 1]! - c.refused[minute]! > EPS;
   const end = offeredAt + MINUTE;
   const parts = [`the ${num(letters)} letters offered at ${localTime(offeredAt)}`];
-  if (refused) parts.push(admittedAt !== undefined ? `are refused at first and admitted by ${by(admittedAt, offeredAt)} (redelivered when the window reopens)` : 'are refused and not admitted within the horizon');
+  if (refused)
+    parts.push(
+      admittedAt !== undefined
+        ? `are refused at first and admitted by ${by(admittedAt, offeredAt)} (redelivered when the window reopens)`
+        : 'are refused and not admitted within the horizon',
+    );
   else parts.push('are admitted at once');
-  parts.push(parkedAt !== undefined ? (parkedAt <= end ? 'parked and processed within the minute' : `parked and processed by ${by(parkedAt, offeredAt)}`) : 'not parked within the horizon');
-  if (notifying) parts.push(notifiedAt !== undefined ? `notified by ${by(notifiedAt, parkedAt ?? offeredAt)}` : 'not notified within the horizon');
+  parts.push(
+    parkedAt !== undefined
+      ? parkedAt <= end
+        ? 'parked and processed within the minute'
+        : `parked and processed by ${by(parkedAt, offeredAt)}`
+      : 'not parked within the horizon',
+  );
+  if (notifying)
+    parts.push(
+      notifiedAt !== undefined
+        ? `notified by ${by(notifiedAt, parkedAt ?? offeredAt)}`
+        : 'not notified within the horizon',
+    );
   const text = `${parts[0]} ${parts.slice(1, -1).join(', ')}${parts.length > 2 ? ' and ' : ''}${parts[parts.length - 1]}`;
-  return { offeredAt, letters, refused, ...(admittedAt !== undefined ? { admittedAt } : {}), ...(parkedAt !== undefined ? { parkedAt } : {}), ...(notifiedAt !== undefined ? { notifiedAt } : {}), text };
+  return {
+    offeredAt,
+    letters,
+    refused,
+    ...(admittedAt !== undefined ? { admittedAt } : {}),
+    ...(parkedAt !== undefined ? { parkedAt } : {}),
+    ...(notifiedAt !== undefined ? { notifiedAt } : {}),
+    text,
+  };
 }

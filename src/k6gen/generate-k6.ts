@@ -8,14 +8,24 @@ export type GenerateOptions = DataOptions;
 
 /** Exported function name in the script for each flow (k6's `exec`). */
 const EXEC: Record<FlowName, string> = {
-  'deliver-batch': 'deliverBatch', 'fetch-verwerkingsberichten': 'fetchVerwerkingsberichten', 'burger-reads': 'burgerReads',
-  'digid-authenticate': 'digidAuthenticate', 'validation-query': 'validationQuery', 'subscription-request': 'subscriptionRequest', 'machtigen-check': 'machtigenCheck',
+  'deliver-batch': 'deliverBatch',
+  'fetch-verwerkingsberichten': 'fetchVerwerkingsberichten',
+  'burger-reads': 'burgerReads',
+  'digid-authenticate': 'digidAuthenticate',
+  'validation-query': 'validationQuery',
+  'subscription-request': 'subscriptionRequest',
+  'machtigen-check': 'machtigenCheck',
 };
 
 /** Expected wall latency of one iteration, s (sizes the VU pools: rate × latency, with headroom). */
 const EXPECTED_ITERATION_S: Record<FlowName, number> = {
-  'deliver-batch': 0.2, 'fetch-verwerkingsberichten': 0.05, 'burger-reads': 1.5, 'digid-authenticate': 0.8,
-  'validation-query': 2, 'subscription-request': 0.05, 'machtigen-check': 0.5,
+  'deliver-batch': 0.2,
+  'fetch-verwerkingsberichten': 0.05,
+  'burger-reads': 1.5,
+  'digid-authenticate': 0.8,
+  'validation-query': 2,
+  'subscription-request': 0.05,
+  'machtigen-check': 0.5,
 };
 
 /** Letters per deliver-batch iteration EXPECTED_ITERATION_S is measured for; a larger batch takes proportionally longer. */
@@ -124,7 +134,8 @@ function flowPlans(scenario: Scenario): Record<string, FlowPlan> {
     const perIteration = f.flow === 'deliver-batch' ? batchSize : 1;
     const peak = (profile.peakRate * share) / perIteration;
     // k6 wants whole iterations per timeUnit: pick the unit that keeps at least ~20 per unit at the peak.
-    const [timeUnit, unitS] = peak >= 20 ? ['1s', 1] as const : peak * 60 >= 20 ? ['1m', 60] as const : ['1h', 3600] as const;
+    const [timeUnit, unitS] =
+      peak >= 20 ? (['1s', 1] as const) : peak * 60 >= 20 ? (['1m', 60] as const) : (['1h', 3600] as const);
     const scale = (r: number): number => Number((((r * share) / perIteration) * unitS).toFixed(4));
     // Think time is sim ms, paid in wall time at 1/speed per step (burger-reads pauses twice); the
     // pools are sized at the slowest speed, where a think time lasts longest.
@@ -146,9 +157,17 @@ function flowPlans(scenario: Scenario): Record<string, FlowPlan> {
  * the same in k6's init context). k6 splits both pools over execution segments, so a run in N
  * segments needs maxVUs >= N for every flow: a segment with no VU of a flow never runs its share.
  */
-export function vuPools(scenario: Scenario, speed = scenario.clock.speed): Record<string, { preAllocatedVUs: number; maxVUs: number }> {
+export function vuPools(
+  scenario: Scenario,
+  speed = scenario.clock.speed,
+): Record<string, { preAllocatedVUs: number; maxVUs: number }> {
   const k = speed / scenario.clock.speed;
-  return Object.fromEntries(Object.entries(flowPlans(scenario)).map(([flow, p]) => [flow, { preAllocatedVUs: Math.max(2, Math.ceil(p.vus * k)), maxVUs: Math.max(8, Math.ceil(p.vus * k * 4)) }]));
+  return Object.fromEntries(
+    Object.entries(flowPlans(scenario)).map(([flow, p]) => [
+      flow,
+      { preAllocatedVUs: Math.max(2, Math.ceil(p.vus * k)), maxVUs: Math.max(8, Math.ceil(p.vus * k * 4)) },
+    ]),
+  );
 }
 
 /** The SCRIPT_HASH line's placeholder: the hash covers the script with it, then replaces it. */

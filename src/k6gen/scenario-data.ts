@@ -39,7 +39,9 @@ export function scenarioData(scenario: Scenario, opts: DataOptions): ScenarioDat
     attachmentShare,
     pdf: attachmentShare > 0 ? minimalPdf(scenario.data?.attachmentBytes ?? 50_000).toString('base64') : '',
     text: 'Dit is een bericht van de bbsim-belastingtest.\r\nMet vriendelijke groet.',
-    bsns: opts.population.recipients(opts.afnemer.oin, 1000, 0).filter((b) => opts.population.wantsLettersFrom(b, opts.afnemer.oin, opts.at)),
+    bsns: opts.population
+      .recipients(opts.afnemer.oin, 1000, 0)
+      .filter((b) => opts.population.wantsLettersFrom(b, opts.afnemer.oin, opts.at)),
     klantenPerQuery: VALIDATION_BSNS_PER_QUERY.limit,
     subscriptionMix: scenario.data?.subscriptionMix ?? { 'bsn-lijst': 1 },
     thinkTimeMs: Object.fromEntries(scenario.flows.map((f) => [f.flow, f.thinkTimeMs ?? 0])),

@@ -17,7 +17,11 @@ function headerOin(request: FastifyRequest): string | undefined {
 function knownAfnemer(ctx: MockContext, oin: string, field: string): KnownAfnemer {
   const afnemer = ctx.afnemers.get(oin);
   if (!afnemer) {
-    throw new ProblemError('UNKNOWN_AFNEMER', `OIN ${oin} is not a connected afnemer of this mock; add it under 'afnemers' in the config`, { field, rule: 'connected afnemer' });
+    throw new ProblemError(
+      'UNKNOWN_AFNEMER',
+      `OIN ${oin} is not a connected afnemer of this mock; add it under 'afnemers' in the config`,
+      { field, rule: 'connected afnemer' },
+    );
   }
   return afnemer;
 }
@@ -30,18 +34,38 @@ function knownAfnemer(ctx: MockContext, oin: string, field: string): KnownAfneme
 function certificateAfnemer(ctx: MockContext, request: FastifyRequest): KnownAfnemer {
   const peer = peerCertificate(request.raw.socket);
   if (peer.kind === 'none') {
-    throw new ProblemError('CLIENT_CERTIFICATE_REQUIRED', 'this mock identifies afnemers by their TLS client certificate (Digikoppeling two-way TLS); connect with one signed by the configured CA (bbsim pki init writes test certificates)', { field: 'client certificate', rule: 'required' });
+    throw new ProblemError(
+      'CLIENT_CERTIFICATE_REQUIRED',
+      'this mock identifies afnemers by their TLS client certificate (Digikoppeling two-way TLS); connect with one signed by the configured CA (bbsim pki init writes test certificates)',
+      { field: 'client certificate', rule: 'required' },
+    );
   }
   if (peer.kind === 'refused') {
-    throw new ProblemError('CLIENT_CERTIFICATE_REFUSED', `the client certificate was refused: ${peer.reason}`, { field: 'client certificate', rule: 'signed by the configured CA and within its validity', extra: { reason: peer.reason } });
+    throw new ProblemError('CLIENT_CERTIFICATE_REFUSED', `the client certificate was refused: ${peer.reason}`, {
+      field: 'client certificate',
+      rule: 'signed by the configured CA and within its validity',
+      extra: { reason: peer.reason },
+    });
   }
   const oin = peer.serialNumber;
   if (oin === undefined || !OIN_PATTERN.test(oin)) {
-    throw new ProblemError('CERTIFICATE_WITHOUT_OIN', `the client certificate's subject (${peer.subject.slice(0, 200)}) has no ${OIN_DIGITS.max}-digit OIN in serialNumber`, { field: 'client certificate subject serialNumber', rule: `${OIN_DIGITS.max}-digit OIN` });
+    throw new ProblemError(
+      'CERTIFICATE_WITHOUT_OIN',
+      `the client certificate's subject (${peer.subject.slice(0, 200)}) has no ${OIN_DIGITS.max}-digit OIN in serialNumber`,
+      { field: 'client certificate subject serialNumber', rule: `${OIN_DIGITS.max}-digit OIN` },
+    );
   }
   const claimed = headerOin(request);
   if (claimed !== undefined && claimed !== oin) {
-    throw new ProblemError('OIN_MISMATCH', `X-Afnemer-OIN '${claimed.slice(0, 40)}' differs from the OIN ${oin} of the client certificate`, { field: 'X-Afnemer-OIN', rule: "equal to the certificate's OIN", serviceCode: 'OinInCPAKomtNietOvereenMetOinInBericht' });
+    throw new ProblemError(
+      'OIN_MISMATCH',
+      `X-Afnemer-OIN '${claimed.slice(0, 40)}' differs from the OIN ${oin} of the client certificate`,
+      {
+        field: 'X-Afnemer-OIN',
+        rule: "equal to the certificate's OIN",
+        serviceCode: 'OinInCPAKomtNietOvereenMetOinInBericht',
+      },
+    );
   }
   return knownAfnemer(ctx, oin, 'client certificate subject serialNumber');
 }
@@ -53,14 +77,25 @@ function certificateAfnemer(ctx: MockContext, request: FastifyRequest): KnownAfn
 export function requireAfnemer(ctx: MockContext, request: FastifyRequest): KnownAfnemer {
   if (ctx.access.identity === 'certificate') return certificateAfnemer(ctx, request);
   if (ctx.access.identity === 'none') {
-    throw new ProblemError('NO_AFNEMER_IDENTITY', `this mock listens beyond loopback (${ctx.config.host}) without TLS, so X-Afnemer-OIN is not trusted: start it with --tls (client certificates), or set auth.trustOinHeader if the network is yours alone`, { field: 'X-Afnemer-OIN', rule: 'trusted on loopback only' });
+    throw new ProblemError(
+      'NO_AFNEMER_IDENTITY',
+      `this mock listens beyond loopback (${ctx.config.host}) without TLS, so X-Afnemer-OIN is not trusted: start it with --tls (client certificates), or set auth.trustOinHeader if the network is yours alone`,
+      { field: 'X-Afnemer-OIN', rule: 'trusted on loopback only' },
+    );
   }
   const oin = headerOin(request);
   if (oin === undefined) {
-    throw new ProblemError('MISSING_OIN', 'send the afnemer OIN in the X-Afnemer-OIN header (it stands for the OIN in the CPA)', { field: 'X-Afnemer-OIN', rule: 'required' });
+    throw new ProblemError(
+      'MISSING_OIN',
+      'send the afnemer OIN in the X-Afnemer-OIN header (it stands for the OIN in the CPA)',
+      { field: 'X-Afnemer-OIN', rule: 'required' },
+    );
   }
   if (!OIN_PATTERN.test(oin)) {
-    throw new ProblemError('INVALID_OIN', `X-Afnemer-OIN '${oin.slice(0, 40)}' is not an OIN`, { field: 'X-Afnemer-OIN', rule: `${OIN_DIGITS.max} digits` });
+    throw new ProblemError('INVALID_OIN', `X-Afnemer-OIN '${oin.slice(0, 40)}' is not an OIN`, {
+      field: 'X-Afnemer-OIN',
+      rule: `${OIN_DIGITS.max} digits`,
+    });
   }
   return knownAfnemer(ctx, oin, 'X-Afnemer-OIN');
 }

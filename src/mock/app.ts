@@ -9,7 +9,13 @@ import { SqliteStore, openSqliteStore } from '../store/sqlite-store.ts';
 import { isPostgresUrl, openPostgresStore } from '../store/postgres-store.ts';
 import { storageFaultOf } from '../store/storage-fault.ts';
 import type { Store } from '../store/store.ts';
-import { isLoadedMockConfig, loadMockConfig, speedScheduleOf, type MockConfig, type MockConfigInput } from './config.ts';
+import {
+  isLoadedMockConfig,
+  loadMockConfig,
+  speedScheduleOf,
+  type MockConfig,
+  type MockConfigInput,
+} from './config.ts';
 import type { KnownAfnemer, MockContext } from './context.ts';
 import { accessPolicy } from './access-policy.ts';
 import { createMockMetrics } from './metrics.ts';
@@ -60,13 +66,18 @@ export interface MockDependencies {
  * Builds the mock as a Fastify app without listening (call `listen` yourself, or use `inject`).
  * The config is validated once here and frozen; closing the app stops the worker and closes the store.
  */
-export async function buildMock(configInput: MockConfig | MockConfigInput = {}, deps: MockDependencies = {}): Promise<FastifyInstance> {
+export async function buildMock(
+  configInput: MockConfig | MockConfigInput = {},
+  deps: MockDependencies = {},
+): Promise<FastifyInstance> {
   const config = isLoadedMockConfig(configInput) ? configInput : loadMockConfig(configInput);
   // Read before anything opens: a missing key or certificate fails the start, naming the file.
   const https = config.tls !== undefined ? httpsServerOptions(config.tls) : undefined;
-  const store: Store = deps.store ?? (isPostgresUrl(config.db)
-    ? await openPostgresStore({ url: config.db })
-    : openSqliteStore(config.db !== undefined ? { path: config.db } : {}));
+  const store: Store =
+    deps.store ??
+    (isPostgresUrl(config.db)
+      ? await openPostgresStore({ url: config.db })
+      : openSqliteStore(config.db !== undefined ? { path: config.db } : {}));
   const storage = new StorageHealth(store instanceof SqliteStore ? store.path : undefined, config.storage.minFreeBytes);
   // A database remembers its sim time: restarted on it, the clock continues (never runs backwards,
   // which would make parked letters wait and fresh AanmaakDatums look like the future). What it
@@ -88,19 +99,30 @@ export async function buildMock(configInput: MockConfig | MockConfigInput = {}, 
     if (store.joinClock !== undefined) {
       if (!schedule.isConstant) {
         await store.close();
-        throw new Error('clock.schedule: several instances on one database share one clock at one constant speed; a speed schedule is not supported there (give every instance the same --speed)');
+        throw new Error(
+          'clock.schedule: several instances on one database share one clock at one constant speed; a speed schedule is not supported there (give every instance the same --speed)',
+        );
       }
       // Several instances, one clock: join the service's running clock (anchored in the database),
       // or, when no instance keeps it running, start it from the saved horizon (never earlier).
       const wall = Date.now();
-      const anchor = await store.joinClock({ sim: start ?? wall, wall, speed: config.clock.speed }, Math.max(2 * config.clock.horizonWallMs, 5000));
+      const anchor = await store.joinClock(
+        { sim: start ?? wall, wall, speed: config.clock.speed },
+        Math.max(2 * config.clock.horizonWallMs, 5000),
+      );
       if (anchor.speed !== config.clock.speed) {
         await store.close();
-        throw new Error(`the database's sim clock runs at speed ${anchor.speed}, this instance is configured for ${config.clock.speed}: instances sharing a database must run at the same speed`);
+        throw new Error(
+          `the database's sim clock runs at speed ${anchor.speed}, this instance is configured for ${config.clock.speed}: instances sharing a database must run at the same speed`,
+        );
       }
       initial = anchor.sim + (Date.now() - anchor.wall) * anchor.speed;
     }
-    const inner = new SimClock({ schedule, held: config.clock.holdUntilFirstRequest, ...(initial !== undefined ? { start: initial } : {}) });
+    const inner = new SimClock({
+      schedule,
+      held: config.clock.holdUntilFirstRequest,
+      ...(initial !== undefined ? { start: initial } : {}),
+    });
     heldClock = inner;
     // The first horizon is persisted before anything is answered; if that fails (a full disk) the
     // clock stands at its start until a save succeeds.
@@ -118,28 +140,47 @@ export async function buildMock(configInput: MockConfig | MockConfigInput = {}, 
     clock = horizonClock;
   }
   const population = createPopulation({ seed: config.seed, ...config.population });
-  const planNotification = createNotificationPlanner({ perHour: config.capacity.notificationsPerHour, perDay: config.capacity.notificationsPerDay });
-  const afnemers = new Map<string, KnownAfnemer>(config.afnemers.map((a) => [a.oin, { oin: a.oin, naam: a.naam, berichtTypes: new Set(a.berichtTypes) }]));
+  const planNotification = createNotificationPlanner({
+    perHour: config.capacity.notificationsPerHour,
+    perDay: config.capacity.notificationsPerDay,
+  });
+  const afnemers = new Map<string, KnownAfnemer>(
+    config.afnemers.map((a) => [a.oin, { oin: a.oin, naam: a.naam, berichtTypes: new Set(a.berichtTypes) }]),
+  );
 
   // One processing pass at a time: overlapping passes would only contend for the same rows.
   let running: Promise<number> | undefined;
   const processDue = (): Promise<number> => {
-    running ??= store.processDue(clock.now(), planNotification, dayKey).finally(() => { running = undefined; });
+    running ??= store.processDue(clock.now(), planNotification, dayKey).finally(() => {
+      running = undefined;
+    });
     return running;
   };
 
   const metrics = createMockMetrics();
   const ctx: MockContext = {
-    config, access: accessPolicy(config), clock, store, population, afnemers, processDue,
+    config,
+    access: accessPolicy(config),
+    clock,
+    store,
+    population,
+    afnemers,
+    processDue,
     // Instances sharing a database accept each other's session tokens: one secret, kept in the database.
-    tokens: createSessionTokens(config.auth.secret ?? (store.windows !== undefined ? await store.keepOnce('auth.secret', () => randomBytes(32).toString('hex')) : undefined)),
-    metrics, storage,
+    tokens: createSessionTokens(
+      config.auth.secret ??
+        (store.windows !== undefined
+          ? await store.keepOnce('auth.secret', () => randomBytes(32).toString('hex'))
+          : undefined),
+    ),
+    metrics,
+    storage,
     serviceMetrics: createServiceMetrics(metrics.registry),
     intakeOffered: windowCounting('intake-offered', OFFERED_WINDOWS, store.windows),
   };
 
   const options = {
-    logger: config.logger === false ? false : { level: config.logger === true ? 'info' as const : config.logger },
+    logger: config.logger === false ? false : { level: config.logger === true ? ('info' as const) : config.logger },
     bodyLimit: config.intake.bodyLimitBytes,
     // Stalled uploads: Node checks these every connectionsCheckingInterval (30 s by default, which
     // would let a stalled socket live up to twice the timeout).
@@ -150,16 +191,29 @@ export async function buildMock(configInput: MockConfig | MockConfigInput = {}, 
     clientErrorHandler: clientErrorProblem,
     // The BSN format is its 9 digits here; the handlers check the elfproef and answer with its own code
     // (openapi-schemas.ts). `example` and `xml` annotate the document only.
-    ajv: { customOptions: { coerceTypes: 'array' as const, removeAdditional: false, allErrors: false, formats: { [BSN_FORMAT]: /^\d{9}$/ }, keywords: ['example', 'xml'] } },
+    ajv: {
+      customOptions: {
+        coerceTypes: 'array' as const,
+        removeAdditional: false,
+        allErrors: false,
+        formats: { [BSN_FORMAT]: /^\d{9}$/ },
+        keywords: ['example', 'xml'],
+      },
+    },
   };
   const serverTimeouts = {
     headersTimeout: Math.min(config.limits.headersTimeoutMs, config.limits.requestTimeoutMs),
     requestTimeout: config.limits.requestTimeoutMs,
-    connectionsCheckingInterval: Math.min(1000, Math.ceil(Math.min(config.limits.headersTimeoutMs, config.limits.requestTimeoutMs) / 4)),
+    connectionsCheckingInterval: Math.min(
+      1000,
+      Math.ceil(Math.min(config.limits.headersTimeoutMs, config.limits.requestTimeoutMs) / 4),
+    ),
   };
   // Node's own TLS (no proxy): the same app over https, with client certificates asked for (tls.ts);
   // the server's timeouts go to whichever server Node creates.
-  const app = (https !== undefined ? Fastify({ ...options, https: { ...https, ...serverTimeouts } }) : Fastify({ ...options, http: serverTimeouts })) as unknown as FastifyInstance;
+  const app = (https !== undefined
+    ? Fastify({ ...options, https: { ...https, ...serverTimeouts } })
+    : Fastify({ ...options, http: serverTimeouts })) as unknown as FastifyInstance;
   app.decorate('bbsim', ctx);
   // Only XML and JSON are spoken here; plain text would otherwise be accepted by default.
   app.removeContentTypeParser('text/plain');
@@ -172,7 +226,11 @@ export async function buildMock(configInput: MockConfig | MockConfigInput = {}, 
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'bbsim mock: MijnOverheid Berichtenbox', version: BBSIM_VERSION, description: 'A load-testing mock of the Berichtenbox services with capacity derived from the SNO norms.' },
+      info: {
+        title: 'bbsim mock: MijnOverheid Berichtenbox',
+        version: BBSIM_VERSION,
+        description: 'A load-testing mock of the Berichtenbox services with capacity derived from the SNO norms.',
+      },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
     // Every operation's answers, declared in one place (openapi-document.ts).
@@ -189,13 +247,19 @@ export async function buildMock(configInput: MockConfig | MockConfigInput = {}, 
   // Callback style (no promise per request): this runs on every response. The metric children per
   // route, method and status are made once (routes are patterns, so the set is small): prom-client
   // otherwise validates and hashes the label object on every call.
-  const responseMetrics = new Map<string, { readonly requests: { inc(): void }; readonly latency: { observe(v: number): void } }>();
+  const responseMetrics = new Map<
+    string,
+    { readonly requests: { inc(): void }; readonly latency: { observe(v: number): void } }
+  >();
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     const key = `${route} ${request.method} ${reply.statusCode}`;
     let m = responseMetrics.get(key);
     if (!m) {
-      m = { requests: ctx.metrics.requests.labels({ route, method: request.method, status: String(reply.statusCode) }), latency: ctx.metrics.latency.labels({ route }) };
+      m = {
+        requests: ctx.metrics.requests.labels({ route, method: request.method, status: String(reply.statusCode) }),
+        latency: ctx.metrics.latency.labels({ route }),
+      };
       responseMetrics.set(key, m);
     }
     m.requests.inc();
@@ -204,7 +268,10 @@ export async function buildMock(configInput: MockConfig | MockConfigInput = {}, 
   });
 
   installAvailability(app);
-  app.server.maxConnections = Math.min(config.limits.maxConnections, config.faults.connectionLimit ?? Number.POSITIVE_INFINITY);
+  app.server.maxConnections = Math.min(
+    config.limits.maxConnections,
+    config.faults.connectionLimit ?? Number.POSITIVE_INFINITY,
+  );
 
   await app.register(intakePlugin);
   await app.register(presentationPlugin);
@@ -216,13 +283,17 @@ export async function buildMock(configInput: MockConfig | MockConfigInput = {}, 
   await app.register(abonnementservicePlugin);
   await app.register(observabilityPlugin);
 
-  const onStoreError = (what: string) => (err: unknown): void => {
-    const fault = storageFaultOf(err);
-    if (fault) storage.failed(fault);
-    else app.log.error({ err }, `${what} failed`);
-  };
+  const onStoreError =
+    (what: string) =>
+    (err: unknown): void => {
+      const fault = storageFaultOf(err);
+      if (fault) storage.failed(fault);
+      else app.log.error({ err }, `${what} failed`);
+    };
   const worker = setInterval(() => {
-    processDue().then((n) => { if (n > 0) storage.wrote('batch'); }, onStoreError('processing pass'));
+    processDue().then((n) => {
+      if (n > 0) storage.wrote('batch');
+    }, onStoreError('processing pass'));
   }, config.workerIntervalMs);
   worker.unref();
   // The clock's horizon is saved twice per horizon (one small commit with an fsync each: once a wall

@@ -2,8 +2,14 @@ import type { FastifyInstance } from 'fastify';
 import { fromLocal, localParts, monthlyWindowsBetween, type Interval } from '../clock/index.ts';
 import { PROBLEMS } from '../errors/catalogue.ts';
 import {
-  MAINTENANCE_WINDOWS, availabilityPercent, DIGID_AVAILABILITY, MACHTIGEN_AVAILABILITY, MIJNOVERHEID_AVAILABILITY,
-  type MonthlyWindowRule, type Norm, type Service,
+  MAINTENANCE_WINDOWS,
+  availabilityPercent,
+  DIGID_AVAILABILITY,
+  MACHTIGEN_AVAILABILITY,
+  MIJNOVERHEID_AVAILABILITY,
+  type MonthlyWindowRule,
+  type Norm,
+  type Service,
 } from '../norms/index.ts';
 import { createPrng, hash32, uniform } from '../random/index.ts';
 import type { MockConfig } from './config.ts';
@@ -29,7 +35,9 @@ export function downtimeRules(config: MockConfig, service: Service): MonthlyWind
  * The maintenance window open at `now`, if any. Windows are computed per rule for the surrounding
  * months and cached: this runs on every request, and calendar arithmetic is not free.
  */
-function windowFinder(rules: readonly MonthlyWindowRule[]): (now: number) => { rule: MonthlyWindowRule; window: Interval } | undefined {
+function windowFinder(
+  rules: readonly MonthlyWindowRule[],
+): (now: number) => { rule: MonthlyWindowRule; window: Interval } | undefined {
   const DAY_MS = 86_400_000;
   let from = Number.NaN;
   let to = Number.NaN;
@@ -39,7 +47,9 @@ function windowFinder(rules: readonly MonthlyWindowRule[]): (now: number) => { r
       // Every window of the next 40 days (rules are monthly, so at most a few per rule).
       from = now - DAY_MS;
       to = now + 40 * DAY_MS;
-      windows = rules.flatMap((rule) => monthlyWindowsBetween(rule, from, to + DAY_MS).map((window) => ({ rule, window })));
+      windows = rules.flatMap((rule) =>
+        monthlyWindowsBetween(rule, from, to + DAY_MS).map((window) => ({ rule, window })),
+      );
     }
     return windows.find((w) => now >= w.window.start && now < w.window.end);
   };
@@ -87,19 +97,32 @@ export interface ServiceAvailability {
  * unavailable, except where they fall inside planned maintenance; planned maintenance (windows
  * with downtime) is taken out of the month. Injected error rates do not count (they are partial).
  */
-export function monthAvailability(config: MockConfig, service: Service, year: number, month: number): ServiceAvailability {
+export function monthAvailability(
+  config: MockConfig,
+  service: Service,
+  year: number,
+  month: number,
+): ServiceAvailability {
   const from = fromLocal(year, month, 1);
   const to = fromLocal(year, month + 1, 1);
   const planned = downtimeRules(config, service).flatMap((r) => monthlyWindowsBetween(r, from, to));
-  const outages = (config.faults.services[service as keyof typeof config.faults.services]?.outages ?? []).map((o) => ({ start: o.from, end: o.to }));
+  const outages = (config.faults.services[service as keyof typeof config.faults.services]?.outages ?? []).map((o) => ({
+    start: o.from,
+    end: o.to,
+  }));
   const plannedMs = coveredMs(planned, from, to);
   const unavailableMs = coveredMs([...outages, ...planned], from, to) - plannedMs;
   const pct = availabilityPercent((to - from) / HOUR_MS, unavailableMs / HOUR_MS, plannedMs / HOUR_MS);
   const norm = availabilityNorm(service);
   return {
-    service, month: `${year}-${String(month).padStart(2, '0')}`,
-    hoursInMonth: (to - from) / HOUR_MS, plannedMaintenanceHours: plannedMs / HOUR_MS, unavailableHours: unavailableMs / HOUR_MS,
-    availabilityPercent: pct, norm: { id: norm.id, limit: norm.limit }, holds: pct >= norm.limit,
+    service,
+    month: `${year}-${String(month).padStart(2, '0')}`,
+    hoursInMonth: (to - from) / HOUR_MS,
+    plannedMaintenanceHours: plannedMs / HOUR_MS,
+    unavailableHours: unavailableMs / HOUR_MS,
+    availabilityPercent: pct,
+    norm: { id: norm.id, limit: norm.limit },
+    holds: pct >= norm.limit,
   };
 }
 
@@ -117,44 +140,80 @@ export function installAvailability(app: FastifyInstance): void {
   const retryAfter = (simMs: number): number => Math.max(1, Math.ceil(clock.toWallMs(simMs) / 1000));
 
   /** problem+json, except on the SOAP endpoint, whose clients expect a SOAP fault. */
-  const refuse = (reply: FastifyReply, def: ProblemDefinition, detail: string, details: ProblemDetails): FastifyReply => {
+  const refuse = (
+    reply: FastifyReply,
+    def: ProblemDefinition,
+    detail: string,
+    details: ProblemDetails,
+  ): FastifyReply => {
     if (reply.request.url.split('?')[0] === '/validatieservice') {
       if (details.retryAfter !== undefined) reply.header('retry-after', String(details.retryAfter));
-      return reply.code(def.status).type(SOAP_CONTENT_TYPE).send(renderFault({
-        status: def.status, faultcode: 'Server', detailKind: 'DependentServiceFault', code: def.code, message: detail,
-        ...(details.retryAfter !== undefined ? { retryAfter: details.retryAfter } : {}),
-      }));
+      return reply
+        .code(def.status)
+        .type(SOAP_CONTENT_TYPE)
+        .send(
+          renderFault({
+            status: def.status,
+            faultcode: 'Server',
+            detailKind: 'DependentServiceFault',
+            code: def.code,
+            message: detail,
+            ...(details.retryAfter !== undefined ? { retryAfter: details.retryAfter } : {}),
+          }),
+        );
     }
     return sendProblem(reply, def, detail, details);
   };
 
   /** The part of the hook that may refuse or delay (async: a latency spike sleeps). */
-  const check = async (service: NonNullable<ReturnType<typeof serviceOfPath>>, reply: FastifyReply): Promise<FastifyReply | undefined> => {
+  const check = async (
+    service: NonNullable<ReturnType<typeof serviceOfPath>>,
+    reply: FastifyReply,
+  ): Promise<FastifyReply | undefined> => {
     const now = clock.now();
     const maintenance = finders.get(service)?.(now);
     if (maintenance) {
       serviceMetrics.refused.inc({ service, reason: 'maintenance' });
-      return refuse(reply, PROBLEMS.MAINTENANCE, `${maintenance.rule.title}: ${service} is down until ${new Date(maintenance.window.end).toISOString()} (sim time)`, {
-        retryAfter: retryAfter(maintenance.window.end - now), extra: { window: maintenance.rule.id, until: new Date(maintenance.window.end).toISOString() },
-      });
+      return refuse(
+        reply,
+        PROBLEMS.MAINTENANCE,
+        `${maintenance.rule.title}: ${service} is down until ${new Date(maintenance.window.end).toISOString()} (sim time)`,
+        {
+          retryAfter: retryAfter(maintenance.window.end - now),
+          extra: { window: maintenance.rule.id, until: new Date(maintenance.window.end).toISOString() },
+        },
+      );
     }
     const faults = config.faults.services[service as keyof typeof config.faults.services];
     if (!faults) return;
     const outage = faults.outages.find((o) => now >= o.from && now < o.to);
     if (outage) {
       serviceMetrics.refused.inc({ service, reason: 'outage' });
-      return refuse(reply, PROBLEMS.OUTAGE, `${service} is out (injected outage) until ${new Date(outage.to).toISOString()} (sim time)`, { retryAfter: retryAfter(outage.to - now) });
+      return refuse(
+        reply,
+        PROBLEMS.OUTAGE,
+        `${service} is out (injected outage) until ${new Date(outage.to).toISOString()} (sim time)`,
+        { retryAfter: retryAfter(outage.to - now) },
+      );
     }
     const extraMs = faults.latencySpikes.filter((s) => now >= s.from && now < s.to).reduce((a, s) => a + s.extraMs, 0);
     if (extraMs > 0) {
       await new Promise<void>((resolve) => {
-        const t = setTimeout(() => { sleeping.delete(t); resolve(); }, extraMs);
+        const t = setTimeout(() => {
+          sleeping.delete(t);
+          resolve();
+        }, extraMs);
         sleeping.set(t, resolve);
       });
     }
     if (faults.errorRate > 0 && uniform(draws.get(service)!) < faults.errorRate) {
       serviceMetrics.refused.inc({ service, reason: 'fault' });
-      return refuse(reply, { ...PROBLEMS.INJECTED_FAULT, status: faults.errorStatus }, `${service}: injected fault (errorRate ${faults.errorRate})`, { serviceCode: 'TechnischProbleem', ...(faults.errorStatus === 503 ? { retryAfter: 1 } : {}) });
+      return refuse(
+        reply,
+        { ...PROBLEMS.INJECTED_FAULT, status: faults.errorStatus },
+        `${service}: injected fault (errorRate ${faults.errorRate})`,
+        { serviceCode: 'TechnischProbleem', ...(faults.errorStatus === 503 ? { retryAfter: 1 } : {}) },
+      );
     }
     return undefined;
   };
@@ -164,34 +223,67 @@ export function installAvailability(app: FastifyInstance): void {
   app.addHook('onRequest', (request, reply, done) => {
     const service = serviceOfPath(request.url);
     if (!service) return done();
-    if (!finders.get(service)?.(clock.now()) && !config.faults.services[service as keyof typeof config.faults.services]) return done();
-    check(service, reply).then((sent) => { if (!sent) done(); }, done);
+    if (!finders.get(service)?.(clock.now()) && !config.faults.services[service as keyof typeof config.faults.services])
+      return done();
+    check(service, reply).then((sent) => {
+      if (!sent) done();
+    }, done);
   });
 
-  app.get<{ Querystring: { month?: string } }>('/availability', {
-    schema: {
-      summary: 'Availability per service for a sim calendar month by the SNO formula (planned maintenance excluded)', tags: ['ops'],
-      querystring: { type: 'object', additionalProperties: false, properties: { month: { type: 'string', pattern: '^\\d{4}-(0[1-9]|1[0-2])$', example: '2027-03' } } },
-      ...answers({
-        ok: {
-          200: json('Availability per service', {
-            type: 'object', required: ['month', 'services'],
-            properties: {
-              month: { type: 'string' },
-              services: { type: 'array', items: { type: 'object', required: ['service', 'availabilityPercent', 'holds'], additionalProperties: true, properties: { service: { type: 'string' }, availabilityPercent: { type: 'number' }, holds: { type: 'boolean' } } } },
-            },
-          }),
+  app.get<{ Querystring: { month?: string } }>(
+    '/availability',
+    {
+      schema: {
+        summary: 'Availability per service for a sim calendar month by the SNO formula (planned maintenance excluded)',
+        tags: ['ops'],
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { month: { type: 'string', pattern: '^\\d{4}-(0[1-9]|1[0-2])$', example: '2027-03' } },
         },
-      }),
+        ...answers({
+          ok: {
+            200: json('Availability per service', {
+              type: 'object',
+              required: ['month', 'services'],
+              properties: {
+                month: { type: 'string' },
+                services: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    required: ['service', 'availabilityPercent', 'holds'],
+                    additionalProperties: true,
+                    properties: {
+                      service: { type: 'string' },
+                      availabilityPercent: { type: 'number' },
+                      holds: { type: 'boolean' },
+                    },
+                  },
+                },
+              },
+            }),
+          },
+        }),
+      },
     },
-  }, async (request) => {
-    const p = localParts(clock.now());
-    const [y, m] = request.query.month ? request.query.month.split('-').map(Number) as [number, number] : [p.year, p.month];
-    return { month: `${y}-${String(m).padStart(2, '0')}`, services: SIMULATED_SERVICES.map((s) => monthAvailability(config, s, y, m)) };
-  });
+    async (request) => {
+      const p = localParts(clock.now());
+      const [y, m] = request.query.month
+        ? (request.query.month.split('-').map(Number) as [number, number])
+        : [p.year, p.month];
+      return {
+        month: `${y}-${String(m).padStart(2, '0')}`,
+        services: SIMULATED_SERVICES.map((s) => monthAvailability(config, s, y, m)),
+      };
+    },
+  );
 
   app.addHook('onClose', async () => {
-    for (const [t, wake] of sleeping) { clearTimeout(t); wake(); }
+    for (const [t, wake] of sleeping) {
+      clearTimeout(t);
+      wake();
+    }
     sleeping.clear();
   });
 }

@@ -13,11 +13,17 @@ import { TextDecodingError, XML_ENCODINGS, decodeXml } from '../xml/index.ts';
 export function decodingProblem(err: TextDecodingError, serviceCode?: string): ProblemError {
   const extra = { encoding: err.encoding, ...(err.byteOffset !== undefined ? { byteOffset: err.byteOffset } : {}) };
   if (err.status === 415) {
-    return new ProblemError('UNSUPPORTED_MEDIA_TYPE', err.message, { field: 'Content-Type', rule: `charset one of ${XML_ENCODINGS.join(', ')} (XML), utf-8 (JSON)`, extra });
+    return new ProblemError('UNSUPPORTED_MEDIA_TYPE', err.message, {
+      field: 'Content-Type',
+      rule: `charset one of ${XML_ENCODINGS.join(', ')} (XML), utf-8 (JSON)`,
+      extra,
+    });
   }
   return new ProblemError('INVALID_ENCODING', err.message, {
-    field: 'body', rule: err.encoding === 'UTF-8' && err.source !== 'declaration' ? 'valid UTF-8' : `valid ${err.encoding}`,
-    ...(serviceCode !== undefined ? { serviceCode } : {}), extra,
+    field: 'body',
+    rule: err.encoding === 'UTF-8' && err.source !== 'declaration' ? 'valid UTF-8' : `valid ${err.encoding}`,
+    ...(serviceCode !== undefined ? { serviceCode } : {}),
+    extra,
   });
 }
 

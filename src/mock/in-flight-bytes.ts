@@ -20,15 +20,32 @@ type Reserving = FastifyRequest & { [RESERVED]?: { bytes: number } | null };
  * Over the bound: 503 with Retry-After and `Connection: close`, nothing read or stored. A reservation
  * is released when the response is finished or the connection is gone (a timeout, a reset).
  */
-export function installInFlightBound(app: FastifyInstance, limit: number, retryAfterS: number, registry: Registry): InFlightBound {
+export function installInFlightBound(
+  app: FastifyInstance,
+  limit: number,
+  retryAfterS: number,
+  registry: Registry,
+): InFlightBound {
   let used = 0;
   new Gauge({
-    name: 'bbsim_in_flight_body_bytes', help: 'Request body bytes reserved by the requests in flight (bounded by limits.inFlightBodyBytes)',
-    registers: [registry], collect() { this.set(used); },
+    name: 'bbsim_in_flight_body_bytes',
+    help: 'Request body bytes reserved by the requests in flight (bounded by limits.inFlightBodyBytes)',
+    registers: [registry],
+    collect() {
+      this.set(used);
+    },
   });
-  const refuse = (declared: number | undefined): ProblemError => new ProblemError('IN_FLIGHT_LIMIT',
-    `the mock holds ${used} request body bytes in flight and at most ${limit} (limits.inFlightBodyBytes)${declared !== undefined ? `; this body declares ${declared}` : ''}: nothing was read or stored, send it again after the Retry-After`,
-    { field: 'Content-Length', rule: `request bodies in flight at most ${limit} bytes`, retryAfter: retryAfterS, extra: { inFlightBytes: used, limit } });
+  const refuse = (declared: number | undefined): ProblemError =>
+    new ProblemError(
+      'IN_FLIGHT_LIMIT',
+      `the mock holds ${used} request body bytes in flight and at most ${limit} (limits.inFlightBodyBytes)${declared !== undefined ? `; this body declares ${declared}` : ''}: nothing was read or stored, send it again after the Retry-After`,
+      {
+        field: 'Content-Length',
+        rule: `request bodies in flight at most ${limit} bytes`,
+        retryAfter: retryAfterS,
+        extra: { inFlightBytes: used, limit },
+      },
+    );
 
   const reserve = (request: Reserving, reply: FastifyReply, bytes: number): void => {
     let held = request[RESERVED];
@@ -81,5 +98,10 @@ export function installInFlightBound(app: FastifyInstance, limit: number, retryA
     done(null, payload.pipe(counting));
   });
 
-  return { get used() { return used; }, limit };
+  return {
+    get used() {
+      return used;
+    },
+    limit,
+  };
 }

@@ -9,7 +9,8 @@ function pollutingKey(value: unknown, path: string[]): string[] | undefined {
   for (const key of Object.keys(value)) {
     const v = (value as Record<string, unknown>)[key];
     if (key === '__proto__') return [...path, key];
-    if (key === 'constructor' && typeof v === 'object' && v !== null && Object.hasOwn(v, 'prototype')) return [...path, key, 'prototype'];
+    if (key === 'constructor' && typeof v === 'object' && v !== null && Object.hasOwn(v, 'prototype'))
+      return [...path, key, 'prototype'];
     const deeper = pollutingKey(v, [...path, key]);
     if (deeper) return deeper;
   }
@@ -40,14 +41,22 @@ export function installJsonBodyParser(app: FastifyInstance): void {
     try {
       parsed = JSON.parse(text);
     } catch (err) {
-      done(new ProblemError('MALFORMED_BODY', `body is not valid JSON: ${(err as Error).message}`, { rule: 'JSON' }), undefined);
+      done(
+        new ProblemError('MALFORMED_BODY', `body is not valid JSON: ${(err as Error).message}`, { rule: 'JSON' }),
+        undefined,
+      );
       return;
     }
     const key = text.includes('__proto__') || text.includes('constructor') ? pollutingKey(parsed, []) : undefined;
     if (key) {
-      done(new ProblemError('UNSAFE_JSON',
-        `the JSON body has the key ${JSON.stringify(key.join('.'))}: refused, because a "__proto__" (or "constructor.prototype") key can rewrite the prototype of the objects it is merged into (prototype pollution); rename or remove the key`,
-        { field: `body.${key.join('.')}`, rule: 'no __proto__ or constructor.prototype keys' }), undefined);
+      done(
+        new ProblemError(
+          'UNSAFE_JSON',
+          `the JSON body has the key ${JSON.stringify(key.join('.'))}: refused, because a "__proto__" (or "constructor.prototype") key can rewrite the prototype of the objects it is merged into (prototype pollution); rename or remove the key`,
+          { field: `body.${key.join('.')}`, rule: 'no __proto__ or constructor.prototype keys' },
+        ),
+        undefined,
+      );
       return;
     }
     done(null, parsed);

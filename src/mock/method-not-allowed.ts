@@ -19,7 +19,10 @@ export function installMethodTable(app: FastifyInstance): (path: string) => read
     let entry = known.get(url);
     if (!entry) {
       // ':id' stands for one path segment; everything else is literal.
-      const source = url.split(/(:[A-Za-z0-9_]+)/).map((part) => (part.startsWith(':') ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('');
+      const source = url
+        .split(/(:[A-Za-z0-9_]+)/)
+        .map((part) => (part.startsWith(':') ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+        .join('');
       entry = { pattern: new RegExp(`^${source}$`), methods: new Set() };
       known.set(url, entry);
     }

@@ -41,7 +41,13 @@ export function createNotificationPlanner(limits: NotificationLimits): Notificat
       }
       return {
         notifyAt: at,
-        state: { nextFreeAt: at + spacing, hourStart: hs, hourCount: hourCount + 1, dayStart: ds, dayCount: dayCount + 1 },
+        state: {
+          nextFreeAt: at + spacing,
+          hourStart: hs,
+          hourCount: hourCount + 1,
+          dayStart: ds,
+          dayCount: dayCount + 1,
+        },
       };
     }
   };

@@ -2,7 +2,13 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ProblemError } from '../errors/catalogue.ts';
 
 type SchemaPart = 'querystring' | 'params' | 'body';
-interface NumberSchema { type?: unknown; minimum?: unknown; maximum?: unknown; properties?: Record<string, unknown>; items?: unknown }
+interface NumberSchema {
+  type?: unknown;
+  minimum?: unknown;
+  maximum?: unknown;
+  properties?: Record<string, unknown>;
+  items?: unknown;
+}
 
 /** The sub-schema at a validation path such as '/ids/0' (undefined when the route has none there). */
 function schemaAt(request: FastifyRequest, part: SchemaPart, path: readonly string[]): NumberSchema | undefined {
@@ -21,14 +27,25 @@ export function rangeOf(request: FastifyRequest, part: string, path: readonly st
   if (!s || (s.type !== 'integer' && s.type !== 'number')) return undefined;
   const min = typeof s.minimum === 'number' ? s.minimum : undefined;
   const max = typeof s.maximum === 'number' ? s.maximum : undefined;
-  const bounds = min !== undefined && max !== undefined ? `${min}..${max}` : min !== undefined ? `≥ ${min}` : max !== undefined ? `≤ ${max}` : 'finite';
+  const bounds =
+    min !== undefined && max !== undefined
+      ? `${min}..${max}`
+      : min !== undefined
+        ? `≥ ${min}`
+        : max !== undefined
+          ? `≤ ${max}`
+          : 'finite';
   return `${s.type} in ${bounds}`;
 }
 
 function refuse(request: FastifyRequest, part: SchemaPart, path: readonly string[], given: unknown): ProblemError {
   const field = [part, ...path].join('.');
   const rule = rangeOf(request, part, path) ?? 'a finite number';
-  return new ProblemError('INVALID_REQUEST', `${field} ${JSON.stringify(String(given))} is not a finite number (rule: ${rule})`, { field, rule });
+  return new ProblemError(
+    'INVALID_REQUEST',
+    `${field} ${JSON.stringify(String(given))} is not a finite number (rule: ${rule})`,
+    { field, rule },
+  );
 }
 
 /** Depth first, the first non-finite number and its path; `path` is a stack shared down the walk (no allocation per key). */
@@ -46,7 +63,8 @@ function findNonFinite(value: unknown, path: string[], depth: number): { path: s
 }
 
 const PARTS = ['querystring', 'params'] as const;
-const overflows = (one: unknown): boolean => typeof one === 'string' && Math.abs(Number(one)) === Number.POSITIVE_INFINITY;
+const overflows = (one: unknown): boolean =>
+  typeof one === 'string' && Math.abs(Number(one)) === Number.POSITIVE_INFINITY;
 
 /**
  * Refuses numbers that overflow to ±Infinity before the schema sees them: Ajv 8 coerces the query

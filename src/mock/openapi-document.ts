@@ -59,10 +59,15 @@ const PROBLEM_REF = { $ref: '#/components/schemas/Problem' } as const;
 /** RFC 9457 problem+json as problems.ts writes it (problemBody). */
 const PROBLEM_SCHEMA = {
   type: 'object',
-  description: 'RFC 9457 problem details; `code` is the stable code from the catalogue (src/errors/catalogue.ts), `serviceCode` the real service\'s code where it has one',
+  description:
+    "RFC 9457 problem details; `code` is the stable code from the catalogue (src/errors/catalogue.ts), `serviceCode` the real service's code where it has one",
   required: ['type', 'title', 'status', 'detail', 'code'],
   properties: {
-    type: { type: 'string', pattern: '^urn:bbsim:problem:[a-z0-9_]+$', example: 'urn:bbsim:problem:bbsim_invalid_request' },
+    type: {
+      type: 'string',
+      pattern: '^urn:bbsim:problem:[a-z0-9_]+$',
+      example: 'urn:bbsim:problem:bbsim_invalid_request',
+    },
     title: { type: 'string' },
     status: { type: 'integer', minimum: 400, maximum: 599 },
     detail: { type: 'string' },
@@ -70,27 +75,66 @@ const PROBLEM_SCHEMA = {
     instance: { type: 'string' },
     field: { type: 'string', description: 'the request field the problem is about' },
     rule: { type: 'string', description: 'the rule it breaks' },
-    serviceCode: { type: 'string', description: 'the real service\'s code (a VerwerkingsCode, a SOAP fault name)' },
+    serviceCode: { type: 'string', description: "the real service's code (a VerwerkingsCode, a SOAP fault name)" },
     retryAfter: { type: 'integer', minimum: 0, description: 'seconds, as the Retry-After header' },
   },
   additionalProperties: true,
 } as const;
 
-const RETRY_AFTER = { description: 'Wall seconds after which the request may be sent again', schema: { type: 'integer', minimum: 1 } } as const;
-const SOAP_FAULT = { schema: { type: 'string', description: 'A SOAP 1.1 Envelope with a Fault (detail ApplicationFault or DependentServiceFault in http://schemas.rdw.nl/GEB/Shared/Types/2009/01)', xml: { name: 'Envelope', namespace: 'http://schemas.xmlsoap.org/soap/envelope/' } } } as const;
+const RETRY_AFTER = {
+  description: 'Wall seconds after which the request may be sent again',
+  schema: { type: 'integer', minimum: 1 },
+} as const;
+const SOAP_FAULT = {
+  schema: {
+    type: 'string',
+    description:
+      'A SOAP 1.1 Envelope with a Fault (detail ApplicationFault or DependentServiceFault in http://schemas.rdw.nl/GEB/Shared/Types/2009/01)',
+    xml: { name: 'Envelope', namespace: 'http://schemas.xmlsoap.org/soap/envelope/' },
+  },
+} as const;
 
 /** Answered before any route is chosen (the raw socket, the router): possible on every operation. */
-const EVERYWHERE: readonly ProblemName[] = ['BAD_URL', 'BAD_CLIENT_REQUEST', 'REQUEST_TIMEOUT', 'HEADERS_TOO_LARGE', 'IN_FLIGHT_LIMIT', 'STORAGE_FULL', 'STORAGE_FAILED'];
+const EVERYWHERE: readonly ProblemName[] = [
+  'BAD_URL',
+  'BAD_CLIENT_REQUEST',
+  'REQUEST_TIMEOUT',
+  'HEADERS_TOO_LARGE',
+  'IN_FLIGHT_LIMIT',
+  'STORAGE_FULL',
+  'STORAGE_FAILED',
+];
 const WITH_PARAMETERS: readonly ProblemName[] = ['INVALID_REQUEST'];
 const WITH_PATH_PARAMETERS: readonly ProblemName[] = ['URI_TOO_LONG'];
 /** Methods whose bodies Fastify reads (GET and HEAD bodies are not parsed). */
 const BODY_METHODS: ReadonlySet<string> = new Set(['post', 'put', 'patch', 'delete']);
-const WITH_BODY: readonly ProblemName[] = ['BODY_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'MALFORMED_BODY', 'INVALID_ENCODING', 'UNSAFE_JSON', 'INVALID_REQUEST'];
+const WITH_BODY: readonly ProblemName[] = [
+  'BODY_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'MALFORMED_BODY',
+  'INVALID_ENCODING',
+  'UNSAFE_JSON',
+  'INVALID_REQUEST',
+];
 const OF_A_SERVICE: readonly ProblemName[] = ['MAINTENANCE', 'OUTAGE', 'INJECTED_FAULT'];
 const CALLER: Readonly<Record<NonNullable<Answers['caller']>, readonly ProblemName[]>> = {
-  afnemer: ['MISSING_OIN', 'INVALID_OIN', 'UNKNOWN_AFNEMER', 'CLIENT_CERTIFICATE_REQUIRED', 'CLIENT_CERTIFICATE_REFUSED', 'CERTIFICATE_WITHOUT_OIN', 'OIN_MISMATCH', 'NO_AFNEMER_IDENTITY'],
+  afnemer: [
+    'MISSING_OIN',
+    'INVALID_OIN',
+    'UNKNOWN_AFNEMER',
+    'CLIENT_CERTIFICATE_REQUIRED',
+    'CLIENT_CERTIFICATE_REFUSED',
+    'CERTIFICATE_WITHOUT_OIN',
+    'OIN_MISMATCH',
+    'NO_AFNEMER_IDENTITY',
+  ],
   burger: ['UNAUTHENTICATED', 'TOKEN_EXPIRED'],
-  'caller-oin': ['CLIENT_CERTIFICATE_REQUIRED', 'CLIENT_CERTIFICATE_REFUSED', 'CERTIFICATE_WITHOUT_OIN', 'UNKNOWN_AFNEMER'],
+  'caller-oin': [
+    'CLIENT_CERTIFICATE_REQUIRED',
+    'CLIENT_CERTIFICATE_REFUSED',
+    'CERTIFICATE_WITHOUT_OIN',
+    'UNKNOWN_AFNEMER',
+  ],
 };
 
 interface Operation {
@@ -127,15 +171,21 @@ function problemsOf(method: string, path: string, op: Operation, config: MockCon
   if (service) {
     for (const n of OF_A_SERVICE) defs.push(PROBLEMS[n]);
     const faults = config.faults.services[service as keyof typeof config.faults.services];
-    if (faults && faults.errorRate > 0 && faults.errorStatus !== 503) defs.push({ ...PROBLEMS.INJECTED_FAULT, status: faults.errorStatus });
+    if (faults && faults.errorRate > 0 && faults.errorStatus !== 503)
+      defs.push({ ...PROBLEMS.INJECTED_FAULT, status: faults.errorStatus });
   }
   return defs;
 }
 
 /** @fastify/swagger's transformObject: adds the Problem component and every operation's answers. */
-export function declareAnswers(config: MockConfig): (doc: { openapiObject: Record<string, unknown> }) => Record<string, unknown> {
+export function declareAnswers(
+  config: MockConfig,
+): (doc: { openapiObject: Record<string, unknown> }) => Record<string, unknown> {
   return ({ openapiObject }) => {
-    const doc = openapiObject as { components?: { schemas?: Record<string, unknown> }; paths?: Record<string, Record<string, Operation>> };
+    const doc = openapiObject as {
+      components?: { schemas?: Record<string, unknown> };
+      paths?: Record<string, Record<string, Operation>>;
+    };
     doc.components = { ...doc.components, schemas: { ...doc.components?.schemas, Problem: PROBLEM_SCHEMA } };
     for (const [path, ops] of Object.entries(doc.paths ?? {})) {
       for (const [method, op] of Object.entries(ops)) {
@@ -144,10 +194,12 @@ export function declareAnswers(config: MockConfig): (doc: { openapiObject: Recor
         const responses: Record<string, DocResponse> = { ...op.responses };
         // Swagger's placeholder for a route without a response schema: replaced by the declared answers.
         const placeholder = responses['200'];
-        if (placeholder && placeholder.description === 'Default Response' && placeholder.content === undefined) delete responses['200'];
+        if (placeholder && placeholder.description === 'Default Response' && placeholder.content === undefined)
+          delete responses['200'];
         // A route's own response schema without a description: the operation's summary says what it is.
         for (const [status, r] of Object.entries(responses)) {
-          if (r.description === 'Default Response') responses[status] = { ...r, description: (op as { summary?: string }).summary ?? 'The answer' };
+          if (r.description === 'Default Response')
+            responses[status] = { ...r, description: (op as { summary?: string }).summary ?? 'The answer' };
         }
         for (const [status, r] of Object.entries(a.ok ?? {})) responses[status] ??= r;
         for (const [status, h] of Object.entries(a.headers ?? {})) {
@@ -157,13 +209,19 @@ export function declareAnswers(config: MockConfig): (doc: { openapiObject: Recor
         if (a.requestBody) op.requestBody = { required: true, ...a.requestBody };
         for (const [status, r] of Object.entries(a.other ?? {})) responses[status] ??= r;
         const byStatus = new Map<number, ProblemDefinition[]>();
-        for (const d of problemsOf(method, path, { ...op, [ANSWERS_KEY]: a }, config)) byStatus.set(d.status, [...(byStatus.get(d.status) ?? []), d]);
+        for (const d of problemsOf(method, path, { ...op, [ANSWERS_KEY]: a }, config))
+          byStatus.set(d.status, [...(byStatus.get(d.status) ?? []), d]);
         for (const [status, defs] of [...byStatus].sort((x, y) => x[0] - y[0])) {
           const declared = problemResponse(defs, a.soapFaults === true);
           const existing = responses[String(status)];
           // A route's own answer at that status (an HTML error page, a SOAP fault) keeps its content; the problem is added beside it.
           responses[String(status)] = existing
-            ? { ...existing, description: `${existing.description}; or ${declared.description}`, content: { ...declared.content, ...existing.content }, ...(declared.headers ? { headers: { ...declared.headers, ...existing.headers } } : {}) }
+            ? {
+                ...existing,
+                description: `${existing.description}; or ${declared.description}`,
+                content: { ...declared.content, ...existing.content },
+                ...(declared.headers ? { headers: { ...declared.headers, ...existing.headers } } : {}),
+              }
             : declared;
         }
         op.responses = Object.fromEntries(Object.entries(responses).sort(([x], [y]) => x.localeCompare(y)));

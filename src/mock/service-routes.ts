@@ -21,7 +21,13 @@ const OPS_ENDPOINT = /\/(stats|test-users|metadata)(\?|$)/;
 export function serviceOfPath(path: string): Service | undefined {
   if (OPS_ENDPOINT.test(path)) return undefined;
   for (const [prefix, service] of SERVICE_PREFIXES) {
-    if (path === prefix || path.startsWith(`${prefix}/`) || path.startsWith(`${prefix}?`) || path.startsWith(`${prefix}.`)) return service;
+    if (
+      path === prefix ||
+      path.startsWith(`${prefix}/`) ||
+      path.startsWith(`${prefix}?`) ||
+      path.startsWith(`${prefix}.`)
+    )
+      return service;
   }
   return undefined;
 }
@@ -31,4 +37,11 @@ export function servicesOfRule(service: Service): readonly Service[] {
   return service === 'mijnoverheid' ? ['presentatie'] : [service];
 }
 
-export const SIMULATED_SERVICES: readonly Service[] = ['digid', 'digid-machtigen', 'berichtenbox-intake', 'presentatie', 'validatieservice', 'abonnementservice'];
+export const SIMULATED_SERVICES: readonly Service[] = [
+  'digid',
+  'digid-machtigen',
+  'berichtenbox-intake',
+  'presentatie',
+  'validatieservice',
+  'abonnementservice',
+];

@@ -63,10 +63,22 @@ export class StorageHealth {
     const base = { minFreeBytes: this.#minFreeBytes, ...(free !== undefined ? { freeBytes: free } : {}) };
     if (this.#fault) {
       const { fault, since } = this.#fault;
-      return { ok: false, fault: fault.kind, code: fault.code, detail: fault.message, since: new Date(since).toISOString(), ...base };
+      return {
+        ok: false,
+        fault: fault.kind,
+        code: fault.code,
+        detail: fault.message,
+        since: new Date(since).toISOString(),
+        ...base,
+      };
     }
     if (!roomy) {
-      return { ok: false, fault: 'low-space', detail: `the database's file system has ${free} bytes free, less than storage.minFreeBytes (${this.#minFreeBytes})`, ...base };
+      return {
+        ok: false,
+        fault: 'low-space',
+        detail: `the database's file system has ${free} bytes free, less than storage.minFreeBytes (${this.#minFreeBytes})`,
+        ...base,
+      };
     }
     return { ok: true, ...base };
   }

@@ -45,7 +45,13 @@ function serial(): string {
   return b.toString('hex');
 }
 
-function build(subject: forge.pki.CertificateField[], publicKey: forge.pki.PublicKey, validity: Validity, extensions: object[], issuer?: { cert: forge.pki.Certificate }): forge.pki.Certificate {
+function build(
+  subject: forge.pki.CertificateField[],
+  publicKey: forge.pki.PublicKey,
+  validity: Validity,
+  extensions: object[],
+  issuer?: { cert: forge.pki.Certificate },
+): forge.pki.Certificate {
   const cert = forge.pki.createCertificate();
   cert.publicKey = publicKey;
   cert.serialNumber = serial();
@@ -53,8 +59,13 @@ function build(subject: forge.pki.CertificateField[], publicKey: forge.pki.Publi
   cert.validity.notAfter = validity.notAfter;
   cert.setSubject(subject);
   cert.setIssuer(issuer ? issuer.cert.subject.attributes : subject);
-  cert.setExtensions([...extensions, { name: 'subjectKeyIdentifier' },
-    ...(issuer ? [{ name: 'authorityKeyIdentifier', keyIdentifier: issuer.cert.generateSubjectKeyIdentifier().getBytes() }] : [])]);
+  cert.setExtensions([
+    ...extensions,
+    { name: 'subjectKeyIdentifier' },
+    ...(issuer
+      ? [{ name: 'authorityKeyIdentifier', keyIdentifier: issuer.cert.generateSubjectKeyIdentifier().getBytes() }]
+      : []),
+  ]);
   return cert;
 }
 
@@ -67,10 +78,19 @@ export class TestCa implements KeyAndCertificate {
 
   constructor(name = 'bbsim test CA (not PKIoverheid)', validity: Validity = validityFrom(new Date(), 3650)) {
     const k = newKey();
-    this.cert = build([{ shortName: 'C', value: 'NL' }, { shortName: 'O', value: 'bbsim' }, { shortName: 'CN', value: name }], k.publicKey, validity, [
-      { name: 'basicConstraints', cA: true, critical: true },
-      { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
-    ]);
+    this.cert = build(
+      [
+        { shortName: 'C', value: 'NL' },
+        { shortName: 'O', value: 'bbsim' },
+        { shortName: 'CN', value: name },
+      ],
+      k.publicKey,
+      validity,
+      [
+        { name: 'basicConstraints', cA: true, critical: true },
+        { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
+      ],
+    );
     this.cert.sign(k.privateKey as forge.pki.rsa.PrivateKey, forge.md.sha256.create());
     this.key = k.privateKey;
     this.keyPem = k.keyPem;
@@ -79,33 +99,59 @@ export class TestCa implements KeyAndCertificate {
 
   private sign(subject: forge.pki.CertificateField[], validity: Validity, extensions: object[]): KeyAndCertificate {
     const k = newKey();
-    const cert = build(subject, k.publicKey, validity, [
-      { name: 'basicConstraints', cA: false, critical: true },
-      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-      ...extensions,
-    ], { cert: this.cert });
+    const cert = build(
+      subject,
+      k.publicKey,
+      validity,
+      [
+        { name: 'basicConstraints', cA: false, critical: true },
+        { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+        ...extensions,
+      ],
+      { cert: this.cert },
+    );
     cert.sign(this.key as forge.pki.rsa.PrivateKey, forge.md.sha256.create());
     return { keyPem: k.keyPem, certPem: forge.pki.certificateToPem(cert) };
   }
 
   /** The mock's server certificate, for these host names and IP addresses. */
-  server(hosts: readonly string[] = ['localhost', '127.0.0.1', '::1'], validity: Validity = validityFrom(new Date(), 825)): KeyAndCertificate {
+  server(
+    hosts: readonly string[] = ['localhost', '127.0.0.1', '::1'],
+    validity: Validity = validityFrom(new Date(), 825),
+  ): KeyAndCertificate {
     const altNames = hosts.map((h) => (/^[\d.]+$|:/.test(h) ? { type: 7, ip: h } : { type: 2, value: h }));
-    return this.sign([{ shortName: 'C', value: 'NL' }, { shortName: 'O', value: 'bbsim' }, { shortName: 'CN', value: hosts[0] ?? 'localhost' }], validity, [
-      { name: 'extKeyUsage', serverAuth: true },
-      { name: 'subjectAltName', altNames },
-    ]);
+    return this.sign(
+      [
+        { shortName: 'C', value: 'NL' },
+        { shortName: 'O', value: 'bbsim' },
+        { shortName: 'CN', value: hosts[0] ?? 'localhost' },
+      ],
+      validity,
+      [
+        { name: 'extKeyUsage', serverAuth: true },
+        { name: 'subjectAltName', altNames },
+      ],
+    );
   }
 
   /**
    * An afnemer's client certificate: subject serialNumber = OIN (as in a PKIoverheid services
    * certificate), O and CN its name. `oin` undefined leaves serialNumber out (a certificate without OIN).
    */
-  client(afnemer: { readonly oin: string | undefined; readonly naam: string }, validity: Validity = validityFrom(new Date(), 825)): KeyAndCertificate {
-    return this.sign([
-      { shortName: 'C', value: 'NL' }, { shortName: 'O', value: afnemer.naam }, { shortName: 'CN', value: `${afnemer.naam} (bbsim test)` },
-      ...(afnemer.oin !== undefined ? [{ name: 'serialNumber', value: afnemer.oin }] : []),
-    ], validity, [{ name: 'extKeyUsage', clientAuth: true }]);
+  client(
+    afnemer: { readonly oin: string | undefined; readonly naam: string },
+    validity: Validity = validityFrom(new Date(), 825),
+  ): KeyAndCertificate {
+    return this.sign(
+      [
+        { shortName: 'C', value: 'NL' },
+        { shortName: 'O', value: afnemer.naam },
+        { shortName: 'CN', value: `${afnemer.naam} (bbsim test)` },
+        ...(afnemer.oin !== undefined ? [{ name: 'serialNumber', value: afnemer.oin }] : []),
+      ],
+      validity,
+      [{ name: 'extKeyUsage', clientAuth: true }],
+    );
   }
 }
 
@@ -115,14 +161,28 @@ export interface PkiLayout {
   readonly caKey: string;
   readonly serverCert: string;
   readonly serverKey: string;
-  readonly clients: readonly { readonly oin: string; readonly naam: string; readonly cert: string; readonly key: string }[];
+  readonly clients: readonly {
+    readonly oin: string;
+    readonly naam: string;
+    readonly cert: string;
+    readonly key: string;
+  }[];
   readonly readme: string;
 }
 
 /** Where `bbsim pki init` puts each file under dir (also what `bbsim mock --tls <dir>` reads). */
-export function pkiPaths(dir: string): { ca: string; caKey: string; serverCert: string; serverKey: string; client: (oin: string) => { cert: string; key: string } } {
+export function pkiPaths(dir: string): {
+  ca: string;
+  caKey: string;
+  serverCert: string;
+  serverKey: string;
+  client: (oin: string) => { cert: string; key: string };
+} {
   return {
-    ca: join(dir, 'ca.crt'), caKey: join(dir, 'ca.key'), serverCert: join(dir, 'server.crt'), serverKey: join(dir, 'server.key'),
+    ca: join(dir, 'ca.crt'),
+    caKey: join(dir, 'ca.key'),
+    serverCert: join(dir, 'server.crt'),
+    serverKey: join(dir, 'server.key'),
     client: (oin) => ({ cert: join(dir, 'clients', `${oin}.crt`), key: join(dir, 'clients', `${oin}.key`) }),
   };
 }
@@ -133,7 +193,11 @@ function writeKey(path: string, pem: string): void {
 }
 
 /** Writes a CA, the mock's server certificate and one client certificate per afnemer as PEM files, with a README. */
-export function writeTestPki(opts: { dir: string; afnemers: readonly { oin: string; naam: string }[]; hosts?: readonly string[] }): PkiLayout {
+export function writeTestPki(opts: {
+  dir: string;
+  afnemers: readonly { oin: string; naam: string }[];
+  hosts?: readonly string[];
+}): PkiLayout {
   const paths = pkiPaths(opts.dir);
   mkdirSync(join(opts.dir, 'clients'), { recursive: true });
   const ca = new TestCa();
@@ -151,7 +215,15 @@ export function writeTestPki(opts: { dir: string; afnemers: readonly { oin: stri
   });
   const readme = join(opts.dir, 'README.md');
   writeFileSync(readme, pkiReadme(opts.dir, clients[0]?.oin ?? '<oin>'));
-  return { dir: opts.dir, ca: paths.ca, caKey: paths.caKey, serverCert: paths.serverCert, serverKey: paths.serverKey, clients, readme };
+  return {
+    dir: opts.dir,
+    ca: paths.ca,
+    caKey: paths.caKey,
+    serverCert: paths.serverCert,
+    serverKey: paths.serverKey,
+    clients,
+    readme,
+  };
 }
 
 /** How to use the files: the mock, curl, k6, undici and bbsim rehearse. */

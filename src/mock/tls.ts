@@ -9,7 +9,11 @@ export type TlsConfig = NonNullable<MockConfig['tls']>;
 /** A file of the TLS config that cannot be read: named, so the start-up error says which. */
 export class TlsFileError extends CodedError {
   readonly code = ERROR_CODES.TLS_FILE_UNREADABLE;
-  constructor(readonly field: string, readonly path: string, cause: Error) {
+  constructor(
+    readonly field: string,
+    readonly path: string,
+    cause: Error,
+  ) {
     super(`tls.${field}: cannot read ${path}: ${cause.message}`);
     this.name = 'TlsFileError';
   }
@@ -31,8 +35,12 @@ function read(field: keyof TlsConfig, path: string): Buffer {
  */
 export function httpsServerOptions(tls: TlsConfig): ServerOptions {
   return {
-    key: read('key', tls.key), cert: read('cert', tls.cert), ca: read('ca', tls.ca),
-    requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2',
+    key: read('key', tls.key),
+    cert: read('cert', tls.cert),
+    ca: read('ca', tls.ca),
+    requestCert: true,
+    rejectUnauthorized: false,
+    minVersion: 'TLSv1.2',
   };
 }
 
@@ -59,12 +67,19 @@ export function peerCertificate(socket: unknown): PeerCertificate {
   const cert = socket.getPeerCertificate();
   let out: PeerCertificate;
   if (Object.keys(cert).length === 0) out = { kind: 'none' };
-  else if (!socket.authorized) out = { kind: 'refused', reason: String(socket.authorizationError ?? 'not signed by the configured CA') };
+  else if (!socket.authorized)
+    out = { kind: 'refused', reason: String(socket.authorizationError ?? 'not signed by the configured CA') };
   else {
     const subject = cert.subject as unknown as Record<string, string | string[] | undefined>;
     const raw = subject['serialNumber'];
     const serialNumber = Array.isArray(raw) ? raw[0] : raw;
-    out = { kind: 'verified', serialNumber, subject: Object.entries(subject).map(([k, v]) => `${k}=${String(v)}`).join(', ') };
+    out = {
+      kind: 'verified',
+      serialNumber,
+      subject: Object.entries(subject)
+        .map(([k, v]) => `${k}=${String(v)}`)
+        .join(', '),
+    };
   }
   seen.set(socket, out);
   return out;

@@ -4,7 +4,11 @@
  * Unavailability inside a planned maintenance window is not counted against the norm, so pass
  * `unavailableHours` excluding it.
  */
-export function availabilityPercent(hoursInMonth: number, unavailableHours: number, plannedMaintenanceHours: number): number {
+export function availabilityPercent(
+  hoursInMonth: number,
+  unavailableHours: number,
+  plannedMaintenanceHours: number,
+): number {
   const window = hoursInMonth - plannedMaintenanceHours;
   if (!(window > 0)) throw new RangeError('planned maintenance must be shorter than the month');
   if (unavailableHours < 0 || plannedMaintenanceHours < 0) throw new RangeError('hours must be >= 0');

@@ -29,7 +29,9 @@ export class PopulationFileError extends CodedError {
   readonly problems: readonly string[];
   constructor(source: string, problems: readonly string[]) {
     const shown = problems.slice(0, 20);
-    super(`${source}: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the population file:\n  ${shown.join('\n  ')}${problems.length > shown.length ? `\n  … and ${problems.length - shown.length} more` : ''}`);
+    super(
+      `${source}: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the population file:\n  ${shown.join('\n  ')}${problems.length > shown.length ? `\n  … and ${problems.length - shown.length} more` : ''}`,
+    );
     this.name = 'PopulationFileError';
     this.problems = problems;
   }
@@ -58,7 +60,8 @@ export function parsePopulationFile(text: string, source = 'population file'): L
       if ((cells[0] ?? '').toLowerCase() === 'bsn') {
         oins = cells.slice(1);
         oins.forEach((o, i) => {
-          if (!OIN_RE.test(o)) problems.push(`line ${lineNo}, column ${i + 2}: '${o.slice(0, 40)}' is not an OIN (20 digits)`);
+          if (!OIN_RE.test(o))
+            problems.push(`line ${lineNo}, column ${i + 2}: '${o.slice(0, 40)}' is not an OIN (20 digits)`);
         });
         if (new Set(oins).size !== oins.length) problems.push(`line ${lineNo}: an OIN is named twice in the header`);
         continue;
@@ -77,12 +80,17 @@ export function parsePopulationFile(text: string, source = 'population file'): L
     }
     seen.set(code, lineNo);
     if (cells.length - 1 > oins.length) {
-      problems.push(`line ${lineNo}: ${cells.length - 1} flag${cells.length === 2 ? '' : 's'} but the header names ${oins.length} afnemer${oins.length === 1 ? '' : 's'} (a header 'bsn,<OIN>,…' names them)`);
+      problems.push(
+        `line ${lineNo}: ${cells.length - 1} flag${cells.length === 2 ? '' : 's'} but the header names ${oins.length} afnemer${oins.length === 1 ? '' : 's'} (a header 'bsn,<OIN>,…' names them)`,
+      );
       continue;
     }
     for (let i = 1; i < cells.length; i++) {
       const v = (cells[i] ?? '').toLowerCase();
-      if (v !== '' && !TRUE.has(v) && !FALSE.has(v)) problems.push(`line ${lineNo}, column ${i + 1}: '${v.slice(0, 20)}' is not a flag (1/0, ja/nee, true/false, yes/no, or empty)`);
+      if (v !== '' && !TRUE.has(v) && !FALSE.has(v))
+        problems.push(
+          `line ${lineNo}, column ${i + 1}: '${v.slice(0, 20)}' is not a flag (1/0, ja/nee, true/false, yes/no, or empty)`,
+        );
     }
     bsns.push(formatBsn(code));
     rows.push(cells.slice(1));

@@ -215,13 +215,13 @@ function makePermutation(seed: number): Permutation {
   const i3 = inverseOdd(m3);
   // Each step (xor key, multiply by odd mod 2^27, xorshift right) is invertible on 27 bits.
   const step = (x: number): number => {
-    x = (Math.imul(x ^ k0, m0) & PERM_MASK);
+    x = Math.imul(x ^ k0, m0) & PERM_MASK;
     x ^= x >>> s0;
-    x = (Math.imul(x ^ k1, m1) & PERM_MASK);
+    x = Math.imul(x ^ k1, m1) & PERM_MASK;
     x ^= x >>> s1;
-    x = (Math.imul(x ^ k2, m2) & PERM_MASK);
+    x = Math.imul(x ^ k2, m2) & PERM_MASK;
     x ^= x >>> s2;
-    x = (Math.imul(x ^ k3, m3) & PERM_MASK);
+    x = Math.imul(x ^ k3, m3) & PERM_MASK;
     x ^= x >>> s3;
     return x;
   };
@@ -249,7 +249,8 @@ function makePermutation(seed: number): Permutation {
 // ---------------------------------------------------------------------------------------------
 
 function checkShare(name: string, v: number): number {
-  if (!Number.isFinite(v) || v < 0 || v > 1) throw new RangeError(`population ${name} must be a number in 0..1, got ${v}`);
+  if (!Number.isFinite(v) || v < 0 || v > 1)
+    throw new RangeError(`population ${name} must be a number in 0..1, got ${v}`);
   return v;
 }
 
@@ -288,14 +289,20 @@ export function createPopulation(opts: PopulationOptions): Population {
   const subscribedShare = checkShare('subscribedShare', opts.subscribedShare);
   const listed = opts.listed ?? (opts.file !== undefined ? readPopulationFile(opts.file) : undefined);
   const scope = listed ? 'listed' : (opts.scope ?? 'any-bsn');
-  if (!listed && !POPULATION_SCOPES.includes(scope as PopulationScope)) throw new RangeError(`population scope must be one of ${POPULATION_SCOPES.join(', ')}, got '${String(scope)}'`);
+  if (!listed && !POPULATION_SCOPES.includes(scope as PopulationScope))
+    throw new RangeError(`population scope must be one of ${POPULATION_SCOPES.join(', ')}, got '${String(scope)}'`);
   const size = listed ? listed.bsns.length : (opts.size ?? DEFAULT_POPULATION_SIZE);
   if (!Number.isInteger(size) || size < 1 || size > BSN_INDEX_COUNT) {
-    throw new RangeError(listed ? 'a population file must list at least one BSN' : `population size must be an integer in 1..${BSN_INDEX_COUNT}, got ${size}`);
+    throw new RangeError(
+      listed
+        ? 'a population file must list at least one BSN'
+        : `population size must be an integer in 1..${BSN_INDEX_COUNT}, got ${size}`,
+    );
   }
   const requestedRate = checkShare('mutationRatePerDay', opts.mutationRatePerDay ?? DEFAULT_MUTATION_RATE_PER_DAY);
   const cycleDays = opts.mutationCycleDays ?? DEFAULT_MUTATION_CYCLE_DAYS;
-  if (!Number.isFinite(cycleDays) || cycleDays <= 0) throw new RangeError(`population mutationCycleDays must be a number > 0, got ${cycleDays}`);
+  if (!Number.isFinite(cycleDays) || cycleDays <= 0)
+    throw new RangeError(`population mutationCycleDays must be a number > 0, got ${cycleDays}`);
   const mutationRatePerDay = Math.min(requestedRate, (4 * Math.min(subscribedShare, 1 - subscribedShare)) / cycleDays);
   const cycleMs = cycleDays * DAY_MS;
   const halfCycleMs = cycleMs / 2;
@@ -328,7 +335,9 @@ export function createPopulation(opts: PopulationOptions): Population {
   const listedCodes = listed ? Int32Array.from(listed.bsns, (b) => bsnCode(b)) : undefined;
   const listedIndex = listedCodes ? new Map<number, number>(Array.from(listedCodes, (c, i) => [c, i])) : undefined;
   const listedFlags = listed?.flags;
-  const activeCode = listed ? (): boolean => true : (code: number): boolean => hash2(code, 0, activeSeed) < activeThreshold;
+  const activeCode = listed
+    ? (): boolean => true
+    : (code: number): boolean => hash2(code, 0, activeSeed) < activeThreshold;
 
   /** The phase of a toggling pair, or -1 when the pair's preference never changes. */
   const phaseOf = (h: number): number => {
@@ -368,7 +377,9 @@ export function createPopulation(opts: PopulationOptions): Population {
     return flag >= 0 ? flag === 1 : subscribedAt(pairHash(code, salt), at);
   };
 
-  const codeAt = listedCodes ? (i: number): number => listedCodes[i] ?? -1 : (i: number): number => bsnNumberFromIndex(perm.forward(i));
+  const codeAt = listedCodes
+    ? (i: number): number => listedCodes[i] ?? -1
+    : (i: number): number => bsnNumberFromIndex(perm.forward(i));
 
   /** Member index of a BSN number (elfproef passed), or -1. */
   const memberIndexOfCode = (code: number): number => {
@@ -396,7 +407,9 @@ export function createPopulation(opts: PopulationOptions): Population {
 
   const assertPossible = (oin: string, want: boolean): void => {
     if (want && (activeThreshold === 0 || (subscribedThreshold === 0 && toggleWidth === 0))) {
-      throw new RangeError(`population has no recipients for ${oin} (activeShare ${activeShare}, subscribedShare ${subscribedShare})`);
+      throw new RangeError(
+        `population has no recipients for ${oin} (activeShare ${activeShare}, subscribedShare ${subscribedShare})`,
+      );
     }
     if (!want && activeThreshold >= TWO32 && subscribedThreshold >= TWO32 && toggleWidth === 0) {
       throw new RangeError(`population has no non-recipients for ${oin} (activeShare and subscribedShare are both 1)`);
@@ -423,7 +436,10 @@ export function createPopulation(opts: PopulationOptions): Population {
     let i = k >= 0 ? (cps[k] ?? 0) : 0;
     const end = offset + n;
     for (; ordinal < end; i++) {
-      if (i >= size) throw new RangeError(`population exhausted: fewer than ${end} ${want ? 'recipients' : 'non-recipients'} for ${oin} among ${size} members`);
+      if (i >= size)
+        throw new RangeError(
+          `population exhausted: fewer than ${end} ${want ? 'recipients' : 'non-recipients'} for ${oin} among ${size} members`,
+        );
       const code = codeAt(i);
       if (wantsCode(code, salt, oin) !== want) continue;
       if (ordinal % CHUNK === 0 && ordinal / CHUNK === cps.length) cps.push(i);
@@ -444,7 +460,9 @@ export function createPopulation(opts: PopulationOptions): Population {
       if (wantsCode(code, salt, oin, at) === want) return formatBsn(code);
       i = i + 1 === size ? 0 : i + 1;
     }
-    throw new RangeError(`population has no ${want ? 'recipients' : 'non-recipients'} for ${oin}${at !== undefined ? ` at ${new Date(at).toISOString()}` : ''}`);
+    throw new RangeError(
+      `population has no ${want ? 'recipients' : 'non-recipients'} for ${oin}${at !== undefined ? ` at ${new Date(at).toISOString()}` : ''}`,
+    );
   };
 
   const togglersOf = (oin: string): Togglers => {
@@ -486,7 +504,11 @@ export function createPopulation(opts: PopulationOptions): Population {
       const jUntil = Math.floor((until - m) / halfCycleMs);
       if (jUntil === Math.floor((since - m) / halfCycleMs)) continue;
       const flipped = jUntil % 2 === 0;
-      out.push({ bsn: formatBsn(codeAt(t.index[k] ?? 0)), active: (t.base[k] === 1) !== flipped, at: m + jUntil * halfCycleMs });
+      out.push({
+        bsn: formatBsn(codeAt(t.index[k] ?? 0)),
+        active: (t.base[k] === 1) !== flipped,
+        at: m + jUntil * halfCycleMs,
+      });
     }
     return out;
   };

@@ -33,7 +33,12 @@ export function parseRetryAfter(value: string | undefined, wallNowMs: number): n
  * The wait before try number `failures + 1` of one thing, wall ms. `failures` counts consecutive
  * failures (1 after the first); `random` returns [0, 1).
  */
-export function backoffDelay(failures: number, retryAfterMs: number | undefined, random: () => number, policy: BackoffPolicy = DEFAULT_BACKOFF): number {
+export function backoffDelay(
+  failures: number,
+  retryAfterMs: number | undefined,
+  random: () => number,
+  policy: BackoffPolicy = DEFAULT_BACKOFF,
+): number {
   const exp = Math.min(policy.capMs, policy.baseMs * 2 ** Math.max(0, Math.min(failures - 1, 30)));
   const expWait = exp / 2 + random() * (exp / 2);
   if (retryAfterMs === undefined) return expWait;

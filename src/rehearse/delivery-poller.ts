@@ -13,7 +13,11 @@ export async function pollVerwerkingsberichten(o: DeliveryOptions, st: DeliveryS
   let cursor = 0;
   let failures = 0;
   while (!st.stopping) {
-    const r = await fetchVerwerkingsberichten(o.client, { oin: o.oin, after: cursor, limit: o.vbPageSize, timeoutMs: o.requestTimeoutMs }, wallNow);
+    const r = await fetchVerwerkingsberichten(
+      o.client,
+      { oin: o.oin, after: cursor, limit: o.vbPageSize, timeoutMs: o.requestTimeoutMs },
+      wallNow,
+    );
     if (!r.ok) {
       failures++;
       st.stats.vbPollFailures++;
@@ -31,7 +35,11 @@ export async function pollVerwerkingsberichten(o: DeliveryOptions, st: DeliveryS
       if (!applied.ours) {
         if (!foreign.has(item.id)) {
           foreign.add(item.id);
-          reporter.event('foreign', { id: item.id, batch: item.batchId }, `verwerkingsbericht ${item.id} (batch ${item.batchId}) is not of this rehearsal; left unacknowledged`);
+          reporter.event(
+            'foreign',
+            { id: item.id, batch: item.batchId },
+            `verwerkingsbericht ${item.id} (batch ${item.batchId}) is not of this rehearsal; left unacknowledged`,
+          );
         }
         continue;
       }
@@ -52,10 +60,20 @@ export async function pollVerwerkingsberichten(o: DeliveryOptions, st: DeliveryS
       st.progressed();
       const codes: Record<string, number> = {};
       for (const l of item.letters) codes[l.code] = (codes[l.code] ?? 0) + 1;
-      reporter.event('verwerkingsbericht', { id: item.id, batch: item.batchId, attempt: item.attempt, letters: item.letters.length, codes, retry: applied.retry });
+      reporter.event('verwerkingsbericht', {
+        id: item.id,
+        batch: item.batchId,
+        attempt: item.attempt,
+        letters: item.letters.length,
+        codes,
+        retry: applied.retry,
+      });
       if (applied.unmatched > 0 || applied.duplicates > 0) {
-        reporter.event('warning', { batch: item.batchId, attempt: item.attempt, unmatched: applied.unmatched, duplicates: applied.duplicates },
-          `verwerkingsbericht for ${item.batchId} attempt ${item.attempt}: ${applied.unmatched} answers match no letter, ${applied.duplicates} letters answered Verwerkt twice`);
+        reporter.event(
+          'warning',
+          { batch: item.batchId, attempt: item.attempt, unmatched: applied.unmatched, duplicates: applied.duplicates },
+          `verwerkingsbericht for ${item.batchId} attempt ${item.attempt}: ${applied.unmatched} answers match no letter, ${applied.duplicates} letters answered Verwerkt twice`,
+        );
       }
     }
     if (ours.length > 0) {

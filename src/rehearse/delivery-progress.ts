@@ -48,25 +48,52 @@ export class DeliveryProgress {
     const rate = sendingS > 0 ? sent / sendingS : 0;
     const ahead = o.planAhead?.(toSend);
     // The plan's pace; once the target has shown for a while that it cannot keep it, the run's average.
-    const behind = ahead !== undefined && sendingS >= SLOWER_AFTER_S && rate > 0 && rate < 0.8 * ahead.lettersPerWallSecond;
-    const etaMs = behind ? (toSend / rate) * 1000 : ahead?.wallMs ?? Number.NaN;
+    const behind =
+      ahead !== undefined && sendingS >= SLOWER_AFTER_S && rate > 0 && rate < 0.8 * ahead.lettersPerWallSecond;
+    const etaMs = behind ? (toSend / rate) * 1000 : (ahead?.wallMs ?? Number.NaN);
     const elapsed = now - this.#startedAt;
     const { processed, rejected } = st;
     const pct = total ? ((final / total) * 100).toFixed(1) : '100';
-    const pace = ahead ? ` · sending ${fmt(rate)} letters/s (the plan allows ${fmt(ahead.lettersPerWallSecond)})` : ` · sending ${fmt(rate)} letters/s`;
-    const etaText = !Number.isFinite(etaMs) ? 'ETA —' : `ETA ${formatDuration(etaMs)} ${behind ? "at this run's pace (the target is slower than the plan)" : 'by the plan'}`;
+    const pace = ahead
+      ? ` · sending ${fmt(rate)} letters/s (the plan allows ${fmt(ahead.lettersPerWallSecond)})`
+      : ` · sending ${fmt(rate)} letters/s`;
+    const etaText = !Number.isFinite(etaMs)
+      ? 'ETA —'
+      : `ETA ${formatDuration(etaMs)} ${behind ? "at this run's pace (the target is slower than the plan)" : 'by the plan'}`;
     const trouble = [
       stats.redeliveries > 0 ? `${fmt(stats.redeliveries)} redelivered` : '',
       stats.http429 + stats.http503 > 0 ? `${fmt(stats.http429 + stats.http503)}× asked to wait (429/503)` : '',
       stats.unknown > 0 ? `${fmt(stats.unknown)}× no answer (offered again)` : '',
-    ].filter(Boolean).join(', ');
-    o.reporter.progress({
-      elapsedMs: Math.round(elapsed), letters: total, final, open: openNow, toSend, withTarget, admitted: st.admittedBefore + stats.admittedLetters, awaiting: withTarget, parked,
-      processed, rejected, lettersPerSecond: Math.round(rate * 10) / 10, etaMs: Number.isFinite(etaMs) ? Math.round(etaMs) : null, etaBasis: behind ? 'run-average' : 'plan',
-      planLettersPerSecond: ahead ? Math.round(ahead.lettersPerWallSecond * 10) / 10 : null,
-      sends: stats.sends, redeliveries: stats.redeliveries, http429: stats.http429, http503: stats.http503, unknown: stats.unknown,
-      verwerkingsberichten: stats.verwerkingsberichten, targetNow: new Date(simNow).toISOString(),
-    }, `[${formatDuration(elapsed)}] ${pct} % done: ${fmt(processed)} in the Berichtenbox, ${fmt(rejected)} rejected, of ${fmt(total)} · ${fmt(withTarget)} with the target, awaiting its verwerkingsbericht · ${fmt(toSend)} still to send${pace} · ${toSend === 0 && withTarget > 0 ? 'all sent, awaiting the last verwerkingsberichten' : etaText}${trouble ? ` · ${trouble}` : ''}`);
+    ]
+      .filter(Boolean)
+      .join(', ');
+    o.reporter.progress(
+      {
+        elapsedMs: Math.round(elapsed),
+        letters: total,
+        final,
+        open: openNow,
+        toSend,
+        withTarget,
+        admitted: st.admittedBefore + stats.admittedLetters,
+        awaiting: withTarget,
+        parked,
+        processed,
+        rejected,
+        lettersPerSecond: Math.round(rate * 10) / 10,
+        etaMs: Number.isFinite(etaMs) ? Math.round(etaMs) : null,
+        etaBasis: behind ? 'run-average' : 'plan',
+        planLettersPerSecond: ahead ? Math.round(ahead.lettersPerWallSecond * 10) / 10 : null,
+        sends: stats.sends,
+        redeliveries: stats.redeliveries,
+        http429: stats.http429,
+        http503: stats.http503,
+        unknown: stats.unknown,
+        verwerkingsberichten: stats.verwerkingsberichten,
+        targetNow: new Date(simNow).toISOString(),
+      },
+      `[${formatDuration(elapsed)}] ${pct} % done: ${fmt(processed)} in the Berichtenbox, ${fmt(rejected)} rejected, of ${fmt(total)} · ${fmt(withTarget)} with the target, awaiting its verwerkingsbericht · ${fmt(toSend)} still to send${pace} · ${toSend === 0 && withTarget > 0 ? 'all sent, awaiting the last verwerkingsberichten' : etaText}${trouble ? ` · ${trouble}` : ''}`,
+    );
     st.flushCounters();
   }
 }

@@ -8,13 +8,19 @@ import { formatDuration } from './plan.ts';
 
 /** The body of a send: the afnemer's own XML file when it goes whole, else the open letters rendered. */
 function render(o: DeliveryOptions, b: BatchState, s: StartedSend): { body: string | Buffer; contentType: string } {
-  if (b.row.source === 'xml' && s.whole && b.row.fileNo !== null) return { body: o.loader.xmlBytes(b.row.fileNo), contentType: 'application/xml' };
+  if (b.row.source === 'xml' && s.whole && b.row.fileNo !== null)
+    return { body: o.loader.xmlBytes(b.row.fileNo), contentType: 'application/xml' };
   const batch: BatchInput = {
-    BatchInformatie: { BatchID: b.row.batchId, AanmaakDatum: s.aanmaakDatum, BerichtLeverancierID: b.row.leverancierId ?? o.oin },
+    BatchInformatie: {
+      BatchID: b.row.batchId,
+      AanmaakDatum: s.aanmaakDatum,
+      BerichtLeverancierID: b.row.leverancierId ?? o.oin,
+    },
     Bericht: s.letters.map((l) => o.loader.load(l.source)),
   };
   // The afnemer's own XML batches stay XML; formed ones go in the chosen format.
-  if (o.format === 'json' && b.row.source === 'formed') return { body: JSON.stringify(berichtenJson(batch)), contentType: 'application/json' };
+  if (o.format === 'json' && b.row.source === 'formed')
+    return { body: JSON.stringify(berichtenJson(batch)), contentType: 'application/json' };
   return { body: renderBerichtenXml(batch), contentType: 'application/xml' };
 }
 
@@ -90,12 +96,25 @@ export class DeliverySender {
       st.stats.letterSends += n;
       if (started.sendNo > 1) st.stats.resends++;
       st.count('sends');
-      const outcome = await deliverBatch(o.client, { oin: o.oin, body, contentType, timeoutMs: o.requestTimeoutMs, batchId: b.row.batchId }, o.wallNow);
-      const windows: [string, string][] = [['hour', reservation.hourKey], ['day', reservation.dayKey]];
+      const outcome = await deliverBatch(
+        o.client,
+        { oin: o.oin, body, contentType, timeoutMs: o.requestTimeoutMs, batchId: b.row.batchId },
+        o.wallNow,
+      );
+      const windows: [string, string][] = [
+        ['hour', reservation.hourKey],
+        ['day', reservation.dayKey],
+      ];
       const now = o.wallNow();
       // sentAt: when the request went out, answeredAt: when its answer came (wall clock; a wait runs
       // from there, before the ledger's write), so a reader can check the waits were kept.
-      const base = { batch: b.row.batchId, send: started.sendNo, letters: n, sentAt: new Date(sentAt).toISOString(), answeredAt: new Date().toISOString() };
+      const base = {
+        batch: b.row.batchId,
+        send: started.sendNo,
+        letters: n,
+        sentAt: new Date(sentAt).toISOString(),
+        answeredAt: new Date().toISOString(),
+      };
       this.record(outcome, { b, started, n, windows, now, base });
     } finally {
       this.pacer.settle(reservation);
@@ -138,12 +157,28 @@ export class DeliverySender {
           st.stats.retryAfterWaitedMs += delay;
           st.count('retryAfterWaits');
         }
-        o.reporter.event('wait', { ...base, status: outcome.status, retryAfterMs: outcome.retryAfterMs ?? null, waitMs: Math.round(delay), reason: outcome.reason },
-          `${outcome.status === 0 ? 'no connection' : outcome.status} for batch ${b.row.batchId}${outcome.retryAfterMs !== undefined ? ` (Retry-After ${outcome.retryAfterMs / 1000} s)` : ''}: waiting ${formatDuration(delay)} — ${outcome.reason.slice(0, 120)}`);
+        o.reporter.event(
+          'wait',
+          {
+            ...base,
+            status: outcome.status,
+            retryAfterMs: outcome.retryAfterMs ?? null,
+            waitMs: Math.round(delay),
+            reason: outcome.reason,
+          },
+          `${outcome.status === 0 ? 'no connection' : outcome.status} for batch ${b.row.batchId}${outcome.retryAfterMs !== undefined ? ` (Retry-After ${outcome.retryAfterMs / 1000} s)` : ''}: waiting ${formatDuration(delay)} — ${outcome.reason.slice(0, 120)}`,
+        );
         break;
       }
       case 'unknown': {
-        o.ledger.recordSendFailure(b.row.batchNo, started.sendNo, `onbekend: ${outcome.reason}`.slice(0, 300), true, windows, n);
+        o.ledger.recordSendFailure(
+          b.row.batchNo,
+          started.sendNo,
+          `onbekend: ${outcome.reason}`.slice(0, 300),
+          true,
+          windows,
+          n,
+        );
         b.unknownSends++;
         b.failures++;
         const delay = backoffDelay(b.failures, outcome.retryAfterMs, o.random, o.backoff);
@@ -151,12 +186,19 @@ export class DeliverySender {
         st.stats.unknown++;
         st.count('unknownOutcomes');
         if (outcome.transport) st.clockStale = true;
-        o.reporter.event('wait', { ...base, status: outcome.status ?? null, unknown: true, waitMs: Math.round(delay), reason: outcome.reason },
-          `batch ${b.row.batchId}: outcome unknown (${outcome.reason.slice(0, 100)}); offering it again with the same IDs in ${formatDuration(delay)}`);
+        o.reporter.event(
+          'wait',
+          { ...base, status: outcome.status ?? null, unknown: true, waitMs: Math.round(delay), reason: outcome.reason },
+          `batch ${b.row.batchId}: outcome unknown (${outcome.reason.slice(0, 100)}); offering it again with the same IDs in ${formatDuration(delay)}`,
+        );
         break;
       }
       case 'refused': {
-        if (outcome.field === 'BatchInformatie.AanmaakDatum' && /future/.test(outcome.rule ?? '') && !b.row.aanmaakExplicit) {
+        if (
+          outcome.field === 'BatchInformatie.AanmaakDatum' &&
+          /future/.test(outcome.rule ?? '') &&
+          !b.row.aanmaakExplicit
+        ) {
           // Our stamp, not the afnemer's date, was ahead of the target's clock: stamp again once the clock is re-read.
           o.ledger.restamp(b.row.batchNo, started.sendNo);
           b.failures++;
@@ -164,8 +206,11 @@ export class DeliverySender {
           b.notBefore = now + delay;
           st.clockStale = true;
           st.count('restamped');
-          o.reporter.event('wait', { ...base, status: outcome.status, restamp: true, waitMs: Math.round(delay), reason: outcome.detail },
-            `batch ${b.row.batchId}: our AanmaakDatum lay in the target's future (its clock went back?); stamping it again in ${formatDuration(delay)}`);
+          o.reporter.event(
+            'wait',
+            { ...base, status: outcome.status, restamp: true, waitMs: Math.round(delay), reason: outcome.detail },
+            `batch ${b.row.batchId}: our AanmaakDatum lay in the target's future (its clock went back?); stamping it again in ${formatDuration(delay)}`,
+          );
           break;
         }
         const k = o.ledger.refuseSend(b.row.batchNo, started.sendNo, outcome.code, outcome.detail);
@@ -175,11 +220,18 @@ export class DeliverySender {
         st.stats.refusedLetters += k;
         st.count('refusedLetters', k);
         st.progressed();
-        o.reporter.event('refused', { ...base, status: outcome.status, code: outcome.code, detail: outcome.detail }, `batch ${b.row.batchId} refused whole: ${outcome.detail.slice(0, 200)}`);
+        o.reporter.event(
+          'refused',
+          { ...base, status: outcome.status, code: outcome.code, detail: outcome.detail },
+          `batch ${b.row.batchId} refused whole: ${outcome.detail.slice(0, 200)}`,
+        );
         break;
       }
       case 'fatal':
-        st.stop({ kind: 'fatal', message: `the target refuses this client: ${outcome.detail} — check --target and --afnemer` });
+        st.stop({
+          kind: 'fatal',
+          message: `the target refuses this client: ${outcome.detail} — check --target and --afnemer`,
+        });
         break;
     }
   }

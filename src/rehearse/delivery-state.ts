@@ -34,7 +34,9 @@ export interface DeliveryOptions {
    * parked, and the plan's pace in letters per wall second. The ETA follows it (the norms), not the
    * recent rate, which swings with every 429 wait and verwerkingsbericht.
    */
-  readonly planAhead?: ((toSend: number) => { readonly wallMs: number; readonly lettersPerWallSecond: number }) | undefined;
+  readonly planAhead?:
+    | ((toSend: number) => { readonly wallMs: number; readonly lettersPerWallSecond: number })
+    | undefined;
 }
 
 export type DeliveryEnd =
@@ -83,7 +85,9 @@ class Wake {
   #promise: Promise<void> = this.fresh();
 
   private fresh(): Promise<void> {
-    return new Promise<void>((r) => { this.#resolve = r; });
+    return new Promise<void>((r) => {
+      this.#resolve = r;
+    });
   }
 
   get next(): Promise<void> {
@@ -106,8 +110,22 @@ const MAX_EXCUSED_WAIT_MS = 25 * HOUR;
  */
 export class DeliveryState {
   readonly stats: DeliveryStats = {
-    sends: 0, resends: 0, redeliveries: 0, letterSends: 0, accepted: 0, admittedLetters: 0, http429: 0, http503: 0, unknown: 0, refusedLetters: 0,
-    verwerkingsberichten: 0, retryAfterWaits: 0, retryAfterWaitedMs: 0, vbPollFailures: 0, strayAttempts: 0, unmatchedAnswers: 0,
+    sends: 0,
+    resends: 0,
+    redeliveries: 0,
+    letterSends: 0,
+    accepted: 0,
+    admittedLetters: 0,
+    http429: 0,
+    http503: 0,
+    unknown: 0,
+    refusedLetters: 0,
+    verwerkingsberichten: 0,
+    retryAfterWaits: 0,
+    retryAfterWaitedMs: 0,
+    vbPollFailures: 0,
+    strayAttempts: 0,
+    unmatchedAnswers: 0,
   };
   readonly batches: readonly BatchState[];
   readonly byNo: ReadonlyMap<number, BatchState>;
@@ -143,8 +161,14 @@ export class DeliveryState {
     const open = ledger.openLetters();
     const seen = ledger.seenAttempts();
     this.batches = ledger.batches().map((row) => ({
-      row, maxAttempt: row.maxAttempt, unknownSends: row.unknownSends, open: open.get(row.batchNo) ?? 0,
-      seen: seen.get(row.batchNo) ?? new Set<number>(), inFlight: false, notBefore: 0, failures: 0,
+      row,
+      maxAttempt: row.maxAttempt,
+      unknownSends: row.unknownSends,
+      open: open.get(row.batchNo) ?? 0,
+      seen: seen.get(row.batchNo) ?? new Set<number>(),
+      inFlight: false,
+      notBefore: 0,
+      failures: 0,
     }));
     this.byNo = new Map(this.batches.map((b) => [b.row.batchNo, b]));
     this.candidates = new Set(this.batches.filter((b) => b.open > 0));
@@ -153,7 +177,9 @@ export class DeliveryState {
     const initial = ledger.counts();
     this.processed = initial.byState.processed;
     this.rejected = initial.byState.rejected;
-    this.stopped = new Promise<void>((r) => { this.#stoppedResolve = r; });
+    this.stopped = new Promise<void>((r) => {
+      this.#stoppedResolve = r;
+    });
     this.progressAt = o.wallNow();
   }
 

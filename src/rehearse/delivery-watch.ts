@@ -17,8 +17,11 @@ export async function followTargetClock(o: DeliveryOptions, st: DeliveryState): 
     st.clockStale = false;
     const moved = o.clock.update(s);
     if (Math.abs(moved) > 60_000) {
-      o.reporter.event('clock', { movedSimMs: Math.round(moved), now: new Date(o.clock.now()).toISOString(), speed: o.clock.speed },
-        `the target's clock moved ${formatDuration(Math.abs(moved))} ${moved < 0 ? 'back' : 'ahead'} (sim); now ${new Date(o.clock.now()).toISOString()}`);
+      o.reporter.event(
+        'clock',
+        { movedSimMs: Math.round(moved), now: new Date(o.clock.now()).toISOString(), speed: o.clock.speed },
+        `the target's clock moved ${formatDuration(Math.abs(moved))} ${moved < 0 ? 'back' : 'ahead'} (sim); now ${new Date(o.clock.now()).toISOString()}`,
+      );
     }
   }
 }
@@ -30,7 +33,12 @@ export async function checkStrayAttempts(o: DeliveryOptions, st: DeliveryState):
     for (let tries = 1; tries <= 5 && !st.stopping; tries++) {
       let res;
       try {
-        res = await o.client.request({ method: 'GET', path: `/berichtenbox/batches/${encodeURIComponent(b.row.batchId)}`, headers: { [OIN_HEADER]: o.oin }, timeoutMs: o.requestTimeoutMs });
+        res = await o.client.request({
+          method: 'GET',
+          path: `/berichtenbox/batches/${encodeURIComponent(b.row.batchId)}`,
+          headers: { [OIN_HEADER]: o.oin },
+          timeoutMs: o.requestTimeoutMs,
+        });
       } catch (err) {
         o.reporter.event('warning', { batch: b.row.batchId, reason: transportReason(err) });
         await st.idle(backoffDelay(tries, undefined, o.random, o.backoff));
@@ -49,8 +57,11 @@ export async function checkStrayAttempts(o: DeliveryOptions, st: DeliveryState):
       }
       if (attempt > b.maxAttempt) {
         st.stats.strayAttempts += attempt - b.maxAttempt;
-        o.reporter.event('stray', { batch: b.row.batchId, attempt, known: b.maxAttempt },
-          `batch ${b.row.batchId}: the target holds attempt ${attempt}, we knew of ${b.maxAttempt}; awaiting its verwerkingsbericht`);
+        o.reporter.event(
+          'stray',
+          { batch: b.row.batchId, attempt, known: b.maxAttempt },
+          `batch ${b.row.batchId}: the target holds attempt ${attempt}, we knew of ${b.maxAttempt}; awaiting its verwerkingsbericht`,
+        );
         o.ledger.confirmAttempt(b.row.batchNo, attempt);
         b.maxAttempt = attempt;
       }

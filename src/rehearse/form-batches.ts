@@ -25,7 +25,8 @@ interface OpenBatch {
   overflowed: boolean;
 }
 
-const keyString = (k: BatchKey): string => JSON.stringify([k.batchId?.toLowerCase() ?? null, k.aanmaakDatum ?? null, k.leverancierId ?? null]);
+const keyString = (k: BatchKey): string =>
+  JSON.stringify([k.batchId?.toLowerCase() ?? null, k.aanmaakDatum ?? null, k.leverancierId ?? null]);
 
 export class BatchFormer {
   readonly #open = new Map<string, OpenBatch>();
@@ -49,8 +50,12 @@ export class BatchFormer {
         const seen = this.#explicit.get(explicitId.toLowerCase());
         if (seen) {
           const w = this.where(letter);
-          this.errors.push({ ...w, field: 'BerichtInformatie.BatchID', rule: 'letters of one BatchID agree on AanmaakDatum and BerichtLeverancierID',
-            message: `BatchID ${explicitId} was used before (${seen.where}) with another AanmaakDatum or BerichtLeverancierID` });
+          this.errors.push({
+            ...w,
+            field: 'BerichtInformatie.BatchID',
+            rule: 'letters of one BatchID agree on AanmaakDatum and BerichtLeverancierID',
+            message: `BatchID ${explicitId} was used before (${seen.where}) with another AanmaakDatum or BerichtLeverancierID`,
+          });
           return [];
         }
         const w = this.where(letter);
@@ -61,8 +66,12 @@ export class BatchFormer {
       if (open.overflowed) return [];
       if (open.letters.length + 1 > this.maxLetters || open.bytes + letter.bytes > this.maxBytes) {
         const w = this.where(letter);
-        this.errors.push({ ...w, field: 'BerichtInformatie.BatchID', rule: `a batch holds at most ${this.maxLetters} letters and ${this.maxBytes} bytes`,
-          message: `the letters with BatchID ${explicitId} do not fit in one batch; leave BatchID out and rehearse forms the batches` });
+        this.errors.push({
+          ...w,
+          field: 'BerichtInformatie.BatchID',
+          rule: `a batch holds at most ${this.maxLetters} letters and ${this.maxBytes} bytes`,
+          message: `the letters with BatchID ${explicitId} do not fit in one batch; leave BatchID out and rehearse forms the batches`,
+        });
         open.overflowed = true;
         return [];
       }
@@ -94,7 +103,13 @@ export class BatchFormer {
 
   private close(k: string, open: OpenBatch): FormedBatch {
     this.#open.delete(k);
-    return { batchId: open.key.batchId, aanmaakDatum: open.key.aanmaakDatum, leverancierId: open.key.leverancierId, bytes: open.bytes, letters: open.letters };
+    return {
+      batchId: open.key.batchId,
+      aanmaakDatum: open.key.aanmaakDatum,
+      leverancierId: open.key.leverancierId,
+      bytes: open.bytes,
+      letters: open.letters,
+    };
   }
 }
 

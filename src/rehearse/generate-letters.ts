@@ -9,10 +9,20 @@
  * `invalidShare` adds evenly spaced invalid letters, cycling through every kind of mistake the
  * service codes per letter, so that a rehearsal shows each VerwerkingsCode an afnemer can provoke.
  */
-import { letterText, minimalPdf, type BerichtInput, type BijlageInput, type VerwerkingsCode } from '../berichten/index.ts';
+import {
+  letterText,
+  minimalPdf,
+  type BerichtInput,
+  type BijlageInput,
+  type VerwerkingsCode,
+} from '../berichten/index.ts';
 import { DAY } from '../clock/index.ts';
 import {
-  AANMAAKDATUM_MAX_AGE_DAYS, BERICHTTYPE_CHARS, MAX_ATTACHMENT_BYTES, MAX_SHARE_WITH_ATTACHMENT, ONDERWERP_CHARS,
+  AANMAAKDATUM_MAX_AGE_DAYS,
+  BERICHTTYPE_CHARS,
+  MAX_ATTACHMENT_BYTES,
+  MAX_SHARE_WITH_ATTACHMENT,
+  ONDERWERP_CHARS,
   PUBLICATIEDATUM_MAX_AHEAD_DAYS,
 } from '../norms/index.ts';
 import type { Population } from '../population/index.ts';
@@ -70,8 +80,14 @@ const ATTACHMENT_SIZES = [20_000, 40_000, 80_000, 160_000, 320_000] as const;
 const ATTACHMENT_WEIGHTS = [0.35, 0.3, 0.2, 0.1, 0.05] as const;
 const TWO_ATTACHMENTS_SHARE = 0.15;
 const SUBJECTS = [
-  'Voorlopige aanslag inkomstenbelasting', 'Definitieve berekening toeslag', 'Uw jaaropgaaf', 'Herinnering: betaling openstaand bedrag',
-  'Besluit op uw aanvraag', 'Wijziging van uw gegevens', 'Uitnodiging: periodieke keuring', 'Bevestiging van uw bezwaar',
+  'Voorlopige aanslag inkomstenbelasting',
+  'Definitieve berekening toeslag',
+  'Uw jaaropgaaf',
+  'Herinnering: betaling openstaand bedrag',
+  'Besluit op uw aanvraag',
+  'Wijziging van uw gegevens',
+  'Uitnodiging: periodieke keuring',
+  'Bevestiging van uw bezwaar',
 ];
 const UNKNOWN_TYPE = 'ONBEKEND';
 
@@ -85,7 +101,11 @@ function pdfBase64(size: number): string {
   return b;
 }
 
-const hex = (x: number, digits: number): string => (x >>> 0).toString(16).padStart(8, '0').slice(8 - digits);
+const hex = (x: number, digits: number): string =>
+  (x >>> 0)
+    .toString(16)
+    .padStart(8, '0')
+    .slice(8 - digits);
 
 /**
  * A version-4-shaped GUID unique per (seed, index): the last 12 hex digits hold the index offset by
@@ -110,7 +130,6 @@ function pick<T>(items: readonly T[], weights: readonly number[], u: number): T 
   return items[items.length - 1] as T;
 }
 
-
 /** Which kind of mistake letter `index` carries: evenly spaced, cycling through the kinds. */
 export function invalidKindOf(spec: GenerateSpec, index: number): InvalidKind | undefined {
   const s = spec.invalidShare;
@@ -122,12 +141,21 @@ export function invalidKindOf(spec: GenerateSpec, index: number): InvalidKind | 
 
 function check(spec: GenerateSpec): void {
   const maxAttach = MAX_SHARE_WITH_ATTACHMENT.limit / 100;
-  if (!(spec.attachmentShare >= 0 && spec.attachmentShare <= maxAttach)) throw new RangeError(`attachment share must be 0..${maxAttach} (the norm allows at most ${MAX_SHARE_WITH_ATTACHMENT.limit} %), got ${spec.attachmentShare}`);
-  for (const [name, v] of [['not-subscribed share', spec.notSubscribedShare], ['invalid share', spec.invalidShare]] as const) {
+  if (!(spec.attachmentShare >= 0 && spec.attachmentShare <= maxAttach))
+    throw new RangeError(
+      `attachment share must be 0..${maxAttach} (the norm allows at most ${MAX_SHARE_WITH_ATTACHMENT.limit} %), got ${spec.attachmentShare}`,
+    );
+  for (const [name, v] of [
+    ['not-subscribed share', spec.notSubscribedShare],
+    ['invalid share', spec.invalidShare],
+  ] as const) {
     if (!(v >= 0 && v <= 1)) throw new RangeError(`${name} must be 0..1, got ${v}`);
   }
   if (spec.berichtTypes.length === 0) throw new RangeError('the afnemer has no BerichtTypes');
-  if (spec.berichtTypes.includes(UNKNOWN_TYPE)) throw new RangeError(`BerichtType ${UNKNOWN_TYPE} is configured for the afnemer; it is what generated letters use for an unsupported type`);
+  if (spec.berichtTypes.includes(UNKNOWN_TYPE))
+    throw new RangeError(
+      `BerichtType ${UNKNOWN_TYPE} is configured for the afnemer; it is what generated letters use for an unsupported type`,
+    );
 }
 
 /** Letter `index` of the spec, valid or with its mistake. */
@@ -150,31 +178,45 @@ function duplicateOfEarlier(spec: GenerateSpec, index: number): BerichtInput {
   }
   // No suitable earlier letter (the very first ones): fall back to a copy of the previous letter,
   // or, for letter 0, a letter with a malformed BerichtID.
-  return index > 0 ? makeLetter(spec, index - 1, invalidKindOf(spec, index - 1)) : makeLetter(spec, index, 'bericht-id-geen-guid');
+  return index > 0
+    ? makeLetter(spec, index - 1, invalidKindOf(spec, index - 1))
+    : makeLetter(spec, index, 'bericht-id-geen-guid');
 }
 
 function makeLetter(spec: GenerateSpec, index: number, invalid: InvalidKind | undefined): BerichtInput {
   const next = createPrng(hash2(index, spec.seed, 0x6e7a));
   const notSubscribed = uniform(next) < spec.notSubscribedShare || invalid === 'niet-geabonneerd';
   const u = uniform(next);
-  const berichtType = invalid === 'berichttype-onbekend' ? UNKNOWN_TYPE
-    : pick(spec.berichtTypes, spec.berichtTypes.map((_, k) => 2 ** -k), u);
+  const berichtType =
+    invalid === 'berichttype-onbekend'
+      ? UNKNOWN_TYPE
+      : pick(
+          spec.berichtTypes,
+          spec.berichtTypes.map((_, k) => 2 ** -k),
+          u,
+        );
   const start = next() % spec.population.size;
-  let bsn = notSubscribed ? spec.population.firstNonRecipientFrom(spec.afnemerOin, start, spec.at)
+  let bsn = notSubscribed
+    ? spec.population.firstNonRecipientFrom(spec.afnemerOin, start, spec.at)
     : spec.population.firstRecipientFrom(spec.afnemerOin, start, spec.at);
   if (invalid === 'bsn-elfproef') bsn = bsn.slice(0, 8) + String((Number(bsn[8]) + 1) % 10);
   const subject = SUBJECTS[next() % SUBJECTS.length] ?? 'Bericht';
-  const onderwerp = invalid === 'onderwerp-te-lang' ? `${subject} — ${'toelichting '.repeat(10)}`.slice(0, ONDERWERP_CHARS.max + 10) : subject;
+  const onderwerp =
+    invalid === 'onderwerp-te-lang'
+      ? `${subject} — ${'toelichting '.repeat(10)}`.slice(0, ONDERWERP_CHARS.max + 10)
+      : subject;
   // 200..~3000 characters, most a few hundred.
   const chars = Math.min(3000, Math.round(200 + 600 * -Math.log(1 - uniform(next) * 0.99)));
   const berichtId = invalid === 'bericht-id-geen-guid' ? `bericht-${spec.seed}-${index}` : guid(spec.seed, index, next);
   const at = new Date(spec.at).toISOString();
   const info: Record<string, string> = {};
-  if (invalid === 'aanmaakdatum-oud') info['AanmaakDatum'] = new Date(spec.at - (AANMAAKDATUM_MAX_AGE_DAYS.max + 7) * DAY).toISOString();
+  if (invalid === 'aanmaakdatum-oud')
+    info['AanmaakDatum'] = new Date(spec.at - (AANMAAKDATUM_MAX_AGE_DAYS.max + 7) * DAY).toISOString();
   if (invalid === 'ander-oin') info['BerichtLeverancierID'] = spec.otherOin;
   info['BerichtID'] = berichtId;
   info['BerichtType'] = berichtType;
-  if (invalid === 'publicatiedatum-ver') info['PublicatieDatum'] = new Date(spec.at + (PUBLICATIEDATUM_MAX_AHEAD_DAYS.max + 20) * DAY).toISOString();
+  if (invalid === 'publicatiedatum-ver')
+    info['PublicatieDatum'] = new Date(spec.at + (PUBLICATIEDATUM_MAX_AHEAD_DAYS.max + 20) * DAY).toISOString();
   else if (uniform(next) < 0.5) info['PublicatieDatum'] = at;
   if (uniform(next) < 0.3) info['EindDatumHandelingsTermijn'] = new Date(spec.at + 42 * DAY).toISOString();
   info['Onderwerp'] = onderwerp;
@@ -196,7 +238,10 @@ function makeLetter(spec: GenerateSpec, index: number, invalid: InvalidKind | un
     while (sizes.reduce((a, b) => a + b, 0) > MAX_ATTACHMENT_BYTES.limit) sizes.pop();
   }
   const bijlagen: BijlageInput[] = sizes.map((size, k) => ({
-    Inhoud: pdfBase64(size), BijlageType: 'Pdf', Omschrijving: `Bijlage ${k + 1} bij: ${subject}`, Volgorde: String(k + 1),
+    Inhoud: pdfBase64(size),
+    BijlageType: 'Pdf',
+    Omschrijving: `Bijlage ${k + 1} bij: ${subject}`,
+    Volgorde: String(k + 1),
   }));
   const letter = { BerichtInformatie: info as unknown as BerichtInput['BerichtInformatie'] };
   return bijlagen.length > 0 ? { ...letter, Bijlagen: bijlagen } : letter;
@@ -205,9 +250,15 @@ function makeLetter(spec: GenerateSpec, index: number, invalid: InvalidKind | un
 /** Every letter of the spec as an input letter (its reference is the index). */
 export function* generateLetters(spec: GenerateSpec): Generator<InputLetter> {
   check(spec);
-  if (UNKNOWN_TYPE.length > BERICHTTYPE_CHARS.max) throw new RangeError('unsupported BerichtType would fail the schema instead');
+  if (UNKNOWN_TYPE.length > BERICHTTYPE_CHARS.max)
+    throw new RangeError('unsupported BerichtType would fail the schema instead');
   for (let index = 0; index < spec.count; index++) {
     const { letter } = generatedLetter(spec, index);
-    yield { berichtId: letter.BerichtInformatie.BerichtID, bytes: estimateBytes(letter), source: { kind: 'generated', index }, key: batchKeyOf(letter) };
+    yield {
+      berichtId: letter.BerichtInformatie.BerichtID,
+      bytes: estimateBytes(letter),
+      source: { kind: 'generated', index },
+      key: batchKeyOf(letter),
+    };
   }
 }

@@ -109,18 +109,39 @@ export function ingest(ledger: Ledger, input: InputSpec, o: IngestOptions): Inge
   if (input.kind === 'xml') {
     const files: InputFile[] = [];
     const paths = xmlFilesOf(input.path);
-    if (paths.length === 0) errors.push({ file: input.path, line: undefined, rule: 'a folder of *.xml Berichten batches', message: 'the folder holds no .xml files' });
+    if (paths.length === 0)
+      errors.push({
+        file: input.path,
+        line: undefined,
+        rule: 'a folder of *.xml Berichten batches',
+        message: 'the folder holds no .xml files',
+      });
     for (const r of readXmlFiles(paths, o.population, errors, { now: o.now, futureSkewMs: o.futureSkewMs })) {
       files.push(r.file);
       const b = r.batch;
-      if (b) push({ batchId: b.batchId, source: 'xml', fileNo: b.file, aanmaakDatum: b.aanmaakDatum, leverancierId: b.leverancierId, bytes: b.bytes, letters: b.letters }, files.length / paths.length);
+      if (b)
+        push(
+          {
+            batchId: b.batchId,
+            source: 'xml',
+            fileNo: b.file,
+            aanmaakDatum: b.aanmaakDatum,
+            leverancierId: b.leverancierId,
+            bytes: b.bytes,
+            letters: b.letters,
+          },
+          files.length / paths.length,
+        );
       else quarantinedFiles.push(r.file.path);
     }
     flush();
     if (writing()) ledger.addFiles(files, 0);
   } else {
     const filePath = input.kind === 'ndjson' ? input.path : '(generated)';
-    const where = (l: InputLetter): { file: string; line: number | undefined } => ({ file: filePath, line: l.source.kind === 'generated' ? l.source.index + 1 : l.source.line });
+    const where = (l: InputLetter): { file: string; line: number | undefined } => ({
+      file: filePath,
+      line: l.source.kind === 'generated' ? l.source.index + 1 : l.source.line,
+    });
     const former = new BatchFormer(o.batchSize, BYTES_PER_BATCH, errors, where);
     const size = input.kind === 'ndjson' ? statSync(input.path).size : input.spec.count;
     const take = (formed: readonly FormedBatch[]): void => {
@@ -128,12 +149,35 @@ export function ingest(ledger: Ledger, input: InputSpec, o: IngestOptions): Inge
         const first = f.letters[0];
         const future = futureProblem(f.aanmaakDatum, o);
         if (future !== undefined && first) {
-          errors.push({ ...where(first), field: 'BerichtInformatie.AanmaakDatum', rule: `at most ${formatDuration(o.futureSkewMs)} ahead of the target's clock`, message: `${future} (${f.letters.length} letters)` });
+          errors.push({
+            ...where(first),
+            field: 'BerichtInformatie.AanmaakDatum',
+            rule: `at most ${formatDuration(o.futureSkewMs)} ahead of the target's clock`,
+            message: `${future} (${f.letters.length} letters)`,
+          });
           continue;
         }
         const s = f.letters.at(-1)?.source;
-        const share = s === undefined ? undefined : s.kind === 'ndjson' ? (s.offset + s.length) / Math.max(1, size) : s.kind === 'generated' ? (s.index + 1) / Math.max(1, size) : undefined;
-        push({ batchId: f.batchId ?? randomUUID(), source: 'formed', fileNo: null, aanmaakDatum: f.aanmaakDatum ?? null, leverancierId: f.leverancierId ?? null, bytes: f.bytes, letters: f.letters }, share);
+        const share =
+          s === undefined
+            ? undefined
+            : s.kind === 'ndjson'
+              ? (s.offset + s.length) / Math.max(1, size)
+              : s.kind === 'generated'
+                ? (s.index + 1) / Math.max(1, size)
+                : undefined;
+        push(
+          {
+            batchId: f.batchId ?? randomUUID(),
+            source: 'formed',
+            fileNo: null,
+            aanmaakDatum: f.aanmaakDatum ?? null,
+            leverancierId: f.leverancierId ?? null,
+            bytes: f.bytes,
+            letters: f.letters,
+          },
+          share,
+        );
       }
     };
     if (input.kind === 'ndjson') {
@@ -174,14 +218,24 @@ export function appendXmlFiles(ledger: Ledger, paths: readonly string[], o: Inge
   const errors = new InputErrors();
   const known = ledger.files();
   const names = new Map(known.map((f) => [f.fileNo, f.path]));
-  const knownBatchIds = new Map(ledger.batches().map((b) => [b.batchId, b.fileNo === null ? '(formed)' : names.get(b.fileNo) ?? '(file)'] as const));
+  const knownBatchIds = new Map(
+    ledger
+      .batches()
+      .map((b) => [b.batchId, b.fileNo === null ? '(formed)' : (names.get(b.fileNo) ?? '(file)')] as const),
+  );
   const firstNo = known.reduce((a, f) => Math.max(a, f.fileNo + 1), 0);
   let letters = 0;
   let batches = 0;
   const quarantinedFiles: string[] = [];
   const files: InputFile[] = [];
   const add: NewBatch[] = [];
-  for (const r of readXmlFiles(paths, o.population, errors, { now: o.now, futureSkewMs: o.futureSkewMs, knownBatchIds }, firstNo)) {
+  for (const r of readXmlFiles(
+    paths,
+    o.population,
+    errors,
+    { now: o.now, futureSkewMs: o.futureSkewMs, knownBatchIds },
+    firstNo,
+  )) {
     files.push(r.file);
     const b = r.batch;
     if (!b) {
@@ -190,7 +244,15 @@ export function appendXmlFiles(ledger: Ledger, paths: readonly string[], o: Inge
     }
     letters += b.letters.length;
     batches++;
-    add.push({ batchId: b.batchId, source: 'xml', fileNo: b.file, aanmaakDatum: b.aanmaakDatum, leverancierId: b.leverancierId, bytes: b.bytes, letters: b.letters });
+    add.push({
+      batchId: b.batchId,
+      source: 'xml',
+      fileNo: b.file,
+      aanmaakDatum: b.aanmaakDatum,
+      leverancierId: b.leverancierId,
+      bytes: b.bytes,
+      letters: b.letters,
+    });
   }
   if (!errors.any || o.quarantine) {
     ledger.transaction(() => {

@@ -6,7 +6,13 @@ import type { BatchKey } from './letter-json.ts';
  * on resume).
  */
 export type LetterSource =
-  | { readonly kind: 'ndjson'; readonly file: number; readonly offset: number; readonly length: number; readonly line: number }
+  | {
+      readonly kind: 'ndjson';
+      readonly file: number;
+      readonly offset: number;
+      readonly length: number;
+      readonly line: number;
+    }
   | { readonly kind: 'xml'; readonly file: number; readonly index: number; readonly line: number }
   | { readonly kind: 'generated'; readonly index: number };
 

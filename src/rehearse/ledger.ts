@@ -184,7 +184,9 @@ export class Ledger {
 
   /** Empties the ledger (an ingest that was interrupted or found input problems; nothing was sent). */
   clear(): void {
-    this.db.exec('DELETE FROM letters; DELETE FROM batches; DELETE FROM files; DELETE FROM sends; DELETE FROM vb_seen; DELETE FROM events; DELETE FROM counters; DELETE FROM windows; DELETE FROM meta;');
+    this.db.exec(
+      'DELETE FROM letters; DELETE FROM batches; DELETE FROM files; DELETE FROM sends; DELETE FROM vb_seen; DELETE FROM events; DELETE FROM counters; DELETE FROM windows; DELETE FROM meta;',
+    );
   }
 
   addFiles(files: readonly InputFile[], firstNo: number): void {
@@ -194,21 +196,43 @@ export class Ledger {
   }
 
   files(): (InputFile & { fileNo: number })[] {
-    return (this.st.files.all() as Row[]).map((r) => ({ fileNo: r['file_no'] as number, path: r['path'] as string, size: r['size'] as number, mtimeMs: r['mtime_ms'] as number, sha256: r['sha256'] as string }));
+    return (this.st.files.all() as Row[]).map((r) => ({
+      fileNo: r['file_no'] as number,
+      path: r['path'] as string,
+      size: r['size'] as number,
+      mtimeMs: r['mtime_ms'] as number,
+      sha256: r['sha256'] as string,
+    }));
   }
 
   /** Records batches with their letters (one transaction for the lot). */
   addBatches(batches: readonly NewBatch[]): void {
     this.db.transaction(() => {
       for (const b of batches) {
-        const batchNo = Number(this.st.insertBatch.run(b.batchId.toLowerCase(), b.source, b.fileNo, b.aanmaakDatum, b.aanmaakDatum === null ? 0 : 1, b.leverancierId, b.letters.length, b.bytes).lastInsertRowid);
+        const batchNo = Number(
+          this.st.insertBatch.run(
+            b.batchId.toLowerCase(),
+            b.source,
+            b.fileNo,
+            b.aanmaakDatum,
+            b.aanmaakDatum === null ? 0 : 1,
+            b.leverancierId,
+            b.letters.length,
+            b.bytes,
+          ).lastInsertRowid,
+        );
         for (const [pos, l] of b.letters.entries()) {
           const s = l.source;
-          this.st.insertLetter.run(batchNo, pos, l.berichtId, SRC_KINDS.indexOf(s.kind),
+          this.st.insertLetter.run(
+            batchNo,
+            pos,
+            l.berichtId,
+            SRC_KINDS.indexOf(s.kind),
             s.kind === 'generated' ? null : s.file,
             s.kind === 'ndjson' ? s.offset : s.index,
             s.kind === 'ndjson' ? s.length : null,
-            s.kind === 'generated' ? null : s.line);
+            s.kind === 'generated' ? null : s.line,
+          );
         }
       }
     })();
@@ -222,7 +246,7 @@ export class Ledger {
 
   /** Per batch: letters not yet final. */
   openLetters(): Map<number, number> {
-    return new Map((this.st.openPerBatch.raw().all() as [number, number][]));
+    return new Map(this.st.openPerBatch.raw().all() as [number, number][]);
   }
 
   /** Per batch: the attempts whose verwerkingsbericht has been applied. */
@@ -254,13 +278,24 @@ export class Ledger {
         sendNo,
         aanmaakDatum: (b['aanmaak_datum'] as string | null) ?? stampAanmaakDatum,
         whole: rows.length === (b['letters'] as number),
-        letters: rows.map((r) => ({ seq: r['seq'] as number, pos: r['pos'] as number, berichtId: r['bericht_id'] as string, source: sourceOf(r) })),
+        letters: rows.map((r) => ({
+          seq: r['seq'] as number,
+          pos: r['pos'] as number,
+          berichtId: r['bericht_id'] as string,
+          source: sourceOf(r),
+        })),
       };
     })();
   }
 
   /** The target took the send (202): its attempt number, and the letters count in our windows. */
-  recordReceipt(batchNo: number, sendNo: number, attempt: number, letters: number, windows: readonly [kind: string, key: string][]): void {
+  recordReceipt(
+    batchNo: number,
+    sendNo: number,
+    attempt: number,
+    letters: number,
+    windows: readonly [kind: string, key: string][],
+  ): void {
     this.db.transaction(() => {
       this.st.sendOutcome.run('geaccepteerd', attempt, batchNo, sendNo);
       this.st.batchAttempt.run(attempt, batchNo);
@@ -269,7 +304,14 @@ export class Ledger {
   }
 
   /** Refused (429/503: nothing stored) or unknown (timeout, connection lost, 5xx): the letters stay 'sent' and are offered again. */
-  recordSendFailure(batchNo: number, sendNo: number, outcome: string, unknown: boolean, windows: readonly [kind: string, key: string][], letters: number): void {
+  recordSendFailure(
+    batchNo: number,
+    sendNo: number,
+    outcome: string,
+    unknown: boolean,
+    windows: readonly [kind: string, key: string][],
+    letters: number,
+  ): void {
     this.db.transaction(() => {
       this.st.sendOutcome.run(outcome, null, batchNo, sendNo);
       if (unknown) {
@@ -331,7 +373,11 @@ export class Ledger {
       this.st.batchAttempt.run(attempt, batchNo);
 
       const rows = (this.st.lettersOfBatch.all(batchNo) as Row[]).map((r) => ({
-        seq: r['seq'] as number, berichtId: r['bericht_id'] as string, state: r['state'] as LetterState, sends: r['sends'] as number, verwerkt: r['verwerkt'] as number,
+        seq: r['seq'] as number,
+        berichtId: r['bericht_id'] as string,
+        state: r['state'] as LetterState,
+        sends: r['sends'] as number,
+        verwerkt: r['verwerkt'] as number,
       }));
       const byId = new Map<string, typeof rows>();
       for (const r of rows) {
@@ -359,8 +405,10 @@ export class Ledger {
         occurrence.set(a.berichtId, occ + 1);
         // The k-th answer for an id is the k-th letter with it when the attempt held them all (a whole
         // batch); in a partial redelivery only letters not yet final were sent.
-        const row = answerCount.get(a.berichtId) === candidates.length ? candidates[occ]
-          : candidates.find((c) => c.state !== 'processed' && c.state !== 'rejected') ?? candidates[0];
+        const row =
+          answerCount.get(a.berichtId) === candidates.length
+            ? candidates[occ]
+            : (candidates.find((c) => c.state !== 'processed' && c.state !== 'rejected') ?? candidates[0]);
         if (!row) {
           unmatched++;
           continue;
@@ -405,7 +453,17 @@ export class Ledger {
             }
         }
       }
-      return { ours: true, batchNo, duplicate: false, finalised, unmatched, duplicates, retry, processedDelta, rejectedDelta };
+      return {
+        ours: true,
+        batchNo,
+        duplicate: false,
+        finalised,
+        unmatched,
+        duplicates,
+        retry,
+        processedDelta,
+        rejectedDelta,
+      };
     })();
   }
 
@@ -439,7 +497,12 @@ export class Ledger {
     let processedEigenBestaatAl = 0;
     const rejected: Partial<Record<VerwerkingsCode, number>> = {};
     const refused: Partial<Record<VerwerkingsCode, number>> = {};
-    for (const [state, code, via, n] of this.st.tally.raw().all() as [LetterState, VerwerkingsCode | null, Via | null, number][]) {
+    for (const [state, code, via, n] of this.st.tally.raw().all() as [
+      LetterState,
+      VerwerkingsCode | null,
+      Via | null,
+      number,
+    ][]) {
       byState[state] += n;
       if (state === 'processed') {
         if (via === 'eigen-bestaat-al') processedEigenBestaatAl += n;
@@ -452,7 +515,11 @@ export class Ledger {
     const t = this.st.letterTotals.get() as Row;
     return {
       letters: t['letters'] as number,
-      byState, processedVerwerkt, processedEigenBestaatAl, rejected, refused,
+      byState,
+      processedVerwerkt,
+      processedEigenBestaatAl,
+      rejected,
+      refused,
       duplicates: t['duplicates'] as number,
       lettersSent: t['sent'] as number,
       letterSends: t['sends'] as number,
@@ -460,20 +527,49 @@ export class Ledger {
   }
 
   /** Rejected letters (also those of refused batches), in input order. */
-  *rejectedLetters(): Generator<{ seq: number; berichtId: string; code: VerwerkingsCode; toelichting: string; via: Via; source: LetterSource; batchNo: number }> {
+  *rejectedLetters(): Generator<{
+    seq: number;
+    berichtId: string;
+    code: VerwerkingsCode;
+    toelichting: string;
+    via: Via;
+    source: LetterSource;
+    batchNo: number;
+  }> {
     for (const r of this.st.rejectedLetters.iterate() as IterableIterator<Row>) {
       yield {
-        seq: r['seq'] as number, berichtId: r['bericht_id'] as string, code: r['code'] as VerwerkingsCode, toelichting: (r['toelichting'] as string | null) ?? '',
-        via: r['via'] as Via, source: sourceOf(r), batchNo: r['batch_no'] as number,
+        seq: r['seq'] as number,
+        berichtId: r['bericht_id'] as string,
+        code: r['code'] as VerwerkingsCode,
+        toelichting: (r['toelichting'] as string | null) ?? '',
+        via: r['via'] as Via,
+        source: sourceOf(r),
+        batchNo: r['batch_no'] as number,
       };
     }
   }
 
   /** Sends by what became of them, over every run. */
-  sendSummary(): { first: number; redeliveries: number; busy: number; unknown: number; refused: number; interrupted: number; admittedLetters: number } {
+  sendSummary(): {
+    first: number;
+    redeliveries: number;
+    busy: number;
+    unknown: number;
+    refused: number;
+    interrupted: number;
+    admittedLetters: number;
+  } {
     const r = this.st.sendSummary.get() as Row;
     const n = (k: string): number => (r[k] as number | null) ?? 0;
-    return { first: n('first'), redeliveries: n('redeliveries'), busy: n('busy'), unknown: n('unknown'), refused: n('refused'), interrupted: n('interrupted'), admittedLetters: n('admitted') };
+    return {
+      first: n('first'),
+      redeliveries: n('redeliveries'),
+      busy: n('busy'),
+      unknown: n('unknown'),
+      refused: n('refused'),
+      interrupted: n('interrupted'),
+      admittedLetters: n('admitted'),
+    };
   }
 
   /**
@@ -493,9 +589,20 @@ export class Ledger {
     const unknown = n(r, 'unknown');
     const refused = n(r, 'refused');
     return {
-      requests, accepted, acceptedFirst: n(r, 'accepted_first'), acceptedAgain: accepted - n(r, 'accepted_first'), busy, restamped, unknown,
-      unknownStored: n(b, 'unknown_stored'), refused, other: requests - accepted - busy - restamped - unknown - refused,
-      batches: n(b, 'batches'), batchesStored: n(b, 'stored'), batchesRefused: n(b, 'refused'), batchesNotStored: n(b, 'batches') - n(b, 'stored') - n(b, 'refused'),
+      requests,
+      accepted,
+      acceptedFirst: n(r, 'accepted_first'),
+      acceptedAgain: accepted - n(r, 'accepted_first'),
+      busy,
+      restamped,
+      unknown,
+      unknownStored: n(b, 'unknown_stored'),
+      refused,
+      other: requests - accepted - busy - restamped - unknown - refused,
+      batches: n(b, 'batches'),
+      batchesStored: n(b, 'stored'),
+      batchesRefused: n(b, 'refused'),
+      batchesNotStored: n(b, 'batches') - n(b, 'stored') - n(b, 'refused'),
       letterSends: n(r, 'letter_sends'),
     };
   }
@@ -513,9 +620,18 @@ export class Ledger {
 
 function batchRow(r: Row): BatchRow {
   return {
-    batchNo: r['batch_no'] as number, batchId: r['batch_id'] as string, source: r['source'] as 'xml' | 'formed', fileNo: r['file_no'] as number | null,
-    aanmaakDatum: r['aanmaak_datum'] as string | null, aanmaakExplicit: r['aanmaak_explicit'] === 1, leverancierId: r['leverancier_id'] as string | null, letters: r['letters'] as number,
-    bytes: r['bytes'] as number, sends: r['sends'] as number, maxAttempt: r['max_attempt'] as number, unknownSends: r['unknown_sends'] as number,
+    batchNo: r['batch_no'] as number,
+    batchId: r['batch_id'] as string,
+    source: r['source'] as 'xml' | 'formed',
+    fileNo: r['file_no'] as number | null,
+    aanmaakDatum: r['aanmaak_datum'] as string | null,
+    aanmaakExplicit: r['aanmaak_explicit'] === 1,
+    leverancierId: r['leverancier_id'] as string | null,
+    letters: r['letters'] as number,
+    bytes: r['bytes'] as number,
+    sends: r['sends'] as number,
+    maxAttempt: r['max_attempt'] as number,
+    unknownSends: r['unknown_sends'] as number,
   };
 }
 
@@ -523,14 +639,22 @@ function sourceOf(r: Row): LetterSource {
   const kind = SRC_KINDS[r['src_kind'] as number];
   const pos = r['src_pos'] as number;
   if (kind === 'generated') return { kind, index: pos };
-  if (kind === 'ndjson') return { kind, file: r['src_file'] as number, offset: pos, length: r['src_len'] as number, line: r['src_line'] as number };
+  if (kind === 'ndjson')
+    return {
+      kind,
+      file: r['src_file'] as number,
+      offset: pos,
+      length: r['src_len'] as number,
+      line: r['src_line'] as number,
+    };
   return { kind: 'xml', file: r['src_file'] as number, index: pos, line: r['src_line'] as number };
 }
 
 function migrate(db: Database.Database): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version === SCHEMA_VERSION) return;
-  if (version !== 0) throw new Error(`ledger ${db.name} has schema version ${version}; this bbsim understands ${SCHEMA_VERSION}`);
+  if (version !== 0)
+    throw new Error(`ledger ${db.name} has schema version ${version}; this bbsim understands ${SCHEMA_VERSION}`);
   db.exec(`
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     CREATE TABLE files (file_no INTEGER PRIMARY KEY, path TEXT NOT NULL, size INTEGER NOT NULL, mtime_ms REAL NOT NULL, sha256 TEXT NOT NULL);
@@ -584,43 +708,67 @@ function prepare(db: Database.Database) {
     setMeta: p('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
     insertFile: p('INSERT INTO files (file_no, path, size, mtime_ms, sha256) VALUES (?, ?, ?, ?, ?)'),
     files: p('SELECT * FROM files ORDER BY file_no'),
-    insertBatch: p('INSERT INTO batches (batch_id, source, file_no, aanmaak_datum, aanmaak_explicit, leverancier_id, letters, bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
-    insertLetter: p('INSERT INTO letters (batch_no, pos, bericht_id, src_kind, src_file, src_pos, src_len, src_line) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+    insertBatch: p(
+      'INSERT INTO batches (batch_id, source, file_no, aanmaak_datum, aanmaak_explicit, leverancier_id, letters, bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
+    insertLetter: p(
+      'INSERT INTO letters (batch_no, pos, bericht_id, src_kind, src_file, src_pos, src_len, src_line) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
     batches: p('SELECT * FROM batches ORDER BY batch_no'),
     batch: p('SELECT * FROM batches WHERE batch_no = ?'),
     batchById: p('SELECT batch_no FROM batches WHERE batch_id = ?'),
     openPerBatch: p(`SELECT batch_no, count(*) FROM letters WHERE state IN ${OPEN_STATES} GROUP BY batch_no`),
     allSeen: p('SELECT batch_no, attempt FROM vb_seen'),
-    composition: p(`SELECT seq, pos, bericht_id, src_kind, src_file, src_pos, src_len, src_line FROM letters WHERE batch_no = ? AND state IN ${OPEN_STATES} ORDER BY pos`),
-    batchSendStarted: p('UPDATE batches SET sends = sends + 1, aanmaak_datum = coalesce(aanmaak_datum, ?) WHERE batch_no = ?'),
+    composition: p(
+      `SELECT seq, pos, bericht_id, src_kind, src_file, src_pos, src_len, src_line FROM letters WHERE batch_no = ? AND state IN ${OPEN_STATES} ORDER BY pos`,
+    ),
+    batchSendStarted: p(
+      'UPDATE batches SET sends = sends + 1, aanmaak_datum = coalesce(aanmaak_datum, ?) WHERE batch_no = ?',
+    ),
     insertSend: p('INSERT INTO sends (batch_no, send_no, started_at, letters) VALUES (?, ?, ?, ?)'),
-    lettersSent: p(`UPDATE letters SET state = 'sent', sends = sends + 1 WHERE batch_no = ? AND state IN ${OPEN_STATES}`),
+    lettersSent: p(
+      `UPDATE letters SET state = 'sent', sends = sends + 1 WHERE batch_no = ? AND state IN ${OPEN_STATES}`,
+    ),
     sendOutcome: p('UPDATE sends SET outcome = ?, attempt = ? WHERE batch_no = ? AND send_no = ?'),
     dropStamp: p('UPDATE batches SET aanmaak_datum = NULL WHERE batch_no = ? AND aanmaak_explicit = 0'),
     batchAttempt: p('UPDATE batches SET max_attempt = max(max_attempt, ?) WHERE batch_no = ?'),
     batchUnknown: p('UPDATE batches SET unknown_sends = unknown_sends + 1 WHERE batch_no = ?'),
-    markInterrupted: p(`UPDATE batches SET unknown_sends = unknown_sends + 1 WHERE batch_no IN (SELECT DISTINCT batch_no FROM letters WHERE state = 'sent')`),
-    refuseLetters: p(`UPDATE letters SET state = 'rejected', code = ?, via = 'geweigerd', toelichting = ? WHERE batch_no = ? AND state = 'sent'`),
+    markInterrupted: p(
+      `UPDATE batches SET unknown_sends = unknown_sends + 1 WHERE batch_no IN (SELECT DISTINCT batch_no FROM letters WHERE state = 'sent')`,
+    ),
+    refuseLetters: p(
+      `UPDATE letters SET state = 'rejected', code = ?, via = 'geweigerd', toelichting = ? WHERE batch_no = ? AND state = 'sent'`,
+    ),
     seen: p('SELECT 1 FROM vb_seen WHERE batch_no = ? AND attempt = ?').pluck(),
     seenBefore: p('SELECT count(*) FROM vb_seen WHERE batch_no = ? AND attempt < ?').pluck(),
     insertSeen: p('INSERT INTO vb_seen (batch_no, attempt) VALUES (?, ?)'),
     lettersOfBatch: p('SELECT seq, bericht_id, state, sends, verwerkt FROM letters WHERE batch_no = ? ORDER BY pos'),
-    letterVerwerkt: p(`UPDATE letters SET state = 'processed', code = 'Verwerkt', via = 'verwerkingsbericht', toelichting = ?, verwerkt = verwerkt + 1 WHERE seq = ?`),
+    letterVerwerkt: p(
+      `UPDATE letters SET state = 'processed', code = 'Verwerkt', via = 'verwerkingsbericht', toelichting = ?, verwerkt = verwerkt + 1 WHERE seq = ?`,
+    ),
     letterRetry: p(`UPDATE letters SET state = 'retry' WHERE seq = ?`),
     letterFinal: p('UPDATE letters SET state = ?, code = ?, via = ?, toelichting = ? WHERE seq = ?'),
     addEvent: p('INSERT INTO events (code, n) VALUES (?, ?) ON CONFLICT (code) DO UPDATE SET n = n + excluded.n'),
     events: p('SELECT code, n FROM events'),
     addCounter: p('INSERT INTO counters (name, n) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET n = n + excluded.n'),
     counters: p('SELECT name, n FROM counters'),
-    addWindow: p('INSERT INTO windows (kind, key, n) VALUES (?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET n = n + excluded.n'),
+    addWindow: p(
+      'INSERT INTO windows (kind, key, n) VALUES (?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET n = n + excluded.n',
+    ),
     getWindow: p('SELECT n FROM windows WHERE kind = ? AND key = ?').pluck(),
     tally: p('SELECT state, code, via, count(*) FROM letters GROUP BY state, code, via'),
-    letterTotals: p(`SELECT count(*) AS letters, coalesce(sum(verwerkt > 1), 0) AS duplicates, coalesce(sum(sends > 0), 0) AS sent, coalesce(sum(sends), 0) AS sends FROM letters`),
-    rejectedLetters: p(`SELECT seq, batch_no, bericht_id, code, toelichting, via, src_kind, src_file, src_pos, src_len, src_line FROM letters WHERE state = 'rejected' ORDER BY seq`),
-    sendSummary: p(`SELECT sum(outcome = 'geaccepteerd' AND attempt = 1) AS first, sum(outcome = 'geaccepteerd' AND attempt > 1) AS redeliveries,
+    letterTotals: p(
+      `SELECT count(*) AS letters, coalesce(sum(verwerkt > 1), 0) AS duplicates, coalesce(sum(sends > 0), 0) AS sent, coalesce(sum(sends), 0) AS sends FROM letters`,
+    ),
+    rejectedLetters: p(
+      `SELECT seq, batch_no, bericht_id, code, toelichting, via, src_kind, src_file, src_pos, src_len, src_line FROM letters WHERE state = 'rejected' ORDER BY seq`,
+    ),
+    sendSummary:
+      p(`SELECT sum(outcome = 'geaccepteerd' AND attempt = 1) AS first, sum(outcome = 'geaccepteerd' AND attempt > 1) AS redeliveries,
                        sum(outcome LIKE 'bezet%') AS busy, sum(outcome LIKE 'onbekend%') AS unknown, sum(outcome LIKE 'geweigerd%') AS refused,
                        sum(outcome IS NULL) AS interrupted, sum(CASE WHEN outcome = 'geaccepteerd' THEN letters ELSE 0 END) AS admitted FROM sends`),
-    requestFigures: p(`SELECT count(*) AS requests, sum(outcome = 'geaccepteerd') AS accepted, sum(outcome = 'geaccepteerd' AND attempt = 1) AS accepted_first,
+    requestFigures:
+      p(`SELECT count(*) AS requests, sum(outcome = 'geaccepteerd') AS accepted, sum(outcome = 'geaccepteerd' AND attempt = 1) AS accepted_first,
                           sum(outcome LIKE 'bezet%' AND outcome <> '${RESTAMPED}') AS busy, sum(outcome = '${RESTAMPED}') AS restamped,
                           sum(outcome LIKE 'onbekend%' OR outcome IS NULL) AS unknown, sum(outcome LIKE 'geweigerd%') AS refused,
                           sum(letters) AS letter_sends FROM sends`),

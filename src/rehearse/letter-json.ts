@@ -7,7 +7,13 @@
  * Only the shape is checked here. Values (GUIDs, lengths, BSNs, dates) are sent as they are: judging
  * them is the service's job, and the rehearsal exists to show which letters it would reject.
  */
-import { BATCH_FIELDS, BIJLAGE_FIELDS, LETTER_FIELDS, type BerichtInput, type BijlageInput } from '../berichten/index.ts';
+import {
+  BATCH_FIELDS,
+  BIJLAGE_FIELDS,
+  LETTER_FIELDS,
+  type BerichtInput,
+  type BijlageInput,
+} from '../berichten/index.ts';
 import { CodedError, ERROR_CODES } from '../errors/error-codes.ts';
 
 /** The member the reject file adds to each letter; skipped when reading. */
@@ -25,7 +31,9 @@ export interface ShapeError {
   readonly message: string;
 }
 
-export type LetterJsonResult = { readonly ok: true; readonly letter: BerichtInput } | { readonly ok: false; readonly error: ShapeError };
+export type LetterJsonResult =
+  | { readonly ok: true; readonly letter: BerichtInput }
+  | { readonly ok: false; readonly error: ShapeError };
 
 type Obj = Record<string, unknown>;
 const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -53,7 +61,12 @@ function textFields(o: Obj, allowed: ReadonlySet<string>, path: string): Record<
   for (const [key, v] of Object.entries(o)) {
     if (!allowed.has(key)) bad(`${path}.${key}`, `one of ${[...allowed].join(', ')}`, `unknown field '${key}'`);
     if (v === null) continue;
-    if (typeof v !== 'string') bad(`${path}.${key}`, 'JSON string', `must be a string, got ${kind(v)} (write numbers and BSNs as text, e.g. "012345678")`);
+    if (typeof v !== 'string')
+      bad(
+        `${path}.${key}`,
+        'JSON string',
+        `must be a string, got ${kind(v)} (write numbers and BSNs as text, e.g. "012345678")`,
+      );
     out[key] = v;
   }
   return out;
@@ -78,16 +91,30 @@ function bijlagen(v: unknown): BijlageInput[] | undefined {
 /** Checks the shape of one parsed NDJSON value and returns it as a letter to send. */
 export function letterFromJson(value: unknown): LetterJsonResult {
   try {
-    if (!isObject(value)) bad('(letter)', 'JSON object per line', `a line must hold one letter object, got ${kind(value)}`);
+    if (!isObject(value))
+      bad('(letter)', 'JSON object per line', `a line must hold one letter object, got ${kind(value)}`);
     for (const k of Object.keys(value)) {
-      if (!(LETTER_KEYS as readonly string[]).includes(k)) bad(k, `one of ${LETTER_KEYS.join(', ')}`, `unknown field '${k}'`);
+      if (!(LETTER_KEYS as readonly string[]).includes(k))
+        bad(k, `one of ${LETTER_KEYS.join(', ')}`, `unknown field '${k}'`);
     }
     const infoValue = value['BerichtInformatie'];
-    if (!isObject(infoValue)) bad('BerichtInformatie', 'required object', infoValue === undefined ? 'required field is missing' : `must be an object, got ${kind(infoValue)}`);
+    if (!isObject(infoValue))
+      bad(
+        'BerichtInformatie',
+        'required object',
+        infoValue === undefined ? 'required field is missing' : `must be an object, got ${kind(infoValue)}`,
+      );
     // Required elements may be missing or malformed: they are sent so, and the service codes them.
-    const info = textFields(infoValue, INFO_FIELDS, 'BerichtInformatie') as unknown as BerichtInput['BerichtInformatie'];
+    const info = textFields(
+      infoValue,
+      INFO_FIELDS,
+      'BerichtInformatie',
+    ) as unknown as BerichtInput['BerichtInformatie'];
     const b = bijlagen(value['Bijlagen']);
-    return { ok: true, letter: b !== undefined && b.length > 0 ? { BerichtInformatie: info, Bijlagen: b } : { BerichtInformatie: info } };
+    return {
+      ok: true,
+      letter: b !== undefined && b.length > 0 ? { BerichtInformatie: info, Bijlagen: b } : { BerichtInformatie: info },
+    };
   } catch (err) {
     if (err instanceof Bad) return { ok: false, error: err.shape };
     throw err;

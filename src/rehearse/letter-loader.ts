@@ -4,7 +4,14 @@
  * Holds at most a few open files and one parsed XML batch.
  */
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
-import { mapBerichtenDocument, scanXml, type BerichtInput, type BijlageInput, type RawBatch, type RawLetter } from '../berichten/index.ts';
+import {
+  mapBerichtenDocument,
+  scanXml,
+  type BerichtInput,
+  type BijlageInput,
+  type RawBatch,
+  type RawLetter,
+} from '../berichten/index.ts';
 import { generatedLetter, type GenerateSpec } from './generate-letters.ts';
 import type { LetterSource } from './input-types.ts';
 import { letterFromJson } from './letter-json.ts';
@@ -13,7 +20,10 @@ export class LetterLoader {
   readonly #fds = new Map<number, number>();
   #xml: { file: number; bytes: Buffer; raw: RawBatch } | undefined;
 
-  constructor(private readonly filePath: (fileNo: number) => string, private readonly spec: GenerateSpec | undefined) {}
+  constructor(
+    private readonly filePath: (fileNo: number) => string,
+    private readonly spec: GenerateSpec | undefined,
+  ) {}
 
   load(source: LetterSource): BerichtInput {
     switch (source.kind) {
@@ -25,12 +35,18 @@ export class LetterLoader {
         const buf = Buffer.allocUnsafe(source.length);
         const n = readSync(this.fd(source.file), buf, 0, source.length, source.offset);
         const r = letterFromJson(JSON.parse(buf.subarray(0, n).toString('utf8')));
-        if (!r.ok) throw new Error(`${this.filePath(source.file)}:${source.line}: ${r.error.message} (the file changed since it was read)`);
+        if (!r.ok)
+          throw new Error(
+            `${this.filePath(source.file)}:${source.line}: ${r.error.message} (the file changed since it was read)`,
+          );
         return r.letter;
       }
       case 'xml': {
         const letter = this.xml(source.file).raw.letters[source.index];
-        if (!letter) throw new Error(`${this.filePath(source.file)}: no letter ${source.index} (the file changed since it was read)`);
+        if (!letter)
+          throw new Error(
+            `${this.filePath(source.file)}: no letter ${source.index} (the file changed since it was read)`,
+          );
         return fromRaw(letter);
       }
     }

@@ -36,7 +36,10 @@ export class Pacer {
 
   constructor(private readonly o: PacerOptions) {
     if (!(o.perHour > 0 && o.perDay > 0)) throw new RangeError('perHour and perDay must be > 0');
-    if (o.burst > o.perHour || o.burst > o.perDay) throw new RangeError(`a batch of ${o.burst} letters is more than the share allows per hour (${o.perHour}) or day (${o.perDay}); use a smaller --batch-size`);
+    if (o.burst > o.perHour || o.burst > o.perDay)
+      throw new RangeError(
+        `a batch of ${o.burst} letters is more than the share allows per hour (${o.perHour}) or day (${o.perDay}); use a smaller --batch-size`,
+      );
     this.#tokens = o.burst;
     this.#tokensAt = o.clock.now();
   }
@@ -52,7 +55,9 @@ export class Pacer {
     // One acquisition at a time, in order of arrival.
     const previous = this.#queue;
     let done!: () => void;
-    this.#queue = new Promise<void>((resolve) => { done = resolve; });
+    this.#queue = new Promise<void>((resolve) => {
+      done = resolve;
+    });
     await previous;
     try {
       while (!this.o.stopped()) {

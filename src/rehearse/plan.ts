@@ -7,7 +7,12 @@
  */
 import { HOUR, SECOND, dayKey, nextDayStart, nextHourStart } from '../clock/index.ts';
 import {
-  MAX_PROCESSING_TIME, MESSAGES_PARKED_PER_SECOND, MESSAGES_PER_DAY, MESSAGES_PER_HOUR, REDELIVERY_WINDOW, type Norm,
+  MAX_PROCESSING_TIME,
+  MESSAGES_PARKED_PER_SECOND,
+  MESSAGES_PER_DAY,
+  MESSAGES_PER_HOUR,
+  REDELIVERY_WINDOW,
+  type Norm,
 } from '../norms/index.ts';
 
 export interface PlanInput {
@@ -98,17 +103,37 @@ export function planDelivery(input: PlanInput): Plan {
   const notes: string[] = [];
   if (input.clockSource === 'local') notes.push('the target has no GET /status: planned on the wall clock (speed 1)');
   if (input.targetHourLimit !== undefined && input.targetHourLimit < perHour) {
-    notes.push(`the target admits ${fmt(input.targetHourLimit)} letters/h, less than this share of the norm (${fmt(perHour)}/h): expect 429 answers, honoured with their Retry-After`);
+    notes.push(
+      `the target admits ${fmt(input.targetHourLimit)} letters/h, less than this share of the norm (${fmt(perHour)}/h): expect 429 answers, honoured with their Retry-After`,
+    );
   }
   if (input.targetDayLimit !== undefined && input.targetDayLimit < perDay) {
-    notes.push(`the target admits ${fmt(input.targetDayLimit)} letters/day, less than this share of the norm (${fmt(perDay)}/day)`);
+    notes.push(
+      `the target admits ${fmt(input.targetDayLimit)} letters/day, less than this share of the norm (${fmt(perDay)}/day)`,
+    );
   }
-  if (effectivePerHour > parkedPerSecond * (HOUR / SECOND)) notes.push(`offering faster than letters are parked (${parkedPerSecond}/s): an intake backlog builds`);
-  if (parkedEnd - sendEnd > MAX_PROCESSING_TIME.limit * SECOND) notes.push(`letters would wait longer than ${norm(MAX_PROCESSING_TIME)} to be processed`);
-  if (input.speed > 1) notes.push(`at sim speed ${input.speed} this rate is ${fmt(ratePerMs * 1000 * input.speed)} letters per wall second; the wall time is then bounded by the target's throughput, not by the norm`);
+  if (effectivePerHour > parkedPerSecond * (HOUR / SECOND))
+    notes.push(`offering faster than letters are parked (${parkedPerSecond}/s): an intake backlog builds`);
+  if (parkedEnd - sendEnd > MAX_PROCESSING_TIME.limit * SECOND)
+    notes.push(`letters would wait longer than ${norm(MAX_PROCESSING_TIME)} to be processed`);
+  if (input.speed > 1)
+    notes.push(
+      `at sim speed ${input.speed} this rate is ${fmt(ratePerMs * 1000 * input.speed)} letters per wall second; the wall time is then bounded by the target's throughput, not by the norm`,
+    );
   return {
-    input, perHour, perDay, effectivePerHour, effectivePerDay, parkedPerSecond, sendEnd, parkedEnd, durationSimMs,
-    durationWallMs: durationSimMs / input.speed, days, dayLimitStops, notes,
+    input,
+    perHour,
+    perDay,
+    effectivePerHour,
+    effectivePerDay,
+    parkedPerSecond,
+    sendEnd,
+    parkedEnd,
+    durationSimMs,
+    durationWallMs: durationSimMs / input.speed,
+    days,
+    dayLimitStops,
+    notes,
   };
 }
 
@@ -137,7 +162,10 @@ export function formatDuration(ms: number): string {
 const iso = (t: number): string => (Number.isFinite(t) ? new Date(t).toISOString().replace('.000Z', 'Z') : 'never');
 
 /** The plan as text, one line each. */
-export function formatPlan(p: Plan, context: { target: string; afnemer: string; format: string; batchSize: number }): string[] {
+export function formatPlan(
+  p: Plan,
+  context: { target: string; afnemer: string; format: string; batchSize: number },
+): string[] {
   const i = p.input;
   const resumed = i.letters < i.totalLetters ? ` (${fmt(i.letters)} still to deliver)` : '';
   return [

@@ -16,12 +16,19 @@ export interface PortalTotals {
   readonly rejected: Partial<Record<VerwerkingsCode, number>>;
 }
 
-export type PortalReading = { readonly ok: true; readonly totals: PortalTotals } | { readonly ok: false; readonly status: number | undefined; readonly reason: string };
+export type PortalReading =
+  | { readonly ok: true; readonly totals: PortalTotals }
+  | { readonly ok: false; readonly status: number | undefined; readonly reason: string };
 
 export async function readPortal(client: HttpClient, oin: string, timeoutMs: number): Promise<PortalReading> {
   let res;
   try {
-    res = await client.request({ method: 'GET', path: `/berichtenbox/portaal.json?afnemer=${oin}`, headers: { 'x-afnemer-oin': oin }, timeoutMs });
+    res = await client.request({
+      method: 'GET',
+      path: `/berichtenbox/portaal.json?afnemer=${oin}`,
+      headers: { 'x-afnemer-oin': oin },
+      timeoutMs,
+    });
   } catch (err) {
     return { ok: false, status: undefined, reason: (err as Error).message };
   }
@@ -40,9 +47,9 @@ export async function readPortal(client: HttpClient, oin: string, timeoutMs: num
     offered += r.offered;
     processed += r.processed;
     for (const [code, n] of Object.entries(r.rejected)) {
-      if ((VERWERKINGS_CODES as readonly string[]).includes(code)) rejected[code as VerwerkingsCode] = (rejected[code as VerwerkingsCode] ?? 0) + n;
+      if ((VERWERKINGS_CODES as readonly string[]).includes(code))
+        rejected[code as VerwerkingsCode] = (rejected[code as VerwerkingsCode] ?? 0) + n;
     }
   }
   return { ok: true, totals: { offered, processed, rejected } };
 }
-

@@ -40,7 +40,12 @@ export function* readNdjson(path: string, fileNo: number, errors: InputErrors): 
     try {
       value = JSON.parse(text);
     } catch (err) {
-      errors.push({ file: path, line, rule: 'one JSON object per line (NDJSON)', message: `not valid JSON: ${(err as Error).message}` });
+      errors.push({
+        file: path,
+        line,
+        rule: 'one JSON object per line (NDJSON)',
+        message: `not valid JSON: ${(err as Error).message}`,
+      });
       return undefined;
     }
     const r = letterFromJson(value);
@@ -87,6 +92,7 @@ export function* readNdjson(path: string, fileNo: number, errors: InputErrors): 
   } finally {
     closeSync(fd);
   }
-  if (letters === 0 && !errors.any) errors.push({ file: path, line: undefined, rule: 'at least one letter', message: 'the file holds no letters' });
+  if (letters === 0 && !errors.any)
+    errors.push({ file: path, line: undefined, rule: 'at least one letter', message: 'the file holds no letters' });
   return { file: { path, size: stat.size, mtimeMs: stat.mtimeMs, sha256: hash.digest('hex') }, letters };
 }

@@ -10,14 +10,19 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  BerichtenParseError, UnsafeXmlError, mapBerichtenDocument, scanXml, validateBatch, type RawBatch, type XmlElement,
+  BerichtenParseError,
+  UnsafeXmlError,
+  mapBerichtenDocument,
+  scanXml,
+  validateBatch,
+  type RawBatch,
+  type XmlElement,
 } from '../berichten/index.ts';
 import { BATCH_BYTES } from '../norms/index.ts';
 import type { Population } from '../population/index.ts';
 import { TextDecodingError, decodeXml } from '../xml/index.ts';
 import type { InputErrors } from './input-errors.ts';
 import type { FixedBatch, InputError, InputFile } from './input-types.ts';
-
 
 /** One file read: its identity, and its batch when it is usable. */
 export interface XmlFileReading {
@@ -28,7 +33,10 @@ export interface XmlFileReading {
 /** The *.xml files of a folder in name order, or the one file given. */
 export function xmlFilesOf(path: string): string[] {
   if (statSync(path).isFile()) return [path];
-  return readdirSync(path).filter((f) => f.toLowerCase().endsWith('.xml')).sort().map((f) => join(path, f));
+  return readdirSync(path)
+    .filter((f) => f.toLowerCase().endsWith('.xml'))
+    .sort()
+    .map((f) => join(path, f));
 }
 
 /** 1-based line of each offset in `positions` (ascending), in one pass over the text. */
@@ -61,21 +69,43 @@ function lineOfField(text: string, root: XmlElement, field: string | undefined):
   const name = field?.split('.').at(-1);
   if (name === undefined) return undefined;
   const header = root.children.find((c) => c.local === 'BatchInformatie')?.children.find((c) => c.local === name);
-  const inLetter = header ? undefined : root.children.filter((c) => c.local === 'Bericht')
-    .map((b) => b.children.find((c) => c.local === 'BerichtInformatie')?.children.find((c) => c.local === name)).find((e) => e !== undefined);
+  const inLetter = header
+    ? undefined
+    : root.children
+        .filter((c) => c.local === 'Bericht')
+        .map((b) => b.children.find((c) => c.local === 'BerichtInformatie')?.children.find((c) => c.local === name))
+        .find((e) => e !== undefined);
   const el = header ?? inLetter;
   return el === undefined ? undefined : linesOf(text, [el.pos])[0];
 }
 
 /** One folder (or file): every *.xml file in name order. */
-export function* readXmlFolder(path: string, population: Population, errors: InputErrors, check: XmlCheckContext, firstFileNo = 0): Generator<XmlFileReading> {
+export function* readXmlFolder(
+  path: string,
+  population: Population,
+  errors: InputErrors,
+  check: XmlCheckContext,
+  firstFileNo = 0,
+): Generator<XmlFileReading> {
   const paths = xmlFilesOf(path);
-  if (paths.length === 0) errors.push({ file: path, line: undefined, rule: 'a folder of *.xml Berichten batches', message: 'the folder holds no .xml files' });
+  if (paths.length === 0)
+    errors.push({
+      file: path,
+      line: undefined,
+      rule: 'a folder of *.xml Berichten batches',
+      message: 'the folder holds no .xml files',
+    });
   yield* readXmlFiles(paths, population, errors, check, firstFileNo);
 }
 
 /** One file at a time, so a folder of 2,000 batches is never in memory at once. */
-export function* readXmlFiles(paths: readonly string[], population: Population, errors: InputErrors, check: XmlCheckContext, firstFileNo = 0): Generator<XmlFileReading> {
+export function* readXmlFiles(
+  paths: readonly string[],
+  population: Population,
+  errors: InputErrors,
+  check: XmlCheckContext,
+  firstFileNo = 0,
+): Generator<XmlFileReading> {
   const seenBatchIds = new Map<string, string>(check.knownBatchIds ?? []);
   for (const [k, file] of paths.entries()) {
     const fileNo = firstFileNo + k;
@@ -86,19 +116,34 @@ export function* readXmlFiles(paths: readonly string[], population: Population, 
       stat = statSync(file);
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
-      errors.push({ file, line: undefined, rule: 'a readable file', message: `cannot read the file (${e.code ?? e.message})` });
+      errors.push({
+        file,
+        line: undefined,
+        rule: 'a readable file',
+        message: `cannot read the file (${e.code ?? e.message})`,
+      });
       // Its size and time still identify it, so a resumed run sees whether it changed.
       const st = statSync(file, { throwIfNoEntry: false });
       yield { file: { path: file, size: st?.size ?? -1, mtimeMs: st?.mtimeMs ?? 0, sha256: '' }, batch: undefined };
       continue;
     }
-    const identity: InputFile = { path: file, size: stat.size, mtimeMs: stat.mtimeMs, sha256: createHash('sha256').update(bytes).digest('hex') };
+    const identity: InputFile = {
+      path: file,
+      size: stat.size,
+      mtimeMs: stat.mtimeMs,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+    };
     const fail = (e: InputError): XmlFileReading => {
       errors.push(e);
       return { file: identity, batch: undefined };
     };
     if (bytes.length > BATCH_BYTES.max) {
-      yield fail({ file, line: undefined, rule: `a batch is at most ${BATCH_BYTES.max} bytes`, message: `the batch has ${bytes.length} bytes; split it` });
+      yield fail({
+        file,
+        line: undefined,
+        rule: `a batch is at most ${BATCH_BYTES.max} bytes`,
+        message: `the batch has ${bytes.length} bytes; split it`,
+      });
       continue;
     }
     let text: string;
@@ -107,7 +152,12 @@ export function* readXmlFiles(paths: readonly string[], population: Population, 
       text = decodeXml(bytes).text;
     } catch (err) {
       if (!(err instanceof TextDecodingError)) throw err;
-      yield fail({ file, line: undefined, rule: err.encoding === 'UTF-8' ? 'UTF-8' : `valid ${err.encoding}`, message: err.message });
+      yield fail({
+        file,
+        line: undefined,
+        rule: err.encoding === 'UTF-8' ? 'UTF-8' : `valid ${err.encoding}`,
+        message: err.message,
+      });
       continue;
     }
     let root: XmlElement;
@@ -121,7 +171,13 @@ export function* readXmlFiles(paths: readonly string[], population: Population, 
         continue;
       }
       if (err instanceof BerichtenParseError) {
-        yield fail({ file, line: err.line, ...(err.column !== undefined ? { column: err.column } : {}), rule: 'well-formed Berichten XML', message: err.message });
+        yield fail({
+          file,
+          line: err.line,
+          ...(err.column !== undefined ? { column: err.column } : {}),
+          rule: 'well-formed Berichten XML',
+          message: err.message,
+        });
         continue;
       }
       throw err;
@@ -129,16 +185,30 @@ export function* readXmlFiles(paths: readonly string[], population: Population, 
     // The service's own batch-level checks, on the target's clock: everything that refuses the batch
     // whole (an AanmaakDatum ahead of that clock included). No afnemer, so the per-letter codes are
     // ignored here: the service answers those letter by letter.
-    const v = validateBatch(raw, { now: check.now, headerOin: '', berichtTypes: new Set(), population, futureSkewMs: check.futureSkewMs });
+    const v = validateBatch(raw, {
+      now: check.now,
+      headerOin: '',
+      berichtTypes: new Set(),
+      population,
+      futureSkewMs: check.futureSkewMs,
+    });
     if (!v.ok) {
-      const message = v.field === 'BatchInformatie.AanmaakDatum' && /future/.test(v.rule)
-        ? `${v.detail.replace('the time of receipt', "the target's clock")}; the service would refuse the whole batch` : v.detail;
+      const message =
+        v.field === 'BatchInformatie.AanmaakDatum' && /future/.test(v.rule)
+          ? `${v.detail.replace('the time of receipt', "the target's clock")}; the service would refuse the whole batch`
+          : v.detail;
       yield fail({ file, line: lineOfField(text, root, v.field), field: v.field, rule: v.rule, message });
       continue;
     }
     const other = seenBatchIds.get(v.header.batchId);
     if (other !== undefined) {
-      yield fail({ file, line: lineOfField(text, root, 'BatchInformatie.BatchID'), field: 'BatchInformatie.BatchID', rule: 'one BatchID per batch', message: `BatchID ${v.header.batchId} is also the BatchID of ${other}; the service would take this file for a redelivery of that batch` });
+      yield fail({
+        file,
+        line: lineOfField(text, root, 'BatchInformatie.BatchID'),
+        field: 'BatchInformatie.BatchID',
+        rule: 'one BatchID per batch',
+        message: `BatchID ${v.header.batchId} is also the BatchID of ${other}; the service would take this file for a redelivery of that batch`,
+      });
       continue;
     }
     seenBatchIds.set(v.header.batchId, file);
@@ -147,17 +217,17 @@ export function* readXmlFiles(paths: readonly string[], population: Population, 
     yield {
       file: identity,
       batch: {
-      file: fileNo,
-      batchId: v.header.batchId,
-      aanmaakDatum: new Date(v.header.aanmaakDatum).toISOString(),
-      leverancierId: v.header.berichtLeverancierId,
-      bytes: bytes.length,
-      letters: raw.letters.map((l, index) => ({
-        berichtId: l.fields['BerichtID'] ?? '',
-        bytes: 0,
-        source: { kind: 'xml', file: fileNo, index, line: lines[index] ?? 1 },
-        key: {},
-      })),
+        file: fileNo,
+        batchId: v.header.batchId,
+        aanmaakDatum: new Date(v.header.aanmaakDatum).toISOString(),
+        leverancierId: v.header.berichtLeverancierId,
+        bytes: bytes.length,
+        letters: raw.letters.map((l, index) => ({
+          berichtId: l.fields['BerichtID'] ?? '',
+          bytes: 0,
+          source: { kind: 'xml', file: fileNo, index, line: lines[index] ?? 1 },
+          key: {},
+        })),
       },
     };
   }

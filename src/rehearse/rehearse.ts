@@ -22,7 +22,15 @@ import { OIN_DIGITS } from '../norms/index.ts';
 import { createPopulation } from '../population/index.ts';
 import { DEFAULT_BACKOFF, backoffDelay } from './backoff.ts';
 import type { GenerateSpec } from './generate-letters.ts';
-import { appendXmlFiles, changedFiles, ingest, newXmlFiles, type IngestOptions, type InputSpec, type QuarantineRecord } from './ingest.ts';
+import {
+  appendXmlFiles,
+  changedFiles,
+  ingest,
+  newXmlFiles,
+  type IngestOptions,
+  type InputSpec,
+  type QuarantineRecord,
+} from './ingest.ts';
 import { Ledger } from './ledger.ts';
 import { LetterLoader } from './letter-loader.ts';
 import { isLoopbackUrl } from './loopback.ts';
@@ -98,7 +106,16 @@ export interface RehearseResult {
 
 /** What identifies a rehearsal: a ledger only resumes the same one. */
 interface LedgerSpec {
-  readonly input: { kind: 'ndjson' | 'xml'; path: string } | { kind: 'generate'; count: number; seed: number; invalidShare: number; attachmentShare: number; notSubscribedShare: number };
+  readonly input:
+    | { kind: 'ndjson' | 'xml'; path: string }
+    | {
+        kind: 'generate';
+        count: number;
+        seed: number;
+        invalidShare: number;
+        attachmentShare: number;
+        notSubscribedShare: number;
+      };
   readonly afnemer: string;
   readonly batchSize: number;
   readonly target: string;
@@ -147,21 +164,32 @@ export async function runRehearsal(opts: RehearseOptions, deps: RehearseDeps = {
     const checked = checkTargetUrl(t, { field: '--target', allowRemote: true });
     if (!checked.ok) return fail(checked.message);
     if (!isLoopbackUrl(checked.url) && !opts.allowRemote) {
-      return fail(`--target ${checked.url.origin} is not on this machine. Rehearse sends real load; to deliver to a remote (acceptance) environment you are allowed to load, pass --allow-remote`);
+      return fail(
+        `--target ${checked.url.origin} is not on this machine. Rehearse sends real load; to deliver to a remote (acceptance) environment you are allowed to load, pass --allow-remote`,
+      );
     }
     urls.push(checked.url);
   }
   const url = urls[0]!;
   const config = opts.mockConfig;
-  const afnemer = opts.afnemerOin !== undefined ? config.afnemers.find((a) => a.oin === opts.afnemerOin) : config.afnemers[0];
+  const afnemer =
+    opts.afnemerOin !== undefined ? config.afnemers.find((a) => a.oin === opts.afnemerOin) : config.afnemers[0];
   const oin = opts.afnemerOin ?? afnemer?.oin;
-  if (oin === undefined || !new RegExp(`^\\d{${OIN_DIGITS.max}}$`).test(oin)) return fail(`--afnemer must be a ${OIN_DIGITS.max}-digit OIN, got '${oin ?? ''}'`);
+  if (oin === undefined || !new RegExp(`^\\d{${OIN_DIGITS.max}}$`).test(oin))
+    return fail(`--afnemer must be a ${OIN_DIGITS.max}-digit OIN, got '${oin ?? ''}'`);
   if (opts.input.kind === 'generate' && !afnemer) {
-    return fail(`--afnemer ${oin} is not an afnemer of the mock config, so its letter types are unknown; pass --mock-config with the target's config`);
+    return fail(
+      `--afnemer ${oin} is not an afnemer of the mock config, so its letter types are unknown; pass --mock-config with the target's config`,
+    );
   }
   const population = createPopulation({ seed: config.seed, ...config.population });
   const ingestOptions = (now: number, onProgress: IngestOptions['onProgress']): IngestOptions => ({
-    batchSize: opts.batchSize, population, now, futureSkewMs: config.intake.futureSkewMs, quarantine: opts.quarantine, onProgress,
+    batchSize: opts.batchSize,
+    population,
+    now,
+    futureSkewMs: config.intake.futureSkewMs,
+    quarantine: opts.quarantine,
+    onProgress,
   });
   // Reading (or generating) a million letters takes a while: say how far it is, once a second.
   let readAt = Number.NEGATIVE_INFINITY;
@@ -169,13 +197,32 @@ export async function runRehearsal(opts: RehearseOptions, deps: RehearseDeps = {
     if (wallNow() - readAt < 1000) return;
     readAt = wallNow();
     const pct = share === undefined ? '' : ` (${(Math.min(1, share) * 100).toFixed(0)} % of the input)`;
-    reporter.progress({ letters, share: share ?? null }, `reading the input: ${plural(letters, 'letter')} so far${pct}; nothing is sent before it is all read and checked`, 'reading');
+    reporter.progress(
+      { letters, share: share ?? null },
+      `reading the input: ${plural(letters, 'letter')} so far${pct}; nothing is sent before it is all read and checked`,
+      'reading',
+    );
   };
   const reportQuarantine = (total: number, lines: readonly string[]): void => {
-    reporter.event('quarantine', { total, problems: lines }, `bbsim rehearse: set aside ${plural(total, 'input problem')} (not sent; the run will exit 1), sending the rest:\n  ${lines.join('\n  ')}`);
+    reporter.event(
+      'quarantine',
+      { total, problems: lines },
+      `bbsim rehearse: set aside ${plural(total, 'input problem')} (not sent; the run will exit 1), sending the rest:\n  ${lines.join('\n  ')}`,
+    );
   };
 
-  const client = deps.client ?? spreadClient(urls.map((u) => createClient({ base: u.href, connections: opts.concurrency + 3, timeoutMs: opts.requestTimeoutMs, ...(opts.tls !== undefined ? { tls: opts.tls } : {}) })));
+  const client =
+    deps.client ??
+    spreadClient(
+      urls.map((u) =>
+        createClient({
+          base: u.href,
+          connections: opts.concurrency + 3,
+          timeoutMs: opts.requestTimeoutMs,
+          ...(opts.tls !== undefined ? { tls: opts.tls } : {}),
+        }),
+      ),
+    );
   const existed = existsSync(opts.ledgerPath);
   let ledger: Ledger | undefined;
   let loader: LetterLoader | undefined;
@@ -194,11 +241,17 @@ export async function runRehearsal(opts: RehearseOptions, deps: RehearseDeps = {
     const clock = new TargetClock(wallNow);
     const first = await readStatus(client, Math.min(opts.requestTimeoutMs, 5_000), wallNow);
     if (first) clock.update(first);
-    else reporter.event('clock', { source: 'local' }, `no GET /status at ${url.origin}: planning on the wall clock (speed 1)`);
+    else
+      reporter.event(
+        'clock',
+        { source: 'local' },
+        `no GET /status at ${url.origin}: planning on the wall clock (speed 1)`,
+      );
 
     const otherOin = config.afnemers.find((a) => a.oin !== oin)?.oin ?? '0'.repeat(OIN_DIGITS.max - 1) + '1';
     const spec: LedgerSpec = {
-      input: opts.input.kind === 'generate' ? { ...opts.input } : { kind: opts.input.kind, path: resolve(opts.input.path) },
+      input:
+        opts.input.kind === 'generate' ? { ...opts.input } : { kind: opts.input.kind, path: resolve(opts.input.path) },
       afnemer: oin,
       batchSize: opts.batchSize,
       target: url.origin + url.pathname.replace(/\/$/, ''),
@@ -209,14 +262,22 @@ export async function runRehearsal(opts: RehearseOptions, deps: RehearseDeps = {
       const was = ledger.getMeta<LedgerSpec>('spec');
       const differs = was === undefined ? ['(no spec)'] : diffSpec(was, spec);
       if (was !== undefined && was.target !== spec.target) {
-        reporter.event('warning', { ledgerTarget: was.target, target: spec.target }, `the ledger was made against ${was.target}; continuing against ${spec.target} (it must be the same service, with the same store)`);
+        reporter.event(
+          'warning',
+          { ledgerTarget: was.target, target: spec.target },
+          `the ledger was made against ${was.target}; continuing against ${spec.target} (it must be the same service, with the same store)`,
+        );
       }
       if (differs.length > 0) {
-        return fail(`the ledger ${opts.ledgerPath} belongs to another rehearsal (${differs.join('; ')}); run with the same options, or pass another --ledger`);
+        return fail(
+          `the ledger ${opts.ledgerPath} belongs to another rehearsal (${differs.join('; ')}); run with the same options, or pass another --ledger`,
+        );
       }
       const changed = changedFiles(ledger.files());
       if (changed.length > 0) {
-        return fail(`the input changed since the ledger read it, so it cannot resume (letters already sent may differ from the file now):\n  ${changed.join('\n  ')}\nrestore the input, or start a new rehearsal with another --ledger`);
+        return fail(
+          `the input changed since the ledger read it, so it cannot resume (letters already sent may differ from the file now):\n  ${changed.join('\n  ')}\nrestore the input, or start a new rehearsal with another --ledger`,
+        );
       }
       generateAt = ledger.getMeta<number>('generateAt');
       // Files added to the folder since: new work, read and checked like the first ones, never skipped.
@@ -226,18 +287,31 @@ export async function runRehearsal(opts: RehearseOptions, deps: RehearseDeps = {
         const r = appendXmlFiles(ledger, added, ingestOptions(clock.now(), readingProgress));
         reporter.clearLine();
         if (r.errors.any && !opts.quarantine) {
-          return fail(`${plural(added.length, 'file')} added to ${folder ?? ''} since the last run cannot be sent; nothing of them was taken in:\n  ${r.errors.lines().join('\n  ')}\nfix them, or pass --quarantine to set them aside and send the rest`);
+          return fail(
+            `${plural(added.length, 'file')} added to ${folder ?? ''} since the last run cannot be sent; nothing of them was taken in:\n  ${r.errors.lines().join('\n  ')}\nfix them, or pass --quarantine to set them aside and send the rest`,
+          );
         }
-        reporter.event('new-files', { files: added, letters: r.letters, batches: r.batches, quarantined: r.quarantinedFiles },
-          `${plural(added.length, 'file')} added to ${folder ?? ''} since the last run, taken in as new work: ${added.join(', ')} (${plural(r.letters, 'letter')} in ${plural(r.batches, 'batch', 'batches')})${r.quarantinedFiles.length > 0 ? `; set aside: ${r.quarantinedFiles.join(', ')}` : ''}`);
+        reporter.event(
+          'new-files',
+          { files: added, letters: r.letters, batches: r.batches, quarantined: r.quarantinedFiles },
+          `${plural(added.length, 'file')} added to ${folder ?? ''} since the last run, taken in as new work: ${added.join(', ')} (${plural(r.letters, 'letter')} in ${plural(r.batches, 'batch', 'batches')})${r.quarantinedFiles.length > 0 ? `; set aside: ${r.quarantinedFiles.join(', ')}` : ''}`,
+        );
         if (r.errors.any) reportQuarantine(r.errors.total, r.errors.lines());
       }
-      reporter.event('resume', { ledger: opts.ledgerPath, open: ledger.openCount() }, `resuming from ${opts.ledgerPath}: ${ledger.openCount().toLocaleString('en-US')} letters still to deliver`);
+      reporter.event(
+        'resume',
+        { ledger: opts.ledgerPath, open: ledger.openCount() },
+        `resuming from ${opts.ledgerPath}: ${ledger.openCount().toLocaleString('en-US')} letters still to deliver`,
+      );
     } else {
       generateAt = Math.floor(clock.now() / SECOND) * SECOND;
-      const input: InputSpec = opts.input.kind === 'generate'
-        ? { kind: 'generate', spec: generateSpec(opts.input, oin, afnemer?.berichtTypes ?? [], otherOin, population, generateAt) }
-        : { kind: opts.input.kind, path: opts.input.path };
+      const input: InputSpec =
+        opts.input.kind === 'generate'
+          ? {
+              kind: 'generate',
+              spec: generateSpec(opts.input, oin, afnemer?.berichtTypes ?? [], otherOin, population, generateAt),
+            }
+          : { kind: opts.input.kind, path: opts.input.path };
       let result;
       try {
         result = ingest(ledger, input, ingestOptions(clock.now(), readingProgress));
@@ -247,12 +321,21 @@ export async function runRehearsal(opts: RehearseOptions, deps: RehearseDeps = {
         ledger = undefined;
         return fail(`cannot read the input: ${(err as Error).message}`);
       }
-      reporter.event('read', { letters: result.letters, batches: result.batches, wallMs: Math.round(wallNow() - t0) },
-        `read ${plural(result.letters, 'letter')} in ${plural(result.batches, 'batch', 'batches')} (${formatDuration(wallNow() - t0)})`);
+      reporter.event(
+        'read',
+        { letters: result.letters, batches: result.batches, wallMs: Math.round(wallNow() - t0) },
+        `read ${plural(result.letters, 'letter')} in ${plural(result.batches, 'batch', 'batches')} (${formatDuration(wallNow() - t0)})`,
+      );
       if (result.errors.any && (!opts.quarantine || result.batches === 0)) {
         const lines = result.errors.lines();
-        const hint = opts.quarantine ? 'nothing in it can be sent' : 'nothing was sent; fix it, or pass --quarantine to set these aside and send the rest';
-        reporter.event('input-errors', { total: result.errors.total, errors: result.errors.items }, `bbsim rehearse: the input has ${plural(result.errors.total, 'problem')}; ${hint}:\n  ${lines.join('\n  ')}`);
+        const hint = opts.quarantine
+          ? 'nothing in it can be sent'
+          : 'nothing was sent; fix it, or pass --quarantine to set these aside and send the rest';
+        reporter.event(
+          'input-errors',
+          { total: result.errors.total, errors: result.errors.items },
+          `bbsim rehearse: the input has ${plural(result.errors.total, 'problem')}; ${hint}:\n  ${lines.join('\n  ')}`,
+        );
         removeLedger(ledger, existed);
         ledger = undefined;
         return { exitCode: 2, message: lines.join('\n') };
@@ -267,24 +350,50 @@ export async function runRehearsal(opts: RehearseOptions, deps: RehearseDeps = {
     const openLetters = counts.byState.new + counts.byState.sent + counts.byState.retry;
     const now = clock.now();
     const plan = planDelivery({
-      letters: openLetters, totalLetters: counts.letters, batches: batches.length, bytes: batches.reduce((a, b) => a + b.bytes, 0),
-      share: opts.share, start: now, speed: clock.speed, clockSource: clock.source,
-      targetHourLimit: first?.status.hourLimit, targetDayLimit: first?.status.dayLimit,
-      usedHour: ledger.window('hour', hourKey(now)), usedDay: ledger.window('day', dayKey(now)),
+      letters: openLetters,
+      totalLetters: counts.letters,
+      batches: batches.length,
+      bytes: batches.reduce((a, b) => a + b.bytes, 0),
+      share: opts.share,
+      start: now,
+      speed: clock.speed,
+      clockSource: clock.source,
+      targetHourLimit: first?.status.hourLimit,
+      targetDayLimit: first?.status.dayLimit,
+      usedHour: ledger.window('hour', hourKey(now)),
+      usedDay: ledger.window('day', dayKey(now)),
     });
-    reporter.text(formatPlan(plan, { target: spec.target, afnemer: oin, format: opts.format, batchSize: opts.batchSize }));
+    reporter.text(
+      formatPlan(plan, { target: spec.target, afnemer: oin, format: opts.format, batchSize: opts.batchSize }),
+    );
     reporter.event('plan', {
-      letters: counts.letters, open: openLetters, batches: batches.length, perHour: plan.perHour, perDay: plan.perDay,
-      effectivePerHour: plan.effectivePerHour, effectivePerDay: plan.effectivePerDay, speed: clock.speed, clockSource: clock.source,
-      start: new Date(now).toISOString(), sendEnd: Number.isFinite(plan.sendEnd) ? new Date(plan.sendEnd).toISOString() : null,
+      letters: counts.letters,
+      open: openLetters,
+      batches: batches.length,
+      perHour: plan.perHour,
+      perDay: plan.perDay,
+      effectivePerHour: plan.effectivePerHour,
+      effectivePerDay: plan.effectivePerDay,
+      speed: clock.speed,
+      clockSource: clock.source,
+      start: new Date(now).toISOString(),
+      sendEnd: Number.isFinite(plan.sendEnd) ? new Date(plan.sendEnd).toISOString() : null,
       parkedEnd: Number.isFinite(plan.parkedEnd) ? new Date(plan.parkedEnd).toISOString() : null,
-      durationSimMs: plan.durationSimMs, durationWallMs: plan.durationWallMs, days: plan.days, dayLimitStops: plan.dayLimitStops, notes: plan.notes,
+      durationSimMs: plan.durationSimMs,
+      durationWallMs: plan.durationWallMs,
+      days: plan.days,
+      dayLimitStops: plan.dayLimitStops,
+      notes: plan.notes,
     });
     if (opts.dryRun) return { exitCode: 0, plan };
 
     const burst = batches.reduce((a, b) => Math.max(a, b.letters), 0);
     if (burst > plan.perHour || burst > plan.perDay) {
-      return fail(`a batch of ${burst} letters is more than --share ${opts.share} allows per hour (${Math.floor(plan.perHour)}); use a smaller --batch-size or a larger --share`, 2, { plan });
+      return fail(
+        `a batch of ${burst} letters is more than --share ${opts.share} allows per hour (${Math.floor(plan.perHour)}); use a smaller --batch-size or a larger --share`,
+        2,
+        { plan },
+      );
     }
 
     // The leveranciersportaal before the first send: the cross-check counts the difference.
@@ -295,19 +404,47 @@ export async function runRehearsal(opts: RehearseOptions, deps: RehearseDeps = {
 
     const files = new Map(ledger.files().map((f) => [f.fileNo, f.path]));
     const filePath = (n: number): string => files.get(n) ?? `(file ${n})`;
-    loader = new LetterLoader(filePath, opts.input.kind === 'generate' && generateAt !== undefined
-      ? generateSpec(opts.input, oin, afnemer?.berichtTypes ?? [], otherOin, population, generateAt) : undefined);
+    loader = new LetterLoader(
+      filePath,
+      opts.input.kind === 'generate' && generateAt !== undefined
+        ? generateSpec(opts.input, oin, afnemer?.berichtTypes ?? [], otherOin, population, generateAt)
+        : undefined,
+    );
     const { end, stats } = await runDelivery({
-      ledger, loader, client, clock, reporter, oin, format: opts.format, concurrency: opts.concurrency,
+      ledger,
+      loader,
+      client,
+      clock,
+      reporter,
+      oin,
+      format: opts.format,
+      concurrency: opts.concurrency,
       pacing: { perHour: plan.perHour, perDay: plan.perDay, burst },
-      requestTimeoutMs: opts.requestTimeoutMs, stallTimeoutMs: opts.stallTimeoutMs, pollIntervalMs: opts.pollIntervalMs,
-      vbPageSize: VB_PAGE, backoff: DEFAULT_BACKOFF, aanmaakMarginSimMs: AANMAAK_MARGIN_SIM_MS, random, wallNow, sleep, signal: deps.signal,
+      requestTimeoutMs: opts.requestTimeoutMs,
+      stallTimeoutMs: opts.stallTimeoutMs,
+      pollIntervalMs: opts.pollIntervalMs,
+      vbPageSize: VB_PAGE,
+      backoff: DEFAULT_BACKOFF,
+      aanmaakMarginSimMs: AANMAAK_MARGIN_SIM_MS,
+      random,
+      wallNow,
+      sleep,
+      signal: deps.signal,
       planAhead: (toSend) => {
         const at = clock.now();
         const p = planDelivery({
-          letters: toSend, totalLetters: counts.letters, batches: batches.length, bytes: 0, share: opts.share, start: at, speed: clock.speed, clockSource: clock.source,
-          targetHourLimit: first?.status.hourLimit, targetDayLimit: first?.status.dayLimit,
-          usedHour: ledger?.window('hour', hourKey(at)) ?? 0, usedDay: ledger?.window('day', dayKey(at)) ?? 0,
+          letters: toSend,
+          totalLetters: counts.letters,
+          batches: batches.length,
+          bytes: 0,
+          share: opts.share,
+          start: at,
+          speed: clock.speed,
+          clockSource: clock.source,
+          targetHourLimit: first?.status.hourLimit,
+          targetDayLimit: first?.status.dayLimit,
+          usedHour: ledger?.window('hour', hourKey(at)) ?? 0,
+          usedDay: ledger?.window('day', dayKey(at)) ?? 0,
         });
         return { wallMs: p.durationWallMs, lettersPerWallSecond: (plan.perHour / 3600) * clock.speed };
       },
@@ -317,13 +454,19 @@ export async function runRehearsal(opts: RehearseOptions, deps: RehearseDeps = {
     const baseline = ledger.getMeta<{ totals?: PortalTotals; unavailable?: string }>('portalBaseline');
     let portal: { before: PortalTotals; after: PortalTotals } | { skipped: string };
     if (end.kind !== 'done') portal = { skipped: 'the delivery did not finish' };
-    else if (!baseline?.totals) portal = { skipped: `no leveranciersportaal at the target (${baseline?.unavailable ?? 'unknown'})` };
+    else if (!baseline?.totals)
+      portal = { skipped: `no leveranciersportaal at the target (${baseline?.unavailable ?? 'unknown'})` };
     else {
       const after = await portalWithRetries(client, oin, opts.requestTimeoutMs, sleep, random);
-      portal = after.ok ? { before: baseline.totals, after: after.totals } : { skipped: `leveranciersportaal unreadable at the end (${after.reason})` };
+      portal = after.ok
+        ? { before: baseline.totals, after: after.totals }
+        : { skipped: `leveranciersportaal unreadable at the end (${after.reason})` };
     }
     const quarantine = ledger.getMeta<QuarantineRecord>('quarantine');
-    const rec = reconcile(ledger.counts(), ledger.events(), portal, ledger.deliveryFigures(), { problems: quarantine?.problems ?? 0, files: quarantine?.files ?? [] });
+    const rec = reconcile(ledger.counts(), ledger.events(), portal, ledger.deliveryFigures(), {
+      problems: quarantine?.problems ?? 0,
+      files: quarantine?.files ?? [],
+    });
     const rejects = writeRejectFile(opts.rejectsPath, ledger, opts.rejectsFull ? loader : undefined, filePath);
     const counters = ledger.counters();
     const wallMs = wallNow() - t0;
@@ -334,23 +477,52 @@ export async function runRehearsal(opts: RehearseOptions, deps: RehearseDeps = {
     // Reasons the run is not a success although every letter may be accounted for.
     const failures: string[] = [];
     if (refusedLetters > 0) failures.push(`${plural(refusedLetters, 'letter')} refused with their whole batch`);
-    if (rec.quarantined.problems > 0) failures.push(`${plural(rec.quarantined.problems, 'input problem')} set aside, not sent`);
-    if (rejectShare > opts.maxRejectShare) failures.push(`${(rejectShare * 100).toFixed(2)} % of the letters rejected, above --max-reject-share ${(opts.maxRejectShare * 100).toFixed(2).replace(/\.?0+$/, '')} %`);
+    if (rec.quarantined.problems > 0)
+      failures.push(`${plural(rec.quarantined.problems, 'input problem')} set aside, not sent`);
+    if (rejectShare > opts.maxRejectShare)
+      failures.push(
+        `${(rejectShare * 100).toFixed(2)} % of the letters rejected, above --max-reject-share ${(opts.maxRejectShare * 100).toFixed(2).replace(/\.?0+$/, '')} %`,
+      );
     const summary = [
       `  this run:    ${formatDuration(wallMs)} wall, ${f(stats.sends)} requests, ${f(Math.round(stats.admittedLetters / Math.max(wallMs / 1000, 0.001)))} letters accepted/s`,
       `  reject file: ${rejects.path} (${plural(rejects.lines, 'letter')}${opts.rejectsFull ? ', whole letters: fix them and feed the file back' : '; IDs, codes and source lines; --rejects-full for the whole letters to fix and feed back'})`,
     ];
-    if (end.kind !== 'done') summary.push(`  stopped:     ${end.kind === 'stalled' ? end.reason : end.kind === 'fatal' ? end.message : 'interrupted'} — run the same command again to resume`);
+    if (end.kind !== 'done')
+      summary.push(
+        `  stopped:     ${end.kind === 'stalled' ? end.reason : end.kind === 'fatal' ? end.message : 'interrupted'} — run the same command again to resume`,
+      );
     for (const why of failures) summary.push(`  exit 1:      ${why}`);
     reporter.text([...formatReconciliation(rec), ...summary]);
     reporter.event('reconciliation', {
-      reconciled: rec.reconciled, balanced: rec.balanced, offered: rec.offered, processed: rec.processed, processedViaBestaatAl: rec.processedViaBestaatAl,
-      rejected: rec.rejected, refused: rec.refused, open: rec.open, duplicates: rec.duplicates, answers: rec.answers, portal: rec.portal,
-      delivery: rec.delivery, quarantined: rec.quarantined, rejectShare, failures,
-      end, stats, counters, wallMs: Math.round(wallMs), rejectFile: rejects,
+      reconciled: rec.reconciled,
+      balanced: rec.balanced,
+      offered: rec.offered,
+      processed: rec.processed,
+      processedViaBestaatAl: rec.processedViaBestaatAl,
+      rejected: rec.rejected,
+      refused: rec.refused,
+      open: rec.open,
+      duplicates: rec.duplicates,
+      answers: rec.answers,
+      portal: rec.portal,
+      delivery: rec.delivery,
+      quarantined: rec.quarantined,
+      rejectShare,
+      failures,
+      end,
+      stats,
+      counters,
+      wallMs: Math.round(wallMs),
+      rejectFile: rejects,
     });
     if (end.kind === 'fatal') return fail(end.message, 2, { plan, reconciliation: rec, end, stats });
-    return { exitCode: rec.reconciled && end.kind === 'done' && failures.length === 0 ? 0 : 1, plan, reconciliation: rec, end, stats };
+    return {
+      exitCode: rec.reconciled && end.kind === 'done' && failures.length === 0 ? 0 : 1,
+      plan,
+      reconciliation: rec,
+      end,
+      stats,
+    };
   } finally {
     timers.abort();
     loader?.close();
@@ -359,15 +531,30 @@ export async function runRehearsal(opts: RehearseOptions, deps: RehearseDeps = {
   }
 }
 
-function generateSpec(i: Extract<RehearseInput, { kind: 'generate' }>, oin: string, berichtTypes: readonly string[], otherOin: string,
-  population: GenerateSpec['population'], at: number): GenerateSpec {
+function generateSpec(
+  i: Extract<RehearseInput, { kind: 'generate' }>,
+  oin: string,
+  berichtTypes: readonly string[],
+  otherOin: string,
+  population: GenerateSpec['population'],
+  at: number,
+): GenerateSpec {
   return {
-    seed: i.seed, count: i.count, afnemerOin: oin, berichtTypes, otherOin, population, at,
-    attachmentShare: i.attachmentShare, notSubscribedShare: i.notSubscribedShare, invalidShare: i.invalidShare,
+    seed: i.seed,
+    count: i.count,
+    afnemerOin: oin,
+    berichtTypes,
+    otherOin,
+    population,
+    at,
+    attachmentShare: i.attachmentShare,
+    notSubscribedShare: i.notSubscribedShare,
+    invalidShare: i.invalidShare,
   };
 }
 
-const plural = (n: number, one: string, many = `${one}s`): string => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+const plural = (n: number, one: string, many = `${one}s`): string =>
+  `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 
 function diffSpec(was: LedgerSpec, now: LedgerSpec): string[] {
   const out: string[] = [];
@@ -387,7 +574,13 @@ function removeLedger(ledger: Ledger, existed: boolean): void {
   for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
 }
 
-async function portalWithRetries(client: HttpClient, oin: string, timeoutMs: number, sleep: (ms: number) => Promise<void>, random: () => number) {
+async function portalWithRetries(
+  client: HttpClient,
+  oin: string,
+  timeoutMs: number,
+  sleep: (ms: number) => Promise<void>,
+  random: () => number,
+) {
   let last = await readPortal(client, oin, timeoutMs);
   // 404: no leveranciersportaal (not the mock); other failures may be injected faults: try again.
   for (let k = 1; !last.ok && last.status !== 404 && k < PORTAL_TRIES; k++) {

@@ -28,7 +28,12 @@ function bron(s: LetterSource, filePath: (n: number) => string): string {
   return `${filePath(s.file)}:${s.line}`;
 }
 
-export function writeRejectFile(path: string, ledger: Ledger, loader: LetterLoader | undefined, filePath: (n: number) => string): RejectFileResult {
+export function writeRejectFile(
+  path: string,
+  ledger: Ledger,
+  loader: LetterLoader | undefined,
+  filePath: (n: number) => string,
+): RejectFileResult {
   const batches = new Map<number, BatchRow>(ledger.batches().map((b) => [b.batchNo, b]));
   const parts = new Map<VerwerkingsCode, { path: string; fd: number }>();
   const byCode: Partial<Record<VerwerkingsCode, number>> = {};
@@ -37,7 +42,10 @@ export function writeRejectFile(path: string, ledger: Ledger, loader: LetterLoad
     for (const r of ledger.rejectedLetters()) {
       const b = batches.get(r.batchNo);
       const verwerking = {
-        VerwerkingsCode: r.code, Toelichting: r.toelichting, Bron: bron(r.source, filePath), BatchID: b?.batchId ?? null,
+        VerwerkingsCode: r.code,
+        Toelichting: r.toelichting,
+        Bron: bron(r.source, filePath),
+        BatchID: b?.batchId ?? null,
         ...(r.via === 'geweigerd' ? { Geweigerd: 'the batch was refused whole' } : {}),
       };
       let line: string;
@@ -84,12 +92,24 @@ export function writeRejectFile(path: string, ledger: Ledger, loader: LetterLoad
 type RejectedLetter = ReturnType<Ledger['rejectedLetters']> extends Generator<infer T> ? T : never;
 
 /** The rejected letter in the input's shape, to fix and feed back. */
-function fullLetter(loader: LetterLoader, r: RejectedLetter, b: BatchRow | undefined, verwerking: Record<string, unknown>): Record<string, unknown> {
+function fullLetter(
+  loader: LetterLoader,
+  r: RejectedLetter,
+  b: BatchRow | undefined,
+  verwerking: Record<string, unknown>,
+): Record<string, unknown> {
   const letter = loader.load(r.source);
   const info: Record<string, string> = {};
-  for (const [k, v] of Object.entries(letter.BerichtInformatie)) if (typeof v === 'string' && k !== 'BatchID') info[k] = v;
-  if (r.code === 'AanmaakDatumLigtTeVerInHetVerleden' && info['AanmaakDatum'] === undefined && b?.aanmaakDatum) info['AanmaakDatum'] = b.aanmaakDatum;
-  if (r.code === 'OinInCPAKomtNietOvereenMetOinInBericht' && info['BerichtLeverancierID'] === undefined && b?.leverancierId) info['BerichtLeverancierID'] = b.leverancierId;
+  for (const [k, v] of Object.entries(letter.BerichtInformatie))
+    if (typeof v === 'string' && k !== 'BatchID') info[k] = v;
+  if (r.code === 'AanmaakDatumLigtTeVerInHetVerleden' && info['AanmaakDatum'] === undefined && b?.aanmaakDatum)
+    info['AanmaakDatum'] = b.aanmaakDatum;
+  if (
+    r.code === 'OinInCPAKomtNietOvereenMetOinInBericht' &&
+    info['BerichtLeverancierID'] === undefined &&
+    b?.leverancierId
+  )
+    info['BerichtLeverancierID'] = b.leverancierId;
   const out: Record<string, unknown> = { BerichtInformatie: info as unknown as BerichtInput['BerichtInformatie'] };
   if (letter.Bijlagen && letter.Bijlagen.length > 0) out['Bijlagen'] = letter.Bijlagen;
   out[ANNOTATION_KEY] = verwerking;

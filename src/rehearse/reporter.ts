@@ -23,7 +23,11 @@ export class Reporter {
   #line = false;
   #lastPlain = Number.NEGATIVE_INFINITY;
 
-  constructor(private readonly out: Output, readonly json: boolean, private readonly wallNow: () => number) {}
+  constructor(
+    private readonly out: Output,
+    readonly json: boolean,
+    private readonly wallNow: () => number,
+  ) {}
 
   /** A structured event; in human mode `human` (if given) is printed on stderr. */
   event(type: string, data: Record<string, unknown>, human?: string): void {

@@ -31,7 +31,8 @@ export async function runDelivery(o: DeliveryOptions): Promise<{ end: DeliveryEn
   if (o.signal?.aborted) st.stop({ kind: 'interrupted' });
 
   const pacer = new Pacer({
-    ...o.pacing, clock: o.clock,
+    ...o.pacing,
+    clock: o.clock,
     used: (kind, key) => ledger.window(kind, key),
     sleep: async (ms) => {
       st.plannedUntil = Math.max(st.plannedUntil, wallNow() + ms);
@@ -64,7 +65,10 @@ export async function runDelivery(o: DeliveryOptions): Promise<{ end: DeliveryEn
       }
       if (wallNow() > st.stallDeadline()) {
         const waitingFor = st.batches.filter((b) => !st.isDone(b)).length;
-        st.stop({ kind: 'stalled', reason: `nothing moved for ${formatDuration(o.stallTimeoutMs)}; ${waitingFor} batches not done (letters open or verwerkingsberichten missing)` });
+        st.stop({
+          kind: 'stalled',
+          reason: `nothing moved for ${formatDuration(o.stallTimeoutMs)}; ${waitingFor} batches not done (letters open or verwerkingsberichten missing)`,
+        });
       }
     }
   } finally {

@@ -17,12 +17,15 @@ const statusSchema = z.object({
   now: z.string(),
   speed: z.number().positive(),
   schedule: z.unknown().optional(),
-  intake: z.object({
-    hourLimit: z.number().optional(),
-    dayLimit: z.number().optional(),
-    admittedThisHour: z.number().optional(),
-    admittedToday: z.number().optional(),
-  }).partial().optional(),
+  intake: z
+    .object({
+      hourLimit: z.number().optional(),
+      dayLimit: z.number().optional(),
+      admittedThisHour: z.number().optional(),
+      admittedToday: z.number().optional(),
+    })
+    .partial()
+    .optional(),
 });
 
 /** What GET /status told about the target. */
@@ -43,7 +46,11 @@ export interface StatusReading {
 }
 
 /** GET /status, or undefined when the target has none (or is not answering). */
-export async function readStatus(client: HttpClient, timeoutMs: number, wallNow: () => number = () => performance.now()): Promise<StatusReading | undefined> {
+export async function readStatus(
+  client: HttpClient,
+  timeoutMs: number,
+  wallNow: () => number = () => performance.now(),
+): Promise<StatusReading | undefined> {
   const t0 = wallNow();
   let res;
   try {
@@ -63,7 +70,13 @@ export async function readStatus(client: HttpClient, timeoutMs: number, wallNow:
   const now = Date.parse(parsed.data.now);
   if (!Number.isFinite(now)) return undefined;
   return {
-    status: { now, speed: parsed.data.speed, ...scheduleField(parsed.data.schedule), hourLimit: parsed.data.intake?.hourLimit, dayLimit: parsed.data.intake?.dayLimit },
+    status: {
+      now,
+      speed: parsed.data.speed,
+      ...scheduleField(parsed.data.schedule),
+      hourLimit: parsed.data.intake?.hourLimit,
+      dayLimit: parsed.data.intake?.dayLimit,
+    },
     wallSent: t0,
     wallReceived: t1,
   };
@@ -130,7 +143,9 @@ export class TargetClock implements Clock {
   update(r: StatusReading): number {
     const wall = this.wallNow();
     const sched = r.status.schedule;
-    const candidate = sched ? sched.simAfter(r.status.now, wall - r.wallReceived) : r.status.now + (wall - r.wallReceived) * r.status.speed;
+    const candidate = sched
+      ? sched.simAfter(r.status.now, wall - r.wallReceived)
+      : r.status.now + (wall - r.wallReceived) * r.status.speed;
     const before = this.now();
     const uncertainty = (r.wallReceived - r.wallSent) * r.status.speed;
     const first = this.#source !== 'status' || r.status.speed !== this.#speed;

@@ -22,11 +22,15 @@ function byService(timeline: readonly TimelinePoint[]): Map<string, TimelinePoin
 
 function verdictTableHtml(rows: readonly VerdictRow[]): string {
   const fmt = (x: number | undefined): string => (x === undefined ? '—' : num(x));
-  const body = rows.map((r) => `<tr class="${r.status}" data-norm="${escapeHtml(r.normId)}">
+  const body = rows
+    .map(
+      (r) => `<tr class="${r.status}" data-norm="${escapeHtml(r.normId)}">
 <td>${escapeHtml(r.normId)}<div class="title">${escapeHtml(r.title)}</div></td><td class="num">${escapeHtml(`${r.limit} ${r.unit}`)}</td>
 <td class="num" data-measured="${r.measured ?? ''}">${fmt(r.measured)}</td><td class="num">${fmt(r.margin)}</td>
 <td class="status">${STATUS_TEXT[r.status]}</td><td>${r.priority ? `P${r.priority.priority} (${escapeHtml(r.priority.resolution)})` : ''}</td>
-<td class="source">${escapeHtml(r.source)}<div class="cite">${escapeHtml(r.citation)}</div></td></tr>`).join('\n');
+<td class="source">${escapeHtml(r.source)}<div class="cite">${escapeHtml(r.citation)}</div></td></tr>`,
+    )
+    .join('\n');
   return `<table class="verdict"><thead><tr><th>norm</th><th>limit</th><th>measured</th><th>margin</th><th>verdict</th><th>priority</th><th>source and citation</th></tr></thead>
 <tbody>${body}</tbody></table>`;
 }
@@ -42,7 +46,14 @@ export function renderRunReport(summary: RunSummary, rows: readonly VerdictRow[]
   const services = byService(timeline);
   const width = bucketWidth(summary.timeline) * factor;
   const latencyCharts = [...services.entries()].map(([service, points]) => {
-    const norms = NORMS.filter((n) => n.service === service && n.quantity === 'latency' && n.unit === 'ms' && typeof n.statistic === 'number' && n.statistic < 100);
+    const norms = NORMS.filter(
+      (n) =>
+        n.service === service &&
+        n.quantity === 'latency' &&
+        n.unit === 'ms' &&
+        typeof n.statistic === 'number' &&
+        n.statistic < 100,
+    );
     const series: Series[] = [
       { name: 'p50', points: points.map((p) => [p.t, p.p50]) },
       { name: 'p95', points: points.map((p) => [p.t, p.p95]) },
@@ -50,17 +61,32 @@ export function renderRunReport(summary: RunSummary, rows: readonly VerdictRow[]
       { name: 'max', points: points.map((p) => [p.t, p.max]), dashed: true },
     ];
     return lineChart({
-      title: `${service}: latency over time`, xLabel: 'wall time since start (s)', unit: 'ms', series,
+      title: `${service}: latency over time`,
+      xLabel: 'wall time since start (s)',
+      unit: 'ms',
+      series,
       limits: norms.map((n) => ({ y: n.limit, label: `${n.id} p${String(n.statistic)} <` })),
     });
   });
   const throughput = lineChart({
-    title: 'Throughput per service', xLabel: 'wall time since start (s)', unit: 'requests/s',
-    series: [...services.entries()].map(([service, points]) => ({ name: service, points: points.map((p) => [p.t, p.requests / width] as const) })), legend: true,
+    title: 'Throughput per service',
+    xLabel: 'wall time since start (s)',
+    unit: 'requests/s',
+    series: [...services.entries()].map(([service, points]) => ({
+      name: service,
+      points: points.map((p) => [p.t, p.requests / width] as const),
+    })),
+    legend: true,
   });
   const failures = lineChart({
-    title: 'Failed requests per service (status ≥ 400 or no answer)', xLabel: 'wall time since start (s)', unit: 'failed/s',
-    series: [...services.entries()].map(([service, points]) => ({ name: service, points: points.map((p) => [p.t, p.failed / width] as const) })), legend: true,
+    title: 'Failed requests per service (status ≥ 400 or no answer)',
+    xLabel: 'wall time since start (s)',
+    unit: 'failed/s',
+    series: [...services.entries()].map(([service, points]) => ({
+      name: service,
+      points: points.map((p) => [p.t, p.failed / width] as const),
+    })),
+    legend: true,
   });
   const failed = rows.filter((r) => r.status === 'fail').map((r) => r.normId);
   const unjudged = rows.filter((r) => r.unjudged !== undefined).map((r) => r.normId);
@@ -69,14 +95,23 @@ export function renderRunReport(summary: RunSummary, rows: readonly VerdictRow[]
   const failedLines = failedRequestLines(budget, summary.errors);
   // The headline says the worst first: lost requests, then norms not judged, then breaches.
   const banners: [cls: string, text: string][] = [];
-  if (over.length) banners.push(['breached', `Requests failed: ${over.map((b) => `${b.service} ${b.errors} of ${b.requests} (${b.errorRatePct.toFixed(1)} %)`).join(', ')} — over the error budget; this run is no evidence that the norms hold`]);
-  if (unjudged.length) banners.push(['unjudged', `Not judged (too few successful requests or no figure): ${unjudged.join(', ')}`]);
+  if (over.length)
+    banners.push([
+      'breached',
+      `Requests failed: ${over.map((b) => `${b.service} ${b.errors} of ${b.requests} (${b.errorRatePct.toFixed(1)} %)`).join(', ')} — over the error budget; this run is no evidence that the norms hold`,
+    ]);
+  if (unjudged.length)
+    banners.push(['unjudged', `Not judged (too few successful requests or no figure): ${unjudged.join(', ')}`]);
   if (failed.length) banners.push(['breached', `Norm breached: ${failed.join(', ')}`]);
   if (banners.length === 0) banners.push(['holds', 'Every checked norm holds']);
   const reqs = summary.k6.metrics['http_reqs']?.values;
   const context: [string, string][] = [
-    ['scenario', summary.scenario], ['run', summary.runId], ['engine', summary.engine], ['target', summary.target],
-    ['sim clock speed', String(summary.speed)], ['wall seconds', summary.seconds.toFixed(1)],
+    ['scenario', summary.scenario],
+    ['run', summary.runId],
+    ['engine', summary.engine],
+    ['target', summary.target],
+    ['sim clock speed', String(summary.speed)],
+    ['wall seconds', summary.seconds.toFixed(1)],
     ['requests', reqs ? `${num(reqs['count'] ?? 0)} (${(reqs['rate'] ?? 0).toFixed(1)}/s)` : '—'],
     ['dropped iterations', String(summary.k6.metrics['dropped_iterations']?.values['count'] ?? 0)],
   ];

@@ -97,7 +97,8 @@ export function lineChart(o: LineChartOptions): string {
   const limits = o.limits ?? [];
   const idAttr = o.id === undefined ? '' : ` id="${escapeHtml(o.id)}"`;
   const caption = `<figcaption>${escapeHtml(o.title)}${o.unit ? ` <small>(${escapeHtml(o.unit)})</small>` : ''}</figcaption>`;
-  if (all.length === 0) return `<figure class="chart"${idAttr} data-points="0">${caption}<p class="nodata">no data</p></figure>`;
+  if (all.length === 0)
+    return `<figure class="chart"${idAttr} data-points="0">${caption}<p class="nodata">no data</p></figure>`;
 
   // The y axis runs over round ticks from zero (or the lowest value) to just above the highest
   // value or limit, so a limit line is always in view.
@@ -111,9 +112,12 @@ export function lineChart(o: LineChartOptions): string {
   const step = niceStep(span, Math.max(3, Math.round(ph / 40)));
   const y0 = Math.floor(yMin / step) * step;
   const y1 = Math.ceil((yMin + span) / step) * step;
-  const yTicks = Array.from({ length: Math.round((y1 - y0) / step) + 1 }, (_, k) => Number((y0 + k * step).toPrecision(12)));
+  const yTicks = Array.from({ length: Math.round((y1 - y0) / step) + 1 }, (_, k) =>
+    Number((y0 + k * step).toPrecision(12)),
+  );
   const yText = (t: number): string => num(t, tickDigits(step));
-  const left = Math.max(40, 10 + Math.max(...yTicks.map((t) => yText(t).length)) * CHAR_PX) + (o.yLabel === undefined ? 0 : 20);
+  const left =
+    Math.max(40, 10 + Math.max(...yTicks.map((t) => yText(t).length)) * CHAR_PX) + (o.yLabel === undefined ? 0 : 20);
   const pw = width - left - 16;
   const xs = all.map((p) => p[0]);
   const x0 = Math.min(...xs);
@@ -126,41 +130,62 @@ export function lineChart(o: LineChartOptions): string {
 
   const parts: string[] = [];
   for (const t of yTicks) {
-    parts.push(`<line x1="${left}" x2="${left + pw}" y1="${f(sy(t))}" y2="${f(sy(t))}" class="grid"/>`,
-      `<text x="${left - 6}" y="${f(sy(t) + 4)}" text-anchor="end" class="tick">${yText(t)}</text>`);
+    parts.push(
+      `<line x1="${left}" x2="${left + pw}" y1="${f(sy(t))}" y2="${f(sy(t))}" class="grid"/>`,
+      `<text x="${left - 6}" y="${f(sy(t) + 4)}" text-anchor="end" class="tick">${yText(t)}</text>`,
+    );
   }
   const xCount = Math.max(2, Math.round(pw / 80));
-  const xTicks = o.xTicks ?? niceTicks(x0, x1, xCount).map((x) => ({ x, label: num(x, tickDigits(niceStep(x1 - x0, xCount))) }));
+  const xTicks =
+    o.xTicks ?? niceTicks(x0, x1, xCount).map((x) => ({ x, label: num(x, tickDigits(niceStep(x1 - x0, xCount))) }));
   for (const t of xTicks) {
-    parts.push(`<line x1="${f(sx(t.x))}" x2="${f(sx(t.x))}" y1="${top}" y2="${top + ph + 4}" class="grid"/>`,
-      `<text x="${f(sx(t.x))}" y="${top + ph + 16}" text-anchor="middle" class="tick">${escapeHtml(t.label)}</text>`);
+    parts.push(
+      `<line x1="${f(sx(t.x))}" x2="${f(sx(t.x))}" y1="${top}" y2="${top + ph + 4}" class="grid"/>`,
+      `<text x="${f(sx(t.x))}" y="${top + ph + 16}" text-anchor="middle" class="tick">${escapeHtml(t.label)}</text>`,
+    );
   }
-  parts.push(`<line x1="${left}" x2="${left}" y1="${top}" y2="${top + ph}" class="axis"/>`,
-    `<line x1="${left}" x2="${left + pw}" y1="${top + ph}" y2="${top + ph}" class="axis"/>`);
-  if (o.xLabel !== undefined) parts.push(`<text x="${left + pw / 2}" y="${height - 6}" text-anchor="middle" class="label">${escapeHtml(o.xLabel)}</text>`);
-  if (o.yLabel !== undefined) parts.push(`<text transform="translate(14 ${top + ph / 2}) rotate(-90)" text-anchor="middle" class="label">${escapeHtml(o.yLabel)}</text>`);
+  parts.push(
+    `<line x1="${left}" x2="${left}" y1="${top}" y2="${top + ph}" class="axis"/>`,
+    `<line x1="${left}" x2="${left + pw}" y1="${top + ph}" y2="${top + ph}" class="axis"/>`,
+  );
+  if (o.xLabel !== undefined)
+    parts.push(
+      `<text x="${left + pw / 2}" y="${height - 6}" text-anchor="middle" class="label">${escapeHtml(o.xLabel)}</text>`,
+    );
+  if (o.yLabel !== undefined)
+    parts.push(
+      `<text transform="translate(14 ${top + ph / 2}) rotate(-90)" text-anchor="middle" class="label">${escapeHtml(o.yLabel)}</text>`,
+    );
   const colorOf = (i: number): string => o.series[i]?.color ?? PALETTE[i % PALETTE.length]!;
   o.series.forEach((s, i) => {
     if (s.points.length === 0) return;
     const d = s.points.map((p, j) => `${j === 0 ? 'M' : 'L'}${f(sx(p[0]))} ${f(sy(p[1]))}`).join(' ');
-    parts.push(`<path d="${d}" fill="none" stroke="${colorOf(i)}" stroke-width="1.6"${s.dashed ? ' stroke-dasharray="6 4"' : ''} class="series" data-series="${escapeHtml(s.name)}" data-points="${s.points.length}"><title>${escapeHtml(s.name)}</title></path>`);
+    parts.push(
+      `<path d="${d}" fill="none" stroke="${colorOf(i)}" stroke-width="1.6"${s.dashed ? ' stroke-dasharray="6 4"' : ''} class="series" data-series="${escapeHtml(s.name)}" data-points="${s.points.length}"><title>${escapeHtml(s.name)}</title></path>`,
+    );
   });
   // Limits after the series so their line and label stay readable over a dense series.
   let marks = 0;
   for (const l of limits) {
-    parts.push(`<line x1="${left}" x2="${left + pw}" y1="${f(sy(l.y))}" y2="${f(sy(l.y))}" class="norm"><title>${escapeHtml(`${l.label}: ${num(l.y)}${unit}`)}</title></line>`,
-      `<text x="${left + pw - 4}" y="${f(sy(l.y) - 4)}" text-anchor="end" class="norm-label">${escapeHtml(`${l.label} ${num(l.y)}${unit}`)}</text>`);
+    parts.push(
+      `<line x1="${left}" x2="${left + pw}" y1="${f(sy(l.y))}" y2="${f(sy(l.y))}" class="norm"><title>${escapeHtml(`${l.label}: ${num(l.y)}${unit}`)}</title></line>`,
+      `<text x="${left + pw - 4}" y="${f(sy(l.y) - 4)}" text-anchor="end" class="norm-label">${escapeHtml(`${l.label} ${num(l.y)}${unit}`)}</text>`,
+    );
     if (!l.markOver) continue;
     for (const s of o.series) {
       for (const [x, y] of s.points) {
         if (y <= l.y || marks >= MAX_MARKS) continue;
         marks++;
-        parts.push(`<circle cx="${f(sx(x))}" cy="${f(sy(y))}" r="2.5" class="over"><title>${escapeHtml(`${pointLabel(x)}: ${num(y)}${unit} (over ${num(l.y)})`)}</title></circle>`);
+        parts.push(
+          `<circle cx="${f(sx(x))}" cy="${f(sy(y))}" r="2.5" class="over"><title>${escapeHtml(`${pointLabel(x)}: ${num(y)}${unit} (over ${num(l.y)})`)}</title></circle>`,
+        );
       }
     }
   }
-  const legend = (o.legend ?? o.series.length > 1)
-    ? `<div class="legend">${o.series.map((s, i) => `<span class="key"><i style="border-color:${colorOf(i)}"${s.dashed ? ' class="dashed"' : ''}></i>${escapeHtml(s.name)}</span>`).join(' ')}</div>` : '';
+  const legend =
+    (o.legend ?? o.series.length > 1)
+      ? `<div class="legend">${o.series.map((s, i) => `<span class="key"><i style="border-color:${colorOf(i)}"${s.dashed ? ' class="dashed"' : ''}></i>${escapeHtml(s.name)}</span>`).join(' ')}</div>`
+      : '';
   return `<figure class="chart"${idAttr} data-points="${all.length}">${caption}
 <svg viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-label="${escapeHtml(o.title)}">${parts.join('')}</svg>${legend}</figure>`;
 }

@@ -34,14 +34,18 @@ export function heatMap(o: HeatMapOptions): string {
   const w = left + o.columns.length * cw + 4;
   const h = top + o.rows.length * ch + 4;
   const parts: string[] = [];
-  o.columns.forEach((c, j) => parts.push(`<text class="tick" x="${left + j * cw + cw / 2}" y="14" text-anchor="middle">${escapeHtml(c)}</text>`));
+  o.columns.forEach((c, j) =>
+    parts.push(`<text class="tick" x="${left + j * cw + cw / 2}" y="14" text-anchor="middle">${escapeHtml(c)}</text>`),
+  );
   o.rows.forEach((r, i) => {
     parts.push(`<text class="tick" x="${left - 6}" y="${top + i * ch + 14}" text-anchor="end">${escapeHtml(r)}</text>`);
     o.columns.forEach((_, j) => {
       const v = o.value(i, j);
       const label = Number.isFinite(v) ? String(Math.round(v)) : '';
-      parts.push(`<g class="cell"><rect x="${left + j * cw}" y="${top + i * ch}" width="${cw - 1}" height="${ch - 1}" fill="${color(v)}"><title>${escapeHtml(o.tooltip(i, j))}</title></rect>` +
-        `<text class="cell-label" x="${left + j * cw + cw / 2}" y="${top + i * ch + 14}" text-anchor="middle">${label}</text></g>`);
+      parts.push(
+        `<g class="cell"><rect x="${left + j * cw}" y="${top + i * ch}" width="${cw - 1}" height="${ch - 1}" fill="${color(v)}"><title>${escapeHtml(o.tooltip(i, j))}</title></rect>` +
+          `<text class="cell-label" x="${left + j * cw + cw / 2}" y="${top + i * ch + 14}" text-anchor="middle">${label}</text></g>`,
+      );
     });
   });
   const idAttr = o.id === undefined ? '' : ` id="${escapeHtml(o.id)}"`;

@@ -25,22 +25,32 @@ export interface CollectOptions {
 export function segmentFiles(inputs: readonly string[]): string[] {
   const files: string[] = [];
   for (const input of inputs) {
-    if (!existsSync(input)) throw new SegmentInputError(`${input}: no such file or folder (a segment's summary JSON, or a folder of them)`);
+    if (!existsSync(input))
+      throw new SegmentInputError(`${input}: no such file or folder (a segment's summary JSON, or a folder of them)`);
     if (!statSync(input).isDirectory()) {
       files.push(input);
       continue;
     }
-    const here = readdirSync(input).filter((f) => f.endsWith('k6-summary.json')).sort().map((f) => join(input, f));
+    const here = readdirSync(input)
+      .filter((f) => f.endsWith('k6-summary.json'))
+      .sort()
+      .map((f) => join(input, f));
     if (here.length > 0) {
       files.push(...here);
       continue;
     }
-    const below = readdirSync(input).sort().flatMap((d) => {
-      const sub = join(input, d);
-      if (!statSync(sub).isDirectory()) return [];
-      return ['summary.json', 'k6-summary.json'].map((f) => join(sub, f)).filter((f) => existsSync(f)).slice(0, 1);
-    });
-    if (below.length === 0) throw new SegmentInputError(`${input}: no segment output in it (*k6-summary.json, or <segment>/summary.json)`);
+    const below = readdirSync(input)
+      .sort()
+      .flatMap((d) => {
+        const sub = join(input, d);
+        if (!statSync(sub).isDirectory()) return [];
+        return ['summary.json', 'k6-summary.json']
+          .map((f) => join(sub, f))
+          .filter((f) => existsSync(f))
+          .slice(0, 1);
+      });
+    if (below.length === 0)
+      throw new SegmentInputError(`${input}: no segment output in it (*k6-summary.json, or <segment>/summary.json)`);
     files.push(...below);
   }
   return files;
@@ -55,7 +65,13 @@ export function segmentFiles(inputs: readonly string[]): string[] {
 export async function collectSegments(opts: CollectOptions): Promise<RunResult> {
   const { log } = opts;
   const startedMs = Date.now();
-  const refuse = (error: string): RunResult => ({ runId: opts.runId ?? '', dir: '', rows: [], exitCode: RUN_EXIT.COULD_NOT_RUN, error });
+  const refuse = (error: string): RunResult => ({
+    runId: opts.runId ?? '',
+    dir: '',
+    rows: [],
+    exitCode: RUN_EXIT.COULD_NOT_RUN,
+    error,
+  });
   let files: string[];
   const segments: SegmentSummary[] = [];
   try {
@@ -76,11 +92,15 @@ export async function collectSegments(opts: CollectOptions): Promise<RunResult> 
   }
   const expected = scriptHashOf(generateDefaultK6Script(scenario));
   if (expected !== first.scriptHash) {
-    return refuse(`the segments ran script ${first.scriptHash}, but scenario ${scenario.name} now generates ${expected ?? 'a script without SCRIPT_HASH'}: the verdict would judge another load than ran (collect with the scenarios the script came from)`);
+    return refuse(
+      `the segments ran script ${first.scriptHash}, but scenario ${scenario.name} now generates ${expected ?? 'a script without SCRIPT_HASH'}: the verdict would judge another load than ran (collect with the scenarios the script came from)`,
+    );
   }
   // Segments in the order of their sequence.
   const order = first.segmentSequence.split(',').slice(0, -1);
-  const sorted = segments.map((s, i) => ({ s, f: files[i]! })).sort((a, b) => order.indexOf(a.s.segment.split(':')[0]!) - order.indexOf(b.s.segment.split(':')[0]!));
+  const sorted = segments
+    .map((s, i) => ({ s, f: files[i]! }))
+    .sort((a, b) => order.indexOf(a.s.segment.split(':')[0]!) - order.indexOf(b.s.segment.split(':')[0]!));
   const runId = opts.runId ?? `${scenario.name}-collected-${new Date().toISOString().replace(/[:.]/g, '-')}`;
   const dir = join(opts.outDir, runId);
   if (existsSync(dir)) return refuse(`${dir} exists already (choose another --run-id)`);
@@ -94,11 +114,22 @@ export async function collectSegments(opts: CollectOptions): Promise<RunResult> 
       writeFileSync(join(segDir, 'summary.json'), JSON.stringify(s, null, 1));
       return join('segments', String(i + 1), 'summary.json');
     });
-    log(`collecting ${segments.length} segments of ${scenario.name} (${sorted.map(({ s, f }) => `${s.segment} from ${f}`).join('; ')})`);
-    if (opts.target === undefined) log('no --target: the server-side figures (/status, /stats) are not read; norms measured there are n/a');
+    log(
+      `collecting ${segments.length} segments of ${scenario.name} (${sorted.map(({ s, f }) => `${s.segment} from ${f}`).join('; ')})`,
+    );
+    if (opts.target === undefined)
+      log('no --target: the server-side figures (/status, /stats) are not read; norms measured there are n/a');
     const result = await writeMergedRun({
-      scenario, runId, dir: partial, summaries, segments: sorted.map(({ s }) => s), ...(opts.target !== undefined ? { base: opts.target } : {}),
-      target: opts.target ?? 'collected', startedMs, ...(first.k6Version ? { k6Version: first.k6Version } : {}), log,
+      scenario,
+      runId,
+      dir: partial,
+      summaries,
+      segments: sorted.map(({ s }) => s),
+      ...(opts.target !== undefined ? { base: opts.target } : {}),
+      target: opts.target ?? 'collected',
+      startedMs,
+      ...(first.k6Version ? { k6Version: first.k6Version } : {}),
+      log,
     });
     renameSync(partial, dir);
     return { ...result, dir };

@@ -28,4 +28,5 @@ export function worstExit(a: RunExitCode, b: RunExitCode): RunExitCode {
   return RANK[a] >= RANK[b] ? a : b;
 }
 
-export const RUN_EXIT_HELP = 'Exit codes: 0 every checked norm holds, 1 a norm is breached, 2 the run could not be done, 3 a norm the scenario checks could not be judged (no or too few successful requests, or no figure from the target), 4 more requests failed than the error budget allows.';
+export const RUN_EXIT_HELP =
+  'Exit codes: 0 every checked norm holds, 1 a norm is breached, 2 the run could not be done, 3 a norm the scenario checks could not be judged (no or too few successful requests, or no figure from the target), 4 more requests failed than the error budget allows.';

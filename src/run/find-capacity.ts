@@ -12,29 +12,46 @@ function scaleRate(r: Rate, f: number): Rate {
 
 function scaleLoad(load: LoadProfile, f: number): LoadProfile {
   switch (load.kind) {
-    case 'constant': return { ...load, rate: scaleRate(load.rate, f) };
-    case 'ramp': return { ...load, from: scaleRate(load.from, f), to: scaleRate(load.to, f) };
-    case 'stages': return { ...load, ...(load.start ? { start: scaleRate(load.start, f) } : {}), stages: load.stages.map((s) => ({ ...s, target: scaleRate(s.target, f) })) };
-    case 'day-curve': return { ...load, peak: scaleRate(load.peak, f) };
+    case 'constant':
+      return { ...load, rate: scaleRate(load.rate, f) };
+    case 'ramp':
+      return { ...load, from: scaleRate(load.from, f), to: scaleRate(load.to, f) };
+    case 'stages':
+      return {
+        ...load,
+        ...(load.start ? { start: scaleRate(load.start, f) } : {}),
+        stages: load.stages.map((s) => ({ ...s, target: scaleRate(s.target, f) })),
+      };
+    case 'day-curve':
+      return { ...load, peak: scaleRate(load.peak, f) };
   }
 }
 
 /** The profile's highest rate (what "the load" means in a capacity answer). */
 export function peakRate(load: LoadProfile): Rate {
   switch (load.kind) {
-    case 'constant': return load.rate;
-    case 'ramp': return load.to.perSecond >= load.from.perSecond ? load.to : load.from;
-    case 'stages': return [load.start, ...load.stages.map((s) => s.target)].filter((r): r is Rate => r !== undefined).reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
-    case 'day-curve': return load.peak;
+    case 'constant':
+      return load.rate;
+    case 'ramp':
+      return load.to.perSecond >= load.from.perSecond ? load.to : load.from;
+    case 'stages':
+      return [load.start, ...load.stages.map((s) => s.target)]
+        .filter((r): r is Rate => r !== undefined)
+        .reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
+    case 'day-curve':
+      return load.peak;
   }
 }
 
 /** The scenario with every rate of its load multiplied by `factor` (same name, flows, clock, norms). */
 export function scaleScenario(s: Scenario, factor: number): Scenario {
   return defineScenario({
-    name: s.name, description: `${s.description} (load × ${factor.toFixed(3)})`,
+    name: s.name,
+    description: `${s.description} (load × ${factor.toFixed(3)})`,
     clock: { speed: s.clock.speed, ...(s.clock.start !== undefined ? { start: s.clock.start } : {}) },
-    flows: s.flows, load: scaleLoad(s.load, factor), norms: s.norms,
+    flows: s.flows,
+    load: scaleLoad(s.load, factor),
+    norms: s.norms,
     ...(s.data !== undefined ? { data: s.data } : {}),
   });
 }
@@ -81,7 +98,8 @@ export interface FindCapacityOptions extends Omit<RunOptions, 'scenario'> {
 }
 
 const WINDOW_WORD: Record<Rate['window'], string> = { second: 's', minute: 'min', hour: 'h', day: 'day' };
-export const formatRate = (r: Rate): string => `${Math.round(r.count).toLocaleString('en-US')}/${WINDOW_WORD[r.window]}`;
+export const formatRate = (r: Rate): string =>
+  `${Math.round(r.count).toLocaleString('en-US')}/${WINDOW_WORD[r.window]}`;
 
 /**
  * Steps the scenario's load up (× growth) until a norm fails, then bisects between the last load
@@ -104,9 +122,18 @@ export async function findCapacity(opts: FindCapacityOptions): Promise<CapacityR
     log(`probe ${probes.length + 1}: load × ${factor.toFixed(3)} (peak ${formatRate(peak)})`);
     const r = await opts.run({ ...opts, scenario: scaled, outDir: dir });
     const failed = r.rows.filter((x) => x.status === 'fail').map((x) => x.normId);
-    const p: CapacityProbe = { factor, peak, exitCode: r.exitCode, checked: r.rows.map((x) => x.normId), failed, dir: r.dir };
+    const p: CapacityProbe = {
+      factor,
+      peak,
+      exitCode: r.exitCode,
+      checked: r.rows.map((x) => x.normId),
+      failed,
+      dir: r.dir,
+    };
     probes.push(p);
-    log(`probe ${probes.length}: ${r.exitCode === 2 ? `could not run: ${r.error ?? ''}` : failed.length ? `breached ${failed.join(', ')}` : 'every norm holds'}`);
+    log(
+      `probe ${probes.length}: ${r.exitCode === 2 ? `could not run: ${r.error ?? ''}` : failed.length ? `breached ${failed.join(', ')}` : 'every norm holds'}`,
+    );
     return p;
   };
 
@@ -154,7 +181,14 @@ export async function findCapacity(opts: FindCapacityOptions): Promise<CapacityR
       const fails = ran.filter((p) => p.failed.includes(normId));
       return { normId, holdsTo: holds.at(-1)?.peak, failsAt: fails[0]?.peak };
     });
-    const result: CapacityResult = { scenario: scenario.name, probes, norms, dir, exitCode, ...(failedDir ? { error: `a probe could not run (see ${failedDir})` } : {}) };
+    const result: CapacityResult = {
+      scenario: scenario.name,
+      probes,
+      norms,
+      dir,
+      exitCode,
+      ...(failedDir ? { error: `a probe could not run (see ${failedDir})` } : {}),
+    };
     writeFileSync(join(dir, 'capacity.json'), JSON.stringify(result, null, 2));
     return result;
   }
@@ -162,12 +196,14 @@ export async function findCapacity(opts: FindCapacityOptions): Promise<CapacityR
 
 /** The answer per norm as a terminal table, most constraining norm first. */
 export function capacityTable(result: CapacityResult): string {
-  const rows = [...result.norms].sort((a, b) => (a.failsAt?.perSecond ?? Number.POSITIVE_INFINITY) - (b.failsAt?.perSecond ?? Number.POSITIVE_INFINITY));
+  const rows = [...result.norms].sort(
+    (a, b) => (a.failsAt?.perSecond ?? Number.POSITIVE_INFINITY) - (b.failsAt?.perSecond ?? Number.POSITIVE_INFINITY),
+  );
   const lines = rows.map((n) => {
-    if (n.failsAt === undefined) return `${n.normId}: holds at every probed load (up to ${n.holdsTo ? formatRate(n.holdsTo) : '—'})`;
+    if (n.failsAt === undefined)
+      return `${n.normId}: holds at every probed load (up to ${n.holdsTo ? formatRate(n.holdsTo) : '—'})`;
     if (n.holdsTo === undefined) return `${n.normId}: fails at every probed load (from ${formatRate(n.failsAt)})`;
     return `${n.normId}: holds to ${formatRate(n.holdsTo)}, fails at ${formatRate(n.failsAt)}`;
   });
   return lines.join('\n');
 }
-

@@ -5,7 +5,15 @@ import type { Scenario } from '../scenario/index.ts';
 import { MAX_SEGMENTS, segmentsProblem } from './segments.ts';
 
 /** A Kubernetes object as written (plain data; the tests validate it against the real schemas). */
-export type Manifest = Record<string, unknown> & { readonly apiVersion: string; readonly kind: string; readonly metadata: { readonly name: string; readonly namespace?: string; readonly labels?: Readonly<Record<string, string>> } };
+export type Manifest = Record<string, unknown> & {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: {
+    readonly name: string;
+    readonly namespace?: string;
+    readonly labels?: Readonly<Record<string, string>>;
+  };
+};
 
 export interface K8sOptions {
   readonly scenario: Scenario;
@@ -34,21 +42,36 @@ const K6_IMAGE_GID = 12345;
 /** Why these options cannot make manifests, one message per field and rule; empty when they can. */
 export function k8sProblems(o: K8sOptions): string[] {
   const problems: string[] = [];
-  if (!Number.isInteger(o.parallelism) || o.parallelism < 1 || o.parallelism > MAX_SEGMENTS) problems.push(`--parallelism must be an integer from 1 to ${MAX_SEGMENTS}, got ${o.parallelism}`);
+  if (!Number.isInteger(o.parallelism) || o.parallelism < 1 || o.parallelism > MAX_SEGMENTS)
+    problems.push(`--parallelism must be an integer from 1 to ${MAX_SEGMENTS}, got ${o.parallelism}`);
   else {
     const p = segmentsProblem(o.scenario, o.parallelism);
     if (p) problems.push(p.replace('--segments', '--parallelism'));
   }
-  if (o.baseUrl === undefined && o.mockImage === undefined) problems.push('--base-url or --mock-image is needed: the runners load either your service (--base-url) or the mock in the cluster (--mock-image, your image of bbsim)');
-  if (o.baseUrl !== undefined && !/^https?:\/\/[^\s/]+/.test(o.baseUrl)) problems.push(`--base-url must be an http(s) URL, got ${JSON.stringify(o.baseUrl)}`);
-  if (o.namespace !== undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(o.namespace)) problems.push(`--namespace must be a DNS label (lower-case letters, digits, '-'; at most 63), got ${JSON.stringify(o.namespace)}`);
-  if (!/^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti)$/.test(o.storage)) problems.push(`--storage must be a quantity such as 1Gi or 500Mi, got ${JSON.stringify(o.storage)}`);
+  if (o.baseUrl === undefined && o.mockImage === undefined)
+    problems.push(
+      '--base-url or --mock-image is needed: the runners load either your service (--base-url) or the mock in the cluster (--mock-image, your image of bbsim)',
+    );
+  if (o.baseUrl !== undefined && !/^https?:\/\/[^\s/]+/.test(o.baseUrl))
+    problems.push(`--base-url must be an http(s) URL, got ${JSON.stringify(o.baseUrl)}`);
+  if (o.namespace !== undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(o.namespace))
+    problems.push(
+      `--namespace must be a DNS label (lower-case letters, digits, '-'; at most 63), got ${JSON.stringify(o.namespace)}`,
+    );
+  if (!/^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti)$/.test(o.storage))
+    problems.push(`--storage must be a quantity such as 1Gi or 500Mi, got ${JSON.stringify(o.storage)}`);
   return problems;
 }
 
 /** A DNS-1123 name from the scenario's name (k8s object names). */
 function dnsName(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'scenario';
+  return (
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 40) || 'scenario'
+  );
 }
 
 export interface K8sFiles {
@@ -70,35 +93,52 @@ export function k8sManifests(o: K8sOptions): K8sFiles {
   const ns = o.namespace !== undefined ? { namespace: o.namespace } : {};
   const labels = { 'app.kubernetes.io/part-of': 'bbsim', 'bbsim/scenario': dnsName(scenario.name) };
   const script = generateDefaultK6Script(scenario);
-  if (Buffer.byteLength(script) > CONFIG_MAP_MAX_BYTES) throw new Error(`the script of ${scenario.name} is ${Buffer.byteLength(script)} bytes, more than a ConfigMap holds (1 MiB)`);
+  if (Buffer.byteLength(script) > CONFIG_MAP_MAX_BYTES)
+    throw new Error(
+      `the script of ${scenario.name} is ${Buffer.byteLength(script)} bytes, more than a ConfigMap holds (1 MiB)`,
+    );
   const file = `${scenario.name}.js`;
   const claim = o.resultsClaim ?? `${name}-results`;
   const mockName = o.mockImage !== undefined ? 'bbsim-mock' : undefined;
   const base = o.baseUrl ?? `http://${mockName}:${MOCK_PORT}`;
 
   const configMap: Manifest = {
-    apiVersion: 'v1', kind: 'ConfigMap',
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
     metadata: { name: `${name}-script`, ...ns, labels: { ...labels, 'bbsim/script-hash': scriptHashOf(script) ?? '' } },
     data: { [file]: script },
   };
   const results: Manifest[] = [];
   if (o.resultsClaim === undefined) {
     results.push({
-      apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: claim, ...ns, labels },
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: claim, ...ns, labels },
       // Every runner pod writes to it at once, wherever it is scheduled: ReadWriteMany.
       spec: { accessModes: ['ReadWriteMany'], resources: { requests: { storage: o.storage } } },
     });
   }
   results.push({
-    apiVersion: 'v1', kind: 'Pod', metadata: { name: `${name}-results-reader`, ...ns, labels },
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: `${name}-results-reader`, ...ns, labels },
     spec: {
-      containers: [{ name: 'reader', image: 'busybox:1.37', command: ['sh', '-c', 'sleep 86400'], volumeMounts: [{ name: 'results', mountPath: RESULTS_MOUNT, readOnly: true }] }],
+      containers: [
+        {
+          name: 'reader',
+          image: 'busybox:1.37',
+          command: ['sh', '-c', 'sleep 86400'],
+          volumeMounts: [{ name: 'results', mountPath: RESULTS_MOUNT, readOnly: true }],
+        },
+      ],
       volumes: [{ name: 'results', persistentVolumeClaim: { claimName: claim, readOnly: true } }],
       restartPolicy: 'Never',
     },
   });
   const testRun: Manifest = {
-    apiVersion: 'k6.io/v1alpha1', kind: 'TestRun', metadata: { name, ...ns, labels },
+    apiVersion: 'k6.io/v1alpha1',
+    kind: 'TestRun',
+    metadata: { name, ...ns, labels },
     spec: {
       parallelism: o.parallelism,
       script: { configMap: { name: `${name}-script`, file } },
@@ -123,13 +163,32 @@ export function k8sManifests(o: K8sOptions): K8sFiles {
   const files: Record<string, Manifest[]> = { 'script.yaml': [configMap], 'results.yaml': results };
   if (o.mockImage !== undefined && mockName !== undefined) {
     const mockLabels = { ...labels, 'app.kubernetes.io/name': mockName };
-    const args = ['node', 'bin/bbsim.js', 'mock', '--host', '0.0.0.0', '--port', String(MOCK_PORT), '--db', '/data/mock.db', '--speed', String(scenario.clock.speed),
+    const args = [
+      'node',
+      'bin/bbsim.js',
+      'mock',
+      '--host',
+      '0.0.0.0',
+      '--port',
+      String(MOCK_PORT),
+      '--db',
+      '/data/mock.db',
+      '--speed',
+      String(scenario.clock.speed),
       ...(scenario.clock.start !== undefined ? ['--start', scenario.clock.start] : []),
       // A speed schedule: its segments as sim offsets from --start (the mock starts with its pod).
-      ...(scenario.clock.schedule.length > 1 ? ['--speed-schedule', scenario.clock.schedule.map((x) => `${x.from === 0 ? '0' : `${x.from}ms`}=${x.speed}`).join(',')] : [])];
+      ...(scenario.clock.schedule.length > 1
+        ? [
+            '--speed-schedule',
+            scenario.clock.schedule.map((x) => `${x.from === 0 ? '0' : `${x.from}ms`}=${x.speed}`).join(','),
+          ]
+        : []),
+    ];
     files['mock.yaml'] = [
       {
-        apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: mockName, ...ns, labels: mockLabels },
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: mockName, ...ns, labels: mockLabels },
         spec: {
           // One mock: its capacity windows and /status figures are of the whole load.
           replicas: 1,
@@ -137,27 +196,47 @@ export function k8sManifests(o: K8sOptions): K8sFiles {
           template: {
             metadata: { labels: mockLabels },
             spec: {
-              containers: [{
-                name: 'mock', image: o.mockImage, command: args, ports: [{ name: 'http', containerPort: MOCK_PORT }],
-                readinessProbe: { httpGet: { path: '/ready', port: 'http' }, periodSeconds: 2 },
-                volumeMounts: [{ name: 'data', mountPath: '/data' }],
-              }],
+              containers: [
+                {
+                  name: 'mock',
+                  image: o.mockImage,
+                  command: args,
+                  ports: [{ name: 'http', containerPort: MOCK_PORT }],
+                  readinessProbe: { httpGet: { path: '/ready', port: 'http' }, periodSeconds: 2 },
+                  volumeMounts: [{ name: 'data', mountPath: '/data' }],
+                },
+              ],
               volumes: [{ name: 'data', emptyDir: {} }],
             },
           },
         },
       },
       {
-        apiVersion: 'v1', kind: 'Service', metadata: { name: mockName, ...ns, labels: mockLabels },
-        spec: { selector: { 'app.kubernetes.io/name': mockName }, ports: [{ name: 'http', port: MOCK_PORT, targetPort: 'http' }] },
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: mockName, ...ns, labels: mockLabels },
+        spec: {
+          selector: { 'app.kubernetes.io/name': mockName },
+          ports: [{ name: 'http', port: MOCK_PORT, targetPort: 'http' }],
+        },
       },
     ];
   }
   files['testrun.yaml'] = [testRun];
-  return { files, names: { testRun: name, reader: `${name}-results-reader`, claim, ...(mockName !== undefined ? { mock: mockName } : {}) } };
+  return {
+    files,
+    names: {
+      testRun: name,
+      reader: `${name}-results-reader`,
+      claim,
+      ...(mockName !== undefined ? { mock: mockName } : {}),
+    },
+  };
 }
 
 /** The documents of one file as YAML (`---` between them; the script as a literal block). */
 export function manifestsYaml(docs: readonly Manifest[]): string {
-  return docs.map((d) => stringify(d, { lineWidth: 0, blockQuote: 'literal', aliasDuplicateObjects: false })).join('---\n');
+  return docs
+    .map((d) => stringify(d, { lineWidth: 0, blockQuote: 'literal', aliasDuplicateObjects: false }))
+    .join('---\n');
 }

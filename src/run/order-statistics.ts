@@ -9,8 +9,10 @@ import { standardNormal, uniform } from '../random/index.ts';
 
 /** ln Γ(x) for x > 0 (Lanczos, g = 7, 9 terms: about 15 significant digits). */
 export function lnGamma(x: number): number {
-  const c = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
-    12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
+  const c = [
+    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
+    12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+  ];
   if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - lnGamma(1 - x);
   const z = x - 1;
   let a = c[0]!;
@@ -26,7 +28,8 @@ export function binomialUpperTail(n: number, p: number, k: number): number {
   if (p <= 0) return 0;
   if (p >= 1) return 1;
   const lnC = lnGamma(n + 1);
-  const term = (i: number): number => Math.exp(lnC - lnGamma(i + 1) - lnGamma(n - i + 1) + i * Math.log(p) + (n - i) * Math.log1p(-p));
+  const term = (i: number): number =>
+    Math.exp(lnC - lnGamma(i + 1) - lnGamma(n - i + 1) + i * Math.log(p) + (n - i) * Math.log1p(-p));
   const mode = Math.floor((n + 1) * p);
   let sum = 0;
   if (k > mode) {
@@ -56,12 +59,18 @@ export function quantileRankInterval(n: number, q: number, level = 0.95): { lo: 
   // lo: the largest l with P(Bin(n, q) ≥ l) ≥ 1 − α, i.e. P(fewer than l samples below the quantile) ≤ α.
   let lo = 0;
   for (let l = Math.max(1, Math.floor(n * q) + 1); l >= 1; l--) {
-    if (binomialUpperTail(n, q, l) >= 1 - alpha) { lo = l; break; }
+    if (binomialUpperTail(n, q, l) >= 1 - alpha) {
+      lo = l;
+      break;
+    }
   }
   // hi: the smallest u with P(Bin(n, q) ≥ u) ≤ α.
   let hi = n + 1;
   for (let u = Math.max(1, Math.ceil(n * q)); u <= n; u++) {
-    if (binomialUpperTail(n, q, u) <= alpha) { hi = u; break; }
+    if (binomialUpperTail(n, q, u) <= alpha) {
+      hi = u;
+      break;
+    }
   }
   return { lo, hi };
 }
@@ -80,7 +89,8 @@ function gamma(shape: number, next: () => number): number {
     } while (v <= 0);
     v = v * v * v;
     const u = uniform(next);
-    if (u < 1 - 0.0331 * x * x * x * x || Math.log(Math.max(u, 1e-300)) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v;
+    if (u < 1 - 0.0331 * x * x * x * x || Math.log(Math.max(u, 1e-300)) < 0.5 * x * x + d * (1 - v + Math.log(v)))
+      return d * v;
   }
 }
 

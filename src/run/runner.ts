@@ -14,7 +14,14 @@ import type { MockConfigInput } from '../mock/config.ts';
 import type { Scenario } from '../scenario/index.ts';
 import { renderRunReport } from '../report/run-report.ts';
 import { junitXml } from '../results/junit.ts';
-import type { EncodedHistogram, EngineName, RunContext, RunErrors, RunSummary, TimelinePoint } from '../results/summary.ts';
+import type {
+  EncodedHistogram,
+  EngineName,
+  RunContext,
+  RunErrors,
+  RunSummary,
+  TimelinePoint,
+} from '../results/summary.ts';
 import { readK6Csv } from './k6-csv.ts';
 import { withoutCumulativeTargetRows } from './target-check.ts';
 import { timelineFromK6 } from '../results/timeline.ts';
@@ -62,7 +69,11 @@ export interface RunOptions {
   readonly tls?: RunTls;
 }
 
-export interface RunTls { readonly cert?: string; readonly key?: string; readonly ca?: string }
+export interface RunTls {
+  readonly cert?: string;
+  readonly key?: string;
+  readonly ca?: string;
+}
 
 export interface RunResult {
   readonly runId: string;
@@ -81,12 +92,14 @@ export interface RunResult {
 
 /** The verdict's samples per service: the timeline's counts, and the histograms for slow requests. */
 export function serviceSamples(timeline: readonly TimelinePoint[], histograms: Histograms | undefined): ServiceSamples {
-  return Object.fromEntries(Object.entries(requestsByService(timeline)).map(([service, c]) => {
-    const encoded = histograms?.service[service];
-    if (!encoded) return [service, c];
-    const h = LatencyHistogram.decode(encoded);
-    return [service, { ...c, slower: { count: h.count, above: (ms: number) => h.countAbove(ms) } }];
-  }));
+  return Object.fromEntries(
+    Object.entries(requestsByService(timeline)).map(([service, c]) => {
+      const encoded = histograms?.service[service];
+      if (!encoded) return [service, c];
+      const h = LatencyHistogram.decode(encoded);
+      return [service, { ...c, slower: { count: h.count, above: (ms: number) => h.countAbove(ms) } }];
+    }),
+  );
 }
 
 /** The run's exit code from its verdict rows and error budget (precedence as in RUN_EXIT). */
@@ -111,9 +124,15 @@ export async function serverFigures(base: string, tls?: RunTls): Promise<ServerF
   const dispatcher = tls?.ca !== undefined ? new Agent({ connect: { ca: readFileSync(tls.ca) } }) : undefined;
   const get = (path: string): Promise<unknown> => getJson(`${base}${path}`, dispatcher);
   const [status, digid, machtigen, validatieservice, abonnementservice, availability] = await Promise.all([
-    get('/status'), get('/digid/stats'), get('/machtigen/v1/stats'), get('/validatieservice/stats'), get('/abonnementservice/v1/stats'), get('/availability'),
+    get('/status'),
+    get('/digid/stats'),
+    get('/machtigen/v1/stats'),
+    get('/validatieservice/stats'),
+    get('/abonnementservice/v1/stats'),
+    get('/availability'),
   ]).finally(() => dispatcher?.close());
-  return { status, digid, machtigen, validatieservice, abonnementservice, availability } as ServerFigures & Record<string, unknown>;
+  return { status, digid, machtigen, validatieservice, abonnementservice, availability } as ServerFigures &
+    Record<string, unknown>;
 }
 
 /** k6 lines --quiet keeps: warnings and errors (k6 logs them as level=warning/error). */
@@ -121,7 +140,11 @@ const K6_NOTEWORTHY = /level=(warning|error|fatal)|\bERRO|\bWARN|panic/;
 
 /** The log for progress output: everything, or with --quiet only what a reader must see. */
 function progressLog(log: (l: string) => void, quiet: boolean | undefined): (l: string) => void {
-  return quiet ? (l) => { if (K6_NOTEWORTHY.test(l)) log(l); } : log;
+  return quiet
+    ? (l) => {
+        if (K6_NOTEWORTHY.test(l)) log(l);
+      }
+    : log;
 }
 
 /**
@@ -154,7 +177,13 @@ export class K6ProgressWatch {
   }
 }
 
-export function runK6(k6: string, args: readonly string[], log: (l: string) => void, watch?: K6ProgressWatch, env: Readonly<Record<string, string>> = {}): Promise<number> {
+export function runK6(
+  k6: string,
+  args: readonly string[],
+  log: (l: string) => void,
+  watch?: K6ProgressWatch,
+  env: Readonly<Record<string, string>> = {},
+): Promise<number> {
   return new Promise((resolve) => {
     const child = spawn(k6, [...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     const relay = (d: Buffer): void => {
@@ -166,25 +195,39 @@ export function runK6(k6: string, args: readonly string[], log: (l: string) => v
     };
     child.stdout.on('data', relay);
     child.stderr.on('data', relay);
-    child.on('error', (err) => { log(`k6 could not start: ${err.message}`); resolve(-1); });
+    child.on('error', (err) => {
+      log(`k6 could not start: ${err.message}`);
+      resolve(-1);
+    });
     child.on('exit', (code) => resolve(code ?? -1));
   });
 }
 
 type Histograms = NonNullable<RunSummary['histograms']>;
-type Measured = {
-  readonly k6: K6Summary;
-  readonly timeline: readonly TimelinePoint[];
-  readonly histograms?: Histograms;
-  readonly errors?: RunErrors;
-  readonly k6Version?: string;
-} | { readonly error: string };
+type Measured =
+  | {
+      readonly k6: K6Summary;
+      readonly timeline: readonly TimelinePoint[];
+      readonly histograms?: Histograms;
+      readonly errors?: RunErrors;
+      readonly k6Version?: string;
+    }
+  | { readonly error: string };
 
 const encodeAll = (m: ReadonlyMap<string, LatencyHistogram>): Record<string, EncodedHistogram> =>
   Object.fromEntries([...m.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, h]) => [k, h.encode()]));
 
 /** k6 runs the generated script; its summary carries the timeline buckets (see timelineFromK6). */
-async function runWithK6(k6Path: string, script: string, dir: string, base: string, log: (l: string) => void, t0: number, quiet: boolean | undefined, tls: RunTls | undefined): Promise<Measured> {
+async function runWithK6(
+  k6Path: string,
+  script: string,
+  dir: string,
+  base: string,
+  log: (l: string) => void,
+  t0: number,
+  quiet: boolean | undefined,
+  tls: RunTls | undefined,
+): Promise<Measured> {
   const summaryPath = join(dir, 'k6-summary.json');
   log(`running k6 on ${script} against ${base}`);
   // BBSIM_T0: when this run started, so the script can report the time to its first request.
@@ -193,20 +236,49 @@ async function runWithK6(k6Path: string, script: string, dir: string, base: stri
   const watch = new K6ProgressWatch();
   // --address '': no REST API server (bbsim does not use it); two k6 runs at once (parallel CI jobs,
   // a --find-capacity beside a run) otherwise warn "listen tcp 127.0.0.1:6565: address already in use".
-  const tlsArgs = tls?.cert !== undefined && tls.key !== undefined ? ['-e', `TLS_CERT=${tls.cert}`, '-e', `TLS_KEY=${tls.key}`] : [];
-  const code = await runK6(k6Path, ['run', '--no-usage-report', '--address', '', '--out', `csv=${samples}`, '-e', `BASE_URL=${base}`, '-e', `SUMMARY_PATH=${summaryPath}`, '-e', `BBSIM_T0=${t0}`, ...tlsArgs, script], progressLog(log, quiet), watch,
-    tls?.ca !== undefined ? { SSL_CERT_FILE: tls.ca } : {});
+  const tlsArgs =
+    tls?.cert !== undefined && tls.key !== undefined ? ['-e', `TLS_CERT=${tls.cert}`, '-e', `TLS_KEY=${tls.key}`] : [];
+  const code = await runK6(
+    k6Path,
+    [
+      'run',
+      '--no-usage-report',
+      '--address',
+      '',
+      '--out',
+      `csv=${samples}`,
+      '-e',
+      `BASE_URL=${base}`,
+      '-e',
+      `SUMMARY_PATH=${summaryPath}`,
+      '-e',
+      `BBSIM_T0=${t0}`,
+      ...tlsArgs,
+      script,
+    ],
+    progressLog(log, quiet),
+    watch,
+    tls?.ca !== undefined ? { SSL_CERT_FILE: tls.ca } : {},
+  );
   const note = watch.note();
   if (note !== undefined) log(note);
   // 99: k6 ran and a threshold failed — the verdict says which; anything else is "could not run".
-  if ((code !== 0 && code !== 99) || !existsSync(summaryPath)) return { error: `k6 exited with ${code} and no summary at ${summaryPath}` };
+  if ((code !== 0 && code !== 99) || !existsSync(summaryPath))
+    return { error: `k6 exited with ${code} and no summary at ${summaryPath}` };
   const raw = JSON.parse(readFileSync(summaryPath, 'utf8')) as { k6: K6Summary; bucketSeconds?: number };
   const readStart = performance.now();
   const { byService, byFlow, errors } = await readK6Csv(samples);
   const requests = [...byService.values()].reduce((a, h) => a + h.count, 0);
-  log(`k6 samples: ${requests} request durations read into histograms in ${(performance.now() - readStart).toFixed(0)} ms`);
+  log(
+    `k6 samples: ${requests} request durations read into histograms in ${(performance.now() - readStart).toFixed(0)} ms`,
+  );
   rmSync(samples, { force: true });
-  return { ...timelineFromK6(raw.k6, raw.bucketSeconds ?? 1), histograms: { service: encodeAll(byService), flow: encodeAll(byFlow) }, errors, ...(await k6Version(k6Path)) };
+  return {
+    ...timelineFromK6(raw.k6, raw.bucketSeconds ?? 1),
+    histograms: { service: encodeAll(byService), flow: encodeAll(byFlow) },
+    errors,
+    ...(await k6Version(k6Path)),
+  };
 }
 
 /** `k6 version` once per binary (a --repeat or --find-capacity run asks for every run). */
@@ -214,19 +286,43 @@ const k6Versions = new Map<string, Promise<{ k6Version?: string }>>();
 export function k6Version(k6Path: string): Promise<{ k6Version?: string }> {
   let v = k6Versions.get(k6Path);
   if (!v) {
-    v = promisify(execFile)(k6Path, ['version'], { encoding: 'utf8' })
-      .then(({ stdout }) => ({ k6Version: stdout.trim().split('\n')[0] ?? stdout.trim() }), () => ({}));
+    v = promisify(execFile)(k6Path, ['version'], { encoding: 'utf8' }).then(
+      ({ stdout }) => ({ k6Version: stdout.trim().split('\n')[0] ?? stdout.trim() }),
+      () => ({}),
+    );
     k6Versions.set(k6Path, v);
   }
   return v;
 }
 
 /** The native engine (src/engine) runs the same flows in-process and reports in k6's summary shape. */
-async function runWithNative(scenario: Scenario, base: string, log: (l: string) => void, native: RunOptions['native'], t0: number, quiet: boolean | undefined, tls: RunTls | undefined): Promise<Measured> {
+async function runWithNative(
+  scenario: Scenario,
+  base: string,
+  log: (l: string) => void,
+  native: RunOptions['native'],
+  t0: number,
+  quiet: boolean | undefined,
+  tls: RunTls | undefined,
+): Promise<Measured> {
   try {
     const read = (f: string | undefined): Buffer | undefined => (f !== undefined ? readFileSync(f) : undefined);
-    const clientTls = tls !== undefined ? { ...(tls.cert !== undefined ? { cert: read(tls.cert)! } : {}), ...(tls.key !== undefined ? { key: read(tls.key)! } : {}), ...(tls.ca !== undefined ? { ca: read(tls.ca)! } : {}) } : undefined;
-    const r = await runNative(scenario, { base, data: defaultDataOptions(scenario), log: progressLog(log, quiet), commandStartedAt: t0, ...native, ...(clientTls ? { tls: clientTls } : {}) });
+    const clientTls =
+      tls !== undefined
+        ? {
+            ...(tls.cert !== undefined ? { cert: read(tls.cert)! } : {}),
+            ...(tls.key !== undefined ? { key: read(tls.key)! } : {}),
+            ...(tls.ca !== undefined ? { ca: read(tls.ca)! } : {}),
+          }
+        : undefined;
+    const r = await runNative(scenario, {
+      base,
+      data: defaultDataOptions(scenario),
+      log: progressLog(log, quiet),
+      commandStartedAt: t0,
+      ...native,
+      ...(clientTls ? { tls: clientTls } : {}),
+    });
     return { k6: r.k6, timeline: r.timeline, histograms: r.histograms, errors: r.failures };
   } catch (err) {
     return { error: `native engine: ${(err as Error).message}` };
@@ -253,27 +349,54 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     if (base === undefined) {
       // A fresh database per run; the scenario's clock wins over a --mock-config's (the scenario is built for it).
       const { host: _host, port: _port, ...config } = opts.mockConfig ?? {};
-      mock = await buildMock({ ...config, db: join(dir, 'mock.db'), clock: { ...config.clock, ...mockClockOf(scenario) }, ...sessionsFor(scenario, config.auth) });
+      mock = await buildMock({
+        ...config,
+        db: join(dir, 'mock.db'),
+        clock: { ...config.clock, ...mockClockOf(scenario) },
+        ...sessionsFor(scenario, config.auth),
+      });
       base = await mock.listen({ port: 0, host: '127.0.0.1' });
-      log(`mock listening on ${base} (${scenario.clock.schedule.length > 1 ? `sim speed schedule of ${scenario.clock.schedule.length} segments` : `sim speed ${scenario.clock.speed}`}${opts.mockConfig ? ', with --mock-config' : ''})`);
+      log(
+        `mock listening on ${base} (${scenario.clock.schedule.length > 1 ? `sim speed schedule of ${scenario.clock.schedule.length} segments` : `sim speed ${scenario.clock.speed}`}${opts.mockConfig ? ', with --mock-config' : ''})`,
+      );
     }
     const engine = opts.engine ?? 'k6';
     const t0 = Math.round(opts.startedAt ?? performance.timeOrigin);
-    const measured = engine === 'native' ? await runWithNative(scenario, base, log, opts.native, t0, opts.quiet, opts.tls) : await runWithK6(opts.k6Path, script, dir, base, log, t0, opts.quiet, opts.tls);
+    const measured =
+      engine === 'native'
+        ? await runWithNative(scenario, base, log, opts.native, t0, opts.quiet, opts.tls)
+        : await runWithK6(opts.k6Path, script, dir, base, log, t0, opts.quiet, opts.tls);
     if ('error' in measured) return { runId, dir, rows: [], exitCode: RUN_EXIT.COULD_NOT_RUN, error: measured.error };
     const { timeline, k6 } = measured;
     const context: RunContext = {
-      scenarioHash: scenarioHash(scenario), bbsimVersion: BBSIM_VERSION, ...(measured.k6Version ? { k6Version: measured.k6Version } : {}),
-      node: process.version, cores: availableParallelism(), cpuModel: cpus()[0]?.model ?? 'unknown', speed: scenario.clock.speed, startedAt: new Date(performance.timeOrigin).toISOString(),
+      scenarioHash: scenarioHash(scenario),
+      bbsimVersion: BBSIM_VERSION,
+      ...(measured.k6Version ? { k6Version: measured.k6Version } : {}),
+      node: process.version,
+      cores: availableParallelism(),
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      speed: scenario.clock.speed,
+      startedAt: new Date(performance.timeOrigin).toISOString(),
     };
     const server = await serverFigures(base, opts.tls);
     const judged = verdictRows(scenario.norms, k6, server, serviceSamples(timeline, measured.histograms));
-    const rows = opts.target !== undefined && (opts.targetRepeat ?? 1) > 1 ? withoutCumulativeTargetRows(judged, opts.targetRepeat ?? 1) : judged;
+    const rows =
+      opts.target !== undefined && (opts.targetRepeat ?? 1) > 1
+        ? withoutCumulativeTargetRows(judged, opts.targetRepeat ?? 1)
+        : judged;
     const errorBudget = serviceErrors(timeline, measured.errors);
     const writeStart = performance.now();
     const summary: RunSummary = {
-      scenario: scenario.name, runId, engine, target: opts.target ?? 'mock', speed: scenario.clock.speed,
-      seconds: (writeStart - started) / 1000, k6, timeline, server, context,
+      scenario: scenario.name,
+      runId,
+      engine,
+      target: opts.target ?? 'mock',
+      speed: scenario.clock.speed,
+      seconds: (writeStart - started) / 1000,
+      k6,
+      timeline,
+      server,
+      context,
       ...(measured.histograms ? { histograms: measured.histograms } : {}),
       ...(measured.errors ? { errors: measured.errors } : {}),
     };
@@ -281,11 +404,20 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     const writeMs = performance.now() - writeStart;
     const reqs = k6.metrics['http_reqs']?.values;
     const dropped = k6.metrics['dropped_iterations']?.values['count'] ?? 0;
-    log(`${engine}: ${reqs?.['count'] ?? 0} requests (${(reqs?.['rate'] ?? 0).toFixed(0)}/s wall), ${dropped} dropped iterations${dropped > 0 ? ' — the load generator could not keep up: the offered load was lower than the scenario asks' : ''}`);
+    log(
+      `${engine}: ${reqs?.['count'] ?? 0} requests (${(reqs?.['rate'] ?? 0).toFixed(0)}/s wall), ${dropped} dropped iterations${dropped > 0 ? ' — the load generator could not keep up: the offered load was lower than the scenario asks' : ''}`,
+    );
     const firstRequestMs = k6.metrics['bbsim_first_request_ms']?.values['value'];
-    log(`overhead: ${opts.startedAt === undefined ? 'command' : 'run start'} to first request ${firstRequestMs === undefined ? '?' : `${(firstRequestMs / 1000).toFixed(2)} s`}, results written in ${writeMs.toFixed(0)} ms`);
+    log(
+      `overhead: ${opts.startedAt === undefined ? 'command' : 'run start'} to first request ${firstRequestMs === undefined ? '?' : `${(firstRequestMs / 1000).toFixed(2)} s`}, results written in ${writeMs.toFixed(0)} ms`,
+    );
     return {
-      runId, dir, rows, exitCode: runExitCode(rows, errorBudget), requests: requestsByService(timeline), errorBudget,
+      runId,
+      dir,
+      rows,
+      exitCode: runExitCode(rows, errorBudget),
+      requests: requestsByService(timeline),
+      errorBudget,
       ...(measured.errors ? { errors: measured.errors } : {}),
     };
   } catch (err) {
@@ -300,12 +432,21 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
  * clock held until the load generator's first request so that each segment meets the load it was
  * derived for (k6 starts a second or so after the mock).
  */
-export function mockClockOf(scenario: Scenario): { speed: number; start?: string; schedule?: { from: number; speed: number }[]; holdUntilFirstRequest?: boolean } {
+export function mockClockOf(scenario: Scenario): {
+  speed: number;
+  start?: string;
+  schedule?: { from: number; speed: number }[];
+  holdUntilFirstRequest?: boolean;
+} {
   const start = scenario.clock.start;
   const base = { speed: scenario.clock.speed, ...(start !== undefined ? { start } : {}) };
   if (scenario.clock.schedule.length <= 1 || start === undefined) return base;
   const t0 = Date.parse(start);
-  return { ...base, schedule: scenario.clock.schedule.map((s) => ({ from: t0 + s.from, speed: s.speed })), holdUntilFirstRequest: true };
+  return {
+    ...base,
+    schedule: scenario.clock.schedule.map((s) => ({ from: t0 + s.from, speed: s.speed })),
+    holdUntilFirstRequest: true,
+  };
 }
 
 /** Wall seconds a burger's session must outlast between login and a read in a compressed run. */
@@ -328,7 +469,10 @@ function sessionsFor(scenario: Scenario, auth: MockConfigInput['auth']): { auth?
 /** A scenario's fingerprint: runs of the same hash ran the same load (comparisons warn otherwise). */
 export function scenarioHash(s: Scenario): string {
   const { name, load, flows, data, clock, norms } = s;
-  return createHash('sha256').update(JSON.stringify({ name, load, flows, data: data ?? null, clock, norms })).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(JSON.stringify({ name, load, flows, data: data ?? null, clock, norms }))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /**
@@ -337,9 +481,14 @@ export function scenarioHash(s: Scenario): string {
  */
 export function summaryJson(summary: RunSummary): string {
   const r3 = (x: number): number => Math.round(x * 1000) / 1000;
-  const points = summary.timeline.map((p) => `    ${JSON.stringify({ ...p, p50: r3(p.p50), p95: r3(p.p95), p99: r3(p.p99), max: r3(p.max) })}`);
+  const points = summary.timeline.map(
+    (p) => `    ${JSON.stringify({ ...p, p50: r3(p.p50), p95: r3(p.p95), p99: r3(p.p99), max: r3(p.max) })}`,
+  );
   const marker = '@@bbsim-timeline@@';
-  return JSON.stringify({ ...summary, timeline: marker }, null, 2).replace(`"${marker}"`, points.length ? `[\n${points.join(',\n')}\n  ]` : '[]');
+  return JSON.stringify({ ...summary, timeline: marker }, null, 2).replace(
+    `"${marker}"`,
+    points.length ? `[\n${points.join(',\n')}\n  ]` : '[]',
+  );
 }
 
 /** summary.json, verdict.json, junit.xml and report.html: everything a run leaves behind. */
@@ -348,25 +497,60 @@ export function writeResults(dir: string, summary: RunSummary, rows: readonly Ve
   const exitCode = runExitCode(rows, budget);
   writeFileSync(join(dir, 'summary.json'), summaryJson(summary));
   // holds: true only when the run passes (exit 0): every norm judged and held, errors within budget.
-  writeFileSync(join(dir, 'verdict.json'), JSON.stringify({
-    scenario: summary.scenario, runId: summary.runId, holds: exitCode === RUN_EXIT.HOLDS, exitCode,
-    unjudged: rows.filter((r) => r.unjudged !== undefined).map((r) => r.normId), rows, errorBudget: budget,
-  }, null, 2));
+  writeFileSync(
+    join(dir, 'verdict.json'),
+    JSON.stringify(
+      {
+        scenario: summary.scenario,
+        runId: summary.runId,
+        holds: exitCode === RUN_EXIT.HOLDS,
+        exitCode,
+        unjudged: rows.filter((r) => r.unjudged !== undefined).map((r) => r.normId),
+        rows,
+        errorBudget: budget,
+      },
+      null,
+      2,
+    ),
+  );
   // Repeats get their own suite name (bbsim.smoke.rep-2), so a CI page tells them apart.
-  writeFileSync(join(dir, 'junit.xml'), junitXml(/^rep-\d+$/.test(summary.runId) ? `${summary.scenario}.${summary.runId}` : summary.scenario, rows, summary.seconds, budget));
+  writeFileSync(
+    join(dir, 'junit.xml'),
+    junitXml(
+      /^rep-\d+$/.test(summary.runId) ? `${summary.scenario}.${summary.runId}` : summary.scenario,
+      rows,
+      summary.seconds,
+      budget,
+    ),
+  );
   writeFileSync(join(dir, 'report.html'), renderRunReport(summary, rows));
 }
 
 /** The verdict as a terminal table. */
 export function verdictTable(rows: readonly VerdictRow[]): string {
-  const fmt = (x: number | undefined): string => (x === undefined ? '—' : Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(2));
+  const fmt = (x: number | undefined): string =>
+    x === undefined ? '—' : Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(2);
   const head = ['norm', 'limit', 'measured', 'margin', 'verdict', 'priority'];
-  const body = rows.map((r) => [r.normId, `${r.limit} ${r.unit}`, fmt(r.measured), fmt(r.margin), r.status === 'pass' ? 'PASS' : r.status === 'fail' ? 'FAIL' : 'n/a',
-    r.priority ? `P${r.priority.priority} (${r.priority.resolution})` : '']);
+  const body = rows.map((r) => [
+    r.normId,
+    `${r.limit} ${r.unit}`,
+    fmt(r.measured),
+    fmt(r.margin),
+    r.status === 'pass' ? 'PASS' : r.status === 'fail' ? 'FAIL' : 'n/a',
+    r.priority ? `P${r.priority.priority} (${r.priority.resolution})` : '',
+  ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? '').length)));
   const line = (cells: readonly string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ');
-  const unjudged = rows.filter((r) => r.unjudged !== undefined).map((r) => `n/a  ${r.normId}: NOT JUDGED — ${r.unjudged}`);
+  const unjudged = rows
+    .filter((r) => r.unjudged !== undefined)
+    .map((r) => `n/a  ${r.normId}: NOT JUDGED — ${r.unjudged}`);
   // Under a speed schedule: the speed each norm's peak window was replayed at (latency: the speeds, faithful or not).
   const replay = rows.filter((r) => r.replay !== undefined).map((r) => `replay  ${r.normId}: ${r.replay!.note}`);
-  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line), ...(unjudged.length ? ['', ...unjudged] : []), ...(replay.length ? ['', ...replay] : [])].join('\n');
+  return [
+    line(head),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...body.map(line),
+    ...(unjudged.length ? ['', ...unjudged] : []),
+    ...(replay.length ? ['', ...replay] : []),
+  ].join('\n');
 }

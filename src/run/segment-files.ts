@@ -44,7 +44,9 @@ function readJson(path: string): unknown {
  */
 export function samplesBeside(summaryPath: string): string[] {
   const name = basename(summaryPath);
-  const stem = name.endsWith('k6-summary.json') ? name.slice(0, -'k6-summary.json'.length) : name.replace(/\.json$/, '.');
+  const stem = name.endsWith('k6-summary.json')
+    ? name.slice(0, -'k6-summary.json'.length)
+    : name.replace(/\.json$/, '.');
   return [`${stem}k6-samples.csv.gz`, `${stem}k6-samples.csv`].map((f) => join(dirname(summaryPath), f));
 }
 
@@ -55,15 +57,20 @@ export function samplesBeside(summaryPath: string): string[] {
  */
 export async function readSegmentOutput(summaryPath: string, csvPath?: string): Promise<SegmentSummary> {
   const raw = readJson(summaryPath) as ScriptSummary & { kind?: unknown };
-  if (raw === null || typeof raw !== 'object') throw new SegmentInputError(`${summaryPath}: not a k6 summary (an object with scenario, scriptHash and k6)`);
+  if (raw === null || typeof raw !== 'object')
+    throw new SegmentInputError(`${summaryPath}: not a k6 summary (an object with scenario, scriptHash and k6)`);
   if (raw.kind === 'bbsim-segment') return raw as unknown as SegmentSummary;
   const missing = (['scenario', 'scriptHash', 'speed', 'k6'] as const).filter((k) => raw[k] === undefined);
   if (missing.length > 0 || typeof raw.k6?.metrics !== 'object') {
-    throw new SegmentInputError(`${summaryPath}: not a summary of a bbsim-generated script (missing ${missing.join(', ') || 'k6.metrics'}; regenerate the script with bbsim generate or bbsim k8s)`);
+    throw new SegmentInputError(
+      `${summaryPath}: not a summary of a bbsim-generated script (missing ${missing.join(', ') || 'k6.metrics'}; regenerate the script with bbsim generate or bbsim k8s)`,
+    );
   }
   const csv = csvPath ?? samplesBeside(summaryPath).find((p) => existsSync(p));
   if (csv === undefined || !existsSync(csv)) {
-    throw new SegmentInputError(`${summaryPath}: its samples file ${csvPath ?? samplesBeside(summaryPath)[0]} is missing (k6 --out csv=…): without every request's duration the percentiles cannot be merged exactly`);
+    throw new SegmentInputError(
+      `${summaryPath}: its samples file ${csvPath ?? samplesBeside(summaryPath)[0]} is missing (k6 --out csv=…): without every request's duration the percentiles cannot be merged exactly`,
+    );
   }
   if (statSync(csv).size === 0) throw new SegmentInputError(`${csv}: empty samples file`);
   let samples;
@@ -75,9 +82,22 @@ export async function readSegmentOutput(summaryPath: string, csvPath?: string): 
   const bucketSeconds = typeof raw.bucketSeconds === 'number' ? raw.bucketSeconds : 1;
   const { timeline, k6 } = timelineFromK6(raw.k6 as K6Summary, bucketSeconds);
   return {
-    kind: 'bbsim-segment', scenario: String(raw.scenario), scriptHash: String(raw.scriptHash), speed: Number(raw.speed),
+    kind: 'bbsim-segment',
+    scenario: String(raw.scenario),
+    scriptHash: String(raw.scriptHash),
+    speed: Number(raw.speed),
     // A process that ran all of the load is the one segment of the sequence 0,1.
-    segment: typeof raw.segment === 'string' ? raw.segment : '0:1', segmentSequence: typeof raw.segmentSequence === 'string' && raw.segmentSequence !== '' ? raw.segmentSequence : typeof raw.segment === 'string' ? '' : '0,1',
-    bucketSeconds, k6, timeline, histograms: { service: encodeAll(samples.byService), flow: encodeAll(samples.byFlow) }, errors: samples.errors,
+    segment: typeof raw.segment === 'string' ? raw.segment : '0:1',
+    segmentSequence:
+      typeof raw.segmentSequence === 'string' && raw.segmentSequence !== ''
+        ? raw.segmentSequence
+        : typeof raw.segment === 'string'
+          ? ''
+          : '0,1',
+    bucketSeconds,
+    k6,
+    timeline,
+    histograms: { service: encodeAll(samples.byService), flow: encodeAll(samples.byFlow) },
+    errors: samples.errors,
   };
 }

@@ -10,11 +10,16 @@ import { binomialUpperTail } from './order-statistics.ts';
  * totals), and where the run kept histograms, how many requests took longer than a given ms (all
  * requests: a slow failure is slow) out of how many.
  */
-export type ServiceSamples = Readonly<Record<string, {
-  readonly requests: number;
-  readonly failed: number;
-  readonly slower?: { readonly count: number; readonly above: (ms: number) => number };
-}>>;
+export type ServiceSamples = Readonly<
+  Record<
+    string,
+    {
+      readonly requests: number;
+      readonly failed: number;
+      readonly slower?: { readonly count: number; readonly above: (ms: number) => number };
+    }
+  >
+>;
 
 /** A breach on a sample too small to pass: the chance of this many slow requests if the norm held. */
 const BREACH_EVIDENCE_P = 0.01;
@@ -31,7 +36,9 @@ function breachEvidence(n: Norm, s: ServiceSamples[string] | undefined): string 
   if (k === 0) return undefined;
   if (n.statistic >= 100) return `${k} of ${total} requests over ${n.limit} ${n.unit}`;
   const p = binomialUpperTail(total, 1 - n.statistic / 100, k);
-  return p < BREACH_EVIDENCE_P ? `breached even on this small sample: ${k} of ${total} requests over ${n.limit} ${n.unit}, where a p${n.statistic} within it would give so many with probability ${p.toExponential(1)}` : undefined;
+  return p < BREACH_EVIDENCE_P
+    ? `breached even on this small sample: ${k} of ${total} requests over ${n.limit} ${n.unit}, where a p${n.statistic} within it would give so many with probability ${p.toExponential(1)}`
+    : undefined;
 }
 
 type Measure = (s: ServerFigures) => [value: number | undefined, source: string];
@@ -61,12 +68,16 @@ function windowOf(n: Norm, s: ServerFigures): [value: number | undefined, source
   const normSeconds = n.window === undefined ? undefined : NORM_WINDOW_SECONDS[n.window];
   const scaled = w.seconds !== null && normSeconds !== undefined && w.seconds !== normSeconds;
   const value = scaled ? (w.peakOffered * normSeconds) / w.seconds! : w.peakOffered;
-  return [value, `mock (window of ${n.id}): offered in the busiest sim ${w.window}${scaled ? `, per ${n.window}` : ''}${WINDOW_CONTEXT[n.id]?.(s) ?? ''}`];
+  return [
+    value,
+    `mock (window of ${n.id}): offered in the busiest sim ${w.window}${scaled ? `, per ${n.window}` : ''}${WINDOW_CONTEXT[n.id]?.(s) ?? ''}`,
+  ];
 }
 
 /** What the source of a capacity row adds: how far the mock's answer to the load went. */
 const WINDOW_CONTEXT: Readonly<Record<string, (s: ServerFigures) => string>> = {
-  'berichtenbox.parked-per-second': (s) => `; longest parking delay ${((s.status?.intake?.maxParkingDelayMs ?? 0) / 1000).toFixed(0)} sim s`,
+  'berichtenbox.parked-per-second': (s) =>
+    `; longest parking delay ${((s.status?.intake?.maxParkingDelayMs ?? 0) / 1000).toFixed(0)} sim s`,
 };
 
 /**
@@ -76,11 +87,16 @@ const WINDOW_CONTEXT: Readonly<Record<string, (s: ServerFigures) => string>> = {
  * over, and the source says how far that went.
  */
 const FROM_SERVER: Readonly<Record<string, Measure>> = {
-  'notificaties.per-hour': (s) => [s.status?.notifications?.peaks?.enqueuedPerHour,
-    `mock /status notifications.peaks.enqueuedPerHour (busiest sim hour); longest notification delay ${hours(s.status?.notifications?.maxDelayMs)}`],
+  'notificaties.per-hour': (s) => [
+    s.status?.notifications?.peaks?.enqueuedPerHour,
+    `mock /status notifications.peaks.enqueuedPerHour (busiest sim hour); longest notification delay ${hours(s.status?.notifications?.maxDelayMs)}`,
+  ],
   'notificaties.per-day': (s) => {
     const carried = Object.values(s.status?.notifications?.carriedOverByDay ?? {}).reduce((a, b) => a + b, 0);
-    return [s.status?.notifications?.peaks?.enqueuedPerDay, `mock /status notifications.peaks.enqueuedPerDay (busiest sim day); ${carried} carried over to a later day`];
+    return [
+      s.status?.notifications?.peaks?.enqueuedPerDay,
+      `mock /status notifications.peaks.enqueuedPerDay (busiest sim day); ${carried} carried over to a later day`,
+    ];
   },
   'abonnementservice.lead-time': (s) => {
     const kinds = Object.values(s.abonnementservice?.kinds ?? {});
@@ -111,7 +127,12 @@ function statKey(n: Norm): string | undefined {
  * minutes from the mock; the 24 h processing norm reads the mock's largest processing delay. Norms
  * this run cannot measure say so rather than pass silently.
  */
-export function verdictRows(normIds: readonly string[], k6: K6Summary, server: ServerFigures, samples: ServiceSamples): VerdictRow[] {
+export function verdictRows(
+  normIds: readonly string[],
+  k6: K6Summary,
+  server: ServerFigures,
+  samples: ServiceSamples,
+): VerdictRow[] {
   const schedule = SpeedSchedule.fromJSON(server.status?.schedule);
   const rows = judgedRows(normIds, k6, server, samples);
   if (!schedule || schedule.isConstant) return rows;
@@ -134,7 +155,8 @@ function replayOf(n: Norm, server: ServerFigures, schedule: SpeedSchedule): Verd
   const all = [...new Set(schedule.segments.map((x) => x.speed))].sort((a, b) => a - b);
   if (n.quantity === 'latency') {
     return {
-      speeds: all, faithful: true,
+      speeds: all,
+      faithful: true,
       note: `wall time over speeds ${all.join(', ')}: faithful at each (the mock's workers follow the speed, the utilisation is the real one); the slowest, ${all[0]}, is the nearest to the real queueing`,
     };
   }
@@ -142,16 +164,25 @@ function replayOf(n: Norm, server: ServerFigures, schedule: SpeedSchedule): Verd
   if (!w?.peakAt) return undefined;
   const from = Date.parse(w.peakAt);
   const len = (w.seconds ?? (w.window === 'day' ? 24 * 3600 : 8 * 3600)) * 1000;
-  const speeds = [schedule.speedAt(from), ...schedule.boundariesBetween(from, from + len).map((b) => schedule.speedAt(b))];
+  const speeds = [
+    schedule.speedAt(from),
+    ...schedule.boundariesBetween(from, from + len).map((b) => schedule.speedAt(b)),
+  ];
   const distinct = [...new Set(speeds)];
   const speed = distinct.length === 1 ? distinct[0]! : undefined;
   return {
-    ...(speed !== undefined ? { speed } : { speeds: distinct }), peakAt: w.peakAt,
+    ...(speed !== undefined ? { speed } : { speeds: distinct }),
+    peakAt: w.peakAt,
     note: `busiest ${w.window} from ${w.peakAt} (sim) replayed at speed ${distinct.join(' → ')}`,
   };
 }
 
-function judgedRows(normIds: readonly string[], k6: K6Summary, server: ServerFigures, samples: ServiceSamples): VerdictRow[] {
+function judgedRows(
+  normIds: readonly string[],
+  k6: K6Summary,
+  server: ServerFigures,
+  samples: ServiceSamples,
+): VerdictRow[] {
   return NORMS.filter((n) => normIds.includes(n.id)).map((n) => {
     let measured: number | undefined;
     let source = '—';
@@ -169,29 +200,49 @@ function judgedRows(normIds: readonly string[], k6: K6Summary, server: ServerFig
       if (ok < need) {
         const evidence = breachEvidence(n, s);
         if (evidence !== undefined) return row(n, measured, `${source}; ${evidence}`, false, origin);
-        const why = ok === 0
-          ? `no successful ${n.service} request in this run${s && s.requests > 0 ? ` (all ${s.requests} failed)` : ' (none was sent)'}`
-          : `too few samples: ${ok} successful ${n.service} requests${s && s.failed > 0 ? ` (${s.failed} failed)` : ''}, a ${key === 'avg' ? 'mean' : key === 'max' ? 'maximum' : key} needs at least ${need}`;
+        const why =
+          ok === 0
+            ? `no successful ${n.service} request in this run${s && s.requests > 0 ? ` (all ${s.requests} failed)` : ' (none was sent)'}`
+            : `too few samples: ${ok} successful ${n.service} requests${s && s.failed > 0 ? ` (${s.failed} failed)` : ''}, a ${key === 'avg' ? 'mean' : key === 'max' ? 'maximum' : key} needs at least ${need}`;
         return row(n, undefined, `${source}: ${why}`, undefined, origin, why);
       }
-      const capacity = n.service === 'digid' ? server.digid?.capacity : n.service === 'digid-machtigen' ? server.machtigen?.capacity : undefined;
+      const capacity =
+        n.service === 'digid'
+          ? server.digid?.capacity
+          : n.service === 'digid-machtigen'
+            ? server.machtigen?.capacity
+            : undefined;
       const share = capacity?.minutes.withinNormPercent;
       if (n.attainment !== undefined && share !== undefined && share !== null) {
         // "average within 4 s for 99.5 %": the share of sim minutes whose mean is within the limit.
         const ok = share >= n.attainment;
-        return row(n, measured, `${source}; ${share.toFixed(2)} % of sim minutes within (mock)`, ok && (measured === undefined || measured <= n.limit), origin);
+        return row(
+          n,
+          measured,
+          `${source}; ${share.toFixed(2)} % of sim minutes within (mock)`,
+          ok && (measured === undefined || measured <= n.limit),
+          origin,
+        );
       }
     } else if (n.quantity === 'rate' && !FROM_SERVER[n.id]) {
       // A capacity norm: the window that carries its id, whichever service reports it.
-      [measured, source] = windowOf(n, server) ?? [undefined, `mock (window of ${n.id}): capacity.windows in /stats or intake.windows in /status`];
+      [measured, source] = windowOf(n, server) ?? [
+        undefined,
+        `mock (window of ${n.id}): capacity.windows in /stats or intake.windows in /status`,
+      ];
       origin = 'server';
     } else if (FROM_SERVER[n.id]) {
       [measured, source] = FROM_SERVER[n.id]!(server);
       origin = 'server';
     } else if (n.quantity === 'availability') {
       // MijnOverheid's 99 % covers the Berichtenbox services: the lowest of them counts.
-      const services = n.service === 'mijnoverheid' ? ['berichtenbox-intake', 'presentatie', 'validatieservice', 'abonnementservice'] : [n.service];
-      const figures = (server.availability?.services ?? []).filter((s) => services.includes(s.service)).map((s) => s.availabilityPercent);
+      const services =
+        n.service === 'mijnoverheid'
+          ? ['berichtenbox-intake', 'presentatie', 'validatieservice', 'abonnementservice']
+          : [n.service];
+      const figures = (server.availability?.services ?? [])
+        .filter((s) => services.includes(s.service))
+        .map((s) => s.availabilityPercent);
       measured = figures.length ? Math.min(...figures) : undefined;
       source = 'mock /availability (SNO formula, sim month)';
       origin = 'server';
@@ -207,11 +258,25 @@ function judgedRows(normIds: readonly string[], k6: K6Summary, server: ServerFig
   });
 }
 
-function row(n: Norm, measured: number | undefined, source: string, ok: boolean | undefined, origin?: VerdictOrigin, unjudged?: string): VerdictRow {
+function row(
+  n: Norm,
+  measured: number | undefined,
+  source: string,
+  ok: boolean | undefined,
+  origin?: VerdictOrigin,
+  unjudged?: string,
+): VerdictRow {
   const margin = measured === undefined ? undefined : n.bound === 'max' ? n.limit - measured : measured - n.limit;
   const status: VerdictStatus = ok === undefined ? 'not-measured' : ok ? 'pass' : 'fail';
   const base = {
-    normId: n.id, title: n.title, limit: n.limit, unit: n.unit, measured, margin, status, source,
+    normId: n.id,
+    title: n.title,
+    limit: n.limit,
+    unit: n.unit,
+    measured,
+    margin,
+    status,
+    source,
     ...(origin !== undefined ? { origin } : {}),
     citation: `${n.citation.doc} §${n.citation.section}: "${n.citation.quote}"`,
     ...(unjudged !== undefined ? { unjudged } : {}),
@@ -221,7 +286,10 @@ function row(n: Norm, measured: number | undefined, source: string, ok: boolean 
   // degrades), urgency hoog for capacity and latency norms — the SNO matrix then gives priority 2.
   const priority = incidentPriority('hoog', 'midden');
   const r = resolutionTime(n.service, priority);
-  return { ...base, priority: { priority, resolution: `${r.hours} ${r.hourKind === 'klok' ? 'clock' : 'office'} hours` } };
+  return {
+    ...base,
+    priority: { priority, resolution: `${r.hours} ${r.hourKind === 'klok' ? 'clock' : 'office'} hours` },
+  };
 }
 
 /** No norm breached (unjudged norms are not breaches: see allJudged). */

@@ -36,7 +36,11 @@ export interface FittedSchedule {
 }
 
 /** What the derivation needs of a scenario: each flow's sim profile in iterations, by weight or its own. */
-export function iterationProfiles(flows: readonly (FlowSpec & { readonly weight: number })[], load: LoadProfile, batchSize: number): SimProfile[] {
+export function iterationProfiles(
+  flows: readonly (FlowSpec & { readonly weight: number })[],
+  load: LoadProfile,
+  batchSize: number,
+): SimProfile[] {
   const shared = flows.filter((f) => !f.load).reduce((a, f) => a + f.weight, 0);
   return flows.map((f) => {
     const p = simProfile(f.load ?? load);
@@ -55,7 +59,8 @@ function peakIn(p: SimProfile, a: number, b: number): number {
     if (end > a && t < b) {
       // A day-curve hour ramps to its level at once (within a wall second): its level counts whole,
       // and so does the level it ramps down from, in the slot where the hour starts.
-      const at = (x: number): number => (s.stepped ? s.target : s.durationMs > 0 ? r + ((s.target - r) * (x - t)) / s.durationMs : s.target);
+      const at = (x: number): number =>
+        s.stepped ? s.target : s.durationMs > 0 ? r + ((s.target - r) * (x - t)) / s.durationMs : s.target;
       peak = Math.max(peak, at(Math.max(a, t)), at(Math.min(b, end)), s.stepped && t >= a ? r : 0);
     }
     t = end;
@@ -86,7 +91,12 @@ export function fitSchedule(profiles: readonly SimProfile[], opts: FitOptions): 
   for (let a = 0; a < total; a += slot) {
     const b = Math.min(total, a + slot);
     const peak = profiles.reduce((x, p) => x + peakIn(p, a, b), 0);
-    slots.push({ from: a, len: b - a, peak, cap: peak > 0 ? niceSpeed(Math.min(MAX_SPEED, opts.maxWallRate / peak)) : MAX_SPEED });
+    slots.push({
+      from: a,
+      len: b - a,
+      peak,
+      cap: peak > 0 ? niceSpeed(Math.min(MAX_SPEED, opts.maxWallRate / peak)) : MAX_SPEED,
+    });
   }
   // Slow down one slot before a busier one: a load generator running late across a fast → slow
   // boundary sends what was meant for the fast slot into the slow one, where it counts
@@ -130,7 +140,10 @@ export function scheduleLines(scenario: Scenario): string[] {
   return sched.segments.map((s, i) => {
     const end = sched.segments[i + 1]?.from ?? total;
     const wall = sched.wallBetween(s.from, end);
-    const at = scenario.clock.start !== undefined ? ` (${hm(s.from, scenario.clock.start)}–${hm(end, scenario.clock.start)} sim)` : '';
+    const at =
+      scenario.clock.start !== undefined
+        ? ` (${hm(s.from, scenario.clock.start)}–${hm(end, scenario.clock.start)} sim)`
+        : '';
     return `+${offset(s.from)} – +${offset(end)}${at}: speed ${s.speed}, ${(wall / 1000).toFixed(1)} s wall, at most ${Math.round(peak(s.from, end) * s.speed)} iterations/s wall`;
   });
 }
@@ -142,5 +155,10 @@ function offset(ms: number): string {
 
 function hm(ms: number, start: string): string {
   const t = new Date(Date.parse(start) + ms);
-  return new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Amsterdam', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(t);
+  return new Intl.DateTimeFormat('en-GB', {
+    timeZone: 'Europe/Amsterdam',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).format(t);
 }

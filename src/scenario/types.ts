@@ -3,10 +3,16 @@ import type { Rate, Service } from '../norms/index.ts';
 /** The user flows a scenario can mix (issue 5). Names say what a real user does. */
 export const FLOWS = {
   'deliver-batch': { services: ['berichtenbox-intake'], title: 'An afnemer delivers a batch of letters' },
-  'fetch-verwerkingsberichten': { services: ['berichtenbox-intake'], title: 'An afnemer fetches and acknowledges verwerkingsberichten' },
+  'fetch-verwerkingsberichten': {
+    services: ['berichtenbox-intake'],
+    title: 'An afnemer fetches and acknowledges verwerkingsberichten',
+  },
   'burger-reads': { services: ['digid', 'presentatie'], title: 'A burger logs in with DigiD, lists and reads letters' },
   'digid-authenticate': { services: ['digid'], title: 'One whole DigiD authentication' },
-  'validation-query': { services: ['validatieservice'], title: 'An afnemer asks the Validatieservice about up to 250 BSNs' },
+  'validation-query': {
+    services: ['validatieservice'],
+    title: 'An afnemer asks the Validatieservice about up to 250 BSNs',
+  },
   'subscription-request': { services: ['abonnementservice'], title: 'An afnemer sends an Abonnementservice request' },
   'machtigen-check': { services: ['digid-machtigen'], title: 'A DigiD Machtigen authorisation check' },
 } as const satisfies Record<string, { services: readonly Service[]; title: string }>;
@@ -26,7 +32,11 @@ export interface Duration {
 
 type DurationUnit = 'ms' | 's' | 'm' | 'h' | 'd';
 /** The same as text with its units: '90s', '10m', '1h30m', '2m30s'. */
-export type DurationText = `${number}${DurationUnit}` | `${number}h${number}m` | `${number}m${number}s` | `${number}h${number}m${number}s`;
+export type DurationText =
+  | `${number}${DurationUnit}`
+  | `${number}h${number}m`
+  | `${number}m${number}s`
+  | `${number}h${number}m${number}s`;
 
 /**
  * A simulated duration: minutes(3) or '3m'. Never a bare number: `duration: 180` read as 180 ms
@@ -38,7 +48,11 @@ export type SimDuration = Duration | DurationText;
 export type LoadProfile =
   | { readonly kind: 'constant'; readonly rate: Rate; readonly duration: SimDuration }
   | { readonly kind: 'ramp'; readonly from: Rate; readonly to: Rate; readonly duration: SimDuration }
-  | { readonly kind: 'stages'; readonly start?: Rate; readonly stages: readonly { readonly target: Rate; readonly duration: SimDuration }[] }
+  | {
+      readonly kind: 'stages';
+      readonly start?: Rate;
+      readonly stages: readonly { readonly target: Rate; readonly duration: SimDuration }[];
+    }
   /** 24 hourly shares (0..1) of the peak rate, one sim day (or `days` of them). */
   | { readonly kind: 'day-curve'; readonly peak: Rate; readonly hourly: readonly number[]; readonly days?: number };
 
@@ -111,7 +125,11 @@ export interface Scenario extends Omit<ScenarioInput, 'clock' | 'flows' | 'norms
    * `speed`: the speed at the start (the only one without a schedule); `schedule`: the speed over
    * sim offsets from the start (ms), one segment for one speed.
    */
-  readonly clock: { readonly start: string | undefined; readonly speed: number; readonly schedule: readonly { readonly from: number; readonly speed: number }[] };
+  readonly clock: {
+    readonly start: string | undefined;
+    readonly speed: number;
+    readonly schedule: readonly { readonly from: number; readonly speed: number }[];
+  };
   readonly flows: readonly (FlowSpec & { readonly weight: number })[];
   readonly norms: readonly string[];
   readonly services: readonly Service[];

@@ -50,7 +50,8 @@ export function simProfile(load: LoadProfile): SimProfile {
       const days = load.days ?? 1;
       startRate = load.peak.perSecond * (load.hourly[0] ?? 0);
       for (let d = 0; d < days; d++) {
-        for (const share of load.hourly) stages.push({ target: load.peak.perSecond * share, durationMs: HOUR_MS, stepped: true });
+        for (const share of load.hourly)
+          stages.push({ target: load.peak.perSecond * share, durationMs: HOUR_MS, stepped: true });
       }
       break;
     }
@@ -77,7 +78,10 @@ export function toWallProfile(profile: SimProfile, schedule: SpeedSchedule): Wal
     if (!st.stepped) return [st];
     const at = profile.stages.slice(0, i).reduce((a, x) => a + x.durationMs, 0);
     const ramp = Math.min(st.durationMs * 0.05, 1000 * schedule.speedAt(at));
-    return [{ target: st.target, durationMs: ramp }, { target: st.target, durationMs: st.durationMs - ramp }];
+    return [
+      { target: st.target, durationMs: ramp },
+      { target: st.target, durationMs: st.durationMs - ramp },
+    ];
   });
   for (const st of pieces) {
     const d = st.durationMs;
@@ -99,7 +103,9 @@ export function toWallProfile(profile: SimProfile, schedule: SpeedSchedule): Wal
   }
   const durationMs = out.reduce((x, s) => x + s.durationMs, 0);
   return {
-    startRate, timeUnit: '1s', durationMs,
+    startRate,
+    timeUnit: '1s',
+    durationMs,
     peakRate: Math.max(startRate, ...out.map((s) => s.target)),
     stages: out.map((s) => ({ target: s.target, durationMs: s.durationMs, duration: k6Duration(s.durationMs) })),
   };

@@ -40,7 +40,10 @@ try {
 }
 `;
 
-interface Reply { readonly id: number; readonly error?: { readonly code?: string; readonly message?: string } }
+interface Reply {
+  readonly id: number;
+  readonly error?: { readonly code?: string; readonly message?: string };
+}
 
 export function startClockWriter(path: string): ClockWriter {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
@@ -53,7 +56,8 @@ export function startClockWriter(path: string): ClockWriter {
     const p = pending.get(r.id);
     if (!p) return;
     pending.delete(r.id);
-    if (r.error) p.reject(Object.assign(new Error(r.error.message ?? 'saving the sim clock failed'), { code: r.error.code }));
+    if (r.error)
+      p.reject(Object.assign(new Error(r.error.message ?? 'saving the sim clock failed'), { code: r.error.code }));
     else p.resolve();
   });
   const fail = (err: Error): void => {

@@ -39,11 +39,13 @@ export function finalOutcomes(
     const o = input.outcomes[i]!;
     let final: LetterOutcome = o;
     if (o.code === 'Verwerkt') {
-      if (o.letter === undefined) throw new Error(`outcome seq ${o.seq} (${o.berichtId}) is Verwerkt but carries no letter`);
+      if (o.letter === undefined)
+        throw new Error(`outcome seq ${o.seq} (${o.berichtId}) is Verwerkt but carries no letter`);
       const id = o.letter.berichtId;
       if (storedHere.has(id)) final = bare(o, 'BerichtBestaatAl', `BerichtID ${id} occurs earlier in this batch`);
       else if (isStored(id)) final = bare(o, 'BerichtBestaatAl', `BerichtID ${id} is already stored for this afnemer`);
-      else if (input.technischProbleem(id, attempt)) final = bare(o, 'TechnischProbleem', 'simulated technical fault; offer again with the same IDs');
+      else if (input.technischProbleem(id, attempt))
+        final = bare(o, 'TechnischProbleem', 'simulated technical fault; offer again with the same IDs');
       else storedHere.add(id);
     } else if (o.letter !== undefined) {
       final = bare(o, o.code, o.toelichting);
@@ -55,7 +57,13 @@ export function finalOutcomes(
 }
 
 /** One notification counted as sent into the summary. */
-export function foldSent(sent: SentSummary, enqueuedAt: number, notifyAt: number, enqueuedDay: string, notifyDay: string): void {
+export function foldSent(
+  sent: SentSummary,
+  enqueuedAt: number,
+  notifyAt: number,
+  enqueuedDay: string,
+  notifyDay: string,
+): void {
   sent.sent++;
   sent.maxDelayMs = Math.max(sent.maxDelayMs, notifyAt - enqueuedAt);
   if (enqueuedDay < notifyDay) sent.carried[notifyDay] = (sent.carried[notifyDay] ?? 0) + 1;

@@ -231,7 +231,10 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
  * with its `user_version` bump, so a failed step leaves the previous version intact.
  * Refuses a database written by a newer bbsim rather than guess at its schema.
  */
-export function migrate(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): { from: number; to: number } {
+export function migrate(
+  db: Database.Database,
+  migrations: readonly Migration[] = MIGRATIONS,
+): { from: number; to: number } {
   const from = userVersion(db);
   if (from > migrations.length) {
     throw new Error(

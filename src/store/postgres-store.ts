@@ -6,9 +6,29 @@ import type { Migration } from './migrations.ts';
 import { finalOutcomes, foldSent, type OutcomeCounts, type SentSummary } from './letter-outcomes.ts';
 import { PG_MIGRATIONS } from './postgres-migrations.ts';
 import type {
-  BijlageContent, ClockAnchor, DeliveryInput, DeliveryResult, DeliveryView, IntakeStats, LetterPage, LetterQuery, LetterSummary, LetterView,
-  NotificationPeaks, NotificationPlanner, NotificationState, NotificationStats, PortalQuery, PortalRow, SharedWindows, Store, VerwerkingsberichtItem,
-  VerwerkingsberichtPage, VerwerkingsberichtQuery, WindowAdmission, WindowCount,
+  BijlageContent,
+  ClockAnchor,
+  DeliveryInput,
+  DeliveryResult,
+  DeliveryView,
+  IntakeStats,
+  LetterPage,
+  LetterQuery,
+  LetterSummary,
+  LetterView,
+  NotificationPeaks,
+  NotificationPlanner,
+  NotificationState,
+  NotificationStats,
+  PortalQuery,
+  PortalRow,
+  SharedWindows,
+  Store,
+  VerwerkingsberichtItem,
+  VerwerkingsberichtPage,
+  VerwerkingsberichtQuery,
+  WindowAdmission,
+  WindowCount,
 } from './store.ts';
 
 export interface PostgresStoreOptions {
@@ -20,7 +40,13 @@ export interface PostgresStoreOptions {
   readonly connectTimeoutMs?: number;
 }
 
-const INITIAL_NOTIFICATION_STATE: NotificationState = { nextFreeAt: 0, hourStart: 0, hourCount: 0, dayStart: 0, dayCount: 0 };
+const INITIAL_NOTIFICATION_STATE: NotificationState = {
+  nextFreeAt: 0,
+  hourStart: 0,
+  hourCount: 0,
+  dayStart: 0,
+  dayCount: 0,
+};
 const DUE_FETCH = 500;
 const LETTERS_PER_PROCESSING_TX = 1_000;
 /** Advisory lock keys (one namespace for bbsim): migrations, and the one processing pass of the service. */
@@ -38,7 +64,11 @@ export function pgFault(err: unknown): unknown {
   if (!(err instanceof Error)) return err;
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string') return err;
-  if (/Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended|not queryable/i.test(err.message)) {
+  if (
+    /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended|not queryable/i.test(
+      err.message,
+    )
+  ) {
     return Object.assign(err, { code: 'PG_CONNECTION' });
   }
   return err;
@@ -48,7 +78,10 @@ export function isPostgresUrl(db: string | undefined): db is string {
   return db !== undefined && /^postgres(ql)?:\/\//i.test(db);
 }
 
-export async function openPostgresStore(options: PostgresStoreOptions, migrations: readonly Migration[] = PG_MIGRATIONS): Promise<PostgresStore> {
+export async function openPostgresStore(
+  options: PostgresStoreOptions,
+  migrations: readonly Migration[] = PG_MIGRATIONS,
+): Promise<PostgresStore> {
   const store = new PostgresStore(options);
   try {
     await store.migrate(migrations);
@@ -75,15 +108,21 @@ export class PostgresStore implements Store {
   readonly shared = true;
   readonly windows: SharedWindows;
   private readonly pool: pg.Pool;
-  private readonly pendingDeliveries: { input: DeliveryInput; resolve: (r: DeliveryResult) => void; reject: (e: unknown) => void }[] = [];
+  private readonly pendingDeliveries: {
+    input: DeliveryInput;
+    resolve: (r: DeliveryResult) => void;
+    reject: (e: unknown) => void;
+  }[] = [];
   private closed = false;
   private flushing: Promise<void> = Promise.resolve();
 
   constructor(options: PostgresStoreOptions) {
     this.url = options.url;
     this.pool = new pg.Pool({
-      connectionString: options.url, max: options.poolSize ?? 10,
-      connectionTimeoutMillis: options.connectTimeoutMs ?? 2000, idleTimeoutMillis: 30_000,
+      connectionString: options.url,
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 2000,
+      idleTimeoutMillis: 30_000,
     });
     // A connection that dies while idle (PostgreSQL restarted) must not crash the process: the pool
     // drops it, and the next query opens a new one.
@@ -108,10 +147,17 @@ export class PostgresStore implements Store {
 
   // ----- plumbing -----
 
-  private async q<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params: unknown[] = [], client?: pg.PoolClient, name?: string): Promise<pg.QueryResult<R>> {
+  private async q<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    sql: string,
+    params: unknown[] = [],
+    client?: pg.PoolClient,
+    name?: string,
+  ): Promise<pg.QueryResult<R>> {
     try {
       // Named: prepared once per connection, so the hot reads (the inbox list) are not planned on every request.
-      return await (client ?? this.pool).query<R>(name === undefined ? { text: sql, values: params } : { name, text: sql, values: params });
+      return await (client ?? this.pool).query<R>(
+        name === undefined ? { text: sql, values: params } : { name, text: sql, values: params },
+      );
     } catch (err) {
       throw pgFault(err);
     }
@@ -128,7 +174,9 @@ export class PostgresStore implements Store {
     // A connection that breaks while checked out emits 'error' on its client: without a listener
     // that would end the process; the failing query rejects anyway, and the client is discarded.
     let broken = false;
-    const onError = (): void => { broken = true; };
+    const onError = (): void => {
+      broken = true;
+    };
     client.on('error', onError);
     try {
       await this.q('BEGIN', [], client);
@@ -152,11 +200,19 @@ export class PostgresStore implements Store {
   async migrate(migrations: readonly Migration[] = PG_MIGRATIONS): Promise<{ from: number; to: number }> {
     return this.tx(async (c) => {
       await this.q('SELECT pg_advisory_xact_lock($1)', [LOCK_MIGRATE], c);
-      await this.q(`CREATE TABLE IF NOT EXISTS bbsim_migrations (
-        version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`, [], c);
-      const from = (await this.q<{ v: number }>('SELECT coalesce(max(version), 0)::int AS v FROM bbsim_migrations', [], c)).rows[0]!.v;
+      await this.q(
+        `CREATE TABLE IF NOT EXISTS bbsim_migrations (
+        version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+        [],
+        c,
+      );
+      const from = (
+        await this.q<{ v: number }>('SELECT coalesce(max(version), 0)::int AS v FROM bbsim_migrations', [], c)
+      ).rows[0]!.v;
       if (from > migrations.length) {
-        throw new Error(`database ${this.displayUrl} has schema version ${from}, but this bbsim knows only up to version ${migrations.length}; use a newer bbsim or another database`);
+        throw new Error(
+          `database ${this.displayUrl} has schema version ${from}, but this bbsim knows only up to version ${migrations.length}; use a newer bbsim or another database`,
+        );
       }
       for (let version = from + 1; version <= migrations.length; version++) {
         const step = migrations[version - 1]!;
@@ -178,7 +234,10 @@ export class PostgresStore implements Store {
     if (this.closed) throw new Error('store is closed');
     return new Promise<DeliveryResult>((resolve, reject) => {
       this.pendingDeliveries.push({ input, resolve, reject });
-      if (this.pendingDeliveries.length === 1) setImmediate(() => { this.flushing = this.flushDeliveries(); });
+      if (this.pendingDeliveries.length === 1)
+        setImmediate(() => {
+          this.flushing = this.flushDeliveries();
+        });
     });
   }
 
@@ -189,7 +248,9 @@ export class PostgresStore implements Store {
     try {
       await this.tx(async (c) => {
         // The intake lock: admission counters and the parking state are read and written under it.
-        const parked = (await this.q<{ value: string }>("SELECT value FROM state WHERE key = 'parkedUntil' FOR UPDATE", [], c)).rows[0];
+        const parked = (
+          await this.q<{ value: string }>("SELECT value FROM state WHERE key = 'parkedUntil' FOR UPDATE", [], c)
+        ).rows[0];
         let parkedUntil = parked === undefined ? 0 : Number(JSON.parse(parked.value));
         for (const p of group) {
           await this.q('SAVEPOINT d', [], c);
@@ -216,14 +277,35 @@ export class PostgresStore implements Store {
     });
   }
 
-  private async counterOn(c: pg.PoolClient, kind: string, bucket: string, afnemerOin: string, name: string): Promise<number> {
-    const r = await this.q<{ count: string }>('SELECT count FROM counters WHERE kind = $1 AND bucket = $2 AND afnemer_oin = $3 AND name = $4', [kind, bucket, afnemerOin, name], c);
+  private async counterOn(
+    c: pg.PoolClient,
+    kind: string,
+    bucket: string,
+    afnemerOin: string,
+    name: string,
+  ): Promise<number> {
+    const r = await this.q<{ count: string }>(
+      'SELECT count FROM counters WHERE kind = $1 AND bucket = $2 AND afnemer_oin = $3 AND name = $4',
+      [kind, bucket, afnemerOin, name],
+      c,
+    );
     return r.rows[0] === undefined ? 0 : Number(r.rows[0].count);
   }
 
-  private async addCounter(c: pg.PoolClient | undefined, kind: string, bucket: string, afnemerOin: string, name: string, n: number): Promise<void> {
-    await this.q(`INSERT INTO counters (kind, bucket, afnemer_oin, name, count) VALUES ($1, $2, $3, $4, $5)
-                  ON CONFLICT (kind, bucket, afnemer_oin, name) DO UPDATE SET count = counters.count + excluded.count`, [kind, bucket, afnemerOin, name, n], c);
+  private async addCounter(
+    c: pg.PoolClient | undefined,
+    kind: string,
+    bucket: string,
+    afnemerOin: string,
+    name: string,
+    n: number,
+  ): Promise<void> {
+    await this.q(
+      `INSERT INTO counters (kind, bucket, afnemer_oin, name, count) VALUES ($1, $2, $3, $4, $5)
+                  ON CONFLICT (kind, bucket, afnemer_oin, name) DO UPDATE SET count = counters.count + excluded.count`,
+      [kind, bucket, afnemerOin, name, n],
+      c,
+    );
   }
 
   private async deliverOne(c: pg.PoolClient, input: DeliveryInput, parkedUntil: number): Promise<DeliveryResult> {
@@ -234,10 +316,29 @@ export class PostgresStore implements Store {
     const dayUsed = await this.counterOn(c, 'intake-day', a.dayKey, '', 'admitted');
     if (dayUsed + n > a.dayLimit) return { admitted: false, window: 'day', used: dayUsed, limit: a.dayLimit };
 
-    const attempt = 1 + (await this.q<{ n: number }>('SELECT count(*)::int AS n FROM deliveries WHERE afnemer_oin = $1 AND batch_id = $2', [input.afnemerOin, input.batchId], c)).rows[0]!.n;
-    const candidates = input.outcomes.filter((o) => o.code === 'Verwerkt' && o.letter !== undefined).map((o) => o.letter!.berichtId);
-    const existing = new Set(candidates.length === 0 ? [] : (await this.q<{ bericht_id: string }>(
-      'SELECT bericht_id FROM letters WHERE afnemer_oin = $1 AND bericht_id = ANY($2::text[])', [input.afnemerOin, candidates], c)).rows.map((r) => r.bericht_id));
+    const attempt =
+      1 +
+      (
+        await this.q<{ n: number }>(
+          'SELECT count(*)::int AS n FROM deliveries WHERE afnemer_oin = $1 AND batch_id = $2',
+          [input.afnemerOin, input.batchId],
+          c,
+        )
+      ).rows[0]!.n;
+    const candidates = input.outcomes
+      .filter((o) => o.code === 'Verwerkt' && o.letter !== undefined)
+      .map((o) => o.letter!.berichtId);
+    const existing = new Set(
+      candidates.length === 0
+        ? []
+        : (
+            await this.q<{ bericht_id: string }>(
+              'SELECT bericht_id FROM letters WHERE afnemer_oin = $1 AND bericht_id = ANY($2::text[])',
+              [input.afnemerOin, candidates],
+              c,
+            )
+          ).rows.map((r) => r.bericht_id),
+    );
 
     const { outcomes, counts } = finalOutcomes(input, attempt, (id) => existing.has(id));
 
@@ -245,87 +346,203 @@ export class PostgresStore implements Store {
     const parkStart = Math.max(input.receivedAt, parkedUntil);
     const parkEnd = parkStart + n * interval;
     const processAt = parkEnd + input.processingDelayMs;
-    const deliveryId = (await this.q<{ id: number }>(`INSERT INTO deliveries (batch_id, afnemer_oin, attempt, format, received_at, aanmaak_datum, letters, counts,
-        park_start, park_end, park_interval, process_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`, [
-      input.batchId, input.afnemerOin, attempt, input.format, input.receivedAt, input.aanmaakDatum ?? null, n,
-      JSON.stringify(counts), parkStart, parkEnd, interval, processAt,
-    ], c)).rows[0]!.id;
+    const deliveryId = (
+      await this.q<{ id: number }>(
+        `INSERT INTO deliveries (batch_id, afnemer_oin, attempt, format, received_at, aanmaak_datum, letters, counts,
+        park_start, park_end, park_interval, process_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
+        [
+          input.batchId,
+          input.afnemerOin,
+          attempt,
+          input.format,
+          input.receivedAt,
+          input.aanmaakDatum ?? null,
+          n,
+          JSON.stringify(counts),
+          parkStart,
+          parkEnd,
+          interval,
+          processAt,
+        ],
+        c,
+      )
+    ).rows[0]!.id;
 
     // Whole arrays per statement: one round trip per table, not per letter.
-    const res = { seq: [] as number[], id: [] as string[], type: [] as string[], code: [] as string[], tl: [] as string[] };
-    const let_ = {
-      id: [] as string[], seq: [] as number[], bsn: [] as string[], type: [] as string[], ond: [] as string[], tekst: [] as string[],
-      ref: [] as (string | null)[], pub: [] as (number | null)[], eind: [] as (number | null)[], parked: [] as number[], proc: [] as number[], bij: [] as number[],
+    const res = {
+      seq: [] as number[],
+      id: [] as string[],
+      type: [] as string[],
+      code: [] as string[],
+      tl: [] as string[],
     };
-    const bij = { id: [] as string[], vo: [] as number[], om: [] as string[], bytes: [] as number[], sha: [] as string[] };
+    const let_ = {
+      id: [] as string[],
+      seq: [] as number[],
+      bsn: [] as string[],
+      type: [] as string[],
+      ond: [] as string[],
+      tekst: [] as string[],
+      ref: [] as (string | null)[],
+      pub: [] as (number | null)[],
+      eind: [] as (number | null)[],
+      parked: [] as number[],
+      proc: [] as number[],
+      bij: [] as number[],
+    };
+    const bij = {
+      id: [] as string[],
+      vo: [] as number[],
+      om: [] as string[],
+      bytes: [] as number[],
+      sha: [] as string[],
+    };
     const contents = new Map<string, Buffer>();
     for (let i = 0; i < n; i++) {
       const o = outcomes[i]!;
-      res.seq.push(o.seq); res.id.push(o.berichtId); res.type.push(o.berichtType); res.code.push(o.code); res.tl.push(o.toelichting);
+      res.seq.push(o.seq);
+      res.id.push(o.berichtId);
+      res.type.push(o.berichtType);
+      res.code.push(o.code);
+      res.tl.push(o.toelichting);
       const l = o.letter;
       if (o.code !== 'Verwerkt' || l === undefined) continue;
       const parkedAt = parkStart + (i + 1) * interval;
-      let_.id.push(l.berichtId); let_.seq.push(o.seq); let_.bsn.push(l.bsn); let_.type.push(l.berichtType); let_.ond.push(l.onderwerp);
-      let_.tekst.push(l.berichtTekst); let_.ref.push(l.referentie ?? null); let_.pub.push(l.publicatieDatum ?? null);
-      let_.eind.push(l.eindDatumHandelingsTermijn ?? null); let_.parked.push(parkedAt); let_.proc.push(parkedAt + input.processingDelayMs); let_.bij.push(l.bijlagen.length);
+      let_.id.push(l.berichtId);
+      let_.seq.push(o.seq);
+      let_.bsn.push(l.bsn);
+      let_.type.push(l.berichtType);
+      let_.ond.push(l.onderwerp);
+      let_.tekst.push(l.berichtTekst);
+      let_.ref.push(l.referentie ?? null);
+      let_.pub.push(l.publicatieDatum ?? null);
+      let_.eind.push(l.eindDatumHandelingsTermijn ?? null);
+      let_.parked.push(parkedAt);
+      let_.proc.push(parkedAt + input.processingDelayMs);
+      let_.bij.push(l.bijlagen.length);
       for (const b of l.bijlagen) {
         const sha256 = createHash('sha256').update(b.content).digest('hex');
-        bij.id.push(l.berichtId); bij.vo.push(b.volgorde); bij.om.push(b.omschrijving); bij.bytes.push(b.content.length); bij.sha.push(sha256);
+        bij.id.push(l.berichtId);
+        bij.vo.push(b.volgorde);
+        bij.om.push(b.omschrijving);
+        bij.bytes.push(b.content.length);
+        bij.sha.push(sha256);
         if (input.storeAttachmentContent) contents.set(sha256, b.content);
       }
     }
-    await this.q(`INSERT INTO results (delivery_id, seq, bericht_id, bericht_type, code, toelichting)
-                  SELECT $1::int, * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[])`, [deliveryId, res.seq, res.id, res.type, res.code, res.tl], c);
+    await this.q(
+      `INSERT INTO results (delivery_id, seq, bericht_id, bericht_type, code, toelichting)
+                  SELECT $1::int, * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[])`,
+      [deliveryId, res.seq, res.id, res.type, res.code, res.tl],
+      c,
+    );
     if (let_.id.length > 0) {
-      await this.q(`INSERT INTO letters (delivery_id, afnemer_oin, bericht_id, seq, bsn, bericht_type, onderwerp, tekst, referentie,
+      await this.q(
+        `INSERT INTO letters (delivery_id, afnemer_oin, bericht_id, seq, bsn, bericht_type, onderwerp, tekst, referentie,
                       publicatie_datum, eind_datum, parked_at, processed_at, bijlagen)
                     SELECT $1::int, $2::text, * FROM unnest($3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
                       $10::float8[], $11::float8[], $12::float8[], $13::float8[], $14::int[])`,
-      [deliveryId, input.afnemerOin, let_.id, let_.seq, let_.bsn, let_.type, let_.ond, let_.tekst, let_.ref, let_.pub, let_.eind, let_.parked, let_.proc, let_.bij], c);
+        [
+          deliveryId,
+          input.afnemerOin,
+          let_.id,
+          let_.seq,
+          let_.bsn,
+          let_.type,
+          let_.ond,
+          let_.tekst,
+          let_.ref,
+          let_.pub,
+          let_.eind,
+          let_.parked,
+          let_.proc,
+          let_.bij,
+        ],
+        c,
+      );
     }
     if (bij.id.length > 0) {
-      await this.q(`INSERT INTO bijlagen (afnemer_oin, bericht_id, volgorde, omschrijving, bytes, sha256, stored)
+      await this.q(
+        `INSERT INTO bijlagen (afnemer_oin, bericht_id, volgorde, omschrijving, bytes, sha256, stored)
                     SELECT $1::text, *, $7::int FROM unnest($2::text[], $3::int[], $4::text[], $5::int[], $6::text[])`,
-      [input.afnemerOin, bij.id, bij.vo, bij.om, bij.bytes, bij.sha, input.storeAttachmentContent ? 1 : 0], c);
+        [input.afnemerOin, bij.id, bij.vo, bij.om, bij.bytes, bij.sha, input.storeAttachmentContent ? 1 : 0],
+        c,
+      );
     }
     if (contents.size > 0) {
       const shas = [...contents.keys()];
-      await this.q(`INSERT INTO attachment_contents (sha256, bytes, content) SELECT * FROM unnest($1::text[], $2::int[], $3::bytea[])
-                    ON CONFLICT (sha256) DO NOTHING`, [shas, shas.map((s) => contents.get(s)!.length), shas.map((s) => contents.get(s)!)], c);
+      await this.q(
+        `INSERT INTO attachment_contents (sha256, bytes, content) SELECT * FROM unnest($1::text[], $2::int[], $3::bytea[])
+                    ON CONFLICT (sha256) DO NOTHING`,
+        [shas, shas.map((s) => contents.get(s)!.length), shas.map((s) => contents.get(s)!)],
+        c,
+      );
     }
     await this.addCounter(c, 'intake-hour', a.hourKey, '', 'admitted', n);
     await this.addCounter(c, 'intake-day', a.dayKey, '', 'admitted', n);
     await this.addCounter(c, 'portal', input.dayKey, input.afnemerOin, 'offered', n);
-    await this.q(`UPDATE totals SET deliveries = deliveries + 1, deliveries_pending = deliveries_pending + 1,
-                  letters_admitted = letters_admitted + $1, max_parking_delay = greatest(max_parking_delay, $2) WHERE id = 1`, [n, parkEnd - input.receivedAt], c);
+    await this.q(
+      `UPDATE totals SET deliveries = deliveries + 1, deliveries_pending = deliveries_pending + 1,
+                  letters_admitted = letters_admitted + $1, max_parking_delay = greatest(max_parking_delay, $2) WHERE id = 1`,
+      [n, parkEnd - input.receivedAt],
+      c,
+    );
     return { admitted: true, deliveryId, attempt, outcomes, parkStart, parkEnd, processAt };
   }
 
   async getDelivery(batchId: string, afnemerOin: string): Promise<DeliveryView | undefined> {
-    const r = (await this.q<DeliveryRow>(`SELECT d.*, v.id AS vb_id FROM deliveries d LEFT JOIN verwerkingsberichten v ON v.delivery_id = d.id
-                    WHERE d.afnemer_oin = $1 AND d.batch_id = $2 ORDER BY d.attempt DESC LIMIT 1`, [afnemerOin, batchId])).rows[0];
+    const r = (
+      await this.q<DeliveryRow>(
+        `SELECT d.*, v.id AS vb_id FROM deliveries d LEFT JOIN verwerkingsberichten v ON v.delivery_id = d.id
+                    WHERE d.afnemer_oin = $1 AND d.batch_id = $2 ORDER BY d.attempt DESC LIMIT 1`,
+        [afnemerOin, batchId],
+      )
+    ).rows[0];
     if (r === undefined) return undefined;
     return {
-      deliveryId: r.id, batchId: r.batch_id, afnemerOin: r.afnemer_oin, attempt: r.attempt, receivedAt: r.received_at,
-      letters: r.letters, counts: JSON.parse(r.counts) as Counts, parkStart: r.park_start, parkEnd: r.park_end,
-      processAt: r.process_at, processedAt: r.processed_at ?? undefined, verwerkingsberichtId: r.vb_id ?? undefined,
+      deliveryId: r.id,
+      batchId: r.batch_id,
+      afnemerOin: r.afnemer_oin,
+      attempt: r.attempt,
+      receivedAt: r.received_at,
+      letters: r.letters,
+      counts: JSON.parse(r.counts) as Counts,
+      parkStart: r.park_start,
+      parkEnd: r.park_end,
+      processAt: r.process_at,
+      processedAt: r.processed_at ?? undefined,
+      verwerkingsberichtId: r.vb_id ?? undefined,
     };
   }
 
   async windowCounts(hourKey: string, dayKey: string): Promise<{ hour: number; day: number }> {
-    const rows = (await this.q<{ kind: string; count: string }>(`SELECT kind, count FROM counters WHERE afnemer_oin = '' AND name = 'admitted'
-                   AND ((kind = 'intake-hour' AND bucket = $1) OR (kind = 'intake-day' AND bucket = $2))`, [hourKey, dayKey])).rows;
+    const rows = (
+      await this.q<{ kind: string; count: string }>(
+        `SELECT kind, count FROM counters WHERE afnemer_oin = '' AND name = 'admitted'
+                   AND ((kind = 'intake-hour' AND bucket = $1) OR (kind = 'intake-day' AND bucket = $2))`,
+        [hourKey, dayKey],
+      )
+    ).rows;
     const of = (k: string): number => Number(rows.find((r) => r.kind === k)?.count ?? 0);
     return { hour: of('intake-hour'), day: of('intake-day') };
   }
 
   // ----- processing -----
 
-  async processDue(now: number, planNotification: NotificationPlanner, dayKeyOf: (t: number) => string): Promise<number> {
+  async processDue(
+    now: number,
+    planNotification: NotificationPlanner,
+    dayKeyOf: (t: number) => string,
+  ): Promise<number> {
     // Most calls find nothing due (every instance's worker asks 10 times a second, and reads ask
     // first): one indexed lookup without a transaction or the lock. Measured: the locked pass on
     // every inbox request held the presentation at about 300 requests/s.
-    const due = await this.q('SELECT 1 FROM deliveries WHERE processed_at IS NULL AND process_at <= $1 LIMIT 1', [now], undefined, 'any-due');
+    const due = await this.q(
+      'SELECT 1 FROM deliveries WHERE processed_at IS NULL AND process_at <= $1 LIMIT 1',
+      [now],
+      undefined,
+      'any-due',
+    );
     if (due.rowCount === 0) return 0;
     let total = 0;
     for (;;) {
@@ -335,16 +552,32 @@ export class PostgresStore implements Store {
     }
   }
 
-  private async processRound(c: pg.PoolClient, now: number, plan: NotificationPlanner, dayKeyOf: (t: number) => string): Promise<{ processed: number; more: boolean }> {
+  private async processRound(
+    c: pg.PoolClient,
+    now: number,
+    plan: NotificationPlanner,
+    dayKeyOf: (t: number) => string,
+  ): Promise<{ processed: number; more: boolean }> {
     // One pass for the whole service: an instance that finds the lock held waits for that pass and
     // then sees its work done. The lock is the transaction's: a killed instance releases it.
     await this.q('SELECT pg_advisory_xact_lock($1)', [LOCK_PROCESS], c);
-    const due = (await this.q<DueRow>(`SELECT id, afnemer_oin, received_at, process_at, letters, counts FROM deliveries
-                   WHERE processed_at IS NULL AND process_at <= $1 ORDER BY id LIMIT $2`, [now, DUE_FETCH], c)).rows;
+    const due = (
+      await this.q<DueRow>(
+        `SELECT id, afnemer_oin, received_at, process_at, letters, counts FROM deliveries
+                   WHERE processed_at IS NULL AND process_at <= $1 ORDER BY id LIMIT $2`,
+        [now, DUE_FETCH],
+        c,
+      )
+    ).rows;
     if (due.length === 0) return { processed: 0, more: false };
 
     let state = await this.jsonStateOn<NotificationState>(c, 'notificationState', INITIAL_NOTIFICATION_STATE, true);
-    const sent = await this.jsonStateOn<SentSummary>(c, 'notificationSent', { upTo: null, sent: 0, maxDelayMs: 0, carried: {} }, true);
+    const sent = await this.jsonStateOn<SentSummary>(
+      c,
+      'notificationSent',
+      { upTo: null, sent: 0, maxDelayMs: 0, carried: {} },
+      true,
+    );
     let sentChanged = false;
     let processed = 0;
     let letters = 0;
@@ -356,22 +589,42 @@ export class PostgresStore implements Store {
       windows.set(key, (windows.get(key) ?? 0) + 1);
     };
     const portal = new Map<string, number>();
-    const notif = { id: [] as string[], bsn: [] as string[], oin: [] as string[], enq: [] as number[], at: [] as number[], enqDay: [] as string[], atDay: [] as string[] };
+    const notif = {
+      id: [] as string[],
+      bsn: [] as string[],
+      oin: [] as string[],
+      enq: [] as number[],
+      at: [] as number[],
+      enqDay: [] as string[],
+      atDay: [] as string[],
+    };
     const doneIds: number[] = [];
     const doneOins: string[] = [];
     const doneAt: number[] = [];
     for (const d of due) {
-      doneIds.push(d.id); doneOins.push(d.afnemer_oin); doneAt.push(d.process_at);
-      const rows = (await this.q<{ bericht_id: string; bsn: string; afnemer_oin: string; processed_at: number }>(
-        'SELECT bericht_id, bsn, afnemer_oin, processed_at FROM letters WHERE delivery_id = $1 ORDER BY seq', [d.id], c)).rows;
+      doneIds.push(d.id);
+      doneOins.push(d.afnemer_oin);
+      doneAt.push(d.process_at);
+      const rows = (
+        await this.q<{ bericht_id: string; bsn: string; afnemer_oin: string; processed_at: number }>(
+          'SELECT bericht_id, bsn, afnemer_oin, processed_at FROM letters WHERE delivery_id = $1 ORDER BY seq',
+          [d.id],
+          c,
+        )
+      ).rows;
       for (const row of rows) {
         const planned = plan(state, row.processed_at);
         state = planned.state;
         const notifyAt = planned.notifyAt;
         const enqueuedDay = dayKeyOf(row.processed_at);
         const notifyDay = dayKeyOf(notifyAt);
-        notif.id.push(row.bericht_id); notif.bsn.push(row.bsn); notif.oin.push(row.afnemer_oin); notif.enq.push(row.processed_at);
-        notif.at.push(notifyAt); notif.enqDay.push(enqueuedDay); notif.atDay.push(notifyDay);
+        notif.id.push(row.bericht_id);
+        notif.bsn.push(row.bsn);
+        notif.oin.push(row.afnemer_oin);
+        notif.enq.push(row.processed_at);
+        notif.at.push(notifyAt);
+        notif.enqDay.push(enqueuedDay);
+        notif.atDay.push(notifyDay);
         countWindow('notif-enqueued-hour', hourKey(row.processed_at));
         countWindow('notif-enqueued-day', enqueuedDay);
         countWindow('notif-sent-hour', hourKey(notifyAt));
@@ -393,12 +646,20 @@ export class PostgresStore implements Store {
       if (letters >= LETTERS_PER_PROCESSING_TX) break;
     }
     await this.q('UPDATE deliveries SET processed_at = process_at WHERE id = ANY($1::int[])', [doneIds], c);
-    await this.q(`INSERT INTO verwerkingsberichten (delivery_id, afnemer_oin, created_at)
-                  SELECT t.d, t.o, t.c FROM unnest($1::int[], $2::text[], $3::float8[]) WITH ORDINALITY AS t (d, o, c, i) ORDER BY i`, [doneIds, doneOins, doneAt], c);
+    await this.q(
+      `INSERT INTO verwerkingsberichten (delivery_id, afnemer_oin, created_at)
+                  SELECT t.d, t.o, t.c FROM unnest($1::int[], $2::text[], $3::float8[]) WITH ORDINALITY AS t (d, o, c, i) ORDER BY i`,
+      [doneIds, doneOins, doneAt],
+      c,
+    );
     if (notif.id.length > 0) {
-      await this.q(`INSERT INTO notifications (bericht_id, bsn, afnemer_oin, enqueued_at, notify_at, enqueued_day, notify_day)
+      await this.q(
+        `INSERT INTO notifications (bericht_id, bsn, afnemer_oin, enqueued_at, notify_at, enqueued_day, notify_day)
                     SELECT t.a, t.b, t.c, t.d, t.e, t.f, t.g FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::float8[], $6::text[], $7::text[])
-                    WITH ORDINALITY AS t (a, b, c, d, e, f, g, i) ORDER BY i`, [notif.id, notif.bsn, notif.oin, notif.enq, notif.at, notif.enqDay, notif.atDay], c);
+                    WITH ORDINALITY AS t (a, b, c, d, e, f, g, i) ORDER BY i`,
+        [notif.id, notif.bsn, notif.oin, notif.enq, notif.at, notif.enqDay, notif.atDay],
+        c,
+      );
     }
     const kinds: string[] = [];
     const buckets: string[] = [];
@@ -407,34 +668,64 @@ export class PostgresStore implements Store {
     const ns: number[] = [];
     for (const [key, k] of portal) {
       const [day = '', oin = '', name = ''] = key.split('\u0000');
-      kinds.push('portal'); buckets.push(day); oins.push(oin); names.push(name); ns.push(k);
+      kinds.push('portal');
+      buckets.push(day);
+      oins.push(oin);
+      names.push(name);
+      ns.push(k);
     }
     for (const [key, k] of windows) {
       const [kind = '', bucket = ''] = key.split('\u0000');
-      kinds.push(kind); buckets.push(bucket); oins.push(''); names.push('notifications'); ns.push(k);
+      kinds.push(kind);
+      buckets.push(bucket);
+      oins.push('');
+      names.push('notifications');
+      ns.push(k);
     }
-    await this.q(`INSERT INTO counters (kind, bucket, afnemer_oin, name, count)
+    await this.q(
+      `INSERT INTO counters (kind, bucket, afnemer_oin, name, count)
                   SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[])
-                  ON CONFLICT (kind, bucket, afnemer_oin, name) DO UPDATE SET count = counters.count + excluded.count`, [kinds, buckets, oins, names, ns], c);
+                  ON CONFLICT (kind, bucket, afnemer_oin, name) DO UPDATE SET count = counters.count + excluded.count`,
+      [kinds, buckets, oins, names, ns],
+      c,
+    );
     await this.setStateOn(c, 'notificationState', JSON.stringify(state));
     if (sentChanged) await this.setStateOn(c, 'notificationSent', JSON.stringify(sent));
-    await this.q(`UPDATE totals SET deliveries_pending = deliveries_pending - $1, max_processing_delay = greatest(max_processing_delay, $2),
-                  notifications_enqueued = notifications_enqueued + $3 WHERE id = 1`, [processed, maxDelay, enqueued], c);
+    await this.q(
+      `UPDATE totals SET deliveries_pending = deliveries_pending - $1, max_processing_delay = greatest(max_processing_delay, $2),
+                  notifications_enqueued = notifications_enqueued + $3 WHERE id = 1`,
+      [processed, maxDelay, enqueued],
+      c,
+    );
     return { processed, more: processed < due.length || due.length === DUE_FETCH };
   }
 
   // ----- verwerkingsberichten -----
 
   private async resultsOf(deliveryId: number, c?: pg.PoolClient): Promise<VerwerkResponse['letters']> {
-    const rows = (await this.q<{ bericht_id: string; bericht_type: string; code: VerwerkingsCode; toelichting: string }>(
-      'SELECT bericht_id, bericht_type, code, toelichting FROM results WHERE delivery_id = $1 ORDER BY seq', [deliveryId], c)).rows;
-    return rows.map((x) => ({ berichtId: x.bericht_id, berichtType: x.bericht_type, code: x.code, stadium: stadiumOf(x.code), toelichting: x.toelichting }));
+    const rows = (
+      await this.q<{ bericht_id: string; bericht_type: string; code: VerwerkingsCode; toelichting: string }>(
+        'SELECT bericht_id, bericht_type, code, toelichting FROM results WHERE delivery_id = $1 ORDER BY seq',
+        [deliveryId],
+        c,
+      )
+    ).rows;
+    return rows.map((x) => ({
+      berichtId: x.bericht_id,
+      berichtType: x.bericht_type,
+      code: x.code,
+      stadium: stadiumOf(x.code),
+      toelichting: x.toelichting,
+    }));
   }
 
   async verwerkResponseOf(d: DeliveryView): Promise<VerwerkResponse | undefined> {
     if (d.processedAt === undefined) return undefined;
     return {
-      berichtLeverancierCode: d.afnemerOin, batchId: d.batchId, datumOntvangen: d.receivedAt, datumVerwerkt: d.processedAt,
+      berichtLeverancierCode: d.afnemerOin,
+      batchId: d.batchId,
+      datumOntvangen: d.receivedAt,
+      datumVerwerkt: d.processedAt,
       letters: await this.resultsOf(d.deliveryId),
     };
   }
@@ -442,26 +733,51 @@ export class PostgresStore implements Store {
   async listVerwerkingsberichten(q: VerwerkingsberichtQuery): Promise<VerwerkingsberichtPage> {
     const limit = Math.max(0, Math.floor(q.limit));
     return this.tx(async (c) => {
-      const rows = (await this.q<VbRow>(`SELECT v.id, v.delivery_id, v.first_offered_at, d.attempt, d.batch_id, d.received_at, d.processed_at
+      const rows = (
+        await this.q<VbRow>(
+          `SELECT v.id, v.delivery_id, v.first_offered_at, d.attempt, d.batch_id, d.received_at, d.processed_at
                     FROM verwerkingsberichten v JOIN deliveries d ON d.id = v.delivery_id
                     WHERE v.afnemer_oin = $1 AND v.acknowledged_at IS NULL AND v.id > $2 AND v.created_at <= $3
                       AND (v.first_offered_at IS NULL OR $3 <= v.first_offered_at + $4)
-                    ORDER BY v.id LIMIT $5`, [q.afnemerOin, q.after ?? 0, q.now, q.reofferMs, limit + 1], c)).rows;
+                    ORDER BY v.id LIMIT $5`,
+          [q.afnemerOin, q.after ?? 0, q.now, q.reofferMs, limit + 1],
+          c,
+        )
+      ).rows;
       const page = rows.slice(0, limit);
       const fresh = page.filter((r) => r.first_offered_at === null).map((r) => r.id);
       // Another instance may offer the same one at the same moment: the first offering wins, and is what both report.
       const offered = new Map<number, number>();
       if (fresh.length > 0) {
-        await this.q('UPDATE verwerkingsberichten SET first_offered_at = $1 WHERE id = ANY($2::int[]) AND first_offered_at IS NULL', [q.now, fresh], c);
-        for (const r of (await this.q<{ id: number; first_offered_at: number }>('SELECT id, first_offered_at FROM verwerkingsberichten WHERE id = ANY($1::int[])', [fresh], c)).rows) {
+        await this.q(
+          'UPDATE verwerkingsberichten SET first_offered_at = $1 WHERE id = ANY($2::int[]) AND first_offered_at IS NULL',
+          [q.now, fresh],
+          c,
+        );
+        for (const r of (
+          await this.q<{ id: number; first_offered_at: number }>(
+            'SELECT id, first_offered_at FROM verwerkingsberichten WHERE id = ANY($1::int[])',
+            [fresh],
+            c,
+          )
+        ).rows) {
           offered.set(r.id, r.first_offered_at);
         }
       }
       const items: VerwerkingsberichtItem[] = [];
       for (const r of page) {
         items.push({
-          id: r.id, deliveryId: r.delivery_id, attempt: r.attempt, firstOfferedAt: r.first_offered_at ?? offered.get(r.id) ?? q.now,
-          response: { berichtLeverancierCode: q.afnemerOin, batchId: r.batch_id, datumOntvangen: r.received_at, datumVerwerkt: r.processed_at, letters: await this.resultsOf(r.delivery_id, c) },
+          id: r.id,
+          deliveryId: r.delivery_id,
+          attempt: r.attempt,
+          firstOfferedAt: r.first_offered_at ?? offered.get(r.id) ?? q.now,
+          response: {
+            berichtLeverancierCode: q.afnemerOin,
+            batchId: r.batch_id,
+            datumOntvangen: r.received_at,
+            datumVerwerkt: r.processed_at,
+            letters: await this.resultsOf(r.delivery_id, c),
+          },
         });
       }
       const last = page.at(-1);
@@ -470,9 +786,15 @@ export class PostgresStore implements Store {
   }
 
   async acknowledgeVerwerkingsberichten(afnemerOin: string, ids: readonly number[], now: number): Promise<number[]> {
-    const done = new Set((await this.q<{ id: number }>(`UPDATE verwerkingsberichten SET acknowledged_at = $1
+    const done = new Set(
+      (
+        await this.q<{ id: number }>(
+          `UPDATE verwerkingsberichten SET acknowledged_at = $1
                    WHERE id = ANY($2::int[]) AND afnemer_oin = $3 AND acknowledged_at IS NULL AND created_at <= $1 RETURNING id`,
-    [now, [...new Set(ids)].filter((i) => Number.isSafeInteger(i) && i > 0 && i < 2 ** 31), afnemerOin])).rows.map((r) => r.id));
+          [now, [...new Set(ids)].filter((i) => Number.isSafeInteger(i) && i > 0 && i < 2 ** 31), afnemerOin],
+        )
+      ).rows.map((r) => r.id),
+    );
     // In the order asked, each once (as the SQLite store answers).
     const out: number[] = [];
     for (const id of ids) {
@@ -489,13 +811,25 @@ export class PostgresStore implements Store {
     const gelezen = q.gelezen === undefined ? null : q.gelezen;
     const afnemer = q.afnemerOin ?? null;
     // One statement: the total and the page come from one snapshot.
-    const rows = (await this.q<SummaryRow & { total: string }>(`SELECT ${SUMMARY_COLUMNS}, count(*) OVER () AS total FROM letters
+    const rows = (
+      await this.q<SummaryRow & { total: string }>(
+        `SELECT ${SUMMARY_COLUMNS}, count(*) OVER () AS total FROM letters
                   WHERE ${VISIBLE} AND ($3::boolean IS NULL OR (read_at IS NOT NULL) = $3) AND ($4::text IS NULL OR afnemer_oin = $4)
-                  ORDER BY processed_at DESC, rid DESC LIMIT $5 OFFSET $6`, [q.bsn, q.now, gelezen, afnemer, limit, offset], undefined, 'list-letters')).rows;
+                  ORDER BY processed_at DESC, rid DESC LIMIT $5 OFFSET $6`,
+        [q.bsn, q.now, gelezen, afnemer, limit, offset],
+        undefined,
+        'list-letters',
+      )
+    ).rows;
     let total = rows[0] === undefined ? 0 : Number(rows[0].total);
     if (rows.length === 0 && offset > 0) {
-      total = (await this.q<{ n: number }>(`SELECT count(*)::int AS n FROM letters WHERE ${VISIBLE}
-                  AND ($3::boolean IS NULL OR (read_at IS NOT NULL) = $3) AND ($4::text IS NULL OR afnemer_oin = $4)`, [q.bsn, q.now, gelezen, afnemer])).rows[0]!.n;
+      total = (
+        await this.q<{ n: number }>(
+          `SELECT count(*)::int AS n FROM letters WHERE ${VISIBLE}
+                  AND ($3::boolean IS NULL OR (read_at IS NOT NULL) = $3) AND ($4::text IS NULL OR afnemer_oin = $4)`,
+          [q.bsn, q.now, gelezen, afnemer],
+        )
+      ).rows[0]!.n;
     }
     const items: LetterSummary[] = [];
     for (const r of rows) items.push(await this.letterSummary(r));
@@ -503,43 +837,85 @@ export class PostgresStore implements Store {
   }
 
   async getLetter(bsn: string, berichtId: string, now: number): Promise<LetterView | undefined> {
-    const r = (await this.q<SummaryRow & { tekst: string }>(`SELECT ${SUMMARY_COLUMNS}, tekst FROM letters WHERE bericht_id = $3 AND ${VISIBLE} ${ONE_BY_ID}`, [bsn, now, berichtId])).rows[0];
+    const r = (
+      await this.q<SummaryRow & { tekst: string }>(
+        `SELECT ${SUMMARY_COLUMNS}, tekst FROM letters WHERE bericht_id = $3 AND ${VISIBLE} ${ONE_BY_ID}`,
+        [bsn, now, berichtId],
+      )
+    ).rows[0];
     return r === undefined ? undefined : { ...(await this.letterSummary(r)), berichtTekst: r.tekst };
   }
 
   async markRead(bsn: string, berichtId: string, now: number): Promise<boolean> {
-    return ((await this.q(`UPDATE letters SET read_at = coalesce(read_at, $2) WHERE rid = (SELECT rid FROM letters WHERE bericht_id = $3 AND ${VISIBLE} ${ONE_BY_ID})`, [bsn, now, berichtId])).rowCount ?? 0) > 0;
+    return (
+      ((
+        await this.q(
+          `UPDATE letters SET read_at = coalesce(read_at, $2) WHERE rid = (SELECT rid FROM letters WHERE bericht_id = $3 AND ${VISIBLE} ${ONE_BY_ID})`,
+          [bsn, now, berichtId],
+        )
+      ).rowCount ?? 0) > 0
+    );
   }
 
   async deleteLetter(bsn: string, berichtId: string, now: number): Promise<boolean> {
-    return ((await this.q(`UPDATE letters SET deleted_at = $2 WHERE rid = (SELECT rid FROM letters WHERE bericht_id = $3 AND ${VISIBLE} ${ONE_BY_ID})`, [bsn, now, berichtId])).rowCount ?? 0) > 0;
+    return (
+      ((
+        await this.q(
+          `UPDATE letters SET deleted_at = $2 WHERE rid = (SELECT rid FROM letters WHERE bericht_id = $3 AND ${VISIBLE} ${ONE_BY_ID})`,
+          [bsn, now, berichtId],
+        )
+      ).rowCount ?? 0) > 0
+    );
   }
 
   async getBijlage(bsn: string, berichtId: string, volgorde: number, now: number): Promise<BijlageContent | undefined> {
-    const r = (await this.q<{ omschrijving: string; content: Buffer | null }>(`SELECT b.omschrijving, c.content FROM bijlagen b
+    const r = (
+      await this.q<{ omschrijving: string; content: Buffer | null }>(
+        `SELECT b.omschrijving, c.content FROM bijlagen b
                   LEFT JOIN attachment_contents c ON c.sha256 = b.sha256 AND b.stored = 1
                   WHERE b.bericht_id = $3 AND b.volgorde = $4
-                    AND b.afnemer_oin = (SELECT afnemer_oin FROM letters WHERE bericht_id = $3 AND ${VISIBLE} ${ONE_BY_ID})`, [bsn, now, berichtId, volgorde])).rows[0];
+                    AND b.afnemer_oin = (SELECT afnemer_oin FROM letters WHERE bericht_id = $3 AND ${VISIBLE} ${ONE_BY_ID})`,
+        [bsn, now, berichtId, volgorde],
+      )
+    ).rows[0];
     if (r === undefined || r.content === null) return undefined;
     return { omschrijving: r.omschrijving, content: r.content };
   }
 
   private async letterSummary(r: SummaryRow): Promise<LetterSummary> {
     return {
-      berichtId: r.bericht_id, afnemerOin: r.afnemer_oin, berichtType: r.bericht_type, onderwerp: r.onderwerp,
-      referentie: r.referentie ?? undefined, publicatieDatum: r.publicatie_datum ?? undefined, eindDatumHandelingsTermijn: r.eind_datum ?? undefined,
-      processedAt: r.processed_at, readAt: r.read_at ?? undefined,
-      bijlagen: r.bijlagen === 0 ? [] : (await this.q<{ volgorde: number; omschrijving: string; bytes: number; sha256: string }>(
-        'SELECT volgorde, omschrijving, bytes, sha256 FROM bijlagen WHERE afnemer_oin = $1 AND bericht_id = $2 ORDER BY volgorde', [r.afnemer_oin, r.bericht_id])).rows,
+      berichtId: r.bericht_id,
+      afnemerOin: r.afnemer_oin,
+      berichtType: r.bericht_type,
+      onderwerp: r.onderwerp,
+      referentie: r.referentie ?? undefined,
+      publicatieDatum: r.publicatie_datum ?? undefined,
+      eindDatumHandelingsTermijn: r.eind_datum ?? undefined,
+      processedAt: r.processed_at,
+      readAt: r.read_at ?? undefined,
+      bijlagen:
+        r.bijlagen === 0
+          ? []
+          : (
+              await this.q<{ volgorde: number; omschrijving: string; bytes: number; sha256: string }>(
+                'SELECT volgorde, omschrijving, bytes, sha256 FROM bijlagen WHERE afnemer_oin = $1 AND bericht_id = $2 ORDER BY volgorde',
+                [r.afnemer_oin, r.bericht_id],
+              )
+            ).rows,
     };
   }
 
   // ----- portal and figures -----
 
   async portal(q: PortalQuery): Promise<PortalRow[]> {
-    const rows = (await this.q<{ bucket: string; afnemer_oin: string; name: string; count: string }>(`SELECT bucket, afnemer_oin, name, count FROM counters
+    const rows = (
+      await this.q<{ bucket: string; afnemer_oin: string; name: string; count: string }>(
+        `SELECT bucket, afnemer_oin, name, count FROM counters
                    WHERE kind = 'portal' AND ($1::text IS NULL OR afnemer_oin = $1) AND ($2::text IS NULL OR bucket >= $2) AND ($3::text IS NULL OR bucket <= $3)
-                   ORDER BY bucket COLLATE "C", afnemer_oin COLLATE "C", name COLLATE "C"`, [q.afnemerOin ?? null, q.fromDay ?? null, q.toDay ?? null])).rows;
+                   ORDER BY bucket COLLATE "C", afnemer_oin COLLATE "C", name COLLATE "C"`,
+        [q.afnemerOin ?? null, q.fromDay ?? null, q.toDay ?? null],
+      )
+    ).rows;
     const out: { afnemerOin: string; day: string; offered: number; processed: number; rejected: Counts }[] = [];
     let cur: (typeof out)[number] | undefined;
     for (const r of rows) {
@@ -558,27 +934,46 @@ export class PostgresStore implements Store {
   async intakeStats(now: number): Promise<IntakeStats> {
     const [t, backlog, parked] = await Promise.all([
       this.q<TotalsRow>('SELECT * FROM totals WHERE id = 1'),
-      this.q<{ n: number }>(`SELECT coalesce(sum(CASE WHEN park_interval <= 0 THEN letters
+      this.q<{ n: number }>(
+        `SELECT coalesce(sum(CASE WHEN park_interval <= 0 THEN letters
                        ELSE letters - least(letters, greatest(0, trunc(($1 - park_start) / park_interval)::int)) END), 0)::int AS n
-                     FROM deliveries WHERE park_end > $1`, [now]),
+                     FROM deliveries WHERE park_end > $1`,
+        [now],
+      ),
       this.q<{ value: string }>("SELECT value FROM state WHERE key = 'parkedUntil'"),
     ]);
     const row = t.rows[0]!;
     return {
       backlog: backlog.rows[0]!.n,
       parkedUntil: parked.rows[0] === undefined ? 0 : Number(JSON.parse(parked.rows[0].value)),
-      deliveries: Number(row.deliveries), deliveriesPending: Number(row.deliveries_pending), lettersAdmitted: Number(row.letters_admitted),
-      maxProcessingDelayMs: row.max_processing_delay, maxParkingDelayMs: row.max_parking_delay,
+      deliveries: Number(row.deliveries),
+      deliveriesPending: Number(row.deliveries_pending),
+      lettersAdmitted: Number(row.letters_admitted),
+      maxProcessingDelayMs: row.max_processing_delay,
+      maxParkingDelayMs: row.max_parking_delay,
     };
   }
 
   async notificationStats(now: number): Promise<NotificationStats> {
     return this.tx(async (c) => {
-      const enqueued = Number((await this.q<{ n: string }>('SELECT notifications_enqueued AS n FROM totals WHERE id = 1', [], c)).rows[0]!.n);
+      const enqueued = Number(
+        (await this.q<{ n: string }>('SELECT notifications_enqueued AS n FROM totals WHERE id = 1', [], c)).rows[0]!.n,
+      );
       // Locked: processing folds late notifications into the same summary.
-      let sent = await this.jsonStateOn<SentSummary>(c, 'notificationSent', { upTo: null, sent: 0, maxDelayMs: 0, carried: {} }, true);
-      const between = async (from: number, to: number) => (await this.q<{ enqueued_at: number; notify_at: number; enqueued_day: string; notify_day: string }>(
-        'SELECT enqueued_at, notify_at, enqueued_day, notify_day FROM notifications WHERE notify_at > $1 AND notify_at <= $2', [from, to], c)).rows;
+      let sent = await this.jsonStateOn<SentSummary>(
+        c,
+        'notificationSent',
+        { upTo: null, sent: 0, maxDelayMs: 0, carried: {} },
+        true,
+      );
+      const between = async (from: number, to: number) =>
+        (
+          await this.q<{ enqueued_at: number; notify_at: number; enqueued_day: string; notify_day: string }>(
+            'SELECT enqueued_at, notify_at, enqueued_day, notify_day FROM notifications WHERE notify_at > $1 AND notify_at <= $2',
+            [from, to],
+            c,
+          )
+        ).rows;
       if (sent.upTo === null || now >= sent.upTo) {
         const rows = await between(sent.upTo ?? -Number.MAX_VALUE, now);
         for (const r of rows) foldSent(sent, r.enqueued_at, r.notify_at, r.enqueued_day, r.notify_day);
@@ -588,27 +983,41 @@ export class PostgresStore implements Store {
         }
       } else {
         sent = { upTo: now, sent: 0, maxDelayMs: 0, carried: {} };
-        for (const r of await between(-Number.MAX_VALUE, now)) foldSent(sent, r.enqueued_at, r.notify_at, r.enqueued_day, r.notify_day);
+        for (const r of await between(-Number.MAX_VALUE, now))
+          foldSent(sent, r.enqueued_at, r.notify_at, r.enqueued_day, r.notify_day);
       }
-      return { enqueued, backlog: enqueued - sent.sent, sent: sent.sent, maxDelayMs: sent.maxDelayMs, carriedOverByDay: { ...sent.carried } };
+      return {
+        enqueued,
+        backlog: enqueued - sent.sent,
+        sent: sent.sent,
+        maxDelayMs: sent.maxDelayMs,
+        carriedOverByDay: { ...sent.carried },
+      };
     });
   }
 
   async notificationPeaks(): Promise<NotificationPeaks> {
-    const rows = (await this.q<{ kind: string; m: string }>(`SELECT kind, max(count) AS m FROM counters
-                   WHERE kind IN ('notif-enqueued-hour', 'notif-enqueued-day', 'notif-sent-hour', 'notif-sent-day') GROUP BY kind`)).rows;
+    const rows = (
+      await this.q<{ kind: string; m: string }>(`SELECT kind, max(count) AS m FROM counters
+                   WHERE kind IN ('notif-enqueued-hour', 'notif-enqueued-day', 'notif-sent-hour', 'notif-sent-day') GROUP BY kind`)
+    ).rows;
     const peak = (k: string): number => Number(rows.find((r) => r.kind === k)?.m ?? 0);
     return {
-      enqueuedPerHour: peak('notif-enqueued-hour'), enqueuedPerDay: peak('notif-enqueued-day'),
-      sentPerHour: peak('notif-sent-hour'), sentPerDay: peak('notif-sent-day'),
+      enqueuedPerHour: peak('notif-enqueued-hour'),
+      enqueuedPerDay: peak('notif-enqueued-day'),
+      sentPerHour: peak('notif-sent-hour'),
+      sentPerDay: peak('notif-sent-day'),
     };
   }
 
   // ----- the shared sim clock -----
 
   async lastSimTime(): Promise<number | undefined> {
-    const r = (await this.q<{ saved: string | null; received: number | null }>(
-      "SELECT (SELECT value FROM state WHERE key = 'simClock') AS saved, (SELECT max(received_at) FROM deliveries) AS received")).rows[0]!;
+    const r = (
+      await this.q<{ saved: string | null; received: number | null }>(
+        "SELECT (SELECT value FROM state WHERE key = 'simClock') AS saved, (SELECT max(received_at) FROM deliveries) AS received",
+      )
+    ).rows[0]!;
     const saved = r.saved === null ? null : (JSON.parse(r.saved) as number | null);
     const latest = Math.max(saved ?? Number.NEGATIVE_INFINITY, r.received ?? Number.NEGATIVE_INFINITY);
     return Number.isFinite(latest) ? latest : undefined;
@@ -616,16 +1025,26 @@ export class PostgresStore implements Store {
 
   /** Never moves the saved horizon back: several instances save theirs, the latest wins. */
   async saveSimTime(simNow: number): Promise<void> {
-    await this.q(`INSERT INTO state (key, value) VALUES ('simClock', $1) ON CONFLICT (key)
-                  DO UPDATE SET value = greatest(state.value::float8, excluded.value::float8)::bigint::text`, [JSON.stringify(Math.round(simNow))]);
+    await this.q(
+      `INSERT INTO state (key, value) VALUES ('simClock', $1) ON CONFLICT (key)
+                  DO UPDATE SET value = greatest(state.value::float8, excluded.value::float8)::bigint::text`,
+      [JSON.stringify(Math.round(simNow))],
+    );
   }
 
   async joinClock(proposal: ClockAnchor, staleAfterWallMs: number): Promise<ClockAnchor> {
     return this.tx(async (c) => {
-      await this.q("INSERT INTO state (key, value) VALUES ('simClockAnchor', 'null') ON CONFLICT (key) DO NOTHING", [], c);
-      const row = (await this.q<{ value: string }>("SELECT value FROM state WHERE key = 'simClockAnchor' FOR UPDATE", [], c)).rows[0]!;
+      await this.q(
+        "INSERT INTO state (key, value) VALUES ('simClockAnchor', 'null') ON CONFLICT (key) DO NOTHING",
+        [],
+        c,
+      );
+      const row = (
+        await this.q<{ value: string }>("SELECT value FROM state WHERE key = 'simClockAnchor' FOR UPDATE", [], c)
+      ).rows[0]!;
       const anchor = JSON.parse(row.value) as ClockAnchor | null;
-      const horizonRow = (await this.q<{ value: string }>("SELECT value FROM state WHERE key = 'simClock'", [], c)).rows[0];
+      const horizonRow = (await this.q<{ value: string }>("SELECT value FROM state WHERE key = 'simClock'", [], c))
+        .rows[0];
       const horizon = horizonRow === undefined ? undefined : Number(JSON.parse(horizonRow.value));
       if (anchor !== null && horizon !== undefined) {
         const runningNow = anchor.sim + (proposal.wall - anchor.wall) * anchor.speed;
@@ -656,39 +1075,68 @@ export class PostgresStore implements Store {
    * load the norm is held against) are incremented either way.
    */
   private async admitWindows(scope: string, buckets: readonly WindowCount[], n: number): Promise<WindowAdmission> {
-    const order = buckets.map((b, i) => ({ b, i })).sort((x, y) => (x.b.key < y.b.key ? -1 : x.b.key > y.b.key ? 1 : 0));
+    const order = buckets
+      .map((b, i) => ({ b, i }))
+      .sort((x, y) => (x.b.key < y.b.key ? -1 : x.b.key > y.b.key ? 1 : 0));
     return this.tx(async (c) => {
       const keys = order.map((o) => o.b.key);
-      const used = (await this.q<{ bucket: string; count: string }>(`INSERT INTO counters (kind, bucket, afnemer_oin, name, count)
+      const used = (
+        await this.q<{ bucket: string; count: string }>(
+          `INSERT INTO counters (kind, bucket, afnemer_oin, name, count)
                       SELECT $1, k, '', 'used', 0 FROM unnest($2::text[]) WITH ORDINALITY AS t (k, i) ORDER BY i
-                      ON CONFLICT (kind, bucket, afnemer_oin, name) DO UPDATE SET count = counters.count RETURNING bucket, count`, [`window:${scope}`, keys], c)).rows;
+                      ON CONFLICT (kind, bucket, afnemer_oin, name) DO UPDATE SET count = counters.count RETURNING bucket, count`,
+          [`window:${scope}`, keys],
+          c,
+        )
+      ).rows;
       const usedOf = new Map(used.map((r) => [r.bucket, Number(r.count)]));
       let refused: { index: number; used: number } | undefined;
       for (const o of order) {
         const u = usedOf.get(o.b.key) ?? 0;
         if (u + n > o.b.limit && (refused === undefined || o.i < refused.index)) refused = { index: o.i, used: u };
       }
-      await this.q(`INSERT INTO counters (kind, bucket, afnemer_oin, name, count)
+      await this.q(
+        `INSERT INTO counters (kind, bucket, afnemer_oin, name, count)
                     SELECT $1, k, '', 'offered', $3 FROM unnest($2::text[]) WITH ORDINALITY AS t (k, i) ORDER BY i
-                    ON CONFLICT (kind, bucket, afnemer_oin, name) DO UPDATE SET count = counters.count + excluded.count`, [`window:${scope}`, keys, n], c);
+                    ON CONFLICT (kind, bucket, afnemer_oin, name) DO UPDATE SET count = counters.count + excluded.count`,
+        [`window:${scope}`, keys, n],
+        c,
+      );
       if (refused !== undefined) return { admitted: false, index: refused.index, used: refused.used };
-      await this.q(`UPDATE counters SET count = count + $3 WHERE kind = $1 AND bucket = ANY($2::text[]) AND afnemer_oin = '' AND name = 'used'`, [`window:${scope}`, keys, n], c);
+      await this.q(
+        `UPDATE counters SET count = count + $3 WHERE kind = $1 AND bucket = ANY($2::text[]) AND afnemer_oin = '' AND name = 'used'`,
+        [`window:${scope}`, keys, n],
+        c,
+      );
       return { admitted: true, used: buckets.map((b) => (usedOf.get(b.key) ?? 0) + n) };
     });
   }
 
   private async refundWindows(scope: string, buckets: readonly string[], n: number): Promise<void> {
-    await this.q(`UPDATE counters SET count = greatest(0, count - $3) WHERE kind = $1 AND bucket = ANY($2::text[]) AND afnemer_oin = '' AND name = 'used'`, [`window:${scope}`, [...buckets], n]);
+    await this.q(
+      `UPDATE counters SET count = greatest(0, count - $3) WHERE kind = $1 AND bucket = ANY($2::text[]) AND afnemer_oin = '' AND name = 'used'`,
+      [`window:${scope}`, [...buckets], n],
+    );
   }
 
-  private async readWindows(scope: string, buckets: readonly string[]): Promise<{ used: number[]; peakOffered: number[] }> {
-    const rows = (await this.q<{ bucket: string; name: string; count: string }>(`SELECT bucket, name, count FROM counters WHERE kind = $1 AND afnemer_oin = ''
-                    AND ((name = 'used' AND bucket = ANY($2::text[])) OR name = 'offered')`, [`window:${scope}`, [...buckets]])).rows;
+  private async readWindows(
+    scope: string,
+    buckets: readonly string[],
+  ): Promise<{ used: number[]; peakOffered: number[] }> {
+    const rows = (
+      await this.q<{ bucket: string; name: string; count: string }>(
+        `SELECT bucket, name, count FROM counters WHERE kind = $1 AND afnemer_oin = ''
+                    AND ((name = 'used' AND bucket = ANY($2::text[])) OR name = 'offered')`,
+        [`window:${scope}`, [...buckets]],
+      )
+    ).rows;
     // Buckets are '<window index>:<key>': the peak of a window is the largest offered count among its buckets.
     const used = buckets.map((b) => Number(rows.find((r) => r.name === 'used' && r.bucket === b)?.count ?? 0));
     const peakOffered = buckets.map((b) => {
       const prefix = b.slice(0, b.indexOf(':') + 1);
-      return rows.filter((r) => r.name === 'offered' && r.bucket.startsWith(prefix)).reduce((m, r) => Math.max(m, Number(r.count)), 0);
+      return rows
+        .filter((r) => r.name === 'offered' && r.bucket.startsWith(prefix))
+        .reduce((m, r) => Math.max(m, Number(r.count)), 0);
     });
     return { used, peakOffered };
   }
@@ -708,32 +1156,82 @@ export class PostgresStore implements Store {
   }
 
   private async jsonStateOn<T>(c: pg.PoolClient, key: string, fallback: T, lock: boolean): Promise<T> {
-    if (lock) await this.q('INSERT INTO state (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', [key, JSON.stringify(fallback)], c);
-    const r = (await this.q<{ value: string }>(`SELECT value FROM state WHERE key = $1${lock ? ' FOR UPDATE' : ''}`, [key], c)).rows[0];
+    if (lock)
+      await this.q(
+        'INSERT INTO state (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING',
+        [key, JSON.stringify(fallback)],
+        c,
+      );
+    const r = (
+      await this.q<{ value: string }>(`SELECT value FROM state WHERE key = $1${lock ? ' FOR UPDATE' : ''}`, [key], c)
+    ).rows[0];
     return r === undefined ? fallback : (JSON.parse(r.value) as T);
   }
 
   private async setStateOn(c: pg.PoolClient, key: string, value: string): Promise<void> {
-    await this.q('INSERT INTO state (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, value], c);
+    await this.q(
+      'INSERT INTO state (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      [key, value],
+      c,
+    );
   }
 }
 
-const SUMMARY_COLUMNS = 'bericht_id, afnemer_oin, bericht_type, onderwerp, referentie, publicatie_datum, eind_datum, processed_at, read_at, bijlagen';
+const SUMMARY_COLUMNS =
+  'bericht_id, afnemer_oin, bericht_type, onderwerp, referentie, publicatie_datum, eind_datum, processed_at, read_at, bijlagen';
 // The burger's visibility rule ($1 bsn, $2 now).
-const VISIBLE = 'bsn = $1 AND processed_at <= $2 AND deleted_at IS NULL AND (publicatie_datum IS NULL OR publicatie_datum <= $2)';
+const VISIBLE =
+  'bsn = $1 AND processed_at <= $2 AND deleted_at IS NULL AND (publicatie_datum IS NULL OR publicatie_datum <= $2)';
 const ONE_BY_ID = 'ORDER BY processed_at DESC, rid DESC LIMIT 1';
 
 interface DeliveryRow {
-  id: number; batch_id: string; afnemer_oin: string; attempt: number; received_at: number; letters: number; counts: string;
-  park_start: number; park_end: number; process_at: number; processed_at: number | null; vb_id: number | null;
+  id: number;
+  batch_id: string;
+  afnemer_oin: string;
+  attempt: number;
+  received_at: number;
+  letters: number;
+  counts: string;
+  park_start: number;
+  park_end: number;
+  process_at: number;
+  processed_at: number | null;
+  vb_id: number | null;
 }
-interface DueRow { id: number; afnemer_oin: string; received_at: number; process_at: number; letters: number; counts: string }
+interface DueRow {
+  id: number;
+  afnemer_oin: string;
+  received_at: number;
+  process_at: number;
+  letters: number;
+  counts: string;
+}
 interface SummaryRow {
-  bericht_id: string; bijlagen: number; afnemer_oin: string; bericht_type: string; onderwerp: string; referentie: string | null;
-  publicatie_datum: number | null; eind_datum: number | null; processed_at: number; read_at: number | null;
+  bericht_id: string;
+  bijlagen: number;
+  afnemer_oin: string;
+  bericht_type: string;
+  onderwerp: string;
+  referentie: string | null;
+  publicatie_datum: number | null;
+  eind_datum: number | null;
+  processed_at: number;
+  read_at: number | null;
 }
-interface VbRow { id: number; delivery_id: number; first_offered_at: number | null; attempt: number; batch_id: string; received_at: number; processed_at: number }
+interface VbRow {
+  id: number;
+  delivery_id: number;
+  first_offered_at: number | null;
+  attempt: number;
+  batch_id: string;
+  received_at: number;
+  processed_at: number;
+}
 interface TotalsRow {
-  deliveries: string; deliveries_pending: string; letters_admitted: string; max_processing_delay: number; max_parking_delay: number; notifications_enqueued: string;
+  deliveries: string;
+  deliveries_pending: string;
+  letters_admitted: string;
+  max_processing_delay: number;
+  max_parking_delay: number;
+  notifications_enqueued: string;
 }
-

@@ -11,9 +11,25 @@ import { startCheckpointer, type Checkpointer } from './checkpointer.ts';
 import { startClockWriter, type ClockWriter } from './clock-writer.ts';
 import { storageFaultOf } from './storage-fault.ts';
 import type {
-  BijlageContent, DeliveryInput, DeliveryResult, DeliveryView, IntakeStats, LetterPage, LetterQuery, LetterSummary, LetterView,
-  NotificationPeaks, NotificationPlanner, NotificationState, NotificationStats, PortalQuery, PortalRow, Store, VerwerkingsberichtItem,
-  VerwerkingsberichtPage, VerwerkingsberichtQuery,
+  BijlageContent,
+  DeliveryInput,
+  DeliveryResult,
+  DeliveryView,
+  IntakeStats,
+  LetterPage,
+  LetterQuery,
+  LetterSummary,
+  LetterView,
+  NotificationPeaks,
+  NotificationPlanner,
+  NotificationState,
+  NotificationStats,
+  PortalQuery,
+  PortalRow,
+  Store,
+  VerwerkingsberichtItem,
+  VerwerkingsberichtPage,
+  VerwerkingsberichtQuery,
 } from './store.ts';
 
 export interface SqliteStoreOptions {
@@ -31,7 +47,13 @@ export function openSqliteStore(options: SqliteStoreOptions = {}): SqliteStore {
   return new SqliteStore(options.path ?? join(tmpdir(), `bbsim-${randomBytes(6).toString('hex')}.db`));
 }
 
-const INITIAL_NOTIFICATION_STATE: NotificationState = { nextFreeAt: 0, hourStart: 0, hourCount: 0, dayStart: 0, dayCount: 0 };
+const INITIAL_NOTIFICATION_STATE: NotificationState = {
+  nextFreeAt: 0,
+  hourStart: 0,
+  hourCount: 0,
+  dayStart: 0,
+  dayCount: 0,
+};
 
 /** Deliveries fetched per processing round, and the letters after which a round commits. */
 const DUE_FETCH = 500;
@@ -89,7 +111,18 @@ interface SummaryRow {
 }
 
 /** A SummaryRow as a raw row, in SUMMARY_COLUMNS order. */
-type SummaryTuple = [string, string, string, string, string | null, number | null, number | null, number, number | null, number];
+type SummaryTuple = [
+  string,
+  string,
+  string,
+  string,
+  string | null,
+  number | null,
+  number | null,
+  number,
+  number | null,
+  number,
+];
 
 interface LetterRow extends SummaryRow {
   tekst: string;
@@ -128,12 +161,15 @@ interface TotalsRow {
   notifications_enqueued: number;
 }
 
-const SUMMARY_COLUMNS = 'bericht_id, afnemer_oin, bericht_type, onderwerp, referentie, publicatie_datum, eind_datum, processed_at, read_at, bijlagen';
+const SUMMARY_COLUMNS =
+  'bericht_id, afnemer_oin, bericht_type, onderwerp, referentie, publicatie_datum, eind_datum, processed_at, read_at, bijlagen';
 const LETTER_COLUMNS = `${SUMMARY_COLUMNS}, tekst`;
 // The burger's visibility rule, shared by every presentation query (@bsn, @now).
-const VISIBLE = 'bsn = @bsn AND processed_at <= @now AND deleted_at IS NULL AND (publicatie_datum IS NULL OR publicatie_datum <= @now)';
+const VISIBLE =
+  'bsn = @bsn AND processed_at <= @now AND deleted_at IS NULL AND (publicatie_datum IS NULL OR publicatie_datum <= @now)';
 // The same rule with positional parameters (bsn, now, now), and the inbox filter after it (gelezen, gelezen, afnemer, afnemer).
-const VISIBLE_POS = 'bsn = ? AND processed_at <= ? AND deleted_at IS NULL AND (publicatie_datum IS NULL OR publicatie_datum <= ?)';
+const VISIBLE_POS =
+  'bsn = ? AND processed_at <= ? AND deleted_at IS NULL AND (publicatie_datum IS NULL OR publicatie_datum <= ?)';
 const INBOX_FILTER_POS = `${VISIBLE_POS} AND (? IS NULL OR (read_at IS NOT NULL) = ?) AND (? IS NULL OR afnemer_oin = ?)`;
 const INBOX_ORDER = 'ORDER BY processed_at DESC, rowid DESC LIMIT ? OFFSET ?';
 const ONE_BY_ID = 'ORDER BY processed_at DESC, rowid DESC LIMIT 1';
@@ -149,11 +185,17 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly checkpointer: Checkpointer;
   private readonly clockWriter: ClockWriter;
-  private readonly pendingDeliveries: { input: DeliveryInput; resolve: (r: DeliveryResult) => void; reject: (e: unknown) => void }[] = [];
+  private readonly pendingDeliveries: {
+    input: DeliveryInput;
+    resolve: (r: DeliveryResult) => void;
+    reject: (e: unknown) => void;
+  }[] = [];
   private readonly groupTx: Database.Transaction<(work: () => void) => void>;
   private readonly s: Statements;
   private readonly deliverTx: Database.Transaction<(input: DeliveryInput) => DeliveryResult>;
-  private readonly processTx: Database.Transaction<(now: number, plan: NotificationPlanner, dayKeyOf: (t: number) => string) => ProcessRound>;
+  private readonly processTx: Database.Transaction<
+    (now: number, plan: NotificationPlanner, dayKeyOf: (t: number) => string) => ProcessRound
+  >;
   private readonly listVbTx: Database.Transaction<(q: VerwerkingsberichtQuery) => VerwerkingsberichtPage>;
   private readonly ackTx: Database.Transaction<(afnemerOin: string, ids: readonly number[], now: number) => number[]>;
   private readonly listLettersTx: Database.Transaction<(q: LetterQuery) => LetterPage>;
@@ -178,7 +220,8 @@ export class SqliteStore implements Store {
     this.deliverTx = db.transaction((input: DeliveryInput) => this.deliverSync(input));
     this.groupTx = db.transaction((work: () => void) => work());
     this.processTx = db.transaction((now: number, plan: NotificationPlanner, dayKeyOf: (t: number) => string) =>
-      this.processRound(now, plan, dayKeyOf));
+      this.processRound(now, plan, dayKeyOf),
+    );
     this.listVbTx = db.transaction((q: VerwerkingsberichtQuery) => this.listVbSync(q));
     this.ackTx = db.transaction((afnemerOin: string, ids: readonly number[], now: number) => {
       const done: number[] = [];
@@ -247,7 +290,11 @@ export class SqliteStore implements Store {
     const attempt = 1 + (s.countAttempts.get(input.afnemerOin, input.batchId) as number);
 
     // Final codes, in batch order: duplicates (stored before, or earlier in this batch), then the fault draw.
-    const { outcomes, counts } = finalOutcomes(input, attempt, (id) => s.letterExists.get(input.afnemerOin, id) !== undefined);
+    const { outcomes, counts } = finalOutcomes(
+      input,
+      attempt,
+      (id) => s.letterExists.get(input.afnemerOin, id) !== undefined,
+    );
 
     // Parking: letters are parked one interval apart, after whatever is still waiting.
     const interval = input.parkIntervalMs;
@@ -255,10 +302,22 @@ export class SqliteStore implements Store {
     const parkEnd = parkStart + n * interval;
     const processAt = parkEnd + input.processingDelayMs;
 
-    const deliveryId = Number(s.insertDelivery.run(
-      input.batchId, input.afnemerOin, attempt, input.format, input.receivedAt, input.aanmaakDatum ?? null, n,
-      JSON.stringify(counts), parkStart, parkEnd, interval, processAt,
-    ).lastInsertRowid);
+    const deliveryId = Number(
+      s.insertDelivery.run(
+        input.batchId,
+        input.afnemerOin,
+        attempt,
+        input.format,
+        input.receivedAt,
+        input.aanmaakDatum ?? null,
+        n,
+        JSON.stringify(counts),
+        parkStart,
+        parkEnd,
+        interval,
+        processAt,
+      ).lastInsertRowid,
+    );
 
     for (let i = 0; i < n; i++) {
       const o = outcomes[i]!;
@@ -268,13 +327,32 @@ export class SqliteStore implements Store {
       if (o.code !== 'Verwerkt' || l === undefined) continue;
       const parkedAt = parkStart + (i + 1) * interval;
       s.insertLetter.run(
-        l.berichtId, deliveryId, o.seq, input.afnemerOin, l.bsn, l.berichtType, l.onderwerp, l.berichtTekst,
-        l.referentie ?? null, l.publicatieDatum ?? null, l.eindDatumHandelingsTermijn ?? null,
-        parkedAt, parkedAt + input.processingDelayMs, l.bijlagen.length,
+        l.berichtId,
+        deliveryId,
+        o.seq,
+        input.afnemerOin,
+        l.bsn,
+        l.berichtType,
+        l.onderwerp,
+        l.berichtTekst,
+        l.referentie ?? null,
+        l.publicatieDatum ?? null,
+        l.eindDatumHandelingsTermijn ?? null,
+        parkedAt,
+        parkedAt + input.processingDelayMs,
+        l.bijlagen.length,
       );
       for (const b of l.bijlagen) {
         const sha256 = createHash('sha256').update(b.content).digest('hex');
-        s.insertBijlage.run(input.afnemerOin, l.berichtId, b.volgorde, b.omschrijving, b.content.length, sha256, input.storeAttachmentContent ? 1 : 0);
+        s.insertBijlage.run(
+          input.afnemerOin,
+          l.berichtId,
+          b.volgorde,
+          b.omschrijving,
+          b.content.length,
+          sha256,
+          input.storeAttachmentContent ? 1 : 0,
+        );
         // Content-addressed: the same bytes are kept once, however many letters carry them.
         if (input.storeAttachmentContent) s.insertContent.run(sha256, b.content.length, b.content);
       }
@@ -293,20 +371,36 @@ export class SqliteStore implements Store {
     const r = this.s.latestDelivery.get(afnemerOin, batchId) as DeliveryRow | undefined;
     if (r === undefined) return undefined;
     return {
-      deliveryId: r.id, batchId: r.batch_id, afnemerOin: r.afnemer_oin, attempt: r.attempt, receivedAt: r.received_at,
-      letters: r.letters, counts: JSON.parse(r.counts) as Counts, parkStart: r.park_start, parkEnd: r.park_end,
-      processAt: r.process_at, processedAt: r.processed_at ?? undefined, verwerkingsberichtId: r.vb_id ?? undefined,
+      deliveryId: r.id,
+      batchId: r.batch_id,
+      afnemerOin: r.afnemer_oin,
+      attempt: r.attempt,
+      receivedAt: r.received_at,
+      letters: r.letters,
+      counts: JSON.parse(r.counts) as Counts,
+      parkStart: r.park_start,
+      parkEnd: r.park_end,
+      processAt: r.process_at,
+      processedAt: r.processed_at ?? undefined,
+      verwerkingsberichtId: r.vb_id ?? undefined,
     };
   }
 
   /** Letters admitted in the given intake hour and day windows (global). */
   async windowCounts(hourKey: string, dayKey: string): Promise<WindowCounts> {
-    return { hour: this.counter('intake-hour', hourKey, '', 'admitted'), day: this.counter('intake-day', dayKey, '', 'admitted') };
+    return {
+      hour: this.counter('intake-hour', hourKey, '', 'admitted'),
+      day: this.counter('intake-day', dayKey, '', 'admitted'),
+    };
   }
 
   // ----- processing -----
 
-  async processDue(now: number, planNotification: NotificationPlanner, dayKeyOf: (t: number) => string): Promise<number> {
+  async processDue(
+    now: number,
+    planNotification: NotificationPlanner,
+    dayKeyOf: (t: number) => string,
+  ): Promise<number> {
     // Rounds of bounded size: atomic per delivery, one fsync per round rather than per delivery,
     // and a long catch-up does not hold the write lock in one piece.
     // Nothing due (the usual case, polled every workerIntervalMs): answered by a read, without the
@@ -392,7 +486,11 @@ export class SqliteStore implements Store {
       datumOntvangen: d.receivedAt,
       datumVerwerkt: d.processedAt,
       letters: (this.s.resultsOfDelivery.all(d.deliveryId) as ResultRow[]).map((x) => ({
-        berichtId: x.bericht_id, berichtType: x.bericht_type, code: x.code, stadium: stadiumOf(x.code), toelichting: x.toelichting,
+        berichtId: x.bericht_id,
+        berichtType: x.bericht_type,
+        code: x.code,
+        stadium: stadiumOf(x.code),
+        toelichting: x.toelichting,
       })),
     };
   }
@@ -414,10 +512,20 @@ export class SqliteStore implements Store {
         datumOntvangen: r.received_at,
         datumVerwerkt: r.processed_at,
         letters: (s.resultsOfDelivery.all(r.delivery_id) as ResultRow[]).map((x) => ({
-          berichtId: x.bericht_id, berichtType: x.bericht_type, code: x.code, stadium: stadiumOf(x.code), toelichting: x.toelichting,
+          berichtId: x.bericht_id,
+          berichtType: x.bericht_type,
+          code: x.code,
+          stadium: stadiumOf(x.code),
+          toelichting: x.toelichting,
         })),
       };
-      return { id: r.id, deliveryId: r.delivery_id, attempt: r.attempt, firstOfferedAt: r.first_offered_at ?? q.now, response };
+      return {
+        id: r.id,
+        deliveryId: r.delivery_id,
+        attempt: r.attempt,
+        firstOfferedAt: r.first_offered_at ?? q.now,
+        response,
+      };
     });
     const last = page.at(-1);
     return { items, nextCursor: rows.length > limit && last !== undefined ? last.id : undefined };
@@ -456,11 +564,28 @@ export class SqliteStore implements Store {
     }
     const items = new Array<LetterSummary>(rows.length);
     for (let i = 0; i < rows.length; i++) {
-      const [berichtId, afnemerOin, berichtType, onderwerp, referentie, publicatieDatum, eindDatum, processedAt, readAt, bijlagen] = rows[i]!;
+      const [
+        berichtId,
+        afnemerOin,
+        berichtType,
+        onderwerp,
+        referentie,
+        publicatieDatum,
+        eindDatum,
+        processedAt,
+        readAt,
+        bijlagen,
+      ] = rows[i]!;
       items[i] = {
-        berichtId, afnemerOin, berichtType, onderwerp,
-        referentie: referentie ?? undefined, publicatieDatum: publicatieDatum ?? undefined, eindDatumHandelingsTermijn: eindDatum ?? undefined,
-        processedAt, readAt: readAt ?? undefined,
+        berichtId,
+        afnemerOin,
+        berichtType,
+        onderwerp,
+        referentie: referentie ?? undefined,
+        publicatieDatum: publicatieDatum ?? undefined,
+        eindDatumHandelingsTermijn: eindDatum ?? undefined,
+        processedAt,
+        readAt: readAt ?? undefined,
         bijlagen: bijlagen === 0 ? [] : (s.bijlagenOf.all(afnemerOin, berichtId) as BijlageRow[]),
       };
     }
@@ -481,7 +606,9 @@ export class SqliteStore implements Store {
   }
 
   async getBijlage(bsn: string, berichtId: string, volgorde: number, now: number): Promise<BijlageContent | undefined> {
-    const r = this.s.getBijlage.get({ bsn, id: berichtId, now, volgorde }) as { omschrijving: string; content: Buffer | null } | undefined;
+    const r = this.s.getBijlage.get({ bsn, id: berichtId, now, volgorde }) as
+      | { omschrijving: string; content: Buffer | null }
+      | undefined;
     if (r === undefined || r.content === null) return undefined;
     return { omschrijving: r.omschrijving, content: r.content };
   }
@@ -492,9 +619,15 @@ export class SqliteStore implements Store {
 
   private letterSummary(r: SummaryRow): LetterSummary {
     return {
-      berichtId: r.bericht_id, afnemerOin: r.afnemer_oin, berichtType: r.bericht_type, onderwerp: r.onderwerp,
-      referentie: r.referentie ?? undefined, publicatieDatum: r.publicatie_datum ?? undefined, eindDatumHandelingsTermijn: r.eind_datum ?? undefined,
-      processedAt: r.processed_at, readAt: r.read_at ?? undefined,
+      berichtId: r.bericht_id,
+      afnemerOin: r.afnemer_oin,
+      berichtType: r.bericht_type,
+      onderwerp: r.onderwerp,
+      referentie: r.referentie ?? undefined,
+      publicatieDatum: r.publicatie_datum ?? undefined,
+      eindDatumHandelingsTermijn: r.eind_datum ?? undefined,
+      processedAt: r.processed_at,
+      readAt: r.read_at ?? undefined,
       // Most letters have no attachment: skip the lookup for them (the inbox list is on the p99.9 path).
       bijlagen: r.bijlagen === 0 ? [] : (this.s.bijlagenOf.all(r.afnemer_oin, r.bericht_id) as BijlageRow[]),
     };
@@ -503,8 +636,11 @@ export class SqliteStore implements Store {
   // ----- portal and figures -----
 
   async portal(q: PortalQuery): Promise<PortalRow[]> {
-    const rows = this.s.portalCounters.all({ afnemer: q.afnemerOin ?? null, from: q.fromDay ?? null, to: q.toDay ?? null }) as
-      { bucket: string; afnemer_oin: string; name: string; count: number }[];
+    const rows = this.s.portalCounters.all({
+      afnemer: q.afnemerOin ?? null,
+      from: q.fromDay ?? null,
+      to: q.toDay ?? null,
+    }) as { bucket: string; afnemer_oin: string; name: string; count: number }[];
     const out: { afnemerOin: string; day: string; offered: number; processed: number; rejected: Counts }[] = [];
     let cur: (typeof out)[number] | undefined;
     // Rows arrive ordered by day, afnemer: group consecutive ones.
@@ -549,8 +685,14 @@ export class SqliteStore implements Store {
     let sent = this.sentSummary();
     if (sent.upTo === null || now >= sent.upTo) {
       // Extend the summary over (upTo, now] and keep it for the next call.
-      const rows = this.s.notificationsBetween.all(sent.upTo ?? -Number.MAX_VALUE, now) as [number, number, string, string][];
-      for (const [enqueuedAt, notifyAt, enqueuedDay, notifyDay] of rows) foldSent(sent, enqueuedAt, notifyAt, enqueuedDay, notifyDay);
+      const rows = this.s.notificationsBetween.all(sent.upTo ?? -Number.MAX_VALUE, now) as [
+        number,
+        number,
+        string,
+        string,
+      ][];
+      for (const [enqueuedAt, notifyAt, enqueuedDay, notifyDay] of rows)
+        foldSent(sent, enqueuedAt, notifyAt, enqueuedDay, notifyDay);
       if (rows.length > 0 && keep) {
         sent.upTo = now;
         this.s.setState.run('notificationSent', JSON.stringify(sent));
@@ -558,18 +700,29 @@ export class SqliteStore implements Store {
     } else {
       // Asked about an earlier moment than the summary: count from scratch, keep nothing.
       sent = { upTo: now, sent: 0, maxDelayMs: 0, carried: {} };
-      for (const [enqueuedAt, notifyAt, enqueuedDay, notifyDay] of this.s.notificationsBetween.all(-Number.MAX_VALUE, now) as [number, number, string, string][]) {
+      for (const [enqueuedAt, notifyAt, enqueuedDay, notifyDay] of this.s.notificationsBetween.all(
+        -Number.MAX_VALUE,
+        now,
+      ) as [number, number, string, string][]) {
         foldSent(sent, enqueuedAt, notifyAt, enqueuedDay, notifyDay);
       }
     }
-    return { enqueued, backlog: enqueued - sent.sent, sent: sent.sent, maxDelayMs: sent.maxDelayMs, carriedOverByDay: { ...sent.carried } };
+    return {
+      enqueued,
+      backlog: enqueued - sent.sent,
+      sent: sent.sent,
+      maxDelayMs: sent.maxDelayMs,
+      carriedOverByDay: { ...sent.carried },
+    };
   }
 
   async notificationPeaks(): Promise<NotificationPeaks> {
     const peak = (kind: string): number => (this.s.maxCounter.get(kind) as number | null) ?? 0;
     return {
-      enqueuedPerHour: peak('notif-enqueued-hour'), enqueuedPerDay: peak('notif-enqueued-day'),
-      sentPerHour: peak('notif-sent-hour'), sentPerDay: peak('notif-sent-day'),
+      enqueuedPerHour: peak('notif-enqueued-hour'),
+      enqueuedPerDay: peak('notif-enqueued-day'),
+      sentPerHour: peak('notif-sent-hour'),
+      sentPerDay: peak('notif-sent-day'),
     };
   }
 
@@ -636,28 +789,43 @@ function prepareStatements(db: Database.Database) {
     totals: p('SELECT * FROM totals WHERE id = 1'),
     totalsDelivered: p(`UPDATE totals SET deliveries = deliveries + 1, deliveries_pending = deliveries_pending + 1,
                         letters_admitted = letters_admitted + ?, max_parking_delay = max(max_parking_delay, ?) WHERE id = 1`),
-    totalsProcessed: p(`UPDATE totals SET deliveries_pending = deliveries_pending - ?, max_processing_delay = max(max_processing_delay, ?),
+    totalsProcessed:
+      p(`UPDATE totals SET deliveries_pending = deliveries_pending - ?, max_processing_delay = max(max_processing_delay, ?),
                         notifications_enqueued = notifications_enqueued + ? WHERE id = 1`),
 
     countAttempts: p('SELECT count(*) FROM deliveries WHERE afnemer_oin = ? AND batch_id = ?').pluck(),
     letterExists: p('SELECT 1 FROM letters WHERE afnemer_oin = ? AND bericht_id = ?').pluck(),
-    insertDelivery: p(`INSERT INTO deliveries (batch_id, afnemer_oin, attempt, format, received_at, aanmaak_datum, letters, counts,
+    insertDelivery:
+      p(`INSERT INTO deliveries (batch_id, afnemer_oin, attempt, format, received_at, aanmaak_datum, letters, counts,
                        park_start, park_end, park_interval, process_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-    insertResult: p('INSERT INTO results (delivery_id, seq, bericht_id, bericht_type, code, toelichting) VALUES (?, ?, ?, ?, ?, ?)'),
-    insertLetter: p(`INSERT INTO letters (bericht_id, delivery_id, seq, afnemer_oin, bsn, bericht_type, onderwerp, tekst, referentie,
+    insertResult: p(
+      'INSERT INTO results (delivery_id, seq, bericht_id, bericht_type, code, toelichting) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    insertLetter:
+      p(`INSERT INTO letters (bericht_id, delivery_id, seq, afnemer_oin, bsn, bericht_type, onderwerp, tekst, referentie,
                      publicatie_datum, eind_datum, parked_at, processed_at, bijlagen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-    insertBijlage: p('INSERT INTO bijlagen (afnemer_oin, bericht_id, volgorde, omschrijving, bytes, sha256, stored) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-    insertContent: p('INSERT INTO attachment_contents (sha256, bytes, content) VALUES (?, ?, ?) ON CONFLICT (sha256) DO NOTHING'),
-    latestDelivery: p(`SELECT d.*, v.id AS vb_id FROM deliveries d LEFT JOIN verwerkingsberichten v ON v.delivery_id = d.id
+    insertBijlage: p(
+      'INSERT INTO bijlagen (afnemer_oin, bericht_id, volgorde, omschrijving, bytes, sha256, stored) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
+    insertContent: p(
+      'INSERT INTO attachment_contents (sha256, bytes, content) VALUES (?, ?, ?) ON CONFLICT (sha256) DO NOTHING',
+    ),
+    latestDelivery:
+      p(`SELECT d.*, v.id AS vb_id FROM deliveries d LEFT JOIN verwerkingsberichten v ON v.delivery_id = d.id
                        WHERE d.afnemer_oin = ? AND d.batch_id = ? ORDER BY d.attempt DESC LIMIT 1`),
 
     selectDue: p(`SELECT id, afnemer_oin, received_at, process_at, letters, counts FROM deliveries
                   WHERE processed_at IS NULL AND process_at <= ? ORDER BY id LIMIT ?`),
     anyDue: p('SELECT 1 FROM deliveries WHERE processed_at IS NULL AND process_at <= ? LIMIT 1').pluck(),
     markProcessed: p('UPDATE deliveries SET processed_at = process_at WHERE id = ?'),
-    insertVerwerkingsbericht: p('INSERT INTO verwerkingsberichten (delivery_id, afnemer_oin, created_at) VALUES (?, ?, ?)'),
-    lettersOfDelivery: p('SELECT bericht_id, bsn, afnemer_oin, processed_at FROM letters WHERE delivery_id = ? ORDER BY seq').raw(),
-    insertNotification: p(`INSERT INTO notifications (bericht_id, bsn, afnemer_oin, enqueued_at, notify_at, enqueued_day, notify_day)
+    insertVerwerkingsbericht: p(
+      'INSERT INTO verwerkingsberichten (delivery_id, afnemer_oin, created_at) VALUES (?, ?, ?)',
+    ),
+    lettersOfDelivery: p(
+      'SELECT bericht_id, bsn, afnemer_oin, processed_at FROM letters WHERE delivery_id = ? ORDER BY seq',
+    ).raw(),
+    insertNotification:
+      p(`INSERT INTO notifications (bericht_id, bsn, afnemer_oin, enqueued_at, notify_at, enqueued_day, notify_day)
                            VALUES (?, ?, ?, ?, ?, ?, ?)`),
 
     pendingVb: p(`SELECT v.id, v.delivery_id, v.first_offered_at, d.attempt, d.batch_id, d.received_at, d.processed_at
@@ -666,7 +834,9 @@ function prepareStatements(db: Database.Database) {
                     AND (v.first_offered_at IS NULL OR ? <= v.first_offered_at + ?)
                   ORDER BY v.id LIMIT ?`),
     markOffered: p('UPDATE verwerkingsberichten SET first_offered_at = ? WHERE id = ? AND first_offered_at IS NULL'),
-    resultsOfDelivery: p('SELECT bericht_id, bericht_type, code, toelichting FROM results WHERE delivery_id = ? ORDER BY seq'),
+    resultsOfDelivery: p(
+      'SELECT bericht_id, bericht_type, code, toelichting FROM results WHERE delivery_id = ? ORDER BY seq',
+    ),
     acknowledge: p(`UPDATE verwerkingsberichten SET acknowledged_at = ?
                     WHERE id = ? AND afnemer_oin = ? AND acknowledged_at IS NULL AND created_at <= ?`),
 
@@ -677,13 +847,19 @@ function prepareStatements(db: Database.Database) {
     // A BerichtID is unique per afnemer, so one burger could hold two letters with the same one
     // (from two afnemers): the inbox addresses the newest, every time the same.
     getVisible: p(`SELECT ${LETTER_COLUMNS} FROM letters WHERE bericht_id = @id AND ${VISIBLE} ${ONE_BY_ID}`),
-    markRead: p(`UPDATE letters SET read_at = coalesce(read_at, @now) WHERE rowid = (SELECT rowid FROM letters WHERE bericht_id = @id AND ${VISIBLE} ${ONE_BY_ID})`),
-    deleteLetter: p(`UPDATE letters SET deleted_at = @now WHERE rowid = (SELECT rowid FROM letters WHERE bericht_id = @id AND ${VISIBLE} ${ONE_BY_ID})`),
+    markRead: p(
+      `UPDATE letters SET read_at = coalesce(read_at, @now) WHERE rowid = (SELECT rowid FROM letters WHERE bericht_id = @id AND ${VISIBLE} ${ONE_BY_ID})`,
+    ),
+    deleteLetter: p(
+      `UPDATE letters SET deleted_at = @now WHERE rowid = (SELECT rowid FROM letters WHERE bericht_id = @id AND ${VISIBLE} ${ONE_BY_ID})`,
+    ),
     getBijlage: p(`SELECT b.omschrijving, c.content FROM bijlagen b
                    LEFT JOIN attachment_contents c ON c.sha256 = b.sha256 AND b.stored = 1
                    WHERE b.bericht_id = @id AND b.volgorde = @volgorde
                      AND b.afnemer_oin = (SELECT afnemer_oin FROM letters WHERE bericht_id = @id AND ${VISIBLE} ${ONE_BY_ID})`),
-    bijlagenOf: p('SELECT volgorde, omschrijving, bytes, sha256 FROM bijlagen WHERE afnemer_oin = ? AND bericht_id = ? ORDER BY volgorde'),
+    bijlagenOf: p(
+      'SELECT volgorde, omschrijving, bytes, sha256 FROM bijlagen WHERE afnemer_oin = ? AND bericht_id = ? ORDER BY volgorde',
+    ),
 
     portalCounters: p(`SELECT bucket, afnemer_oin, name, count FROM counters
                        WHERE kind = 'portal' AND (@afnemer IS NULL OR afnemer_oin = @afnemer)
@@ -693,7 +869,9 @@ function prepareStatements(db: Database.Database) {
     intakeBacklog: p(`SELECT coalesce(sum(CASE WHEN park_interval <= 0 THEN letters
                         ELSE letters - min(letters, max(0, CAST((? - park_start) / park_interval AS INTEGER))) END), 0)
                       FROM deliveries WHERE park_end > ?`).pluck(),
-    notificationsBetween: p('SELECT enqueued_at, notify_at, enqueued_day, notify_day FROM notifications WHERE notify_at > ? AND notify_at <= ?').raw(),
+    notificationsBetween: p(
+      'SELECT enqueued_at, notify_at, enqueued_day, notify_day FROM notifications WHERE notify_at > ? AND notify_at <= ?',
+    ).raw(),
     countLetters: p('SELECT count(*) FROM letters').pluck(),
   };
 }

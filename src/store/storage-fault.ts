@@ -16,7 +16,15 @@ export interface StorageFault {
 // 53100 is PostgreSQL's disk_full.
 const FULL_CODES = new Set(['SQLITE_FULL', 'ENOSPC', 'EDQUOT', '53100']);
 // I/O errors, a file that cannot be opened or has become read-only, a lock held past the busy timeout.
-const FAILING_PREFIXES = ['SQLITE_IOERR', 'SQLITE_CANTOPEN', 'SQLITE_READONLY', 'SQLITE_BUSY', 'SQLITE_LOCKED', 'EIO', 'EROFS'];
+const FAILING_PREFIXES = [
+  'SQLITE_IOERR',
+  'SQLITE_CANTOPEN',
+  'SQLITE_READONLY',
+  'SQLITE_BUSY',
+  'SQLITE_LOCKED',
+  'EIO',
+  'EROFS',
+];
 /**
  * PostgreSQL unreachable or going away: the connection could not be made or broke (node-postgres'
  * PG_CONNECTION, see postgres-store.ts), SQLSTATE class 08 (connection exception), 53 (insufficient
@@ -32,6 +40,7 @@ export function storageFaultOf(err: unknown): StorageFault | undefined {
   const message = (err as { message?: unknown }).message;
   const text = typeof message === 'string' ? message : code;
   if (FULL_CODES.has(code)) return { kind: 'full', code, message: text };
-  if (FAILING_PREFIXES.some((p) => code === p || code.startsWith(`${p}_`)) || PG_FAILING.test(code)) return { kind: 'failing', code, message: text };
+  if (FAILING_PREFIXES.some((p) => code === p || code.startsWith(`${p}_`)) || PG_FAILING.test(code))
+    return { kind: 'failing', code, message: text };
   return undefined;
 }

@@ -158,7 +158,10 @@ export interface DeliveryView {
 }
 
 /** FIFO notification scheduling: given the persisted state and an enqueue time, when is it sent. */
-export type NotificationPlanner = (state: NotificationState, enqueuedAt: number) => { notifyAt: number; state: NotificationState };
+export type NotificationPlanner = (
+  state: NotificationState,
+  enqueuedAt: number,
+) => { notifyAt: number; state: NotificationState };
 
 export interface NotificationState {
   /** Earliest time the next notification can go out (spacing within the hourly rate). */

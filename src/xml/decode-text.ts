@@ -43,12 +43,28 @@ export class TextDecodingError extends CodedError {
 }
 
 const ALIASES: Readonly<Record<string, XmlEncoding>> = {
-  'utf-8': 'UTF-8', utf8: 'UTF-8',
-  'utf-16': 'UTF-16', utf16: 'UTF-16', 'utf-16le': 'UTF-16', 'utf-16be': 'UTF-16',
-  'us-ascii': 'US-ASCII', ascii: 'US-ASCII',
-  'iso-8859-1': 'ISO-8859-1', iso_8859_1: 'ISO-8859-1', 'iso8859-1': 'ISO-8859-1', latin1: 'ISO-8859-1', 'latin-1': 'ISO-8859-1', l1: 'ISO-8859-1',
-  'iso-8859-15': 'ISO-8859-15', iso_8859_15: 'ISO-8859-15', 'iso8859-15': 'ISO-8859-15', latin9: 'ISO-8859-15', 'latin-9': 'ISO-8859-15',
-  'windows-1252': 'windows-1252', cp1252: 'windows-1252', 'x-cp1252': 'windows-1252',
+  'utf-8': 'UTF-8',
+  utf8: 'UTF-8',
+  'utf-16': 'UTF-16',
+  utf16: 'UTF-16',
+  'utf-16le': 'UTF-16',
+  'utf-16be': 'UTF-16',
+  'us-ascii': 'US-ASCII',
+  ascii: 'US-ASCII',
+  'iso-8859-1': 'ISO-8859-1',
+  iso_8859_1: 'ISO-8859-1',
+  'iso8859-1': 'ISO-8859-1',
+  latin1: 'ISO-8859-1',
+  'latin-1': 'ISO-8859-1',
+  l1: 'ISO-8859-1',
+  'iso-8859-15': 'ISO-8859-15',
+  iso_8859_15: 'ISO-8859-15',
+  'iso8859-15': 'ISO-8859-15',
+  latin9: 'ISO-8859-15',
+  'latin-9': 'ISO-8859-15',
+  'windows-1252': 'windows-1252',
+  cp1252: 'windows-1252',
+  'x-cp1252': 'windows-1252',
 };
 
 /** The canonical name of a supported encoding label (case-insensitive), or undefined. */
@@ -71,13 +87,29 @@ export function charsetOf(contentType: string | undefined): string | undefined {
 /** windows-1252 0x80–0x9F (undefined positions: -1). */
 const CP1252_HIGH = [
   0x20ac, -1, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, -1, 0x017d, -1,
-  -1, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, -1, 0x017e, 0x0178,
+  -1, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, -1, 0x017e,
+  0x0178,
 ];
 /** ISO-8859-15 differs from ISO-8859-1 in eight positions. */
-const LATIN9: Readonly<Record<number, number>> = { 0xa4: 0x20ac, 0xa6: 0x0160, 0xa8: 0x0161, 0xb4: 0x017d, 0xb8: 0x017e, 0xbc: 0x0152, 0xbd: 0x0153, 0xbe: 0x0178 };
+const LATIN9: Readonly<Record<number, number>> = {
+  0xa4: 0x20ac,
+  0xa6: 0x0160,
+  0xa8: 0x0161,
+  0xb4: 0x017d,
+  0xb8: 0x017e,
+  0xbc: 0x0152,
+  0xbd: 0x0153,
+  0xbe: 0x0178,
+};
 
-function decodeSingleByte(buf: Uint8Array, start: number, enc: 'US-ASCII' | 'ISO-8859-1' | 'ISO-8859-15' | 'windows-1252', source: string): string {
-  if (enc === 'ISO-8859-1') return Buffer.from(buf.buffer, buf.byteOffset + start, buf.length - start).toString('latin1');
+function decodeSingleByte(
+  buf: Uint8Array,
+  start: number,
+  enc: 'US-ASCII' | 'ISO-8859-1' | 'ISO-8859-15' | 'windows-1252',
+  source: string,
+): string {
+  if (enc === 'ISO-8859-1')
+    return Buffer.from(buf.buffer, buf.byteOffset + start, buf.length - start).toString('latin1');
   const parts: string[] = [];
   const CHUNK = 8192;
   const codes: number[] = [];
@@ -106,15 +138,23 @@ function decodeSingleByte(buf: Uint8Array, start: number, enc: 'US-ASCII' | 'ISO
 }
 
 function badByte(offset: number, b: number, enc: string, source: string): TextDecodingError {
-  return new TextDecodingError(400, `byte 0x${b.toString(16).toUpperCase().padStart(2, '0')} at offset ${offset} is not valid ${enc}${sourceNote(enc, source)}`, { byteOffset: offset, encoding: enc, source });
+  return new TextDecodingError(
+    400,
+    `byte 0x${b.toString(16).toUpperCase().padStart(2, '0')} at offset ${offset} is not valid ${enc}${sourceNote(enc, source)}`,
+    { byteOffset: offset, encoding: enc, source },
+  );
 }
 
 function sourceNote(enc: string, source: string): string {
   switch (source) {
-    case 'bom': return ' (the byte order mark says so)';
-    case 'charset': return ` (the Content-Type charset says ${enc})`;
-    case 'declaration': return ` (the XML declaration says encoding="${enc}")`;
-    default: return ' (no charset and no encoding declaration: UTF-8 is the default)';
+    case 'bom':
+      return ' (the byte order mark says so)';
+    case 'charset':
+      return ` (the Content-Type charset says ${enc})`;
+    case 'declaration':
+      return ` (the XML declaration says encoding="${enc}")`;
+    default:
+      return ' (no charset and no encoding declaration: UTF-8 is the default)';
   }
 }
 
@@ -124,14 +164,26 @@ export function firstInvalidUtf8(buf: Uint8Array, start = 0): number {
   const n = buf.length;
   while (i < n) {
     const b = buf[i] ?? 0;
-    if (b < 0x80) { i++; continue; }
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
     let need: number;
     let min: number;
     let cp: number;
-    if (b >= 0xc2 && b <= 0xdf) { need = 1; min = 0x80; cp = b & 0x1f; }
-    else if (b >= 0xe0 && b <= 0xef) { need = 2; min = 0x800; cp = b & 0x0f; }
-    else if (b >= 0xf0 && b <= 0xf4) { need = 3; min = 0x10000; cp = b & 0x07; }
-    else return i;
+    if (b >= 0xc2 && b <= 0xdf) {
+      need = 1;
+      min = 0x80;
+      cp = b & 0x1f;
+    } else if (b >= 0xe0 && b <= 0xef) {
+      need = 2;
+      min = 0x800;
+      cp = b & 0x0f;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      need = 3;
+      min = 0x10000;
+      cp = b & 0x07;
+    } else return i;
     for (let k = 1; k <= need; k++) {
       const c = buf[i + k];
       if (c === undefined || (c & 0xc0) !== 0x80) return i; // the sequence that is broken starts here
@@ -148,23 +200,42 @@ function decodeUtf8(buf: Uint8Array, start: number, source: string): string {
   if (!isUtf8(body)) {
     const at = firstInvalidUtf8(buf, start);
     const b = buf[at] ?? 0;
-    throw new TextDecodingError(400, `byte 0x${b.toString(16).toUpperCase().padStart(2, '0')} at offset ${at} is not valid UTF-8${sourceNote('UTF-8', source)}`, { byteOffset: at, encoding: 'UTF-8', source });
+    throw new TextDecodingError(
+      400,
+      `byte 0x${b.toString(16).toUpperCase().padStart(2, '0')} at offset ${at} is not valid UTF-8${sourceNote('UTF-8', source)}`,
+      { byteOffset: at, encoding: 'UTF-8', source },
+    );
   }
   return Buffer.from(body.buffer, body.byteOffset, body.length).toString('utf8');
 }
 
 function decodeUtf16(buf: Uint8Array, start: number, littleEndian: boolean, source: string): string {
   const len = buf.length - start;
-  if (len % 2 !== 0) throw new TextDecodingError(400, `UTF-16 text has an odd number of bytes: the last byte (offset ${buf.length - 1}) is half a code unit`, { byteOffset: buf.length - 1, encoding: 'UTF-16', source });
-  const unit = (i: number): number => (littleEndian ? (buf[i] ?? 0) | ((buf[i + 1] ?? 0) << 8) : ((buf[i] ?? 0) << 8) | (buf[i + 1] ?? 0));
+  if (len % 2 !== 0)
+    throw new TextDecodingError(
+      400,
+      `UTF-16 text has an odd number of bytes: the last byte (offset ${buf.length - 1}) is half a code unit`,
+      { byteOffset: buf.length - 1, encoding: 'UTF-16', source },
+    );
+  const unit = (i: number): number =>
+    littleEndian ? (buf[i] ?? 0) | ((buf[i + 1] ?? 0) << 8) : ((buf[i] ?? 0) << 8) | (buf[i + 1] ?? 0);
   for (let i = start; i < buf.length; i += 2) {
     const u = unit(i);
     if (u >= 0xd800 && u <= 0xdbff) {
       const next = i + 2 < buf.length ? unit(i + 2) : -1;
-      if (next < 0xdc00 || next > 0xdfff) throw new TextDecodingError(400, `UTF-16 code unit at offset ${i} is a high surrogate without its low surrogate`, { byteOffset: i, encoding: 'UTF-16', source });
+      if (next < 0xdc00 || next > 0xdfff)
+        throw new TextDecodingError(
+          400,
+          `UTF-16 code unit at offset ${i} is a high surrogate without its low surrogate`,
+          { byteOffset: i, encoding: 'UTF-16', source },
+        );
       i += 2;
     } else if (u >= 0xdc00 && u <= 0xdfff) {
-      throw new TextDecodingError(400, `UTF-16 code unit at offset ${i} is a low surrogate without its high surrogate`, { byteOffset: i, encoding: 'UTF-16', source });
+      throw new TextDecodingError(
+        400,
+        `UTF-16 code unit at offset ${i} is a low surrogate without its high surrogate`,
+        { byteOffset: i, encoding: 'UTF-16', source },
+      );
     }
   }
   return new TextDecoder(littleEndian ? 'utf-16le' : 'utf-16be').decode(buf.subarray(start));
@@ -211,17 +282,26 @@ export function decodeXml(bytes: Uint8Array, contentType?: string): DecodedXml {
   else if (b0 === 0xfe && b1 === 0xff) bom = 'utf-16be';
   if (bom !== undefined) {
     const start = bom === 'utf-8' ? 3 : 2;
-    const text = bom === 'utf-8' ? decodeUtf8(bytes, start, 'bom') : decodeUtf16(bytes, start, bom === 'utf-16le', 'bom');
+    const text =
+      bom === 'utf-8' ? decodeUtf8(bytes, start, 'bom') : decodeUtf16(bytes, start, bom === 'utf-16le', 'bom');
     const family: XmlEncoding = bom === 'utf-8' ? 'UTF-8' : 'UTF-16';
     const decl = /^<\?xml[^>]*?\sencoding\s*=\s*(["'])([^"']*)\1/.exec(text)?.[2];
     if (decl !== undefined && xmlEncodingOf(decl) !== family) {
-      throw new TextDecodingError(400, `the byte order mark says ${family} but the XML declaration says encoding="${decl}"`, { encoding: family, source: 'bom' });
+      throw new TextDecodingError(
+        400,
+        `the byte order mark says ${family} but the XML declaration says encoding="${decl}"`,
+        { encoding: family, source: 'bom' },
+      );
     }
     return { text, encoding: family };
   }
   // UTF-16 without a BOM ("<?" as 00 3C 00 3F or 3C 00 3F 00): XML requires the BOM for UTF-16.
   if ((b0 === 0x00 && b1 === 0x3c) || (b0 === 0x3c && b1 === 0x00)) {
-    throw new TextDecodingError(400, 'the document looks like UTF-16 without a byte order mark; UTF-16 XML must start with the BOM (XML 1.0 §4.3.3)', { byteOffset: 0, encoding: 'UTF-16', source: 'default' });
+    throw new TextDecodingError(
+      400,
+      'the document looks like UTF-16 without a byte order mark; UTF-16 XML must start with the BOM (XML 1.0 §4.3.3)',
+      { byteOffset: 0, encoding: 'UTF-16', source: 'default' },
+    );
   }
   // 2. The charset parameter, 3. the declaration, 4. UTF-8.
   let label: string;
@@ -241,10 +321,22 @@ export function decodeXml(bytes: Uint8Array, contentType?: string): DecodedXml {
   if (enc === undefined) {
     const allowed = XML_ENCODINGS.join(', ');
     throw source === 'charset'
-      ? new TextDecodingError(415, `charset '${label.slice(0, 40)}' is not supported for XML (supported: ${allowed})`, { encoding: label, source })
-      : new TextDecodingError(400, `the XML declaration's encoding '${label.slice(0, 40)}' is not supported (supported: ${allowed})`, { encoding: label, source });
+      ? new TextDecodingError(415, `charset '${label.slice(0, 40)}' is not supported for XML (supported: ${allowed})`, {
+          encoding: label,
+          source,
+        })
+      : new TextDecodingError(
+          400,
+          `the XML declaration's encoding '${label.slice(0, 40)}' is not supported (supported: ${allowed})`,
+          { encoding: label, source },
+        );
   }
-  if (enc === 'UTF-16') throw new TextDecodingError(400, `${source === 'charset' ? 'the charset' : 'the XML declaration'} says UTF-16 but the document has no byte order mark (XML 1.0 §4.3.3)`, { encoding: enc, source });
+  if (enc === 'UTF-16')
+    throw new TextDecodingError(
+      400,
+      `${source === 'charset' ? 'the charset' : 'the XML declaration'} says UTF-16 but the document has no byte order mark (XML 1.0 §4.3.3)`,
+      { encoding: enc, source },
+    );
   const text = enc === 'UTF-8' ? decodeUtf8(bytes, 0, source) : decodeSingleByte(bytes, 0, enc, source);
   return { text, encoding: enc };
 }
@@ -257,11 +349,19 @@ export function decodeXml(bytes: Uint8Array, contentType?: string): DecodedXml {
 export function decodeJson(bytes: Uint8Array, contentType?: string): string {
   const charset = charsetOf(contentType);
   if (charset !== undefined && xmlEncodingOf(charset) !== 'UTF-8') {
-    throw new TextDecodingError(415, `JSON must be UTF-8 (RFC 8259 §8.1); charset '${charset.slice(0, 40)}' is not accepted`, { encoding: charset, source: 'charset' });
+    throw new TextDecodingError(
+      415,
+      `JSON must be UTF-8 (RFC 8259 §8.1); charset '${charset.slice(0, 40)}' is not accepted`,
+      { encoding: charset, source: 'charset' },
+    );
   }
   const start = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
-    throw new TextDecodingError(400, 'JSON must be UTF-8 (RFC 8259 §8.1); this body starts with a UTF-16 byte order mark', { byteOffset: 0, encoding: 'UTF-8', source: 'default' });
+    throw new TextDecodingError(
+      400,
+      'JSON must be UTF-8 (RFC 8259 §8.1); this body starts with a UTF-16 byte order mark',
+      { byteOffset: 0, encoding: 'UTF-8', source: 'default' },
+    );
   }
   return decodeUtf8(bytes, start, charset !== undefined ? 'charset' : 'default');
 }

@@ -11,7 +11,14 @@ const HAS_NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}
 const TEXT_NEEDS_ESCAPE = /[&<>\r]/;
 const ATTR_NEEDS_ESCAPE = /[&<>"'\t\n\r]/;
 const ATTR_ESCAPES: Readonly<Record<string, string>> = {
-  '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\t': '&#9;', '\n': '&#10;', '\r': '&#13;',
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&apos;',
+  '\t': '&#9;',
+  '\n': '&#10;',
+  '\r': '&#13;',
 };
 
 /** Replaces characters XML cannot carry with U+FFFD. */
@@ -35,5 +42,7 @@ export function escapeXmlAttr(s: string): string {
 
 /** Text for an XML comment: no '--', no trailing '-'. */
 export function xmlCommentText(s: string): string {
-  return xmlChars(s).replace(/-(?=-)/g, '- ').replace(/-$/, '- ');
+  return xmlChars(s)
+    .replace(/-(?=-)/g, '- ')
+    .replace(/-$/, '- ');
 }

@@ -42,9 +42,16 @@ export function encodeRedirect(xml: string): string {
   return encodeURIComponent(deflateRawSync(Buffer.from(xml, 'utf8')).toString('base64'));
 }
 
-export function requestAuthentication(app: FastifyInstance, samlRequestEncoded: string, relayState?: string): Promise<LightMyRequestResponse> {
+export function requestAuthentication(
+  app: FastifyInstance,
+  samlRequestEncoded: string,
+  relayState?: string,
+): Promise<LightMyRequestResponse> {
   const rs = relayState !== undefined ? `&RelayState=${encodeURIComponent(relayState)}` : '';
-  return app.inject({ method: 'GET', url: `/digid/saml/idp/request_authentication?SAMLRequest=${samlRequestEncoded}${rs}` });
+  return app.inject({
+    method: 'GET',
+    url: `/digid/saml/idp/request_authentication?SAMLRequest=${samlRequestEncoded}${rs}`,
+  });
 }
 
 /** The hidden request handle of the login page. */
@@ -56,7 +63,8 @@ export function handleOf(html: string): string {
 
 export function postLogin(app: FastifyInstance, fields: Record<string, string>): Promise<LightMyRequestResponse> {
   return app.inject({
-    method: 'POST', url: '/digid/saml/idp/login',
+    method: 'POST',
+    url: '/digid/saml/idp/login',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     payload: new URLSearchParams(fields).toString(),
   });
@@ -84,11 +92,21 @@ export function artifactResolveXml(artifact: string, opts: { id?: string; issuer
 </soapenv:Envelope>`;
 }
 
-export function postResolve(app: FastifyInstance, body: string, contentType = 'text/xml; charset=utf-8'): Promise<LightMyRequestResponse> {
-  return app.inject({ method: 'POST', url: '/digid/saml/idp/resolve_artifact', headers: { 'content-type': contentType, soapaction: '' }, payload: body });
+export function postResolve(
+  app: FastifyInstance,
+  body: string,
+  contentType = 'text/xml; charset=utf-8',
+): Promise<LightMyRequestResponse> {
+  return app.inject({
+    method: 'POST',
+    url: '/digid/saml/idp/resolve_artifact',
+    headers: { 'content-type': contentType, soapaction: '' },
+    payload: body,
+  });
 }
 
-const find = (el: XmlElement, ns: string, local: string): XmlElement | undefined => el.children.find((c) => c.ns === ns && c.local === local);
+const find = (el: XmlElement, ns: string, local: string): XmlElement | undefined =>
+  el.children.find((c) => c.ns === ns && c.local === local);
 function findDeep(el: XmlElement, ns: string, local: string): XmlElement | undefined {
   for (const c of el.children) {
     if (c.ns === ns && c.local === local) return c;
@@ -136,7 +154,8 @@ export function parseArtifactResponse(xml: string): ResolvedResponse {
   if (!resp) return base;
   const status = find(resp, NS_PROTOCOL, 'Status')!;
   const codes: string[] = [];
-  for (let sc = find(status, NS_PROTOCOL, 'StatusCode'); sc; sc = find(sc, NS_PROTOCOL, 'StatusCode')) codes.push(attributesOf(xml, sc).get('Value') ?? '');
+  for (let sc = find(status, NS_PROTOCOL, 'StatusCode'); sc; sc = find(sc, NS_PROTOCOL, 'StatusCode'))
+    codes.push(attributesOf(xml, sc).get('Value') ?? '');
   const ra = attributesOf(xml, resp);
   const a = find(resp, NS_ASSERTION, 'Assertion');
   let assertion: NonNullable<ResolvedResponse['response']>['assertion'];
@@ -160,8 +179,11 @@ export function parseArtifactResponse(xml: string): ResolvedResponse {
   return {
     ...base,
     response: {
-      inResponseTo: ra.get('InResponseTo'), destination: ra.get('Destination'), issuer: find(resp, NS_ASSERTION, 'Issuer')?.text,
-      statusCodes: codes, statusMessage: find(status, NS_PROTOCOL, 'StatusMessage')?.text,
+      inResponseTo: ra.get('InResponseTo'),
+      destination: ra.get('Destination'),
+      issuer: find(resp, NS_ASSERTION, 'Issuer')?.text,
+      statusCodes: codes,
+      statusMessage: find(status, NS_PROTOCOL, 'StatusMessage')?.text,
       ...(assertion ? { assertion } : {}),
     },
   };
@@ -170,12 +192,33 @@ export function parseArtifactResponse(xml: string): ResolvedResponse {
 /** The whole browser + SP path: AuthnRequest → login page → form → redirect → ArtifactResolve. */
 export async function samlLogin(
   app: FastifyInstance,
-  opts: { request?: AuthnRequestOptions; username: string; password: string; action?: 'login' | 'cancel'; relayState?: string },
-): Promise<{ requestId: string; redirect: LightMyRequestResponse; artifact: string; relayState: string | null; resolved: ResolvedResponse }> {
+  opts: {
+    request?: AuthnRequestOptions;
+    username: string;
+    password: string;
+    action?: 'login' | 'cancel';
+    relayState?: string;
+  },
+): Promise<{
+  requestId: string;
+  redirect: LightMyRequestResponse;
+  artifact: string;
+  relayState: string | null;
+  resolved: ResolvedResponse;
+}> {
   const requestId = opts.request?.id ?? '_req1';
-  const page = await requestAuthentication(app, encodeRedirect(authnRequestXml({ ...opts.request, id: requestId })), opts.relayState);
+  const page = await requestAuthentication(
+    app,
+    encodeRedirect(authnRequestXml({ ...opts.request, id: requestId })),
+    opts.relayState,
+  );
   if (page.statusCode !== 200) throw new Error(`login page: ${page.statusCode} ${page.body}`);
-  const redirect = await postLogin(app, { request: handleOf(page.body), username: opts.username, password: opts.password, action: opts.action ?? 'login' });
+  const redirect = await postLogin(app, {
+    request: handleOf(page.body),
+    username: opts.username,
+    password: opts.password,
+    action: opts.action ?? 'login',
+  });
   const { artifact, relayState } = artifactOf(redirect);
   const res = await postResolve(app, artifactResolveXml(artifact));
   if (res.statusCode !== 200) throw new Error(`resolve: ${res.statusCode} ${res.body}`);

@@ -59,17 +59,20 @@ export async function startStallTarget(serviceMs: number): Promise<StallTarget> 
       stalls.length = 0;
       return new Promise<void>((resolve) => {
         for (let k = 0; k < s.count; k++) {
-          later(() => {
-            const start = performance.now();
-            held = [];
-            later(() => {
-              const release = held ?? [];
-              held = undefined;
-              stalls.push({ start, end: performance.now() });
-              for (const a of release) a();
-              if (stalls.length === s.count) resolve();
-            }, s.stallMs);
-          }, from + s.firstMs + k * s.periodMs - performance.now());
+          later(
+            () => {
+              const start = performance.now();
+              held = [];
+              later(() => {
+                const release = held ?? [];
+                held = undefined;
+                stalls.push({ start, end: performance.now() });
+                for (const a of release) a();
+                if (stalls.length === s.count) resolve();
+              }, s.stallMs);
+            },
+            from + s.firstMs + k * s.periodMs - performance.now(),
+          );
         }
       });
     },

@@ -1,4 +1,10 @@
-import { FORECAST_COLUMNS, readForecastCsv, readProfilesJson, type Forecast, type ProfileSet } from '../../src/forecast/index.ts';
+import {
+  FORECAST_COLUMNS,
+  readForecastCsv,
+  readProfilesJson,
+  type Forecast,
+  type ProfileSet,
+} from '../../src/forecast/index.ts';
 
 export const HEADER = FORECAST_COLUMNS.map((c) => c.name).join(',');
 
@@ -21,7 +27,20 @@ export const BD = { oin: '00000001003214345000', naam: 'Belastingdienst' } as co
 export const UWV = { oin: '00000001005401014000', naam: 'UWV' } as const;
 
 export function row(r: RowInput): string {
-  return [r.month, r.oin, r.naam, r.messages ?? 0, r.attachmentPct ?? 0, r.notifications ?? 0, r.digid ?? 0, r.machtigen ?? 0, r.validation ?? 0, r.alles ?? 0, r.bsnLijst ?? 0, r.mutatiebasis ?? 0].join(',');
+  return [
+    r.month,
+    r.oin,
+    r.naam,
+    r.messages ?? 0,
+    r.attachmentPct ?? 0,
+    r.notifications ?? 0,
+    r.digid ?? 0,
+    r.machtigen ?? 0,
+    r.validation ?? 0,
+    r.alles ?? 0,
+    r.bsnLijst ?? 0,
+    r.mutatiebasis ?? 0,
+  ].join(',');
 }
 
 export function csv(rows: readonly RowInput[]): string {

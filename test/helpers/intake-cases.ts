@@ -12,8 +12,14 @@
 import fc from 'fast-check';
 import { DAY } from '../../src/clock/index.ts';
 import {
-  berichtenJson, generateBatch, minimalPdf, MIN_PDF_BYTES, renderBerichtenXml,
-  type BatchInput, type BerichtInput, type VerwerkingsCode,
+  berichtenJson,
+  generateBatch,
+  minimalPdf,
+  MIN_PDF_BYTES,
+  renderBerichtenXml,
+  type BatchInput,
+  type BerichtInput,
+  type VerwerkingsCode,
 } from '../../src/berichten/index.ts';
 import type { Population } from '../../src/population/index.ts';
 
@@ -51,7 +57,19 @@ export type LetterMut =
   | { readonly m: 'type'; readonly v: string }
   | { readonly m: 'dupInBatch'; readonly from: number; readonly upper: boolean }
   | { readonly m: 'reuseEarlier'; readonly pick: number; readonly upper: boolean }
-  | { readonly m: 'attachment'; readonly v: 'nonPdf' | 'badBase64' | 'emptyInhoud' | 'three' | 'typeWord' | 'typeUpper' | 'omschrijvingLong' | 'omschrijvingEmpty' | 'wrappedBase64' }
+  | {
+      readonly m: 'attachment';
+      readonly v:
+        | 'nonPdf'
+        | 'badBase64'
+        | 'emptyInhoud'
+        | 'three'
+        | 'typeWord'
+        | 'typeUpper'
+        | 'omschrijvingLong'
+        | 'omschrijvingEmpty'
+        | 'wrappedBase64';
+    }
   | { readonly m: 'volgorde'; readonly v: number }
   | { readonly m: 'volgordeDup'; readonly a: number; readonly b: number }
   | { readonly m: 'big'; readonly v: 'over' | 'splitOver' | 'exact'; readonly extra: number }
@@ -68,7 +86,10 @@ export type LetterMut =
   | { readonly m: 'special'; readonly v: number }
   | { readonly m: 'variant'; readonly v: 'comment' | 'cdata' | 'noWrapper' | 'bijlagenArray' | 'nullOptional' };
 
-export interface PlacedMut { readonly at: number; readonly mut: LetterMut }
+export interface PlacedMut {
+  readonly at: number;
+  readonly mut: LetterMut;
+}
 
 /** Batch-level changes after which the batch is still admitted (the letters then share a code). */
 export type AcceptedBatchMut =
@@ -83,27 +104,85 @@ export type AcceptedBatchMut =
 
 /** Batch-level faults that refuse the whole batch synchronously. */
 export type RejectMut =
-  | 'headerBatchIdBad' | 'aanmaakFuture' | 'aanmaakMalformed' | 'leverancierEmpty' | 'leverancierLong'
-  | 'dropHeaderAanmaak' | 'dropHeaderLeverancier' | 'dropHeaderBatchIdNoRepeat' | 'noHeader' | 'headerExtra' | 'rootExtra'
-  | 'empty' | 'tooMany' | 'wrongRoot' | 'headerRepeat' | 'headerWrongType' | 'berichtNotList' | 'doctype' | 'entity' | 'doctypeLower';
+  | 'headerBatchIdBad'
+  | 'aanmaakFuture'
+  | 'aanmaakMalformed'
+  | 'leverancierEmpty'
+  | 'leverancierLong'
+  | 'dropHeaderAanmaak'
+  | 'dropHeaderLeverancier'
+  | 'dropHeaderBatchIdNoRepeat'
+  | 'noHeader'
+  | 'headerExtra'
+  | 'rootExtra'
+  | 'empty'
+  | 'tooMany'
+  | 'wrongRoot'
+  | 'headerRepeat'
+  | 'headerWrongType'
+  | 'berichtNotList'
+  | 'doctype'
+  | 'entity'
+  | 'doctypeLower';
 
 export type GarbageKind =
-  | 'truncate' | 'invalidChar' | 'deleteGt' | 'strayLt' | 'badAmp' | 'trailingGarbage' | 'controlInJson'
-  | 'randomBytes' | 'randomText' | 'proto' | 'noContentType' | 'textPlain' | 'octet' | 'oinMissing' | 'oinBad' | 'oinUnknown'
-  | 'xmlAsJson' | 'jsonAsXml';
+  | 'truncate'
+  | 'invalidChar'
+  | 'deleteGt'
+  | 'strayLt'
+  | 'badAmp'
+  | 'trailingGarbage'
+  | 'controlInJson'
+  | 'randomBytes'
+  | 'randomText'
+  | 'proto'
+  | 'noContentType'
+  | 'textPlain'
+  | 'octet'
+  | 'oinMissing'
+  | 'oinBad'
+  | 'oinUnknown'
+  | 'xmlAsJson'
+  | 'jsonAsXml';
 
 export type DocVariant = 'bom' | 'noDecl' | 'noNs' | 'ws' | 'pretty' | 'noWrapper' | 'loneObject';
 
 export type Recipe =
-  | { readonly kind: 'batch'; readonly base: BaseRecipe; readonly muts: readonly PlacedMut[]; readonly batchMut: AcceptedBatchMut | null; readonly docVariants: readonly DocVariant[] }
-  | { readonly kind: 'reject'; readonly base: BaseRecipe; readonly reject: RejectMut; readonly muts: readonly PlacedMut[] }
-  | { readonly kind: 'garbage'; readonly base: BaseRecipe; readonly garbage: GarbageKind; readonly pos: number; readonly bytes: Uint8Array; readonly contentType: string }
+  | {
+      readonly kind: 'batch';
+      readonly base: BaseRecipe;
+      readonly muts: readonly PlacedMut[];
+      readonly batchMut: AcceptedBatchMut | null;
+      readonly docVariants: readonly DocVariant[];
+    }
+  | {
+      readonly kind: 'reject';
+      readonly base: BaseRecipe;
+      readonly reject: RejectMut;
+      readonly muts: readonly PlacedMut[];
+    }
+  | {
+      readonly kind: 'garbage';
+      readonly base: BaseRecipe;
+      readonly garbage: GarbageKind;
+      readonly pos: number;
+      readonly bytes: Uint8Array;
+      readonly contentType: string;
+    }
   | { readonly kind: 'redeliver'; readonly pick: number; readonly format: Format }
   | { readonly kind: 'resend'; readonly pick: number };
 
 export const INFO_FIELDS = [
-  'BatchID', 'BerichtID', 'BerichtType', 'PublicatieDatum', 'EindDatumHandelingsTermijn', 'Onderwerp', 'BerichtTekst',
-  'Referentie', 'GebruikerID', 'SoortGebruiker',
+  'BatchID',
+  'BerichtID',
+  'BerichtType',
+  'PublicatieDatum',
+  'EindDatumHandelingsTermijn',
+  'Onderwerp',
+  'BerichtTekst',
+  'Referentie',
+  'GebruikerID',
+  'SoortGebruiker',
 ] as const;
 export type InfoField = (typeof INFO_FIELDS)[number];
 export const BIJLAGE_FIELDS = ['Inhoud', 'BijlageType', 'Omschrijving', 'Volgorde'] as const;
@@ -113,17 +192,59 @@ export type BijlageField = (typeof BIJLAGE_FIELDS)[number];
  * not one). The second attachment keeps '2', so the 'volgorde' mutation never repeats a number;
  * 'volgordeDup' does, on purpose (a letter's attachments must have distinct Volgorde). */
 export const VOLGORDE_VALUES: readonly (readonly [string, number | undefined])[] = [
-  ['1', 1], ['01', 1], [' 1 ', 1], ['+1', 1], ['3', 3],
-  ['0', undefined], ['-1', undefined], ['een', undefined], ['', undefined], ['1.0', undefined], ['99999999999999999999', undefined], ['1e1', undefined],
+  ['1', 1],
+  ['01', 1],
+  [' 1 ', 1],
+  ['+1', 1],
+  ['3', 3],
+  ['0', undefined],
+  ['-1', undefined],
+  ['een', undefined],
+  ['', undefined],
+  ['1.0', undefined],
+  ['99999999999999999999', undefined],
+  ['1e1', undefined],
 ];
 const VOLGORDE_ONE = ['1', '01', '+1', ' 1 '] as const;
 
-const TYPE_VALUES = ['VAIB', 'AANSLAG', 'TOESLAG', 'BLAUWEBR', 'WW', 'WIA', 'APK', 'vaib', 'VAIB ', '', 'ONBEKEND', 'X', 'TOOLONGTYPE', '&<>', 'ÄÖÜ', '📬📬📬📬📬📬📬📬', '📬📬📬📬📬📬📬📬📬'];
-const SPECIAL_ONDERWERP = ['Tab\there', 'Quote "x" & <y> \'z\'', ' leading and trailing ', 'Ünïcödé ✓ ß', '📬 post', 'CR\rLF\nboth\r\n', ']]> in text', 'a&amp;b (literal)', '   ', '\u00a0nbsp\u2028ls'];
+const TYPE_VALUES = [
+  'VAIB',
+  'AANSLAG',
+  'TOESLAG',
+  'BLAUWEBR',
+  'WW',
+  'WIA',
+  'APK',
+  'vaib',
+  'VAIB ',
+  '',
+  'ONBEKEND',
+  'X',
+  'TOOLONGTYPE',
+  '&<>',
+  'ÄÖÜ',
+  '📬📬📬📬📬📬📬📬',
+  '📬📬📬📬📬📬📬📬📬',
+];
+const SPECIAL_ONDERWERP = [
+  'Tab\there',
+  'Quote "x" & <y> \'z\'',
+  ' leading and trailing ',
+  'Ünïcödé ✓ ß',
+  '📬 post',
+  'CR\rLF\nboth\r\n',
+  ']]> in text',
+  'a&amp;b (literal)',
+  '   ',
+  '\u00a0nbsp\u2028ls',
+];
 
 const base: fc.Arbitrary<BaseRecipe> = fc.record({
   seed: fc.integer({ min: 0, max: 0x7fff_ffff }),
-  letters: fc.oneof({ weight: 400, arbitrary: fc.integer({ min: 1, max: 20 }) }, { weight: 1, arbitrary: fc.constant(1000) }),
+  letters: fc.oneof(
+    { weight: 400, arbitrary: fc.integer({ min: 1, max: 20 }) },
+    { weight: 1, arbitrary: fc.constant(1000) },
+  ),
   format: fc.constantFrom('xml', 'json'),
   afnemer: fc.oneof({ weight: 9, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.constant(1) }),
   berichtType: fc.nat({ max: 7 }),
@@ -140,42 +261,94 @@ const base: fc.Arbitrary<BaseRecipe> = fc.record({
 const infoField = fc.constantFrom(...INFO_FIELDS);
 
 const letterMut: fc.Arbitrary<LetterMut> = fc.oneof(
-  fc.record({ m: fc.constant('badGuid'), v: fc.constantFrom('empty', 'word', 'short', 'long', 'nonhex', 'braces', 'spaces', 'urn') }),
-  fc.record({ m: fc.constant('bsn'), v: fc.constantFrom('elfproef', 'zeros', 'eight', 'ten', 'letter', 'space', 'fullwidth') }),
+  fc.record({
+    m: fc.constant('badGuid'),
+    v: fc.constantFrom('empty', 'word', 'short', 'long', 'nonhex', 'braces', 'spaces', 'urn'),
+  }),
+  fc.record({
+    m: fc.constant('bsn'),
+    v: fc.constantFrom('elfproef', 'zeros', 'eight', 'ten', 'letter', 'space', 'fullwidth'),
+  }),
   fc.record({ m: fc.constant('nonRecipient') }),
-  fc.record({ m: fc.constant('pub'), v: fc.constantFrom('far', 'boundary', 'malformed', 'offset', 'past'), extra: fc.integer({ min: 1, max: 30 * DAY }) }),
+  fc.record({
+    m: fc.constant('pub'),
+    v: fc.constantFrom('far', 'boundary', 'malformed', 'offset', 'past'),
+    extra: fc.integer({ min: 1, max: 30 * DAY }),
+  }),
   fc.record({ m: fc.constant('eind'), v: fc.constantFrom('valid', 'malformed') }),
-  fc.record({ m: fc.constant('onderwerp'), len: fc.constantFrom(0, 1, 49, 50, 51, 80), emoji: fc.boolean(), special: fc.boolean() }),
+  fc.record({
+    m: fc.constant('onderwerp'),
+    len: fc.constantFrom(0, 1, 49, 50, 51, 80),
+    emoji: fc.boolean(),
+    special: fc.boolean(),
+  }),
   fc.record({ m: fc.constant('tekst'), len: fc.constantFrom(0, 3999, 4000, 4001, 4100), crlf: fc.boolean() }),
   fc.record({ m: fc.constant('referentie'), len: fc.constantFrom(0, 24, 25, 26, 40) }),
   fc.record({ m: fc.constant('type'), v: fc.constantFrom(...TYPE_VALUES) }),
   fc.record({ m: fc.constant('dupInBatch'), from: fc.nat(), upper: fc.boolean() }),
   fc.record({ m: fc.constant('reuseEarlier'), pick: fc.nat(), upper: fc.boolean() }),
-  fc.record({ m: fc.constant('attachment'), v: fc.constantFrom('nonPdf', 'badBase64', 'emptyInhoud', 'three', 'typeWord', 'typeUpper', 'omschrijvingLong', 'omschrijvingEmpty', 'wrappedBase64') }),
+  fc.record({
+    m: fc.constant('attachment'),
+    v: fc.constantFrom(
+      'nonPdf',
+      'badBase64',
+      'emptyInhoud',
+      'three',
+      'typeWord',
+      'typeUpper',
+      'omschrijvingLong',
+      'omschrijvingEmpty',
+      'wrappedBase64',
+    ),
+  }),
   fc.record({ m: fc.constant('volgorde'), v: fc.nat({ max: VOLGORDE_VALUES.length - 1 }) }),
-  fc.record({ m: fc.constant('volgordeDup'), a: fc.nat({ max: VOLGORDE_ONE.length - 1 }), b: fc.nat({ max: VOLGORDE_ONE.length - 1 }) }),
+  fc.record({
+    m: fc.constant('volgordeDup'),
+    a: fc.nat({ max: VOLGORDE_ONE.length - 1 }),
+    b: fc.nat({ max: VOLGORDE_ONE.length - 1 }),
+  }),
   fc.record({ m: fc.constant('missing'), field: infoField }),
   fc.record({ m: fc.constant('missingBijlageField'), field: fc.constantFrom(...BIJLAGE_FIELDS) }),
   fc.record({ m: fc.constant('soort'), v: fc.constantFrom('Bedrijf', 'burger', '', ' Burger', 'BURGER') }),
   fc.record({ m: fc.constant('letterBatchId'), v: fc.constantFrom('other', 'upper', 'bad') }),
   fc.record({ m: fc.constant('extra'), where: fc.constantFrom('info', 'bericht', 'bijlage') }),
-  fc.record({ m: fc.constant('hide'), field: fc.constantFrom('BerichtID', 'BerichtType', 'Onderwerp', 'GebruikerID', 'Referentie', 'BatchID'), value: fc.nat({ max: 3 }) }),
+  fc.record({
+    m: fc.constant('hide'),
+    field: fc.constantFrom('BerichtID', 'BerichtType', 'Onderwerp', 'GebruikerID', 'Referentie', 'BatchID'),
+    value: fc.nat({ max: 3 }),
+  }),
   fc.record({ m: fc.constant('dropInfo'), how: fc.nat({ max: 3 }) }),
   fc.record({ m: fc.constant('repeat'), field: fc.constantFrom('BerichtID', 'Onderwerp', 'GebruikerID', 'BatchID') }),
   fc.record({ m: fc.constant('wrongNs') }),
   fc.record({ m: fc.constant('notObject'), value: fc.nat({ max: 3 }) }),
   fc.record({ m: fc.constant('special'), v: fc.nat({ max: SPECIAL_ONDERWERP.length - 1 }) }),
-  fc.record({ m: fc.constant('variant'), v: fc.constantFrom('comment', 'cdata', 'noWrapper', 'bijlagenArray', 'nullOptional') }),
+  fc.record({
+    m: fc.constant('variant'),
+    v: fc.constantFrom('comment', 'cdata', 'noWrapper', 'bijlagenArray', 'nullOptional'),
+  }),
 );
 /** Attachments over 500,000 bytes are big: about one batch in 250 carries one. */
-const bigMut: fc.Arbitrary<LetterMut> = fc.record({ m: fc.constant('big'), v: fc.constantFrom('over', 'splitOver', 'exact'), extra: fc.integer({ min: 1, max: 5000 }) });
+const bigMut: fc.Arbitrary<LetterMut> = fc.record({
+  m: fc.constant('big'),
+  v: fc.constantFrom('over', 'splitOver', 'exact'),
+  extra: fc.integer({ min: 1, max: 5000 }),
+});
 const placed: fc.Arbitrary<PlacedMut> = fc.record({
   at: fc.nat(),
   mut: fc.oneof({ weight: 400, arbitrary: letterMut }, { weight: 1, arbitrary: bigMut }),
 });
 
 const acceptedBatchMut: fc.Arbitrary<AcceptedBatchMut> = fc.oneof(
-  fc.record({ b: fc.constant('oinMismatch'), v: fc.constantFrom('00000001005401014000', '00000001003214345001', 'X', 'abcdefghijklmnopqrstuvwxy', '0000000100321434500') }),
+  fc.record({
+    b: fc.constant('oinMismatch'),
+    v: fc.constantFrom(
+      '00000001005401014000',
+      '00000001003214345001',
+      'X',
+      'abcdefghijklmnopqrstuvwxy',
+      '0000000100321434500',
+    ),
+  }),
   fc.record({ b: fc.constant('sendAsOther') }),
   fc.record({ b: fc.constant('aanmaakOld'), extra: fc.integer({ min: 1, max: 60 * DAY }) }),
   fc.record({ b: fc.constant('aanmaakBoundary') }),
@@ -186,38 +359,113 @@ const acceptedBatchMut: fc.Arbitrary<AcceptedBatchMut> = fc.oneof(
 );
 
 const REJECTS: readonly RejectMut[] = [
-  'headerBatchIdBad', 'aanmaakFuture', 'aanmaakMalformed', 'leverancierEmpty', 'leverancierLong', 'dropHeaderAanmaak',
-  'dropHeaderLeverancier', 'dropHeaderBatchIdNoRepeat', 'noHeader', 'headerExtra', 'rootExtra', 'empty', 'wrongRoot',
-  'headerRepeat', 'headerWrongType', 'berichtNotList', 'doctype', 'entity', 'doctypeLower',
+  'headerBatchIdBad',
+  'aanmaakFuture',
+  'aanmaakMalformed',
+  'leverancierEmpty',
+  'leverancierLong',
+  'dropHeaderAanmaak',
+  'dropHeaderLeverancier',
+  'dropHeaderBatchIdNoRepeat',
+  'noHeader',
+  'headerExtra',
+  'rootExtra',
+  'empty',
+  'wrongRoot',
+  'headerRepeat',
+  'headerWrongType',
+  'berichtNotList',
+  'doctype',
+  'entity',
+  'doctypeLower',
 ];
 const GARBAGE: readonly GarbageKind[] = [
-  'truncate', 'invalidChar', 'deleteGt', 'strayLt', 'badAmp', 'trailingGarbage', 'controlInJson', 'randomBytes', 'randomText',
-  'proto', 'noContentType', 'textPlain', 'octet', 'oinMissing', 'oinBad', 'oinUnknown', 'xmlAsJson', 'jsonAsXml',
+  'truncate',
+  'invalidChar',
+  'deleteGt',
+  'strayLt',
+  'badAmp',
+  'trailingGarbage',
+  'controlInJson',
+  'randomBytes',
+  'randomText',
+  'proto',
+  'noContentType',
+  'textPlain',
+  'octet',
+  'oinMissing',
+  'oinBad',
+  'oinUnknown',
+  'xmlAsJson',
+  'jsonAsXml',
 ];
 
 const smallBase = base.map((b) => ({ ...b, letters: 1 + (b.letters % 5) }));
 
 export const recipeArb: fc.Arbitrary<Recipe> = fc.oneof(
   // valid batches, untouched
-  { weight: 25, arbitrary: fc.record({ kind: fc.constant('batch'), base, muts: fc.constant([]), batchMut: fc.constant(null), docVariants: fc.constant([]) }) },
+  {
+    weight: 25,
+    arbitrary: fc.record({
+      kind: fc.constant('batch'),
+      base,
+      muts: fc.constant([]),
+      batchMut: fc.constant(null),
+      docVariants: fc.constant([]),
+    }),
+  },
   // letter-level mutations (and harmless syntactic variants)
-  { weight: 40, arbitrary: fc.record({
-    kind: fc.constant('batch'), base, muts: fc.array(placed, { minLength: 1, maxLength: 4 }), batchMut: fc.constant(null),
-    docVariants: fc.subarray(['bom', 'noDecl', 'noNs', 'ws', 'pretty', 'noWrapper', 'loneObject'] as DocVariant[], { maxLength: 2 }),
-  }) },
+  {
+    weight: 40,
+    arbitrary: fc.record({
+      kind: fc.constant('batch'),
+      base,
+      muts: fc.array(placed, { minLength: 1, maxLength: 4 }),
+      batchMut: fc.constant(null),
+      docVariants: fc.subarray(['bom', 'noDecl', 'noNs', 'ws', 'pretty', 'noWrapper', 'loneObject'] as DocVariant[], {
+        maxLength: 2,
+      }),
+    }),
+  },
   // batch-level mutations that still admit the batch
-  { weight: 10, arbitrary: fc.record({ kind: fc.constant('batch'), base, muts: fc.array(placed, { maxLength: 2 }), batchMut: acceptedBatchMut, docVariants: fc.constant([]) }) },
-  { weight: 9, arbitrary: fc.record({
-    kind: fc.constant('reject'), base: smallBase,
-    // > 1000 letters is rare (about 15 in 10,000 batches) but must not be absent from a run.
-    reject: fc.oneof({ weight: 300, arbitrary: fc.constantFrom(...REJECTS) }, { weight: 5, arbitrary: fc.constant('tooMany' as const) }),
-    muts: fc.array(placed, { maxLength: 1 }),
-  }) },
-  { weight: 8, arbitrary: fc.record({
-    kind: fc.constant('garbage'), base: smallBase, garbage: fc.constantFrom(...GARBAGE), pos: fc.nat(),
-    bytes: fc.uint8Array({ maxLength: 3000 }), contentType: fc.constantFrom('application/xml', 'text/xml', 'application/json'),
-  }) },
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('redeliver'), pick: fc.nat(), format: fc.constantFrom('xml', 'json') }) },
+  {
+    weight: 10,
+    arbitrary: fc.record({
+      kind: fc.constant('batch'),
+      base,
+      muts: fc.array(placed, { maxLength: 2 }),
+      batchMut: acceptedBatchMut,
+      docVariants: fc.constant([]),
+    }),
+  },
+  {
+    weight: 9,
+    arbitrary: fc.record({
+      kind: fc.constant('reject'),
+      base: smallBase,
+      // > 1000 letters is rare (about 15 in 10,000 batches) but must not be absent from a run.
+      reject: fc.oneof(
+        { weight: 300, arbitrary: fc.constantFrom(...REJECTS) },
+        { weight: 5, arbitrary: fc.constant('tooMany' as const) },
+      ),
+      muts: fc.array(placed, { maxLength: 1 }),
+    }),
+  },
+  {
+    weight: 8,
+    arbitrary: fc.record({
+      kind: fc.constant('garbage'),
+      base: smallBase,
+      garbage: fc.constantFrom(...GARBAGE),
+      pos: fc.nat(),
+      bytes: fc.uint8Array({ maxLength: 3000 }),
+      contentType: fc.constantFrom('application/xml', 'text/xml', 'application/json'),
+    }),
+  },
+  {
+    weight: 4,
+    arbitrary: fc.record({ kind: fc.constant('redeliver'), pick: fc.nat(), format: fc.constantFrom('xml', 'json') }),
+  },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('resend'), pick: fc.nat() }) },
 );
 
@@ -239,7 +487,11 @@ export type LetterOp =
   | { op: 'repeat'; field: InfoField }
   | { op: 'wrongNs' }
   | { op: 'notObject'; value: number }
-  | { op: 'comment' } | { op: 'cdata' } | { op: 'noWrapper' } | { op: 'bijlagenArray' } | { op: 'nullOptional' };
+  | { op: 'comment' }
+  | { op: 'cdata' }
+  | { op: 'noWrapper' }
+  | { op: 'bijlagenArray' }
+  | { op: 'nullOptional' };
 
 export interface LetterSpec {
   info: Partial<Record<InfoField, string>>;
@@ -309,10 +561,19 @@ export interface SpecEnv {
 export function baseSpec(b: BaseRecipe, env: SpecEnv, letters = b.letters): BatchSpec {
   const afnemer = env.afnemers[b.afnemer] ?? env.afnemers[0]!;
   const batch = generateBatch({
-    seed: b.seed, afnemerOin: afnemer.oin, berichtType: afnemer.berichtTypes[b.berichtType % afnemer.berichtTypes.length]!,
-    letters, now: env.now, population: env.population, recipientShare: b.recipientShare,
-    attachmentShare: b.attachmentShare, attachmentBytes: b.attachmentBytes, attachmentsPerLetter: b.attachmentsPerLetter,
-    textChars: letters > 100 ? Math.min(b.textChars, 50) : b.textChars, publicatieDatum: b.publicatieDatum, repeatBatchId: b.repeatBatchId,
+    seed: b.seed,
+    afnemerOin: afnemer.oin,
+    berichtType: afnemer.berichtTypes[b.berichtType % afnemer.berichtTypes.length]!,
+    letters,
+    now: env.now,
+    population: env.population,
+    recipientShare: b.recipientShare,
+    attachmentShare: b.attachmentShare,
+    attachmentBytes: b.attachmentBytes,
+    attachmentsPerLetter: b.attachmentsPerLetter,
+    textChars: letters > 100 ? Math.min(b.textChars, 50) : b.textChars,
+    publicatieDatum: b.publicatieDatum,
+    repeatBatchId: b.repeatBatchId,
   });
   return fromBatchInput(batch, b.format, afnemer.oin, env.now);
 }
@@ -363,7 +624,14 @@ export function applyLetterMut(spec: BatchSpec, at: number, mut: LetterMut, env:
     case 'badGuid': {
       const g = l.info.BerichtID ?? otherGuid(at);
       l.info.BerichtID = {
-        empty: '', word: 'not-a-guid', short: g.slice(0, -1), long: `${g}a`, nonhex: `g${g.slice(1)}`, braces: `{${g}}`, spaces: ` ${g} `, urn: `urn:uuid:${g}`,
+        empty: '',
+        word: 'not-a-guid',
+        short: g.slice(0, -1),
+        long: `${g}a`,
+        nonhex: `g${g.slice(1)}`,
+        braces: `{${g}}`,
+        spaces: ` ${g} `,
+        urn: `urn:uuid:${g}`,
       }[mut.v];
       return true;
     }
@@ -371,8 +639,13 @@ export function applyLetterMut(spec: BatchSpec, at: number, mut: LetterMut, env:
       const b = l.info.GebruikerID ?? env.population.bsn(at % 1000);
       const last = Number(b[8] ?? '0');
       l.info.GebruikerID = {
-        elfproef: `${b.slice(0, 8)}${(last + 1 + (at % 9)) % 10}`, zeros: '000000000', eight: b.slice(0, 8), ten: `${b}0`,
-        letter: `${b.slice(0, 8)}a`, space: ` ${b.slice(1)}`, fullwidth: `${b.slice(0, 8)}\uff11`,
+        elfproef: `${b.slice(0, 8)}${(last + 1 + (at % 9)) % 10}`,
+        zeros: '000000000',
+        eight: b.slice(0, 8),
+        ten: `${b}0`,
+        letter: `${b.slice(0, 8)}a`,
+        space: ` ${b.slice(1)}`,
+        fullwidth: `${b.slice(0, 8)}\uff11`,
       }[mut.v];
       return true;
     }
@@ -382,20 +655,35 @@ export function applyLetterMut(spec: BatchSpec, at: number, mut: LetterMut, env:
       return true;
     }
     case 'pub': {
-      const t = { far: aanmaak + 13 * DAY + mut.extra, boundary: aanmaak + 13 * DAY, malformed: Number.NaN, offset: aanmaak + (mut.extra % (13 * DAY)), past: aanmaak - mut.extra }[mut.v];
+      const t = {
+        far: aanmaak + 13 * DAY + mut.extra,
+        boundary: aanmaak + 13 * DAY,
+        malformed: Number.NaN,
+        offset: aanmaak + (mut.extra % (13 * DAY)),
+        past: aanmaak - mut.extra,
+      }[mut.v];
       l.badDates.delete('PublicatieDatum');
       if (Number.isNaN(t)) {
-        l.info.PublicatieDatum = ['2026-02-30T00:00:00Z', 'morgen', '', '2026-11-17T25:00:00Z', '2026-11-17', '2026-11-17T10:00:00+14:30'][mut.extra % 6]!;
+        l.info.PublicatieDatum = [
+          '2026-02-30T00:00:00Z',
+          'morgen',
+          '',
+          '2026-11-17T25:00:00Z',
+          '2026-11-17',
+          '2026-11-17T10:00:00+14:30',
+        ][mut.extra % 6]!;
         l.badDates.add('PublicatieDatum');
         l.pubMs = undefined;
       } else {
-        l.info.PublicatieDatum = mut.v === 'offset' ? isoWithOffset(t, (mut.extra % 27) - 12) : new Date(t).toISOString();
+        l.info.PublicatieDatum =
+          mut.v === 'offset' ? isoWithOffset(t, (mut.extra % 27) - 12) : new Date(t).toISOString();
         l.pubMs = t;
       }
       return true;
     }
     case 'eind':
-      l.info.EindDatumHandelingsTermijn = mut.v === 'valid' ? new Date(aanmaak + 42 * DAY).toISOString() : 'over zes weken';
+      l.info.EindDatumHandelingsTermijn =
+        mut.v === 'valid' ? new Date(aanmaak + 42 * DAY).toISOString() : 'over zes weken';
       if (mut.v === 'valid') l.badDates.delete('EindDatumHandelingsTermijn');
       else l.badDates.add('EindDatumHandelingsTermijn');
       return true;
@@ -427,17 +715,34 @@ export function applyLetterMut(spec: BatchSpec, at: number, mut: LetterMut, env:
     case 'attachment': {
       const b = ensureBijlage();
       switch (mut.v) {
-        case 'nonPdf': b.Inhoud = Buffer.from('this is plain text, not a PDF document').toString('base64'); break;
-        case 'badBase64': b.Inhoud = 'JVBERi0xLjc*not*base64'; break;
-        case 'emptyInhoud': b.Inhoud = ''; break;
-        case 'three':
-          while (l.bijlagen.length < 3) l.bijlagen.push(pdfBijlage(MIN_PDF_BYTES + l.bijlagen.length, String(l.bijlagen.length + 1)));
+        case 'nonPdf':
+          b.Inhoud = Buffer.from('this is plain text, not a PDF document').toString('base64');
           break;
-        case 'typeWord': b.BijlageType = 'Word'; break;
-        case 'typeUpper': b.BijlageType = 'PDF'; break;
-        case 'omschrijvingLong': b.Omschrijving = chars(129, 'Omschrijving '); break;
-        case 'omschrijvingEmpty': b.Omschrijving = ''; break;
-        case 'wrappedBase64': b.Inhoud = (b.Inhoud ?? '').replace(/.{1,76}/g, '$&\n'); break;
+        case 'badBase64':
+          b.Inhoud = 'JVBERi0xLjc*not*base64';
+          break;
+        case 'emptyInhoud':
+          b.Inhoud = '';
+          break;
+        case 'three':
+          while (l.bijlagen.length < 3)
+            l.bijlagen.push(pdfBijlage(MIN_PDF_BYTES + l.bijlagen.length, String(l.bijlagen.length + 1)));
+          break;
+        case 'typeWord':
+          b.BijlageType = 'Word';
+          break;
+        case 'typeUpper':
+          b.BijlageType = 'PDF';
+          break;
+        case 'omschrijvingLong':
+          b.Omschrijving = chars(129, 'Omschrijving ');
+          break;
+        case 'omschrijvingEmpty':
+          b.Omschrijving = '';
+          break;
+        case 'wrappedBase64':
+          b.Inhoud = (b.Inhoud ?? '').replace(/.{1,76}/g, '$&\n');
+          break;
       }
       return true;
     }
@@ -566,29 +871,59 @@ export const P = {
 export function applyReject(spec: BatchSpec, r: RejectMut, env: SpecEnv, tooMany: () => BatchSpec): BatchSpec {
   spec.rejectOp = r;
   switch (r) {
-    case 'headerBatchIdBad': spec.header.BatchID = 'not-a-batch-guid'; break;
+    case 'headerBatchIdBad':
+      spec.header.BatchID = 'not-a-batch-guid';
+      break;
     case 'aanmaakFuture':
-      spec.aanmaakMs = env.now + 5 * 60_000 + 1 + (spec.letters.length * 997);
+      spec.aanmaakMs = env.now + 5 * 60_000 + 1 + spec.letters.length * 997;
       spec.header.AanmaakDatum = new Date(spec.aanmaakMs).toISOString();
       break;
-    case 'aanmaakMalformed': spec.header.AanmaakDatum = '17-11-2026 10:00'; spec.aanmaakMs = undefined; break;
-    case 'leverancierEmpty': spec.header.BerichtLeverancierID = ''; break;
-    case 'leverancierLong': spec.header.BerichtLeverancierID = chars(26, '0123456789'); break;
-    case 'dropHeaderAanmaak': spec.header.AanmaakDatum = undefined; spec.aanmaakMs = undefined; break;
-    case 'dropHeaderLeverancier': spec.header.BerichtLeverancierID = undefined; break;
+    case 'aanmaakMalformed':
+      spec.header.AanmaakDatum = '17-11-2026 10:00';
+      spec.aanmaakMs = undefined;
+      break;
+    case 'leverancierEmpty':
+      spec.header.BerichtLeverancierID = '';
+      break;
+    case 'leverancierLong':
+      spec.header.BerichtLeverancierID = chars(26, '0123456789');
+      break;
+    case 'dropHeaderAanmaak':
+      spec.header.AanmaakDatum = undefined;
+      spec.aanmaakMs = undefined;
+      break;
+    case 'dropHeaderLeverancier':
+      spec.header.BerichtLeverancierID = undefined;
+      break;
     case 'dropHeaderBatchIdNoRepeat':
       spec.header.BatchID = undefined;
       for (const l of spec.letters) delete l.info.BatchID;
       break;
-    case 'noHeader': spec.header = { BatchID: undefined, AanmaakDatum: undefined, BerichtLeverancierID: undefined }; spec.aanmaakMs = undefined; break;
-    case 'headerExtra': case 'rootExtra': case 'headerRepeat': case 'headerWrongType':
-      spec.reject = P.HEADER; break;
-    case 'empty': spec.letters = []; break;
-    case 'tooMany': return { ...tooMany(), rejectOp: r };
-    case 'wrongRoot': case 'berichtNotList': spec.reject = P.MALFORMED; break;
-    case 'doctype': case 'entity': case 'doctypeLower':
+    case 'noHeader':
+      spec.header = { BatchID: undefined, AanmaakDatum: undefined, BerichtLeverancierID: undefined };
+      spec.aanmaakMs = undefined;
+      break;
+    case 'headerExtra':
+    case 'rootExtra':
+    case 'headerRepeat':
+    case 'headerWrongType':
+      spec.reject = P.HEADER;
+      break;
+    case 'empty':
+      spec.letters = [];
+      break;
+    case 'tooMany':
+      return { ...tooMany(), rejectOp: r };
+    case 'wrongRoot':
+    case 'berichtNotList':
+      spec.reject = P.MALFORMED;
+      break;
+    case 'doctype':
+    case 'entity':
+    case 'doctypeLower':
       if (spec.format !== 'xml') spec.format = 'xml';
-      spec.reject = P.UNSAFE; break;
+      spec.reject = P.UNSAFE;
+      break;
   }
   if (r === 'headerRepeat' && spec.format !== 'xml') spec.format = 'xml';
   return spec;
@@ -618,15 +953,26 @@ const PLACEHOLDER = '\u0000MISSING\u0000';
 function toBatchInput(spec: BatchSpec): BatchInput {
   const h = spec.header;
   return {
-    BatchInformatie: { BatchID: h.BatchID ?? PLACEHOLDER, AanmaakDatum: h.AanmaakDatum ?? PLACEHOLDER, BerichtLeverancierID: h.BerichtLeverancierID ?? PLACEHOLDER },
-    Bericht: spec.letters.map((l): BerichtInput => ({
-      BerichtInformatie: l.info as BerichtInput['BerichtInformatie'],
-      ...(l.bijlagen.length > 0 ? {
-        Bijlagen: l.bijlagen.map((b) => ({
-          Inhoud: b.Inhoud ?? 'MISSING', BijlageType: b.BijlageType ?? PLACEHOLDER, Omschrijving: b.Omschrijving ?? PLACEHOLDER, Volgorde: b.Volgorde ?? PLACEHOLDER,
-        })),
-      } : {}),
-    })),
+    BatchInformatie: {
+      BatchID: h.BatchID ?? PLACEHOLDER,
+      AanmaakDatum: h.AanmaakDatum ?? PLACEHOLDER,
+      BerichtLeverancierID: h.BerichtLeverancierID ?? PLACEHOLDER,
+    },
+    Bericht: spec.letters.map(
+      (l): BerichtInput => ({
+        BerichtInformatie: l.info as BerichtInput['BerichtInformatie'],
+        ...(l.bijlagen.length > 0
+          ? {
+              Bijlagen: l.bijlagen.map((b) => ({
+                Inhoud: b.Inhoud ?? 'MISSING',
+                BijlageType: b.BijlageType ?? PLACEHOLDER,
+                Omschrijving: b.Omschrijving ?? PLACEHOLDER,
+                Volgorde: b.Volgorde ?? PLACEHOLDER,
+              })),
+            }
+          : {}),
+      }),
+    ),
   };
 }
 
@@ -660,8 +1006,12 @@ function renderLetterXml(chunk: string, spec: LetterSpec): { xml: string; r: Ren
   for (const o of spec.ops) {
     switch (o.op) {
       case 'extra': {
-        const [marker, insert] = o.where === 'info' ? ['</ber:BerichtInformatie>', '<ber:Onbekend>x</ber:Onbekend>']
-          : o.where === 'bericht' ? ['</ber:Bericht>', '<ber:Extra/>'] : ['</ber:Bijlage>', '<ber:Extra>1</ber:Extra>'];
+        const [marker, insert] =
+          o.where === 'info'
+            ? ['</ber:BerichtInformatie>', '<ber:Onbekend>x</ber:Onbekend>']
+            : o.where === 'bericht'
+              ? ['</ber:Bericht>', '<ber:Extra/>']
+              : ['</ber:Bijlage>', '<ber:Extra>1</ber:Extra>'];
         const at = o.where === 'bericht' ? x.lastIndexOf(marker) : x.indexOf(marker);
         if (at < 0) break;
         x = x.slice(0, at) + insert + x.slice(at);
@@ -725,7 +1075,11 @@ function renderXml(spec: BatchSpec): Rendered {
   const tailStart = xml.lastIndexOf('</Berichten>');
   let head = xml.slice(0, headEnd);
   const tail = xml.slice(tailStart);
-  const chunks = xml.slice(headEnd, tailStart).split('<ber:Bericht>').slice(1).map((c) => `<ber:Bericht>${c}`);
+  const chunks = xml
+    .slice(headEnd, tailStart)
+    .split('<ber:Bericht>')
+    .slice(1)
+    .map((c) => `<ber:Bericht>${c}`);
   const letters: RenderedLetter[] = [];
   const out: string[] = [];
   chunks.forEach((c, k) => {
@@ -736,33 +1090,55 @@ function renderXml(spec: BatchSpec): Rendered {
   for (const f of ['BatchID', 'AanmaakDatum', 'BerichtLeverancierID'] as const) {
     if (spec.header[f] === undefined) head = removeElement(head, `<${f}>`, `</${f}>`);
   }
-  const noHeader = spec.header.BatchID === undefined && spec.header.AanmaakDatum === undefined && spec.header.BerichtLeverancierID === undefined;
+  const noHeader =
+    spec.header.BatchID === undefined &&
+    spec.header.AanmaakDatum === undefined &&
+    spec.header.BerichtLeverancierID === undefined;
   if (noHeader) head = removeElement(head, '<BatchInformatie>', '</BatchInformatie>');
   switch (spec.rejectOp) {
-    case 'headerExtra': head = head.replace('</BatchInformatie>', '<Onbekend>x</Onbekend></BatchInformatie>'); break;
-    case 'headerRepeat': head += head.slice(head.indexOf('<BatchInformatie>')); break;
-    case 'headerWrongType': head = head.replace('<BatchID>', '<BatchID><Sub/>'); break;
-    default: break;
+    case 'headerExtra':
+      head = head.replace('</BatchInformatie>', '<Onbekend>x</Onbekend></BatchInformatie>');
+      break;
+    case 'headerRepeat':
+      head += head.slice(head.indexOf('<BatchInformatie>'));
+      break;
+    case 'headerWrongType':
+      head = head.replace('<BatchID>', '<BatchID><Sub/>');
+      break;
+    default:
+      break;
   }
   const ws = spec.docVariants.includes('ws');
-  let doc = head + out.map((x) => (ws ? `\n  ${x}` : x)).join('') + (spec.rejectOp === 'rootExtra' ? '<Extra/>' : '') + (ws ? '\n' : '') + tail;
+  let doc =
+    head +
+    out.map((x) => (ws ? `\n  ${x}` : x)).join('') +
+    (spec.rejectOp === 'rootExtra' ? '<Extra/>' : '') +
+    (ws ? '\n' : '') +
+    tail;
   if (spec.docVariants.includes('noNs')) {
     if (spec.letters.some((l) => l.ops.some((o) => o.op === 'wrongNs'))) {
       // <Bericht> without a prefix is in no namespace once the defaults are gone: no longer a fault.
       spec.letters.forEach((l, k) => {
-        if (l.ops.some((o) => o.op === 'wrongNs') && !l.ops.some((o) => o.op !== 'wrongNs' && ['extra', 'hide', 'dropInfo', 'repeat', 'notObject'].includes(o.op))) {
+        if (
+          l.ops.some((o) => o.op === 'wrongNs') &&
+          !l.ops.some((o) => o.op !== 'wrongNs' && ['extra', 'hide', 'dropInfo', 'repeat', 'notObject'].includes(o.op))
+        ) {
           letters[k]!.structural = false;
         }
       });
     }
     doc = doc.replace(/ xmlns(:ber)?="[^"]*"/g, '').replace(/<(\/?)ber:/g, '<$1');
   }
-  if (spec.rejectOp === 'wrongRoot') doc = doc.replace('<Berichten ', '<Brieven ').replace('</Berichten>', '</Brieven>');
-  if (spec.rejectOp === 'berichtNotList') doc = doc.replace('<Berichten ', '<Bericht ').replace('</Berichten>', '</Bericht>');
+  if (spec.rejectOp === 'wrongRoot')
+    doc = doc.replace('<Berichten ', '<Brieven ').replace('</Berichten>', '</Brieven>');
+  if (spec.rejectOp === 'berichtNotList')
+    doc = doc.replace('<Berichten ', '<Bericht ').replace('</Berichten>', '</Bericht>');
   if (spec.docVariants.includes('noDecl')) doc = doc.replace(/^<\?xml[^>]*>\n?/, '');
   const declEnd = doc.startsWith('<?xml') ? doc.indexOf('?>') + 2 : 0;
-  if (spec.rejectOp === 'doctype') doc = `${doc.slice(0, declEnd)}\n<!DOCTYPE Berichten [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]>${doc.slice(declEnd)}`;
-  if (spec.rejectOp === 'entity') doc = `${doc.slice(0, declEnd)}\n<!ENTITY xxe SYSTEM "file:///etc/passwd">${doc.slice(declEnd)}`;
+  if (spec.rejectOp === 'doctype')
+    doc = `${doc.slice(0, declEnd)}\n<!DOCTYPE Berichten [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]>${doc.slice(declEnd)}`;
+  if (spec.rejectOp === 'entity')
+    doc = `${doc.slice(0, declEnd)}\n<!ENTITY xxe SYSTEM "file:///etc/passwd">${doc.slice(declEnd)}`;
   if (spec.rejectOp === 'doctypeLower') doc = `${doc.slice(0, declEnd)}\n<!doctype Berichten>${doc.slice(declEnd)}`;
   if (spec.docVariants.includes('bom')) doc = `\ufeff${doc}`;
   return { body: doc, contentType: 'application/xml', letters };
@@ -775,7 +1151,9 @@ function isWrapper(v: unknown): boolean {
 }
 
 function renderJson(spec: BatchSpec): Rendered {
-  const json = berichtenJson(toBatchInput(spec)) as unknown as { Berichten: Obj & { BatchInformatie?: Obj; Bericht: unknown[] } };
+  const json = berichtenJson(toBatchInput(spec)) as unknown as {
+    Berichten: Obj & { BatchInformatie?: Obj; Bericht: unknown[] };
+  };
   const root = json.Berichten;
   const letters: RenderedLetter[] = [];
   root.Bericht = root.Bericht.map((raw, k) => {
@@ -834,19 +1212,43 @@ function renderJson(spec: BatchSpec): Rendered {
     return out;
   });
   const h = root.BatchInformatie ?? {};
-  for (const f of ['BatchID', 'AanmaakDatum', 'BerichtLeverancierID'] as const) if (spec.header[f] === undefined) delete h[f];
-  if (spec.header.BatchID === undefined && spec.header.AanmaakDatum === undefined && spec.header.BerichtLeverancierID === undefined) delete root['BatchInformatie'];
+  for (const f of ['BatchID', 'AanmaakDatum', 'BerichtLeverancierID'] as const)
+    if (spec.header[f] === undefined) delete h[f];
+  if (
+    spec.header.BatchID === undefined &&
+    spec.header.AanmaakDatum === undefined &&
+    spec.header.BerichtLeverancierID === undefined
+  )
+    delete root['BatchInformatie'];
   let top: unknown = json;
   switch (spec.rejectOp) {
-    case 'headerExtra': h['Onbekend'] = 'x'; break;
-    case 'rootExtra': root['Extra'] = true; break;
-    case 'headerWrongType': h['BatchID'] = 42; break;
-    case 'wrongRoot': top = [json]; break;
-    case 'berichtNotList': root.Bericht = 'geen lijst' as unknown as unknown[]; break;
-    default: break;
+    case 'headerExtra':
+      h['Onbekend'] = 'x';
+      break;
+    case 'rootExtra':
+      root['Extra'] = true;
+      break;
+    case 'headerWrongType':
+      h['BatchID'] = 42;
+      break;
+    case 'wrongRoot':
+      top = [json];
+      break;
+    case 'berichtNotList':
+      root.Bericht = 'geen lijst' as unknown as unknown[];
+      break;
+    default:
+      break;
   }
   const only = root.Bericht[0];
-  if (top === json && spec.docVariants.includes('loneObject') && root.Bericht.length === 1 && typeof only === 'object' && only !== null && !Array.isArray(only)) {
+  if (
+    top === json &&
+    spec.docVariants.includes('loneObject') &&
+    root.Bericht.length === 1 &&
+    typeof only === 'object' &&
+    only !== null &&
+    !Array.isArray(only)
+  ) {
     root.Bericht = only as unknown[];
   }
   if (top === json && spec.docVariants.includes('noWrapper')) top = root;
@@ -869,7 +1271,14 @@ export interface Garbage {
   expect: readonly string[] | 'any4xx';
 }
 
-export function garbage(kind: GarbageKind, valid: Rendered, pos: number, bytes: Uint8Array, contentType: string, oin: string): Garbage {
+export function garbage(
+  kind: GarbageKind,
+  valid: Rendered,
+  pos: number,
+  bytes: Uint8Array,
+  contentType: string,
+  oin: string,
+): Garbage {
   const xml = valid.contentType === 'application/xml';
   const body = valid.body;
   const headers = { 'content-type': valid.contentType, 'x-afnemer-oin': oin };
@@ -913,28 +1322,56 @@ export function garbage(kind: GarbageKind, valid: Rendered, pos: number, bytes: 
     case 'controlInJson':
       return { body: `${body}\u0000`, headers, expect: [P.MALFORMED] };
     case 'randomBytes':
-      return { body: Buffer.from(bytes), headers: { ...headers, 'content-type': contentType }, expect: contentType === 'application/json' ? [P.MALFORMED, P.ENCODING] : [P.MALFORMED, P.UNSAFE, P.ENCODING] };
+      return {
+        body: Buffer.from(bytes),
+        headers: { ...headers, 'content-type': contentType },
+        expect: contentType === 'application/json' ? [P.MALFORMED, P.ENCODING] : [P.MALFORMED, P.UNSAFE, P.ENCODING],
+      };
     case 'randomText':
-      return { body: Buffer.from(bytes).toString('latin1'), headers: { ...headers, 'content-type': contentType }, expect: contentType === 'application/json' ? [P.MALFORMED] : [P.MALFORMED, P.UNSAFE] };
+      return {
+        body: Buffer.from(bytes).toString('latin1'),
+        headers: { ...headers, 'content-type': contentType },
+        expect: contentType === 'application/json' ? [P.MALFORMED] : [P.MALFORMED, P.UNSAFE],
+      };
     case 'proto':
-      return { body: '{"__proto__":{"polluted":true},"Berichten":{"Bericht":[]}}', headers: { ...headers, 'content-type': 'application/json' }, expect: [P.UNSAFE_JSON] };
+      return {
+        body: '{"__proto__":{"polluted":true},"Berichten":{"Bericht":[]}}',
+        headers: { ...headers, 'content-type': 'application/json' },
+        expect: [P.UNSAFE_JSON],
+      };
     case 'noContentType':
       return { body, headers: { 'x-afnemer-oin': oin }, expect: [P.MEDIA] };
     case 'textPlain':
       return { body, headers: { ...headers, 'content-type': 'text/plain' }, expect: [P.MEDIA] };
     case 'octet':
       // An empty body skips content-type parsing, and then the handler refuses it as unparseable.
-      return { body: Buffer.from(bytes), headers: { ...headers, 'content-type': 'application/octet-stream' }, expect: bytes.length === 0 ? [P.MEDIA, P.MALFORMED] : [P.MEDIA] };
+      return {
+        body: Buffer.from(bytes),
+        headers: { ...headers, 'content-type': 'application/octet-stream' },
+        expect: bytes.length === 0 ? [P.MEDIA, P.MALFORMED] : [P.MEDIA],
+      };
     case 'oinMissing':
       return { body, headers: { 'content-type': valid.contentType }, expect: [P.MISSING_OIN] };
     case 'oinBad':
-      return { body, headers: { ...headers, 'x-afnemer-oin': ['123', 'abc', `${oin}0`, `${oin.slice(1)}x`][pos % 4]! }, expect: [P.INVALID_OIN] };
+      return {
+        body,
+        headers: { ...headers, 'x-afnemer-oin': ['123', 'abc', `${oin}0`, `${oin.slice(1)}x`][pos % 4]! },
+        expect: [P.INVALID_OIN],
+      };
     case 'oinUnknown':
       return { body, headers: { ...headers, 'x-afnemer-oin': '00000001999999999000' }, expect: [P.UNKNOWN_AFNEMER] };
     case 'xmlAsJson':
-      return { body, headers: { ...headers, 'content-type': xml ? 'application/json' : 'application/xml' }, expect: [P.MALFORMED] };
+      return {
+        body,
+        headers: { ...headers, 'content-type': xml ? 'application/json' : 'application/xml' },
+        expect: [P.MALFORMED],
+      };
     case 'jsonAsXml':
-      return { body, headers: { ...headers, 'content-type': xml ? 'application/json' : 'text/xml' }, expect: [P.MALFORMED] };
+      return {
+        body,
+        headers: { ...headers, 'content-type': xml ? 'application/json' : 'text/xml' },
+        expect: [P.MALFORMED],
+      };
   }
 }
 
@@ -957,7 +1394,11 @@ export interface ModelContext {
   readonly technischProbleem: (berichtId: string, attempt: number) => boolean;
 }
 
-export interface ExpectedLetter { berichtId: string; berichtType: string; code: VerwerkingsCode }
+export interface ExpectedLetter {
+  berichtId: string;
+  berichtType: string;
+  code: VerwerkingsCode;
+}
 
 export type Prediction =
   | { kind: 'reject'; codes: readonly string[] | 'any4xx' }
@@ -1017,7 +1458,14 @@ function schemaFails(l: LetterSpec, r: RenderedLetter, batchId: string): boolean
   if (l.bijlagen.length > 2) return true;
   const volgorde = new Set<number>();
   for (const b of l.bijlagen) {
-    if (b.Inhoud === undefined || pdfBytes(b.Inhoud) === undefined || b.BijlageType !== 'Pdf' || b.Omschrijving === undefined || len(b.Omschrijving) > 128) return true;
+    if (
+      b.Inhoud === undefined ||
+      pdfBytes(b.Inhoud) === undefined ||
+      b.BijlageType !== 'Pdf' ||
+      b.Omschrijving === undefined ||
+      len(b.Omschrijving) > 128
+    )
+      return true;
     const v = b.Volgorde === undefined ? undefined : volgordeNumber(b.Volgorde);
     if (v === undefined || volgorde.has(v)) return true;
     volgorde.add(v);
@@ -1029,7 +1477,8 @@ function schemaFails(l: LetterSpec, r: RenderedLetter, batchId: string): boolean
 
 /** What the intake owes this spec, given what has been admitted before. */
 export function predict(spec: BatchSpec, rendered: Rendered, state: ModelState, ctx: ModelContext): Prediction {
-  if (spec.reject === P.MALFORMED || spec.reject === P.UNSAFE) return { kind: 'reject', codes: spec.rejectOp === 'doctypeLower' ? [P.UNSAFE, P.MALFORMED] : [spec.reject] };
+  if (spec.reject === P.MALFORMED || spec.reject === P.UNSAFE)
+    return { kind: 'reject', codes: spec.rejectOp === 'doctypeLower' ? [P.UNSAFE, P.MALFORMED] : [spec.reject] };
   const n = spec.letters.length;
   if (n < 1 || n > 1000) return { kind: 'reject', codes: [P.SIZE] };
   if (spec.reject !== undefined) return { kind: 'reject', codes: [spec.reject] };
@@ -1037,8 +1486,10 @@ export function predict(spec: BatchSpec, rendered: Rendered, state: ModelState, 
   const leverancierOk = (v: string | undefined): boolean => v !== undefined && len(v) >= 1 && len(v) <= 25;
   if (h.BatchID !== undefined && !GUID.test(h.BatchID)) return { kind: 'reject', codes: [P.HEADER] };
   if (h.AanmaakDatum !== undefined && spec.aanmaakMs === undefined) return { kind: 'reject', codes: [P.HEADER] };
-  if (h.BerichtLeverancierID !== undefined && !leverancierOk(h.BerichtLeverancierID)) return { kind: 'reject', codes: [P.HEADER] };
-  const visible = (k: number, f: InfoField): string | undefined => (rendered.letters[k]?.hidden.has(f) ? undefined : spec.letters[k]?.info[f]);
+  if (h.BerichtLeverancierID !== undefined && !leverancierOk(h.BerichtLeverancierID))
+    return { kind: 'reject', codes: [P.HEADER] };
+  const visible = (k: number, f: InfoField): string | undefined =>
+    rendered.letters[k]?.hidden.has(f) ? undefined : spec.letters[k]?.info[f];
   let batchId = h.BatchID?.toLowerCase();
   if (batchId === undefined) {
     for (let k = 0; k < n && batchId === undefined; k++) {
@@ -1047,7 +1498,12 @@ export function predict(spec: BatchSpec, rendered: Rendered, state: ModelState, 
     }
   }
   // Neither AanmaakDatum nor BerichtLeverancierID is ever repeated in our letters.
-  if (batchId === undefined || h.AanmaakDatum === undefined || spec.aanmaakMs === undefined || h.BerichtLeverancierID === undefined) {
+  if (
+    batchId === undefined ||
+    h.AanmaakDatum === undefined ||
+    spec.aanmaakMs === undefined ||
+    h.BerichtLeverancierID === undefined
+  ) {
     return { kind: 'reject', codes: [P.HEADER] };
   }
   const aanmaak = spec.aanmaakMs;
@@ -1078,7 +1534,8 @@ export function predict(spec: BatchSpec, rendered: Rendered, state: ModelState, 
     else if (!types.has(type)) code = 'BerichtTypeNietOndersteund';
     else if (duplicate) code = 'BerichtBestaatAl';
     else if (attachmentBytes(l) > 500_000) code = 'BijlageTeGroot';
-    else if (!ctx.population.wantsLettersFrom(visible(k, 'GebruikerID') ?? '', oin, ctx.now)) code = 'NietActiefOfGeabonneerd';
+    else if (!ctx.population.wantsLettersFrom(visible(k, 'GebruikerID') ?? '', oin, ctx.now))
+      code = 'NietActiefOfGeabonneerd';
     else if (state.stored.has(`${oin}|${lower!}`) || storedHere.has(lower!)) code = 'BerichtBestaatAl';
     else if (ctx.technischProbleem(lower!, attempt)) code = 'TechnischProbleem';
     else {
@@ -1089,7 +1546,11 @@ export function predict(spec: BatchSpec, rendered: Rendered, state: ModelState, 
     letters.push({ berichtId: id ?? '', berichtType: type, code });
   }
   return {
-    kind: 'accept', oin, batchId, attempt, letters,
+    kind: 'accept',
+    oin,
+    batchId,
+    attempt,
+    letters,
     commit: () => {
       state.attempts.set(key, attempt);
       for (const id of storedHere) state.stored.add(`${oin}|${id}`);
@@ -1101,4 +1562,3 @@ export function predict(spec: BatchSpec, rendered: Rendered, state: ModelState, 
 export function idsOf(spec: BatchSpec): string[] {
   return spec.letters.map((l) => l.info.BerichtID).filter((v): v is string => v !== undefined && GUID.test(v));
 }
-

@@ -21,7 +21,9 @@ export interface MockProcess {
  */
 export function startMockProcess(args: readonly string[], timeoutMs = 30_000): Promise<MockProcess> {
   const child = spawn(process.execPath, ['bin/bbsim.js', 'mock', '--port', '0', ...args], {
-    cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'test' },
+    cwd: REPO,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NODE_ENV: 'test' },
   });
   let stdout = '';
   let stderr = '';
@@ -54,7 +56,10 @@ export function startMockProcess(args: readonly string[], timeoutMs = 30_000): P
 }
 
 /** SIGTERM (graceful close), then SIGKILL if it has not exited within `graceMs`. */
-export async function stopMock(p: MockProcess, graceMs = 10_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+export async function stopMock(
+  p: MockProcess,
+  graceMs = 10_000,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   if (p.child.exitCode !== null || p.child.signalCode !== null) return p.exited;
   p.child.kill('SIGTERM');
   const timer = setTimeout(() => p.child.kill('SIGKILL'), graceMs);

@@ -29,7 +29,10 @@ export async function startTestMock(config: MockConfigInput = {}, start = T0): P
   const app = await buildMock({ db: dbPath, workerIntervalMs: 60_000, ...config }, { clock });
   await app.ready();
   return {
-    app, clock, dir, dbPath,
+    app,
+    clock,
+    dir,
+    dbPath,
     async close() {
       await app.close();
       rmSync(dir, { recursive: true, force: true });
@@ -37,24 +40,60 @@ export async function startTestMock(config: MockConfigInput = {}, start = T0): P
   };
 }
 
-export function deliverXml(app: FastifyInstance, xml: string, oin: string = BELASTINGDIENST.oin): Promise<LightMyRequestResponse> {
-  return app.inject({ method: 'POST', url: '/berichtenbox/afleveren', headers: { 'content-type': 'application/xml', 'x-afnemer-oin': oin }, payload: xml });
+export function deliverXml(
+  app: FastifyInstance,
+  xml: string,
+  oin: string = BELASTINGDIENST.oin,
+): Promise<LightMyRequestResponse> {
+  return app.inject({
+    method: 'POST',
+    url: '/berichtenbox/afleveren',
+    headers: { 'content-type': 'application/xml', 'x-afnemer-oin': oin },
+    payload: xml,
+  });
 }
 
-export function deliverJson(app: FastifyInstance, body: unknown, oin: string = BELASTINGDIENST.oin): Promise<LightMyRequestResponse> {
-  return app.inject({ method: 'POST', url: '/berichtenbox/afleveren', headers: { 'content-type': 'application/json', 'x-afnemer-oin': oin }, payload: JSON.stringify(body) });
+export function deliverJson(
+  app: FastifyInstance,
+  body: unknown,
+  oin: string = BELASTINGDIENST.oin,
+): Promise<LightMyRequestResponse> {
+  return app.inject({
+    method: 'POST',
+    url: '/berichtenbox/afleveren',
+    headers: { 'content-type': 'application/json', 'x-afnemer-oin': oin },
+    payload: JSON.stringify(body),
+  });
 }
 
-interface VbLetter { BerichtID: string; BerichtType: string; VerwerkingsCode: string; Stadium: string; Toelichting: string }
-export interface VbItem { id: number; attempt: number; BerichtVerwerkResponse: { BatchInformatie: Record<string, unknown>; Berichten: { Bericht: VbLetter[] } } }
+interface VbLetter {
+  BerichtID: string;
+  BerichtType: string;
+  VerwerkingsCode: string;
+  Stadium: string;
+  Toelichting: string;
+}
+export interface VbItem {
+  id: number;
+  attempt: number;
+  BerichtVerwerkResponse: { BatchInformatie: Record<string, unknown>; Berichten: { Bericht: VbLetter[] } };
+}
 
 /** Processes what is due and returns (and acknowledges) every pending verwerkingsbericht of an afnemer. */
-export async function drainVerwerkingsberichten(app: FastifyInstance, oin: string = BELASTINGDIENST.oin, ack = true): Promise<VbItem[]> {
+export async function drainVerwerkingsberichten(
+  app: FastifyInstance,
+  oin: string = BELASTINGDIENST.oin,
+  ack = true,
+): Promise<VbItem[]> {
   await app.bbsim.processDue();
   const all: VbItem[] = [];
   let after: number | undefined;
   for (;;) {
-    const res = await app.inject({ method: 'GET', url: `/berichtenbox/verwerkingsberichten?limit=100${after !== undefined ? `&after=${after}` : ''}`, headers: { 'x-afnemer-oin': oin } });
+    const res = await app.inject({
+      method: 'GET',
+      url: `/berichtenbox/verwerkingsberichten?limit=100${after !== undefined ? `&after=${after}` : ''}`,
+      headers: { 'x-afnemer-oin': oin },
+    });
     if (res.statusCode !== 200) throw new Error(`verwerkingsberichten: ${res.statusCode} ${res.body}`);
     const page = res.json<{ items: VbItem[]; nextCursor: number | null }>();
     all.push(...page.items);
@@ -62,7 +101,12 @@ export async function drainVerwerkingsberichten(app: FastifyInstance, oin: strin
     after = page.nextCursor;
   }
   if (ack && all.length > 0) {
-    const res = await app.inject({ method: 'POST', url: '/berichtenbox/verwerkingsberichten/ack', headers: { 'x-afnemer-oin': oin }, payload: { ids: all.map((i) => i.id) } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/berichtenbox/verwerkingsberichten/ack',
+      headers: { 'x-afnemer-oin': oin },
+      payload: { ids: all.map((i) => i.id) },
+    });
     if (res.statusCode !== 200) throw new Error(`ack: ${res.statusCode} ${res.body}`);
   }
   return all;

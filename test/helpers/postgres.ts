@@ -38,12 +38,23 @@ export function startTestCluster(opts: { own?: boolean } = {}): TestCluster {
   } else {
     let out: string;
     try {
-      out = execFileSync('bash', [SCRIPT, 'start'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+      out = execFileSync('bash', [SCRIPT, 'start'], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+        timeout: 60_000,
+      });
     } catch (err) {
       const e = err as { stderr?: string; message: string };
-      throw new Error(`could not start a PostgreSQL test cluster (scripts/postgres-test-cluster start): ${e.stderr ?? e.message}`);
+      throw new Error(
+        `could not start a PostgreSQL test cluster (scripts/postgres-test-cluster start): ${e.stderr ?? e.message}`,
+      );
     }
-    const vars = Object.fromEntries(out.trim().split('\n').map((l) => l.split('=', 2) as [string, string]));
+    const vars = Object.fromEntries(
+      out
+        .trim()
+        .split('\n')
+        .map((l) => l.split('=', 2) as [string, string]),
+    );
     url = vars.BBSIM_PG_URL ?? '';
     dir = vars.BBSIM_PG_DIR ?? '';
     bin = vars.BBSIM_PG_BIN ?? '';
@@ -52,10 +63,16 @@ export function startTestCluster(opts: { own?: boolean } = {}): TestCluster {
   const port = new URL(url).port;
   const asOwner = (cmd: string, args: string[]): void => {
     const root = process.getuid?.() === 0;
-    execFileSync(root ? 'runuser' : cmd, root ? ['-u', 'postgres', '--', cmd, ...args] : args, { stdio: 'ignore', timeout: 60_000, cwd: '/' });
+    execFileSync(root ? 'runuser' : cmd, root ? ['-u', 'postgres', '--', cmd, ...args] : args, {
+      stdio: 'ignore',
+      timeout: 60_000,
+      cwd: '/',
+    });
   };
   return {
-    url, dir, bin,
+    url,
+    dir,
+    bin,
     async freshDatabase() {
       const name = `t_${randomBytes(6).toString('hex')}`;
       const admin = new pg.Client({ connectionString: url });
@@ -75,8 +92,18 @@ export function startTestCluster(opts: { own?: boolean } = {}): TestCluster {
     },
     startServer() {
       if (dir === '') throw new Error('startServer needs a cluster this helper started (BBSIM_PG_URL is set)');
-      asOwner(`${bin}/pg_ctl`, ['-D', `${dir}/data`, '-l', `${dir}/server.log`, '-w', '-t', '30', '-o',
-        `-c listen_addresses=127.0.0.1 -c port=${port} -c unix_socket_directories=${dir} -c max_connections=200 -c shared_buffers=64MB`, 'start']);
+      asOwner(`${bin}/pg_ctl`, [
+        '-D',
+        `${dir}/data`,
+        '-l',
+        `${dir}/server.log`,
+        '-w',
+        '-t',
+        '30',
+        '-o',
+        `-c listen_addresses=127.0.0.1 -c port=${port} -c unix_socket_directories=${dir} -c max_connections=200 -c shared_buffers=64MB`,
+        'start',
+      ]);
     },
     destroy() {
       if (dir === '') return;

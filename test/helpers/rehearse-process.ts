@@ -22,8 +22,16 @@ export interface RehearseProcess {
  * Starts `node bin/bbsim.js rehearse … --json` as a child process (so it can be SIGKILLed) and
  * parses its events as they come; `onEvent` sees each one. The caller owns the process.
  */
-export function startRehearseProcess(args: readonly string[], onEvent: (e: RehearseEvent, p: RehearseProcess) => void = () => undefined, cwd = REPO): RehearseProcess {
-  const child = spawn(process.execPath, [`${REPO}bin/bbsim.js`, 'rehearse', '--json', ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'test' } });
+export function startRehearseProcess(
+  args: readonly string[],
+  onEvent: (e: RehearseEvent, p: RehearseProcess) => void = () => undefined,
+  cwd = REPO,
+): RehearseProcess {
+  const child = spawn(process.execPath, [`${REPO}bin/bbsim.js`, 'rehearse', '--json', ...args], {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NODE_ENV: 'test' },
+  });
   const events: RehearseEvent[] = [];
   let pending = '';
   let other = '';

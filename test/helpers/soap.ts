@@ -24,29 +24,41 @@ export function validateEnvelope(o: EnvelopeOptions): string {
   const q = (local: string): string => (p === '' ? local : `${p}:${local}`);
   const decl = p === '' ? `xmlns="${NS_TYPES}"` : `xmlns:${p}="${NS_TYPES}"`;
   const rolOf = (i: number): string | undefined => (typeof o.rol === 'function' ? o.rol(i) : (o.rol ?? 'Burger'));
-  const klanten = o.keys.map((k, i) => {
-    const rol = rolOf(i);
-    return `<${q('Klant')}><${q('Key')}>${k}</${q('Key')}>${rol === undefined ? '' : `<${q('Rol')}>${rol}</${q('Rol')}>`}</${q('Klant')}>`;
-  }).join('');
+  const klanten = o.keys
+    .map((k, i) => {
+      const rol = rolOf(i);
+      return `<${q('Klant')}><${q('Key')}>${k}</${q('Key')}>${rol === undefined ? '' : `<${q('Rol')}>${rol}</${q('Rol')}>`}</${q('Klant')}>`;
+    })
+    .join('');
   const list = o.wrapper === false ? klanten : `<${q('Klanten')}>${klanten}</${q('Klanten')}>`;
   const requestNs = o.requestNs ?? NS_SERVICE;
   const requestTag = requestNs === NS_SERVICE ? 'svc:request' : 'rq:request';
   const requestDecl = requestNs === NS_SERVICE ? '' : ` xmlns:rq="${requestNs}"`;
-  return '<?xml version="1.0" encoding="utf-8"?>\n'
-    + `<soapenv:Envelope xmlns:soapenv="${NS_SOAP11}" xmlns:svc="${NS_SERVICE}">\n`
-    + '  <soapenv:Header/>\n'
-    + '  <soapenv:Body>\n'
-    + `    <svc:ValidateAbonnementen><${requestTag}${requestDecl} ${decl}>`
-    + (o.oin === undefined ? '' : `<${q('berichtleverancierCode')}>${o.oin}</${q('berichtleverancierCode')}>`)
-    + (o.type === undefined ? '' : `<${q('berichtTypeCode')}>${o.type}</${q('berichtTypeCode')}>`)
-    + list + (o.extra ?? '')
-    + `</${requestTag}></svc:ValidateAbonnementen>\n`
-    + '  </soapenv:Body>\n'
-    + '</soapenv:Envelope>\n';
+  return (
+    '<?xml version="1.0" encoding="utf-8"?>\n' +
+    `<soapenv:Envelope xmlns:soapenv="${NS_SOAP11}" xmlns:svc="${NS_SERVICE}">\n` +
+    '  <soapenv:Header/>\n' +
+    '  <soapenv:Body>\n' +
+    `    <svc:ValidateAbonnementen><${requestTag}${requestDecl} ${decl}>` +
+    (o.oin === undefined ? '' : `<${q('berichtleverancierCode')}>${o.oin}</${q('berichtleverancierCode')}>`) +
+    (o.type === undefined ? '' : `<${q('berichtTypeCode')}>${o.type}</${q('berichtTypeCode')}>`) +
+    list +
+    (o.extra ?? '') +
+    `</${requestTag}></svc:ValidateAbonnementen>\n` +
+    '  </soapenv:Body>\n' +
+    '</soapenv:Envelope>\n'
+  );
 }
 
-export function postSoap(app: FastifyInstance, xml: string, opts: { action?: string | null; contentType?: string; headers?: Record<string, string> } = {}): Promise<LightMyRequestResponse> {
-  const headers: Record<string, string> = { 'content-type': opts.contentType ?? 'text/xml; charset=utf-8', ...opts.headers };
+export function postSoap(
+  app: FastifyInstance,
+  xml: string,
+  opts: { action?: string | null; contentType?: string; headers?: Record<string, string> } = {},
+): Promise<LightMyRequestResponse> {
+  const headers: Record<string, string> = {
+    'content-type': opts.contentType ?? 'text/xml; charset=utf-8',
+    ...opts.headers,
+  };
   const action = opts.action === undefined ? `"${SOAP_ACTION}"` : opts.action;
   if (action !== null) headers['soapaction'] = action;
   return app.inject({ method: 'POST', url: '/validatieservice', headers, payload: xml });
@@ -94,9 +106,16 @@ export function soapFault(xml: string): ParsedFault {
   const child = (local: string): string | undefined => f.children.find((c) => c.ns === '' && c.local === local)?.text;
   const detail = f.children.find((c) => c.local === 'detail')?.children[0];
   if (!detail || detail.ns !== NS_SHARED) throw new Error(`fault detail not in ${NS_SHARED}: ${xml}`);
-  const d = (local: string): string | undefined => detail.children.find((c) => c.ns === NS_SHARED && c.local === local)?.text;
+  const d = (local: string): string | undefined =>
+    detail.children.find((c) => c.ns === NS_SHARED && c.local === local)?.text;
   return {
-    faultcode: child('faultcode') ?? '', faultstring: child('faultstring') ?? '', detailKind: detail.local,
-    code: d('Code') ?? '', message: d('Message') ?? '', element: d('Element'), rule: d('Rule'), retryAfter: d('RetryAfter'),
+    faultcode: child('faultcode') ?? '',
+    faultstring: child('faultstring') ?? '',
+    detailKind: detail.local,
+    code: d('Code') ?? '',
+    message: d('Message') ?? '',
+    element: d('Element'),
+    rule: d('Rule'),
+    retryAfter: d('RetryAfter'),
   };
 }

@@ -41,10 +41,15 @@ export interface TlsMock {
 export async function startTlsMock(pki: TestPki, config: MockConfigInput = {}): Promise<TlsMock> {
   const dir = mkdtempSync(join(tmpdir(), 'bbsim-tls-'));
   const clock = new ManualClock(T0, 1);
-  const app = await buildMock({ db: join(dir, 'mock.db'), workerIntervalMs: 60_000, tls: pki.files, ...config }, { clock });
+  const app = await buildMock(
+    { db: join(dir, 'mock.db'), workerIntervalMs: 60_000, tls: pki.files, ...config },
+    { clock },
+  );
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return {
-    app, clock, url,
+    app,
+    clock,
+    url,
     async close() {
       await app.close();
       rmSync(dir, { recursive: true, force: true });
@@ -52,13 +57,29 @@ export async function startTlsMock(pki: TestPki, config: MockConfigInput = {}): 
   };
 }
 
-export interface Reply { status: number; body: string; json<T = Record<string, unknown>>(): T }
+export interface Reply {
+  status: number;
+  body: string;
+  json<T = Record<string, unknown>>(): T;
+}
 
 /** One request over TLS as a client holding `cert` (or none), trusting the test CA. */
-export async function tlsRequest(url: string, pki: TestPki, cert: KeyAndCertificate | undefined, opts: { method?: 'GET' | 'POST'; path: string; headers?: Record<string, string>; body?: string }): Promise<Reply> {
-  const agent = new Agent({ connect: { ca: pki.ca.certPem, ...(cert ? { cert: cert.certPem, key: cert.keyPem } : {}) } });
+export async function tlsRequest(
+  url: string,
+  pki: TestPki,
+  cert: KeyAndCertificate | undefined,
+  opts: { method?: 'GET' | 'POST'; path: string; headers?: Record<string, string>; body?: string },
+): Promise<Reply> {
+  const agent = new Agent({
+    connect: { ca: pki.ca.certPem, ...(cert ? { cert: cert.certPem, key: cert.keyPem } : {}) },
+  });
   try {
-    const res = await request(url + opts.path, { method: opts.method ?? 'GET', headers: opts.headers ?? {}, ...(opts.body !== undefined ? { body: opts.body } : {}), dispatcher: agent });
+    const res = await request(url + opts.path, {
+      method: opts.method ?? 'GET',
+      headers: opts.headers ?? {},
+      ...(opts.body !== undefined ? { body: opts.body } : {}),
+      dispatcher: agent,
+    });
     const body = await res.body.text();
     return { status: res.statusCode, body, json: <T>() => JSON.parse(body) as T };
   } finally {

@@ -45,7 +45,9 @@ export interface AanvraagError {
   readonly extra?: Readonly<Record<string, unknown>>;
 }
 
-export type Checked = { readonly ok: true; readonly aanvraag: Aanvraag } | { readonly ok: false; readonly error: AanvraagError };
+export type Checked =
+  | { readonly ok: true; readonly aanvraag: Aanvraag }
+  | { readonly ok: false; readonly error: AanvraagError };
 
 /** The field names of each interface, for error messages. */
 interface Names {
@@ -58,10 +60,20 @@ interface Names {
 }
 
 export const XML_NAMES: Names = {
-  type: ROOT_AANVRAAG, oin: 'BerichtLeverancier.OIN', verzoekId: 'VerzoekId', bsns: 'BSNLijst', bsn: (i) => `BSNLijst.BSN[${i}]`, sinds: 'MutatieDatum',
+  type: ROOT_AANVRAAG,
+  oin: 'BerichtLeverancier.OIN',
+  verzoekId: 'VerzoekId',
+  bsns: 'BSNLijst',
+  bsn: (i) => `BSNLijst.BSN[${i}]`,
+  sinds: 'MutatieDatum',
 };
 export const JSON_NAMES: Names = {
-  type: 'type', oin: 'oin', verzoekId: 'verzoekId', bsns: 'bsns', bsn: (i) => `bsns[${i}]`, sinds: 'sinds',
+  type: 'type',
+  oin: 'oin',
+  verzoekId: 'verzoekId',
+  bsns: 'bsns',
+  bsn: (i) => `bsns[${i}]`,
+  sinds: 'sinds',
 };
 
 const OIN_PATTERN = new RegExp(`^\\d{${OIN_DIGITS.max}}$`);
@@ -72,8 +84,16 @@ const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2
 
 const quote = (s: string): string => `'${s.length > 60 ? `${s.slice(0, 60)}…` : s}'`;
 
-function invalid(field: string, rule: string, detail: string, extra?: Record<string, unknown>): { ok: false; error: AanvraagError } {
-  return { ok: false, error: { problem: 'INVALID_REQUEST', field, rule, detail: `${field}: ${detail}`, ...(extra ? { extra } : {}) } };
+function invalid(
+  field: string,
+  rule: string,
+  detail: string,
+  extra?: Record<string, unknown>,
+): { ok: false; error: AanvraagError } {
+  return {
+    ok: false,
+    error: { problem: 'INVALID_REQUEST', field, rule, detail: `${field}: ${detail}`, ...(extra ? { extra } : {}) },
+  };
 }
 
 /** The raw fields of either interface, before the shared checks. */
@@ -93,18 +113,26 @@ export interface CheckContext {
 }
 
 function check(raw: RawAanvraag, names: Names, via: 'xml' | 'json', ctx: CheckContext): Checked {
-  if (!OIN_PATTERN.test(raw.oin)) return invalid(names.oin, `${OIN_DIGITS.max} digits`, `${quote(raw.oin)} is not an OIN`);
+  if (!OIN_PATTERN.test(raw.oin))
+    return invalid(names.oin, `${OIN_DIGITS.max} digits`, `${quote(raw.oin)} is not an OIN`);
   if (raw.oin !== ctx.headerOin) {
     return {
       ok: false,
       error: {
-        problem: 'INVALID_REQUEST', field: names.oin, rule: 'equals X-Afnemer-OIN', serviceCode: 'OinInCPAKomtNietOvereenMetOinInBericht',
+        problem: 'INVALID_REQUEST',
+        field: names.oin,
+        rule: 'equals X-Afnemer-OIN',
+        serviceCode: 'OinInCPAKomtNietOvereenMetOinInBericht',
         detail: `${names.oin} ${raw.oin} is not the OIN of the sender (X-Afnemer-OIN ${ctx.headerOin}, the OIN in the CPA)`,
       },
     };
   }
   if (raw.verzoekId !== undefined && !VERZOEK_ID.test(raw.verzoekId)) {
-    return invalid(names.verzoekId, '1-100 characters A-Z a-z 0-9 . _ ~ : - (starting with a letter or digit)', `${quote(raw.verzoekId)} is not a usable id`);
+    return invalid(
+      names.verzoekId,
+      '1-100 characters A-Z a-z 0-9 . _ ~ : - (starting with a letter or digit)',
+      `${quote(raw.verzoekId)} is not a usable id`,
+    );
   }
   let bsns: Uint32Array | undefined;
   let sinds: number | undefined;
@@ -112,14 +140,30 @@ function check(raw: RawAanvraag, names: Names, via: 'xml' | 'json', ctx: CheckCo
     const list = raw.bsns;
     if (list === undefined) return invalid(names.bsns, 'required for bsn-lijst', 'missing');
     if (list.length === 0) return invalid(names.bsns, `1..${ctx.maxBsns} BSNs`, 'the list is empty');
-    if (list.length > ctx.maxBsns) return invalid(names.bsns, `at most ${ctx.maxBsns} BSNs`, `the list holds ${list.length} BSNs`, { count: list.length, limit: ctx.maxBsns });
+    if (list.length > ctx.maxBsns)
+      return invalid(names.bsns, `at most ${ctx.maxBsns} BSNs`, `the list holds ${list.length} BSNs`, {
+        count: list.length,
+        limit: ctx.maxBsns,
+      });
     bsns = new Uint32Array(list.length);
     for (let i = 0; i < list.length; i++) {
       const b = list[i];
-      if (typeof b !== 'string') return invalid(names.bsn(i), 'string of 9 digits', `is a ${b === null ? 'null' : typeof b}, not a string`, { index: i });
+      if (typeof b !== 'string')
+        return invalid(names.bsn(i), 'string of 9 digits', `is a ${b === null ? 'null' : typeof b}, not a string`, {
+          index: i,
+        });
       const code = bsnCode(b);
       if (code < 0) {
-        return { ok: false, error: { problem: 'INVALID_BSN', field: names.bsn(i), rule: 'elfproef', detail: `${names.bsn(i)}: ${quote(b)} is not a valid BSN (9 digits passing the elfproef)`, extra: { index: i } } };
+        return {
+          ok: false,
+          error: {
+            problem: 'INVALID_BSN',
+            field: names.bsn(i),
+            rule: 'elfproef',
+            detail: `${names.bsn(i)}: ${quote(b)} is not a valid BSN (9 digits passing the elfproef)`,
+            extra: { index: i },
+          },
+        };
       }
       bsns[i] = code;
     }
@@ -129,8 +173,18 @@ function check(raw: RawAanvraag, names: Names, via: 'xml' | 'json', ctx: CheckCo
   if (raw.kind === 'mutatiebasis') {
     if (raw.sinds === undefined) return invalid(names.sinds, 'required for mutatiebasis', 'missing');
     const t = INSTANT.test(raw.sinds) ? Date.parse(raw.sinds) : Number.NaN;
-    if (!Number.isFinite(t)) return invalid(names.sinds, 'ISO 8601 instant with zone (e.g. 2026-11-16T23:00:00Z)', `${quote(raw.sinds)} is not an instant`);
-    if (t > ctx.now) return invalid(names.sinds, 'not in the future', `${raw.sinds} lies after the time of receipt ${new Date(ctx.now).toISOString()} (sim time)`);
+    if (!Number.isFinite(t))
+      return invalid(
+        names.sinds,
+        'ISO 8601 instant with zone (e.g. 2026-11-16T23:00:00Z)',
+        `${quote(raw.sinds)} is not an instant`,
+      );
+    if (t > ctx.now)
+      return invalid(
+        names.sinds,
+        'not in the future',
+        `${raw.sinds} lies after the time of receipt ${new Date(ctx.now).toISOString()} (sim time)`,
+      );
     sinds = t;
   } else if (raw.sinds !== undefined) {
     return invalid(names.sinds, 'only with mutatiebasis', `a ${raw.kind} request carries no ${names.sinds}`);
@@ -146,16 +200,33 @@ const JSON_KEYS: ReadonlySet<string> = new Set(['type', 'oin', 'verzoekId', 'bsn
 
 export function parseJsonAanvraag(body: unknown, ctx: CheckContext): Checked {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    return { ok: false, error: { problem: 'MALFORMED_BODY', field: '(body)', rule: 'JSON object', detail: 'the body must be a JSON object { type, oin, verzoekId?, bsns?, sinds? }' } };
+    return {
+      ok: false,
+      error: {
+        problem: 'MALFORMED_BODY',
+        field: '(body)',
+        rule: 'JSON object',
+        detail: 'the body must be a JSON object { type, oin, verzoekId?, bsns?, sinds? }',
+      },
+    };
   }
   const o = body as Record<string, unknown>;
   for (const k of Object.keys(o)) {
-    if (!JSON_KEYS.has(k)) return invalid(k.slice(0, 60), 'unknown property', `is not a property of a request (type, oin, verzoekId, bsns, sinds)`);
+    if (!JSON_KEYS.has(k))
+      return invalid(
+        k.slice(0, 60),
+        'unknown property',
+        `is not a property of a request (type, oin, verzoekId, bsns, sinds)`,
+      );
   }
   const type = o['type'];
   if (type === undefined) return invalid('type', `one of ${KINDS.join(', ')}`, 'missing');
   if (typeof type !== 'string' || !(KINDS as readonly string[]).includes(type)) {
-    return invalid('type', `one of ${KINDS.join(', ')}`, `${quote(String(JSON.stringify(type)))} is not a kind of request`);
+    return invalid(
+      'type',
+      `one of ${KINDS.join(', ')}`,
+      `${quote(String(JSON.stringify(type)))} is not a kind of request`,
+    );
   }
   const str = (k: string): { ok: true; v: string | undefined } | { ok: false; error: AanvraagError } => {
     const v = o[k];
@@ -165,14 +236,21 @@ export function parseJsonAanvraag(body: unknown, ctx: CheckContext): Checked {
   };
   const oin = str('oin');
   if (!oin.ok) return oin;
-  if (oin.v === undefined) return invalid('oin', 'required', "missing: the afnemer's OIN (as in BerichtLeverancier/OIN)");
+  if (oin.v === undefined)
+    return invalid('oin', 'required', "missing: the afnemer's OIN (as in BerichtLeverancier/OIN)");
   const verzoekId = str('verzoekId');
   if (!verzoekId.ok) return verzoekId;
   const sinds = str('sinds');
   if (!sinds.ok) return sinds;
   const bsns = o['bsns'];
-  if (bsns !== undefined && !Array.isArray(bsns)) return invalid('bsns', 'array of BSN strings', `is a ${bsns === null ? 'null' : typeof bsns}, not an array`);
-  return check({ kind: type as Kind, oin: oin.v, verzoekId: verzoekId.v, bsns: bsns as unknown[] | undefined, sinds: sinds.v }, JSON_NAMES, 'json', ctx);
+  if (bsns !== undefined && !Array.isArray(bsns))
+    return invalid('bsns', 'array of BSN strings', `is a ${bsns === null ? 'null' : typeof bsns}, not an array`);
+  return check(
+    { kind: type as Kind, oin: oin.v, verzoekId: verzoekId.v, bsns: bsns as unknown[] | undefined, sinds: sinds.v },
+    JSON_NAMES,
+    'json',
+    ctx,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -198,26 +276,57 @@ export function parseXmlAanvraag(xml: string, ctx: CheckContext): Checked {
   // Each BSN element takes two '<'; allow some for the rest of the document and comments.
   const markupLimit = 2 * ctx.maxBsns + 256;
   if (countMarkup(xml, markupLimit + 1) > markupLimit) {
-    return invalid(XML_NAMES.bsns, `at most ${ctx.maxBsns} BSNs`, `the document holds more than ${ctx.maxBsns} elements`, { limit: ctx.maxBsns });
+    return invalid(
+      XML_NAMES.bsns,
+      `at most ${ctx.maxBsns} BSNs`,
+      `the document holds more than ${ctx.maxBsns} elements`,
+      { limit: ctx.maxBsns },
+    );
   }
   let root: XmlElement;
   try {
     root = scanXml(xml);
   } catch (err) {
-    if (err instanceof UnsafeXmlError) return { ok: false, error: { problem: 'UNSAFE_XML', field: '(body)', rule: 'no DOCTYPE or entity declarations', detail: err.message } };
-    if (err instanceof BerichtenParseError) return { ok: false, error: { problem: 'MALFORMED_BODY', field: '(body)', rule: 'well-formed XML', detail: err.message, extra: { line: err.line, column: err.column } } };
+    if (err instanceof UnsafeXmlError)
+      return {
+        ok: false,
+        error: {
+          problem: 'UNSAFE_XML',
+          field: '(body)',
+          rule: 'no DOCTYPE or entity declarations',
+          detail: err.message,
+        },
+      };
+    if (err instanceof BerichtenParseError)
+      return {
+        ok: false,
+        error: {
+          problem: 'MALFORMED_BODY',
+          field: '(body)',
+          rule: 'well-formed XML',
+          detail: err.message,
+          extra: { line: err.line, column: err.column },
+        },
+      };
     throw err;
   }
   if (root.local !== ROOT_AANVRAAG || root.ns !== NS_AANVRAAG) {
-    return invalid(ROOT_AANVRAAG, `root element ${ROOT_AANVRAAG} in ${NS_AANVRAAG}`,
-      `the root element is ${root.local}${root.ns ? ` in ${root.ns}` : ' in no namespace'}`);
+    return invalid(
+      ROOT_AANVRAAG,
+      `root element ${ROOT_AANVRAAG} in ${NS_AANVRAAG}`,
+      `the root element is ${root.local}${root.ns ? ` in ${root.ns}` : ' in no namespace'}`,
+    );
   }
-  if (!WS.test(root.text)) return invalid(ROOT_AANVRAAG, 'element content only', 'holds text outside its child elements');
+  if (!WS.test(root.text))
+    return invalid(ROOT_AANVRAAG, 'element content only', 'holds text outside its child elements');
   const seen = new Map<string, XmlElement>();
   for (const c of root.children) {
     if (!isChildNs(c) || !['BerichtLeverancier', 'VerzoekId', 'BSNLijst', 'MutatieDatum'].includes(c.local)) {
-      return invalid(`${ROOT_AANVRAAG}.${c.local}`, 'known element (BerichtLeverancier, VerzoekId, BSNLijst, MutatieDatum; unqualified)',
-        `unexpected element ${c.local}${c.ns ? ` in ${c.ns}` : ''}`);
+      return invalid(
+        `${ROOT_AANVRAAG}.${c.local}`,
+        'known element (BerichtLeverancier, VerzoekId, BSNLijst, MutatieDatum; unqualified)',
+        `unexpected element ${c.local}${c.ns ? ` in ${c.ns}` : ''}`,
+      );
     }
     if (seen.has(c.local)) return invalid(c.local, 'at most once', 'occurs more than once');
     seen.set(c.local, c);
@@ -226,7 +335,8 @@ export function parseXmlAanvraag(xml: string, ctx: CheckContext): Checked {
   if (!leverancier) return invalid('BerichtLeverancier', 'required', 'missing');
   let oinEl: XmlElement | undefined;
   for (const c of leverancier.children) {
-    if (!isChildNs(c) || c.local !== 'OIN') return invalid(`BerichtLeverancier.${c.local}`, 'only OIN', `unexpected element ${c.local}`);
+    if (!isChildNs(c) || c.local !== 'OIN')
+      return invalid(`BerichtLeverancier.${c.local}`, 'only OIN', `unexpected element ${c.local}`);
     if (oinEl) return invalid(XML_NAMES.oin, 'exactly once', 'occurs more than once');
     oinEl = c;
   }
@@ -238,13 +348,20 @@ export function parseXmlAanvraag(xml: string, ctx: CheckContext): Checked {
   if (idEl && verzoekId === undefined) return invalid(XML_NAMES.verzoekId, 'text only', 'holds elements');
   const lijst = seen.get('BSNLijst');
   const datum = seen.get('MutatieDatum');
-  if (lijst && datum) return invalid(ROOT_AANVRAAG, 'at most one of BSNLijst, MutatieDatum', 'holds both a BSNLijst and a MutatieDatum');
+  if (lijst && datum)
+    return invalid(ROOT_AANVRAAG, 'at most one of BSNLijst, MutatieDatum', 'holds both a BSNLijst and a MutatieDatum');
   let bsns: string[] | undefined;
   if (lijst) {
     bsns = [];
-    if (!WS.test(lijst.text)) return invalid(XML_NAMES.bsns, 'BSN elements only', 'holds text outside its BSN elements');
+    if (!WS.test(lijst.text))
+      return invalid(XML_NAMES.bsns, 'BSN elements only', 'holds text outside its BSN elements');
     for (const [i, c] of lijst.children.entries()) {
-      if (!isChildNs(c) || c.local !== 'BSN') return invalid(`${XML_NAMES.bsns}.${c.local}`, 'BSN elements only', `unexpected element ${c.local} at position ${i}`);
+      if (!isChildNs(c) || c.local !== 'BSN')
+        return invalid(
+          `${XML_NAMES.bsns}.${c.local}`,
+          'BSN elements only',
+          `unexpected element ${c.local} at position ${i}`,
+        );
       const t = leafText(c);
       if (t === undefined) return invalid(XML_NAMES.bsn(i), 'text only', 'holds elements', { index: i });
       bsns.push(t);

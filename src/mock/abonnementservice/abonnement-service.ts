@@ -1,7 +1,12 @@
 import { guidFrom } from '../../berichten/index.ts';
 import type { Clock } from '../../clock/index.ts';
 import { PROBLEMS, ProblemError, type ProblemDefinition, type ProblemDetails } from '../../errors/catalogue.ts';
-import { SUBSCRIPTION_LEAD_TIME, SUBSCRIPTION_NIGHT_ALLES, SUBSCRIPTION_NIGHT_BSN_LIJST, SUBSCRIPTION_NIGHT_MUTATIEBASIS } from '../../norms/index.ts';
+import {
+  SUBSCRIPTION_LEAD_TIME,
+  SUBSCRIPTION_NIGHT_ALLES,
+  SUBSCRIPTION_NIGHT_BSN_LIJST,
+  SUBSCRIPTION_NIGHT_MUTATIEBASIS,
+} from '../../norms/index.ts';
 import { formatBsn, type Population } from '../../population/index.ts';
 import { createPrng, hash2, hash32 } from '../../random/index.ts';
 import { serviceTimeSampler, type ServiceMetrics, type WindowStats } from '../capacity/index.ts';
@@ -13,7 +18,9 @@ import { NightPlanner, type Plan } from './planner.ts';
 
 export const ABONNEMENTSERVICE = SUBSCRIPTION_LEAD_TIME.service;
 const NORM_OF: Readonly<Record<Kind, string>> = {
-  'alles': SUBSCRIPTION_NIGHT_ALLES.id, 'bsn-lijst': SUBSCRIPTION_NIGHT_BSN_LIJST.id, 'mutatiebasis': SUBSCRIPTION_NIGHT_MUTATIEBASIS.id,
+  alles: SUBSCRIPTION_NIGHT_ALLES.id,
+  'bsn-lijst': SUBSCRIPTION_NIGHT_BSN_LIJST.id,
+  mutatiebasis: SUBSCRIPTION_NIGHT_MUTATIEBASIS.id,
 };
 
 const iso = (t: number): string => new Date(t).toISOString();
@@ -28,7 +35,7 @@ interface Verzoek extends VerzoekInfo {
 interface KindStats {
   accepted: number;
   deferred: number;
-  refused: { 'outside-window': number; 'quota': number; 'backlog-full': number; 'store-full': number };
+  refused: { 'outside-window': number; quota: number; 'backlog-full': number; 'store-full': number };
   processed: number;
   leadTimeSumMs: number;
   maxLeadTimeMs: number;
@@ -37,8 +44,14 @@ interface KindStats {
 }
 
 const newStats = (): KindStats => ({
-  accepted: 0, deferred: 0, refused: { 'outside-window': 0, 'quota': 0, 'backlog-full': 0, 'store-full': 0 },
-  processed: 0, leadTimeSumMs: 0, maxLeadTimeMs: 0, overNorm: 0, bsnsRequested: 0,
+  accepted: 0,
+  deferred: 0,
+  refused: { 'outside-window': 0, quota: 0, 'backlog-full': 0, 'store-full': 0 },
+  processed: 0,
+  leadTimeSumMs: 0,
+  maxLeadTimeMs: 0,
+  overNorm: 0,
+  bsnsRequested: 0,
 });
 
 function fingerprintOf(a: Aanvraag): number {
@@ -56,7 +69,9 @@ export type Submitted =
   | { readonly ok: false; readonly def: ProblemDefinition; readonly detail: string; readonly details: ProblemDetails };
 
 /** A request's state: still pending (with the Retry-After to give), or its answer. */
-export type Looked = { readonly ready: false; readonly verzoek: VerzoekInfo; readonly retryAfterS: number } | { readonly ready: true; readonly result: Resultaat };
+export type Looked =
+  | { readonly ready: false; readonly verzoek: VerzoekInfo; readonly retryAfterS: number }
+  | { readonly ready: true; readonly result: Resultaat };
 
 /** What the Abonnementservice needs of the mock (the MockContext fits). */
 export interface AbonnementDeps {
@@ -87,16 +102,31 @@ export class AbonnementService {
    * Requests offered per kind in the busiest night (the load the night quota norms are held
    * against); a request outside the window counts for the night it waits for.
    */
-  readonly #offered = Object.fromEntries(KINDS.map((k) => [k, { night: Number.NaN, count: 0, peak: 0 }])) as Record<Kind, { night: number; count: number; peak: number }>;
+  readonly #offered = Object.fromEntries(KINDS.map((k) => [k, { night: Number.NaN, count: 0, peak: 0 }])) as Record<
+    Kind,
+    { night: number; count: number; peak: number }
+  >;
 
   constructor(private readonly deps: AbonnementDeps) {
     const cfg = deps.config.abonnementservice;
     this.#cfg = cfg;
-    this.#planners = Object.fromEntries(KINDS.map((k) => [k, new NightPlanner({
-      night: cfg.night, limit: cfg.perNight[k], normId: NORM_OF[k],
-      outsideWindow: cfg.outsideWindow, overQuota: cfg.overQuota, maxQueuedNights: cfg.maxQueuedNights,
-    })])) as Record<Kind, NightPlanner>;
-    this.#drawBase = serviceTimeSampler(cfg.processing.base, createPrng(hash32(`${ABONNEMENTSERVICE}:processing`, deps.config.seed)));
+    this.#planners = Object.fromEntries(
+      KINDS.map((k) => [
+        k,
+        new NightPlanner({
+          night: cfg.night,
+          limit: cfg.perNight[k],
+          normId: NORM_OF[k],
+          outsideWindow: cfg.outsideWindow,
+          overQuota: cfg.overQuota,
+          maxQueuedNights: cfg.maxQueuedNights,
+        }),
+      ]),
+    ) as Record<Kind, NightPlanner>;
+    this.#drawBase = serviceTimeSampler(
+      cfg.processing.base,
+      createPrng(hash32(`${ABONNEMENTSERVICE}:processing`, deps.config.seed)),
+    );
     this.#nextId = createPrng(hash32(`${ABONNEMENTSERVICE}:verzoek-ids`, deps.config.seed));
   }
 
@@ -129,7 +159,10 @@ export class AbonnementService {
   }
 
   #setQueueGauge(): void {
-    this.deps.serviceMetrics.queue.set({ service: ABONNEMENTSERVICE }, KINDS.reduce((n, k) => n + this.#planners[k].queued, 0));
+    this.deps.serviceMetrics.queue.set(
+      { service: ABONNEMENTSERVICE },
+      KINDS.reduce((n, k) => n + this.#planners[k].queued, 0),
+    );
   }
 
   #forget(v: Verzoek): void {
@@ -175,11 +208,20 @@ export class AbonnementService {
     const when = `${iso(plan.retryAt)} (sim time)`;
     switch (plan.reason) {
       case 'outside-window':
-        return { def: PROBLEMS.SUBSCRIPTION_OUTSIDE_NIGHT, detail: `${kind} requests are taken in the night window ${night} only (outsideWindow: 'refuse'); it is now ${iso(now)}; ask again after ${when}` };
+        return {
+          def: PROBLEMS.SUBSCRIPTION_OUTSIDE_NIGHT,
+          detail: `${kind} requests are taken in the night window ${night} only (outsideWindow: 'refuse'); it is now ${iso(now)}; ask again after ${when}`,
+        };
       case 'quota':
-        return { def: PROBLEMS.SUBSCRIPTION_NIGHT_QUOTA, detail: `at most ${limit} ${kind} requests per night (${night}); ${plan.used} admitted this night, ${plan.queued} planned for the next (overQuota: 'refuse'); ask again after ${when}` };
+        return {
+          def: PROBLEMS.SUBSCRIPTION_NIGHT_QUOTA,
+          detail: `at most ${limit} ${kind} requests per night (${night}); ${plan.used} admitted this night, ${plan.queued} planned for the next (overQuota: 'refuse'); ask again after ${when}`,
+        };
       case 'backlog-full':
-        return { def: PROBLEMS.SUBSCRIPTION_BACKLOG_FULL, detail: `${plan.queued} ${kind} requests already wait for the next ${cfg.maxQueuedNights} nights (at most ${limit} per night); ask again after ${when}` };
+        return {
+          def: PROBLEMS.SUBSCRIPTION_BACKLOG_FULL,
+          detail: `${plan.queued} ${kind} requests already wait for the next ${cfg.maxQueuedNights} nights (at most ${limit} per night); ask again after ${when}`,
+        };
     }
   }
 
@@ -198,9 +240,11 @@ export class AbonnementService {
     const key = `${a.oin}/${verzoekId}`;
     const existing = this.#verzoeken.get(key);
     if (existing) {
-      if (existing.fingerprint === fingerprint && existing.kind === a.kind && existing.sinds === a.sinds) return { ok: true, verzoek: existing };
+      if (existing.fingerprint === fingerprint && existing.kind === a.kind && existing.sinds === a.sinds)
+        return { ok: true, verzoek: existing };
       return {
-        ok: false, def: PROBLEMS.SUBSCRIPTION_DUPLICATE_VERZOEK,
+        ok: false,
+        def: PROBLEMS.SUBSCRIPTION_DUPLICATE_VERZOEK,
         detail: `VerzoekId ${verzoekId} was used at ${iso(existing.acceptedAt)} for a different ${existing.kind} request of this afnemer; use a new VerzoekId`,
         details: { field: a.via === 'xml' ? 'VerzoekId' : 'verzoekId', rule: 'unique per afnemer' },
       };
@@ -211,8 +255,14 @@ export class AbonnementService {
       this.#stats[a.kind].refused['store-full'] += 1;
       serviceMetrics.refused.inc({ service: ABONNEMENTSERVICE, reason: 'saturated' });
       const firstReady = this.#pending.reduce((t, v) => Math.min(t, v.readyAt), Number.POSITIVE_INFINITY);
-      throw new ProblemError('CAPACITY', `the Abonnementservice holds ${this.#verzoeken.size} requests with ${this.#storedBsns} BSNs, none answered yet (maxRequests ${cfg.maxRequests}, maxStoredBsns ${cfg.maxStoredBsns}); ask again later`,
-        { retryAfter: this.retryAfterS(Number.isFinite(firstReady) ? firstReady - now : 60_000), extra: { reason: 'store-full' } });
+      throw new ProblemError(
+        'CAPACITY',
+        `the Abonnementservice holds ${this.#verzoeken.size} requests with ${this.#storedBsns} BSNs, none answered yet (maxRequests ${cfg.maxRequests}, maxStoredBsns ${cfg.maxStoredBsns}); ask again later`,
+        {
+          retryAfter: this.retryAfterS(Number.isFinite(firstReady) ? firstReady - now : 60_000),
+          extra: { reason: 'store-full' },
+        },
+      );
     }
 
     this.#countOffered(a.kind, now);
@@ -222,19 +272,41 @@ export class AbonnementService {
       serviceMetrics.refused.inc({ service: ABONNEMENTSERVICE, reason: 'limit' });
       const r = this.#refusal(a.kind, plan, now);
       return {
-        ok: false, def: r.def, detail: r.detail,
+        ok: false,
+        def: r.def,
+        detail: r.detail,
         details: {
-          field: 'X-Afnemer-OIN', rule: plan.reason === 'outside-window' ? `night window ${cfg.night.from}-${cfg.night.to}` : `at most ${cfg.perNight[a.kind]} ${a.kind} per night`,
+          field: 'X-Afnemer-OIN',
+          rule:
+            plan.reason === 'outside-window'
+              ? `night window ${cfg.night.from}-${cfg.night.to}`
+              : `at most ${cfg.perNight[a.kind]} ${a.kind} per night`,
           retryAfter: this.retryAfterS(plan.retryAt - now),
-          extra: { reason: plan.reason, kind: a.kind, used: plan.used, queued: plan.queued, limit: cfg.perNight[a.kind], retryAt: iso(plan.retryAt) },
+          extra: {
+            reason: plan.reason,
+            kind: a.kind,
+            used: plan.used,
+            queued: plan.queued,
+            limit: cfg.perNight[a.kind],
+            retryAt: iso(plan.retryAt),
+          },
         },
       };
     }
     const readyAt = plan.startAt + this.#processingMs(a.kind, listLength);
     const v: Verzoek = {
-      key, verzoekId, kind: a.kind, oin: a.oin, acceptedAt: now, startAt: plan.startAt, readyAt,
-      deferred: plan.deferred, withinNorm: readyAt - now <= this.#normMs,
-      bsns: a.bsns, sinds: a.sinds, fingerprint,
+      key,
+      verzoekId,
+      kind: a.kind,
+      oin: a.oin,
+      acceptedAt: now,
+      startAt: plan.startAt,
+      readyAt,
+      deferred: plan.deferred,
+      withinNorm: readyAt - now <= this.#normMs,
+      bsns: a.bsns,
+      sinds: a.sinds,
+      fingerprint,
     };
     this.#verzoeken.set(key, v);
     this.#pending.push(v);
@@ -255,7 +327,11 @@ export class AbonnementService {
     this.advance(now);
     const v = this.#verzoeken.get(`${oin}/${verzoekId}`);
     if (!v) {
-      throw new ProblemError('NOT_FOUND', `no subscription request ${verzoekId.slice(0, 100)} of afnemer ${oin} (answers are kept ${this.#cfg.retentionMs} sim ms after they are ready)`, { field: 'id' });
+      throw new ProblemError(
+        'NOT_FOUND',
+        `no subscription request ${verzoekId.slice(0, 100)} of afnemer ${oin} (answers are kept ${this.#cfg.retentionMs} sim ms after they are ready)`,
+        { field: 'id' },
+      );
     }
     if (now < v.readyAt) return { ready: false, verzoek: v, retryAfterS: this.retryAfterS(v.readyAt - now) };
     return { ready: true, result: this.#resultOf(v) };
@@ -266,7 +342,14 @@ export class AbonnementService {
     const { population } = this.deps;
     const t = v.startAt;
     const info: VerzoekInfo = {
-      verzoekId: v.verzoekId, kind: v.kind, oin: v.oin, acceptedAt: v.acceptedAt, startAt: v.startAt, readyAt: v.readyAt, deferred: v.deferred, withinNorm: v.withinNorm,
+      verzoekId: v.verzoekId,
+      kind: v.kind,
+      oin: v.oin,
+      acceptedAt: v.acceptedAt,
+      startAt: v.startAt,
+      readyAt: v.readyAt,
+      deferred: v.deferred,
+      withinNorm: v.withinNorm,
     };
     switch (v.kind) {
       case 'alles':
@@ -283,7 +366,11 @@ export class AbonnementService {
         return { ...info, bsns: out, requested: v.bsns?.length ?? 0 };
       }
       case 'mutatiebasis':
-        return { ...info, sinds: v.sinds ?? t, mutaties: population.mutationsBetween(v.oin, Math.min(v.sinds ?? t, t), t) };
+        return {
+          ...info,
+          sinds: v.sinds ?? t,
+          mutaties: population.mutationsBetween(v.oin, Math.min(v.sinds ?? t, t), t),
+        };
     }
   }
 
@@ -297,47 +384,67 @@ export class AbonnementService {
     const anyPlanner = this.#planners.alles;
     const night = anyPlanner.nightAt(now);
     const pendingOf = (k: Kind): Verzoek[] => this.#pending.filter((v) => v.kind === k);
-    const kinds = Object.fromEntries(KINDS.map((k) => {
-      const s = this.#stats[k];
-      const p = this.#planners[k];
-      const waiting = pendingOf(k);
-      const used = p.used(now);
-      const refused = Object.values(s.refused).reduce((a, b) => a + b, 0);
-      return [k, {
-        accepted: s.accepted,
-        refused,
-        refusedByReason: { ...s.refused },
-        deferred: s.deferred,
-        processed: s.processed,
-        pending: waiting.length,
-        queuedForLaterNights: p.queued,
-        bsnsRequested: s.bsnsRequested,
-        maxLeadTimeMs: s.maxLeadTimeMs,
-        // Known at acceptance: when a waiting request will be answered (deferred ones wait for the night).
-        maxPlannedLeadTimeMs: waiting.reduce((m, v) => Math.max(m, v.readyAt - v.acceptedAt), 0),
-        meanLeadTimeMs: s.processed ? s.leadTimeSumMs / s.processed : 0,
-        overNorm: s.overNorm,
-        pendingOverNorm: waiting.filter((v) => !v.withinNorm).length,
-        nextReadyAt: waiting.length ? isoCeil(waiting.reduce((t, v) => Math.min(t, v.readyAt), Number.POSITIVE_INFINITY)) : null,
-        // The night quota in the shape every service reports its windows (mock/capacity/capacity-stats.ts).
-        night: {
-          window: `night ${cfg.night.from}-${cfg.night.to}`, seconds: null, normId: NORM_OF[k], limit: p.limit,
-          used, remaining: night ? Math.max(0, p.limit - used) : p.limit, peakOffered: this.#offered[k].peak,
-        } satisfies WindowStats,
-      }];
-    }));
+    const kinds = Object.fromEntries(
+      KINDS.map((k) => {
+        const s = this.#stats[k];
+        const p = this.#planners[k];
+        const waiting = pendingOf(k);
+        const used = p.used(now);
+        const refused = Object.values(s.refused).reduce((a, b) => a + b, 0);
+        return [
+          k,
+          {
+            accepted: s.accepted,
+            refused,
+            refusedByReason: { ...s.refused },
+            deferred: s.deferred,
+            processed: s.processed,
+            pending: waiting.length,
+            queuedForLaterNights: p.queued,
+            bsnsRequested: s.bsnsRequested,
+            maxLeadTimeMs: s.maxLeadTimeMs,
+            // Known at acceptance: when a waiting request will be answered (deferred ones wait for the night).
+            maxPlannedLeadTimeMs: waiting.reduce((m, v) => Math.max(m, v.readyAt - v.acceptedAt), 0),
+            meanLeadTimeMs: s.processed ? s.leadTimeSumMs / s.processed : 0,
+            overNorm: s.overNorm,
+            pendingOverNorm: waiting.filter((v) => !v.withinNorm).length,
+            nextReadyAt: waiting.length
+              ? isoCeil(waiting.reduce((t, v) => Math.min(t, v.readyAt), Number.POSITIVE_INFINITY))
+              : null,
+            // The night quota in the shape every service reports its windows (mock/capacity/capacity-stats.ts).
+            night: {
+              window: `night ${cfg.night.from}-${cfg.night.to}`,
+              seconds: null,
+              normId: NORM_OF[k],
+              limit: p.limit,
+              used,
+              remaining: night ? Math.max(0, p.limit - used) : p.limit,
+              peakOffered: this.#offered[k].peak,
+            } satisfies WindowStats,
+          },
+        ];
+      }),
+    );
     return {
       now: iso(now),
       night: {
-        from: cfg.night.from, to: cfg.night.to, open: night !== undefined,
-        start: night ? iso(night.start) : null, end: night ? iso(night.end) : null,
+        from: cfg.night.from,
+        to: cfg.night.to,
+        open: night !== undefined,
+        start: night ? iso(night.start) : null,
+        end: night ? iso(night.end) : null,
         nextStart: iso(anyPlanner.nextNightStart(now)),
       },
       policy: { outsideWindow: cfg.outsideWindow, overQuota: cfg.overQuota, maxQueuedNights: cfg.maxQueuedNights },
       leadTimeNormMs: this.#normMs,
       withinNorm: KINDS.every((k) => this.#stats[k].overNorm === 0),
       kinds,
-      stored: { requests: this.#verzoeken.size, bsns: this.#storedBsns, maxRequests: cfg.maxRequests, maxStoredBsns: cfg.maxStoredBsns },
+      stored: {
+        requests: this.#verzoeken.size,
+        bsns: this.#storedBsns,
+        maxRequests: cfg.maxRequests,
+        maxStoredBsns: cfg.maxStoredBsns,
+      },
       population: { scope: population.scope, size: population.size, mutationRatePerDay: population.mutationRatePerDay },
     };
   }

@@ -26,7 +26,11 @@ import type { PreferenceMutation } from '../../population/index.ts';
 import { NS_AANVRAAG } from './aanvraag.ts';
 import type { Kind } from './config.ts';
 
-export const XML_TYPE: Readonly<Record<Kind, string>> = { 'alles': 'Alles', 'bsn-lijst': 'BSNLijst', 'mutatiebasis': 'MutatieBasis' };
+export const XML_TYPE: Readonly<Record<Kind, string>> = {
+  alles: 'Alles',
+  'bsn-lijst': 'BSNLijst',
+  mutatiebasis: 'MutatieBasis',
+};
 
 const iso = (t: number): string => new Date(t).toISOString();
 /** Promised instants round up to the millisecond, so the promise is never early. */
@@ -70,13 +74,15 @@ export function statusJson(v: VerzoekInfo, status: 'accepted' | 'pending'): Reco
 }
 
 export function statusXml(v: VerzoekInfo, status: 'accepted' | 'pending'): string {
-  return '<?xml version="1.0" encoding="UTF-8"?>'
-    + `<ab:AbonnementVerzoekStatus xmlns:ab="${NS_AANVRAAG}">`
-    + `<VerzoekId>${escapeXmlText(v.verzoekId)}</VerzoekId><VerzoekType>${XML_TYPE[v.kind]}</VerzoekType>`
-    + `<Status>${status === 'accepted' ? 'geaccepteerd' : 'in-behandeling'}</Status>`
-    + `<DatumOntvangen>${iso(v.acceptedAt)}</DatumOntvangen><StartVerwerking>${isoCeil(v.startAt)}</StartVerwerking>`
-    + `<VerwachtGereed>${isoCeil(v.readyAt)}</VerwachtGereed><BinnenNorm>${v.withinNorm}</BinnenNorm>`
-    + '</ab:AbonnementVerzoekStatus>';
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?>' +
+    `<ab:AbonnementVerzoekStatus xmlns:ab="${NS_AANVRAAG}">` +
+    `<VerzoekId>${escapeXmlText(v.verzoekId)}</VerzoekId><VerzoekType>${XML_TYPE[v.kind]}</VerzoekType>` +
+    `<Status>${status === 'accepted' ? 'geaccepteerd' : 'in-behandeling'}</Status>` +
+    `<DatumOntvangen>${iso(v.acceptedAt)}</DatumOntvangen><StartVerwerking>${isoCeil(v.startAt)}</StartVerwerking>` +
+    `<VerwachtGereed>${isoCeil(v.readyAt)}</VerwachtGereed><BinnenNorm>${v.withinNorm}</BinnenNorm>` +
+    '</ab:AbonnementVerzoekStatus>'
+  );
 }
 
 const stateName = (active: boolean): 'actief' | 'inactief' => (active ? 'actief' : 'inactief');
@@ -117,7 +123,10 @@ export function resultXml(r: Resultaat): string {
   ];
   if (r.mutaties) {
     parts.push(`<Aantal>${r.mutaties.length}</Aantal><MutatieDatum>${iso(r.sinds ?? 0)}</MutatieDatum><Mutaties>`);
-    for (const m of r.mutaties) parts.push(`<Mutatie><BSN>${m.bsn}</BSN><Status>${stateName(m.active)}</Status><MutatieDatum>${isoCeil(m.at)}</MutatieDatum></Mutatie>`);
+    for (const m of r.mutaties)
+      parts.push(
+        `<Mutatie><BSN>${m.bsn}</BSN><Status>${stateName(m.active)}</Status><MutatieDatum>${isoCeil(m.at)}</MutatieDatum></Mutatie>`,
+      );
     parts.push('</Mutaties>');
   } else {
     const bsns = r.bsns ?? [];

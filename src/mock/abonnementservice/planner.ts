@@ -25,14 +25,14 @@ export interface PlannerOptions {
 export type Plan =
   | { readonly ok: true; readonly startAt: number; readonly deferred: boolean }
   | {
-    readonly ok: false;
-    /** outside-window: refused by `outsideWindow: 'refuse'`; quota: by `overQuota: 'refuse'`; backlog-full: more than maxQueuedNights of backlog. */
-    readonly reason: 'outside-window' | 'quota' | 'backlog-full';
-    /** When asking again can succeed (sim ms). */
-    readonly retryAt: number;
-    readonly used: number;
-    readonly queued: number;
-  };
+      readonly ok: false;
+      /** outside-window: refused by `outsideWindow: 'refuse'`; quota: by `overQuota: 'refuse'`; backlog-full: more than maxQueuedNights of backlog. */
+      readonly reason: 'outside-window' | 'quota' | 'backlog-full';
+      /** When asking again can succeed (sim ms). */
+      readonly retryAt: number;
+      readonly used: number;
+      readonly queued: number;
+    };
 
 export class NightPlanner {
   readonly limiter: WindowLimiter;
@@ -43,7 +43,8 @@ export class NightPlanner {
   #head = 0;
 
   constructor(opts: PlannerOptions) {
-    if (!Number.isInteger(opts.limit) || opts.limit < 1) throw new RangeError(`night limit must be a positive integer, got ${opts.limit}`);
+    if (!Number.isInteger(opts.limit) || opts.limit < 1)
+      throw new RangeError(`night limit must be a positive integer, got ${opts.limit}`);
     this.#opts = opts;
     this.window = { night: { from: opts.night.from, to: opts.night.to } };
     this.limiter = new WindowLimiter([{ window: this.window, limit: opts.limit, normId: opts.normId }]);
@@ -105,7 +106,13 @@ export class NightPlanner {
       return { ok: false, reason: 'quota', retryAt: bucket.reopensAt, used, queued };
     }
     if (!bucket && outsideWindow === 'refuse') {
-      return { ok: false, reason: 'outside-window', retryAt: nextDailyWindowStart(now, this.#opts.night.from, this.#opts.night.to), used, queued };
+      return {
+        ok: false,
+        reason: 'outside-window',
+        retryAt: nextDailyWindowStart(now, this.#opts.night.from, this.#opts.night.to),
+        used,
+        queued,
+      };
     }
     const first = this.nextNightStart(now);
     const night = Math.floor(queued / limit);

@@ -32,9 +32,28 @@ export interface CapacityModelOptions {
 const SHARED_REFRESH_MS = 1000;
 
 export type Handled<T> =
-  | { readonly ok: true; readonly value: T; readonly queuedMs: number; readonly serviceMs: number; readonly latencyMs: number }
-  | { readonly ok: false; readonly reason: 'limit'; readonly detail: string; readonly retryAfterS: number; readonly window: string; readonly used: number; readonly limit: number }
-  | { readonly ok: false; readonly reason: 'saturated' | 'closed'; readonly detail: string; readonly retryAfterS: number };
+  | {
+      readonly ok: true;
+      readonly value: T;
+      readonly queuedMs: number;
+      readonly serviceMs: number;
+      readonly latencyMs: number;
+    }
+  | {
+      readonly ok: false;
+      readonly reason: 'limit';
+      readonly detail: string;
+      readonly retryAfterS: number;
+      readonly window: string;
+      readonly used: number;
+      readonly limit: number;
+    }
+  | {
+      readonly ok: false;
+      readonly reason: 'saturated' | 'closed';
+      readonly detail: string;
+      readonly retryAfterS: number;
+    };
 
 /**
  * The capacity of one simulated service: admission limits per window (from the norms, sim clock),
@@ -54,7 +73,11 @@ export class CapacityModel {
   readonly #minuteNormMs: number | undefined;
   readonly #counts = { admitted: 0, limit: 0, saturated: 0, closed: 0, latencySumMs: 0, latencyMaxMs: 0 };
   /** The per-request metrics with this service's label bound once (prom-client's children). */
-  readonly #hot: { readonly admitted: { inc(): void }; readonly latency: { observe(v: number): void }; readonly queue: { set(v: number): void } };
+  readonly #hot: {
+    readonly admitted: { inc(): void };
+    readonly latency: { observe(v: number): void };
+    readonly queue: { set(v: number): void };
+  };
   #refreshedAt = Number.NEGATIVE_INFINITY;
 
   constructor(opts: CapacityModelOptions) {
@@ -64,7 +87,11 @@ export class CapacityModel {
     this.#minuteNormMs = opts.minuteNormMs;
     this.limiter = windowCounting(opts.service, opts.limits, opts.shared);
     const labels = { service: opts.service };
-    this.#hot = { admitted: opts.metrics.admitted.labels(labels), latency: opts.metrics.latency.labels(labels), queue: opts.metrics.queue.labels(labels) };
+    this.#hot = {
+      admitted: opts.metrics.admitted.labels(labels),
+      latency: opts.metrics.latency.labels(labels),
+      queue: opts.metrics.queue.labels(labels),
+    };
     // Time compression: at speed s the same sim load arrives s times as fast in wall time while each
     // request still takes its wall service time, so the same system needs s times the workers and
     // queue places. Without this a compressed peak saturates the mock long before the norm does.
@@ -75,8 +102,12 @@ export class CapacityModel {
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the server reads the live figures through getters
     const model = this;
     this.server = new ServerModel({
-      get concurrency() { return model.concurrency; },
-      get maxQueue() { return model.maxQueue; },
+      get concurrency() {
+        return model.concurrency;
+      },
+      get maxQueue() {
+        return model.maxQueue;
+      },
       serviceTime: opts.serviceTime,
       next: createPrng(hash32(opts.service, opts.seed)),
     });
@@ -102,7 +133,12 @@ export class CapacityModel {
       // The shared windows cannot be read (the database is down): the service cannot keep its norm, so it refuses.
       this.#counts.saturated += 1;
       this.#metrics.refused.inc({ service: this.service, reason: 'saturated' });
-      return { ok: false, reason: 'saturated', retryAfterS: 1, detail: `${this.service}: its capacity windows (shared by the instances on this database) cannot be read` };
+      return {
+        ok: false,
+        reason: 'saturated',
+        retryAfterS: 1,
+        detail: `${this.service}: its capacity windows (shared by the instances on this database) cannot be read`,
+      };
     }
     this.#maybeRefresh(now);
     if (!admission.admitted) {
@@ -110,7 +146,11 @@ export class CapacityModel {
       this.#metrics.refused.inc({ service: this.service, reason: 'limit' });
       const w = windowName(admission.limit.window);
       return {
-        ok: false, reason: 'limit', window: w, used: admission.used, limit: admission.limit.limit,
+        ok: false,
+        reason: 'limit',
+        window: w,
+        used: admission.used,
+        limit: admission.limit.limit,
         retryAfterS: this.#retryAfter(admission.reopensAt - now),
         detail: `${this.service}: capacity of ${admission.limit.limit} per ${w} reached (${admission.used} admitted in this window); the window reopens at ${new Date(admission.reopensAt).toISOString()} (sim time)`,
       };
@@ -125,7 +165,12 @@ export class CapacityModel {
       this.#metrics.refused.inc({ service: this.service, reason: served.reason });
       return served.reason === 'closed'
         ? { ok: false, reason: 'closed', retryAfterS: 1, detail: `${this.service} is shutting down` }
-        : { ok: false, reason: 'saturated', retryAfterS: 1, detail: `${this.service} is saturated: ${this.server.busy} in service and ${this.server.queued} waiting` };
+        : {
+            ok: false,
+            reason: 'saturated',
+            retryAfterS: 1,
+            detail: `${this.service} is saturated: ${this.server.busy} in service and ${this.server.queued} waiting`,
+          };
     }
     const latencyMs = served.queuedMs + served.serviceMs;
     this.#counts.admitted += 1;
@@ -150,11 +195,18 @@ export class CapacityModel {
       refused: { limit: c.limit, saturated: c.saturated, closed: c.closed, total: c.limit + c.saturated + c.closed },
       latency: { meanMs: c.admitted ? c.latencySumMs / c.admitted : 0, maxMs: c.latencyMaxMs },
       minutes: {
-        count: m.minutes, meanMs: m.meanMs, normMs: this.#minuteNormMs ?? null,
+        count: m.minutes,
+        meanMs: m.meanMs,
+        normMs: this.#minuteNormMs ?? null,
         withinNormPercent: this.#minuteNormMs === undefined ? null : m.withinPercent,
       },
       windows: this.limiter.stats(now),
-      server: { concurrency: this.concurrency, maxQueue: this.maxQueue, busy: this.server.busy, queued: this.server.queued },
+      server: {
+        concurrency: this.concurrency,
+        maxQueue: this.maxQueue,
+        busy: this.server.busy,
+        queued: this.server.queued,
+      },
     };
   }
 

@@ -59,7 +59,12 @@ export interface CapacityStats {
   };
   readonly windows: readonly WindowStats[];
   /** Workers and queue places in wall time (configured × clock speed) and their use now. */
-  readonly server: { readonly concurrency: number; readonly maxQueue: number; readonly busy: number; readonly queued: number };
+  readonly server: {
+    readonly concurrency: number;
+    readonly maxQueue: number;
+    readonly busy: number;
+    readonly queued: number;
+  };
 }
 
 const nonNegative = { type: 'number', minimum: 0 } as const;
@@ -71,9 +76,18 @@ export const WINDOW_STATS_SCHEMA = {
   type: 'object',
   required: ['window', 'seconds', 'normId', 'limit', 'used', 'remaining', 'peakOffered'],
   properties: {
-    window: { type: 'string' }, seconds: nullableNumber, normId: { type: ['string', 'null'] }, limit: nullableNumber,
-    used: count, remaining: nullableNumber, peakOffered: count,
-    peakAt: { type: ['string', 'null'], format: 'date-time', description: 'sim start of the window instance with the most offered' },
+    window: { type: 'string' },
+    seconds: nullableNumber,
+    normId: { type: ['string', 'null'] },
+    limit: nullableNumber,
+    used: count,
+    remaining: nullableNumber,
+    peakOffered: count,
+    peakAt: {
+      type: ['string', 'null'],
+      format: 'date-time',
+      description: 'sim start of the window instance with the most offered',
+    },
   },
 } as const;
 
@@ -85,15 +99,21 @@ export const CAPACITY_STATS_SCHEMA = {
     service: { type: 'string' },
     now: { type: 'string', format: 'date-time' },
     admitted: count,
-    refused: { type: 'object', required: ['limit', 'saturated', 'closed', 'total'], properties: { limit: count, saturated: count, closed: count, total: count } },
+    refused: {
+      type: 'object',
+      required: ['limit', 'saturated', 'closed', 'total'],
+      properties: { limit: count, saturated: count, closed: count, total: count },
+    },
     latency: { type: 'object', required: ['meanMs', 'maxMs'], properties: { meanMs: nonNegative, maxMs: nonNegative } },
     minutes: {
-      type: 'object', required: ['count', 'meanMs', 'normMs', 'withinNormPercent'],
+      type: 'object',
+      required: ['count', 'meanMs', 'normMs', 'withinNormPercent'],
       properties: { count, meanMs: nonNegative, normMs: nullableNumber, withinNormPercent: nullableNumber },
     },
     windows: { type: 'array', items: WINDOW_STATS_SCHEMA },
     server: {
-      type: 'object', required: ['concurrency', 'maxQueue', 'busy', 'queued'],
+      type: 'object',
+      required: ['concurrency', 'maxQueue', 'busy', 'queued'],
       properties: { concurrency: count, maxQueue: count, busy: count, queued: count },
     },
   },

@@ -43,6 +43,11 @@ export class MinuteStats {
       if (m.sum / m.n <= limitMs) within += 1;
     }
     const minutes = this.#byMinute.size;
-    return { minutes, requests, meanMs: requests ? sum / requests : 0, withinPercent: minutes ? (within / minutes) * 100 : 100 };
+    return {
+      minutes,
+      requests,
+      meanMs: requests ? sum / requests : 0,
+      withinPercent: minutes ? (within / minutes) * 100 : 100,
+    };
   }
 }

@@ -31,8 +31,10 @@ export class ServerModel {
   #closed = false;
 
   constructor(opts: ServerModelOptions) {
-    if (!Number.isInteger(opts.concurrency) || opts.concurrency < 1) throw new RangeError(`concurrency must be an integer >= 1, got ${opts.concurrency}`);
-    if (!Number.isInteger(opts.maxQueue) || opts.maxQueue < 0) throw new RangeError(`maxQueue must be an integer >= 0, got ${opts.maxQueue}`);
+    if (!Number.isInteger(opts.concurrency) || opts.concurrency < 1)
+      throw new RangeError(`concurrency must be an integer >= 1, got ${opts.concurrency}`);
+    if (!Number.isInteger(opts.maxQueue) || opts.maxQueue < 0)
+      throw new RangeError(`maxQueue must be an integer >= 0, got ${opts.maxQueue}`);
     this.#opts = opts;
     this.#draw = serviceTimeSampler(opts.serviceTime, opts.next);
   }
@@ -95,7 +97,8 @@ export class ServerModel {
       return;
     }
     const nextWaiter = this.#waiting.shift();
-    if (nextWaiter) nextWaiter(); // hand the slot over without freeing it
+    if (nextWaiter)
+      nextWaiter(); // hand the slot over without freeing it
     else this.#busy -= 1;
   }
 

@@ -5,7 +5,8 @@ import { standardNormal } from '../../random/index.ts';
 export const serviceTimeSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('fixed'), ms: z.number().min(0) }),
   /** Lognormal fitted to a median and a 99th percentile (p99 ≥ median). */
-  z.strictObject({ kind: z.literal('lognormal'), medianMs: z.number().positive(), p99Ms: z.number().positive() })
+  z
+    .strictObject({ kind: z.literal('lognormal'), medianMs: z.number().positive(), p99Ms: z.number().positive() })
     .refine((d) => d.p99Ms >= d.medianMs, { message: 'p99Ms must be >= medianMs', path: ['p99Ms'] }),
   /** Draws uniformly from measured samples. */
   z.strictObject({ kind: z.literal('empirical'), samplesMs: z.array(z.number().min(0)).min(1) }),

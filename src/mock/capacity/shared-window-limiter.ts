@@ -1,6 +1,13 @@
 import type { SharedWindows } from '../../store/store.ts';
 import type { WindowStats } from './capacity-stats.ts';
-import { WindowLimiter, bucketOf, windowName, windowSeconds, type Admission, type WindowLimit } from './window-limiter.ts';
+import {
+  WindowLimiter,
+  bucketOf,
+  windowName,
+  windowSeconds,
+  type Admission,
+  type WindowLimit,
+} from './window-limiter.ts';
 
 /** What the capacity model and the intake's offered counter need of a limiter, in memory or shared. */
 export interface WindowCounting {
@@ -26,7 +33,8 @@ export class SharedWindowLimiter implements WindowCounting {
 
   constructor(scope: string, limits: readonly WindowLimit[], windows: SharedWindows) {
     for (const l of limits) {
-      if (!(l.limit >= 0)) throw new RangeError(`limit for window ${windowName(l.window)} must be >= 0, got ${l.limit}`);
+      if (!(l.limit >= 0))
+        throw new RangeError(`limit for window ${windowName(l.window)} must be >= 0, got ${l.limit}`);
     }
     this.#scope = scope;
     this.limits = limits;
@@ -49,7 +57,11 @@ export class SharedWindowLimiter implements WindowCounting {
     });
     if (asked.length === 0) return { admitted: true };
     // Infinity does not survive JSON/SQL: a counted-only window gets the largest safe limit.
-    const a = await this.#windows.admit(this.#scope, asked.map((x) => ({ key: x.key, limit: Number.isFinite(x.limit) ? x.limit : Number.MAX_SAFE_INTEGER })), n);
+    const a = await this.#windows.admit(
+      this.#scope,
+      asked.map((x) => ({ key: x.key, limit: Number.isFinite(x.limit) ? x.limit : Number.MAX_SAFE_INTEGER })),
+      n,
+    );
     if (a.admitted) return { admitted: true };
     const which = asked[a.index]!;
     const limit = this.limits[which.i]!;
@@ -65,7 +77,11 @@ export class SharedWindowLimiter implements WindowCounting {
     const keys = this.#keys(t);
     const present = keys.map((k, i) => k ?? `${i}:none`);
     const r = await this.#windows.read(this.#scope, present);
-    this.#last = { used: r.used.map((u, i) => (keys[i] === undefined ? 0 : u)), peakOffered: r.peakOffered, keys: present };
+    this.#last = {
+      used: r.used.map((u, i) => (keys[i] === undefined ? 0 : u)),
+      peakOffered: r.peakOffered,
+      keys: present,
+    };
   }
 
   stats(t: number): WindowStats[] {
@@ -76,14 +92,23 @@ export class SharedWindowLimiter implements WindowCounting {
       // A window instance that has turned over since the last read starts at 0.
       const u = last !== undefined && last.keys[i] === keys[i] ? (last.used[i] ?? 0) : 0;
       return {
-        window: windowName(l.window), seconds: windowSeconds(l.window) ?? null, normId: l.normId ?? null, limit: limited ? l.limit : null,
-        used: u, remaining: limited ? Math.max(0, l.limit - u) : null, peakOffered: last?.peakOffered[i] ?? 0,
+        window: windowName(l.window),
+        seconds: windowSeconds(l.window) ?? null,
+        normId: l.normId ?? null,
+        limit: limited ? l.limit : null,
+        used: u,
+        remaining: limited ? Math.max(0, l.limit - u) : null,
+        peakOffered: last?.peakOffered[i] ?? 0,
       };
     });
   }
 }
 
 /** A limiter for these windows: shared through the store when it is shared, else in memory. */
-export function windowCounting(scope: string, limits: readonly WindowLimit[], shared: SharedWindows | undefined): WindowCounting {
+export function windowCounting(
+  scope: string,
+  limits: readonly WindowLimit[],
+  shared: SharedWindows | undefined,
+): WindowCounting {
   return shared === undefined ? new WindowLimiter(limits) : new SharedWindowLimiter(scope, limits, shared);
 }

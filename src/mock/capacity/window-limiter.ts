@@ -1,9 +1,19 @@
 import type { WindowStats } from './capacity-stats.ts';
-import { MINUTE, hourStart, nextHourStart, dayStart, nextDayStart, dailyWindowAt, nextDailyWindowStart } from '../../clock/index.ts';
+import {
+  MINUTE,
+  hourStart,
+  nextHourStart,
+  dayStart,
+  nextDayStart,
+  dailyWindowAt,
+  nextDailyWindowStart,
+} from '../../clock/index.ts';
 
 /** A window a count is kept in, on the sim clock (Europe/Amsterdam calendar). */
 export type LimitWindow =
-  | 'minute' | 'hour' | 'day'
+  | 'minute'
+  | 'hour'
+  | 'day'
   | { readonly night: { readonly from: string; readonly to: string } }
   /** Fixed windows of n seconds from the epoch (n divides an hour, so they align with the hours). */
   | { readonly seconds: number };
@@ -73,7 +83,8 @@ export class WindowLimiter {
 
   constructor(limits: readonly WindowLimit[]) {
     for (const l of limits) {
-      if (!(l.limit >= 0)) throw new RangeError(`limit for window ${windowName(l.window)} must be >= 0, got ${l.limit}`);
+      if (!(l.limit >= 0))
+        throw new RangeError(`limit for window ${windowName(l.window)} must be >= 0, got ${l.limit}`);
     }
     this.limits = limits;
     this.#counts = limits.map(() => ({ key: Number.NaN, count: 0 }));
@@ -159,8 +170,13 @@ export class WindowLimiter {
       const limited = Number.isFinite(l.limit);
       const u = used[i] ?? 0;
       return {
-        window: windowName(l.window), seconds: windowSeconds(l.window) ?? null, normId: l.normId ?? null, limit: limited ? l.limit : null,
-        used: u, remaining: limited ? Math.max(0, l.limit - u) : null, peakOffered: peaks[i] ?? 0,
+        window: windowName(l.window),
+        seconds: windowSeconds(l.window) ?? null,
+        normId: l.normId ?? null,
+        limit: limited ? l.limit : null,
+        used: u,
+        remaining: limited ? Math.max(0, l.limit - u) : null,
+        peakOffered: peaks[i] ?? 0,
         peakAt: Number.isFinite(this.#offered[i]?.peakKey) ? new Date(this.#offered[i]!.peakKey).toISOString() : null,
       };
     });

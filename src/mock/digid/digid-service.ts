@@ -7,18 +7,38 @@ import { DIGID_AUTHENTICATIONS_PER_MINUTE, DIGID_PROCESSING_TIME } from '../../n
 import { isValidBsn } from '../../population/index.ts';
 import type { Store } from '../../store/store.ts';
 import type { AccessPolicy } from '../access-policy.ts';
-import { CapacityModel, meanServiceTime, type Handled, type ServiceTime, type ServiceMetrics } from '../capacity/index.ts';
+import {
+  CapacityModel,
+  meanServiceTime,
+  type Handled,
+  type ServiceTime,
+  type ServiceMetrics,
+} from '../capacity/index.ts';
 import type { MockConfig } from '../config.ts';
 import type { MockMetrics } from '../metrics.ts';
 import type { SessionTokens } from '../session-token.ts';
 import { ExpiringMap } from './expiring-map.ts';
 import { CLASS_REF, rank, type Level } from './levels.ts';
 import {
-  BSN_SECTOR, STATUSES, STATUS_URI, artifactResponseEnvelope, newArtifact, responseXml,
-  type ArtifactResolveInfo, type AuthnRequestInfo, type AuthnStatus, type Outcome,
+  BSN_SECTOR,
+  STATUSES,
+  STATUS_URI,
+  artifactResponseEnvelope,
+  newArtifact,
+  responseXml,
+  type ArtifactResolveInfo,
+  type AuthnRequestInfo,
+  type AuthnStatus,
+  type Outcome,
 } from './saml.ts';
 import { buildSpRegistry, type SpRegistry } from './service-providers.ts';
-import { checkEnvelopedSignature, generateSigningKey, readSigningKey, signElement, type SigningKey } from './signing.ts';
+import {
+  checkEnvelopedSignature,
+  generateSigningKey,
+  readSigningKey,
+  signElement,
+  type SigningKey,
+} from './signing.ts';
 import { userLevel } from './users.ts';
 
 export const DIGID_SERVICE = 'digid';
@@ -44,7 +64,10 @@ export interface PendingRequest {
 /** Why DigiD shows an error page instead of sending the burger back. */
 export class SpRefused extends CodedError {
   readonly code = ERROR_CODES.DIGID_SP_REFUSED;
-  constructor(readonly title: string, detail: string) {
+  constructor(
+    readonly title: string,
+    detail: string,
+  ) {
     super(detail);
   }
 }
@@ -69,7 +92,12 @@ export interface Decision {
   readonly message: string;
   /** Sim ms at which DigiD decided. */
   readonly at: number;
-  readonly success?: { readonly bsn: string; readonly level: Level; readonly token: string; readonly sessionExpiresAt: number };
+  readonly success?: {
+    readonly bsn: string;
+    readonly level: Level;
+    readonly token: string;
+    readonly sessionExpiresAt: number;
+  };
 }
 
 export interface Served {
@@ -145,7 +173,13 @@ export class DigidService {
     this.#model = new CapacityModel({
       service: DIGID_SERVICE,
       limits: [{ window: 'minute', limit: cfg.perMinute, normId: DIGID_AUTHENTICATIONS_PER_MINUTE.id }],
-      concurrency: this.concurrency, maxQueue: this.maxQueue, serviceTime: cfg.serviceTime, seed: config.seed, clock, metrics: deps.serviceMetrics, shared: deps.store.windows,
+      concurrency: this.concurrency,
+      maxQueue: this.maxQueue,
+      serviceTime: cfg.serviceTime,
+      seed: config.seed,
+      clock,
+      metrics: deps.serviceMetrics,
+      shared: deps.store.windows,
       minuteNormMs: DIGID_PROCESSING_TIME.limit,
     });
     const now = (): number => clock.now();
@@ -154,18 +188,26 @@ export class DigidService {
     this.registry = buildSpRegistry(cfg);
     // The signing key: configured (read now, so a bad file stops the start), or generated on first use
     // and kept in the database (≈ 0.9 s once on a loaded 2-core machine; a mock that never signs never pays it).
-    this.#configuredKey = cfg.signing ? readSigningKey(cfg.signing.privateKeyFile, cfg.signing.certificateFile) : undefined;
+    this.#configuredKey = cfg.signing
+      ? readSigningKey(cfg.signing.privateKeyFile, cfg.signing.certificateFile)
+      : undefined;
     this.#authCounter = new Counter({
-      name: 'bbsim_digid_authentications_total', help: 'DigiD authentications by SAML status (both flows)',
-      labelNames: ['status'], registers: [deps.metrics.registry],
+      name: 'bbsim_digid_authentications_total',
+      help: 'DigiD authentications by SAML status (both flows)',
+      labelNames: ['status'],
+      registers: [deps.metrics.registry],
     });
-    this.#authCounted = Object.fromEntries(STATUSES.map((st) => [st, this.#authCounter.labels({ status: st })])) as Record<AuthnStatus, { inc(): void }>;
+    this.#authCounted = Object.fromEntries(
+      STATUSES.map((st) => [st, this.#authCounter.labels({ status: st })]),
+    ) as Record<AuthnStatus, { inc(): void }>;
   }
 
   signingKey(): Promise<SigningKey> {
     this.#keyPromise ??= this.#configuredKey
       ? Promise.resolve(this.#configuredKey)
-      : this.deps.store.keepOnce('digid.signingKey', () => JSON.stringify(generateSigningKey(this.cfg.entityId))).then((v) => JSON.parse(v) as SigningKey);
+      : this.deps.store
+          .keepOnce('digid.signingKey', () => JSON.stringify(generateSigningKey(this.cfg.entityId)))
+          .then((v) => JSON.parse(v) as SigningKey);
     return this.#keyPromise;
   }
 
@@ -174,24 +216,40 @@ export class DigidService {
     const { registry } = this;
     if (registry.open) {
       if (info.acsUrl === undefined) {
-        throw new ProblemError('INVALID_REQUEST', 'SAMLRequest: AssertionConsumerServiceIndex needs the afnemer\'s metadata; no service providers are registered (digid.serviceProviders): send AssertionConsumerServiceURL', {
-          field: 'SAMLRequest', rule: 'AuthnRequest/@AssertionConsumerServiceURL', serviceCode: 'RequestDenied',
-        });
+        throw new ProblemError(
+          'INVALID_REQUEST',
+          "SAMLRequest: AssertionConsumerServiceIndex needs the afnemer's metadata; no service providers are registered (digid.serviceProviders): send AssertionConsumerServiceURL",
+          {
+            field: 'SAMLRequest',
+            rule: 'AuthnRequest/@AssertionConsumerServiceURL',
+            serviceCode: 'RequestDenied',
+          },
+        );
       }
       return info.acsUrl;
     }
     const sp = info.issuer !== undefined ? registry.get(info.issuer) : undefined;
     if (!sp) {
-      throw new SpRefused('Onbekende dienst', `The service provider '${(info.issuer ?? '(no Issuer)').slice(0, 200)}' is not registered with DigiD (digid.serviceProviders: ${registry.all.map((x) => x.entityId).join(', ')}).`);
+      throw new SpRefused(
+        'Onbekende dienst',
+        `The service provider '${(info.issuer ?? '(no Issuer)').slice(0, 200)}' is not registered with DigiD (digid.serviceProviders: ${registry.all.map((x) => x.entityId).join(', ')}).`,
+      );
     }
     if (info.acsUrl !== undefined) {
       if (!sp.acsUrls.includes(info.acsUrl)) {
-        throw new SpRefused('Onbekend terugkeeradres', `AssertionConsumerServiceURL '${info.acsUrl.slice(0, 200)}' is not registered for ${sp.entityId} (allowed: ${sp.acsUrls.join(', ')}).`);
+        throw new SpRefused(
+          'Onbekend terugkeeradres',
+          `AssertionConsumerServiceURL '${info.acsUrl.slice(0, 200)}' is not registered for ${sp.entityId} (allowed: ${sp.acsUrls.join(', ')}).`,
+        );
       }
       return info.acsUrl;
     }
     const url = sp.acsUrls[info.acsIndex ?? -1];
-    if (url === undefined) throw new SpRefused('Onbekend terugkeeradres', `AssertionConsumerServiceIndex ${info.acsIndex ?? '?'} is not registered for ${sp.entityId} (0..${sp.acsUrls.length - 1}).`);
+    if (url === undefined)
+      throw new SpRefused(
+        'Onbekend terugkeeradres',
+        `AssertionConsumerServiceIndex ${info.acsIndex ?? '?'} is not registered for ${sp.entityId} (0..${sp.acsUrls.length - 1}).`,
+      );
     return url;
   }
 
@@ -205,23 +263,38 @@ export class DigidService {
     const username = a.username ?? '';
     const highest = userLevel(username, config.seed, this.cfg.levelShares);
     if (highest === undefined) return { status: 'AuthnFailed', message: 'unknown username or wrong password', at };
-    if (a.password !== undefined && a.password !== this.cfg.testPassword) return { status: 'AuthnFailed', message: 'unknown username or wrong password', at };
+    if (a.password !== undefined && a.password !== this.cfg.testPassword)
+      return { status: 'AuthnFailed', message: 'unknown username or wrong password', at };
     if (rank(highest) < rank(a.level)) {
-      return { status: 'NoAuthnContext', message: `level ${a.level} was requested; this account reaches ${highest} at most`, at };
+      return {
+        status: 'NoAuthnContext',
+        message: `level ${a.level} was requested; this account reaches ${highest} at most`,
+        at,
+      };
     }
     const sessionExpiresAt = at + this.#sessionTtlMs;
     const token = this.deps.tokens.issue({ bsn: username, exp: sessionExpiresAt, loa: a.level });
-    return { status: 'Success', message: 'authenticated', at, success: { bsn: username, level: a.level, token, sessionExpiresAt } };
+    return {
+      status: 'Success',
+      message: 'authenticated',
+      at,
+      success: { bsn: username, level: a.level, token, sessionExpiresAt },
+    };
   }
 
   #refusal(r: Exclude<Handled<Decision>, { ok: true }>): ProblemError {
     if (r.reason === 'limit') {
       return new ProblemError('CAPACITY', r.detail, {
-        retryAfter: r.retryAfterS, rule: `${r.limit} authentications per ${r.window} (${DIGID_AUTHENTICATIONS_PER_MINUTE.id})`,
+        retryAfter: r.retryAfterS,
+        rule: `${r.limit} authentications per ${r.window} (${DIGID_AUTHENTICATIONS_PER_MINUTE.id})`,
         extra: { window: r.window, used: r.used, limit: r.limit },
       });
     }
-    if (r.reason === 'saturated') return new ProblemError('CAPACITY', r.detail, { retryAfter: r.retryAfterS, rule: `concurrency ${this.concurrency}, queue ${this.maxQueue}` });
+    if (r.reason === 'saturated')
+      return new ProblemError('CAPACITY', r.detail, {
+        retryAfter: r.retryAfterS,
+        rule: `concurrency ${this.concurrency}, queue ${this.maxQueue}`,
+      });
     return new ProblemError('UNAVAILABLE', r.detail, { retryAfter: r.retryAfterS });
   }
 
@@ -248,15 +321,30 @@ export class DigidService {
    * The login form came back: one authentication for its request (the handle is single use, but
    * stays usable when refused for capacity, so the burger may try again).
    */
-  async login(handle: string, form: { username?: string | undefined; password?: string | undefined; cancel: boolean }): Promise<{ req: PendingRequest; served: Served }> {
+  async login(
+    handle: string,
+    form: { username?: string | undefined; password?: string | undefined; cancel: boolean },
+  ): Promise<{ req: PendingRequest; served: Served }> {
     const req = this.#pending.take(handle);
     if (!req) {
-      throw new ProblemError('INVALID_REQUEST', 'unknown, expired or already used login request: start again from the afnemer (a login page is valid for digid.requestTtlMs and for one attempt)', {
-        field: 'request', rule: 'a live request handle from the login page', serviceCode: 'RequestDenied',
-      });
+      throw new ProblemError(
+        'INVALID_REQUEST',
+        'unknown, expired or already used login request: start again from the afnemer (a login page is valid for digid.requestTtlMs and for one attempt)',
+        {
+          field: 'request',
+          rule: 'a live request handle from the login page',
+          serviceCode: 'RequestDenied',
+        },
+      );
     }
     try {
-      const served = await this.authenticate({ username: form.username ?? '', password: form.password ?? '', cancel: form.cancel, level: req.info.level, denied: undefined });
+      const served = await this.authenticate({
+        username: form.username ?? '',
+        password: form.password ?? '',
+        cancel: form.cancel,
+        level: req.info.level,
+        denied: undefined,
+      });
       return { req, served };
     } catch (err) {
       this.#pending.set(handle, req); // refused for capacity: the burger may try again
@@ -268,8 +356,11 @@ export class DigidService {
   issueArtifact(req: PendingRequest, d: Decision): string {
     const s = d.success;
     const outcome: Outcome = {
-      status: d.status, message: d.message, at: d.at,
-      inResponseTo: req.info.id, destination: req.acsUrl,
+      status: d.status,
+      message: d.message,
+      at: d.at,
+      inResponseTo: req.info.id,
+      destination: req.acsUrl,
       ...(req.info.issuer !== undefined ? { audience: req.info.issuer } : {}),
       ...(s ? { success: { ...s, notOnOrAfter: d.at + this.cfg.artifactTtlMs } } : {}),
     };
@@ -285,18 +376,25 @@ export class DigidService {
     const key = await this.signingKey();
     const sign = (xml: string, local: 'Assertion' | 'Response'): string => signElement(xml, local, key);
     const sp = registry.get(req.issuer);
-    const refusedWhy = !registry.open && !sp
-      ? `the service provider '${req.issuer.slice(0, 200)}' is not registered with DigiD`
-      : cfg.checkSignatures && sp?.certificatePem !== undefined ? checkEnvelopedSignature(body, 'ArtifactResolve', sp.certificatePem) : undefined;
+    const refusedWhy =
+      !registry.open && !sp
+        ? `the service provider '${req.issuer.slice(0, 200)}' is not registered with DigiD`
+        : cfg.checkSignatures && sp?.certificatePem !== undefined
+          ? checkEnvelopedSignature(body, 'ArtifactResolve', sp.certificatePem)
+          : undefined;
     if (refusedWhy !== undefined) {
       // Refused before the artifact is looked at: it stays usable for the right SP.
       this.#resolves.denied += 1;
-      return artifactResponseEnvelope(req, undefined, cfg.entityId, t, { status: 'RequestDenied', message: refusedWhy.startsWith('the service') ? refusedWhy : `ArtifactResolve signature: ${refusedWhy}` });
+      return artifactResponseEnvelope(req, undefined, cfg.entityId, t, {
+        status: 'RequestDenied',
+        message: refusedWhy.startsWith('the service') ? refusedWhy : `ArtifactResolve signature: ${refusedWhy}`,
+      });
     }
     const stored = this.#artifacts.get(req.artifact);
     // SAML Core 3.5.3: the message goes only to the SP it was issued for, and only once; otherwise
     // an ArtifactResponse with no message. Another SP's resolve does not use the artifact up.
-    const forThisSp = stored !== undefined && (stored.outcome.audience === undefined || stored.outcome.audience === req.issuer);
+    const forThisSp =
+      stored !== undefined && (stored.outcome.audience === undefined || stored.outcome.audience === req.issuer);
     if (stored && forThisSp) {
       this.#artifacts.delete(req.artifact);
       this.#resolves.resolved += 1;
@@ -311,25 +409,53 @@ export class DigidService {
   /** POST /digid/authenticate: checks the body, runs one authentication, and answers like a SAML Response in JSON. */
   async authenticateOnce(b: AuthenticateBody): Promise<Record<string, unknown>> {
     const { access, afnemers, config } = this.deps;
-    if (b.bsn === undefined && b.username === undefined) throw new ProblemError('INVALID_REQUEST', 'give bsn or username (a test user\'s username is its BSN)', { field: 'bsn', rule: 'bsn or username' });
+    if (b.bsn === undefined && b.username === undefined)
+      throw new ProblemError('INVALID_REQUEST', "give bsn or username (a test user's username is its BSN)", {
+        field: 'bsn',
+        rule: 'bsn or username',
+      });
     if (b.bsn !== undefined && b.username !== undefined && b.bsn !== b.username) {
-      throw new ProblemError('INVALID_REQUEST', 'bsn and username differ; give one of them', { field: 'username', rule: 'bsn or username' });
+      throw new ProblemError('INVALID_REQUEST', 'bsn and username differ; give one of them', {
+        field: 'username',
+        rule: 'bsn or username',
+      });
     }
-    if (b.bsn !== undefined && !isValidBsn(b.bsn)) throw new ProblemError('INVALID_BSN', `BSN ${b.bsn} fails the elfproef`, { field: 'bsn', rule: 'elfproef' });
+    if (b.bsn !== undefined && !isValidBsn(b.bsn))
+      throw new ProblemError('INVALID_BSN', `BSN ${b.bsn} fails the elfproef`, { field: 'bsn', rule: 'elfproef' });
     // A session for any BSN without its password is a dev shortcut: off on an exposed mock unless configured (access-policy.ts).
     if (b.password === undefined && !access.passwordlessLogin) {
-      throw new ProblemError('INVALID_REQUEST', `password is required: password-less login is off (${config.auth.passwordlessLogin === false ? 'auth.passwordlessLogin: false' : `the mock listens beyond loopback on ${config.host}; set auth.passwordlessLogin: true to allow it`})`, { field: 'password', rule: 'required' });
+      throw new ProblemError(
+        'INVALID_REQUEST',
+        `password is required: password-less login is off (${config.auth.passwordlessLogin === false ? 'auth.passwordlessLogin: false' : `the mock listens beyond loopback on ${config.host}; set auth.passwordlessLogin: true to allow it`})`,
+        { field: 'password', rule: 'required' },
+      );
     }
     const level = b.level ?? 'Basis';
-    const denied = b.afnemer !== undefined && !afnemers.has(b.afnemer) ? `afnemer ${b.afnemer} is not connected to DigiD (not in the mock's afnemers)` : undefined;
-    const served = await this.authenticate({ username: b.bsn ?? b.username, password: b.password, cancel: b.cancel === true, level, denied });
+    const denied =
+      b.afnemer !== undefined && !afnemers.has(b.afnemer)
+        ? `afnemer ${b.afnemer} is not connected to DigiD (not in the mock's afnemers)`
+        : undefined;
+    const served = await this.authenticate({
+      username: b.bsn ?? b.username,
+      password: b.password,
+      cancel: b.cancel === true,
+      level,
+      denied,
+    });
     const d = served.decision;
     const timing = { processingMs: Math.round(served.latencyMs * 1000) / 1000, serviceMs: served.serviceMs };
     if (!d.success) return { status: d.status, statusCode: STATUS_URI_OF[d.status], message: d.message, ...timing };
     return {
-      status: d.status, statusCode: STATUS_URI_OF[d.status], bsn: d.success.bsn, level: d.success.level, authnContextClassRef: CLASS_REF[d.success.level],
-      nameId: `${BSN_SECTOR}:${d.success.bsn}`, token: d.success.token, expiresAt: iso(d.success.sessionExpiresAt),
-      ...(b.afnemer !== undefined ? { afnemer: b.afnemer } : {}), ...timing,
+      status: d.status,
+      statusCode: STATUS_URI_OF[d.status],
+      bsn: d.success.bsn,
+      level: d.success.level,
+      authnContextClassRef: CLASS_REF[d.success.level],
+      nameId: `${BSN_SECTOR}:${d.success.bsn}`,
+      token: d.success.token,
+      expiresAt: iso(d.success.sessionExpiresAt),
+      ...(b.afnemer !== undefined ? { afnemer: b.afnemer } : {}),
+      ...timing,
     };
   }
 
@@ -346,8 +472,13 @@ export class DigidService {
       authentications: { ...this.#byStatus, total },
       successByLevel: this.#successByLevel,
       processingNorm: {
-        id: DIGID_PROCESSING_TIME.id, limitMs: DIGID_PROCESSING_TIME.limit, attainmentPercent: DIGID_PROCESSING_TIME.attainment ?? null,
-        holds: DIGID_PROCESSING_TIME.attainment === undefined || within === null ? null : within >= DIGID_PROCESSING_TIME.attainment,
+        id: DIGID_PROCESSING_TIME.id,
+        limitMs: DIGID_PROCESSING_TIME.limit,
+        attainmentPercent: DIGID_PROCESSING_TIME.attainment ?? null,
+        holds:
+          DIGID_PROCESSING_TIME.attainment === undefined || within === null
+            ? null
+            : within >= DIGID_PROCESSING_TIME.attainment,
       },
       pendingRequests: this.#pending.size,
       artifacts: { live: this.#artifacts.size, ...this.#resolves },

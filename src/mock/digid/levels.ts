@@ -26,4 +26,3 @@ export function levelOfClassRef(uri: string): Level | undefined {
 export function rank(level: Level): number {
   return LEVELS.indexOf(level);
 }
-

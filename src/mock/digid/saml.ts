@@ -31,11 +31,14 @@ export const BSN_SECTOR = 's00000000';
 export const STATUSES = ['Success', 'AuthnFailed', 'NoAuthnContext', 'RequestDenied'] as const;
 export type AuthnStatus = (typeof STATUSES)[number];
 
-export const STATUS_URI = (s: AuthnStatus | 'Requester' | 'Responder'): string => `urn:oasis:names:tc:SAML:2.0:status:${s}`;
+export const STATUS_URI = (s: AuthnStatus | 'Requester' | 'Responder'): string =>
+  `urn:oasis:names:tc:SAML:2.0:status:${s}`;
 
 /** SAML top-level code a second-level status sits under: the requester's fault or the responder's. */
 const TOP_LEVEL: Readonly<Record<Exclude<AuthnStatus, 'Success'>, 'Requester' | 'Responder'>> = {
-  AuthnFailed: 'Responder', NoAuthnContext: 'Responder', RequestDenied: 'Requester',
+  AuthnFailed: 'Responder',
+  NoAuthnContext: 'Responder',
+  RequestDenied: 'Requester',
 };
 
 /** Most inflated bytes an AuthnRequest may have (a deflate bomb stops here). */
@@ -49,12 +52,18 @@ function decodeEntities(s: string): string {
   if (!s.includes('&')) return s;
   return s.replace(/&(lt|gt|amp|apos|quot|#x[0-9A-Fa-f]+|#[0-9]+);/g, (_m, ref: string) => {
     switch (ref) {
-      case 'lt': return '<';
-      case 'gt': return '>';
-      case 'amp': return '&';
-      case 'apos': return "'";
-      case 'quot': return '"';
-      default: return String.fromCodePoint(ref.startsWith('#x') ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10));
+      case 'lt':
+        return '<';
+      case 'gt':
+        return '>';
+      case 'amp':
+        return '&';
+      case 'apos':
+        return "'";
+      case 'quot':
+        return '"';
+      default:
+        return String.fromCodePoint(ref.startsWith('#x') ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10));
     }
   });
 }
@@ -76,8 +85,10 @@ export function attributesOf(xml: string, el: XmlElement): Map<string, string> {
   return attrs;
 }
 
-const childrenOf = (el: XmlElement, ns: string, local: string): XmlElement[] => el.children.filter((c) => c.ns === ns && c.local === local);
-const childOf = (el: XmlElement, ns: string, local: string): XmlElement | undefined => el.children.find((c) => c.ns === ns && c.local === local);
+const childrenOf = (el: XmlElement, ns: string, local: string): XmlElement[] =>
+  el.children.filter((c) => c.ns === ns && c.local === local);
+const childOf = (el: XmlElement, ns: string, local: string): XmlElement | undefined =>
+  el.children.find((c) => c.ns === ns && c.local === local);
 
 function describe(el: XmlElement): string {
   return el.ns === '' ? `<${el.local}> (no namespace)` : `<${el.local}> in namespace ${el.ns}`;
@@ -102,7 +113,11 @@ const ID_RE = /^[A-Za-z_][\w.-]{0,255}$/;
 const BASE64_RE = /^[A-Za-z0-9+/]*={0,2}$/;
 
 function badRequest(detail: string, rule: string): ProblemError {
-  return new ProblemError('INVALID_REQUEST', `SAMLRequest: ${detail}`, { field: 'SAMLRequest', rule, serviceCode: 'RequestDenied' });
+  return new ProblemError('INVALID_REQUEST', `SAMLRequest: ${detail}`, {
+    field: 'SAMLRequest',
+    rule,
+    serviceCode: 'RequestDenied',
+  });
 }
 
 /**
@@ -116,7 +131,10 @@ export function decodeAuthnRequest(samlRequest: string): AuthnRequestInfo {
   // A '+' that was not percent-encoded arrives as a space; line breaks are tolerated too.
   const b64 = samlRequest.replace(/ /g, '+').replace(/[\r\n\t]/g, '');
   if (b64 === '' || !BASE64_RE.test(b64) || b64.length % 4 === 1) {
-    throw badRequest('is not base64 (HTTP-Redirect binding: base64 of the raw-DEFLATEd AuthnRequest, then URL-encoded)', 'base64');
+    throw badRequest(
+      'is not base64 (HTTP-Redirect binding: base64 of the raw-DEFLATEd AuthnRequest, then URL-encoded)',
+      'base64',
+    );
   }
   const compressed = Buffer.from(b64, 'base64');
   let inflated: Buffer;
@@ -124,7 +142,11 @@ export function decodeAuthnRequest(samlRequest: string): AuthnRequestInfo {
     inflated = inflateRawSync(compressed, { maxOutputLength: MAX_AUTHN_REQUEST_BYTES });
   } catch (err) {
     const tooBig = err instanceof RangeError || (err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE';
-    if (tooBig) throw badRequest(`inflates to more than ${MAX_AUTHN_REQUEST_BYTES} bytes`, `at most ${MAX_AUTHN_REQUEST_BYTES} bytes`);
+    if (tooBig)
+      throw badRequest(
+        `inflates to more than ${MAX_AUTHN_REQUEST_BYTES} bytes`,
+        `at most ${MAX_AUTHN_REQUEST_BYTES} bytes`,
+      );
     const zlibWrapped = compressed[0] === 0x78;
     throw badRequest(
       zlibWrapped
@@ -137,38 +159,66 @@ export function decodeAuthnRequest(samlRequest: string): AuthnRequestInfo {
   try {
     xml = decodeXml(inflated).text; // as the AuthnRequest declares (src/xml): UTF-8 by default
   } catch (err) {
-    if (err instanceof TextDecodingError) throw badRequest(`the inflated AuthnRequest: ${err.message}`, err.encoding === 'UTF-8' ? 'UTF-8' : `valid ${err.encoding}`);
+    if (err instanceof TextDecodingError)
+      throw badRequest(
+        `the inflated AuthnRequest: ${err.message}`,
+        err.encoding === 'UTF-8' ? 'UTF-8' : `valid ${err.encoding}`,
+      );
     throw err;
   }
   let root: XmlElement;
   try {
     root = scanXml(xml);
   } catch (err) {
-    if (err instanceof UnsafeXmlError) throw new ProblemError('UNSAFE_XML', `SAMLRequest: ${err.message}`, { field: 'SAMLRequest', rule: 'no DOCTYPE or ENTITY', serviceCode: 'RequestDenied' });
-    if (err instanceof BerichtenParseError) throw badRequest(`the AuthnRequest is not well-formed XML: ${err.message}`, 'well-formed XML');
+    if (err instanceof UnsafeXmlError)
+      throw new ProblemError('UNSAFE_XML', `SAMLRequest: ${err.message}`, {
+        field: 'SAMLRequest',
+        rule: 'no DOCTYPE or ENTITY',
+        serviceCode: 'RequestDenied',
+      });
+    if (err instanceof BerichtenParseError)
+      throw badRequest(`the AuthnRequest is not well-formed XML: ${err.message}`, 'well-formed XML');
     throw err;
   }
   if (root.ns !== NS_PROTOCOL || root.local !== 'AuthnRequest') {
-    throw badRequest(`the root element must be <AuthnRequest> in namespace ${NS_PROTOCOL}, found ${describe(root)}`, 'samlp:AuthnRequest');
+    throw badRequest(
+      `the root element must be <AuthnRequest> in namespace ${NS_PROTOCOL}, found ${describe(root)}`,
+      'samlp:AuthnRequest',
+    );
   }
   const attrs = attributesOf(xml, root);
   const id = attrs.get('ID');
   if (id === undefined || !ID_RE.test(id)) {
-    throw badRequest(id === undefined ? 'the AuthnRequest has no ID attribute' : `the AuthnRequest ID '${id.slice(0, 64)}' is not an xs:ID (a letter or '_', then letters, digits, '_', '-', '.')`, 'AuthnRequest/@ID');
+    throw badRequest(
+      id === undefined
+        ? 'the AuthnRequest has no ID attribute'
+        : `the AuthnRequest ID '${id.slice(0, 64)}' is not an xs:ID (a letter or '_', then letters, digits, '_', '-', '.')`,
+      'AuthnRequest/@ID',
+    );
   }
   const acs = attrs.get('AssertionConsumerServiceURL');
   const indexText = attrs.get('AssertionConsumerServiceIndex');
   const acsIndex = indexText !== undefined && /^\d{1,5}$/.test(indexText) ? Number(indexText) : undefined;
-  if (indexText !== undefined && acsIndex === undefined) throw badRequest(`AssertionConsumerServiceIndex '${indexText.slice(0, 40)}' is not an unsigned short`, 'xs:unsignedShort');
+  if (indexText !== undefined && acsIndex === undefined)
+    throw badRequest(
+      `AssertionConsumerServiceIndex '${indexText.slice(0, 40)}' is not an unsigned short`,
+      'xs:unsignedShort',
+    );
   if (acs === undefined && acsIndex === undefined) {
-    throw badRequest('the AuthnRequest has no AssertionConsumerServiceURL (or AssertionConsumerServiceIndex), so there is nowhere to send the answer', 'AuthnRequest/@AssertionConsumerServiceURL');
+    throw badRequest(
+      'the AuthnRequest has no AssertionConsumerServiceURL (or AssertionConsumerServiceIndex), so there is nowhere to send the answer',
+      'AuthnRequest/@AssertionConsumerServiceURL',
+    );
   }
   let acsUrl: URL | undefined;
   if (acs !== undefined) {
     try {
       acsUrl = new URL(acs);
     } catch {
-      throw badRequest(`AssertionConsumerServiceURL '${acs.slice(0, 200)}' is not an absolute URL`, 'absolute http(s) URL');
+      throw badRequest(
+        `AssertionConsumerServiceURL '${acs.slice(0, 200)}' is not an absolute URL`,
+        'absolute http(s) URL',
+      );
     }
     if (acsUrl.protocol !== 'https:' && acsUrl.protocol !== 'http:') {
       throw badRequest(`AssertionConsumerServiceURL must be http(s), got '${acsUrl.protocol}'`, 'absolute http(s) URL');
@@ -183,16 +233,19 @@ export function decodeAuthnRequest(samlRequest: string): AuthnRequestInfo {
   const binding = attrs.get('ProtocolBinding');
   const requested = childOf(root, NS_PROTOCOL, 'RequestedAuthnContext');
   if (version !== '2.0') denied = `Version must be '2.0', got '${version ?? '(none)'}'`;
-  else if (!issuer) denied = 'the AuthnRequest has no saml:Issuer (the afnemer\'s entity ID)';
-  else if (binding !== undefined && binding !== BINDING_ARTIFACT) denied = `DigiD answers with the HTTP-Artifact binding only; ProtocolBinding '${binding}' is not supported`;
+  else if (!issuer) denied = "the AuthnRequest has no saml:Issuer (the afnemer's entity ID)";
+  else if (binding !== undefined && binding !== BINDING_ARTIFACT)
+    denied = `DigiD answers with the HTTP-Artifact binding only; ProtocolBinding '${binding}' is not supported`;
   else if (requested) {
     const comparison = attributesOf(xml, requested).get('Comparison') ?? 'exact';
     const refs = childrenOf(requested, NS_ASSERTION, 'AuthnContextClassRef').map((r) => r.text.trim());
     const levels = refs.map(levelOfClassRef);
     const unknown = refs.find((_r, i) => levels[i] === undefined);
-    if (comparison !== 'minimum' && comparison !== 'exact') denied = `RequestedAuthnContext Comparison '${comparison}' is not supported (use 'minimum')`;
+    if (comparison !== 'minimum' && comparison !== 'exact')
+      denied = `RequestedAuthnContext Comparison '${comparison}' is not supported (use 'minimum')`;
     else if (refs.length === 0) denied = 'RequestedAuthnContext holds no AuthnContextClassRef';
-    else if (unknown !== undefined) denied = `unknown AuthnContextClassRef '${unknown.slice(0, 200)}' (known: ${Object.values(CLASS_REF).join(', ')})`;
+    else if (unknown !== undefined)
+      denied = `unknown AuthnContextClassRef '${unknown.slice(0, 200)}' (known: ${Object.values(CLASS_REF).join(', ')})`;
     else level = (levels as Level[]).reduce((lo, l) => (rank(l) < rank(lo) ? l : lo));
   }
   return { id, acsUrl: acsUrl?.href, acsIndex, issuer, level, denied };
@@ -213,27 +266,40 @@ export function parseArtifactResolve(xml: string): ArtifactResolveInfo {
   try {
     root = scanXml(xml);
   } catch (err) {
-    if (err instanceof UnsafeXmlError) throw new ProblemError('UNSAFE_XML', err.message, { rule: 'no DOCTYPE or ENTITY' });
-    if (err instanceof BerichtenParseError) throw new ProblemError('MALFORMED_BODY', err.message, { rule: 'well-formed XML' });
+    if (err instanceof UnsafeXmlError)
+      throw new ProblemError('UNSAFE_XML', err.message, { rule: 'no DOCTYPE or ENTITY' });
+    if (err instanceof BerichtenParseError)
+      throw new ProblemError('MALFORMED_BODY', err.message, { rule: 'well-formed XML' });
     throw err;
   }
-  const invalid = (detail: string, field: string): ProblemError => new ProblemError('INVALID_REQUEST', detail, { field, rule: 'SOAP ArtifactResolve' });
+  const invalid = (detail: string, field: string): ProblemError =>
+    new ProblemError('INVALID_REQUEST', detail, { field, rule: 'SOAP ArtifactResolve' });
   if ((root.ns !== NS_SOAP11 && root.ns !== NS_SOAP12) || root.local !== 'Envelope') {
-    throw invalid(`the root element must be a SOAP <Envelope> (namespace ${NS_SOAP11}), found ${describe(root)}`, 'Envelope');
+    throw invalid(
+      `the root element must be a SOAP <Envelope> (namespace ${NS_SOAP11}), found ${describe(root)}`,
+      'Envelope',
+    );
   }
   const body = childOf(root, root.ns, 'Body');
   if (!body) throw invalid('the SOAP Envelope has no Body', 'Envelope.Body');
   const resolve = body.children[0];
   if (!resolve || resolve.ns !== NS_PROTOCOL || resolve.local !== 'ArtifactResolve') {
-    throw invalid(`the SOAP Body must hold <ArtifactResolve> in namespace ${NS_PROTOCOL}, found ${resolve ? describe(resolve) : 'nothing'}`, 'Envelope.Body.ArtifactResolve');
+    throw invalid(
+      `the SOAP Body must hold <ArtifactResolve> in namespace ${NS_PROTOCOL}, found ${resolve ? describe(resolve) : 'nothing'}`,
+      'Envelope.Body.ArtifactResolve',
+    );
   }
   const id = attributesOf(xml, resolve).get('ID');
-  if (id === undefined || !ID_RE.test(id)) throw invalid('ArtifactResolve needs an ID attribute (an xs:ID)', 'ArtifactResolve/@ID');
+  if (id === undefined || !ID_RE.test(id))
+    throw invalid('ArtifactResolve needs an ID attribute (an xs:ID)', 'ArtifactResolve/@ID');
   const artifact = childOf(resolve, NS_PROTOCOL, 'Artifact')?.text.trim();
   if (!artifact) throw invalid('ArtifactResolve has no samlp:Artifact', 'ArtifactResolve.Artifact');
   const issuer = childOf(resolve, NS_ASSERTION, 'Issuer')?.text.trim() || undefined;
   if (issuer === undefined) {
-    throw invalid('ArtifactResolve has no saml:Issuer: DigiD returns a message only to the service provider it was issued for (SAML Core 3.5.3)', 'ArtifactResolve.Issuer');
+    throw invalid(
+      'ArtifactResolve has no saml:Issuer: DigiD returns a message only to the service provider it was issued for (SAML Core 3.5.3)',
+      'ArtifactResolve.Issuer',
+    );
   }
   return { soapNs: root.ns, id, artifact, issuer };
 }
@@ -242,7 +308,13 @@ export function parseArtifactResolve(xml: string): ArtifactResolveInfo {
 // Writing
 // ---------------------------------------------------------------------------------------------
 
-const XML_ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+const XML_ESCAPES: Readonly<Record<string, string>> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&apos;',
+};
 export function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => XML_ESCAPES[c] ?? c);
 }
@@ -285,8 +357,10 @@ export interface Outcome {
 
 function statusXml(status: AuthnStatus, message: string): string {
   if (status === 'Success') return `<samlp:Status><samlp:StatusCode Value="${STATUS_URI('Success')}"/></samlp:Status>`;
-  return `<samlp:Status><samlp:StatusCode Value="${STATUS_URI(TOP_LEVEL[status])}"><samlp:StatusCode Value="${STATUS_URI(status)}"/></samlp:StatusCode>`
-    + `<samlp:StatusMessage>${esc(message)}</samlp:StatusMessage></samlp:Status>`;
+  return (
+    `<samlp:Status><samlp:StatusCode Value="${STATUS_URI(TOP_LEVEL[status])}"><samlp:StatusCode Value="${STATUS_URI(status)}"/></samlp:StatusCode>` +
+    `<samlp:StatusMessage>${esc(message)}</samlp:StatusMessage></samlp:Status>`
+  );
 }
 
 /** Signs the element `local` of a document (signing.ts); identity when nothing is signed. */
@@ -299,7 +373,11 @@ export type Signer = (xml: string, local: 'Assertion' | 'Response') => string;
  */
 export function responseXml(o: Outcome, entityId: string, sign?: Signer): string {
   const attrs = [
-    `xmlns:samlp="${NS_PROTOCOL}"`, `xmlns:saml="${NS_ASSERTION}"`, `ID="${newId()}"`, 'Version="2.0"', `IssueInstant="${iso(o.at)}"`,
+    `xmlns:samlp="${NS_PROTOCOL}"`,
+    `xmlns:saml="${NS_ASSERTION}"`,
+    `ID="${newId()}"`,
+    'Version="2.0"',
+    `IssueInstant="${iso(o.at)}"`,
     ...(o.inResponseTo !== undefined ? [`InResponseTo="${esc(o.inResponseTo)}"`] : []),
     ...(o.destination !== undefined ? [`Destination="${esc(o.destination)}"`] : []),
   ].join(' ');
@@ -308,19 +386,22 @@ export function responseXml(o: Outcome, entityId: string, sign?: Signer): string
   if (s) {
     const inResponseTo = o.inResponseTo !== undefined ? ` InResponseTo="${esc(o.inResponseTo)}"` : '';
     const recipient = o.destination !== undefined ? ` Recipient="${esc(o.destination)}"` : '';
-    assertion = `<saml:Assertion ID="${newId()}" Version="2.0" IssueInstant="${iso(o.at)}">`
-      + `<saml:Issuer>${esc(entityId)}</saml:Issuer>`
-      + `<saml:Subject><saml:NameID>${BSN_SECTOR}:${esc(s.bsn)}</saml:NameID>`
-      + `<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData${inResponseTo} NotOnOrAfter="${iso(s.notOnOrAfter)}"${recipient}/></saml:SubjectConfirmation></saml:Subject>`
-      + `<saml:Conditions NotBefore="${iso(o.at)}" NotOnOrAfter="${iso(s.notOnOrAfter)}">`
-      + (o.audience !== undefined ? `<saml:AudienceRestriction><saml:Audience>${esc(o.audience)}</saml:Audience></saml:AudienceRestriction>` : '')
-      + '</saml:Conditions>'
-      + `<saml:AuthnStatement AuthnInstant="${iso(o.at)}" SessionIndex="${newId()}" SessionNotOnOrAfter="${iso(s.sessionExpiresAt)}">`
-      + `<saml:AuthnContext><saml:AuthnContextClassRef>${CLASS_REF[s.level]}</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>`
-      + '<saml:AttributeStatement>'
-      + `<saml:Attribute Name="${ATTR_SESSION_TOKEN}"><saml:AttributeValue>${esc(s.token)}</saml:AttributeValue></saml:Attribute>`
-      + `<saml:Attribute Name="${ATTR_SESSION_EXPIRES}"><saml:AttributeValue>${iso(s.sessionExpiresAt)}</saml:AttributeValue></saml:Attribute>`
-      + '</saml:AttributeStatement></saml:Assertion>';
+    assertion =
+      `<saml:Assertion ID="${newId()}" Version="2.0" IssueInstant="${iso(o.at)}">` +
+      `<saml:Issuer>${esc(entityId)}</saml:Issuer>` +
+      `<saml:Subject><saml:NameID>${BSN_SECTOR}:${esc(s.bsn)}</saml:NameID>` +
+      `<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData${inResponseTo} NotOnOrAfter="${iso(s.notOnOrAfter)}"${recipient}/></saml:SubjectConfirmation></saml:Subject>` +
+      `<saml:Conditions NotBefore="${iso(o.at)}" NotOnOrAfter="${iso(s.notOnOrAfter)}">` +
+      (o.audience !== undefined
+        ? `<saml:AudienceRestriction><saml:Audience>${esc(o.audience)}</saml:Audience></saml:AudienceRestriction>`
+        : '') +
+      '</saml:Conditions>' +
+      `<saml:AuthnStatement AuthnInstant="${iso(o.at)}" SessionIndex="${newId()}" SessionNotOnOrAfter="${iso(s.sessionExpiresAt)}">` +
+      `<saml:AuthnContext><saml:AuthnContextClassRef>${CLASS_REF[s.level]}</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>` +
+      '<saml:AttributeStatement>' +
+      `<saml:Attribute Name="${ATTR_SESSION_TOKEN}"><saml:AttributeValue>${esc(s.token)}</saml:AttributeValue></saml:Attribute>` +
+      `<saml:Attribute Name="${ATTR_SESSION_EXPIRES}"><saml:AttributeValue>${iso(s.sessionExpiresAt)}</saml:AttributeValue></saml:Attribute>` +
+      '</saml:AttributeStatement></saml:Assertion>';
   }
   const xml = `<samlp:Response ${attrs}><saml:Issuer>${esc(entityId)}</saml:Issuer>${statusXml(o.status, o.message)}${assertion}</samlp:Response>`;
   if (!sign) return xml;
@@ -332,22 +413,37 @@ export function responseXml(o: Outcome, entityId: string, sign?: Signer): string
  * samlp:Response, undefined for "no message" (SAML Core 3.5.3: an unknown, expired or already
  * resolved artifact, or one issued for another SP, is answered with status Success and no message).
  */
-export function artifactResponseEnvelope(req: ArtifactResolveInfo, inner: string | undefined, entityId: string, now: number, status?: { status: AuthnStatus; message: string }): string {
-  return '<?xml version="1.0" encoding="UTF-8"?>'
-    + `<soap:Envelope xmlns:soap="${req.soapNs}"><soap:Body>`
-    + `<samlp:ArtifactResponse xmlns:samlp="${NS_PROTOCOL}" xmlns:saml="${NS_ASSERTION}" ID="${newId()}" Version="2.0" IssueInstant="${iso(now)}" InResponseTo="${esc(req.id)}">`
-    + `<saml:Issuer>${esc(entityId)}</saml:Issuer>${statusXml(status?.status ?? 'Success', status?.message ?? '')}${inner ?? ''}</samlp:ArtifactResponse>`
-    + '</soap:Body></soap:Envelope>';
+export function artifactResponseEnvelope(
+  req: ArtifactResolveInfo,
+  inner: string | undefined,
+  entityId: string,
+  now: number,
+  status?: { status: AuthnStatus; message: string },
+): string {
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?>' +
+    `<soap:Envelope xmlns:soap="${req.soapNs}"><soap:Body>` +
+    `<samlp:ArtifactResponse xmlns:samlp="${NS_PROTOCOL}" xmlns:saml="${NS_ASSERTION}" ID="${newId()}" Version="2.0" IssueInstant="${iso(now)}" InResponseTo="${esc(req.id)}">` +
+    `<saml:Issuer>${esc(entityId)}</saml:Issuer>${statusXml(status?.status ?? 'Success', status?.message ?? '')}${inner ?? ''}</samlp:ArtifactResponse>` +
+    '</soap:Body></soap:Envelope>'
+  );
 }
 
 /** IdP metadata listing the two endpoints (absolute URLs under `base`) and the signing certificate (base64 DER). */
-export function metadataXml(entityId: string, base: string, signingCertificate: string, wantAuthnRequestsSigned: boolean): string {
-  return '<?xml version="1.0" encoding="UTF-8"?>'
-    + `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="${esc(entityId)}">`
-    + `<md:IDPSSODescriptor protocolSupportEnumeration="${NS_PROTOCOL}" WantAuthnRequestsSigned="${wantAuthnRequestsSigned}">`
-    + `<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${signingCertificate}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>`
-    + `<md:ArtifactResolutionService Binding="${BINDING_SOAP}" Location="${esc(base)}/digid/saml/idp/resolve_artifact" index="0" isDefault="true"/>`
-    + '<md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified</md:NameIDFormat>'
-    + `<md:SingleSignOnService Binding="${BINDING_REDIRECT}" Location="${esc(base)}/digid/saml/idp/request_authentication"/>`
-    + '</md:IDPSSODescriptor></md:EntityDescriptor>';
+export function metadataXml(
+  entityId: string,
+  base: string,
+  signingCertificate: string,
+  wantAuthnRequestsSigned: boolean,
+): string {
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?>' +
+    `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="${esc(entityId)}">` +
+    `<md:IDPSSODescriptor protocolSupportEnumeration="${NS_PROTOCOL}" WantAuthnRequestsSigned="${wantAuthnRequestsSigned}">` +
+    `<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${signingCertificate}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>` +
+    `<md:ArtifactResolutionService Binding="${BINDING_SOAP}" Location="${esc(base)}/digid/saml/idp/resolve_artifact" index="0" isDefault="true"/>` +
+    '<md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified</md:NameIDFormat>' +
+    `<md:SingleSignOnService Binding="${BINDING_REDIRECT}" Location="${esc(base)}/digid/saml/idp/request_authentication"/>` +
+    '</md:IDPSSODescriptor></md:EntityDescriptor>'
+  );
 }

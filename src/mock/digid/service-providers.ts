@@ -35,10 +35,15 @@ export interface SpRegistry {
 /** Reads an SP's metadata: entity ID, every AssertionConsumerService Location (in index order), the signing certificate. */
 export function readSpMetadata(xml: string, source: string): ServiceProvider {
   let fail: string | undefined;
-  const doc = new DOMParser({ onError: (level, msg) => { if (level !== 'warning') fail ??= msg; } }).parseFromString(xml, 'text/xml');
+  const doc = new DOMParser({
+    onError: (level, msg) => {
+      if (level !== 'warning') fail ??= msg;
+    },
+  }).parseFromString(xml, 'text/xml');
   if (fail !== undefined) throw new Error(`${source}: not well-formed SAML metadata (${fail})`);
   const ed = doc.documentElement;
-  if (!ed || ed.namespaceURI !== NS_MD || ed.localName !== 'EntityDescriptor') throw new Error(`${source}: the root must be md:EntityDescriptor`);
+  if (!ed || ed.namespaceURI !== NS_MD || ed.localName !== 'EntityDescriptor')
+    throw new Error(`${source}: the root must be md:EntityDescriptor`);
   const entityId = ed.getAttribute('entityID') ?? '';
   if (entityId === '') throw new Error(`${source}: EntityDescriptor has no entityID`);
   const sp = Array.from(ed.getElementsByTagNameNS(NS_MD, 'SPSSODescriptor'))[0];
@@ -65,19 +70,26 @@ export function readSpMetadata(xml: string, source: string): ServiceProvider {
 export function buildSpRegistry(cfg: DigidConfig): SpRegistry {
   const all: ServiceProvider[] = cfg.serviceProviders.map((s, i) => {
     const where = `digid.serviceProviders[${i}]`;
-    const fromMetadata = s.metadataFile !== undefined ? readSpMetadata(readFileSync(s.metadataFile, 'utf8'), `${where}.metadataFile (${s.metadataFile})`) : undefined;
+    const fromMetadata =
+      s.metadataFile !== undefined
+        ? readSpMetadata(readFileSync(s.metadataFile, 'utf8'), `${where}.metadataFile (${s.metadataFile})`)
+        : undefined;
     const entityId = s.entityId ?? fromMetadata?.entityId;
     if (entityId === undefined) throw new Error(`${where}: give entityId or metadataFile`);
     const acsUrls = s.acsUrls ?? fromMetadata?.acsUrls ?? [];
     if (acsUrls.length === 0) throw new Error(`${where}: give acsUrls or a metadataFile with AssertionConsumerService`);
-    const certificatePem = s.certificateFile !== undefined ? readFileSync(s.certificateFile, 'utf8') : fromMetadata?.certificatePem;
+    const certificatePem =
+      s.certificateFile !== undefined ? readFileSync(s.certificateFile, 'utf8') : fromMetadata?.certificatePem;
     if (cfg.checkSignatures && certificatePem === undefined) {
-      throw new Error(`${where} (${entityId}): digid.checkSignatures needs the SP's signing certificate (certificateFile, or a KeyDescriptor in its metadata)`);
+      throw new Error(
+        `${where} (${entityId}): digid.checkSignatures needs the SP's signing certificate (certificateFile, or a KeyDescriptor in its metadata)`,
+      );
     }
     return { entityId, acsUrls, certificatePem };
   });
   const byId = new Map(all.map((s) => [s.entityId, s]));
   if (byId.size !== all.length) throw new Error('digid.serviceProviders: an entityId is registered twice');
-  if (cfg.checkSignatures && all.length === 0) throw new Error('digid.checkSignatures needs digid.serviceProviders (whose certificates to check against)');
+  if (cfg.checkSignatures && all.length === 0)
+    throw new Error('digid.checkSignatures needs digid.serviceProviders (whose certificates to check against)');
   return { open: all.length === 0, get: (id) => byId.get(id), all };
 }

@@ -49,10 +49,16 @@ export function generateSigningKey(commonName: string, now = Date.now()): Signin
   cert.serialNumber = `01${Buffer.from(forge.random.getBytesSync(8), 'binary').toString('hex')}`;
   cert.validity.notBefore = new Date(now - 86_400_000);
   cert.validity.notAfter = new Date(now + 10 * 365 * 86_400_000);
-  const name = [{ name: 'commonName', value: commonName.slice(0, 64) }, { name: 'organizationName', value: 'bbsim test PKI' }];
+  const name = [
+    { name: 'commonName', value: commonName.slice(0, 64) },
+    { name: 'organizationName', value: 'bbsim test PKI' },
+  ];
   cert.setSubject(name);
   cert.setIssuer(name);
-  cert.setExtensions([{ name: 'basicConstraints', cA: false }, { name: 'keyUsage', digitalSignature: true, nonRepudiation: true }]);
+  cert.setExtensions([
+    { name: 'basicConstraints', cA: false },
+    { name: 'keyUsage', digitalSignature: true, nonRepudiation: true },
+  ]);
   cert.sign(forge.pki.privateKeyFromPem(privateKeyPem), forge.md.sha256.create());
   return { privateKeyPem, certificatePem: forge.pki.certificateToPem(cert) };
 }
@@ -63,7 +69,9 @@ export function readSigningKey(privateKeyFile: string, certificateFile: string):
   const certificatePem = readFileSync(certificateFile, 'utf8');
   const cert = new X509Certificate(certificatePem);
   if (!cert.checkPrivateKey(createPrivateKeyChecked(privateKeyPem, privateKeyFile))) {
-    throw new Error(`digid.signing: the certificate in ${certificateFile} does not belong to the private key in ${privateKeyFile}`);
+    throw new Error(
+      `digid.signing: the certificate in ${certificateFile} does not belong to the private key in ${privateKeyFile}`,
+    );
   }
   return { privateKeyPem, certificatePem };
 }
@@ -81,10 +89,16 @@ function createPrivateKeyChecked(pem: string, file: string): KeyObject {
  * signature placed right after its saml:Issuer, as the SAML schema orders it: rsa-sha256, exclusive
  * C14N, the certificate in KeyInfo.
  */
-export function signElement(xml: string, local: 'Assertion' | 'Response' | 'ArtifactResponse' | 'AuthnRequest' | 'ArtifactResolve', key: SigningKey): string {
+export function signElement(
+  xml: string,
+  local: 'Assertion' | 'Response' | 'ArtifactResponse' | 'AuthnRequest' | 'ArtifactResolve',
+  key: SigningKey,
+): string {
   const sig = new SignedXml({
-    privateKey: key.privateKeyPem, publicCert: key.certificatePem,
-    signatureAlgorithm: RSA_SHA256, canonicalizationAlgorithm: EXC_C14N,
+    privateKey: key.privateKeyPem,
+    publicCert: key.certificatePem,
+    signatureAlgorithm: RSA_SHA256,
+    canonicalizationAlgorithm: EXC_C14N,
   });
   const target = `//*[local-name(.)='${local}']`;
   sig.addReference({ xpath: target, digestAlgorithm: SHA256, transforms: [ENVELOPED, EXC_C14N] });
@@ -102,14 +116,21 @@ export function signElement(xml: string, local: 'Assertion' | 'Response' | 'Arti
 export function checkEnvelopedSignature(xml: string, local: string, certificatePem: string): string | undefined {
   let doc: Document;
   try {
-    doc = new DOMParser({ onError: () => { throw new Error('not well-formed'); } }).parseFromString(xml, 'text/xml');
+    doc = new DOMParser({
+      onError: () => {
+        throw new Error('not well-formed');
+      },
+    }).parseFromString(xml, 'text/xml');
   } catch (err) {
     return `cannot read the XML (${(err as Error).message})`;
   }
   const elements = Array.from(doc.getElementsByTagNameNS('*', local));
   const el = elements[0];
   if (!el) return `no ${local} element`;
-  const signatures = Array.from(el.childNodes).filter((n): n is Element => n.nodeType === 1 && (n as Element).namespaceURI === NS_DSIG && (n as Element).localName === 'Signature');
+  const signatures = Array.from(el.childNodes).filter(
+    (n): n is Element =>
+      n.nodeType === 1 && (n as Element).namespaceURI === NS_DSIG && (n as Element).localName === 'Signature',
+  );
   const signature = signatures[0];
   if (!signature) return `the ${local} is not signed (no ds:Signature child)`;
   const id = el.getAttribute('ID');
@@ -117,7 +138,8 @@ export function checkEnvelopedSignature(xml: string, local: string, certificateP
   try {
     sig.loadSignature(signature as unknown as Parameters<SignedXml['loadSignature']>[0]);
     const refs = sig.getReferences();
-    if (refs.length !== 1 || refs[0]?.uri !== `#${id ?? ''}`) return `the signature must reference the ${local} itself (URI #${id ?? '?'})`;
+    if (refs.length !== 1 || refs[0]?.uri !== `#${id ?? ''}`)
+      return `the signature must reference the ${local} itself (URI #${id ?? '?'})`;
     if (!sig.checkSignature(xml)) return 'the signature does not verify';
   } catch (err) {
     return `the signature does not verify (${(err as Error).message.split('\n')[0]})`;
@@ -138,10 +160,19 @@ export function checkRedirectSignature(rawQuery: string, certificatePem: string)
   }
   const sigAlg = parts.get('SigAlg');
   const signature = parts.get('Signature');
-  if (sigAlg === undefined || signature === undefined) return 'the AuthnRequest is not signed (no SigAlg and Signature parameters)';
+  if (sigAlg === undefined || signature === undefined)
+    return 'the AuthnRequest is not signed (no SigAlg and Signature parameters)';
   const alg = decodeURIComponent(sigAlg.replace(/\+/g, ' '));
   if (alg !== RSA_SHA256) return `SigAlg must be ${RSA_SHA256}, got '${alg.slice(0, 100)}'`;
-  const signed = ['SAMLRequest', 'RelayState', 'SigAlg'].filter((k) => parts.has(k)).map((k) => `${k}=${parts.get(k) ?? ''}`).join('&');
-  const ok = createVerify('RSA-SHA256').update(signed).verify(certificatePem, Buffer.from(decodeURIComponent(signature.replace(/\+/g, ' ')).replace(/ /g, '+'), 'base64'));
-  return ok ? undefined : 'the Signature does not verify against the service provider\'s certificate';
+  const signed = ['SAMLRequest', 'RelayState', 'SigAlg']
+    .filter((k) => parts.has(k))
+    .map((k) => `${k}=${parts.get(k) ?? ''}`)
+    .join('&');
+  const ok = createVerify('RSA-SHA256')
+    .update(signed)
+    .verify(
+      certificatePem,
+      Buffer.from(decodeURIComponent(signature.replace(/\+/g, ' ')).replace(/ /g, '+'), 'base64'),
+    );
+  return ok ? undefined : "the Signature does not verify against the service provider's certificate";
 }

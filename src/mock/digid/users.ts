@@ -50,7 +50,12 @@ export const TEST_USER_SCAN_LIMIT = 2_500_000;
  * The first `n` population members (in population order, skipping the first `offset` matches) whose
  * highest level is `level` (or any level when absent). Deterministic for a seed.
  */
-export function testUsers(population: Population, seed: number, shares: LevelShares, opts: { level?: Level; n: number; offset?: number }): TestUsersPage {
+export function testUsers(
+  population: Population,
+  seed: number,
+  shares: LevelShares,
+  opts: { level?: Level; n: number; offset?: number },
+): TestUsersPage {
   const { level, n } = opts;
   const offset = opts.offset ?? 0;
   const users: TestUser[] = [];

@@ -24,8 +24,12 @@ function hex8(x: number): string {
   return x.toString(16).padStart(8, '0');
 }
 
-export function machtigingDecider(seed: number, authorisedShare: number): (vertegenwoordiger: string, vertegenwoordigde: Vertegenwoordigde, dienst: string) => Decision {
-  if (!Number.isFinite(authorisedShare) || authorisedShare < 0 || authorisedShare > 1) throw new RangeError(`authorisedShare must be in 0..1, got ${authorisedShare}`);
+export function machtigingDecider(
+  seed: number,
+  authorisedShare: number,
+): (vertegenwoordiger: string, vertegenwoordigde: Vertegenwoordigde, dienst: string) => Decision {
+  if (!Number.isFinite(authorisedShare) || authorisedShare < 0 || authorisedShare > 1)
+    throw new RangeError(`authorisedShare must be in 0..1, got ${authorisedShare}`);
   const base = hash32(String(seed), SALT_DECIDE);
   const idSeed = hash32(String(seed), SALT_ID);
   const threshold = authorisedShare * TWO32;

@@ -9,14 +9,39 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ProblemError, type ProblemName } from '../../errors/catalogue.ts';
-import { VALIDATION_KLANTEN, VALIDATION_MAX_RESPONSE, VALIDATION_QUERIES_PER_HOUR, OIN_DIGITS, BERICHTTYPE_CHARS } from '../../norms/index.ts';
+import {
+  VALIDATION_KLANTEN,
+  VALIDATION_MAX_RESPONSE,
+  VALIDATION_QUERIES_PER_HOUR,
+  OIN_DIGITS,
+  BERICHTTYPE_CHARS,
+} from '../../norms/index.ts';
 import { optionalCallerOin } from '../afnemer-auth.ts';
 import { CapacityModel, type Handled, CAPACITY_STATS_SCHEMA } from '../capacity/index.ts';
 import { TextDecodingError, decodeXml } from '../../xml/index.ts';
 import type { ServiceTime } from '../capacity/index.ts';
-import { JSON_NAMES, SOAP_NAMES, ROL_BURGER, answerQuery, checkQuery, mapJsonQuery, type Answer, type Query, type QueryError } from './query.ts';
 import {
-  NS_SERVICE, NS_TYPES, OPERATION, SOAP_ACTION, SOAP_CONTENT_TYPE, clientFault, parseValidateEnvelope, renderFault, renderResponse, soapActionOf,
+  JSON_NAMES,
+  SOAP_NAMES,
+  ROL_BURGER,
+  answerQuery,
+  checkQuery,
+  mapJsonQuery,
+  type Answer,
+  type Query,
+  type QueryError,
+} from './query.ts';
+import {
+  NS_SERVICE,
+  NS_TYPES,
+  OPERATION,
+  SOAP_ACTION,
+  SOAP_CONTENT_TYPE,
+  clientFault,
+  parseValidateEnvelope,
+  renderFault,
+  renderResponse,
+  soapActionOf,
   type SoapFault,
 } from './soap.ts';
 
@@ -41,9 +66,12 @@ const PROBLEM_OF: Readonly<Record<QueryError['kind'], ProblemName>> = {
 /** Whether a configured service time breaches the 30 s response norm (lognormal: at its 99th percentile). */
 export function serviceTimeExceedsNorm(st: ServiceTime, limitMs: number): boolean {
   switch (st.kind) {
-    case 'fixed': return st.ms > limitMs;
-    case 'lognormal': return st.p99Ms > limitMs;
-    case 'empirical': return st.samplesMs.some((s) => s > limitMs);
+    case 'fixed':
+      return st.ms > limitMs;
+    case 'lognormal':
+      return st.p99Ms > limitMs;
+    case 'empirical':
+      return st.samplesMs.some((s) => s > limitMs);
   }
 }
 
@@ -60,16 +88,30 @@ export async function validatieservicePlugin(app: FastifyInstance): Promise<void
   const model = new CapacityModel({
     service: SERVICE,
     limits: [{ window: 'hour', limit: cfg.perHour, normId: VALIDATION_QUERIES_PER_HOUR.id }],
-    concurrency: cfg.concurrency, maxQueue: cfg.maxQueue, serviceTime: cfg.serviceTime,
-    seed: ctx.config.seed, clock, metrics: ctx.serviceMetrics, shared: ctx.store.windows,
+    concurrency: cfg.concurrency,
+    maxQueue: cfg.maxQueue,
+    serviceTime: cfg.serviceTime,
+    seed: ctx.config.seed,
+    clock,
+    metrics: ctx.serviceMetrics,
+    shared: ctx.store.windows,
   });
   app.addHook('onClose', async () => model.close());
   const exceedsNorm = serviceTimeExceedsNorm(cfg.serviceTime, normMs);
-  if (exceedsNorm) app.log.warn({ serviceTime: cfg.serviceTime, normMs }, 'validatieservice: the configured service time exceeds the 30 s response norm');
+  if (exceedsNorm)
+    app.log.warn(
+      { serviceTime: cfg.serviceTime, normMs },
+      'validatieservice: the configured service time exceeds the 30 s response norm',
+    );
 
   const stats = {
-    queries: 0, soap: 0, json: 0, invalid: 0,
-    bsnsChecked: 0, isBerichtSturen: 0, overNorm: 0,
+    queries: 0,
+    soap: 0,
+    json: 0,
+    invalid: 0,
+    bsnsChecked: 0,
+    isBerichtSturen: 0,
+    overNorm: 0,
   };
 
   /** Admits and serves one query; counts it. */
@@ -94,7 +136,11 @@ export async function validatieservicePlugin(app: FastifyInstance): Promise<void
       try {
         done(null, decodeXml(body, req.headers['content-type']).text);
       } catch (err) {
-        done(err instanceof TextDecodingError ? Object.assign(new Error(err.message), { statusCode: err.status }) : (err as Error));
+        done(
+          err instanceof TextDecodingError
+            ? Object.assign(new Error(err.message), { statusCode: err.status })
+            : (err as Error),
+        );
       }
     });
 
@@ -108,155 +154,268 @@ export async function validatieservicePlugin(app: FastifyInstance): Promise<void
       if (err instanceof ProblemError) {
         stats.invalid += 1;
         const d = err.details;
-        return sendFault(reply, clientFault(d.serviceCode ?? err.definition.code, err.message, { status: err.status, ...(d.field !== undefined ? { element: d.field } : {}), ...(d.rule !== undefined ? { rule: d.rule } : {}) }));
+        return sendFault(
+          reply,
+          clientFault(d.serviceCode ?? err.definition.code, err.message, {
+            status: err.status,
+            ...(d.field !== undefined ? { element: d.field } : {}),
+            ...(d.rule !== undefined ? { rule: d.rule } : {}),
+          }),
+        );
       }
       const status = typeof err.statusCode === 'number' ? err.statusCode : 500;
       if (status >= 400 && status < 500) {
         stats.invalid += 1;
         const code = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'BerichtTeGroot' : 'VerzoekOngeldig';
-        return sendFault(reply, clientFault(code, err.message, { status, ...(code === 'BerichtTeGroot' ? { rule: `at most ${cfg.bodyLimitBytes} bytes` } : {}) }));
+        return sendFault(
+          reply,
+          clientFault(code, err.message, {
+            status,
+            ...(code === 'BerichtTeGroot' ? { rule: `at most ${cfg.bodyLimitBytes} bytes` } : {}),
+          }),
+        );
       }
       request.log.error({ err }, 'unexpected error');
-      return sendFault(reply, { status: 500, faultcode: 'Server', detailKind: 'ApplicationFault', code: 'TechnischProbleem', message: 'unexpected error; the mock logged it' });
+      return sendFault(reply, {
+        status: 500,
+        faultcode: 'Server',
+        detailKind: 'ApplicationFault',
+        code: 'TechnischProbleem',
+        message: 'unexpected error; the mock logged it',
+      });
     });
 
-    soap.post('/validatieservice', {
-      bodyLimit: cfg.bodyLimitBytes,
-      validatorCompiler: documentationOnly,
-      schema: {
-        summary: 'Validatieservice ValidateAbonnementen (SOAP 1.1): may this afnemer send this letter type to these burgers?',
-        description: `SOAP 1.1 over HTTP, Content-Type text/xml, SOAPAction "${SOAP_ACTION}". `
-          + `Body: ${OPERATION} (${NS_SERVICE}) / request / berichtleverancierCode, berichtTypeCode, `
-          + `Klanten / ${VALIDATION_KLANTEN.min ?? 1}-${VALIDATION_KLANTEN.max} × Klant (Key = BSN, Rol = ${ROL_BURGER}), all in ${NS_TYPES}. `
-          + `Answer: ${OPERATION}Response / ${OPERATION}Result / Klanten / Klant (Key, isBerichtSturen). `
-          + 'Faults: ApplicationFault (HTTP 400, faultcode Client) for bad input, DependentServiceFault (HTTP 503 + Retry-After, faultcode Server) over capacity '
-          + `(${VALIDATION_QUERIES_PER_HOUR.limit} queries per hour for all afnemers together by default).`,
-        tags: ['validatieservice'],
-        consumes: ['text/xml'],
-        produces: ['text/xml'],
-        headers: {
-          type: 'object',
-          properties: {
-            soapaction: { type: 'string', description: `"${SOAP_ACTION}" (quoted or not)` },
-            'x-afnemer-oin': { type: 'string', description: 'Optional: the caller\'s OIN (stands for the TLS certificate); must then equal berichtleverancierCode' },
+    soap.post(
+      '/validatieservice',
+      {
+        bodyLimit: cfg.bodyLimitBytes,
+        validatorCompiler: documentationOnly,
+        schema: {
+          summary:
+            'Validatieservice ValidateAbonnementen (SOAP 1.1): may this afnemer send this letter type to these burgers?',
+          description:
+            `SOAP 1.1 over HTTP, Content-Type text/xml, SOAPAction "${SOAP_ACTION}". ` +
+            `Body: ${OPERATION} (${NS_SERVICE}) / request / berichtleverancierCode, berichtTypeCode, ` +
+            `Klanten / ${VALIDATION_KLANTEN.min ?? 1}-${VALIDATION_KLANTEN.max} × Klant (Key = BSN, Rol = ${ROL_BURGER}), all in ${NS_TYPES}. ` +
+            `Answer: ${OPERATION}Response / ${OPERATION}Result / Klanten / Klant (Key, isBerichtSturen). ` +
+            'Faults: ApplicationFault (HTTP 400, faultcode Client) for bad input, DependentServiceFault (HTTP 503 + Retry-After, faultcode Server) over capacity ' +
+            `(${VALIDATION_QUERIES_PER_HOUR.limit} queries per hour for all afnemers together by default).`,
+          tags: ['validatieservice'],
+          consumes: ['text/xml'],
+          produces: ['text/xml'],
+          headers: {
+            type: 'object',
+            properties: {
+              soapaction: { type: 'string', description: `"${SOAP_ACTION}" (quoted or not)` },
+              'x-afnemer-oin': {
+                type: 'string',
+                description:
+                  "Optional: the caller's OIN (stands for the TLS certificate); must then equal berichtleverancierCode",
+              },
+            },
+            required: ['soapaction'],
           },
-          required: ['soapaction'],
+          body: { type: 'string', description: 'A SOAP 1.1 Envelope holding ValidateAbonnementen' },
+          ...SOAP_ANSWERS,
         },
-        body: { type: 'string', description: 'A SOAP 1.1 Envelope holding ValidateAbonnementen' },
-        ...SOAP_ANSWERS,
       },
-    }, async (request, reply) => {
-      const type = (headerValue(request.headers['content-type']) ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-      if (type === 'application/soap+xml') {
-        stats.invalid += 1;
-        return sendFault(reply, { status: 415, faultcode: 'VersionMismatch', detailKind: 'ApplicationFault', code: 'SoapVersieNietOndersteund', message: 'this service speaks SOAP 1.1: send Content-Type text/xml and a SOAP 1.1 Envelope (application/soap+xml is SOAP 1.2)', element: 'Content-Type', rule: 'text/xml' });
-      }
-      if (!SOAP_XML_TYPES.has(type)) {
-        stats.invalid += 1;
-        return sendFault(reply, clientFault('ContentTypeOngeldig', `Content-Type '${type.slice(0, 80)}' is not SOAP 1.1: send text/xml; charset=utf-8`, { status: 415, element: 'Content-Type', rule: 'text/xml' }));
-      }
-      const body = typeof request.body === 'string' ? request.body : '';
-      const parsed = parseValidateEnvelope(body, soapActionOf(request.headers['soapaction']));
-      if (!parsed.ok) {
-        stats.invalid += 1;
-        return sendFault(reply, parsed.fault);
-      }
-      const checked = checkQuery(parsed.raw, SOAP_NAMES, { afnemers: ctx.afnemers, headerOin: optionalCallerOin(ctx, request) });
-      if (!checked.ok) {
-        stats.invalid += 1;
-        const e = checked.error;
-        return sendFault(reply, clientFault(e.faultCode, e.message, { element: e.field, rule: e.rule }));
-      }
-      const handled = await serve(checked.query, 'soap');
-      if (!handled.ok) {
-        return sendFault(reply, { status: 503, faultcode: 'Server', detailKind: 'DependentServiceFault', code: handled.reason === 'limit' ? 'CapaciteitBereikt' : 'DienstOverbelast', message: handled.detail, retryAfter: handled.retryAfterS });
-      }
-      return reply.type(SOAP_CONTENT_TYPE).send(renderResponse(handled.value));
-    });
+      async (request, reply) => {
+        const type = (headerValue(request.headers['content-type']) ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+        if (type === 'application/soap+xml') {
+          stats.invalid += 1;
+          return sendFault(reply, {
+            status: 415,
+            faultcode: 'VersionMismatch',
+            detailKind: 'ApplicationFault',
+            code: 'SoapVersieNietOndersteund',
+            message:
+              'this service speaks SOAP 1.1: send Content-Type text/xml and a SOAP 1.1 Envelope (application/soap+xml is SOAP 1.2)',
+            element: 'Content-Type',
+            rule: 'text/xml',
+          });
+        }
+        if (!SOAP_XML_TYPES.has(type)) {
+          stats.invalid += 1;
+          return sendFault(
+            reply,
+            clientFault(
+              'ContentTypeOngeldig',
+              `Content-Type '${type.slice(0, 80)}' is not SOAP 1.1: send text/xml; charset=utf-8`,
+              { status: 415, element: 'Content-Type', rule: 'text/xml' },
+            ),
+          );
+        }
+        const body = typeof request.body === 'string' ? request.body : '';
+        const parsed = parseValidateEnvelope(body, soapActionOf(request.headers['soapaction']));
+        if (!parsed.ok) {
+          stats.invalid += 1;
+          return sendFault(reply, parsed.fault);
+        }
+        const checked = checkQuery(parsed.raw, SOAP_NAMES, {
+          afnemers: ctx.afnemers,
+          headerOin: optionalCallerOin(ctx, request),
+        });
+        if (!checked.ok) {
+          stats.invalid += 1;
+          const e = checked.error;
+          return sendFault(reply, clientFault(e.faultCode, e.message, { element: e.field, rule: e.rule }));
+        }
+        const handled = await serve(checked.query, 'soap');
+        if (!handled.ok) {
+          return sendFault(reply, {
+            status: 503,
+            faultcode: 'Server',
+            detailKind: 'DependentServiceFault',
+            code: handled.reason === 'limit' ? 'CapaciteitBereikt' : 'DienstOverbelast',
+            message: handled.detail,
+            retryAfter: handled.retryAfterS,
+          });
+        }
+        return reply.type(SOAP_CONTENT_TYPE).send(renderResponse(handled.value));
+      },
+    );
   });
 
   // -------------------------------------------------------------------------------------------
   // JSON
   // -------------------------------------------------------------------------------------------
-  app.post('/validatieservice/v1/validate', {
-    bodyLimit: cfg.bodyLimitBytes,
-    validatorCompiler: documentationOnly,
-    schema: {
-      summary: 'Validatieservice as JSON: per BSN whether this afnemer may send this letter type',
-      description: `The SOAP operation ${OPERATION} in JSON, on the same capacity (${VALIDATION_QUERIES_PER_HOUR.limit} queries per hour for all afnemers together by default; over it 503 with Retry-After). `
-        + 'isBerichtSturen is true exactly when the intake would process a letter of this type to this BSN (not NietActiefOfGeabonneerd, not BerichtTypeNietOndersteund); '
-        + 'a berichtTypeCode not configured for the afnemer answers false for every BSN.',
-      tags: ['validatieservice'],
-      body: {
-        type: 'object',
-        properties: {
-          berichtleverancierCode: { type: 'string', pattern: `^\\d{${OIN_DIGITS.max}}$`, description: "The afnemer's OIN" },
-          berichtTypeCode: { type: 'string', minLength: BERICHTTYPE_CHARS.min ?? 1, maxLength: BERICHTTYPE_CHARS.max },
-          klanten: {
-            type: 'array', minItems: VALIDATION_KLANTEN.min ?? 1, maxItems: VALIDATION_KLANTEN.max,
-            items: {
-              type: 'object',
-              properties: { key: BSN_SCHEMA, rol: { type: 'string', enum: [ROL_BURGER] } },
-              required: ['key', 'rol'], additionalProperties: false,
-            },
-          },
-        },
-        required: ['berichtleverancierCode', 'berichtTypeCode', 'klanten'],
-        additionalProperties: false,
-        example: { berichtleverancierCode: '00000001003214345000', berichtTypeCode: 'VAIB', klanten: [{ key: '111222333', rol: ROL_BURGER }] },
-      },
-      ...JSON_ANSWERS,
-      response: {
-        200: {
+  app.post(
+    '/validatieservice/v1/validate',
+    {
+      bodyLimit: cfg.bodyLimitBytes,
+      validatorCompiler: documentationOnly,
+      schema: {
+        summary: 'Validatieservice as JSON: per BSN whether this afnemer may send this letter type',
+        description:
+          `The SOAP operation ${OPERATION} in JSON, on the same capacity (${VALIDATION_QUERIES_PER_HOUR.limit} queries per hour for all afnemers together by default; over it 503 with Retry-After). ` +
+          'isBerichtSturen is true exactly when the intake would process a letter of this type to this BSN (not NietActiefOfGeabonneerd, not BerichtTypeNietOndersteund); ' +
+          'a berichtTypeCode not configured for the afnemer answers false for every BSN.',
+        tags: ['validatieservice'],
+        body: {
           type: 'object',
           properties: {
-            berichtleverancierCode: { type: 'string' },
-            berichtTypeCode: { type: 'string' },
-            berichtTypeOndersteund: { type: 'boolean', description: 'false: the type is not configured for the afnemer, so every answer is false' },
-            resultaten: { type: 'array', items: { type: 'object', properties: { key: { type: 'string' }, isBerichtSturen: { type: 'boolean' } } } },
+            berichtleverancierCode: {
+              type: 'string',
+              pattern: `^\\d{${OIN_DIGITS.max}}$`,
+              description: "The afnemer's OIN",
+            },
+            berichtTypeCode: {
+              type: 'string',
+              minLength: BERICHTTYPE_CHARS.min ?? 1,
+              maxLength: BERICHTTYPE_CHARS.max,
+            },
+            klanten: {
+              type: 'array',
+              minItems: VALIDATION_KLANTEN.min ?? 1,
+              maxItems: VALIDATION_KLANTEN.max,
+              items: {
+                type: 'object',
+                properties: { key: BSN_SCHEMA, rol: { type: 'string', enum: [ROL_BURGER] } },
+                required: ['key', 'rol'],
+                additionalProperties: false,
+              },
+            },
+          },
+          required: ['berichtleverancierCode', 'berichtTypeCode', 'klanten'],
+          additionalProperties: false,
+          example: {
+            berichtleverancierCode: '00000001003214345000',
+            berichtTypeCode: 'VAIB',
+            klanten: [{ key: '111222333', rol: ROL_BURGER }],
+          },
+        },
+        ...JSON_ANSWERS,
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              berichtleverancierCode: { type: 'string' },
+              berichtTypeCode: { type: 'string' },
+              berichtTypeOndersteund: {
+                type: 'boolean',
+                description: 'false: the type is not configured for the afnemer, so every answer is false',
+              },
+              resultaten: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: { key: { type: 'string' }, isBerichtSturen: { type: 'boolean' } },
+                },
+              },
+            },
           },
         },
       },
     },
-  }, async (request) => {
-    const mapped = mapJsonQuery(request.body);
-    const checked = mapped.ok
-      ? checkQuery(mapped.raw, JSON_NAMES, { afnemers: ctx.afnemers, headerOin: optionalCallerOin(ctx, request) })
-      : mapped;
-    if (!checked.ok) {
-      stats.invalid += 1;
-      const e = checked.error;
-      throw new ProblemError(PROBLEM_OF[e.kind], e.message, { field: e.field, rule: e.rule, serviceCode: 'ApplicationFault' });
-    }
-    const handled = await serve(checked.query, 'json');
-    if (!handled.ok) {
-      throw new ProblemError('CAPACITY', handled.detail, {
-        retryAfter: handled.retryAfterS, serviceCode: 'DependentServiceFault',
-        extra: handled.reason === 'limit' ? { reason: handled.reason, window: handled.window, used: handled.used, limit: handled.limit } : { reason: handled.reason },
-      });
-    }
-    return {
-      berichtleverancierCode: checked.query.afnemer.oin,
-      berichtTypeCode: checked.query.berichtTypeCode,
-      berichtTypeOndersteund: handled.value.berichtTypeOndersteund,
-      resultaten: handled.value.resultaten,
-    };
-  });
+    async (request) => {
+      const mapped = mapJsonQuery(request.body);
+      const checked = mapped.ok
+        ? checkQuery(mapped.raw, JSON_NAMES, { afnemers: ctx.afnemers, headerOin: optionalCallerOin(ctx, request) })
+        : mapped;
+      if (!checked.ok) {
+        stats.invalid += 1;
+        const e = checked.error;
+        throw new ProblemError(PROBLEM_OF[e.kind], e.message, {
+          field: e.field,
+          rule: e.rule,
+          serviceCode: 'ApplicationFault',
+        });
+      }
+      const handled = await serve(checked.query, 'json');
+      if (!handled.ok) {
+        throw new ProblemError('CAPACITY', handled.detail, {
+          retryAfter: handled.retryAfterS,
+          serviceCode: 'DependentServiceFault',
+          extra:
+            handled.reason === 'limit'
+              ? { reason: handled.reason, window: handled.window, used: handled.used, limit: handled.limit }
+              : { reason: handled.reason },
+        });
+      }
+      return {
+        berichtleverancierCode: checked.query.afnemer.oin,
+        berichtTypeCode: checked.query.berichtTypeCode,
+        berichtTypeOndersteund: handled.value.berichtTypeOndersteund,
+        resultaten: handled.value.resultaten,
+      };
+    },
+  );
 
   // -------------------------------------------------------------------------------------------
   // Stats
   // -------------------------------------------------------------------------------------------
-  app.get('/validatieservice/stats', {
-    schema: { summary: 'Validatieservice figures: queries, refusals, BSNs checked, latency against the 30 s norm, capacity used this hour', tags: ['validatieservice'], response: { 200: { type: 'object', additionalProperties: true, required: ['service', 'capacity'], properties: { service: { type: 'string' }, capacity: CAPACITY_STATS_SCHEMA } } } },
-  }, async () => ({
-    service: SERVICE,
-    capacity: model.stats(),
-    queries: stats.queries,
-    queriesByInterface: { soap: stats.soap, json: stats.json },
-    invalid: stats.invalid,
-    bsnsChecked: stats.bsnsChecked,
-    isBerichtSturenTrue: stats.isBerichtSturen,
-    responseNorm: { id: VALIDATION_MAX_RESPONSE.id, limitMs: normMs, overNorm: stats.overNorm, holds: stats.overNorm === 0 },
-    serviceTime: { ...cfg.serviceTime, exceedsNorm },
-  }));
+  app.get(
+    '/validatieservice/stats',
+    {
+      schema: {
+        summary:
+          'Validatieservice figures: queries, refusals, BSNs checked, latency against the 30 s norm, capacity used this hour',
+        tags: ['validatieservice'],
+        response: {
+          200: {
+            type: 'object',
+            additionalProperties: true,
+            required: ['service', 'capacity'],
+            properties: { service: { type: 'string' }, capacity: CAPACITY_STATS_SCHEMA },
+          },
+        },
+      },
+    },
+    async () => ({
+      service: SERVICE,
+      capacity: model.stats(),
+      queries: stats.queries,
+      queriesByInterface: { soap: stats.soap, json: stats.json },
+      invalid: stats.invalid,
+      bsnsChecked: stats.bsnsChecked,
+      isBerichtSturenTrue: stats.isBerichtSturen,
+      responseNorm: {
+        id: VALIDATION_MAX_RESPONSE.id,
+        limitMs: normMs,
+        overNorm: stats.overNorm,
+        holds: stats.overNorm === 0,
+      },
+      serviceTime: { ...cfg.serviceTime, exceedsNorm },
+    }),
+  );
 }

@@ -100,51 +100,127 @@ export interface CheckContext {
 
 /** The checks of ValidateAbonnementen, in order; the first failure is reported. */
 export function checkQuery(raw: RawQuery, names: FieldNames, ctx: CheckContext): Checked {
-  const fail = (kind: QueryError['kind'], faultCode: string, field: string, rule: string, message: string): Checked =>
-    ({ ok: false, error: { kind, faultCode, field, rule, message } });
+  const fail = (
+    kind: QueryError['kind'],
+    faultCode: string,
+    field: string,
+    rule: string,
+    message: string,
+  ): Checked => ({ ok: false, error: { kind, faultCode, field, rule, message } });
 
   const code = raw.berichtleverancierCode;
   if (code === undefined || code === '') {
-    return fail('invalid', 'VerplichtVeldOntbreekt', names.berichtleverancierCode, 'required', `${names.berichtleverancierCode} is required: the afnemer's ${OIN_DIGITS.max}-digit OIN`);
+    return fail(
+      'invalid',
+      'VerplichtVeldOntbreekt',
+      names.berichtleverancierCode,
+      'required',
+      `${names.berichtleverancierCode} is required: the afnemer's ${OIN_DIGITS.max}-digit OIN`,
+    );
   }
   if (!OIN_PATTERN.test(code)) {
-    return fail('oin', 'BerichtleverancierCodeOngeldig', names.berichtleverancierCode, `${OIN_DIGITS.max} digits (OIN)`, `${names.berichtleverancierCode} ${quote(code)} is not a ${OIN_DIGITS.max}-digit OIN`);
+    return fail(
+      'oin',
+      'BerichtleverancierCodeOngeldig',
+      names.berichtleverancierCode,
+      `${OIN_DIGITS.max} digits (OIN)`,
+      `${names.berichtleverancierCode} ${quote(code)} is not a ${OIN_DIGITS.max}-digit OIN`,
+    );
   }
   const afnemer = ctx.afnemers.get(code);
   if (!afnemer) {
-    return fail('unknown-afnemer', 'OnbekendeBerichtleverancier', names.berichtleverancierCode, 'connected afnemer', `${names.berichtleverancierCode} ${code} is not a connected afnemer of this mock; add it under 'afnemers' in the config`);
+    return fail(
+      'unknown-afnemer',
+      'OnbekendeBerichtleverancier',
+      names.berichtleverancierCode,
+      'connected afnemer',
+      `${names.berichtleverancierCode} ${code} is not a connected afnemer of this mock; add it under 'afnemers' in the config`,
+    );
   }
   if (ctx.headerOin !== undefined && ctx.headerOin !== code) {
-    return fail('oin-mismatch', 'BerichtleverancierCodeKomtNietOvereen', names.berichtleverancierCode, 'equals X-Afnemer-OIN', `${names.berichtleverancierCode} ${code} differs from the OIN of the caller (X-Afnemer-OIN ${quote(ctx.headerOin)})`);
+    return fail(
+      'oin-mismatch',
+      'BerichtleverancierCodeKomtNietOvereen',
+      names.berichtleverancierCode,
+      'equals X-Afnemer-OIN',
+      `${names.berichtleverancierCode} ${code} differs from the OIN of the caller (X-Afnemer-OIN ${quote(ctx.headerOin)})`,
+    );
   }
   const type = raw.berichtTypeCode;
   if (type === undefined || type === '') {
-    return fail('invalid', 'VerplichtVeldOntbreekt', names.berichtTypeCode, 'required', `${names.berichtTypeCode} is required (${TYPE_MIN}-${BERICHTTYPE_CHARS.max} characters)`);
+    return fail(
+      'invalid',
+      'VerplichtVeldOntbreekt',
+      names.berichtTypeCode,
+      'required',
+      `${names.berichtTypeCode} is required (${TYPE_MIN}-${BERICHTTYPE_CHARS.max} characters)`,
+    );
   }
   if (type.length < TYPE_MIN || type.length > BERICHTTYPE_CHARS.max) {
-    return fail('invalid', 'BerichtTypeCodeOngeldig', names.berichtTypeCode, `${TYPE_MIN}-${BERICHTTYPE_CHARS.max} characters`, `${names.berichtTypeCode} ${quote(type)} has ${type.length} characters; a BerichtType has ${TYPE_MIN} to ${BERICHTTYPE_CHARS.max}`);
+    return fail(
+      'invalid',
+      'BerichtTypeCodeOngeldig',
+      names.berichtTypeCode,
+      `${TYPE_MIN}-${BERICHTTYPE_CHARS.max} characters`,
+      `${names.berichtTypeCode} ${quote(type)} has ${type.length} characters; a BerichtType has ${TYPE_MIN} to ${BERICHTTYPE_CHARS.max}`,
+    );
   }
   const n = raw.klanten.length;
   if (n < KLANTEN_MIN || n > VALIDATION_KLANTEN.max) {
-    return fail('count', 'AantalKlantenOngeldig', names.klanten, `${KLANTEN_MIN}..${VALIDATION_KLANTEN.max} Klant elements`,
-      `a query holds ${KLANTEN_MIN} to ${VALIDATION_KLANTEN.max} Klant elements; this one has ${n}`);
+    return fail(
+      'count',
+      'AantalKlantenOngeldig',
+      names.klanten,
+      `${KLANTEN_MIN}..${VALIDATION_KLANTEN.max} Klant elements`,
+      `a query holds ${KLANTEN_MIN} to ${VALIDATION_KLANTEN.max} Klant elements; this one has ${n}`,
+    );
   }
   const keys: string[] = [];
   for (const [i, k] of raw.klanten.entries()) {
     if (k.key === undefined || k.key === '') {
-      return fail('invalid', 'VerplichtVeldOntbreekt', names.key(i), 'required', `${names.key(i)} is required ${nth(i)}: the Klant's BSN`);
+      return fail(
+        'invalid',
+        'VerplichtVeldOntbreekt',
+        names.key(i),
+        'required',
+        `${names.key(i)} is required ${nth(i)}: the Klant's BSN`,
+      );
     }
     if (!isNineDigits(k.key)) {
-      return fail('bsn', 'KeyOngeldig', names.key(i), 'BSN: 9 digits', `${names.key(i)} ${quote(k.key)} ${nth(i)} is not a BSN: a BSN is exactly 9 digits`);
+      return fail(
+        'bsn',
+        'KeyOngeldig',
+        names.key(i),
+        'BSN: 9 digits',
+        `${names.key(i)} ${quote(k.key)} ${nth(i)} is not a BSN: a BSN is exactly 9 digits`,
+      );
     }
     if (!isValidBsn(k.key)) {
-      return fail('bsn', 'KeyOngeldig', names.key(i), 'BSN: elfproef', `${names.key(i)} ${quote(k.key)} ${nth(i)} is not a BSN: it fails the elfproef`);
+      return fail(
+        'bsn',
+        'KeyOngeldig',
+        names.key(i),
+        'BSN: elfproef',
+        `${names.key(i)} ${quote(k.key)} ${nth(i)} is not a BSN: it fails the elfproef`,
+      );
     }
     if (k.rol === undefined || k.rol === '') {
-      return fail('invalid', 'VerplichtVeldOntbreekt', names.rol(i), 'required', `${names.rol(i)} is required ${nth(i)}: send '${ROL_BURGER}'`);
+      return fail(
+        'invalid',
+        'VerplichtVeldOntbreekt',
+        names.rol(i),
+        'required',
+        `${names.rol(i)} is required ${nth(i)}: send '${ROL_BURGER}'`,
+      );
     }
     if (k.rol !== ROL_BURGER) {
-      return fail('invalid', 'RolOngeldig', names.rol(i), `fixed '${ROL_BURGER}'`, `${names.rol(i)} ${quote(k.rol)} ${nth(i)} is not supported: the only Rol is '${ROL_BURGER}'`);
+      return fail(
+        'invalid',
+        'RolOngeldig',
+        names.rol(i),
+        `fixed '${ROL_BURGER}'`,
+        `${names.rol(i)} ${quote(k.rol)} ${nth(i)} is not supported: the only Rol is '${ROL_BURGER}'`,
+      );
     }
     keys.push(k.key);
   }
@@ -156,7 +232,10 @@ export function answerQuery(q: Query, population: Population, now: number): Answ
   const supported = q.afnemer.berichtTypes.has(q.berichtTypeCode);
   return {
     berichtTypeOndersteund: supported,
-    resultaten: q.keys.map((key) => ({ key, isBerichtSturen: supported && population.wantsLettersFrom(key, q.afnemer.oin, now) })),
+    resultaten: q.keys.map((key) => ({
+      key,
+      isBerichtSturen: supported && population.wantsLettersFrom(key, q.afnemer.oin, now),
+    })),
   };
 }
 
@@ -175,15 +254,29 @@ function describeJson(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v;
 }
 
-export type JsonMapped = { readonly ok: true; readonly raw: RawQuery } | { readonly ok: false; readonly error: QueryError };
+export type JsonMapped =
+  | { readonly ok: true; readonly raw: RawQuery }
+  | { readonly ok: false; readonly error: QueryError };
 
 /** Maps a parsed JSON body onto RawQuery, refusing wrong types and unknown fields (names like `klanten[3].key`). */
 export function mapJsonQuery(body: unknown): JsonMapped {
-  const fail = (field: string, rule: string, message: string): JsonMapped =>
-    ({ ok: false, error: { kind: 'invalid', faultCode: 'VerzoekOngeldig', field, rule, message } });
-  if (!isRecord(body)) return fail('body', 'JSON object', `the body must be a JSON object { berichtleverancierCode, berichtTypeCode, klanten: [{ key, rol }] }, got ${describeJson(body)}`);
+  const fail = (field: string, rule: string, message: string): JsonMapped => ({
+    ok: false,
+    error: { kind: 'invalid', faultCode: 'VerzoekOngeldig', field, rule, message },
+  });
+  if (!isRecord(body))
+    return fail(
+      'body',
+      'JSON object',
+      `the body must be a JSON object { berichtleverancierCode, berichtTypeCode, klanten: [{ key, rol }] }, got ${describeJson(body)}`,
+    );
   for (const k of Object.keys(body)) {
-    if (!JSON_KEYS.has(k)) return fail(k, 'known field', `unknown field '${k.slice(0, 40)}'; the fields are berichtleverancierCode, berichtTypeCode and klanten`);
+    if (!JSON_KEYS.has(k))
+      return fail(
+        k,
+        'known field',
+        `unknown field '${k.slice(0, 40)}'; the fields are berichtleverancierCode, berichtTypeCode and klanten`,
+      );
   }
   const str = (v: unknown, field: string): string | undefined | JsonMapped => {
     if (v === undefined) return undefined;
@@ -195,13 +288,28 @@ export function mapJsonQuery(body: unknown): JsonMapped {
   const type = str(body['berichtTypeCode'], 'berichtTypeCode');
   if (typeof type === 'object') return type;
   const list = body['klanten'];
-  if (list === undefined) return fail('klanten', 'required', `klanten is required: an array of ${VALIDATION_KLANTEN.min ?? 1} to ${VALIDATION_KLANTEN.max} { key, rol }`);
+  if (list === undefined)
+    return fail(
+      'klanten',
+      'required',
+      `klanten is required: an array of ${VALIDATION_KLANTEN.min ?? 1} to ${VALIDATION_KLANTEN.max} { key, rol }`,
+    );
   if (!Array.isArray(list)) return fail('klanten', 'array', `klanten must be an array, got ${describeJson(list)}`);
   const klanten: RawKlant[] = [];
   for (const [i, k] of (list as unknown[]).entries()) {
-    if (!isRecord(k)) return fail(`klanten[${i}]`, 'JSON object', `klanten[${i}] must be an object { key, rol }, got ${describeJson(k)}`);
+    if (!isRecord(k))
+      return fail(
+        `klanten[${i}]`,
+        'JSON object',
+        `klanten[${i}] must be an object { key, rol }, got ${describeJson(k)}`,
+      );
     for (const f of Object.keys(k)) {
-      if (!KLANT_KEYS.has(f)) return fail(`klanten[${i}].${f.slice(0, 40)}`, 'known field', `unknown field '${f.slice(0, 40)}' in klanten[${i}]; the fields are key and rol`);
+      if (!KLANT_KEYS.has(f))
+        return fail(
+          `klanten[${i}].${f.slice(0, 40)}`,
+          'known field',
+          `unknown field '${f.slice(0, 40)}' in klanten[${i}]; the fields are key and rol`,
+        );
     }
     const key = str(k['key'], `klanten[${i}].key`);
     if (typeof key === 'object') return key;
