@@ -177,7 +177,8 @@ const WORDS = [
   'vriendelijke',
   'groet',
 ];
-const SUBJECTS = [
+/** Onderwerpen a generated letter draws from (the rehearsal's generator uses the same list). */
+export const SUBJECTS = [
   'Voorlopige aanslag inkomstenbelasting',
   'Definitieve berekening toeslag',
   'Uw jaaropgaaf',

@@ -4,6 +4,7 @@
  */
 import { NS_BATCH, NS_BERICHT, NS_RESULTAAT, type VerwerkingsCode } from './codes.ts';
 import type { BatchInput, BerichtInput, VerwerkResponse } from './types.ts';
+import { BATCH_FIELDS, BIJLAGE_FIELDS, LETTER_FIELDS } from './parse-xml.ts';
 import { escapeXmlText, xmlCommentText } from '../xml/index.ts';
 
 function iso(ms: number): string {
@@ -107,21 +108,9 @@ export function verwerkResponseJson(r: VerwerkResponse): VerwerkResponseJson {
 // Berichten (the request), for clients
 // ---------------------------------------------------------------------------------------------
 
-const INFO_ORDER = [
-  'BatchID',
-  'AanmaakDatum',
-  'BerichtLeverancierID',
-  'BerichtID',
-  'BerichtType',
-  'PublicatieDatum',
-  'EindDatumHandelingsTermijn',
-  'Onderwerp',
-  'BerichtTekst',
-  'Referentie',
-  'GebruikerID',
-  'SoortGebruiker',
-] as const;
-const BIJLAGE_ORDER = ['Inhoud', 'BijlageType', 'Omschrijving', 'Volgorde'] as const;
+// The schema's element order: the batch fields repeated in every BerichtInformatie, then the letter's own.
+const INFO_ORDER = [...BATCH_FIELDS, ...LETTER_FIELDS] as const;
+const BIJLAGE_ORDER = BIJLAGE_FIELDS;
 const BASE64_CHARS = /^[A-Za-z0-9+/=]*$/;
 
 function el(prefix: string, name: string, text: string): string {

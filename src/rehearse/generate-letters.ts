@@ -12,6 +12,7 @@
 import {
   letterText,
   minimalPdf,
+  SUBJECTS,
   type BerichtInput,
   type BijlageInput,
   type VerwerkingsCode,
@@ -79,16 +80,6 @@ export interface GeneratedLetter {
 const ATTACHMENT_SIZES = [20_000, 40_000, 80_000, 160_000, 320_000] as const;
 const ATTACHMENT_WEIGHTS = [0.35, 0.3, 0.2, 0.1, 0.05] as const;
 const TWO_ATTACHMENTS_SHARE = 0.15;
-const SUBJECTS = [
-  'Voorlopige aanslag inkomstenbelasting',
-  'Definitieve berekening toeslag',
-  'Uw jaaropgaaf',
-  'Herinnering: betaling openstaand bedrag',
-  'Besluit op uw aanvraag',
-  'Wijziging van uw gegevens',
-  'Uitnodiging: periodieke keuring',
-  'Bevestiging van uw bezwaar',
-];
 const UNKNOWN_TYPE = 'ONBEKEND';
 
 const pdfCache = new Map<number, string>();
