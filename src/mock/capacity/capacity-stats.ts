@@ -118,3 +118,22 @@ export const CAPACITY_STATS_SCHEMA = {
     },
   },
 } as const;
+
+/**
+ * The 200 response of a service's `GET …/stats` (DigiD, Machtigen, the Validatieservice): the service's
+ * own figures beside the one capacity shape the verdict reads.
+ */
+export function serviceStatsResponse(summary: string, tag: string) {
+  return {
+    summary,
+    tags: [tag],
+    response: {
+      200: {
+        type: 'object',
+        additionalProperties: true,
+        required: ['service', 'capacity'],
+        properties: { service: { type: 'string' }, capacity: CAPACITY_STATS_SCHEMA },
+      },
+    },
+  } as const;
+}

@@ -11,7 +11,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { ProblemError } from '../../errors/catalogue.ts';
-import { CAPACITY_STATS_SCHEMA } from '../capacity/index.ts';
+import { serviceStatsResponse } from '../capacity/index.ts';
 import type { MockContext } from '../context.ts';
 import { LEVELS, type Level } from './levels.ts';
 import { errorPage, loginPage } from './login-page.ts';
@@ -323,18 +323,10 @@ export async function digidPlugin(app: FastifyInstance): Promise<void> {
   app.get(
     '/digid/stats',
     {
-      schema: {
-        summary: 'DigiD authentications, refusals and processing time against the norms (for the verdict)',
-        tags: ['digid'],
-        response: {
-          200: {
-            type: 'object',
-            additionalProperties: true,
-            required: ['service', 'capacity'],
-            properties: { service: { type: 'string' }, capacity: CAPACITY_STATS_SCHEMA },
-          },
-        },
-      },
+      schema: serviceStatsResponse(
+        'DigiD authentications, refusals and processing time against the norms (for the verdict)',
+        'digid',
+      ),
     },
     async () => {
       return digid.stats();

@@ -13,7 +13,7 @@ import type { FastifyInstance } from 'fastify';
 import { ProblemError, type ProblemName } from '../../errors/catalogue.ts';
 import { MACHTIGEN_PROCESSING_TIME, MACHTIGEN_TRANSACTIONS_PER_MINUTE, OIN_DIGITS } from '../../norms/index.ts';
 import { isNineDigits, isValidBsn } from '../../population/index.ts';
-import { CapacityModel, CAPACITY_STATS_SCHEMA } from '../capacity/index.ts';
+import { CapacityModel, serviceStatsResponse } from '../capacity/index.ts';
 import { machtigingDecider, type Vertegenwoordigde } from './decide.ts';
 import { CodedError, ERROR_CODES } from '../../errors/error-codes.ts';
 import { answers } from '../openapi-document.ts';
@@ -320,19 +320,10 @@ export async function machtigenPlugin(app: FastifyInstance): Promise<void> {
   app.get(
     '/machtigen/v1/stats',
     {
-      schema: {
-        summary:
-          'DigiD Machtigen figures: transactions, refusals, mean processing time and the share of sim minutes within the 4 s norm, capacity used this minute',
-        tags: ['machtigen'],
-        response: {
-          200: {
-            type: 'object',
-            additionalProperties: true,
-            required: ['service', 'capacity'],
-            properties: { service: { type: 'string' }, capacity: CAPACITY_STATS_SCHEMA },
-          },
-        },
-      },
+      schema: serviceStatsResponse(
+        'DigiD Machtigen figures: transactions, refusals, mean processing time and the share of sim minutes within the 4 s norm, capacity used this minute',
+        'machtigen',
+      ),
     },
     async () => {
       const capacity = model.stats();

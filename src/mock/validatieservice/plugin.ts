@@ -17,7 +17,7 @@ import {
   BERICHTTYPE_CHARS,
 } from '../../norms/index.ts';
 import { optionalCallerOin } from '../afnemer-auth.ts';
-import { CapacityModel, type Handled, CAPACITY_STATS_SCHEMA } from '../capacity/index.ts';
+import { CapacityModel, type Handled, serviceStatsResponse } from '../capacity/index.ts';
 import { TextDecodingError, decodeXml } from '../../xml/index.ts';
 import type { ServiceTime } from '../capacity/index.ts';
 import {
@@ -387,19 +387,10 @@ export async function validatieservicePlugin(app: FastifyInstance): Promise<void
   app.get(
     '/validatieservice/stats',
     {
-      schema: {
-        summary:
-          'Validatieservice figures: queries, refusals, BSNs checked, latency against the 30 s norm, capacity used this hour',
-        tags: ['validatieservice'],
-        response: {
-          200: {
-            type: 'object',
-            additionalProperties: true,
-            required: ['service', 'capacity'],
-            properties: { service: { type: 'string' }, capacity: CAPACITY_STATS_SCHEMA },
-          },
-        },
-      },
+      schema: serviceStatsResponse(
+        'Validatieservice figures: queries, refusals, BSNs checked, latency against the 30 s norm, capacity used this hour',
+        'validatieservice',
+      ),
     },
     async () => ({
       service: SERVICE,
