@@ -12,7 +12,7 @@ import type { Population } from '../population/index.ts';
 import { BatchFormer, type FormedBatch } from './form-batches.ts';
 import { generateLetters, type GenerateSpec } from './generate-letters.ts';
 import { InputErrors } from './input-errors.ts';
-import type { InputError, InputFile, InputLetter } from './input-types.ts';
+import type { FixedBatch, InputError, InputFile, InputLetter } from './input-types.ts';
 import type { Ledger, NewBatch } from './ledger.ts';
 import { readNdjson } from './read-ndjson.ts';
 import { formatDuration } from './plan.ts';
@@ -119,19 +119,7 @@ export function ingest(ledger: Ledger, input: InputSpec, o: IngestOptions): Inge
     for (const r of readXmlFiles(paths, o.population, errors, { now: o.now, futureSkewMs: o.futureSkewMs })) {
       files.push(r.file);
       const b = r.batch;
-      if (b)
-        push(
-          {
-            batchId: b.batchId,
-            source: 'xml',
-            fileNo: b.file,
-            aanmaakDatum: b.aanmaakDatum,
-            leverancierId: b.leverancierId,
-            bytes: b.bytes,
-            letters: b.letters,
-          },
-          files.length / paths.length,
-        );
+      if (b) push(xmlBatch(b), files.length / paths.length);
       else quarantinedFiles.push(r.file.path);
     }
     flush();
@@ -244,15 +232,7 @@ export function appendXmlFiles(ledger: Ledger, paths: readonly string[], o: Inge
     }
     letters += b.letters.length;
     batches++;
-    add.push({
-      batchId: b.batchId,
-      source: 'xml',
-      fileNo: b.file,
-      aanmaakDatum: b.aanmaakDatum,
-      leverancierId: b.leverancierId,
-      bytes: b.bytes,
-      letters: b.letters,
-    });
+    add.push(xmlBatch(b));
   }
   if (!errors.any || o.quarantine) {
     ledger.transaction(() => {
@@ -292,4 +272,17 @@ function sha256File(path: string): string {
     closeSync(fd);
   }
   return hash.digest('hex');
+}
+
+/** A batch read from an XML file as the ledger keeps it (sent byte for byte from its file). */
+function xmlBatch(b: FixedBatch): NewBatch {
+  return {
+    batchId: b.batchId,
+    source: 'xml',
+    fileNo: b.file,
+    aanmaakDatum: b.aanmaakDatum,
+    leverancierId: b.leverancierId,
+    bytes: b.bytes,
+    letters: b.letters,
+  };
 }

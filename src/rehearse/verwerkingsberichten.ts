@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { VERWERKINGS_CODES } from '../berichten/index.ts';
-import type { HttpClient } from '../engine/client.ts';
+import type { ClientResponse, HttpClient } from '../engine/client.ts';
 import { parseRetryAfter } from './backoff.ts';
 import { OIN_HEADER, transportReason } from './deliver-batch.ts';
 import type { VbLetter } from './ledger.ts';
@@ -39,6 +39,16 @@ export type Failed = {
   readonly reason: string;
 };
 
+/** A non-200 answer as a Failed: its status, the Retry-After it asks for and the start of its body. */
+function refusedBy(res: ClientResponse, wallNow: () => number): Failed {
+  return {
+    ok: false,
+    status: res.status,
+    retryAfterMs: parseRetryAfter(res.headers['retry-after'], wallNow()),
+    reason: `HTTP ${res.status} ${res.body.slice(0, 200)}`,
+  };
+}
+
 export async function fetchVerwerkingsberichten(
   client: HttpClient,
   q: { oin: string; after: number; limit: number; timeoutMs: number },
@@ -55,13 +65,7 @@ export async function fetchVerwerkingsberichten(
   } catch (err) {
     return { ok: false, status: undefined, retryAfterMs: undefined, reason: transportReason(err) };
   }
-  if (res.status !== 200)
-    return {
-      ok: false,
-      status: res.status,
-      retryAfterMs: parseRetryAfter(res.headers['retry-after'], wallNow()),
-      reason: `HTTP ${res.status} ${res.body.slice(0, 200)}`,
-    };
+  if (res.status !== 200) return refusedBy(res, wallNow);
   let page;
   try {
     page = pageSchema.safeParse(JSON.parse(res.body));
@@ -112,12 +116,6 @@ export async function acknowledge(
   } catch (err) {
     return { ok: false, status: undefined, retryAfterMs: undefined, reason: transportReason(err) };
   }
-  if (res.status !== 200)
-    return {
-      ok: false,
-      status: res.status,
-      retryAfterMs: parseRetryAfter(res.headers['retry-after'], wallNow()),
-      reason: `HTTP ${res.status} ${res.body.slice(0, 200)}`,
-    };
+  if (res.status !== 200) return refusedBy(res, wallNow);
   return { ok: true };
 }
