@@ -134,8 +134,12 @@ export function monthAvailability(
  */
 export function installAvailability(app: FastifyInstance): void {
   const { config, clock, serviceMetrics } = app.bbsim;
-  const finders = new Map(SIMULATED_SERVICES.map((s) => [s, windowFinder(downtimeRules(config, s))]));
-  const draws = new Map(SIMULATED_SERVICES.map((s) => [s, createPrng(hash32(`faults:${s}`, config.seed))]));
+  const finders = new Map<Service, ReturnType<typeof windowFinder>>(
+    SIMULATED_SERVICES.map((s) => [s, windowFinder(downtimeRules(config, s))]),
+  );
+  const draws = new Map<Service, () => number>(
+    SIMULATED_SERVICES.map((s) => [s, createPrng(hash32(`faults:${s}`, config.seed))]),
+  );
   const sleeping = new Map<NodeJS.Timeout, () => void>();
   const retryAfter = (simMs: number): number => Math.max(1, Math.ceil(clock.toWallMs(simMs) / 1000));
 

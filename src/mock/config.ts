@@ -11,6 +11,7 @@ import {
   OIN_DIGITS,
 } from '../norms/index.ts';
 import { DEFAULT_AFNEMERS } from './afnemers.ts';
+import { SIMULATED_SERVICES } from './service-routes.ts';
 import {
   BSN_INDEX_COUNT,
   DEFAULT_MUTATION_CYCLE_DAYS,
@@ -32,15 +33,6 @@ const instant = z.union([z.string(), z.number()]).transform((v, ctx) => {
   }
   return t;
 });
-
-const SERVICE_NAMES = [
-  'digid',
-  'digid-machtigen',
-  'berichtenbox-intake',
-  'presentatie',
-  'validatieservice',
-  'abonnementservice',
-] as const;
 
 const interval = z
   .strictObject({ from: instant, to: instant })
@@ -170,7 +162,7 @@ export const mockConfigSchema = z.strictObject({
       /** Share of letters answered TechnischProbleem (seeded draw per BerichtID and attempt). */
       technischProbleemRate: z.number().min(0).max(1).default(0),
       /** Per simulated service (digid, digid-machtigen, berichtenbox-intake, presentatie, validatieservice, abonnementservice). */
-      services: z.partialRecord(z.enum(SERVICE_NAMES), serviceFaultSchema).default({}),
+      services: z.partialRecord(z.enum(SIMULATED_SERVICES), serviceFaultSchema).default({}),
       /** Most TCP connections the mock holds at once; more are dropped (the DigiD March 2023 failure mode). */
       connectionLimit: z.number().int().positive().optional(),
     })

@@ -37,11 +37,11 @@ export function servicesOfRule(service: Service): readonly Service[] {
   return service === 'mijnoverheid' ? ['presentatie'] : [service];
 }
 
-export const SIMULATED_SERVICES: readonly Service[] = [
+export const SIMULATED_SERVICES = [
   'digid',
   'digid-machtigen',
   'berichtenbox-intake',
   'presentatie',
   'validatieservice',
   'abonnementservice',
-];
+] as const satisfies readonly Service[];
