@@ -1,10 +1,17 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { stadiumOf, type VerwerkingsCode, type VerwerkResponse } from '../berichten/index.ts';
-import { hourKey } from '../clock/index.ts';
 import type { Migration } from './migrations.ts';
 import { finalOutcomes, foldSent, type OutcomeCounts, type SentSummary } from './letter-outcomes.ts';
 import { PG_MIGRATIONS } from './postgres-migrations.ts';
+import {
+  DUE_FETCH,
+  INITIAL_NOTIFICATION_STATE,
+  planRound,
+  takeDue,
+  type DueLetter,
+  type DueRow,
+} from './processing-round.ts';
 import type {
   BijlageContent,
   ClockAnchor,
@@ -40,15 +47,6 @@ export interface PostgresStoreOptions {
   readonly connectTimeoutMs?: number;
 }
 
-const INITIAL_NOTIFICATION_STATE: NotificationState = {
-  nextFreeAt: 0,
-  hourStart: 0,
-  hourCount: 0,
-  dayStart: 0,
-  dayCount: 0,
-};
-const DUE_FETCH = 500;
-const LETTERS_PER_PROCESSING_TX = 1_000;
 /** Advisory lock keys (one namespace for bbsim): migrations, and the one processing pass of the service. */
 const LOCK_MIGRATE = 0x62627301;
 const LOCK_PROCESS = 0x62627302;
@@ -561,90 +559,51 @@ export class PostgresStore implements Store {
     // One pass for the whole service: an instance that finds the lock held waits for that pass and
     // then sees its work done. The lock is the transaction's: a killed instance releases it.
     await this.q('SELECT pg_advisory_xact_lock($1)', [LOCK_PROCESS], c);
-    const due = (
-      await this.q<DueRow>(
-        `SELECT id, afnemer_oin, received_at, process_at, letters, counts FROM deliveries
+    const { take, more } = takeDue(
+      (
+        await this.q<DueRow>(
+          `SELECT id, afnemer_oin, received_at, process_at, letters, counts FROM deliveries
                    WHERE processed_at IS NULL AND process_at <= $1 ORDER BY id LIMIT $2`,
-        [now, DUE_FETCH],
-        c,
-      )
-    ).rows;
-    if (due.length === 0) return { processed: 0, more: false };
-
-    let state = await this.jsonStateOn<NotificationState>(c, 'notificationState', INITIAL_NOTIFICATION_STATE, true);
-    const sent = await this.jsonStateOn<SentSummary>(
-      c,
-      'notificationSent',
-      { upTo: null, sent: 0, maxDelayMs: 0, carried: {} },
-      true,
-    );
-    let sentChanged = false;
-    let processed = 0;
-    let letters = 0;
-    let enqueued = 0;
-    let maxDelay = 0;
-    const windows = new Map<string, number>();
-    const countWindow = (kind: string, bucket: string): void => {
-      const key = `${kind}\u0000${bucket}`;
-      windows.set(key, (windows.get(key) ?? 0) + 1);
-    };
-    const portal = new Map<string, number>();
-    const notif = {
-      id: [] as string[],
-      bsn: [] as string[],
-      oin: [] as string[],
-      enq: [] as number[],
-      at: [] as number[],
-      enqDay: [] as string[],
-      atDay: [] as string[],
-    };
-    const doneIds: number[] = [];
-    const doneOins: string[] = [];
-    const doneAt: number[] = [];
-    for (const d of due) {
-      doneIds.push(d.id);
-      doneOins.push(d.afnemer_oin);
-      doneAt.push(d.process_at);
-      const rows = (
-        await this.q<{ bericht_id: string; bsn: string; afnemer_oin: string; processed_at: number }>(
-          'SELECT bericht_id, bsn, afnemer_oin, processed_at FROM letters WHERE delivery_id = $1 ORDER BY seq',
-          [d.id],
+          [now, DUE_FETCH],
           c,
         )
-      ).rows;
-      for (const row of rows) {
-        const planned = plan(state, row.processed_at);
-        state = planned.state;
-        const notifyAt = planned.notifyAt;
-        const enqueuedDay = dayKeyOf(row.processed_at);
-        const notifyDay = dayKeyOf(notifyAt);
-        notif.id.push(row.bericht_id);
-        notif.bsn.push(row.bsn);
-        notif.oin.push(row.afnemer_oin);
-        notif.enq.push(row.processed_at);
-        notif.at.push(notifyAt);
-        notif.enqDay.push(enqueuedDay);
-        notif.atDay.push(notifyDay);
-        countWindow('notif-enqueued-hour', hourKey(row.processed_at));
-        countWindow('notif-enqueued-day', enqueuedDay);
-        countWindow('notif-sent-hour', hourKey(notifyAt));
-        countWindow('notif-sent-day', notifyDay);
-        if (sent.upTo !== null && notifyAt <= sent.upTo) {
-          foldSent(sent, row.processed_at, notifyAt, enqueuedDay, notifyDay);
-          sentChanged = true;
-        }
-        enqueued++;
-      }
-      const day = dayKeyOf(d.process_at);
-      for (const [code, count] of Object.entries(JSON.parse(d.counts) as Counts)) {
-        const key = `${day}\u0000${d.afnemer_oin}\u0000${code === 'Verwerkt' ? 'processed' : code}`;
-        portal.set(key, (portal.get(key) ?? 0) + (count ?? 0));
-      }
-      maxDelay = Math.max(maxDelay, d.process_at - d.received_at);
-      processed++;
-      letters += d.letters;
-      if (letters >= LETTERS_PER_PROCESSING_TX) break;
+      ).rows,
+    );
+    if (take.length === 0) return { processed: 0, more: false };
+    const doneIds = take.map((d) => d.id);
+    // The letters of the whole round in one round trip (not one per delivery).
+    const lettersOf = new Map<number, DueLetter[]>();
+    const letterRows = await this.q<{
+      delivery_id: number;
+      bericht_id: string;
+      bsn: string;
+      afnemer_oin: string;
+      processed_at: number;
+    }>(
+      'SELECT delivery_id, bericht_id, bsn, afnemer_oin, processed_at FROM letters WHERE delivery_id = ANY($1::int[]) ORDER BY delivery_id, seq',
+      [doneIds],
+      c,
+    );
+    for (const row of letterRows.rows) {
+      let list = lettersOf.get(row.delivery_id);
+      if (list === undefined) lettersOf.set(row.delivery_id, (list = []));
+      list.push([row.bericht_id, row.bsn, row.afnemer_oin, row.processed_at]);
     }
+    const r = planRound(
+      take,
+      (id) => lettersOf.get(id) ?? [],
+      await this.jsonStateOn<NotificationState>(c, 'notificationState', INITIAL_NOTIFICATION_STATE, true),
+      await this.jsonStateOn<SentSummary>(
+        c,
+        'notificationSent',
+        { upTo: null, sent: 0, maxDelayMs: 0, carried: {} },
+        true,
+      ),
+      plan,
+      dayKeyOf,
+    );
+    const doneOins = take.map((d) => d.afnemer_oin);
+    const doneAt = take.map((d) => d.process_at);
     await this.q('UPDATE deliveries SET processed_at = process_at WHERE id = ANY($1::int[])', [doneIds], c);
     await this.q(
       `INSERT INTO verwerkingsberichten (delivery_id, afnemer_oin, created_at)
@@ -652,12 +611,21 @@ export class PostgresStore implements Store {
       [doneIds, doneOins, doneAt],
       c,
     );
-    if (notif.id.length > 0) {
+    const notif = r.notifications;
+    if (notif.berichtId.length > 0) {
       await this.q(
         `INSERT INTO notifications (bericht_id, bsn, afnemer_oin, enqueued_at, notify_at, enqueued_day, notify_day)
                     SELECT t.a, t.b, t.c, t.d, t.e, t.f, t.g FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::float8[], $6::text[], $7::text[])
                     WITH ORDINALITY AS t (a, b, c, d, e, f, g, i) ORDER BY i`,
-        [notif.id, notif.bsn, notif.oin, notif.enq, notif.at, notif.enqDay, notif.atDay],
+        [
+          notif.berichtId,
+          notif.bsn,
+          notif.afnemerOin,
+          notif.enqueuedAt,
+          notif.notifyAt,
+          notif.enqueuedDay,
+          notif.notifyDay,
+        ],
         c,
       );
     }
@@ -666,20 +634,11 @@ export class PostgresStore implements Store {
     const oins: string[] = [];
     const names: string[] = [];
     const ns: number[] = [];
-    for (const [key, k] of portal) {
-      const [day = '', oin = '', name = ''] = key.split('\u0000');
-      kinds.push('portal');
-      buckets.push(day);
-      oins.push(oin);
-      names.push(name);
-      ns.push(k);
-    }
-    for (const [key, k] of windows) {
-      const [kind = '', bucket = ''] = key.split('\u0000');
+    for (const [kind, bucket, oin, name, k] of r.counters) {
       kinds.push(kind);
       buckets.push(bucket);
-      oins.push('');
-      names.push('notifications');
+      oins.push(oin);
+      names.push(name);
       ns.push(k);
     }
     await this.q(
@@ -689,15 +648,15 @@ export class PostgresStore implements Store {
       [kinds, buckets, oins, names, ns],
       c,
     );
-    await this.setStateOn(c, 'notificationState', JSON.stringify(state));
-    if (sentChanged) await this.setStateOn(c, 'notificationSent', JSON.stringify(sent));
+    await this.setStateOn(c, 'notificationState', JSON.stringify(r.state));
+    if (r.sentChanged) await this.setStateOn(c, 'notificationSent', JSON.stringify(r.sent));
     await this.q(
       `UPDATE totals SET deliveries_pending = deliveries_pending - $1, max_processing_delay = greatest(max_processing_delay, $2),
                   notifications_enqueued = notifications_enqueued + $3 WHERE id = 1`,
-      [processed, maxDelay, enqueued],
+      [r.processed, r.maxDelay, r.enqueued],
       c,
     );
-    return { processed, more: processed < due.length || due.length === DUE_FETCH };
+    return { processed: r.processed, more };
   }
 
   // ----- verwerkingsberichten -----
@@ -1197,14 +1156,6 @@ interface DeliveryRow {
   process_at: number;
   processed_at: number | null;
   vb_id: number | null;
-}
-interface DueRow {
-  id: number;
-  afnemer_oin: string;
-  received_at: number;
-  process_at: number;
-  letters: number;
-  counts: string;
 }
 interface SummaryRow {
   bericht_id: string;

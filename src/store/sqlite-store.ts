@@ -3,8 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { stadiumOf, type VerwerkingsCode, type VerwerkResponse } from '../berichten/index.ts';
-import { hourKey } from '../clock/index.ts';
 import { finalOutcomes, foldSent, type OutcomeCounts, type SentSummary } from './letter-outcomes.ts';
+import {
+  DUE_FETCH,
+  INITIAL_NOTIFICATION_STATE,
+  planRound,
+  takeDue,
+  type DueLetter,
+  type DueRow,
+} from './processing-round.ts';
 import { migrate } from './migrations.ts';
 import { openDurableDatabase } from './open-database.ts';
 import { startCheckpointer, type Checkpointer } from './checkpointer.ts';
@@ -47,18 +54,6 @@ export function openSqliteStore(options: SqliteStoreOptions = {}): SqliteStore {
   return new SqliteStore(options.path ?? join(tmpdir(), `bbsim-${randomBytes(6).toString('hex')}.db`));
 }
 
-const INITIAL_NOTIFICATION_STATE: NotificationState = {
-  nextFreeAt: 0,
-  hourStart: 0,
-  hourCount: 0,
-  dayStart: 0,
-  dayCount: 0,
-};
-
-/** Deliveries fetched per processing round, and the letters after which a round commits. */
-const DUE_FETCH = 500;
-// Small rounds with a yield between them: a catch-up must not stall the event loop for long.
-const LETTERS_PER_PROCESSING_TX = 1_000;
 /** In-line checkpoint threshold (pages of 4 KiB): the safety net behind the background checkpointer. */
 const WAL_AUTOCHECKPOINT_PAGES = 20_000;
 const CHECKPOINT_INTERVAL_MS = 250;
@@ -85,15 +80,6 @@ interface DeliveryRow {
   process_at: number;
   processed_at: number | null;
   vb_id: number | null;
-}
-
-interface DueRow {
-  id: number;
-  afnemer_oin: string;
-  received_at: number;
-  process_at: number;
-  letters: number;
-  counts: string;
 }
 
 interface SummaryRow {
@@ -417,63 +403,37 @@ export class SqliteStore implements Store {
 
   private processRound(now: number, plan: NotificationPlanner, dayKeyOf: (t: number) => string): ProcessRound {
     const s = this.s;
-    const due = s.selectDue.all(now, DUE_FETCH) as DueRow[];
-    if (due.length === 0) return { processed: 0, more: false };
-
-    let state = this.jsonState<NotificationState>('notificationState', INITIAL_NOTIFICATION_STATE);
-    const sent = this.sentSummary();
-    let sentChanged = false;
-    let processed = 0;
-    let letters = 0;
-    let enqueued = 0;
-    let maxDelay = 0;
-
-    // Notifications per hour and day window, summed in memory and written once per round.
-    const windows = new Map<string, number>();
-    const countWindow = (kind: string, bucket: string): void => {
-      const key = `${kind}\u0000${bucket}`;
-      windows.set(key, (windows.get(key) ?? 0) + 1);
-    };
-    for (const d of due) {
+    const { take, more } = takeDue(s.selectDue.all(now, DUE_FETCH) as DueRow[]);
+    if (take.length === 0) return { processed: 0, more: false };
+    const r = planRound(
+      take,
+      (id) => s.lettersOfDelivery.all(id) as DueLetter[],
+      this.jsonState<NotificationState>('notificationState', INITIAL_NOTIFICATION_STATE),
+      this.sentSummary(),
+      plan,
+      dayKeyOf,
+    );
+    for (const d of take) {
       s.markProcessed.run(d.id);
       s.insertVerwerkingsbericht.run(d.id, d.afnemer_oin, d.process_at);
-      for (const row of s.lettersOfDelivery.all(d.id) as [string, string, string, number][]) {
-        const [berichtId, bsn, afnemerOin, enqueuedAt] = row;
-        const planned = plan(state, enqueuedAt);
-        state = planned.state;
-        const notifyAt = planned.notifyAt;
-        const enqueuedDay = dayKeyOf(enqueuedAt);
-        const notifyDay = dayKeyOf(notifyAt);
-        s.insertNotification.run(berichtId, bsn, afnemerOin, enqueuedAt, notifyAt, enqueuedDay, notifyDay);
-        countWindow('notif-enqueued-hour', hourKey(enqueuedAt));
-        countWindow('notif-enqueued-day', enqueuedDay);
-        countWindow('notif-sent-hour', hourKey(notifyAt));
-        countWindow('notif-sent-day', notifyDay);
-        if (sent.upTo !== null && notifyAt <= sent.upTo) {
-          foldSent(sent, enqueuedAt, notifyAt, enqueuedDay, notifyDay);
-          sentChanged = true;
-        }
-        enqueued++;
-      }
-      const day = dayKeyOf(d.process_at);
-      const counts = JSON.parse(d.counts) as Counts;
-      for (const [code, count] of Object.entries(counts)) {
-        s.addCounter.run('portal', day, d.afnemer_oin, code === 'Verwerkt' ? 'processed' : code, count);
-      }
-      maxDelay = Math.max(maxDelay, d.process_at - d.received_at);
-      processed++;
-      letters += d.letters;
-      if (letters >= LETTERS_PER_PROCESSING_TX) break;
     }
-
-    for (const [key, n] of windows) {
-      const [kind = '', bucket = ''] = key.split('\u0000');
-      s.addCounter.run(kind, bucket, '', 'notifications', n);
+    const n = r.notifications;
+    for (let i = 0; i < n.berichtId.length; i++) {
+      s.insertNotification.run(
+        n.berichtId[i],
+        n.bsn[i],
+        n.afnemerOin[i],
+        n.enqueuedAt[i],
+        n.notifyAt[i],
+        n.enqueuedDay[i],
+        n.notifyDay[i],
+      );
     }
-    s.setState.run('notificationState', JSON.stringify(state));
-    if (sentChanged) s.setState.run('notificationSent', JSON.stringify(sent));
-    s.totalsProcessed.run(processed, maxDelay, enqueued);
-    return { processed, more: processed < due.length || due.length === DUE_FETCH };
+    for (const [kind, bucket, afnemerOin, name, k] of r.counters) s.addCounter.run(kind, bucket, afnemerOin, name, k);
+    s.setState.run('notificationState', JSON.stringify(r.state));
+    if (r.sentChanged) s.setState.run('notificationSent', JSON.stringify(r.sent));
+    s.totalsProcessed.run(r.processed, r.maxDelay, r.enqueued);
+    return { processed: r.processed, more };
   }
 
   // ----- verwerkingsberichten -----
