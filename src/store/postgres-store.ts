@@ -3,6 +3,14 @@ import pg from 'pg';
 import { stadiumOf, type VerwerkingsCode, type VerwerkResponse } from '../berichten/index.ts';
 import type { Migration } from './migrations.ts';
 import { finalOutcomes, foldSent, type OutcomeCounts, type SentSummary } from './letter-outcomes.ts';
+import {
+  deliveryViewOf,
+  letterSummaryOf,
+  SUMMARY_COLUMNS,
+  type DeliveryRow,
+  type SummaryRow,
+  type VbRow,
+} from './store-rows.ts';
 import { PG_MIGRATIONS } from './postgres-migrations.ts';
 import {
   DUE_FETCH,
@@ -496,21 +504,7 @@ export class PostgresStore implements Store {
         [afnemerOin, batchId],
       )
     ).rows[0];
-    if (r === undefined) return undefined;
-    return {
-      deliveryId: r.id,
-      batchId: r.batch_id,
-      afnemerOin: r.afnemer_oin,
-      attempt: r.attempt,
-      receivedAt: r.received_at,
-      letters: r.letters,
-      counts: JSON.parse(r.counts) as Counts,
-      parkStart: r.park_start,
-      parkEnd: r.park_end,
-      processAt: r.process_at,
-      processedAt: r.processed_at ?? undefined,
-      verwerkingsberichtId: r.vb_id ?? undefined,
-    };
+    return r === undefined ? undefined : deliveryViewOf(r);
   }
 
   async windowCounts(hourKey: string, dayKey: string): Promise<{ hour: number; day: number }> {
@@ -842,26 +836,17 @@ export class PostgresStore implements Store {
   }
 
   private async letterSummary(r: SummaryRow): Promise<LetterSummary> {
-    return {
-      berichtId: r.bericht_id,
-      afnemerOin: r.afnemer_oin,
-      berichtType: r.bericht_type,
-      onderwerp: r.onderwerp,
-      referentie: r.referentie ?? undefined,
-      publicatieDatum: r.publicatie_datum ?? undefined,
-      eindDatumHandelingsTermijn: r.eind_datum ?? undefined,
-      processedAt: r.processed_at,
-      readAt: r.read_at ?? undefined,
-      bijlagen:
-        r.bijlagen === 0
-          ? []
-          : (
-              await this.q<{ volgorde: number; omschrijving: string; bytes: number; sha256: string }>(
-                'SELECT volgorde, omschrijving, bytes, sha256 FROM bijlagen WHERE afnemer_oin = $1 AND bericht_id = $2 ORDER BY volgorde',
-                [r.afnemer_oin, r.bericht_id],
-              )
-            ).rows,
-    };
+    return letterSummaryOf(
+      r,
+      r.bijlagen === 0
+        ? []
+        : (
+            await this.q<{ volgorde: number; omschrijving: string; bytes: number; sha256: string }>(
+              'SELECT volgorde, omschrijving, bytes, sha256 FROM bijlagen WHERE afnemer_oin = $1 AND bericht_id = $2 ORDER BY volgorde',
+              [r.afnemer_oin, r.bericht_id],
+            )
+          ).rows,
+    );
   }
 
   // ----- portal and figures -----
@@ -1136,48 +1121,11 @@ export class PostgresStore implements Store {
   }
 }
 
-const SUMMARY_COLUMNS =
-  'bericht_id, afnemer_oin, bericht_type, onderwerp, referentie, publicatie_datum, eind_datum, processed_at, read_at, bijlagen';
 // The burger's visibility rule ($1 bsn, $2 now).
 const VISIBLE =
   'bsn = $1 AND processed_at <= $2 AND deleted_at IS NULL AND (publicatie_datum IS NULL OR publicatie_datum <= $2)';
 const ONE_BY_ID = 'ORDER BY processed_at DESC, rid DESC LIMIT 1';
 
-interface DeliveryRow {
-  id: number;
-  batch_id: string;
-  afnemer_oin: string;
-  attempt: number;
-  received_at: number;
-  letters: number;
-  counts: string;
-  park_start: number;
-  park_end: number;
-  process_at: number;
-  processed_at: number | null;
-  vb_id: number | null;
-}
-interface SummaryRow {
-  bericht_id: string;
-  bijlagen: number;
-  afnemer_oin: string;
-  bericht_type: string;
-  onderwerp: string;
-  referentie: string | null;
-  publicatie_datum: number | null;
-  eind_datum: number | null;
-  processed_at: number;
-  read_at: number | null;
-}
-interface VbRow {
-  id: number;
-  delivery_id: number;
-  first_offered_at: number | null;
-  attempt: number;
-  batch_id: string;
-  received_at: number;
-  processed_at: number;
-}
 interface TotalsRow {
   deliveries: string;
   deliveries_pending: string;

@@ -5,6 +5,14 @@ import type Database from 'better-sqlite3';
 import { stadiumOf, type VerwerkingsCode, type VerwerkResponse } from '../berichten/index.ts';
 import { finalOutcomes, foldSent, type OutcomeCounts, type SentSummary } from './letter-outcomes.ts';
 import {
+  deliveryViewOf,
+  letterSummaryOf,
+  SUMMARY_COLUMNS,
+  type DeliveryRow,
+  type SummaryRow,
+  type VbRow,
+} from './store-rows.ts';
+import {
   DUE_FETCH,
   INITIAL_NOTIFICATION_STATE,
   planRound,
@@ -67,35 +75,6 @@ interface ProcessRound {
   readonly more: boolean;
 }
 
-interface DeliveryRow {
-  id: number;
-  batch_id: string;
-  afnemer_oin: string;
-  attempt: number;
-  received_at: number;
-  letters: number;
-  counts: string;
-  park_start: number;
-  park_end: number;
-  process_at: number;
-  processed_at: number | null;
-  vb_id: number | null;
-}
-
-interface SummaryRow {
-  bericht_id: string;
-  /** How many attachments the letter has. */
-  bijlagen: number;
-  afnemer_oin: string;
-  bericht_type: string;
-  onderwerp: string;
-  referentie: string | null;
-  publicatie_datum: number | null;
-  eind_datum: number | null;
-  processed_at: number;
-  read_at: number | null;
-}
-
 /** A SummaryRow as a raw row, in SUMMARY_COLUMNS order. */
 type SummaryTuple = [
   string,
@@ -121,16 +100,6 @@ interface BijlageRow {
   sha256: string;
 }
 
-interface VbRow {
-  id: number;
-  delivery_id: number;
-  first_offered_at: number | null;
-  attempt: number;
-  batch_id: string;
-  received_at: number;
-  processed_at: number;
-}
-
 interface ResultRow {
   bericht_id: string;
   bericht_type: string;
@@ -147,8 +116,6 @@ interface TotalsRow {
   notifications_enqueued: number;
 }
 
-const SUMMARY_COLUMNS =
-  'bericht_id, afnemer_oin, bericht_type, onderwerp, referentie, publicatie_datum, eind_datum, processed_at, read_at, bijlagen';
 const LETTER_COLUMNS = `${SUMMARY_COLUMNS}, tekst`;
 // The burger's visibility rule, shared by every presentation query (@bsn, @now).
 const VISIBLE =
@@ -355,21 +322,7 @@ export class SqliteStore implements Store {
 
   async getDelivery(batchId: string, afnemerOin: string): Promise<DeliveryView | undefined> {
     const r = this.s.latestDelivery.get(afnemerOin, batchId) as DeliveryRow | undefined;
-    if (r === undefined) return undefined;
-    return {
-      deliveryId: r.id,
-      batchId: r.batch_id,
-      afnemerOin: r.afnemer_oin,
-      attempt: r.attempt,
-      receivedAt: r.received_at,
-      letters: r.letters,
-      counts: JSON.parse(r.counts) as Counts,
-      parkStart: r.park_start,
-      parkEnd: r.park_end,
-      processAt: r.process_at,
-      processedAt: r.processed_at ?? undefined,
-      verwerkingsberichtId: r.vb_id ?? undefined,
-    };
+    return r === undefined ? undefined : deliveryViewOf(r);
   }
 
   /** Letters admitted in the given intake hour and day windows (global). */
@@ -578,19 +531,11 @@ export class SqliteStore implements Store {
   }
 
   private letterSummary(r: SummaryRow): LetterSummary {
-    return {
-      berichtId: r.bericht_id,
-      afnemerOin: r.afnemer_oin,
-      berichtType: r.bericht_type,
-      onderwerp: r.onderwerp,
-      referentie: r.referentie ?? undefined,
-      publicatieDatum: r.publicatie_datum ?? undefined,
-      eindDatumHandelingsTermijn: r.eind_datum ?? undefined,
-      processedAt: r.processed_at,
-      readAt: r.read_at ?? undefined,
-      // Most letters have no attachment: skip the lookup for them (the inbox list is on the p99.9 path).
-      bijlagen: r.bijlagen === 0 ? [] : (this.s.bijlagenOf.all(r.afnemer_oin, r.bericht_id) as BijlageRow[]),
-    };
+    // Most letters have no attachment: skip the lookup for them (the inbox list is on the p99.9 path).
+    return letterSummaryOf(
+      r,
+      r.bijlagen === 0 ? [] : (this.s.bijlagenOf.all(r.afnemer_oin, r.bericht_id) as BijlageRow[]),
+    );
   }
 
   // ----- portal and figures -----
