@@ -31,12 +31,13 @@ import {
   emitScenario,
   notificationNote,
   predictVerdicts,
+  writeScenario,
   round,
   type EmitOptions,
   type EmittedScenario,
   type ExpectedVerdict,
 } from './emit-scenario.ts';
-import { durationLiteral, renderEmitted, writeEmitted } from './emitted-source.ts';
+import { durationLiteral } from './emitted-source.ts';
 
 /** The subscription kind of each night norm, as the JSON interface names it. */
 const NIGHT_KINDS: ReadonlyMap<string, { readonly norm: Norm; readonly kind: 'alles' | 'bsn-lijst' | 'mutatiebasis' }> =
@@ -102,11 +103,9 @@ export function emitHourReplay(
   if (note) notes.push(note);
   const simStart = result.horizon.start + (h0 - guard) * MINUTE;
   const description = `Forecast replay from ${opts.source} for ${why}: the hour from ${localTime(result.horizon.start + h0 * MINUTE)}, ${num(letters)} letters (batches of ${BULK_BATCH_SIZE}, no attachments)`;
-  const breaches = expected.filter((e) => e.status === 'fail').map((e) => e.normId);
-  const source = renderEmitted(
+  return writeScenario(
+    opts,
     {
-      name: opts.name,
-      source: opts.source,
       description,
       simStart,
       speed,
@@ -118,25 +117,10 @@ export function emitHourReplay(
       usesMinutes: true,
       data: `batchSize: ${BULK_BATCH_SIZE}, attachmentShare: 0, attachmentBytes: ${EMIT_ATTACHMENT_BYTES}`,
       normsOfServices: checkedServices(flows),
-      breaches,
     },
-    opts.scenariosDir,
-    opts.srcDir,
-  );
-  const file = writeEmitted(opts.scenariosDir, opts.name, source, opts.source, opts.overwrite ?? false);
-  return {
-    file,
-    name: opts.name,
-    source,
-    simStart,
-    simMinutes: scheduled,
-    speed,
-    wallSeconds,
-    peakWallRate,
-    flows,
+    scheduled,
     expected,
-    notes,
-  };
+  );
 }
 
 /**
@@ -183,11 +167,9 @@ export function emitNightReplay(
     `the night's ${num(count)} ${kind} requests (those arriving since the previous night, all to be taken this night) are offered in its first ${minutes / MINUTES_PER_HOUR} hours; the rest of the night absorbs k6's start-up lag`,
   ];
   const description = `Forecast replay from ${opts.source} for ${normId}: the night from ${localTime(nightStart)}, ${num(count)} ${kind} requests`;
-  const breaches = expected.filter((e) => e.status === 'fail').map((e) => e.normId);
-  const source = renderEmitted(
+  return writeScenario(
+    opts,
     {
-      name: opts.name,
-      source: opts.source,
       description,
       simStart: nightStart,
       speed,
@@ -198,25 +180,10 @@ export function emitNightReplay(
       load: `{ kind: 'constant', rate: perMinute(${round(perMinute, 4)}), duration: ${durationLiteral(minutes)} }`,
       usesMinutes: true,
       data: `subscriptionMix: { '${kind}': 1 }`,
-      breaches,
     },
-    opts.scenariosDir,
-    opts.srcDir,
-  );
-  const file = writeEmitted(opts.scenariosDir, opts.name, source, opts.source, opts.overwrite ?? false);
-  return {
-    file,
-    name: opts.name,
-    source,
-    simStart: nightStart,
-    simMinutes: minutes,
-    speed,
-    wallSeconds,
-    peakWallRate: (perMinute / (MINUTE / SECOND)) * speed,
-    flows,
+    minutes,
     expected,
-    notes,
-  };
+  );
 }
 
 const fails = (e: EmittedScenario): string[] => e.expected.filter((x) => x.status === 'fail').map((x) => x.normId);

@@ -19,7 +19,7 @@ import { ForecastInputError } from './input-error.ts';
 import { HOURS_PER_DAY, MINUTES_PER_HOUR } from './horizon.ts';
 import type { ForecastResult } from './run-forecast.ts';
 import { SUBSCRIPTION_SERIES } from './simulate-queues.ts';
-import { durationLiteral, renderEmitted, sig, writeEmitted } from './emitted-source.ts';
+import { durationLiteral, renderEmitted, sig, writeEmitted, type EmittedSpec } from './emitted-source.ts';
 
 /** Letters per deliver-batch iteration: a tenth of the largest batch keeps requests few and bodies small. */
 const EMIT_BATCH_SIZE = BATCH_LETTERS.max / 10;
@@ -95,6 +95,38 @@ export interface EmittedScenario {
   readonly notes: readonly string[];
   /** The further scenarios of the set (emitScenarioSet): one per predicted breach this one does not replay. */
   readonly more?: readonly EmittedScenario[];
+}
+
+/**
+ * Renders and writes one emitted scenario: it expects exactly the breaches of `expected` that fail
+ * (refusing to replace a file this emitter did not write from the same forecast).
+ */
+export function writeScenario(
+  opts: EmitOptions,
+  spec: Omit<EmittedSpec, 'name' | 'source' | 'breaches'>,
+  simMinutes: number,
+  expected: readonly ExpectedVerdict[],
+): EmittedScenario {
+  const breaches = expected.filter((e) => e.status === 'fail').map((e) => e.normId);
+  const source = renderEmitted(
+    { ...spec, name: opts.name, source: opts.source, breaches },
+    opts.scenariosDir,
+    opts.srcDir,
+  );
+  const file = writeEmitted(opts.scenariosDir, opts.name, source, opts.source, opts.overwrite ?? false);
+  return {
+    file,
+    name: opts.name,
+    source,
+    simStart: spec.simStart,
+    simMinutes,
+    speed: spec.speed,
+    wallSeconds: spec.wallSeconds,
+    peakWallRate: spec.peakWallRate,
+    flows: spec.flows,
+    expected,
+    notes: spec.notes,
+  };
 }
 
 /** Rate norms the run's verdict reads from the mock's busiest window of what was offered (src/run/verdict.ts). */
@@ -436,7 +468,6 @@ export function emitScenario(result: ForecastResult, opts: EmitOptions): Emitted
     subscriptionMix = `, subscriptionMix: { ${mix.map(([k, total]) => `'${k}': ${total}`).join(', ')} }`;
   }
 
-  const breaches = expected.filter((e) => e.status === 'fail').map((e) => e.normId);
   const simStart = h.start + (first - guard) * MINUTE;
   const windowText =
     opts.window === 'day'
@@ -448,10 +479,9 @@ export function emitScenario(result: ForecastResult, opts: EmitOptions): Emitted
   const load = perHourShares
     ? `{ kind: 'day-curve', peak: perMinute(${sig(perHourShares.peak)}), hourly: [${perHourShares.shares.join(', ')}] }`
     : `{ kind: 'constant', rate: perMinute(${sig(totalPerMinute)}), duration: ${durationLiteral(scheduled)} }`;
-  const source = renderEmitted(
+  return writeScenario(
+    opts,
     {
-      name: opts.name,
-      source: opts.source,
       description,
       simStart,
       speed,
@@ -463,25 +493,10 @@ export function emitScenario(result: ForecastResult, opts: EmitOptions): Emitted
       usesMinutes: !perHourShares,
       data: `batchSize: ${batchSize}, attachmentShare: ${attachmentShare}, attachmentBytes: ${EMIT_ATTACHMENT_BYTES}${subscriptionMix}`,
       ...(letterFlow ? { normsOfServices: checkedServices(flows) } : {}),
-      breaches,
     },
-    opts.scenariosDir,
-    opts.srcDir,
-  );
-  const file = writeEmitted(opts.scenariosDir, opts.name, source, opts.source, opts.overwrite ?? false);
-  return {
-    file,
-    name: opts.name,
-    source,
-    simStart,
-    simMinutes: scheduled,
-    speed,
-    wallSeconds,
-    peakWallRate,
-    flows,
+    scheduled,
     expected,
-    notes,
-  };
+  );
 }
 
 /** A day-curve: the peak per-minute total and each local hour's share of it (4 decimals, as written). */
