@@ -6,7 +6,7 @@ import { HorizonClock, SimClock, dayKey, type Clock } from '../clock/index.ts';
 import { MESSAGES_PARKED_PER_SECOND, MESSAGES_PER_DAY, MESSAGES_PER_HOUR } from '../norms/index.ts';
 import { createPopulation } from '../population/index.ts';
 import { SqliteStore, openSqliteStore } from '../store/sqlite-store.ts';
-import { isPostgresUrl, openPostgresStore } from '../store/postgres-store.ts';
+import { isPostgresUrl } from '../store/postgres-url.ts';
 import { storageFaultOf } from '../store/storage-fault.ts';
 import type { Store } from '../store/store.ts';
 import {
@@ -76,7 +76,8 @@ export async function buildMock(
   const store: Store =
     deps.store ??
     (isPostgresUrl(config.db)
-      ? await openPostgresStore({ url: config.db })
+      ? // Loaded only for PostgreSQL: the driver is about 70 ms of every start-up otherwise.
+        await (await import('../store/postgres-store.ts')).openPostgresStore({ url: config.db })
       : openSqliteStore(config.db !== undefined ? { path: config.db } : {}));
   const storage = new StorageHealth(store instanceof SqliteStore ? store.path : undefined, config.storage.minFreeBytes);
   // A database remembers its sim time: restarted on it, the clock continues (never runs backwards,
