@@ -25,6 +25,7 @@ import { clientErrorProblem, frameworkProblem, installProblemHandlers, MAX_PARAM
 import { installInFlightBound } from './in-flight-bytes.ts';
 import { installNumericGuard } from './numeric-guard.ts';
 import { installJsonBodyParser } from './json-body.ts';
+import { lazyValidators } from './lazy-validators.ts';
 import { declareAnswers } from './openapi-document.ts';
 import { BSN_FORMAT } from './openapi-schemas.ts';
 import { StorageHealth } from './storage-health.ts';
@@ -189,6 +190,8 @@ export async function buildMock(
     keepAliveTimeout: config.limits.keepAliveTimeoutMs,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: frameworkProblem,
+    // Route schemas compiled on first use, not at start-up (lazy-validators.ts).
+    schemaController: { compilersFactory: { buildValidator: lazyValidators() as never } },
     clientErrorHandler: clientErrorProblem,
     // The BSN format is its 9 digits here; the handlers check the elfproef and answer with its own code
     // (openapi-schemas.ts). `example` and `xml` annotate the document only.
