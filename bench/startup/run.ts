@@ -2,16 +2,17 @@
  * bench/startup: wall time from spawning `bbsim` to its exit, hyperfine style (warm-up runs, then
  * interleaved repeated runs, median and spread), for `--version` and `--help` from the compiled
  * dist/ and (for comparison) the TypeScript sources through tsx, beside `node -e 0` measured in the
- * same rounds. Target: `bbsim --version` and `--help` ≤ 0.2 s.
+ * same rounds; and from spawning `bbsim mock --port 0` until it prints `listening on` (then it is
+ * stopped), beside a bare Fastify server from spawn to listening. Target: ≤ 0.2 s.
  *
  *   npm run bench:startup [-- --quick] [-- --runs 30]
  *
  * Builds dist/ first when it is stale (`npm run build`). Each round runs every command once, in the
  * same order, so a burst of load from another job hits all of them alike.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism, loadavg } from 'node:os';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureBuilt } from '../lib/build.ts';
@@ -29,12 +30,20 @@ interface Case {
   readonly name: string;
   readonly args: readonly string[];
   readonly env?: Readonly<Record<string, string>>;
+  /** A server: timed from spawn until it prints `listening on`, then stopped (SIGTERM). */
+  readonly server?: boolean;
 }
+const DB_DIR = mkdtempSync(join(tmpdir(), 'bbsim-bench-startup-'));
+/** The reference for a server's start: Fastify itself, one route, listening on a free port. */
+const BARE_FASTIFY = `import('fastify').then(async ({ default: F }) => { const a = F(); a.get('/', () => 'hi'); console.log('listening on ' + (await a.listen({ port: 0, host: '127.0.0.1' }))); process.on('SIGTERM', () => process.exit(0)); })`;
+let dbSeq = 0;
 const CASES: readonly Case[] = [
   { name: 'node -e 0 (reference)', args: ['-e', '0'] },
   { name: 'bbsim --version', args: ['bin/bbsim.js', '--version'] },
   { name: 'bbsim --help', args: ['bin/bbsim.js', '--help'] },
   { name: 'bbsim --version (tsx, no dist)', args: ['bin/bbsim.js', '--version'], env: { BBSIM_NO_DIST: '1' } },
+  { name: 'bare Fastify, spawn to listening', args: ['-e', BARE_FASTIFY], server: true },
+  { name: 'bbsim mock, spawn to listening', args: ['bin/bbsim.js', 'mock', '--port', '0', '--db'], server: true },
 ];
 
 /** CPU seconds (user + system) of this process's waited-for children, from /proc/self/stat (clock ticks of 10 ms). */
@@ -50,7 +59,48 @@ interface Sample {
   readonly cpuMs: number;
 }
 
-function once(c: Case): Sample {
+/** CPU seconds (user + system) of a live process, from /proc/<pid>/stat. */
+function processCpuS(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** A server from spawn until it says it listens (its CPU until then), then SIGTERM and wait for its exit. */
+function serverOnce(c: Case): Promise<Sample> {
+  const args = c.args.at(-1) === '--db' ? [...c.args, join(DB_DIR, `mock-${dbSeq++}.db`)] : [...c.args];
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, args, {
+      cwd: ROOT,
+      env: { ...process.env, ...c.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let sample: Sample | undefined;
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (sample === undefined && out.includes('listening on')) {
+        sample = { wallMs: performance.now() - t0, cpuMs: processCpuS(child.pid!) * 1000 };
+        child.kill('SIGTERM');
+      }
+    });
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (sample) resolve(sample);
+      else reject(new Error(`${c.name}: exit ${code ?? signal} before listening: ${out.slice(0, 500)}`));
+    });
+  });
+}
+
+async function once(c: Case): Promise<Sample> {
+  if (c.server) return serverOnce(c);
   const cpu0 = childrenCpuS();
   const t0 = performance.now();
   const r = spawnSync(process.execPath, [...c.args], {
@@ -69,12 +119,13 @@ const quantile = (xs: readonly number[], q: number): number => {
   return s[Math.min(s.length - 1, Math.max(0, Math.round(q * (s.length - 1))))] ?? Number.NaN;
 };
 
-function main(): void {
+async function main(): Promise<void> {
   ensureBuilt(ROOT);
   const load0 = loadavg()[0] ?? 0;
-  for (let i = 0; i < WARMUP; i++) for (const c of CASES) once(c);
+  for (let i = 0; i < WARMUP; i++) for (const c of CASES) await once(c);
   const samples = CASES.map(() => [] as Sample[]);
-  for (let i = 0; i < RUNS; i++) CASES.forEach((c, k) => samples[k]!.push(once(c)));
+  for (let i = 0; i < RUNS; i++) for (const [k, c] of CASES.entries()) samples[k]!.push(await once(c));
+  rmSync(DB_DIR, { recursive: true, force: true });
   const times = samples.map((s) => s.map((x) => x.wallMs));
   const cpuMean = samples.map((s) => s.reduce((a, x) => a + x.cpuMs, 0) / s.length);
   const load1 = loadavg()[0] ?? 0;
@@ -105,8 +156,10 @@ function main(): void {
   );
   const version = quantile(times[1]!, 0.5) / 1000;
   const help = quantile(times[2]!, 0.5) / 1000;
+  const mock = quantile(times[5]!, 0.5) / 1000;
+  const verdict = (x: number): string => `${x.toFixed(3)} s ${x <= TARGET_S ? 'OK' : 'MISSED'}`;
   console.log(
-    `target ≤ ${TARGET_S} s: --version ${version.toFixed(3)} s ${version <= TARGET_S ? 'OK' : 'MISSED'}, --help ${help.toFixed(3)} s ${help <= TARGET_S ? 'OK' : 'MISSED'}`,
+    `target ≤ ${TARGET_S} s: --version ${verdict(version)}, --help ${verdict(help)}, mock until listening ${verdict(mock)} (bare Fastify ${(quantile(times[4]!, 0.5) / 1000).toFixed(3)} s)`,
   );
   const out = join(ROOT, 'results', `bench-startup-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   mkdirSync(dirname(out), { recursive: true });
@@ -126,4 +179,4 @@ function main(): void {
   console.log(`wrote ${out}`);
 }
 
-main();
+await main();

@@ -5,7 +5,6 @@ import { int, positive } from './arg-parsers.ts';
 import { buildMock } from '../mock/app.ts';
 import { ConfigError, loadMockConfig, type MockConfigInput } from '../mock/config.ts';
 import { describeAccess } from '../mock/access-policy.ts';
-import { pkiPaths } from '../mock/test-pki.ts';
 import { TlsFileError } from '../mock/tls.ts';
 import { validateSpeedSegments } from '../clock/index.ts';
 import { parseDuration } from '../scenario/index.ts';
@@ -91,6 +90,8 @@ Examples:
   $ bbsim pki init && bbsim mock --tls pki          # https, afnemers by client certificate (OIN in the subject serialNumber)`,
     )
     .action(async (opts: MockOptions) => {
+      // The test PKI module (node-forge, about 20 ms to load) only when --tls names a folder.
+      const pki = opts.tls !== undefined ? (await import('../mock/test-pki.ts')).pkiPaths(opts.tls) : undefined;
       let input: MockConfigInput = {};
       if (opts.config !== undefined) {
         try {
@@ -107,15 +108,7 @@ Examples:
         ...(opts.db !== undefined ? { db: opts.db } : {}),
         ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
         ...(opts.log !== undefined ? { logger: opts.log as MockConfigInput['logger'] } : {}),
-        ...(opts.tls !== undefined
-          ? {
-              tls: {
-                key: pkiPaths(opts.tls).serverKey,
-                cert: pkiPaths(opts.tls).serverCert,
-                ca: pkiPaths(opts.tls).ca,
-              },
-            }
-          : {}),
+        ...(pki !== undefined ? { tls: { key: pki.serverKey, cert: pki.serverCert, ca: pki.ca } } : {}),
         clock: {
           ...input.clock,
           ...(opts.speed !== undefined ? { speed: opts.speed } : {}),
@@ -171,8 +164,8 @@ Examples:
       const tls = config.tls;
       const curl = tls !== undefined ? `curl --cacert ${tls.ca}` : 'curl';
       const as =
-        tls !== undefined && opts.tls !== undefined
-          ? `--cert ${pkiPaths(opts.tls).client(oin).cert} --key ${pkiPaths(opts.tls).client(oin).key}`
+        tls !== undefined && pki !== undefined
+          ? `--cert ${pki.client(oin).cert} --key ${pki.client(oin).key}`
           : tls !== undefined
             ? '--cert <client.crt> --key <client.key>'
             : `-H 'x-afnemer-oin: ${oin}'`;

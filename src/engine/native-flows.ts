@@ -141,7 +141,8 @@ async function authenticate(
     {
       method: 'POST',
       path: '/digid/authenticate',
-      headers: JSON_HEADERS,
+      // The sim instant it is sent: the mock counts DigiD's offered minute by it (as the k6 flow).
+      headers: { ...JSON_HEADERS, 'x-bbsim-sent-at': String(Math.round(env.simNow())) },
       body: JSON.stringify({ bsn: pick(env.data.bsns) }),
     },
   );

@@ -6,7 +6,7 @@ import { HorizonClock, SimClock, dayKey, type Clock } from '../clock/index.ts';
 import { MESSAGES_PARKED_PER_SECOND, MESSAGES_PER_DAY, MESSAGES_PER_HOUR } from '../norms/index.ts';
 import { createPopulation } from '../population/index.ts';
 import { SqliteStore, openSqliteStore } from '../store/sqlite-store.ts';
-import { isPostgresUrl, openPostgresStore } from '../store/postgres-store.ts';
+import { isPostgresUrl } from '../store/postgres-url.ts';
 import { storageFaultOf } from '../store/storage-fault.ts';
 import type { Store } from '../store/store.ts';
 import {
@@ -25,6 +25,7 @@ import { clientErrorProblem, frameworkProblem, installProblemHandlers, MAX_PARAM
 import { installInFlightBound } from './in-flight-bytes.ts';
 import { installNumericGuard } from './numeric-guard.ts';
 import { installJsonBodyParser } from './json-body.ts';
+import { lazyValidators } from './lazy-validators.ts';
 import { declareAnswers } from './openapi-document.ts';
 import { BSN_FORMAT } from './openapi-schemas.ts';
 import { StorageHealth } from './storage-health.ts';
@@ -76,7 +77,8 @@ export async function buildMock(
   const store: Store =
     deps.store ??
     (isPostgresUrl(config.db)
-      ? await openPostgresStore({ url: config.db })
+      ? // Loaded only for PostgreSQL: the driver is about 70 ms of every start-up otherwise.
+        await (await import('../store/postgres-store.ts')).openPostgresStore({ url: config.db })
       : openSqliteStore(config.db !== undefined ? { path: config.db } : {}));
   const storage = new StorageHealth(store instanceof SqliteStore ? store.path : undefined, config.storage.minFreeBytes);
   // A database remembers its sim time: restarted on it, the clock continues (never runs backwards,
@@ -188,6 +190,8 @@ export async function buildMock(
     keepAliveTimeout: config.limits.keepAliveTimeoutMs,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: frameworkProblem,
+    // Route schemas compiled on first use, not at start-up (lazy-validators.ts).
+    schemaController: { compilersFactory: { buildValidator: lazyValidators() as never } },
     clientErrorHandler: clientErrorProblem,
     // The BSN format is its 9 digits here; the handlers check the elfproef and answer with its own code
     // (openapi-schemas.ts). `example` and `xml` annotate the document only.

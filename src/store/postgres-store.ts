@@ -80,9 +80,7 @@ export function pgFault(err: unknown): unknown {
   return err;
 }
 
-export function isPostgresUrl(db: string | undefined): db is string {
-  return db !== undefined && /^postgres(ql)?:\/\//i.test(db);
-}
+export { isPostgresUrl } from './postgres-url.ts';
 
 export async function openPostgresStore(
   options: PostgresStoreOptions,

@@ -28,6 +28,12 @@ export interface CapacityModelOptions {
   readonly shared?: SharedWindows | undefined;
 }
 
+/**
+ * How late (wall ms) a request may arrive after the instant its load generator says it was sent
+ * and still be counted as offered then; an earlier claim counts as sent this much before arrival.
+ */
+const MAX_ARRIVAL_LAG_WALL_MS = 5000;
+
 /** Wall ms between two background reads of shared window figures for stats(). */
 const SHARED_REFRESH_MS = 1000;
 
@@ -123,12 +129,20 @@ export class CapacityModel {
     return Math.ceil(this.#baseMaxQueue * Math.max(1, this.#clock.speed));
   }
 
-  /** Admits `units` of work at the current sim time and serves it, or says why not. */
-  async handle<T>(work: () => T | Promise<T>, units = 1): Promise<Handled<T>> {
+  /**
+   * Admits `units` of work at the current sim time and serves it, or says why not. `sentAt`: the
+   * sim instant the load generator sent the request, when it says so (never after now, at most
+   * MAX_ARRIVAL_LAG_WALL_MS of wall time before): the offered load is counted then (WindowLimiter).
+   */
+  async handle<T>(work: () => T | Promise<T>, units = 1, sentAt?: number): Promise<Handled<T>> {
     const now = this.#clock.now();
+    const offeredAt =
+      sentAt === undefined || !(sentAt < now)
+        ? now
+        : Math.max(sentAt, now - MAX_ARRIVAL_LAG_WALL_MS * Math.max(1, this.#clock.speed));
     let admission;
     try {
-      admission = await this.limiter.tryAdmit(now, units);
+      admission = await this.limiter.tryAdmit(now, units, offeredAt);
     } catch {
       // The shared windows cannot be read (the database is down): the service cannot keep its norm, so it refuses.
       this.#counts.saturated += 1;

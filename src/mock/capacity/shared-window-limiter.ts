@@ -12,7 +12,8 @@ import {
 /** What the capacity model and the intake's offered counter need of a limiter, in memory or shared. */
 export interface WindowCounting {
   readonly limits: readonly WindowLimit[];
-  tryAdmit(t: number, n?: number): Admission | Promise<Admission>;
+  /** `offeredAt`: when the load generator sent the units (≤ t), for the offered count (WindowLimiter.tryAdmit). */
+  tryAdmit(t: number, n?: number, offeredAt?: number): Admission | Promise<Admission>;
   refund(t: number, n?: number): void | Promise<void>;
   /** Figures as of the last read (a shared limiter refreshes them in the background; see `refresh`). */
   stats(t: number): WindowStats[];
@@ -49,6 +50,7 @@ export class SharedWindowLimiter implements WindowCounting {
     });
   }
 
+  /** Counts the offered load by arrival (`offeredAt` is not used: the store keeps one bucket per window). */
   async tryAdmit(t: number, n = 1): Promise<Admission> {
     const keys = this.#keys(t);
     const asked: { i: number; key: string; limit: number }[] = [];

@@ -298,9 +298,12 @@ export class DigidService {
     return new ProblemError('UNAVAILABLE', r.detail, { retryAfter: r.retryAfterS });
   }
 
-  /** Runs one authentication through the capacity model; a refusal throws a 503 ProblemError. */
-  async authenticate(a: Attempt): Promise<Served> {
-    const r = await this.#model.handle(() => this.#decide(a));
+  /**
+   * Runs one authentication through the capacity model; a refusal throws a 503 ProblemError.
+   * `sentAt`: the sim instant its load generator sent it (x-bbsim-sent-at), for the offered count.
+   */
+  async authenticate(a: Attempt, sentAt?: number): Promise<Served> {
+    const r = await this.#model.handle(() => this.#decide(a), 1, sentAt);
     if (!r.ok) throw this.#refusal(r);
     this.#byStatus[r.value.status] += 1;
     if (r.value.success) this.#successByLevel[r.value.success.level] += 1;
@@ -407,7 +410,7 @@ export class DigidService {
   // ----- the one-call authentication (for load) -----
 
   /** POST /digid/authenticate: checks the body, runs one authentication, and answers like a SAML Response in JSON. */
-  async authenticateOnce(b: AuthenticateBody): Promise<Record<string, unknown>> {
+  async authenticateOnce(b: AuthenticateBody, sentAt?: number): Promise<Record<string, unknown>> {
     const { access, afnemers, config } = this.deps;
     if (b.bsn === undefined && b.username === undefined)
       throw new ProblemError('INVALID_REQUEST', "give bsn or username (a test user's username is its BSN)", {
@@ -435,13 +438,16 @@ export class DigidService {
       b.afnemer !== undefined && !afnemers.has(b.afnemer)
         ? `afnemer ${b.afnemer} is not connected to DigiD (not in the mock's afnemers)`
         : undefined;
-    const served = await this.authenticate({
-      username: b.bsn ?? b.username,
-      password: b.password,
-      cancel: b.cancel === true,
-      level,
-      denied,
-    });
+    const served = await this.authenticate(
+      {
+        username: b.bsn ?? b.username,
+        password: b.password,
+        cancel: b.cancel === true,
+        level,
+        denied,
+      },
+      sentAt,
+    );
     const d = served.decision;
     const timing = { processingMs: Math.round(served.latencyMs * 1000) / 1000, serviceMs: served.serviceMs };
     if (!d.success) return { status: d.status, statusCode: STATUS_URI_OF[d.status], message: d.message, ...timing };

@@ -32,6 +32,21 @@ import {
 } from './openapi.ts';
 
 const FORM_TYPE = 'application/x-www-form-urlencoded';
+/** The sim instant (epoch ms) a load generator sent the request: bbsim's k6 scripts set it (issue 23). */
+export const SENT_AT_HEADER = 'x-bbsim-sent-at';
+
+/** The x-bbsim-sent-at header as sim epoch ms; undefined when absent; a 400 naming it when it is not a number. */
+function sentAtOf(header: string | string[] | undefined): number | undefined {
+  if (header === undefined) return undefined;
+  const t = typeof header === 'string' ? Number(header) : Number.NaN;
+  if (!Number.isFinite(t) || header === '') {
+    throw new ProblemError('INVALID_REQUEST', `${SENT_AT_HEADER} must be one sim instant in epoch milliseconds`, {
+      field: SENT_AT_HEADER,
+      rule: 'a finite number (sim epoch ms)',
+    });
+  }
+  return t;
+}
 const SOAP_TYPES = ['text/xml', 'application/soap+xml', 'application/xml'];
 /** SAML bindings §3.4.3 / §3.6.3: RelayState MUST NOT exceed 80 bytes. */
 const RELAY_STATE_MAX = 80;
@@ -263,7 +278,8 @@ export async function digidPlugin(app: FastifyInstance): Promise<void> {
         description:
           'Every decided authentication answers 200 with `status` Success, AuthnFailed, NoAuthnContext or RequestDenied (like a SAML Response); ' +
           'Success carries a session token for /api/v1/berichten. password absent = the right test password; level absent = Basis; ' +
-          'afnemer (OIN) must be a connected afnemer when given (else RequestDenied). Over capacity: 503 problem+json with Retry-After.',
+          'afnemer (OIN) must be a connected afnemer when given (else RequestDenied). Over capacity: 503 problem+json with Retry-After. ' +
+          `Optional header ${SENT_AT_HEADER}: the sim instant (epoch ms) the load generator sent the request; the offered load of the minute window (/digid/stats) is counted then (at most 5 wall s before its arrival), so a burst held up on its way in is not read as a busier minute.`,
         tags: ['digid'],
         body: AUTHENTICATE_BODY,
         ...AUTHENTICATE,
@@ -273,7 +289,7 @@ export async function digidPlugin(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      return digid.authenticateOnce(request.body);
+      return digid.authenticateOnce(request.body, sentAtOf(request.headers[SENT_AT_HEADER]));
     },
   );
 

@@ -10,9 +10,9 @@
  * gets an error page (400), never a redirect.
  */
 import { readFileSync } from 'node:fs';
-import { DOMParser, type Element } from '@xmldom/xmldom';
+import type { Element } from '@xmldom/xmldom';
 import type { DigidConfig } from './config.ts';
-import { toCertificatePem } from './signing.ts';
+import { toCertificatePem, xmldom } from './signing.ts';
 
 const NS_MD = 'urn:oasis:names:tc:SAML:2.0:metadata';
 const NS_DS = 'http://www.w3.org/2000/09/xmldsig#';
@@ -35,7 +35,7 @@ export interface SpRegistry {
 /** Reads an SP's metadata: entity ID, every AssertionConsumerService Location (in index order), the signing certificate. */
 export function readSpMetadata(xml: string, source: string): ServiceProvider {
   let fail: string | undefined;
-  const doc = new DOMParser({
+  const doc = new (xmldom().DOMParser)({
     onError: (level, msg) => {
       if (level !== 'warning') fail ??= msg;
     },

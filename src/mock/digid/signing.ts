@@ -13,9 +13,25 @@
  */
 import { createPrivateKey, createVerify, generateKeyPairSync, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { DOMParser, type Document, type Element } from '@xmldom/xmldom';
-import forge from 'node-forge';
-import { SignedXml } from 'xml-crypto';
+import { createRequire } from 'node:module';
+import type * as XmldomModule from '@xmldom/xmldom';
+import type { Document, Element } from '@xmldom/xmldom';
+import type forgeModule from 'node-forge';
+import type * as XmlCryptoModule from 'xml-crypto';
+import type { SignedXml } from 'xml-crypto';
+
+// Loaded on first use (a signature, a key generated): about 50 ms of every mock start-up otherwise,
+// and POST /digid/authenticate, the load path, never signs.
+const require = createRequire(import.meta.url);
+let loaded: { forge: typeof forgeModule; xmlCrypto: typeof XmlCryptoModule; xmldom: typeof XmldomModule } | undefined;
+const libs = (): NonNullable<typeof loaded> =>
+  (loaded ??= {
+    forge: require('node-forge') as typeof forgeModule,
+    xmlCrypto: require('xml-crypto') as typeof XmlCryptoModule,
+    xmldom: require('@xmldom/xmldom') as typeof XmldomModule,
+  });
+/** @xmldom/xmldom, loaded on first use (SP metadata is parsed only when configured). */
+export const xmldom = (): typeof XmldomModule => libs().xmldom;
 
 export const RSA_SHA256 = 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256';
 export const EXC_C14N = 'http://www.w3.org/2001/10/xml-exc-c14n#';
@@ -44,6 +60,7 @@ export function toCertificatePem(certOrBase64: string): string {
 export function generateSigningKey(commonName: string, now = Date.now()): SigningKey {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const privateKeyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  const { forge } = libs();
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }).toString());
   cert.serialNumber = `01${Buffer.from(forge.random.getBytesSync(8), 'binary').toString('hex')}`;
@@ -94,7 +111,7 @@ export function signElement(
   local: 'Assertion' | 'Response' | 'ArtifactResponse' | 'AuthnRequest' | 'ArtifactResolve',
   key: SigningKey,
 ): string {
-  const sig = new SignedXml({
+  const sig = new (libs().xmlCrypto.SignedXml)({
     privateKey: key.privateKeyPem,
     publicCert: key.certificatePem,
     signatureAlgorithm: RSA_SHA256,
@@ -116,7 +133,7 @@ export function signElement(
 export function checkEnvelopedSignature(xml: string, local: string, certificatePem: string): string | undefined {
   let doc: Document;
   try {
-    doc = new DOMParser({
+    doc = new (libs().xmldom.DOMParser)({
       onError: () => {
         throw new Error('not well-formed');
       },
@@ -134,7 +151,7 @@ export function checkEnvelopedSignature(xml: string, local: string, certificateP
   const signature = signatures[0];
   if (!signature) return `the ${local} is not signed (no ds:Signature child)`;
   const id = el.getAttribute('ID');
-  const sig = new SignedXml({ publicCert: certificatePem, getCertFromKeyInfo: () => null });
+  const sig = new (libs().xmlCrypto.SignedXml)({ publicCert: certificatePem, getCertFromKeyInfo: () => null });
   try {
     sig.loadSignature(signature as unknown as Parameters<SignedXml['loadSignature']>[0]);
     const refs = sig.getReferences();

@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { MINUTE } from '../src/clock/index.ts';
+import { WindowLimiter } from '../src/mock/capacity/index.ts';
+import type { CapacityStats } from '../src/mock/capacity/capacity-stats.ts';
+import { DIGID_AUTHENTICATIONS_PER_MINUTE } from '../src/norms/index.ts';
+import { startTestMock, T0, type TestMock } from './helpers/mock.ts';
+
+/**
+ * Issue 23: under load the DigiD minute window read more authentications in a sim minute than the
+ * load generator sent in any. The cause: the offered count was keyed by the instant the request
+ * reached its handler, and requests held up on the way in (a cold start, a GC pause, a loaded
+ * machine; at speed 120 a wall 0.1 s is a fifth of a sim minute) arrive in a burst after the next
+ * minute opened, so that minute got its own load plus the tail of the one before
+ * (bench/digid/overread-probe.ts: 1,427 read, at most 1,016 sent). Now the generator says when it
+ * sent (x-bbsim-sent-at, sim ms) and the offered load is counted in that minute.
+ */
+const M0 = Math.ceil(T0 / MINUTE) * MINUTE; // a minute boundary
+
+describe('offered load counted by the instant it was sent', () => {
+  it('WindowLimiter: a late arrival counts in the minute it was sent in, not in the next', () => {
+    const limiter = new WindowLimiter([{ window: 'minute', limit: 1000 }]);
+    // 100 sent per minute, evenly; the last 30 of minute 0 arrive 5 s into minute 1.
+    for (let i = 0; i < 70; i++) limiter.tryAdmit(M0 + i * 600, 1);
+    for (let i = 0; i < 30; i++) limiter.tryAdmit(M0 + MINUTE + 5000, 1, M0 + (70 + i) * 600);
+    for (let i = 0; i < 100; i++) limiter.tryAdmit(M0 + MINUTE + 5000 + i * 550, 1);
+    for (let i = 0; i < 100; i++) limiter.tryAdmit(M0 + 2 * MINUTE + i * 600, 1);
+    expect(limiter.peakOffered()).toEqual([100]);
+    expect(limiter.stats(M0 + 2 * MINUTE + 1).map((w) => w.peakAt)).toEqual([new Date(M0).toISOString()]);
+  });
+
+  describe('the mock: POST /digid/authenticate with x-bbsim-sent-at', () => {
+    let mock: TestMock;
+    beforeAll(async () => {
+      mock = await startTestMock({ digid: { serviceTime: { kind: 'fixed', ms: 0 } } }, M0);
+    });
+    afterAll(async () => mock?.close());
+
+    const authenticate = (sentAt?: number | string) =>
+      mock.app.inject({
+        method: 'POST',
+        url: '/digid/authenticate',
+        headers: {
+          'content-type': 'application/json',
+          ...(sentAt !== undefined ? { 'x-bbsim-sent-at': String(sentAt) } : {}),
+        },
+        payload: { bsn: '999990019' },
+      });
+    const window = async () => {
+      const stats = (await mock.app.inject({ url: '/digid/stats' })).json<{ capacity: CapacityStats }>();
+      return stats.capacity.windows.find((w) => w.normId === DIGID_AUTHENTICATIONS_PER_MINUTE.id)!;
+    };
+
+    it('reads the most sent in one minute, though a burst of the first minute arrived in the second', async () => {
+      // 40 sent in minute 0, of which the last 15 held up until 2 s into minute 1; then minute 1's own 40.
+      for (let i = 0; i < 25; i++) {
+        mock.clock.set(M0 + i * 1500);
+        expect((await authenticate(M0 + i * 1500)).statusCode).toBe(200);
+      }
+      mock.clock.set(M0 + MINUTE + 2000);
+      for (let i = 25; i < 40; i++) expect((await authenticate(M0 + i * 1500)).statusCode).toBe(200);
+      for (let i = 0; i < 40; i++) {
+        mock.clock.set(Math.max(mock.clock.now(), M0 + MINUTE + i * 1500));
+        expect((await authenticate(M0 + MINUTE + i * 1500)).statusCode).toBe(200);
+      }
+      const w = await window();
+      // By arrival this read 55 (40 + the 15 late ones): more in a minute than were ever sent in one.
+      expect(w.peakOffered).toBe(40);
+      expect(w.used).toBe(55); // admission stays by arrival, as the real service's
+    });
+
+    it('never counts a request later than its arrival, nor more than 5 wall s before it', async () => {
+      const before = (await window()).peakOffered;
+      mock.clock.set(M0 + 10 * MINUTE);
+      // A claim in the future counts now; one from an hour ago counts 5 s before arrival (minute 9).
+      expect((await authenticate(M0 + 20 * MINUTE)).statusCode).toBe(200);
+      expect((await authenticate(M0 - 60 * MINUTE)).statusCode).toBe(200);
+      expect((await window()).peakOffered).toBe(before);
+      expect((await window()).used).toBe(2);
+    });
+
+    it('refuses a header that is not a sim instant, naming it', async () => {
+      const res = await authenticate('soon');
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ field: 'x-bbsim-sent-at' });
+    });
+  });
+
+  it("bbsim's k6 scripts send the instant with every DigiD authentication", () => {
+    const script = readFileSync(new URL('../k6/digid-peak.js', import.meta.url), 'utf8');
+    expect(script).toMatch(/'x-bbsim-sent-at': String\(Math\.round\(simNow\(clock\)\)\)/);
+    expect(script).toMatch(/export function digidAuthenticate\(clock\) \{\n.*headers: digidHeaders\(clock\)/);
+  });
+});
