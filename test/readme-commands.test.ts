@@ -218,7 +218,7 @@ const COMMANDS: readonly Entry[] = [
   {
     match: /^node bin\/bbsim\.js example-batch --target http:\/\/127\.0\.0\.1:8080 > batches\/batch-1\.xml$/,
     cwd: 'sandbox',
-    runBy: { file: 'test/rehearse-afnemer.test.ts', names: "bbsim example-batch on the target\\'s clock" },
+    runBy: { file: 'test/rehearse-afnemer.test.ts', names: "bbsim example-batch on the target's clock" },
   },
   {
     match: /^node bin\/bbsim\.js pki init$/,
