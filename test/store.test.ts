@@ -345,6 +345,41 @@ describe.each([sqliteHarness, postgresHarness])('$kind store: the contract', (ha
       ).toBe(9);
     });
 
+    it('commit a delivery in 4 round trips (2 + 2 per delivery of a group), and a failing one does not take its group down', async () => {
+      const s = await open('roundtrips.db');
+      admitted(await s.deliver(batch(letters(3)))); // connections opened, statements prepared
+      const proto = pg.Client.prototype as unknown as { query: (...a: unknown[]) => unknown };
+      const original = proto.query;
+      let calls = 0;
+      proto.query = function (this: unknown, ...a: unknown[]) {
+        calls++;
+        return original.apply(this, a);
+      };
+      try {
+        const one = batch(
+          letters(1000, { bijlagen: [{ volgorde: 1, omschrijving: 'b', content: Buffer.from('bijlage') }] }),
+        );
+        admitted(await s.deliver(one));
+        expect(calls).toBe(4); // BEGIN + intake lock, read, write, COMMIT (was 19)
+        calls = 0;
+        const three = await Promise.all([1, 2, 3].map(() => s.deliver(batch(letters(100)))));
+        three.forEach(admitted);
+        expect(calls).toBe(8);
+      } finally {
+        proto.query = original;
+      }
+      // A delivery PostgreSQL refuses (a NUL character in text) fails alone; the others of its group commit.
+      const bad = batch([verwerkt(0)]);
+      const nul = { ...bad.outcomes[0]!, letter: { ...bad.outcomes[0]!.letter!, onderwerp: 'a\u0000b' } };
+      const group = await Promise.allSettled([
+        s.deliver(batch(letters(2))),
+        s.deliver({ ...bad, outcomes: [nul] }),
+        s.deliver(batch(letters(3))),
+      ]);
+      expect(group.map((g) => g.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect(await s.countLetters()).toBe(3 + 1000 + 300 + 5);
+    });
+
     it('share capacity windows exactly (all windows of a request or none) and one sim clock', async () => {
       const url = ((await open('windows.db')) as PostgresStore).url;
       const stores = await Promise.all([1, 2, 3].map(() => openPostgresStore({ url })));
