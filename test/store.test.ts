@@ -415,6 +415,24 @@ describe.each([sqliteHarness, postgresHarness])('$kind store: the contract', (ha
       const c = await stores[2]!.joinClock!({ sim: T0 - HOUR, wall: wall + 60_000, speed: 60 }, 5000);
       expect(c).toEqual({ sim: T0 + 2000 * 60, wall: wall + 60_000, speed: 60 });
     });
+
+    it('keep a speed schedule with the clock anchor: a joiner gets it, and staleness is judged along it', async () => {
+      const url = ((await open('schedule.db')) as PostgresStore).url;
+      const [s1, s2] = await Promise.all([1, 2].map(() => openPostgresStore({ url })));
+      opened.push(s1!, s2!);
+      const wall = Date.now();
+      const schedule = [
+        { from: T0, speed: 60 },
+        { from: T0 + 10 * MIN, speed: 6000 },
+      ];
+      const a = await s1!.joinClock!({ sim: T0, wall, speed: 60, schedule }, 5000);
+      expect(a).toEqual({ sim: T0, wall, speed: 60, schedule });
+      // 20 wall s later the running clock is at T0 + 10 min (10 wall s at 60) + 10 wall s at 6000 = T0 + 17 h;
+      // a horizon saved 1 wall s before that (at speed 6000: 6,000 sim s back) is fresh, and the joiner gets the schedule.
+      await s1!.saveSimTime(T0 + 10 * MIN + 9_000 * 6000);
+      const b = await s2!.joinClock!({ sim: T0, wall: wall + 20_000, speed: 1 }, 5000);
+      expect(b).toEqual(a);
+    });
   });
 
   describe('deliver', () => {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { stadiumOf, type VerwerkingsCode, type VerwerkResponse } from '../berichten/index.ts';
-import { hourKey } from '../clock/index.ts';
+import { SpeedSchedule, hourKey } from '../clock/index.ts';
 import type { Migration } from './migrations.ts';
 import { finalOutcomes, foldSent, type OutcomeCounts, type SentSummary } from './letter-outcomes.ts';
 import { PG_MIGRATIONS } from './postgres-migrations.ts';
@@ -1050,13 +1050,20 @@ export class PostgresStore implements Store {
         .rows[0];
       const horizon = horizonRow === undefined ? undefined : Number(JSON.parse(horizonRow.value));
       if (anchor !== null && horizon !== undefined) {
-        const runningNow = anchor.sim + (proposal.wall - anchor.wall) * anchor.speed;
+        // The running clock's time along its own schedule (one speed when it has none).
+        const running = anchor.schedule ? new SpeedSchedule(anchor.schedule) : SpeedSchedule.constant(anchor.speed);
+        const runningNow = running.simAfter(anchor.sim, proposal.wall - anchor.wall);
         // Someone kept the horizon ahead of the running clock within the last staleAfterWallMs: it runs; join it.
-        if (runningNow <= horizon + staleAfterWallMs * anchor.speed) return anchor;
+        if (runningNow <= running.simAfter(horizon, staleAfterWallMs)) return anchor;
       }
       // Nobody runs the clock: continue from what was last answered (the horizon), never earlier.
       const sim = Math.max(proposal.sim, horizon ?? Number.NEGATIVE_INFINITY);
-      const fresh: ClockAnchor = { sim, wall: proposal.wall, speed: proposal.speed };
+      const fresh: ClockAnchor = {
+        sim,
+        wall: proposal.wall,
+        speed: proposal.speed,
+        ...(proposal.schedule !== undefined ? { schedule: proposal.schedule } : {}),
+      };
       await this.setStateOn(c, 'simClockAnchor', JSON.stringify(fresh));
       return fresh;
     });

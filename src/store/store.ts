@@ -279,11 +279,16 @@ export interface NotificationStats {
   readonly carriedOverByDay: Readonly<Record<string, number>>;
 }
 
-/** A sim clock as a point: sim instant `sim` at wall instant `wall` (both epoch ms), running at `speed`. */
+/**
+ * A sim clock as a point: sim instant `sim` at wall instant `wall` (both epoch ms), running at
+ * `speed`, or along `schedule` (sim instants, epoch ms) when the speed changes over sim time.
+ */
 export interface ClockAnchor {
   readonly sim: number;
   readonly wall: number;
   readonly speed: number;
+  /** Absent: one constant `speed`. */
+  readonly schedule?: readonly { readonly from: number; readonly speed: number }[];
 }
 
 /** One window instance a request counts in, and its limit (Infinity: counted only). */
