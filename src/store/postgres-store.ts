@@ -5,6 +5,7 @@ import { SpeedSchedule, hourKey } from '../clock/index.ts';
 import type { Migration } from './migrations.ts';
 import { finalOutcomes, foldSent, type OutcomeCounts, type SentSummary } from './letter-outcomes.ts';
 import { PG_MIGRATIONS } from './postgres-migrations.ts';
+import { bsnBytes, bsnCodes } from './bsn-codes.ts';
 import type {
   BijlageContent,
   ClockAnchor,
@@ -22,8 +23,11 @@ import type {
   NotificationStats,
   PortalQuery,
   PortalRow,
+  SharedTransients,
   SharedWindows,
   Store,
+  StoredSubscription,
+  SubscriptionDecision,
   VerwerkingsberichtItem,
   VerwerkingsberichtPage,
   VerwerkingsberichtQuery,
@@ -107,7 +111,9 @@ export class PostgresStore implements Store {
   readonly url: string;
   readonly shared = true;
   readonly windows: SharedWindows;
+  readonly transients: SharedTransients;
   private readonly pool: pg.Pool;
+  private putsSinceSweep = 0;
   private readonly pendingDeliveries: {
     input: DeliveryInput;
     resolve: (r: DeliveryResult) => void;
@@ -132,6 +138,85 @@ export class PostgresStore implements Store {
       refund: (scope, buckets, n) => this.refundWindows(scope, buckets, n),
       read: (scope, buckets) => this.readWindows(scope, buckets),
     };
+    this.transients = {
+      put: (kind, key, value, now, expiresAt, owner) => this.putTransient(kind, key, value, now, expiresAt, owner),
+      take: async (kind, key, now, owner) =>
+        (
+          await this.q<{ value: string }>(
+            `DELETE FROM transients WHERE kind = $1 AND key = $2 AND expires_at > $3 AND (owner IS NULL OR owner = $4)
+             RETURNING value`,
+            [kind, key, now, owner ?? null],
+            undefined,
+            'transient-take',
+          )
+        ).rows[0]?.value,
+      count: async (kind, now) =>
+        (
+          await this.q<{ n: number }>('SELECT count(*)::int AS n FROM transients WHERE kind = $1 AND expires_at > $2', [
+            kind,
+            now,
+          ])
+        ).rows[0]!.n,
+    };
+  }
+
+  private async putTransient(
+    kind: string,
+    key: string,
+    value: string,
+    now: number,
+    expiresAt: number,
+    owner: string | undefined,
+  ): Promise<void> {
+    // Expired values are swept every 256 puts (one indexed range delete), not on every one.
+    if (++this.putsSinceSweep >= 256) {
+      this.putsSinceSweep = 0;
+      await this.q('DELETE FROM transients WHERE kind = $1 AND expires_at <= $2', [kind, now]);
+    }
+    await this.q(
+      `INSERT INTO transients (kind, key, value, owner, expires_at) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value, owner = excluded.owner, expires_at = excluded.expires_at`,
+      [kind, key, value, owner ?? null, expiresAt],
+      undefined,
+      'transient-put',
+    );
+  }
+
+  // ----- the Abonnementservice's requests -----
+
+  async updateSubscriptions<R>(
+    key: string,
+    forgetBefore: number,
+    decide: (state: string | undefined, existing: StoredSubscription | undefined) => SubscriptionDecision<R>,
+  ): Promise<R> {
+    return this.tx(async (c) => {
+      // The service's lock: admission and planning of every instance, one at a time.
+      const st = (
+        await this.q<{ value: string }>("SELECT value FROM state WHERE key = 'subscriptions' FOR UPDATE", [], c)
+      ).rows[0];
+      await this.q('DELETE FROM subscriptions WHERE ready_at < $1', [forgetBefore], c);
+      const row =
+        key === ''
+          ? undefined
+          : (await this.q<SubscriptionRow>('SELECT * FROM subscriptions WHERE key = $1', [key], c)).rows[0];
+      const d = decide(st === undefined || st.value === 'null' ? undefined : st.value, row && subscriptionOf(row));
+      await this.setStateOn(c, 'subscriptions', d.state);
+      if (d.store !== undefined) {
+        const v = d.store;
+        await this.q(
+          `INSERT INTO subscriptions (key, kind, info, bsns, ready_at) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (key) DO UPDATE SET kind = excluded.kind, info = excluded.info, bsns = excluded.bsns, ready_at = excluded.ready_at`,
+          [v.key, v.kind, v.info, v.bsns === undefined ? null : bsnBytes(v.bsns), v.readyAt],
+          c,
+        );
+      }
+      return d.result;
+    });
+  }
+
+  async getSubscription(key: string): Promise<StoredSubscription | undefined> {
+    const row = (await this.q<SubscriptionRow>('SELECT * FROM subscriptions WHERE key = $1', [key])).rows[0];
+    return row && subscriptionOf(row);
   }
 
   /** A redacted URL for banners and logs (no password). */
@@ -1244,4 +1329,22 @@ interface TotalsRow {
   max_processing_delay: number;
   max_parking_delay: number;
   notifications_enqueued: string;
+}
+
+interface SubscriptionRow {
+  key: string;
+  kind: string;
+  info: string;
+  bsns: Buffer | null;
+  ready_at: number;
+}
+
+function subscriptionOf(r: SubscriptionRow): StoredSubscription {
+  return {
+    key: r.key,
+    kind: r.kind,
+    info: r.info,
+    bsns: r.bsns === null ? undefined : bsnCodes(r.bsns),
+    readyAt: r.ready_at,
+  };
 }
