@@ -435,6 +435,69 @@ describe.each([sqliteHarness, postgresHarness])('$kind store: the contract', (ha
     });
   });
 
+  describe('subscription requests (the Abonnementservice)', () => {
+    it('keeps the planning state and the requests, BSN lists included, and forgets answered ones', async () => {
+      const s = await open('subs.db');
+      const bsns = new Uint32Array([123456782, 111222333, 4294967295]);
+      const first = await s.updateSubscriptions('oin/v1', 0, (state, existing) => {
+        expect([state, existing]).toEqual([undefined, undefined]);
+        return {
+          state: '{"n":1}',
+          store: { key: 'oin/v1', kind: 'bsn-lijst', info: '{"a":1}', bsns, readyAt: T0 + HOUR },
+          result: 'accepted',
+        };
+      });
+      expect(first).toBe('accepted');
+      await s.updateSubscriptions('oin/v2', 0, (state, existing) => {
+        expect([state, existing]).toEqual(['{"n":1}', undefined]);
+        return {
+          state: '{"n":2}',
+          store: { key: 'oin/v2', kind: 'alles', info: '{}', bsns: undefined, readyAt: T0 + 3 * HOUR },
+          result: 0,
+        };
+      });
+      const seen = await s.updateSubscriptions('oin/v1', 0, (state, existing) => ({ state: state!, result: existing }));
+      expect(seen).toEqual({ key: 'oin/v1', kind: 'bsn-lijst', info: '{"a":1}', bsns, readyAt: T0 + HOUR });
+      expect(await s.getSubscription('oin/v2')).toMatchObject({ kind: 'alles', bsns: undefined });
+      expect(await s.getSubscription('oin/none')).toBeUndefined();
+      // Answered before forgetBefore: deleted in the same transaction.
+      await s.updateSubscriptions('', T0 + 2 * HOUR, (state) => ({ state: state!, result: undefined }));
+      expect(await s.getSubscription('oin/v1')).toBeUndefined();
+      expect(await s.getSubscription('oin/v2')).toBeDefined();
+      // Durable: another store on the same database sees it all.
+      await s.close();
+      const again = await current.open('subs.db');
+      opened.push(again);
+      expect(await again.updateSubscriptions('', 0, (state) => ({ state: state!, result: state }))).toBe('{"n":2}');
+    });
+
+    it.runIf(harness.kind === 'postgres')(
+      'several stores on one database: each update has the state to itself (no lost update), and transients are taken once',
+      async () => {
+        const url = ((await open('subs-shared.db')) as PostgresStore).url;
+        const stores = await Promise.all([1, 2, 3].map(() => openPostgresStore({ url })));
+        opened.push(...stores);
+        const bump = (st: Store, i: number) =>
+          st.updateSubscriptions(`k/${i}`, 0, (state) => {
+            const n = state === undefined ? 0 : (JSON.parse(state) as number);
+            return { state: JSON.stringify(n + 1), result: n };
+          });
+        const seenBy = await Promise.all(Array.from({ length: 60 }, (_, i) => bump(stores[i % 3]!, i)));
+        expect([...seenBy].sort((a, b) => a - b)).toEqual(Array.from({ length: 60 }, (_, i) => i));
+
+        const t = stores.map((st) => st.transients!);
+        await t[0]!.put('artifact', 'a1', '"outcome"', T0, T0 + MIN, 'urn:sp');
+        await t[0]!.put('artifact', 'a2', '"open"', T0, T0 + MIN, undefined);
+        expect(await t[1]!.count('artifact', T0)).toBe(2);
+        expect(await t[1]!.take('artifact', 'a1', T0, 'urn:other')).toBeUndefined(); // another owner: left in place
+        const takes = await Promise.all(t.map((x) => x.take('artifact', 'a1', T0 + SEC, 'urn:sp')));
+        expect(takes.filter((v) => v !== undefined)).toEqual(['"outcome"']);
+        expect(await t[2]!.take('artifact', 'a2', T0 + MIN, 'urn:sp')).toBeUndefined(); // expired on the sim clock
+        expect(await t[2]!.count('artifact', T0)).toBe(1);
+      },
+    );
+  });
+
   describe('deliver', () => {
     it('admits and commits a batch, stripping letters from rejected outcomes', async () => {
       const s = await open();
