@@ -6,6 +6,7 @@ import type { Migration } from './migrations.ts';
 import { finalOutcomes, foldSent, type OutcomeCounts, type SentSummary } from './letter-outcomes.ts';
 import { PG_MIGRATIONS } from './postgres-migrations.ts';
 import { bsnBytes, bsnCodes } from './bsn-codes.ts';
+import { storageFaultOf } from './storage-fault.ts';
 import type {
   BijlageContent,
   ClockAnchor,
@@ -343,8 +344,10 @@ export class PostgresStore implements Store {
       group.forEach((p, i) => p.resolve(results[i]!));
       return;
     } catch (error) {
-      if (group.length === 1) {
-        group[0]!.reject(error);
+      // The database failing (down, full) fails every delivery alike: answered at once, not retried
+      // one by one (each would wait for its own connect timeout while PostgreSQL is down).
+      if (group.length === 1 || storageFaultOf(error) !== undefined) {
+        for (const p of group) p.reject(error);
         return;
       }
     }
