@@ -74,7 +74,10 @@ describe('DigidService (no Fastify)', () => {
         })
       ).decision.status,
     ).toBe('NoAuthnContext');
-    const stats = svc.stats() as { authentications: Record<string, number>; successByLevel: Record<string, number> };
+    const stats = (await svc.stats()) as {
+      authentications: Record<string, number>;
+      successByLevel: Record<string, number>;
+    };
     expect(stats.authentications).toEqual({
       Success: 1,
       AuthnFailed: 1,
@@ -95,7 +98,7 @@ describe('DigidService (no Fastify)', () => {
     expect(refused).toBeInstanceOf(ProblemError);
     expect((refused as ProblemError).status).toBe(503);
     expect((refused as ProblemError).details.retryAfter).toBeGreaterThan(0);
-    expect((svc.stats() as { capacity: { refused: { total: number } } }).capacity.refused.total).toBe(1);
+    expect(((await svc.stats()) as { capacity: { refused: { total: number } } }).capacity.refused.total).toBe(1);
     clock.advance(MINUTE);
     expect((await svc.authenticate(a)).decision.status).toBe('Success');
     svc.close();
@@ -110,7 +113,7 @@ describe('DigidService (no Fastify)', () => {
       level: 'Basis',
       denied: undefined,
     });
-    const handle = svc.holdLogin(pendingFor());
+    const handle = await svc.holdLogin(pendingFor());
     await expect(
       svc.login(handle, { username: user('Basis'), password: 'bbsim', cancel: false }),
     ).rejects.toMatchObject({ status: 503 });
@@ -121,7 +124,7 @@ describe('DigidService (no Fastify)', () => {
       status: 400,
       message: expect.stringMatching(/already used/),
     });
-    expect((svc.stats() as { pendingRequests: number }).pendingRequests).toBe(0);
+    expect(((await svc.stats()) as { pendingRequests: number }).pendingRequests).toBe(0);
     svc.close();
   });
 
@@ -137,14 +140,14 @@ describe('DigidService (no Fastify)', () => {
         denied: undefined,
       })
     ).decision;
-    const url = new URL(svc.issueArtifact(req, d));
+    const url = new URL(await svc.issueArtifact(req, d));
     expect(url.searchParams.get('RelayState')).toBe('rs');
     const artifact = url.searchParams.get('SAMLart')!;
     const resolve = { soapNs: 'http://schemas.xmlsoap.org/soap/envelope/', id: '_r1', artifact, issuer: 'urn:sp' };
     expect(await svc.resolveArtifact({ ...resolve, issuer: 'urn:other' }, '')).not.toContain('Assertion');
     expect(await svc.resolveArtifact(resolve, '')).toContain('Assertion');
     expect(await svc.resolveArtifact(resolve, '')).not.toContain('Assertion');
-    expect((svc.stats() as { artifacts: unknown }).artifacts).toEqual({ live: 0, resolved: 1, denied: 2 });
+    expect(((await svc.stats()) as { artifacts: unknown }).artifacts).toEqual({ live: 0, resolved: 1, denied: 2 });
     svc.close();
     const closed = service({ serviceProviders: [{ entityId: 'urn:known', acsUrls: [ACS] }] }).svc;
     expect(() => closed.acsFor(pendingFor().info)).toThrow(SpRefused);

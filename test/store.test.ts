@@ -345,6 +345,41 @@ describe.each([sqliteHarness, postgresHarness])('$kind store: the contract', (ha
       ).toBe(9);
     });
 
+    it('commit a delivery in 4 round trips (2 + 2 per delivery of a group), and a failing one does not take its group down', async () => {
+      const s = await open('roundtrips.db');
+      admitted(await s.deliver(batch(letters(3)))); // connections opened, statements prepared
+      const proto = pg.Client.prototype as unknown as { query: (...a: unknown[]) => unknown };
+      const original = proto.query;
+      let calls = 0;
+      proto.query = function (this: unknown, ...a: unknown[]) {
+        calls++;
+        return original.apply(this, a);
+      };
+      try {
+        const one = batch(
+          letters(1000, { bijlagen: [{ volgorde: 1, omschrijving: 'b', content: Buffer.from('bijlage') }] }),
+        );
+        admitted(await s.deliver(one));
+        expect(calls).toBe(4); // BEGIN + intake lock, read, write, COMMIT (was 19)
+        calls = 0;
+        const three = await Promise.all([1, 2, 3].map(() => s.deliver(batch(letters(100)))));
+        three.forEach(admitted);
+        expect(calls).toBe(8);
+      } finally {
+        proto.query = original;
+      }
+      // A delivery PostgreSQL refuses (a NUL character in text) fails alone; the others of its group commit.
+      const bad = batch([verwerkt(0)]);
+      const nul = { ...bad.outcomes[0]!, letter: { ...bad.outcomes[0]!.letter!, onderwerp: 'a\u0000b' } };
+      const group = await Promise.allSettled([
+        s.deliver(batch(letters(2))),
+        s.deliver({ ...bad, outcomes: [nul] }),
+        s.deliver(batch(letters(3))),
+      ]);
+      expect(group.map((g) => g.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect(await s.countLetters()).toBe(3 + 1000 + 300 + 5);
+    });
+
     it('share capacity windows exactly (all windows of a request or none) and one sim clock', async () => {
       const url = ((await open('windows.db')) as PostgresStore).url;
       const stores = await Promise.all([1, 2, 3].map(() => openPostgresStore({ url })));
@@ -380,6 +415,87 @@ describe.each([sqliteHarness, postgresHarness])('$kind store: the contract', (ha
       const c = await stores[2]!.joinClock!({ sim: T0 - HOUR, wall: wall + 60_000, speed: 60 }, 5000);
       expect(c).toEqual({ sim: T0 + 2000 * 60, wall: wall + 60_000, speed: 60 });
     });
+
+    it('keep a speed schedule with the clock anchor: a joiner gets it, and staleness is judged along it', async () => {
+      const url = ((await open('schedule.db')) as PostgresStore).url;
+      const [s1, s2] = await Promise.all([1, 2].map(() => openPostgresStore({ url })));
+      opened.push(s1!, s2!);
+      const wall = Date.now();
+      const schedule = [
+        { from: T0, speed: 60 },
+        { from: T0 + 10 * MIN, speed: 6000 },
+      ];
+      const a = await s1!.joinClock!({ sim: T0, wall, speed: 60, schedule }, 5000);
+      expect(a).toEqual({ sim: T0, wall, speed: 60, schedule });
+      // 20 wall s later the running clock is at T0 + 10 min (10 wall s at 60) + 10 wall s at 6000 = T0 + 17 h;
+      // a horizon saved 1 wall s before that (at speed 6000: 6,000 sim s back) is fresh, and the joiner gets the schedule.
+      await s1!.saveSimTime(T0 + 10 * MIN + 9_000 * 6000);
+      const b = await s2!.joinClock!({ sim: T0, wall: wall + 20_000, speed: 1 }, 5000);
+      expect(b).toEqual(a);
+    });
+  });
+
+  describe('subscription requests (the Abonnementservice)', () => {
+    it('keeps the planning state and the requests, BSN lists included, and forgets answered ones', async () => {
+      const s = await open('subs.db');
+      const bsns = new Uint32Array([123456782, 111222333, 4294967295]);
+      const first = await s.updateSubscriptions('oin/v1', 0, (state, existing) => {
+        expect([state, existing]).toEqual([undefined, undefined]);
+        return {
+          state: '{"n":1}',
+          store: { key: 'oin/v1', kind: 'bsn-lijst', info: '{"a":1}', bsns, readyAt: T0 + HOUR },
+          result: 'accepted',
+        };
+      });
+      expect(first).toBe('accepted');
+      await s.updateSubscriptions('oin/v2', 0, (state, existing) => {
+        expect([state, existing]).toEqual(['{"n":1}', undefined]);
+        return {
+          state: '{"n":2}',
+          store: { key: 'oin/v2', kind: 'alles', info: '{}', bsns: undefined, readyAt: T0 + 3 * HOUR },
+          result: 0,
+        };
+      });
+      const seen = await s.updateSubscriptions('oin/v1', 0, (state, existing) => ({ state: state!, result: existing }));
+      expect(seen).toEqual({ key: 'oin/v1', kind: 'bsn-lijst', info: '{"a":1}', bsns, readyAt: T0 + HOUR });
+      expect(await s.getSubscription('oin/v2')).toMatchObject({ kind: 'alles', bsns: undefined });
+      expect(await s.getSubscription('oin/none')).toBeUndefined();
+      // Answered before forgetBefore: deleted in the same transaction.
+      await s.updateSubscriptions('', T0 + 2 * HOUR, (state) => ({ state: state!, result: undefined }));
+      expect(await s.getSubscription('oin/v1')).toBeUndefined();
+      expect(await s.getSubscription('oin/v2')).toBeDefined();
+      // Durable: another store on the same database sees it all.
+      await s.close();
+      const again = await current.open('subs.db');
+      opened.push(again);
+      expect(await again.updateSubscriptions('', 0, (state) => ({ state: state!, result: state }))).toBe('{"n":2}');
+    });
+
+    it.runIf(harness.kind === 'postgres')(
+      'several stores on one database: each update has the state to itself (no lost update), and transients are taken once',
+      async () => {
+        const url = ((await open('subs-shared.db')) as PostgresStore).url;
+        const stores = await Promise.all([1, 2, 3].map(() => openPostgresStore({ url })));
+        opened.push(...stores);
+        const bump = (st: Store, i: number) =>
+          st.updateSubscriptions(`k/${i}`, 0, (state) => {
+            const n = state === undefined ? 0 : (JSON.parse(state) as number);
+            return { state: JSON.stringify(n + 1), result: n };
+          });
+        const seenBy = await Promise.all(Array.from({ length: 60 }, (_, i) => bump(stores[i % 3]!, i)));
+        expect([...seenBy].sort((a, b) => a - b)).toEqual(Array.from({ length: 60 }, (_, i) => i));
+
+        const t = stores.map((st) => st.transients!);
+        await t[0]!.put('artifact', 'a1', '"outcome"', T0, T0 + MIN, 'urn:sp');
+        await t[0]!.put('artifact', 'a2', '"open"', T0, T0 + MIN, undefined);
+        expect(await t[1]!.count('artifact', T0)).toBe(2);
+        expect(await t[1]!.take('artifact', 'a1', T0, 'urn:other')).toBeUndefined(); // another owner: left in place
+        const takes = await Promise.all(t.map((x) => x.take('artifact', 'a1', T0 + SEC, 'urn:sp')));
+        expect(takes.filter((v) => v !== undefined)).toEqual(['"outcome"']);
+        expect(await t[2]!.take('artifact', 'a2', T0 + MIN, 'urn:sp')).toBeUndefined(); // expired on the sim clock
+        expect(await t[2]!.count('artifact', T0)).toBe(1);
+      },
+    );
   });
 
   describe('deliver', () => {

@@ -8,7 +8,7 @@
  *  3. the issue's full rehearsal: `bbsim rehearse --generate 50000` spread over three PostgreSQL
  *     instances (the suite delivers 10,000), its reconciliation and wall time.
  *
- *   npm run bench:postgres -- [--quick] [--skip-rehearsal]
+ *   npm run bench:postgres -- [--quick] [--skip-rehearsal] [--skip-presentation] [--instances 1]
  *
  * PostgreSQL: a throwaway cluster (scripts/postgres-test-cluster), or BBSIM_PG_URL. The mock runs
  * at sim speed 3,600 so that the norms (150,000 letters/h) do not bind: the machine's throughput does.
@@ -31,6 +31,9 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const argv = process.argv.slice(2);
 const QUICK = argv.includes('--quick');
 const SKIP_REHEARSAL = argv.includes('--skip-rehearsal');
+const SKIP_PRESENTATION = argv.includes('--skip-presentation');
+// --instances N: only the cases with at most N instances (the intake comparison of one instance).
+const MAX_INSTANCES = argv.includes('--instances') ? Number(argv[argv.indexOf('--instances') + 1]) : 3;
 const INTAKE_MS = QUICK ? 3000 : 8000;
 const PRESENT_MS = QUICK ? 3000 : 6000;
 const PRESENT_RATE = 1000;
@@ -170,7 +173,7 @@ async function main(): Promise<void> {
 
   const results: Record<string, unknown>[] = [];
   try {
-    for (const c of CONFIGS) {
+    for (const c of CONFIGS.filter((x) => x.instances <= MAX_INSTANCES)) {
       for (const size of [100, 1000]) {
         const instances = await start(c, SPEED);
         const { pools, close } = spread(instances, SENDERS);
@@ -224,6 +227,7 @@ async function main(): Promise<void> {
         await stopInstances(instances);
       }
 
+      if (SKIP_PRESENTATION) continue;
       // Presentation at 1,000 req/s over the instances.
       const instances = await start(c, 60);
       const { pools, close } = spread(instances, 16);

@@ -173,7 +173,7 @@ Examples:
   store:  ${db}
   clock:  sim ${new Date(app.bbsim.clock.now()).toISOString()}, ${
     app.bbsim.clock.schedule.isConstant
-      ? `speed ${config.clock.speed}`
+      ? `speed ${app.bbsim.clock.speed}`
       : `speed schedule ${app.bbsim.clock.schedule
           .toJSON()
           .map((x) => `${x.from}=${x.speed}`)

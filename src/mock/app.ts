@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import { BBSIM_VERSION } from '../version.ts';
-import { HorizonClock, SimClock, dayKey, type Clock } from '../clock/index.ts';
+import { HorizonClock, SimClock, SpeedSchedule, dayKey, type Clock } from '../clock/index.ts';
 import { MESSAGES_PARKED_PER_SECOND, MESSAGES_PER_DAY, MESSAGES_PER_HOUR } from '../norms/index.ts';
 import { createPopulation } from '../population/index.ts';
 import { SqliteStore, openSqliteStore } from '../store/sqlite-store.ts';
@@ -13,6 +13,7 @@ import {
   isLoadedMockConfig,
   loadMockConfig,
   speedScheduleOf,
+  clockSettingsGiven,
   type MockConfig,
   type MockConfigInput,
 } from './config.ts';
@@ -97,28 +98,29 @@ export async function buildMock(
     clock = deps.clock;
   } else {
     let initial = start;
-    const schedule = speedScheduleOf(config.clock);
+    let schedule = speedScheduleOf(config.clock);
     if (store.joinClock !== undefined) {
-      if (!schedule.isConstant) {
-        await store.close();
-        throw new Error(
-          'clock.schedule: several instances on one database share one clock at one constant speed; a speed schedule is not supported there (give every instance the same --speed)',
-        );
-      }
-      // Several instances, one clock: join the service's running clock (anchored in the database),
-      // or, when no instance keeps it running, start it from the saved horizon (never earlier).
+      // Several instances, one clock: join the service's running clock (anchored in the database,
+      // with its speed schedule), or, when no instance keeps it running, start it from the saved
+      // horizon (never earlier) with this instance's schedule.
       const wall = Date.now();
       const anchor = await store.joinClock(
-        { sim: start ?? wall, wall, speed: config.clock.speed },
+        {
+          sim: start ?? wall,
+          wall,
+          speed: schedule.segments[0]!.speed,
+          ...(schedule.isConstant ? {} : { schedule: schedule.segments }),
+        },
         Math.max(2 * config.clock.horizonWallMs, 5000),
       );
-      if (anchor.speed !== config.clock.speed) {
+      const running = anchor.schedule ? new SpeedSchedule(anchor.schedule) : SpeedSchedule.constant(anchor.speed);
+      const refused = clockMismatch(config, schedule, running);
+      if (refused !== undefined) {
         await store.close();
-        throw new Error(
-          `the database's sim clock runs at speed ${anchor.speed}, this instance is configured for ${config.clock.speed}: instances sharing a database must run at the same speed`,
-        );
+        throw new Error(refused);
       }
-      initial = anchor.sim + (Date.now() - anchor.wall) * anchor.speed;
+      schedule = running;
+      initial = running.simAfter(anchor.sim, Date.now() - anchor.wall);
     }
     const inner = new SimClock({
       schedule,
@@ -321,4 +323,34 @@ export async function buildMock(
     await store.close();
   });
   return app;
+}
+
+/** How a schedule reads in a message: one speed, or its segments as --speed-schedule takes them. */
+function describeSchedule(s: SpeedSchedule): string {
+  return s.isConstant
+    ? `speed ${s.segments[0]!.speed}`
+    : `speed schedule ${s.segments.map((x) => `${new Date(x.from).toISOString()}=${x.speed}`).join(',')}`;
+}
+
+function sameSchedule(a: SpeedSchedule, b: SpeedSchedule): boolean {
+  return (
+    a.segments.length === b.segments.length &&
+    a.segments.every((x, i) => x.speed === b.segments[i]!.speed && (a.isConstant || x.from === b.segments[i]!.from))
+  );
+}
+
+/**
+ * Why an instance cannot join the database's running clock: it was given (not defaulted to) a
+ * different speed or schedule. One that was given neither adopts the running clock's.
+ */
+function clockMismatch(config: MockConfig, own: SpeedSchedule, running: SpeedSchedule): string | undefined {
+  if (sameSchedule(own, running)) return undefined;
+  const given = clockSettingsGiven(config);
+  const field = given.schedule
+    ? 'clock.schedule (--speed-schedule)'
+    : given.speed
+      ? 'clock.speed (--speed)'
+      : undefined;
+  if (field === undefined) return undefined;
+  return `${field}: the database's sim clock runs at ${describeSchedule(running)}, this instance was given ${describeSchedule(own)}: instances sharing a database run one clock (give the same, or leave it out to adopt the running one)`;
 }

@@ -279,6 +279,13 @@ function deepFreeze<T>(o: T): T {
 }
 
 const loaded = new WeakSet<object>();
+/** Which clock settings the input gave (not defaults): a later instance on a shared database adopts the rest. */
+const clockGiven = new WeakMap<object, { readonly speed: boolean; readonly schedule: boolean }>();
+
+/** Whether `clock.speed` and `clock.schedule` were given in the input, or are defaults. */
+export function clockSettingsGiven(config: MockConfig): { readonly speed: boolean; readonly schedule: boolean } {
+  return clockGiven.get(config) ?? { speed: true, schedule: config.clock.schedule !== undefined };
+}
 
 /** The clock's speed over sim time: the configured schedule, else the one speed. */
 export function speedScheduleOf(clock: MockConfig['clock']): SpeedSchedule {
@@ -313,5 +320,9 @@ export function loadMockConfig(input: MockConfigInput = {}): MockConfig {
   if (problems.length > 0) throw new ConfigError(problems);
   const frozen = deepFreeze(cfg);
   loaded.add(frozen);
+  clockGiven.set(frozen, {
+    speed: input.clock?.speed !== undefined,
+    schedule: input.clock?.schedule !== undefined,
+  });
   return frozen;
 }

@@ -221,6 +221,23 @@ export const MIGRATIONS: readonly Migration[] = [
       UPDATE bijlagen SET stored = 1, content = NULL WHERE content IS NOT NULL;
     `,
   },
+  {
+    name: 'shared subscription requests and transient values',
+    sql: `
+      -- The Abonnementservice's requests (the same table as PostgreSQL's; one process also keeps
+      -- them in memory, the store's contract is the same). DigiD's transient values are shared only
+      -- on PostgreSQL (one process keeps them in memory), so SQLite has no table for them.
+      CREATE TABLE subscriptions (
+        key      TEXT PRIMARY KEY,
+        kind     TEXT NOT NULL,
+        info     TEXT NOT NULL,
+        bsns     BLOB,
+        ready_at REAL NOT NULL
+      );
+      CREATE INDEX subscriptions_ready_at ON subscriptions (ready_at);
+      INSERT OR IGNORE INTO state (key, value) VALUES ('subscriptions', 'null');
+    `,
+  },
 ];
 
 /** The schema version this code writes. */

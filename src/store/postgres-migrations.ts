@@ -169,4 +169,31 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       UPDATE bijlagen SET stored = 1, content = NULL WHERE content IS NOT NULL;
     `,
   },
+  {
+    name: 'shared subscription requests and transient values',
+    sql: `
+      -- The Abonnementservice's requests, for every instance: the receipt as JSON, the BSN list as
+      -- 4-byte codes; its planning state (night quotas, backlog, figures) is the state row 'subscriptions'.
+      CREATE TABLE subscriptions (
+        key      text PRIMARY KEY,
+        kind     text NOT NULL,
+        info     text NOT NULL,
+        bsns     bytea,
+        ready_at double precision NOT NULL
+      );
+      CREATE INDEX subscriptions_ready_at ON subscriptions (ready_at);
+      INSERT INTO state (key, value) VALUES ('subscriptions', 'null') ON CONFLICT (key) DO NOTHING;
+
+      -- DigiD's pending AuthnRequests and SAML artifacts, so any instance can take them (once).
+      CREATE TABLE transients (
+        kind       text NOT NULL,
+        key        text NOT NULL,
+        value      text NOT NULL,
+        owner      text,
+        expires_at double precision NOT NULL,
+        PRIMARY KEY (kind, key)
+      );
+      CREATE INDEX transients_expiry ON transients (kind, expires_at);
+    `,
+  },
 ];

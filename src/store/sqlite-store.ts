@@ -25,6 +25,7 @@ import { openDurableDatabase } from './open-database.ts';
 import { startCheckpointer, type Checkpointer } from './checkpointer.ts';
 import { startClockWriter, type ClockWriter } from './clock-writer.ts';
 import { storageFaultOf } from './storage-fault.ts';
+import { bsnBytes, bsnCodes } from './bsn-codes.ts';
 import type {
   BijlageContent,
   DeliveryInput,
@@ -42,6 +43,8 @@ import type {
   PortalQuery,
   PortalRow,
   Store,
+  StoredSubscription,
+  SubscriptionDecision,
   VerwerkingsberichtItem,
   VerwerkingsberichtPage,
   VerwerkingsberichtQuery,
@@ -653,6 +656,50 @@ export class SqliteStore implements Store {
 
   async countLetters(): Promise<number> {
     return this.s.countLetters.get() as number;
+  }
+
+  async updateSubscriptions<R>(
+    key: string,
+    forgetBefore: number,
+    decide: (state: string | undefined, existing: StoredSubscription | undefined) => SubscriptionDecision<R>,
+  ): Promise<R> {
+    // One process: the transaction is the lock (better-sqlite3 runs it synchronously).
+    return this.db.transaction(() => {
+      const st = this.s.getState.get('subscriptions') as string | undefined;
+      this.db.prepare('DELETE FROM subscriptions WHERE ready_at < ?').run(forgetBefore);
+      const row = key === '' ? undefined : this.subscriptionRow(key);
+      const d = decide(st === undefined || st === 'null' ? undefined : st, row);
+      this.s.setState.run('subscriptions', d.state);
+      if (d.store !== undefined) {
+        const v = d.store;
+        this.db
+          .prepare(
+            `INSERT INTO subscriptions (key, kind, info, bsns, ready_at) VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (key) DO UPDATE SET kind = excluded.kind, info = excluded.info, bsns = excluded.bsns, ready_at = excluded.ready_at`,
+          )
+          .run(v.key, v.kind, v.info, v.bsns === undefined ? null : bsnBytes(v.bsns), v.readyAt);
+      }
+      return d.result;
+    })();
+  }
+
+  async getSubscription(key: string): Promise<StoredSubscription | undefined> {
+    return this.subscriptionRow(key);
+  }
+
+  private subscriptionRow(key: string): StoredSubscription | undefined {
+    const r = this.db.prepare('SELECT key, kind, info, bsns, ready_at FROM subscriptions WHERE key = ?').get(key) as
+      | { key: string; kind: string; info: string; bsns: Buffer | null; ready_at: number }
+      | undefined;
+    return r === undefined
+      ? undefined
+      : {
+          key: r.key,
+          kind: r.kind,
+          info: r.info,
+          bsns: r.bsns === null ? undefined : bsnCodes(r.bsns),
+          readyAt: r.ready_at,
+        };
   }
 
   async close(): Promise<void> {

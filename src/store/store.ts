@@ -77,10 +77,25 @@ export interface Store {
    * else `value`, stored. Atomic, so instances sharing a database agree on the first value written.
    */
   keepOnce(key: string, value: () => string): Promise<string>;
+  /**
+   * The Abonnementservice's admission, exclusive across instances: in one transaction, under the
+   * lock of its planning state, requests ready before `forgetBefore` are deleted, then `decide` gets
+   * the stored planning state (undefined at first) and the stored request with `key` (undefined:
+   * none; '' asks for none), and what it returns is committed before the promise resolves.
+   */
+  updateSubscriptions<R>(
+    key: string,
+    forgetBefore: number,
+    decide: (state: string | undefined, existing: StoredSubscription | undefined) => SubscriptionDecision<R>,
+  ): Promise<R>;
+  /** A stored subscription request, whichever instance accepted it (undefined: unknown or deleted). */
+  getSubscription(key: string): Promise<StoredSubscription | undefined>;
   /** Counts for tests and reconciliation. */
   countLetters(): Promise<number>;
   /** Capacity windows shared by every instance on this database (absent: one process, counted in memory). */
   readonly windows?: SharedWindows;
+  /** Short-lived values every instance on this database can take (absent: one process keeps them in memory). */
+  readonly transients?: SharedTransients;
   /**
    * The service's running sim clock: the stored anchor when an instance keeps its horizon fresh
    * (saved within `staleAfterWallMs`), else `proposal` started no earlier than the saved horizon
@@ -279,11 +294,16 @@ export interface NotificationStats {
   readonly carriedOverByDay: Readonly<Record<string, number>>;
 }
 
-/** A sim clock as a point: sim instant `sim` at wall instant `wall` (both epoch ms), running at `speed`. */
+/**
+ * A sim clock as a point: sim instant `sim` at wall instant `wall` (both epoch ms), running at
+ * `speed`, or along `schedule` (sim instants, epoch ms) when the speed changes over sim time.
+ */
 export interface ClockAnchor {
   readonly sim: number;
   readonly wall: number;
   readonly speed: number;
+  /** Absent: one constant `speed`. */
+  readonly schedule?: readonly { readonly from: number; readonly speed: number }[];
 }
 
 /** One window instance a request counts in, and its limit (Infinity: counted only). */
@@ -304,4 +324,47 @@ export interface SharedWindows {
   refund(scope: string, buckets: readonly string[], n: number): Promise<void>;
   /** Used counts of these window instances, and per window the most offered in any of its instances. */
   read(scope: string, buckets: readonly string[]): Promise<{ used: number[]; peakOffered: number[] }>;
+}
+
+/**
+ * Short-lived values of one `kind` (DigiD's pending AuthnRequests and SAML artifacts), for any
+ * instance: kept until `expiresAt` (sim ms), taken once.
+ */
+export interface SharedTransients {
+  /** Keeps `value` until `expiresAt` (replacing one with this key); `now` lets it sweep expired values now and then. */
+  put(
+    kind: string,
+    key: string,
+    value: string,
+    now: number,
+    expiresAt: number,
+    owner: string | undefined,
+  ): Promise<void>;
+  /**
+   * Removes and returns the value when it is live (expiresAt > now) and has no owner or is `owner`'s;
+   * of concurrent takes exactly one gets it. Otherwise undefined, and the value stays.
+   */
+  take(kind: string, key: string, now: number, owner: string | undefined): Promise<string | undefined>;
+  /** Live values of `kind` at `now`. */
+  count(kind: string, now: number): Promise<number>;
+}
+
+/** One subscription request of the Abonnementservice as the store keeps it. */
+export interface StoredSubscription {
+  /** '<afnemer OIN>/<VerzoekId>'. */
+  readonly key: string;
+  readonly kind: string;
+  /** The receipt and what its answer needs, JSON in the service's own shape. */
+  readonly info: string;
+  /** bsn-lijst: the BSNs asked for, as codes. */
+  readonly bsns: Uint32Array | undefined;
+  /** When its answer is ready (sim ms). */
+  readonly readyAt: number;
+}
+
+/** What `updateSubscriptions`' decide returns: the new planning state, a request to store, and the caller's answer. */
+export interface SubscriptionDecision<R> {
+  readonly state: string;
+  readonly store?: StoredSubscription;
+  readonly result: R;
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { guidFrom } from '../../berichten/index.ts';
 import type { Clock } from '../../clock/index.ts';
 import { PROBLEMS, ProblemError, type ProblemDefinition, type ProblemDetails } from '../../errors/catalogue.ts';
@@ -14,7 +15,9 @@ import type { MockConfig } from '../config.ts';
 import type { Aanvraag } from './aanvraag.ts';
 import { isoCeil, type Resultaat, type VerzoekInfo } from './antwoord.ts';
 import { KINDS, type Kind } from './config.ts';
-import { NightPlanner, type Plan } from './planner.ts';
+import type { Plan } from './planner.ts';
+import { AbonnementLedger, type PendingEntry } from './ledger.ts';
+import type { Store, StoredSubscription } from '../../store/store.ts';
 
 export const ABONNEMENTSERVICE = SUBSCRIPTION_LEAD_TIME.service;
 const NORM_OF: Readonly<Record<Kind, string>> = {
@@ -31,28 +34,6 @@ interface Verzoek extends VerzoekInfo {
   readonly sinds: number | undefined;
   readonly fingerprint: number;
 }
-
-interface KindStats {
-  accepted: number;
-  deferred: number;
-  refused: { 'outside-window': number; quota: number; 'backlog-full': number; 'store-full': number };
-  processed: number;
-  leadTimeSumMs: number;
-  maxLeadTimeMs: number;
-  overNorm: number;
-  bsnsRequested: number;
-}
-
-const newStats = (): KindStats => ({
-  accepted: 0,
-  deferred: 0,
-  refused: { 'outside-window': 0, quota: 0, 'backlog-full': 0, 'store-full': 0 },
-  processed: 0,
-  leadTimeSumMs: 0,
-  maxLeadTimeMs: 0,
-  overNorm: 0,
-  bsnsRequested: 0,
-});
 
 function fingerprintOf(a: Aanvraag): number {
   let h = hash2(KINDS.indexOf(a.kind), a.sinds ?? 0, 0xab0);
@@ -79,6 +60,14 @@ export interface AbonnementDeps {
   readonly clock: Clock;
   readonly population: Population;
   readonly serviceMetrics: ServiceMetrics;
+  /** With `windows` (instances sharing a database): requests and planning kept in the store (the *Shared methods). */
+  readonly store?: Pick<Store, 'windows' | 'updateSubscriptions' | 'getSubscription'>;
+}
+
+/** What the store keeps of a request besides its BSN list (StoredSubscription.info). */
+interface StoredInfo extends VerzoekInfo {
+  readonly sinds: number | undefined;
+  readonly fingerprint: number;
 }
 
 /**
@@ -89,68 +78,39 @@ export interface AbonnementDeps {
 export class AbonnementService {
   readonly #cfg: MockConfig['abonnementservice'];
   readonly #normMs = SUBSCRIPTION_LEAD_TIME.limit * 1000; // the norm is in seconds
-  readonly #planners: Record<Kind, NightPlanner>;
   readonly #drawBase: () => number;
   readonly #nextId: () => number;
-  readonly #stats = Object.fromEntries(KINDS.map((k) => [k, newStats()])) as Record<Kind, KindStats>;
+  /** Planners, figures and the pending requests of this process (the shared path reads its ledger from the store). */
+  readonly #ledger: AbonnementLedger<Verzoek>;
   /** Every request held, in acceptance order (Map keeps insertion order), keyed by OIN and VerzoekId. */
   readonly #verzoeken = new Map<string, Verzoek>();
-  /** Requests whose answer is not ready yet. */
-  #pending: Verzoek[] = [];
   #storedBsns = 0;
-  /**
-   * Requests offered per kind in the busiest night (the load the night quota norms are held
-   * against); a request outside the window counts for the night it waits for.
-   */
-  readonly #offered = Object.fromEntries(KINDS.map((k) => [k, { night: Number.NaN, count: 0, peak: 0 }])) as Record<
-    Kind,
-    { night: number; count: number; peak: number }
-  >;
 
   constructor(private readonly deps: AbonnementDeps) {
     const cfg = deps.config.abonnementservice;
     this.#cfg = cfg;
-    this.#planners = Object.fromEntries(
-      KINDS.map((k) => [
-        k,
-        new NightPlanner({
-          night: cfg.night,
-          limit: cfg.perNight[k],
-          normId: NORM_OF[k],
-          outsideWindow: cfg.outsideWindow,
-          overQuota: cfg.overQuota,
-          maxQueuedNights: cfg.maxQueuedNights,
-        }),
-      ]),
-    ) as Record<Kind, NightPlanner>;
+    this.#ledger = new AbonnementLedger<Verzoek>(cfg, NORM_OF, this.#normMs);
     this.#drawBase = serviceTimeSampler(
       cfg.processing.base,
       createPrng(hash32(`${ABONNEMENTSERVICE}:processing`, deps.config.seed)),
     );
-    this.#nextId = createPrng(hash32(`${ABONNEMENTSERVICE}:verzoek-ids`, deps.config.seed));
+    // Instances sharing a database draw VerzoekIds from their own stream: one seed would give every
+    // instance the same ids, and two afnemers' requests one key.
+    this.#nextId = createPrng(
+      hash32(`${ABONNEMENTSERVICE}:verzoek-ids${this.shared ? `:${randomUUID()}` : ''}`, deps.config.seed),
+    );
   }
 
   // ----- lifecycle -----
 
+  /** Whether requests and planning are kept in the store, for every instance on its database. */
+  get shared(): boolean {
+    return this.deps.store?.windows !== undefined;
+  }
+
   /** Brings every planner, the processed counts and the retention up to `now`. */
   advance(now: number): void {
-    for (const k of KINDS) this.#planners[k].advance(now);
-    if (this.#pending.some((v) => v.readyAt <= now)) {
-      const still: Verzoek[] = [];
-      for (const v of this.#pending) {
-        if (v.readyAt > now) {
-          still.push(v);
-          continue;
-        }
-        const s = this.#stats[v.kind];
-        const lead = v.readyAt - v.acceptedAt;
-        s.processed += 1;
-        s.leadTimeSumMs += lead;
-        s.maxLeadTimeMs = Math.max(s.maxLeadTimeMs, lead);
-        if (lead > this.#normMs) s.overNorm += 1;
-      }
-      this.#pending = still;
-    }
+    this.#ledger.advance(now);
     for (const v of this.#verzoeken.values()) {
       if (v.readyAt + this.#cfg.retentionMs > now) break; // roughly in order; a later pass catches stragglers
       this.#forget(v);
@@ -159,10 +119,7 @@ export class AbonnementService {
   }
 
   #setQueueGauge(): void {
-    this.deps.serviceMetrics.queue.set(
-      { service: ABONNEMENTSERVICE },
-      KINDS.reduce((n, k) => n + this.#planners[k].queued, 0),
-    );
+    this.deps.serviceMetrics.queue.set({ service: ABONNEMENTSERVICE }, this.#ledger.queued);
   }
 
   #forget(v: Verzoek): void {
@@ -191,14 +148,6 @@ export class AbonnementService {
   #processingMs(kind: Kind, bsns: number): number {
     const handled = kind === 'bsn-lijst' ? bsns : this.deps.population.size;
     return Math.ceil(Math.max(0, this.#drawBase()) + this.#cfg.processing.perBsnMs * handled);
-  }
-
-  #countOffered(kind: Kind, now: number): void {
-    const o = this.#offered[kind];
-    const night = this.#planners[kind].nightAt(now)?.start ?? this.#planners[kind].nextNightStart(now);
-    if (o.night !== night) Object.assign(o, { night, count: 0 });
-    o.count += 1;
-    o.peak = Math.max(o.peak, o.count);
   }
 
   #refusal(kind: Kind, plan: Extract<Plan, { ok: false }>, now: number): { def: ProblemDefinition; detail: string } {
@@ -252,9 +201,9 @@ export class AbonnementService {
 
     const listLength = a.bsns?.length ?? 0;
     if (!this.#makeRoom(now, listLength)) {
-      this.#stats[a.kind].refused['store-full'] += 1;
+      this.#ledger.stats[a.kind].refused['store-full'] += 1;
       serviceMetrics.refused.inc({ service: ABONNEMENTSERVICE, reason: 'saturated' });
-      const firstReady = this.#pending.reduce((t, v) => Math.min(t, v.readyAt), Number.POSITIVE_INFINITY);
+      const firstReady = this.#ledger.pending.reduce((t, v) => Math.min(t, v.readyAt), Number.POSITIVE_INFINITY);
       throw new ProblemError(
         'CAPACITY',
         `the Abonnementservice holds ${this.#verzoeken.size} requests with ${this.#storedBsns} BSNs, none answered yet (maxRequests ${cfg.maxRequests}, maxStoredBsns ${cfg.maxStoredBsns}); ask again later`,
@@ -265,12 +214,26 @@ export class AbonnementService {
       );
     }
 
-    this.#countOffered(a.kind, now);
-    const plan = this.#planners[a.kind].plan(now);
+    this.#ledger.countOffered(a.kind, now);
+    const plan = this.#ledger.planners[a.kind].plan(now);
     if (!plan.ok) {
-      this.#stats[a.kind].refused[plan.reason] += 1;
+      this.#ledger.stats[a.kind].refused[plan.reason] += 1;
       serviceMetrics.refused.inc({ service: ABONNEMENTSERVICE, reason: 'limit' });
-      const r = this.#refusal(a.kind, plan, now);
+      return this.#refused(a.kind, plan, now);
+    }
+    const v = this.#accepted(a, key, verzoekId, fingerprint, plan, now, this.#ledger);
+    this.#verzoeken.set(key, v);
+    this.#ledger.pending.push(v);
+    this.#storedBsns += listLength;
+    serviceMetrics.admitted.inc({ service: ABONNEMENTSERVICE });
+    this.#setQueueGauge();
+    return { ok: true, verzoek: v };
+  }
+
+  #refused(kind: Kind, plan: Extract<Plan, { ok: false }>, now: number): Submitted {
+    const cfg = this.#cfg;
+    const r = this.#refusal(kind, plan, now);
+    {
       return {
         ok: false,
         def: r.def,
@@ -280,19 +243,32 @@ export class AbonnementService {
           rule:
             plan.reason === 'outside-window'
               ? `night window ${cfg.night.from}-${cfg.night.to}`
-              : `at most ${cfg.perNight[a.kind]} ${a.kind} per night`,
+              : `at most ${cfg.perNight[kind]} ${kind} per night`,
           retryAfter: this.retryAfterS(plan.retryAt - now),
           extra: {
             reason: plan.reason,
-            kind: a.kind,
+            kind,
             used: plan.used,
             queued: plan.queued,
-            limit: cfg.perNight[a.kind],
+            limit: cfg.perNight[kind],
             retryAt: iso(plan.retryAt),
           },
         },
       };
     }
+  }
+
+  /** The request accepted by `plan`, counted in `ledger`. */
+  #accepted(
+    a: Aanvraag,
+    key: string,
+    verzoekId: string,
+    fingerprint: number,
+    plan: Extract<Plan, { ok: true }>,
+    now: number,
+    ledger: AbonnementLedger<Verzoek> | AbonnementLedger,
+  ): Verzoek {
+    const listLength = a.bsns?.length ?? 0;
     const readyAt = plan.startAt + this.#processingMs(a.kind, listLength);
     const v: Verzoek = {
       key,
@@ -308,16 +284,98 @@ export class AbonnementService {
       sinds: a.sinds,
       fingerprint,
     };
-    this.#verzoeken.set(key, v);
-    this.#pending.push(v);
-    this.#storedBsns += listLength;
-    const s = this.#stats[a.kind];
+    const s = ledger.stats[a.kind];
     s.accepted += 1;
     if (plan.deferred) s.deferred += 1;
     s.bsnsRequested += listLength;
-    serviceMetrics.admitted.inc({ service: ABONNEMENTSERVICE });
-    this.#setQueueGauge();
-    return { ok: true, verzoek: v };
+    return v;
+  }
+
+  // ----- shared: instances on one database (store.updateSubscriptions) -----
+
+  /**
+   * `submit` for instances sharing a database: the planning state is read, advanced and written in
+   * the store's transaction under its lock, so the night quotas hold for all instances together
+   * (never more than perNight accepted per night), and the request is stored for every instance.
+   * maxRequests and maxStoredBsns bound one process's memory and do not apply: answered requests
+   * are deleted retentionMs after they are ready.
+   */
+  async submitShared(a: Aanvraag, now: number): Promise<Submitted> {
+    const store = this.deps.store!;
+    const { serviceMetrics } = this.deps;
+    const fingerprint = fingerprintOf(a);
+    const verzoekId = a.verzoekId ?? guidFrom(this.#nextId);
+    const key = `${a.oin}/${verzoekId}`;
+    let gauge = 0;
+    const out = await store.updateSubscriptions(key, now - this.#cfg.retentionMs, (state, existing) => {
+      const ledger = this.#parseLedger(state);
+      ledger.advance(now);
+      const keep = (result: Submitted) => {
+        gauge = ledger.queued;
+        return { state: JSON.stringify(ledger), result };
+      };
+      if (existing !== undefined) {
+        const v = verzoekOf(existing);
+        if (v.fingerprint === fingerprint && v.kind === a.kind && v.sinds === a.sinds)
+          return keep({ ok: true, verzoek: v });
+        return keep({
+          ok: false,
+          def: PROBLEMS.SUBSCRIPTION_DUPLICATE_VERZOEK,
+          detail: `VerzoekId ${verzoekId} was used at ${iso(v.acceptedAt)} for a different ${v.kind} request of this afnemer; use a new VerzoekId`,
+          details: { field: a.via === 'xml' ? 'VerzoekId' : 'verzoekId', rule: 'unique per afnemer' },
+        });
+      }
+      ledger.countOffered(a.kind, now);
+      const plan = ledger.planners[a.kind].plan(now);
+      if (!plan.ok) {
+        ledger.stats[a.kind].refused[plan.reason] += 1;
+        return keep(this.#refused(a.kind, plan, now));
+      }
+      const v = this.#accepted(a, key, verzoekId, fingerprint, plan, now, ledger);
+      ledger.pending.push(v);
+      ledger.stored.requests += 1;
+      ledger.stored.bsns += a.bsns?.length ?? 0;
+      const info: StoredInfo = {
+        verzoekId: v.verzoekId,
+        kind: v.kind,
+        oin: v.oin,
+        acceptedAt: v.acceptedAt,
+        startAt: v.startAt,
+        readyAt: v.readyAt,
+        deferred: v.deferred,
+        withinNorm: v.withinNorm,
+        sinds: v.sinds,
+        fingerprint,
+      };
+      return {
+        ...keep({ ok: true, verzoek: v }),
+        store: { key, kind: v.kind, info: JSON.stringify(info), bsns: a.bsns, readyAt: v.readyAt },
+      };
+    });
+    if (out.ok) serviceMetrics.admitted.inc({ service: ABONNEMENTSERVICE });
+    else if (out.def.status === 429) serviceMetrics.refused.inc({ service: ABONNEMENTSERVICE, reason: 'limit' });
+    serviceMetrics.queue.set({ service: ABONNEMENTSERVICE }, gauge);
+    return out;
+  }
+
+  /** `lookup` for instances sharing a database: any instance's request. */
+  async lookupShared(oin: string, verzoekId: string, now: number): Promise<Looked> {
+    const stored = await this.deps.store!.getSubscription(`${oin}/${verzoekId}`);
+    const v = stored === undefined || stored.readyAt + this.#cfg.retentionMs <= now ? undefined : verzoekOf(stored);
+    return this.#looked(v, oin, verzoekId, now);
+  }
+
+  /** `stats` for instances sharing a database: the service's figures, the same from every instance. */
+  async statsShared(now: number): Promise<Record<string, unknown>> {
+    return this.deps.store!.updateSubscriptions('', now - this.#cfg.retentionMs, (state) => {
+      const ledger = this.#parseLedger(state);
+      ledger.advance(now);
+      return { state: JSON.stringify(ledger), result: this.#statsOf(ledger, now, ledger.stored) };
+    });
+  }
+
+  #parseLedger(state: string | undefined): AbonnementLedger {
+    return AbonnementLedger.parse(this.#cfg, NORM_OF, this.#normMs, state);
   }
 
   // ----- answers -----
@@ -325,7 +383,10 @@ export class AbonnementService {
   /** An afnemer's request at `now`: pending or answered; another afnemer's, or a forgotten one, is 404. */
   lookup(oin: string, verzoekId: string, now: number): Looked {
     this.advance(now);
-    const v = this.#verzoeken.get(`${oin}/${verzoekId}`);
+    return this.#looked(this.#verzoeken.get(`${oin}/${verzoekId}`), oin, verzoekId, now);
+  }
+
+  #looked(v: Verzoek | undefined, oin: string, verzoekId: string, now: number): Looked {
     if (!v) {
       throw new ProblemError(
         'NOT_FOUND',
@@ -378,16 +439,20 @@ export class AbonnementService {
 
   /** The body of /abonnementservice/v1/stats at `now`. */
   stats(now: number): Record<string, unknown> {
+    this.advance(now);
+    return this.#statsOf(this.#ledger, now, { requests: this.#verzoeken.size, bsns: this.#storedBsns });
+  }
+
+  #statsOf(ledger: AbonnementLedger, now: number, stored: { requests: number; bsns: number }): Record<string, unknown> {
     const cfg = this.#cfg;
     const { population } = this.deps;
-    this.advance(now);
-    const anyPlanner = this.#planners.alles;
+    const anyPlanner = ledger.planners.alles;
     const night = anyPlanner.nightAt(now);
-    const pendingOf = (k: Kind): Verzoek[] => this.#pending.filter((v) => v.kind === k);
+    const pendingOf = (k: Kind): PendingEntry[] => ledger.pending.filter((v) => v.kind === k);
     const kinds = Object.fromEntries(
       KINDS.map((k) => {
-        const s = this.#stats[k];
-        const p = this.#planners[k];
+        const s = ledger.stats[k];
+        const p = ledger.planners[k];
         const waiting = pendingOf(k);
         const used = p.used(now);
         const refused = Object.values(s.refused).reduce((a, b) => a + b, 0);
@@ -419,7 +484,7 @@ export class AbonnementService {
               limit: p.limit,
               used,
               remaining: night ? Math.max(0, p.limit - used) : p.limit,
-              peakOffered: this.#offered[k].peak,
+              peakOffered: ledger.offered[k].peak,
             } satisfies WindowStats,
           },
         ];
@@ -437,15 +502,21 @@ export class AbonnementService {
       },
       policy: { outsideWindow: cfg.outsideWindow, overQuota: cfg.overQuota, maxQueuedNights: cfg.maxQueuedNights },
       leadTimeNormMs: this.#normMs,
-      withinNorm: KINDS.every((k) => this.#stats[k].overNorm === 0),
+      withinNorm: KINDS.every((k) => ledger.stats[k].overNorm === 0),
       kinds,
       stored: {
-        requests: this.#verzoeken.size,
-        bsns: this.#storedBsns,
+        requests: stored.requests,
+        bsns: stored.bsns,
         maxRequests: cfg.maxRequests,
         maxStoredBsns: cfg.maxStoredBsns,
       },
       population: { scope: population.scope, size: population.size, mutationRatePerDay: population.mutationRatePerDay },
     };
   }
+}
+
+/** A stored request as the service keeps it in memory. */
+function verzoekOf(s: StoredSubscription): Verzoek {
+  const info = JSON.parse(s.info) as StoredInfo;
+  return { ...info, key: s.key, bsns: s.bsns, sinds: info.sinds ?? undefined };
 }

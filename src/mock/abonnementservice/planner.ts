@@ -34,6 +34,14 @@ export type Plan =
       readonly queued: number;
     };
 
+/** A planner's state as JSON (instances sharing a database keep it there): the night count and the backlog. */
+export interface PlannerSnapshot {
+  /** An instant in the night the count belongs to (null: nothing admitted yet). */
+  readonly at: number | null;
+  readonly used: number;
+  readonly backlog: readonly number[];
+}
+
 export class NightPlanner {
   readonly limiter: WindowLimiter;
   readonly window: LimitWindow;
@@ -41,6 +49,8 @@ export class NightPlanner {
   /** Planned start instants of the queued requests, FIFO (non-decreasing). */
   #backlog: number[] = [];
   #head = 0;
+  /** The instant of the latest admission into the limiter (its night holds the count). */
+  #lastAt: number | null = null;
 
   constructor(opts: PlannerOptions) {
     if (!Number.isInteger(opts.limit) || opts.limit < 1)
@@ -52,6 +62,29 @@ export class NightPlanner {
 
   get limit(): number {
     return this.#opts.limit;
+  }
+
+  snapshot(): PlannerSnapshot {
+    return {
+      at: this.#lastAt,
+      used: this.#lastAt === null ? 0 : this.used(this.#lastAt),
+      backlog: this.#backlog.slice(this.#head),
+    };
+  }
+
+  /** A planner in the state `snapshot()` gave. */
+  static restore(opts: PlannerOptions, snap: PlannerSnapshot | undefined): NightPlanner {
+    const p = new NightPlanner(opts);
+    if (snap === undefined) return p;
+    if (snap.at !== null && snap.used > 0) p.#admit(snap.at, snap.used);
+    p.#backlog = [...snap.backlog];
+    return p;
+  }
+
+  #admit(t: number, n = 1): boolean {
+    const a = this.limiter.tryAdmit(t, n);
+    if (a.admitted) this.#lastAt = t;
+    return a.admitted;
   }
 
   /** Requests waiting for a later night. */
@@ -81,7 +114,7 @@ export class NightPlanner {
       const startAt = this.#backlog[this.#head] ?? Number.POSITIVE_INFINITY;
       if (startAt > now) break;
       // Cannot fail: at most `limit` entries are planned per night and nothing else is admitted while they wait.
-      this.limiter.tryAdmit(startAt);
+      this.#admit(startAt);
       this.#head++;
     }
     if (this.#head > 1024 && this.#head * 2 > this.#backlog.length) {
@@ -97,8 +130,7 @@ export class NightPlanner {
     const bucket = bucketOf(this.window, now);
     const queued = this.queued;
     if (bucket && queued === 0) {
-      const a = this.limiter.tryAdmit(now);
-      if (a.admitted) return { ok: true, startAt: now, deferred: false };
+      if (this.#admit(now)) return { ok: true, startAt: now, deferred: false };
     }
     const used = this.used(now);
     if (bucket && overQuota === 'refuse') {

@@ -64,6 +64,8 @@ export async function abonnementservicePlugin(app: FastifyInstance): Promise<voi
   const cfg = ctx.config.abonnementservice;
   const { clock } = ctx;
   const abonnementen = new AbonnementService(ctx);
+  // Instances sharing a database: requests and night quotas in the store, the same for every instance.
+  const shared = abonnementen.shared;
 
   // XML bodies are parsed in the handler, where parse errors become precise problems.
   // Bytes are decoded as the document declares (src/xml).
@@ -164,7 +166,9 @@ export async function abonnementservicePlugin(app: FastifyInstance): Promise<voi
         ? parseXmlAanvraag(typeof request.body === 'string' ? request.body : '', checkCtx)
         : parseJsonAanvraag(request.body, checkCtx);
       if (!checked.ok) throw problemOf(checked.error);
-      const submitted = abonnementen.submit(checked.aanvraag, now);
+      const submitted = shared
+        ? await abonnementen.submitShared(checked.aanvraag, now)
+        : abonnementen.submit(checked.aanvraag, now);
       if (!submitted.ok) return sendProblem(reply, submitted.def, submitted.detail, submitted.details);
       const v: VerzoekInfo = submitted.verzoek;
       reply.code(202).header('location', `/abonnementservice/v1/verzoeken/${encodeURIComponent(v.verzoekId)}`);
@@ -199,7 +203,9 @@ export async function abonnementservicePlugin(app: FastifyInstance): Promise<voi
     },
     async (request, reply) => {
       const afnemer = requireAfnemer(ctx, request);
-      const looked = abonnementen.lookup(afnemer.oin, request.params.id, clock.now());
+      const looked = shared
+        ? await abonnementen.lookupShared(afnemer.oin, request.params.id, clock.now())
+        : abonnementen.lookup(afnemer.oin, request.params.id, clock.now());
       const xml = prefersXml(request);
       if (!looked.ready) {
         reply.header('retry-after', String(looked.retryAfterS));
@@ -230,7 +236,7 @@ export async function abonnementservicePlugin(app: FastifyInstance): Promise<voi
       },
     },
     async () => {
-      return abonnementen.stats(clock.now());
+      return shared ? abonnementen.statsShared(clock.now()) : abonnementen.stats(clock.now());
     },
   );
 }

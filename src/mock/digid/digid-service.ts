@@ -17,7 +17,7 @@ import {
 import type { MockConfig } from '../config.ts';
 import type { MockMetrics } from '../metrics.ts';
 import type { SessionTokens } from '../session-token.ts';
-import { ExpiringMap } from './expiring-map.ts';
+import { memoryTransients, sharedTransients, type TransientMap } from './transient-map.ts';
 import { CLASS_REF, rank, type Level } from './levels.ts';
 import {
   BSN_SECTOR,
@@ -123,7 +123,7 @@ export interface DigidDeps {
   readonly tokens: SessionTokens;
   readonly serviceMetrics: ServiceMetrics;
   readonly metrics: Pick<MockMetrics, 'registry'>;
-  readonly store: Pick<Store, 'keepOnce' | 'windows'>;
+  readonly store: Pick<Store, 'keepOnce' | 'windows' | 'transients'>;
   readonly access: Pick<AccessPolicy, 'passwordlessLogin'>;
   readonly afnemers: ReadonlyMap<string, unknown>;
 }
@@ -151,8 +151,8 @@ export class DigidService {
   readonly concurrency: number;
   readonly maxQueue: number;
   readonly #model: CapacityModel;
-  readonly #pending: ExpiringMap<PendingRequest>;
-  readonly #artifacts: ExpiringMap<StoredArtifact>;
+  readonly #pending: TransientMap<PendingRequest>;
+  readonly #artifacts: TransientMap<StoredArtifact>;
   readonly #sessionTtlMs: number;
   readonly #configuredKey: SigningKey | undefined;
   #keyPromise: Promise<SigningKey> | undefined;
@@ -183,8 +183,15 @@ export class DigidService {
       minuteNormMs: DIGID_PROCESSING_TIME.limit,
     });
     const now = (): number => clock.now();
-    this.#pending = new ExpiringMap<PendingRequest>(cfg.requestTtlMs, cfg.maxPendingRequests, now);
-    this.#artifacts = new ExpiringMap<StoredArtifact>(cfg.artifactTtlMs, cfg.maxArtifacts, now);
+    // Instances sharing a database keep them there, so any instance answers the form or the
+    // ArtifactResolve; one process keeps them in memory (bounded by maxPendingRequests/maxArtifacts).
+    const shared = deps.store.transients;
+    this.#pending = shared
+      ? sharedTransients<PendingRequest>(shared, 'digid-request', cfg.requestTtlMs, now)
+      : memoryTransients<PendingRequest>(cfg.requestTtlMs, cfg.maxPendingRequests, now);
+    this.#artifacts = shared
+      ? sharedTransients<StoredArtifact>(shared, 'digid-artifact', cfg.artifactTtlMs, now)
+      : memoryTransients<StoredArtifact>(cfg.artifactTtlMs, cfg.maxArtifacts, now);
     this.registry = buildSpRegistry(cfg);
     // The signing key: configured (read now, so a bad file stops the start), or generated on first use
     // and kept in the database (≈ 0.9 s once on a loaded 2-core machine; a mock that never signs never pays it).
@@ -314,9 +321,9 @@ export class DigidService {
   // ----- the SAML artifact flow -----
 
   /** Keeps a login page's request until its form comes back; returns the page's handle. */
-  holdLogin(req: PendingRequest): string {
+  async holdLogin(req: PendingRequest): Promise<string> {
     const handle = randomBytes(18).toString('base64url');
-    this.#pending.set(handle, req);
+    await this.#pending.set(handle, req);
     return handle;
   }
 
@@ -328,7 +335,7 @@ export class DigidService {
     handle: string,
     form: { username?: string | undefined; password?: string | undefined; cancel: boolean },
   ): Promise<{ req: PendingRequest; served: Served }> {
-    const req = this.#pending.take(handle);
+    const req = await this.#pending.take(handle);
     if (!req) {
       throw new ProblemError(
         'INVALID_REQUEST',
@@ -350,13 +357,13 @@ export class DigidService {
       });
       return { req, served };
     } catch (err) {
-      this.#pending.set(handle, req); // refused for capacity: the burger may try again
+      await this.#pending.set(handle, req); // refused for capacity: the burger may try again
       throw err;
     }
   }
 
   /** Keeps the outcome for a new artifact; returns the afnemer's ACS URL carrying it. */
-  issueArtifact(req: PendingRequest, d: Decision): string {
+  async issueArtifact(req: PendingRequest, d: Decision): Promise<string> {
     const s = d.success;
     const outcome: Outcome = {
       status: d.status,
@@ -368,7 +375,7 @@ export class DigidService {
       ...(s ? { success: { ...s, notOnOrAfter: d.at + this.cfg.artifactTtlMs } } : {}),
     };
     const artifact = newArtifact(this.cfg.entityId);
-    this.#artifacts.set(artifact, { outcome });
+    await this.#artifacts.set(artifact, { outcome }, outcome.audience);
     return redirectUrl(req.acsUrl, artifact, req.relayState);
   }
 
@@ -393,13 +400,10 @@ export class DigidService {
         message: refusedWhy.startsWith('the service') ? refusedWhy : `ArtifactResolve signature: ${refusedWhy}`,
       });
     }
-    const stored = this.#artifacts.get(req.artifact);
-    // SAML Core 3.5.3: the message goes only to the SP it was issued for, and only once; otherwise
-    // an ArtifactResponse with no message. Another SP's resolve does not use the artifact up.
-    const forThisSp =
-      stored !== undefined && (stored.outcome.audience === undefined || stored.outcome.audience === req.issuer);
-    if (stored && forThisSp) {
-      this.#artifacts.delete(req.artifact);
+    // SAML Core 3.5.3: the message goes only to the SP it was issued for (its owner), and only once;
+    // otherwise an ArtifactResponse with no message. Another SP's resolve does not use the artifact up.
+    const stored = await this.#artifacts.take(req.artifact, req.issuer);
+    if (stored) {
       this.#resolves.resolved += 1;
       return artifactResponseEnvelope(req, responseXml(stored.outcome, cfg.entityId, sign), cfg.entityId, t);
     }
@@ -468,7 +472,7 @@ export class DigidService {
   // ----- figures and lifecycle -----
 
   /** The body of /digid/stats: the capacity figures (one shape for every service) and DigiD's own. */
-  stats(): Record<string, unknown> {
+  async stats(): Promise<Record<string, unknown>> {
     const capacity = this.#model.stats();
     const total = STATUSES.reduce((a, s) => a + this.#byStatus[s], 0);
     const within = capacity.minutes.withinNormPercent;
@@ -486,8 +490,8 @@ export class DigidService {
             ? null
             : within >= DIGID_PROCESSING_TIME.attainment,
       },
-      pendingRequests: this.#pending.size,
-      artifacts: { live: this.#artifacts.size, ...this.#resolves },
+      pendingRequests: await this.#pending.size(),
+      artifacts: { live: await this.#artifacts.size(), ...this.#resolves },
     };
   }
 

@@ -168,9 +168,9 @@ export async function digidPlugin(app: FastifyInstance): Promise<void> {
           level: info.level,
           denied: info.denied,
         });
-        return reply.header('cache-control', 'no-store').redirect(digid.issueArtifact(req, served.decision), 302);
+        return reply.header('cache-control', 'no-store').redirect(await digid.issueArtifact(req, served.decision), 302);
       }
-      const handle = digid.holdLogin(req);
+      const handle = await digid.holdLogin(req);
       return reply
         .type('text/html; charset=utf-8')
         .header('cache-control', 'no-store')
@@ -212,7 +212,7 @@ export async function digidPlugin(app: FastifyInstance): Promise<void> {
     async (request, reply) => {
       const { request: handle, username, password, action } = request.body;
       const { req, served } = await digid.login(handle, { username, password, cancel: action === 'cancel' });
-      return reply.header('cache-control', 'no-store').redirect(digid.issueArtifact(req, served.decision), 303);
+      return reply.header('cache-control', 'no-store').redirect(await digid.issueArtifact(req, served.decision), 303);
     },
   );
 
