@@ -16,8 +16,13 @@ export type MinuteSeries = Readonly<Record<SeriesKey, Float64Array>>;
  * so every month keeps its exact total. Deterministic.
  */
 export class Spreader {
-  readonly #weights = new Map<string, Float64Array | null>();
-  readonly #maxWeight = new Map<string, number>();
+  /**
+   * Hourly shares and their largest value per shape id, indexed by month (undefined: not computed
+   * yet). Arrays by month rather than a Map keyed `${shape.id}#${month}`: that key was built and
+   * hashed once per row in attribution and duties, ~0.1 s for 18 months × 4,000 afnemers.
+   */
+  readonly #weights = new Map<string, (Float64Array | null | undefined)[]>();
+  readonly #maxWeight = new Map<string, Float64Array>();
   readonly #monthIndex: ReadonlyMap<string, number>;
 
   constructor(
@@ -33,9 +38,16 @@ export class Spreader {
 
   /** Each hour's share of the month (summing to 1), or null when the shape gives the month no weight. */
   weights(shape: LoadShape, month: number): Float64Array | null {
-    const key = `${shape.id}#${month}`;
-    const hit = this.#weights.get(key);
+    let byMonth = this.#weights.get(shape.id);
+    if (!byMonth) this.#weights.set(shape.id, (byMonth = []));
+    const hit = byMonth[month];
     if (hit !== undefined) return hit;
+    const out = this.#computeWeights(shape, month);
+    byMonth[month] = out;
+    return out;
+  }
+
+  #computeWeights(shape: LoadShape, month: number): Float64Array | null {
     const h = this.horizon;
     const h0 = h.monthHourStart[month]!;
     const h1 = h.monthHourStart[month + 1]!;
@@ -58,24 +70,21 @@ export class Spreader {
         total += v;
       }
     }
-    let out: Float64Array | null = null;
-    if (total > 0) {
-      for (let i = 0; i < w.length; i++) w[i] = w[i]! / total;
-      out = w;
-    }
-    this.#weights.set(key, out);
-    return out;
+    if (!(total > 0)) return null;
+    for (let i = 0; i < w.length; i++) w[i] = w[i]! / total;
+    return w;
   }
 
   /** The largest hourly share of the month (for per-afnemer peaks without spreading each afnemer). */
   maxWeight(shape: LoadShape, month: number): number {
-    const key = `${shape.id}#${month}`;
-    let m = this.#maxWeight.get(key);
-    if (m === undefined) {
+    let byMonth = this.#maxWeight.get(shape.id);
+    if (!byMonth) this.#maxWeight.set(shape.id, (byMonth = new Float64Array(this.horizon.months.length).fill(-1)));
+    let m = byMonth[month]!;
+    if (m < 0) {
       const w = this.weights(shape, month);
       m = 0;
       if (w) for (let i = 0; i < w.length; i++) if (w[i]! > m) m = w[i]!;
-      this.#maxWeight.set(key, m);
+      byMonth[month] = m;
     }
     return m;
   }
