@@ -33,7 +33,9 @@ interface MonthEntries {
 }
 
 interface Attribution {
-  readonly afnemerIndex: Map<string, number>;
+  /** Each row's month of the horizon (-1: outside it) and afnemer (index into forecast.afnemers). */
+  readonly rowMonth: Int32Array;
+  readonly rowAfnemer: Int32Array;
   readonly bySeries: Map<SeriesKey, MonthEntries[]>;
   /** Scratch per call: each afnemer's amount, and the afnemers touched in first-touch order. */
   readonly amounts: Float64Array;
@@ -46,8 +48,17 @@ function attributionOf(r: ForecastResult): Attribution {
   let a = attributions.get(r);
   if (!a) {
     const n = r.forecast.afnemers.length;
+    const afnemerIndex = new Map(r.forecast.afnemers.map((f, i) => [f.oin, i]));
+    const { rows } = r.forecast;
+    const rowMonth = new Int32Array(rows.length);
+    const rowAfnemer = new Int32Array(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      rowMonth[i] = r.spreader.monthIndex(rows[i]!.month) ?? -1;
+      rowAfnemer[i] = afnemerIndex.get(rows[i]!.oin)!;
+    }
     a = {
-      afnemerIndex: new Map(r.forecast.afnemers.map((f, i) => [f.oin, i])),
+      rowMonth,
+      rowAfnemer,
       bySeries: new Map(),
       amounts: new Float64Array(n),
       touched: new Int32Array(n),
@@ -62,17 +73,23 @@ function monthEntries(r: ForecastResult, a: Attribution, series: SeriesKey): Mon
   if (out) return out;
   const lists = r.horizon.months.map(() => ({ afnemer: [] as number[], count: [] as number[], shape: [] as number[] }));
   const weights = r.horizon.months.map(() => [] as Float64Array[]);
-  for (const row of r.forecast.rows) {
-    const mi = r.spreader.monthIndex(row.month);
-    if (mi === undefined || row.counts[series] === 0) continue;
-    const w = r.spreader.weights(r.spreader.resolver.shape(row.oin, PROFILE_OF[series]), mi);
+  const { rows, afnemers } = r.forecast;
+  // Each afnemer's shape for the series, resolved once rather than per row.
+  const service = PROFILE_OF[series];
+  const shapes = afnemers.map((f) => r.spreader.resolver.shape(f.oin, service));
+  for (let i = 0; i < rows.length; i++) {
+    const count = rows[i]!.counts[series];
+    const mi = a.rowMonth[i]!;
+    if (mi < 0 || count === 0) continue;
+    const f = a.rowAfnemer[i]!;
+    const w = r.spreader.weights(shapes[f]!, mi);
     if (!w) continue;
     const ws = weights[mi]!;
     let k = ws.indexOf(w);
     if (k < 0) k = ws.push(w) - 1;
     const l = lists[mi]!;
-    l.afnemer.push(a.afnemerIndex.get(row.oin)!);
-    l.count.push(row.counts[series]);
+    l.afnemer.push(f);
+    l.count.push(count);
     l.shape.push(k);
   }
   out = lists.map((l, mi) => ({

@@ -33,6 +33,21 @@ function windowSums(cum: Float64Array, bounds: ArrayLike<number>): Float64Array 
   return out;
 }
 
+/**
+ * Counts per clock hour straight from a per-minute series, without a cumulative curve of every
+ * minute (6 MB over 18 months). Minute counts are whole numbers, so the sums are exact and equal
+ * to the differences of a cumulative curve.
+ */
+function hourSums(perMinute: Float64Array, hours: number): Float64Array {
+  const out = new Float64Array(hours);
+  for (let hr = 0, m = 0; hr < hours; hr++) {
+    let s = 0;
+    for (const end = m + MINUTES_PER_HOUR; m < end; m++) s += perMinute[m]!;
+    out[hr] = s;
+  }
+  return out;
+}
+
 /** A window of a rate norm in minutes of the horizon: shown [from, to), its load counted in [loadFrom, loadTo). */
 interface Win {
   readonly from: number;
@@ -305,15 +320,13 @@ export function checkNorms({ horizon: h, forecast, series, curves }: CheckInput)
       dayWin,
     ),
   );
-  const validationCum = new Float64Array(M + 1);
-  for (let m = 0; m < M; m++) validationCum[m + 1] = validationCum[m]! + series.validation[m]!;
   rows.push(
     rateRow(
       h,
       VALIDATION_QUERIES_PER_HOUR,
       'queries/hour',
       'Validatieservice queries offered per clock hour, all afnemers',
-      windowSums(validationCum, hourBounds),
+      hourSums(series.validation, h.hours),
       hourWin,
     ),
   );
@@ -415,7 +428,9 @@ export function checkNorms({ horizon: h, forecast, series, curves }: CheckInput)
   const last = rows[rows.length - 1]!;
   rows[rows.length - 1] = { ...last, window: 'month' };
 
-  const suppliers = new Set(forecast.rows.filter((r) => r.counts.messages > 0).map((r) => r.oin)).size;
+  const delivering = new Set<string>();
+  for (const r of forecast.rows) if (r.counts.messages > 0) delivering.add(r.oin);
+  const suppliers = delivering.size;
   rows.push(
     rateRow(h, SUPPORTED_SUPPLIERS, 'afnemers', 'afnemers delivering letters in the horizon', [suppliers], () => ({
       from: 0,
