@@ -71,12 +71,24 @@ function attributionOf(r: ForecastResult): Attribution {
 function monthEntries(r: ForecastResult, a: Attribution, series: SeriesKey): MonthEntries[] {
   let out = a.bySeries.get(series);
   if (out) return out;
-  const lists = r.horizon.months.map(() => ({ afnemer: [] as number[], count: [] as number[], shape: [] as number[] }));
-  const weights = r.horizon.months.map(() => [] as Float64Array[]);
   const { rows, afnemers } = r.forecast;
+  const months = r.horizon.months.length;
   // Each afnemer's shape for the series, resolved once rather than per row.
   const service = PROFILE_OF[series];
   const shapes = afnemers.map((f) => r.spreader.resolver.shape(f.oin, service));
+  // Rows with load per month first, so each month's arrays are allocated once at their size.
+  const sizes = new Int32Array(months);
+  for (let i = 0; i < rows.length; i++) {
+    const mi = a.rowMonth[i]!;
+    if (mi >= 0 && rows[i]!.counts[series] !== 0) sizes[mi]!++;
+  }
+  const entries = Array.from(sizes, (n) => ({
+    afnemer: new Int32Array(n),
+    count: new Float64Array(n),
+    shape: new Int32Array(n),
+    weights: [] as Float64Array[],
+    length: 0,
+  }));
   for (let i = 0; i < rows.length; i++) {
     const count = rows[i]!.counts[series];
     const mi = a.rowMonth[i]!;
@@ -84,19 +96,20 @@ function monthEntries(r: ForecastResult, a: Attribution, series: SeriesKey): Mon
     const f = a.rowAfnemer[i]!;
     const w = r.spreader.weights(shapes[f]!, mi);
     if (!w) continue;
-    const ws = weights[mi]!;
-    let k = ws.indexOf(w);
-    if (k < 0) k = ws.push(w) - 1;
-    const l = lists[mi]!;
-    l.afnemer.push(f);
-    l.count.push(count);
-    l.shape.push(k);
+    const e = entries[mi]!;
+    let k = e.weights.indexOf(w);
+    if (k < 0) k = e.weights.push(w) - 1;
+    e.afnemer[e.length] = f;
+    e.count[e.length] = count;
+    e.shape[e.length] = k;
+    e.length++;
   }
-  out = lists.map((l, mi) => ({
-    afnemer: Int32Array.from(l.afnemer),
-    count: Float64Array.from(l.count),
-    shape: Int32Array.from(l.shape),
-    weights: weights[mi]!,
+  // A month without weight for a shape leaves its rows out (spreading reports those as bad input).
+  out = entries.map((e) => ({
+    afnemer: e.afnemer.subarray(0, e.length),
+    count: e.count.subarray(0, e.length),
+    shape: e.shape.subarray(0, e.length),
+    weights: e.weights,
   }));
   a.bySeries.set(series, out);
   return out;
@@ -186,7 +199,9 @@ export function attributeLoad(
   for (let t = 0; t < n; t++) {
     const f = touched[t]!;
     total += amounts[f]!;
-    if (best.length === top && !before(f, best[best.length - 1]!)) continue;
+    // Most afnemers are below the n-th best: one comparison, no call.
+    if (best.length === top && (top === 0 || amounts[f]! < amounts[best[top - 1]!]! || !before(f, best[top - 1]!)))
+      continue;
     let i = best.length;
     while (i > 0 && before(f, best[i - 1]!)) i--;
     best.splice(i, 0, f);
