@@ -1,4 +1,12 @@
-import { PROFILE_OF, SERIES, columnOf, type Forecast, type ForecastRow, type SeriesKey } from './forecast-types.ts';
+import {
+  PROFILE_OF,
+  SERIES,
+  columnOf,
+  countsInSeriesOrder,
+  type Forecast,
+  type ForecastRow,
+  type SeriesKey,
+} from './forecast-types.ts';
 import type { Horizon } from './horizon.ts';
 import { MINUTES_PER_HOUR } from './horizon.ts';
 import { IssueList } from './input-error.ts';
@@ -101,7 +109,9 @@ export class Spreader {
     const groups = new Map<string, Group>();
     // Each afnemer's group per series, looked up once per afnemer rather than once per row.
     const byAfnemer = new Map<string, Group[]>();
-    for (const row of forecast.rows) {
+    const counts = new Float64Array(SERIES.length);
+    for (let r = 0; r < forecast.rows.length; r++) {
+      const row = forecast.rows[r]!;
       const mi = this.#monthIndex.get(row.month);
       if (mi === undefined) continue; // actuals outside the horizon are reported by the comparison
       let mine = byAfnemer.get(row.oin);
@@ -115,8 +125,9 @@ export class Spreader {
         });
         byAfnemer.set(row.oin, mine);
       }
+      countsInSeriesOrder(row.counts, counts);
       for (let i = 0; i < SERIES.length; i++) {
-        const v = row.counts[SERIES[i]!];
+        const v = counts[i]!;
         if (v === 0) continue;
         const totals = mine[i]!.totals;
         totals[mi] = totals[mi]! + v;
