@@ -37,6 +37,8 @@ interface Attribution {
   readonly rowMonth: Int32Array;
   readonly rowAfnemer: Int32Array;
   readonly bySeries: Map<SeriesKey, MonthEntries[]>;
+  /** Each afnemer's place in OIN order, so ties compare two integers instead of two strings. */
+  readonly oinRank: Int32Array;
   /** Scratch per call: each afnemer's amount, and the afnemers touched in first-touch order. */
   readonly amounts: Float64Array;
   readonly touched: Int32Array;
@@ -56,9 +58,15 @@ function attributionOf(r: ForecastResult): Attribution {
       rowMonth[i] = r.spreader.monthIndex(rows[i]!.month) ?? -1;
       rowAfnemer[i] = afnemerIndex.get(rows[i]!.oin)!;
     }
+    const oinRank = new Int32Array(n);
+    const byOin = Array.from({ length: n }, (_, i) => i).sort((x, y) =>
+      r.forecast.afnemers[x]!.oin < r.forecast.afnemers[y]!.oin ? -1 : 1,
+    );
+    byOin.forEach((f, k) => (oinRank[f] = k));
     a = {
       rowMonth,
       rowAfnemer,
+      oinRank,
       bySeries: new Map(),
       amounts: new Float64Array(n),
       touched: new Int32Array(n),
@@ -189,13 +197,13 @@ export function attributeLoad(
   }
   const a = attributionOf(r);
   const n = offeredBetween(r, a, series, t0, t1);
-  const { amounts, touched } = a;
+  const { amounts, touched, oinRank } = a;
   const afnemers = r.forecast.afnemers;
   // The top n by one pass (a full sort of 4,000 afnemers per period cost most of the time).
   let total = 0;
   const best: number[] = [];
   const before = (x: number, y: number): boolean =>
-    amounts[x]! > amounts[y]! || (amounts[x] === amounts[y] && afnemers[x]!.oin < afnemers[y]!.oin);
+    amounts[x]! > amounts[y]! || (amounts[x] === amounts[y] && oinRank[x]! < oinRank[y]!);
   for (let t = 0; t < n; t++) {
     const f = touched[t]!;
     total += amounts[f]!;
