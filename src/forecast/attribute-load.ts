@@ -1,4 +1,4 @@
-import { PROFILE_OF, type SeriesKey } from './forecast-types.ts';
+import { PROFILE_OF, SERIES, countsInSeriesOrder, type SeriesKey } from './forecast-types.ts';
 import { reachTime } from './fifo-curves.ts';
 import { MINUTES_PER_HOUR } from './horizon.ts';
 import type { ForecastResult } from './run-forecast.ts';
@@ -36,6 +36,8 @@ interface Attribution {
   /** Each row's month of the horizon (-1: outside it) and afnemer (index into forecast.afnemers). */
   readonly rowMonth: Int32Array;
   readonly rowAfnemer: Int32Array;
+  /** Each row's counts in SERIES order (row × SERIES.length), read once rather than by key per series. */
+  readonly rowCounts: Float64Array;
   readonly bySeries: Map<SeriesKey, MonthEntries[]>;
   /** Each afnemer's place in OIN order, so ties compare two integers instead of two strings. */
   readonly oinRank: Int32Array;
@@ -54,9 +56,13 @@ function attributionOf(r: ForecastResult): Attribution {
     const { rows } = r.forecast;
     const rowMonth = new Int32Array(rows.length);
     const rowAfnemer = new Int32Array(rows.length);
+    const rowCounts = new Float64Array(rows.length * SERIES.length);
+    const counts = new Float64Array(SERIES.length);
     for (let i = 0; i < rows.length; i++) {
       rowMonth[i] = r.spreader.monthIndex(rows[i]!.month) ?? -1;
       rowAfnemer[i] = afnemerIndex.get(rows[i]!.oin)!;
+      countsInSeriesOrder(rows[i]!.counts, counts);
+      rowCounts.set(counts, i * SERIES.length);
     }
     const oinRank = new Int32Array(n);
     const byOin = Array.from({ length: n }, (_, i) => i).sort((x, y) =>
@@ -66,6 +72,7 @@ function attributionOf(r: ForecastResult): Attribution {
     a = {
       rowMonth,
       rowAfnemer,
+      rowCounts,
       oinRank,
       bySeries: new Map(),
       amounts: new Float64Array(n),
@@ -85,10 +92,12 @@ function monthEntries(r: ForecastResult, a: Attribution, series: SeriesKey): Mon
   const service = PROFILE_OF[series];
   const shapes = afnemers.map((f) => r.spreader.resolver.shape(f.oin, service));
   // Rows with load per month first, so each month's arrays are allocated once at their size.
+  const s = SERIES.indexOf(series);
+  const stride = SERIES.length;
   const sizes = new Int32Array(months);
   for (let i = 0; i < rows.length; i++) {
     const mi = a.rowMonth[i]!;
-    if (mi >= 0 && rows[i]!.counts[series] !== 0) sizes[mi]!++;
+    if (mi >= 0 && a.rowCounts[i * stride + s] !== 0) sizes[mi]!++;
   }
   const entries = Array.from(sizes, (n) => ({
     afnemer: new Int32Array(n),
@@ -98,7 +107,7 @@ function monthEntries(r: ForecastResult, a: Attribution, series: SeriesKey): Mon
     length: 0,
   }));
   for (let i = 0; i < rows.length; i++) {
-    const count = rows[i]!.counts[series];
+    const count = a.rowCounts[i * stride + s]!;
     const mi = a.rowMonth[i]!;
     if (mi < 0 || count === 0) continue;
     const f = a.rowAfnemer[i]!;
