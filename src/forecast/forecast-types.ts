@@ -33,6 +33,21 @@ export const PROFILE_OF: Readonly<Record<SeriesKey, ProfileService>> = Object.fr
 
 export type SeriesCounts = Readonly<Record<SeriesKey, number>>;
 
+/**
+ * A row's counts into `out` in SERIES order. Named reads rather than `counts[SERIES[i]]`: a keyed
+ * read with eight different keys goes megamorphic, which over 72,000 rows × 8 cost ~40 ms.
+ */
+export function countsInSeriesOrder(c: SeriesCounts, out: Float64Array): void {
+  out[0] = c.messages;
+  out[1] = c.notifications;
+  out[2] = c.digid;
+  out[3] = c.machtigen;
+  out[4] = c.validation;
+  out[5] = c.subsAlles;
+  out[6] = c.subsBsnLijst;
+  out[7] = c.subsMutatiebasis;
+}
+
 /** One row of the forecast (or actuals) file: one afnemer in one month. */
 export interface ForecastRow {
   /** Line in the file, for messages. */

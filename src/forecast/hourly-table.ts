@@ -78,16 +78,23 @@ export function hourlyTable(h: Horizon, series: MinuteSeries, c: QueueCurves, pr
     worstNorm: new Uint8Array(H),
   };
   const limits = HOUR_NORMS.map((n) => n.limit);
+  // One scratch array for every hour's loads rather than an array per hour (13,000 over 18 months).
+  const loads = new Float64Array(HOUR_NORMS.length);
+  const { offered, refused, admitted, parked, notifIn, notified } = c;
+  const arrived = SUBSCRIPTION_SERIES.map((k) => c.subsArrived[k]);
+  const served = SUBSCRIPTION_SERIES.map((k) => c.subsServed[k]);
+  const { digid, machtigen, validation, messages } = series;
+  // Index loops without a closure or iterator per hour: this runs once per forecast, much of it
+  // before the optimiser takes over, where each closure, iterator and boxed number is garbage.
   for (let hour = 0; hour < H; hour++) {
     const a = hour * MINUTES_PER_HOUR;
     const b = a + MINUTES_PER_HOUR;
-    const d = (cum: Float64Array): number => cum[b]! - cum[a]!;
-    t.offered[hour] = d(c.offered);
-    t.refused[hour] = d(c.refused);
-    t.admitted[hour] = d(c.admitted);
-    t.parked[hour] = d(c.parked);
-    t.notifIn[hour] = d(c.notifIn);
-    t.notified[hour] = d(c.notified);
+    t.offered[hour] = offered[b]! - offered[a]!;
+    t.refused[hour] = refused[b]! - refused[a]!;
+    t.admitted[hour] = admitted[b]! - admitted[a]!;
+    t.parked[hour] = parked[b]! - parked[a]!;
+    t.notifIn[hour] = notifIn[b]! - notifIn[a]!;
+    t.notified[hour] = notified[b]! - notified[a]!;
     let dg = 0,
       dgMax = 0,
       mt = 0,
@@ -97,22 +104,23 @@ export function hourlyTable(h: Horizon, series: MinuteSeries, c: QueueCurves, pr
       offMax = 0,
       subs = 0;
     for (let m = a; m < b; m++) {
-      const x = series.digid[m]!;
+      const x = digid[m]!;
       dg += x;
       if (x > dgMax) dgMax = x;
-      const y = series.machtigen[m]!;
+      const y = machtigen[m]!;
       mt += y;
       if (y > mtMax) mtMax = y;
-      val += series.validation[m]!;
-      const adm = c.admitted[m + 1]! - c.admitted[m]!;
+      val += validation[m]!;
+      const adm = admitted[m + 1]! - admitted[m]!;
       if (adm > admMax) admMax = adm;
-      const off = series.messages[m]!;
+      const off = messages[m]!;
       if (off > offMax) offMax = off;
     }
     let subsBacklog = 0;
-    for (const k of SUBSCRIPTION_SERIES) {
-      subs += d(c.subsArrived[k]);
-      subsBacklog += c.subsArrived[k][b]! - c.subsServed[k][b]!;
+    for (let k = 0; k < arrived.length; k++) {
+      const arr = arrived[k]!;
+      subs += arr[b]! - arr[a]!;
+      subsBacklog += arr[b]! - served[k]![b]!;
     }
     t.digid[hour] = dg;
     t.digidPeakMinute[hour] = dgMax;
@@ -122,12 +130,17 @@ export function hourlyTable(h: Horizon, series: MinuteSeries, c: QueueCurves, pr
     t.admittedPeakMinute[hour] = admMax;
     t.offeredPeakMinute[hour] = offMax;
     t.subscriptions[hour] = subs;
-    t.intakeBacklog[hour] = c.offered[b]! - c.admitted[b]!;
-    t.parkingBacklog[hour] = c.admitted[b]! - c.parked[b]!;
-    t.notificationBacklog[hour] = c.notifIn[b]! - c.notified[b]!;
+    t.intakeBacklog[hour] = offered[b]! - admitted[b]!;
+    t.parkingBacklog[hour] = admitted[b]! - parked[b]!;
+    t.notificationBacklog[hour] = notifIn[b]! - notified[b]!;
     t.subscriptionBacklog[hour] = subsBacklog;
     // Same order as HOUR_NORMS.
-    const loads = [t.offered[hour]!, offMax / SECONDS_PER_MINUTE, t.notifIn[hour]!, dgMax, mtMax, val];
+    loads[0] = t.offered[hour]!;
+    loads[1] = offMax / SECONDS_PER_MINUTE;
+    loads[2] = t.notifIn[hour]!;
+    loads[3] = dgMax;
+    loads[4] = mtMax;
+    loads[5] = val;
     let worst = 0;
     let u = 0;
     for (let i = 0; i < loads.length; i++) {

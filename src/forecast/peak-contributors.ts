@@ -37,7 +37,12 @@ export interface PeakContributors {
  * Notifications are attributed to the afnemers whose letters they are, whenever those letters were
  * first offered (a refused-and-redelivered backlog is its sender's, not the hour's).
  */
-export function peakContributors(r: ForecastResult, top = 5): PeakContributors[] {
+export function peakContributors(r: ForecastResult, top = 5): readonly PeakContributors[] {
+  // forecast.json and report.html both ask; computed once per result (~30-60 ms for 4,000 afnemers).
+  let byTop = contributorsCache.get(r);
+  if (!byTop) contributorsCache.set(r, (byTop = new Map()));
+  const hit = byTop.get(top);
+  if (hit) return hit;
   const h = r.horizon;
   const out: PeakContributors[] = [];
   for (const check of r.checks.rows) {
@@ -62,8 +67,11 @@ export function peakContributors(r: ForecastResult, top = 5): PeakContributors[]
       contributors,
     });
   }
+  byTop.set(top, out);
   return out;
 }
+
+const contributorsCache = new WeakMap<ForecastResult, Map<number, readonly PeakContributors[]>>();
 
 /** A period over a norm with the afnemers in it. */
 export interface BreachPeriod extends OverPeriod {

@@ -41,6 +41,8 @@ export class ShapeResolver {
   readonly #cache = new Map<string, LoadShape>();
   readonly #byKey = new Map<string, string>();
   readonly #assigned = new Set<string>();
+  readonly #unassigned = new Map<ProfileService, LoadShape>();
+  readonly #byAfnemer = new Map<string, Map<ProfileService, LoadShape>>();
 
   constructor(readonly set: ProfileSet) {
     for (const a of set.assignments) {
@@ -60,10 +62,24 @@ export class ShapeResolver {
   }
 
   shape(oin: string, service: ProfileService): LoadShape {
-    // Most afnemers have no assignment of their own: skip building keys for them.
-    const name = this.#assigned.has(oin)
-      ? this.profileName(oin, service)
-      : (this.#byKey.get(`*/${service}`) ?? DEFAULT_SHAPE_OF[service]);
+    // Resolved once per (afnemer, service): spreading, attribution and duties ask per row, and
+    // building the lookup keys each time cost ~0.1 s for 18 months × 4,000 afnemers. Most afnemers
+    // have no assignment of their own and share one answer per service.
+    const own = this.#assigned.has(oin);
+    let mine = own ? this.#byAfnemer.get(oin) : this.#unassigned;
+    if (!mine) this.#byAfnemer.set(oin, (mine = new Map()));
+    let s = mine.get(service);
+    if (!s) {
+      s = this.#resolve(
+        own ? this.profileName(oin, service) : (this.#byKey.get(`*/${service}`) ?? DEFAULT_SHAPE_OF[service]),
+        service,
+      );
+      mine.set(service, s);
+    }
+    return s;
+  }
+
+  #resolve(name: string, service: ProfileService): LoadShape {
     const user = this.set.profiles.get(name);
     const key = user ? `${name}/${service}` : name;
     let s = this.#cache.get(key);

@@ -60,6 +60,26 @@ export interface ForecastResult {
   readonly timings: Readonly<Record<string, number>>;
 }
 
+/**
+ * The indices of the n largest values, largest first, ties by index: the first n of a full sort by
+ * (value descending, index), found in one pass with a short sorted list instead of sorting all
+ * 13,000 hours of 18 months.
+ */
+function mostUtilised(u: Float64Array, n: number): number[] {
+  if (n * 8 >= u.length) return Array.from(u.keys()).sort((a, b) => u[b]! - u[a]! || a - b);
+  const best: number[] = [];
+  for (let i = 0; i < u.length; i++) {
+    const v = u[i]!;
+    // Equal values keep index order: a later index never goes before an equal earlier one.
+    if (best.length === n && !(v > u[best[n - 1]!]!)) continue;
+    let k = best.length;
+    while (k > 0 && v > u[best[k - 1]!]!) k--;
+    best.splice(k, 0, i);
+    if (best.length > n) best.pop();
+  }
+  return best;
+}
+
 /** The whole forecast pipeline: spread, simulate, check, trace, compare. Pure computation, no I/O. */
 export function runForecast(opts: ForecastOptions): ForecastResult {
   const timings: Record<string, number> = {};
@@ -82,10 +102,8 @@ export function runForecast(opts: ForecastOptions): ForecastResult {
   const checks = checkNorms({ horizon, forecast, series, curves });
   lap('check');
   const hourly = hourlyTable(horizon, series, curves, checks.processing);
-  const order = Array.from(hourly.utilisation.keys()).sort(
-    (a, b) => hourly.utilisation[b]! - hourly.utilisation[a]! || a - b,
-  );
   const top = opts.top ?? 10;
+  const order = mostUtilised(hourly.utilisation, Math.max(1, Math.ceil(top)));
   const worstHours = order
     .slice(0, top)
     .filter((i) => hourly.utilisation[i]! > 0)

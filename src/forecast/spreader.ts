@@ -1,4 +1,12 @@
-import { PROFILE_OF, SERIES, columnOf, type Forecast, type ForecastRow, type SeriesKey } from './forecast-types.ts';
+import {
+  PROFILE_OF,
+  SERIES,
+  columnOf,
+  countsInSeriesOrder,
+  type Forecast,
+  type ForecastRow,
+  type SeriesKey,
+} from './forecast-types.ts';
 import type { Horizon } from './horizon.ts';
 import { MINUTES_PER_HOUR } from './horizon.ts';
 import { IssueList } from './input-error.ts';
@@ -16,8 +24,13 @@ export type MinuteSeries = Readonly<Record<SeriesKey, Float64Array>>;
  * so every month keeps its exact total. Deterministic.
  */
 export class Spreader {
-  readonly #weights = new Map<string, Float64Array | null>();
-  readonly #maxWeight = new Map<string, number>();
+  /**
+   * Hourly shares and their largest value per shape id, indexed by month (undefined: not computed
+   * yet). Arrays by month rather than a Map keyed `${shape.id}#${month}`: that key was built and
+   * hashed once per row in attribution and duties, ~0.1 s for 18 months × 4,000 afnemers.
+   */
+  readonly #weights = new Map<string, (Float64Array | null | undefined)[]>();
+  readonly #maxWeight = new Map<string, Float64Array>();
   readonly #monthIndex: ReadonlyMap<string, number>;
 
   constructor(
@@ -33,9 +46,16 @@ export class Spreader {
 
   /** Each hour's share of the month (summing to 1), or null when the shape gives the month no weight. */
   weights(shape: LoadShape, month: number): Float64Array | null {
-    const key = `${shape.id}#${month}`;
-    const hit = this.#weights.get(key);
+    let byMonth = this.#weights.get(shape.id);
+    if (!byMonth) this.#weights.set(shape.id, (byMonth = []));
+    const hit = byMonth[month];
     if (hit !== undefined) return hit;
+    const out = this.#computeWeights(shape, month);
+    byMonth[month] = out;
+    return out;
+  }
+
+  #computeWeights(shape: LoadShape, month: number): Float64Array | null {
     const h = this.horizon;
     const h0 = h.monthHourStart[month]!;
     const h1 = h.monthHourStart[month + 1]!;
@@ -58,24 +78,21 @@ export class Spreader {
         total += v;
       }
     }
-    let out: Float64Array | null = null;
-    if (total > 0) {
-      for (let i = 0; i < w.length; i++) w[i] = w[i]! / total;
-      out = w;
-    }
-    this.#weights.set(key, out);
-    return out;
+    if (!(total > 0)) return null;
+    for (let i = 0; i < w.length; i++) w[i] = w[i]! / total;
+    return w;
   }
 
   /** The largest hourly share of the month (for per-afnemer peaks without spreading each afnemer). */
   maxWeight(shape: LoadShape, month: number): number {
-    const key = `${shape.id}#${month}`;
-    let m = this.#maxWeight.get(key);
-    if (m === undefined) {
+    let byMonth = this.#maxWeight.get(shape.id);
+    if (!byMonth) this.#maxWeight.set(shape.id, (byMonth = new Float64Array(this.horizon.months.length).fill(-1)));
+    let m = byMonth[month]!;
+    if (m < 0) {
       const w = this.weights(shape, month);
       m = 0;
       if (w) for (let i = 0; i < w.length; i++) if (w[i]! > m) m = w[i]!;
-      this.#maxWeight.set(key, m);
+      byMonth[month] = m;
     }
     return m;
   }
@@ -92,7 +109,9 @@ export class Spreader {
     const groups = new Map<string, Group>();
     // Each afnemer's group per series, looked up once per afnemer rather than once per row.
     const byAfnemer = new Map<string, Group[]>();
-    for (const row of forecast.rows) {
+    const counts = new Float64Array(SERIES.length);
+    for (let r = 0; r < forecast.rows.length; r++) {
+      const row = forecast.rows[r]!;
       const mi = this.#monthIndex.get(row.month);
       if (mi === undefined) continue; // actuals outside the horizon are reported by the comparison
       let mine = byAfnemer.get(row.oin);
@@ -106,8 +125,9 @@ export class Spreader {
         });
         byAfnemer.set(row.oin, mine);
       }
+      countsInSeriesOrder(row.counts, counts);
       for (let i = 0; i < SERIES.length; i++) {
-        const v = row.counts[SERIES[i]!];
+        const v = counts[i]!;
         if (v === 0) continue;
         const totals = mine[i]!.totals;
         totals[mi] = totals[mi]! + v;
