@@ -256,6 +256,19 @@ export class PostgresStore implements Store {
 
   /** Runs `work` in one transaction on one connection; rolls back on any error. */
   private async tx<T>(work: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    return this.inTransaction(async (c) => {
+      await this.q('BEGIN', [], c);
+      const out = await work(c);
+      await this.q('COMMIT', [], c);
+      return out;
+    });
+  }
+
+  /**
+   * Runs `work`, which opens and commits its own transaction, on one connection: a failure rolls
+   * back whatever is open and is answered as a storage fault.
+   */
+  private async inTransaction<T>(work: (c: pg.PoolClient) => Promise<T>): Promise<T> {
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
@@ -270,10 +283,7 @@ export class PostgresStore implements Store {
     };
     client.on('error', onError);
     try {
-      await this.q('BEGIN', [], client);
-      const out = await work(client);
-      await this.q('COMMIT', [], client);
-      return out;
+      return await work(client);
     } catch (err) {
       try {
         await client.query('ROLLBACK');
@@ -366,18 +376,7 @@ export class PostgresStore implements Store {
   }
 
   private async deliverGroup(inputs: readonly DeliveryInput[]): Promise<DeliveryResult[]> {
-    let client: pg.PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (err) {
-      throw pgFault(err);
-    }
-    let broken = false;
-    const onError = (): void => {
-      broken = true;
-    };
-    client.on('error', onError);
-    try {
+    return this.inTransaction(async (client) => {
       // Simple protocol: both statements in one round trip. The lock comes before the reads, in
       // its own statement: a statement's snapshot is taken when it starts, so counters read in
       // the statement that waits for the lock could be stale.
@@ -396,17 +395,7 @@ export class PostgresStore implements Store {
       }
       await this.q('COMMIT', [], client);
       return out;
-    } catch (err) {
-      try {
-        await client.query('ROLLBACK');
-      } catch {
-        broken = true;
-      }
-      throw pgFault(err);
-    } finally {
-      client.off('error', onError);
-      client.release(broken);
-    }
+    });
   }
 
   private async deliverOne(c: pg.PoolClient, input: DeliveryInput, parkedUntil: number): Promise<DeliveryResult> {
