@@ -1,14 +1,14 @@
 /**
- * The busiest sim minutes of `peak-day` (20:00–21:00 rates) held for a while at one speed: the
- * profile of what the whole day meets at its peak, in a minute instead of ten.
+ * A slice of the whole `peak-day`: its hours from..to as they are in the day (levels and fitted
+ * speeds), to profile what the day meets at its evening peak in a few minutes instead of ten.
  *
- *   node bin/run-ts.js bench/peak-day/slice.ts --engine native --speed 28 --minutes 15
+ *   node bin/run-ts.js bench/peak-day/slice.ts --engine native --hours 19-21 [--verbose]
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runScenario } from '../../src/run/index.ts';
-import { defineScenario, minutes, type Scenario } from '../../src/scenario/index.ts';
+import { defineScenario, minutes, scenarioWallMs, scheduleLines, type Scenario } from '../../src/scenario/index.ts';
 import peakDayWhole from '../../scenarios/peak-day.ts';
 import { perSecond } from '../../src/norms/index.ts';
 import { simProfile } from '../../src/scenario/wall-profile.ts';
@@ -20,36 +20,52 @@ const arg = (name: string): string | undefined => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 const engine = (arg('--engine') ?? 'native') as 'k6' | 'native';
-const speed = Number(arg('--speed') ?? 28);
-const mins = Number(arg('--minutes') ?? 15);
-const hour = Number(arg('--hour') ?? 20);
+const [from, to] = (arg('--hours') ?? '19-21').split('-').map(Number) as [number, number];
 
-/** Each flow's sim rate in that hour of the day, held constant. */
-export function peakSlice(day: Scenario, h: number, simMinutes: number, s: number): Scenario {
+/**
+ * Hours [from, to) of the day as they are in it: each flow's hourly levels (a 3-sim-minute step
+ * between hours, as the day's hours step) and the day's own fitted speeds over those hours.
+ */
+export function daySlice(day: Scenario, from: number, to: number): Scenario {
   const shared = day.flows.filter((f) => !f.load).reduce((a, f) => a + (f.weight ?? 1), 0);
-  const rateOf = (load: Scenario['load']): number => simProfile(load).stages[h]!.target;
+  const stagesOf = (load: Scenario['load'], k: number): Scenario['load'] => {
+    const st = simProfile(load).stages;
+    const level = (h: number): number => (st[h]?.target ?? 0) * k;
+    return {
+      kind: 'stages',
+      start: perSecond(level(from)),
+      stages: Array.from({ length: to - from }, (_, i) => [
+        { target: perSecond(level(from + i)), duration: minutes(3) },
+        { target: perSecond(level(from + i)), duration: minutes(57) },
+      ]).flat(),
+    };
+  };
+  const at = from * 3_600_000;
+  const segs = day.clock.schedule;
+  const first = [...segs].reverse().find((x) => x.from <= at)!;
+  const schedule = [
+    { speed: first.speed },
+    ...segs
+      .filter((x) => x.from > at && x.from < to * 3_600_000)
+      .map((x) => ({ from: minutes((x.from - at) / 60_000), speed: x.speed })),
+  ];
   return defineScenario({
-    name: `peak-day-slice-${h}h`,
-    description: `peak-day's rates at ${h}:00 held for ${simMinutes} sim minutes at speed ${s}`,
-    clock: { start: `2027-03-01T${String(h).padStart(2, '0')}:00:00+01:00`, speed: s },
+    name: `peak-day-${from}h-${to}h`,
+    description: `peak-day from ${from}:00 to ${to}:00 on its own speeds`,
+    clock: { start: `2027-03-01T${String(from).padStart(2, '0')}:00:00+01:00`, schedule },
     flows: day.flows
-      .filter((f) => (f.load ? rateOf(f.load) : rateOf(day.load) / shared) > 0)
-      .map((f) => ({
-        ...f,
-        load: {
-          kind: 'constant' as const,
-          rate: perSecond(f.load ? rateOf(f.load) : rateOf(day.load) / shared),
-          duration: minutes(simMinutes),
-        },
-      })),
-    load: { kind: 'constant', rate: perSecond(1), duration: minutes(simMinutes) },
+      .map((f) => ({ ...f, load: f.load ? stagesOf(f.load, 1) : stagesOf(day.load, (f.weight ?? 1) / shared) }))
+      .filter((f) => simProfile(f.load).stages.some((x) => x.target > 0)),
+    load: stagesOf(day.load, 1),
     ...(day.data ? { data: day.data } : {}),
     norms: day.norms,
     expectBreaches: [],
   });
 }
 
-const scenario = peakSlice(peakDayWhole, hour, mins, speed);
+const scenario = daySlice(peakDayWhole, from, to);
+for (const l of scheduleLines(scenario)) console.log(`  ${l}`);
+console.log(`  planned wall ${(scenarioWallMs(scenario) / 1000).toFixed(1)} s`);
 const tmp = mkdtempSync(join(tmpdir(), 'bbsim-slice-'));
 const t0 = performance.now();
 try {
@@ -67,7 +83,7 @@ try {
   };
   const m = s.k6.metrics;
   console.log(
-    `${engine} speed ${speed}: ${((performance.now() - t0) / 1000).toFixed(1)} s wall, iterations ${m['iterations']?.values['count']}, dropped ${m['dropped_iterations']?.values['count'] ?? 0}, http_reqs ${m['http_reqs']?.values['count']} (${m['http_reqs']?.values['rate']?.toFixed(0)}/s), p99 ${m['http_req_duration']?.values['p(99)']?.toFixed(0)} ms`,
+    `${engine} ${scenario.name}: ${((performance.now() - t0) / 1000).toFixed(1)} s wall, iterations ${m['iterations']?.values['count']}, dropped ${m['dropped_iterations']?.values['count'] ?? 0}, http_reqs ${m['http_reqs']?.values['count']} (${m['http_reqs']?.values['rate']?.toFixed(0)}/s), p99 ${m['http_req_duration']?.values['p(99)']?.toFixed(0)} ms`,
   );
   for (const row of r.rows) console.log(`  ${row.normId}: ${row.status} ${row.measured ?? ''}`);
 } finally {

@@ -20,7 +20,7 @@ export interface ConnectionPoolOptions {
  * of the iterations dropped. 64 at once keeps the accept queue short and still opens 2,000 in well
  * under a second on loopback.
  */
-const MAX_CONNECTING = 64;
+const MAX_CONNECTING = 512;
 
 interface Waiting {
   readonly opts: Dispatcher.DispatchOptions;
@@ -39,6 +39,7 @@ export class ConnectionPool {
   readonly #opts: ConnectionPoolOptions;
   readonly #idle: Client[] = [];
   readonly #all = new Set<Client>();
+  readonly #broken = new Set<Client>();
   /** Requests in flight per connection (pipelining > 1 lets a connection take more than one). */
   readonly #load = new Map<Client, number>();
   #waiting: Waiting[] = [];
@@ -108,6 +109,8 @@ export class ConnectionPool {
     };
     c.once('connect', opened);
     c.once('connectionError', opened);
+    // A connection that could not be made is dropped, not reused (as undici's Pool does).
+    c.on('connectionError', () => this.#broken.add(c));
     this.#all.add(c);
     this.#load.set(c, 0);
     return c;
@@ -122,7 +125,9 @@ export class ConnectionPool {
     const release = (): void => {
       if (released) return;
       released = true;
-      this.#release(c);
+      // Never re-entrant: a request dispatched to the connection from inside undici's own error
+      // handling (a failed connect failing its queue) trips its assertion that the queue is empty.
+      queueMicrotask(() => this.#release(c));
     };
     c.dispatch(opts, {
       onRequestStart: (ctl, ctx: unknown) => handler.onRequestStart?.(ctl, ctx),
@@ -143,9 +148,14 @@ export class ConnectionPool {
     const load = (this.#load.get(c) ?? 1) - 1;
     this.#load.set(c, load);
     if (this.#closed) return;
-    if (c.destroyed || c.closed) {
+    if (c.destroyed || c.closed || this.#broken.has(c)) {
+      if (load > 0) return;
       this.#all.delete(c);
       this.#load.delete(c);
+      this.#broken.delete(c);
+      const i = this.#idle.indexOf(c);
+      if (i >= 0) this.#idle.splice(i, 1);
+      void c.destroy().catch(() => undefined);
       this.#pump();
       return;
     }
