@@ -413,6 +413,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       context,
       ...(measured.histograms ? { histograms: measured.histograms } : {}),
       ...(measured.errors ? { errors: measured.errors } : {}),
+      ...summaryClock(scenario),
     };
     writeResults(dir, summary, rows);
     const writeMs = performance.now() - writeStart;
@@ -486,6 +487,13 @@ function sessionsFor(scenario: Scenario, auth: MockConfigInput['auth']): { auth?
   const ttl = SESSION_WALL_S * 1000 * fastest;
   if (auth?.sessionTtlMs !== undefined || ttl <= 15 * 60_000) return auth !== undefined ? { auth } : {};
   return { auth: { ...auth, sessionTtlMs: Math.round(ttl) } };
+}
+
+/** The run summary's `clock` under a speed schedule (the report's time axes in sim time); nothing for one speed. */
+export function summaryClock(scenario: Scenario): Pick<RunSummary, 'clock'> {
+  const { start, schedule } = scenario.clock;
+  if (start === undefined || schedule.length <= 1) return {};
+  return { clock: { start: new Date(Date.parse(start)).toISOString(), schedule: schedule.map((x) => ({ ...x })) } };
 }
 
 /** A scenario's fingerprint: runs of the same hash ran the same load (comparisons warn otherwise). */
