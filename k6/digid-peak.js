@@ -15,7 +15,7 @@ const GENERATED_SPEED = 4;
 const SPEED = Number(__ENV.SPEED) || GENERATED_SPEED;
 const SUMMARY = __ENV.SUMMARY_PATH || 'results/digid-peak-summary.json';
 // sha256 of this script (taken with this value blank): the segments of one run must have run the same one.
-const SCRIPT_HASH = '3f3281d6c08f0cef';
+const SCRIPT_HASH = 'f6da64f2f6bdf196';
 /** Per flow at the generated speed: wall iterations per timeUnit and stage lengths in wall ms. */
 const PLAN = {
   "digid-authenticate": {
@@ -70,7 +70,7 @@ function preAllocated(need) {
   return Math.max(2, Math.ceil(Math.min(2 * need, 1.25 * need + 3 * Math.sqrt(need) + 75)));
 }
 // k6 makes VUs beyond the pre-allocated ones while it runs, up to maxVUs: four times a small pool,
-// twice a large one and 400 (a VU costs k6 about 0.3 MB: 9,500 of them took 2.9 GB).
+// twice a large one and 400 (every VU holds its own copy of the script and its data).
 /** @param {number} pre */
 function mostVUs(pre) {
   return Math.max(8, Math.min(4 * pre, 2 * pre + 400));

@@ -15,12 +15,12 @@ export interface ConnectionPoolOptions {
 /**
  * Connections opened at once. The peak-day replay needs about 2,000 connections within a second of
  * its evening step (DigiD's 381 ms mean service time × 5,000 wall iterations/s); opened in one
- * burst they overflowed the listen backlog (511 in Node) of a mock on the same event loop:
- * 53,688 ListenOverflows in a 25 s slice, the SYNs retried after 1, 3, 7 … s, p99 32 s and 72 %
- * of the iterations dropped. 64 at once keeps the accept queue short and still opens 2,000 in well
- * under a second on loopback.
+ * burst against a mock listening with Node's default backlog of 511 they overflowed its accept
+ * queue (53,688 ListenOverflows in a 25 s slice), each overflowing SYN retried after 1, 3, 7, 15 s:
+ * p99 32 s, 72 % of the iterations dropped. Half that backlog at once cannot overflow it; the
+ * runner's own mock also listens with a backlog of 4,096 (MOCK_LISTEN_BACKLOG).
  */
-const MAX_CONNECTING = 512;
+const MAX_CONNECTING = 256;
 
 interface Waiting {
   readonly opts: Dispatcher.DispatchOptions;

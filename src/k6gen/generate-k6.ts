@@ -89,7 +89,7 @@ function preAllocated(need) {
   return Math.max(2, Math.ceil(Math.min(2 * need, 1.25 * need + 3 * Math.sqrt(need) + 75)));
 }
 // k6 makes VUs beyond the pre-allocated ones while it runs, up to maxVUs: four times a small pool,
-// twice a large one and 400 (a VU costs k6 about 0.3 MB: 9,500 of them took 2.9 GB).
+// twice a large one and 400 (every VU holds its own copy of the script and its data).
 /** @param {number} pre */
 function mostVUs(pre) {
   return Math.max(8, Math.min(4 * pre, 2 * pre + 400));
@@ -197,7 +197,7 @@ export function preAllocatedVUs(need: number): number {
   return Math.max(2, Math.ceil(Math.min(2 * need, 1.25 * need + 3 * Math.sqrt(need) + 75)));
 }
 
-/** maxVUs for a pool: four times a small one, twice a large one and 400 (each VU costs k6 about 0.3 MB). */
+/** maxVUs for a pool: four times a small one, twice a large one and 400 (each VU holds its own copy of the script and data). */
 export function maxVUsOf(pre: number): number {
   return Math.max(8, Math.min(4 * pre, 2 * pre + 400));
 }
