@@ -10,6 +10,8 @@ export interface MockThread {
 /** How long the thread may take to start listening or to close, ms (a start builds the SQLite schema). */
 const START_MS = 60_000;
 const CLOSE_MS = 30_000;
+/** The mock thread's old-generation heap, MB (the main thread's own limit is about 4 GB here). */
+const MOCK_HEAP_MB = 8192;
 
 /**
  * Starts the mock in a worker thread, for the native engine: the engine and the mock on one event
@@ -23,9 +25,12 @@ export function startMockThread(config: MockConfigInput, backlog: number): Promi
   const entry = new URL(`./mock-thread-main.${compiled ? 'js' : 'ts'}`, import.meta.url);
   // From the sources: a bootstrap registers tsx in the thread first (a loader does not carry over to workers).
   const boot = `const { register } = await import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}); register(); await import(${JSON.stringify(entry.href)});`;
+  // A thread's heap is bounded apart from the process's: the whole peak-day's mock outgrew the
+  // default (ERR_WORKER_OUT_OF_MEMORY after about 10 minutes) where in the main thread it ran on.
+  const options = { workerData: { config, backlog }, resourceLimits: { maxOldGenerationSizeMb: MOCK_HEAP_MB } };
   const worker = compiled
-    ? new Worker(entry, { workerData: { config, backlog } })
-    : new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`), { workerData: { config, backlog } });
+    ? new Worker(entry, options)
+    : new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`), options);
   return new Promise<MockThread>((resolve, reject) => {
     const timer = setTimeout(() => {
       void worker.terminate();
@@ -39,6 +44,10 @@ export function startMockThread(config: MockConfigInput, backlog: number): Promi
     worker.once('message', (m: { base?: string; error?: string }) => {
       clearTimeout(timer);
       worker.off('error', fail);
+      // A mock that dies while the load runs: its requests fail (the verdict and error budget say so), the process lives on.
+      worker.on('error', (err) => {
+        process.emitWarning(`the mock's thread stopped: ${err.message}`);
+      });
       if (m.base === undefined) {
         void worker.terminate();
         reject(new Error(m.error ?? 'the mock did not start'));
