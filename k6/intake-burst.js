@@ -15,14 +15,14 @@ const GENERATED_SPEED = 24;
 const SPEED = Number(__ENV.SPEED) || GENERATED_SPEED;
 const SUMMARY = __ENV.SUMMARY_PATH || 'results/intake-burst-summary.json';
 // sha256 of this script (taken with this value blank): the segments of one run must have run the same one.
-const SCRIPT_HASH = '4857b76a3cea6609';
+const SCRIPT_HASH = 'b74dea4b3947ae8c';
 /** Per flow at the generated speed: wall iterations per timeUnit and stage lengths in wall ms. */
 const PLAN = {
   "deliver-batch": {
     "exec": "deliverBatch",
     "startRate": 1008,
     "timeUnit": "1m",
-    "vus": 7,
+    "vus": 3.36,
     "stages": [
       {
         "target": 1008,
@@ -71,6 +71,18 @@ function timelineThresholds() {
   }
   return out;
 }
+// Twice the VUs Little's law expects (rate × expected latency) for a small pool; a large one
+// fluctuates relatively less, so beyond 100 it grows by 3 standard deviations (as √n) and 25 %.
+/** @param {number} need */
+function preAllocated(need) {
+  return Math.max(2, Math.ceil(Math.min(2 * need, 1.25 * need + 3 * Math.sqrt(need) + 75)));
+}
+// k6 makes VUs beyond the pre-allocated ones while it runs, up to maxVUs: four times a small pool,
+// twice a large one and 400 (every VU holds its own copy of the script and its data).
+/** @param {number} pre */
+function mostVUs(pre) {
+  return Math.max(8, Math.min(4 * pre, 2 * pre + 400));
+}
 /** @type {Record<string, import('k6/options').Scenario>} */
 const scenarios = {};
 for (const flow of Object.keys(PLAN)) {
@@ -80,8 +92,8 @@ for (const flow of Object.keys(PLAN)) {
     exec: p.exec,
     startRate: Math.round(p.startRate * K),
     timeUnit: p.timeUnit,
-    preAllocatedVUs: Math.max(2, Math.ceil(p.vus * K)),
-    maxVUs: Math.max(8, Math.ceil(p.vus * K * 4)),
+    preAllocatedVUs: preAllocated(p.vus * K),
+    maxVUs: mostVUs(preAllocated(p.vus * K)),
     stages: p.stages.map((st) => ({ target: Math.round(st.target * K), duration: Math.max(1, Math.round(st.ms / K)) + 'ms' })),
     tags: { flow: flow },
   };

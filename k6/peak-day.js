@@ -15,14 +15,14 @@ const GENERATED_SPEED = 950;
 const SPEED = Number(__ENV.SPEED) || GENERATED_SPEED;
 const SUMMARY = __ENV.SUMMARY_PATH || 'results/peak-day-summary.json';
 // sha256 of this script (taken with this value blank): the segments of one run must have run the same one.
-const SCRIPT_HASH = 'd49a37f35fbb3a9d';
+const SCRIPT_HASH = '393dcc8bb7a16248';
 /** Per flow at the generated speed: wall iterations per timeUnit and stage lengths in wall ms. */
 const PLAN = {
   "deliver-batch": {
     "exec": "deliverBatch",
     "startRate": 232.75,
     "timeUnit": "1m",
-    "vus": 58,
+    "vus": 28.992,
     "stages": [
       {
         "target": 232.75,
@@ -350,7 +350,7 @@ const PLAN = {
     "exec": "fetchVerwerkingsberichten",
     "startRate": 9.5,
     "timeUnit": "1s",
-    "vus": 4,
+    "vus": 1.775,
     "stages": [
       {
         "target": 9.5,
@@ -678,7 +678,7 @@ const PLAN = {
     "exec": "digidAuthenticate",
     "startRate": 3610,
     "timeUnit": "1s",
-    "vus": 5837,
+    "vus": 1824,
     "stages": [
       {
         "target": 3610,
@@ -1006,7 +1006,7 @@ const PLAN = {
     "exec": "burgerReads",
     "startRate": 902.5,
     "timeUnit": "1s",
-    "vus": 2997,
+    "vus": 859.886,
     "stages": [
       {
         "target": 902.5,
@@ -1334,7 +1334,7 @@ const PLAN = {
     "exec": "machtigenCheck",
     "startRate": 427.5,
     "timeUnit": "1s",
-    "vus": 432,
+    "vus": 216,
     "stages": [
       {
         "target": 427.5,
@@ -1662,7 +1662,7 @@ const PLAN = {
     "exec": "validationQuery",
     "startRate": 0,
     "timeUnit": "1s",
-    "vus": 243,
+    "vus": 121.389,
     "stages": [
       {
         "target": 0,
@@ -1990,7 +1990,7 @@ const PLAN = {
     "exec": "subscriptionRequest",
     "startRate": 997.5,
     "timeUnit": "1m",
-    "vus": 2,
+    "vus": 0.875,
     "stages": [
       {
         "target": 997.5,
@@ -2347,6 +2347,18 @@ function timelineThresholds() {
   }
   return out;
 }
+// Twice the VUs Little's law expects (rate × expected latency) for a small pool; a large one
+// fluctuates relatively less, so beyond 100 it grows by 3 standard deviations (as √n) and 25 %.
+/** @param {number} need */
+function preAllocated(need) {
+  return Math.max(2, Math.ceil(Math.min(2 * need, 1.25 * need + 3 * Math.sqrt(need) + 75)));
+}
+// k6 makes VUs beyond the pre-allocated ones while it runs, up to maxVUs: four times a small pool,
+// twice a large one and 400 (every VU holds its own copy of the script and its data).
+/** @param {number} pre */
+function mostVUs(pre) {
+  return Math.max(8, Math.min(4 * pre, 2 * pre + 400));
+}
 /** @type {Record<string, import('k6/options').Scenario>} */
 const scenarios = {};
 for (const flow of Object.keys(PLAN)) {
@@ -2356,8 +2368,8 @@ for (const flow of Object.keys(PLAN)) {
     exec: p.exec,
     startRate: Math.round(p.startRate * K),
     timeUnit: p.timeUnit,
-    preAllocatedVUs: Math.max(2, Math.ceil(p.vus * K)),
-    maxVUs: Math.max(8, Math.ceil(p.vus * K * 4)),
+    preAllocatedVUs: preAllocated(p.vus * K),
+    maxVUs: mostVUs(preAllocated(p.vus * K)),
     stages: p.stages.map((st) => ({ target: Math.round(st.target * K), duration: Math.max(1, Math.round(st.ms / K)) + 'ms' })),
     tags: { flow: flow },
   };

@@ -15,14 +15,14 @@ const GENERATED_SPEED = 1;
 const SPEED = Number(__ENV.SPEED) || GENERATED_SPEED;
 const SUMMARY = __ENV.SUMMARY_PATH || 'results/presentation-p999-summary.json';
 // sha256 of this script (taken with this value blank): the segments of one run must have run the same one.
-const SCRIPT_HASH = 'fecc970a4d204620';
+const SCRIPT_HASH = '980fec80cf45b6e3';
 /** Per flow at the generated speed: wall iterations per timeUnit and stage lengths in wall ms. */
 const PLAN = {
   "burger-reads": {
     "exec": "burgerReads",
     "startRate": 50,
     "timeUnit": "1s",
-    "vus": 190,
+    "vus": 60,
     "stages": [
       {
         "target": 50,
@@ -63,6 +63,18 @@ function timelineThresholds() {
   }
   return out;
 }
+// Twice the VUs Little's law expects (rate × expected latency) for a small pool; a large one
+// fluctuates relatively less, so beyond 100 it grows by 3 standard deviations (as √n) and 25 %.
+/** @param {number} need */
+function preAllocated(need) {
+  return Math.max(2, Math.ceil(Math.min(2 * need, 1.25 * need + 3 * Math.sqrt(need) + 75)));
+}
+// k6 makes VUs beyond the pre-allocated ones while it runs, up to maxVUs: four times a small pool,
+// twice a large one and 400 (every VU holds its own copy of the script and its data).
+/** @param {number} pre */
+function mostVUs(pre) {
+  return Math.max(8, Math.min(4 * pre, 2 * pre + 400));
+}
 /** @type {Record<string, import('k6/options').Scenario>} */
 const scenarios = {};
 for (const flow of Object.keys(PLAN)) {
@@ -72,8 +84,8 @@ for (const flow of Object.keys(PLAN)) {
     exec: p.exec,
     startRate: Math.round(p.startRate * K),
     timeUnit: p.timeUnit,
-    preAllocatedVUs: Math.max(2, Math.ceil(p.vus * K)),
-    maxVUs: Math.max(8, Math.ceil(p.vus * K * 4)),
+    preAllocatedVUs: preAllocated(p.vus * K),
+    maxVUs: mostVUs(preAllocated(p.vus * K)),
     stages: p.stages.map((st) => ({ target: Math.round(st.target * K), duration: Math.max(1, Math.round(st.ms / K)) + 'ms' })),
     tags: { flow: flow },
   };

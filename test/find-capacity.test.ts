@@ -6,6 +6,7 @@ import { MACHTIGEN_TRANSACTIONS_PER_MINUTE, perMinute } from '../src/norms/index
 import {
   capacityTable,
   findCapacity,
+  mockClockOf,
   peakRate,
   runScenario,
   scaleScenario,
@@ -13,7 +14,7 @@ import {
   type RunResult,
 } from '../src/run/index.ts';
 import type { VerdictRow } from '../src/results/index.ts';
-import { defineScenario } from '../src/scenario/index.ts';
+import { defineScenario, minutes } from '../src/scenario/index.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const out = mkdtempSync(join(tmpdir(), 'bbsim-capacity-'));
@@ -46,6 +47,58 @@ describe('--find-capacity', () => {
     expect(s.flows).toEqual(machtigen.flows);
     expect(s.clock).toEqual(machtigen.clock);
     expect(s.norms).toEqual(machtigen.norms);
+  });
+
+  it("each probe keeps the speed schedule (a fitted one too) and scales a flow's own load", async () => {
+    const scheduled = defineScenario({
+      name: 'scheduled-capacity',
+      description: 'a quiet stretch fast, the busy one slow',
+      clock: { start: '2027-03-01T19:00:00+01:00', schedule: [{ speed: 60 }, { from: minutes(10), speed: 10 }] },
+      flows: [
+        { flow: 'machtigen-check' },
+        {
+          flow: 'digid-authenticate',
+          load: {
+            kind: 'stages',
+            stages: [
+              { target: perMinute(300), duration: '30m' },
+              { target: perMinute(3000), duration: '30m' },
+            ],
+          },
+        },
+      ],
+      load: { kind: 'constant', rate: perMinute(300), duration: '1h' },
+    });
+    const fitted = defineScenario({
+      ...scheduled,
+      name: 'fitted-capacity',
+      clock: { start: '2027-03-01T19:00:00+01:00', fit: { maxWallRate: 400, wallBudget: '7m' } },
+    });
+    expect(fitted.clock.schedule.length).toBeGreaterThan(1);
+    for (const s of [scheduled, fitted]) {
+      const seen: RunOptions['scenario'][] = [];
+      await findCapacity({
+        scenario: s,
+        outDir: out,
+        k6Path: 'unused',
+        log: () => undefined,
+        maxSteps: 2,
+        refine: 0,
+        run: async (o) => {
+          seen.push(o.scenario);
+          return fakeRun({ a: 1e9 })(o);
+        },
+      });
+      expect(seen.length).toBe(2);
+      for (const [i, probe] of seen.entries()) {
+        expect(probe.clock.schedule).toEqual(s.clock.schedule);
+        expect(probe.clock.start).toBe(s.clock.start);
+        // What the runner's mock is given: the same schedule in sim instants.
+        expect(mockClockOf(probe)).toEqual(mockClockOf(s));
+        const own = probe.flows[1]!.load!;
+        expect(peakRate(own).count).toBeCloseTo(3000 * 1.5 ** i, 6);
+      }
+    }
   });
 
   it('steps up until a norm fails, bisects, and answers per norm', async () => {

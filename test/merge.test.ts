@@ -177,8 +177,8 @@ describe('the generated script for segments', () => {
   });
 
   it('vuPools are the pools the script gives each executor (k6 splits them over segments)', () => {
-    // 300/min sim at speed 6 = 30/s wall; machtigen-check 0.5 s → 30 VUs, ×4 = 120 at most.
+    // 300/min sim at speed 6 = 30/s wall; machtigen-check 0.5 s → 15 busy (Little), twice that pre-allocated, ×4 = 120 at most.
     expect(vuPools(s)).toEqual({ 'machtigen-check': { preAllocatedVUs: 30, maxVUs: 120 } });
-    expect(generateDefaultK6Script(s)).toMatch(/"vus": 30/);
+    expect(generateDefaultK6Script(s)).toMatch(/"vus": 15/);
   });
 });

@@ -1,4 +1,5 @@
-import { Pool, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { ConnectionPool } from './connection-pool.ts';
 import { CodedError, ERROR_CODES } from '../errors/error-codes.ts';
 
 /** One HTTP exchange as the engine and rehearse see it. */
@@ -107,7 +108,7 @@ function flatHeaders(h: Record<string, string | string[] | undefined>): Record<s
  * so a wait for a free connection is not counted as the server's time.
  */
 function dispatch(
-  pool: Pool,
+  pool: ConnectionPool,
   path: string,
   req: ClientRequest,
   timeoutMs: number,
@@ -214,11 +215,11 @@ function signalWatcher(): Watcher {
   };
 }
 
-/** An undici Pool with keep-alive: the one client the native engine and rehearse share. */
+/** Keep-alive connections with a free list (ConnectionPool): the one client the native engine and rehearse share. */
 export function createClient(opts: ClientOptions): HttpClient {
   const url = new URL(opts.base);
   const prefix = url.pathname.replace(/\/$/, '');
-  const pool = new Pool(url.origin, {
+  const pool = new ConnectionPool(url.origin, {
     connections: opts.connections ?? 64,
     pipelining: opts.pipelining ?? 1,
     keepAliveTimeout: 30_000,

@@ -8,7 +8,7 @@ import { CodedError, ERROR_CODES } from '../errors/error-codes.ts';
 export interface EngineOptions {
   readonly client: HttpClient;
   readonly plan: LoadPlan;
-  /** Iterations running at once; more wait for a slot (p-queue). Default 1000. */
+  /** Iterations running at once; more wait for a slot (p-queue). Default 1000 (runNative sizes it from the scenario: plannedInFlight). */
   readonly maxInFlight?: number;
   /**
    * An iteration that cannot start within this many ms of its intended time (the engine is busy,

@@ -101,6 +101,7 @@ export class NativeEngine extends EventEmitter<EngineEvents> {
   readonly #queue: PQueue;
   readonly #flows: FlowState[];
   readonly #hardStop = new AbortController();
+  readonly #sleepers = new Set<{ readonly timer: NodeJS.Timeout; readonly reject: (err: Error) => void }>();
   readonly #core: Core;
   readonly #metrics: EngineMetrics;
   #phase: EnginePhase | undefined;
@@ -159,8 +160,18 @@ export class NativeEngine extends EventEmitter<EngineEvents> {
   stop(): void {
     if (this.#stopRequested) return;
     this.#stopRequested = true;
-    this.#hardStop.abort(new EngineStopped());
+    this.#abortHard();
     this.#wake?.();
+  }
+
+  /** Cuts off running iterations: their requests abort, their sleeps end with EngineStopped. */
+  #abortHard(): void {
+    this.#hardStop.abort(new EngineStopped());
+    for (const s of this.#sleepers) {
+      clearTimeout(s.timer);
+      s.reject(new EngineStopped());
+    }
+    this.#sleepers.clear();
   }
 
   async run(): Promise<EngineResult> {
@@ -334,13 +345,21 @@ export class NativeEngine extends EventEmitter<EngineEvents> {
     const ms = Math.max(0, wallMs);
     it.due = performance.now() + ms;
     if (ms === 0) return;
-    try {
-      await delay(ms, undefined, { signal: this.#hardStop.signal });
-      // Timers run on the loop's cached clock and may fire up to a ms early: never send before the due time.
-      while (performance.now() < it.due) await new Promise<void>((resolve) => setImmediate(resolve));
-    } catch {
-      throw new EngineStopped();
-    }
+    if (this.#hardStop.signal.aborted) throw new EngineStopped();
+    // A plain timer in a set the hard stop ends, not an abort listener per sleep: a thousand burgers
+    // thinking at once made EventTarget warn (MaxListenersExceeded) and pay O(n) per removal.
+    await new Promise<void>((resolve, reject) => {
+      const sleeper = {
+        timer: setTimeout(() => {
+          this.#sleepers.delete(sleeper);
+          resolve();
+        }, ms),
+        reject,
+      };
+      this.#sleepers.add(sleeper);
+    });
+    // Timers run on the loop's cached clock and may fire up to a ms early: never send before the due time.
+    while (performance.now() < it.due) await new Promise<void>((resolve) => setImmediate(resolve));
     if (this.#hardStop.signal.aborted) throw new EngineStopped();
   }
 
@@ -372,7 +391,7 @@ export class NativeEngine extends EventEmitter<EngineEvents> {
       f.waiting = 0;
     }
     this.#queue.clear();
-    this.#hardStop.abort(new EngineStopped());
+    this.#abortHard();
   }
 
   #progress(): EngineProgress {

@@ -1,4 +1,5 @@
 export * from './client.ts';
+export * from './connection-pool.ts';
 export * from './arrival-schedule.ts';
 export * from './load-plan.ts';
 export * from './loopback.ts';

@@ -1,4 +1,4 @@
-import { scenarioData, thresholdsOf, type DataOptions } from '../k6gen/index.ts';
+import { scenarioData, thresholdsOf, vuPools, type DataOptions } from '../k6gen/index.ts';
 import { NORMS } from '../norms/index.ts';
 import type { Scenario } from '../scenario/index.ts';
 import { createClient, type ClientOptions, type ClientTls, type HttpClient } from './client.ts';
@@ -72,6 +72,21 @@ export function nativeRunOptionIssues(o: NativeRunOptions): string[] {
   return issues;
 }
 
+/** The most iterations in flight a plan sizes by itself (one connection each: both ends in this process need a descriptor, 20,000 here). */
+export const PLANNED_IN_FLIGHT_MAX = 8000;
+
+/**
+ * The in-flight bound for a scenario when none is given: what k6 would get at most (the flows' maxVUs,
+ * from each flow's peak wall rate × its expected latency: src/k6gen vuPools), at least the engine's
+ * default of 1,000 and at most PLANNED_IN_FLIGHT_MAX. A fixed 1,000 starved the whole peak-day:
+ * its evening asks 5,000 iterations/s of DigiD's 381 ms mean service time, about 2,000 in flight
+ * (Little's law) before any queueing, and 1,992,822 of 2.6 million iterations were dropped.
+ */
+export function plannedInFlight(scenario: Scenario): number {
+  const most = Object.values(vuPools(scenario)).reduce((a, p) => a + p.maxVUs, 0);
+  return Math.min(PLANNED_IN_FLIGHT_MAX, Math.max(ENGINE_DEFAULTS.maxInFlight, most));
+}
+
 /**
  * Runs a scenario with the native engine against `base` and returns k6's summary shape (the
  * verdict reads it unchanged), the per-second timeline and the drop count. Options are checked
@@ -80,7 +95,7 @@ export function nativeRunOptionIssues(o: NativeRunOptions): string[] {
 export async function runNative(scenario: Scenario, opts: NativeRunOptions): Promise<NativeRunResult> {
   const issues = nativeRunOptionIssues(opts);
   if (issues.length > 0) throw new EngineOptionsError(issues);
-  const maxInFlight = opts.maxInFlight ?? ENGINE_DEFAULTS.maxInFlight;
+  const maxInFlight = opts.maxInFlight ?? plannedInFlight(scenario);
   const data = scenarioData(scenario, opts.data);
   const plan = scenarioPlan(
     scenario,

@@ -4,6 +4,7 @@ import { bucketWidth, coarsenTimeline } from '../results/timeline.ts';
 import type { VerdictRow } from '../results/verdict-row.ts';
 import { failedRequestLines, serviceErrors } from '../results/error-budget.ts';
 import { escapeHtml, num } from './format.ts';
+import { timeAxis } from './sim-axis.ts';
 import { CHART_CSS, lineChart, type Series } from './svg-chart.ts';
 
 const CHART_POINTS = 300;
@@ -45,6 +46,15 @@ export function renderRunReport(summary: RunSummary, rows: readonly VerdictRow[]
   const { timeline, factor } = coarsenTimeline(summary.timeline, CHART_POINTS);
   const services = byService(timeline);
   const width = bucketWidth(summary.timeline) * factor;
+  // Wall seconds, or sim time along the run's speed schedule (sim-axis.ts).
+  const axis = timeAxis(summary);
+  const x = axis.x;
+  const axisOptions = {
+    xLabel: axis.label,
+    ...(axis.ticks ? { xTicks: axis.ticks } : {}),
+    ...(axis.marks ? { xMarks: axis.marks } : {}),
+    ...(axis.pointLabel ? { pointLabel: axis.pointLabel } : {}),
+  };
   const latencyCharts = [...services.entries()].map(([service, points]) => {
     const norms = NORMS.filter(
       (n) =>
@@ -55,14 +65,14 @@ export function renderRunReport(summary: RunSummary, rows: readonly VerdictRow[]
         n.statistic < 100,
     );
     const series: Series[] = [
-      { name: 'p50', points: points.map((p) => [p.t, p.p50]) },
-      { name: 'p95', points: points.map((p) => [p.t, p.p95]) },
-      { name: 'p99', points: points.map((p) => [p.t, p.p99]) },
-      { name: 'max', points: points.map((p) => [p.t, p.max]), dashed: true },
+      { name: 'p50', points: points.map((p) => [x(p.t), p.p50]) },
+      { name: 'p95', points: points.map((p) => [x(p.t), p.p95]) },
+      { name: 'p99', points: points.map((p) => [x(p.t), p.p99]) },
+      { name: 'max', points: points.map((p) => [x(p.t), p.max]), dashed: true },
     ];
     return lineChart({
       title: `${service}: latency over time`,
-      xLabel: 'wall time since start (s)',
+      ...axisOptions,
       unit: 'ms',
       series,
       limits: norms.map((n) => ({ y: n.limit, label: `${n.id} p${String(n.statistic)} <` })),
@@ -70,21 +80,21 @@ export function renderRunReport(summary: RunSummary, rows: readonly VerdictRow[]
   });
   const throughput = lineChart({
     title: 'Throughput per service',
-    xLabel: 'wall time since start (s)',
+    ...axisOptions,
     unit: 'requests/s',
     series: [...services.entries()].map(([service, points]) => ({
       name: service,
-      points: points.map((p) => [p.t, p.requests / width] as const),
+      points: points.map((p) => [x(p.t), p.requests / width] as const),
     })),
     legend: true,
   });
   const failures = lineChart({
     title: 'Failed requests per service (status ≥ 400 or no answer)',
-    xLabel: 'wall time since start (s)',
+    ...axisOptions,
     unit: 'failed/s',
     series: [...services.entries()].map(([service, points]) => ({
       name: service,
-      points: points.map((p) => [p.t, p.failed / width] as const),
+      points: points.map((p) => [x(p.t), p.failed / width] as const),
     })),
     legend: true,
   });
@@ -110,7 +120,7 @@ export function renderRunReport(summary: RunSummary, rows: readonly VerdictRow[]
     ['run', summary.runId],
     ['engine', summary.engine],
     ['target', summary.target],
-    ['sim clock speed', String(summary.speed)],
+    axis.schedule !== undefined ? ['speed schedule (sim)', axis.schedule] : ['sim clock speed', String(summary.speed)],
     ['wall seconds', summary.seconds.toFixed(1)],
     ['requests', reqs ? `${num(reqs['count'] ?? 0)} (${(reqs['rate'] ?? 0).toFixed(1)}/s)` : '—'],
     ['dropped iterations', String(summary.k6.metrics['dropped_iterations']?.values['count'] ?? 0)],

@@ -44,6 +44,11 @@ export interface LineChartOptions {
   readonly limits?: readonly Limit[];
   /** Ticks at these x; default round numbers over the x range. */
   readonly xTicks?: readonly XTick[];
+  /**
+   * Vertical marks at these x with a label at the top (a speed schedule's segment boundaries: the
+   * label names the speed from there on). Each is a `line.mark` with `data-x` and `data-label`.
+   */
+  readonly xMarks?: readonly XTick[];
   /** What an x is called in a tooltip (its day, its time); default the number. */
   readonly pointLabel?: (x: number) => string;
   /** Show the series' names under the chart; default when there is more than one. */
@@ -144,6 +149,13 @@ export function lineChart(o: LineChartOptions): string {
       `<text x="${f(sx(t.x))}" y="${top + ph + 16}" text-anchor="middle" class="tick">${escapeHtml(t.label)}</text>`,
     );
   }
+  for (const m of o.xMarks ?? []) {
+    if (m.x < x0 || m.x > x1) continue;
+    parts.push(
+      `<line x1="${f(sx(m.x))}" x2="${f(sx(m.x))}" y1="${top}" y2="${top + ph}" class="mark" data-x="${m.x}" data-label="${escapeHtml(m.label)}"><title>${escapeHtml(m.label)}</title></line>`,
+      `<text x="${f(sx(m.x) + 3)}" y="${top + 10}" class="mark-label">${escapeHtml(m.label)}</text>`,
+    );
+  }
   parts.push(
     `<line x1="${left}" x2="${left}" y1="${top}" y2="${top + ph}" class="axis"/>`,
     `<line x1="${left}" x2="${left + pw}" y1="${top + ph}" y2="${top + ph}" class="axis"/>`,
@@ -204,6 +216,8 @@ figure.chart .axis { stroke: #6b7280; }
 figure.chart .norm { stroke: #b91c1c; stroke-width: 1.5; stroke-dasharray: 6 4; }
 figure.chart svg text.norm-label { fill: #b91c1c; paint-order: stroke; stroke: #fff; stroke-width: 3px; stroke-linejoin: round; }
 figure.chart .over { fill: #b91c1c; }
+figure.chart .mark { stroke: #7e22ce; stroke-width: 1; stroke-dasharray: 2 3; }
+figure.chart svg text.mark-label { font-size: 10px; fill: #7e22ce; paint-order: stroke; stroke: #fff; stroke-width: 3px; }
 figure.chart svg text.cell-label { font-size: 9px; fill: #fff; pointer-events: none; }
 figure.chart .legend { font-size: 12px; }
 figure.chart .legend .key { margin-right: 1rem; white-space: nowrap; }

@@ -74,6 +74,11 @@ export interface RunSummary {
   };
   readonly errors?: RunErrors;
   readonly context?: RunContext;
+  /**
+   * The scenario's sim clock when it ran on a speed schedule: its start (ISO) and segments (`from`:
+   * sim ms after the start). The timeline's `t` stays wall seconds; the report converts with this.
+   */
+  readonly clock?: { readonly start: string; readonly schedule: readonly { readonly from: number; readonly speed: number }[] };
   /** A run in execution segments (bbsim run --segments, bbsim collect): each segment's share; the figures above are merged. */
   readonly segments?: readonly SegmentInfo[];
 }

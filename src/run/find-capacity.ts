@@ -1,7 +1,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Rate } from '../norms/index.ts';
-import { defineScenario, type LoadProfile, type Scenario } from '../scenario/index.ts';
+import {
+  defineScenario,
+  milliseconds,
+  type LoadProfile,
+  type Scenario,
+  type ScenarioClockInput,
+} from '../scenario/index.ts';
 import type { RunOptions, RunResult } from './runner.ts';
 import type { RunExitCode } from './exit-codes.ts';
 
@@ -43,13 +49,32 @@ export function peakRate(load: LoadProfile): Rate {
   }
 }
 
-/** The scenario with every rate of its load multiplied by `factor` (same name, flows, clock, norms). */
+/**
+ * The scenario's clock as defineScenario takes it: its one speed, or its speed schedule (a fitted
+ * one too: the fit's segments are the scenario's schedule). A probe keeps the same speeds, so each
+ * load is replayed as the scenario's own was; probes with one speed each lost a peak-day's schedule.
+ */
+function clockInput(s: Scenario): ScenarioClockInput {
+  const start = s.clock.start !== undefined ? { start: s.clock.start } : {};
+  if (s.clock.schedule.length <= 1) return { speed: s.clock.speed, ...start };
+  return {
+    ...start,
+    schedule: s.clock.schedule.map((x, i) =>
+      i === 0 ? { speed: x.speed } : { from: milliseconds(x.from), speed: x.speed },
+    ),
+  };
+}
+
+/**
+ * The scenario with every rate of its load multiplied by `factor`, a flow's own load too (same
+ * name, flows, clock and speed schedule, norms).
+ */
 export function scaleScenario(s: Scenario, factor: number): Scenario {
   return defineScenario({
     name: s.name,
     description: `${s.description} (load × ${factor.toFixed(3)})`,
-    clock: { speed: s.clock.speed, ...(s.clock.start !== undefined ? { start: s.clock.start } : {}) },
-    flows: s.flows,
+    clock: clockInput(s),
+    flows: s.flows.map((f) => (f.load !== undefined ? { ...f, load: scaleLoad(f.load, factor) } : f)),
     load: scaleLoad(s.load, factor),
     norms: s.norms,
     ...(s.data !== undefined ? { data: s.data } : {}),

@@ -10,6 +10,7 @@ import { Agent, fetch as undiciFetch, type Dispatcher } from 'undici';
 import { defaultDataOptions, generateDefaultK6Script } from './mock-defaults.ts';
 import { runNative } from '../engine/run-native.ts';
 import { buildMock } from '../mock/app.ts';
+import { startMockThread, type MockThread } from './mock-thread.ts';
 import type { MockConfigInput } from '../mock/config.ts';
 import type { Scenario } from '../scenario/index.ts';
 import { renderRunReport } from '../report/run-report.ts';
@@ -67,6 +68,11 @@ export interface RunOptions {
    * certificate (k6: SSL_CERT_FILE).
    */
   readonly tls?: RunTls;
+  /**
+   * With the native engine, the runner's mock runs in a worker thread of its own (default), so the
+   * engine and the mock use a core each; false: on the engine's event loop.
+   */
+  readonly mockThread?: boolean;
 }
 
 export interface RunTls {
@@ -343,21 +349,29 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   writeFileSync(script, generateDefaultK6Script(scenario));
 
   let mock: FastifyInstance | undefined;
+  let mockThread: MockThread | undefined;
   let base = opts.target;
   const started = performance.now();
   try {
     if (base === undefined) {
       // A fresh database per run; the scenario's clock wins over a --mock-config's (the scenario is built for it).
       const { host: _host, port: _port, ...config } = opts.mockConfig ?? {};
-      mock = await buildMock({
+      const mockConfig: MockConfigInput = {
         ...config,
         db: join(dir, 'mock.db'),
         clock: { ...config.clock, ...mockClockOf(scenario) },
         ...sessionsFor(scenario, config.auth),
-      });
-      base = await mock.listen({ port: 0, host: '127.0.0.1' });
+      };
+      // The native engine runs in this thread: the mock gets a thread of its own (see startMockThread).
+      if ((opts.engine ?? 'k6') === 'native' && opts.mockThread !== false) {
+        mockThread = await startMockThread(mockConfig, MOCK_LISTEN_BACKLOG);
+        base = mockThread.base;
+      } else {
+        mock = await buildMock(mockConfig);
+        base = await mock.listen({ port: 0, host: '127.0.0.1', backlog: MOCK_LISTEN_BACKLOG });
+      }
       log(
-        `mock listening on ${base} (${scenario.clock.schedule.length > 1 ? `sim speed schedule of ${scenario.clock.schedule.length} segments` : `sim speed ${scenario.clock.speed}`}${opts.mockConfig ? ', with --mock-config' : ''})`,
+        `mock listening on ${base} (${scenario.clock.schedule.length > 1 ? `sim speed schedule of ${scenario.clock.schedule.length} segments` : `sim speed ${scenario.clock.speed}`}${opts.mockConfig ? ', with --mock-config' : ''}${mockThread ? ', in a thread of its own' : ''})`,
       );
     }
     const engine = opts.engine ?? 'k6';
@@ -399,6 +413,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       context,
       ...(measured.histograms ? { histograms: measured.histograms } : {}),
       ...(measured.errors ? { errors: measured.errors } : {}),
+      ...summaryClock(scenario),
     };
     writeResults(dir, summary, rows);
     const writeMs = performance.now() - writeStart;
@@ -424,6 +439,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     return { runId, dir, rows: [], exitCode: RUN_EXIT.COULD_NOT_RUN, error: (err as Error).message };
   } finally {
     await mock?.close();
+    await mockThread?.close();
   }
 }
 
@@ -449,6 +465,13 @@ export function mockClockOf(scenario: Scenario): {
   };
 }
 
+/**
+ * The runner's mock's accept queue (Node's default is 511; the kernel caps it at net.core.somaxconn,
+ * 4,096 here): a peak opens a couple of thousand keep-alive connections within a second, and
+ * overflowing the queue makes every overflowing SYN wait 1, 3, 7 … s for its retry.
+ */
+export const MOCK_LISTEN_BACKLOG = 4096;
+
 /** Wall seconds a burger's session must outlast between login and a read in a compressed run. */
 const SESSION_WALL_S = 15;
 
@@ -464,6 +487,13 @@ function sessionsFor(scenario: Scenario, auth: MockConfigInput['auth']): { auth?
   const ttl = SESSION_WALL_S * 1000 * fastest;
   if (auth?.sessionTtlMs !== undefined || ttl <= 15 * 60_000) return auth !== undefined ? { auth } : {};
   return { auth: { ...auth, sessionTtlMs: Math.round(ttl) } };
+}
+
+/** The run summary's `clock` under a speed schedule (the report's time axes in sim time); nothing for one speed. */
+export function summaryClock(scenario: Scenario): Pick<RunSummary, 'clock'> {
+  const { start, schedule } = scenario.clock;
+  if (start === undefined || schedule.length <= 1) return {};
+  return { clock: { start: new Date(Date.parse(start)).toISOString(), schedule: schedule.map((x) => ({ ...x })) } };
 }
 
 /** A scenario's fingerprint: runs of the same hash ran the same load (comparisons warn otherwise). */

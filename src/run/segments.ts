@@ -11,6 +11,7 @@ import type { RunContext, RunSummary, SegmentInfo } from '../results/summary.ts'
 import type { Scenario } from '../scenario/index.ts';
 import {
   k6Version,
+  MOCK_LISTEN_BACKLOG,
   mockClockOf,
   runExitCode,
   runK6,
@@ -175,7 +176,7 @@ export async function runSegmented(
   try {
     if (base === undefined) {
       mock = await buildMock({ db: join(dir, 'mock.db'), clock: mockClockOf(scenario) });
-      base = await mock.listen({ port: 0, host: '127.0.0.1' });
+      base = await mock.listen({ port: 0, host: '127.0.0.1', backlog: MOCK_LISTEN_BACKLOG });
       log(`mock listening on ${base} (sim speed ${scenario.clock.speed})`);
     }
     const t0 = Math.round(performance.timeOrigin);
