@@ -103,6 +103,8 @@ describe('k6 generator', () => {
             `BASE_URL=${base}`,
             '-e',
             `SUMMARY_PATH=${summaryPath}`,
+            '--out',
+            `csv=${join(dir, 'samples.csv')}`,
             script,
           ],
           { encoding: 'utf8', timeout: 60_000 },
@@ -122,6 +124,13 @@ describe('k6 generator', () => {
       expect(m['bbsim_letters_admitted']!.values['count']!).toBeGreaterThan(0);
       const status = (await (await fetch(`${base}/status`)).json()) as { intake: { lettersAdmitted: number } };
       expect(status.intake.lettersAdmitted).toBe(m['bbsim_letters_admitted']!.values['count']);
+      // k6 names a request by its URL: one name per letter id made a time series per letter (a whole
+      // day's k6 grew to 4.5 GB). The letter reads share one name.
+      const rows = readFileSync(join(dir, 'samples.csv'), 'utf8').split('\n');
+      const nameAt = rows[0]!.split(',').indexOf('name');
+      const names = new Set(rows.slice(1).map((r) => r.split(',')[nameAt] ?? ''));
+      const letterNames = [...names].filter((n) => n.includes('/api/v1/berichten/'));
+      expect(letterNames).toEqual([`${base}/api/v1/berichten/{id}`]);
     } finally {
       await app.close();
     }

@@ -1,0 +1,10 @@
+import { Pool } from 'undici';
+import { readFileSync } from 'node:fs';
+const [url, method, path, bodyArg, ms, pid] = process.argv.slice(2);
+const pool = new Pool(url, { connections: 16 });
+const cpu = () => { const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) * 10; };
+let n = 0; const run = async (dur) => { const end = Date.now() + dur; let k = 0; async function w() { while (Date.now() < end) { const r = await pool.request({ path, method, headers: { 'content-type': 'application/json' }, body: method === 'POST' ? bodyArg : undefined }); await r.body.text(); k++; } } await Promise.all(Array.from({ length: 64 }, w)); return k; };
+await run(1000);
+const c0 = cpu(); const t0 = Date.now(); n = await run(Number(ms)); const c1 = cpu(); const dt = Date.now() - t0;
+console.log(`${path}: ${Math.round(n / (dt / 1000))}/s, server CPU ${((c1 - c0) * 1000 / n).toFixed(1)} µs/req`);
+await pool.close();
