@@ -29,6 +29,7 @@ import peakDayWhole from '../../scenarios/peak-day.ts';
 import { meterSystem } from '../lib/proc.ts';
 import { num, table } from '../lib/table.ts';
 import { daySlice } from './day-slice.ts';
+import { runCounts } from './run-counts.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const args = process.argv.slice(2);
@@ -185,19 +186,9 @@ try {
         );
     const selfS = perThread.reduce((x, t) => x + t.s, 0);
     const totalS = busyCores * windowS;
-    let iterations = 0;
-    let dropped = 0;
-    let requests = 0;
-    try {
-      const summary = JSON.parse(readFileSync(join(r.dir, 'summary.json'), 'utf8')) as {
-        k6: { metrics: Record<string, { values: Record<string, number> }> };
-      };
-      iterations = summary.k6.metrics['iterations']?.values['count'] ?? 0;
-      dropped = summary.k6.metrics['dropped_iterations']?.values['count'] ?? 0;
-      requests = summary.k6.metrics['http_reqs']?.values['count'] ?? 0;
-    } catch {
-      console.log(`${engine}: no summary (${r.error ?? `exit ${r.exitCode}`})`);
-    }
+    const counts = runCounts(r.dir);
+    if (!counts) console.log(`${engine}: no summary (${r.error ?? `exit ${r.exitCode}`})`);
+    const { iterations, dropped, requests } = counts ?? { iterations: 0, dropped: 0, requests: 0 };
     // k6: the mock is this process, the generator the k6 process (the machine's busy time less this
     // process's). Native: the engine is this process's main thread, the mock its worker thread (the
     // busiest other thread); V8's and libuv's helper threads (GC, fsync) are counted apart.

@@ -12,7 +12,7 @@
  * Loopback only; each run bounded by its schedule (plus k6's graceful stop). Output: a table and
  * results/bench-peak-day-<timestamp>.json.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runScenario } from '../../src/run/index.ts';
@@ -25,6 +25,7 @@ import {
 } from '../../src/scenario/index.ts';
 import peakDayWhole, { peakDayShort } from '../../scenarios/peak-day.ts';
 import { num, table } from '../lib/table.ts';
+import { runCounts } from './run-counts.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const K6 = join(ROOT, '.tools', 'bin', 'k6');
@@ -70,19 +71,8 @@ try {
       },
     });
     const wallS = (performance.now() - t0) / 1000;
-    let dropped = 0;
-    let iterations = 0;
-    let requests = 0;
-    try {
-      const summary = JSON.parse(readFileSync(join(r.dir, 'summary.json'), 'utf8')) as {
-        k6: { metrics: Record<string, { values: Record<string, number> }> };
-      };
-      dropped = summary.k6.metrics['dropped_iterations']?.values['count'] ?? 0;
-      iterations = summary.k6.metrics['iterations']?.values['count'] ?? 0;
-      requests = summary.k6.metrics['http_reqs']?.values['count'] ?? 0;
-    } catch {
-      // No summary: the run could not be done (its error is below).
-    }
+    // No summary: the run could not be done (its error is below).
+    const { dropped, iterations, requests } = runCounts(r.dir) ?? { dropped: 0, iterations: 0, requests: 0 };
     const rows = r.rows.filter((x) => x.status !== 'not-measured' || x.unjudged !== undefined);
     log(
       `${engine}: ${num(wallS, 1)} s of wall time (planned ${num(scenarioWallMs(scenario) / 1000, 1)} s of load), ${num(requests)} requests, ${num(iterations)} iterations, ${num(dropped)} dropped, exit ${r.exitCode}${r.error ? ` (${r.error})` : ''}`,
