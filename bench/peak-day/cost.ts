@@ -63,10 +63,11 @@ function scenarioIterations(s: Scenario): number {
   return iterationProfiles(s.flows, s.load, batch).reduce((a, p) => a + iterationsOf(p), 0);
 }
 
-/** CPU ms per thread of this process (utime + stime; clock ticks of 10 ms). */
+/** Each thread's name (comm), as last read. */
 const threadNames = new Map<number, string>();
 /** The kernel's part (stime) of each thread's CPU, as last read. */
 const threadSysMs = new Map<number, number>();
+/** CPU ms per thread of this process (utime + stime; clock ticks of 10 ms, Linux's USER_HZ of 100). */
 function threadCpuMs(): Map<number, number> {
   const out = new Map<number, number>();
   for (const t of readdirSync('/proc/self/task')) {
@@ -100,7 +101,7 @@ interface Measured {
 }
 
 const day = peakDayWhole;
-// The slice's first --sim-minutes at one speed, the one that makes its load --rate wall iterations/s.
+// The slice at one speed, the one that makes its load --rate wall iterations/s, for --seconds of wall time.
 const perSimS = scenarioIterations(daySlice(day, fromH, toH, 1)) / 60;
 const speed = RATE / perSimS;
 const SIM_MINUTES = (SECONDS * speed) / 60;
