@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { EXIT } from '../errors/exit-codes.ts';
 import type { Command } from 'commander';
 import { int, positive } from './arg-parsers.ts';
-import { buildMock } from '../mock/app.ts';
+import { buildMock, MOCK_LISTEN_BACKLOG } from '../mock/app.ts';
 import { ConfigError, loadMockConfig, type MockConfigInput } from '../mock/config.ts';
 import { describeAccess } from '../mock/access-policy.ts';
 import { TlsFileError } from '../mock/tls.ts';
@@ -144,7 +144,7 @@ Examples:
       }
       let address: string;
       try {
-        address = await app.listen({ port: config.port, host: config.host });
+        address = await app.listen({ port: config.port, host: config.host, backlog: MOCK_LISTEN_BACKLOG });
       } catch (err) {
         console.error(
           `bbsim: cannot listen on ${config.host}:${config.port}: ${(err as Error).message} (try --port 0 for any free port)`,

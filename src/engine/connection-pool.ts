@@ -18,7 +18,7 @@ export interface ConnectionPoolOptions {
  * burst against a mock listening with Node's default backlog of 511 they overflowed its accept
  * queue (53,688 ListenOverflows in a 25 s slice), each overflowing SYN retried after 1, 3, 7, 15 s:
  * p99 32 s, 72 % of the iterations dropped. Half that backlog at once cannot overflow it; the
- * runner's own mock also listens with a backlog of 4,096 (MOCK_LISTEN_BACKLOG).
+ * mock listens with a backlog of 4,096 (MOCK_LISTEN_BACKLOG).
  */
 const MAX_CONNECTING = 256;
 

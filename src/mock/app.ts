@@ -65,6 +65,14 @@ export interface MockDependencies {
 }
 
 /**
+ * The mock's accept queue, wherever it listens (`bbsim mock`, the runner's mock, its thread): Node's
+ * default is 511, the kernel caps it at net.core.somaxconn (4,096 here). A peak opens a couple of
+ * thousand keep-alive connections within a second, and overflowing the queue makes every
+ * overflowing SYN wait 1, 3, 7 … s for its retry.
+ */
+export const MOCK_LISTEN_BACKLOG = 4096;
+
+/**
  * Builds the mock as a Fastify app without listening (call `listen` yourself, or use `inject`).
  * The config is validated once here and frozen; closing the app stops the worker and closes the store.
  */

@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { Agent, fetch as undiciFetch, type Dispatcher } from 'undici';
 import { defaultDataOptions, generateDefaultK6Script } from './mock-defaults.ts';
 import { runNative } from '../engine/run-native.ts';
-import { buildMock } from '../mock/app.ts';
+import { buildMock, MOCK_LISTEN_BACKLOG } from '../mock/app.ts';
 import { startMockThread, type MockThread } from './mock-thread.ts';
 import type { MockConfigInput } from '../mock/config.ts';
 import type { Scenario } from '../scenario/index.ts';
@@ -464,13 +464,6 @@ export function mockClockOf(scenario: Scenario): {
     holdUntilFirstRequest: true,
   };
 }
-
-/**
- * The runner's mock's accept queue (Node's default is 511; the kernel caps it at net.core.somaxconn,
- * 4,096 here): a peak opens a couple of thousand keep-alive connections within a second, and
- * overflowing the queue makes every overflowing SYN wait 1, 3, 7 … s for its retry.
- */
-export const MOCK_LISTEN_BACKLOG = 4096;
 
 /** Wall seconds a burger's session must outlast between login and a read in a compressed run. */
 const SESSION_WALL_S = 15;

@@ -5,13 +5,12 @@ import { join, relative } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { vuPools } from '../k6gen/index.ts';
 import { generateDefaultK6Script } from './mock-defaults.ts';
-import { buildMock } from '../mock/app.ts';
+import { buildMock, MOCK_LISTEN_BACKLOG } from '../mock/app.ts';
 import { mergeSegments, segmentProblems, type SegmentSummary } from '../results/merge.ts';
 import type { RunContext, RunSummary, SegmentInfo } from '../results/summary.ts';
 import type { Scenario } from '../scenario/index.ts';
 import {
   k6Version,
-  MOCK_LISTEN_BACKLOG,
   mockClockOf,
   runExitCode,
   runK6,
