@@ -2,24 +2,47 @@
  * CPU time of a process from /proc (Linux), to tell a CPU-bound server (≈ 100 % of a core) from
  * one that waits (fsync, the client). Elsewhere the figures are absent.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Clock ticks per second of /proc/<pid>/stat; 100 on every common Linux build. */
 const CLK_TCK = 100;
 
-/** User and system CPU ms of a process (all its threads), or undefined when unknown. */
-export function processCpuMs(pid: number): { user: number; system: number } | undefined {
+/** User and system CPU ms from a /proc stat file (a process's or a thread's), with its command name. */
+function statCpuMs(path: string): { name: string; user: number; system: number } | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(path, 'utf8');
     // The command name (field 2) may contain spaces: split after its closing parenthesis.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const utime = Number(fields[11]);
     const stime = Number(fields[12]);
     if (!Number.isFinite(utime) || !Number.isFinite(stime)) return undefined;
-    return { user: (utime * 1000) / CLK_TCK, system: (stime * 1000) / CLK_TCK };
+    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    return { name, user: (utime * 1000) / CLK_TCK, system: (stime * 1000) / CLK_TCK };
   } catch {
     return undefined;
   }
+}
+
+/** User and system CPU ms of a process (all its threads), or undefined when unknown. */
+export function processCpuMs(pid: number): { user: number; system: number } | undefined {
+  return statCpuMs(`/proc/${pid}/stat`);
+}
+
+/** User and system CPU ms of each live thread of this process, by thread id, with its name. */
+export function threadCpuMs(): Map<number, { name: string; user: number; system: number }> {
+  const out = new Map<number, { name: string; user: number; system: number }>();
+  let tids: string[] = [];
+  try {
+    tids = readdirSync('/proc/self/task');
+  } catch {
+    return out;
+  }
+  for (const t of tids) {
+    // A thread that ended between the listing and the read is left out.
+    const cpu = statCpuMs(`/proc/self/task/${t}/stat`);
+    if (cpu) out.set(Number(t), cpu);
+  }
+  return out;
 }
 
 export interface CpuMeter {

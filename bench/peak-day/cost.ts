@@ -14,7 +14,7 @@
  * the whole day's iterations × (generator + mock) CPU per iteration ÷ the cores, against the wall
  * time the issue asks. Loopback only; every run bounded by its schedule.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runScenario } from '../../src/run/index.ts';
@@ -26,7 +26,7 @@ import {
   type SimProfile,
 } from '../../src/scenario/index.ts';
 import peakDayWhole from '../../scenarios/peak-day.ts';
-import { meterSystem } from '../lib/proc.ts';
+import { meterSystem, threadCpuMs } from '../lib/proc.ts';
 import { num, table } from '../lib/table.ts';
 import { daySlice } from './day-slice.ts';
 import { runCounts } from './run-counts.ts';
@@ -61,27 +61,6 @@ function iterationsOf(p: SimProfile): number {
 function scenarioIterations(s: Scenario): number {
   const batch = Number((s.data as { batchSize?: number } | undefined)?.batchSize ?? 100);
   return iterationProfiles(s.flows, s.load, batch).reduce((a, p) => a + iterationsOf(p), 0);
-}
-
-/** Each thread's name (comm), as last read. */
-const threadNames = new Map<number, string>();
-/** The kernel's part (stime) of each thread's CPU, as last read. */
-const threadSysMs = new Map<number, number>();
-/** CPU ms per thread of this process (utime + stime; clock ticks of 10 ms, Linux's USER_HZ of 100). */
-function threadCpuMs(): Map<number, number> {
-  const out = new Map<number, number>();
-  for (const t of readdirSync('/proc/self/task')) {
-    try {
-      const stat = readFileSync(`/proc/self/task/${t}/stat`, 'utf8');
-      threadNames.set(Number(t), stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')));
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.set(Number(t), (Number(f[11]) + Number(f[12])) * 10);
-      threadSysMs.set(Number(t), Number(f[12]) * 10);
-    } catch {
-      // The thread ended between the listing and the read.
-    }
-  }
-  return out;
 }
 
 interface Measured {
@@ -132,14 +111,7 @@ if (windowS < 10) throw new Error(`the slice plans ${num(plannedS, 1)} s of load
 /** Iterations per wall second the slice plans (one level, so the same through the window). */
 const plannedRate = sliceIterations / plannedS;
 
-interface Snapshot {
-  readonly threads: Map<number, number>;
-  readonly sys: Map<number, number>;
-}
-const snapshot = (): Snapshot => {
-  const threads = threadCpuMs();
-  return { threads, sys: new Map(threadSysMs) };
-};
+type Snapshot = ReturnType<typeof threadCpuMs>;
 
 const tmp = mkdtempSync(join(tmpdir(), 'bbsim-day-cost-'));
 const results: Measured[] = [];
@@ -152,12 +124,12 @@ try {
     const t0 = performance.now();
     const timers = [
       setTimeout(() => {
-        from = snapshot();
+        from = threadCpuMs();
         system = meterSystem(CORES);
       }, WINDOW_FROM_S * 1000),
       setTimeout(
         () => {
-          to = snapshot();
+          to = threadCpuMs();
           busyCores = system?.stop()?.busyCores;
         },
         (WINDOW_FROM_S + windowS) * 1000,
@@ -177,13 +149,19 @@ try {
       throw new Error(`${engine}: the run ended before its measured window did`);
     const a = from;
     const b = to;
-    const perThread = [...b.threads].map(([tid, ms]) => ({ tid, s: (ms - (a.threads.get(tid) ?? 0)) / 1000 }));
+    const cpuS = (x: { user: number; system: number } | undefined): number => (x ? x.user + x.system : 0) / 1000;
+    const perThread = [...b].map(([tid, x]) => ({
+      tid,
+      name: x.name,
+      s: cpuS(x) - cpuS(a.get(tid)),
+      kernelS: (x.system - (a.get(tid)?.system ?? 0)) / 1000,
+    }));
     const main = perThread.find((t) => t.tid === process.pid)?.s ?? 0;
     const others = perThread.filter((t) => t.tid !== process.pid).sort((x, y) => y.s - x.s);
     if (args.includes('--threads'))
-      for (const t of [{ tid: process.pid, s: main }, ...others].filter((x) => x.s >= 0.2))
+      for (const t of [...perThread].sort((x, y) => y.s - x.s).filter((x) => x.s >= 0.2))
         console.log(
-          `  thread ${t.tid} ${threadNames.get(t.tid) ?? '?'}${t.tid === process.pid ? ' (main)' : ''}: ${num(t.s, 1)} CPU s, of which ${num(((b.sys.get(t.tid) ?? 0) - (a.sys.get(t.tid) ?? 0)) / 1000, 1)} s in the kernel`,
+          `  thread ${t.tid} ${t.name}${t.tid === process.pid ? ' (main)' : ''}: ${num(t.s, 1)} CPU s, of which ${num(t.kernelS, 1)} s in the kernel`,
         );
     const selfS = perThread.reduce((x, t) => x + t.s, 0);
     const totalS = busyCores * windowS;
