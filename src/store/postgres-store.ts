@@ -845,9 +845,7 @@ export class PostgresStore implements Store {
     // One statement: the total and the page come from one snapshot.
     const rows = (
       await this.q<SummaryRow & { total: string }>(
-        `SELECT ${SUMMARY_COLUMNS}, count(*) OVER () AS total FROM letters
-                  WHERE ${VISIBLE} AND ($3::boolean IS NULL OR (read_at IS NOT NULL) = $3) AND ($4::text IS NULL OR afnemer_oin = $4)
-                  ORDER BY processed_at DESC, rid DESC LIMIT $5 OFFSET $6`,
+        LIST_LETTERS_SQL,
         [q.bsn, q.now, gelezen, afnemer, limit, offset],
         undefined,
         'list-letters',
@@ -856,11 +854,12 @@ export class PostgresStore implements Store {
     let total = rows[0] === undefined ? 0 : Number(rows[0].total);
     if (rows.length === 0 && offset > 0) {
       total = (
-        await this.q<{ n: number }>(
-          `SELECT count(*)::int AS n FROM letters WHERE ${VISIBLE}
-                  AND ($3::boolean IS NULL OR (read_at IS NOT NULL) = $3) AND ($4::text IS NULL OR afnemer_oin = $4)`,
-          [q.bsn, q.now, gelezen, afnemer],
-        )
+        await this.q<{ n: number }>(`SELECT count(*)::int AS n FROM letters WHERE ${INBOX_FILTER}`, [
+          q.bsn,
+          q.now,
+          gelezen,
+          afnemer,
+        ])
       ).rows[0]!.n;
     }
     const items: LetterSummary[] = [];
@@ -1211,6 +1210,15 @@ export class PostgresStore implements Store {
 const VISIBLE =
   'bsn = $1 AND processed_at <= $2 AND deleted_at IS NULL AND (publicatie_datum IS NULL OR publicatie_datum <= $2)';
 const ONE_BY_ID = 'ORDER BY processed_at DESC, rid DESC LIMIT 1';
+// The rule and the inbox's filters ($3 gelezen, $4 afnemer; null: any).
+const INBOX_FILTER = `${VISIBLE} AND ($3::boolean IS NULL OR (read_at IS NOT NULL) = $3) AND ($4::text IS NULL OR afnemer_oin = $4)`;
+/**
+ * A page of the inbox ($5 limit, $6 offset) and its total. The total is a subquery over the inbox
+ * index alone (its INCLUDE columns are the filter's), not count(*) OVER () of the page's query,
+ * which fetched every letter of the inbox from the table to count it.
+ */
+export const LIST_LETTERS_SQL = `SELECT ${SUMMARY_COLUMNS}, (SELECT count(*) FROM letters WHERE ${INBOX_FILTER}) AS total
+  FROM letters WHERE ${INBOX_FILTER} ORDER BY processed_at DESC, rid DESC LIMIT $5 OFFSET $6`;
 
 interface TotalsRow {
   deliveries: string;

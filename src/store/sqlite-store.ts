@@ -128,6 +128,8 @@ const VISIBLE_POS =
   'bsn = ? AND processed_at <= ? AND deleted_at IS NULL AND (publicatie_datum IS NULL OR publicatie_datum <= ?)';
 const INBOX_FILTER_POS = `${VISIBLE_POS} AND (? IS NULL OR (read_at IS NOT NULL) = ?) AND (? IS NULL OR afnemer_oin = ?)`;
 const INBOX_ORDER = 'ORDER BY processed_at DESC, rowid DESC LIMIT ? OFFSET ?';
+/** A burger's visible letters counted (the inbox's total): from the index letters_inbox_visible alone. */
+export const INBOX_COUNT_SQL = `SELECT count(*) FROM letters WHERE ${VISIBLE_POS}`;
 const ONE_BY_ID = 'ORDER BY processed_at DESC, rowid DESC LIMIT 1';
 
 /**
@@ -792,7 +794,7 @@ function prepareStatements(db: Database.Database) {
     acknowledge: p(`UPDATE verwerkingsberichten SET acknowledged_at = ?
                     WHERE id = ? AND afnemer_oin = ? AND acknowledged_at IS NULL AND created_at <= ?`),
 
-    countInboxAll: p(`SELECT count(*) FROM letters WHERE ${VISIBLE_POS}`).pluck(),
+    countInboxAll: p(INBOX_COUNT_SQL).pluck(),
     listInboxAll: p(`SELECT ${SUMMARY_COLUMNS} FROM letters WHERE ${VISIBLE_POS} ${INBOX_ORDER}`).raw(),
     countInbox: p(`SELECT count(*) FROM letters WHERE ${INBOX_FILTER_POS}`).pluck(),
     listInbox: p(`SELECT ${SUMMARY_COLUMNS} FROM letters WHERE ${INBOX_FILTER_POS} ${INBOX_ORDER}`).raw(),
