@@ -39,6 +39,11 @@ export interface ClientOptions {
   readonly timeoutMs?: number;
   /** Mutual TLS for an https base: the client certificate and key, and the CA to trust (PEM). */
   readonly tls?: ClientTls;
+  /**
+   * A path (under the base) each new connection GETs before it carries a request, so that no request
+   * waits on a connection the server has not accepted yet (ConnectionPool); absent: no probe.
+   */
+  readonly probePath?: string;
 }
 
 /** A client certificate (Digikoppeling two-way TLS: the afnemer's OIN in its subject) and the CA the server's certificate must chain to. */
@@ -223,6 +228,9 @@ export function createClient(opts: ClientOptions): HttpClient {
     connections: opts.connections ?? 64,
     pipelining: opts.pipelining ?? 1,
     keepAliveTimeout: 30_000,
+    ...(opts.probePath !== undefined
+      ? { probe: { path: prefix + opts.probePath, timeoutMs: opts.timeoutMs ?? 30_000 } }
+      : {}),
     // Keep-alive reuses each connection's handshake, so TLS costs a handshake per connection, not per request.
     ...(opts.tls !== undefined ? { connect: { ...opts.tls } } : {}),
   });

@@ -72,6 +72,9 @@ export function nativeRunOptionIssues(o: NativeRunOptions): string[] {
   return issues;
 }
 
+/** What a new connection GETs before it carries a request (the mock's liveness). */
+export const PROBE_PATH = '/health';
+
 /** The most iterations in flight a plan sizes by itself (one connection each: both ends in this process need a descriptor, 20,000 here). */
 export const PLANNED_IN_FLIGHT_MAX = 8000;
 
@@ -107,6 +110,9 @@ export async function runNative(scenario: Scenario, opts: NativeRunOptions): Pro
     connections: opts.connections ?? maxInFlight,
     pipelining: opts.pipelining ?? 1,
     timeoutMs: opts.timeoutMs ?? ENGINE_DEFAULTS.timeoutMs,
+    // Every new connection proves itself accepted before it carries an iteration's request
+    // (ConnectionPool); the mock's liveness answers it, any other target's 404 does as well.
+    probePath: PROBE_PATH,
     ...(opts.tls !== undefined ? { tls: opts.tls } : {}),
   });
   try {
