@@ -224,17 +224,15 @@ function signalWatcher(): Watcher {
 export function createClient(opts: ClientOptions): HttpClient {
   const url = new URL(opts.base);
   const prefix = url.pathname.replace(/\/$/, '');
+  const defaultTimeout = opts.timeoutMs ?? 30_000;
   const pool = new ConnectionPool(url.origin, {
     connections: opts.connections ?? 64,
     pipelining: opts.pipelining ?? 1,
     keepAliveTimeout: 30_000,
-    ...(opts.probePath !== undefined
-      ? { probe: { path: prefix + opts.probePath, timeoutMs: opts.timeoutMs ?? 30_000 } }
-      : {}),
+    ...(opts.probePath !== undefined ? { probe: { path: prefix + opts.probePath, timeoutMs: defaultTimeout } } : {}),
     // Keep-alive reuses each connection's handshake, so TLS costs a handshake per connection, not per request.
     ...(opts.tls !== undefined ? { connect: { ...opts.tls } } : {}),
   });
-  const defaultTimeout = opts.timeoutMs ?? 30_000;
   const watch = signalWatcher();
   return {
     request(req) {
