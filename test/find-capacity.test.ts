@@ -140,6 +140,39 @@ describe('--find-capacity', () => {
     expect(Math.round(result.norms[0]!.holdsTo!.count)).toBe(267);
   });
 
+  it('a probe the generator could not deliver is not a hold: the search stops there and says so', async () => {
+    // Norm a breaches above 5,000/min, but from 1,000/min the generator drops part of the load, so
+    // every norm is unjudged there (the verdict's rule): counting those as holds would report the
+    // generator's ceiling as the service's capacity.
+    const limited = async (o: RunOptions): Promise<RunResult> => {
+      const perMin = peakRate(o.scenario.load).perSecond * 60;
+      const why = 'the load generator dropped 120 of the 1000 iterations asked';
+      const row = (
+        perMin > 1000
+          ? { normId: 'a', status: 'not-measured', unjudged: why }
+          : { normId: 'a', status: perMin > 5000 ? 'fail' : 'pass' }
+      ) as VerdictRow;
+      return { runId: 'x', dir: o.outDir, rows: [row], exitCode: row.unjudged ? 3 : row.status === 'fail' ? 1 : 0 };
+    };
+    const lines: string[] = [];
+    const result = await findCapacity({
+      scenario: machtigen,
+      outDir: out,
+      k6Path: 'unused',
+      log: (l) => lines.push(l),
+      refine: 2,
+      run: limited,
+    });
+    // 600, 900 hold; 1,350 is not judged: no heavier probe, no bisection towards a breach never seen.
+    expect(result.probes.map((p) => Math.round(p.peak.count))).toEqual([600, 900, 1350]);
+    const a = result.norms[0]!;
+    expect(Math.round(a.holdsTo!.count)).toBe(900);
+    expect(a.failsAt).toBeUndefined();
+    expect(Math.round(a.notJudgedAt!.count)).toBe(1350);
+    expect(capacityTable(result)).toMatch(/^a: holds to 900\/min; not judged at 1,350\/min/);
+    expect(lines.join('\n')).toContain('probe 3: not judged: a (the load generator dropped 120');
+  });
+
   it('with real k6 against the mock: Machtigen holds to a load under 1,000/min and fails above it', async () => {
     const result = await findCapacity({
       scenario: machtigen,

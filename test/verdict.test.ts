@@ -439,3 +439,69 @@ describe('capacity figures in one shape', () => {
     }
   });
 });
+
+describe('a load the generator could not deliver is not judged (issue 23)', () => {
+  const window = (peakOffered: number) => ({
+    digid: {
+      capacity: capacityStats('digid', [windowStats('digid.authentications-per-minute', 'minute', 60, peakOffered)]),
+    },
+  });
+  const summary = (iterations: number, dropped: number) => ({
+    metrics: {
+      iterations: { values: { count: iterations } },
+      ...(dropped > 0 ? { dropped_iterations: { values: { count: dropped } } } : {}),
+    },
+  });
+  const ids = ['digid.authentications-per-minute', 'berichtenbox.suppliers'];
+
+  it('more than 1 % dropped: a pass is not judged with the reason, a breach stands, a design norm is untouched', () => {
+    const held = verdictRows(ids, summary(900, 100), window(6000), {});
+    const digid = held.find((r) => r.normId === 'digid.authentications-per-minute')!;
+    expect(digid).toMatchObject({ status: 'not-measured', measured: 6000 });
+    expect(digid.unjudged).toMatch(/dropped 100 of the 1000 iterations asked \(10 %, over the 1\.0 % a pass allows\)/);
+    expect(runExitCode(held, [])).toBe(RUN_EXIT.NOT_JUDGED);
+    for (const r of held.filter((x) => x.origin === undefined)) expect(r.unjudged).toBeUndefined();
+    // Over the norm on the lighter load: more load would not have made it hold.
+    const breached = verdictRows(ids, summary(900, 100), window(12_000), {});
+    expect(breached.find((r) => r.normId === 'digid.authentications-per-minute')).toMatchObject({ status: 'fail' });
+    expect(runExitCode(breached, [])).toBe(RUN_EXIT.BREACH);
+    // Within the tolerance (1 of 1,000) and without drops the pass stands.
+    for (const d of [0, 1])
+      expect(verdictRows(ids, summary(1000 - d, d), window(6000), {})[0]).toMatchObject({ status: 'pass' });
+  });
+
+  it('real k6 short of VUs drops part of a DigiD load: its capacity norm is not judged, exit 3', async () => {
+    // Every login answered 5 s late: 100 a second need 500 VUs, and k6's pool for the flow has 400.
+    const start = '2027-03-01T10:00:00+01:00';
+    const scenario = defineScenario({
+      name: 'short-of-vus',
+      description: 'DigiD at 100 logins a second, each answered 5 s late',
+      clock: { speed: 1, start },
+      flows: [{ flow: 'digid-authenticate' }],
+      load: { kind: 'constant', rate: perMinute(6000), duration: '6s' },
+      norms: ['digid.authentications-per-minute'],
+    });
+    const from = Date.parse(start);
+    const result = await runScenario({
+      scenario,
+      outDir: dir,
+      mockConfig: {
+        faults: { services: { digid: { latencySpikes: [{ from, to: from + 86_400_000, extraMs: 5000 }] } } },
+      },
+      k6Path: join(ROOT, '.tools', 'bin', 'k6'),
+      log: () => undefined,
+      quiet: true,
+    });
+    const summary = JSON.parse(readFileSync(join(result.dir, 'summary.json'), 'utf8')) as {
+      k6: { metrics: Record<string, { values: Record<string, number> }> };
+    };
+    const dropped = summary.k6.metrics['dropped_iterations']?.values['count'] ?? 0;
+    expect(dropped).toBeGreaterThan(20);
+    const row = result.rows.find((r) => r.normId === 'digid.authentications-per-minute')!;
+    // The minute was offered what was not dropped, under the norm: without the rule this is a PASS.
+    expect(row.measured).toBeLessThan(10_000);
+    expect(row.status, row.source).toBe('not-measured');
+    expect(row.unjudged).toMatch(/the load generator dropped \d+ of the \d+ iterations asked/);
+    expect(result.exitCode).toBe(RUN_EXIT.NOT_JUDGED);
+  }, 90_000);
+});

@@ -89,6 +89,11 @@ export interface CapacityProbe {
   /** The norms the probe judged, and those it found breached. */
   readonly checked: readonly string[];
   readonly failed: readonly string[];
+  /**
+   * Norms the probe could not judge (the generator dropped part of the load, too few samples): they
+   * neither held nor failed there, and the search does not step past such a probe.
+   */
+  readonly unjudged: readonly string[];
   readonly dir: string;
 }
 
@@ -98,6 +103,8 @@ export interface NormCapacity {
   readonly holdsTo: Rate | undefined;
   /** The lowest probed peak rate at which it failed; undefined when it held at every probe. */
   readonly failsAt: Rate | undefined;
+  /** The lowest probed peak rate at which it could not be judged (the load was not delivered); absent when judged at every probe. */
+  readonly notJudgedAt?: Rate;
 }
 
 export interface CapacityResult {
@@ -147,20 +154,32 @@ export async function findCapacity(opts: FindCapacityOptions): Promise<CapacityR
     log(`probe ${probes.length + 1}: load × ${factor.toFixed(3)} (peak ${formatRate(peak)})`);
     const r = await opts.run({ ...opts, scenario: scaled, outDir: dir });
     const failed = r.rows.filter((x) => x.status === 'fail').map((x) => x.normId);
+    const unjudged = r.rows.filter((x) => x.unjudged !== undefined);
     const p: CapacityProbe = {
       factor,
       peak,
       exitCode: r.exitCode,
       checked: r.rows.map((x) => x.normId),
       failed,
+      unjudged: unjudged.map((x) => x.normId),
       dir: r.dir,
     };
     probes.push(p);
     log(
-      `probe ${probes.length}: ${r.exitCode === 2 ? `could not run: ${r.error ?? ''}` : failed.length ? `breached ${failed.join(', ')}` : 'every norm holds'}`,
+      `probe ${probes.length}: ${
+        r.exitCode === 2
+          ? `could not run: ${r.error ?? ''}`
+          : failed.length
+            ? `breached ${failed.join(', ')}`
+            : unjudged.length
+              ? `not judged: ${unjudged.map((x) => x.normId).join(', ')} (${unjudged[0]!.unjudged})`
+              : 'every norm holds'
+      }`,
     );
     return p;
   };
+  /** Every norm held: neither breached nor left unjudged. */
+  const held = (p: CapacityProbe): boolean => p.failed.length === 0 && p.unjudged.length === 0;
 
   let lastHold: number | undefined;
   let firstFail: number | undefined;
@@ -172,18 +191,20 @@ export async function findCapacity(opts: FindCapacityOptions): Promise<CapacityR
       firstFail = factor;
       break;
     }
+    // Not judged (say the generator dropped part of this load): a heavier probe would say less still.
+    if (!held(p)) break;
     lastHold = factor;
     factor *= growth;
   }
-  // Failing at the scenario's own load: look below it instead.
-  if (firstFail === 1) {
+  // Failing (or not judged) at the scenario's own load: look below it instead.
+  if (lastHold === undefined) {
     let f = 1;
     for (let i = 0; i < maxSteps && lastHold === undefined; i++) {
       f /= growth;
       const p = await probe(f);
       if (p.exitCode === 2) return finish(2, p.dir);
-      if (p.failed.length === 0) lastHold = f;
-      else firstFail = f;
+      if (held(p)) lastHold = f;
+      else if (p.failed.length > 0) firstFail = f;
     }
   }
   if (lastHold !== undefined && firstFail !== undefined) {
@@ -193,7 +214,7 @@ export async function findCapacity(opts: FindCapacityOptions): Promise<CapacityR
       const mid = Math.sqrt(lo * hi); // geometric: capacity questions are about ratios
       const p = await probe(mid);
       if (p.exitCode === 2) return finish(2, p.dir);
-      if (p.failed.length === 0) lo = mid;
+      if (held(p)) lo = mid;
       else hi = mid;
     }
   }
@@ -202,9 +223,15 @@ export async function findCapacity(opts: FindCapacityOptions): Promise<CapacityR
   function finish(exitCode: 0 | 2, failedDir?: string): CapacityResult {
     const ran = probes.filter((p) => p.exitCode !== 2).sort((a, b) => a.factor - b.factor);
     const norms = [...new Set(ran.flatMap((p) => p.checked))].map((normId): NormCapacity => {
-      const holds = ran.filter((p) => !p.failed.includes(normId));
+      const holds = ran.filter((p) => !p.failed.includes(normId) && !p.unjudged.includes(normId));
       const fails = ran.filter((p) => p.failed.includes(normId));
-      return { normId, holdsTo: holds.at(-1)?.peak, failsAt: fails[0]?.peak };
+      const notJudged = ran.find((p) => p.unjudged.includes(normId));
+      return {
+        normId,
+        holdsTo: holds.at(-1)?.peak,
+        failsAt: fails[0]?.peak,
+        ...(notJudged ? { notJudgedAt: notJudged.peak } : {}),
+      };
     });
     const result: CapacityResult = {
       scenario: scenario.name,
@@ -225,6 +252,8 @@ export function capacityTable(result: CapacityResult): string {
     (a, b) => (a.failsAt?.perSecond ?? Number.POSITIVE_INFINITY) - (b.failsAt?.perSecond ?? Number.POSITIVE_INFINITY),
   );
   const lines = rows.map((n) => {
+    if (n.failsAt === undefined && n.notJudgedAt !== undefined)
+      return `${n.normId}: holds to ${n.holdsTo ? formatRate(n.holdsTo) : '—'}; not judged at ${formatRate(n.notJudgedAt)} (the probe's load was not delivered or too small to judge: see its verdict)`;
     if (n.failsAt === undefined)
       return `${n.normId}: holds at every probed load (up to ${n.holdsTo ? formatRate(n.holdsTo) : '—'})`;
     if (n.holdsTo === undefined) return `${n.normId}: fails at every probed load (from ${formatRate(n.failsAt)})`;

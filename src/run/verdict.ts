@@ -4,6 +4,7 @@ import type { K6Summary, ServerFigures, VerdictOrigin, VerdictRow, VerdictStatus
 import type { WindowStats } from '../mock/capacity/capacity-stats.ts';
 import { verdictMinSamples } from './sample-size.ts';
 import { binomialUpperTail } from './order-statistics.ts';
+import { judgedUnderDrops } from './dropped-load.ts';
 
 /**
  * Per service the sample behind a latency norm: requests and failed requests (the timeline's
@@ -125,7 +126,8 @@ function statKey(n: Norm): string | undefined {
  * One row per checked norm. Latency norms are read from k6's per-service submetrics (the thresholds
  * the generator wrote); the DigiD/Machtigen "average within 4 s for 99.5 %" reads the share of sim
  * minutes from the mock; the 24 h processing norm reads the mock's largest processing delay. Norms
- * this run cannot measure say so rather than pass silently.
+ * this run cannot measure say so rather than pass silently, and so does a pass where the generator
+ * dropped more than 1 % of the load (dropped-load.ts).
  */
 export function verdictRows(
   normIds: readonly string[],
@@ -134,7 +136,7 @@ export function verdictRows(
   samples: ServiceSamples,
 ): VerdictRow[] {
   const schedule = SpeedSchedule.fromJSON(server.status?.schedule);
-  const rows = judgedRows(normIds, k6, server, samples);
+  const rows = judgedUnderDrops(judgedRows(normIds, k6, server, samples), k6);
   if (!schedule || schedule.isConstant) return rows;
   return rows.map((r) => {
     const n = NORMS.find((x) => x.id === r.normId);
