@@ -31,12 +31,14 @@ export function daySlice(day: Scenario, from: number, to: number, simMinutes?: n
     return { kind: 'stages', start: perSecond(level(from)), stages };
   };
   const at = from * 3_600_000;
+  // The slice ends at `to`, or sooner when only its first simMinutes run.
+  const end = Math.min(to * 3_600_000, simMinutes === undefined ? Number.POSITIVE_INFINITY : at + simMinutes * 60_000);
   const segs = day.clock.schedule;
   const first = [...segs].reverse().find((x) => x.from <= at)!;
   const schedule = [
     { speed: first.speed },
     ...segs
-      .filter((x) => x.from > at && x.from < to * 3_600_000)
+      .filter((x) => x.from > at && x.from < end)
       .map((x) => ({ from: minutes((x.from - at) / 60_000), speed: x.speed })),
   ];
   return defineScenario({
