@@ -92,7 +92,13 @@ async function deliverBatch(ctx: IterationContext, env: FlowEnv): Promise<void> 
   });
   const res = await ctx.request(
     { service: 'berichtenbox-intake', flow: 'deliver-batch' },
-    { method: 'POST', path: '/berichtenbox/afleveren', headers: { ...JSON_HEADERS, 'x-afnemer-oin': d.oin }, body },
+    {
+      method: 'POST',
+      path: '/berichtenbox/afleveren',
+      // The sim instant it is sent: the mock counts the letters in its norm windows by it (as the k6 flow).
+      headers: { ...JSON_HEADERS, 'x-afnemer-oin': d.oin, 'x-bbsim-sent-at': String(Math.round(env.simNow())) },
+      body,
+    },
   );
   ctx.add('bbsim_letters_offered', d.batchSize);
   if (res.status === 202) ctx.add('bbsim_letters_admitted', d.batchSize);

@@ -34,6 +34,17 @@ export interface CapacityModelOptions {
  */
 const MAX_ARRIVAL_LAG_WALL_MS = 5000;
 
+/**
+ * The sim instant a request counts as offered at: when its load generator says it sent it
+ * (x-bbsim-sent-at), never after `now` and at most MAX_ARRIVAL_LAG_WALL_MS of wall time at `speed`
+ * before it; `now` when it says nothing. Requests held up on their way in (a GC pause, a loaded
+ * machine) then count in the window they were sent in, not in the one they got through in.
+ */
+export function offeredInstant(now: number, sentAt: number | undefined, speed: number): number {
+  if (sentAt === undefined || !(sentAt < now)) return now;
+  return Math.max(sentAt, now - MAX_ARRIVAL_LAG_WALL_MS * Math.max(1, speed));
+}
+
 /** Wall ms between two background reads of shared window figures for stats(). */
 const SHARED_REFRESH_MS = 1000;
 
@@ -136,10 +147,7 @@ export class CapacityModel {
    */
   async handle<T>(work: () => T | Promise<T>, units = 1, sentAt?: number): Promise<Handled<T>> {
     const now = this.#clock.now();
-    const offeredAt =
-      sentAt === undefined || !(sentAt < now)
-        ? now
-        : Math.max(sentAt, now - MAX_ARRIVAL_LAG_WALL_MS * Math.max(1, this.#clock.speed));
+    const offeredAt = offeredInstant(now, sentAt, this.#clock.speed);
     let admission;
     try {
       admission = await this.limiter.tryAdmit(now, units, offeredAt);

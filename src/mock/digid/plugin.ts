@@ -16,6 +16,7 @@ import type { MockContext } from '../context.ts';
 import { LEVELS, type Level } from './levels.ts';
 import { errorPage, loginPage } from './login-page.ts';
 import { xmlTextParser } from '../body-text.ts';
+import { SENT_AT_HEADER, sentAtOf } from '../sent-at.ts';
 import { checkRedirectSignature, certificateBase64 } from './signing.ts';
 import { STATUSES, decodeAuthnRequest, metadataXml, parseArtifactResolve } from './saml.ts';
 import { testUsers } from './users.ts';
@@ -32,21 +33,6 @@ import {
 } from './openapi.ts';
 
 const FORM_TYPE = 'application/x-www-form-urlencoded';
-/** The sim instant (epoch ms) a load generator sent the request: bbsim's k6 scripts set it (issue 23). */
-export const SENT_AT_HEADER = 'x-bbsim-sent-at';
-
-/** The x-bbsim-sent-at header as sim epoch ms; undefined when absent; a 400 naming it when it is not a number. */
-function sentAtOf(header: string | string[] | undefined): number | undefined {
-  if (header === undefined) return undefined;
-  const t = typeof header === 'string' ? Number(header) : Number.NaN;
-  if (!Number.isFinite(t) || header === '') {
-    throw new ProblemError('INVALID_REQUEST', `${SENT_AT_HEADER} must be one sim instant in epoch milliseconds`, {
-      field: SENT_AT_HEADER,
-      rule: 'a finite number (sim epoch ms)',
-    });
-  }
-  return t;
-}
 const SOAP_TYPES = ['text/xml', 'application/soap+xml', 'application/xml'];
 /** SAML bindings §3.4.3 / §3.6.3: RelayState MUST NOT exceed 80 bytes. */
 const RELAY_STATE_MAX = 80;

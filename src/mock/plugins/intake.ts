@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ProblemError } from '../../errors/catalogue.ts';
 import { dayKey, hourKey } from '../../clock/index.ts';
-import { bucketOf } from '../capacity/index.ts';
+import { bucketOf, offeredInstant } from '../capacity/index.ts';
+import { SENT_AT_HEADER, SENT_AT_HEADER_SCHEMA, sentAtOf } from '../sent-at.ts';
 import {
   parseBerichtenJson,
   parseBerichtenXml,
@@ -135,7 +136,10 @@ export async function intakePlugin(app: FastifyInstance): Promise<void> {
         summary: 'Deliver a batch of 1-1000 letters (Berichten XML or the same as JSON)',
         tags: ['intake'],
         // Not required by the schema: under TLS the client certificate names the afnemer (afnemer-auth.ts).
-        headers: { type: 'object', properties: { 'x-afnemer-oin': OIN_HEADER_SCHEMA } },
+        headers: {
+          type: 'object',
+          properties: { 'x-afnemer-oin': OIN_HEADER_SCHEMA, [SENT_AT_HEADER]: SENT_AT_HEADER_SCHEMA },
+        },
         response: { 202: RECEIPT_SCHEMA },
         // The body is parsed and validated in the handler (a letter's errors are its VerwerkingsCode, not a 400).
         ...answers({
@@ -149,6 +153,7 @@ export async function intakePlugin(app: FastifyInstance): Promise<void> {
     async (request, reply) => {
       const afnemer = requireAfnemer(ctx, request);
       const now = clock.now();
+      const sentAt = sentAtOf(request.headers[SENT_AT_HEADER]);
       const raw = parseBody(request);
       const validation = validateBatch(raw, {
         now,
@@ -165,7 +170,9 @@ export async function intakePlugin(app: FastifyInstance): Promise<void> {
           ...(validation.serviceCode ? { serviceCode: validation.serviceCode } : {}),
         });
       }
-      await ctx.intakeOffered.tryAdmit(now, validation.outcomes.length);
+      // Offered when the afnemer's generator sent it (as DigiD's minute): a batch held up on its way
+      // in by a busy mock does not make the next window look busier (offeredInstant).
+      await ctx.intakeOffered.tryAdmit(now, validation.outcomes.length, offeredInstant(now, sentAt, clock.speed));
       const result = await store.deliver({
         batchId: validation.header.batchId,
         afnemerOin: afnemer.oin,

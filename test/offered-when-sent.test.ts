@@ -3,8 +3,11 @@ import { readFileSync } from 'node:fs';
 import { MINUTE } from '../src/clock/index.ts';
 import { WindowLimiter } from '../src/mock/capacity/index.ts';
 import type { CapacityStats } from '../src/mock/capacity/capacity-stats.ts';
-import { DIGID_AUTHENTICATIONS_PER_MINUTE } from '../src/norms/index.ts';
-import { startTestMock, T0, type TestMock } from './helpers/mock.ts';
+import { DIGID_AUTHENTICATIONS_PER_MINUTE, MESSAGES_PARKED_PER_SECOND } from '../src/norms/index.ts';
+import { PARKING_WINDOW_S } from '../src/mock/plugins/observability.ts';
+import { BELASTINGDIENST, startTestMock, T0, type TestMock } from './helpers/mock.ts';
+import { batch, json } from './helpers/batches.ts';
+import type { WindowStats } from '../src/mock/capacity/capacity-stats.ts';
 
 /**
  * Issue 23: under load the DigiD minute window read more authentications in a sim minute than the
@@ -13,7 +16,8 @@ import { startTestMock, T0, type TestMock } from './helpers/mock.ts';
  * machine; at speed 120 a wall 0.1 s is a fifth of a sim minute) arrive in a burst after the next
  * minute opened, so that minute got its own load plus the tail of the one before
  * (bench/digid/overread-probe.ts: 1,427 read, at most 1,016 sent). Now the generator says when it
- * sent (x-bbsim-sent-at, sim ms) and the offered load is counted in that minute.
+ * sent (x-bbsim-sent-at, sim ms) and the offered load is counted in that minute. The intake's
+ * windows (the 45/s parking norm over 300 sim s, the hour, the day) count its batches the same way.
  */
 const M0 = Math.ceil(T0 / MINUTE) * MINUTE; // a minute boundary
 
@@ -84,6 +88,72 @@ describe('offered load counted by the instant it was sent', () => {
       expect(res.statusCode).toBe(400);
       expect(res.json()).toMatchObject({ field: 'x-bbsim-sent-at' });
     });
+  });
+
+  describe('the mock: POST /berichtenbox/afleveren with x-bbsim-sent-at', () => {
+    // The whole peak-day read 46.67 letters/s in its busiest 300 sim s against the 45/s parking
+    // norm (14 batches of 1,000 in one window) while it sent at most 13 in any: batches held up by
+    // the saturated mock, at speed 25, got through in the next window.
+    const W = PARKING_WINDOW_S * 1000;
+    const W0 = Math.ceil(T0 / W) * W + W; // a window boundary after T0
+    let mock: TestMock;
+    beforeAll(async () => {
+      mock = await startTestMock({}, W0);
+    });
+    afterAll(async () => mock?.close());
+
+    const deliver = (sentAt: number | string | undefined, at: number) =>
+      mock.app.inject({
+        method: 'POST',
+        url: '/berichtenbox/afleveren',
+        headers: {
+          'content-type': 'application/json',
+          'x-afnemer-oin': BELASTINGDIENST.oin,
+          ...(sentAt !== undefined ? { 'x-bbsim-sent-at': String(sentAt) } : {}),
+        },
+        payload: JSON.stringify(json(batch(10, { now: at - 1000 }))),
+      });
+    const parking = async (): Promise<WindowStats> => {
+      const status = (await mock.app.inject({ url: '/status' })).json<{ intake: { windows: WindowStats[] } }>();
+      return status.intake.windows.find((w) => w.normId === MESSAGES_PARKED_PER_SECOND.id)!;
+    };
+
+    it('counts a batch in the parking window it was sent in, though it got through in the next', async () => {
+      // 10 batches of 10 sent 25 s apart in window 0, the last 4 held up until 2 s into window 1;
+      // then window 1's own 10.
+      const step = 25_000;
+      for (let i = 0; i < 6; i++) {
+        mock.clock.set(W0 + i * step);
+        expect((await deliver(W0 + i * step, W0 + i * step)).statusCode).toBe(202);
+      }
+      mock.clock.set(W0 + W + 2000);
+      for (let i = 6; i < 10; i++) expect((await deliver(W0 + i * step, W0 + i * step)).statusCode).toBe(202);
+      for (let i = 0; i < 10; i++) {
+        mock.clock.set(Math.max(mock.clock.now(), W0 + W + i * step + 3000));
+        expect((await deliver(W0 + W + i * step + 3000, mock.clock.now())).statusCode).toBe(202);
+      }
+      // By arrival window 1 read 140 letters (its 100 and the 40 held up): more than were sent in any.
+      const w = await parking();
+      expect(w.peakOffered).toBe(100);
+      expect(w.peakAt).toBe(new Date(W0).toISOString());
+    });
+
+    it('refuses a header that is not a sim instant, naming it, and loses no letter', async () => {
+      const res = await deliver('soon', mock.clock.now());
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ field: 'x-bbsim-sent-at' });
+    });
+  });
+
+  it("bbsim's k6 scripts and the native engine send the instant with every batch", () => {
+    const script = readFileSync(new URL('../k6/intake-burst.js', import.meta.url), 'utf8');
+    expect(script).toMatch(
+      /export function deliverBatch\(clock\) \{[^]*?'x-bbsim-sent-at': String\(Math\.round\(simNow\(clock\)\)\)[^]*?http\.post\(BASE_URL \+ '\/berichtenbox\/afleveren', body, \{ headers,/,
+    );
+    const native = readFileSync(new URL('../src/engine/native-flows.ts', import.meta.url), 'utf8');
+    expect(native).toMatch(
+      /path: '\/berichtenbox\/afleveren',[^]*?'x-bbsim-sent-at': String\(Math\.round\(env\.simNow\(\)\)\)/,
+    );
   });
 
   it("bbsim's k6 scripts send the instant with every DigiD authentication", () => {
