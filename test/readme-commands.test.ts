@@ -241,7 +241,7 @@ const COMMANDS: readonly Entry[] = [
     runBy: { file: 'test/readme-speed-schedule.test.ts', names: 'bbsim mock --speed-schedule' },
   },
   {
-    match: /^node bin\/bbsim\.js run peak-day --wall-budget /,
+    match: /^node bin\/bbsim\.js run peak-day( --wall-budget |$)/,
     cwd: 'root',
     runBy: { file: 'test/readme-speed-schedule.test.ts', names: 'section.matchAll' },
   },

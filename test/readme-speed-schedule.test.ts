@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { measuredMaxWallRate } from '../src/cli/run-command.ts';
 
 /**
  * The commands of README.md's "A speed schedule" section, run as the README writes them (the
@@ -53,6 +54,7 @@ describe('README: a speed schedule', () => {
       'node bin/bbsim.js mock --start 2027-03-01T00:00:00+01:00 --speed-schedule 0=600,19h=30,23h=600',
       'node bin/bbsim.js run peak-day --wall-budget 20m --max-wall-rate 3000',
       'node bin/bbsim.js run peak-day --wall-budget 1m --max-wall-rate 500',
+      'node bin/bbsim.js run peak-day',
     ]);
   });
 
@@ -78,6 +80,20 @@ describe('README: a speed schedule', () => {
       /speed schedule fitted to peak-day's load: at most 3000 iterations per wall second \(--max-wall-rate\), within 20m of wall time:/,
     );
     expect(r.out).toMatch(/\+19h\d\dm – \+2\dh\d\dm \(19:\d\d–2\d:\d\d sim\): speed \d+/);
+  }, 120_000);
+
+  it('a scenario asking more than the generator sustains here is warned about before the load', async () => {
+    const r = await runUntil(commands[3]!, /running k6|mock listening/, 90_000);
+    const ceiling = measuredMaxWallRate(ROOT).rate;
+    const warning = new RegExp(
+      `warning: peak-day asks up to 4998 iterations per wall second, over the ${ceiling}/s the load generator sustains here \\(.*\\): expect dropped iterations, which leave passes unjudged; --max-wall-rate ${ceiling}`,
+    );
+    // The day's own fit asks 4,998/s; where bench:overhead measured more than that, no warning.
+    if (ceiling < 4998) expect(r.out).toMatch(warning);
+    else expect(r.out).not.toContain('warning: peak-day asks');
+    expect(r.out.indexOf('warning: ')).toBeLessThan(
+      Math.max(r.out.indexOf('running k6'), r.out.indexOf('mock listening')),
+    );
   }, 120_000);
 
   it('bounds that cannot both hold exit 2 with the wall time the rate needs', () => {

@@ -25,6 +25,7 @@ import {
   withFittedSchedule,
   ScenarioError,
   DEFAULT_MAX_WALL_RATE,
+  peakWallRate,
   type Scenario,
   type SimDuration,
 } from '../scenario/index.ts';
@@ -242,6 +243,14 @@ Examples:
       }
       if (scenario.clock.schedule.length > 1 || scenario !== loaded)
         for (const l of scheduleLines(scenario)) console.log(`  ${l}`);
+      // Before the load, not after it: a generator asked more than it sustains drops iterations,
+      // and a verdict with more than 1 % dropped judges no pass (src/run/dropped-load.ts).
+      const asked = peakWallRate(scenario);
+      const ceiling = opts.maxWallRate === undefined ? measuredMaxWallRate() : undefined;
+      if (ceiling !== undefined && asked > ceiling.rate)
+        console.log(
+          `warning: ${scenario.name} asks up to ${Math.round(asked)} iterations per wall second, over the ${ceiling.rate}/s the load generator sustains here (${ceiling.source}): expect dropped iterations, which leave passes unjudged; --max-wall-rate ${ceiling.rate} (with a --wall-budget long enough) fits the speeds to it`,
+        );
       let target: string | undefined;
       if (opts.target !== undefined) {
         const checked = checkTargetUrl(opts.target, { field: '--target' });

@@ -130,6 +130,20 @@ export function fitSchedule(profiles: readonly SimProfile[], opts: FitOptions): 
   return { segments: sched.segments, wallMs: wallAt(S), peakWallRate, ...(problem !== undefined ? { problem } : {}) };
 }
 
+/** The highest wall iteration rate a scenario asks of its load generator, all flows together, per s. */
+export function peakWallRate(scenario: Scenario): number {
+  const profiles = iterationProfiles(scenario.flows, scenario.load, scenario.data?.batchSize ?? 100);
+  const total = Math.max(...profiles.map((p) => p.stages.reduce((a, s) => a + s.durationMs, 0)));
+  const sched = new SpeedSchedule(scenario.clock.schedule);
+  return Math.max(
+    0,
+    ...sched.segments.map((s, i) => {
+      const end = sched.segments[i + 1]?.from ?? total;
+      return profiles.reduce((x, p) => x + peakIn(p, s.from, end), 0) * s.speed;
+    }),
+  );
+}
+
 /** The schedule of a scenario in words, one line per segment, with the wall time and peak wall rate. */
 export function scheduleLines(scenario: Scenario): string[] {
   const batchSize = scenario.data?.batchSize ?? 100;
