@@ -197,8 +197,14 @@ async function runNativeFlow(flow: FlowName, world: World, random: number): Prom
       events.push(['add', name, n]);
     },
     gauge: () => undefined,
+    lateMs: () => 0,
   };
-  const env: FlowEnv = { data: DATA, simNow: () => SIM_NOW, thinkWallMs: (f) => (DATA.thinkTimeMs[f] ?? 0) / SPEED };
+  const env: FlowEnv = {
+    data: DATA,
+    simNow: () => SIM_NOW,
+    simAgo: (ms) => SIM_NOW - ms * SPEED,
+    thinkWallMs: (f) => (DATA.thinkTimeMs[f] ?? 0) / SPEED,
+  };
   await NATIVE_FLOWS[flow](ctx, env);
   vi.restoreAllMocks();
   return events;

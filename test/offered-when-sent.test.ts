@@ -5,6 +5,7 @@ import { WindowLimiter } from '../src/mock/capacity/index.ts';
 import type { CapacityStats } from '../src/mock/capacity/capacity-stats.ts';
 import { DIGID_AUTHENTICATIONS_PER_MINUTE, MESSAGES_PARKED_PER_SECOND } from '../src/norms/index.ts';
 import { PARKING_WINDOW_S } from '../src/mock/plugins/observability.ts';
+import { NativeEngine, type HttpClient, type LoadPlan } from '../src/engine/index.ts';
 import { BELASTINGDIENST, startTestMock, T0, type TestMock } from './helpers/mock.ts';
 import { batch, json } from './helpers/batches.ts';
 import type { WindowStats } from '../src/mock/capacity/capacity-stats.ts';
@@ -145,15 +146,48 @@ describe('offered load counted by the instant it was sent', () => {
     });
   });
 
+  it('the native engine stamps the instant a request was meant to go out, not when a busy engine got to it', async () => {
+    // 100 iterations/s for 0.3 s; the first blocks the engine's event loop for 120 ms, so those due
+    // in the meantime start late, together. lateMs is what x-bbsim-sent-at subtracts (sentAt in
+    // native-flows.ts): without it they would all be stamped at the moment the engine came free.
+    const lates: number[] = [];
+    let first = true;
+    const client: HttpClient = {
+      request: async () => ({ status: 200, headers: {}, body: '', serviceMs: 0 }),
+      close: async () => undefined,
+    };
+    const plan: LoadPlan = {
+      flows: [
+        {
+          name: 'late',
+          services: ['target'],
+          rate: { startRate: 100, stages: [{ target: 100, durationMs: 300 }] },
+          async iterate(ctx) {
+            if (first) {
+              first = false;
+              const t = performance.now();
+              while (performance.now() - t < 120);
+            }
+            lates.push(ctx.lateMs());
+            await ctx.request({ service: 'target', flow: 'late' }, { method: 'GET', path: '/' });
+          },
+        },
+      ],
+    };
+    await new NativeEngine({ client, plan }).run();
+    expect(lates.length).toBe(30);
+    // The iteration due 10 ms in started about 110 ms late; the last ones, after the stall, on time.
+    expect(Math.max(...lates)).toBeGreaterThan(80);
+    expect(lates.slice(-10).every((l) => l < 30)).toBe(true);
+  });
+
   it("bbsim's k6 scripts and the native engine send the instant with every batch", () => {
     const script = readFileSync(new URL('../k6/intake-burst.js', import.meta.url), 'utf8');
     expect(script).toMatch(
       /export function deliverBatch\(clock\) \{[^]*?'x-bbsim-sent-at': String\(Math\.round\(simNow\(clock\)\)\)[^]*?http\.post\(BASE_URL \+ '\/berichtenbox\/afleveren', body, \{ headers,/,
     );
     const native = readFileSync(new URL('../src/engine/native-flows.ts', import.meta.url), 'utf8');
-    expect(native).toMatch(
-      /path: '\/berichtenbox\/afleveren',[^]*?'x-bbsim-sent-at': String\(Math\.round\(env\.simNow\(\)\)\)/,
-    );
+    expect(native).toMatch(/path: '\/berichtenbox\/afleveren',[^]*?'x-bbsim-sent-at': sentAt\(ctx, env\)/);
   });
 
   it("bbsim's k6 scripts send the instant with every DigiD authentication", () => {

@@ -8,6 +8,7 @@
  *   npm run bench:peak-day                       # the whole day, k6 then native (about 2 × 10 min)
  *   npm run bench:peak-day -- --quick            # the shortened day the test runs (1/300 of the load, 40 s)
  *   npm run bench:peak-day -- --engine native --max-wall-rate 3000 --wall-budget 15m
+ *   npm run bench:peak-day -- --engine native --keep   # the run's folder kept in results/ (its per-second timeline)
  *
  * Loopback only; each run bounded by its schedule (plus k6's graceful stop). Output: a table and
  * results/bench-peak-day-<timestamp>.json.
@@ -54,7 +55,9 @@ log(
 );
 for (const l of scheduleLines(scenario)) log(`  ${l}`);
 
-const tmp = mkdtempSync(join(tmpdir(), 'bbsim-bench-peak-day-'));
+// --keep: the run folders (summary.json's per-second timeline, report.html) stay in results/.
+const keep = args.includes('--keep');
+const tmp = keep ? join(ROOT, 'results') : mkdtempSync(join(tmpdir(), 'bbsim-bench-peak-day-'));
 const report: Record<string, unknown>[] = [];
 try {
   for (const engine of engines) {
@@ -71,6 +74,7 @@ try {
       },
     });
     const wallS = (performance.now() - t0) / 1000;
+    if (keep) log(`  kept: ${r.dir}`);
     // No summary: the run could not be done (its error is below).
     const { dropped, iterations, requests } = runCounts(r.dir) ?? { dropped: 0, iterations: 0, requests: 0 };
     const rows = r.rows.filter((x) => x.status !== 'not-measured' || x.unjudged !== undefined);
@@ -110,7 +114,7 @@ try {
     });
   }
 } finally {
-  rmSync(tmp, { recursive: true, force: true });
+  if (!keep) rmSync(tmp, { recursive: true, force: true });
 }
 mkdirSync(join(ROOT, 'results'), { recursive: true });
 const file = join(ROOT, 'results', `bench-peak-day-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);

@@ -67,6 +67,9 @@ class Iteration implements IterationContext {
   gauge(name: string, value: number): void {
     this.core.metrics.gauge(name, value);
   }
+  lateMs(): number {
+    return Math.max(0, performance.now() - this.due);
+  }
 }
 
 function errorMessage(err: unknown): string {

@@ -36,6 +36,8 @@ export interface IterationContext {
   add(counter: string, n: number): void;
   /** Sets a gauge (k6's Gauge: the summary keeps the last value, min and max). */
   gauge(name: string, value: number): void;
+  /** Wall ms the next request is late now: since it was meant to go out (as `request` measures latency from). */
+  lateMs(): number;
 }
 
 /** One open-model flow: arrivals follow `rate`; each arrival runs `iterate` once. */

@@ -8,6 +8,8 @@ export interface FlowEnv {
   readonly data: ScenarioData;
   /** Sim now, epoch ms. */
   simNow(): number;
+  /** The sim instant `wallMs` of wall time before now (at the speed now: the spans asked for are a second or so). */
+  simAgo(wallMs: number): number;
   /** Wall ms of a flow's think time (written in sim ms, divided by the scenario's speed as in k6). */
   thinkWallMs(flow: FlowName): number;
 }
@@ -28,6 +30,16 @@ export const FLOW_COUNTERS = [
 const DAY_MS = 86_400_000;
 
 const JSON_HEADERS = { 'content-type': 'application/json' } as const;
+
+/**
+ * x-bbsim-sent-at: the sim instant this request was meant to go out (the open model's arrival),
+ * not when the engine got to it. Iterations the engine starts up to dropAfterMs late (a busy
+ * moment) go out together; stamped when sent, they made the DigiD minute they landed in read
+ * 10,539 in the whole peak-day where 9,500 were asked.
+ */
+function sentAt(ctx: IterationContext, env: FlowEnv): string {
+  return String(Math.round(env.simAgo(ctx.lateMs())));
+}
 
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(Math.random() * xs.length)]!;
 
@@ -96,7 +108,7 @@ async function deliverBatch(ctx: IterationContext, env: FlowEnv): Promise<void> 
       method: 'POST',
       path: '/berichtenbox/afleveren',
       // The sim instant it is sent: the mock counts the letters in its norm windows by it (as the k6 flow).
-      headers: { ...JSON_HEADERS, 'x-afnemer-oin': d.oin, 'x-bbsim-sent-at': String(Math.round(env.simNow())) },
+      headers: { ...JSON_HEADERS, 'x-afnemer-oin': d.oin, 'x-bbsim-sent-at': sentAt(ctx, env) },
       body,
     },
   );
@@ -148,7 +160,7 @@ async function authenticate(
       method: 'POST',
       path: '/digid/authenticate',
       // The sim instant it is sent: the mock counts DigiD's offered minute by it (as the k6 flow).
-      headers: { ...JSON_HEADERS, 'x-bbsim-sent-at': String(Math.round(env.simNow())) },
+      headers: { ...JSON_HEADERS, 'x-bbsim-sent-at': sentAt(ctx, env) },
       body: JSON.stringify({ bsn: pick(env.data.bsns) }),
     },
   );

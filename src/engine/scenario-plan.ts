@@ -41,6 +41,7 @@ export function scenarioPlan(scenario: Scenario, data: ScenarioData, opts: Scena
   const env: FlowEnv = {
     data,
     simNow: () => clock.now(),
+    simAgo: (wallMs) => clock.now() - wallMs * clock.speed,
     // Think time is sim ms: paid at the target's speed now (along its schedule, read by setup), or
     // at the scenario's speed against a target without a sim clock, as the k6 script does.
     thinkWallMs: (flow) =>
