@@ -79,7 +79,7 @@ try {
     const reads = await perIteration('burger-reads', 2000);
     const batch = await perIteration('deliver-batch', 20);
     letters += 40 * data.batchSize;
-    rows.push([num(at), num(digid), num(reads), num(batch / 1000, 1)]);
+    rows.push([at.toLocaleString('en-US'), num(digid), num(reads), num(batch / 1000, 1)]);
     console.log(
       `  ${num(at)} letters: digid ${num(digid)} µs, burger-reads ${num(reads)} µs, batch ${num(batch / 1000, 1)} ms`,
     );
