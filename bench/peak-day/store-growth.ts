@@ -81,7 +81,7 @@ try {
     letters += 40 * data.batchSize;
     rows.push([at.toLocaleString('en-US'), num(digid), num(reads), num(batch / 1000, 1)]);
     console.log(
-      `  ${num(at)} letters: digid ${num(digid)} µs, burger-reads ${num(reads)} µs, batch ${num(batch / 1000, 1)} ms`,
+      `  ${at.toLocaleString('en-US')} letters: digid ${num(digid)} µs, burger-reads ${num(reads)} µs, batch ${num(batch / 1000, 1)} ms`,
     );
   }
 } finally {
