@@ -31,6 +31,7 @@ import type { K6Summary, ServerFigures, VerdictRow } from '../results/verdict-ro
 import { requestsByService, serviceErrors, type ServiceErrors } from '../results/error-budget.ts';
 import { RUN_EXIT, type RunExitCode } from './exit-codes.ts';
 import { BBSIM_VERSION } from '../version.ts';
+import { droppedLoad } from './dropped-load.ts';
 
 export interface RunOptions {
   readonly scenario: Scenario;
@@ -418,7 +419,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     writeResults(dir, summary, rows);
     const writeMs = performance.now() - writeStart;
     const reqs = k6.metrics['http_reqs']?.values;
-    const dropped = k6.metrics['dropped_iterations']?.values['count'] ?? 0;
+    const { dropped } = droppedLoad(k6);
     log(
       `${engine}: ${reqs?.['count'] ?? 0} requests (${(reqs?.['rate'] ?? 0).toFixed(0)}/s wall), ${dropped} dropped iterations${dropped > 0 ? ' — the load generator could not keep up: the offered load was lower than the scenario asks' : ''}`,
     );

@@ -25,6 +25,7 @@ import { BBSIM_VERSION } from '../version.ts';
 import { requestsByService, serviceErrors } from '../results/error-budget.ts';
 import { readSegmentOutput, SegmentInputError } from './segment-files.ts';
 import { verdictRows } from './verdict.ts';
+import { droppedLoad } from './dropped-load.ts';
 
 /** Most k6 processes one `bbsim run --segments` starts (past the cores they only compete). */
 export const MAX_SEGMENTS = 64;
@@ -58,7 +59,7 @@ export function segmentsProblem(scenario: Scenario, n: number, speed = scenario.
 }
 
 const iterations = (s: SegmentSummary): number => s.k6.metrics['iterations']?.values['count'] ?? 0;
-const dropped = (s: SegmentSummary): number => s.k6.metrics['dropped_iterations']?.values['count'] ?? 0;
+const dropped = (s: SegmentSummary): number => droppedLoad(s.k6).dropped;
 const requestCount = (s: SegmentSummary): number =>
   Object.values(s.histograms.service).reduce((a, h) => a + h.count, 0);
 

@@ -130,35 +130,32 @@ export function fitSchedule(profiles: readonly SimProfile[], opts: FitOptions): 
   return { segments: sched.segments, wallMs: wallAt(S), peakWallRate, ...(problem !== undefined ? { problem } : {}) };
 }
 
-/** The highest wall iteration rate a scenario asks of its load generator, all flows together, per s. */
-export function peakWallRate(scenario: Scenario): number {
+/** Per segment of a scenario's schedule: its sim span and the highest sim iteration rate in it, all flows together. */
+function segmentPeaks(scenario: Scenario): { segment: SpeedSegment; end: number; peak: number }[] {
   const profiles = iterationProfiles(scenario.flows, scenario.load, scenario.data?.batchSize ?? 100);
   const total = Math.max(...profiles.map((p) => p.stages.reduce((a, s) => a + s.durationMs, 0)));
-  const sched = new SpeedSchedule(scenario.clock.schedule);
-  return Math.max(
-    0,
-    ...sched.segments.map((s, i) => {
-      const end = sched.segments[i + 1]?.from ?? total;
-      return profiles.reduce((x, p) => x + peakIn(p, s.from, end), 0) * s.speed;
-    }),
-  );
+  const segments = new SpeedSchedule(scenario.clock.schedule).segments;
+  return segments.map((segment, i) => {
+    const end = segments[i + 1]?.from ?? total;
+    return { segment, end, peak: profiles.reduce((x, p) => x + peakIn(p, segment.from, end), 0) };
+  });
+}
+
+/** The highest wall iteration rate a scenario asks of its load generator, all flows together, per s. */
+export function peakWallRate(scenario: Scenario): number {
+  return Math.max(0, ...segmentPeaks(scenario).map((x) => x.peak * x.segment.speed));
 }
 
 /** The schedule of a scenario in words, one line per segment, with the wall time and peak wall rate. */
 export function scheduleLines(scenario: Scenario): string[] {
-  const batchSize = scenario.data?.batchSize ?? 100;
-  const profiles = iterationProfiles(scenario.flows, scenario.load, batchSize);
-  const total = Math.max(...profiles.map((p) => p.stages.reduce((a, s) => a + s.durationMs, 0)));
   const sched = new SpeedSchedule(scenario.clock.schedule);
-  const peak = (a: number, b: number): number => profiles.reduce((x, p) => x + peakIn(p, a, b), 0);
-  return sched.segments.map((s, i) => {
-    const end = sched.segments[i + 1]?.from ?? total;
+  return segmentPeaks(scenario).map(({ segment: s, end, peak }) => {
     const wall = sched.wallBetween(s.from, end);
     const at =
       scenario.clock.start !== undefined
         ? ` (${hm(s.from, scenario.clock.start)}–${hm(end, scenario.clock.start)} sim)`
         : '';
-    return `+${offset(s.from)} – +${offset(end)}${at}: speed ${s.speed}, ${(wall / 1000).toFixed(1)} s wall, at most ${Math.round(peak(s.from, end) * s.speed)} iterations/s wall`;
+    return `+${offset(s.from)} – +${offset(end)}${at}: speed ${s.speed}, ${(wall / 1000).toFixed(1)} s wall, at most ${Math.round(peak * s.speed)} iterations/s wall`;
   });
 }
 
