@@ -206,4 +206,14 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX letters_inbox_visible ON letters (bsn, processed_at) INCLUDE (deleted_at, publicatie_datum, read_at, afnemer_oin);
     `,
   },
+  {
+    // One random-GUID index fewer per letter: the key leads with the BerichtID, so it is also the
+    // burger's lookup by BerichtID (migrations.ts for SQLite, with the figure).
+    name: 'letters keyed by BerichtID first',
+    sql: `
+      ALTER TABLE letters DROP CONSTRAINT letters_pkey;
+      ALTER TABLE letters ADD CONSTRAINT letters_pkey PRIMARY KEY (bericht_id, afnemer_oin);
+      DROP INDEX letters_bericht_id;
+    `,
+  },
 ];

@@ -869,10 +869,11 @@ export class PostgresStore implements Store {
 
   async getLetter(bsn: string, berichtId: string, now: number): Promise<LetterView | undefined> {
     const r = (
-      await this.q<SummaryRow & { tekst: string }>(
-        `SELECT ${SUMMARY_COLUMNS}, tekst FROM letters WHERE bericht_id = $3 AND ${VISIBLE} ${ONE_BY_ID}`,
-        [bsn, now, berichtId],
-      )
+      await this.q<SummaryRow & { tekst: string }>(`SELECT ${SUMMARY_COLUMNS}, tekst ${LETTER_BY_ID}`, [
+        bsn,
+        now,
+        berichtId,
+      ])
     ).rows[0];
     return r === undefined ? undefined : { ...(await this.letterSummary(r)), berichtTekst: r.tekst };
   }
@@ -880,22 +881,19 @@ export class PostgresStore implements Store {
   async markRead(bsn: string, berichtId: string, now: number): Promise<boolean> {
     return (
       ((
-        await this.q(
-          `UPDATE letters SET read_at = coalesce(read_at, $2) WHERE rid = (SELECT rid FROM letters WHERE bericht_id = $3 AND ${VISIBLE} ${ONE_BY_ID})`,
-          [bsn, now, berichtId],
-        )
+        await this.q(`UPDATE letters SET read_at = coalesce(read_at, $2) WHERE rid = (${LETTER_BY_ID_SQL})`, [
+          bsn,
+          now,
+          berichtId,
+        ])
       ).rowCount ?? 0) > 0
     );
   }
 
   async deleteLetter(bsn: string, berichtId: string, now: number): Promise<boolean> {
     return (
-      ((
-        await this.q(
-          `UPDATE letters SET deleted_at = $2 WHERE rid = (SELECT rid FROM letters WHERE bericht_id = $3 AND ${VISIBLE} ${ONE_BY_ID})`,
-          [bsn, now, berichtId],
-        )
-      ).rowCount ?? 0) > 0
+      ((await this.q(`UPDATE letters SET deleted_at = $2 WHERE rid = (${LETTER_BY_ID_SQL})`, [bsn, now, berichtId]))
+        .rowCount ?? 0) > 0
     );
   }
 
@@ -905,7 +903,7 @@ export class PostgresStore implements Store {
         `SELECT b.omschrijving, c.content FROM bijlagen b
                   LEFT JOIN attachment_contents c ON c.sha256 = b.sha256 AND b.stored = 1
                   WHERE b.bericht_id = $3 AND b.volgorde = $4
-                    AND b.afnemer_oin = (SELECT afnemer_oin FROM letters WHERE bericht_id = $3 AND ${VISIBLE} ${ONE_BY_ID})`,
+                    AND b.afnemer_oin = (SELECT afnemer_oin ${LETTER_BY_ID})`,
         [bsn, now, berichtId, volgorde],
       )
     ).rows[0];
@@ -1210,6 +1208,15 @@ export class PostgresStore implements Store {
 const VISIBLE =
   'bsn = $1 AND processed_at <= $2 AND deleted_at IS NULL AND (publicatie_datum IS NULL OR publicatie_datum <= $2)';
 const ONE_BY_ID = 'ORDER BY processed_at DESC, rid DESC LIMIT 1';
+/**
+ * A burger's letter by its BerichtID ($3) under the rule: the BerichtID first, through letters_pkey
+ * (which leads with it; at most one letter per afnemer), then the rule. OFFSET 0 keeps the planner
+ * from merging the two: on its own it chose the inbox index (an equality on bsn, a range on
+ * processed_at) and filtered every letter of the inbox, as SQLite did (sqlite-store.ts, LETTER_BY_ID).
+ */
+const LETTER_BY_ID = `FROM (SELECT * FROM letters WHERE bericht_id = $3 OFFSET 0) l WHERE ${VISIBLE} ${ONE_BY_ID}`;
+/** One visible letter's rid by id ($1 bsn, $2 now, $3 id): its plan is held by a test. */
+export const LETTER_BY_ID_SQL = `SELECT rid ${LETTER_BY_ID}`;
 // The rule and the inbox's filters ($3 gelezen, $4 afnemer; null: any).
 const INBOX_FILTER = `${VISIBLE} AND ($3::boolean IS NULL OR (read_at IS NOT NULL) = $3) AND ($4::text IS NULL OR afnemer_oin = $4)`;
 /**
