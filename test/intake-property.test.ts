@@ -25,7 +25,7 @@ import { ManualClock } from '../src/clock/index.ts';
 import { minimalPdf, VERWERKINGS_CODES, type VerwerkingsCode } from '../src/berichten/index.ts';
 import { buildMock } from '../src/mock/app.ts';
 import { DEFAULT_AFNEMERS } from '../src/mock/afnemers.ts';
-import { technischProbleemDraw } from '../src/mock/faults.ts';
+import { technischProbleemDraw } from '../src/berichten/index.ts';
 import { drainVerwerkingsberichten, T0, type VbItem } from './helpers/mock.ts';
 import {
   applyAcceptedBatchMut,

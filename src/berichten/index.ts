@@ -5,3 +5,4 @@ export * from './parse-json.ts';
 export * from './validate.ts';
 export * from './render.ts';
 export * from './generate.ts';
+export * from './technisch-probleem.ts';

@@ -88,7 +88,10 @@ export async function buildMock(
     (isPostgresUrl(config.db)
       ? // Loaded only for PostgreSQL: the driver is about 70 ms of every start-up otherwise.
         await (await import('../store/postgres-store.ts')).openPostgresStore({ url: config.db })
-      : openSqliteStore(config.db !== undefined ? { path: config.db } : {}));
+      : openSqliteStore({
+          ...(config.db !== undefined ? { path: config.db } : {}),
+          deliveryThread: config.storage.deliveryThread,
+        }));
   const storage = new StorageHealth(store instanceof SqliteStore ? store.path : undefined, config.storage.minFreeBytes);
   // A database remembers its sim time: restarted on it, the clock continues (never runs backwards,
   // which would make parked letters wait and fresh AanmaakDatums look like the future). What it

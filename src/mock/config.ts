@@ -207,6 +207,11 @@ export const mockConfigSchema = z.strictObject({
         .default(32 * 1024 * 1024),
       /** Retry-After (wall s) when a write failed because the disk is full or failing. */
       retryAfterS: z.number().int().min(1).max(3600).default(5),
+      /**
+       * SQLite: write batches from a thread of their own, so a batch's commit does not hold up the
+       * requests behind it (src/store/sqlite-delivery-thread.ts); false writes them on the event loop.
+       */
+      deliveryThread: z.boolean().default(true),
     })
     .prefault({}),
   maintenance: z

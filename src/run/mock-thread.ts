@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { moduleWorker } from '../store/module-worker.ts';
 import type { MockConfigInput } from '../mock/config.ts';
 
 /** A mock running in a worker thread of this process (see startMockThread). */
@@ -21,16 +21,12 @@ const MOCK_HEAP_MB = 8192;
  * JavaScript when this file is compiled, else the sources through tsx.
  */
 export function startMockThread(config: MockConfigInput, backlog: number): Promise<MockThread> {
-  const compiled = import.meta.url.endsWith('.js');
-  const entry = new URL(`./mock-thread-main.${compiled ? 'js' : 'ts'}`, import.meta.url);
-  // From the sources: a bootstrap registers tsx in the thread first (a loader does not carry over to workers).
-  const boot = `const { register } = await import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}); register(); await import(${JSON.stringify(entry.href)});`;
   // A thread's heap is bounded apart from the process's: the whole peak-day's mock outgrew the
   // default (ERR_WORKER_OUT_OF_MEMORY after about 10 minutes) where in the main thread it ran on.
-  const options = { workerData: { config, backlog }, resourceLimits: { maxOldGenerationSizeMb: MOCK_HEAP_MB } };
-  const worker = compiled
-    ? new Worker(entry, options)
-    : new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`), options);
+  const worker = moduleWorker(import.meta.url, 'mock-thread-main', {
+    workerData: { config, backlog },
+    resourceLimits: { maxOldGenerationSizeMb: MOCK_HEAP_MB },
+  });
   return new Promise<MockThread>((resolve, reject) => {
     const timer = setTimeout(() => {
       void worker.terminate();

@@ -1,17 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { stadiumOf, type VerwerkingsCode, type VerwerkResponse } from '../berichten/index.ts';
-import { finalOutcomes, foldSent, type OutcomeCounts, type SentSummary } from './letter-outcomes.ts';
-import {
-  deliveryViewOf,
-  letterSummaryOf,
-  SUMMARY_COLUMNS,
-  type DeliveryRow,
-  type SummaryRow,
-  type VbRow,
-} from './store-rows.ts';
+import { foldSent, type OutcomeCounts, type SentSummary } from './letter-outcomes.ts';
+import { deliveryViewOf, letterSummaryOf, type DeliveryRow, type SummaryRow, type VbRow } from './store-rows.ts';
 import {
   DUE_FETCH,
   INITIAL_NOTIFICATION_STATE,
@@ -21,7 +14,9 @@ import {
   type DueRow,
 } from './processing-round.ts';
 import { migrate } from './migrations.ts';
-import { openDurableDatabase } from './open-database.ts';
+import { openStoreConnection, prepareStatements, type Statements } from './sqlite-statements.ts';
+import { SqliteDelivery, type DeliverySettled } from './sqlite-delivery.ts';
+import { crossesToThread, startDeliveryThread, type DeliveryThread } from './sqlite-delivery-thread.ts';
 import { startCheckpointer, type Checkpointer } from './checkpointer.ts';
 import { startClockWriter, type ClockWriter } from './clock-writer.ts';
 import { storageFaultOf } from './storage-fault.ts';
@@ -53,6 +48,8 @@ import type {
 export interface SqliteStoreOptions {
   /** Database file; absent: a fresh file in the OS temp directory (left there after close, for inspection). */
   readonly path?: string;
+  /** Write deliveries from a thread of their own (sqlite-delivery-thread.ts); default in-line. */
+  readonly deliveryThread?: boolean;
 }
 
 /** Admitted letters in this intake window, for the status page and metrics. */
@@ -62,15 +59,14 @@ export interface WindowCounts {
 }
 
 export function openSqliteStore(options: SqliteStoreOptions = {}): SqliteStore {
-  return new SqliteStore(options.path ?? join(tmpdir(), `bbsim-${randomBytes(6).toString('hex')}.db`));
+  return new SqliteStore(options.path ?? join(tmpdir(), `bbsim-${randomBytes(6).toString('hex')}.db`), {
+    deliveryThread: options.deliveryThread ?? false,
+  });
 }
 
-/** In-line checkpoint threshold (pages of 4 KiB): the safety net behind the background checkpointer. */
-const WAL_AUTOCHECKPOINT_PAGES = 20_000;
 const CHECKPOINT_INTERVAL_MS = 250;
 
 type Counts = OutcomeCounts;
-type Statements = ReturnType<typeof prepareStatements>;
 
 interface ProcessRound {
   readonly processed: number;
@@ -119,29 +115,6 @@ interface TotalsRow {
   notifications_enqueued: number;
 }
 
-const LETTER_COLUMNS = `${SUMMARY_COLUMNS}, tekst`;
-// The burger's visibility rule, shared by every presentation query (@bsn, @now).
-const VISIBLE =
-  'bsn = @bsn AND processed_at <= @now AND deleted_at IS NULL AND (publicatie_datum IS NULL OR publicatie_datum <= @now)';
-// The same rule with positional parameters (bsn, now, now), and the inbox filter after it (gelezen, gelezen, afnemer, afnemer).
-const VISIBLE_POS =
-  'bsn = ? AND processed_at <= ? AND deleted_at IS NULL AND (publicatie_datum IS NULL OR publicatie_datum <= ?)';
-const INBOX_FILTER_POS = `${VISIBLE_POS} AND (? IS NULL OR (read_at IS NOT NULL) = ?) AND (? IS NULL OR afnemer_oin = ?)`;
-const INBOX_ORDER = 'ORDER BY processed_at DESC, rowid DESC LIMIT ? OFFSET ?';
-/** A burger's visible letters counted (the inbox's total): from the index letters_inbox_visible alone. */
-export const INBOX_COUNT_SQL = `SELECT count(*) FROM letters WHERE ${VISIBLE_POS}`;
-const ONE_BY_ID = 'ORDER BY processed_at DESC, rowid DESC LIMIT 1';
-/**
- * A burger's letter by its BerichtID, through the letters' key (bericht_id, afnemer_oin), which
- * leads with it. Left to itself SQLite took the
- * inbox index (an equality on bsn and a range on processed_at) and read every letter of the inbox
- * from the table to find the one: 2.2 ms for a 2,446-letter inbox of the whole peak-day against
- * a few µs, and the day's readers (a fifth of the evening's logins) saturated the mock with it.
- */
-const LETTER_BY_ID = `FROM letters INDEXED BY letters_key WHERE bericht_id = @id AND ${VISIBLE} ${ONE_BY_ID}`;
-/** One visible letter by id (bsn, id, now): its plan is held by a test. */
-export const LETTER_BY_ID_SQL = `SELECT rowid ${LETTER_BY_ID}`;
-
 /**
  * The Store on one SQLite file (better-sqlite3: synchronous, so every method does its work inside
  * one transaction and returns an already settled promise). Write transactions take the write lock
@@ -158,9 +131,13 @@ export class SqliteStore implements Store {
     resolve: (r: DeliveryResult) => void;
     reject: (e: unknown) => void;
   }[] = [];
-  private readonly groupTx: Database.Transaction<(work: () => void) => void>;
   private readonly s: Statements;
-  private readonly deliverTx: Database.Transaction<(input: DeliveryInput) => DeliveryResult>;
+  private readonly delivery: SqliteDelivery;
+  private readonly deliveryThread: boolean;
+  /** Started on the first delivery (most mocks of the tests never take one). */
+  private thread: DeliveryThread | undefined;
+  /** The group the delivery thread is writing (settles, never rejects); undefined while it writes none. */
+  private writing: Promise<void> | undefined;
   private readonly processTx: Database.Transaction<
     (now: number, plan: NotificationPlanner, dayKeyOf: (t: number) => string) => ProcessRound
   >;
@@ -169,24 +146,15 @@ export class SqliteStore implements Store {
   private readonly listLettersTx: Database.Transaction<(q: LetterQuery) => LetterPage>;
   private readonly notificationStatsTx: Database.Transaction<(now: number, keep: boolean) => NotificationStats>;
 
-  constructor(path: string) {
+  constructor(path: string, options: { readonly deliveryThread?: boolean } = {}) {
     this.path = path;
-    const db = openDurableDatabase(path, (d) => {
-      d.pragma('foreign_keys = ON');
-      // A larger page cache keeps the random-GUID indexes in memory during bulk intake.
-      d.pragma('cache_size = -65536');
-      // Random-key indexes dirty many pages per commit; checkpointing every 4 MB (the default)
-      // rewrote each of them after nearly every commit. A background checkpointer keeps up instead;
-      // this threshold is only the safety net (measured: 16k → 27k letters/s at 300k letters).
-      d.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
-      migrate(d);
-    });
+    const db = openStoreConnection(path, migrate);
     this.db = db;
     this.checkpointer = startCheckpointer(path, CHECKPOINT_INTERVAL_MS);
     this.clockWriter = startClockWriter(path);
     this.s = prepareStatements(db);
-    this.deliverTx = db.transaction((input: DeliveryInput) => this.deliverSync(input));
-    this.groupTx = db.transaction((work: () => void) => work());
+    this.delivery = new SqliteDelivery(db, this.s);
+    this.deliveryThread = options.deliveryThread === true;
     this.processTx = db.transaction((now: number, plan: NotificationPlanner, dayKeyOf: (t: number) => string) =>
       this.processRound(now, plan, dayKeyOf),
     );
@@ -217,122 +185,49 @@ export class SqliteStore implements Store {
   }
 
   private flushDeliveries(): void {
+    // One group at a time in the thread: what arrives meanwhile is the next group, flushed when it ends.
+    if (this.writing !== undefined) return;
     const group = this.pendingDeliveries.splice(0);
-    if (group.length === 0 || !this.db.open) {
+    if (group.length === 0) return;
+    if (!this.db.open) {
       for (const p of group) p.reject(new Error('store is closed'));
       return;
     }
-    const settled: ({ ok: true; result: DeliveryResult } | { ok: false; error: unknown })[] = [];
+    // Started after the migrations (the constructor's): the thread's connection finds the schema in place.
+    if (this.deliveryThread) this.thread ??= startDeliveryThread(this.path);
+    const thread = this.thread;
+    if (thread !== undefined && thread.dead === undefined && group.every((p) => crossesToThread(p.input))) {
+      this.writing = thread
+        .deliver(group.map((p) => p.input))
+        .then(
+          (settled) => settle(group, settled),
+          (error: unknown) => {
+            for (const p of group) p.reject(error);
+          },
+        )
+        .finally(() => {
+          this.writing = undefined;
+          // The store's own writes waiting for this group go first (their turn resumes before this).
+          if (this.pendingDeliveries.length > 0) setImmediate(() => this.flushDeliveries());
+        });
+      return;
+    }
+    let settled: DeliverySettled[];
     try {
-      this.groupTx.immediate(() => {
-        for (const p of group) {
-          try {
-            settled.push({ ok: true, result: this.deliverTx(p.input) });
-          } catch (error) {
-            settled.push({ ok: false, error });
-          }
-        }
-      });
+      settled = this.delivery.group(group.map((p) => p.input));
     } catch (error) {
       for (const p of group) p.reject(error);
       return;
     }
-    group.forEach((p, i) => {
-      const s = settled[i]!;
-      if (s.ok) p.resolve(s.result);
-      else p.reject(s.error);
-    });
+    settle(group, settled);
   }
 
-  private deliverSync(input: DeliveryInput): DeliveryResult {
-    const s = this.s;
-    const n = input.outcomes.length;
-    const a = input.admission;
-
-    // Admission first: a refused batch writes nothing at all.
-    const hourUsed = this.counter('intake-hour', a.hourKey, '', 'admitted');
-    if (hourUsed + n > a.hourLimit) return { admitted: false, window: 'hour', used: hourUsed, limit: a.hourLimit };
-    const dayUsed = this.counter('intake-day', a.dayKey, '', 'admitted');
-    if (dayUsed + n > a.dayLimit) return { admitted: false, window: 'day', used: dayUsed, limit: a.dayLimit };
-
-    const attempt = 1 + (s.countAttempts.get(input.afnemerOin, input.batchId) as number);
-
-    // Final codes, in batch order: duplicates (stored before, or earlier in this batch), then the fault draw.
-    const { outcomes, counts } = finalOutcomes(
-      input,
-      attempt,
-      (id) => s.letterExists.get(input.afnemerOin, id) !== undefined,
-    );
-
-    // Parking: letters are parked one interval apart, after whatever is still waiting.
-    const interval = input.parkIntervalMs;
-    const parkStart = Math.max(input.receivedAt, this.numberState('parkedUntil', 0));
-    const parkEnd = parkStart + n * interval;
-    const processAt = parkEnd + input.processingDelayMs;
-
-    const deliveryId = Number(
-      s.insertDelivery.run(
-        input.batchId,
-        input.afnemerOin,
-        attempt,
-        input.format,
-        input.receivedAt,
-        input.aanmaakDatum ?? null,
-        n,
-        JSON.stringify(counts),
-        parkStart,
-        parkEnd,
-        interval,
-        processAt,
-      ).lastInsertRowid,
-    );
-
-    for (let i = 0; i < n; i++) {
-      const o = outcomes[i]!;
-      // The verwerkingsbericht echoes the BerichtID as the afnemer sent it, whatever its code.
-      s.insertResult.run(deliveryId, o.seq, o.berichtId, o.berichtType, o.code, o.toelichting);
-      const l = o.letter;
-      if (o.code !== 'Verwerkt' || l === undefined) continue;
-      const parkedAt = parkStart + (i + 1) * interval;
-      s.insertLetter.run(
-        l.berichtId,
-        deliveryId,
-        o.seq,
-        input.afnemerOin,
-        l.bsn,
-        l.berichtType,
-        l.onderwerp,
-        l.berichtTekst,
-        l.referentie ?? null,
-        l.publicatieDatum ?? null,
-        l.eindDatumHandelingsTermijn ?? null,
-        parkedAt,
-        parkedAt + input.processingDelayMs,
-        l.bijlagen.length,
-      );
-      for (const b of l.bijlagen) {
-        const sha256 = createHash('sha256').update(b.content).digest('hex');
-        s.insertBijlage.run(
-          input.afnemerOin,
-          l.berichtId,
-          b.volgorde,
-          b.omschrijving,
-          b.content.length,
-          sha256,
-          input.storeAttachmentContent ? 1 : 0,
-        );
-        // Content-addressed: the same bytes are kept once, however many letters carry them.
-        if (input.storeAttachmentContent) s.insertContent.run(sha256, b.content.length, b.content);
-      }
-    }
-
-    s.addCounter.run('intake-hour', a.hourKey, '', 'admitted', n);
-    s.addCounter.run('intake-day', a.dayKey, '', 'admitted', n);
-    s.addCounter.run('portal', input.dayKey, input.afnemerOin, 'offered', n);
-    s.totalsDelivered.run(n, parkEnd - input.receivedAt);
-    s.setState.run('parkedUntil', JSON.stringify(parkEnd));
-
-    return { admitted: true, deliveryId, attempt, outcomes, parkStart, parkEnd, processAt };
+  /**
+   * Waits while the delivery thread writes a group: a write of the store's own connection would
+   * otherwise wait for the thread's lock inside SQLite (busy_timeout), which blocks the event loop.
+   */
+  private async writeTurn(): Promise<void> {
+    while (this.writing !== undefined) await this.writing;
   }
 
   async getDelivery(batchId: string, afnemerOin: string): Promise<DeliveryView | undefined> {
@@ -359,9 +254,12 @@ export class SqliteStore implements Store {
     // and a long catch-up does not hold the write lock in one piece.
     // Nothing due (the usual case, polled every workerIntervalMs): answered by a read, without the
     // write lock, which the clock writer's thread may hold during its fsync (a wait on the event loop).
+    // A delivery still in the thread is due as soon as it is written: its turn comes first.
+    await this.writeTurn();
     if (this.s.anyDue.get(now) === undefined) return 0;
     let total = 0;
     for (;;) {
+      await this.writeTurn();
       const { processed, more } = this.processTx.immediate(now, planNotification, dayKeyOf);
       total += processed;
       if (!more) return total;
@@ -424,6 +322,7 @@ export class SqliteStore implements Store {
   }
 
   async listVerwerkingsberichten(q: VerwerkingsberichtQuery): Promise<VerwerkingsberichtPage> {
+    await this.writeTurn();
     return this.listVbTx.immediate(q);
   }
 
@@ -460,6 +359,7 @@ export class SqliteStore implements Store {
   }
 
   async acknowledgeVerwerkingsberichten(afnemerOin: string, ids: readonly number[], now: number): Promise<number[]> {
+    await this.writeTurn();
     return this.ackTx.immediate(afnemerOin, ids, now);
   }
 
@@ -526,10 +426,12 @@ export class SqliteStore implements Store {
   }
 
   async markRead(bsn: string, berichtId: string, now: number): Promise<boolean> {
+    await this.writeTurn();
     return this.s.markRead.run({ bsn, id: berichtId, now }).changes > 0;
   }
 
   async deleteLetter(bsn: string, berichtId: string, now: number): Promise<boolean> {
+    await this.writeTurn();
     return this.s.deleteLetter.run({ bsn, id: berichtId, now }).changes > 0;
   }
 
@@ -590,6 +492,7 @@ export class SqliteStore implements Store {
   }
 
   async notificationStats(now: number): Promise<NotificationStats> {
+    await this.writeTurn();
     try {
       return this.notificationStatsTx.immediate(now, true);
     } catch (err) {
@@ -662,6 +565,7 @@ export class SqliteStore implements Store {
     const k = `once:${key}`;
     const have = this.s.getState.get(k) as string | undefined;
     if (have !== undefined) return have;
+    await this.writeTurn();
     this.db.prepare('INSERT OR IGNORE INTO state (key, value) VALUES (?, ?)').run(k, value());
     return this.s.getState.get(k) as string;
   }
@@ -676,6 +580,7 @@ export class SqliteStore implements Store {
     decide: (state: string | undefined, existing: StoredSubscription | undefined) => SubscriptionDecision<R>,
   ): Promise<R> {
     // One process: the transaction is the lock (better-sqlite3 runs it synchronously).
+    await this.writeTurn();
     return this.db.transaction(() => {
       const st = this.s.getState.get('subscriptions') as string | undefined;
       this.db.prepare('DELETE FROM subscriptions WHERE ready_at < ?').run(forgetBefore);
@@ -715,7 +620,11 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    // What is pending is written before the connections close: the thread's group, then the rest.
+    await this.writeTurn();
     if (this.db.open) this.flushDeliveries();
+    await this.writeTurn();
+    await this.thread?.stop();
     await this.clockWriter.stop();
     await this.checkpointer.stop();
     if (this.db.open) this.db.close();
@@ -727,13 +636,13 @@ export class SqliteStore implements Store {
     return (this.s.getCounter.get(kind, bucket, afnemerOin, name) as number | undefined) ?? 0;
   }
 
+  private numberState(key: string, fallback: number): number {
+    return this.jsonState<number>(key, fallback);
+  }
+
   private jsonState<T>(key: string, fallback: T): T {
     const v = this.s.getState.get(key) as string | undefined;
     return v === undefined ? fallback : (JSON.parse(v) as T);
-  }
-
-  private numberState(key: string, fallback: number): number {
-    return this.jsonState<number>(key, fallback);
   }
 
   private sentSummary(): SentSummary {
@@ -741,97 +650,14 @@ export class SqliteStore implements Store {
   }
 }
 
-function prepareStatements(db: Database.Database) {
-  const p = (sql: string) => db.prepare(sql);
-  return {
-    getCounter: p('SELECT count FROM counters WHERE kind = ? AND bucket = ? AND afnemer_oin = ? AND name = ?').pluck(),
-    maxCounter: p('SELECT max(count) FROM counters WHERE kind = ?').pluck(),
-    addCounter: p(`INSERT INTO counters (kind, bucket, afnemer_oin, name, count) VALUES (?, ?, ?, ?, ?)
-                   ON CONFLICT (kind, bucket, afnemer_oin, name) DO UPDATE SET count = count + excluded.count`),
-    getState: p('SELECT value FROM state WHERE key = ?').pluck(),
-    setState: p('INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
-    totals: p('SELECT * FROM totals WHERE id = 1'),
-    totalsDelivered: p(`UPDATE totals SET deliveries = deliveries + 1, deliveries_pending = deliveries_pending + 1,
-                        letters_admitted = letters_admitted + ?, max_parking_delay = max(max_parking_delay, ?) WHERE id = 1`),
-    totalsProcessed:
-      p(`UPDATE totals SET deliveries_pending = deliveries_pending - ?, max_processing_delay = max(max_processing_delay, ?),
-                        notifications_enqueued = notifications_enqueued + ? WHERE id = 1`),
-
-    countAttempts: p('SELECT count(*) FROM deliveries WHERE afnemer_oin = ? AND batch_id = ?').pluck(),
-    letterExists: p('SELECT 1 FROM letters WHERE afnemer_oin = ? AND bericht_id = ?').pluck(),
-    insertDelivery:
-      p(`INSERT INTO deliveries (batch_id, afnemer_oin, attempt, format, received_at, aanmaak_datum, letters, counts,
-                       park_start, park_end, park_interval, process_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-    insertResult: p(
-      'INSERT INTO results (delivery_id, seq, bericht_id, bericht_type, code, toelichting) VALUES (?, ?, ?, ?, ?, ?)',
-    ),
-    insertLetter:
-      p(`INSERT INTO letters (bericht_id, delivery_id, seq, afnemer_oin, bsn, bericht_type, onderwerp, tekst, referentie,
-                     publicatie_datum, eind_datum, parked_at, processed_at, bijlagen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-    insertBijlage: p(
-      'INSERT INTO bijlagen (afnemer_oin, bericht_id, volgorde, omschrijving, bytes, sha256, stored) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    ),
-    insertContent: p(
-      'INSERT INTO attachment_contents (sha256, bytes, content) VALUES (?, ?, ?) ON CONFLICT (sha256) DO NOTHING',
-    ),
-    latestDelivery:
-      p(`SELECT d.*, v.id AS vb_id FROM deliveries d LEFT JOIN verwerkingsberichten v ON v.delivery_id = d.id
-                       WHERE d.afnemer_oin = ? AND d.batch_id = ? ORDER BY d.attempt DESC LIMIT 1`),
-
-    selectDue: p(`SELECT id, afnemer_oin, received_at, process_at, letters, counts FROM deliveries
-                  WHERE processed_at IS NULL AND process_at <= ? ORDER BY id LIMIT ?`),
-    anyDue: p('SELECT 1 FROM deliveries WHERE processed_at IS NULL AND process_at <= ? LIMIT 1').pluck(),
-    markProcessed: p('UPDATE deliveries SET processed_at = process_at WHERE id = ?'),
-    insertVerwerkingsbericht: p(
-      'INSERT INTO verwerkingsberichten (delivery_id, afnemer_oin, created_at) VALUES (?, ?, ?)',
-    ),
-    lettersOfDelivery: p(
-      'SELECT bericht_id, bsn, afnemer_oin, processed_at FROM letters WHERE delivery_id = ? ORDER BY seq',
-    ).raw(),
-    insertNotification:
-      p(`INSERT INTO notifications (bericht_id, bsn, afnemer_oin, enqueued_at, notify_at, enqueued_day, notify_day)
-                           VALUES (?, ?, ?, ?, ?, ?, ?)`),
-
-    pendingVb: p(`SELECT v.id, v.delivery_id, v.first_offered_at, d.attempt, d.batch_id, d.received_at, d.processed_at
-                  FROM verwerkingsberichten v JOIN deliveries d ON d.id = v.delivery_id
-                  WHERE v.afnemer_oin = ? AND v.acknowledged_at IS NULL AND v.id > ? AND v.created_at <= ?
-                    AND (v.first_offered_at IS NULL OR ? <= v.first_offered_at + ?)
-                  ORDER BY v.id LIMIT ?`),
-    markOffered: p('UPDATE verwerkingsberichten SET first_offered_at = ? WHERE id = ? AND first_offered_at IS NULL'),
-    resultsOfDelivery: p(
-      'SELECT bericht_id, bericht_type, code, toelichting FROM results WHERE delivery_id = ? ORDER BY seq',
-    ),
-    acknowledge: p(`UPDATE verwerkingsberichten SET acknowledged_at = ?
-                    WHERE id = ? AND afnemer_oin = ? AND acknowledged_at IS NULL AND created_at <= ?`),
-
-    countInboxAll: p(INBOX_COUNT_SQL).pluck(),
-    listInboxAll: p(`SELECT ${SUMMARY_COLUMNS} FROM letters WHERE ${VISIBLE_POS} ${INBOX_ORDER}`).raw(),
-    countInbox: p(`SELECT count(*) FROM letters WHERE ${INBOX_FILTER_POS}`).pluck(),
-    listInbox: p(`SELECT ${SUMMARY_COLUMNS} FROM letters WHERE ${INBOX_FILTER_POS} ${INBOX_ORDER}`).raw(),
-    // A BerichtID is unique per afnemer, so one burger could hold two letters with the same one
-    // (from two afnemers): the inbox addresses the newest, every time the same.
-    getVisible: p(`SELECT ${LETTER_COLUMNS} ${LETTER_BY_ID}`),
-    markRead: p(`UPDATE letters SET read_at = coalesce(read_at, @now) WHERE rowid = (${LETTER_BY_ID_SQL})`),
-    deleteLetter: p(`UPDATE letters SET deleted_at = @now WHERE rowid = (${LETTER_BY_ID_SQL})`),
-    getBijlage: p(`SELECT b.omschrijving, c.content FROM bijlagen b
-                   LEFT JOIN attachment_contents c ON c.sha256 = b.sha256 AND b.stored = 1
-                   WHERE b.bericht_id = @id AND b.volgorde = @volgorde
-                     AND b.afnemer_oin = (SELECT afnemer_oin ${LETTER_BY_ID})`),
-    bijlagenOf: p(
-      'SELECT volgorde, omschrijving, bytes, sha256 FROM bijlagen WHERE afnemer_oin = ? AND bericht_id = ? ORDER BY volgorde',
-    ),
-
-    portalCounters: p(`SELECT bucket, afnemer_oin, name, count FROM counters
-                       WHERE kind = 'portal' AND (@afnemer IS NULL OR afnemer_oin = @afnemer)
-                         AND (@from IS NULL OR bucket >= @from) AND (@to IS NULL OR bucket <= @to)
-                       ORDER BY bucket, afnemer_oin, name`),
-    // Letters not yet parked at now: letter i (1-based) is parked at park_start + i * park_interval.
-    intakeBacklog: p(`SELECT coalesce(sum(CASE WHEN park_interval <= 0 THEN letters
-                        ELSE letters - min(letters, max(0, CAST((? - park_start) / park_interval AS INTEGER))) END), 0)
-                      FROM deliveries WHERE park_end > ?`).pluck(),
-    notificationsBetween: p(
-      'SELECT enqueued_at, notify_at, enqueued_day, notify_day FROM notifications WHERE notify_at > ? AND notify_at <= ?',
-    ).raw(),
-    countLetters: p('SELECT count(*) FROM letters').pluck(),
-  };
+/** Each delivery of a group told its end, in the order they came. */
+function settle(
+  group: readonly { resolve: (r: DeliveryResult) => void; reject: (e: unknown) => void }[],
+  settled: readonly DeliverySettled[],
+): void {
+  group.forEach((p, i) => {
+    const s = settled[i]!;
+    if (s.ok) p.resolve(s.result);
+    else p.reject(s.error);
+  });
 }

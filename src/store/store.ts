@@ -1,4 +1,4 @@
-import type { LetterOutcome, VerwerkingsCode, VerwerkResponse } from '../berichten/index.ts';
+import type { LetterOutcome, TechnischProbleemDraw, VerwerkingsCode, VerwerkResponse } from '../berichten/index.ts';
 
 /**
  * The mock's durable state behind one interface. SQLite (better-sqlite3, WAL, synchronous FULL)
@@ -120,8 +120,12 @@ export interface DeliveryInput {
   readonly parkIntervalMs: number;
   /** Sim ms from a letter's parking to its processing. */
   readonly processingDelayMs: number;
-  /** Seeded fault draw: should this letter (in this attempt) fail with TechnischProbleem? */
-  readonly technischProbleem: (berichtId: string, attempt: number) => boolean;
+  /**
+   * Seeded fault draw: should this letter (in this attempt) fail with TechnischProbleem? A draw that
+   * carries its seed and rate (`technischProbleemDraw`) can be drawn in the SQLite store's delivery
+   * thread; any other function is drawn where it was made, so that delivery is written in-line.
+   */
+  readonly technischProbleem: ((berichtId: string, attempt: number) => boolean) | TechnischProbleemDraw;
   readonly storeAttachmentContent: boolean;
   /** Portal day of this delivery ('YYYY-MM-DD', Amsterdam). */
   readonly dayKey: string;

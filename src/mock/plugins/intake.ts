@@ -11,11 +11,11 @@ import {
   verwerkResponseJson,
   BerichtenParseError,
   UnsafeXmlError,
+  technischProbleemDraw,
   type RawBatch,
 } from '../../berichten/index.ts';
 import { VERWERKINGSBERICHT_REOFFER } from '../../norms/index.ts';
 import { requireAfnemer } from '../afnemer-auth.ts';
-import { technischProbleemDraw } from '../faults.ts';
 import { prefersXml, sendXml } from '../negotiate.ts';
 import { xmlTextParser } from '../body-text.ts';
 import type { VerwerkingsberichtItem } from '../../store/store.ts';
