@@ -7,6 +7,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { verdictRows, allHold, runScenario, runExitCode, worstExit, RUN_EXIT } from '../src/run/index.ts';
+import { serverFigures } from '../src/run/runner.ts';
 import { withoutCumulativeTargetRows } from '../src/run/target-check.ts';
 import { junitXml, LatencyHistogram, serviceErrors, type TimelinePoint } from '../src/results/index.ts';
 import { capacityStats, windowStats } from './helpers/capacity-figures.ts';
@@ -371,6 +372,55 @@ describe('a dead or wrong target never passes (issue #13)', () => {
       await new Promise<void>((res) => server.close(() => res()));
     }
   }, 90_000);
+});
+
+describe("the mock's figures, asked after the load", () => {
+  it('an endpoint that fails once is asked again; one that keeps failing is named in the verdict, not blamed on the target', async () => {
+    const app = await buildMock({ db: join(dir, 'figures.db') });
+    const base = await app.listen({ port: 0, host: '127.0.0.1' });
+    // A proxy in front of the real mock: /digid/stats refused once (a dropped connection), the
+    // Validatieservice's figures a 503 problem every time, the rest passed through.
+    let digidAsked = 0;
+    const proxy = createServer((req, res) => {
+      if (req.url === '/digid/stats' && digidAsked++ === 0) {
+        req.socket.destroy();
+        return;
+      }
+      if (req.url === '/validatieservice/stats') {
+        res.writeHead(503, { 'content-type': 'application/problem+json' });
+        res.end(JSON.stringify({ title: 'Service unavailable', status: 503 }));
+        return;
+      }
+      void fetch(`${base}${req.url ?? '/'}`).then(async (r) => {
+        res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json' });
+        res.end(await r.text());
+      });
+    });
+    await new Promise<void>((res) => proxy.listen(0, '127.0.0.1', res));
+    try {
+      const figures = await serverFigures(`http://127.0.0.1:${(proxy.address() as AddressInfo).port}`);
+      expect(digidAsked).toBe(2);
+      expect(figures.digid?.capacity).toBeDefined();
+      expect(figures.status).toBeDefined();
+      expect(figures.validatieservice).toBeUndefined();
+      expect(figures.unanswered).toEqual({ '/validatieservice/stats': 'HTTP 503 (Service unavailable)' });
+      expect(Object.keys(figures.retried ?? {})).toEqual(['/digid/stats']);
+      const rows = verdictRows(
+        ['validatieservice.queries-per-hour', 'digid.authentications-per-minute'],
+        { metrics: {} },
+        figures,
+        {},
+      );
+      expect(rows.find((r) => r.normId === 'validatieservice.queries-per-hour')!.unjudged).toBe(
+        'the target did not answer its figures: GET /validatieservice/stats HTTP 503 (Service unavailable)',
+      );
+      expect(rows.find((r) => r.normId === 'digid.authentications-per-minute')!.status).toBe('pass');
+      // Without the retry (the bug this is for), the dropped connection cost DigiD its verdict.
+    } finally {
+      await new Promise<void>((res) => proxy.close(() => res()));
+      await app.close();
+    }
+  }, 30_000);
 });
 
 describe('capacity figures in one shape', () => {

@@ -47,6 +47,10 @@ export interface ServerFigures {
   readonly machtigen?: { readonly capacity?: CapacityStats };
   readonly validatieservice?: { readonly capacity?: CapacityStats };
   readonly abonnementservice?: { readonly kinds?: Readonly<Record<string, SubscriptionKindFigures>> };
+  /** Figure endpoints that answered with an error or not at all (asked twice), path → why (a 404 is not listed: not the bbsim mock). */
+  readonly unanswered?: Readonly<Record<string, string>>;
+  /** Figure endpoints that answered only when asked a second time, path → why not the first time. */
+  readonly retried?: Readonly<Record<string, string>>;
 }
 
 export type VerdictStatus = 'pass' | 'fail' | 'not-measured';

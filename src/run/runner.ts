@@ -116,30 +116,76 @@ export function runExitCode(rows: readonly VerdictRow[], budget: readonly Servic
   return allHold(rows) ? RUN_EXIT.HOLDS : RUN_EXIT.BREACH;
 }
 
-async function getJson(url: string, dispatcher: Dispatcher | undefined): Promise<unknown> {
+/** One figure endpoint's answer, or why there is none (its status and problem title, or the client's error). */
+type FigureAnswer = { readonly value: unknown } | { readonly reason: string };
+
+async function getJson(url: string, dispatcher: Dispatcher | undefined): Promise<FigureAnswer> {
   try {
     const res = dispatcher !== undefined ? await undiciFetch(url, { dispatcher }) : await fetch(url);
-    return res.ok ? await res.json() : undefined;
-  } catch {
-    return undefined;
+    const text = await res.text();
+    if (!res.ok) {
+      let title = text.slice(0, 120);
+      try {
+        const problem = JSON.parse(text) as { title?: unknown; detail?: unknown };
+        title = [problem.title, problem.detail].filter((x) => typeof x === 'string').join(': ') || title;
+      } catch {
+        // not a problem document: its first bytes say enough
+      }
+      return { reason: `HTTP ${res.status}${title ? ` (${title})` : ''}` };
+    }
+    return { value: JSON.parse(text) as unknown };
+  } catch (err) {
+    const e = err as Error & { cause?: { code?: unknown; message?: unknown } };
+    const cause = e.cause && typeof e.cause.code === 'string' ? e.cause.code : e.cause?.message;
+    return { reason: `${e.message}${typeof cause === 'string' ? ` (${cause})` : ''}` };
   }
 }
 
-/** What the mock knows and the load generator cannot see. Any missing endpoint is simply absent. */
+/** Wall ms before a figure endpoint that did not answer is asked once more. */
+const FIGURE_RETRY_MS = 1000;
+
+/** The mock's figure endpoints, by the name ServerFigures keeps each under. */
+const FIGURE_PATHS = {
+  status: '/status',
+  digid: '/digid/stats',
+  machtigen: '/machtigen/v1/stats',
+  validatieservice: '/validatieservice/stats',
+  abonnementservice: '/abonnementservice/v1/stats',
+  availability: '/availability',
+} as const;
+
+/**
+ * What the mock knows and the load generator cannot see. An endpoint that does not answer is asked
+ * once more a second later (a whole day's run must not lose its capacity verdicts to one refused
+ * connection); what still has no answer is left out, and `unanswered` says why, so the verdict can tell
+ * a target that is not the bbsim mock from one that failed to answer.
+ */
 export async function serverFigures(base: string, tls?: RunTls): Promise<ServerFigures & Record<string, unknown>> {
   // The figures are public (no client certificate), but a test CA must be trusted to read them.
   const dispatcher = tls?.ca !== undefined ? new Agent({ connect: { ca: readFileSync(tls.ca) } }) : undefined;
-  const get = (path: string): Promise<unknown> => getJson(`${base}${path}`, dispatcher);
-  const [status, digid, machtigen, validatieservice, abonnementservice, availability] = await Promise.all([
-    get('/status'),
-    get('/digid/stats'),
-    get('/machtigen/v1/stats'),
-    get('/validatieservice/stats'),
-    get('/abonnementservice/v1/stats'),
-    get('/availability'),
-  ]).finally(() => dispatcher?.close());
-  return { status, digid, machtigen, validatieservice, abonnementservice, availability } as ServerFigures &
-    Record<string, unknown>;
+  const retried: Record<string, string> = {};
+  const get = async (path: string): Promise<FigureAnswer> => {
+    const first = await getJson(`${base}${path}`, dispatcher);
+    if ('value' in first || first.reason.startsWith('HTTP 404')) return first;
+    retried[path] = first.reason;
+    await new Promise((resolve) => setTimeout(resolve, FIGURE_RETRY_MS));
+    return getJson(`${base}${path}`, dispatcher);
+  };
+  const names = Object.keys(FIGURE_PATHS) as (keyof typeof FIGURE_PATHS)[];
+  const answers = await Promise.all(names.map((n) => get(FIGURE_PATHS[n]))).finally(() => dispatcher?.close());
+  const figures: Record<string, unknown> = {};
+  const unanswered: Record<string, string> = {};
+  names.forEach((n, i) => {
+    const a = answers[i]!;
+    if ('value' in a) figures[n] = a.value;
+    else if (!a.reason.startsWith('HTTP 404')) unanswered[FIGURE_PATHS[n]] = a.reason;
+  });
+  for (const path of Object.keys(unanswered)) delete retried[path];
+  return {
+    ...figures,
+    ...(Object.keys(unanswered).length > 0 ? { unanswered } : {}),
+    ...(Object.keys(retried).length > 0 ? { retried } : {}),
+  } as ServerFigures & Record<string, unknown>;
 }
 
 /** k6 lines --quiet keeps: warnings and errors (k6 logs them as level=warning/error). */
@@ -394,6 +440,10 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       startedAt: new Date(performance.timeOrigin).toISOString(),
     };
     const server = await serverFigures(base, opts.tls);
+    for (const [path, why] of Object.entries(server.retried ?? {}))
+      log(`the target's figures: GET ${path} answered when asked again (the first time: ${why})`);
+    for (const [path, why] of Object.entries(server.unanswered ?? {}))
+      log(`the target's figures: GET ${path} did not answer (${why}); the norms it reports are not judged`);
     const judged = verdictRows(scenario.norms, k6, server, serviceSamples(timeline, measured.histograms));
     const rows =
       opts.target !== undefined && (opts.targetRepeat ?? 1) > 1

@@ -253,11 +253,18 @@ function judgedRows(
     }
     if (measured === undefined) {
       if (source.startsWith('a property')) return row(n, undefined, source, undefined);
-      const why = source === '—' ? 'not measured by this run' : 'the target reported no figure (is it the bbsim mock?)';
+      const why = source === '—' ? 'not measured by this run' : noFigureReason(server);
       return row(n, undefined, source === '—' ? why : `${source}: no figure`, undefined, origin, why);
     }
     return row(n, measured, source, n.bound === 'max' ? measured <= n.limit : measured >= n.limit, origin);
   });
+}
+
+/** Why a server figure is missing: the endpoints that failed to answer, else a target that is not the bbsim mock. */
+function noFigureReason(server: ServerFigures): string {
+  const failed = Object.entries(server.unanswered ?? {});
+  if (failed.length === 0) return 'the target reported no figure (is it the bbsim mock?)';
+  return `the target did not answer its figures: ${failed.map(([path, why]) => `GET ${path} ${why}`).join('; ')}`;
 }
 
 function row(
