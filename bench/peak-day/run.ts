@@ -9,6 +9,7 @@
  *   npm run bench:peak-day -- --quick            # the shortened day the test runs (1/300 of the load, 40 s)
  *   npm run bench:peak-day -- --engine native --max-wall-rate 3000 --wall-budget 15m
  *   npm run bench:peak-day -- --engine native --keep   # the run's folder kept in results/ (its per-second timeline)
+ *   npm run bench:peak-day -- --engine native --in-line-writes   # batches written on the mock's event loop
  *
  * Loopback only; each run bounded by its schedule (plus k6's graceful stop). Output: a table and
  * results/bench-peak-day-<timestamp>.json.
@@ -57,6 +58,10 @@ for (const l of scheduleLines(scenario)) log(`  ${l}`);
 
 // --keep: the run folders (summary.json's per-second timeline, report.html) stay in results/.
 const keep = args.includes('--keep');
+// --in-line-writes: the mock writes batches on its event loop (storage.deliveryThread: false), the
+// reference for what the delivery thread changes in the whole day.
+const inLine = args.includes('--in-line-writes');
+if (inLine) log('batches written in-line (storage.deliveryThread: false)');
 const tmp = keep ? join(ROOT, 'results') : mkdtempSync(join(tmpdir(), 'bbsim-bench-peak-day-'));
 const report: Record<string, unknown>[] = [];
 try {
@@ -69,6 +74,7 @@ try {
       k6Path: K6,
       engine,
       quiet: true,
+      ...(inLine ? { mockConfig: { storage: { deliveryThread: false } } } : {}),
       log: (l) => {
         if (!l.startsWith('  k6 |')) log(`  ${l}`);
       },
