@@ -117,7 +117,7 @@ export function runExitCode(rows: readonly VerdictRow[], budget: readonly Servic
 }
 
 /** One figure endpoint's answer, or why there is none (its status and problem title, or the client's error). */
-type FigureAnswer = { readonly value: unknown } | { readonly reason: string };
+type FigureAnswer = { readonly value: unknown } | { readonly reason: string; readonly status?: number };
 
 async function getJson(url: string, dispatcher: Dispatcher | undefined): Promise<FigureAnswer> {
   try {
@@ -131,7 +131,7 @@ async function getJson(url: string, dispatcher: Dispatcher | undefined): Promise
       } catch {
         // not a problem document: its first bytes say enough
       }
-      return { reason: `HTTP ${res.status}${title ? ` (${title})` : ''}` };
+      return { reason: `HTTP ${res.status}${title ? ` (${title})` : ''}`, status: res.status };
     }
     return { value: JSON.parse(text) as unknown };
   } catch (err) {
@@ -163,24 +163,27 @@ const FIGURE_PATHS = {
 export async function serverFigures(base: string, tls?: RunTls): Promise<ServerFigures & Record<string, unknown>> {
   // The figures are public (no client certificate), but a test CA must be trusted to read them.
   const dispatcher = tls?.ca !== undefined ? new Agent({ connect: { ca: readFileSync(tls.ca) } }) : undefined;
-  const retried: Record<string, string> = {};
-  const get = async (path: string): Promise<FigureAnswer> => {
+  // A 404 is a target without that endpoint (not the bbsim mock): neither asked again nor listed.
+  const notThere = (a: FigureAnswer): boolean => 'status' in a && a.status === 404;
+  const get = async (path: string): Promise<{ answer: FigureAnswer; first?: string }> => {
     const first = await getJson(`${base}${path}`, dispatcher);
-    if ('value' in first || first.reason.startsWith('HTTP 404')) return first;
-    retried[path] = first.reason;
+    if ('value' in first || notThere(first)) return { answer: first };
     await new Promise((resolve) => setTimeout(resolve, FIGURE_RETRY_MS));
-    return getJson(`${base}${path}`, dispatcher);
+    return { answer: await getJson(`${base}${path}`, dispatcher), first: first.reason };
   };
   const names = Object.keys(FIGURE_PATHS) as (keyof typeof FIGURE_PATHS)[];
   const answers = await Promise.all(names.map((n) => get(FIGURE_PATHS[n]))).finally(() => dispatcher?.close());
   const figures: Record<string, unknown> = {};
   const unanswered: Record<string, string> = {};
+  const retried: Record<string, string> = {};
   names.forEach((n, i) => {
-    const a = answers[i]!;
-    if ('value' in a) figures[n] = a.value;
-    else if (!a.reason.startsWith('HTTP 404')) unanswered[FIGURE_PATHS[n]] = a.reason;
+    const { answer, first } = answers[i]!;
+    const path = FIGURE_PATHS[n];
+    if ('value' in answer) {
+      figures[n] = answer.value;
+      if (first !== undefined) retried[path] = first;
+    } else if (!notThere(answer)) unanswered[path] = answer.reason;
   });
-  for (const path of Object.keys(unanswered)) delete retried[path];
   return {
     ...figures,
     ...(Object.keys(unanswered).length > 0 ? { unanswered } : {}),
